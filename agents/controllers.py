@@ -1,0 +1,65 @@
+"""Controllers decide a country's actions each step from what it can observe.
+
+Every kind of player — a script, an AI strategy, a person in the browser — is a
+controller with the same ``decide`` method, so a seat can switch between them.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Protocol
+
+from agents.actions import ACTION_TYPES, Action
+
+MAGNITUDES = ("rate", "level", "tonnes", "usd", "capacity_factor", "duration")
+
+
+class Controller(Protocol):
+    name: str
+
+    def decide(self, observation: dict) -> list[Action]: ...
+
+
+class PassiveController:
+    """Takes no new measures: standing tariffs and controls stay as they are."""
+
+    name = "passive"
+
+    def decide(self, observation: dict) -> list[Action]:
+        return []
+
+
+class ScriptedController:
+    """Plays the scenario's events for its country at their steps."""
+
+    name = "scripted"
+
+    def __init__(self, actions_by_step: dict[int, list[Action]]):
+        self.actions_by_step = actions_by_step
+
+    def decide(self, observation: dict) -> list[Action]:
+        return list(self.actions_by_step.get(observation["step"], []))
+
+
+def action_from_event(event) -> Action:
+    """Build the action a scenario event describes (events are validated before this)."""
+    cls = ACTION_TYPES[event.action]
+    fields = {
+        "actor": event.actor,
+        "mineral": event.mineral,
+        "stage": event.stage,
+        "note": event.note or "",
+    }
+    if "targets" in cls.__dataclass_fields__:
+        fields["targets"] = tuple(event.targets or [event.actor])
+    for name in MAGNITUDES:
+        if name in cls.__dataclass_fields__:
+            fields[name] = getattr(event, name)
+    return cls(**fields)
+
+
+def scripted_schedules(events: Iterable) -> dict[str, dict[int, list[Action]]]:
+    """Scenario events grouped by actor, then step, in file order."""
+    schedules: dict[str, dict[int, list[Action]]] = defaultdict(lambda: defaultdict(list))
+    for event in events:
+        schedules[event.actor][event.step].append(action_from_event(event))
+    return schedules

@@ -1,0 +1,240 @@
+"""The ``minerals`` command: list, validate and run scenarios without the browser.
+
+Every user mistake ends as one message on stderr and exit code 2, before anything is
+computed or written.
+"""
+
+import argparse
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from tqdm import tqdm
+
+from model.scenario import Scenario, ScenarioError, display_path, list_scenarios, load_scenario
+from model.tables import FORMATS, write_tables
+from model.text import t
+from model.world_data import WorldDataError
+
+USAGE_ERROR = 2
+INTERRUPTED = 130
+TOP_SCORES = 3
+
+
+class UsageError(Exception):
+    """A mistake on the command line; ``str(e)`` is the one message."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):
+        # argparse would print usage and exit; we want one message and a return code.
+        raise UsageError(t("cli.usage_error", message=message, prog=self.prog))
+
+
+def _whole_number(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(t("cli.not_whole_number", value=text)) from None
+
+
+def _table_format(text: str) -> str:
+    if text not in FORMATS:
+        raise argparse.ArgumentTypeError(
+            t("cli.bad_format", value=text, allowed=", ".join(FORMATS))
+        )
+    return text
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="minerals", description=t("cli.description"))
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", title=t("cli.commands"))
+    commands.add_parser(
+        "scenarios", help=t("cli.help_scenarios"), description=t("cli.help_scenarios")
+    )
+
+    run = commands.add_parser("run", help=t("cli.help_run"), description=t("cli.help_run"))
+    run.add_argument("scenario", metavar="SCENARIO", help=t("cli.help_scenario"))
+    run.add_argument("--steps", type=_whole_number, metavar="N", help=t("cli.help_steps"))
+    run.add_argument("--seed", type=_whole_number, metavar="S", help=t("cli.help_seed"))
+    run.add_argument("--out", type=Path, metavar="DIR", help=t("cli.help_out"))
+    run.add_argument(
+        "--format",
+        type=_table_format,
+        default=FORMATS[0],
+        metavar="{" + ",".join(FORMATS) + "}",
+        help=t("cli.help_format"),
+    )
+    run.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help=t("cli.help_set"),
+    )
+    run.add_argument("-q", "--quiet", action="store_true", help=t("cli.help_quiet"))
+
+    validate = commands.add_parser(
+        "validate", help=t("cli.help_validate"), description=t("cli.help_validate")
+    )
+    validate.add_argument("path", metavar="PATH", help=t("cli.help_path"))
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command in ``argv`` (default: the process arguments); return the exit code."""
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command is None:
+            raise UsageError(t("cli.no_command", commands=", ".join(COMMANDS)))
+        return COMMANDS[args.command](args)
+    except (UsageError, ScenarioError, WorldDataError) as error:
+        print(t("cli.error", message=error), file=sys.stderr)
+        return USAGE_ERROR
+    except SystemExit as done:  # --help
+        return done.code if isinstance(done.code, int) else 0
+    except KeyboardInterrupt:
+        print(t("cli.interrupted"), file=sys.stderr)
+        return INTERRUPTED
+
+
+def scenarios_command(args: argparse.Namespace) -> int:
+    listing = list_scenarios()
+    width = max((len(name) for name, _ in listing), default=0)
+    for name, title in listing:
+        print(t("cli.scenario_line", name=name, title=title, width=width))
+    return 0
+
+
+def validate_command(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.path)
+    print(
+        t(
+            "cli.valid",
+            file=display_path(scenario.source),
+            name=scenario.name,
+            title=scenario.title,
+            world=scenario.world,
+            steps=scenario.steps,
+            events=len(scenario.events),
+        )
+    )
+    return 0
+
+
+def run_command(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.scenario, args.overrides, steps=args.steps, seed=args.seed)
+    out = args.out if args.out is not None else Path("out") / scenario.name
+    check_out_dir(out)
+    # Imported only here: listing and validating need none of the economics.
+    from model.world import World
+
+    world = World(scenario, rng=scenario.seed)
+    quiet = args.quiet or not sys.stderr.isatty()
+    progress = tqdm(
+        range(scenario.steps),
+        desc=scenario.name,
+        unit=t("cli.progress_unit"),
+        file=sys.stderr,
+        disable=quiet,
+    )
+    for _ in progress:
+        world.step()
+    tables = world.tables()
+    write_tables(tables, out, args.format)
+    for line in summary(world, scenario, tables, out, args.format):
+        print(line)
+    return 0
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "scenarios": scenarios_command,
+    "run": run_command,
+    "validate": validate_command,
+}
+
+
+def check_out_dir(out: Path) -> None:
+    """Refuse an ``--out`` that cannot become a writable directory, before any work."""
+    if out.exists() and not out.is_dir():
+        raise UsageError(t("cli.out_not_dir", out=out, blocker=out))
+    existing = out if out.exists() else next(p for p in out.absolute().parents if p.exists())
+    if not existing.is_dir():
+        raise UsageError(t("cli.out_not_dir", out=out, blocker=existing))
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise UsageError(t("cli.out_not_writable", out=out, blocker=existing))
+
+
+# --- the summary printed after a run ---------------------------------------------------
+
+
+def summary(world, scenario: Scenario, tables: dict[str, pd.DataFrame], out: Path, fmt: str):
+    """The lines printed after a run: what ran, where it went, and what stood out."""
+    yield t("cli.run_title", name=scenario.name, title=scenario.title)
+    yield t(
+        "cli.run_span",
+        steps=world.steps,
+        first=world.quarter_label(1),
+        last=world.quarter_label(world.steps),
+        seed=scenario.seed,
+    )
+    yield t("cli.run_written", out=display_path(out), format=fmt, tables=", ".join(tables))
+    countries, prices = tables["countries"], tables["prices"]
+    if not countries.empty:
+        yield _top_scores(world, countries)
+    if not prices.empty:
+        yield _price_rise(world, prices)
+    if not countries.empty:
+        yield _worst_shortage(world, countries)
+
+
+def _top_scores(world, countries: pd.DataFrame) -> str:
+    last = countries["step"].max()
+    top = countries[countries["step"] == last].nlargest(TOP_SCORES, "score")
+    scores = ", ".join(
+        t("cli.score_item", country=row.country, score=row.score) for row in top.itertuples()
+    )
+    return t("cli.run_scores", quarter=world.quarter_label(last), scores=scores)
+
+
+def _price_rise(world, prices: pd.DataFrame) -> str:
+    """The delivered price that rose most from step 1 (or the first step) to the last."""
+    steps = prices["step"]
+    first = 1 if (steps == 1).any() else steps.min()
+    last = steps.max()
+    key = ["country", "mineral", "stage"]
+    before = prices[steps == first].set_index(key)["price"]
+    after = prices[steps == last].set_index(key)["price"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        change = (after / before - 1).replace([np.inf, -np.inf], np.nan).dropna()
+    if change.empty or change.max() <= 0:
+        return t("cli.run_no_price_rise", since=world.quarter_label(first))
+    where = change.idxmax()
+    country, mineral, stage = where
+    return t(
+        "cli.run_price_rise",
+        mineral=mineral,
+        stage=stage,
+        country=country,
+        change=change[where],
+        before=before[where],
+        after=after[where],
+        since=world.quarter_label(first),
+        quarter=world.quarter_label(last),
+    )
+
+
+def _worst_shortage(world, countries: pd.DataFrame) -> str:
+    worst = countries.loc[countries["shortage_share"].idxmax()]
+    if not worst["shortage_share"] > 0:
+        return t("cli.run_no_shortage")
+    return t(
+        "cli.run_shortage",
+        country=worst["country"],
+        share=worst["shortage_share"],
+        quarter=world.quarter_label(worst["step"]),
+    )

@@ -1,0 +1,44 @@
+"""The world's changing numbers, in one object so a step can be copied, saved or undone.
+
+Shapes: C economies, G goods. ``tariff[g, i, j]`` is importer i's tariff on exporter j;
+``export_level[g, i, j]`` is the share of normal exports exporter j lets importer i have
+(1 = free, 0 = ban).
+"""
+
+import copy
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass
+class Shock:
+    country: int
+    good: int
+    factor: float
+    until: int  # last step it applies to
+
+
+@dataclass
+class State:
+    capacity: np.ndarray  # (C, G) installed, t/step
+    tariff: np.ndarray  # (G, I, J)
+    export_level: np.ndarray  # (G, I, J)
+    stock: np.ndarray  # (C, G) t
+    price: np.ndarray  # (G, C) producer prices relative to base
+    price_trend: np.ndarray  # (G, C) smoothed producer price, what investors watch
+    shortage: np.ndarray  # (C, G) last step's unserved demand, t
+    pipeline: dict[int, np.ndarray] = field(default_factory=dict)  # step -> (C, G) arriving
+    shocks: list[Shock] = field(default_factory=list)
+    stock_orders: np.ndarray | None = None  # (C, G) this step's purchases (+) / releases (−)
+    subsidy_spend: np.ndarray | None = None  # (C,) USD this step
+
+    def copy(self) -> "State":
+        return copy.deepcopy(self)
+
+    def shock_factor(self, step: int) -> np.ndarray:
+        factor = np.ones_like(self.capacity)
+        for shock in self.shocks:
+            if shock.until >= step:
+                factor[shock.country, shock.good] *= shock.factor
+        return factor

@@ -1,0 +1,163 @@
+"""The `minerals` command as a researcher uses it: list, validate, run, and its refusals."""
+
+import pandas as pd
+import pytest
+
+from model.cli import main
+from model.scenario import list_scenarios
+
+COLUMNS = {
+    "countries": [
+        "step",
+        "country",
+        "score",
+        "gdp_index",
+        "shortage_share",
+        "import_bill",
+        "export_revenue",
+        "tariff_revenue",
+        "stock_cover_days",
+        "china_dependence",
+    ],
+    "prices": ["step", "country", "mineral", "stage", "price"],
+    "flows": ["step", "exporter", "importer", "mineral", "stage", "tonnes", "value"],
+    "events": ["step", "actor", "action", "target", "detail"],
+    "deals": ["step", "deal_id", "kind", "parties", "status", "terms"],
+}
+
+BAD_MINERAL = """
+[scenario]
+name = "broken"
+title = "Broken"
+steps = 2
+seed = 1
+
+[[events]]
+step = 1
+actor = "CHN"
+action = "export_control"
+targets = ["all"]
+mineral = "lithum"
+stage = "refined"
+level = 0.5
+"""
+
+
+def minerals(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def assert_refused(code: int, err: str, *fragments: str) -> None:
+    assert code == 2
+    assert "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1, err
+    for fragment in fragments:
+        assert fragment in err, err
+
+
+def test_scenarios_lists_every_bundled_scenario_with_its_title(capsys):
+    code, out, _ = minerals(capsys, "scenarios")
+    assert code == 0
+    for name, title in list_scenarios():
+        assert any(line.split()[0] == name and title in line for line in out.splitlines())
+
+
+def test_validate_confirms_a_good_scenario(capsys):
+    code, out, err = minerals(capsys, "validate", "baseline")
+    assert code == 0
+    assert "baseline" in out and err == ""
+
+
+def test_validate_refuses_a_bad_file_naming_key_and_allowed(tmp_path, capsys):
+    path = tmp_path / "broken.toml"
+    path.write_text(BAD_MINERAL)
+    code, out, err = minerals(capsys, "validate", str(path))
+    assert_refused(code, err, "broken.toml", "events[0].mineral", "'lithum'", "lithium")
+    assert out == ""
+
+
+def test_validate_refuses_a_missing_file(tmp_path, capsys):
+    code, _, err = minerals(capsys, "validate", str(tmp_path / "nope.toml"))
+    assert_refused(code, err, "nope.toml", "baseline")
+
+
+def test_run_writes_the_five_csv_tables_with_their_columns(tmp_path, capsys):
+    out_dir = tmp_path / "tables"
+    code, out, err = minerals(capsys, "run", "baseline", "--steps", "2", "--out", str(out_dir))
+    assert code == 0, err
+    assert sorted(p.name for p in out_dir.iterdir()) == sorted(f"{n}.csv" for n in COLUMNS)
+    for name, columns in COLUMNS.items():
+        frame = pd.read_csv(out_dir / f"{name}.csv")
+        assert set(columns) <= set(frame.columns), name
+    countries = pd.read_csv(out_dir / "countries.csv")
+    assert set(countries["step"]) >= {2}
+    assert str(out_dir) in out
+
+
+def test_run_writes_parquet_when_asked(tmp_path, capsys):
+    out_dir = tmp_path / "tables"
+    argv = ["run", "baseline", "--steps", "2", "--out", str(out_dir), "--format", "parquet"]
+    code, _, err = minerals(capsys, *argv)
+    assert code == 0, err
+    for name, columns in COLUMNS.items():
+        frame = pd.read_parquet(out_dir / f"{name}.parquet")
+        assert set(columns) <= set(frame.columns), name
+
+
+def test_the_same_seed_writes_the_same_tables(tmp_path, capsys):
+    for run in ("a", "b"):
+        argv = ["run", "april_2025_escalation", "--steps", "2", "--seed", "5"]
+        assert minerals(capsys, *argv, "--out", str(tmp_path / run))[0] == 0
+    for name in COLUMNS:
+        first = (tmp_path / "a" / f"{name}.csv").read_bytes()
+        assert first == (tmp_path / "b" / f"{name}.csv").read_bytes(), name
+
+
+def test_run_writes_to_out_scenario_name_by_default(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, _, err = minerals(capsys, "run", "baseline", "--steps", "1", "--set", "seed=3")
+    assert code == 0, err
+    assert (tmp_path / "out" / "baseline" / "countries.csv").is_file()
+
+
+@pytest.mark.parametrize(
+    "extra, fragments",
+    [
+        (["--steps", "0"], ["--steps 0", "1 or more"]),
+        (["--steps", "-1"], ["--steps -1", "1 or more"]),
+        (["--steps", "x"], ["--steps", "'x'"]),
+        (["--seed", "-1"], ["--seed -1", "0 or more"]),
+        (["--format", "xml"], ["--format", "'xml'", "csv, parquet"]),
+        (["--set", "scenario.stepz=3"], ["--set scenario.stepz=3", "steps"]),
+        (["--set", "steps"], ["--set steps", "key=value"]),
+        (["--set", "countries.XYZ.strategy=hawk"], ["'XYZ'", "USA"]),
+        (["--bogus"], ["--bogus"]),
+    ],
+)
+def test_run_refuses_bad_arguments_and_writes_nothing(tmp_path, capsys, extra, fragments):
+    out_dir = tmp_path / "tables"
+    code, out, err = minerals(capsys, "run", "baseline", "--out", str(out_dir), *extra)
+    assert_refused(code, err, *fragments)
+    assert not out_dir.exists()
+    assert out == ""
+
+
+def test_run_refuses_an_unknown_scenario(tmp_path, capsys):
+    out_dir = tmp_path / "tables"
+    code, _, err = minerals(capsys, "run", "atlantis", "--out", str(out_dir))
+    assert_refused(code, err, "'atlantis'", "baseline")
+    assert not out_dir.exists()
+
+
+def test_run_refuses_an_out_that_is_a_file(tmp_path, capsys):
+    blocker = tmp_path / "taken"
+    blocker.write_text("")
+    code, _, err = minerals(capsys, "run", "baseline", "--out", str(blocker / "tables"))
+    assert_refused(code, err, "--out", "taken")
+
+
+def test_no_command_is_a_usage_error(capsys):
+    code, _, err = minerals(capsys)
+    assert_refused(code, err, "run", "validate")
