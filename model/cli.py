@@ -7,7 +7,7 @@ computed or written.
 import argparse
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +22,7 @@ from model.world_data import WorldDataError
 USAGE_ERROR = 2
 INTERRUPTED = 130
 TOP_SCORES = 3
+NOTABLE = 0.001  # changes and shortages below 0.1 % round to nothing in the summary
 
 
 class UsageError(Exception):
@@ -100,6 +101,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(t("cli.interrupted"), file=sys.stderr)
         return INTERRUPTED
+    except BrokenPipeError:
+        # The reader (``| head``) left; silence the flush at exit, as the Python docs advise.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 def scenarios_command(args: argparse.Namespace) -> int:
@@ -160,9 +165,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 
 def check_out_dir(out: Path) -> None:
     """Refuse an ``--out`` that cannot become a writable directory, before any work."""
-    if out.exists() and not out.is_dir():
-        raise UsageError(t("cli.out_not_dir", out=out, blocker=out))
-    existing = out if out.exists() else next(p for p in out.absolute().parents if p.exists())
+    existing = next(p for p in (out, *out.absolute().parents) if p.exists())
     if not existing.is_dir():
         raise UsageError(t("cli.out_not_dir", out=out, blocker=existing))
     if not os.access(existing, os.W_OK | os.X_OK):
@@ -172,7 +175,9 @@ def check_out_dir(out: Path) -> None:
 # --- the summary printed after a run ---------------------------------------------------
 
 
-def summary(world, scenario: Scenario, tables: dict[str, pd.DataFrame], out: Path, fmt: str):
+def summary(
+    world, scenario: Scenario, tables: dict[str, pd.DataFrame], out: Path, fmt: str
+) -> Iterator[str]:
     """The lines printed after a run: what ran, where it went, and what stood out."""
     yield t("cli.run_title", name=scenario.name, title=scenario.title)
     yield t(
@@ -211,7 +216,7 @@ def _price_rise(world, prices: pd.DataFrame) -> str:
     after = prices[steps == last].set_index(key)["price"]
     with np.errstate(divide="ignore", invalid="ignore"):
         change = (after / before - 1).replace([np.inf, -np.inf], np.nan).dropna()
-    if change.empty or change.max() <= 0:
+    if change.empty or change.max() < NOTABLE:
         return t("cli.run_no_price_rise", since=world.quarter_label(first))
     where = change.idxmax()
     country, mineral, stage = where
@@ -230,7 +235,7 @@ def _price_rise(world, prices: pd.DataFrame) -> str:
 
 def _worst_shortage(world, countries: pd.DataFrame) -> str:
     worst = countries.loc[countries["shortage_share"].idxmax()]
-    if not worst["shortage_share"] > 0:
+    if not worst["shortage_share"] >= NOTABLE:
         return t("cli.run_no_shortage")
     return t(
         "cli.run_shortage",

@@ -78,9 +78,10 @@ def clear_step(
     total_ref = final_ref + input_ref
     final_share = np.divide(final_ref, total_ref, out=np.ones_like(final_ref), where=total_ref > 0)
     available = np.full((C, G), np.inf)  # inputs on hand for producers, t
-    release = np.minimum(state.stock, parameters["stock_release_share"] * state.shortage)
-    release = release + np.maximum(-state.stock_orders, 0.0)
-    release = np.minimum(release, total_ref)
+    # Stocks are released into shortages: after the market, up to what users still miss.
+    release_share = parameters["stock_release_share"]
+    ordered_release = np.maximum(-state.stock_orders, 0.0)
+    release = np.zeros((C, G))
     buys = np.maximum(state.stock_orders, 0.0)
     limit = state.capacity * state.shock_factor(step)
 
@@ -118,7 +119,7 @@ def clear_step(
             demand_ref=total_ref[:, goods].T,
             index_ref=calibration.index0[goods],
             elasticity=world.demand_elasticity[goods],
-            adjustment=(buys - release)[:, goods].T,
+            adjustment=buys[:, goods].T,
             capacity=capacity,
             limit=stage_limit.T,
             utilisation=utilisation,
@@ -136,6 +137,10 @@ def clear_step(
         bought = result.flows.sum(axis=2).T  # (C, g)
         wanted = np.maximum(result.demand.T, 1e-300)
         to_stock = buys[:, goods] * np.minimum(bought / wanted, 1.0)
+        gap = np.maximum(total_ref[:, goods] - (bought - to_stock), 0.0)
+        release[:, goods] = np.minimum(
+            np.minimum(release_share * gap + ordered_release[:, goods], gap), state.stock[:, goods]
+        )
         used[:, goods] = bought - to_stock + release[:, goods]
         state.stock[:, goods] += to_stock - release[:, goods]
         available[:, goods] = used[:, goods] * (1.0 - final_share[:, goods])

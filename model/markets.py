@@ -109,12 +109,11 @@ def solve_capped_rows(market: Market, caps: Caps, bundle_terms, entry_terms, sta
         p = np.exp(log_p)
         d = np.maximum(ref * (p / index_ref) ** elasticity + adjust, 0.0)
         free = entry_terms * (p ** (sigma - 1))[caps.row]
+        open_entry = (caps.tonnes > 0) & (a > 0)
+        wanted_over_cap = np.divide(a * d[caps.row], caps.tonnes, out=np.ones_like(a),
+                                    where=open_entry)
         with np.errstate(divide="ignore", over="ignore"):
-            bound = np.where(
-                (caps.tonnes > 0) & (a > 0),
-                a * (a * d[caps.row] / caps.tonnes) ** ((1 - sigma) / sigma),
-                0.0,
-            )
+            bound = np.where(open_entry, a * wanted_over_cap ** ((1 - sigma) / sigma), 0.0)
         cut = np.bincount(caps.row, np.maximum(free - bound, 0.0), minlength=n)
         return bundle_terms * p ** (sigma - 1) - cut, d
 
@@ -206,7 +205,7 @@ def clear(market: Market, start: np.ndarray | None = None) -> Clearing:
         ).sum(axis=1, keepdims=True) / total
         move = common / common_elasticity + (excess - common) / np.maximum(own_elasticity, 0.05)
         sign = np.sign(excess)
-        step_scale = np.where(sign * last_sign < 0, step_scale * 0.5, np.minimum(step_scale * 1.5, 1.0))
+        step_scale = np.where(sign * last_sign < 0, step_scale * 0.5, np.minimum(step_scale * 1.25, 1.0))
         last_sign = sign
         move = np.clip(move * step_scale, -MAX_LOG_STEP, MAX_LOG_STEP)
         price = np.where(live | (active & (excess > 0)), price * np.exp(move), price)

@@ -363,9 +363,10 @@ def _read_toml(path: Path) -> dict:
                 t("scenario.syntax_at", file=file, line=line, column=column, detail=detail)
             ) from None
         raise ScenarioError(t("scenario.syntax", file=file, detail=str(error))) from None
-    except (OSError, UnicodeDecodeError) as error:
-        reason = getattr(error, "strerror", None) or error.__class__.__name__
-        raise ScenarioError(t("scenario.unreadable", file=file, reason=reason)) from None
+    except UnicodeDecodeError:
+        raise ScenarioError(t("scenario.not_utf8", file=file)) from None
+    except OSError as error:
+        raise ScenarioError(t("scenario.unreadable", file=file, reason=error.strerror)) from None
 
 
 # --- overrides: key=value with dotted key paths ------------------------------------------
@@ -462,10 +463,10 @@ def load_scenario(
     """Read, override and validate a scenario; raise ``ScenarioError`` for any mistake.
 
     ``steps`` and ``seed`` are the ``--steps``/``--seed`` arguments of ``minerals run``.
+    A broken world data set raises ``WorldDataError`` instead: not the scenario's fault.
     """
     path = scenario_path(name_or_path)
     data = _read_toml(path)
-    origins: list[tuple[KeyPath, str]] = []
     changes = [(*parse_override(text), _set_label(text)) for text in overrides]
     if steps is not None:
         changes.append((("scenario", "steps"), steps, t("scenario.from_steps", value=steps)))
@@ -473,7 +474,7 @@ def load_scenario(
         changes.append((("scenario", "seed"), seed, t("scenario.from_seed", value=seed)))
     for key_path, value, label in changes:
         _set(data, key_path, value, label)
-        origins.append((key_path, label))
+    origins = [(key_path, label) for key_path, _, label in changes]
     bundled = path.resolve().parent == SCENARIOS_DIR.resolve()
     return validate_scenario(
         data, source=path, origins=origins, file_stem=path.stem if bundled else None

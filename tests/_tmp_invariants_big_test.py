@@ -1,0 +1,64 @@
+"""Whatever the measures, the economy keeps its books: property tests on the tiny world."""
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from builders import scenario, tiny_world
+from model.economy import growth_factor
+from model.world import World
+
+WORLD = tiny_world()
+CODES = WORLD.codes
+GOODS = WORLD.goods
+TOLERANCE = 1e-6
+
+
+@st.composite
+def events(draw):
+    actor = draw(st.sampled_from(CODES))
+    mineral, stage = draw(st.sampled_from(GOODS))
+    others = [code for code in CODES if code != actor]
+    targets = draw(st.one_of(st.just(["all"]), st.lists(st.sampled_from(others), min_size=1,
+                                                         max_size=3, unique=True)))
+    step = draw(st.integers(1, 3))
+    base = {"step": step, "actor": actor, "mineral": mineral, "stage": stage}
+    kind = draw(st.sampled_from(["tariff", "export_control", "shock", "stockpile"]))
+    if kind == "tariff":
+        return {**base, "action": kind, "targets": targets, "rate": draw(st.floats(0, 3))}
+    if kind == "export_control":
+        return {**base, "action": kind, "targets": targets, "level": draw(st.floats(0, 1))}
+    if kind == "shock":
+        return {**base, "action": kind, "capacity_factor": draw(st.floats(0, 1)),
+                "duration": draw(st.integers(1, 4))}
+    return {**base, "action": kind, "tonnes": draw(st.floats(1, 5000))}
+
+
+def check_books(world: World, step: int) -> None:
+    outcome, state = world.outcome, world.state
+    arrays = [outcome.flows, outcome.price, outcome.index, outcome.production, outcome.final_use,
+              outcome.unmet, state.stock, state.shortage, state.capacity]
+    for array in arrays:
+        assert np.isfinite(array).all()
+        assert (array >= -TOLERANCE).all()
+    assert outcome.converged
+    # Flows stay within export caps ...
+    normal = world.calibration.flows * growth_factor(world.data, step)[:, None, None]
+    capped = state.export_level < 1
+    allowed = state.export_level * normal * (1 + TOLERANCE) + TOLERANCE
+    assert (outcome.flows[capped] <= allowed[capped]).all()
+    # ... and within what each exporter can produce now.
+    limit = state.capacity * state.shock_factor(step)
+    assert (outcome.production <= limit * (1 + TOLERANCE) + TOLERANCE).all()
+    # Nothing is used that was neither bought nor drawn from stock.
+    bought = outcome.flows.sum(axis=2).T
+    assert (outcome.final_use <= (bought + outcome.released) * (1 + TOLERANCE) + TOLERANCE).all()
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(events(), max_size=6))
+def test_no_measure_breaks_the_books(measures):
+    world = World(scenario(measures, steps=4), world=WORLD)
+    for step in range(1, 5):
+        world.step()
+        check_books(world, step)

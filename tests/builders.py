@@ -1,0 +1,53 @@
+"""Small worlds and scenarios for tests: a purpose-made four-economy world, events as dicts."""
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+
+from model.scenario import validate_scenario
+from model.world import World
+from model.world_data import load_world
+
+TINY = Path(__file__).parent / "worlds" / "tiny"
+
+
+def tiny_world(**changes):
+    """The tiny test world, with fields replaced (e.g. ``stock_days=...``)."""
+    return dataclasses.replace(load_world(TINY), **changes)
+
+
+def scenario(events=(), steps=8, seed=1, **parameters):
+    return validate_scenario({
+        "scenario": {"name": "test", "title": "Test", "steps": steps, "seed": seed},
+        "parameters": parameters,
+        "events": [dict(event) for event in events],
+    })
+
+
+def event(step, actor, action, mineral, stage, targets=None, **magnitude):
+    entry = {"step": step, "actor": actor, "action": action, "mineral": mineral, "stage": stage,
+             **magnitude}
+    if targets is not None:
+        entry["targets"] = targets
+    return entry
+
+
+def run(events=(), steps=8, world=None, seed=1, **parameters):
+    """A world (tiny by default) run for ``steps`` with ``events``."""
+    model = World(scenario(events, steps, seed, **parameters), world=world or tiny_world())
+    return model.run()
+
+
+def at(table, step=None, **where):
+    """Rows of ``table`` at ``step`` matching column values."""
+    mask = np.ones(len(table), bool) if step is None else (table["step"] == step).to_numpy()
+    for column, value in where.items():
+        mask = mask & (table[column] == value).to_numpy()
+    return table[mask]
+
+
+def value(table, column, step=None, **where):
+    rows = at(table, step, **where)
+    assert len(rows) == 1, f"expected one row for {where} at step {step}, got {len(rows)}"
+    return float(rows[column].iloc[0])
