@@ -19,10 +19,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-BISECTION_STEPS = 48
+ROOT_STEPS = 60  # the root finder's limit; it usually needs under ten rounds
+ROOT_TOLERANCE = 1e-12
 MAX_LOG_STEP = 0.7  # the largest price move in one iteration (× e^0.7 ≈ 2)
 TOLERANCE = 1e-7  # relative excess demand at which an exporter's market counts as clear
 MAX_ITERATIONS = 300
+MIN_ELASTICITY = 0.02  # keeps a Newton step finite where demand barely answers the price
 
 
 @dataclass
@@ -115,18 +117,39 @@ def solve_capped_rows(market: Market, caps: Caps, bundle_terms, entry_terms, sta
         with np.errstate(divide="ignore", over="ignore"):
             bound = np.where(open_entry, a * wanted_over_cap ** ((1 - sigma) / sigma), 0.0)
         cut = np.bincount(caps.row, np.maximum(free - bound, 0.0), minlength=n)
-        return bundle_terms * p ** (sigma - 1) - cut, d
+        bound_share = np.bincount(caps.row, np.where(free > bound, bound, 0.0), minlength=n)
+        return bundle_terms * p ** (sigma - 1) - cut, d, bound_share
 
+    # Safeguarded false position (Illinois) on log P: the total rises with P, so the root
+    # stays bracketed, and the secant step takes a handful of rounds, not ~50 halvings.
     lo = np.log(start_index)
     hi = np.maximum(np.log(market.choke * index_ref), lo)
-    rationed = total(hi)[0] < 1.0
-    for _ in range(BISECTION_STEPS):
-        mid = 0.5 * (lo + hi)
-        above = total(mid)[0] >= 1.0
-        hi = np.where(above, mid, hi)
-        lo = np.where(above, lo, mid)
-    log_p = np.where(rationed, hi, 0.5 * (lo + hi))
-    return np.exp(log_p), total(log_p)[1], rationed
+    f_lo = total(lo)[0] - 1.0
+    f_hi = total(hi)[0] - 1.0
+    rationed = f_hi < 0.0
+    done = rationed | (f_lo >= 0.0)
+    hi = np.where(f_lo >= 0.0, lo, hi)
+    last_side = np.zeros(n)
+    for _ in range(ROOT_STEPS):
+        if done.all():
+            break
+        width = hi - lo
+        secant = hi - f_hi * width / np.where(f_hi != f_lo, f_hi - f_lo, 1.0)
+        # Fall back to halving when the secant lands outside the bracket or too near an end.
+        inside = (secant > lo + 0.01 * width) & (secant < hi - 0.01 * width)
+        x = np.where(inside, secant, 0.5 * (lo + hi))
+        f_x = total(x)[0] - 1.0
+        upper = f_x >= 0.0
+        # Illinois: when the same end is kept twice, halve its value so the other end moves.
+        f_lo = np.where(upper & (last_side > 0), 0.5 * f_lo, f_lo)
+        f_hi = np.where(~upper & (last_side < 0), 0.5 * f_hi, f_hi)
+        hi, f_hi = np.where(upper & ~done, x, hi), np.where(upper & ~done, f_x, f_hi)
+        lo, f_lo = np.where(~upper & ~done, x, lo), np.where(~upper & ~done, f_x, f_lo)
+        last_side = np.where(upper, 1.0, -1.0)
+        done |= (np.abs(f_x) < ROOT_TOLERANCE) | (hi - lo < ROOT_TOLERANCE)
+    log_p = np.where(rationed, hi, np.where(np.abs(f_lo) < np.abs(f_hi), lo, hi))
+    _, d, bound_share = total(log_p)
+    return np.exp(log_p), d, rationed, bound_share
 
 
 def clear(market: Market, start: np.ndarray | None = None) -> Clearing:
@@ -158,18 +181,25 @@ def clear(market: Market, start: np.ndarray | None = None) -> Clearing:
             index = np.where(sourced, bundle, 1.0) ** (1 / (1 - sigma))
         index = np.where(sourced, index, market.choke * market.index_ref)
         rationed = ~sourced
+        index_response = np.ones((G, I))
+        capped_sales = np.zeros((G, J))
         if len(caps):
             entry_terms = entry_value_weights * price[caps.good, caps.exporter] ** (1 - sigma)
-            p_rows, d_rows, r_rows = solve_capped_rows(
+            p_rows, d_rows, r_rows, bound_share = solve_capped_rows(
                 market, caps, bundle[caps.rows], entry_terms, index[caps.rows]
             )
             index[caps.rows] = p_rows
             rationed[caps.rows] |= r_rows
+            # A price change of a free source moves the index of a row with binding caps
+            # more (only the free part adjusts): dlogP/dlogq_j = s_j / (S_free + |ε| S_bound / σ).
+            eps_rows = -market.elasticity[caps.rows[0]]
+            index_response[caps.rows] = 1.0 / (1.0 - bound_share + eps_rows * bound_share / sigma)
         quantity = demand(market, index)
         pull = index**sigma * quantity  # (G, I): x_ij = a w^-σ p_j^-σ · pull_i
         sold = price ** (-sigma) * (pull[:, None, :] @ quantity_weights)[:, 0, :]
+        # Σ_i x_ij s_ij (response of i's index), with s_ij = a (q_ij / P_i)^(1-σ).
         own = price ** (1 - 2 * sigma) * (
-            (pull / np.where(sourced, bundle, 1.0))[:, None, :] @ share_weights
+            (pull * index ** (sigma - 1) * index_response)[:, None, :] @ share_weights
         )[:, 0, :]
         excess_over_cap = np.zeros(0)
         if len(caps):
@@ -180,13 +210,22 @@ def clear(market: Market, start: np.ndarray | None = None) -> Clearing:
             )
             excess_over_cap = np.maximum(wanted - caps.tonnes, 0.0)
             np.subtract.at(sold, (caps.good, caps.exporter), excess_over_cap)
+            # Sales at a binding cap do not answer the exporter's price.
+            binding = excess_over_cap > 0
+            entry_share = (entry_terms * index[caps.good, caps.importer] ** (sigma - 1)
+                           * index_response[caps.good, caps.importer])
+            np.subtract.at(own, (caps.good, caps.exporter), np.where(binding, wanted * entry_share, 0.0))
+            np.add.at(capped_sales, (caps.good, caps.exporter), np.where(binding, caps.tonnes, 0.0))
         offered = supply(market, price)
 
         # Elasticity of demand for each exporter: σ(1 − s) − ε s averaged over its buyers.
         with np.errstate(divide="ignore", invalid="ignore"):
-            mean_share = np.where(sold > 0, own / sold, 0.0).clip(0.0, 1.0)
+            mean_share = np.where(sold > 0, own / sold, 0.0).clip(0.0, None)
         at_limit = offered >= capacity * (1 - 1e-12)
-        own_elasticity = sigma - (sigma + eps) * mean_share + np.where(at_limit, 0.0, eta)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            free_share = np.where(sold > 0, 1.0 - capped_sales / sold, 1.0).clip(0.0, 1.0)
+        own_elasticity = (sigma * free_share - (sigma + eps) * mean_share
+                          + np.where(at_limit, 0.0, eta))
         excess = np.log(np.maximum(sold, 1e-300)) - np.log(np.maximum(offered, 1e-300))
         floored = (price <= market.floor * (1 + 1e-9)) & (excess < 0)
         ceilinged = (price >= market.choke * (1 - 1e-9)) & (excess > 0)
@@ -200,15 +239,16 @@ def clear(market: Market, start: np.ndarray | None = None) -> Clearing:
         weight = np.where(live, offered, 0.0)
         total = np.maximum(weight.sum(axis=1, keepdims=True), 1e-300)
         common = (weight * excess).sum(axis=1, keepdims=True) / total
-        common_elasticity = np.maximum(-eps, 0.05) + (
+        common_elasticity = np.maximum(-eps, MIN_ELASTICITY) + (
             weight * np.where(at_limit, 0.0, eta)
         ).sum(axis=1, keepdims=True) / total
-        move = common / common_elasticity + (excess - common) / np.maximum(own_elasticity, 0.05)
+        own_elasticity = np.maximum(own_elasticity, MIN_ELASTICITY)
+        move = common / common_elasticity + (excess - common) / own_elasticity
         sign = np.sign(excess)
         step_scale = np.where(sign * last_sign < 0, step_scale * 0.5, np.minimum(step_scale * 1.25, 1.0))
         last_sign = sign
         move = np.clip(move * step_scale, -MAX_LOG_STEP, MAX_LOG_STEP)
-        price = np.where(live | (active & (excess > 0)), price * np.exp(move), price)
+        price = np.where(live, price * np.exp(move), price)
         price = np.clip(price, market.floor, market.choke)
 
     flows = quantity_weights * (price ** (-sigma))[:, None, :] * pull[:, :, None]
