@@ -9,8 +9,9 @@ from agents.controllers import Controller
 class Country(mesa.Agent):
     """Holds identity, objectives and controller; the world owns every number."""
 
-    def __init__(self, model, code: str, name: str, role: str, strategy: str,
-                 controller: Controller):
+    def __init__(
+        self, model, code: str, name: str, role: str, strategy: str, controller: Controller
+    ):
         super().__init__(model)
         self.code = code
         self.name = name

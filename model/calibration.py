@@ -58,7 +58,9 @@ def base_flows(world: WorldData, spread_share: float = 0.0) -> np.ndarray:
     flows[:, np.arange(C), np.arange(C)] = home
     if spread_share > 0:
         world_share = production / np.maximum(production.sum(axis=1, keepdims=True), 1e-300)
-        flows = (1 - spread_share) * flows + spread_share * demand[:, :, None] * world_share[:, None, :]
+        flows = (1 - spread_share) * flows + spread_share * demand[:, :, None] * world_share[
+            :, None, :
+        ]
         flows = balance(flows, demand, production)
     return flows
 

@@ -61,7 +61,11 @@ def growth_factor(world: WorldData, step: int) -> np.ndarray:
 
 
 def clear_step(
-    world: WorldData, calibration: Calibration, parameters: dict[str, float], state: State, step: int
+    world: WorldData,
+    calibration: Calibration,
+    parameters: dict[str, float],
+    state: State,
+    step: int,
 ) -> Outcome:
     """Clear every market for ``step``; updates prices, stocks and shortages in ``state``."""
     C, G = state.capacity.shape
@@ -72,7 +76,7 @@ def clear_step(
     # Producers plan output at the smoothed price (as investors do) and buy inputs for it;
     # planning at last quarter's price alone makes a cobweb when demand is inelastic.
     planned = state.capacity * np.minimum(
-        utilisation * state.price_trend.T ** world.supply_elasticity, 1.0
+        utilisation * state.price_trend.T**world.supply_elasticity, 1.0
     )
     input_ref = planned @ world.inputs
     total_ref = final_ref + input_ref
@@ -100,15 +104,21 @@ def clear_step(
         needs = world.inputs[goods]  # (g, inputs)
         fill = np.ones((C, goods.size))
         for k in np.flatnonzero(needs.any(axis=0)):
-            ratio = np.divide(available[:, k], input_ref[:, k], out=np.ones(C), where=input_ref[:, k] > 0)
+            ratio = np.divide(
+                available[:, k], input_ref[:, k], out=np.ones(C), where=input_ref[:, k] > 0
+            )
             fill = np.where(needs[:, k] > 0, np.minimum(fill, ratio[:, None]), fill)
-        stage_limit = np.minimum(limit[:, goods], np.where(needs.any(axis=1), planned[:, goods] * fill, np.inf))
+        stage_limit = np.minimum(
+            limit[:, goods], np.where(needs.any(axis=1), planned[:, goods] * fill, np.inf)
+        )
 
         capacity = state.capacity[:, goods].T
         weights = calibration.preference[goods] * capacity[:, None, :]
         row_total = weights.sum(axis=2, keepdims=True)
         base_total = calibration.weights[goods].sum(axis=2, keepdims=True)
-        weights *= np.divide(base_total, row_total, out=np.zeros_like(row_total), where=row_total > 0)
+        weights *= np.divide(
+            base_total, row_total, out=np.zeros_like(row_total), where=row_total > 0
+        )
         level = state.export_level[goods]
         normal = calibration.flows[goods] * growth[goods][:, None, None]
         caps = np.where(level < 1.0, level * normal, np.inf)

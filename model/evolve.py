@@ -60,8 +60,10 @@ def invest(world: WorldData, parameters: dict[str, float], state: State, step: i
     path = demand_path(world, int(when.max()))
     goods = np.arange(len(world.goods))
     announced = np.divide(
-        path[when, goods] - path[when - 1, goods], path[step, goods],
-        out=np.zeros(len(goods)), where=path[step, goods] > 0,
+        path[when, goods] - path[when - 1, goods],
+        path[step, goods],
+        out=np.zeros(len(goods)),
+        where=path[step, goods] > 0,
     )
     orders = state.capacity * (announced + parameters["investment_rate"] * margin)
     order_capacity(state, step, when, orders)
@@ -87,7 +89,9 @@ def random_shocks(
     mined = np.flatnonzero(world.stage_of == 0)
     C = len(world.codes)
     hit = rng.random((C, mined.size)) < parameters["shock_rate"]
-    factor = rng.uniform(parameters["shock_min_factor"], parameters["shock_max_factor"], (C, mined.size))
+    factor = rng.uniform(
+        parameters["shock_min_factor"], parameters["shock_max_factor"], (C, mined.size)
+    )
     duration = rng.integers(1, int(parameters["shock_max_duration"]) + 1, (C, mined.size))
     hit &= state.capacity[:, mined] > 0
     shocks = []

@@ -104,17 +104,20 @@ def solve_capped_rows(market: Market, caps: Caps, bundle_terms, entry_terms, sta
     g, i = caps.rows
     n = len(g)
     a = market.weights[caps.good, caps.importer, caps.exporter]
-    ref, index_ref, adjust = (x[g, i] for x in (market.demand_ref, market.index_ref, market.adjustment))
+    ref, index_ref, adjust = (
+        x[g, i] for x in (market.demand_ref, market.index_ref, market.adjustment)
+    )
     elasticity = market.elasticity[g]
+    open_entry = (caps.tonnes > 0) & (a > 0)
 
     def total(log_p):
         p = np.exp(log_p)
         d = np.maximum(ref * (p / index_ref) ** elasticity + adjust, 0.0)
         free = entry_terms * (p ** (sigma - 1))[caps.row]
-        open_entry = (caps.tonnes > 0) & (a > 0)
-        wanted_over_cap = np.divide(a * d[caps.row], caps.tonnes, out=np.ones_like(a),
-                                    where=open_entry)
         with np.errstate(divide="ignore", over="ignore"):
+            wanted_over_cap = np.divide(
+                a * d[caps.row], caps.tonnes, out=np.ones_like(a), where=open_entry
+            )
             bound = np.where(open_entry, a * wanted_over_cap ** ((1 - sigma) / sigma), 0.0)
         cut = np.bincount(caps.row, np.maximum(free - bound, 0.0), minlength=n)
         bound_share = np.bincount(caps.row, np.where(free > bound, bound, 0.0), minlength=n)
@@ -155,7 +158,7 @@ def solve_capped_rows(market: Market, caps: Caps, bundle_terms, entry_terms, sta
 def clear(market: Market, start: np.ndarray | None = None) -> Clearing:
     """Find producer prices at which every exporter sells what it supplies."""
     sigma = market.sigma
-    G, I, J = market.weights.shape
+    n_goods, n_importers, n_exporters = market.weights.shape
     # Power terms of the wedge once per call: delivered q = p·w, so q^x = p^x · w^x.
     value_weights = market.weights * market.wedge ** (1 - sigma)  # a w^(1-σ)
     quantity_weights = market.weights * market.wedge ** (-sigma)  # a w^(-σ)
@@ -168,12 +171,14 @@ def clear(market: Market, start: np.ndarray | None = None) -> Clearing:
     eps = market.elasticity[:, None]
     eta = market.supply_elasticity[:, None]
 
-    price = np.ones((G, J)) if start is None else np.array(start, dtype=float)
+    price = np.ones((n_goods, n_exporters)) if start is None else np.array(start, dtype=float)
     price = np.clip(price, market.floor, market.choke)
-    step_scale = np.ones((G, J))
-    last_sign = np.zeros((G, J))
+    step_scale = np.ones((n_goods, n_exporters))
+    last_sign = np.zeros((n_goods, n_exporters))
     converged = False
-    for iteration in range(1, MAX_ITERATIONS + 1):
+    iterations = 0
+    while iterations < MAX_ITERATIONS:
+        iterations += 1
         # P^(1-σ) = Σ_j a w^(1-σ) p^(1-σ): one batched matrix product for every importer.
         bundle = (value_weights @ (price ** (1 - sigma))[:, :, None])[:, :, 0]
         sourced = bundle > 0
@@ -181,8 +186,8 @@ def clear(market: Market, start: np.ndarray | None = None) -> Clearing:
             index = np.where(sourced, bundle, 1.0) ** (1 / (1 - sigma))
         index = np.where(sourced, index, market.choke * market.index_ref)
         rationed = ~sourced
-        index_response = np.ones((G, I))
-        capped_sales = np.zeros((G, J))
+        index_response = np.ones((n_goods, n_importers))
+        capped_sales = np.zeros((n_goods, n_exporters))
         if len(caps):
             entry_terms = entry_value_weights * price[caps.good, caps.exporter] ** (1 - sigma)
             p_rows, d_rows, r_rows, bound_share = solve_capped_rows(
@@ -198,9 +203,10 @@ def clear(market: Market, start: np.ndarray | None = None) -> Clearing:
         pull = index**sigma * quantity  # (G, I): x_ij = a w^-σ p_j^-σ · pull_i
         sold = price ** (-sigma) * (pull[:, None, :] @ quantity_weights)[:, 0, :]
         # Σ_i x_ij s_ij (response of i's index), with s_ij = a (q_ij / P_i)^(1-σ).
-        own = price ** (1 - 2 * sigma) * (
-            (pull * index ** (sigma - 1) * index_response)[:, None, :] @ share_weights
-        )[:, 0, :]
+        own = (
+            price ** (1 - 2 * sigma)
+            * ((pull * index ** (sigma - 1) * index_response)[:, None, :] @ share_weights)[:, 0, :]
+        )
         excess_over_cap = np.zeros(0)
         if len(caps):
             wanted = (
@@ -212,9 +218,14 @@ def clear(market: Market, start: np.ndarray | None = None) -> Clearing:
             np.subtract.at(sold, (caps.good, caps.exporter), excess_over_cap)
             # Sales at a binding cap do not answer the exporter's price.
             binding = excess_over_cap > 0
-            entry_share = (entry_terms * index[caps.good, caps.importer] ** (sigma - 1)
-                           * index_response[caps.good, caps.importer])
-            np.subtract.at(own, (caps.good, caps.exporter), np.where(binding, wanted * entry_share, 0.0))
+            entry_share = (
+                entry_terms
+                * index[caps.good, caps.importer] ** (sigma - 1)
+                * index_response[caps.good, caps.importer]
+            )
+            np.subtract.at(
+                own, (caps.good, caps.exporter), np.where(binding, wanted * entry_share, 0.0)
+            )
             np.add.at(capped_sales, (caps.good, caps.exporter), np.where(binding, caps.tonnes, 0.0))
         offered = supply(market, price)
 
@@ -224,8 +235,9 @@ def clear(market: Market, start: np.ndarray | None = None) -> Clearing:
         at_limit = offered >= capacity * (1 - 1e-12)
         with np.errstate(divide="ignore", invalid="ignore"):
             free_share = np.where(sold > 0, 1.0 - capped_sales / sold, 1.0).clip(0.0, 1.0)
-        own_elasticity = (sigma * free_share - (sigma + eps) * mean_share
-                          + np.where(at_limit, 0.0, eta))
+        own_elasticity = (
+            sigma * free_share - (sigma + eps) * mean_share + np.where(at_limit, 0.0, eta)
+        )
         excess = np.log(np.maximum(sold, 1e-300)) - np.log(np.maximum(offered, 1e-300))
         floored = (price <= market.floor * (1 + 1e-9)) & (excess < 0)
         ceilinged = (price >= market.choke * (1 - 1e-9)) & (excess > 0)
@@ -239,13 +251,16 @@ def clear(market: Market, start: np.ndarray | None = None) -> Clearing:
         weight = np.where(live, offered, 0.0)
         total = np.maximum(weight.sum(axis=1, keepdims=True), 1e-300)
         common = (weight * excess).sum(axis=1, keepdims=True) / total
-        common_elasticity = np.maximum(-eps, MIN_ELASTICITY) + (
-            weight * np.where(at_limit, 0.0, eta)
-        ).sum(axis=1, keepdims=True) / total
+        common_elasticity = (
+            np.maximum(-eps, MIN_ELASTICITY)
+            + (weight * np.where(at_limit, 0.0, eta)).sum(axis=1, keepdims=True) / total
+        )
         own_elasticity = np.maximum(own_elasticity, MIN_ELASTICITY)
         move = common / common_elasticity + (excess - common) / own_elasticity
         sign = np.sign(excess)
-        step_scale = np.where(sign * last_sign < 0, step_scale * 0.5, np.minimum(step_scale * 1.25, 1.0))
+        step_scale = np.where(
+            sign * last_sign < 0, step_scale * 0.5, np.minimum(step_scale * 1.25, 1.0)
+        )
         last_sign = sign
         move = np.clip(move * step_scale, -MAX_LOG_STEP, MAX_LOG_STEP)
         price = np.where(live, price * np.exp(move), price)
@@ -262,4 +277,4 @@ def clear(market: Market, start: np.ndarray | None = None) -> Clearing:
     flows = np.where(active[:, None, :], flows * scale[:, None, :], 0.0)
     unmet = (wanted_flows - flows).sum(axis=2)
     unmet += np.where(rationed, np.maximum(quantity - wanted_flows.sum(axis=2), 0.0), 0.0)
-    return Clearing(price, index, flows, quantity, unmet, iteration, converged)
+    return Clearing(price, index, flows, quantity, unmet, iterations, converged)

@@ -42,25 +42,38 @@ def country_metrics(
     base_value = world.price0[None, :]  # judge shortages at base prices, not scarcity prices
     missing = np.maximum(outcome.final_ref - outcome.final_use, 0.0) * base_value
     wanted = outcome.final_ref * base_value
-    shortage_share = np.divide(missing.sum(1), wanted.sum(1), out=np.zeros(C), where=wanted.sum(1) > 0)
+    shortage_share = np.divide(
+        missing.sum(1), wanted.sum(1), out=np.zeros(C), where=wanted.sum(1) > 0
+    )
     industry_missing = missing @ world.end_use  # (C, industries)
     industry_wanted = wanted @ world.end_use
     industry = 1.0 - np.divide(
-        industry_missing, industry_wanted, out=np.zeros_like(industry_missing), where=industry_wanted > 0
+        industry_missing,
+        industry_wanted,
+        out=np.zeros_like(industry_missing),
+        where=industry_wanted > 0,
     )
     industry_output = np.divide(
-        (industry * industry_wanted).sum(1), industry_wanted.sum(1), out=np.ones(C),
+        (industry * industry_wanted).sum(1),
+        industry_wanted.sum(1),
+        out=np.ones(C),
         where=industry_wanted.sum(1) > 0,
     )
 
     demand_value = (outcome.final_ref + outcome.production @ world.inputs) * base_value
     per_day = demand_value.sum(1) * world.steps_per_year / DAYS_PER_YEAR
-    stock_cover_days = np.divide((stock * base_value).sum(1), per_day, out=np.zeros(C), where=per_day > 0)
+    stock_cover_days = np.divide(
+        (stock * base_value).sum(1), per_day, out=np.zeros(C), where=per_day > 0
+    )
 
     by_source = imports.sum(axis=0)  # (I, J) USD
     total_imports = by_source.sum(1)
-    source_share = np.divide(by_source, total_imports[:, None], out=np.zeros_like(by_source),
-                             where=total_imports[:, None] > 0)
+    source_share = np.divide(
+        by_source,
+        total_imports[:, None],
+        out=np.zeros_like(by_source),
+        where=total_imports[:, None] > 0,
+    )
     china = world.codes.index("CHN") if "CHN" in world.codes else None
     china_dependence = source_share[:, china] if china is not None else np.zeros(C)
     hhi = (source_share**2).sum(1)
@@ -110,7 +123,7 @@ def price_volatility(history: list[np.ndarray], weights: np.ndarray) -> np.ndarr
     """Std of quarterly log changes of each economy's price indices, use-weighted (C,)."""
     if len(history) < 2:
         return np.zeros(weights.shape[0])
-    recent = np.log(np.stack(history[-(VOLATILITY_WINDOW + 1):]))  # (T, G, C)
+    recent = np.log(np.stack(history[-(VOLATILITY_WINDOW + 1) :]))  # (T, G, C)
     spread = np.diff(recent, axis=0).std(axis=0).T  # (C, G)
     total = weights.sum(1)
     return np.divide((spread * weights).sum(1), total, out=np.zeros_like(total), where=total > 0)

@@ -21,9 +21,7 @@ class PolicyError(ValueError):
 
 def good_indices(world: WorldData, mineral: str, stage: str) -> np.ndarray:
     chosen = [
-        g
-        for g, (m, s) in enumerate(world.goods)
-        if mineral in (ALL, m) and stage in (ALL, s)
+        g for g, (m, s) in enumerate(world.goods) if mineral in (ALL, m) and stage in (ALL, s)
     ]
     if not chosen:
         raise PolicyError(t("news.refused_good", mineral=mineral, stage=stage))
@@ -67,25 +65,48 @@ def apply(action: Action, state: State, world: WorldData, step: int) -> str:
             sources = target_indices(world, action.actor, action.targets)
             state.tariff[np.ix_(goods, [actor], sources)] = action.rate
             key = "news.tariff" if action.rate > 0 else "news.tariff_lifted"
-            return t(key, actor=action.actor, good=what, targets=_targets_label(action.targets),
-                     rate=f"{action.rate:.0%}")
+            return t(
+                key,
+                actor=action.actor,
+                good=what,
+                targets=_targets_label(action.targets),
+                rate=f"{action.rate:.0%}",
+            )
         case ExportControl():
             _check_range(action.level, 0.0, 1.0, "level")
             buyers = target_indices(world, action.actor, action.targets)
             state.export_level[np.ix_(goods, buyers, [actor])] = action.level
-            key = ("news.export_ban" if action.level == 0 else
-                   "news.export_lifted" if action.level == 1 else "news.export_quota")
-            return t(key, actor=action.actor, good=what, targets=_targets_label(action.targets),
-                     level=f"{action.level:.0%}")
+            key = (
+                "news.export_ban"
+                if action.level == 0
+                else "news.export_lifted"
+                if action.level == 1
+                else "news.export_quota"
+            )
+            return t(
+                key,
+                actor=action.actor,
+                good=what,
+                targets=_targets_label(action.targets),
+                level=f"{action.level:.0%}",
+            )
         case Stockpile():
             if not np.isfinite(action.tonnes) or action.tonnes == 0:
-                raise PolicyError(t("news.refused_range", name="tonnes", value=action.tonnes,
-                                    low="-stock", high="+∞"))
+                raise PolicyError(
+                    t(
+                        "news.refused_range",
+                        name="tonnes",
+                        value=action.tonnes,
+                        low="-stock",
+                        high="+∞",
+                    )
+                )
             per_good = action.tonnes / len(goods)
             if per_good < 0 and (state.stock[actor, goods] < -per_good - 1e-9).any():
                 held = state.stock[actor, goods].sum()
-                raise PolicyError(t("news.refused_stock", actor=action.actor, good=what,
-                                    held=f"{held:,.0f}"))
+                raise PolicyError(
+                    t("news.refused_stock", actor=action.actor, good=what, held=f"{held:,.0f}")
+                )
             state.stock_orders[actor, goods] += per_good
             key = "news.stockpile_buy" if per_good > 0 else "news.stockpile_release"
             return t(key, actor=action.actor, good=what, tonnes=f"{abs(action.tonnes):,.0f}")
@@ -95,18 +116,32 @@ def apply(action: Action, state: State, world: WorldData, step: int) -> str:
             new = per_good / world.capex[goods]
             arrival = step + np.maximum(world.build_lag[goods].round().astype(int), 1)
             for g, when, tonnes in zip(goods, arrival, new, strict=True):
-                state.pipeline.setdefault(int(when), np.zeros_like(state.capacity))[actor, g] += tonnes
+                state.pipeline.setdefault(int(when), np.zeros_like(state.capacity))[actor, g] += (
+                    tonnes
+                )
             state.subsidy_spend[actor] += action.usd
-            return t("news.subsidy", actor=action.actor, good=what,
-                     usd=f"{action.usd / 1e6:,.0f}", tonnes=f"{new.sum() * world.steps_per_year:,.0f}",
-                     when=int(arrival.max()))
+            return t(
+                "news.subsidy",
+                actor=action.actor,
+                good=what,
+                usd=f"{action.usd / 1e6:,.0f}",
+                tonnes=f"{new.sum() * world.steps_per_year:,.0f}",
+                when=int(arrival.max()),
+            )
         case Shock():
             _check_range(action.capacity_factor, 0.0, 1.0, "capacity_factor")
             _check_range(action.duration, 1, 10_000, "duration")
             for g in goods:
                 state.shocks.append(
-                    ActiveShock(actor, int(g), action.capacity_factor, step + int(action.duration) - 1)
+                    ActiveShock(
+                        actor, int(g), action.capacity_factor, step + int(action.duration) - 1
+                    )
                 )
-            return t("news.shock", actor=action.actor, good=what,
-                     factor=f"{1 - action.capacity_factor:.0%}", duration=int(action.duration))
+            return t(
+                "news.shock",
+                actor=action.actor,
+                good=what,
+                factor=f"{1 - action.capacity_factor:.0%}",
+                duration=int(action.duration),
+            )
     raise PolicyError(t("news.refused_kind", kind=type(action).__name__))

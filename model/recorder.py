@@ -7,17 +7,42 @@ from model.economy import Outcome
 from model.world_data import WorldData
 
 COUNTRY_COLUMNS = [
-    "step", "date", "country", "score", "gdp_index", "shortage_share", "import_bill",
-    "export_revenue", "tariff_revenue", "stock_cover_days", "china_dependence", "hhi",
-    "price_volatility", "industry_output", "industry_automotive", "industry_electronics",
-    "industry_defence", "industry_energy", "industry_other", "subsidy_spend",
+    "step",
+    "date",
+    "country",
+    "score",
+    "gdp_index",
+    "shortage_share",
+    "import_bill",
+    "export_revenue",
+    "tariff_revenue",
+    "stock_cover_days",
+    "china_dependence",
+    "hhi",
+    "price_volatility",
+    "industry_output",
+    "industry_automotive",
+    "industry_electronics",
+    "industry_defence",
+    "industry_energy",
+    "industry_other",
+    "subsidy_spend",
 ]
 PRICE_COLUMNS = ["step", "country", "mineral", "stage", "price", "producer_price"]
 FLOW_COLUMNS = ["step", "exporter", "importer", "mineral", "stage", "tonnes", "value"]
 EVENT_COLUMNS = ["step", "actor", "action", "target", "detail"]
 DEAL_COLUMNS = ["step", "deal_id", "kind", "parties", "status", "terms"]
-PRODUCTION_COLUMNS = ["step", "country", "mineral", "stage", "capacity", "production",
-                      "final_use", "shortage", "stock"]
+PRODUCTION_COLUMNS = [
+    "step",
+    "country",
+    "mineral",
+    "stage",
+    "capacity",
+    "production",
+    "final_use",
+    "shortage",
+    "stock",
+]
 MIN_TONNES = 1e-6  # flows below a gram are rounding, not trade
 
 
@@ -48,8 +73,15 @@ class Recorder:
     def deal(self, row: dict) -> None:
         self._deals.append(row)
 
-    def step(self, step: int, date: str, outcome: Outcome, metrics: dict[str, np.ndarray],
-             stock: np.ndarray, capacity: np.ndarray) -> None:
+    def step(
+        self,
+        step: int,
+        date: str,
+        outcome: Outcome,
+        metrics: dict[str, np.ndarray],
+        stock: np.ndarray,
+        capacity: np.ndarray,
+    ) -> None:
         world = self.world
         countries = pd.DataFrame({"step": step, "date": date, "country": world.codes})
         for column in COUNTRY_COLUMNS[3:]:
@@ -58,26 +90,51 @@ class Recorder:
 
         minerals, stages, codes = self._gc
         price0 = world.price0[:, None]
-        self._prices.append(pd.DataFrame({
-            "step": step, "country": codes, "mineral": minerals, "stage": stages,
-            "price": (outcome.index * price0).ravel(),
-            "producer_price": (outcome.price * price0).ravel(),
-        }))
+        self._prices.append(
+            pd.DataFrame(
+                {
+                    "step": step,
+                    "country": codes,
+                    "mineral": minerals,
+                    "stage": stages,
+                    "price": (outcome.index * price0).ravel(),
+                    "producer_price": (outcome.price * price0).ravel(),
+                }
+            )
+        )
         shortage = np.maximum(outcome.final_ref - outcome.final_use, 0.0)
-        self._production.append(pd.DataFrame({
-            "step": step, "country": codes, "mineral": minerals, "stage": stages,
-            "capacity": capacity.T.ravel(), "production": outcome.production.T.ravel(),
-            "final_use": outcome.final_use.T.ravel(), "shortage": shortage.T.ravel(),
-            "stock": stock.T.ravel(),
-        }))
+        self._production.append(
+            pd.DataFrame(
+                {
+                    "step": step,
+                    "country": codes,
+                    "mineral": minerals,
+                    "stage": stages,
+                    "capacity": capacity.T.ravel(),
+                    "production": outcome.production.T.ravel(),
+                    "final_use": outcome.final_use.T.ravel(),
+                    "shortage": shortage.T.ravel(),
+                    "stock": stock.T.ravel(),
+                }
+            )
+        )
         tonnes = outcome.flows.ravel()
         keep = tonnes > MIN_TONNES
         g, _, j, mineral, stage, importer, exporter = (x[keep] for x in self._gij)
         value = tonnes[keep] * outcome.price[g, j] * world.price0[g]
-        self._flows.append(pd.DataFrame({
-            "step": step, "exporter": exporter, "importer": importer, "mineral": mineral,
-            "stage": stage, "tonnes": tonnes[keep], "value": value,
-        }))
+        self._flows.append(
+            pd.DataFrame(
+                {
+                    "step": step,
+                    "exporter": exporter,
+                    "importer": importer,
+                    "mineral": mineral,
+                    "stage": stage,
+                    "tonnes": tonnes[keep],
+                    "value": value,
+                }
+            )
+        )
         wanted = (outcome.final_ref * world.price0).sum()
         self.world_shortage_share = float((shortage * world.price0).sum() / max(wanted, 1e-300))
 

@@ -27,8 +27,9 @@ EMPTY_ACTIONS: list[Action] = []
 class World(mesa.Model):
     """The critical-minerals world of one scenario."""
 
-    def __init__(self, scenario: Scenario | str | None = None, rng=None,
-                 world: WorldData | None = None):
+    def __init__(
+        self, scenario: Scenario | str | None = None, rng=None, world: WorldData | None = None
+    ):
         """``world`` replaces the scenario's world data (tests use small purpose-made worlds)."""
         if isinstance(rng, str):  # SolaraViz text inputs give strings (mesa #3516)
             rng = int(rng) if rng.strip() else None
@@ -47,8 +48,9 @@ class World(mesa.Model):
         schedules = scripted_schedules(scenario.events)
         for c, code in enumerate(self.data.codes):
             settings = scenario.countries.get(code)
-            strategy = (settings.strategy if settings and settings.strategy else
-                        self.data.strategies[c])
+            strategy = (
+                settings.strategy if settings and settings.strategy else self.data.strategies[c]
+            )
             Country(
                 self,
                 code=code,
@@ -149,9 +151,13 @@ class World(mesa.Model):
         try:
             detail = policies.apply(action, trial, self.data, step if start is None else start)
         except policies.PolicyError as refusal:
-            self.recorder.event(step, action.actor, "refused", _targets(action),
-                                t("news.refused", actor=action.actor, kind=action.kind,
-                                  reason=str(refusal)))
+            self.recorder.event(
+                step,
+                action.actor,
+                "refused",
+                _targets(action),
+                t("news.refused", actor=action.actor, kind=action.kind, reason=str(refusal)),
+            )
             return False
         self.state = trial
         if action.note:
@@ -167,9 +173,17 @@ class World(mesa.Model):
         evolve.invest(self.data, self.parameters, self.state, step)
         for shock in evolve.expire_shocks(self.state, step + 1):
             mineral, stage = self.data.goods[shock.good]
-            self.recorder.event(step, self.data.codes[shock.country], "shock_end", "",
-                                t("news.shock_end", actor=self.data.codes[shock.country],
-                                  good=policies.good_label(mineral, stage)))
+            self.recorder.event(
+                step,
+                self.data.codes[shock.country],
+                "shock_end",
+                "",
+                t(
+                    "news.shock_end",
+                    actor=self.data.codes[shock.country],
+                    good=policies.good_label(mineral, stage),
+                ),
+            )
         for shock in evolve.random_shocks(self.data, self.parameters, self.state, self.rng):
             self.apply(shock, step, start=step + 1)
 
@@ -177,15 +191,27 @@ class World(mesa.Model):
         metrics = self._metrics(self.outcome, self.state.tariff, self.base_metrics)
         weights = (self.outcome.final_ref * self.data.price0).T  # (G, C)
         metrics["price_volatility"] = price_volatility(self._price_history, weights.T)
-        self.recorder.step(step, self.quarter_label(step), self.outcome, metrics,
-                           self.state.stock, self.state.capacity)
+        self.recorder.step(
+            step,
+            self.quarter_label(step),
+            self.outcome,
+            metrics,
+            self.state.stock,
+            self.state.capacity,
+        )
         self.datacollector.collect(self)
 
     def _metrics(self, outcome: Outcome, tariff, base) -> dict[str, np.ndarray]:
         return country_metrics(
-            self.data, self.calibration, outcome, tariff, self.state.stock,
-            self.state.subsidy_spend, self.parameters["trade_cost"],
-            self.parameters["gdp_multiplier"], base,
+            self.data,
+            self.calibration,
+            outcome,
+            tariff,
+            self.state.stock,
+            self.state.subsidy_spend,
+            self.parameters["trade_cost"],
+            self.parameters["gdp_multiplier"],
+            base,
         )
 
     # --- running and results ----------------------------------------------------------------

@@ -233,9 +233,9 @@ def _load(folder: Path) -> WorldData:
     input_frame = _read_csv(folder, "inputs.csv")
     _check_sources(input_frame)
     for row in input_frame.itertuples():
-        inputs[goods.index((row.mineral, row.stage)), goods.index((row.input_mineral, row.input_stage))] = (
-            row.tonnes_per_tonne
-        )
+        inputs[
+            goods.index((row.mineral, row.stage)), goods.index((row.input_mineral, row.input_stage))
+        ] = row.tonnes_per_tonne
     intermediate = production0 @ inputs
     final_world = world_tonnes - intermediate.sum(axis=0)
     if (final_world < -1e-6 * world_tonnes).any():
@@ -292,9 +292,7 @@ def _load(folder: Path) -> WorldData:
         price0=goods_frame["price_usd_t"].to_numpy(float),
         demand_elasticity=goods_frame["demand_elasticity"].to_numpy(float),
         supply_elasticity=goods_frame["supply_elasticity"].to_numpy(float),
-        build_lag=goods_frame["build_lag_quarters"].to_numpy(float)
-        * steps_per_year
-        / 4.0,
+        build_lag=goods_frame["build_lag_quarters"].to_numpy(float) * steps_per_year / 4.0,
         capex=goods_frame["capex_usd_per_tpa"].to_numpy(float) * steps_per_year,
         growth=(1 + goods_frame["demand_growth_pa"].to_numpy(float)) ** (1 / steps_per_year) - 1,
         production0=production0,

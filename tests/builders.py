@@ -18,16 +18,24 @@ def tiny_world(**changes):
 
 
 def scenario(events=(), steps=8, seed=1, **parameters):
-    return validate_scenario({
-        "scenario": {"name": "test", "title": "Test", "steps": steps, "seed": seed},
-        "parameters": parameters,
-        "events": [dict(event) for event in events],
-    })
+    return validate_scenario(
+        {
+            "scenario": {"name": "test", "title": "Test", "steps": steps, "seed": seed},
+            "parameters": parameters,
+            "events": [dict(event) for event in events],
+        }
+    )
 
 
 def event(step, actor, action, mineral, stage, targets=None, **magnitude):
-    entry = {"step": step, "actor": actor, "action": action, "mineral": mineral, "stage": stage,
-             **magnitude}
+    entry = {
+        "step": step,
+        "actor": actor,
+        "action": action,
+        "mineral": mineral,
+        "stage": stage,
+        **magnitude,
+    }
     if targets is not None:
         entry["targets"] = targets
     return entry

@@ -2,14 +2,15 @@
 
 import numpy as np
 import pytest
-
 from builders import at, event, run, tiny_world, value
+
 from model.world import World
 
 
 def flow(tables, step, exporter, importer, mineral, stage):
-    rows = at(tables["flows"], step, exporter=exporter, importer=importer, mineral=mineral,
-              stage=stage)
+    rows = at(
+        tables["flows"], step, exporter=exporter, importer=importer, mineral=mineral, stage=stage
+    )
     return float(rows["tonnes"].sum())
 
 
@@ -39,7 +40,8 @@ def test_a_tariff_shifts_the_importers_sourcing_away_from_the_taxed_exporter():
 
     assert share_from_china(after) < 0.5 * share_from_china(before)
     assert flow(after, 3, "ROW", "USA", "lithium", "refined") > flow(
-        before, 3, "ROW", "USA", "lithium", "refined")
+        before, 3, "ROW", "USA", "lithium", "refined"
+    )
     assert value(after["countries"], "tariff_revenue", 3, country="USA") > 0
 
 
@@ -69,10 +71,14 @@ def test_a_capacity_shock_fades_once_new_capacity_arrives_after_its_lag():
     lag = 12  # mined rare earths in the tiny world
     shock = event(2, "CHN", "shock", "rare_earths", "mined", capacity_factor=0.5, duration=200)
     tables = run([shock], steps=2 + lag + 12).tables()
-    output = at(tables["production"], None, mineral="rare_earths", stage="mined").groupby(
-        "step")["production"].sum()
-    capacity = at(tables["production"], None, country="CHN", mineral="rare_earths",
-                  stage="mined").set_index("step")["capacity"]
+    output = (
+        at(tables["production"], None, mineral="rare_earths", stage="mined")
+        .groupby("step")["production"]
+        .sum()
+    )
+    capacity = at(
+        tables["production"], None, country="CHN", mineral="rare_earths", stage="mined"
+    ).set_index("step")["capacity"]
     base = output[1]
     assert output[2] < 0.8 * base  # the shock bites
     assert capacity[2 + lag - 1] == pytest.approx(capacity[1])  # nothing new before the lag
@@ -88,16 +94,17 @@ def test_a_stockpile_shortens_the_shortage():
     no_stock = no_stock.tables()
 
     def shortage(tables):
-        rows = at(tables["production"], None, country="JPN", mineral="rare_earths",
-                  stage="magnets")
+        rows = at(tables["production"], None, country="JPN", mineral="rare_earths", stage="magnets")
         return rows.set_index("step")["shortage"]
 
     assert shortage(no_stock)[3] > 0
     assert shortage(with_stock)[3] < shortage(no_stock)[3]
     assert shortage(with_stock).sum() < shortage(no_stock).sum()
-    assert value(with_stock["production"], "stock", 6, country="JPN", mineral="rare_earths",
-                 stage="magnets") < value(with_stock["production"], "stock", 1, country="JPN",
-                                          mineral="rare_earths", stage="magnets")
+    assert value(
+        with_stock["production"], "stock", 6, country="JPN", mineral="rare_earths", stage="magnets"
+    ) < value(
+        with_stock["production"], "stock", 1, country="JPN", mineral="rare_earths", stage="magnets"
+    )
 
 
 def test_a_cap_on_refined_rare_earths_cuts_magnet_output_downstream():
@@ -106,8 +113,14 @@ def test_a_cap_on_refined_rare_earths_cuts_magnet_output_downstream():
     banned = run([ban], steps=4).tables()
 
     def magnets(tables):
-        return value(tables["production"], "production", 4, country="JPN",
-                     mineral="rare_earths", stage="magnets")
+        return value(
+            tables["production"],
+            "production",
+            4,
+            country="JPN",
+            mineral="rare_earths",
+            stage="magnets",
+        )
 
     assert magnets(banned) < 0.9 * magnets(free)
 
@@ -115,21 +128,28 @@ def test_a_cap_on_refined_rare_earths_cuts_magnet_output_downstream():
 def test_a_scripted_stockpile_purchase_fills_the_stock_and_raises_demand():
     buy = event(2, "USA", "stockpile", "lithium", "refined", tonnes=2000)
     tables = run([buy], steps=2).tables()
-    assert value(tables["production"], "stock", 2, country="USA", mineral="lithium",
-                 stage="refined") == pytest.approx(2000, rel=0.05)
-    assert price(tables, 2, "USA", "lithium", "refined") > price(tables, 1, "USA", "lithium",
-                                                                  "refined")
+    assert value(
+        tables["production"], "stock", 2, country="USA", mineral="lithium", stage="refined"
+    ) == pytest.approx(2000, rel=0.05)
+    assert price(tables, 2, "USA", "lithium", "refined") > price(
+        tables, 1, "USA", "lithium", "refined"
+    )
 
 
 def test_a_subsidy_builds_capacity_that_arrives_after_the_build_lag():
     subsidy = event(1, "USA", "subsidy", "rare_earths", "magnets", usd=5e8)
     tables = run([subsidy], steps=10).tables()
-    capacity = at(tables["production"], None, country="USA", mineral="rare_earths",
-                  stage="magnets").set_index("step")["capacity"]
+    capacity = at(
+        tables["production"], None, country="USA", mineral="rare_earths", stage="magnets"
+    ).set_index("step")["capacity"]
     assert capacity[8] == 0  # magnets take 8 quarters in the tiny world
     assert capacity[9] == pytest.approx(5e8 / 50000 / 4)  # USD / (USD per t/yr) per quarter
-    assert at(tables["production"], 10, country="USA", mineral="rare_earths",
-              stage="magnets")["production"].iloc[0] > 0
+    assert (
+        at(tables["production"], 10, country="USA", mineral="rare_earths", stage="magnets")[
+            "production"
+        ].iloc[0]
+        > 0
+    )
 
 
 def test_an_invalid_action_is_refused_with_a_reason_and_changes_nothing():
@@ -168,8 +188,9 @@ CALIBRATION = [  # (country, mineral, stage, share in the data, %)
 
 
 @pytest.mark.parametrize(("country", "mineral", "stage", "share"), CALIBRATION)
-def test_step_one_of_the_baseline_matches_the_datas_production_shares(country, mineral, stage,
-                                                                       share):
+def test_step_one_of_the_baseline_matches_the_datas_production_shares(
+    country, mineral, stage, share
+):
     production = World("baseline").run(1).tables()["production"]
     good = at(production, 1, mineral=mineral, stage=stage)
     mine = good.loc[good.country == country, "production"].sum()

@@ -1,10 +1,10 @@
 """Whatever the measures, the economy keeps its books: property tests on the tiny world."""
 
 import numpy as np
+from builders import scenario, tiny_world
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from builders import scenario, tiny_world
 from model.economy import growth_factor
 from model.world import World
 
@@ -19,8 +19,11 @@ def events(draw):
     actor = draw(st.sampled_from(CODES))
     mineral, stage = draw(st.sampled_from(GOODS))
     others = [code for code in CODES if code != actor]
-    targets = draw(st.one_of(st.just(["all"]), st.lists(st.sampled_from(others), min_size=1,
-                                                         max_size=3, unique=True)))
+    targets = draw(
+        st.one_of(
+            st.just(["all"]), st.lists(st.sampled_from(others), min_size=1, max_size=3, unique=True)
+        )
+    )
     step = draw(st.integers(1, 3))
     base = {"step": step, "actor": actor, "mineral": mineral, "stage": stage}
     kind = draw(st.sampled_from(["tariff", "export_control", "shock", "stockpile"]))
@@ -29,15 +32,28 @@ def events(draw):
     if kind == "export_control":
         return {**base, "action": kind, "targets": targets, "level": draw(st.floats(0, 1))}
     if kind == "shock":
-        return {**base, "action": kind, "capacity_factor": draw(st.floats(0, 1)),
-                "duration": draw(st.integers(1, 4))}
+        return {
+            **base,
+            "action": kind,
+            "capacity_factor": draw(st.floats(0, 1)),
+            "duration": draw(st.integers(1, 4)),
+        }
     return {**base, "action": kind, "tonnes": draw(st.floats(1, 5000))}
 
 
 def check_books(world: World, step: int) -> None:
     outcome, state = world.outcome, world.state
-    arrays = [outcome.flows, outcome.price, outcome.index, outcome.production, outcome.final_use,
-              outcome.unmet, state.stock, state.shortage, state.capacity]
+    arrays = [
+        outcome.flows,
+        outcome.price,
+        outcome.index,
+        outcome.production,
+        outcome.final_use,
+        outcome.unmet,
+        state.stock,
+        state.shortage,
+        state.capacity,
+    ]
     for array in arrays:
         assert np.isfinite(array).all()
         assert (array >= -TOLERANCE).all()
@@ -58,10 +74,32 @@ def check_books(world: World, step: int) -> None:
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(events(), max_size=6))
 # Cases hypothesis once found that needed a sturdier price search:
-@example([{"step": 1, "actor": "AUS", "mineral": "lithium", "stage": "mined", "action": "shock",
-           "capacity_factor": 0.125, "duration": 1}])
-@example([{"step": 1, "actor": "CHN", "mineral": "rare_earths", "stage": "refined",
-           "action": "shock", "capacity_factor": 0.375, "duration": 1}])
+@example(
+    [
+        {
+            "step": 1,
+            "actor": "AUS",
+            "mineral": "lithium",
+            "stage": "mined",
+            "action": "shock",
+            "capacity_factor": 0.125,
+            "duration": 1,
+        }
+    ]
+)
+@example(
+    [
+        {
+            "step": 1,
+            "actor": "CHN",
+            "mineral": "rare_earths",
+            "stage": "refined",
+            "action": "shock",
+            "capacity_factor": 0.375,
+            "duration": 1,
+        }
+    ]
+)
 def test_no_measure_breaks_the_books(measures):
     world = World(scenario(measures, steps=4), world=WORLD)
     for step in range(1, 5):

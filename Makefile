@@ -1,0 +1,28 @@
+# Two commands on a fresh machine: `make run` (the main job) and `make test`.
+# Both create .venv with Python 3.12 (Mesa 3.5 needs it) and install the project first.
+PYTHON ?= $(shell command -v python3.12 2>/dev/null || ls $$HOME/.pyenv/versions/3.12*/bin/python3 2>/dev/null | head -n 1)
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: install run test lint bench
+
+$(BIN)/minerals: pyproject.toml
+	@test -n "$(PYTHON)" || { echo "Python 3.12 not found: install it or run 'make PYTHON=/path/to/python3.12'"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test]"
+	@touch $@
+
+install: $(BIN)/minerals
+
+run: install
+	$(BIN)/minerals run baseline
+
+lint: install
+	$(BIN)/ruff check .
+
+test: lint
+	$(BIN)/python -m pytest
+
+bench: install
+	$(BIN)/python benchmarks/bench_clearing.py
