@@ -22,7 +22,7 @@ import numpy as np
 ROOT_STEPS = 60  # the root finder's limit; it usually needs under ten rounds
 ROOT_TOLERANCE = 1e-12
 MAX_LOG_STEP = 0.7  # the largest price move in one iteration (× e^0.7 ≈ 2)
-TOLERANCE = 1e-7  # relative excess demand at which an exporter's market counts as clear
+TOLERANCE = 1e-6  # relative excess demand (0.0001 %) at which an exporter's market is clear
 MAX_ITERATIONS = 300
 MIN_ELASTICITY = 0.02  # keeps a Newton step finite where demand barely answers the price
 

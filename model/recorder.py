@@ -1,4 +1,8 @@
-"""Collect each step's results into the tidy output tables (one row per observation)."""
+"""Collect each step's results and lay them out as the tidy output tables on demand.
+
+Steps are kept as numpy arrays; DataFrames (with their string columns) are built once,
+when someone asks for the tables, so recording costs almost nothing per step.
+"""
 
 import numpy as np
 import pandas as pd
@@ -7,63 +11,36 @@ from model.economy import Outcome
 from model.world_data import WorldData
 
 COUNTRY_COLUMNS = [
-    "step",
-    "date",
-    "country",
-    "score",
-    "gdp_index",
-    "shortage_share",
-    "import_bill",
-    "export_revenue",
-    "tariff_revenue",
-    "stock_cover_days",
-    "china_dependence",
-    "hhi",
-    "price_volatility",
-    "industry_output",
-    "industry_automotive",
-    "industry_electronics",
-    "industry_defence",
-    "industry_energy",
-    "industry_other",
-    "subsidy_spend",
-]
+    "step", "date", "country", "score", "gdp_index", "shortage_share", "import_bill",
+    "export_revenue", "tariff_revenue", "stock_cover_days", "china_dependence", "hhi",
+    "price_volatility", "industry_output", "industry_automotive", "industry_electronics",
+    "industry_defence", "industry_energy", "industry_other", "subsidy_spend",
+]  # fmt: skip
 PRICE_COLUMNS = ["step", "country", "mineral", "stage", "price", "producer_price"]
 FLOW_COLUMNS = ["step", "exporter", "importer", "mineral", "stage", "tonnes", "value"]
 EVENT_COLUMNS = ["step", "actor", "action", "target", "detail"]
 DEAL_COLUMNS = ["step", "deal_id", "kind", "parties", "status", "terms"]
 PRODUCTION_COLUMNS = [
-    "step",
-    "country",
-    "mineral",
-    "stage",
-    "capacity",
-    "production",
-    "final_use",
-    "shortage",
+    "step", "country", "mineral", "stage", "capacity", "production", "final_use", "shortage",
     "stock",
-]
+]  # fmt: skip
 MIN_TONNES = 1e-6  # flows below a gram are rounding, not trade
 
 
 class Recorder:
     def __init__(self, world: WorldData):
         self.world = world
-        self._countries: list[pd.DataFrame] = []
-        self._prices: list[pd.DataFrame] = []
-        self._flows: list[pd.DataFrame] = []
-        self._production: list[pd.DataFrame] = []
+        self._steps: list[int] = []
+        self._dates: list[str] = []
+        self._metrics: list[dict[str, np.ndarray]] = []
+        self._goods: dict[str, list[np.ndarray]] = {
+            name: [] for name in ("price", "producer_price", *PRODUCTION_COLUMNS[4:])
+        }
+        self._flows: list[np.ndarray] = []
+        self._flow_prices: list[np.ndarray] = []
         self._events: list[dict] = []
         self._deals: list[dict] = []
         self.world_shortage_share = 0.0
-        codes = np.array(world.codes)
-        minerals = np.array([m for m, _ in world.goods])
-        stages = np.array([s for _, s in world.goods])
-        C, G = len(codes), len(world.goods)
-        # Long-format labels for (G, C) and (G, I, J) arrays, built once.
-        self._gc = (np.repeat(minerals, C), np.repeat(stages, C), np.tile(codes, G))
-        g, i, j = np.indices((G, C, C)).reshape(3, -1)
-        self._gij = (g, i, j, minerals[g], stages[g], codes[i], codes[j])
 
     def event(self, step: int, actor: str, action: str, target: str, detail: str) -> None:
         self._events.append(
@@ -73,80 +50,83 @@ class Recorder:
     def deal(self, row: dict) -> None:
         self._deals.append(row)
 
-    def step(
-        self,
-        step: int,
-        date: str,
-        outcome: Outcome,
-        metrics: dict[str, np.ndarray],
-        stock: np.ndarray,
-        capacity: np.ndarray,
-    ) -> None:
-        world = self.world
-        countries = pd.DataFrame({"step": step, "date": date, "country": world.codes})
-        for column in COUNTRY_COLUMNS[3:]:
-            countries[column] = metrics[column]
-        self._countries.append(countries)
-
-        minerals, stages, codes = self._gc
-        price0 = world.price0[:, None]
-        self._prices.append(
-            pd.DataFrame(
-                {
-                    "step": step,
-                    "country": codes,
-                    "mineral": minerals,
-                    "stage": stages,
-                    "price": (outcome.index * price0).ravel(),
-                    "producer_price": (outcome.price * price0).ravel(),
-                }
-            )
-        )
+    def step(self, step: int, date: str, outcome: Outcome, metrics: dict[str, np.ndarray],
+             stock: np.ndarray, capacity: np.ndarray) -> None:  # fmt: skip
+        price0 = self.world.price0
         shortage = np.maximum(outcome.final_ref - outcome.final_use, 0.0)
-        self._production.append(
-            pd.DataFrame(
-                {
-                    "step": step,
-                    "country": codes,
-                    "mineral": minerals,
-                    "stage": stages,
-                    "capacity": capacity.T.ravel(),
-                    "production": outcome.production.T.ravel(),
-                    "final_use": outcome.final_use.T.ravel(),
-                    "shortage": shortage.T.ravel(),
-                    "stock": stock.T.ravel(),
-                }
-            )
-        )
-        tonnes = outcome.flows.ravel()
-        keep = tonnes > MIN_TONNES
-        g, _, j, mineral, stage, importer, exporter = (x[keep] for x in self._gij)
-        value = tonnes[keep] * outcome.price[g, j] * world.price0[g]
-        self._flows.append(
-            pd.DataFrame(
-                {
-                    "step": step,
-                    "exporter": exporter,
-                    "importer": importer,
-                    "mineral": mineral,
-                    "stage": stage,
-                    "tonnes": tonnes[keep],
-                    "value": value,
-                }
-            )
-        )
-        wanted = (outcome.final_ref * world.price0).sum()
-        self.world_shortage_share = float((shortage * world.price0).sum() / max(wanted, 1e-300))
+        self._steps.append(step)
+        self._dates.append(date)
+        self._metrics.append({name: metrics[name] for name in COUNTRY_COLUMNS[3:]})
+        by_good = {
+            "price": outcome.index * price0[:, None],
+            "producer_price": outcome.price * price0[:, None],
+            "capacity": capacity.T,
+            "production": outcome.production.T,
+            "final_use": outcome.final_use.T,
+            "shortage": shortage.T,
+            "stock": stock.T,
+        }
+        for name, array in by_good.items():
+            self._goods[name].append(array.copy())  # (G, C)
+        self._flows.append(outcome.flows.copy())
+        self._flow_prices.append(outcome.price * price0[:, None])
+        wanted = (outcome.final_ref * price0).sum()
+        self.world_shortage_share = float((shortage * price0).sum() / max(wanted, 1e-300))
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        def frame(parts, columns):
-            return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
-
         return {
-            "countries": frame(self._countries, COUNTRY_COLUMNS),
-            "prices": frame(self._prices, PRICE_COLUMNS),
-            "flows": frame(self._flows, FLOW_COLUMNS),
-            "production": frame(self._production, PRODUCTION_COLUMNS),
+            "countries": self._countries(),
+            "prices": self._by_good(PRICE_COLUMNS),
+            "flows": self._flow_table(),
+            "production": self._by_good(PRODUCTION_COLUMNS),
             "events": pd.DataFrame(self._events, columns=EVENT_COLUMNS),
             "deals": pd.DataFrame(self._deals, columns=DEAL_COLUMNS),
         }
+
+    def _countries(self) -> pd.DataFrame:
+        codes = self.world.codes
+        n = len(self._steps)
+        table = {
+            "step": np.repeat(self._steps, len(codes)),
+            "date": np.repeat(self._dates, len(codes)),
+            "country": np.tile(codes, n),
+        }
+        for column in COUNTRY_COLUMNS[3:]:
+            values = [m[column] for m in self._metrics]
+            table[column] = np.concatenate(values) if values else np.zeros(0)
+        return pd.DataFrame(table, columns=COUNTRY_COLUMNS)
+
+    def _by_good(self, columns: list[str]) -> pd.DataFrame:
+        """Rows for every (step, good, country), ordered that way."""
+        goods, codes = self.world.goods, self.world.codes
+        per_step = len(goods) * len(codes)
+        n = len(self._steps)
+        table = {
+            "step": np.repeat(self._steps, per_step),
+            "country": np.tile(codes, len(goods) * n),
+            "mineral": np.tile(np.repeat([m for m, _ in goods], len(codes)), n),
+            "stage": np.tile(np.repeat([s for _, s in goods], len(codes)), n),
+        }
+        for column in columns[4:]:
+            arrays = self._goods[column]
+            table[column] = np.concatenate([a.ravel() for a in arrays]) if arrays else []
+        return pd.DataFrame(table, columns=columns)
+
+    def _flow_table(self) -> pd.DataFrame:
+        if not self._flows:
+            return pd.DataFrame(columns=FLOW_COLUMNS)
+        flows = np.stack(self._flows)  # (T, G, I, J)
+        t, g, i, j = np.nonzero(flows > MIN_TONNES)
+        tonnes = flows[t, g, i, j]
+        codes = np.array(self.world.codes)
+        minerals = np.array([m for m, _ in self.world.goods])
+        stages = np.array([s for _, s in self.world.goods])
+        return pd.DataFrame({
+            "step": np.array(self._steps)[t],
+            "exporter": codes[j],
+            "importer": codes[i],
+            "mineral": minerals[g],
+            "stage": stages[g],
+            "tonnes": tonnes,
+            "value": tonnes * np.stack(self._flow_prices)[t, g, j],
+        }, columns=FLOW_COLUMNS)  # fmt: skip

@@ -15,7 +15,11 @@ DEFAULT_LANGUAGE = "en"
 
 def language() -> str:
     """The reader's language: ``MINERALS_LANG`` if a catalogue exists for it, else English."""
-    lang = os.environ.get("MINERALS_LANG", DEFAULT_LANGUAGE)
+    return _available(os.environ.get("MINERALS_LANG", DEFAULT_LANGUAGE))
+
+
+@cache
+def _available(lang: str) -> str:
     return lang if (LOCALE_DIR / lang).is_dir() else DEFAULT_LANGUAGE
 
 
