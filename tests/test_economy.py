@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from builders import at, event, run, tiny_world, value
+from builders import at, event, run, scenario, tiny_world, value
 
 from model.world import World
 
@@ -195,3 +195,31 @@ def test_step_one_of_the_baseline_matches_the_datas_production_shares(
     good = at(production, 1, mineral=mineral, stage=stage)
     mine = good.loc[good.country == country, "production"].sum()
     assert 100 * mine / good["production"].sum() == pytest.approx(share, abs=2.0)
+
+
+def test_on_the_baseline_a_chinese_magnet_ban_makes_two_tier_prices():
+    ban = event(2, "CHN", "export_control", "rare_earths", "magnets", targets=["all"], level=0.0)
+    world = World(scenario([ban], steps=3, shock_rate=0.0))
+    free = World(scenario([], steps=3, shock_rate=0.0))
+    banned, free = world.run().tables(), free.run().tables()
+    assert flow(banned, 3, "CHN", "USA", "rare_earths", "magnets") == 0
+    assert flow(free, 3, "CHN", "USA", "rare_earths", "magnets") > 0
+    assert price(banned, 3, "USA", "rare_earths", "magnets") > price(
+        free, 3, "USA", "rare_earths", "magnets"
+    )
+    assert price(banned, 3, "CHN", "rare_earths", "magnets", "producer_price") < price(
+        free, 3, "CHN", "rare_earths", "magnets", "producer_price"
+    )
+
+
+def test_on_the_baseline_a_us_tariff_on_china_moves_us_graphite_buying_elsewhere():
+    tariff = event(2, "USA", "tariff", "graphite", "refined", targets=["CHN"], rate=1.45)
+    taxed = World(scenario([tariff], steps=3, shock_rate=0.0)).run().tables()
+    free = World(scenario([], steps=3, shock_rate=0.0)).run().tables()
+    # Refined graphite is ~95 % Chinese: other refiners are small, so the shift is partial.
+    assert flow(taxed, 3, "CHN", "USA", "graphite", "refined") < 0.9 * flow(
+        free, 3, "CHN", "USA", "graphite", "refined"
+    )
+    assert price(taxed, 3, "USA", "graphite", "refined") > price(
+        free, 3, "USA", "graphite", "refined"
+    )
