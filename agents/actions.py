@@ -4,10 +4,19 @@ Both sides import this module: agents build actions, the model validates and app
 ``targets`` and ``mineral``/``stage`` may be ``"all"``; the model expands them.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 ALL = "all"
+DEAL_KINDS = (
+    "tariff_agreement",
+    "supply_guarantee",
+    "offtake",
+    "investment",
+    "truce",
+    "coalition",
+)
+ANSWERS = ("accept", "reject", "counter")
 
 
 @dataclass(frozen=True)
@@ -25,7 +34,11 @@ class Tariff:
 
 @dataclass(frozen=True)
 class ExportControl:
-    """The actor lets ``targets`` have only ``level`` of their normal imports (0 = ban)."""
+    """The actor lets ``targets`` have only ``level`` of their normal imports (0 = ban).
+
+    With ``delay`` > 0 it is a licensing regime: nothing ships while licences are
+    processed, then ``level`` applies after ``delay`` steps.
+    """
 
     kind: ClassVar[str] = "export_control"
     actor: str
@@ -34,6 +47,7 @@ class ExportControl:
     stage: str
     level: float
     note: str = ""
+    delay: int = 0
 
 
 @dataclass(frozen=True)
@@ -73,7 +87,63 @@ class Shock:
     note: str = ""
 
 
-Action = Tariff | ExportControl | Stockpile | Subsidy | Shock
+@dataclass(frozen=True)
+class Propose:
+    """Offer ``partner`` a deal of kind ``deal`` with ``terms`` for ``duration`` steps.
+
+    Terms by kind (codes are economy codes; mineral/stage may be "all" where noted):
+    tariff_agreement {mineral, stage, max_rate}: neither taxes the other above max_rate;
+    supply_guarantee {supplier, mineral, stage}: no export controls from supplier to the other;
+    offtake {seller, mineral, stage, tonnes, floor}: the other buys tonnes/step at ≥ floor USD/t;
+    investment {host, mineral, stage, usd}: the other pays for capacity in host, and host
+    guarantees it supply of that mineral; truce {}: both roll back tariffs and export
+    controls on each other; coalition {coalition}: partner joins the proposer's coalition.
+    """
+
+    kind: ClassVar[str] = "propose"
+    actor: str
+    partner: str
+    deal: str
+    terms: dict = field(default_factory=dict)
+    duration: int = 8
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Respond:
+    """Answer an offer: accept, reject, or counter with new terms (the turn passes back)."""
+
+    kind: ClassVar[str] = "respond"
+    actor: str
+    offer_id: int
+    answer: str
+    terms: dict | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Join:
+    """Join a coalition: its pledges bind from the next step."""
+
+    kind: ClassVar[str] = "join"
+    actor: str
+    coalition: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Leave:
+    """Leave a coalition, at a cost in trust with its members."""
+
+    kind: ClassVar[str] = "leave"
+    actor: str
+    coalition: str
+    note: str = ""
+
+
+Measure = Tariff | ExportControl | Stockpile | Subsidy | Shock
+Action = Measure | Propose | Respond | Join | Leave
 ACTION_TYPES: dict[str, type] = {
-    cls.kind: cls for cls in (Tariff, ExportControl, Stockpile, Subsidy, Shock)
+    cls.kind: cls
+    for cls in (Tariff, ExportControl, Stockpile, Subsidy, Shock, Propose, Respond, Join, Leave)
 }

@@ -9,14 +9,15 @@ from collections.abc import Iterable
 from typing import Protocol
 
 from agents.actions import ACTION_TYPES, Action
+from agents.observation import Observation
 
-MAGNITUDES = ("rate", "level", "tonnes", "usd", "capacity_factor", "duration")
+MAGNITUDES = ("rate", "level", "tonnes", "usd", "capacity_factor", "duration", "delay")
 
 
 class Controller(Protocol):
     name: str
 
-    def decide(self, observation: dict) -> list[Action]: ...
+    def decide(self, observation: Observation) -> list[Action]: ...
 
 
 class PassiveController:
@@ -24,7 +25,7 @@ class PassiveController:
 
     name = "passive"
 
-    def decide(self, observation: dict) -> list[Action]:
+    def decide(self, observation: Observation) -> list[Action]:
         return []
 
 
@@ -36,8 +37,8 @@ class ScriptedController:
     def __init__(self, actions_by_step: dict[int, list[Action]]):
         self.actions_by_step = actions_by_step
 
-    def decide(self, observation: dict) -> list[Action]:
-        return list(self.actions_by_step.get(observation["step"], []))
+    def decide(self, observation: Observation) -> list[Action]:
+        return list(self.actions_by_step.get(observation.step, []))
 
 
 def action_from_event(event) -> Action:
@@ -52,8 +53,9 @@ def action_from_event(event) -> Action:
     if "targets" in cls.__dataclass_fields__:
         fields["targets"] = tuple(event.targets or [event.actor])
     for name in MAGNITUDES:
-        if name in cls.__dataclass_fields__:
-            fields[name] = getattr(event, name)
+        value = getattr(event, name, None)
+        if name in cls.__dataclass_fields__ and value is not None:
+            fields[name] = value
     return cls(**fields)
 
 

@@ -10,7 +10,14 @@ class Country(mesa.Agent):
     """Holds identity, objectives and controller; the world owns every number."""
 
     def __init__(
-        self, model, code: str, name: str, role: str, strategy: str, controller: Controller
+        self,
+        model,
+        code: str,
+        name: str,
+        role: str,
+        strategy: str,
+        controller: Controller,
+        script: Controller | None = None,
     ):
         super().__init__(model)
         self.code = code
@@ -18,7 +25,10 @@ class Country(mesa.Agent):
         self.role = role
         self.strategy = strategy
         self.controller = controller
+        self.script = script  # the scenario's scripted events, played whoever controls it
         self.pending: list[Action] = []
 
     def decide(self) -> None:
-        self.pending = list(self.controller.decide(self.model.observe(self.code)))
+        observation = self.model.observe(self.code)
+        scripted = self.script.decide(observation) if self.script else []
+        self.pending = [*scripted, *self.controller.decide(observation)]

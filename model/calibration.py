@@ -70,9 +70,10 @@ def armington_weights(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Weights a (G, I, J) and base price indices P0 (G, I) that reproduce ``flows``.
 
-    With x_ij = a_ij (q_ij/P_i)^-σ D_i, choosing a_ij = s_ij (q0_ij/P0_i)^σ and
-    P0_i = Σ_j s_ij q0_ij gives x = s·D at base prices. Importers with no base demand
-    get the world's production shares so they can start buying.
+    Shares are s_ij = a_ij q_ij^-σ / Σ_k a_ik q_ik^-σ; with a_ij = s_ij q0_ij^σ the base
+    shares come back at base prices, and P0_i = Σ_j s_ij q0_ij is the average price paid.
+    Importers with no base demand get the world's production shares so they can start
+    buying.
     """
     demand = flows.sum(axis=2, keepdims=True)
     world_shares = production / np.maximum(production.sum(axis=1, keepdims=True), 1e-300)
@@ -80,8 +81,7 @@ def armington_weights(
         demand > 0, flows / np.where(demand > 0, demand, 1.0), world_shares[:, None, :]
     )
     index0 = (shares * wedge).sum(axis=2)
-    weights = shares * (wedge / index0[:, :, None]) ** sigma
-    return weights, index0
+    return shares * wedge**sigma, index0
 
 
 def weights_per_capacity(weights: np.ndarray, capacity: np.ndarray) -> np.ndarray:

@@ -53,7 +53,9 @@ def projects_under_way(world: WorldData, capacity0: np.ndarray) -> dict[int, np.
 def invest(world: WorldData, parameters: dict[str, float], state: State, step: int) -> None:
     state.price_trend = (1 - TREND_WEIGHT) * state.price_trend + TREND_WEIGHT * state.price
     hurdle = 1.0 + parameters["hurdle_margin"]
-    margin = np.maximum(state.price_trend.T / hurdle - 1.0, 0.0)
+    # An offtake contract's price floor counts as the price the producer will get.
+    expected = np.maximum(state.price_trend, state.price_support)
+    margin = np.maximum(expected.T / hurdle - 1.0, 0.0)
     when = arrival_steps(world, step)
     # Announced projects: what expected demand adds in the quarter the capacity arrives,
     # relative to today's demand.

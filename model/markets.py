@@ -1,16 +1,18 @@
 """Clear the markets of a batch of goods at once, vectorised over goods × importers × exporters.
 
-Importers buy a CES (Armington) bundle of sources priced at producer price × wedge
-(tariff and trade cost); exporters supply along a rising cost curve up to a hard limit.
-Producer prices move by a two-level Newton step (the good's common level, then each
-exporter relative to it) until every exporter's market clears.
+Importers split their demand (physical tonnes) across sources by Armington shares over
+delivered prices q = producer price × wedge (tariff and trade cost):
+``s_ij = a_ij q_ij^-σ / Σ_k a_ik q_ik^-σ``. Their price index is the average price they
+pay, and their demand falls with it. Exporters supply along a rising cost curve up to a
+hard limit. Producer prices move by a two-level Newton step (the good's common level,
+then each exporter relative to it) until every exporter's market clears.
 
-An export cap is handled by pricing the capped source at its shadow price, the delivered
-price at which the importer would want exactly the cap: plain tâtonnement diverges under
-bans (see DESIGN.md). Given its price index P, an importer then buys
-``min(a (q/P)^-σ D(P), cap)`` from each source, and P solves ``Σ a (q̃/P)^(1-σ) = 1`` —
-monotone in P, so bisection finds it. If no P below the choke price works, the rest of the
-demand is reported as unmet (shortage).
+An export cap binds when a source's share of the importer's demand exceeds it: the
+importer then takes the cap from that source and splits the rest of its demand over the
+free sources (plain tâtonnement with spill-overs diverges under bans, see DESIGN.md; here
+the spill-over is exact and only the free sources' prices move). When no free source is
+left the rest is reported as unmet; so is demand an exporter at the price ceiling cannot
+serve (it rations its buyers pro rata).
 
 Prices are relative to each good's base price (1.0 = base) inside this module.
 """
@@ -19,12 +21,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-ROOT_STEPS = 60  # the root finder's limit; it usually needs under ten rounds
-ROOT_TOLERANCE = 1e-12
 MAX_LOG_STEP = 0.7  # the largest price move in one iteration (× e^0.7 ≈ 2)
 TOLERANCE = 1e-6  # relative excess demand (0.0001 %) at which an exporter's market is clear
 MAX_ITERATIONS = 300
 MIN_ELASTICITY = 0.02  # keeps a Newton step finite where demand barely answers the price
+DEMAND_ROUNDS = 12  # fixed-point rounds for the demand of importers facing caps
 
 
 @dataclass
@@ -33,7 +34,7 @@ class Market:
 
     weights: np.ndarray  # (G, I, J) Armington weights a
     wedge: np.ndarray  # (G, I, J) (1 + tariff)(1 + trade cost)
-    demand_ref: np.ndarray  # (G, I) bundle demanded at the reference price index
+    demand_ref: np.ndarray  # (G, I) tonnes demanded at the reference price index
     index_ref: np.ndarray  # (G, I) reference price index (relative units)
     elasticity: np.ndarray  # (G,) price elasticity of demand (negative)
     adjustment: np.ndarray  # (G, I) stockpile purchases (+) or releases (−), tonnes
@@ -42,7 +43,7 @@ class Market:
     utilisation: float  # share of capacity used at the base price
     supply_elasticity: np.ndarray  # (G,)
     floor: float  # lowest producer price (relative)
-    choke: float  # price multiple above which buyers are rationed instead of outbid
+    choke: float  # price ceiling (relative): above it producers ration instead of outbidding
     sigma: float  # elasticity of substitution between sources
     caps: np.ndarray | None = None  # (G, I, J) tonnes exporter j lets importer i have; inf = none
 
@@ -50,10 +51,10 @@ class Market:
 @dataclass
 class Clearing:
     price: np.ndarray  # (G, J) producer prices, relative
-    index: np.ndarray  # (G, I) importers' delivered price index, relative
+    index: np.ndarray  # (G, I) average delivered price each importer pays, relative
     flows: np.ndarray  # (G, I, J) tonnes
-    demand: np.ndarray  # (G, I) tonnes wanted at the index
-    unmet: np.ndarray  # (G, I) tonnes wanted but not supplied (rationed at the choke price)
+    demand: np.ndarray  # (G, I) tonnes wanted at that price
+    unmet: np.ndarray  # (G, I) tonnes wanted but not supplied
     iterations: int
     converged: bool
 
@@ -93,66 +94,57 @@ class Caps:
         return len(self.tonnes)
 
 
-def solve_capped_rows(market: Market, caps: Caps, bundle_terms, entry_terms, start_index):
-    """Price index and demand of importer rows that face a cap.
+@dataclass
+class CappedRows:
+    """How importers facing caps split their demand: the result of ``split_capped_rows``."""
 
-    ``bundle_terms`` is Σ_j a w^(1-σ) p^(1-σ) per row and ``entry_terms`` the same term of
-    each capped entry; at index P the free term of a source is term·P^(σ-1), and a capped
-    source contributes at most a (a D / cap)^((1-σ)/σ). The rows' total must equal 1.
+    index: np.ndarray  # (R,) average price paid
+    demand: np.ndarray  # (R,) tonnes wanted
+    residual: np.ndarray  # (R,) tonnes left for the free sources
+    free_weight: np.ndarray  # (R,) Σ over free sources of a w^-σ p^-σ
+    binding: np.ndarray  # (K,) entries whose cap binds
+    unmet: np.ndarray  # (R,) tonnes no free source is left to serve
+
+
+def split_capped_rows(market, caps, weight, value, entry_weight, entry_value, start_index):
+    """Demand and binding caps of importer rows that face caps.
+
+    ``weight``/``value`` are each row's Σ_j a w^-σ p^-σ and Σ_j a w^(1-σ) p^(1-σ);
+    ``entry_*`` the same terms of each capped entry. A cap binds when the source's share of
+    what is left exceeds it; caps that bind take their cap and the rest is split over the
+    free sources. Demand depends on the average price paid, so the two are iterated.
     """
-    sigma = market.sigma
     g, i = caps.rows
     n = len(g)
-    a = market.weights[caps.good, caps.importer, caps.exporter]
-    ref, index_ref, adjust = (
-        x[g, i] for x in (market.demand_ref, market.index_ref, market.adjustment)
-    )
+    ref, index_ref, adjust = (x[g, i] for x in (market.demand_ref, market.index_ref,
+                                                market.adjustment))  # fmt: skip
     elasticity = market.elasticity[g]
-    open_entry = (caps.tonnes > 0) & (a > 0)
-
-    def total(log_p):
-        p = np.exp(log_p)
-        d = np.maximum(ref * (p / index_ref) ** elasticity + adjust, 0.0)
-        free = entry_terms * (p ** (sigma - 1))[caps.row]
-        with np.errstate(divide="ignore", over="ignore"):
-            wanted_over_cap = np.divide(
-                a * d[caps.row], caps.tonnes, out=np.ones_like(a), where=open_entry
-            )
-            bound = np.where(open_entry, a * wanted_over_cap ** ((1 - sigma) / sigma), 0.0)
-        cut = np.bincount(caps.row, np.maximum(free - bound, 0.0), minlength=n)
-        bound_share = np.bincount(caps.row, np.where(free > bound, bound, 0.0), minlength=n)
-        return bundle_terms * p ** (sigma - 1) - cut, d, bound_share
-
-    # Safeguarded false position (Illinois) on log P: the total rises with P, so the root
-    # stays bracketed, and the secant step takes a handful of rounds, not ~50 halvings.
-    lo = np.log(start_index)
-    hi = np.maximum(np.log(market.choke * index_ref), lo)
-    f_lo = total(lo)[0] - 1.0
-    f_hi = total(hi)[0] - 1.0
-    rationed = f_hi < 0.0
-    done = rationed | (f_lo >= 0.0)
-    hi = np.where(f_lo >= 0.0, lo, hi)
-    last_side = np.zeros(n)
-    for _ in range(ROOT_STEPS):
-        if done.all():
+    own_price = entry_value / np.where(entry_weight > 0, entry_weight, 1.0)  # q of each entry
+    index = start_index.copy()
+    for _ in range(DEMAND_ROUNDS):
+        want = np.maximum(ref * (index / index_ref) ** elasticity + adjust, 0.0)
+        binding = np.zeros(len(caps), bool)
+        for _ in range(len(caps) + 1):  # the binding set only grows: water-filling
+            free_weight = weight - np.bincount(caps.row, entry_weight * binding, minlength=n)
+            capped = np.bincount(caps.row, caps.tonnes * binding, minlength=n)
+            residual = np.maximum(want - capped, 0.0)
+            share = np.divide(entry_weight, free_weight[caps.row],
+                              out=np.full(len(caps), np.inf), where=free_weight[caps.row] > 0)
+            grows = ~binding & (share * residual[caps.row] > caps.tonnes)  # fmt: skip
+            if not grows.any():
+                break
+            binding |= grows
+        served = free_weight > 1e-300
+        free_value = value - np.bincount(caps.row, entry_value * binding, minlength=n)
+        paid = np.bincount(caps.row, caps.tonnes * own_price * binding, minlength=n)
+        paid += np.where(served, residual * free_value / np.where(served, free_weight, 1.0), 0.0)
+        bought = capped + np.where(served, residual, 0.0)
+        new_index = np.where(bought > 0, paid / np.where(bought > 0, bought, 1.0), index)
+        if np.allclose(new_index, index, rtol=1e-12, atol=0.0):
             break
-        width = hi - lo
-        secant = hi - f_hi * width / np.where(f_hi != f_lo, f_hi - f_lo, 1.0)
-        # Fall back to halving when the secant lands outside the bracket or too near an end.
-        inside = (secant > lo + 0.01 * width) & (secant < hi - 0.01 * width)
-        x = np.where(inside, secant, 0.5 * (lo + hi))
-        f_x = total(x)[0] - 1.0
-        upper = f_x >= 0.0
-        # Illinois: when the same end is kept twice, halve its value so the other end moves.
-        f_lo = np.where(upper & (last_side > 0), 0.5 * f_lo, f_lo)
-        f_hi = np.where(~upper & (last_side < 0), 0.5 * f_hi, f_hi)
-        hi, f_hi = np.where(upper & ~done, x, hi), np.where(upper & ~done, f_x, f_hi)
-        lo, f_lo = np.where(~upper & ~done, x, lo), np.where(~upper & ~done, f_x, f_lo)
-        last_side = np.where(upper, 1.0, -1.0)
-        done |= (np.abs(f_x) < ROOT_TOLERANCE) | (hi - lo < ROOT_TOLERANCE)
-    log_p = np.where(rationed, hi, np.where(np.abs(f_lo) < np.abs(f_hi), lo, hi))
-    _, d, bound_share = total(log_p)
-    return np.exp(log_p), d, rationed, bound_share
+        index = new_index
+    unmet = np.where(served, 0.0, residual)
+    return CappedRows(index, want, residual, np.where(served, free_weight, 0.0), binding, unmet)
 
 
 def clear(market: Market, start: np.ndarray | None = None) -> Clearing:
@@ -160,12 +152,12 @@ def clear(market: Market, start: np.ndarray | None = None) -> Clearing:
     sigma = market.sigma
     n_goods, n_importers, n_exporters = market.weights.shape
     # Power terms of the wedge once per call: delivered q = p·w, so q^x = p^x · w^x.
-    value_weights = market.weights * market.wedge ** (1 - sigma)  # a w^(1-σ)
-    quantity_weights = market.weights * market.wedge ** (-sigma)  # a w^(-σ)
-    share_weights = value_weights * quantity_weights
+    quantity_weights = market.weights * market.wedge ** (-sigma)  # a w^-σ
+    value_weights = quantity_weights * market.wedge  # a w^(1-σ)
+    square_weights = quantity_weights**2  # (a w^-σ)², for Σ x·s
+    cross_weights = quantity_weights * value_weights  # for Σ x·v
     caps = Caps.from_dense(market.caps)
-    entry_value_weights = value_weights[caps.good, caps.importer, caps.exporter]
-    entry_quantity_weights = quantity_weights[caps.good, caps.importer, caps.exporter]
+    entry = (caps.good, caps.importer, caps.exporter)
     capacity = np.minimum(market.capacity, market.limit)
     active = capacity > 0  # (G, J) exporters that can sell
     eps = market.elasticity[:, None]
@@ -179,65 +171,59 @@ def clear(market: Market, start: np.ndarray | None = None) -> Clearing:
     iterations = 0
     while iterations < MAX_ITERATIONS:
         iterations += 1
-        # P^(1-σ) = Σ_j a w^(1-σ) p^(1-σ): one batched matrix product for every importer.
-        bundle = (value_weights @ (price ** (1 - sigma))[:, :, None])[:, :, 0]
-        sourced = bundle > 0
-        with np.errstate(divide="ignore"):
-            index = np.where(sourced, bundle, 1.0) ** (1 / (1 - sigma))
-        index = np.where(sourced, index, market.choke * market.index_ref)
-        rationed = ~sourced
-        index_response = np.ones((n_goods, n_importers))
+        p_weight = price ** (-sigma)
+        weight = (quantity_weights @ p_weight[:, :, None])[:, :, 0]  # Σ_j a q^-σ
+        value = (value_weights @ (p_weight * price)[:, :, None])[:, :, 0]  # Σ_j a q^(1-σ)
+        sourced = weight > 1e-300
+        index = np.where(sourced, value / np.where(sourced, weight, 1.0),
+                         market.choke * market.index_ref)  # fmt: skip
+        quantity = demand(market, index)
+        residual = np.where(sourced, quantity, 0.0)  # tonnes split over free sources
+        free_weight = np.where(sourced, weight, 1.0)
+        unmet_rows = np.where(sourced, 0.0, quantity)
+        binding = np.zeros(len(caps), bool)
+        if len(caps):
+            entry_weight = quantity_weights[entry] * p_weight[caps.good, caps.exporter]
+            entry_value = entry_weight * price[caps.good, caps.exporter] * market.wedge[entry]
+            rows = split_capped_rows(market, caps, weight[caps.rows], value[caps.rows],
+                                     entry_weight, entry_value, index[caps.rows])  # fmt: skip
+            index[caps.rows], quantity[caps.rows] = rows.index, rows.demand
+            residual[caps.rows] = rows.residual
+            free_weight[caps.rows] = np.where(rows.free_weight > 0, rows.free_weight, 1.0)
+            unmet_rows[caps.rows] = rows.unmet
+            residual[caps.rows] = np.where(rows.free_weight > 0, rows.residual, 0.0)
+            binding = rows.binding
+
+        # x_ij = a w^-σ p_j^-σ · residual_i / free_weight_i for free sources.
+        pull = residual / free_weight
+        sold = p_weight * (pull[:, None, :] @ quantity_weights)[:, 0, :]
+        # For each exporter's Newton step: Σ_i x s (substitution among sources) and
+        # Σ_i x (D/R) v = Σ_i x² q / (P R) (the importer's demand answering its price; a
+        # capped importer's residual R moves D/R times as much as its demand D).
+        share_sum = p_weight**2 * ((pull / free_weight)[:, None, :] @ square_weights)[:, 0, :]
+        per_row = pull / free_weight / np.where(index > 0, index, 1.0)
+        value_sum = p_weight**2 * price * (per_row[:, None, :] @ cross_weights)[:, 0, :]
         capped_sales = np.zeros((n_goods, n_exporters))
         if len(caps):
-            entry_terms = entry_value_weights * price[caps.good, caps.exporter] ** (1 - sigma)
-            p_rows, d_rows, r_rows, bound_share = solve_capped_rows(
-                market, caps, bundle[caps.rows], entry_terms, index[caps.rows]
-            )
-            index[caps.rows] = p_rows
-            rationed[caps.rows] |= r_rows
-            # A price change of a free source moves the index of a row with binding caps
-            # more (only the free part adjusts): dlogP/dlogq_j = s_j / (S_free + |ε| S_bound / σ).
-            eps_rows = -market.elasticity[caps.rows[0]]
-            index_response[caps.rows] = 1.0 / (1.0 - bound_share + eps_rows * bound_share / sigma)
-        quantity = demand(market, index)
-        pull = index**sigma * quantity  # (G, I): x_ij = a w^-σ p_j^-σ · pull_i
-        sold = price ** (-sigma) * (pull[:, None, :] @ quantity_weights)[:, 0, :]
-        # Σ_i x_ij s_ij (response of i's index), with s_ij = a (q_ij / P_i)^(1-σ).
-        own = (
-            price ** (1 - 2 * sigma)
-            * ((pull * index ** (sigma - 1) * index_response)[:, None, :] @ share_weights)[:, 0, :]
-        )
-        excess_over_cap = np.zeros(0)
-        if len(caps):
-            wanted = (
-                entry_quantity_weights
-                * price[caps.good, caps.exporter] ** (-sigma)
-                * pull[caps.good, caps.importer]
-            )
-            excess_over_cap = np.maximum(wanted - caps.tonnes, 0.0)
-            np.subtract.at(sold, (caps.good, caps.exporter), excess_over_cap)
-            # Sales at a binding cap do not answer the exporter's price.
-            binding = excess_over_cap > 0
-            entry_share = (
-                entry_terms
-                * index[caps.good, caps.importer] ** (sigma - 1)
-                * index_response[caps.good, caps.importer]
-            )
-            np.subtract.at(
-                own, (caps.good, caps.exporter), np.where(binding, wanted * entry_share, 0.0)
-            )
-            np.add.at(capped_sales, (caps.good, caps.exporter), np.where(binding, caps.tonnes, 0.0))
+            free_entry = entry_weight * pull[caps.good, caps.importer]
+            taken = np.where(binding, free_entry, 0.0)
+            np.subtract.at(sold, (caps.good, caps.exporter), taken - caps.tonnes * binding)
+            entry_share = entry_weight / free_weight[caps.good, caps.importer]
+            np.subtract.at(share_sum, (caps.good, caps.exporter), taken * entry_share)
+            entry_price = price[caps.good, caps.exporter] * market.wedge[entry]
+            np.subtract.at(value_sum, (caps.good, caps.exporter),
+                           taken * entry_share * entry_price / index[caps.good, caps.importer])
+            np.add.at(capped_sales, (caps.good, caps.exporter), caps.tonnes * binding)
         offered = supply(market, price)
 
-        # Elasticity of demand for each exporter: σ(1 − s) − ε s averaged over its buyers.
+        # Elasticity of demand for each exporter: σ(1 − s) − ε v D/R over its free sales.
+        free_sales = np.maximum(sold - capped_sales, 0.0)
         with np.errstate(divide="ignore", invalid="ignore"):
-            mean_share = np.where(sold > 0, own / sold, 0.0).clip(0.0, None)
+            own_elasticity = np.where(
+                sold > 0, (sigma * (free_sales - share_sum) - eps * value_sum) / sold, sigma
+            )
         at_limit = offered >= capacity * (1 - 1e-12)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            free_share = np.where(sold > 0, 1.0 - capped_sales / sold, 1.0).clip(0.0, 1.0)
-        own_elasticity = (
-            sigma * free_share - (sigma + eps) * mean_share + np.where(at_limit, 0.0, eta)
-        )
+        own_elasticity = np.maximum(own_elasticity + np.where(at_limit, 0.0, eta), MIN_ELASTICITY)
         excess = np.log(np.maximum(sold, 1e-300)) - np.log(np.maximum(offered, 1e-300))
         floored = (price <= market.floor * (1 + 1e-9)) & (excess < 0)
         ceilinged = (price >= market.choke * (1 - 1e-9)) & (excess > 0)
@@ -248,14 +234,13 @@ def clear(market: Market, start: np.ndarray | None = None) -> Clearing:
 
         # A common step for the good (all its exporters together face only the demand
         # elasticity), then each exporter relative to that common level.
-        weight = np.where(live, offered, 0.0)
-        total = np.maximum(weight.sum(axis=1, keepdims=True), 1e-300)
-        common = (weight * excess).sum(axis=1, keepdims=True) / total
+        supplied = np.where(live, offered, 0.0)
+        total = np.maximum(supplied.sum(axis=1, keepdims=True), 1e-300)
+        common = (supplied * excess).sum(axis=1, keepdims=True) / total
         common_elasticity = (
             np.maximum(-eps, MIN_ELASTICITY)
-            + (weight * np.where(at_limit, 0.0, eta)).sum(axis=1, keepdims=True) / total
+            + (supplied * np.where(at_limit, 0.0, eta)).sum(axis=1, keepdims=True) / total
         )
-        own_elasticity = np.maximum(own_elasticity, MIN_ELASTICITY)
         move = common / common_elasticity + (excess - common) / own_elasticity
         sign = np.sign(excess)
         step_scale = np.where(
@@ -266,15 +251,14 @@ def clear(market: Market, start: np.ndarray | None = None) -> Clearing:
         price = np.where(live, price * np.exp(move), price)
         price = np.clip(price, market.floor, market.choke)
 
-    flows = quantity_weights * (price ** (-sigma))[:, None, :] * pull[:, :, None]
+    flows = quantity_weights * p_weight[:, None, :] * pull[:, :, None]
     if len(caps):
-        flows[caps.good, caps.importer, caps.exporter] = np.minimum(wanted, caps.tonnes)
+        flows[entry] = np.where(binding, caps.tonnes, flows[entry])
     # An exporter at the price ceiling rations its buyers pro rata; never ship more than
     # an exporter offers, even if the loop stopped short.
     shipped = flows.sum(axis=1)
-    scale = np.where(shipped > offered, offered / np.maximum(shipped, 1e-300), 1.0)
+    ration = np.where(shipped > offered, offered / np.maximum(shipped, 1e-300), 1.0)
     wanted_flows = flows
-    flows = np.where(active[:, None, :], flows * scale[:, None, :], 0.0)
-    unmet = (wanted_flows - flows).sum(axis=2)
-    unmet += np.where(rationed, np.maximum(quantity - wanted_flows.sum(axis=2), 0.0), 0.0)
+    flows = np.where(active[:, None, :], flows * ration[:, None, :], 0.0)
+    unmet = (wanted_flows - flows).sum(axis=2) + unmet_rows
     return Clearing(price, index, flows, quantity, unmet, iterations, converged)

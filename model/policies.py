@@ -13,6 +13,22 @@ from model.text import t
 from model.world_data import WorldData
 
 MAX_TARIFF = 10.0  # 1,000 %: above any tariff seen in the data (145 % in 2025)
+# What a government may spend on stockpiles, subsidies and investments in one quarter, as a
+# share of its quarterly GDP. Assumption: the US reserve (USD ~12 bn, Project Vault) is about
+# 0.04 % of a year's GDP; 0.2 % a quarter leaves room for several such programmes.
+BUDGET_SHARE = 0.002
+
+
+def budget(world: WorldData, actor: int) -> float:
+    return BUDGET_SHARE * world.gdp[actor]
+
+
+def _spend(state: State, world: WorldData, actor: int, code: str, usd: float) -> None:
+    left = budget(world, actor) - state.subsidy_spend[actor]
+    if usd > left + 1e-6:
+        raise PolicyError(t("news.refused_budget", actor=code, usd=f"{usd / 1e6:,.0f}",
+                            left=f"{max(left, 0) / 1e6:,.0f}"))  # fmt: skip
+    state.subsidy_spend[actor] += usd
 
 
 class PolicyError(ValueError):
@@ -75,6 +91,14 @@ def apply(action: Action, state: State, world: WorldData, step: int) -> str:
         case ExportControl():
             _check_range(action.level, 0.0, 1.0, "level")
             buyers = target_indices(world, action.actor, action.targets)
+            _check_range(action.delay, 0, 40, "delay")
+            if action.delay > 0:  # licensing: nothing ships until licences are granted
+                state.export_level[np.ix_(goods, buyers, [actor])] = 0.0
+                state.licences.append((step + int(action.delay), goods, buyers, actor,
+                                       action.level))  # fmt: skip
+                return t("news.export_licensing", actor=action.actor, good=what,
+                         targets=_targets_label(action.targets), delay=int(action.delay),
+                         level=f"{action.level:.0%}")  # fmt: skip
             state.export_level[np.ix_(goods, buyers, [actor])] = action.level
             key = (
                 "news.export_ban"
@@ -107,11 +131,15 @@ def apply(action: Action, state: State, world: WorldData, step: int) -> str:
                 raise PolicyError(
                     t("news.refused_stock", actor=action.actor, good=what, held=f"{held:,.0f}")
                 )
+            if per_good > 0:
+                cost = per_good * world.price0[goods] * state.price[goods, actor]
+                _spend(state, world, actor, action.actor, float(cost.sum()))
             state.stock_orders[actor, goods] += per_good
             key = "news.stockpile_buy" if per_good > 0 else "news.stockpile_release"
             return t(key, actor=action.actor, good=what, tonnes=f"{abs(action.tonnes):,.0f}")
         case Subsidy():
             _check_range(action.usd, 1.0, np.inf, "usd")
+            _spend(state, world, actor, action.actor, action.usd)
             per_good = action.usd / len(goods)
             new = per_good / world.capex[goods]
             arrival = step + np.maximum(world.build_lag[goods].round().astype(int), 1)
@@ -119,7 +147,6 @@ def apply(action: Action, state: State, world: WorldData, step: int) -> str:
                 state.pipeline.setdefault(int(when), np.zeros_like(state.capacity))[actor, g] += (
                     tonnes
                 )
-            state.subsidy_spend[actor] += action.usd
             return t(
                 "news.subsidy",
                 actor=action.actor,

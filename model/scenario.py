@@ -177,6 +177,8 @@ class Header(_Strict):
     steps: int = Field(ge=1)
     seed: int = Field(ge=0)
     start: Annotated[str, AfterValidator(_quarter)] = DEFAULT_START
+    # Who plays the economies not listed under [countries]: AI strategies by default.
+    controller: Controller = "ai"
 
 
 class CountrySettings(_Strict):
@@ -201,6 +203,7 @@ class Event(_Strict):
     usd: float | None = Field(default=None, gt=0)
     capacity_factor: float | None = Field(default=None, ge=0, le=1)
     duration: int | None = Field(default=None, ge=1)
+    delay: int | None = Field(default=None, ge=0)  # export_control only: licensing delay
     note: str = ""
 
     @model_validator(mode="after")
@@ -221,6 +224,8 @@ class Event(_Strict):
                 _fail("missing_magnitude", name, action=self.action, takes=takes)
         if self.tonnes == 0:
             _fail("zero_tonnes", "tonnes")
+        if self.delay is not None and self.action != "export_control":
+            _fail("wrong_magnitude", "delay", action=self.action, takes=takes)
 
     def _check_targets(self) -> None:
         if ALL in self.targets and len(self.targets) > 1:

@@ -31,7 +31,13 @@ class State:
     pipeline: dict[int, np.ndarray] = field(default_factory=dict)  # step -> (C, G) arriving
     shocks: list[Shock] = field(default_factory=list)
     stock_orders: np.ndarray | None = None  # (C, G) this step's purchases (+) / releases (−)
-    subsidy_spend: np.ndarray | None = None  # (C,) USD this step
+    subsidy_spend: np.ndarray | None = None  # (C,) USD spent on policy this step
+    trust: np.ndarray | None = None  # (C, C) how much i trusts j, 0..1
+    price_support: np.ndarray | None = None  # (G, C) price floors from offtake deals, relative
+    licences: list = field(default_factory=list)  # (due step, goods, buyers, exporter, level)
+    deals: list = field(default_factory=list)  # active diplomacy.Deal objects
+    coalitions: dict = field(default_factory=dict)  # name -> diplomacy.Coalition
+    next_deal_id: int = 1
 
     def copy(self) -> "State":
         return copy.deepcopy(self)

@@ -1,8 +1,9 @@
 """The World: a Mesa model whose step is decide → negotiate → clear → evolve → measure.
 
-Countries (Mesa agents) decide; the world applies their measures, clears every market in
-numpy, moves capacity and shocks on, and records the tables researchers and the browser
-read. Same scenario and seed, same tables.
+Countries (Mesa agents) decide; the world applies their measures, runs the negotiation,
+holds parties to their deals, clears every market in numpy, moves capacity and shocks on,
+and records the tables researchers and the browser read. Same scenario and seed, same
+tables.
 """
 
 import mesa
@@ -10,18 +11,29 @@ import numpy as np
 import pandas as pd
 
 from agents import Country
-from agents.actions import Action
-from agents.controllers import ScriptedController, scripted_schedules
-from model import evolve, policies
+from agents.actions import Action, ExportControl, Join, Leave, Propose, Respond, Tariff
+from agents.controllers import PassiveController, ScriptedController, scripted_schedules
+from model import diplomacy, evolve, policies
 from model.economy import Outcome, calibrate, clear_step
 from model.metrics import country_metrics, price_volatility
+from model.negotiation import negotiate
+from model.observe import observation
 from model.recorder import Recorder
 from model.scenario import Scenario, load_scenario
 from model.state import State
 from model.text import t
 from model.world_data import WorldData, load_world
 
-EMPTY_ACTIONS: list[Action] = []
+DIPLOMACY = (Propose, Respond, Join, Leave)
+
+
+def make_controller(kind: str, strategy: str):
+    """The controller for a seat: an AI strategy, or passive until a person takes it."""
+    if kind == "ai":
+        from agents.strategies import make_controller as make_strategy
+
+        return make_strategy(strategy)
+    return PassiveController()  # "passive", "scripted", and "human" until the browser seat
 
 
 class World(mesa.Model):
@@ -36,7 +48,7 @@ class World(mesa.Model):
         if scenario is None or isinstance(scenario, str):
             scenario = load_scenario(scenario or "baseline")
         super().__init__(rng=scenario.seed if rng is None else rng)
-        self.spec = scenario
+        self.spec = scenario  # Mesa reserves ``scenario`` for its own Scenario object
         self.data = world or load_world(scenario.world)
         self.parameters = {**self.data.parameters, **scenario.parameters}
         self.calibration = calibrate(self.data, self.parameters)
@@ -44,20 +56,24 @@ class World(mesa.Model):
         self.recorder = Recorder(self.data)
         self._price_history: list[np.ndarray] = [self.calibration.index0]
         self.outcome: Outcome | None = None
+        self.last_metrics: dict[str, np.ndarray] | None = None
+        self.previous_measures = (self.state.tariff.copy(), self.state.export_level.copy())
 
         schedules = scripted_schedules(scenario.events)
+        self._countries: dict[str, Country] = {}
         for c, code in enumerate(self.data.codes):
             settings = scenario.countries.get(code)
-            strategy = (
-                settings.strategy if settings and settings.strategy else self.data.strategies[c]
-            )
-            Country(
+            kind = settings.controller if settings else scenario.header.controller
+            strategy = (settings.strategy if settings and settings.strategy else
+                        self.data.strategies[c])  # fmt: skip
+            self._countries[code] = Country(
                 self,
                 code=code,
                 name=self.data.names[c],
                 role=self.data.roles[c],
                 strategy=strategy,
-                controller=ScriptedController(schedules.get(code, {})),
+                controller=make_controller(kind, strategy),
+                script=ScriptedController(schedules.get(code, {})),
             )
         self.base_metrics = self._base_metrics()
         self.datacollector = mesa.DataCollector(
@@ -73,6 +89,8 @@ class World(mesa.Model):
         data, calibration = self.data, self.calibration
         C, G = data.production0.shape
         demand_per_day = data.demand0 * data.steps_per_year / 365.0
+        trust = np.full((C, C), diplomacy.INITIAL_TRUST)
+        np.fill_diagonal(trust, 1.0)
         return State(
             capacity=calibration.capacity0.copy(),
             tariff=np.zeros((G, C, C)),
@@ -84,6 +102,8 @@ class World(mesa.Model):
             pipeline=evolve.projects_under_way(data, calibration.capacity0),
             stock_orders=np.zeros((C, G)),
             subsidy_spend=np.zeros(C),
+            trust=trust,
+            price_support=np.zeros((G, C)),
         )
 
     def _base_metrics(self) -> dict[str, np.ndarray]:
@@ -109,24 +129,23 @@ class World(mesa.Model):
         index = quarter - 1 + max(step, 1) - 1
         return t("news.quarter", year=year + index // 4, quarter=index % 4 + 1)
 
-    def observe(self, code: str) -> dict:
-        """What a country's controller may see when it decides."""
-        c = self.data.country(code)
-        return {
-            "step": self.steps,
-            "date": self.quarter_label(),
-            "country": code,
-            "prices": self.state.price.copy(),
-            "price_index": None if self.outcome is None else self.outcome.index[:, c].copy(),
-            "stock": self.state.stock[c].copy(),
-        }
+    def country_agent(self, code: str) -> Country:
+        return self._countries[code]
+
+    def observe(self, code: str):
+        """What a country's controller may see when it decides (agents/observation.py)."""
+        return observation(self, code)
 
     # --- one step -------------------------------------------------------------------------
     def step(self) -> None:
         step = self.steps  # Mesa has already counted this step
         evolve.commission(self.state, step)
+        self.grant_licences(step)
         self.decide()
-        self.apply_actions(step)
+        self.previous_measures = (self.state.tariff.copy(), self.state.export_level.copy())
+        diplomatic = self.apply_actions(step)
+        self.negotiate(diplomatic, step)
+        self.keep_pledges(step)
         self.clear(step)
         self.evolve(step)
         self.measure(step)
@@ -134,16 +153,24 @@ class World(mesa.Model):
     def decide(self) -> None:
         self.agents_by_type[Country].do("decide")
 
-    def apply_actions(self, step: int) -> None:
+    def apply_actions(self, step: int) -> list[Action]:
+        """Apply every measure; return the diplomatic actions for the negotiation."""
         self.state.stock_orders = np.zeros_like(self.state.stock)
         self.state.subsidy_spend = np.zeros(len(self.data.codes))
+        for club in self.state.coalitions.values():
+            diplomacy.reserve_orders(club, self.state, self.data)
+        diplomatic = []
         for country in self.agents_by_type[Country]:
             for action in country.pending:
-                self.apply(action, step)
-            country.pending = EMPTY_ACTIONS
+                if isinstance(action, DIPLOMACY):
+                    diplomatic.append(action)
+                else:
+                    self.apply(action, step)
+            country.pending = []
+        return diplomatic
 
     def apply(self, action: Action, step: int, start: int | None = None) -> bool:
-        """Apply one action all-or-nothing; a refusal is logged with its reason.
+        """Apply one measure all-or-nothing; a refusal is logged with its reason.
 
         ``start`` is the first step the action affects (default: this one).
         """
@@ -151,19 +178,91 @@ class World(mesa.Model):
         try:
             detail = policies.apply(action, trial, self.data, step if start is None else start)
         except policies.PolicyError as refusal:
-            self.recorder.event(
-                step,
-                action.actor,
-                "refused",
-                _targets(action),
-                t("news.refused", actor=action.actor, kind=action.kind, reason=str(refusal)),
-            )
+            self.refuse(step, action, str(refusal))
             return False
         self.state = trial
+        if isinstance(action, Tariff | ExportControl) and self._hurts(action):
+            victims = policies.target_indices(self.data, action.actor, action.targets)
+            diplomacy.lose_trust(self.state, self.data, [self.data.codes[v] for v in victims],
+                                 action.actor, diplomacy.MEASURE_COST)  # fmt: skip
         if action.note:
             detail = f"{detail} {action.note}"
         self.recorder.event(step, action.actor, action.kind, _targets(action), detail)
         return True
+
+    @staticmethod
+    def _hurts(action) -> bool:
+        return action.rate > 0 if isinstance(action, Tariff) else action.level < 1
+
+    def refuse(self, step: int, action: Action, reason: str) -> None:
+        self.recorder.event(step, action.actor, "refused", _targets(action),
+                            t("news.refused", actor=action.actor, kind=action.kind,
+                              reason=reason))  # fmt: skip
+
+    def grant_licences(self, step: int) -> None:
+        due = [licence for licence in self.state.licences if licence[0] <= step]
+        self.state.licences = [licence for licence in self.state.licences if licence[0] > step]
+        for _, goods, buyers, exporter, level in due:
+            self.state.export_level[np.ix_(goods, buyers, [exporter])] = level
+            mineral, stage = self.data.goods[goods[0]] if len(goods) == 1 else ("all", "all")
+            code = self.data.codes[exporter]
+            self.recorder.event(step, code, "licences", "",
+                                t("news.licences_granted", actor=code, level=f"{level:.0%}",
+                                  good=policies.good_label(mineral, stage),
+                                  targets=",".join(self.data.codes[b] for b in buyers)))  # fmt: skip
+
+    def negotiate(self, actions: list[Action], step: int) -> None:
+        negotiate(self, [a for a in actions if isinstance(a, Propose)], step)
+        for action in actions:
+            if isinstance(action, Join | Leave):
+                self.membership(action, step)
+
+    def membership(self, action: Join | Leave, step: int) -> None:
+        club = self.state.coalitions.get(action.coalition)
+        if club is None:
+            self.refuse(step, action, t("deals.no_coalition", coalition=action.coalition))
+            return
+        if isinstance(action, Join):
+            if action.actor not in club.members:
+                club.members.append(action.actor)
+            self.recorder.event(step, action.actor, "join", club.name,
+                                t("deals.joined", actor=action.actor, coalition=club.name))
+            return
+        if action.actor not in club.members:
+            self.refuse(step, action, t("deals.not_member", actor=action.actor,
+                                        coalition=club.name))  # fmt: skip
+            return
+        club.members.remove(action.actor)
+        diplomacy.lose_trust(self.state, self.data, club.members, action.actor,
+                             diplomacy.LEAVE_COST)  # fmt: skip
+        self.recorder.event(step, action.actor, "leave", club.name,
+                            t("deals.left", actor=action.actor, coalition=club.name))
+
+    def keep_pledges(self, step: int) -> None:
+        """Detect breaches of deals and coalition pledges, then enforce the clubs' rules."""
+        for deal in list(self.state.deals):
+            guilty = diplomacy.breaker(deal, self.state)
+            if guilty is None:
+                continue
+            victim = diplomacy.other(deal.parties, guilty)
+            deal.status = "breached"
+            self.state.deals.remove(deal)
+            self._breach(step, guilty, [victim], diplomacy.deal_row(step, deal, "breached"),
+                         t("deals.breached", actor=guilty, partner=victim,
+                           deal=t(f"deals.kind_{deal.deal}")))  # fmt: skip
+        for club in self.state.coalitions.values():
+            for guilty in diplomacy.enforce_coalition(club, self.state, self.data):
+                others = [code for code in club.members if code != guilty]
+                self._breach(step, guilty, others, None,
+                             t("deals.coalition_breach", actor=guilty, coalition=club.name))
+
+    def _breach(self, step, guilty: str, victims: list[str], row: dict | None, text: str):
+        diplomacy.lose_trust(self.state, self.data, victims, guilty, diplomacy.BREACH_COST)
+        bystanders = [c for c in self.data.codes if c not in victims and c != guilty]
+        diplomacy.lose_trust(self.state, self.data, bystanders, guilty, diplomacy.REPUTATION_COST)
+        if row is not None:
+            self.recorder.deal(row)
+        self.recorder.event(step, guilty, "breach", ",".join(victims), text)
 
     def clear(self, step: int) -> None:
         self.outcome = clear_step(self.data, self.calibration, self.parameters, self.state, step)
@@ -171,19 +270,20 @@ class World(mesa.Model):
 
     def evolve(self, step: int) -> None:
         evolve.invest(self.data, self.parameters, self.state, step)
+        for deal in [d for d in self.state.deals if d.until <= step]:
+            self.state.deals.remove(deal)
+            deal.status = "expired"
+            self.recorder.deal(diplomacy.deal_row(step, deal, "expired"))
+            a, b = deal.parties
+            diplomacy.lose_trust(self.state, self.data, [a], b, -diplomacy.KEPT_DEAL_GAIN)
+            diplomacy.lose_trust(self.state, self.data, [b], a, -diplomacy.KEPT_DEAL_GAIN)
+        diplomacy.recover_trust(self.state)
         for shock in evolve.expire_shocks(self.state, step + 1):
             mineral, stage = self.data.goods[shock.good]
-            self.recorder.event(
-                step,
-                self.data.codes[shock.country],
-                "shock_end",
-                "",
-                t(
-                    "news.shock_end",
-                    actor=self.data.codes[shock.country],
-                    good=policies.good_label(mineral, stage),
-                ),
-            )
+            code = self.data.codes[shock.country]
+            self.recorder.event(step, code, "shock_end", "",
+                                t("news.shock_end", actor=code,
+                                  good=policies.good_label(mineral, stage)))  # fmt: skip
         for shock in evolve.random_shocks(self.data, self.parameters, self.state, self.rng):
             self.apply(shock, step, start=step + 1)
 
@@ -191,28 +291,17 @@ class World(mesa.Model):
         metrics = self._metrics(self.outcome, self.state.tariff, self.base_metrics)
         weights = (self.outcome.final_ref * self.data.price0).T  # (G, C)
         metrics["price_volatility"] = price_volatility(self._price_history, weights.T)
-        self.recorder.step(
-            step,
-            self.quarter_label(step),
-            self.outcome,
-            metrics,
-            self.state.stock,
-            self.state.capacity,
-        )
+        self.last_metrics = metrics
+        self.recorder.step(step, self.quarter_label(step), self.outcome, metrics,
+                           self.state.stock, self.state.capacity)  # fmt: skip
         self.datacollector.collect(self)
 
     def _metrics(self, outcome: Outcome, tariff, base) -> dict[str, np.ndarray]:
         return country_metrics(
-            self.data,
-            self.calibration,
-            outcome,
-            tariff,
-            self.state.stock,
-            self.state.subsidy_spend,
-            self.parameters["trade_cost"],
-            self.parameters["gdp_multiplier"],
-            base,
-        )
+            self.data, self.calibration, outcome, tariff, self.state.stock,
+            self.state.subsidy_spend, self.parameters["trade_cost"],
+            self.parameters["gdp_multiplier"], base,
+        )  # fmt: skip
 
     # --- running and results ----------------------------------------------------------------
     def run(self, steps: int | None = None, progress=None) -> "World":
@@ -224,9 +313,10 @@ class World(mesa.Model):
         return self
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """The output tables: countries, prices, flows, events, deals."""
+        """The output tables: countries, prices, flows, production, events, deals."""
         return self.recorder.tables()
 
 
 def _targets(action: Action) -> str:
-    return ",".join(getattr(action, "targets", ()) or ())
+    targets = getattr(action, "targets", None) or [getattr(action, "partner", "")]
+    return ",".join(code for code in targets if code)

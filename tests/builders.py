@@ -17,10 +17,15 @@ def tiny_world(**changes):
     return dataclasses.replace(load_world(TINY), **changes)
 
 
-def scenario(events=(), steps=8, seed=1, **parameters):
+def scenario(events=(), steps=8, seed=1, controller="passive", countries=None, **parameters):
+    """A scenario for tests; countries take no measures of their own unless told to."""
     return validate_scenario(
         {
-            "scenario": {"name": "test", "title": "Test", "steps": steps, "seed": seed},
+            "scenario": {
+                "name": "test", "title": "Test", "steps": steps, "seed": seed,
+                "controller": controller,
+            },
+            "countries": countries or {},
             "parameters": parameters,
             "events": [dict(event) for event in events],
         }

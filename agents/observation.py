@@ -1,0 +1,69 @@
+"""What a country sees when it decides: the same for an AI, a script, a person or a policy.
+
+Arrays are indexed like the world's: G goods (``goods``), economies in ``codes`` order.
+Prices are relative to the base year (1.0 = 2024 price). Everything is a copy: changing
+it changes nothing in the world; only returned actions do.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Offer:
+    """A deal on the table, addressed to the observing country."""
+
+    offer_id: int
+    deal_id: int
+    deal: str  # one of agents.actions.DEAL_KINDS
+    proposer: str
+    partner: str
+    terms: dict
+    duration: int
+    round: int  # 1 for a first proposal, +1 per counter-offer
+
+
+@dataclass(frozen=True)
+class Observation:
+    step: int
+    date: str
+    country: str
+    role: str
+    strategy: str
+    codes: list[str]
+    goods: list[tuple[str, str]]
+    # Last quarter's trade, tonnes
+    imports: np.ndarray  # (G, J) bought from each source (own supply at my index)
+    exports: np.ndarray  # (G, I) sold to each buyer (own use at my index)
+    dependence: np.ndarray  # (G, J) share of my supply from each source
+    price_index: np.ndarray  # (G,) delivered price I pay, relative to base
+    producer_price: np.ndarray  # (G,) my producers' price, relative to base
+    production: np.ndarray  # (G,) t
+    capacity: np.ndarray  # (G,) t
+    stock_days: np.ndarray  # (G,) days of my use held in stock
+    shortage_share: float
+    score: float
+    budget_usd: float  # what I may spend this step on stockpiles and subsidies
+    # Standing measures
+    my_tariffs: np.ndarray  # (G, J) my tariff on each exporter
+    tariffs_on_me: np.ndarray  # (G, I) each importer's tariff on my exports
+    my_controls: np.ndarray  # (G, I) share of normal exports I let each importer have
+    controls_on_me: np.ndarray  # (G, J) share each exporter lets me have
+    new_tariffs_on_me: np.ndarray  # (G, I) rise since last step (0 where none)
+    new_controls_on_me: np.ndarray  # (G, J) fall in allowed share since last step
+    # Diplomacy
+    trust: np.ndarray  # (C,) my trust in each economy, 0..1
+    coalitions: dict[str, list[str]]  # coalition name -> members
+    deals: list[dict]  # active deals I am party to (deal_id, deal, parties, terms, until)
+    offers: list[Offer] = field(default_factory=list)  # open offers to me
+    # Look-ahead: my score change (points) over a short horizon if ``offer`` is accepted,
+    # simulated on a copy of the world with and without it (same seed).
+    evaluate: Callable[[Offer], float] | None = None
+
+    def index(self, code: str) -> int:
+        return self.codes.index(code)
+
+    def good(self, mineral: str, stage: str) -> int:
+        return self.goods.index((mineral, stage))

@@ -1,0 +1,618 @@
+"""AI strategies: named controllers that answer other countries' measures and offers.
+
+``decide(observation)`` returns a step's measures and proposals; ``respond(observation,
+offer)`` answers one offer. Every strategy judges offers by the same rule (``judge``): the
+model's look-ahead of its own score plus its trust in the proposer. Nothing is random: the
+same observation always gives the same actions.
+
+Stockpile costs and the value of exports need base prices in USD/t (``price_usd``, the
+world's ``price0``); without them a strategy buys no stock and compares goods by tonnes.
+"""
+
+from dataclasses import replace
+
+import numpy as np
+
+from agents.actions import (
+    ALL,
+    Action,
+    ExportControl,
+    Propose,
+    Respond,
+    Stockpile,
+    Subsidy,
+    Tariff,
+)
+from agents.controllers import Controller
+from agents.observation import Observation, Offer
+from model.text import t
+
+EPS = 1e-9  # tariffs, levels and shares closer than this count as equal
+MAX_ACTIONS = 8  # a government takes a handful of decisions a quarter, not one per good
+PROPOSAL_INTERVAL = 4  # unprompted proposals once a year (4 quarterly steps), not every step
+LAST_COUNTER_ROUND = 1  # counter only a first proposal: the protocol has a deadline
+COUNTER_MAX_RATE = 0.1  # assumption: a zero-tariff pact is countered with room for 10 %
+COUNTER_STEP = 0.2  # assumption: a counter asks for 20 % better money terms
+DAYS_PER_STEP = 365.0 / 4  # a step is a quarter
+MIN_SPEND_USD = 1e6  # the news reports spending in USD m; less is not a decision
+STAGE_PRIORITY = {"magnets": 0, "refined": 1, "mined": 2}  # processing is the chokepoint
+
+
+# --- helpers ------------------------------------------------------------------------------
+def _others(obs: Observation, moves: np.ndarray) -> list[int]:
+    """Economies other than me (column indices) with a positive entry in ``moves`` (G, C).
+
+    Biggest total first, so the cap on actions drops the smallest matters.
+    """
+    total = np.where(moves > EPS, moves, 0.0).sum(axis=0, dtype=float)
+    total[obs.index(obs.country)] = 0.0
+    return sorted((int(c) for c in np.flatnonzero(total > 0)), key=lambda c: (-total[c], c))
+
+
+def _labels(goods: list[tuple[str, str]], chosen: set[int]) -> list[tuple[str, str]]:
+    """(mineral, stage) pairs covering ``chosen`` goods, using "all" where a set is whole."""
+    if len(chosen) == len(goods):
+        return [(ALL, ALL)]
+    labels = []
+    for mineral in dict.fromkeys(m for m, _ in goods):
+        stages = [g for g, (m, _) in enumerate(goods) if m == mineral]
+        picked = [g for g in stages if g in chosen]
+        if picked and picked == stages and len(stages) > 1:
+            labels.append((mineral, ALL))
+        else:
+            labels.extend(goods[g] for g in picked)
+    return labels
+
+
+def _per_good(obs: Observation, values: dict[int, float], build) -> list[Action]:
+    """One action per distinct value, covering the goods that share it (highest first)."""
+    actions = []
+    for value in sorted({round(v, 6) for v in values.values()}, reverse=True):
+        chosen = {g for g, v in values.items() if round(v, 6) == value}
+        actions.extend(
+            build(mineral, stage, value) for mineral, stage in _labels(obs.goods, chosen)
+        )
+    return actions
+
+
+def _tariffs(obs: Observation, partner: int, rates: dict[int, float], note: str) -> list[Action]:
+    target = (obs.codes[partner],)
+
+    def build(mineral, stage, rate):
+        return Tariff(obs.country, target, mineral, stage, rate, note)
+
+    return _per_good(obs, rates, build)
+
+
+def _controls(obs: Observation, partner: int, levels: dict[int, float], note: str) -> list[Action]:
+    target = (obs.codes[partner],)
+
+    def build(mineral, stage, level):
+        return ExportControl(obs.country, target, mineral, stage, level, note)
+
+    return _per_good(obs, levels, build)
+
+
+def _stage_rank(stage: str) -> int:
+    return STAGE_PRIORITY.get(stage, len(STAGE_PRIORITY))
+
+
+def _has_deal(obs: Observation, deal: str, partner: str, mineral: str | None = None) -> bool:
+    return any(
+        d["deal"] == deal
+        and partner in d["parties"]
+        and (mineral is None or d["terms"].get("mineral") == mineral)
+        for d in obs.deals
+    )
+
+
+def _goods(obs: Observation, mineral: str, stage: str) -> list[int]:
+    return [g for g, (m, s) in enumerate(obs.goods) if mineral in (ALL, m) and stage in (ALL, s)]
+
+
+def _targets(obs: Observation, targets: tuple[str, ...]) -> list[int]:
+    me = obs.index(obs.country)
+    if ALL in targets:
+        return [c for c in range(len(obs.codes)) if c != me]
+    return [obs.index(code) for code in targets]
+
+
+def pledges(obs: Observation) -> tuple[np.ndarray, np.ndarray]:
+    """What my deals and coalitions bind me to, as (G, C) arrays.
+
+    The highest tariff I may set on each exporter, and whether I promised each importer
+    its full supply (no export controls) — the terms the model checks for breaches.
+    """
+    me = obs.index(obs.country)
+    max_tariff = np.full((len(obs.goods), len(obs.codes)), np.inf)
+    full_supply = np.zeros((len(obs.goods), len(obs.codes)), dtype=bool)
+    for deal in obs.deals:
+        terms = deal["terms"]
+        other = obs.index(next(code for code in deal["parties"] if code != obs.country))
+        goods = _goods(obs, terms.get("mineral", ALL), terms.get("stage", ALL))
+        match deal["deal"]:
+            case "tariff_agreement":
+                max_tariff[goods, other] = np.minimum(max_tariff[goods, other], terms["max_rate"])
+            case "truce":
+                max_tariff[:, other] = 0.0
+                full_supply[:, other] = True
+            case "supply_guarantee" | "offtake" | "investment":
+                supplier = terms.get("supplier") or terms.get("seller") or terms.get("host")
+                if supplier == obs.country:
+                    full_supply[goods, other] = True
+    for members in obs.coalitions.values():
+        if obs.country in members:
+            fellows = [obs.index(code) for code in members if code != obs.country]
+            max_tariff[:, fellows] = 0.0
+            full_supply[:, fellows] = True
+    max_tariff[:, me] = np.inf
+    return max_tariff, full_supply
+
+
+def keep_pledges(obs: Observation, actions: list[Action]) -> list[Action]:
+    """Actions narrowed to the partners they do not break a pledge to (dropped if none)."""
+    max_tariff, full_supply = pledges(obs)
+    kept = []
+    for action in actions:
+        match action:
+            case Tariff():
+                goods = _goods(obs, action.mineral, action.stage)
+                allowed = [
+                    c
+                    for c in _targets(obs, action.targets)
+                    if action.rate <= max_tariff[goods, c].min() + EPS
+                ]
+            case ExportControl() if action.level < 1.0:
+                goods = _goods(obs, action.mineral, action.stage)
+                allowed = [
+                    c for c in _targets(obs, action.targets) if not full_supply[goods, c].any()
+                ]
+            case _:
+                kept.append(action)
+                continue
+        if allowed == _targets(obs, action.targets):
+            kept.append(action)
+        elif allowed:
+            kept.append(replace(action, targets=tuple(obs.codes[c] for c in allowed)))
+    return kept
+
+
+def _proposal_step(obs: Observation) -> bool:
+    return obs.step % PROPOSAL_INTERVAL == 0
+
+
+def _use_per_day(obs: Observation) -> np.ndarray:
+    """(G,) tonnes a day I use: last quarter's supply from every source, my own included."""
+    return obs.imports.sum(axis=1) / DAYS_PER_STEP
+
+
+def _source_dependence(obs: Observation) -> np.ndarray:
+    """(G, C) share of my supply from each other economy (my own production left out)."""
+    dependence = obs.dependence.copy()
+    dependence[:, obs.index(obs.country)] = 0.0
+    return dependence
+
+
+# --- the acceptance rule ------------------------------------------------------------------
+def counter_terms(me: str, offer: Offer) -> dict | None:
+    """Terms worth asking for instead of ``offer``'s, or None if the deal is take-or-leave."""
+    terms = offer.terms
+    match offer.deal:
+        case "tariff_agreement":
+            rate = COUNTER_MAX_RATE if terms["max_rate"] <= EPS else 0.0
+            return {**terms, "max_rate": rate}
+        case "offtake":  # a seller asks a higher floor, a buyer a lower one
+            better = 1 + COUNTER_STEP if terms["seller"] == me else 1 - COUNTER_STEP
+            return {**terms, "floor": terms["floor"] * better}
+        case "investment":  # a host asks for more money, the payer offers less
+            better = 1 + COUNTER_STEP if terms["host"] == me else 1 - COUNTER_STEP
+            return {**terms, "usd": terms["usd"] * better}
+    return None
+
+
+def judge(obs: Observation, offer: Offer, min_gain: float, min_trust: float) -> Respond:
+    """Accept if the other party is trusted and the look-ahead gain reaches ``min_gain``.
+
+    Otherwise counter once, on a first proposal, if other terms reach ``min_gain``; else
+    reject. Trust is checked first: an untrusted word is refused whatever it offers, and
+    the (costly) look-ahead is not run. The other party is whichever of proposer and
+    partner I am not: after a counter the offer comes back to its first proposer.
+    """
+
+    def answer(kind: str, note: str, terms: dict | None = None) -> Respond:
+        return Respond(obs.country, offer.offer_id, kind, terms, note)
+
+    other = offer.partner if offer.proposer == obs.country else offer.proposer
+    trust = float(obs.trust[obs.index(other)])
+    if trust < min_trust:
+        return answer("reject", t("strategies.distrust", proposer=other, trust=trust))
+    if obs.evaluate is None:
+        return answer("reject", t("strategies.no_lookahead"))
+    gain = obs.evaluate(offer)
+    if gain >= min_gain:
+        return answer("accept", t("strategies.accept", gain=gain))
+    terms = counter_terms(obs.country, offer) if offer.round <= LAST_COUNTER_ROUND else None
+    if terms is not None:
+        better = obs.evaluate(replace(offer, terms=terms, round=offer.round + 1))
+        if better >= min_gain:
+            return answer("counter", t("strategies.counter", gain=gain, counter=better), terms)
+    return answer("reject", t("strategies.reject", gain=gain))
+
+
+# --- strategies ---------------------------------------------------------------------------
+class Strategy:
+    """Takes no measures; answers offers by ``judge`` with its own thresholds."""
+
+    name = "strategy"
+    MIN_GAIN = 0.0  # a deal must not lower the look-ahead score
+    MIN_TRUST = 0.3  # assumption: below this a partner's word is worth nothing
+
+    def __init__(self, price_usd: np.ndarray | None = None):
+        self.price_usd = None if price_usd is None else np.asarray(price_usd, dtype=float)
+
+    def decide(self, obs: Observation) -> list[Action]:
+        """The planned actions that keep my word, at most MAX_ACTIONS of them."""
+        return keep_pledges(obs, self.plan(obs))[:MAX_ACTIONS]
+
+    def plan(self, obs: Observation) -> list[Action]:
+        return []
+
+    def respond(self, obs: Observation, offer: Offer) -> Respond | None:
+        return judge(obs, offer, self.MIN_GAIN, self.MIN_TRUST)
+
+    def value(self, obs: Observation, tonnes: np.ndarray) -> np.ndarray:
+        """(G, …) value of ``tonnes`` at my producers' prices (relative if no base price)."""
+        price = obs.producer_price * (1.0 if self.price_usd is None else self.price_usd)
+        return tonnes * price.reshape((-1,) + (1,) * (tonnes.ndim - 1))
+
+
+class Passive(Strategy):
+    """Takes no measures and answers nothing: offers to it lapse."""
+
+    name = "passive"
+
+    def respond(self, obs: Observation, offer: Offer) -> None:
+        return None
+
+
+class Cooperative(Strategy):
+    """Answers a partner's new tariff or control with an offer, never with a measure."""
+
+    name = "cooperative"
+    MIN_GAIN = -0.5  # accepts a small loss for the sake of open trade
+
+    def plan(self, obs: Observation) -> list[Action]:
+        return self.seek_agreement(obs)
+
+    def seek_agreement(self, obs: Observation) -> list[Action]:
+        actions = []
+        controlled = set(_others(obs, obs.new_controls_on_me))
+        for partner in _others(obs, obs.new_tariffs_on_me + obs.new_controls_on_me):
+            code = obs.codes[partner]
+            # a truce rolls back controls too; a tariff pact is enough against tariffs alone
+            deal, terms = (
+                ("truce", {})
+                if partner in controlled
+                else ("tariff_agreement", {"mineral": ALL, "stage": ALL, "max_rate": 0.0})
+            )
+            if not _has_deal(obs, deal, code):
+                note = t("strategies.peace_offer", target=code)
+                actions.append(Propose(obs.country, code, deal, terms, note=note))
+        return actions
+
+
+class TitForTat(Strategy):
+    """Mirrors each partner's last move on the same goods: a new measure, or its easing."""
+
+    name = "tit_for_tat"
+    MAX_RATE = 2.0  # a mirror never goes above the hawk's cap
+
+    def plan(self, obs: Observation) -> list[Action]:
+        return self.retaliate(obs) + self.forgive(obs)
+
+    def retaliate(self, obs: Observation) -> list[Action]:
+        actions = []
+        for partner in _others(obs, obs.new_tariffs_on_me):
+            rates = {}
+            for g in np.flatnonzero(obs.new_tariffs_on_me[:, partner] > EPS):
+                rate = min(float(obs.tariffs_on_me[g, partner]), self.MAX_RATE)
+                if obs.my_tariffs[g, partner] < rate - EPS:
+                    rates[int(g)] = rate
+            note = t("strategies.retaliation", target=obs.codes[partner])
+            actions += _tariffs(obs, partner, rates, note)
+        for partner in _others(obs, obs.new_controls_on_me):
+            levels = {}
+            for g in np.flatnonzero(obs.new_controls_on_me[:, partner] > EPS):
+                level = float(obs.controls_on_me[g, partner])
+                if obs.my_controls[g, partner] > level + EPS:
+                    levels[int(g)] = level
+            note = t("strategies.retaliation", target=obs.codes[partner])
+            actions += _controls(obs, partner, levels, note)
+        return actions
+
+    def forgive(self, obs: Observation) -> list[Action]:
+        """Ease my measures on a partner down to theirs on me (to none when they lift)."""
+        actions = []
+        mirror = np.minimum(obs.tariffs_on_me, self.MAX_RATE)
+        above = obs.my_tariffs > mirror + EPS
+        for partner in _others(obs, obs.my_tariffs - mirror):
+            rates = {int(g): float(mirror[g, partner]) for g in np.flatnonzero(above[:, partner])}
+            note = t("strategies.forgiveness", target=obs.codes[partner])
+            actions += _tariffs(obs, partner, rates, note)
+        below = obs.my_controls < obs.controls_on_me - EPS
+        for partner in _others(obs, obs.controls_on_me - obs.my_controls):
+            levels = {
+                int(g): float(obs.controls_on_me[g, partner])
+                for g in np.flatnonzero(below[:, partner])
+            }
+            note = t("strategies.forgiveness", target=obs.codes[partner])
+            actions += _controls(obs, partner, levels, note)
+        return actions
+
+
+class Hawk(Strategy):
+    """Answers a tariff with double, a control with a broad tariff; talks only when hurt."""
+
+    name = "hawk"
+    MIN_GAIN = 1.0  # a deal must bring a clear gain, not just do no harm
+    MIN_TRUST = 0.5  # assumption: hawks need more trust than others before they sign
+    ESCALATION = 2.0  # answers with double the tariff received
+    MAX_RATE = 2.0  # 200 %: above the 145 % US tariff of April 2025, yet a ceiling
+    CONTROL_ANSWER_RATE = 1.0  # assumption: 100 % on everything from a country that withholds
+    PAIN_SHORTAGE = 0.05  # assumption: it seeks a truce once 5 % of its needs go unmet
+
+    def plan(self, obs: Observation) -> list[Action]:
+        return self.escalate(obs) + self.seek_truce(obs)
+
+    def escalate(self, obs: Observation) -> list[Action]:
+        actions = []
+        for partner in _others(obs, obs.new_tariffs_on_me):
+            rates = {}
+            for g in np.flatnonzero(obs.new_tariffs_on_me[:, partner] > EPS):
+                rate = min(self.ESCALATION * float(obs.tariffs_on_me[g, partner]), self.MAX_RATE)
+                if obs.my_tariffs[g, partner] < rate - EPS:
+                    rates[int(g)] = rate
+            note = t("strategies.escalation", target=obs.codes[partner])
+            actions += _tariffs(obs, partner, rates, note)
+        for partner in _others(obs, obs.new_controls_on_me):
+            low = np.flatnonzero(obs.my_tariffs[:, partner] < self.CONTROL_ANSWER_RATE - EPS)
+            rates = {int(g): self.CONTROL_ANSWER_RATE for g in low}
+            note = t("strategies.escalation", target=obs.codes[partner])
+            actions += _tariffs(obs, partner, rates, note)
+        return actions
+
+    def seek_truce(self, obs: Observation) -> list[Action]:
+        """Offer a truce to the tightest controller of my supply, if shortages hurt."""
+        if obs.shortage_share <= self.PAIN_SHORTAGE or not _proposal_step(obs):
+            return []
+        tightest = obs.controls_on_me.min(axis=0)
+        tightest[obs.index(obs.country)] = 1.0
+        partner = int(np.argmin(tightest))
+        code = obs.codes[partner]
+        if tightest[partner] >= 1.0 - EPS or _has_deal(obs, "truce", code):
+            return []
+        return [Propose(obs.country, code, "truce", {}, note=t("strategies.pain", target=code))]
+
+
+class Leverage(Strategy):
+    """Answers tariffs and controls with export controls on what the other side buys from it.
+
+    Processed goods come first (the chokepoint), then by value exported to that side.
+    When the other side has lifted everything, it offers a truce to lift its own controls.
+    """
+
+    name = "leverage"
+    LEVEL = 0.5  # half of normal volumes: painful, yet leaves room to tighten
+    GOODS_PER_ANSWER = 2  # a targeted answer, not an embargo
+    LICENCE_DELAY = 1  # as China's April 2025 licences: nothing ships while they are processed
+
+    def plan(self, obs: Observation) -> list[Action]:
+        return self.squeeze(obs) + self.offer_truce(obs)
+
+    def squeeze(self, obs: Observation) -> list[Action]:
+        actions = []
+        value = self.value(obs, obs.exports)
+        full_supply = pledges(obs)[1]
+        for partner in _others(obs, obs.new_tariffs_on_me + obs.new_controls_on_me):
+            code = obs.codes[partner]
+            open_goods = np.flatnonzero(
+                (obs.exports[:, partner] > EPS)
+                & (obs.my_controls[:, partner] > self.LEVEL + EPS)
+                & ~full_supply[:, partner]
+            )
+            ranked = sorted(
+                (int(g) for g in open_goods),
+                key=lambda g: (_stage_rank(obs.goods[g][1]), -value[g, partner], g),
+            )
+            note = t("strategies.leverage", target=code)
+            actions += [
+                ExportControl(
+                    obs.country, (code,), *obs.goods[g], self.LEVEL, note, self.LICENCE_DELAY
+                )
+                for g in ranked[: self.GOODS_PER_ANSWER]
+            ]
+        return actions
+
+    def offer_truce(self, obs: Observation) -> list[Action]:
+        """Offer a truce to the biggest buyer I still control who has lifted all its measures."""
+        if not _proposal_step(obs):
+            return []
+        cleared = (
+            (obs.my_controls < 1.0 - EPS).any(axis=0)
+            & (obs.tariffs_on_me <= EPS).all(axis=0)
+            & (obs.controls_on_me >= 1.0 - EPS).all(axis=0)
+        )
+        cleared[obs.index(obs.country)] = False
+        value = self.value(obs, obs.exports).sum(axis=0)
+        candidates = [
+            int(c) for c in np.flatnonzero(cleared) if not _has_deal(obs, "truce", obs.codes[c])
+        ]
+        if not candidates:
+            return []
+        code = obs.codes[max(candidates, key=lambda c: (value[c], -c))]
+        note = t("strategies.truce_offer", target=code)
+        return [Propose(obs.country, code, "truce", {}, note=note)]
+
+
+class Diversifier(Strategy):
+    """Insures the goods it gets mostly from one source: stock, home capacity, other sources.
+
+    A stockpile is drawn on when that source restricts supply.
+    """
+
+    name = "diversifier"
+    DEPENDENCE_LIMIT = 0.5  # one source above half of supply is a single point of failure
+    FOCUS_GOODS = 2  # the most exposed goods each step, not all of them
+    TARGET_DAYS = 60.0  # Japan's JOGMEC rare-metal stockpile target (60 days of use)
+    RELEASE_SHARE = 0.25  # assumption: a quarter of the stock per quarter of disruption
+    STOCK_BUDGET = 0.5  # assumption: shares of the step's budget for stock, home capacity
+    SUBSIDY_BUDGET = 0.3  # and investment offers abroad; they add up to at most 1
+    INVEST_BUDGET = 0.2
+
+    def plan(self, obs: Observation) -> list[Action]:
+        exposed = self.exposed(obs)
+        return (
+            self.stockpile(obs, exposed)
+            + self.build_at_home(obs, exposed)
+            + self.diversify(obs, exposed)
+        )
+
+    def exposed(self, obs: Observation) -> list[tuple[int, int]]:
+        """(good, dominant source) of the most exposed goods, most exposed first."""
+        dependence = _source_dependence(obs)
+        top = dependence.max(axis=1)
+        goods = sorted(np.flatnonzero(top > self.DEPENDENCE_LIMIT), key=lambda g: (-top[g], g))
+        return [(int(g), int(dependence[g].argmax())) for g in goods[: self.FOCUS_GOODS]]
+
+    def stockpile(self, obs: Observation, exposed: list[tuple[int, int]]) -> list[Action]:
+        """Buy towards the target days; release when the dominant source restricts supply."""
+        actions = []
+        use = _use_per_day(obs)
+        budget = self.STOCK_BUDGET * obs.budget_usd
+        for g, source in exposed:
+            held = obs.stock_days[g] * use[g]
+            if obs.controls_on_me[g, source] < 1.0 - EPS:
+                if held > EPS:
+                    note = t("strategies.release", source=obs.codes[source])
+                    tonnes = -self.RELEASE_SHARE * held
+                    actions.append(Stockpile(obs.country, *obs.goods[g], tonnes, note))
+                continue
+            if self.price_usd is None:
+                continue
+            # the dearer of my two prices, so the purchase fits however it is charged
+            price = max(obs.price_index[g], obs.producer_price[g])
+            unit_cost = float(price * self.price_usd[g])
+            wanted = max(self.TARGET_DAYS - obs.stock_days[g], 0.0) * use[g]
+            if unit_cost <= EPS:
+                continue
+            tonnes = float(min(wanted, budget / unit_cost))
+            if tonnes * unit_cost >= MIN_SPEND_USD:
+                budget -= tonnes * unit_cost
+                note = t("strategies.stockpile", days=f"{self.TARGET_DAYS:.0f}")
+                actions.append(Stockpile(obs.country, *obs.goods[g], tonnes, note))
+        return actions
+
+    def build_at_home(self, obs: Observation, exposed: list[tuple[int, int]]) -> list[Action]:
+        """Subsidise home capacity for the most exposed good."""
+        usd = self.SUBSIDY_BUDGET * obs.budget_usd
+        if not exposed or usd < MIN_SPEND_USD:
+            return []
+        g, source = exposed[0]
+        note = t(
+            "strategies.dependence",
+            source=obs.codes[source],
+            share=f"{obs.dependence[g, source]:.0%}",
+        )
+        return [Subsidy(obs.country, *obs.goods[g], usd, note)]
+
+    def diversify(self, obs: Observation, exposed: list[tuple[int, int]]) -> list[Action]:
+        """Once a year: invest in the next source, ask the dominant one for a guarantee."""
+        if not exposed or not _proposal_step(obs):
+            return []
+        g, source = exposed[0]
+        mineral, stage = obs.goods[g]
+        dominant = obs.codes[source]
+        note = t("strategies.dependence", source=dominant, share=f"{obs.dependence[g, source]:.0%}")
+        actions = []
+        others = _source_dependence(obs)[g]
+        others[source] = 0.0
+        usd = self.INVEST_BUDGET * obs.budget_usd
+        if others.max() > EPS and usd >= MIN_SPEND_USD:
+            host = obs.codes[int(others.argmax())]
+            if not _has_deal(obs, "investment", host, mineral):
+                terms = {"host": host, "mineral": mineral, "stage": stage, "usd": usd}
+                actions.append(Propose(obs.country, host, "investment", terms, note=note))
+        if not _has_deal(obs, "supply_guarantee", dominant, mineral):
+            terms = {"supplier": dominant, "mineral": mineral, "stage": stage}
+            actions.append(Propose(obs.country, dominant, "supply_guarantee", terms, note=note))
+        return actions
+
+
+class ResourceNationalist(Strategy):
+    """Bans exports of ore it mostly ships abroad, and subsidises refining it at home.
+
+    As Indonesia's nickel ore bans (2014, 2020) and Zimbabwe's lithium ore ban (2022).
+    """
+
+    name = "resource_nationalist"
+    ORE_EXPORT_SHARE = 0.5  # assumption: bans once most of its ore is refined abroad
+    REFINING_BUDGET = 0.5  # assumption: half of the step's budget goes to refineries
+
+    def plan(self, obs: Observation) -> list[Action]:
+        bans = self.ban_ore(obs)
+        return bans + self.protect_refining(obs, bans)
+
+    def ore_and_refined(self, obs: Observation) -> list[tuple[int, int]]:
+        return [
+            (obs.goods.index((m, "mined")), obs.goods.index((m, "refined")))
+            for m in dict.fromkeys(m for m, _ in obs.goods)
+            if (m, "mined") in obs.goods and (m, "refined") in obs.goods
+        ]
+
+    def ore_open(self, obs: Observation, ore: int) -> bool:
+        """Whether an economy I have promised nothing may still buy my ore."""
+        free = ~pledges(obs)[1][ore]
+        free[obs.index(obs.country)] = False
+        return bool((obs.my_controls[ore, free] > EPS).any())
+
+    def ban_ore(self, obs: Observation) -> list[Action]:
+        me = obs.index(obs.country)
+        actions = []
+        for ore, _ in self.ore_and_refined(obs):
+            mined = obs.production[ore]
+            exported = obs.exports[ore].sum() - obs.exports[ore, me]
+            if mined <= EPS or exported <= self.ORE_EXPORT_SHARE * mined:
+                continue
+            if not self.ore_open(obs, ore):
+                continue
+            note = t("strategies.ore_ban", share=f"{exported / mined:.0%}")
+            actions.append(ExportControl(obs.country, (ALL,), *obs.goods[ore], 0.0, note))
+        return actions
+
+    def protect_refining(self, obs: Observation, bans: list[Action]) -> list[Action]:
+        """Subsidise refineries where my ore is banned (or being banned) and they are short."""
+        banning = {(a.mineral, a.stage) for a in bans}
+        short = [
+            refined
+            for ore, refined in self.ore_and_refined(obs)
+            if (obs.goods[ore] in banning or not self.ore_open(obs, ore))
+            and obs.capacity[refined] < obs.production[ore] - EPS
+        ]
+        if not short:
+            return []
+        usd = self.REFINING_BUDGET * obs.budget_usd / len(short)
+        if usd < MIN_SPEND_USD:
+            return []
+        note = t("strategies.refining")
+        return [Subsidy(obs.country, *obs.goods[g], usd, note) for g in short]
+
+
+STRATEGIES: dict[str, type[Strategy]] = {
+    cls.name: cls
+    for cls in (Passive, Cooperative, TitForTat, Hawk, Leverage, Diversifier, ResourceNationalist)
+}
+
+
+def make_controller(name: str, price_usd: np.ndarray | None = None) -> Controller:
+    """The controller for strategy ``name``; ``price_usd`` (G,) base prices in USD/t."""
+    return STRATEGIES[name](price_usd)

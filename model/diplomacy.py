@@ -1,0 +1,235 @@
+"""Deals that bind: offers, the alternating-offers protocol, breaches, trust and coalitions.
+
+A deal, once accepted, changes the world's measures (a truce lifts tariffs, a supply
+guarantee lifts controls, an investment builds capacity) and leaves *pledges*: bounds on
+tariffs and export levels between the parties for its duration. A party that crosses a
+pledge breaches the deal: the breach is an event, costs trust with the victim (and some
+with everyone), and a low-trust proposer gets its later offers refused.
+"""
+
+import json
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from agents.actions import ALL, DEAL_KINDS, Propose
+from model.evolve import arrival_steps, order_capacity
+from model.policies import PolicyError, good_indices
+from model.state import State
+from model.text import t
+from model.world_data import WorldData
+
+MAX_ROUNDS = 3  # propose → counter → counter: the deadline of one step's negotiation
+MAX_DURATION = 40  # ten years of quarters
+INITIAL_TRUST = 0.6  # assumption: partners start mildly trusting
+TRUST_BASELINE = 0.6
+TRUST_RECOVERY = 0.05  # share of the gap to the baseline recovered each quarter (assumption)
+BREACH_COST = 0.5  # trust the victim loses in a breaker (assumption: one breach halves it)
+REPUTATION_COST = 0.1  # trust everyone else loses in a breaker
+KEPT_DEAL_GAIN = 0.05  # trust gained by both parties when a deal runs its course
+LEAVE_COST = 0.2  # trust members lose in a country that leaves their coalition
+MEASURE_COST = 0.05  # trust lost in a country that taxes or restricts you
+PLEDGE_TOLERANCE = 1e-9
+
+
+@dataclass
+class Pledge:
+    """``party`` keeps array[goods, importer, exporter] at most (or least) ``bound``."""
+
+    party: str
+    array: str  # "tariff" or "export_level"
+    goods: list[int]
+    importer: int
+    exporter: int
+    bound: float
+    at_most: bool
+
+
+@dataclass
+class Deal:
+    deal_id: int
+    deal: str
+    parties: tuple[str, str]  # proposer, partner
+    terms: dict
+    duration: int
+    status: str = "proposed"
+    until: int = 0
+    pledges: list[Pledge] = field(default_factory=list)
+
+
+@dataclass
+class Coalition:
+    """A club in the spirit of the Feb 2026 Washington ministerial (timeline.csv)."""
+
+    name: str
+    founder: str
+    members: list[str]
+    price_floor: float = 0.0  # reference price for processed goods, share of base price
+    reserve_usd: float = 0.0  # shared stockpile target (the USD 12 bn reserve)
+    reserve_spent: float = 0.0
+
+
+def check_terms(world: WorldData, offer: Propose) -> dict:
+    """Validated terms of an offer, with defaults; raise PolicyError naming the problem."""
+    if offer.deal not in DEAL_KINDS:
+        raise PolicyError(t("deals.bad_kind", kind=offer.deal, allowed=", ".join(DEAL_KINDS)))
+    if offer.partner not in world.codes or offer.partner == offer.actor:
+        raise PolicyError(t("deals.bad_partner", partner=offer.partner))
+    if not 1 <= int(offer.duration) <= MAX_DURATION:
+        raise PolicyError(t("deals.bad_duration", duration=offer.duration, high=MAX_DURATION))
+    terms = dict(offer.terms)
+    parties = (offer.actor, offer.partner)
+    if offer.deal in ("tariff_agreement", "supply_guarantee", "offtake", "investment"):
+        terms.setdefault("mineral", ALL)
+        terms.setdefault("stage", ALL)
+        good_indices(world, terms["mineral"], terms["stage"])
+    for role in ("supplier", "seller", "host"):
+        if role in terms and terms[role] not in parties:
+            raise PolicyError(t("deals.bad_role", role=role, code=terms[role]))
+    numbers = {"max_rate": (0.0, 10.0), "tonnes": (0.0, np.inf), "floor": (0.0, np.inf),
+               "usd": (1.0, np.inf)}  # fmt: skip
+    for name, (low, high) in numbers.items():
+        if name in terms and not low <= float(terms[name]) <= high:
+            raise PolicyError(t("news.refused_range", name=name, value=terms[name], low=low,
+                                high=high))  # fmt: skip
+    defaults = {"tariff_agreement": {"max_rate": 0.0}, "supply_guarantee": {"supplier": offer.partner},
+                "offtake": {"seller": offer.partner, "tonnes": 0.0, "floor": 0.0},
+                "investment": {"host": offer.partner, "usd": 1e8}}  # fmt: skip
+    for name, value in defaults.get(offer.deal, {}).items():
+        terms.setdefault(name, value)
+    return terms
+
+
+def other(parties: tuple[str, str], code: str) -> str:
+    return parties[1] if parties[0] == code else parties[0]
+
+
+def activate(deal: Deal, state: State, world: WorldData, step: int) -> None:
+    """Put an accepted deal into force: change the measures it changes, record its pledges."""
+    a, b = deal.parties
+    ia, ib = world.country(a), world.country(b)
+    terms = deal.terms
+    every = list(range(len(world.goods)))
+    deal.until = step + deal.duration - 1
+    deal.status = "active"
+    if deal.deal == "tariff_agreement":
+        goods = list(good_indices(world, terms["mineral"], terms["stage"]))
+        for importer, exporter, party in ((ia, ib, a), (ib, ia, b)):
+            _pledge(deal, state, party, "tariff", goods, importer, exporter, terms["max_rate"], True)
+    elif deal.deal in ("supply_guarantee", "offtake", "investment"):
+        supplier = terms.get("supplier") or terms.get("seller") or terms.get("host")
+        buyer = other(deal.parties, supplier)
+        goods = list(good_indices(world, terms["mineral"], terms["stage"]))
+        _pledge(deal, state, supplier, "export_level", goods, world.country(buyer),
+                world.country(supplier), 1.0, False)  # fmt: skip
+        if deal.deal == "offtake" and terms["floor"] > 0:
+            support = terms["floor"] / world.price0[goods]
+            j = world.country(supplier)
+            state.price_support[goods, j] = np.maximum(state.price_support[goods, j], support)
+        if deal.deal == "investment":
+            host = world.country(supplier)
+            per_good = terms["usd"] / len(goods) / world.capex[goods]
+            tonnes = np.zeros_like(state.capacity)
+            tonnes[host, goods] = per_good
+            order_capacity(state, step, arrival_steps(world, step), tonnes)
+            state.subsidy_spend[world.country(buyer)] += terms["usd"]
+    elif deal.deal == "truce":
+        for importer, exporter, party in ((ia, ib, a), (ib, ia, b)):
+            _pledge(deal, state, party, "tariff", every, importer, exporter, 0.0, True)
+            _pledge(deal, state, other(deal.parties, party), "export_level", every, importer,
+                    exporter, 1.0, False)  # fmt: skip
+
+
+def _pledge(deal, state, party, array, goods, importer, exporter, bound, at_most) -> None:
+    """Record a pledge and bring the measure within it now."""
+    deal.pledges.append(Pledge(party, array, goods, importer, exporter, bound, at_most))
+    values = getattr(state, array)
+    current = values[goods, importer, exporter]
+    values[goods, importer, exporter] = (
+        np.minimum(current, bound) if at_most else np.maximum(current, bound)
+    )
+
+
+def breaker(deal: Deal, state: State) -> str | None:
+    """The first party whose measures cross one of the deal's pledges, if any."""
+    for pledge in deal.pledges:
+        values = getattr(state, pledge.array)[pledge.goods, pledge.importer, pledge.exporter]
+        crossed = (
+            values > pledge.bound + PLEDGE_TOLERANCE
+            if pledge.at_most
+            else values < pledge.bound - PLEDGE_TOLERANCE
+        )
+        if crossed.any():
+            return pledge.party
+    return None
+
+
+def lose_trust(state: State, world: WorldData, victims: list[str], breaker_code: str,
+               cost: float) -> None:  # fmt: skip
+    j = world.country(breaker_code)
+    rows = [world.country(v) for v in victims]
+    state.trust[rows, j] = np.maximum(state.trust[rows, j] - cost, 0.0)
+
+
+def recover_trust(state: State) -> None:
+    state.trust += TRUST_RECOVERY * (TRUST_BASELINE - state.trust)
+    np.fill_diagonal(state.trust, 1.0)
+
+
+def enforce_coalition(coalition: Coalition, state: State, world: WorldData) -> list[str]:
+    """Apply the club's rules; returns members that had broken a pledge (before the reset).
+
+    Members drop mineral tariffs and export controls among themselves; against non-members
+    whose producer price is under the reference price, members levy the tariff that lifts
+    it to the floor (the "adjustable tariffs" of the ministerial's proposal).
+    """
+    members = [world.country(code) for code in coalition.members]
+    if not members:
+        return []
+    inside = np.ix_(range(len(world.goods)), members, members)
+    tariffs, levels = state.tariff[inside], state.export_level[inside]
+    broke = sorted(
+        {coalition.members[k] for k in np.nonzero((tariffs > PLEDGE_TOLERANCE).any(axis=(0, 1)))[0]}
+        | {coalition.members[k] for k in np.nonzero((levels < 1 - PLEDGE_TOLERANCE).any(axis=(0, 2)))[0]}
+    )  # fmt: skip
+    state.tariff[inside] = 0.0
+    state.export_level[inside] = 1.0
+    if coalition.price_floor > 0:
+        processed = np.flatnonzero(world.stage_of >= 1)
+        outsiders = [c for c in range(len(world.codes)) if c not in members]
+        gap = np.maximum(coalition.price_floor / state.price[np.ix_(processed, outsiders)] - 1, 0)
+        block = np.ix_(processed, members, outsiders)
+        state.tariff[block] = np.maximum(state.tariff[block], gap[:, None, :])
+    return broke
+
+
+def reserve_orders(coalition: Coalition, state: State, world: WorldData, steps: int = 8) -> None:
+    """Members build the shared reserve over ``steps`` quarters, paying by GDP share.
+
+    One pooled order per good (refined goods and magnets), so members do not bid
+    against each other for the same supply.
+    """
+    if coalition.reserve_spent >= coalition.reserve_usd or not coalition.members:
+        return
+    members = [world.country(code) for code in coalition.members]
+    spend = min(coalition.reserve_usd / steps, coalition.reserve_usd - coalition.reserve_spent)
+    processed = np.flatnonzero(world.stage_of >= 1)
+    share = world.gdp[members] / world.gdp[members].sum()
+    value = world.price0[processed] * world.final_demand0[members][:, processed].sum(axis=0)
+    weights = value / value.sum()
+    tonnes = spend * weights / world.price0[processed]  # pooled purchase per good
+    state.stock_orders[np.ix_(members, processed)] += share[:, None] * tonnes[None, :]
+    state.subsidy_spend[members] += spend * share
+    coalition.reserve_spent += spend
+
+
+def deal_row(step: int, deal: Deal, status: str, terms: dict | None = None) -> dict:
+    return {
+        "step": step,
+        "deal_id": deal.deal_id,
+        "kind": deal.deal,
+        "parties": ",".join(deal.parties),
+        "status": status,
+        "terms": json.dumps({**(terms if terms is not None else deal.terms),
+                             "duration": deal.duration}, sort_keys=True),
+    }  # fmt: skip

@@ -1,0 +1,52 @@
+"""How an AI judges a deal: simulate a few quarters with and without it, compare scores.
+
+The projection runs the economy alone (no decisions, no random shocks) from a copy of
+the state, so it is cheap, deterministic and leaves the world untouched. The projection
+without the deal is shared by every offer of a step until the state changes.
+"""
+
+import numpy as np
+
+from model.economy import clear_step
+from model.evolve import commission, invest
+from model.metrics import country_metrics
+from model.state import State
+
+HORIZON = 2  # quarters simulated ahead: short, so a step with many offers stays fast
+
+
+def project(world, state: State, step: int, horizon: int = HORIZON) -> np.ndarray:
+    """Mean score of every economy over the next ``horizon`` quarters, (C,)."""
+    trial = state.copy()
+    scores = []
+    for ahead in range(horizon):
+        if ahead:
+            commission(trial, step + ahead)
+        outcome = clear_step(world.data, world.calibration, world.parameters, trial, step + ahead)
+        invest(world.data, world.parameters, trial, step + ahead)
+        metrics = country_metrics(
+            world.data, world.calibration, outcome, trial.tariff, trial.stock,
+            trial.subsidy_spend, world.parameters["trade_cost"],
+            world.parameters["gdp_multiplier"], world.base_metrics,
+        )  # fmt: skip
+        scores.append(metrics["score"])
+    return np.mean(scores, axis=0)
+
+
+class Judge:
+    """Look-ahead verdicts for one step's offers, with the no-deal projection cached."""
+
+    def __init__(self, world, step: int):
+        self.world = world
+        self.step = step
+        self._without: np.ndarray | None = None
+
+    def forget(self) -> None:
+        """The state changed (a deal was accepted): project again from it."""
+        self._without = None
+
+    def gain(self, code: str, with_deal: State) -> float:
+        if self._without is None:
+            self._without = project(self.world, self.world.state, self.step)
+        c = self.world.data.country(code)
+        return float(project(self.world, with_deal, self.step)[c] - self._without[c])

@@ -1,0 +1,116 @@
+"""One step's negotiation: bounded alternating offers with a deadline.
+
+Offers made this step are answered in rounds (accept, reject, or counter — the turn then
+passes back to the other side); after ``MAX_ROUNDS`` an unanswered or still-countered
+offer lapses. Every message is a row of the deals table. Offers are handled in id
+order, so the same seed gives the same deals.
+"""
+
+from dataclasses import replace
+
+from agents.actions import ANSWERS, Propose
+from agents.observation import Offer
+from model import diplomacy
+from model.diplomacy import Coalition, Deal
+from model.lookahead import Judge
+from model.observe import observation
+from model.policies import PolicyError
+from model.text import t
+
+
+def negotiate(world, proposals: list[Propose], step: int) -> None:
+    judge = Judge(world, step)
+    open_offers: list[tuple[Deal, str, int]] = []  # deal, who must answer, round
+    for proposal in proposals:
+        try:
+            terms = diplomacy.check_terms(world.data, proposal)
+        except PolicyError as refusal:
+            world.refuse(step, proposal, str(refusal))
+            continue
+        deal = Deal(world.state.next_deal_id, proposal.deal, (proposal.actor, proposal.partner),
+                    terms, int(proposal.duration))  # fmt: skip
+        world.state.next_deal_id += 1
+        world.recorder.deal(diplomacy.deal_row(step, deal, "proposed"))
+        world.recorder.event(step, proposal.actor, "propose", proposal.partner,
+                             t("deals.proposed", actor=proposal.actor, partner=proposal.partner,
+                               deal=t(f"deals.kind_{deal.deal}")))  # fmt: skip
+        open_offers.append((deal, proposal.partner, 1))
+
+    for _ in range(diplomacy.MAX_ROUNDS):
+        still_open = []
+        for deal, responder, round_ in open_offers:
+            answer = ask(world, judge, deal, responder, round_)
+            if answer is None:
+                still_open.append((deal, responder, round_))
+            elif answer.answer == "accept":
+                accept(world, deal, responder, step)
+                judge.forget()
+            elif answer.answer == "counter" and answer.terms and round_ < diplomacy.MAX_ROUNDS:
+                try:
+                    deal.terms = diplomacy.check_terms(
+                        world.data, Propose(deal.parties[0], deal.parties[1], deal.deal,
+                                            {**deal.terms, **answer.terms}, deal.duration))
+                except PolicyError as refusal:  # fmt: skip
+                    world.refuse(step, answer, str(refusal))
+                    continue
+                world.recorder.deal(diplomacy.deal_row(step, deal, "countered"))
+                still_open.append((deal, diplomacy.other(deal.parties, responder), round_ + 1))
+            else:
+                world.recorder.deal(diplomacy.deal_row(step, deal, "rejected"))
+                world.recorder.event(step, responder, "reject", diplomacy.other(deal.parties,
+                                     responder), t("deals.rejected", actor=responder,
+                                     deal=t(f"deals.kind_{deal.deal}"),
+                                     partner=diplomacy.other(deal.parties, responder)))  # fmt: skip
+        open_offers = still_open
+        if not open_offers:
+            break
+    for deal, _, _ in open_offers:
+        world.recorder.deal(diplomacy.deal_row(step, deal, "lapsed"))
+
+
+def ask(world, judge: Judge, deal: Deal, responder: str, round_: int):
+    """The responder's answer to an offer, or None if it does not answer."""
+    controller = world.country_agent(responder).controller
+    respond = getattr(controller, "respond", None)
+    if respond is None:
+        return None
+    offer = Offer(deal.deal_id, deal.deal_id, deal.deal, deal.parties[0], deal.parties[1],
+                  dict(deal.terms), deal.duration, round_)  # fmt: skip
+
+    def evaluate(offer: Offer) -> float:
+        trial = world.state.copy()
+        trial_deal = replace(deal, terms=dict(offer.terms), pledges=[])
+        put_in_force(world, trial_deal, trial, world.steps)
+        return judge.gain(responder, trial)
+
+    answer = respond(observation(world, responder, [offer], evaluate), offer)
+    if answer is not None and answer.answer not in ANSWERS:
+        world.refuse(world.steps, answer, t("deals.bad_answer", answer=answer.answer,
+                                            allowed=", ".join(ANSWERS)))  # fmt: skip
+        return None
+    return answer
+
+
+def put_in_force(world, deal: Deal, state, step: int) -> None:
+    if deal.deal == "coalition":
+        name = deal.terms.get("coalition", "coalition")
+        club = state.coalitions.setdefault(name, Coalition(name, deal.parties[0],
+                                                           [deal.parties[0]]))  # fmt: skip
+        for code in deal.parties:
+            if code not in club.members:
+                club.members.append(code)
+        diplomacy.enforce_coalition(club, state, world.data)
+        deal.until = step + deal.duration - 1
+        deal.status = "active"
+        return
+    diplomacy.activate(deal, state, world.data, step)
+
+
+def accept(world, deal: Deal, responder: str, step: int) -> None:
+    put_in_force(world, deal, world.state, step)
+    world.state.deals.append(deal)
+    world.recorder.deal(diplomacy.deal_row(step, deal, "accepted"))
+    world.recorder.event(step, responder, "accept", diplomacy.other(deal.parties, responder),
+                         t("deals.accepted", actor=responder, deal=t(f"deals.kind_{deal.deal}"),
+                           partner=diplomacy.other(deal.parties, responder),
+                           until=world.quarter_label(deal.until)))  # fmt: skip

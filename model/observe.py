@@ -1,0 +1,59 @@
+"""Build what one country may see (agents/observation.py) from the world's arrays."""
+
+import numpy as np
+
+from agents.observation import Observation
+from model.policies import budget
+
+
+def observation(world, code: str, offers=(), evaluate=None) -> Observation:
+    data, state, outcome = world.data, world.state, world.outcome
+    c = data.country(code)
+    G, C = len(data.goods), len(data.codes)
+    if outcome is None:
+        flows = world.calibration.flows
+        index, producer = world.calibration.index0, np.ones((G, C))
+        production = data.production0[c]
+    else:
+        flows, index, producer = outcome.flows, outcome.index, outcome.price
+        production = outcome.production[c]
+    imports = flows[:, c, :].copy()  # (G, J)
+    bought = imports.sum(axis=1, keepdims=True)
+    use_per_day = (data.demand0[c] * data.steps_per_year / 365.0)
+    previous = world.previous_measures
+    metrics = world.last_metrics
+    return Observation(
+        step=world.steps,
+        date=world.quarter_label(),
+        country=code,
+        role=data.roles[c],
+        strategy=world.country_agent(code).strategy,
+        codes=list(data.codes),
+        goods=list(data.goods),
+        imports=imports,
+        exports=flows[:, :, c].copy(),
+        dependence=np.divide(imports, bought, out=np.zeros_like(imports), where=bought > 0),
+        price_index=index[:, c] / world.calibration.index0[:, c],
+        producer_price=producer[:, c].copy(),
+        production=np.array(production, dtype=float),
+        capacity=state.capacity[c].copy(),
+        stock_days=np.divide(state.stock[c], use_per_day, out=np.zeros(G), where=use_per_day > 0),
+        shortage_share=float(metrics["shortage_share"][c]) if metrics else 0.0,
+        score=float(metrics["score"][c]) if metrics else 100.0,
+        budget_usd=float(budget(data, c) - state.subsidy_spend[c]),
+        my_tariffs=state.tariff[:, c, :].copy(),
+        tariffs_on_me=state.tariff[:, :, c].copy(),
+        my_controls=state.export_level[:, :, c].copy(),
+        controls_on_me=state.export_level[:, c, :].copy(),
+        new_tariffs_on_me=np.maximum(state.tariff[:, :, c] - previous[0][:, :, c], 0.0),
+        new_controls_on_me=np.maximum(previous[1][:, c, :] - state.export_level[:, c, :], 0.0),
+        trust=state.trust[c].copy(),
+        coalitions={name: list(club.members) for name, club in state.coalitions.items()},
+        deals=[
+            {"deal_id": d.deal_id, "deal": d.deal, "parties": d.parties, "terms": dict(d.terms),
+             "until": d.until}
+            for d in state.deals if code in d.parties
+        ],  # fmt: skip
+        offers=list(offers),
+        evaluate=evaluate,
+    )
