@@ -24,6 +24,7 @@ class PassiveController:
     """Takes no new measures: standing tariffs and controls stay as they are."""
 
     name = "passive"
+    observes = False
 
     def decide(self, observation: Observation) -> list[Action]:
         return []
@@ -38,7 +39,10 @@ class ScriptedController:
         self.actions_by_step = actions_by_step
 
     def decide(self, observation: Observation) -> list[Action]:
-        return list(self.actions_by_step.get(observation.step, []))
+        return self.actions_at(observation.step)
+
+    def actions_at(self, step: int) -> list[Action]:
+        return list(self.actions_by_step.get(step, []))
 
 
 def action_from_event(event) -> Action:

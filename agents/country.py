@@ -3,7 +3,7 @@
 import mesa
 
 from agents.actions import Action
-from agents.controllers import Controller
+from agents.controllers import Controller, ScriptedController
 
 
 class Country(mesa.Agent):
@@ -17,7 +17,7 @@ class Country(mesa.Agent):
         role: str,
         strategy: str,
         controller: Controller,
-        script: Controller | None = None,
+        script: ScriptedController | None = None,
     ):
         super().__init__(model)
         self.code = code
@@ -29,6 +29,9 @@ class Country(mesa.Agent):
         self.pending: list[Action] = []
 
     def decide(self) -> None:
-        observation = self.model.observe(self.code)
-        scripted = self.script.decide(observation) if self.script else []
-        self.pending = [*scripted, *self.controller.decide(observation)]
+        step = self.model.steps
+        scripted = self.script.actions_at(step) if self.script else []
+        # A controller that never looks (passive) is spared building an observation.
+        looks = getattr(self.controller, "observes", True)
+        own = self.controller.decide(self.model.observe(self.code)) if looks else []
+        self.pending = [*scripted, *own]

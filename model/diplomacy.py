@@ -188,10 +188,9 @@ def enforce_coalition(coalition: Coalition, state: State, world: WorldData) -> l
         return []
     inside = np.ix_(range(len(world.goods)), members, members)
     tariffs, levels = state.tariff[inside], state.export_level[inside]
-    broke = sorted(
-        {coalition.members[k] for k in np.nonzero((tariffs > PLEDGE_TOLERANCE).any(axis=(0, 1)))[0]}
-        | {coalition.members[k] for k in np.nonzero((levels < 1 - PLEDGE_TOLERANCE).any(axis=(0, 2)))[0]}
-    )  # fmt: skip
+    taxing = (tariffs > PLEDGE_TOLERANCE).any(axis=(0, 2))  # the importer sets a tariff
+    restricting = (levels < 1 - PLEDGE_TOLERANCE).any(axis=(0, 1))  # the exporter a control
+    broke = [code for k, code in enumerate(coalition.members) if taxing[k] or restricting[k]]
     state.tariff[inside] = 0.0
     state.export_level[inside] = 1.0
     if coalition.price_floor > 0:

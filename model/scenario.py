@@ -256,6 +256,19 @@ def _fail(kind: str, at: str, **ctx: Any) -> None:
     raise PydanticCustomError(kind, kind, {"at": at, **ctx})
 
 
+class CoalitionSettings(_Strict):
+    """A ``[[coalitions]]`` entry: a club its founder offers to the invited economies."""
+
+    name: str = Field(min_length=1)
+    founder: CountryCode
+    members: list[CountryCode] = Field(default_factory=list)  # founding members
+    invite: list[Target] = Field(default_factory=list)  # offered membership at offer_step
+    offer_step: int = Field(default=1, ge=1)
+    duration: int = Field(default=40, ge=1, le=40)
+    price_floor: float = Field(default=0.0, ge=0)  # reference price, share of base price
+    reserve_usd: float = Field(default=0.0, ge=0)  # shared stockpile to build
+
+
 class Scenario(_Strict):
     """A validated scenario: the header, parameter overrides, country settings, events.
 
@@ -267,6 +280,7 @@ class Scenario(_Strict):
     parameters: dict[ParameterName, float] = Field(default_factory=dict)
     countries: dict[CountryCode, CountrySettings] = Field(default_factory=dict)
     events: list[Event] = Field(default_factory=list)
+    coalitions: list[CoalitionSettings] = Field(default_factory=list)
     _source: Path | None = PrivateAttr(default=None)
 
     @property

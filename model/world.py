@@ -75,6 +75,12 @@ class World(mesa.Model):
                 controller=make_controller(kind, strategy),
                 script=ScriptedController(schedules.get(code, {})),
             )
+        for settings in scenario.coalitions:
+            members = list(dict.fromkeys([settings.founder, *settings.members]))
+            self.state.coalitions[settings.name] = diplomacy.Coalition(
+                settings.name, settings.founder, members, settings.price_floor,
+                settings.reserve_usd,
+            )  # fmt: skip
         self.base_metrics = self._base_metrics()
         self.datacollector = mesa.DataCollector(
             model_reporters={
@@ -212,10 +218,25 @@ class World(mesa.Model):
                                   targets=",".join(self.data.codes[b] for b in buyers)))  # fmt: skip
 
     def negotiate(self, actions: list[Action], step: int) -> None:
-        negotiate(self, [a for a in actions if isinstance(a, Propose)], step)
+        proposals = [*self.coalition_offers(step), *(a for a in actions if isinstance(a, Propose))]
+        negotiate(self, proposals, step)
         for action in actions:
             if isinstance(action, Join | Leave):
                 self.membership(action, step)
+
+    def coalition_offers(self, step: int) -> list[Propose]:
+        """The scenario's clubs offer membership to their guests at the offer step."""
+        offers = []
+        for settings in self.spec.coalitions:
+            if settings.offer_step != step:
+                continue
+            club = self.state.coalitions[settings.name]
+            guests = self.data.codes if "all" in settings.invite else settings.invite
+            for code in guests:
+                if code not in club.members:
+                    offers.append(Propose(settings.founder, code, "coalition",
+                                          {"coalition": settings.name}, settings.duration))
+        return offers
 
     def membership(self, action: Join | Leave, step: int) -> None:
         club = self.state.coalitions.get(action.coalition)

@@ -9,16 +9,16 @@ import dataclasses
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from reference_clearing import clear_reference, one_good
 from synthetic import flows_at, synthetic_market
 
 import model.markets
-from model.markets import clear
+from model.markets import Market, clear
 
-AGREE = 1e-5  # relative agreement of prices, indices and flows (the vectorised tolerance is 1e-7)
+AGREE = 1e-5  # relative agreement of prices, indices, flows (markets.TOLERANCE: 1e-6 in log excess)
 SLACK = 1e-9  # relative slack on caps and capacities
 CLEAR = 1e-6  # |log(demand/supply)| below which an exporter counts as clear in the checks
 
@@ -143,19 +143,26 @@ def test_a_ban_zeroes_the_flow_raises_the_importers_price_and_lowers_the_banners
     assert (banned.price[goods, banner] < free.price[goods, banner]).all()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "economics shared by both implementations, not a clearing bug: demand D is a CES "
-    "bundle, so an importer cut off from a source of weight share s wants about "
-    "(1-s)^(-1/(σ-1)) times the tonnes from the rest (×1.41 at s=0.5, σ=3); a ban raises "
-    "world demand for the mineral, and a dominant banner's own price often rises "
-    "(DESIGN: a ban 'lowers it inside')"
-))
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_a_ban_by_the_dominant_producer_lowers_its_own_price(seed):
     market = synthetic_market(np.random.default_rng(seed), 6, 3)
     goods, importer, banner, with_ban = ban_by(market, lambda capacity: capacity.argmax(axis=1))
     banned, _ = assert_same_equilibrium(with_ban)
+    assert (banned.flows[goods, importer, banner] == 0).all()
     assert (banned.price[goods, banner] < 1.0).all()
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_ban_shrinks_world_trade_in_tonnes_but_would_grow_it_in_a_ces_bundle(seed):
+    # Why demand is split in tonnes: with a CES bundle, an importer cut off from a source
+    # of weight share s wants ~(1-s)^(-1/(σ-1)) times the tonnes from the rest, so a ban
+    # would raise the world's demand for the mineral (and often the banner's own price).
+    market = synthetic_market(np.random.default_rng(seed), 6, 3)
+    *_, with_ban = ban_by(market, lambda capacity: capacity.argmax(axis=1))
+    for demand, grows in (("shares", False), ("bundle", True)):
+        before = clear_reference(market, demand=demand).flows.sum(axis=(1, 2))
+        after = clear_reference(with_ban, demand=demand).flows.sum(axis=(1, 2))
+        assert ((after > before) == grows).all(), demand
 
 
 # --- properties on random small markets ---------------------------------------------------------
@@ -172,6 +179,10 @@ def random_markets(draw, zero_limits=True):
         st.just(np.nan), st.just(0.0), st.floats(0.01, 1.5))))
     normal = flows_at(market, np.ones((G, C)))
     caps = np.where(np.isnan(share) | ~off_diagonal, np.inf, np.nan_to_num(share) * normal)
+    # Every importer keeps one uncapped source: one capped on all sides is pinned down by
+    # test_an_importer_every_source_bans_is_unserved_not_nan.
+    cut_off = ~(np.isinf(caps) & (market.weights > 0)).any(axis=2)
+    assume(not cut_off.any())
     # share of capacity left; zero is a total outage (tiny shares are not physical)
     shares = st.floats(0.05, 1.0)
     if zero_limits:
@@ -215,8 +226,8 @@ def assert_every_exporter_clears_or_sits_at_a_bound(market, result):
 @settings(max_examples=80, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow])
 def test_every_exporter_clears_or_sits_at_a_bound(market):
-    # Derandomised: about 1 random market in 250 hits the 2-cycle pinned down by
-    # test_clearing_converges_after_a_ban_and_a_shock.
+    # Derandomised: now and then a random market hits the 2-cycle pinned down by
+    # test_clearing_converges_when_the_dominant_producer_loses_most_of_its_capacity.
     result = clear(market)
     assert result.converged
     assert_every_exporter_clears_or_sits_at_a_bound(market, result)
@@ -236,17 +247,43 @@ def test_an_exporter_that_can_make_nothing_is_priced_at_the_choke():
 
 @pytest.mark.xfail(strict=True, reason=(
     "markets.clear can 2-cycle at full step: an exporter's move is dominated by its "
-    "good's common term, so it can flip direction while the exporter's own excess keeps "
-    "its sign, and the step is halved only when that sign flips. Smallest case: "
-    "synthetic_market(default_rng(4), 5, 1, bans=True, ban_share=0.5) alternates "
-    "p = (·, 4.06, ·, 3.24, 0.82) <-> (·, 8.17, ·, 6.52, 1.66) for 300 iterations"
+    "good's common term, so it flips direction while the exporter's own excess keeps its "
+    "sign, and the step is halved only when that sign flips. Smallest case: "
+    "synthetic_market(default_rng(7), 4, 1, shock=0.3) alternates p0,p1 = 4.94,3.44 <-> "
+    "9.95,6.93 for 300 iterations (reference: 6.13, 6.15; the dominant producer at 10)"
 ))
-@pytest.mark.parametrize("shock", [1.0, 0.5])
-def test_clearing_converges_after_a_ban_and_a_shock(shock):
-    for seed in range(30):
-        market = synthetic_market(np.random.default_rng(seed), 5, 1, bans=True, ban_share=0.5,
-                                  shock=shock)
-        assert_same_equilibrium(market)
+def test_clearing_converges_when_the_dominant_producer_loses_most_of_its_capacity():
+    for seed in range(10):
+        assert_same_equilibrium(synthetic_market(np.random.default_rng(seed), 4, 1, shock=0.3))
+
+
+def cut_off_market(share_from_first: float):
+    """Economies 0 and 2 make the good, economy 1 none; both producers ban economy 1."""
+    shares = np.array([[[0.8, 0.0, 0.2], [share_from_first, 0.0, 1 - share_from_first],
+                        [0.2, 0.0, 0.8]]])
+    wedge = np.where(np.eye(3, dtype=bool), 1.0, 1.05)[None]
+    caps = np.full((1, 3, 3), np.inf)
+    caps[0, 1, [0, 2]] = 0.0
+    production = np.array([[42.0, 0.0, 58.0]])
+    return Market(weights=shares * wedge**3, wedge=wedge, demand_ref=np.array([[40.0, 20.0, 40.0]]),
+                  index_ref=(shares * wedge).sum(axis=2), elasticity=np.array([-0.1]),
+                  adjustment=np.zeros((1, 3)), capacity=production / 0.8,
+                  limit=production / 0.8, utilisation=0.8, supply_elasticity=np.array([0.2]),
+                  floor=0.2, choke=10.0, sigma=3.0, caps=caps)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "markets.split_capped_rows finds an importer's free weight as Σ_j a q^-σ minus its "
+    "binding entries: when every source binds, rounding leaves ~1e-17, the row counts as "
+    "served, and the average price paid is residue/residue (NaN, 0 or negative). NaN "
+    "excess then passes the convergence test, so other prices come out wrong too"
+))
+@pytest.mark.parametrize("share_from_first", [0.3, 0.1, 0.9])
+def test_an_importer_every_source_bans_is_unserved_not_nan(share_from_first):
+    market = cut_off_market(share_from_first)
+    vectorised, _ = assert_same_equilibrium(market)
+    assert (vectorised.flows[0, 1] == 0).all()
+    np.testing.assert_allclose(vectorised.unmet[0, 1], vectorised.demand[0, 1])
 
 
 @pytest.mark.xfail(strict=True, reason=(

@@ -1,0 +1,213 @@
+"""Deals that bind: the protocol, breaches and trust, coalitions, licensing."""
+
+import json
+
+import numpy as np
+import pytest
+
+from agents.actions import ExportControl, Propose, Respond, Tariff
+from builders import at, event, scenario, tiny_world
+from model import diplomacy
+from model.world import World
+
+
+class Scripted:
+    """A test seat: fixed actions per step and a fixed answer to every offer."""
+
+    observes = True
+
+    def __init__(self, actions=None, answer=None, terms=None):
+        self.actions = actions or {}
+        self.answer = answer
+        self.terms = terms
+        self.seen = []
+
+    def decide(self, observation):
+        return list(self.actions.get(observation.step, []))
+
+    def respond(self, observation, offer):
+        self.seen.append((offer, observation.evaluate(offer) if observation.evaluate else None))
+        if self.answer is None:
+            return None
+        return Respond(observation.country, offer.offer_id, self.answer, self.terms)
+
+
+def world_with(seats, events=(), steps=6, **parameters):
+    world = World(scenario(events, steps=steps, **parameters), world=tiny_world())
+    for code, seat in seats.items():
+        world.country_agent(code).controller = seat
+    return world
+
+
+def statuses(world):
+    return list(world.tables()["deals"]["status"])
+
+
+def truce_offer(step, actor="USA", partner="CHN", duration=4):
+    return {step: [Propose(actor, partner, "truce", {}, duration)]}
+
+
+def test_an_unanswered_offer_lapses_at_the_deadline_and_every_message_is_logged():
+    world = world_with({"USA": Scripted(truce_offer(1)), "CHN": Scripted(answer=None)}, steps=1)
+    world.run()
+    assert statuses(world) == ["proposed", "lapsed"]
+
+
+def test_counter_offers_alternate_and_the_protocol_ends_within_its_rounds():
+    counter = {"max_rate": 0.1, "mineral": "lithium", "stage": "refined"}
+    offer = {1: [Propose("USA", "CHN", "tariff_agreement", {"max_rate": 0.0}, 4)]}
+    world = world_with(
+        {"USA": Scripted(offer, answer="counter", terms=counter),
+         "CHN": Scripted(answer="counter", terms=counter)},
+        steps=1,
+    )  # fmt: skip
+    world.run()
+    log = statuses(world)
+    assert log[0] == "proposed"
+    assert log.count("countered") == diplomacy.MAX_ROUNDS - 1
+    assert log[-1] in ("lapsed", "rejected")
+    assert len(log) <= diplomacy.MAX_ROUNDS + 1
+
+
+def test_an_accepted_truce_lifts_measures_and_a_breach_costs_trust():
+    measures = [
+        event(1, "USA", "tariff", "lithium", "refined", targets=["CHN"], rate=0.5),
+        event(1, "CHN", "export_control", "rare_earths", "magnets", targets=["USA"], level=0.2),
+    ]
+    breach = {3: [Tariff("USA", ("CHN",), "lithium", "refined", 0.8)]}
+    seats = {"CHN": Scripted(truce_offer(2, "CHN", "USA", duration=6)),
+             "USA": Scripted(breach, answer="accept")}  # fmt: skip
+    world = world_with(seats, measures, steps=2)
+    world.run()
+    lithium, magnets = world.data.good("lithium", "refined"), world.data.good("rare_earths",
+                                                                               "magnets")
+    usa, chn = world.data.country("USA"), world.data.country("CHN")
+    assert world.state.tariff[lithium, usa, chn] == 0
+    assert world.state.export_level[magnets, usa, chn] == 1
+    trust_before = world.state.trust[chn, usa]
+
+    world.run(1)  # step 3: the US taxes China again
+    deals = world.tables()["deals"]
+    assert list(deals["status"])[-1] == "breached"
+    assert world.state.trust[chn, usa] < trust_before - diplomacy.BREACH_COST / 2
+    events = world.tables()["events"]
+    assert "USA breaks its truce with CHN" in " ".join(events["detail"])
+
+
+def test_the_look_ahead_prices_a_deal_for_the_one_who_answers():
+    # A truce that lifts a Chinese magnet ban on the US (no stock, no magnet makers of its
+    # own) is worth more to the US than no deal.
+    ban = [event(1, "CHN", "export_control", "rare_earths", "magnets", targets=["USA"],
+                 level=0.0)]  # fmt: skip
+    usa = Scripted(answer="reject")
+    world = world_with({"CHN": Scripted(truce_offer(2, "CHN", "USA")), "USA": usa}, ban,
+                       steps=2)  # fmt: skip
+    world.run()
+    (offer, gain), = usa.seen
+    assert offer.deal == "truce"
+    assert gain > 0
+
+
+def test_licensing_ships_nothing_until_licences_are_granted():
+    licensing = {1: [ExportControl("CHN", ("USA",), "rare_earths", "magnets", 0.6, delay=2)]}
+    world = world_with({"CHN": Scripted(licensing)}, steps=4)
+    world.run()
+    flows = at(world.tables()["flows"], None, exporter="CHN", importer="USA",
+               mineral="rare_earths", stage="magnets").set_index("step")["tonnes"]  # fmt: skip
+    assert 1 not in flows.index and 2 not in flows.index  # nothing ships during the delay
+    assert flows[3] > 0
+    normal = world.calibration.flows[world.data.good("rare_earths", "magnets"),
+                                     world.data.country("USA"), world.data.country("CHN")]
+    assert flows[3] <= 0.6 * normal * (1 + 1e-9)
+
+
+def test_a_refused_offer_is_logged_with_its_reason():
+    bad = {1: [Propose("USA", "XXX", "truce", {}, 4), Propose("USA", "CHN", "alliance", {}, 4)]}
+    world = world_with({"USA": Scripted(bad)}, steps=1)
+    world.run()
+    refused = at(world.tables()["events"], 1, action="refused")
+    assert len(refused) == 2
+    assert "cannot be a partner" in refused["detail"].iloc[0]
+    assert "unknown deal 'alliance'" in refused["detail"].iloc[1]
+
+
+def coalition_scenario(floor, steps):
+    return {
+        "coalitions": [{"name": "club", "founder": "USA", "members": ["JPN", "AUS"],
+                        "invite": ["ROW"], "price_floor": floor, "reserve_usd": 0.0}],
+    }  # fmt: skip
+
+
+def run_with_club(floor, steps):
+    from model.scenario import validate_scenario
+
+    data = scenario(steps=steps).model_dump(by_alias=True, exclude_none=True)
+    data["coalitions"] = coalition_scenario(floor, steps)["coalitions"]
+    world = World(validate_scenario(data), world=tiny_world())
+    world.country_agent("ROW").controller = Scripted(answer="accept")
+    return world.run()
+
+
+def test_coalition_members_drop_tariffs_among_themselves_and_a_member_who_taxes_one_breaches():
+    world = run_with_club(0.0, steps=1)
+    club = world.state.coalitions["club"]
+    assert club.members == ["USA", "JPN", "AUS", "ROW"]
+    usa, jpn = world.data.country("USA"), world.data.country("JPN")
+    world.country_agent("USA").controller = Scripted({2: [Tariff("USA", ("JPN",), "all", "all",
+                                                                 0.3)]})  # fmt: skip
+    world.run(1)
+    assert (world.state.tariff[:, usa, jpn] == 0).all()  # the club's rule holds
+    assert world.state.trust[jpn, usa] < diplomacy.INITIAL_TRUST - diplomacy.BREACH_COST / 2
+    assert "breaks the club's pledge" in " ".join(world.tables()["events"]["detail"])
+
+
+def test_a_coalition_with_a_price_floor_grows_non_chinese_refining():
+    steps = 24
+
+    def non_chinese_refining(world):
+        production = at(world.tables()["production"], steps, mineral="rare_earths",
+                        stage="refined")  # fmt: skip
+        total = production["production"].sum()
+        return 1 - production.loc[production.country == "CHN", "production"].sum() / total
+
+    with_floor = run_with_club(1.5, steps)
+    without = run_with_club(0.0, steps)
+    assert non_chinese_refining(with_floor) > non_chinese_refining(without) + 0.01
+
+
+def test_the_same_seed_gives_the_same_deals():
+    def deals():
+        seats = {"CHN": Scripted(truce_offer(2, "CHN", "USA")), "USA": Scripted(answer="accept")}
+        world = world_with(seats, steps=4)
+        return world.run().tables()["deals"]
+
+    first, second = deals(), deals()
+    assert first.equals(second)
+    assert json.loads(first["terms"].iloc[0])["duration"] == 4
+
+
+@pytest.mark.parametrize("kind", ["supply_guarantee", "offtake", "investment", "tariff_agreement"])
+def test_every_deal_kind_can_be_accepted_and_binds(kind):
+    terms = {"mineral": "lithium", "stage": "refined"}
+    if kind == "offtake":
+        terms |= {"tonnes": 100.0, "floor": 20000.0}
+    if kind == "investment":
+        terms |= {"usd": 1e8, "host": "AUS"}
+        kind_offer = Propose("USA", "AUS", kind, terms, 8)
+    else:
+        kind_offer = Propose("USA", "CHN", kind, terms, 8)
+    partner = kind_offer.partner
+    world = world_with({"USA": Scripted({1: [kind_offer]}), partner: Scripted(answer="accept")},
+                       steps=2)  # fmt: skip
+    world.run()
+    assert "accepted" in statuses(world)
+    deal = world.state.deals[0]
+    assert deal.pledges
+    if kind == "investment":
+        assert any(arriving[world.data.country("AUS")].sum() > 0
+                   for arriving in world.state.pipeline.values())  # fmt: skip
+    if kind == "offtake":
+        support = world.state.price_support[world.data.good("lithium", "refined"),
+                                            world.data.country("CHN")]
+        assert support == pytest.approx(20000.0 / world.data.price0[4])
+    assert np.isfinite(world.state.trust).all()
