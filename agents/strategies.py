@@ -261,9 +261,9 @@ class Strategy:
         return judge(obs, offer, self.MIN_GAIN, self.MIN_TRUST)
 
     def value(self, obs: Observation, tonnes: np.ndarray) -> np.ndarray:
-        """(G, …) value of ``tonnes`` at my producers' prices (relative if no base price)."""
+        """(G, C) value of ``tonnes`` at my producers' prices (relative if no base price)."""
         price = obs.producer_price * (1.0 if self.price_usd is None else self.price_usd)
-        return tonnes * price.reshape((-1,) + (1,) * (tonnes.ndim - 1))
+        return tonnes * price[:, None]
 
 
 class Passive(Strategy):
@@ -285,9 +285,16 @@ class Cooperative(Strategy):
         return self.seek_agreement(obs)
 
     def seek_agreement(self, obs: Observation) -> list[Action]:
+        """Offer a pact to each partner whose new measure touches my trade with it.
+
+        A tariff touches goods I sell to that partner; a control, goods I use at all (what
+        I bought from that partner may already be gone).
+        """
         actions = []
-        controlled = set(_others(obs, obs.new_controls_on_me))
-        for partner in _others(obs, obs.new_tariffs_on_me + obs.new_controls_on_me):
+        tariffs = obs.new_tariffs_on_me * (obs.exports > EPS)
+        controls = obs.new_controls_on_me * (obs.imports.sum(axis=1, keepdims=True) > EPS)
+        controlled = set(_others(obs, controls))
+        for partner in _others(obs, tariffs + controls):
             code = obs.codes[partner]
             # a truce rolls back controls too; a tariff pact is enough against tariffs alone
             deal, terms = (
@@ -434,15 +441,21 @@ class Leverage(Strategy):
         return actions
 
     def offer_truce(self, obs: Observation) -> list[Action]:
-        """Offer a truce to the biggest buyer I still control who has lifted all its measures."""
+        """Offer a truce to the biggest buyer I still single out who has lifted its measures.
+
+        Singled out: my control on it is tighter than on someone else (a control on
+        everyone is a policy, not an answer).
+        """
         if not _proposal_step(obs):
             return []
+        me = obs.index(obs.country)
+        loosest = np.delete(obs.my_controls, me, axis=1).max(axis=1, keepdims=True)
         cleared = (
-            (obs.my_controls < 1.0 - EPS).any(axis=0)
+            (obs.my_controls < loosest - EPS).any(axis=0)
             & (obs.tariffs_on_me <= EPS).all(axis=0)
             & (obs.controls_on_me >= 1.0 - EPS).all(axis=0)
         )
-        cleared[obs.index(obs.country)] = False
+        cleared[me] = False
         value = self.value(obs, obs.exports).sum(axis=0)
         candidates = [
             int(c) for c in np.flatnonzero(cleared) if not _has_deal(obs, "truce", obs.codes[c])
@@ -465,6 +478,7 @@ class Diversifier(Strategy):
     FOCUS_GOODS = 2  # the most exposed goods each step, not all of them
     TARGET_DAYS = 60.0  # Japan's JOGMEC rare-metal stockpile target (60 days of use)
     RELEASE_SHARE = 0.25  # assumption: a quarter of the stock per quarter of disruption
+    RELEASE_MIN_DAYS = 5.0  # assumption: less than a week of stock is not worth releasing
     STOCK_BUDGET = 0.5  # assumption: shares of the step's budget for stock, home capacity
     SUBSIDY_BUDGET = 0.3  # and investment offers abroad; they add up to at most 1
     INVEST_BUDGET = 0.2
@@ -492,7 +506,7 @@ class Diversifier(Strategy):
         for g, source in exposed:
             held = obs.stock_days[g] * use[g]
             if obs.controls_on_me[g, source] < 1.0 - EPS:
-                if held > EPS:
+                if obs.stock_days[g] >= self.RELEASE_MIN_DAYS:
                     note = t("strategies.release", source=obs.codes[source])
                     tonnes = -self.RELEASE_SHARE * held
                     actions.append(Stockpile(obs.country, *obs.goods[g], tonnes, note))

@@ -12,10 +12,10 @@ reference only on the smallest world. See benchmarks/README.md for what each fig
 import argparse
 import dataclasses
 import datetime
-import math
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import time
 import tracemalloc
@@ -60,6 +60,19 @@ def machine() -> str:
         pass
     return (f"{model}, {os.cpu_count()} cores, Python {platform.python_version()}, "
             f"numpy {np.__version__}, {platform.system()} {platform.machine()}")
+
+
+def code_version() -> str:
+    """The commit measured, and whether model/markets.py differs from it."""
+    root = Path(__file__).resolve().parents[1]
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root,
+                                capture_output=True, text=True, check=True).stdout.strip()
+        changed = subprocess.run(["git", "status", "--porcelain", "model/markets.py"], cwd=root,
+                                 capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown (not a git checkout)"
+    return f"{commit}{' with model/markets.py modified' if changed else ''}"
 
 
 def median_time(run, repeat: int, warmup: bool = True):
@@ -219,13 +232,14 @@ def peak_memory(n_economies: int = 200, n_goods: int = 40, name: str = "bans") -
 
 # --- the report ----------------------------------------------------------------------------------
 def table(headers, rows) -> str:
+    """A Markdown table, columns padded to their widest cell."""
     widths = [max(len(str(h)), *(len(str(r[k])) for r in rows)) for k, h in enumerate(headers)]
-    lines = ["| " + " | ".join(str(h).ljust(w) for h, w in zip(headers, widths, strict=True)) + " |",
-             "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
-    for row in rows:
-        lines.append("| " + " | ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True))
-                     + " |")
-    return "\n".join(lines)
+
+    def line(cells):
+        return "| " + " | ".join(str(c).ljust(w) for c, w in zip(cells, widths, strict=True)) + " |"
+
+    rule = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
+    return "\n".join([line(headers), rule, *(line(row) for row in rows)])
 
 
 def verdict(value: float, target: float, lower_is_better: bool = True) -> str:
@@ -246,6 +260,7 @@ def main(argv=None) -> None:
     repeat, warmup = (1, False) if args.quick else (args.repeat, True)
     print(f"# Market clearing benchmarks — {datetime.date.today()}")
     print(f"machine: {machine()}")
+    print(f"code: {code_version()}")
     print(f"median of {repeat} after a warm-up ({SLOW_REPEAT} if a run takes > {SLOW:.0f} s)"
           if warmup else "quick: one run each, no warm-up")
 

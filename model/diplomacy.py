@@ -176,12 +176,23 @@ def recover_trust(state: State) -> None:
     np.fill_diagonal(state.trust, 1.0)
 
 
+def tariff_pledges(state: State, size: int) -> np.ndarray:
+    """(importer, exporter) pairs where an active deal caps the importer's tariff."""
+    pledged = np.zeros((size, size), bool)
+    for deal in state.deals:
+        for pledge in deal.pledges:
+            if pledge.array == "tariff":
+                pledged[pledge.importer, pledge.exporter] = True
+    return pledged
+
+
 def enforce_coalition(coalition: Coalition, state: State, world: WorldData) -> list[str]:
     """Apply the club's rules; returns members that had broken a pledge (before the reset).
 
     Members drop mineral tariffs and export controls among themselves; against non-members
     whose producer price is under the reference price, members levy the tariff that lifts
-    it to the floor (the "adjustable tariffs" of the ministerial's proposal).
+    it to the floor (the "adjustable tariffs" of the ministerial's proposal) — except where
+    a member's own deal with that outsider caps the tariff: bilateral pledges come first.
     """
     members = [world.country(code) for code in coalition.members]
     if not members:
@@ -198,7 +209,9 @@ def enforce_coalition(coalition: Coalition, state: State, world: WorldData) -> l
         outsiders = [c for c in range(len(world.codes)) if c not in members]
         gap = np.maximum(coalition.price_floor / state.price[np.ix_(processed, outsiders)] - 1, 0)
         block = np.ix_(processed, members, outsiders)
-        state.tariff[block] = np.maximum(state.tariff[block], gap[:, None, :])
+        free = ~tariff_pledges(state, len(world.codes))[np.ix_(members, outsiders)]
+        state.tariff[block] = np.where(free[None], np.maximum(state.tariff[block], gap[:, None, :]),
+                                       state.tariff[block])  # fmt: skip
     return broke
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from model.calibration import armington_weights, base_flows, weights_per_capacity
-from model.markets import Market, clear
+from model.markets import TOLERANCE, Market, clear
 from model.state import State
 from model.world_data import STAGES, WorldData
 
@@ -66,6 +66,7 @@ def clear_step(
     parameters: dict[str, float],
     state: State,
     step: int,
+    tolerance: float = TOLERANCE,
 ) -> Outcome:
     """Clear every market for ``step``; updates prices, stocks and shortages in ``state``."""
     C, G = state.capacity.shape
@@ -139,7 +140,7 @@ def clear_step(
             sigma=sigma,
             caps=caps if np.isfinite(caps).any() else None,
         )
-        result = clear(market, start=state.price[goods])
+        result = clear(market, start=state.price[goods], tolerance=tolerance)
         price[goods], index[goods], flows[goods] = result.price, result.index, result.flows
         unmet[:, goods] = result.unmet.T
         iterations = max(iterations, result.iterations)

@@ -12,7 +12,9 @@ from model.evolve import commission, invest
 from model.metrics import country_metrics
 from model.state import State
 
-HORIZON = 2  # quarters simulated ahead: short, so a step with many offers stays fast
+HORIZON = 1  # quarters simulated ahead: one, so a step with many offers stays fast
+# A verdict needs the sign and rough size of a score change, not the sixth decimal.
+TOLERANCE = 1e-4
 
 
 def project(world, state: State, step: int, horizon: int = HORIZON) -> np.ndarray:
@@ -22,7 +24,8 @@ def project(world, state: State, step: int, horizon: int = HORIZON) -> np.ndarra
     for ahead in range(horizon):
         if ahead:
             commission(trial, step + ahead)
-        outcome = clear_step(world.data, world.calibration, world.parameters, trial, step + ahead)
+        outcome = clear_step(world.data, world.calibration, world.parameters, trial, step + ahead,
+                             TOLERANCE)  # fmt: skip
         invest(world.data, world.parameters, trial, step + ahead)
         metrics = country_metrics(
             world.data, world.calibration, outcome, trial.tariff, trial.stock,
@@ -36,9 +39,10 @@ def project(world, state: State, step: int, horizon: int = HORIZON) -> np.ndarra
 class Judge:
     """Look-ahead verdicts for one step's offers, with the no-deal projection cached."""
 
-    def __init__(self, world, step: int):
+    def __init__(self, world, step: int, horizon: int = HORIZON):
         self.world = world
         self.step = step
+        self.horizon = horizon
         self._without: np.ndarray | None = None
 
     def forget(self) -> None:
@@ -47,6 +51,6 @@ class Judge:
 
     def gain(self, code: str, with_deal: State) -> float:
         if self._without is None:
-            self._without = project(self.world, self.world.state, self.step)
+            self._without = project(self.world, self.world.state, self.step, self.horizon)
         c = self.world.data.country(code)
-        return float(project(self.world, with_deal, self.step)[c] - self._without[c])
+        return float(project(self.world, with_deal, self.step, self.horizon)[c] - self._without[c])

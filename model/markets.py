@@ -147,7 +147,8 @@ def split_capped_rows(market, caps, weight, value, entry_weight, entry_value, st
     return CappedRows(index, want, residual, np.where(served, free_weight, 0.0), binding, unmet)
 
 
-def clear(market: Market, start: np.ndarray | None = None) -> Clearing:
+def clear(market: Market, start: np.ndarray | None = None, tolerance: float = TOLERANCE
+          ) -> Clearing:  # fmt: skip
     """Find producer prices at which every exporter sells what it supplies."""
     sigma = market.sigma
     n_goods, n_importers, n_exporters = market.weights.shape
@@ -228,7 +229,7 @@ def clear(market: Market, start: np.ndarray | None = None) -> Clearing:
         floored = (price <= market.floor * (1 + 1e-9)) & (excess < 0)
         ceilinged = (price >= market.choke * (1 - 1e-9)) & (excess > 0)
         live = active & ~floored & ~ceilinged
-        if not (np.abs(np.where(live, excess, 0.0)) > TOLERANCE).any():
+        if not (np.abs(np.where(live, excess, 0.0)) > tolerance).any():
             converged = True
             break
 

@@ -44,7 +44,6 @@ def negotiate(world, proposals: list[Propose], step: int) -> None:
                 still_open.append((deal, responder, round_))
             elif answer.answer == "accept":
                 accept(world, deal, responder, step)
-                judge.forget()
             elif answer.answer == "counter" and answer.terms and round_ < diplomacy.MAX_ROUNDS:
                 try:
                     deal.terms = diplomacy.check_terms(
@@ -64,6 +63,9 @@ def negotiate(world, proposals: list[Propose], step: int) -> None:
         open_offers = still_open
         if not open_offers:
             break
+        # Offers of one round are judged against the same no-deal projection (a cheap,
+        # batched evaluation); the next round sees the deals this one accepted.
+        judge.forget()
     for deal, _, _ in open_offers:
         world.recorder.deal(diplomacy.deal_row(step, deal, "lapsed"))
 

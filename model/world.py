@@ -13,6 +13,7 @@ import pandas as pd
 from agents import Country
 from agents.actions import Action, ExportControl, Join, Leave, Propose, Respond, Tariff
 from agents.controllers import PassiveController, ScriptedController, scripted_schedules
+from agents.strategies import make_controller as make_strategy
 from model import diplomacy, evolve, policies
 from model.economy import Outcome, calibrate, clear_step
 from model.metrics import country_metrics, price_volatility
@@ -27,12 +28,10 @@ from model.world_data import WorldData, load_world
 DIPLOMACY = (Propose, Respond, Join, Leave)
 
 
-def make_controller(kind: str, strategy: str):
+def make_controller(kind: str, strategy: str, price_usd: np.ndarray):
     """The controller for a seat: an AI strategy, or passive until a person takes it."""
     if kind == "ai":
-        from agents.strategies import make_controller as make_strategy
-
-        return make_strategy(strategy)
+        return make_strategy(strategy, price_usd)
     return PassiveController()  # "passive", "scripted", and "human" until the browser seat
 
 
@@ -63,7 +62,10 @@ class World(mesa.Model):
         self._countries: dict[str, Country] = {}
         for c, code in enumerate(self.data.codes):
             settings = scenario.countries.get(code)
-            kind = settings.controller if settings else scenario.header.controller
+            # A country with scripted events plays its script (history) unless the
+            # scenario hands it to an AI explicitly: the two would contradict each other.
+            default = "scripted" if code in schedules else scenario.header.controller
+            kind = settings.controller if settings else default
             strategy = (settings.strategy if settings and settings.strategy else
                         self.data.strategies[c])  # fmt: skip
             self._countries[code] = Country(
@@ -72,7 +74,7 @@ class World(mesa.Model):
                 name=self.data.names[c],
                 role=self.data.roles[c],
                 strategy=strategy,
-                controller=make_controller(kind, strategy),
+                controller=make_controller(kind, strategy, self.data.price0),
                 script=ScriptedController(schedules.get(code, {})),
             )
         for settings in scenario.coalitions:

@@ -49,12 +49,13 @@ AT_BOUND = 1e-9  # a price this close (relative) to the floor or choke is at it,
 def clear_reference(market: Market, start: np.ndarray | None = None,
                     demand: str = DEMAND) -> Clearing:
     """Producer prices at which every exporter of every good sells what it supplies."""
-    G, I, J = market.weights.shape
-    start = np.ones((G, J)) if start is None else np.asarray(start, dtype=float)
-    price, index = np.zeros((G, J)), np.zeros((G, I))
-    flows, wanted, unmet = np.zeros((G, I, J)), np.zeros((G, I)), np.zeros((G, I))
+    goods, importers, exporters = market.weights.shape
+    start = np.ones((goods, exporters)) if start is None else np.asarray(start, dtype=float)
+    price, index = np.zeros((goods, exporters)), np.zeros((goods, importers))
+    flows = np.zeros((goods, importers, exporters))
+    wanted, unmet = np.zeros((goods, importers)), np.zeros((goods, importers))
     iterations, converged = 0, True
-    for g in range(G):
+    for g in range(goods):
         good = one_good(market, g, demand)
         prices = [min(max(p, good.floor), good.choke) for p in start[g].tolist()]
         sweeps, settled = good.clear(prices)
@@ -91,8 +92,8 @@ class Good:
         self.adjustment = market.adjustment[g].tolist()
         self.capacity = market.capacity[g].tolist()
         self.limit = market.limit[g].tolist()
-        caps = market.caps[g] if market.caps is not None else np.full(market.weights[g].shape, np.inf)
-        self.cap = caps.tolist()
+        no_caps = np.full(market.weights[g].shape, np.inf)
+        self.cap = (no_caps if market.caps is None else market.caps[g]).tolist()
         self.importers = range(len(self.weight))
         self.exporters = range(len(self.capacity))
         self.active = [min(self.capacity[j], self.limit[j]) > 0 for j in self.exporters]
@@ -203,15 +204,15 @@ class Good:
         An exporter asked for more than it offers (at the ceiling) rations its buyers pro
         rata; what an importer's sources cannot give it is unmet as well.
         """
-        I, J = len(self.weight), len(self.capacity)
-        index, demand, unmet = [0.0] * I, [0.0] * I, [0.0] * I
-        wanted = [[0.0] * J for _ in self.importers]
+        n = len(self.weight)
+        index, demand, unmet = [0.0] * n, [0.0] * n, [0.0] * n
+        wanted = [[0.0] * len(self.capacity) for _ in self.importers]
         for i in self.importers:
             row = self.importer(i, self.sums(i, prices), prices)
             index[i], demand[i], unmet[i] = row.index, row.demand, row.unmet
             for j in self.exporters:
                 wanted[i][j] = row.wanted(j, prices[j])
-        flows = [[0.0] * J for _ in self.importers]
+        flows = [[0.0] * len(self.capacity) for _ in self.importers]
         for j in self.exporters:
             asked = sum(wanted[i][j] for i in self.importers)
             offered = self.supply(j, prices[j])

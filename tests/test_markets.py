@@ -110,7 +110,8 @@ def test_bans_quotas_tariffs_and_a_shock_together_clear_alike():
     caps = market.caps.copy()
     caps[:, 1, 2] = np.minimum(caps[:, 1, 2], 0.3 * normal[:, 1, 2])
     tariff = rng.uniform(0.0, 0.5, (G, C, C)) * ~np.eye(C, dtype=bool)
-    assert_same_equilibrium(dataclasses.replace(market, caps=caps, wedge=market.wedge * (1 + tariff)))
+    wedge = market.wedge * (1 + tariff)
+    assert_same_equilibrium(dataclasses.replace(market, caps=caps, wedge=wedge))
 
 
 # --- a stylised fact -----------------------------------------------------------------------------
@@ -281,6 +282,8 @@ def cut_off_market(share_from_first: float):
 @pytest.mark.parametrize("share_from_first", [0.3, 0.1, 0.9])
 def test_an_importer_every_source_bans_is_unserved_not_nan(share_from_first):
     market = cut_off_market(share_from_first)
+    result = clear(market)
+    assert np.isfinite(result.index).all() and np.isfinite(result.unmet).all()
     vectorised, _ = assert_same_equilibrium(market)
     assert (vectorised.flows[0, 1] == 0).all()
     np.testing.assert_allclose(vectorised.unmet[0, 1], vectorised.demand[0, 1])

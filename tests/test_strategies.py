@@ -180,6 +180,8 @@ def test_leverage_offers_a_truce_once_the_other_side_has_lifted_its_tariffs():
     assert decide("leverage", observation("CHN", step=4, my_controls=mine)) == [
         Propose("CHN", "USA", "truce", {})
     ]
+    on_everyone = grid({("rare_earths", "magnets", code): 0.5 for code in CODES}, fill=1.0)
+    assert decide("leverage", observation("CHN", step=4, my_controls=on_everyone)) == []
     assert decide("leverage", observation("CHN", step=5, my_controls=mine)) == []  # not yearly
     still_taxed = grid({("graphite", "mined", "USA"): 0.25})
     taxed = observation("CHN", step=4, my_controls=mine, tariffs_on_me=still_taxed)
@@ -214,12 +216,27 @@ def test_hawk_proposes_a_truce_only_when_shortages_hurt():
 
 def test_cooperative_proposes_a_deal_instead_of_retaliating():
     tariff = grid({("lithium", "refined", "USA"): 0.5})
-    obs = observation("AUS", tariffs_on_me=tariff, new_tariffs_on_me=tariff)
+    sales = grid({("lithium", "refined", "USA"): 1_000.0})
+    obs = observation("AUS", exports=sales, tariffs_on_me=tariff, new_tariffs_on_me=tariff)
     terms = {"mineral": ALL, "stage": ALL, "max_rate": 0.0}
     assert decide("cooperative", obs) == [Propose("AUS", "USA", "tariff_agreement", terms)]
     fall = grid({("nickel", "refined", "IDN"): 0.5})
-    controlled = observation("AUS", controls_on_me=1.0 - fall, new_controls_on_me=fall)
+    use = grid({("nickel", "refined", "AUS"): 100.0})
+    controlled = observation("AUS", imports=use, controls_on_me=1.0 - fall, new_controls_on_me=fall)
     assert decide("cooperative", controlled) == [Propose("AUS", "IDN", "truce", {})]
+
+
+def test_cooperative_ignores_measures_on_goods_it_does_not_trade():
+    tariff = grid({("lithium", "refined", "USA"): 0.5})
+    fall = grid({("nickel", "refined", "IDN"): 0.5})
+    obs = observation(
+        "AUS",
+        tariffs_on_me=tariff,
+        new_tariffs_on_me=tariff,
+        controls_on_me=1.0 - fall,
+        new_controls_on_me=fall,
+    )
+    assert decide("cooperative", obs) == []
 
 
 # --- diversifier ---------------------------------------------------------------------------
@@ -265,6 +282,8 @@ def test_diversifier_draws_on_its_stock_when_the_main_source_restricts():
     releases = [a for a in decide("diversifier", obs) if isinstance(a, Stockpile)]
     held = 60 * 1_000.0 / DAYS_PER_STEP
     assert len(releases) == 1 and -held < releases[0].tonnes < 0
+    scraps = dataclasses.replace(obs, stock_days=np.full(G, 2.0))
+    assert not any(isinstance(a, Stockpile) for a in decide("diversifier", scraps))
 
 
 def test_diversifier_builds_at_home_and_courts_other_sources_once_a_year():

@@ -1,0 +1,59 @@
+"""The benchmark script runs: each measurement on tiny sizes returns finite numbers.
+
+Nothing here is timed against a target; speed is measured by benchmarks/bench_clearing.py.
+"""
+
+import importlib.util
+import math
+from pathlib import Path
+
+import pytest
+
+SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_clearing.py"
+
+
+@pytest.fixture(scope="module")
+def bench():
+    spec = importlib.util.spec_from_file_location("bench_clearing", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_machine_and_code_are_named(bench):
+    line = bench.machine()
+    assert "cores" in line and "numpy" in line
+    assert bench.code_version()
+
+
+def test_a_baseline_step_is_timed(bench):
+    result = bench.time_baseline(steps=1, warmup=1)
+    assert result["economies"] > 0 and result["goods"] > 0
+    assert math.isfinite(result["step_ms"]) and result["step_ms"] > 0
+    assert 0 < result["clear_ms"] <= result["step_ms"]
+
+
+def test_clearing_is_timed_for_every_case_and_size(bench):
+    rows = bench.time_clearing(economies=(4, 6, 8), goods=(2,), repeat=1, warmup=False)
+    assert {row["case"] for row in rows} == set(bench.CASES)
+    assert len(rows) == 3 * len(bench.CASES)
+    assert all(math.isfinite(row["ms"]) and row["ms"] > 0 for row in rows)
+    for fit in bench.growth(rows):
+        assert math.isfinite(fit["time"]) and math.isfinite(fit["per_iteration"])
+
+
+def test_the_reference_is_compared_on_the_same_markets(bench):
+    rows = bench.compare_reference(sizes=((4, 2),), repeat=1, warmup=False)
+    assert [row["case"] for row in rows] == list(bench.REFERENCE_CASES)
+    for row in rows:
+        assert math.isfinite(row["speedup"]) and row["speedup"] > 0
+        assert math.isfinite(row["price_gap"])
+
+
+def test_peak_memory_is_traced(bench):
+    result = bench.peak_memory(6, 2)
+    assert math.isfinite(result["peak_mb"]) and result["peak_mb"] > 0
+
+
+def test_a_growth_exponent_fits_a_power_law(bench):
+    assert bench.growth_exponent([10, 20, 40], [1.0, 4.0, 16.0]) == pytest.approx(2.0)
