@@ -129,17 +129,20 @@ def split_capped_rows(market, caps, weight, value, entry_weight, entry_value, st
             capped = np.bincount(caps.row, caps.tonnes * binding, minlength=n)
             residual = np.maximum(want - capped, 0.0)
             share = np.divide(entry_weight, free_weight[caps.row],
-                              out=np.full(len(caps), np.inf), where=free_weight[caps.row] > 0)
+                              out=np.zeros(len(caps)), where=free_weight[caps.row] > 0)
             grows = ~binding & (share * residual[caps.row] > caps.tonnes)  # fmt: skip
             if not grows.any():
                 break
             binding |= grows
-        served = free_weight > 1e-300
+        # What is left after removing capped sources is a difference: treat rounding dust
+        # (a row whose every source is capped) as nothing left.
+        served = free_weight > 1e-12 * weight
         free_value = value - np.bincount(caps.row, entry_value * binding, minlength=n)
         paid = np.bincount(caps.row, caps.tonnes * own_price * binding, minlength=n)
         paid += np.where(served, residual * free_value / np.where(served, free_weight, 1.0), 0.0)
         bought = capped + np.where(served, residual, 0.0)
-        new_index = np.where(bought > 0, paid / np.where(bought > 0, bought, 1.0), index)
+        nothing = market.choke * index_ref  # no source at all: priced out of reach
+        new_index = np.where(bought > 0, paid / np.where(bought > 0, bought, 1.0), nothing)
         if np.allclose(new_index, index, rtol=1e-12, atol=0.0):
             break
         index = new_index
@@ -153,14 +156,14 @@ def clear(market: Market, start: np.ndarray | None = None, tolerance: float = TO
     sigma = market.sigma
     n_goods, n_importers, n_exporters = market.weights.shape
     # Power terms of the wedge once per call: delivered q = p·w, so q^x = p^x · w^x.
-    quantity_weights = market.weights * market.wedge ** (-sigma)  # a w^-σ
+    capacity = np.minimum(market.capacity, market.limit)
+    active = capacity > 0  # (G, J) exporters that can sell; buyers do not wait on the others
+    quantity_weights = np.where(active[:, None, :], market.weights * market.wedge ** (-sigma), 0.0)
     value_weights = quantity_weights * market.wedge  # a w^(1-σ)
     square_weights = quantity_weights**2  # (a w^-σ)², for Σ x·s
     cross_weights = quantity_weights * value_weights  # for Σ x·v
     caps = Caps.from_dense(market.caps)
     entry = (caps.good, caps.importer, caps.exporter)
-    capacity = np.minimum(market.capacity, market.limit)
-    active = capacity > 0  # (G, J) exporters that can sell
     eps = market.elasticity[:, None]
     eta = market.supply_elasticity[:, None]
 
@@ -168,6 +171,7 @@ def clear(market: Market, start: np.ndarray | None = None, tolerance: float = TO
     price = np.clip(price, market.floor, market.choke)
     step_scale = np.ones((n_goods, n_exporters))
     last_sign = np.zeros((n_goods, n_exporters))
+    last_move = np.zeros((n_goods, n_exporters))
     converged = False
     iterations = 0
     while iterations < MAX_ITERATIONS:
@@ -175,7 +179,7 @@ def clear(market: Market, start: np.ndarray | None = None, tolerance: float = TO
         p_weight = price ** (-sigma)
         weight = (quantity_weights @ p_weight[:, :, None])[:, :, 0]  # Σ_j a q^-σ
         value = (value_weights @ (p_weight * price)[:, :, None])[:, :, 0]  # Σ_j a q^(1-σ)
-        sourced = weight > 1e-300
+        sourced = weight > 0
         index = np.where(sourced, value / np.where(sourced, weight, 1.0),
                          market.choke * market.index_ref)  # fmt: skip
         quantity = demand(market, index)
@@ -232,6 +236,8 @@ def clear(market: Market, start: np.ndarray | None = None, tolerance: float = TO
         if not (np.abs(np.where(live, excess, 0.0)) > tolerance).any():
             converged = True
             break
+        if iterations == MAX_ITERATIONS:
+            break  # report the flows at these prices rather than move once more
 
         # A common step for the good (all its exporters together face only the demand
         # elasticity), then each exporter relative to that common level.
@@ -243,15 +249,19 @@ def clear(market: Market, start: np.ndarray | None = None, tolerance: float = TO
             + (supplied * np.where(at_limit, 0.0, eta)).sum(axis=1, keepdims=True) / total
         )
         move = common / common_elasticity + (excess - common) / own_elasticity
+        # Halve an exporter's step when its excess or its move changes sign (fixed steps
+        # make 2-cycles); let it grow back slowly while both keep their sign.
         sign = np.sign(excess)
-        step_scale = np.where(
-            sign * last_sign < 0, step_scale * 0.5, np.minimum(step_scale * 1.25, 1.0)
-        )
+        flipped = (sign * last_sign < 0) | (np.sign(move) * np.sign(last_move) < 0)
+        step_scale = np.where(flipped, step_scale * 0.5, np.minimum(step_scale * 1.25, 1.0))
         last_sign = sign
         move = np.clip(move * step_scale, -MAX_LOG_STEP, MAX_LOG_STEP)
+        last_move = np.where(live, move, 0.0)
         price = np.where(live, price * np.exp(move), price)
         price = np.clip(price, market.floor, market.choke)
 
+    # An exporter whose capacity is all out of action is sold out: priced at the ceiling.
+    price = np.where((market.capacity > 0) & ~active, market.choke, price)
     flows = quantity_weights * p_weight[:, None, :] * pull[:, :, None]
     if len(caps):
         flows[entry] = np.where(binding, caps.tonnes, flows[entry])
