@@ -86,15 +86,23 @@ def check_terms(world: WorldData, offer: Propose) -> dict:
     for role in ("supplier", "seller", "host"):
         if role in terms and terms[role] not in parties:
             raise PolicyError(t("deals.bad_role", role=role, code=terms[role]))
-    numbers = {"max_rate": (0.0, 10.0), "tonnes": (0.0, np.inf), "floor": (0.0, np.inf),
-               "usd": (1.0, np.inf)}  # fmt: skip
+    numbers = {
+        "max_rate": (0.0, 10.0),
+        "tonnes": (0.0, np.inf),
+        "floor": (0.0, np.inf),
+        "usd": (1.0, np.inf),
+    }
     for name, (low, high) in numbers.items():
         if name in terms and not low <= float(terms[name]) <= high:
-            raise PolicyError(t("news.refused_range", name=name, value=terms[name], low=low,
-                                high=high))  # fmt: skip
-    defaults = {"tariff_agreement": {"max_rate": 0.0}, "supply_guarantee": {"supplier": offer.partner},
-                "offtake": {"seller": offer.partner, "tonnes": 0.0, "floor": 0.0},
-                "investment": {"host": offer.partner, "usd": 1e8}}  # fmt: skip
+            raise PolicyError(
+                t("news.refused_range", name=name, value=terms[name], low=low, high=high)
+            )
+    defaults = {
+        "tariff_agreement": {"max_rate": 0.0},
+        "supply_guarantee": {"supplier": offer.partner},
+        "offtake": {"seller": offer.partner, "tonnes": 0.0, "floor": 0.0},
+        "investment": {"host": offer.partner, "usd": 1e8},
+    }
     for name, value in defaults.get(offer.deal, {}).items():
         terms.setdefault(name, value)
     return terms
@@ -115,13 +123,24 @@ def activate(deal: Deal, state: State, world: WorldData, step: int) -> None:
     if deal.deal == "tariff_agreement":
         goods = list(good_indices(world, terms["mineral"], terms["stage"]))
         for importer, exporter, party in ((ia, ib, a), (ib, ia, b)):
-            _pledge(deal, state, party, "tariff", goods, importer, exporter, terms["max_rate"], True)
+            _pledge(
+                deal, state, party, "tariff", goods, importer, exporter, terms["max_rate"], True
+            )
     elif deal.deal in ("supply_guarantee", "offtake", "investment"):
         supplier = terms.get("supplier") or terms.get("seller") or terms.get("host")
         buyer = other(deal.parties, supplier)
         goods = list(good_indices(world, terms["mineral"], terms["stage"]))
-        _pledge(deal, state, supplier, "export_level", goods, world.country(buyer),
-                world.country(supplier), 1.0, False)  # fmt: skip
+        _pledge(
+            deal,
+            state,
+            supplier,
+            "export_level",
+            goods,
+            world.country(buyer),
+            world.country(supplier),
+            1.0,
+            False,
+        )
         if deal.deal == "offtake" and terms["floor"] > 0:
             support = terms["floor"] / world.price0[goods]
             j = world.country(supplier)
@@ -136,8 +155,17 @@ def activate(deal: Deal, state: State, world: WorldData, step: int) -> None:
     elif deal.deal == "truce":
         for importer, exporter, party in ((ia, ib, a), (ib, ia, b)):
             _pledge(deal, state, party, "tariff", every, importer, exporter, 0.0, True)
-            _pledge(deal, state, other(deal.parties, party), "export_level", every, importer,
-                    exporter, 1.0, False)  # fmt: skip
+            _pledge(
+                deal,
+                state,
+                other(deal.parties, party),
+                "export_level",
+                every,
+                importer,
+                exporter,
+                1.0,
+                False,
+            )
 
 
 def _pledge(deal, state, party, array, goods, importer, exporter, bound, at_most) -> None:
@@ -164,8 +192,9 @@ def breaker(deal: Deal, state: State) -> str | None:
     return None
 
 
-def lose_trust(state: State, world: WorldData, victims: list[str], breaker_code: str,
-               cost: float) -> None:  # fmt: skip
+def lose_trust(
+    state: State, world: WorldData, victims: list[str], breaker_code: str, cost: float
+) -> None:
     j = world.country(breaker_code)
     rows = [world.country(v) for v in victims]
     state.trust[rows, j] = np.maximum(state.trust[rows, j] - cost, 0.0)
@@ -210,8 +239,9 @@ def enforce_coalition(coalition: Coalition, state: State, world: WorldData) -> l
         gap = np.maximum(coalition.price_floor / state.price[np.ix_(processed, outsiders)] - 1, 0)
         block = np.ix_(processed, members, outsiders)
         free = ~tariff_pledges(state, len(world.codes))[np.ix_(members, outsiders)]
-        state.tariff[block] = np.where(free[None], np.maximum(state.tariff[block], gap[:, None, :]),
-                                       state.tariff[block])  # fmt: skip
+        state.tariff[block] = np.where(
+            free[None], np.maximum(state.tariff[block], gap[:, None, :]), state.tariff[block]
+        )
     return broke
 
 
@@ -242,6 +272,8 @@ def deal_row(step: int, deal: Deal, status: str, terms: dict | None = None) -> d
         "kind": deal.deal,
         "parties": ",".join(deal.parties),
         "status": status,
-        "terms": json.dumps({**(terms if terms is not None else deal.terms),
-                             "duration": deal.duration}, sort_keys=True),
-    }  # fmt: skip
+        "terms": json.dumps(
+            {**(terms if terms is not None else deal.terms), "duration": deal.duration},
+            sort_keys=True,
+        ),
+    }

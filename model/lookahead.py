@@ -24,14 +24,21 @@ def project(world, state: State, step: int, horizon: int = HORIZON) -> np.ndarra
     for ahead in range(horizon):
         if ahead:
             commission(trial, step + ahead)
-        outcome = clear_step(world.data, world.calibration, world.parameters, trial, step + ahead,
-                             TOLERANCE)  # fmt: skip
+        outcome = clear_step(
+            world.data, world.calibration, world.parameters, trial, step + ahead, TOLERANCE
+        )
         invest(world.data, world.parameters, trial, step + ahead)
         metrics = country_metrics(
-            world.data, world.calibration, outcome, trial.tariff, trial.stock,
-            trial.subsidy_spend, world.parameters["trade_cost"],
-            world.parameters["gdp_multiplier"], world.base_metrics,
-        )  # fmt: skip
+            world.data,
+            world.calibration,
+            outcome,
+            trial.tariff,
+            trial.stock,
+            trial.subsidy_spend,
+            world.parameters["trade_cost"],
+            world.parameters["gdp_multiplier"],
+            world.base_metrics,
+        )
         scores.append(metrics["score"])
     return np.mean(scores, axis=0)
 

@@ -116,8 +116,9 @@ def split_capped_rows(market, caps, weight, value, entry_weight, entry_value, st
     """
     g, i = caps.rows
     n = len(g)
-    ref, index_ref, adjust = (x[g, i] for x in (market.demand_ref, market.index_ref,
-                                                market.adjustment))  # fmt: skip
+    ref, index_ref, adjust = (
+        x[g, i] for x in (market.demand_ref, market.index_ref, market.adjustment)
+    )
     elasticity = market.elasticity[g]
     own_price = entry_value / np.where(entry_weight > 0, entry_weight, 1.0)  # q of each entry
     index = start_index.copy()
@@ -128,9 +129,13 @@ def split_capped_rows(market, caps, weight, value, entry_weight, entry_value, st
             free_weight = weight - np.bincount(caps.row, entry_weight * binding, minlength=n)
             capped = np.bincount(caps.row, caps.tonnes * binding, minlength=n)
             residual = np.maximum(want - capped, 0.0)
-            share = np.divide(entry_weight, free_weight[caps.row],
-                              out=np.zeros(len(caps)), where=free_weight[caps.row] > 0)
-            grows = ~binding & (share * residual[caps.row] > caps.tonnes)  # fmt: skip
+            share = np.divide(
+                entry_weight,
+                free_weight[caps.row],
+                out=np.zeros(len(caps)),
+                where=free_weight[caps.row] > 0,
+            )
+            grows = ~binding & (share * residual[caps.row] > caps.tonnes)
             if not grows.any():
                 break
             binding |= grows
@@ -150,8 +155,9 @@ def split_capped_rows(market, caps, weight, value, entry_weight, entry_value, st
     return CappedRows(index, want, residual, np.where(served, free_weight, 0.0), binding, unmet)
 
 
-def clear(market: Market, start: np.ndarray | None = None, tolerance: float = TOLERANCE
-          ) -> Clearing:  # fmt: skip
+def clear(
+    market: Market, start: np.ndarray | None = None, tolerance: float = TOLERANCE
+) -> Clearing:
     """Find producer prices at which every exporter sells what it supplies."""
     sigma = market.sigma
     n_goods, n_importers, n_exporters = market.weights.shape
@@ -180,8 +186,9 @@ def clear(market: Market, start: np.ndarray | None = None, tolerance: float = TO
         weight = (quantity_weights @ p_weight[:, :, None])[:, :, 0]  # Σ_j a q^-σ
         value = (value_weights @ (p_weight * price)[:, :, None])[:, :, 0]  # Σ_j a q^(1-σ)
         sourced = weight > 0
-        index = np.where(sourced, value / np.where(sourced, weight, 1.0),
-                         market.choke * market.index_ref)  # fmt: skip
+        index = np.where(
+            sourced, value / np.where(sourced, weight, 1.0), market.choke * market.index_ref
+        )
         quantity = demand(market, index)
         residual = np.where(sourced, quantity, 0.0)  # tonnes split over free sources
         free_weight = np.where(sourced, weight, 1.0)
@@ -190,8 +197,15 @@ def clear(market: Market, start: np.ndarray | None = None, tolerance: float = TO
         if len(caps):
             entry_weight = quantity_weights[entry] * p_weight[caps.good, caps.exporter]
             entry_value = entry_weight * price[caps.good, caps.exporter] * market.wedge[entry]
-            rows = split_capped_rows(market, caps, weight[caps.rows], value[caps.rows],
-                                     entry_weight, entry_value, index[caps.rows])  # fmt: skip
+            rows = split_capped_rows(
+                market,
+                caps,
+                weight[caps.rows],
+                value[caps.rows],
+                entry_weight,
+                entry_value,
+                index[caps.rows],
+            )
             index[caps.rows], quantity[caps.rows] = rows.index, rows.demand
             residual[caps.rows] = rows.residual
             free_weight[caps.rows] = np.where(rows.free_weight > 0, rows.free_weight, 1.0)
@@ -216,8 +230,11 @@ def clear(market: Market, start: np.ndarray | None = None, tolerance: float = TO
             entry_share = entry_weight / free_weight[caps.good, caps.importer]
             np.subtract.at(share_sum, (caps.good, caps.exporter), taken * entry_share)
             entry_price = price[caps.good, caps.exporter] * market.wedge[entry]
-            np.subtract.at(value_sum, (caps.good, caps.exporter),
-                           taken * entry_share * entry_price / index[caps.good, caps.importer])
+            np.subtract.at(
+                value_sum,
+                (caps.good, caps.exporter),
+                taken * entry_share * entry_price / index[caps.good, caps.importer],
+            )
             np.add.at(capped_sales, (caps.good, caps.exporter), caps.tonnes * binding)
         offered = supply(market, price)
 

@@ -27,13 +27,27 @@ def negotiate(world, proposals: list[Propose], step: int) -> None:
         except PolicyError as refusal:
             world.refuse(step, proposal, str(refusal))
             continue
-        deal = Deal(world.state.next_deal_id, proposal.deal, (proposal.actor, proposal.partner),
-                    terms, int(proposal.duration))  # fmt: skip
+        deal = Deal(
+            world.state.next_deal_id,
+            proposal.deal,
+            (proposal.actor, proposal.partner),
+            terms,
+            int(proposal.duration),
+        )
         world.state.next_deal_id += 1
         world.recorder.deal(diplomacy.deal_row(step, deal, "proposed"))
-        world.recorder.event(step, proposal.actor, "propose", proposal.partner,
-                             t("deals.proposed", actor=proposal.actor, partner=proposal.partner,
-                               deal=t(f"deals.kind_{deal.deal}")))  # fmt: skip
+        world.recorder.event(
+            step,
+            proposal.actor,
+            "propose",
+            proposal.partner,
+            t(
+                "deals.proposed",
+                actor=proposal.actor,
+                partner=proposal.partner,
+                deal=t(f"deals.kind_{deal.deal}"),
+            ),
+        )
         open_offers.append((deal, proposal.partner, 1))
 
     for _ in range(diplomacy.MAX_ROUNDS):
@@ -47,19 +61,34 @@ def negotiate(world, proposals: list[Propose], step: int) -> None:
             elif answer.answer == "counter" and answer.terms and round_ < diplomacy.MAX_ROUNDS:
                 try:
                     deal.terms = diplomacy.check_terms(
-                        world.data, Propose(deal.parties[0], deal.parties[1], deal.deal,
-                                            {**deal.terms, **answer.terms}, deal.duration))
-                except PolicyError as refusal:  # fmt: skip
+                        world.data,
+                        Propose(
+                            deal.parties[0],
+                            deal.parties[1],
+                            deal.deal,
+                            {**deal.terms, **answer.terms},
+                            deal.duration,
+                        ),
+                    )
+                except PolicyError as refusal:
                     world.refuse(step, answer, str(refusal))
                     continue
                 world.recorder.deal(diplomacy.deal_row(step, deal, "countered"))
                 still_open.append((deal, diplomacy.other(deal.parties, responder), round_ + 1))
             else:
                 world.recorder.deal(diplomacy.deal_row(step, deal, "rejected"))
-                world.recorder.event(step, responder, "reject", diplomacy.other(deal.parties,
-                                     responder), t("deals.rejected", actor=responder,
-                                     deal=t(f"deals.kind_{deal.deal}"),
-                                     partner=diplomacy.other(deal.parties, responder)))  # fmt: skip
+                world.recorder.event(
+                    step,
+                    responder,
+                    "reject",
+                    diplomacy.other(deal.parties, responder),
+                    t(
+                        "deals.rejected",
+                        actor=responder,
+                        deal=t(f"deals.kind_{deal.deal}"),
+                        partner=diplomacy.other(deal.parties, responder),
+                    ),
+                )
         open_offers = still_open
         if not open_offers:
             break
@@ -76,8 +105,16 @@ def ask(world, judge: Judge, deal: Deal, responder: str, round_: int):
     respond = getattr(controller, "respond", None)
     if respond is None:
         return None
-    offer = Offer(deal.deal_id, deal.deal_id, deal.deal, deal.parties[0], deal.parties[1],
-                  dict(deal.terms), deal.duration, round_)  # fmt: skip
+    offer = Offer(
+        deal.deal_id,
+        deal.deal_id,
+        deal.deal,
+        deal.parties[0],
+        deal.parties[1],
+        dict(deal.terms),
+        deal.duration,
+        round_,
+    )
 
     def evaluate(offer: Offer) -> float:
         trial = world.state.copy()
@@ -87,8 +124,11 @@ def ask(world, judge: Judge, deal: Deal, responder: str, round_: int):
 
     answer = respond(observation(world, responder, [offer], evaluate), offer)
     if answer is not None and answer.answer not in ANSWERS:
-        world.refuse(world.steps, answer, t("deals.bad_answer", answer=answer.answer,
-                                            allowed=", ".join(ANSWERS)))  # fmt: skip
+        world.refuse(
+            world.steps,
+            answer,
+            t("deals.bad_answer", answer=answer.answer, allowed=", ".join(ANSWERS)),
+        )
         return None
     return answer
 
@@ -96,8 +136,9 @@ def ask(world, judge: Judge, deal: Deal, responder: str, round_: int):
 def put_in_force(world, deal: Deal, state, step: int) -> None:
     if deal.deal == "coalition":
         name = deal.terms.get("coalition", "coalition")
-        club = state.coalitions.setdefault(name, Coalition(name, deal.parties[0],
-                                                           [deal.parties[0]]))  # fmt: skip
+        club = state.coalitions.setdefault(
+            name, Coalition(name, deal.parties[0], [deal.parties[0]])
+        )
         for code in deal.parties:
             if code not in club.members:
                 club.members.append(code)
@@ -112,7 +153,16 @@ def accept(world, deal: Deal, responder: str, step: int) -> None:
     put_in_force(world, deal, world.state, step)
     world.state.deals.append(deal)
     world.recorder.deal(diplomacy.deal_row(step, deal, "accepted"))
-    world.recorder.event(step, responder, "accept", diplomacy.other(deal.parties, responder),
-                         t("deals.accepted", actor=responder, deal=t(f"deals.kind_{deal.deal}"),
-                           partner=diplomacy.other(deal.parties, responder),
-                           until=world.quarter_label(deal.until)))  # fmt: skip
+    world.recorder.event(
+        step,
+        responder,
+        "accept",
+        diplomacy.other(deal.parties, responder),
+        t(
+            "deals.accepted",
+            actor=responder,
+            deal=t(f"deals.kind_{deal.deal}"),
+            partner=diplomacy.other(deal.parties, responder),
+            until=world.quarter_label(deal.until),
+        ),
+    )

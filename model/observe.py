@@ -19,7 +19,7 @@ def observation(world, code: str, offers=(), evaluate=None) -> Observation:
         production = outcome.production[c]
     imports = flows[:, c, :].copy()  # (G, J)
     bought = imports.sum(axis=1, keepdims=True)
-    use_per_day = (data.demand0[c] * data.steps_per_year / 365.0)
+    use_per_day = data.demand0[c] * data.steps_per_year / 365.0
     previous = world.previous_measures
     metrics = world.last_metrics
     return Observation(
@@ -50,10 +50,16 @@ def observation(world, code: str, offers=(), evaluate=None) -> Observation:
         trust=state.trust[c].copy(),
         coalitions={name: list(club.members) for name, club in state.coalitions.items()},
         deals=[
-            {"deal_id": d.deal_id, "deal": d.deal, "parties": d.parties, "terms": dict(d.terms),
-             "until": d.until}
-            for d in state.deals if code in d.parties
-        ],  # fmt: skip
+            {
+                "deal_id": d.deal_id,
+                "deal": d.deal,
+                "parties": d.parties,
+                "terms": dict(d.terms),
+                "until": d.until,
+            }
+            for d in state.deals
+            if code in d.parties
+        ],
         offers=list(offers),
         evaluate=evaluate,
     )

@@ -26,8 +26,14 @@ def budget(world: WorldData, actor: int) -> float:
 def _spend(state: State, world: WorldData, actor: int, code: str, usd: float) -> None:
     left = budget(world, actor) - state.subsidy_spend[actor]
     if usd > left + 1e-6:
-        raise PolicyError(t("news.refused_budget", actor=code, usd=f"{usd / 1e6:,.0f}",
-                            left=f"{max(left, 0) / 1e6:,.0f}"))  # fmt: skip
+        raise PolicyError(
+            t(
+                "news.refused_budget",
+                actor=code,
+                usd=f"{usd / 1e6:,.0f}",
+                left=f"{max(left, 0) / 1e6:,.0f}",
+            )
+        )
     state.subsidy_spend[actor] += usd
 
 
@@ -94,11 +100,17 @@ def apply(action: Action, state: State, world: WorldData, step: int) -> str:
             _check_range(action.delay, 0, 40, "delay")
             if action.delay > 0:  # licensing: nothing ships until licences are granted
                 state.export_level[np.ix_(goods, buyers, [actor])] = 0.0
-                state.licences.append((step + int(action.delay), goods, buyers, actor,
-                                       action.level))  # fmt: skip
-                return t("news.export_licensing", actor=action.actor, good=what,
-                         targets=_targets_label(action.targets), delay=int(action.delay),
-                         level=f"{action.level:.0%}")  # fmt: skip
+                state.licences.append(
+                    (step + int(action.delay), goods, buyers, actor, action.level)
+                )
+                return t(
+                    "news.export_licensing",
+                    actor=action.actor,
+                    good=what,
+                    targets=_targets_label(action.targets),
+                    delay=int(action.delay),
+                    level=f"{action.level:.0%}",
+                )
             state.export_level[np.ix_(goods, buyers, [actor])] = action.level
             key = (
                 "news.export_ban"

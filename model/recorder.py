@@ -11,19 +11,42 @@ from model.economy import Outcome
 from model.world_data import WorldData
 
 COUNTRY_COLUMNS = [
-    "step", "date", "country", "score", "gdp_index", "shortage_share", "import_bill",
-    "export_revenue", "tariff_revenue", "stock_cover_days", "china_dependence", "hhi",
-    "price_volatility", "industry_output", "industry_automotive", "industry_electronics",
-    "industry_defence", "industry_energy", "industry_other", "subsidy_spend",
-]  # fmt: skip
+    "step",
+    "date",
+    "country",
+    "score",
+    "gdp_index",
+    "shortage_share",
+    "import_bill",
+    "export_revenue",
+    "tariff_revenue",
+    "stock_cover_days",
+    "china_dependence",
+    "hhi",
+    "price_volatility",
+    "industry_output",
+    "industry_automotive",
+    "industry_electronics",
+    "industry_defence",
+    "industry_energy",
+    "industry_other",
+    "subsidy_spend",
+]
 PRICE_COLUMNS = ["step", "country", "mineral", "stage", "price", "producer_price"]
 FLOW_COLUMNS = ["step", "exporter", "importer", "mineral", "stage", "tonnes", "value"]
 EVENT_COLUMNS = ["step", "actor", "action", "target", "detail"]
 DEAL_COLUMNS = ["step", "deal_id", "kind", "parties", "status", "terms"]
 PRODUCTION_COLUMNS = [
-    "step", "country", "mineral", "stage", "capacity", "production", "final_use", "shortage",
+    "step",
+    "country",
+    "mineral",
+    "stage",
+    "capacity",
+    "production",
+    "final_use",
+    "shortage",
     "stock",
-]  # fmt: skip
+]
 MIN_TONNES = 1e-6  # flows below a gram are rounding, not trade
 
 
@@ -50,8 +73,15 @@ class Recorder:
     def deal(self, row: dict) -> None:
         self._deals.append(row)
 
-    def step(self, step: int, date: str, outcome: Outcome, metrics: dict[str, np.ndarray],
-             stock: np.ndarray, capacity: np.ndarray) -> None:  # fmt: skip
+    def step(
+        self,
+        step: int,
+        date: str,
+        outcome: Outcome,
+        metrics: dict[str, np.ndarray],
+        stock: np.ndarray,
+        capacity: np.ndarray,
+    ) -> None:
         price0 = self.world.price0
         shortage = np.maximum(outcome.final_ref - outcome.final_use, 0.0)
         self._steps.append(step)
@@ -121,12 +151,15 @@ class Recorder:
         codes = np.array(self.world.codes)
         minerals = np.array([m for m, _ in self.world.goods])
         stages = np.array([s for _, s in self.world.goods])
-        return pd.DataFrame({
-            "step": np.array(self._steps)[t],
-            "exporter": codes[j],
-            "importer": codes[i],
-            "mineral": minerals[g],
-            "stage": stages[g],
-            "tonnes": tonnes,
-            "value": tonnes * np.stack(self._flow_prices)[t, g, j],
-        }, columns=FLOW_COLUMNS)  # fmt: skip
+        return pd.DataFrame(
+            {
+                "step": np.array(self._steps)[t],
+                "exporter": codes[j],
+                "importer": codes[i],
+                "mineral": minerals[g],
+                "stage": stages[g],
+                "tonnes": tonnes,
+                "value": tonnes * np.stack(self._flow_prices)[t, g, j],
+            },
+            columns=FLOW_COLUMNS,
+        )

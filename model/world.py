@@ -66,8 +66,9 @@ class World(mesa.Model):
             # scenario hands it to an AI explicitly: the two would contradict each other.
             default = "scripted" if code in schedules else scenario.header.controller
             kind = settings.controller if settings else default
-            strategy = (settings.strategy if settings and settings.strategy else
-                        self.data.strategies[c])  # fmt: skip
+            strategy = (
+                settings.strategy if settings and settings.strategy else self.data.strategies[c]
+            )
             self._countries[code] = Country(
                 self,
                 code=code,
@@ -80,9 +81,12 @@ class World(mesa.Model):
         for settings in scenario.coalitions:
             members = list(dict.fromkeys([settings.founder, *settings.members]))
             self.state.coalitions[settings.name] = diplomacy.Coalition(
-                settings.name, settings.founder, members, settings.price_floor,
+                settings.name,
+                settings.founder,
+                members,
+                settings.price_floor,
                 settings.reserve_usd,
-            )  # fmt: skip
+            )
         self.base_metrics = self._base_metrics()
         self.datacollector = mesa.DataCollector(
             model_reporters={
@@ -191,8 +195,13 @@ class World(mesa.Model):
         self.state = trial
         if isinstance(action, Tariff | ExportControl) and self._hurts(action):
             victims = policies.target_indices(self.data, action.actor, action.targets)
-            diplomacy.lose_trust(self.state, self.data, [self.data.codes[v] for v in victims],
-                                 action.actor, diplomacy.MEASURE_COST)  # fmt: skip
+            diplomacy.lose_trust(
+                self.state,
+                self.data,
+                [self.data.codes[v] for v in victims],
+                action.actor,
+                diplomacy.MEASURE_COST,
+            )
         if action.note:
             detail = f"{detail} {action.note}"
         self.recorder.event(step, action.actor, action.kind, _targets(action), detail)
@@ -203,9 +212,13 @@ class World(mesa.Model):
         return action.rate > 0 if isinstance(action, Tariff) else action.level < 1
 
     def refuse(self, step: int, action: Action, reason: str) -> None:
-        self.recorder.event(step, action.actor, "refused", _targets(action),
-                            t("news.refused", actor=action.actor, kind=action.kind,
-                              reason=reason))  # fmt: skip
+        self.recorder.event(
+            step,
+            action.actor,
+            "refused",
+            _targets(action),
+            t("news.refused", actor=action.actor, kind=action.kind, reason=reason),
+        )
 
     def grant_licences(self, step: int) -> None:
         due = [licence for licence in self.state.licences if licence[0] <= step]
@@ -214,10 +227,19 @@ class World(mesa.Model):
             self.state.export_level[np.ix_(goods, buyers, [exporter])] = level
             mineral, stage = self.data.goods[goods[0]] if len(goods) == 1 else ("all", "all")
             code = self.data.codes[exporter]
-            self.recorder.event(step, code, "licences", "",
-                                t("news.licences_granted", actor=code, level=f"{level:.0%}",
-                                  good=policies.good_label(mineral, stage),
-                                  targets=",".join(self.data.codes[b] for b in buyers)))  # fmt: skip
+            self.recorder.event(
+                step,
+                code,
+                "licences",
+                "",
+                t(
+                    "news.licences_granted",
+                    actor=code,
+                    level=f"{level:.0%}",
+                    good=policies.good_label(mineral, stage),
+                    targets=",".join(self.data.codes[b] for b in buyers),
+                ),
+            )
 
     def negotiate(self, actions: list[Action], step: int) -> None:
         proposals = [*self.coalition_offers(step), *(a for a in actions if isinstance(a, Propose))]
@@ -236,8 +258,15 @@ class World(mesa.Model):
             guests = self.data.codes if "all" in settings.invite else settings.invite
             for code in guests:
                 if code not in club.members:
-                    offers.append(Propose(settings.founder, code, "coalition",
-                                          {"coalition": settings.name}, settings.duration))
+                    offers.append(
+                        Propose(
+                            settings.founder,
+                            code,
+                            "coalition",
+                            {"coalition": settings.name},
+                            settings.duration,
+                        )
+                    )
         return offers
 
     def membership(self, action: Join | Leave, step: int) -> None:
@@ -248,18 +277,30 @@ class World(mesa.Model):
         if isinstance(action, Join):
             if action.actor not in club.members:
                 club.members.append(action.actor)
-            self.recorder.event(step, action.actor, "join", club.name,
-                                t("deals.joined", actor=action.actor, coalition=club.name))
+            self.recorder.event(
+                step,
+                action.actor,
+                "join",
+                club.name,
+                t("deals.joined", actor=action.actor, coalition=club.name),
+            )
             return
         if action.actor not in club.members:
-            self.refuse(step, action, t("deals.not_member", actor=action.actor,
-                                        coalition=club.name))  # fmt: skip
+            self.refuse(
+                step, action, t("deals.not_member", actor=action.actor, coalition=club.name)
+            )
             return
         club.members.remove(action.actor)
-        diplomacy.lose_trust(self.state, self.data, club.members, action.actor,
-                             diplomacy.LEAVE_COST)  # fmt: skip
-        self.recorder.event(step, action.actor, "leave", club.name,
-                            t("deals.left", actor=action.actor, coalition=club.name))
+        diplomacy.lose_trust(
+            self.state, self.data, club.members, action.actor, diplomacy.LEAVE_COST
+        )
+        self.recorder.event(
+            step,
+            action.actor,
+            "leave",
+            club.name,
+            t("deals.left", actor=action.actor, coalition=club.name),
+        )
 
     def keep_pledges(self, step: int) -> None:
         """Detect breaches of deals and coalition pledges, then enforce the clubs' rules."""
@@ -270,14 +311,28 @@ class World(mesa.Model):
             victim = diplomacy.other(deal.parties, guilty)
             deal.status = "breached"
             self.state.deals.remove(deal)
-            self._breach(step, guilty, [victim], diplomacy.deal_row(step, deal, "breached"),
-                         t("deals.breached", actor=guilty, partner=victim,
-                           deal=t(f"deals.kind_{deal.deal}")))  # fmt: skip
+            self._breach(
+                step,
+                guilty,
+                [victim],
+                diplomacy.deal_row(step, deal, "breached"),
+                t(
+                    "deals.breached",
+                    actor=guilty,
+                    partner=victim,
+                    deal=t(f"deals.kind_{deal.deal}"),
+                ),
+            )
         for club in self.state.coalitions.values():
             for guilty in diplomacy.enforce_coalition(club, self.state, self.data):
                 others = [code for code in club.members if code != guilty]
-                self._breach(step, guilty, others, None,
-                             t("deals.coalition_breach", actor=guilty, coalition=club.name))
+                self._breach(
+                    step,
+                    guilty,
+                    others,
+                    None,
+                    t("deals.coalition_breach", actor=guilty, coalition=club.name),
+                )
 
     def _breach(self, step, guilty: str, victims: list[str], row: dict | None, text: str):
         diplomacy.lose_trust(self.state, self.data, victims, guilty, diplomacy.BREACH_COST)
@@ -304,9 +359,13 @@ class World(mesa.Model):
         for shock in evolve.expire_shocks(self.state, step + 1):
             mineral, stage = self.data.goods[shock.good]
             code = self.data.codes[shock.country]
-            self.recorder.event(step, code, "shock_end", "",
-                                t("news.shock_end", actor=code,
-                                  good=policies.good_label(mineral, stage)))  # fmt: skip
+            self.recorder.event(
+                step,
+                code,
+                "shock_end",
+                "",
+                t("news.shock_end", actor=code, good=policies.good_label(mineral, stage)),
+            )
         for shock in evolve.random_shocks(self.data, self.parameters, self.state, self.rng):
             self.apply(shock, step, start=step + 1)
 
@@ -315,16 +374,28 @@ class World(mesa.Model):
         weights = (self.outcome.final_ref * self.data.price0).T  # (G, C)
         metrics["price_volatility"] = price_volatility(self._price_history, weights.T)
         self.last_metrics = metrics
-        self.recorder.step(step, self.quarter_label(step), self.outcome, metrics,
-                           self.state.stock, self.state.capacity)  # fmt: skip
+        self.recorder.step(
+            step,
+            self.quarter_label(step),
+            self.outcome,
+            metrics,
+            self.state.stock,
+            self.state.capacity,
+        )
         self.datacollector.collect(self)
 
     def _metrics(self, outcome: Outcome, tariff, base) -> dict[str, np.ndarray]:
         return country_metrics(
-            self.data, self.calibration, outcome, tariff, self.state.stock,
-            self.state.subsidy_spend, self.parameters["trade_cost"],
-            self.parameters["gdp_multiplier"], base,
-        )  # fmt: skip
+            self.data,
+            self.calibration,
+            outcome,
+            tariff,
+            self.state.stock,
+            self.state.subsidy_spend,
+            self.parameters["trade_cost"],
+            self.parameters["gdp_multiplier"],
+            base,
+        )
 
     # --- running and results ----------------------------------------------------------------
     def run(self, steps: int | None = None, progress=None) -> "World":

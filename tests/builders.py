@@ -22,7 +22,10 @@ def scenario(events=(), steps=8, seed=1, controller="passive", countries=None, *
     return validate_scenario(
         {
             "scenario": {
-                "name": "test", "title": "Test", "steps": steps, "seed": seed,
+                "name": "test",
+                "title": "Test",
+                "steps": steps,
+                "seed": seed,
                 "controller": controller,
             },
             "countries": countries or {},

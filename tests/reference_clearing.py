@@ -46,8 +46,9 @@ ROOT_STEPS = 200  # regula falsi converges in far fewer; this only guards agains
 AT_BOUND = 1e-9  # a price this close (relative) to the floor or choke is at it, as in markets.py
 
 
-def clear_reference(market: Market, start: np.ndarray | None = None,
-                    demand: str = DEMAND) -> Clearing:
+def clear_reference(
+    market: Market, start: np.ndarray | None = None, demand: str = DEMAND
+) -> Clearing:
     """Producer prices at which every exporter of every good sells what it supplies."""
     goods, importers, exporters = market.weights.shape
     start = np.ones((goods, exporters)) if start is None else np.asarray(start, dtype=float)
@@ -97,8 +98,9 @@ class Good:
         self.importers = range(len(self.weight))
         self.exporters = range(len(self.capacity))
         self.active = [min(self.capacity[j], self.limit[j]) > 0 for j in self.exporters]
-        self.capped = [[j for j in self.exporters if self.cap[i][j] < math.inf]
-                       for i in self.importers]
+        self.capped = [
+            [j for j in self.exporters if self.cap[i][j] < math.inf] for i in self.importers
+        ]
 
     # --- the two sides of the market -----------------------------------------------------
     def supply(self, j: int, p: float) -> float:
@@ -157,8 +159,9 @@ class Good:
     def common_level(self, prices: list[float]) -> None:
         """Scale the prices of all active exporters strictly between the bounds by one
         factor, chosen so that together they sell what they supply."""
-        interior = [j for j in self.exporters
-                    if self.active[j] and self.floor < prices[j] < self.choke]
+        interior = [
+            j for j in self.exporters if self.active[j] and self.floor < prices[j] < self.choke
+        ]
         if not interior:
             return
         before = {j: prices[j] for j in interior}
@@ -167,8 +170,9 @@ class Good:
             for j in interior:
                 prices[j] = min(max(before[j] * math.exp(log_factor), self.floor), self.choke)
             sold = self.sales(prices)
-            return relative_excess(sum(sold[j] for j in interior),
-                                   sum(self.supply(j, prices[j]) for j in interior))
+            return relative_excess(
+                sum(sold[j] for j in interior), sum(self.supply(j, prices[j]) for j in interior)
+            )
 
         lowest = math.log(self.floor / max(before.values()))
         highest = math.log(self.choke / min(before.values()))
@@ -228,8 +232,16 @@ class Row:
     """How one importer buys at given prices: its index, demand and unmet tonnes, and
     what it wants from each source (``pull`` per unit of a q^-σ, or its cap)."""
 
-    def __init__(self, good: Good, i: int, index: float, demand: float, pull: float,
-                 unmet: float = 0.0, fixed: dict[int, float] | None = None):
+    def __init__(
+        self,
+        good: Good,
+        i: int,
+        index: float,
+        demand: float,
+        pull: float,
+        unmet: float = 0.0,
+        fixed: dict[int, float] | None = None,
+    ):
         self.good, self.i = good, i
         self.index, self.demand, self.pull, self.unmet = index, demand, pull, unmet
         self.fixed = fixed or {}  # tonnes from sources held at their cap
@@ -307,12 +319,20 @@ class SharesGood(Good):
             free_weight, free_value = sums
             for j in self.capped[i]:
                 if j not in at_cap:
-                    free_weight, free_value = add((free_weight, free_value),
-                                                  self.source(i, j, prices[j]))
+                    free_weight, free_value = add(
+                        (free_weight, free_value), self.source(i, j, prices[j])
+                    )
             residual = max(demand - sum(at_cap.values()), 0.0)
-            grown = [j for j in self.capped[i] if j not in at_cap and residual > 0 and (
-                free_weight <= 1e-300
-                or self.source(i, j, prices[j])[0] / free_weight * residual > self.cap[i][j])]
+            grown = [
+                j
+                for j in self.capped[i]
+                if j not in at_cap
+                and residual > 0
+                and (
+                    free_weight <= 1e-300
+                    or self.source(i, j, prices[j])[0] / free_weight * residual > self.cap[i][j]
+                )
+            ]
             for j in grown:
                 at_cap[j] = self.cap[i][j]
             if not grown:

@@ -97,8 +97,10 @@ def base_flows(production: np.ndarray, demand: np.ndarray, spread: float) -> np.
     C = production.shape[1]
     home_first = np.zeros((len(production), C, C))
     home_first[:, np.arange(C), np.arange(C)] = home
-    home_first += deficit[:, :, None] * surplus[:, None, :] / np.maximum(
-        surplus.sum(axis=1)[:, None, None], 1e-300
+    home_first += (
+        deficit[:, :, None]
+        * surplus[:, None, :]
+        / np.maximum(surplus.sum(axis=1)[:, None, None], 1e-300)
     )
     by_world_share = demand[:, :, None] * production[:, None, :] / total
     return (1.0 - spread) * home_first + spread * by_world_share

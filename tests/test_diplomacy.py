@@ -4,9 +4,9 @@ import json
 
 import numpy as np
 import pytest
+from builders import at, event, scenario, tiny_world
 
 from agents.actions import ExportControl, Propose, Respond, Tariff
-from builders import at, event, scenario, tiny_world
 from model import diplomacy
 from model.world import World
 
@@ -57,10 +57,12 @@ def test_counter_offers_alternate_and_the_protocol_ends_within_its_rounds():
     counter = {"max_rate": 0.1, "mineral": "lithium", "stage": "refined"}
     offer = {1: [Propose("USA", "CHN", "tariff_agreement", {"max_rate": 0.0}, 4)]}
     world = world_with(
-        {"USA": Scripted(offer, answer="counter", terms=counter),
-         "CHN": Scripted(answer="counter", terms=counter)},
+        {
+            "USA": Scripted(offer, answer="counter", terms=counter),
+            "CHN": Scripted(answer="counter", terms=counter),
+        },
         steps=1,
-    )  # fmt: skip
+    )
     world.run()
     log = statuses(world)
     assert log[0] == "proposed"
@@ -75,12 +77,16 @@ def test_an_accepted_truce_lifts_measures_and_a_breach_costs_trust():
         event(1, "CHN", "export_control", "rare_earths", "magnets", targets=["USA"], level=0.2),
     ]
     breach = {3: [Tariff("USA", ("CHN",), "lithium", "refined", 0.8)]}
-    seats = {"CHN": Scripted(truce_offer(2, "CHN", "USA", duration=6)),
-             "USA": Scripted(breach, answer="accept")}  # fmt: skip
+    seats = {
+        "CHN": Scripted(truce_offer(2, "CHN", "USA", duration=6)),
+        "USA": Scripted(breach, answer="accept"),
+    }
     world = world_with(seats, measures, steps=2)
     world.run()
-    lithium, magnets = world.data.good("lithium", "refined"), world.data.good("rare_earths",
-                                                                               "magnets")
+    lithium, magnets = (
+        world.data.good("lithium", "refined"),
+        world.data.good("rare_earths", "magnets"),
+    )
     usa, chn = world.data.country("USA"), world.data.country("CHN")
     assert world.state.tariff[lithium, usa, chn] == 0
     assert world.state.export_level[magnets, usa, chn] == 1
@@ -97,13 +103,11 @@ def test_an_accepted_truce_lifts_measures_and_a_breach_costs_trust():
 def test_the_look_ahead_prices_a_deal_for_the_one_who_answers():
     # A truce that lifts a Chinese magnet ban on the US (no stock, no magnet makers of its
     # own) is worth more to the US than no deal.
-    ban = [event(1, "CHN", "export_control", "rare_earths", "magnets", targets=["USA"],
-                 level=0.0)]  # fmt: skip
+    ban = [event(1, "CHN", "export_control", "rare_earths", "magnets", targets=["USA"], level=0.0)]
     usa = Scripted(answer="reject")
-    world = world_with({"CHN": Scripted(truce_offer(2, "CHN", "USA")), "USA": usa}, ban,
-                       steps=2)  # fmt: skip
+    world = world_with({"CHN": Scripted(truce_offer(2, "CHN", "USA")), "USA": usa}, ban, steps=2)
     world.run()
-    (offer, gain), = usa.seen
+    ((offer, gain),) = usa.seen
     assert offer.deal == "truce"
     assert gain > 0
 
@@ -112,12 +116,21 @@ def test_licensing_ships_nothing_until_licences_are_granted():
     licensing = {1: [ExportControl("CHN", ("USA",), "rare_earths", "magnets", 0.6, delay=2)]}
     world = world_with({"CHN": Scripted(licensing)}, steps=4)
     world.run()
-    flows = at(world.tables()["flows"], None, exporter="CHN", importer="USA",
-               mineral="rare_earths", stage="magnets").set_index("step")["tonnes"]  # fmt: skip
+    flows = at(
+        world.tables()["flows"],
+        None,
+        exporter="CHN",
+        importer="USA",
+        mineral="rare_earths",
+        stage="magnets",
+    ).set_index("step")["tonnes"]
     assert 1 not in flows.index and 2 not in flows.index  # nothing ships during the delay
     assert flows[3] > 0
-    normal = world.calibration.flows[world.data.good("rare_earths", "magnets"),
-                                     world.data.country("USA"), world.data.country("CHN")]
+    normal = world.calibration.flows[
+        world.data.good("rare_earths", "magnets"),
+        world.data.country("USA"),
+        world.data.country("CHN"),
+    ]
     assert flows[3] <= 0.6 * normal * (1 + 1e-9)
 
 
@@ -133,9 +146,17 @@ def test_a_refused_offer_is_logged_with_its_reason():
 
 def coalition_scenario(floor, steps):
     return {
-        "coalitions": [{"name": "club", "founder": "USA", "members": ["JPN", "AUS"],
-                        "invite": ["ROW"], "price_floor": floor, "reserve_usd": 0.0}],
-    }  # fmt: skip
+        "coalitions": [
+            {
+                "name": "club",
+                "founder": "USA",
+                "members": ["JPN", "AUS"],
+                "invite": ["ROW"],
+                "price_floor": floor,
+                "reserve_usd": 0.0,
+            }
+        ],
+    }
 
 
 def run_with_club(floor, steps):
@@ -153,8 +174,9 @@ def test_coalition_members_drop_tariffs_among_themselves_and_a_member_who_taxes_
     club = world.state.coalitions["club"]
     assert club.members == ["USA", "JPN", "AUS", "ROW"]
     usa, jpn = world.data.country("USA"), world.data.country("JPN")
-    world.country_agent("USA").controller = Scripted({2: [Tariff("USA", ("JPN",), "all", "all",
-                                                                 0.3)]})  # fmt: skip
+    world.country_agent("USA").controller = Scripted(
+        {2: [Tariff("USA", ("JPN",), "all", "all", 0.3)]}
+    )
     world.run(1)
     assert (world.state.tariff[:, usa, jpn] == 0).all()  # the club's rule holds
     assert world.state.trust[jpn, usa] < diplomacy.INITIAL_TRUST - diplomacy.BREACH_COST / 2
@@ -165,8 +187,7 @@ def test_a_coalition_with_a_price_floor_grows_non_chinese_refining():
     steps = 24
 
     def non_chinese_refining(world):
-        production = at(world.tables()["production"], steps, mineral="rare_earths",
-                        stage="refined")  # fmt: skip
+        production = at(world.tables()["production"], steps, mineral="rare_earths", stage="refined")
         total = production["production"].sum()
         return 1 - production.loc[production.country == "CHN", "production"].sum() / total
 
@@ -197,17 +218,21 @@ def test_every_deal_kind_can_be_accepted_and_binds(kind):
     else:
         kind_offer = Propose("USA", "CHN", kind, terms, 8)
     partner = kind_offer.partner
-    world = world_with({"USA": Scripted({1: [kind_offer]}), partner: Scripted(answer="accept")},
-                       steps=2)  # fmt: skip
+    world = world_with(
+        {"USA": Scripted({1: [kind_offer]}), partner: Scripted(answer="accept")}, steps=2
+    )
     world.run()
     assert "accepted" in statuses(world)
     deal = world.state.deals[0]
     assert deal.pledges
     if kind == "investment":
-        assert any(arriving[world.data.country("AUS")].sum() > 0
-                   for arriving in world.state.pipeline.values())  # fmt: skip
+        assert any(
+            arriving[world.data.country("AUS")].sum() > 0
+            for arriving in world.state.pipeline.values()
+        )
     if kind == "offtake":
-        support = world.state.price_support[world.data.good("lithium", "refined"),
-                                            world.data.country("CHN")]
+        support = world.state.price_support[
+            world.data.good("lithium", "refined"), world.data.country("CHN")
+        ]
         assert support == pytest.approx(20000.0 / world.data.price0[4])
     assert np.isfinite(world.state.trust).all()

@@ -35,10 +35,12 @@ def assert_same_equilibrium(market, start=None):
     np.testing.assert_allclose(vectorised.index, reference.index, rtol=AGREE)
     np.testing.assert_allclose(vectorised.demand, reference.demand, rtol=AGREE)
     scale = reference.flows.sum(axis=(1, 2))[:, None, None]  # tonnes of each good
-    np.testing.assert_allclose(vectorised.flows / scale, reference.flows / scale, rtol=AGREE,
-                               atol=1e-9)
-    np.testing.assert_allclose(vectorised.unmet / scale[:, :, 0], reference.unmet / scale[:, :, 0],
-                               rtol=AGREE, atol=1e-6)
+    np.testing.assert_allclose(
+        vectorised.flows / scale, reference.flows / scale, rtol=AGREE, atol=1e-9
+    )
+    np.testing.assert_allclose(
+        vectorised.unmet / scale[:, :, 0], reference.unmet / scale[:, :, 0], rtol=AGREE, atol=1e-6
+    )
     return vectorised, reference
 
 
@@ -176,8 +178,13 @@ def random_markets(draw, zero_limits=True):
     off_diagonal = ~np.eye(C, dtype=bool)
     tariff = draw(arrays(float, (G, C, C), elements=st.floats(0, 2))) * off_diagonal
     # a cap as a share of the normal flow: 0 is a ban, ≥ 1 hardly binds; NaN is no cap
-    share = draw(arrays(float, (G, C, C), elements=st.one_of(
-        st.just(np.nan), st.just(0.0), st.floats(0.01, 1.5))))
+    share = draw(
+        arrays(
+            float,
+            (G, C, C),
+            elements=st.one_of(st.just(np.nan), st.just(0.0), st.floats(0.01, 1.5)),
+        )
+    )
     normal = flows_at(market, np.ones((G, C)))
     caps = np.where(np.isnan(share) | ~off_diagonal, np.inf, np.nan_to_num(share) * normal)
     # Every importer keeps one uncapped source: one capped on all sides is pinned down by
@@ -224,8 +231,9 @@ def assert_every_exporter_clears_or_sits_at_a_bound(market, result):
 
 
 @given(random_markets(zero_limits=False))
-@settings(max_examples=80, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=80, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
 def test_every_exporter_clears_or_sits_at_a_bound(market):
     # Derandomised: now and then a random market hits the 2-cycle pinned down by
     # test_clearing_converges_when_the_dominant_producer_loses_most_of_its_capacity.
@@ -255,17 +263,29 @@ def test_clearing_converges_when_the_dominant_producer_loses_most_of_its_capacit
 
 def cut_off_market(share_from_first: float):
     """Economies 0 and 2 make the good, economy 1 none; both producers ban economy 1."""
-    shares = np.array([[[0.8, 0.0, 0.2], [share_from_first, 0.0, 1 - share_from_first],
-                        [0.2, 0.0, 0.8]]])
+    shares = np.array(
+        [[[0.8, 0.0, 0.2], [share_from_first, 0.0, 1 - share_from_first], [0.2, 0.0, 0.8]]]
+    )
     wedge = np.where(np.eye(3, dtype=bool), 1.0, 1.05)[None]
     caps = np.full((1, 3, 3), np.inf)
     caps[0, 1, [0, 2]] = 0.0
     production = np.array([[42.0, 0.0, 58.0]])
-    return Market(weights=shares * wedge**3, wedge=wedge, demand_ref=np.array([[40.0, 20.0, 40.0]]),
-                  index_ref=(shares * wedge).sum(axis=2), elasticity=np.array([-0.1]),
-                  adjustment=np.zeros((1, 3)), capacity=production / 0.8,
-                  limit=production / 0.8, utilisation=0.8, supply_elasticity=np.array([0.2]),
-                  floor=0.2, choke=10.0, sigma=3.0, caps=caps)
+    return Market(
+        weights=shares * wedge**3,
+        wedge=wedge,
+        demand_ref=np.array([[40.0, 20.0, 40.0]]),
+        index_ref=(shares * wedge).sum(axis=2),
+        elasticity=np.array([-0.1]),
+        adjustment=np.zeros((1, 3)),
+        capacity=production / 0.8,
+        limit=production / 0.8,
+        utilisation=0.8,
+        supply_elasticity=np.array([0.2]),
+        floor=0.2,
+        choke=10.0,
+        sigma=3.0,
+        caps=caps,
+    )
 
 
 @pytest.mark.parametrize("share_from_first", [0.3, 0.1, 0.9])

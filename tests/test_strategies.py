@@ -24,17 +24,51 @@ from agents.strategies import DAYS_PER_STEP, STRATEGIES, make_controller
 from model import world_data
 
 CODES = [
-    "USA", "CHN", "EU", "JPN", "KOR", "IND", "AUS", "CAN", "CHL", "ARG", "COD", "IDN", "PHL",
-    "ZAF", "GAB", "MMR", "BRA", "RUS", "UKR", "GRL", "MYS", "VNM", "MOZ", "MDG", "ZWE", "NOR",
+    "USA",
+    "CHN",
+    "EU",
+    "JPN",
+    "KOR",
+    "IND",
+    "AUS",
+    "CAN",
+    "CHL",
+    "ARG",
+    "COD",
+    "IDN",
+    "PHL",
+    "ZAF",
+    "GAB",
+    "MMR",
+    "BRA",
+    "RUS",
+    "UKR",
+    "GRL",
+    "MYS",
+    "VNM",
+    "MOZ",
+    "MDG",
+    "ZWE",
+    "NOR",
     "ROW",
-]  # fmt: skip
+]
 GOODS = [
-    ("rare_earths", "mined"), ("rare_earths", "refined"), ("rare_earths", "magnets"),
-    ("heavy_rare_earths", "mined"), ("heavy_rare_earths", "refined"),
-    ("lithium", "mined"), ("lithium", "refined"), ("cobalt", "mined"), ("cobalt", "refined"),
-    ("nickel", "mined"), ("nickel", "refined"), ("graphite", "mined"), ("graphite", "refined"),
-    ("manganese", "mined"), ("manganese", "refined"),
-]  # fmt: skip
+    ("rare_earths", "mined"),
+    ("rare_earths", "refined"),
+    ("rare_earths", "magnets"),
+    ("heavy_rare_earths", "mined"),
+    ("heavy_rare_earths", "refined"),
+    ("lithium", "mined"),
+    ("lithium", "refined"),
+    ("cobalt", "mined"),
+    ("cobalt", "refined"),
+    ("nickel", "mined"),
+    ("nickel", "refined"),
+    ("graphite", "mined"),
+    ("graphite", "refined"),
+    ("manganese", "mined"),
+    ("manganese", "refined"),
+]
 G, C = len(GOODS), len(CODES)
 PRICE_USD = np.full(G, 50_000.0)  # base price of every good, USD/t
 AI = sorted(set(STRATEGIES) - {"passive"})
