@@ -265,6 +265,25 @@ def reserve_orders(coalition: Coalition, state: State, world: WorldData, steps: 
     coalition.reserve_spent += spend
 
 
+def offtake_payments(state: State, world: WorldData, price: np.ndarray) -> np.ndarray:
+    """What each economy receives (+) or pays (−) this step under offtake contracts (C,).
+
+    The buyer tops the seller's price up to the floor on the contracted tonnes.
+    """
+    net = np.zeros(len(world.codes))
+    for deal in state.deals:
+        if deal.deal != "offtake" or deal.terms["tonnes"] <= 0:
+            continue
+        seller = world.country(deal.terms["seller"])
+        buyer = world.country(other(deal.parties, deal.terms["seller"]))
+        goods = good_indices(world, deal.terms["mineral"], deal.terms["stage"])
+        market = price[goods, seller] * world.price0[goods]
+        top_up = np.maximum(deal.terms["floor"] - market, 0.0).mean() * deal.terms["tonnes"]
+        net[seller] += top_up
+        net[buyer] -= top_up
+    return net
+
+
 def deal_row(step: int, deal: Deal, status: str, terms: dict | None = None) -> dict:
     return {
         "step": step,

@@ -7,6 +7,7 @@ without the deal is shared by every offer of a step until the state changes.
 
 import numpy as np
 
+from model.diplomacy import offtake_payments
 from model.economy import clear_step
 from model.evolve import commission, invest
 from model.metrics import country_metrics
@@ -38,26 +39,38 @@ def project(world, state: State, step: int, horizon: int = HORIZON) -> np.ndarra
             world.parameters["trade_cost"],
             world.parameters["gdp_multiplier"],
             world.base_metrics,
+            offtake_payments(trial, world.data, outcome.price),
         )
         scores.append(metrics["score"])
     return np.mean(scores, axis=0)
 
 
 class Judge:
-    """Look-ahead verdicts for one step's offers, with the no-deal projection cached."""
+    """Look-ahead verdicts for one round of offers.
+
+    Every offer of a round is judged against the same starting state and its no-deal
+    projection (computed once), so verdicts do not depend on the order of the offers;
+    ``forget`` starts the next round from the deals accepted meanwhile.
+    """
 
     def __init__(self, world, step: int, horizon: int = HORIZON):
         self.world = world
         self.step = step
         self.horizon = horizon
+        self._start: State | None = None
         self._without: np.ndarray | None = None
 
     def forget(self) -> None:
-        """The state changed (a deal was accepted): project again from it."""
-        self._without = None
+        self._start = self._without = None
+
+    def start(self) -> State:
+        """A copy of the round's starting state, to put one deal into force on."""
+        if self._start is None:
+            self._start = self.world.state.copy()
+            self._without = project(self.world, self._start, self.step, self.horizon)
+        return self._start.copy()
 
     def gain(self, code: str, with_deal: State) -> float:
-        if self._without is None:
-            self._without = project(self.world, self.world.state, self.step, self.horizon)
         c = self.world.data.country(code)
-        return float(project(self.world, with_deal, self.step, self.horizon)[c] - self._without[c])
+        with_score = project(self.world, with_deal, self.step, self.horizon)[c]
+        return float(with_score - self._without[c])

@@ -28,8 +28,12 @@ def country_metrics(
     trade_cost: float,
     gdp_multiplier: float,
     base: dict[str, np.ndarray] | None = None,
+    transfers: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
-    """Per-economy (C,) arrays for the countries table."""
+    """Per-economy (C,) arrays for the countries table.
+
+    ``transfers`` (C,) are payments under deals, received (+) or paid (−), USD.
+    """
     C = len(world.codes)
     foreign = ~np.eye(C, dtype=bool)
     price_usd = outcome.price * world.price0[:, None]  # (G, J)
@@ -38,6 +42,10 @@ def country_metrics(
     import_bill = imports.sum(axis=(0, 2)) * (1 + trade_cost)
     export_revenue = imports.sum(axis=(0, 1))
     tariff_revenue = (imports * (1 + trade_cost) * tariff).sum(axis=(0, 2))
+    paid_in = np.zeros(C) if transfers is None else transfers
+    if transfers is not None:
+        export_revenue = export_revenue + np.maximum(transfers, 0.0)
+        import_bill = import_bill + np.maximum(-transfers, 0.0)
 
     base_value = world.price0[None, :]  # judge shortages at base prices, not scarcity prices
     missing = np.maximum(outcome.final_ref - outcome.final_use, 0.0) * base_value
@@ -111,7 +119,7 @@ def country_metrics(
         "export_revenue": _ratio(export_revenue, base["export_revenue"], 1e-6 * gdp_step),
         "domestic_refining": _ratio(processed_value, base["processed_value"], 1e-6 * gdp_step),
         "leverage": _ratio(export_share, base["export_share"], np.full(C, 1e-3)),
-        "fiscal": np.clip(1.0 + (tariff_revenue - subsidy) / trade_scale, 0.0, INDEX_CAP),
+        "fiscal": np.clip(1.0 + (tariff_revenue - subsidy + paid_in) / trade_scale, 0.0, INDEX_CAP),
     }
     metrics["score"] = 100.0 * sum(
         world.objectives[:, k] * indices[name] for k, name in enumerate(OBJECTIVES)

@@ -117,9 +117,10 @@ def ask(world, judge: Judge, deal: Deal, responder: str, round_: int):
     )
 
     def evaluate(offer: Offer) -> float:
-        trial = world.state.copy()
+        trial = judge.start()
         trial_deal = replace(deal, terms=dict(offer.terms), pledges=[])
         put_in_force(world, trial_deal, trial, world.steps)
+        trial.deals.append(trial_deal)
         return judge.gain(responder, trial)
 
     answer = respond(observation(world, responder, [offer], evaluate), offer)

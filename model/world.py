@@ -395,6 +395,7 @@ class World(mesa.Model):
             self.parameters["trade_cost"],
             self.parameters["gdp_multiplier"],
             base,
+            diplomacy.offtake_payments(self.state, self.data, outcome.price),
         )
 
     # --- running and results ----------------------------------------------------------------
