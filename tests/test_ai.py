@@ -1,9 +1,10 @@
 """AI countries in a running world: they answer measures, judge deals and remember breaches."""
 
-from agents.actions import Propose, Tariff
 from builders import at, event, scenario, tiny_world
-from model.world import World
 from test_diplomacy import Scripted
+
+from agents.actions import Propose, Tariff
+from model.world import World
 
 
 def ai_world(events=(), steps=3, **strategies):
