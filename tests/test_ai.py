@@ -1,9 +1,11 @@
 """AI countries in a running world: they answer measures, judge deals and remember breaches."""
 
+import pytest
 from builders import at, event, scenario, tiny_world
 from test_diplomacy import Scripted
 
 from agents.actions import Propose, Tariff
+from agents.strategies import STRATEGIES
 from model.world import World
 
 
@@ -104,3 +106,25 @@ def test_ai_countries_keep_the_books_and_the_same_seed_gives_the_same_deals():
     for name in ("deals", "events", "countries"):
         assert first[name].equals(second[name]), name
     assert not first["events"].empty
+
+
+@pytest.mark.parametrize("strategy", sorted(STRATEGIES))
+def test_every_controller_passes_the_models_validation(strategy):
+    """The conformance test: whatever a controller returns, the world accepts it as valid."""
+    provocation = [
+        US_TARIFF,
+        event(2, "CHN", "export_control", "lithium", "refined", targets=["JPN"], level=0.2),
+    ]
+    countries = {
+        code: {"controller": "ai", "strategy": strategy}
+        for code in tiny_world().codes
+        if code not in ("USA", "CHN")  # they play the provocation's script
+    }
+    world = World(scenario(provocation, steps=6, countries=countries), world=tiny_world())
+    world.run()
+    events = world.tables()["events"]
+    assert at(events, None, action="refused").empty, events.loc[
+        events.action == "refused", "detail"
+    ].tolist()
+    answered = world.tables()["deals"]
+    assert not (answered["status"] == "refused").any()
