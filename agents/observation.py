@@ -41,7 +41,8 @@ class Observation:
     price_index: np.ndarray  # (G,) delivered price I pay, relative to base
     producer_price: np.ndarray  # (G,) my producers' price, relative to base
     production: np.ndarray  # (G,) t
-    capacity: np.ndarray  # (G,) t
+    capacity: np.ndarray  # (G,) t installed
+    capacity_coming: np.ndarray  # (G,) t ordered and still being built
     stock_days: np.ndarray  # (G,) days of my use held in stock
     shortage_share: float
     score: float

@@ -610,7 +610,7 @@ class ResourceNationalist(Strategy):
             refined
             for ore, refined in self.ore_and_refined(obs)
             if (obs.goods[ore] in banning or not self.ore_open(obs, ore))
-            and obs.capacity[refined] < obs.production[ore] - EPS
+            and obs.capacity[refined] + obs.capacity_coming[refined] < obs.production[ore] - EPS
         ]
         if not short:
             return []

@@ -37,6 +37,7 @@ def observation(world, code: str, offers=(), evaluate=None) -> Observation:
         producer_price=producer[:, c].copy(),
         production=np.array(production, dtype=float),
         capacity=state.capacity[c].copy(),
+        capacity_coming=sum((arriving[c] for arriving in state.pipeline.values()), np.zeros(G)),
         stock_days=np.divide(state.stock[c], use_per_day, out=np.zeros(G), where=use_per_day > 0),
         shortage_share=float(metrics["shortage_share"][c]) if metrics else 0.0,
         score=float(metrics["score"][c]) if metrics else 100.0,

@@ -91,6 +91,7 @@ def observation(country: str = "RUS", **overrides) -> Observation:
         producer_price=np.ones(G),
         production=np.zeros(G),
         capacity=np.zeros(G),
+        capacity_coming=np.zeros(G),
         stock_days=np.zeros(G),
         shortage_share=0.0,
         score=0.0,
