@@ -75,7 +75,7 @@ def check_terms(world: WorldData, offer: Propose) -> dict:
         raise PolicyError(t("deals.bad_kind", kind=offer.deal, allowed=", ".join(DEAL_KINDS)))
     if offer.partner not in world.codes or offer.partner == offer.actor:
         raise PolicyError(t("deals.bad_partner", partner=offer.partner))
-    if not 1 <= int(offer.duration) <= MAX_DURATION:
+    if not isinstance(offer.duration, int) or not 1 <= offer.duration <= MAX_DURATION:
         raise PolicyError(t("deals.bad_duration", duration=offer.duration, high=MAX_DURATION))
     terms = dict(offer.terms)
     parties = (offer.actor, offer.partner)
@@ -93,7 +93,11 @@ def check_terms(world: WorldData, offer: Propose) -> dict:
         "usd": (1.0, np.inf),
     }
     for name, (low, high) in numbers.items():
-        if name in terms and not low <= float(terms[name]) <= high:
+        try:
+            value = float(terms.get(name, low))
+        except (TypeError, ValueError):
+            value = np.nan
+        if name in terms and not low <= value <= high:
             raise PolicyError(
                 t("news.refused_range", name=name, value=terms[name], low=low, high=high)
             )
@@ -141,10 +145,6 @@ def activate(deal: Deal, state: State, world: WorldData, step: int) -> None:
             1.0,
             False,
         )
-        if deal.deal == "offtake" and terms["floor"] > 0:
-            support = terms["floor"] / world.price0[goods]
-            j = world.country(supplier)
-            state.price_support[goods, j] = np.maximum(state.price_support[goods, j], support)
         if deal.deal == "investment":
             host = world.country(supplier)
             per_good = terms["usd"] / len(goods) / world.capex[goods]
@@ -171,6 +171,12 @@ def activate(deal: Deal, state: State, world: WorldData, step: int) -> None:
 def _pledge(deal, state, party, array, goods, importer, exporter, bound, at_most) -> None:
     """Record a pledge and bring the measure within it now."""
     deal.pledges.append(Pledge(party, array, goods, importer, exporter, bound, at_most))
+    if array == "export_level":  # a pledge to supply overrides licences still pending
+        state.licences = [
+            licence for licence in state.licences
+            if not (licence[3] == exporter and importer in licence[2]
+                    and set(goods) & set(licence[1]))
+        ]
     values = getattr(state, array)
     current = values[goods, importer, exporter]
     values[goods, importer, exporter] = (
@@ -197,7 +203,7 @@ def lose_trust(
 ) -> None:
     j = world.country(breaker_code)
     rows = [world.country(v) for v in victims]
-    state.trust[rows, j] = np.maximum(state.trust[rows, j] - cost, 0.0)
+    state.trust[rows, j] = np.clip(state.trust[rows, j] - cost, 0.0, 1.0)
 
 
 def recover_trust(state: State) -> None:
@@ -239,8 +245,8 @@ def enforce_coalition(coalition: Coalition, state: State, world: WorldData) -> l
         gap = np.maximum(coalition.price_floor / state.price[np.ix_(processed, outsiders)] - 1, 0)
         block = np.ix_(processed, members, outsiders)
         free = ~tariff_pledges(state, len(world.codes))[np.ix_(members, outsiders)]
-        state.tariff[block] = np.where(
-            free[None], np.maximum(state.tariff[block], gap[:, None, :]), state.tariff[block]
+        state.floor_tariff[block] = np.maximum(
+            state.floor_tariff[block], np.where(free[None], gap[:, None, :], 0.0)
         )
     return broke
 
@@ -258,11 +264,24 @@ def reserve_orders(coalition: Coalition, state: State, world: WorldData, steps: 
     processed = np.flatnonzero(world.stage_of >= 1)
     share = world.gdp[members] / world.gdp[members].sum()
     value = world.price0[processed] * world.final_demand0[members][:, processed].sum(axis=0)
+    if value.sum() <= 0:
+        return
     weights = value / value.sum()
     tonnes = spend * weights / world.price0[processed]  # pooled purchase per good
     state.stock_orders[np.ix_(members, processed)] += share[:, None] * tonnes[None, :]
     state.subsidy_spend[members] += spend * share
     coalition.reserve_spent += spend
+
+
+def price_support(state: State, world: WorldData) -> np.ndarray:
+    """(G, C) price floors sellers can count on under active offtake contracts, relative."""
+    support = np.zeros((len(world.goods), len(world.codes)))
+    for deal in state.deals:
+        if deal.deal == "offtake" and deal.terms["floor"] > 0:
+            goods = good_indices(world, deal.terms["mineral"], deal.terms["stage"])
+            j = world.country(deal.terms["seller"])
+            support[goods, j] = np.maximum(support[goods, j], deal.terms["floor"] / world.price0[goods])
+    return support
 
 
 def offtake_payments(state: State, world: WorldData, price: np.ndarray) -> np.ndarray:

@@ -126,7 +126,7 @@ def clear_step(
         caps[:, np.arange(C), np.arange(C)] = np.inf
         market = Market(
             weights=weights,
-            wedge=calibration.trade_wedge[goods] * (1.0 + state.tariff[goods]),
+            wedge=calibration.trade_wedge[goods] * (1.0 + state.effective_tariff()[goods]),
             demand_ref=total_ref[:, goods].T,
             index_ref=calibration.index0[goods],
             elasticity=world.demand_elasticity[goods],
@@ -157,6 +157,7 @@ def clear_step(
         available[:, goods] = used[:, goods] * (1.0 - final_share[:, goods])
 
     state.price = price
+    state.paid = index / calibration.index0
     state.shortage = np.maximum(total_ref - used, 0.0)
     final_use = used * final_share
     return Outcome(

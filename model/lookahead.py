@@ -33,7 +33,7 @@ def project(world, state: State, step: int, horizon: int = HORIZON) -> np.ndarra
             world.data,
             world.calibration,
             outcome,
-            trial.tariff,
+            trial.effective_tariff(),
             trial.stock,
             trial.subsidy_spend,
             world.parameters["trade_cost"],
@@ -50,7 +50,7 @@ class Judge:
 
     Every offer of a round is judged against the same starting state and its no-deal
     projection (computed once), so verdicts do not depend on the order of the offers;
-    ``forget`` starts the next round from the deals accepted meanwhile.
+    ``begin_round`` starts the next round from the deals accepted meanwhile.
     """
 
     def __init__(self, world, step: int, horizon: int = HORIZON):
@@ -60,13 +60,16 @@ class Judge:
         self._start: State | None = None
         self._without: np.ndarray | None = None
 
-    def forget(self) -> None:
-        self._start = self._without = None
+    def begin_round(self) -> None:
+        """Take the round's starting state; its projection is made when first needed."""
+        self._start = self.world.state.copy()
+        self._without = None
 
     def start(self) -> State:
         """A copy of the round's starting state, to put one deal into force on."""
         if self._start is None:
-            self._start = self.world.state.copy()
+            self.begin_round()
+        if self._without is None:
             self._without = project(self.world, self._start, self.step, self.horizon)
         return self._start.copy()
 

@@ -11,7 +11,7 @@ from dataclasses import replace
 from agents.actions import ANSWERS, Propose
 from agents.observation import Offer
 from model import diplomacy
-from model.diplomacy import Coalition, Deal
+from model.diplomacy import Deal
 from model.lookahead import Judge
 from model.observe import observation
 from model.policies import PolicyError
@@ -24,6 +24,8 @@ def negotiate(world, proposals: list[Propose], step: int) -> None:
     for proposal in proposals:
         try:
             terms = diplomacy.check_terms(world.data, proposal)
+            if proposal.deal == "coalition" and terms.get("coalition") not in world.state.coalitions:
+                raise PolicyError(t("deals.no_coalition", coalition=terms.get("coalition")))
         except PolicyError as refusal:
             world.refuse(step, proposal, str(refusal))
             continue
@@ -51,6 +53,7 @@ def negotiate(world, proposals: list[Propose], step: int) -> None:
         open_offers.append((deal, proposal.partner, 1))
 
     for _ in range(diplomacy.MAX_ROUNDS):
+        judge.begin_round()
         still_open = []
         for deal, responder, round_ in open_offers:
             answer = ask(world, judge, deal, responder, round_)
@@ -72,6 +75,7 @@ def negotiate(world, proposals: list[Propose], step: int) -> None:
                     )
                 except PolicyError as refusal:
                     world.refuse(step, answer, str(refusal))
+                    world.recorder.deal(diplomacy.deal_row(step, deal, "rejected"))
                     continue
                 world.recorder.deal(diplomacy.deal_row(step, deal, "countered"))
                 still_open.append((deal, diplomacy.other(deal.parties, responder), round_ + 1))
@@ -92,9 +96,6 @@ def negotiate(world, proposals: list[Propose], step: int) -> None:
         open_offers = still_open
         if not open_offers:
             break
-        # Offers of one round are judged against the same no-deal projection (a cheap,
-        # batched evaluation); the next round sees the deals this one accepted.
-        judge.forget()
     for deal, _, _ in open_offers:
         world.recorder.deal(diplomacy.deal_row(step, deal, "lapsed"))
 
@@ -136,10 +137,7 @@ def ask(world, judge: Judge, deal: Deal, responder: str, round_: int):
 
 def put_in_force(world, deal: Deal, state, step: int) -> None:
     if deal.deal == "coalition":
-        name = deal.terms.get("coalition", "coalition")
-        club = state.coalitions.setdefault(
-            name, Coalition(name, deal.parties[0], [deal.parties[0]])
-        )
+        club = state.coalitions[deal.terms["coalition"]]
         for code in deal.parties:
             if code not in club.members:
                 club.members.append(code)

@@ -144,7 +144,7 @@ def apply(action: Action, state: State, world: WorldData, step: int) -> str:
                     t("news.refused_stock", actor=action.actor, good=what, held=f"{held:,.0f}")
                 )
             if per_good > 0:
-                cost = per_good * world.price0[goods] * state.price[goods, actor]
+                cost = per_good * world.price0[goods] * state.paid[goods, actor]
                 _spend(state, world, actor, action.actor, float(cost.sum()))
             state.stock_orders[actor, goods] += per_good
             key = "news.stockpile_buy" if per_good > 0 else "news.stockpile_release"

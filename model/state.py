@@ -27,6 +27,7 @@ class State:
     stock: np.ndarray  # (C, G) t
     price: np.ndarray  # (G, C) producer prices relative to base
     price_trend: np.ndarray  # (G, C) smoothed producer price, what investors watch
+    paid: np.ndarray  # (G, C) delivered price each economy paid last step, relative to base
     shortage: np.ndarray  # (C, G) last step's unserved demand, t
     pipeline: dict[int, np.ndarray] = field(default_factory=dict)  # step -> (C, G) arriving
     shocks: list[Shock] = field(default_factory=list)
@@ -38,9 +39,16 @@ class State:
     deals: list = field(default_factory=list)  # active diplomacy.Deal objects
     coalitions: dict = field(default_factory=dict)  # name -> diplomacy.Coalition
     next_deal_id: int = 1
+    floor_tariff: np.ndarray | None = None  # (G, I, J) coalitions' adjustable floor tariffs
 
     def copy(self) -> "State":
         return copy.deepcopy(self)
+
+    def effective_tariff(self) -> np.ndarray:
+        """What importers pay: their own tariffs, or a club's floor tariff where higher."""
+        if self.floor_tariff is None:
+            return self.tariff
+        return np.maximum(self.tariff, self.floor_tariff)
 
     def shock_factor(self, step: int) -> np.ndarray:
         factor = np.ones_like(self.capacity)

@@ -110,12 +110,14 @@ class World(mesa.Model):
             stock=data.stock_days * demand_per_day,
             price=np.ones((G, C)),
             price_trend=np.ones((G, C)),
+            paid=np.ones((G, C)),
             shortage=np.zeros((C, G)),
             pipeline=evolve.projects_under_way(data, calibration.capacity0),
             stock_orders=np.zeros((C, G)),
             subsidy_spend=np.zeros(C),
             trust=trust,
             price_support=np.zeros((G, C)),
+            floor_tariff=np.zeros((G, C, C)),
         )
 
     def _base_metrics(self) -> dict[str, np.ndarray]:
@@ -153,6 +155,7 @@ class World(mesa.Model):
         step = self.steps  # Mesa has already counted this step
         evolve.commission(self.state, step)
         self.grant_licences(step)
+        self.start_budgets()
         self.decide()
         self.previous_measures = (self.state.tariff.copy(), self.state.export_level.copy())
         diplomatic = self.apply_actions(step)
@@ -165,12 +168,15 @@ class World(mesa.Model):
     def decide(self) -> None:
         self.agents_by_type[Country].do("decide")
 
-    def apply_actions(self, step: int) -> list[Action]:
-        """Apply every measure; return the diplomatic actions for the negotiation."""
+    def start_budgets(self) -> None:
+        """A new quarter's budgets, less what the coalitions' reserves take first."""
         self.state.stock_orders = np.zeros_like(self.state.stock)
         self.state.subsidy_spend = np.zeros(len(self.data.codes))
         for club in self.state.coalitions.values():
             diplomacy.reserve_orders(club, self.state, self.data)
+
+    def apply_actions(self, step: int) -> list[Action]:
+        """Apply every measure; return the diplomatic actions for the negotiation."""
         diplomatic = []
         for country in self.agents_by_type[Country]:
             for action in country.pending:
@@ -242,6 +248,9 @@ class World(mesa.Model):
             )
 
     def negotiate(self, actions: list[Action], step: int) -> None:
+        for action in actions:
+            if isinstance(action, Respond):  # answers are given when asked, in the rounds
+                self.refuse(step, action, t("deals.answer_out_of_turn"))
         proposals = [*self.coalition_offers(step), *(a for a in actions if isinstance(a, Propose))]
         negotiate(self, proposals, step)
         for action in actions:
@@ -277,6 +286,7 @@ class World(mesa.Model):
         if isinstance(action, Join):
             if action.actor not in club.members:
                 club.members.append(action.actor)
+                diplomacy.enforce_coalition(club, self.state, self.data)  # pledges start now
             self.recorder.event(
                 step,
                 action.actor,
@@ -291,6 +301,11 @@ class World(mesa.Model):
             )
             return
         club.members.remove(action.actor)
+        self.state.deals = [
+            d for d in self.state.deals
+            if not (d.deal == "coalition" and action.actor in d.parties
+                    and d.terms.get("coalition") == club.name)
+        ]
         diplomacy.lose_trust(
             self.state, self.data, club.members, action.actor, diplomacy.LEAVE_COST
         )
@@ -323,6 +338,7 @@ class World(mesa.Model):
                     deal=t(f"deals.kind_{deal.deal}"),
                 ),
             )
+        self.state.floor_tariff = np.zeros_like(self.state.tariff)  # recomputed every quarter
         for club in self.state.coalitions.values():
             for guilty in diplomacy.enforce_coalition(club, self.state, self.data):
                 others = [code for code in club.members if code != guilty]
@@ -344,13 +360,20 @@ class World(mesa.Model):
 
     def clear(self, step: int) -> None:
         self.outcome = clear_step(self.data, self.calibration, self.parameters, self.state, step)
+        if not self.outcome.converged:
+            self.recorder.event(step, "", "clearing", "", t("news.not_converged"))
         self._price_history.append(self.outcome.index)
 
     def evolve(self, step: int) -> None:
+        self.state.price_support = diplomacy.price_support(self.state, self.data)
         evolve.invest(self.data, self.parameters, self.state, step)
         for deal in [d for d in self.state.deals if d.until <= step]:
             self.state.deals.remove(deal)
             deal.status = "expired"
+            if deal.deal == "coalition":
+                club = self.state.coalitions.get(deal.terms.get("coalition"))
+                if club is not None and deal.parties[1] in club.members:
+                    club.members.remove(deal.parties[1])
             self.recorder.deal(diplomacy.deal_row(step, deal, "expired"))
             a, b = deal.parties
             diplomacy.lose_trust(self.state, self.data, [a], b, -diplomacy.KEPT_DEAL_GAIN)
@@ -370,7 +393,7 @@ class World(mesa.Model):
             self.apply(shock, step, start=step + 1)
 
     def measure(self, step: int) -> None:
-        metrics = self._metrics(self.outcome, self.state.tariff, self.base_metrics)
+        metrics = self._metrics(self.outcome, self.state.effective_tariff(), self.base_metrics)
         weights = (self.outcome.final_ref * self.data.price0).T  # (G, C)
         metrics["price_volatility"] = price_volatility(self._price_history, weights.T)
         self.last_metrics = metrics
