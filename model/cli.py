@@ -150,7 +150,10 @@ def run_command(args: argparse.Namespace) -> int:
     for _ in progress:
         world.step()
     tables = world.tables()
-    write_tables(tables, out, args.format)
+    try:
+        write_tables(tables, out, args.format)
+    except OSError as error:
+        raise UsageError(t("cli.cannot_write", out=out, reason=error.strerror or error)) from None
     for line in summary(world, scenario, tables, out, args.format):
         print(line)
     return 0

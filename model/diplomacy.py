@@ -173,9 +173,11 @@ def _pledge(deal, state, party, array, goods, importer, exporter, bound, at_most
     deal.pledges.append(Pledge(party, array, goods, importer, exporter, bound, at_most))
     if array == "export_level":  # a pledge to supply overrides licences still pending
         state.licences = [
-            licence for licence in state.licences
-            if not (licence[3] == exporter and importer in licence[2]
-                    and set(goods) & set(licence[1]))
+            licence
+            for licence in state.licences
+            if not (
+                licence[3] == exporter and importer in licence[2] and set(goods) & set(licence[1])
+            )
         ]
     values = getattr(state, array)
     current = values[goods, importer, exporter]
@@ -280,7 +282,9 @@ def price_support(state: State, world: WorldData) -> np.ndarray:
         if deal.deal == "offtake" and deal.terms["floor"] > 0:
             goods = good_indices(world, deal.terms["mineral"], deal.terms["stage"])
             j = world.country(deal.terms["seller"])
-            support[goods, j] = np.maximum(support[goods, j], deal.terms["floor"] / world.price0[goods])
+            support[goods, j] = np.maximum(
+                support[goods, j], deal.terms["floor"] / world.price0[goods]
+            )
     return support
 
 

@@ -24,7 +24,10 @@ def negotiate(world, proposals: list[Propose], step: int) -> None:
     for proposal in proposals:
         try:
             terms = diplomacy.check_terms(world.data, proposal)
-            if proposal.deal == "coalition" and terms.get("coalition") not in world.state.coalitions:
+            if (
+                proposal.deal == "coalition"
+                and terms.get("coalition") not in world.state.coalitions
+            ):
                 raise PolicyError(t("deals.no_coalition", coalition=terms.get("coalition")))
         except PolicyError as refusal:
             world.refuse(step, proposal, str(refusal))

@@ -13,6 +13,9 @@ from model.text import t
 from model.world_data import WorldData
 
 MAX_TARIFF = 10.0  # 1,000 %: above any tariff seen in the data (145 % in 2025)
+MIN_USD = 1.0  # a subsidy of less than a dollar is a typing mistake
+MAX_DELAY = 40  # licensing delays beyond ten years are a ban: say so with level = 0
+MAX_SHOCK_DURATION = 10_000  # steps; longer than any run
 # What a government may spend on stockpiles, subsidies and investments in one quarter, as a
 # share of its quarterly GDP. Assumption: the US reserve (USD ~12 bn, Project Vault) is about
 # 0.04 % of a year's GDP; 0.2 % a quarter leaves room for several such programmes.
@@ -97,7 +100,7 @@ def apply(action: Action, state: State, world: WorldData, step: int) -> str:
         case ExportControl():
             _check_range(action.level, 0.0, 1.0, "level")
             buyers = target_indices(world, action.actor, action.targets)
-            _check_range(action.delay, 0, 40, "delay")
+            _check_range(action.delay, 0, MAX_DELAY, "delay")
             if action.delay > 0:  # licensing: nothing ships until licences are granted
                 state.export_level[np.ix_(goods, buyers, [actor])] = 0.0
                 state.licences.append(
@@ -150,7 +153,7 @@ def apply(action: Action, state: State, world: WorldData, step: int) -> str:
             key = "news.stockpile_buy" if per_good > 0 else "news.stockpile_release"
             return t(key, actor=action.actor, good=what, tonnes=f"{abs(action.tonnes):,.0f}")
         case Subsidy():
-            _check_range(action.usd, 1.0, np.inf, "usd")
+            _check_range(action.usd, MIN_USD, np.inf, "usd")
             _spend(state, world, actor, action.actor, action.usd)
             per_good = action.usd / len(goods)
             new = per_good / world.capex[goods]
@@ -169,7 +172,7 @@ def apply(action: Action, state: State, world: WorldData, step: int) -> str:
             )
         case Shock():
             _check_range(action.capacity_factor, 0.0, 1.0, "capacity_factor")
-            _check_range(action.duration, 1, 10_000, "duration")
+            _check_range(action.duration, 1, MAX_SHOCK_DURATION, "duration")
             for g in goods:
                 state.shocks.append(
                     ActiveShock(

@@ -25,8 +25,16 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from model.policies import MAX_DELAY, MAX_SHOCK_DURATION, MAX_TARIFF, MIN_USD
 from model.text import t
-from model.world_data import CONFIG_DIR, STRATEGIES, WorldData, available_worlds, load_world
+from model.world_data import (
+    CONFIG_DIR,
+    STRATEGIES,
+    WorldData,
+    available_worlds,
+    load_world,
+    parameter_problem,
+)
 
 SCENARIOS_DIR = CONFIG_DIR / "scenarios"
 DEFAULT_WORLD = "world_2024"
@@ -197,13 +205,15 @@ class Event(_Strict):
     targets: list[Target] = Field(default_factory=list)  # after checking: never empty
     mineral: Mineral
     stage: Stage
-    rate: float | None = Field(default=None, ge=0)
+    rate: float | None = Field(default=None, ge=0, le=MAX_TARIFF)
     level: float | None = Field(default=None, ge=0, le=1)
     tonnes: float | None = None
-    usd: float | None = Field(default=None, gt=0)
+    usd: float | None = Field(default=None, ge=MIN_USD)
     capacity_factor: float | None = Field(default=None, ge=0, le=1)
-    duration: int | None = Field(default=None, ge=1)
-    delay: int | None = Field(default=None, ge=0)  # export_control only: licensing delay
+    duration: int | None = Field(default=None, ge=1, le=MAX_SHOCK_DURATION)
+    delay: int | None = Field(
+        default=None, ge=0, le=MAX_DELAY
+    )  # export_control only: licensing delay
     note: str = ""
 
     @model_validator(mode="after")
@@ -282,6 +292,23 @@ class Scenario(_Strict):
     events: list[Event] = Field(default_factory=list)
     coalitions: list[CoalitionSettings] = Field(default_factory=list)
     _source: Path | None = PrivateAttr(default=None)
+
+    @model_validator(mode="after")
+    def _check_parameters(self) -> "Scenario":
+        for name, value in self.parameters.items():
+            allowed = parameter_problem(name, value)
+            if allowed:
+                raise PydanticCustomError(
+                    "parameter_range",
+                    "range",
+                    {
+                        "at": f"parameters.{name}",
+                        "value": value,
+                        "low": allowed[0],
+                        "high": allowed[1],
+                    },
+                )
+        return self
 
     @property
     def name(self) -> str:

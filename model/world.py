@@ -302,9 +302,13 @@ class World(mesa.Model):
             return
         club.members.remove(action.actor)
         self.state.deals = [
-            d for d in self.state.deals
-            if not (d.deal == "coalition" and action.actor in d.parties
-                    and d.terms.get("coalition") == club.name)
+            d
+            for d in self.state.deals
+            if not (
+                d.deal == "coalition"
+                and action.actor in d.parties
+                and d.terms.get("coalition") == club.name
+            )
         ]
         diplomacy.lose_trust(
             self.state, self.data, club.members, action.actor, diplomacy.LEAVE_COST

@@ -46,6 +46,24 @@ STRATEGIES = (
     "diversifier",
     "resource_nationalist",
 )
+# The range each world parameter may take, so a mistyped value (in world.toml, a
+# scenario's [parameters] or --set) is refused instead of breaking the economics.
+PARAMETER_RANGES: dict[str, tuple[float, float]] = {
+    "base_utilisation": (0.05, 1.0),
+    "armington_sigma": (0.1, 50.0),
+    "trade_cost": (0.0, 5.0),
+    "spread_share": (0.0, 1.0),
+    "price_floor_share": (0.001, 1.0),
+    "choke_price_multiple": (1.01, 1000.0),
+    "hurdle_margin": (0.0, 10.0),
+    "investment_rate": (0.0, 1.0),
+    "shock_rate": (0.0, 1.0),
+    "shock_min_factor": (0.0, 1.0),
+    "shock_max_factor": (0.0, 1.0),
+    "shock_max_duration": (1.0, 1000.0),
+    "stock_release_share": (0.0, 1.0),
+    "gdp_multiplier": (0.0, 1000.0),
+}
 SHARE_TOLERANCE_PCT = 0.05
 DAYS_PER_YEAR = 365.0
 
@@ -126,9 +144,21 @@ def available_worlds() -> list[str]:
     return sorted(p.name for p in WORLDS_DIR.iterdir() if (p / "world.toml").is_file())
 
 
+def parameter_problem(name: str, value: float) -> tuple[float, float] | None:
+    """The allowed range if ``value`` is outside it, else None."""
+    low, high = PARAMETER_RANGES.get(name, (-np.inf, np.inf))
+    return None if np.isfinite(value) and low <= value <= high else (low, high)
+
+
 @cache
 def load_world(name_or_path: str | Path) -> WorldData:
-    return _load(world_path(name_or_path))
+    folder = world_path(name_or_path)
+    try:
+        return _load(folder)
+    except WorldDataError:
+        raise
+    except (KeyError, ValueError, TypeError, OSError, tomllib.TOMLDecodeError) as error:
+        raise WorldDataError(t("world.broken", path=folder, detail=repr(error))) from None
 
 
 def _read_csv(folder: Path, name: str, required: bool = True) -> pd.DataFrame:
@@ -206,7 +236,27 @@ def _load(folder: Path) -> WorldData:
         meta = tomllib.load(f)
     world = meta["world"]
     steps_per_year = int(world.get("steps_per_year", 4))
+    if steps_per_year != 4:
+        raise WorldDataError(t("world.quarters_only", path=folder / "world.toml"))
     parameters = {name: float(entry["value"]) for name, entry in meta["parameters"].items()}
+    missing = sorted(set(PARAMETER_RANGES) - set(parameters))
+    if missing:
+        raise WorldDataError(
+            t("world.missing_parameters", path=folder / "world.toml", names=", ".join(missing))
+        )
+    for name, value in parameters.items():
+        allowed = parameter_problem(name, value)
+        if allowed:
+            raise WorldDataError(
+                t(
+                    "world.parameter_range",
+                    path=folder / "world.toml",
+                    name=name,
+                    value=value,
+                    low=allowed[0],
+                    high=allowed[1],
+                )
+            )
 
     economies = _read_csv(folder, "economies.csv")
     goods_frame = _read_csv(folder, "goods.csv")

@@ -134,6 +134,9 @@ def test_run_writes_to_out_scenario_name_by_default(tmp_path, capsys, monkeypatc
         (["--set", "steps"], ["--set steps", "key=value"]),
         (["--set", "countries.XYZ.strategy=hawk"], ["'XYZ'", "USA"]),
         (["--bogus"], ["--bogus"]),
+        (["--set", "parameters.shock_max_duration=0"], ["shock_max_duration", "1.0..1000.0"]),
+        (["--set", "parameters.base_utilisation=0"], ["base_utilisation", "0.05..1.0"]),
+        (["--set", "parameters.trade_cost=-1"], ["trade_cost", "0.0..5.0"]),
     ],
 )
 def test_run_refuses_bad_arguments_and_writes_nothing(tmp_path, capsys, extra, fragments):

@@ -231,7 +231,7 @@ BAD_FILES |= {
     ),
     "subsidy of nothing": (
         TRIAL + SHOCK.replace('"shock"', '"subsidy"') + "usd = 0\n",
-        ["events[1].usd", "more than 0"],
+        ["events[1].usd", "1 or more"],
     ),
     "stockpile of everything": (
         TRIAL
