@@ -266,11 +266,16 @@ def clear(
             + (supplied * np.where(at_limit, 0.0, eta)).sum(axis=1, keepdims=True) / total
         )
         move = common / common_elasticity + (excess - common) / own_elasticity
-        # Halve an exporter's step when its excess or its move changes sign (fixed steps
-        # make 2-cycles); let it grow back slowly while both keep their sign.
+        # Halve an exporter's step when its excess changes sign and cut it when only its
+        # move does (fixed steps make 2-cycles); let it grow back while neither flips.
         sign = np.sign(excess)
-        flipped = (sign * last_sign < 0) | (np.sign(move) * np.sign(last_move) < 0)
-        step_scale = np.where(flipped, step_scale * 0.5, np.minimum(step_scale * 1.25, 1.0))
+        excess_flipped = sign * last_sign < 0
+        move_flipped = np.sign(move) * np.sign(last_move) < 0
+        step_scale = np.where(
+            excess_flipped,
+            step_scale * 0.5,
+            np.where(move_flipped, step_scale * 0.7, np.minimum(step_scale * 1.5, 1.0)),
+        )
         last_sign = sign
         move = np.clip(move * step_scale, -MAX_LOG_STEP, MAX_LOG_STEP)
         last_move = np.where(live, move, 0.0)
