@@ -26,3 +26,4 @@ test: lint
 
 bench: install
 	$(BIN)/python benchmarks/bench_clearing.py
+	$(BIN)/python benchmarks/bench_diplomacy.py

@@ -57,3 +57,18 @@ def test_peak_memory_is_traced(bench):
 
 def test_a_growth_exponent_fits_a_power_law(bench):
     assert bench.growth_exponent([10, 20, 40], [1.0, 4.0, 16.0]) == pytest.approx(2.0)
+
+
+def test_the_diplomacy_benchmark_times_steps():
+    spec = importlib.util.spec_from_file_location(
+        "bench_diplomacy", SCRIPT.with_name("bench_diplomacy.py")
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    from builders import scenario, tiny_world
+
+    from model.world import World
+
+    world = World(scenario(steps=3, controller="ai"), world=tiny_world())
+    times = module.step_times(world, 2)
+    assert len(times) == 2 and all(math.isfinite(ms) and ms > 0 for ms in times)
