@@ -40,19 +40,7 @@ def negotiate(world, proposals: list[Propose], step: int) -> None:
             int(proposal.duration),
         )
         world.state.next_deal_id += 1
-        world.recorder.deal(diplomacy.deal_row(step, deal, "proposed"))
-        world.recorder.event(
-            step,
-            proposal.actor,
-            "propose",
-            proposal.partner,
-            t(
-                "deals.proposed",
-                actor=proposal.actor,
-                partner=proposal.partner,
-                deal=t(f"deals.kind_{deal.deal}"),
-            ),
-        )
+        record(world, step, deal, "proposed", proposal.actor)
         open_offers.append((deal, proposal.partner, 1))
 
     for _ in range(diplomacy.MAX_ROUNDS):
@@ -83,19 +71,7 @@ def negotiate(world, proposals: list[Propose], step: int) -> None:
                 world.recorder.deal(diplomacy.deal_row(step, deal, "countered"))
                 still_open.append((deal, diplomacy.other(deal.parties, responder), round_ + 1))
             else:
-                world.recorder.deal(diplomacy.deal_row(step, deal, "rejected"))
-                world.recorder.event(
-                    step,
-                    responder,
-                    "reject",
-                    diplomacy.other(deal.parties, responder),
-                    t(
-                        "deals.rejected",
-                        actor=responder,
-                        deal=t(f"deals.kind_{deal.deal}"),
-                        partner=diplomacy.other(deal.parties, responder),
-                    ),
-                )
+                record(world, step, deal, "rejected", responder)
         open_offers = still_open
         if not open_offers:
             break
@@ -154,17 +130,14 @@ def put_in_force(world, deal: Deal, state, step: int) -> None:
 def accept(world, deal: Deal, responder: str, step: int) -> None:
     put_in_force(world, deal, world.state, step)
     world.state.deals.append(deal)
-    world.recorder.deal(diplomacy.deal_row(step, deal, "accepted"))
-    world.recorder.event(
-        step,
-        responder,
-        "accept",
-        diplomacy.other(deal.parties, responder),
-        t(
-            "deals.accepted",
-            actor=responder,
-            deal=t(f"deals.kind_{deal.deal}"),
-            partner=diplomacy.other(deal.parties, responder),
-            until=world.quarter_label(deal.until),
-        ),
+    record(world, step, deal, "accepted", responder, until=world.quarter_label(deal.until))
+
+
+def record(world, step: int, deal: Deal, status: str, actor: str, **fields) -> None:
+    """One message of the negotiation: a row of the deals table and a line of news."""
+    partner = diplomacy.other(deal.parties, actor)
+    world.recorder.deal(diplomacy.deal_row(step, deal, status))
+    sentence = t(
+        f"deals.{status}", actor=actor, partner=partner, deal=t(f"deals.kind_{deal.deal}"), **fields
     )
+    world.recorder.event(step, actor, status, partner, sentence)
