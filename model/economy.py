@@ -158,7 +158,6 @@ def clear_step(
 
     state.price = price
     state.paid = index / calibration.index0
-    state.shortage = np.maximum(total_ref - used, 0.0)
     final_use = used * final_share
     return Outcome(
         price=price,

@@ -28,7 +28,6 @@ class State:
     price: np.ndarray  # (G, C) producer prices relative to base
     price_trend: np.ndarray  # (G, C) smoothed producer price, what investors watch
     paid: np.ndarray  # (G, C) delivered price each economy paid last step, relative to base
-    shortage: np.ndarray  # (C, G) last step's unserved demand, t
     pipeline: dict[int, np.ndarray] = field(default_factory=dict)  # step -> (C, G) arriving
     shocks: list[Shock] = field(default_factory=list)
     stock_orders: np.ndarray | None = None  # (C, G) this step's purchases (+) / releases (−)

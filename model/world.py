@@ -111,7 +111,6 @@ class World(mesa.Model):
             price=np.ones((G, C)),
             price_trend=np.ones((G, C)),
             paid=np.ones((G, C)),
-            shortage=np.zeros((C, G)),
             pipeline=evolve.projects_under_way(data, calibration.capacity0),
             stock_orders=np.zeros((C, G)),
             subsidy_spend=np.zeros(C),

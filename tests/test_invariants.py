@@ -51,7 +51,6 @@ def check_books(world: World, step: int) -> None:
         outcome.final_use,
         outcome.unmet,
         state.stock,
-        state.shortage,
         state.capacity,
     ]
     for array in arrays:
