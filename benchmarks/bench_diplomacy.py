@@ -54,7 +54,8 @@ def verdicts(steps: int) -> list[tuple[float, float]]:
         cheap = judge.gain(responder, trial)
         c = world.data.country(responder)
         full_with = lookahead.project(world, trial, world.steps, FULL_HORIZON)[c]
-        full_without = lookahead.project(world, world.state, world.steps, FULL_HORIZON)[c]
+        round_start = judge.start()  # both look-aheads start from the round's state
+        full_without = lookahead.project(world, round_start, world.steps, FULL_HORIZON)[c]
         pairs.append((cheap, float(full_with - full_without)))
         return original(world, judge, deal, responder, round_)
 
