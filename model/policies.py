@@ -104,7 +104,14 @@ def apply(action: Action, state: State, world: WorldData, step: int) -> str:
             if action.delay > 0:  # licensing: nothing ships until licences are granted
                 state.export_level[np.ix_(goods, buyers, [actor])] = 0.0
                 state.licences.append(
-                    (step + int(action.delay), goods, buyers, actor, action.level)
+                    (
+                        step + int(action.delay),
+                        goods,
+                        buyers,
+                        actor,
+                        action.level,
+                        (action.mineral, action.stage),
+                    )
                 )
                 return t(
                     "news.export_licensing",
@@ -131,15 +138,7 @@ def apply(action: Action, state: State, world: WorldData, step: int) -> str:
             )
         case Stockpile():
             if not np.isfinite(action.tonnes) or action.tonnes == 0:
-                raise PolicyError(
-                    t(
-                        "news.refused_range",
-                        name="tonnes",
-                        value=action.tonnes,
-                        low="-stock",
-                        high="+∞",
-                    )
-                )
+                raise PolicyError(t("news.refused_tonnes", value=action.tonnes))
             per_good = action.tonnes / len(goods)
             if per_good < 0 and (state.stock[actor, goods] < -per_good - 1e-9).any():
                 held = state.stock[actor, goods].sum()

@@ -34,7 +34,8 @@ class State:
     subsidy_spend: np.ndarray | None = None  # (C,) USD spent on policy this step
     trust: np.ndarray | None = None  # (C, C) how much i trusts j, 0..1
     price_support: np.ndarray | None = None  # (G, C) price floors from offtake deals, relative
-    licences: list = field(default_factory=list)  # (due step, goods, buyers, exporter, level)
+    # Pending licences: (due step, goods, buyers, exporter, level, (mineral, stage) as asked)
+    licences: list = field(default_factory=list)
     deals: list = field(default_factory=list)  # active diplomacy.Deal objects
     coalitions: dict = field(default_factory=dict)  # name -> diplomacy.Coalition
     next_deal_id: int = 1

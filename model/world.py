@@ -228,9 +228,8 @@ class World(mesa.Model):
     def grant_licences(self, step: int) -> None:
         due = [licence for licence in self.state.licences if licence[0] <= step]
         self.state.licences = [licence for licence in self.state.licences if licence[0] > step]
-        for _, goods, buyers, exporter, level in due:
+        for _, goods, buyers, exporter, level, (mineral, stage) in due:
             self.state.export_level[np.ix_(goods, buyers, [exporter])] = level
-            mineral, stage = self.data.goods[goods[0]] if len(goods) == 1 else ("all", "all")
             code = self.data.codes[exporter]
             self.recorder.event(
                 step,

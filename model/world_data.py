@@ -277,7 +277,8 @@ def _load(folder: Path) -> WorldData:
     consumption = _read_csv(folder, "consumption.csv")
     for frame in (production, consumption):
         _check_sources(frame)
-    production0 = _share_matrix(production, codes, goods, "production") * world_tonnes
+    production0 = _share_matrix(production, codes, goods, t("world.what_production"))
+    production0 = production0 * world_tonnes
 
     inputs = np.zeros((G, G))
     input_frame = _read_csv(folder, "inputs.csv")
@@ -291,7 +292,8 @@ def _load(folder: Path) -> WorldData:
     if (final_world < -1e-6 * world_tonnes).any():
         g = int(np.argmin(final_world / world_tonnes))
         raise WorldDataError(t("world.negative_final_use", path=folder, good="/".join(goods[g])))
-    final_demand0 = _share_matrix(consumption, codes, goods, "consumption") * final_world.clip(0)
+    final_use = _share_matrix(consumption, codes, goods, t("world.what_consumption"))
+    final_demand0 = final_use * final_world.clip(0)
 
     end_use = np.zeros((G, len(INDUSTRIES)))
     end_frame = _read_csv(folder, "end_uses.csv")
