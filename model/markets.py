@@ -26,6 +26,11 @@ TOLERANCE = 1e-6  # relative excess demand (0.0001 %) at which an exporter's mar
 MAX_ITERATIONS = 300
 MIN_ELASTICITY = 0.02  # keeps a Newton step finite where demand barely answers the price
 DEMAND_ROUNDS = 12  # fixed-point rounds for the demand of importers facing caps
+# Up to this many exporters, each iteration solves the good's full Newton system (exporters
+# of one good are substitutes, so each one's demand answers the others' prices). Measured
+# on this machine: the 27-economy baseline step falls from 13.7 to 7.7 ms; at 59 economies
+# the J × J systems cost more than the iterations they save, so each exporter steps alone.
+FULL_NEWTON_EXPORTERS = 32
 
 
 @dataclass
@@ -155,6 +160,58 @@ def split_capped_rows(market, caps, weight, value, entry_weight, entry_value, st
     return CappedRows(index, want, residual, np.where(served, free_weight, 0.0), binding, unmet)
 
 
+def newton_move(
+    market,
+    quantity_weights,
+    price,
+    p_weight,
+    pull,
+    residual,
+    quantity,
+    binding,
+    caps,
+    excess,
+    live,
+    at_limit,
+    fallback,
+):
+    """Solve each good's Newton system  Σ_k ∂e_j/∂log p_k Δ_k = −e_j  over live exporters.
+
+    With free flows x_ij = s_ij R_i (shares s among free sources, R the tonnes left for
+    them), ∂log x_ij/∂log p_k = −σ δ_jk + σ s_ik + ε (D_i/R_i) ∂log P_i/∂log p_k, and
+    ∂log P_i/∂log p_k = (1−σ) v_ik + σ s_ik (v: value shares). Flows at a binding cap do
+    not move. Goods whose system is singular keep the ``fallback`` move.
+    """
+    sigma = market.sigma
+    flows = quantity_weights * p_weight[:, None, :] * pull[:, :, None]  # free flows (G, I, J)
+    if len(caps):
+        flows[caps.good, caps.importer, caps.exporter] *= ~binding
+    shares = flows / np.where(residual > 0, residual, 1.0)[:, :, None]
+    spent = flows * price[:, None, :] * market.wedge
+    values = spent / np.maximum(spent.sum(axis=2, keepdims=True), 1e-300)
+    amplified = market.elasticity[:, None] * np.divide(
+        quantity, residual, out=np.ones_like(quantity), where=residual > 0
+    )
+    response = amplified[:, :, None] * ((1 - sigma) * values + sigma * shares)
+    sold = flows.sum(axis=1)  # (G, J) free sales
+    jacobian = flows.transpose(0, 2, 1) @ (sigma * shares + response)  # (G, J, J)
+    eye = np.eye(sold.shape[1])
+    jacobian -= sigma * eye * sold[:, :, None]
+    eta = np.where(at_limit, 0.0, market.supply_elasticity[:, None])
+    system = jacobian / np.maximum(sold, 1e-300)[:, :, None] - eye * eta[:, :, None]
+    # Exporters that do not move: identity rows and columns, nothing to solve for them.
+    fixed = ~live | (sold <= 0)
+    system = np.where(fixed[:, :, None] | fixed[:, None, :], 0.0, system)
+    system += eye * fixed[:, :, None]
+    rhs = np.where(fixed, 0.0, -excess)
+    try:
+        step = np.linalg.solve(system, rhs[:, :, None])[:, :, 0]
+    except np.linalg.LinAlgError:
+        return fallback
+    good = np.isfinite(step).all(axis=1, keepdims=True)
+    return np.where(good, step, fallback)
+
+
 def clear(
     market: Market, start: np.ndarray | None = None, tolerance: float = TOLERANCE
 ) -> Clearing:
@@ -178,6 +235,9 @@ def clear(
     step_scale = np.ones((n_goods, n_exporters))
     last_sign = np.zeros((n_goods, n_exporters))
     last_move = np.zeros((n_goods, n_exporters))
+    newton_ok = np.ones(n_goods, bool)
+    strikes = np.zeros(n_goods, int)
+    last_error = np.full(n_goods, np.inf)
     converged = False
     iterations = 0
     while iterations < MAX_ITERATIONS:
@@ -266,6 +326,29 @@ def clear(
             + (supplied * np.where(at_limit, 0.0, eta)).sum(axis=1, keepdims=True) / total
         )
         move = common / common_elasticity + (excess - common) / own_elasticity
+        if n_exporters <= FULL_NEWTON_EXPORTERS:
+            # A good whose largest excess stops shrinking under Newton (kinks: caps that
+            # start or stop binding, limits, the price band) goes back to single steps.
+            error = np.abs(np.where(live, excess, 0.0)).max(axis=1)
+            strikes = np.where(error > 0.8 * last_error, strikes + 1, 0)
+            newton_ok &= strikes < 3
+            last_error = error
+            full = newton_move(
+                market,
+                quantity_weights,
+                price,
+                p_weight,
+                pull,
+                residual,
+                quantity,
+                binding,
+                caps,
+                excess,
+                live,
+                at_limit,
+                move,
+            )
+            move = np.where(newton_ok[:, None], full, move)
         # Halve an exporter's step when its excess changes sign and cut it when only its
         # move does (fixed steps make 2-cycles); let it grow back while neither flips.
         sign = np.sign(excess)
