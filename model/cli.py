@@ -83,6 +83,14 @@ def build_parser() -> argparse.ArgumentParser:
         "validate", help=t("cli.help_validate"), description=t("cli.help_validate")
     )
     validate.add_argument("path", metavar="PATH", help=t("cli.help_path"))
+
+    sweep = commands.add_parser("sweep", help=t("cli.help_sweep"), description=t("cli.help_sweep"))
+    sweep.add_argument("spec", metavar="SPEC", help=t("cli.help_spec"))
+    sweep.add_argument("--workers", type=_whole_number, metavar="N", help=t("cli.help_workers"))
+    sweep.add_argument("--scheduler", metavar="ADDRESS", help=t("cli.help_scheduler"))
+    sweep.add_argument("--out", type=Path, metavar="DIR", help=t("cli.help_sweep_out"))
+    sweep.add_argument("--csv", action="store_true", help=t("cli.help_csv"))
+    sweep.add_argument("-q", "--quiet", action="store_true", help=t("cli.help_quiet"))
     return parser
 
 
@@ -159,10 +167,60 @@ def run_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def sweep_command(args: argparse.Namespace) -> int:
+    # Imported only here: the other commands need none of it.
+    from model.sweep import dask_client, load_spec, sweep
+
+    if args.workers is not None and args.scheduler is not None:
+        raise UsageError(t("sweep.workers_and_scheduler"))
+    if args.workers is not None and args.workers < 1:
+        raise UsageError(t("sweep.bad_workers", value=args.workers))
+    spec = load_spec(args.spec)
+    out = args.out if args.out is not None else Path("out") / "sweeps" / spec.name
+    check_out_dir(out)
+    client = dask_client(args.scheduler) if args.scheduler is not None else None
+    try:
+        runs = sweep(
+            spec,
+            out,
+            executor=client.get_executor() if client is not None else None,
+            workers=args.workers,
+            csv=args.csv,
+            progress=not args.quiet and sys.stderr.isatty(),
+        )
+    except KeyboardInterrupt:
+        print(t("sweep.interrupted", out=display_path(out)), file=sys.stderr)
+        return INTERRUPTED
+    except OSError as error:
+        raise UsageError(t("cli.cannot_write", out=out, reason=error.strerror or error)) from None
+    finally:
+        if client is not None:
+            client.close()
+    failed = runs[runs["status"] == "failed"]
+    print(
+        t(
+            "sweep.done",
+            name=spec.name,
+            runs=len(runs),
+            ok=len(runs) - len(failed),
+            failed=len(failed),
+            skipped=runs.attrs["skipped"],
+            scenario=spec.header.scenario,
+        )
+    )
+    files = ["runs.parquet", *(["runs.csv"] if args.csv else []), "runs/"]
+    print(t("sweep.written", files=", ".join(files), out=display_path(out)))
+    if not failed.empty:
+        first = failed.iloc[0]
+        print(t("sweep.first_failure", run_id=first["run_id"], error=first["error"]))
+    return 0
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "scenarios": scenarios_command,
     "run": run_command,
     "validate": validate_command,
+    "sweep": sweep_command,
 }
 
 

@@ -1,0 +1,257 @@
+"""Sweeps as a researcher runs them: specs, samplers, executors, resuming, failures, refusals."""
+
+from math import prod
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import model.sweep as sweeps
+from model.cli import main
+from model.sweep import SweepError, load_spec, sample_unit, sweep
+
+EXAMPLE = Path(__file__).parents[1] / "configs" / "sweeps" / "example.toml"
+
+# Two quarters of the passive baseline: about 0.1 s a run.
+TINY = """
+[sweep]
+name = "tiny"
+scenario = "baseline"
+steps = 2
+replications = {replications}
+seed = 7
+sampler = "{sampler}"
+{samples}
+
+[levers]
+"countries.CHN.controller" = ["passive", "ai"]
+
+[uncertainties]
+{uncertainties}
+
+[outcomes]
+keep = ["mean_score", "final_score_CHN", "china_refined_share", "mean_price_index", "breaches"]
+"""
+GRID = '"parameters.shock_rate" = [0.0, 0.5]\n"parameters.armington_sigma" = [2.0, 3.0, 4.0]'
+RANGES = (
+    '"parameters.armington_sigma" = {low = 2.0, high = 5.0}\n'
+    '"parameters.shock_rate" = {low = 0.1, high = 0.3}\n'
+    '"parameters.trade_cost" = [0.05, 0.1]'
+)
+
+
+def write_spec(tmp_path, sampler="grid", samples=None, replications=1, uncertainties=GRID):
+    path = tmp_path / "spec.toml"
+    path.write_text(
+        TINY.format(
+            sampler=sampler,
+            samples=f"samples = {samples}" if samples else "",
+            replications=replications,
+            uncertainties=uncertainties,
+        )
+    )
+    return path
+
+
+def small_spec(tmp_path):
+    """Four runs: two levers × two shock rates."""
+    return write_spec(tmp_path, uncertainties='"parameters.shock_rate" = [0.0, 0.5]')
+
+
+# --- sampling ----------------------------------------------------------------------------
+
+
+def test_a_grid_crosses_every_lever_and_uncertainty_value(tmp_path):
+    spec = load_spec(write_spec(tmp_path, replications=2))
+    runs = spec.design()
+    assert len(runs) == 2 * 2 * 3 * 2
+    assert [run.run_id for run in runs] == list(range(len(runs)))
+    combos = {tuple(run.values.values()) for run in runs}
+    assert len(combos) == 2 * 2 * 3
+
+
+@pytest.mark.parametrize("sampler", ["random", "lhs"])
+def test_sampled_uncertainties_stay_in_their_ranges_for_every_lever(tmp_path, sampler):
+    spec = load_spec(write_spec(tmp_path, sampler, samples=5, uncertainties=RANGES))
+    runs = spec.design()
+    assert len(runs) == 5 * 2  # samples × the levers' grid
+    sigma = [run.values["parameters.armington_sigma"] for run in runs]
+    shock = [run.values["parameters.shock_rate"] for run in runs]
+    assert all(2.0 <= s <= 5.0 for s in sigma) and all(0.1 <= s <= 0.3 for s in shock)
+    assert {run.values["parameters.trade_cost"] for run in runs} <= {0.05, 0.1}
+    by_lever = {}
+    for run in runs:
+        by_lever.setdefault(run.values["countries.CHN.controller"], []).append(run)
+    passive, ai = by_lever["passive"], by_lever["ai"]
+    # Each lever meets the same samples under the same seeds (common random numbers).
+    assert [r.seed for r in passive] == [r.seed for r in ai]
+    assert [r.values["parameters.shock_rate"] for r in passive] == [
+        r.values["parameters.shock_rate"] for r in ai
+    ]
+    assert len({r.seed for r in passive}) == 5
+
+
+def test_a_latin_hypercube_puts_one_sample_in_each_stratum_of_each_dimension():
+    samples, dims = 7, 4
+    u = sample_unit("lhs", samples, dims, np.random.default_rng(3))
+    assert u.shape == (samples, dims)
+    for column in u.T:
+        assert sorted(np.floor(column * samples).astype(int)) == list(range(samples))
+
+
+def test_a_spec_and_its_master_seed_give_the_same_design_every_time(tmp_path):
+    path = write_spec(tmp_path, "lhs", samples=4, replications=2, uncertainties=RANGES)
+    first, again = load_spec(path).design(), load_spec(path).design()
+    assert first == again
+    assert all(isinstance(run.seed, int) for run in first)
+    assert len({run.seed for run in first}) == 4 * 2
+
+
+def test_the_shipped_example_is_a_valid_spec():
+    spec = load_spec(EXAMPLE)
+    levers = prod(len(values) for values in spec.levers.values())
+    assert len(spec.design()) == levers * spec.header.samples * spec.header.replications
+
+
+# --- running -----------------------------------------------------------------------------
+
+
+def test_serial_and_a_process_pool_give_identical_runs(tmp_path):
+    path = small_spec(tmp_path)
+    serial = sweep(path, executor="serial")
+    pooled = sweep(path, tmp_path / "pool", workers=2)  # a process pool of 2
+    assert list(serial["status"]) == ["ok"] * 4
+    pd.testing.assert_frame_equal(serial, pooled, check_exact=True)
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "pool" / "runs.parquet"), pooled)
+    assert serial["seed"].tolist() == [run.seed for run in load_spec(path).design()]
+
+
+def test_a_dask_cluster_gives_the_same_runs_as_serial(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    path = small_spec(tmp_path)
+    serial = sweep(path, executor="serial")
+    with (
+        distributed.LocalCluster(
+            n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        on_dask = sweep(path, tmp_path / "dask", executor=client.get_executor())
+    pd.testing.assert_frame_equal(serial, on_dask, check_exact=True)
+
+
+def test_a_resumed_sweep_reruns_nothing_already_done(tmp_path, monkeypatch):
+    path, out = small_spec(tmp_path), tmp_path / "out"
+    first = sweep(path, out, executor="serial", csv=True)
+    assert sorted(p.name for p in (out / "runs").iterdir()) == [
+        f"run-{i}.parquet" for i in range(4)
+    ]
+    assert (out / "runs.csv").is_file()
+
+    calls = []
+    real = sweeps.run_one
+    monkeypatch.setattr(sweeps, "run_one", lambda *a: calls.append(a[1].run_id) or real(*a))
+    again = sweep(path, out, executor="serial")
+    assert calls == []
+    pd.testing.assert_frame_equal(first, again, check_exact=True)
+
+    (out / "runs" / "run-2.parquet").unlink()  # as if the sweep had stopped before run 2
+    resumed = sweep(path, out, executor="serial")
+    assert calls == [2]
+    pd.testing.assert_frame_equal(first, resumed, check_exact=True)
+
+
+def test_a_folder_holding_another_sweep_is_refused(tmp_path):
+    out = tmp_path / "out"
+    sweep(small_spec(tmp_path), out, executor="serial")
+    other = write_spec(tmp_path, uncertainties='"parameters.shock_rate" = [0.0, 0.25]')
+    with pytest.raises(SweepError, match="different sweep"):
+        sweep(other, out, executor="serial")
+
+
+def test_a_failing_run_is_recorded_and_the_others_finish(tmp_path, monkeypatch):
+    spec = load_spec(small_spec(tmp_path))
+    real = sweeps.load_scenario
+
+    def load(name, overrides=(), **kwargs):
+        if (
+            "parameters.shock_rate=0.5" in overrides
+            and 'countries.CHN.controller="ai"' in overrides
+        ):
+            raise RuntimeError("the model broke")
+        return real(name, overrides, **kwargs)
+
+    monkeypatch.setattr(sweeps, "load_scenario", load)
+    runs = sweep(spec, tmp_path / "out", executor="serial")
+    failed = runs[runs["status"] == "failed"]
+    assert failed["run_id"].tolist() == [3]
+    assert failed["error"].iloc[0] == "RuntimeError: the model broke"
+    assert failed["mean_score"].isna().all()
+    ok = runs[runs["status"] == "ok"]
+    assert len(ok) == 3 and ok["error"].isna().all() and ok["mean_score"].notna().all()
+
+    monkeypatch.setattr(sweeps, "load_scenario", real)
+    again = sweep(spec, tmp_path / "out", executor="serial")  # failed runs are tried again
+    assert (again["status"] == "ok").all()
+
+
+# --- refusals ----------------------------------------------------------------------------
+
+HEAD = '[sweep]\nname = "x"\nscenario = "baseline"\n'
+BAD = [
+    ('[sweep]\nname = "x"\nscenario = "baseline"\nsampler = "grid"\ncolour = 1\n', "unknown key"),
+    ('[sweep]\nname = "x"\nscenario = "baseline"\nsampler = "sobol"\n', "'sobol' is not a sampler"),
+    (
+        '[sweep]\nname = "x"\nscenario = "baseline"\nsampler = "lhs"\nsamples = 2\n'
+        '[uncertainties]\n"parameters.shock_rate" = {low = 0.5, high = 0.1}\n',
+        "low 0.5 is above high 0.1",
+    ),
+    (
+        '[sweep]\nname = "x"\nscenario = "baseline"\n'
+        '[uncertainties]\n"parameters.shock_rate" = {low = 0.1, high = 0.5}\n',
+        'needs sampler "random" or "lhs"',
+    ),
+    ('[sweep]\nname = "x"\nscenario = "baseline"\nsampler = "lhs"\n', "needs a number of samples"),
+    (
+        HEAD + '[levers]\n"countries.XXX.strategy" = ["hawk"]\n',
+        "'XXX' is not a country code",
+    ),
+    (
+        HEAD + '[levers]\n"countries.CHN.strategy" = ["hwak"]\n',
+        "'hwak' is not a strategy",
+    ),
+    ('[sweep]\nname = "x"\nscenario = "baseline"\n[levers]\n"seed" = [1, 2]\n', "steps and seed"),
+    ('[sweep]\nname = "x"\nscenario = "nowhere"\n', "no bundled scenario named 'nowhere'"),
+    ('[sweep]\nname = "x"\nscenario = "baseline"\n[outcomes]\nkeep = ["joy"]\n', "not an outcome"),
+]
+
+
+@pytest.mark.parametrize(("text", "problem"), BAD)
+def test_a_bad_spec_gets_one_clear_message_and_writes_nothing(tmp_path, capsys, text, problem):
+    path = tmp_path / "bad.toml"
+    path.write_text(text)
+    with pytest.raises(SweepError, match=problem):
+        load_spec(path)
+
+    out = tmp_path / "out"
+    assert main(["sweep", str(path), "--out", str(out), "--workers", "1"]) == 2
+    err = capsys.readouterr().err
+    assert problem in err and "bad.toml" in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert not out.exists()
+
+
+def test_the_sweep_command_writes_the_runs_table(tmp_path, capsys):
+    out = tmp_path / "out"
+    code = main(["sweep", str(small_spec(tmp_path)), "--workers", "1", "--out", str(out), "--csv"])
+    assert code == 0
+    assert "4 runs (4 ok, 0 failed" in capsys.readouterr().out
+    runs = pd.read_csv(out / "runs.csv")
+    assert list(runs.columns[:4]) == [
+        "run_id",
+        "seed",
+        "countries.CHN.controller",
+        "parameters.shock_rate",
+    ]
+    assert main(["sweep", str(small_spec(tmp_path)), "--workers", "0"]) == 2
