@@ -156,7 +156,7 @@ ParameterName = Annotated[str, AfterValidator(_parameter)]
 Strategy = Annotated[str, AfterValidator(_strategy)]
 
 
-class _Strict(BaseModel):
+class StrictModel(BaseModel):
     """Typed as in the TOML file: no coercion from strings, no unknown keys, no NaN."""
 
     model_config = ConfigDict(strict=True, extra="forbid", allow_inf_nan=False)
@@ -175,7 +175,7 @@ class _Strict(BaseModel):
         return data
 
 
-class Header(_Strict):
+class Header(StrictModel):
     """The ``[scenario]`` table."""
 
     name: Annotated[str, AfterValidator(_name)]
@@ -189,14 +189,14 @@ class Header(_Strict):
     controller: Controller = "ai"
 
 
-class CountrySettings(_Strict):
+class CountrySettings(StrictModel):
     """A ``[countries.XXX]`` table: who plays the country, and how an AI plays it."""
 
     controller: Controller = "ai"
     strategy: Strategy | None = None  # None: the strategy the world data gives it
 
 
-class Event(_Strict):
+class Event(StrictModel):
     """One ``[[events]]`` entry: a measure or shock that fires at a step."""
 
     step: int = Field(ge=1)
@@ -266,7 +266,7 @@ def _fail(kind: str, at: str, **ctx: Any) -> None:
     raise PydanticCustomError(kind, kind, {"at": at, **ctx})
 
 
-class CoalitionSettings(_Strict):
+class CoalitionSettings(StrictModel):
     """A ``[[coalitions]]`` entry: a club its founder offers to the invited economies."""
 
     name: str = Field(min_length=1)
@@ -279,7 +279,7 @@ class CoalitionSettings(_Strict):
     reserve_usd: float = Field(default=0.0, ge=0)  # shared stockpile to build
 
 
-class Scenario(_Strict):
+class Scenario(StrictModel):
     """A validated scenario: the header, parameter overrides, country settings, events.
 
     The fields mirror the TOML tables, so ``model_dump(by_alias=True, exclude_none=True)``

@@ -27,8 +27,6 @@ import numpy as np
 import pandas as pd
 from pydantic import (
     AfterValidator,
-    BaseModel,
-    ConfigDict,
     Discriminator,
     Field,
     PrivateAttr,
@@ -42,6 +40,7 @@ from tqdm import tqdm
 from model.scenario import (
     PROBLEMS,
     ScenarioError,
+    StrictModel,
     display_path,
     load_scenario,
     parse_override,
@@ -162,24 +161,6 @@ def _pattern_code(name: str) -> str | None:
 # --- the spec ----------------------------------------------------------------------------
 
 
-class _Strict(BaseModel):
-    """As in scenario files: typed as in TOML, no coercion, unknown keys named with the allowed."""
-
-    model_config = ConfigDict(strict=True, extra="forbid", allow_inf_nan=False)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _known_keys(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            allowed = [f.alias or name for name, f in cls.model_fields.items()]
-            for key in data:
-                if key not in allowed:
-                    raise PydanticCustomError(
-                        "unknown_key", "key", {"at": key, "value": key, "allowed": allowed}
-                    )
-        return data
-
-
 def _value(value: Any) -> Any:
     """A lever or uncertainty value: one TOML scalar (text, number, true/false)."""
     if isinstance(value, float) and not math.isfinite(value):
@@ -206,7 +187,7 @@ Value = Annotated[Any, AfterValidator(_value)]
 Values = Annotated[list[Value], Field(min_length=1), AfterValidator(_same_kind)]
 
 
-class Range(_Strict):
+class Range(StrictModel):
     """An uncertainty sampled uniformly in ``[low, high]`` (whole numbers if both are)."""
 
     low: int | float
@@ -237,7 +218,7 @@ Uncertainty = Annotated[
 ]
 
 
-class SweepHeader(_Strict):
+class SweepHeader(StrictModel):
     """The ``[sweep]`` table."""
 
     name: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")]
@@ -249,13 +230,13 @@ class SweepHeader(_Strict):
     samples: int | None = Field(default=None, ge=1)
 
 
-class OutcomeChoice(_Strict):
+class OutcomeChoice(StrictModel):
     """The ``[outcomes]`` table."""
 
     keep: list[str] = Field(default_factory=lambda: list(OUTCOMES), min_length=1)
 
 
-class SweepSpec(_Strict):
+class SweepSpec(StrictModel):
     """A validated sweep spec; build one with ``load_spec``."""
 
     header: SweepHeader = Field(alias="sweep")
