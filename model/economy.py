@@ -68,7 +68,7 @@ def clear_step(
     step: int,
     tolerance: float = TOLERANCE,
 ) -> Outcome:
-    """Clear every market for ``step``; updates prices, stocks and shortages in ``state``."""
+    """Clear every market for ``step``; updates prices and stocks in ``state``."""
     C, G = state.capacity.shape
     sigma = parameters["armington_sigma"]
     utilisation = parameters["base_utilisation"]
