@@ -1,10 +1,12 @@
-# Two commands on a fresh machine: `make run` (the main job) and `make test`.
+# Two commands on a fresh machine: `make run` (the game in the browser) and `make test`.
 # Both create .venv with Python 3.12 (Mesa 3.5 needs it) and install the project first.
 PYTHON ?= $(shell command -v python3.12 2>/dev/null || ls $$HOME/.pyenv/versions/3.12*/bin/python3 2>/dev/null | head -n 1)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install run test lint bench
+.PHONY: install assets run headless test lint bench
+# Solara's front-end packages, fetched once from the npm registry so pages load offline.
+ASSETS := $(VENV)/share/solara/cdn/requirejs@2.3.6
 
 $(BIN)/minerals: pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.12 not found: install it or run 'make PYTHON=/path/to/python3.12'"; exit 1; }
@@ -15,13 +17,21 @@ $(BIN)/minerals: pyproject.toml
 
 install: $(BIN)/minerals
 
-run: install
+$(ASSETS): $(BIN)/minerals scripts/fetch-solara-assets.sh
+	bash scripts/fetch-solara-assets.sh $(BIN)/python
+
+assets: $(ASSETS)
+
+run: install assets
+	$(BIN)/minerals ui
+
+headless: install
 	$(BIN)/minerals run baseline
 
 lint: install
 	$(BIN)/ruff check .
 
-test: lint
+test: lint assets
 	$(BIN)/python -m pytest
 
 bench: install

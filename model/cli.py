@@ -42,6 +42,16 @@ def _whole_number(text: str) -> int:
         raise argparse.ArgumentTypeError(t("cli.not_whole_number", value=text)) from None
 
 
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(t("cli.bad_port", value=text))
+    return port
+
+
 def _table_format(text: str) -> str:
     if text not in FORMATS:
         raise argparse.ArgumentTypeError(
@@ -91,6 +101,10 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--out", type=Path, metavar="DIR", help=t("cli.help_sweep_out"))
     sweep.add_argument("--csv", action="store_true", help=t("cli.help_csv"))
     sweep.add_argument("-q", "--quiet", action="store_true", help=t("cli.help_quiet"))
+
+    ui = commands.add_parser("ui", help=t("cli.help_ui"), description=t("cli.help_ui"))
+    ui.add_argument("--host", default="127.0.0.1", metavar="HOST", help=t("cli.help_host"))
+    ui.add_argument("--port", type=_port, default=8765, metavar="PORT", help=t("cli.help_port"))
     return parser
 
 
@@ -216,11 +230,37 @@ def sweep_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def ui_command(args: argparse.Namespace) -> int:
+    """Serve the browser game (ui/app.py) with Solara until interrupted."""
+    import socket
+
+    try:  # a clear message now, rather than a traceback from the server later
+        with socket.create_server((args.host, args.port)):
+            pass
+    except OSError as error:
+        raise UsageError(
+            t("cli.port_unavailable", host=args.host, port=args.port, reason=error.strerror)
+        ) from None
+    app = Path(__file__).resolve().parent.parent / "ui" / "app.py"
+    command = [sys.executable, "-m", "solara", "run", str(app), "--host", args.host]
+    command += ["--port", str(args.port), "--production", "--no-open"]
+    env = {
+        **os.environ,
+        "SOLARA_KERNEL_CULL_TIMEOUT": os.environ.get("SOLARA_KERNEL_CULL_TIMEOUT", "10m"),
+    }
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    print(t("cli.ui_address", url=f"http://{host}:{args.port}/"), flush=True)
+    # Become the server: Ctrl+C and kill then reach Solara itself, and no child is orphaned.
+    os.execve(sys.executable, command, env)
+    return 0  # not reached
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "scenarios": scenarios_command,
     "run": run_command,
     "validate": validate_command,
     "sweep": sweep_command,
+    "ui": ui_command,
 }
 
 

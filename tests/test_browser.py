@@ -1,0 +1,181 @@
+"""End to end in a real headless Chromium: serve the game, play one quarter, stay offline.
+
+Uses Debian's chromium (/usr/bin/chromium) through Playwright's ``executable_path``:
+Playwright's own browser download does not work on these machines. Without the browser
+the test is skipped, unless REQUIRE_BROWSER=1 (CI), where a missing browser fails.
+"""
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+SERVER_START = 120  # seconds: a cold start imports solara, pandas and the world
+WAIT = 30_000  # ms for an element to appear
+
+
+def _need_browser():
+    missing = None
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        missing = "the playwright package is not installed"
+    if missing is None and not CHROMIUM.exists():
+        missing = f"{CHROMIUM} not found (apt-get install chromium)"
+    if missing:
+        if os.environ.get("REQUIRE_BROWSER") == "1":
+            pytest.fail(f"REQUIRE_BROWSER=1 but {missing}")
+        pytest.skip(missing)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def server(tmp_path):
+    """``minerals ui`` on a free port; yields its address and how long it took to answer."""
+    _need_browser()
+    port = _free_port()
+    log = (tmp_path / "server.log").open("w")
+    started = time.monotonic()
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from model.cli import main; raise SystemExit(main())"]
+        + ["ui", "--host", "127.0.0.1", "--port", str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group: we stop the server and solara
+    )
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"minerals ui exited with {proc.returncode}:\n" + _read(tmp_path))
+            try:
+                with urllib.request.urlopen(url, timeout=5) as answer:
+                    if answer.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() - started > SERVER_START:
+                pytest.fail(f"minerals ui did not answer in {SERVER_START} s:\n" + _read(tmp_path))
+            time.sleep(0.5)
+        yield url, time.monotonic() - started
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+        log.close()
+
+
+def _read(tmp_path) -> str:
+    return (tmp_path / "server.log").read_text()[-3000:]
+
+
+def _choose(page, label: str, option: str):
+    """Pick ``option`` in the select labelled ``label`` (a Vuetify menu)."""
+    from playwright.sync_api import expect
+
+    select = page.get_by_role("button", name=re.compile(rf"^{re.escape(label)}\b"))
+    select.click()
+    page.get_by_role("option", name=option, exact=True).click()
+    expect(select).to_contain_text(option)
+
+
+def test_play_one_quarter_offline(server):
+    from playwright.sync_api import expect, sync_playwright
+
+    url, server_seconds = server
+    requests: list[str] = []
+    timings = {"server_start_s": round(server_seconds, 2)}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 1000})
+            page.set_default_timeout(WAIT)
+            page.on("request", lambda r: requests.append(r.url))
+            page.on("websocket", lambda ws: requests.append(ws.url))
+
+            started = time.monotonic()
+            page.goto(url)
+            start = page.get_by_role("button", name="Start", exact=True)
+            start.wait_for(timeout=60_000)
+            timings["first_load_s"] = round(time.monotonic() - started, 2)
+
+            _choose(page, "Scenario", "japan_pressure")
+            expect(page.get_by_text("China has aimed rare-earth supply at Japan")).to_be_visible()
+            _choose(page, "Scenario", "baseline")
+            _choose(page, "Your country", "Japan (JPN)")
+            start.click()
+
+            heading = page.get_by_role("heading", name=re.compile(r"^\d{4} Q\d · step"))
+            expect(heading).to_have_text("2025 Q1 · step 1 of 20")
+
+            rate = page.get_by_label("Rate (%)")
+            rate.fill("-5")
+            page.get_by_role("button", name="Queue tariff").click()
+            expect(page.get_by_text("A tariff cannot be negative")).to_be_visible()
+            expect(page.get_by_text("Nothing queued.")).to_be_visible()
+
+            _choose(page, "Partner", "CHN")
+            _choose(page, "Mineral", "rare_earths")
+            _choose(page, "Stage", "refined")
+            rate.fill("40")
+            page.get_by_role("button", name="Queue tariff").click()
+            expect(
+                page.get_by_text("Tariff of 40% on rare_earths (refined) from CHN")
+            ).to_be_visible()
+
+            news = page.get_by_text(
+                "2025 Q1: JPN sets a 40% tariff on refined rare earths from CHN."
+            )
+            started = time.monotonic()
+            page.get_by_role("button", name="Step", exact=True).click()
+            expect(news).to_be_visible()
+            timings["step_to_news_ms"] = round((time.monotonic() - started) * 1000)
+            expect(heading).to_have_text("2025 Q2 · step 2 of 20")
+            expect(
+                page.get_by_role("img", name="Price chart of rare_earths (mined)")
+            ).to_be_visible()
+            expect(page.get_by_text("Nothing queued.")).to_be_visible()
+            if os.environ.get("MINERALS_SCREENSHOT"):
+                page.screenshot(path=os.environ["MINERALS_SCREENSHOT"], full_page=True)
+
+            page.get_by_role("button", name="Undo", exact=True).click()
+            expect(heading).to_have_text("2025 Q1 · step 1 of 20")
+            expect(news).to_have_count(0)
+        finally:
+            browser.close()
+
+    print("browser timings:", timings)
+    hosts = {urlsplit(u).hostname for u in requests}
+    assert requests, "no requests were recorded"
+    assert hosts <= LOCAL_HOSTS, f"requests left localhost: {sorted(hosts - LOCAL_HOSTS)}"

@@ -1,0 +1,87 @@
+"""Small charts drawn as SVG text: no plotting library, nothing fetched by the browser."""
+
+from html import escape
+
+import pandas as pd
+
+WIDTH, HEIGHT = 640, 300
+MARGIN = {"left": 80, "right": 110, "top": 16, "bottom": 36}
+COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
+
+
+def _fmt(value: float) -> str:
+    if abs(value) >= 1e6:
+        return f"{value / 1e6:.1f}M"
+    if abs(value) >= 1e4:
+        return f"{value / 1e3:.3g}k"
+    return f"{value:.3g}"
+
+
+def line_chart(frame: pd.DataFrame, label: str, x_label: str = "step") -> str:
+    """One line per column of ``frame`` against its index; ``label`` names the picture."""
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{escape(label)}" '
+        f'viewBox="0 0 {WIDTH} {HEIGHT}" width="100%" style="max-width:{WIDTH}px">',
+        f"<title>{escape(label)}</title>",
+    ]
+    values = frame.to_numpy(dtype=float)
+    if frame.empty or not (values == values).any():
+        parts.append("</svg>")
+        return "".join(parts)
+    x0, x1 = float(frame.index.min()), float(frame.index.max())
+    y0, y1 = float(pd.DataFrame(values).min().min()), float(pd.DataFrame(values).max().max())
+    if x1 == x0:
+        x0, x1 = x0 - 1, x1 + 1
+    if y1 == y0:
+        y0, y1 = y0 * 0.95 - 1e-9, y1 * 1.05 + 1e-9
+    pad = (y1 - y0) * 0.05
+    y0, y1 = y0 - pad, y1 + pad
+    left, right = MARGIN["left"], WIDTH - MARGIN["right"]
+    top, bottom = MARGIN["top"], HEIGHT - MARGIN["bottom"]
+
+    def sx(x: float) -> float:
+        return left + (x - x0) / (x1 - x0) * (right - left)
+
+    def sy(y: float) -> float:
+        return bottom - (y - y0) / (y1 - y0) * (bottom - top)
+
+    axis = 'stroke="#888" stroke-width="1"'
+    parts.append(f'<line x1="{left}" y1="{bottom}" x2="{right}" y2="{bottom}" {axis}/>')
+    parts.append(f'<line x1="{left}" y1="{top}" x2="{left}" y2="{bottom}" {axis}/>')
+    for k in range(5):
+        y = y0 + (y1 - y0) * k / 4
+        parts.append(
+            f'<text x="{left - 6}" y="{sy(y) + 4:.1f}" font-size="11" text-anchor="end">'
+            f"{_fmt(y)}</text>"
+        )
+    for x in sorted(set(int(v) for v in frame.index)):
+        if len(frame.index) <= 12 or x % max(1, len(frame.index) // 8) == 0:
+            parts.append(
+                f'<text x="{sx(x):.1f}" y="{bottom + 16}" font-size="11" text-anchor="middle">'
+                f"{x}</text>"
+            )
+    parts.append(
+        f'<text x="{(left + right) / 2}" y="{HEIGHT - 4}" font-size="11" '
+        f'text-anchor="middle">{escape(x_label)}</text>'
+    )
+    for i, column in enumerate(frame.columns):
+        colour = COLOURS[i % len(COLOURS)]
+        series = frame[column].dropna()
+        points = " ".join(f"{sx(float(x)):.1f},{sy(float(y)):.1f}" for x, y in series.items())
+        if not points:
+            continue
+        parts.append(
+            f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{points}">'
+            f"<title>{escape(str(column))}</title></polyline>"
+        )
+        parts.extend(
+            f'<circle cx="{sx(float(x)):.1f}" cy="{sy(float(y)):.1f}" r="2.5" fill="{colour}"/>'
+            for x, y in series.items()
+        )
+        last_x, last_y = series.index[-1], series.iloc[-1]
+        parts.append(
+            f'<text x="{sx(float(last_x)) + 6:.1f}" y="{sy(float(last_y)) + 4:.1f}" '
+            f'font-size="11" fill="{colour}">{escape(str(column))}</text>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)
