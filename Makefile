@@ -17,8 +17,8 @@ $(BIN)/minerals: pyproject.toml
 
 install: $(BIN)/minerals
 
-$(ASSETS): $(BIN)/minerals scripts/fetch-solara-assets.sh
-	bash scripts/fetch-solara-assets.sh $(BIN)/python
+$(ASSETS): $(BIN)/minerals ui/fetch-solara-assets.sh
+	bash ui/fetch-solara-assets.sh $(BIN)/python
 
 assets: $(ASSETS)
 

@@ -3,7 +3,7 @@
 # access to cdn.jsdelivr.net (the page then loads every script, style and font from the
 # local server). solara-assets on PyPI stops at 1.58.2 and pins older front-end packages
 # than solara 1.64 asks for, so it does not help.
-# Usage: scripts/fetch-solara-assets.sh [.venv/bin/python]    (needs npm on PATH)
+# Usage: ui/fetch-solara-assets.sh [.venv/bin/python]    (needs npm on PATH)
 set -euo pipefail
 PY=${1:-.venv/bin/python}
 CACHE=$("$PY" -c "import solara.server.settings as s; print(s.assets.proxy_cache_dir)")
