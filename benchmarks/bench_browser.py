@@ -1,0 +1,108 @@
+"""From a Step click to the updated page, in headless Chromium, against the bare model step.
+
+    .venv/bin/python benchmarks/bench_browser.py [--steps N]
+
+Serves ``minerals ui`` on a free localhost port, starts a game (``baseline`` as Japan, then
+the 59-economy ``washington_coalition`` watched, its AIs negotiating), clicks Step N times
+and times each click until the quarter heading shows the next step (the charts, news and
+scoreboard render in the same update). The reference is the median
+``World.step()`` of the same scenario measured in this process.
+"""
+
+import argparse
+import re
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+from bench_clearing import machine  # noqa: E402
+from test_browser import CHROMIUM, CHROMIUM_ARGS, _choose, _free_port  # noqa: E402
+
+from model.text import t  # noqa: E402
+from model.world import World  # noqa: E402
+
+STEP_TARGET_MS = 300.0  # from the browser-game brief: median Step click → updated charts
+
+
+def serve() -> tuple[subprocess.Popen, str]:
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from model.cli import main; raise SystemExit(main())",
+         "ui", "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as answer:
+                if answer.status == 200:
+                    return proc, url
+        except OSError:
+            time.sleep(0.5)
+    proc.kill()
+    raise SystemExit("minerals ui did not answer in 120 s")
+
+
+def click_times(url: str, scenario: str, country: str, steps: int) -> list[float]:
+    from playwright.sync_api import expect, sync_playwright
+
+    times = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 1000})
+        page.set_default_timeout(120_000)
+        page.goto(url)
+        start = page.get_by_role("button", name="Start", exact=True)
+        start.wait_for()
+        _choose(page, "Scenario", scenario)
+        _choose(page, "Your country", country)
+        start.click()
+        heading = page.get_by_role("heading", name=re.compile(r"^\d{4} Q\d · step"))
+        step = page.get_by_role("button", name="Step", exact=True)
+        for k in range(1, steps + 1):
+            began = time.perf_counter()
+            step.click()
+            expect(heading).to_contain_text(f"step {k + 1} of")
+            times.append((time.perf_counter() - began) * 1000)
+        browser.close()
+    return times
+
+
+def model_step_ms(scenario: str, steps: int) -> float:
+    world = World(scenario)
+    times = []
+    for _ in range(steps):
+        began = time.perf_counter()
+        world.step()
+        times.append((time.perf_counter() - began) * 1000)
+    return statistics.median(times)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=8, help="Step clicks per case")
+    args = parser.parse_args(argv)
+    print(machine())
+    proc, url = serve()
+    try:
+        for scenario, country in (("baseline", "Japan (JPN)"),
+                                  ("washington_coalition", t("ui.watch_choice"))):  # fmt: skip
+            clicks = statistics.median(click_times(url, scenario, country, args.steps))
+            model = model_step_ms(scenario, args.steps)
+            print(f"{scenario:22s} Step click → updated page: median {clicks:7.1f} ms "
+                  f"(target ≤ {STEP_TARGET_MS:.0f} ms); model step alone {model:7.1f} ms; "
+                  f"page overhead {clicks / model:5.1f}×")  # fmt: skip
+    finally:
+        proc.kill()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
