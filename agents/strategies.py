@@ -308,6 +308,19 @@ class Cooperative(Strategy):
         return actions
 
 
+def _answer_tariffs(obs: Observation, factor: float, cap: float, key: str) -> list[Action]:
+    """Answer each partner's new tariffs on the same goods with ``factor`` × them (capped)."""
+    actions = []
+    for partner in _others(obs, obs.new_tariffs_on_me):
+        rates = {}
+        for g in np.flatnonzero(obs.new_tariffs_on_me[:, partner] > EPS):
+            rate = min(factor * float(obs.tariffs_on_me[g, partner]), cap)
+            if obs.my_tariffs[g, partner] < rate - EPS:
+                rates[int(g)] = rate
+        actions += _tariffs(obs, partner, rates, t(key, target=obs.codes[partner]))
+    return actions
+
+
 class TitForTat(Strategy):
     """Mirrors each partner's last move on the same goods: a new measure, or its easing."""
 
@@ -318,15 +331,7 @@ class TitForTat(Strategy):
         return self.retaliate(obs) + self.forgive(obs)
 
     def retaliate(self, obs: Observation) -> list[Action]:
-        actions = []
-        for partner in _others(obs, obs.new_tariffs_on_me):
-            rates = {}
-            for g in np.flatnonzero(obs.new_tariffs_on_me[:, partner] > EPS):
-                rate = min(float(obs.tariffs_on_me[g, partner]), self.MAX_RATE)
-                if obs.my_tariffs[g, partner] < rate - EPS:
-                    rates[int(g)] = rate
-            note = t("strategies.retaliation", target=obs.codes[partner])
-            actions += _tariffs(obs, partner, rates, note)
+        actions = _answer_tariffs(obs, 1.0, self.MAX_RATE, "strategies.retaliation")
         for partner in _others(obs, obs.new_controls_on_me):
             levels = {}
             for g in np.flatnonzero(obs.new_controls_on_me[:, partner] > EPS):
@@ -372,15 +377,7 @@ class Hawk(Strategy):
         return self.escalate(obs) + self.seek_truce(obs)
 
     def escalate(self, obs: Observation) -> list[Action]:
-        actions = []
-        for partner in _others(obs, obs.new_tariffs_on_me):
-            rates = {}
-            for g in np.flatnonzero(obs.new_tariffs_on_me[:, partner] > EPS):
-                rate = min(self.ESCALATION * float(obs.tariffs_on_me[g, partner]), self.MAX_RATE)
-                if obs.my_tariffs[g, partner] < rate - EPS:
-                    rates[int(g)] = rate
-            note = t("strategies.escalation", target=obs.codes[partner])
-            actions += _tariffs(obs, partner, rates, note)
+        actions = _answer_tariffs(obs, self.ESCALATION, self.MAX_RATE, "strategies.escalation")
         for partner in _others(obs, obs.new_controls_on_me):
             low = np.flatnonzero(obs.my_tariffs[:, partner] < self.CONTROL_ANSWER_RATE - EPS)
             rates = {int(g): self.CONTROL_ANSWER_RATE for g in low}
