@@ -4,8 +4,10 @@ Both sides import this module: agents build actions, the model validates and app
 ``targets`` and ``mineral``/``stage`` may be ``"all"``; the model expands them.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from typing import ClassVar
+
+from model.text import t
 
 ALL = "all"
 DEAL_KINDS = (
@@ -147,3 +149,66 @@ ACTION_TYPES: dict[str, type] = {
     cls.kind: cls
     for cls in (Tariff, ExportControl, Stockpile, Subsidy, Shock, Propose, Respond, Join, Leave)
 }
+
+
+def to_dict(action: Action) -> dict:
+    """A JSON-ready form of an action (saved class games, archives, replays)."""
+    record = {"kind": action.kind}
+    for f in fields(action):
+        value = getattr(action, f.name)
+        record[f.name] = list(value) if isinstance(value, tuple) else value
+    return record
+
+
+def from_dict(record: dict) -> Action:
+    """The action a ``to_dict`` record describes; ValueError naming what is wrong.
+
+    Records come from files and browsers, so every field's type is checked here: the
+    model's own checks (ranges, budgets, partners) then see only well-formed actions.
+    """
+    if not isinstance(record, dict):
+        raise ValueError(t("deals.bad_record", value=type(record).__name__))
+    values = dict(record)
+    kind = values.pop("kind", None)
+    cls = ACTION_TYPES.get(kind) if isinstance(kind, str) else None
+    if cls is None:
+        raise ValueError(t("deals.bad_record_kind", kind=kind, allowed=", ".join(ACTION_TYPES)))
+    known = {f.name: f for f in fields(cls)}
+    unknown = sorted(set(values) - set(known))
+    if unknown:
+        raise ValueError(
+            t(
+                "deals.bad_record_field",
+                kind=kind,
+                fields=", ".join(unknown),
+                allowed=", ".join(known),
+            )
+        )
+    if isinstance(values.get("targets"), list):
+        values["targets"] = tuple(values["targets"])
+    for name, value in values.items():
+        if not _fits(value, known[name].type):
+            raise ValueError(t("deals.bad_record_value", kind=kind, field=name, value=value))
+    missing = [
+        name
+        for name, f in known.items()
+        if name not in values and f.default is MISSING and f.default_factory is MISSING
+    ]
+    if missing:
+        raise ValueError(t("deals.bad_record_missing", kind=kind, fields=", ".join(missing)))
+    return cls(**values)
+
+
+def _fits(value, annotation) -> bool:
+    """Whether a JSON value has the type a field of the action contract declares."""
+    if isinstance(value, bool):
+        return False  # JSON true/false is never a number or a name here
+    if annotation is float:
+        return isinstance(value, int | float)
+    if annotation is int:
+        return isinstance(value, int)
+    if annotation is str:
+        return isinstance(value, str)
+    if annotation == tuple[str, ...]:
+        return isinstance(value, tuple) and all(isinstance(v, str) for v in value)
+    return isinstance(value, dict) or (value is None and annotation == dict | None)

@@ -102,6 +102,21 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--csv", action="store_true", help=t("cli.help_csv"))
     sweep.add_argument("-q", "--quiet", action="store_true", help=t("cli.help_quiet"))
 
+    analyse = commands.add_parser(
+        "analyse", help=t("analysis.help"), description=t("analysis.help")
+    )
+    analyse.add_argument("out", type=Path, metavar="OUT_DIR", help=t("analysis.help_dir"))
+    analyse.add_argument(
+        "--outcome",
+        dest="outcomes",
+        action="extend",
+        nargs="+",
+        metavar="NAME",
+        help=t("analysis.help_outcome"),
+    )
+    analyse.add_argument("--by", metavar="LEVER", help=t("analysis.help_by"))
+    analyse.add_argument("--svg", type=Path, metavar="FILE", help=t("analysis.help_svg"))
+
     ui = commands.add_parser("ui", help=t("cli.help_ui"), description=t("cli.help_ui"))
     ui.add_argument("--host", default="127.0.0.1", metavar="HOST", help=t("cli.help_host"))
     ui.add_argument("--port", type=_port, default=8765, metavar="PORT", help=t("cli.help_port"))
@@ -230,6 +245,43 @@ def sweep_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def analyse_command(args: argparse.Namespace) -> int:
+    """Summarise a finished sweep; the chart is written before anything is printed."""
+    from model.analysis import (
+        AnalysisError,
+        distribution_svg,
+        distributions,
+        load_sweep,
+        report,
+        sensitivity,
+    )
+
+    sweep = load_sweep(args.out)
+    table = distributions(sweep, args.outcomes, args.by)
+    if args.svg is not None:
+        if args.svg.is_dir():
+            raise UsageError(t("analysis.svg_is_dir", path=args.svg))
+        check_out_dir(args.svg.parent)
+        chart = distribution_svg(sweep, args.outcomes, args.by)
+        try:
+            args.svg.parent.mkdir(parents=True, exist_ok=True)
+            args.svg.write_text(chart, encoding="utf-8")
+        except OSError as error:
+            raise UsageError(
+                t("cli.cannot_write", out=args.svg, reason=error.strerror or error)
+            ) from None
+    try:
+        indices, note = sensitivity(sweep, args.outcomes, args.by), ""
+    except AnalysisError as why:  # the distributions still stand on their own
+        indices, note = None, str(why)
+    keys = sweep.group_keys(args.by)
+    for line in report(sweep, table, indices, keys, display_path(args.out), note):
+        print(line)
+    if args.svg is not None:
+        print(t("analysis.svg_written", path=display_path(args.svg)))
+    return 0
+
+
 def ui_command(args: argparse.Namespace) -> int:
     """Serve the browser game (ui/app.py) with Solara until interrupted."""
     import socket
@@ -260,6 +312,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "run": run_command,
     "validate": validate_command,
     "sweep": sweep_command,
+    "analyse": analyse_command,
     "ui": ui_command,
 }
 

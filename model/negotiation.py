@@ -2,8 +2,10 @@
 
 Offers made this step are answered in rounds (accept, reject, or counter — the turn then
 passes back to the other side); after ``MAX_ROUNDS`` an unanswered or still-countered
-offer lapses. Every message is a row of the deals table. Offers are handled in id
-order, so the same seed gives the same deals.
+offer lapses, except one awaiting a person's answer: it waits in their inbox for one
+quarter (``State.waiting``) and is answered in the first round of the next step. Every
+message is a row of the deals table. Offers are handled in id order, so the same seed
+gives the same deals.
 """
 
 from dataclasses import replace
@@ -20,7 +22,11 @@ from model.text import t
 
 def negotiate(world, proposals: list[Propose], step: int) -> None:
     judge = Judge(world, step)
-    open_offers: list[tuple[Deal, str, int]] = []  # deal, who must answer, round
+    # deal, who must answer, round, and whether it already waited a quarter for a person
+    open_offers: list[tuple[Deal, str, int, bool]] = [
+        (deal, responder, round_, True) for deal, responder, round_ in world.state.waiting
+    ]
+    world.state.waiting = []
     for proposal in proposals:
         try:
             terms = diplomacy.check_terms(world.data, proposal)
@@ -41,15 +47,15 @@ def negotiate(world, proposals: list[Propose], step: int) -> None:
         )
         world.state.next_deal_id += 1
         record(world, step, deal, "proposed", proposal.actor)
-        open_offers.append((deal, proposal.partner, 1))
+        open_offers.append((deal, proposal.partner, 1, False))
 
     for _ in range(diplomacy.MAX_ROUNDS):
         judge.begin_round()
         still_open = []
-        for deal, responder, round_ in open_offers:
+        for deal, responder, round_, waited in open_offers:
             answer = ask(world, judge, deal, responder, round_)
             if answer is None:
-                still_open.append((deal, responder, round_))
+                still_open.append((deal, responder, round_, waited))
             elif answer.answer == "accept":
                 accept(world, deal, responder, step)
             elif answer.answer == "counter" and answer.terms and round_ < diplomacy.MAX_ROUNDS:
@@ -69,14 +75,24 @@ def negotiate(world, proposals: list[Propose], step: int) -> None:
                     world.recorder.deal(diplomacy.deal_row(step, deal, "rejected"))
                     continue
                 world.recorder.deal(diplomacy.deal_row(step, deal, "countered"))
-                still_open.append((deal, diplomacy.other(deal.parties, responder), round_ + 1))
+                still_open.append(
+                    (deal, diplomacy.other(deal.parties, responder), round_ + 1, False)
+                )
             else:
                 record(world, step, deal, "rejected", responder)
         open_offers = still_open
         if not open_offers:
             break
-    for deal, _, _ in open_offers:
-        world.recorder.deal(diplomacy.deal_row(step, deal, "lapsed"))
+    for deal, responder, round_, waited in open_offers:
+        if not waited and answers_later(world, responder):
+            world.state.waiting.append((deal, responder, round_))
+        else:
+            world.recorder.deal(diplomacy.deal_row(step, deal, "lapsed"))
+
+
+def answers_later(world, code: str) -> bool:
+    """A person answers between quarters: an offer to them waits one quarter in their inbox."""
+    return getattr(world.country_agent(code).controller, "answers_later", False)
 
 
 def ask(world, judge: Judge, deal: Deal, responder: str, round_: int):

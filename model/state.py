@@ -40,6 +40,8 @@ class State:
     coalitions: dict = field(default_factory=dict)  # name -> diplomacy.Coalition
     next_deal_id: int = 1
     floor_tariff: np.ndarray | None = None  # (G, I, J) coalitions' adjustable floor tariffs
+    # Offers waiting a quarter for a person's answer: (diplomacy.Deal, responder, round)
+    waiting: list = field(default_factory=list)
 
     def copy(self) -> "State":
         return copy.deepcopy(self)

@@ -14,7 +14,7 @@ import math
 import os
 import re
 import tomllib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -37,6 +37,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 from tqdm import tqdm
 
+from model.recorder import TABLES
 from model.scenario import (
     PROBLEMS,
     ScenarioError,
@@ -62,7 +63,33 @@ class SweepError(ScenarioError):
 
 # --- the outcomes catalogue --------------------------------------------------------------
 
-Tables = dict[str, pd.DataFrame]
+Tables = Mapping[str, pd.DataFrame]
+
+
+class LazyTables(Mapping):
+    """A finished run's output tables, each built the first time an outcome reads it.
+
+    Outcomes need a few of the six tables (the flows table, the dearest, none of the
+    catalogue's); ``derived`` keeps figures several outcomes share, computed once per run.
+    """
+
+    def __init__(self, recorder: Any):
+        self._recorder = recorder
+        self._built: dict[str, pd.DataFrame] = {}
+        self.derived: dict[str, Any] = {}
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        if name not in self._built:
+            if name not in TABLES:
+                raise KeyError(name)
+            self._built[name] = self._recorder.table(name)
+        return self._built[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(TABLES)
+
+    def __len__(self) -> int:
+        return len(TABLES)
 
 
 def _last(frame: pd.DataFrame) -> pd.DataFrame:
@@ -71,11 +98,16 @@ def _last(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _refined_value(tables: Tables) -> pd.Series:
     """Refined production at the last step by country, valued at the producer's price."""
-    key = ["step", "country", "mineral", "stage"]
-    production = _last(tables["production"]).query("stage == 'refined'")
-    prices = _last(tables["prices"])[[*key, "producer_price"]]
-    both = production.merge(prices, on=key)
-    return (both["production"] * both["producer_price"]).groupby(both["country"]).sum()
+    derived = getattr(tables, "derived", {})
+    if "refined_value" not in derived:
+        key = ["step", "country", "mineral", "stage"]
+        production = _last(tables["production"])
+        production = production[production["stage"] == "refined"]
+        prices = _last(tables["prices"])[[*key, "producer_price"]]
+        both = production.merge(prices, on=key)
+        value = both["production"] * both["producer_price"]
+        derived["refined_value"] = value.groupby(both["country"]).sum()
+    return derived["refined_value"]
 
 
 def _china_refined_share(world, tables: Tables) -> float:
@@ -514,7 +546,7 @@ def run_one(setup: Setup, run: Run, out_dir: str | None = None) -> dict[str, Any
             setup.scenario, overrides(run.values), steps=setup.steps, seed=run.seed
         )
         world = World(scenario, rng=run.seed).run()
-        tables = world.tables()
+        tables = LazyTables(world.recorder)  # only the tables the outcomes read
         outcomes = {name: outcome_function(name)(world, tables) for name in setup.keep}
         row.update(status="ok", error=None, **outcomes)
     except Exception as error:  # a failing run is data, not a crash

@@ -38,6 +38,9 @@ def make_controller(kind: str, strategy: str, price_usd: np.ndarray):
 class World(mesa.Model):
     """The critical-minerals world of one scenario."""
 
+    # False replays a game with no negotiation at all: the class debrief's "without the deals".
+    deals_allowed = True
+
     def __init__(
         self, scenario: Scenario | str | None = None, rng=None, world: WorldData | None = None
     ):
@@ -246,6 +249,8 @@ class World(mesa.Model):
             )
 
     def negotiate(self, actions: list[Action], step: int) -> None:
+        if not self.deals_allowed:
+            return
         for action in actions:
             if isinstance(action, Respond):  # answers are given when asked, in the rounds
                 self.refuse(step, action, t("deals.answer_out_of_turn"))

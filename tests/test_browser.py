@@ -54,10 +54,11 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def server(tmp_path):
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
     """``minerals ui`` on a free port; yields its address and how long it took to answer."""
     _need_browser()
+    tmp_path = tmp_path_factory.mktemp("server")
     port = _free_port()
     log = (tmp_path / "server.log").open("w")
     started = time.monotonic()
@@ -142,7 +143,7 @@ def test_play_one_quarter_offline(server):
             rate = page.get_by_label("Rate (%)")
             rate.fill("-5")
             page.get_by_role("button", name="Queue tariff").click()
-            expect(page.get_by_text("A tariff cannot be negative")).to_be_visible()
+            expect(page.get_by_text("-5 is not allowed here")).to_be_visible()
             expect(page.get_by_text("Nothing queued.")).to_be_visible()
 
             _choose(page, "Partner", "CHN")
@@ -162,16 +163,26 @@ def test_play_one_quarter_offline(server):
             expect(news).to_be_visible()
             timings["step_to_news_ms"] = round((time.monotonic() - started) * 1000)
             expect(heading).to_have_text("2025 Q2 · step 2 of 20")
-            expect(
-                page.get_by_role("img", name="Price chart of rare_earths (mined)")
-            ).to_be_visible()
+            chart = page.get_by_role("img", name="Price chart of rare_earths (mined)")
+            expect(chart).to_be_visible()
             expect(page.get_by_text("Nothing queued.")).to_be_visible()
+            points = chart.locator("circle").count()
+            page.get_by_role("button", name="Step", exact=True).click()
+            expect(heading).to_have_text("2025 Q3 · step 3 of 20")
+            expect(chart.locator("circle")).not_to_have_count(points)  # the chart moved on
+            assert chart.locator("circle").count() > points
             if os.environ.get("MINERALS_SCREENSHOT"):
                 page.screenshot(path=os.environ["MINERALS_SCREENSHOT"], full_page=True)
+            page.get_by_role("button", name="Undo", exact=True).click()
+            expect(heading).to_have_text("2025 Q2 · step 2 of 20")
 
             page.get_by_role("button", name="Undo", exact=True).click()
             expect(heading).to_have_text("2025 Q1 · step 1 of 20")
             expect(news).to_have_count(0)
+            # the undone quarter's decision is back in the queue, to change or withdraw
+            expect(
+                page.get_by_text("Tariff of 40% on rare_earths (refined) from CHN")
+            ).to_be_visible()
         finally:
             browser.close()
 
@@ -179,3 +190,44 @@ def test_play_one_quarter_offline(server):
     hosts = {urlsplit(u).hostname for u in requests}
     assert requests, "no requests were recorded"
     assert hosts <= LOCAL_HOSTS, f"requests left localhost: {sorted(hosts - LOCAL_HOSTS)}"
+
+
+def test_two_browsers_have_independent_games(server):
+    from playwright.sync_api import expect, sync_playwright
+
+    url, _ = server
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            pages = []
+            for country in ("United States (USA)", "China (CHN)"):
+                page = browser.new_context().new_page()  # its own cookies: its own session
+                page.set_default_timeout(WAIT)
+                page.goto(url)
+                page.get_by_role("button", name="Start", exact=True).wait_for(timeout=60_000)
+                _choose(page, "Your country", country)
+                page.get_by_role("button", name="Start", exact=True).click()
+                pages.append(page)
+            first, second = pages
+            heading = re.compile(r"^\d{4} Q\d · step")
+            first.get_by_role("button", name="Step", exact=True).click()
+            first.get_by_role("button", name="Step", exact=True).click()
+            expect(first.get_by_role("heading", name=heading)).to_have_text(
+                "2025 Q3 · step 3 of 20"
+            )
+            expect(second.get_by_role("heading", name=heading)).to_have_text(
+                "2025 Q1 · step 1 of 20"
+            )
+            expect(first.get_by_text("You play United States (USA).")).to_be_visible()
+            expect(second.get_by_text("You play China (CHN).")).to_be_visible()
+            second.get_by_role("button", name="Step", exact=True).click()
+            expect(second.get_by_role("heading", name=heading)).to_have_text(
+                "2025 Q2 · step 2 of 20"
+            )
+            expect(first.get_by_role("heading", name=heading)).to_have_text(
+                "2025 Q3 · step 3 of 20"
+            )
+        finally:
+            browser.close()

@@ -1,15 +1,23 @@
 """The browser game's page without a browser: components rendered with ``solara.render``."""
 
+import re
+import time
+
 import ipyvuetify as v
 import pytest
 import solara
 import solara.widgets
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from agents.actions import Respond
+from agents.seat import HumanSeat
 from model.cli import main
+from model.decisions import check
 from model.scenario import list_scenarios
-from ui import app
-from ui.game import Game, TariffForm, parse_seed
-from ui.seat import HumanSeat
+from ui import app, views
+from ui.forms import ControlForm, ProposalForm, StockpileForm, SubsidyForm, TariffForm
+from ui.game import Game, parse_seed
 
 
 @pytest.fixture
@@ -74,7 +82,7 @@ def test_step_advances_the_date_and_undo_restores_it(page):
 def test_negative_tariff_is_refused_and_nothing_is_queued(page):
     _start(page)
     rate = page.find(v.TextField, label="Rate (%)")
-    for text, reason in [("-5", "cannot be negative"), ("lots", "not a number")]:
+    for text, reason in [("-5", "from 0 to 1,000"), ("lots", "not a number")]:
         rate.widget.v_model = text
         _click(page, "Queue tariff")
         assert rate.widget.error and reason in rate.widget.messages[0]
@@ -112,7 +120,7 @@ def test_valid_tariff_is_in_the_news_after_step(page):
     html = [w.unsafe_innerHTML for w in page.find(solara.widgets.HTML).widgets]
     assert any('aria-label="Price chart of rare_earths (mined)"' in h for h in html)
     assert any("<polyline" in h for h in html)
-    assert any("<td>USA</td>" in h and 'title="Score:' in h for h in html)
+    assert any(">USA</td>" in h and 'title="Score:' in h for h in html)
     _click(page, "Undo")
     assert news not in _texts(page)
 
@@ -136,15 +144,18 @@ def test_each_page_has_its_own_game():
     second.close()
 
 
-def test_game_undo_keeps_the_seat_and_queue():
+def test_undo_gives_back_the_steps_decisions():
     game = Game("baseline", "USA")
     game.step()
-    assert game.queue_tariff(TariffForm("CHN", "all", "all", "10")) == {}
-    assert game.undo()
-    assert game.world.country_agent("USA").controller is game.seat
-    assert len(game.seat.queue) == 1
+    tariff = TariffForm("CHN", "all", "all", "10").build(game.world.data, "USA")[0]
+    assert game.queue(tariff) is None
     game.step()
-    assert "USA sets a 10% tariff" in game.news()["detail"].iloc[0]
+    assert views.news(game.tables(), 2)["detail"].str.contains("USA sets a 10% tariff").any()
+    assert game.undo() and game.world.steps == 1
+    assert game.decisions == [tariff]  # back in the queue, to change or withdraw
+    game.withdraw(0)
+    game.step()
+    assert not views.news(game.tables(), game.world.steps)["action"].eq("tariff").any()
 
 
 def test_seat_returns_its_queue_once():
@@ -157,3 +168,250 @@ def test_seat_returns_its_queue_once():
 def test_ui_command_refuses_a_bad_port(port, capsys):
     assert main(["ui", "--port", port]) == 2
     assert "is not a port" in capsys.readouterr().err
+
+
+# --- the decision panel: every measure, refused next to its field -----------------------
+
+
+def _measure(rc, label: str):
+    rc.find(v.Select, label="Measure").widget.v_model = label
+
+
+def _alerts(rc) -> list[str]:
+    return [w.children[0] for w in rc.find(v.Alert).widgets if w.children]
+
+
+def _html(rc) -> list[str]:
+    return [w.unsafe_innerHTML for w in rc.find(solara.widgets.HTML).widgets]
+
+
+def test_export_ban_goes_to_the_news(page):
+    _start(page)
+    _measure(page, "Export control")
+    page.find(v.Select, label="Mineral").widget.v_model = "cobalt"
+    page.find(v.Select, label="Stage").widget.v_model = "refined"
+    page.find(v.Select, label="Control").widget.v_model = "ban"
+    _click(page, "Queue export control")
+    assert any(
+        line.startswith("Export control on cobalt (refined) to CHN: 0%") for line in _texts(page)
+    )
+    _click(page, "Step")
+    assert any("USA bans exports of refined cobalt to CHN" in line for line in _texts(page))
+
+
+def test_licensing_needs_a_whole_delay(page):
+    _start(page)
+    _measure(page, "Export control")
+    page.find(v.Select, label="Control").widget.v_model = "licensing"
+    page.find(v.TextField, label="Share of normal exports allowed (%)").widget.v_model = "50"
+    delay = page.find(v.TextField, label="Licensing delay (quarters)")
+    delay.widget.v_model = "1.5"
+    _click(page, "Queue export control")
+    assert delay.widget.error and "whole number" in delay.widget.messages[0]
+    assert "Nothing queued." in _texts(page)
+
+
+def test_stockpile_beyond_the_budget_is_refused_with_the_budget(page):
+    _start(page)
+    _measure(page, "Stockpile")
+    tonnes = page.find(v.TextField, label="Tonnes")
+    assert "budget left this quarter: USD" in tonnes.widget.messages[0]
+    tonnes.widget.v_model = "1e9"
+    _click(page, "Queue stockpile")
+    assert tonnes.widget.error and "budget" in tonnes.widget.messages[0]
+    assert "Nothing queued." in _texts(page)
+    tonnes.widget.v_model = "100"
+    _click(page, "Queue stockpile")
+    assert "Buy 100 t of rare_earths (mined) for the stockpile" in _texts(page)
+
+
+def test_release_more_than_held_is_refused():
+    game = Game("baseline", "USA")
+    form = StockpileForm("rare_earths", "mined", "release", "1e12")
+    action, errors = form.build(game.world.data, "USA")
+    assert errors == {} and "holds" in game.queue(action)
+    assert game.decisions == []
+
+
+def test_subsidy_is_queued_and_spends_the_budget():
+    game = Game("baseline", "USA")
+    left = game.budget_usd()
+    action, _ = SubsidyForm("lithium", "refined", "100").build(game.world.data, "USA")
+    assert game.queue(action) is None
+    assert game.budget_usd() == pytest.approx(left - 100e6)
+    game.step()
+    assert views.news(game.tables(), 1)["action"].eq("subsidy").any()
+
+
+@given(text=st.text(max_size=8), field=st.sampled_from(["rate", "share", "tonnes", "usd"]))
+@settings(max_examples=60, deadline=None)
+def test_any_typing_gives_an_action_or_a_reason(text, field):
+    data = _BASELINE.world.data
+    form = {
+        "rate": TariffForm("CHN", "lithium", "refined", text),
+        "share": ControlForm("CHN", "lithium", "refined", "quota", text),
+        "tonnes": StockpileForm("lithium", "refined", "buy", text),
+        "usd": SubsidyForm("lithium", "refined", text),
+    }[field]
+    action, errors = form.build(data, "USA")
+    assert (action is None) == bool(errors)
+    if action is not None:  # well-formed: the World's own rules decide the rest
+        assert check(_BASELINE.world, "USA", [action])[0] is None or errors == {}
+
+
+_BASELINE = Game("baseline", "USA")
+
+
+# --- deals: proposals, the inbox, the ledger -----------------------------------------------
+
+
+def _invited(tmp_path, player="USA") -> Game:
+    """A game where JPN's coalition invites the player at step 1 (AI countries)."""
+    path = tmp_path / "club.toml"
+    path.write_text(
+        f"""
+[scenario]
+name = "club"
+title = "Club"
+world = "world_2024"
+steps = 4
+seed = 3
+controller = "passive"
+
+[[coalitions]]
+name = "Club"
+founder = "JPN"
+offer_step = 1
+duration = 8
+invite = ["{player}"]
+"""
+    )
+    return Game(str(path), player)
+
+
+def test_an_offer_waits_in_the_inbox_and_accepting_it_binds(tmp_path):
+    game = _invited(tmp_path)
+    game.step()
+    [offer] = game.inbox()
+    assert offer["proposer"] == "JPN" and offer["deal"] == "coalition"
+    assert game.queue(Respond("USA", offer["deal_id"], "accept")) is None
+    game.step()
+    assert game.inbox() == []
+    assert "USA" in game.world.state.coalitions["Club"].members
+    ledger = views.deals_ledger(game.tables())
+    assert ledger.loc[ledger["deal_id"] == offer["deal_id"], "status"].item() == "accepted"
+
+
+def test_an_unanswered_offer_lapses_after_a_quarter(tmp_path):
+    game = _invited(tmp_path)
+    game.step()
+    assert game.inbox()
+    game.step()
+    assert game.inbox() == []
+    assert "USA" not in game.world.state.coalitions["Club"].members
+    assert views.deals_ledger(game.tables())["status"].tolist() == ["lapsed"]
+
+
+def test_the_inbox_on_the_page_accepts(tmp_path):
+    game = _invited(tmp_path)
+    game.step()
+    box, rc = solara.render(app.GameView(game, lambda: None, lambda: None), handle_error=False)
+    [offer] = game.inbox()
+    _click(rc, f"Accept offer {offer['deal_id']}")
+    assert game.decisions == [Respond("USA", offer["deal_id"], "accept")]
+    # answering an offer that is not waiting is refused by the World's rules
+    assert "no offer 999" in game.queue(Respond("USA", 999, "accept"))
+    rc.close()
+
+
+def test_a_proposal_is_refused_for_an_unknown_partner():
+    game = Game("baseline", "USA")
+    action, errors = ProposalForm("XXX", "truce").build(game.world.data, "USA")
+    assert action is None and "not a partner" in errors["partner"]
+    action, errors = ProposalForm("CHN", "offtake", "lithium", "refined", "-3").build(
+        game.world.data, "USA"
+    )
+    assert action is None and "amount" in errors
+
+
+def test_a_proposal_to_an_ai_is_answered_and_in_the_ledger():
+    game = Game("april_2025_escalation", "USA")
+    action, errors = ProposalForm("JPN", "truce", duration="4").build(game.world.data, "USA")
+    assert game.queue(action) is None
+    game.step()
+    ledger = views.deals_ledger(game.tables())
+    mine = ledger[ledger["parties"].str.startswith("USA")]
+    assert mine["status"].iloc[0] in {"accepted", "rejected", "lapsed"}
+    assert mine["kind"].iloc[0] == "truce"
+
+
+# --- the views ---------------------------------------------------------------------------
+
+
+def test_views_show_control_flows_industry_and_help_on_every_header(page):
+    _start(page)
+    _click(page, "Step")
+    html = "".join(_html(page))
+    assert 'aria-label="Production shares of rare_earths by stage"' in html
+    assert 'aria-label="Main trade flows of rare_earths (refined) last quarter"' in html
+    assert 'aria-label="Industry"' in html
+    headers = re.findall(r"<th [^>]*>", html)
+    assert headers and all('title="' in h and 'title=""' not in h for h in headers)
+
+
+def test_stage_control_shows_chinas_refining_share():
+    game = Game("baseline")
+    game.step()
+    shares = views.stage_shares(game.tables(), "rare_earths")
+    assert shares.loc["refined", "CHN"] == pytest.approx(0.90, abs=0.02)
+    assert shares.sum(axis=1).to_numpy() == pytest.approx(1.0)
+
+
+def test_a_ban_shows_in_the_flows_view():
+    game = Game("baseline", "CHN")
+    game.step()
+    before = views.top_flows(game.tables(), "rare_earths", "refined")
+    assert (before["exporter"] == "CHN").any()
+    ban, _ = ControlForm("all", "rare_earths", "refined", "ban").build(game.world.data, "CHN")
+    game.queue(ban)
+    game.step()
+    after = views.top_flows(game.tables(), "rare_earths", "refined")
+    assert not (after["exporter"] == "CHN").any()
+
+
+# --- the end of the game -------------------------------------------------------------------
+
+
+def test_debrief_ranks_everyone_and_compares_with_no_action():
+    game = Game("baseline", "CHN")
+    ban, _ = ControlForm("all", "rare_earths", "refined", "ban").build(game.world.data, "CHN")
+    game.queue(ban)
+    while not game.finished:
+        game.step()
+    compared = views.comparison(game.tables(), game.without_me(), "CHN")
+    assert list(compared["game"]) == ["as played", "without your actions"]
+    assert compared["score"].iloc[0] != pytest.approx(compared["score"].iloc[1])
+    moves = views.timeline(game.tables())
+    assert moves["detail"].str.contains("CHN bans exports of refined rare earths").any()
+    box, rc = solara.render(app.GameView(game, lambda: None, lambda: None), handle_error=False)
+    rc.find(v.Btn, children=["Step"]).assert_single()
+    assert rc.find(v.Btn, children=["Step"]).widget.disabled
+    markdown = " ".join(str(w.template) for w in rc.find(v.VuetifyTemplate).widgets)
+    assert "Final ranking" in markdown and "CHN against the same game" in markdown
+    html = "".join(_html(rc))
+    assert 'aria-label="Final ranking"' in html
+    rc.close()
+
+
+def test_play_steps_on_its_own_and_pause_stops_it(page):
+    _start(page)
+    page.find(v.Select, label="Speed").widget.v_model = "fast"
+    _click(page, "Play")
+    deadline = time.monotonic() + 20
+    while _date(page) == "2025 Q1 · step 1 of 20" and time.monotonic() < deadline:
+        time.sleep(0.1)
+    _click(page, "Pause")
+    stopped = _date(page)
+    assert stopped != "2025 Q1 · step 1 of 20"
+    time.sleep(1.0)
+    assert _date(page) == stopped

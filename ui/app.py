@@ -3,30 +3,29 @@
 Served by ``minerals ui`` (``solara run ui/app.py``). Solara runs this file once per
 server process, so nothing here holds a game: each browser session makes its own
 ``Game`` in ``Page``'s state. The page renders the game and submits actions through the
-player's seat (ui/seat.py), the same action contract every controller uses.
+player's seat (agents/seat.py), the same action contract every controller uses.
 """
 
+import time
 from collections.abc import Callable
-from html import escape
 
 import reacton.ipyvuetify as rv
 import solara
 
-from agents.actions import ALL
 from model.text import t
-from ui.charts import line_chart
-from ui.game import (
-    WATCH,
-    Game,
-    TariffForm,
-    countries_of,
-    parse_seed,
-    scenario,
-    scenario_choices,
+from ui import views
+from ui.charts import table_html
+from ui.game import WATCH, Game, countries_of, parse_seed, scenario, scenario_choices
+from ui.panels import (
+    MAX_NEWS,
+    DecisionPanel,
+    Inbox,
+    NewsFeed,
+    Scoreboard,
+    Views,
+    html,
+    score_columns,
 )
-
-MAJOR_ECONOMIES = ["USA", "CHN", "EU", "JPN", "IND"]  # drawn in the price chart with yours
-MAX_NEWS = 60  # lines in the news feed
 
 
 @solara.component
@@ -90,11 +89,16 @@ def StartScreen(on_start: Callable[[Game], None]):
             solara.Markdown(t("ui.how_to"))
 
 
+SPEEDS = {"slow": 2.0, "normal": 1.0, "fast": 0.3}  # seconds between steps when playing
+
+
 @solara.component
 def GameView(game: Game, changed: Callable[[], None], on_new: Callable[[], None], version: int = 0):
     # ``version`` changes whenever the game does: components re-render only when an
     # argument changes, and the Game object itself stays the same.
     world = game.world
+    playing, set_playing = solara.use_state(False)
+    speed, set_speed = solara.use_state("normal")
 
     def step():
         game.step()
@@ -105,19 +109,46 @@ def GameView(game: Game, changed: Callable[[], None], on_new: Callable[[], None]
         changed()
 
     def reset():
+        set_playing(False)
         game.reset()
         changed()
 
+    def play_on():
+        """While playing, one step per ``speed``; each step re-runs this (version moved)."""
+        if not playing:
+            return
+        time.sleep(SPEEDS[speed])
+        if game.finished:
+            set_playing(False)
+            return
+        step()
+
+    solara.use_thread(play_on, dependencies=[playing, speed, version])
+
     total = world.spec.steps
-    if game.finished:
-        solara.Markdown(f"**{t('ui.finished', steps=total)}**")
+    tables = game.tables()
     date_line = t("ui.date_line", date=game.date(), step=min(game.next_step, total), steps=total)
     rv.Html(tag="h2", children=[date_line])
-    with solara.Row():
+    with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
         solara.Button(t("ui.step"), on_click=step, color="primary", disabled=game.finished)
+        solara.Button(
+            t("ui.pause") if playing else t("ui.play"),
+            on_click=lambda: set_playing(not playing),
+            disabled=game.finished,
+        )
+        speeds = {t(f"ui.speed_{name}"): name for name in SPEEDS}
+        solara.Select(
+            label=t("ui.speed"),
+            values=list(speeds),
+            value=t(f"ui.speed_{speed}"),
+            on_value=lambda label: set_speed(speeds.get(label, "normal")),
+            style={"max-width": "12em"},
+        )
         solara.Button(t("ui.undo"), on_click=undo, disabled=not game.snapshots)
         solara.Button(t("ui.reset"), on_click=reset)
         solara.Button(t("ui.new_game"), on_click=on_new, text=True)
+    if game.finished:
+        Debrief(game, version=version)
     with solara.Columns([2, 3]):
         with solara.Column():
             if game.country is None:
@@ -127,162 +158,48 @@ def GameView(game: Game, changed: Callable[[], None], on_new: Callable[[], None]
                 solara.Text(
                     t("ui.playing_as", name=world.data.names[world.data.country(code)], code=code)
                 )
-                DecisionPanel(game, changed, version=version)
-            Scoreboard(game, version=version)
+                if not game.finished:
+                    DecisionPanel(game, changed, version=version)
+                    Inbox(game, changed, version=version)
+            Scoreboard(tables, game.country)
         with solara.Column():
-            PriceChart(game, version=version)
-            NewsFeed(game, version=version)
+            with solara.Card(t("ui.views_title")):
+                Views(world, tables, game.country)
+            NewsFeed(world, tables)
 
 
 @solara.component
-def DecisionPanel(game: Game, changed: Callable[[], None], version: int = 0):
-    data = game.world.data
-    partners = [ALL] + [c for c in data.codes if c != game.country]
-    default_partner = "CHN" if "CHN" in partners else partners[0]
-    partner, set_partner = solara.use_state(default_partner)
-    mineral, set_mineral = solara.use_state(data.minerals[0])
-    stage, set_stage = solara.use_state(data.stages[0])
-    rate, set_rate = solara.use_state("")
-    errors, set_errors = solara.use_state({})
-
-    def edit(setter, field):
-        def on_value(value):
-            setter(value if value is not None else "")
-            if field in errors:
-                set_errors({k: v for k, v in errors.items() if k != field})
-
-        return on_value
-
-    def queue():
-        problems = game.queue_tariff(TariffForm(partner, mineral, stage, rate))
-        set_errors(problems)
-        if not problems:
-            set_rate("")
-        changed()
-
-    def clear():
-        game.seat.clear()
-        changed()
-
-    with solara.Card(t("ui.decisions_title", date=game.date())):
-        solara.Markdown(f"**{t('ui.tariff_title')}**")
-        solara.Select(
-            label=t("ui.partner"),
-            values=partners,
-            value=partner,
-            on_value=edit(set_partner, "partner"),
-        )
-        _field_error(errors.get("partner"))
-        solara.Select(
-            label=t("ui.mineral"),
-            values=[*data.minerals, ALL],
-            value=mineral,
-            on_value=edit(set_mineral, "mineral"),
-        )
-        _field_error(errors.get("mineral"))
-        solara.Select(
-            label=t("ui.stage"),
-            values=[*data.stages, ALL],
-            value=stage,
-            on_value=edit(set_stage, "stage"),
-        )
-        _field_error(errors.get("stage"))
-        solara.InputText(
-            label=t("ui.rate"),
-            value=rate,
-            on_value=edit(set_rate, "rate"),
-            continuous_update=True,
-            error=errors.get("rate") or False,
-        )
-        solara.Button(t("ui.queue_tariff"), on_click=queue, color="primary")
-        solara.Markdown(f"**{t('ui.queued_title')}**")
-        if not game.seat.queue:
-            solara.Text(t("ui.queued_none"))
-        for action in game.seat.queue:
-            solara.Text(
-                t(
-                    "ui.queued_tariff",
-                    rate=f"{action.rate:.0%}",
-                    mineral=action.mineral,
-                    stage=action.stage,
-                    partner=",".join(action.targets),
-                )
-            )
-        if game.seat.queue:
-            solara.Button(t("ui.clear_queue"), on_click=clear, text=True)
-
-
-def _field_error(message: str | None):
-    """A refusal under a select (text fields show theirs inside the field)."""
-    if message:
-        solara.Error(message, dense=True, text=True, outlined=False)
-
-
-@solara.component
-def PriceChart(game: Game, version: int = 0):
-    data = game.world.data
-    mineral, set_mineral = solara.use_state(data.minerals[0])
-    stage, set_stage = solara.use_state(data.stages[0])
-    shown = list(dict.fromkeys(c for c in [game.country, *MAJOR_ECONOMIES] if c in data.codes))
-    with solara.Card(t("ui.prices_title")):
-        with solara.Row():
-            solara.Select(
-                label=t("ui.chart_mineral"),
-                values=data.minerals,
-                value=mineral,
-                on_value=set_mineral,
-            )
-            solara.Select(
-                label=t("ui.chart_stage"), values=data.stages, value=stage, on_value=set_stage
-            )
-        if (mineral, stage) not in data.goods:
-            solara.Text(t("ui.no_good", mineral=mineral, stage=stage))
-            return
-        prices = game.prices(mineral, stage, shown)
-        if prices.empty:
-            solara.Text(t("ui.no_prices"))
-            return
-        solara.Text(t("ui.prices_caption", mineral=mineral, stage=stage))
-        solara.HTML(
-            tag="div",
-            unsafe_innerHTML=line_chart(prices, t("ui.chart_label", mineral=mineral, stage=stage)),
-        )
-
-
-@solara.component
-def NewsFeed(game: Game, version: int = 0):
-    news = game.news()
-    with solara.Card(t("ui.news_title")):
-        if news.empty:
-            solara.Text(t("ui.no_news", steps=4))
-        for row in news.head(MAX_NEWS).itertuples():
-            solara.Text(
-                t("ui.news_line", date=game.world.quarter_label(row.step), detail=row.detail)
-            )
-
-
-@solara.component
-def Scoreboard(game: Game, version: int = 0):
-    board = game.scoreboard()
-    with solara.Card(t("ui.scoreboard_title")):
-        if board.empty:
-            solara.Text(t("ui.no_scores"))
-            return
-        head = (
-            f"<th>{escape(t('ui.col_country'))}</th>"
-            f'<th title="{escape(t("ui.help_score"))}">{escape(t("ui.col_score"))}</th>'
-            f'<th title="{escape(t("ui.help_shortage"))}">{escape(t("ui.col_shortage"))}</th>'
-        )
-        rows = "".join(
-            f"<tr{' style="font-weight:bold"' if row.country == game.country else ''}>"
-            f"<td>{escape(row.country)}</td><td>{row.score:.1f}</td>"
-            f"<td>{row.shortage_share:.1%}</td></tr>"
-            for row in board.itertuples()
-        )
-        solara.HTML(
-            tag="div",
-            unsafe_innerHTML=(
-                f'<table style="border-collapse:collapse;width:100%">'
-                f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
-            ),
-        )
+def Debrief(game: Game, version: int = 0):
+    """The end of the game: the ranking, the key moves, and the player against no action."""
+    tables = game.tables()
+    world = game.world
+    without = solara.use_thread(
+        lambda: game.without_me() if game.country else None, dependencies=[version]
+    )
+    with solara.Card(t("ui.debrief_title")):
+        solara.Markdown(f"**{t('ui.finished', steps=world.spec.steps)}**")
+        solara.Markdown(f"**{t('ui.ranking_title')}**")
+        ranking = views.scoreboard(tables)
+        columns = score_columns([("rank", t("ui.col_rank"), t("ui.help_rank"), "{}")])
+        html(table_html(ranking, columns, t("ui.ranking_title"), bold=None))
+        if game.country:
+            solara.Markdown(f"**{t('ui.comparison_title', code=game.country)}**")
+            if without.state == solara.ResultState.FINISHED and without.value is not None:
+                frame = views.comparison(tables, without.value, game.country)
+                columns = [
+                    ("game", t("ui.col_game"), t("ui.help_game"), "{}"),
+                    ("score", t("ui.col_score"), t("ui.help_score"), "{:.1f}"),
+                    ("rank", t("ui.col_rank"), t("ui.help_rank"), "{}"),
+                    ("shortage_share", t("ui.col_shortage"), t("ui.help_shortage"), "{:.1%}"),
+                    ("industry_output", t("ui.col_industry"), t("ui.help_industry_all"), "{:.1%}"),
+                    ("gdp_index", t("ui.col_gdp"), t("ui.help_gdp"), "{:.3f}"),
+                ]
+                html(table_html(frame, columns, t("ui.comparison_title", code=game.country)))
+            else:
+                solara.Text(t("ui.comparison_wait"))
+        solara.Markdown(f"**{t('ui.timeline_title')}**")
+        moves = views.timeline(tables)
+        if moves.empty:
+            solara.Text(t("ui.timeline_empty"))
+        for row in moves.tail(MAX_NEWS).itertuples():
+            solara.Text(t("ui.news_line", date=world.quarter_label(row.step), detail=row.detail))

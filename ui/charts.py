@@ -1,4 +1,4 @@
-"""Small charts drawn as SVG text: no plotting library, nothing fetched by the browser."""
+"""Small charts and tables drawn as SVG and HTML text: no plotting library, nothing fetched."""
 
 from html import escape
 
@@ -82,6 +82,75 @@ def line_chart(frame: pd.DataFrame, label: str, x_label: str = "step") -> str:
         parts.append(
             f'<text x="{sx(float(last_x)) + 6:.1f}" y="{sy(float(last_y)) + 4:.1f}" '
             f'font-size="11" fill="{colour}">{escape(str(column))}</text>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def table_html(
+    frame: pd.DataFrame, columns: list[tuple], label: str, bold: str | None = None
+) -> str:
+    """An HTML table of ``frame``; ``columns`` are (column, header, hover help, format).
+
+    Every header carries its one-line explanation as a tooltip (``title``); the row whose
+    first column equals ``bold`` (the player's country) is bold.
+    """
+    head = "".join(
+        f'<th scope="col" title="{escape(help_)}" style="text-align:left;padding:2px 6px">'
+        f"{escape(header)}</th>"
+        for _, header, help_, _ in columns
+    )
+    rows = []
+    for record in frame.to_dict("records"):
+        first = str(record[columns[0][0]])
+        style = ' style="font-weight:bold"' if bold is not None and first == bold else ""
+        cells = "".join(
+            f'<td style="padding:2px 6px">{escape(fmt.format(record[col]))}</td>'
+            for col, _, _, fmt in columns
+        )
+        rows.append(f"<tr{style}>{cells}</tr>")
+    return (
+        f'<table aria-label="{escape(label)}" style="border-collapse:collapse;width:100%">'
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def flow_chart(flows: pd.DataFrame, label: str) -> str:
+    """Exporters on the left, importers on the right, bands as wide as the tonnes."""
+    exporters = list(dict.fromkeys(flows["exporter"]))
+    importers = list(dict.fromkeys(flows["importer"]))
+    height = max(len(exporters), len(importers), 1) * 28 + 20
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{escape(label)}" '
+        f'viewBox="0 0 {WIDTH} {height}" width="100%" style="max-width:{WIDTH}px">',
+        f"<title>{escape(label)}</title>",
+    ]
+    left, right = 90, WIDTH - 90
+    biggest = float(flows["tonnes"].max()) if not flows.empty else 1.0
+
+    def y_of(names: list[str], name: str) -> float:
+        return 20 + names.index(name) * 28
+
+    for row in flows.itertuples():
+        y0, y1 = y_of(exporters, row.exporter), y_of(importers, row.importer)
+        width = 1 + 14 * row.tonnes / biggest
+        middle = (left + right) / 2
+        parts.append(
+            f'<path d="M{left},{y0} C{middle},{y0} {middle},{y1} {right},{y1}" fill="none" '
+            f'stroke="{COLOURS[exporters.index(row.exporter) % len(COLOURS)]}" '
+            f'stroke-opacity="0.6" stroke-width="{width:.1f}">'
+            f"<title>{escape(f'{row.exporter} → {row.importer}: {row.tonnes:,.0f} t')}</title>"
+            "</path>"
+        )
+    for name in exporters:
+        parts.append(
+            f'<text x="{left - 6}" y="{y_of(exporters, name) + 4}" font-size="12" '
+            f'text-anchor="end">{escape(name)}</text>'
+        )
+    for name in importers:
+        parts.append(
+            f'<text x="{right + 6}" y="{y_of(importers, name) + 4}" font-size="12">'
+            f"{escape(name)}</text>"
         )
     parts.append("</svg>")
     return "".join(parts)

@@ -1,26 +1,25 @@
 """One browser game, kept apart from the page so the classroom can reuse it.
 
-A ``Game`` holds the World, the player's seat and the snapshots for Undo. The page only
-reads its views and calls its methods; nothing here imports Solara.
+A ``Game`` is a logged game (model/replay.py) with one seat for the player, this
+quarter's decisions and snapshots for Undo. The page only reads its views and calls its
+methods; nothing here imports Solara.
 """
 
 import copy
-import math
-from dataclasses import dataclass
 from functools import cache
 
 import pandas as pd
 
-from agents.actions import ALL, Tariff
-from model.policies import MAX_TARIFF
+from agents.actions import Action, Respond, from_dict, to_dict
+from model.decisions import budget_left, check
+from model.replay import PEOPLE, GameLog, Table, Turn, replay
 from model.scenario import Scenario, list_scenarios, load_scenario
 from model.text import t
 from model.world import World
 from model.world_data import WorldData, load_world
-from ui.seat import HumanSeat
+from ui import views
 
 WATCH = "watch"  # the country value meaning "no country: watch an all-AI world"
-NEWS_STEPS = 4  # the news feed shows the events of the last few steps
 MAX_UNDO = 40  # snapshots kept for Undo
 
 
@@ -60,74 +59,31 @@ def parse_seed(text: str | None) -> tuple[int | None, str | None]:
     return seed, None
 
 
-@dataclass
-class TariffForm:
-    """What the player typed in the tariff form; ``check`` says what is wrong, per field."""
-
-    partner: str | None
-    mineral: str | None
-    stage: str | None
-    rate: str | None
-
-    def check(self, data: WorldData, actor: str) -> tuple[Tariff | None, dict[str, str]]:
-        errors: dict[str, str] = {}
-        if self.partner != ALL and (self.partner not in data.codes or self.partner == actor):
-            errors["partner"] = t("ui.error_partner", value=self.partner or "")
-        minerals, stages = data.minerals, data.stages
-        if self.mineral != ALL and self.mineral not in minerals:
-            errors["mineral"] = t("ui.error_mineral", value=self.mineral or "")
-        if self.stage != ALL and self.stage not in stages:
-            errors["stage"] = t("ui.error_stage", value=self.stage or "")
-        elif (
-            "mineral" not in errors
-            and ALL not in (self.mineral, self.stage)
-            and (self.mineral, self.stage) not in data.goods
-        ):
-            errors["stage"] = t("ui.error_good", mineral=self.mineral, stage=self.stage)
-        text = (self.rate or "").strip().rstrip("%").strip()
-        try:
-            percent = float(text)
-        except ValueError:
-            percent = math.nan
-        if not math.isfinite(percent):
-            errors["rate"] = t("ui.error_rate_number", value=self.rate or "")
-        elif percent < 0:
-            errors["rate"] = t("ui.error_rate_negative")
-        elif percent > MAX_TARIFF * 100:
-            errors["rate"] = t("ui.error_rate_high", high=f"{MAX_TARIFF * 100:.0f}")
-        if errors:
-            return None, errors
-        action = Tariff(
-            actor=actor,
-            targets=(self.partner,),
-            mineral=self.mineral,
-            stage=self.stage,
-            rate=percent / 100.0,
-        )
-        return action, {}
-
-
 class Game:
-    """The World of one browser session, the player's seat and the Undo snapshots."""
+    """The World of one browser session, the player's decisions and the Undo snapshots."""
 
     def __init__(self, scenario_name: str, country: str = WATCH, seed: int | None = None):
         self.scenario_name = scenario_name
         self.country = None if country in (None, "", WATCH) else country
-        self.seed = seed
-        self.seat = HumanSeat()
-        self.snapshots: list[World] = []
+        spec = load_scenario(scenario_name, seed=seed)
+        if self.country is not None and self.country not in load_world(spec.world).codes:
+            raise ValueError(t("ui.error_partner", value=self.country))
+        self.seed = spec.seed
+        self._spec = spec
+        self.table = self._new_table()
+        self.decisions: list[Action] = []  # queued for the next step, answers included
+        self.snapshots: list[Table] = []
         self.version = 0  # counts changes: the page re-reads the tables when it moves
         self._tables: tuple[int, dict[str, pd.DataFrame]] | None = None
-        self.world = self._new_world()
+        self._without_me: tuple[int, dict[str, pd.DataFrame]] | None = None
 
-    def _new_world(self) -> World:
-        spec = load_scenario(self.scenario_name, seed=self.seed)
-        world = World(spec, rng=spec.seed)
-        if self.country is not None:
-            if self.country not in world.data.codes:
-                raise ValueError(t("ui.error_partner", value=self.country))
-            world.country_agent(self.country).controller = self.seat
-        return world
+    def _new_table(self) -> Table:
+        seats = [self.country] if self.country else []
+        return Table(GameLog(self.scenario_name, self.seed, seats), self._spec)
+
+    @property
+    def world(self) -> World:
+        return self.table.world
 
     # --- controls --------------------------------------------------------------------------
     @property
@@ -137,34 +93,69 @@ class Game:
     def step(self) -> None:
         if self.finished:
             return
-        self.snapshots.append(copy.deepcopy(self.world))
+        self.snapshots.append(copy.deepcopy(self.table))
         del self.snapshots[:-MAX_UNDO]
-        self.world.step()
+        turn = Turn(self.world.steps + 1)
+        if self.country is not None:
+            turn.actions[self.country] = [
+                to_dict(a) for a in self.decisions if not isinstance(a, Respond)
+            ]
+            turn.answers[self.country] = [
+                to_dict(a) for a in self.decisions if isinstance(a, Respond)
+            ]
+            turn.players[self.country] = PEOPLE
+        self.table.play(turn)
+        self.table.log.turns.append(turn)
+        self.decisions = []
         self.version += 1
 
     def undo(self) -> bool:
+        """Take back the last step; its decisions come back to the queue to be changed."""
         if not self.snapshots:
             return False
-        self.world = self.snapshots.pop()
-        if self.country is not None:  # the snapshot holds a copy of the seat: use ours
-            self.world.country_agent(self.country).controller = self.seat
+        turn = self.table.log.turns[-1]
+        self.table = self.snapshots.pop()
+        code = self.country
+        records = [*turn.actions.get(code, []), *turn.answers.get(code, [])] if code else []
+        self.decisions = [from_dict(record) for record in records]
         self.version += 1
         return True
 
     def reset(self) -> None:
-        self.seat.clear()
+        self.decisions = []
         self.snapshots = []
-        self.world = self._new_world()
+        self.table = self._new_table()
         self.version += 1
 
-    def queue_tariff(self, form: TariffForm) -> dict[str, str]:
-        """Queue a tariff for the next step; return the errors by field (nothing queued)."""
+    def queue(self, action: Action) -> str | None:
+        """Queue a decision for the next step, or return why the World would refuse it."""
         if self.country is None:
-            return {"partner": t("ui.error_watching")}
-        action, errors = form.check(self.world.data, self.country)
-        if action is not None:
-            self.seat.submit(action)
-        return errors
+            return t("ui.error_watching")
+        if isinstance(action, Respond):  # a new answer to an offer replaces the old one
+            kept = [
+                a
+                for a in self.decisions
+                if not (isinstance(a, Respond) and a.offer_id == action.offer_id)
+            ]
+        else:
+            kept = list(self.decisions)
+        reason = check(self.world, self.country, [*kept, action])[-1]
+        if reason is None:
+            self.decisions = [*kept, action]
+            self.version += 1
+        return reason
+
+    def withdraw(self, index: int) -> None:
+        if 0 <= index < len(self.decisions):
+            del self.decisions[index]
+            self.version += 1
+
+    def answer_to(self, offer_id: int) -> str | None:
+        """The answer queued for an offer in the inbox (accept, reject, counter), if any."""
+        for action in self.decisions:
+            if isinstance(action, Respond) and action.offer_id == offer_id:
+                return action.answer
+        return None
 
     # --- what the page shows --------------------------------------------------------------
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -181,23 +172,16 @@ class Game:
         """The quarter the player decides for now (the one the next Step plays)."""
         return self.world.quarter_label(min(self.next_step, self.world.spec.steps))
 
-    def news(self, steps: int = NEWS_STEPS) -> pd.DataFrame:
-        events = self.tables()["events"]
-        recent = events[events["step"] > self.world.steps - steps]
-        return recent.iloc[::-1].reset_index(drop=True)
+    def budget_usd(self) -> float:
+        """What the player may still spend this quarter on stockpiles and subsidies."""
+        return budget_left(self.world, self.country, self.decisions) if self.country else 0.0
 
-    def scoreboard(self) -> pd.DataFrame:
-        countries = self.tables()["countries"]
-        now = countries[countries["step"] == self.world.steps]
-        board = now[["country", "score", "shortage_share"]].sort_values("score", ascending=False)
-        return board.reset_index(drop=True)
+    def inbox(self) -> list[dict]:
+        return views.inbox(self.world, self.country) if self.country else []
 
-    def prices(self, mineral: str, stage: str, countries: list[str]) -> pd.DataFrame:
-        """Price by step (rows) and economy (columns) of one good."""
-        prices = self.tables()["prices"]
-        chosen = prices[
-            (prices["mineral"] == mineral)
-            & (prices["stage"] == stage)
-            & prices["country"].isin(countries)
-        ]
-        return chosen.pivot_table(index="step", columns="country", values="price")
+    def without_me(self) -> dict[str, pd.DataFrame]:
+        """The tables of the same game, same seed, with the player taking no action."""
+        played = len(self.table.log.turns)
+        if self._without_me is None or self._without_me[0] != played:
+            self._without_me = (played, replay(self.table.log.without_people()).world.tables())
+        return self._without_me[1]

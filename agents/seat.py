@@ -1,0 +1,45 @@
+"""A person's seat at the table: the controller of the country played in the browser.
+
+The page queues the player's actions here; the World asks for them at the start of the
+next step like it asks any other controller (the action contract in agents/actions.py).
+Answers to offers are kept apart: the World asks for them during the negotiation, when
+an offer that waited a quarter in the player's inbox comes up.
+"""
+
+from agents.actions import Action, Respond
+
+
+class HumanSeat:
+    """Returns the queued actions and answers once, then forgets them."""
+
+    name = "human"
+    # Country.decide skips controllers with observes = False, so this one must "look"
+    # (it ignores the observation: the page shows the player the world).
+    observes = True
+    answers_later = True  # offers to a person wait a quarter for the answer
+
+    def __init__(self) -> None:
+        self.queue: list[Action] = []
+        self.answers: dict[int, Respond] = {}  # deal id -> the player's answer
+
+    def submit(self, action: Action) -> None:
+        if isinstance(action, Respond):
+            self.answers[action.offer_id] = action
+        else:
+            self.queue.append(action)
+
+    def withdraw(self, index: int) -> None:
+        """Take one queued action back (its position in ``queue``)."""
+        if 0 <= index < len(self.queue):
+            del self.queue[index]
+
+    def clear(self) -> None:
+        self.queue = []
+        self.answers = {}
+
+    def decide(self, observation=None) -> list[Action]:
+        actions, self.queue = self.queue, []
+        return actions
+
+    def respond(self, observation, offer) -> Respond | None:
+        return self.answers.pop(offer.deal_id, None)

@@ -1,0 +1,369 @@
+"""How fast sweeps run: N runs × S quarters of `baseline` through model.sweep with 1 and 2
+worker processes, the same runs through mesa.batch_run, and where one run's time goes.
+
+    .venv/bin/python benchmarks/bench_sweep.py [--runs 1000] [--steps 40] [--batch-runs M]
+    .venv/bin/python benchmarks/bench_sweep.py --quick     # smoke run: 4 runs × 2 quarters
+
+The sweep is a spec of `baseline` with `replications = N` (N seeds spawned from one master
+seed, nothing else varied), run as `minerals sweep` runs it: into an output folder (one
+row file per run, then runs.parquet), serially (`--workers 1`, in this process) and on a
+spawned process pool of 2. mesa.batch_run runs the same seeds for the same number of steps
+(`World(scenario="baseline", rng=seed)`, `max_steps=S`, last-step data only), in this
+process and on a Pool of 2; it keeps the World's two model reporters and writes nothing.
+Each sweep is timed once, wall clock (time.perf_counter), worker start-up included; the
+one-run profile is the median of several runs, each a fresh World. Figures are compared
+as ratios within one run of the script. See benchmarks/README.md ("Sweeps").
+"""
+
+import argparse
+import datetime
+import multiprocessing
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import mesa
+
+from model.scenario import load_scenario
+from model.sweep import LazyTables, SweepSpec, outcome_function, sweep, write_row
+from model.world import World
+from model.world_data import load_world
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIO = "baseline"
+MASTER_SEED = 2025
+KEEP = [  # the outcomes every run computes: the whole fixed catalogue of model.sweep
+    "mean_score",
+    "mean_gdp_index",
+    "china_refined_share",
+    "non_china_refined_share",
+    "world_shortage_share_mean",
+    "max_shortage_share",
+    "mean_price_index",
+    "deals_accepted",
+    "breaches",
+]
+WORKERS = 2
+
+# Targets from issue 5, part 6.
+TARGET_RUNS, TARGET_STEPS, TARGET_SECONDS = 1000, 40, 60.0
+TARGET_SPEEDUP = 1.7
+
+
+def code_version() -> str:
+    """The commit measured, and which model or agent files differ from it (others edit too)."""
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        changed = subprocess.run(
+            ["git", "status", "--porcelain", "--", "model", "agents"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split("\n")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown (not a git checkout)"
+    files = sorted(line[3:] for line in changed if line.strip())
+    return f"{commit}" + (f" with changes in {', '.join(files)}" if files else "")
+
+
+def spec_for(runs: int, steps: int) -> SweepSpec:
+    """`baseline` × ``runs`` seeds, ``steps`` quarters each, the whole outcome catalogue."""
+    return SweepSpec.model_validate(
+        {
+            "sweep": {
+                "name": "bench",
+                "scenario": SCENARIO,
+                "steps": steps,
+                "replications": runs,
+                "seed": MASTER_SEED,
+            },
+            "outcomes": {"keep": KEEP},
+        }
+    )
+
+
+# --- the sweeps ------------------------------------------------------------------------------
+def time_sweep(spec: SweepSpec, workers: int) -> tuple[float, object]:
+    """Wall seconds of ``minerals sweep --workers N`` on ``spec`` into a fresh folder."""
+    with tempfile.TemporaryDirectory() as out:
+        began = time.perf_counter()
+        if workers == 1:
+            table = sweep(spec, out, executor="serial")
+        else:
+            table = sweep(spec, out, workers=workers)
+        seconds = time.perf_counter() - began
+    if not (table["status"] == "ok").all():
+        raise RuntimeError(f"a benchmark run failed: {table['error'].dropna().iloc[0]}")
+    return seconds, table
+
+
+def time_batch_run(seeds: list[int], steps: int, processes: int) -> tuple[float, list[dict]]:
+    """Wall seconds of mesa.batch_run over World with these seeds, ``steps`` steps each."""
+    method = multiprocessing.get_start_method(allow_none=True)
+    began = time.perf_counter()
+    try:
+        results = mesa.batch_run(
+            World,
+            parameters={"scenario": SCENARIO},
+            number_processes=processes,
+            rng=seeds,
+            max_steps=steps,
+            data_collection_period=-1,
+            display_progress=False,
+        )
+    finally:
+        # batch_run forces the "spawn" start method on the whole process: put it back.
+        multiprocessing.set_start_method(method, force=True)
+    return time.perf_counter() - began, results
+
+
+def same_runs(table, results: list[dict]) -> bool:
+    """Did batch_run run the same worlds? Its last-step mean price index, seed by seed."""
+    ours = dict(zip(table["seed"], table["mean_price_index"], strict=True))
+    theirs = {row["rng"]: row["mean_price_index"] for row in results}
+    return bool(theirs) and all(ours[seed] == value for seed, value in theirs.items())
+
+
+def measure(runs: int, steps: int, batch_runs: int | None = None) -> dict:
+    """Time every configuration once; ``batch_runs`` (default ``runs``) for batch_run."""
+    spec = spec_for(runs, steps)
+    seeds = [run.seed for run in spec.design()]
+    batch_seeds = seeds[: batch_runs or runs]
+    rows, tables, results = [], [], []
+    for workers in (1, WORKERS):
+        seconds, table = time_sweep(spec, workers)
+        rows.append(row("model.sweep", workers, runs, steps, seconds))
+        tables.append(table)
+    for processes in (1, WORKERS):
+        seconds, result = time_batch_run(batch_seeds, steps, processes)
+        rows.append(row("mesa.batch_run", processes, len(batch_seeds), steps, seconds))
+        results.append(result)
+    identical = tables[0].equals(tables[1])
+    return {
+        "rows": rows,
+        "ratios": ratios(rows),
+        "executors_identical": identical,
+        "batch_run_same_worlds": all(same_runs(tables[0], r) for r in results),
+    }
+
+
+def row(how: str, processes: int, runs: int, steps: int, seconds: float) -> dict:
+    return {
+        "how": how,
+        "processes": processes,
+        "runs": runs,
+        "steps": steps,
+        "seconds": seconds,
+        "runs_per_s": runs / seconds,
+        "ms_per_run": 1e3 * seconds / runs,
+    }
+
+
+def ratios(rows: list[dict]) -> dict[str, float]:
+    """Speed-ups of 2 processes over 1, and batch_run's time per run over ours (> 1: ours faster)."""
+    ms = {(r["how"], r["processes"]): r["ms_per_run"] for r in rows}
+    return {
+        "sweep_speedup": ms["model.sweep", 1] / ms["model.sweep", WORKERS],
+        "batch_run_speedup": ms["mesa.batch_run", 1] / ms["mesa.batch_run", WORKERS],
+        "batch_run_over_sweep_1": ms["mesa.batch_run", 1] / ms["model.sweep", 1],
+        "batch_run_over_sweep_2": ms["mesa.batch_run", WORKERS] / ms["model.sweep", WORKERS],
+    }
+
+
+# --- one run and the overheads around it -------------------------------------------------------
+class TimedWorld(World):
+    """A World that also times the market clearing inside each step."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.clear_seconds = 0.0
+
+    def clear(self, step: int) -> None:
+        began = time.perf_counter()
+        super().clear(step)
+        self.clear_seconds += time.perf_counter() - began
+
+
+def profile_run(steps: int, repeat: int = 5) -> dict[str, float]:
+    """Median ms of each part of one sweep run (``run_one``), over ``repeat`` fresh runs."""
+    parts: dict[str, list[float]] = {}
+
+    def lap(name: str, began: float) -> float:
+        now = time.perf_counter()
+        parts.setdefault(name, []).append(1e3 * (now - began))
+        return now
+
+    spec = spec_for(repeat + 1, steps)
+    with tempfile.TemporaryDirectory() as out:
+        for k, run in enumerate(spec.design()):
+            began = time.perf_counter()
+            scenario = load_scenario(SCENARIO, steps=steps, seed=run.seed)
+            began = lap("read the scenario", began)
+            world = TimedWorld(scenario, rng=run.seed)
+            began = lap("build the World", began)
+            world.run()
+            began = lap("run the steps", began)
+            parts.setdefault("of which market clearing", []).append(1e3 * world.clear_seconds)
+            tables = LazyTables(world.recorder)
+            values = {name: outcome_function(name)(world, tables) for name in KEEP}
+            began = lap("outcomes (the tables they read)", began)
+            write_row(Path(out), {"run_id": run.run_id, "seed": run.seed, **values})
+            began = lap("write the row file", began)
+            world.tables()
+            lap("for comparison: all six tables", began)
+            if k == 0:  # the first run warms caches (world data, imports): not counted
+                parts = {}
+    result = {name: statistics.median(ms) for name, ms in parts.items()}
+    aside = ("of which market clearing", "for comparison: all six tables")
+    result["whole run (the parts above)"] = sum(
+        ms for name, ms in result.items() if name not in aside
+    )
+    result["per step"] = result["run the steps"] / steps
+    return result
+
+
+def _nothing(value):
+    return value
+
+
+def overheads(tasks: int = 400) -> dict[str, float]:
+    """Costs paid once per worker process or once per task, in ms."""
+    began = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-c", "import model.sweep, model.world"],
+        cwd=ROOT,
+        check=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    start = 1e3 * (time.perf_counter() - began)
+    began = time.perf_counter()
+    load_world.__wrapped__(load_scenario(SCENARIO).world)  # the cache bypassed
+    data = 1e3 * (time.perf_counter() - began)
+    spec = spec_for(1, 1)
+    setup, run = spec.setup, spec.design()[0]
+    with ProcessPoolExecutor(WORKERS, mp_context=multiprocessing.get_context("spawn")) as pool:
+        list(pool.map(_nothing, range(WORKERS * 4)))  # workers started and warm
+        began = time.perf_counter()
+        futures = [pool.submit(_nothing, (setup, run)) for _ in range(tasks)]
+        for future in futures:
+            future.result()
+        per_task = 1e3 * (time.perf_counter() - began) / tasks
+    return {
+        "start a worker (fresh interpreter, imports)": start,
+        "load the world data (once per process, cached)": data,
+        "pool round trip of one task (arguments and row)": per_task,
+    }
+
+
+# --- the report ----------------------------------------------------------------------------------
+def verdict(value: float, target: float, lower_is_better: bool = True) -> str:
+    met = value <= target if lower_is_better else value >= target
+    return "met" if met else "MISSED"
+
+
+def report(measured: dict, profile: dict, costs: dict, runs: int, steps: int) -> list[str]:
+    from bench_clearing import table  # the Markdown table of the other benchmarks
+
+    lines = [f"\n## (a) {runs} runs × {steps} quarters of {SCENARIO}, timed once each"]
+    lines.append(
+        table(
+            ["how", "processes", "runs", "wall s", "runs/s", "ms per run"],
+            [
+                [
+                    r["how"],
+                    r["processes"],
+                    r["runs"],
+                    f"{r['seconds']:.1f}",
+                    f"{r['runs_per_s']:.2f}",
+                    f"{r['ms_per_run']:.0f}",
+                ]
+                for r in measured["rows"]
+            ],
+        )
+    )
+    q = measured["ratios"]
+    lines.append("\n## (b) ratios (per run)")
+    lines.append(
+        table(
+            ["ratio", "value"],
+            [
+                [f"model.sweep: {WORKERS} workers over 1 (speed-up)", f"{q['sweep_speedup']:.2f}×"],
+                [
+                    f"mesa.batch_run: {WORKERS} processes over 1 (speed-up)",
+                    f"{q['batch_run_speedup']:.2f}×",
+                ],
+                ["batch_run time / model.sweep time, 1 process", f"{q['batch_run_over_sweep_1']:.2f}"],
+                [
+                    f"batch_run time / model.sweep time, {WORKERS} processes",
+                    f"{q['batch_run_over_sweep_2']:.2f}",
+                ],
+            ],
+        )
+    )
+    lines.append(
+        f"serial and pool runs tables identical: {'yes' if measured['executors_identical'] else 'NO'}"
+        f"; batch_run ran the same worlds (last-step mean price index, seed by seed): "
+        f"{'yes' if measured['batch_run_same_worlds'] else 'NO'}"
+    )
+    lines.append(f"\n## (c) one run of {steps} quarters, median ms over fresh runs")
+    lines.append(table(["part", "ms"], [[name, f"{ms:.1f}"] for name, ms in profile.items()]))
+    lines.append("\n## (d) overheads, ms")
+    lines.append(table(["cost", "ms"], [[name, f"{ms:.1f}"] for name, ms in costs.items()]))
+    parallel = next(r for r in measured["rows"] if r["how"] == "model.sweep" and r["processes"] > 1)
+    projected = parallel["seconds"] * TARGET_RUNS / runs
+    lines.append("\n## (e) targets")
+    at_size = runs == TARGET_RUNS and steps == TARGET_STEPS
+    measured_how = "measured" if at_size else f"projected from {runs} × {steps}, linearly in runs"
+    lines.append(
+        f"{TARGET_RUNS} × {TARGET_STEPS} with {WORKERS} workers ≤ {TARGET_SECONDS:.0f} s: "
+        f"{projected:.1f} s ({measured_how}), {projected / TARGET_SECONDS:.2f}× target, "
+        f"{verdict(projected, TARGET_SECONDS) if steps == TARGET_STEPS else 'not comparable'}"
+    )
+    lines.append(
+        f"{WORKERS} workers over 1 ≥ {TARGET_SPEEDUP}×: {q['sweep_speedup']:.2f}×, "
+        f"{verdict(q['sweep_speedup'], TARGET_SPEEDUP, lower_is_better=False)}"
+    )
+    return lines
+
+
+def main(argv=None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=TARGET_RUNS, help="runs per sweep")
+    parser.add_argument("--steps", type=int, default=TARGET_STEPS, help="quarters per run")
+    parser.add_argument(
+        "--batch-runs", type=int, help="runs given to mesa.batch_run (default: --runs)"
+    )
+    parser.add_argument("--quick", action="store_true", help="a smoke run: 4 runs × 2 quarters")
+    args = parser.parse_args(argv)
+    runs, steps = (4, 2) if args.quick else (args.runs, args.steps)
+    batch_runs = min(args.batch_runs or runs, runs)
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from bench_clearing import machine
+
+    print(f"# Sweep benchmarks — {datetime.date.today()}")
+    print(f"machine: {machine()}")
+    print(f"code: {code_version()}")
+    print(f"mesa {mesa.__version__}; load average before: {os.getloadavg()[0]:.2f}")
+    profile = profile_run(steps, repeat=1 if args.quick else 9)
+    costs = overheads(tasks=20 if args.quick else 400)
+    measured = measure(runs, steps, batch_runs)
+    print(f"load average after: {os.getloadavg()[0]:.2f} (other work may share the cores)")
+    for line in report(measured, profile, costs, runs, steps):
+        print(line)
+    return {"measured": measured, "profile": profile, "overheads": costs}
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,367 @@
+"""Reading a finished sweep: outcome distributions per lever value, a chart, sensitivity.
+
+A sweep's ``runs`` table (model/sweep.py) holds, in order: run_id, seed, one column per
+lever then per uncertainty, status, error, one column per outcome. Which factor is a
+lever is read from the design itself: every lever combination meets the same seeds
+(common random numbers), so a lever is a factor that takes several values among runs
+sharing a seed, while an uncertainty never does.
+
+Sensitivity is SALib's RBD-FAST first-order index, because it works on the sample a
+sweep already has (random or Latin hypercube, replications included); Sobol' total
+indices would need a Saltelli design and Morris its own trajectories.
+"""
+
+import json
+from dataclasses import dataclass
+from html import escape
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from model.scenario import display_path
+from model.sweep import DESIGN_FILE, SweepError
+from model.text import t
+
+RUNS_TABLE = "runs.parquet"
+REQUIRED = ("run_id", "seed", "status", "error")
+QUANTILES = {"p5": 0.05, "p25": 0.25, "median": 0.5, "p75": 0.75, "p95": 0.95}
+STATS = ("count", "mean", "std", "min", *QUANTILES, "max")
+# RBD-FAST sums the first M harmonics of the output reordered by one input: at least 2,
+# so a U-shaped effect counts too; at most 6, Plischke's EASI default
+# (doi:10.1016/j.ress.2009.11.005); in between one per 24 runs, so the bias correction's
+# lambda = 2M / runs stays small (tried on y = x1 + (x2 - 1/2)^2 + noise, 16 to 96 runs).
+MIN_HARMONICS, MAX_HARMONICS, RUNS_PER_HARMONIC = 2, 6, 24
+# SALib's interval bootstraps half the runs: with fewer than 20, its lambda passes 0.4.
+MIN_RUNS = 20
+BOOTSTRAP_SEED = 1  # non-zero: SALib 1.4 ignores a seed of 0
+
+
+class AnalysisError(SweepError):
+    """A sweep folder or an analysis argument is wrong; ``str(e)`` is the one message."""
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """A finished sweep's runs table and the role of each of its columns."""
+
+    runs: pd.DataFrame
+    levers: list[str]
+    uncertainties: list[str]
+    outcomes: list[str]
+    name: str = ""
+
+    @classmethod
+    def of(cls, runs: pd.DataFrame, name: str = "", where: str = "runs") -> "Sweep":
+        """Sort a runs table's columns into levers, uncertainties and outcomes."""
+        columns = list(runs.columns)
+        missing = [c for c in REQUIRED if c not in columns]
+        if missing:
+            raise AnalysisError(
+                t("analysis.not_runs_table", path=where, missing=", ".join(missing))
+            )
+        factors = columns[columns.index("seed") + 1 : columns.index("status")]
+        outcomes = columns[columns.index("error") + 1 :]
+        varies = runs.groupby("seed")[factors].nunique().max() > 1 if factors else {}
+        levers = [f for f in factors if varies[f]]
+        uncertainties = [f for f in factors if not varies[f] and runs[f].nunique() > 1]
+        return cls(runs, levers, uncertainties, outcomes, name)
+
+    @property
+    def ok(self) -> pd.DataFrame:
+        """The runs that finished; failed runs hold NaN outcomes and are left out."""
+        return self.runs[self.runs["status"] == "ok"]
+
+    def pick_outcomes(self, outcomes: list[str] | None) -> list[str]:
+        for name in outcomes or []:
+            if name not in self.outcomes:
+                allowed = ", ".join(self.outcomes)
+                raise AnalysisError(t("analysis.unknown_outcome", value=name, allowed=allowed))
+        return list(dict.fromkeys(outcomes)) if outcomes else list(self.outcomes)
+
+    def group_keys(self, by: str | None) -> list[str]:
+        """The columns that split the runs: ``by``, or every lever."""
+        if by is None:
+            return list(self.levers)
+        if by not in self.levers:
+            if not self.levers:
+                raise AnalysisError(t("analysis.no_levers", value=by))
+            allowed = ", ".join(self.levers)
+            raise AnalysisError(t("analysis.unknown_lever", value=by, allowed=allowed))
+        return [by]
+
+
+def load_sweep(out_dir: str | Path) -> Sweep:
+    """Read the ``runs`` table a finished ``minerals sweep`` wrote to ``out_dir``."""
+    folder = Path(out_dir)
+    where = display_path(folder)
+    if not folder.is_dir():
+        raise AnalysisError(t("analysis.no_folder", path=where))
+    table = folder / RUNS_TABLE
+    if not table.is_file():
+        started = (folder / DESIGN_FILE).is_file()
+        raise AnalysisError(t(f"analysis.{'unfinished' if started else 'not_a_sweep'}", path=where))
+    try:
+        runs = pd.read_parquet(table)
+    except (OSError, ValueError) as error:
+        raise AnalysisError(
+            t("analysis.unreadable", path=display_path(table), reason=error)
+        ) from None
+    try:
+        name = json.loads((folder / DESIGN_FILE).read_text())["name"]
+    except (OSError, ValueError, KeyError, TypeError):
+        name = folder.name  # a runs table copied without its design file
+    return Sweep.of(runs, name, display_path(table))
+
+
+# --- distributions -----------------------------------------------------------------------
+
+
+def distributions(
+    sweep: Sweep, outcomes: list[str] | None = None, by: str | None = None
+) -> pd.DataFrame:
+    """Per lever value (or combination) and outcome: count, mean, std, quantiles, max.
+
+    Tidy: one row per group and outcome, the group's lever values first. Quantiles are
+    pandas' linear interpolation; failed runs are left out.
+    """
+    outcomes, keys = sweep.pick_outcomes(outcomes), sweep.group_keys(by)
+    long = sweep.ok.melt(id_vars=keys, value_vars=outcomes, var_name="outcome")
+    values = long.dropna(subset=["value"]).groupby([*keys, "outcome"], sort=False)["value"]
+    quantiles = values.quantile(list(QUANTILES.values())).unstack()
+    quantiles.columns = list(QUANTILES)
+    table = values.agg(["count", "mean", "std", "min"]).join(quantiles).join(values.max())
+    return table.rename(columns={"value": "max"})[list(STATS)].reset_index()
+
+
+# --- the chart ---------------------------------------------------------------------------
+
+SLOT, BOX = 96, 36  # px per lever value, box width
+PANEL, PLOT = 210, 150  # px per outcome panel, and of its plot area
+LEFT, RIGHT, TOP, MIN_WIDTH = 72, 16, 40, 560  # MIN_WIDTH: room for the legend
+BOX_FILL, INK, DOT = "#cfe0f3", "#1f4e79", "#d62728"
+
+
+def _tick(value: float, low: float, high: float) -> str:
+    """Enough significant digits that ticks 1/4 of the axis apart read differently."""
+    step = (high - low) / 4
+    digits = max(3, int(np.ceil(np.log10(max(abs(low), abs(high)) / step))) + 1)
+    return f"{value:.{digits}g}"
+
+
+def distribution_svg(sweep: Sweep, outcomes: list[str] | None = None, by: str | None = None) -> str:
+    """A standalone SVG: per outcome a panel, per lever value a box and its runs as dots.
+
+    Written as text, as ui/charts.py does: no plotting library, and the file opens in
+    any browser. Each lever value is one ``<g class="group">`` inside its panel.
+    """
+    outcomes, keys = sweep.pick_outcomes(outcomes), sweep.group_keys(by)
+    stats = distributions(sweep, outcomes, by)
+    ok = sweep.ok
+    labels = _labels(ok, keys)
+    order = list(dict.fromkeys(labels))
+    by_name = " × ".join(keys) or t("analysis.all_runs")
+    width = max(LEFT + RIGHT + SLOT * len(order), MIN_WIDTH)
+    height = TOP + PANEL * len(outcomes)
+    title = t("analysis.svg_title", by=by_name)
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{escape(title)}" '
+        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        'font-family="sans-serif" font-size="11">',
+        f"<title>{escape(title)}</title>",
+        f'<text x="{LEFT}" y="14" font-size="13">{escape(title)}</text>',
+        f'<text x="{LEFT}" y="30" fill="#555">{escape(t("analysis.svg_legend"))}</text>',
+    ]
+    for p, outcome in enumerate(outcomes):
+        top = TOP + PANEL * p + 18
+        values = ok[outcome]
+        low, high = float(values.min()), float(values.max())
+        if not np.isfinite(low):
+            low = high = 0.0
+        pad = (high - low) * 0.05 or max(abs(high) * 0.05, 0.5)  # a constant: centred
+        low, high = low - pad, high + pad
+
+        def y(v: float, top: int = top, low: float = low, high: float = high) -> float:
+            return top + PLOT - (v - low) / (high - low) * PLOT
+
+        parts.append(f'<g class="panel" data-outcome="{escape(outcome)}">')
+        parts.append(f'<text x="{LEFT}" y="{top - 4}" font-weight="bold">{escape(outcome)}</text>')
+        parts.append(f'<line x1="{LEFT}" y1="{top}" x2="{LEFT}" y2="{top + PLOT}" stroke="#888"/>')
+        for k in range(5):
+            v = low + (high - low) * k / 4
+            parts.append(
+                f'<text x="{LEFT - 6}" y="{y(v) + 4:.1f}" text-anchor="end">'
+                f"{_tick(v, low, high)}</text>"
+            )
+        panel = stats[stats["outcome"] == outcome]
+        for g, label in enumerate(order):
+            centre = LEFT + SLOT * g + SLOT / 2
+            row = panel[_labels(panel, keys) == label]
+            dots = values[(labels == label).to_numpy()].dropna()
+            parts.append(f'<g class="group" data-value="{escape(label)}">')
+            if not row.empty:
+                s = row.iloc[0]
+                tip = t(
+                    "analysis.svg_group",
+                    by=by_name,
+                    value=label,
+                    count=int(s["count"]),
+                    median=s["median"],
+                )
+                parts.append(f"<title>{escape(tip)}</title>")
+                parts.append(
+                    f'<line x1="{centre}" y1="{y(s["p5"]):.1f}" x2="{centre}" '
+                    f'y2="{y(s["p95"]):.1f}" stroke="{INK}"/>'
+                )
+                parts.append(
+                    f'<rect x="{centre - BOX / 2}" y="{y(s["p75"]):.1f}" width="{BOX}" '
+                    f'height="{y(s["p25"]) - y(s["p75"]):.1f}" fill="{BOX_FILL}" stroke="{INK}"/>'
+                )
+                parts.append(
+                    f'<line x1="{centre - BOX / 2}" y1="{y(s["median"]):.1f}" '
+                    f'x2="{centre + BOX / 2}" y2="{y(s["median"]):.1f}" stroke="{INK}" '
+                    'stroke-width="2"/>'
+                )
+            # Spread the dots sideways by their order, not at random: the same file every time.
+            parts.extend(
+                f'<circle cx="{centre + ((i % 9) - 4) * 3:.1f}" cy="{y(v):.1f}" r="2" '
+                f'fill="{DOT}" fill-opacity="0.6"/>'
+                for i, v in enumerate(dots)
+            )
+            parts.append(
+                f'<text x="{centre}" y="{top + PLOT + 16}" text-anchor="middle">'
+                f"{escape(label)}</text>"
+            )
+            parts.append("</g>")
+        parts.append(
+            f'<text x="{LEFT + SLOT * len(order) / 2}" y="{top + PLOT + 32}" '
+            f'text-anchor="middle" fill="#555">{escape(by_name)}</text>'
+        )
+        parts.append("</g>")
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _labels(frame: pd.DataFrame, keys: list[str]) -> pd.Series:
+    """Each row's group as text: its lever values joined by " / "."""
+    if not keys:
+        return pd.Series(t("analysis.all_runs"), index=frame.index)
+    text = frame[keys].astype(str)
+    return (
+        text.iloc[:, 0].str.cat(text.iloc[:, 1:], sep=" / ") if len(keys) > 1 else text.iloc[:, 0]
+    )
+
+
+# --- sensitivity -------------------------------------------------------------------------
+
+
+def sensitivity(
+    sweep: Sweep, outcomes: list[str] | None = None, by: str | None = None
+) -> pd.DataFrame:
+    """First-order sensitivity of each outcome to each numeric uncertainty, per lever group.
+
+    S1 is the share of the outcome's variance across the group's runs explained by one
+    uncertainty alone (SALib's RBD-FAST, bias-corrected; S1_conf the half-width of its
+    95 % bootstrap interval). Levers are held fixed within a group, so they do not count
+    as variance; the seeds' noise and interactions are what S1 leaves unexplained.
+    """
+    outcomes, keys = sweep.pick_outcomes(outcomes), sweep.group_keys(by)
+    try:
+        from SALib.analyze import rbd_fast
+    except ImportError:
+        raise AnalysisError(t("analysis.no_salib")) from None
+    ok = sweep.ok
+    factors = [
+        u
+        for u in sweep.uncertainties
+        if pd.api.types.is_numeric_dtype(ok[u]) and not pd.api.types.is_bool_dtype(ok[u])
+    ]
+    if not factors:
+        raise AnalysisError(t("analysis.no_uncertainties"))
+    groups = ok.groupby(keys, sort=False) if keys else [((), ok)]
+    rows = []
+    for key, group in groups:
+        where = dict(zip(keys, key if isinstance(key, tuple) else (key,), strict=True))
+        for outcome in outcomes:
+            runs = group[np.isfinite(group[outcome])]
+            if len(runs) < MIN_RUNS:
+                label = ", ".join(f"{k} = {v}" for k, v in where.items()) or t("analysis.all_runs")
+                raise AnalysisError(
+                    t("analysis.too_few_runs", group=label, runs=len(runs), needed=MIN_RUNS)
+                )
+            x = runs[factors].to_numpy(dtype=float)
+            y = runs[outcome].to_numpy(dtype=float)
+            s1 = conf = [np.nan] * len(factors)
+            if np.ptp(y) > 0:  # a constant outcome has no variance to share out
+                problem = {
+                    "num_vars": len(factors),
+                    "names": factors,
+                    "bounds": [[x[:, i].min(), x[:, i].max()] for i in range(len(factors))],
+                }
+                harmonics = min(MAX_HARMONICS, max(MIN_HARMONICS, len(runs) // RUNS_PER_HARMONIC))
+                result = rbd_fast.analyze(problem, x, y, M=harmonics, seed=BOOTSTRAP_SEED)
+                s1, conf = result["S1"], result["S1_conf"]
+            rows.extend(
+                {
+                    **where,
+                    "outcome": outcome,
+                    "uncertainty": name,
+                    "S1": float(s),
+                    "S1_conf": float(c),
+                    "runs": len(runs),
+                }
+                for name, s, c in zip(factors, s1, conf, strict=True)
+            )
+    return pd.DataFrame(rows)
+
+
+# --- the report printed by `minerals analyse` ----------------------------------------------
+
+
+def report(
+    sweep: Sweep,
+    table: pd.DataFrame,
+    indices: pd.DataFrame | None,
+    keys: list[str],
+    path: str,
+    note: str = "",
+) -> list[str]:
+    """The lines `minerals analyse` prints: what the sweep is, then one block per outcome."""
+    runs, ok = len(sweep.runs), len(sweep.ok)
+    lines = [
+        t("analysis.summary", name=sweep.name, runs=runs, ok=ok, failed=runs - ok, path=path),
+        t(
+            "analysis.roles",
+            levers=", ".join(sweep.levers) or t("analysis.none"),
+            uncertainties=", ".join(sweep.uncertainties) or t("analysis.none"),
+        ),
+    ]
+    by_name = " × ".join(keys) or t("analysis.all_runs")
+    for outcome, block in table.groupby("outcome", sort=False):
+        lines += ["", t("analysis.distribution_heading", outcome=outcome, by=by_name)]
+        shown = block.drop(columns="outcome")
+        lines.append(shown.to_string(index=False, float_format=_number))
+    if indices is None:
+        lines += ["", t("analysis.no_sensitivity", reason=note)]
+        return lines
+    lines += ["", t("analysis.sensitivity_heading")]
+    indices = indices.assign(group=_labels(indices, keys))
+    for outcome, block in indices.groupby("outcome", sort=False):
+        cells = block.assign(
+            cell=[
+                t("analysis.sensitivity_cell", s1=s, conf=c)
+                if np.isfinite(s)
+                else t("analysis.no_variance")
+                for s, c in zip(block["S1"], block["S1_conf"], strict=True)
+            ]
+        )
+        grid = cells.pivot(index="uncertainty", columns="group", values="cell")
+        rank = block.groupby("uncertainty")["S1"].mean().sort_values(ascending=False)
+        grid = grid.loc[rank.index, list(dict.fromkeys(cells["group"]))]
+        grid.index.name, grid.columns.name = "uncertainty", by_name
+        lines += ["", t("analysis.sensitivity_outcome", outcome=outcome), grid.to_string()]
+    return lines
+
+
+def _number(value: float) -> str:
+    return f"{value:.4g}"

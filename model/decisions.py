@@ -1,0 +1,68 @@
+"""Check a seat's decisions for the coming quarter before the World sees them.
+
+People type their decisions during a quarter and the World applies them at the next
+step. So that a mistake is refused next to the field, not a quarter later in the news,
+the decisions are tried now on a copy of the world's state with the same rules the
+World applies (model/policies.py, model/diplomacy.py). Nothing in the world changes.
+"""
+
+import contextlib
+
+import numpy as np
+
+from agents.actions import Action, Join, Leave, Propose, Respond
+from model import diplomacy, policies
+from model.policies import PolicyError
+from model.text import t
+
+
+def _quarter(world):
+    """A copy of the state as the next quarter starts: fresh budgets, reserves served first."""
+    trial = world.state.copy()
+    trial.stock_orders = np.zeros_like(trial.stock)
+    trial.subsidy_spend = np.zeros(len(world.data.codes))
+    for club in trial.coalitions.values():
+        diplomacy.reserve_orders(club, trial, world.data)
+    return trial
+
+
+def check(world, code: str, actions: list[Action]) -> list[str | None]:
+    """One entry per action: None if the World would take it, else the reason it would not.
+
+    Actions are tried in order, so the second purchase is refused when the first one has
+    spent the budget.
+    """
+    trial = _quarter(world)
+    waiting = {deal.deal_id: responder for deal, responder, _ in world.state.waiting}
+    reasons: list[str | None] = []
+    for action in actions:
+        try:
+            if action.actor != code:
+                raise PolicyError(t("deals.not_your_seat", actor=action.actor, code=code))
+            match action:
+                case Propose():
+                    diplomacy.check_terms(world.data, action)
+                case Respond():
+                    if waiting.get(action.offer_id) != code:
+                        raise PolicyError(t("deals.no_offer", offer=action.offer_id))
+                case Join() | Leave():
+                    if action.coalition not in trial.coalitions:
+                        raise PolicyError(t("deals.no_coalition", coalition=action.coalition))
+                case _:
+                    policies.apply(action, trial, world.data, world.steps + 1)
+        except PolicyError as refusal:
+            reasons.append(str(refusal))
+        else:
+            reasons.append(None)
+    return reasons
+
+
+def budget_left(world, code: str, actions: list[Action]) -> float:
+    """What ``code`` may still spend this quarter once ``actions`` are paid for."""
+    trial = _quarter(world)
+    for action in actions:
+        if not isinstance(action, Propose | Respond | Join | Leave):
+            with contextlib.suppress(PolicyError):
+                policies.apply(action, trial, world.data, world.steps + 1)
+    c = world.data.country(code)
+    return max(float(policies.budget(world.data, c) - trial.subsidy_spend[c]), 0.0)

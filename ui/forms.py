@@ -1,0 +1,225 @@
+"""The decision forms: what a person typed, turned into an action or a reason per field.
+
+Each form holds the raw text of its fields and ``build``s an action of the action
+contract (agents/actions.py), or says what is wrong next to the field it is about. The
+World's own rules (budgets, partners, goods) are checked afterwards by
+``model.decisions.check``; its refusal is shown next to the form's ``amount_field``.
+Used by the single-player page and the classroom's seat page alike.
+"""
+
+import math
+from dataclasses import dataclass
+
+from agents.actions import (
+    ALL,
+    DEAL_KINDS,
+    Action,
+    ExportControl,
+    Propose,
+    Respond,
+    Stockpile,
+    Subsidy,
+    Tariff,
+)
+from model.diplomacy import MAX_DURATION
+from model.policies import MAX_DELAY, MAX_TARIFF
+from model.text import t
+from model.world_data import WorldData
+
+CONTROL_KINDS = ("ban", "quota", "licensing")
+DIRECTIONS = ("buy", "release")
+# The one number each kind of deal is about, as (term, unit factor from what people type).
+DEAL_NUMBER = {
+    "tariff_agreement": ("max_rate", 0.01),  # typed in per cent
+    "offtake": ("tonnes", 1.0),
+    "investment": ("usd", 1e6),  # typed in USD million
+}
+
+
+def number(text: str | None, errors: dict, field: str, low: float, high: float) -> float:
+    """The number typed in ``field``, or NaN with the reason put in ``errors``."""
+    cleaned = (text or "").strip().rstrip("%").replace(",", "").strip()
+    try:
+        value = float(cleaned)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        errors[field] = t("ui.error_number", value=text or "")
+    elif not low <= value <= high:
+        key = "ui.error_between" if math.isfinite(high) else "ui.error_at_least"
+        errors[field] = t(key, value=cleaned, low=_show(low), high=_show(high))
+    return value
+
+
+def _show(value: float) -> str:
+    return f"{value:,.0f}" if math.isfinite(value) and value == int(value) else f"{value:g}"
+
+
+def _good(data: WorldData, mineral: str, stage: str, errors: dict, one: bool = False) -> None:
+    """Mistakes in the mineral and stage fields (``one``: "all" is not allowed)."""
+    allowed = data.minerals if one else [*data.minerals, ALL]
+    if mineral not in allowed:
+        errors["mineral"] = t("ui.error_mineral", value=mineral or "")
+    if stage not in (data.stages if one else [*data.stages, ALL]):
+        errors["stage"] = t("ui.error_stage", value=stage or "")
+    elif (
+        "mineral" not in errors
+        and ALL not in (mineral, stage)
+        and (mineral, stage) not in data.goods
+    ):
+        errors["stage"] = t("ui.error_good", mineral=mineral, stage=stage)
+
+
+def _partner(data: WorldData, actor: str, partner: str, errors: dict, any_: bool = True) -> None:
+    if (partner == ALL and any_) or (partner in data.codes and partner != actor):
+        return
+    errors["partner"] = t("ui.error_partner", value=partner or "")
+
+
+@dataclass
+class TariffForm:
+    partner: str
+    mineral: str
+    stage: str
+    rate: str  # per cent
+
+    amount_field = "rate"
+
+    def build(self, data: WorldData, actor: str) -> tuple[Action | None, dict[str, str]]:
+        errors: dict[str, str] = {}
+        _partner(data, actor, self.partner, errors)
+        _good(data, self.mineral, self.stage, errors)
+        rate = number(self.rate, errors, "rate", 0.0, MAX_TARIFF * 100)
+        if errors:
+            return None, errors
+        return Tariff(actor, (self.partner,), self.mineral, self.stage, rate / 100.0), {}
+
+
+@dataclass
+class ControlForm:
+    partner: str
+    mineral: str
+    stage: str
+    control: str  # one of CONTROL_KINDS
+    share: str = "0"  # per cent of normal exports allowed (quota, licensing)
+    delay: str = "1"  # quarters before licences are granted (licensing)
+
+    amount_field = "share"
+
+    def build(self, data: WorldData, actor: str) -> tuple[Action | None, dict[str, str]]:
+        errors: dict[str, str] = {}
+        _partner(data, actor, self.partner, errors)
+        _good(data, self.mineral, self.stage, errors)
+        if self.control not in CONTROL_KINDS:
+            errors["control"] = t("ui.error_choice", value=self.control or "")
+            return None, errors
+        share, delay = 0.0, 0.0
+        if self.control != "ban":
+            share = number(self.share, errors, "share", 0.0, 100.0)
+        if self.control == "licensing":
+            delay = number(self.delay, errors, "delay", 1, MAX_DELAY)
+            if "delay" not in errors and delay != int(delay):
+                errors["delay"] = t("ui.error_whole", value=self.delay)
+        if errors:
+            return None, errors
+        targets = (self.partner,)
+        action = ExportControl(
+            actor, targets, self.mineral, self.stage, share / 100.0, delay=int(delay)
+        )
+        return action, {}
+
+
+@dataclass
+class StockpileForm:
+    mineral: str
+    stage: str
+    direction: str  # buy or release
+    tonnes: str
+
+    amount_field = "tonnes"
+
+    def build(self, data: WorldData, actor: str) -> tuple[Action | None, dict[str, str]]:
+        errors: dict[str, str] = {}
+        _good(data, self.mineral, self.stage, errors, one=True)
+        if self.direction not in DIRECTIONS:
+            errors["direction"] = t("ui.error_choice", value=self.direction or "")
+        tonnes = number(self.tonnes, errors, "tonnes", 0.001, math.inf)
+        if errors:
+            return None, errors
+        signed = tonnes if self.direction == "buy" else -tonnes
+        return Stockpile(actor, self.mineral, self.stage, signed), {}
+
+
+@dataclass
+class SubsidyForm:
+    mineral: str
+    stage: str
+    usd_million: str
+
+    amount_field = "usd_million"
+
+    def build(self, data: WorldData, actor: str) -> tuple[Action | None, dict[str, str]]:
+        errors: dict[str, str] = {}
+        _good(data, self.mineral, self.stage, errors, one=True)
+        usd = number(self.usd_million, errors, "usd_million", 0.000001, math.inf)
+        if errors:
+            return None, errors
+        return Subsidy(actor, self.mineral, self.stage, usd * 1e6), {}
+
+
+@dataclass
+class ProposalForm:
+    partner: str
+    deal: str  # one of DEAL_KINDS
+    mineral: str = ALL
+    stage: str = ALL
+    amount: str = ""  # the deal's number: see DEAL_NUMBER
+    floor: str = ""  # offtake: minimum price, USD per tonne
+    duration: str = "8"  # quarters
+    coalition: str = ""
+
+    amount_field = "partner"
+
+    def build(self, data: WorldData, actor: str) -> tuple[Action | None, dict[str, str]]:
+        errors: dict[str, str] = {}
+        _partner(data, actor, self.partner, errors, any_=False)
+        if self.deal not in DEAL_KINDS:
+            errors["deal"] = t("ui.error_choice", value=self.deal or "")
+            return None, errors
+        terms: dict = {}
+        if self.deal in ("tariff_agreement", "supply_guarantee", "offtake", "investment"):
+            _good(data, self.mineral, self.stage, errors)
+            terms |= {"mineral": self.mineral, "stage": self.stage}
+        if self.deal in DEAL_NUMBER:
+            name, unit = DEAL_NUMBER[self.deal]
+            high = MAX_TARIFF * 100 if name == "max_rate" else math.inf
+            terms[name] = number(self.amount, errors, "amount", 0.0, high) * unit
+        if self.deal == "offtake":
+            terms["floor"] = number(self.floor or "0", errors, "floor", 0.0, math.inf)
+        if self.deal == "supply_guarantee":  # the partner supplies, sells or hosts
+            terms["supplier"] = self.partner
+        elif self.deal == "offtake":
+            terms["seller"] = self.partner
+        elif self.deal == "investment":
+            terms["host"] = self.partner
+        elif self.deal == "coalition":
+            terms["coalition"] = self.coalition
+        duration = number(self.duration, errors, "duration", 1, MAX_DURATION)
+        if "duration" not in errors and duration != int(duration):
+            errors["duration"] = t("ui.error_whole", value=self.duration)
+        if errors:
+            return None, errors
+        return Propose(actor, self.partner, self.deal, terms, int(duration)), {}
+
+
+def counter(actor: str, offer: dict, amount: str) -> tuple[Action | None, dict[str, str]]:
+    """A counter-offer changing the number the offered deal is about."""
+    errors: dict[str, str] = {}
+    name, unit = DEAL_NUMBER.get(offer["deal"], (None, 1.0))
+    if name is None:
+        errors["amount"] = t("ui.error_no_counter", deal=t(f"deals.kind_{offer['deal']}"))
+        return None, errors
+    value = number(amount, errors, "amount", 0.0, math.inf) * unit
+    if errors:
+        return None, errors
+    return Respond(actor, offer["deal_id"], "counter", {name: value}), {}

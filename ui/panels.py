@@ -1,0 +1,482 @@
+"""The pieces of a game page: the decision panel, the inbox and the views of the world.
+
+Shared by the single-player page (ui/app.py) and the classroom's seat and teacher pages.
+The decision panel works on a *desk*: any object with ``world``, ``country``,
+``decisions`` (the actions queued for the next step), ``queue(action) -> reason or
+None``, ``withdraw(index)``, ``inbox()``, ``answer_to(offer_id)`` and ``date()``; the
+single-player ``Game`` is one, the classroom's seat is another.
+"""
+
+from collections.abc import Callable
+
+import solara
+
+from agents.actions import ALL, DEAL_KINDS, Action, Respond
+from model.text import t
+from ui import views
+from ui.charts import flow_chart, line_chart, table_html
+from ui.forms import (
+    CONTROL_KINDS,
+    DEAL_NUMBER,
+    DIRECTIONS,
+    ControlForm,
+    ProposalForm,
+    StockpileForm,
+    SubsidyForm,
+    TariffForm,
+    counter,
+)
+
+MAJOR_ECONOMIES = ["USA", "CHN", "EU", "JPN", "IND"]  # drawn in the charts with yours
+MAX_NEWS = 60  # lines in the news feed
+MEASURES = ("tariff", "export_control", "stockpile", "subsidy", "proposal")
+
+
+def shown_countries(world, country: str | None) -> list[str]:
+    return list(dict.fromkeys(c for c in [country, *MAJOR_ECONOMIES] if c in world.data.codes))
+
+
+def html(markup: str) -> None:
+    solara.HTML(tag="div", unsafe_innerHTML=markup)
+
+
+def field_error(message: str | None) -> None:
+    """A refusal under a select (text fields show theirs inside the field)."""
+    if message:
+        solara.Error(message, dense=True, text=True, outlined=False)
+
+
+def choose(label: str, values: list, value, on_value, error: str | None = None) -> None:
+    solara.Select(label=label, values=values, value=value, on_value=on_value)
+    field_error(error)
+
+
+def type_in(label: str, value: str, on_value, error: str | None = None, hint: str | None = None):
+    solara.InputText(
+        label=label,
+        value=value,
+        on_value=lambda v: on_value(v or ""),
+        continuous_update=True,
+        error=error or False,
+        message=None if error else hint,
+    )
+
+
+def describe(action: Action) -> str:
+    """One queued decision in plain words."""
+    fields = {name: getattr(action, name, "") for name in ("mineral", "stage")}
+    targets = ",".join(getattr(action, "targets", ()) or ())
+    match action.kind:
+        case "tariff":
+            return t("ui.queued_tariff", rate=f"{action.rate:.0%}", partner=targets, **fields)
+        case "export_control":
+            return t(
+                "ui.queued_control",
+                level=f"{action.level:.0%}",
+                delay=action.delay,
+                partner=targets,
+                **fields,
+            )
+        case "stockpile":
+            key = "ui.queued_buy" if action.tonnes > 0 else "ui.queued_release"
+            return t(key, tonnes=f"{abs(action.tonnes):,.0f}", **fields)
+        case "subsidy":
+            return t("ui.queued_subsidy", usd=f"{action.usd / 1e6:,.0f}", **fields)
+        case "propose":
+            return t(
+                "ui.queued_proposal",
+                deal=t(f"deals.kind_{action.deal}"),
+                partner=action.partner,
+                terms=views.describe_terms(action.terms),
+                duration=action.duration,
+            )
+        case "respond":
+            return t(f"ui.queued_{action.answer}", offer=action.offer_id)
+    return action.kind
+
+
+@solara.component
+def DecisionPanel(desk, changed: Callable[[], None], version: int = 0):
+    """The player's measures and proposals for the coming quarter."""
+    data = desk.world.data
+    measure, set_measure = solara.use_state(MEASURES[0])
+    labels = {t(f"ui.measure_{m}"): m for m in MEASURES}
+    with solara.Card(t("ui.decisions_title", date=desk.date())):
+        solara.Select(
+            label=t("ui.measure"),
+            values=list(labels),
+            value=t(f"ui.measure_{measure}"),
+            on_value=lambda label: set_measure(labels.get(label, MEASURES[0])),
+        )
+        MeasureForm(desk, measure, changed, data.minerals[0])
+        solara.Markdown(f"**{t('ui.queued_title')}**")
+        if not desk.decisions:
+            solara.Text(t("ui.queued_none"))
+        for k, action in enumerate(desk.decisions):
+            with solara.Row(style={"align-items": "center"}):
+                solara.Text(describe(action))
+                solara.Button(
+                    t("ui.withdraw", number=k + 1),
+                    on_click=lambda k=k: (desk.withdraw(k), changed()),
+                    text=True,
+                    small=True,
+                )
+
+
+@solara.component
+def MeasureForm(desk, measure: str, changed: Callable[[], None], first_mineral: str):
+    """One form of the decision panel; its fields keep their values between quarters."""
+    data, country = desk.world.data, desk.country
+    partners = [c for c in data.codes if c != country]
+    partner, set_partner = solara.use_state("CHN" if "CHN" in partners else partners[0])
+    mineral, set_mineral = solara.use_state(first_mineral)
+    stage, set_stage = solara.use_state(data.stages[0])
+    amount, set_amount = solara.use_state("")
+    control, set_control = solara.use_state(CONTROL_KINDS[0])
+    delay, set_delay = solara.use_state("2")
+    direction, set_direction = solara.use_state(DIRECTIONS[0])
+    deal, set_deal = solara.use_state(DEAL_KINDS[0])
+    floor, set_floor = solara.use_state("")
+    duration, set_duration = solara.use_state("8")
+    coalition, set_coalition = solara.use_state("")
+    errors, set_errors = solara.use_state({})
+
+    def edit(setter, field):
+        def on_value(value):
+            setter(value if value is not None else "")
+            if field in errors:
+                set_errors({k: v for k, v in errors.items() if k != field})
+
+        return on_value
+
+    forms = {
+        "tariff": lambda: TariffForm(partner, mineral, stage, amount),
+        "export_control": lambda: ControlForm(partner, mineral, stage, control, amount, delay),
+        "stockpile": lambda: StockpileForm(mineral, stage, direction, amount),
+        "subsidy": lambda: SubsidyForm(mineral, stage, amount),
+        "proposal": lambda: ProposalForm(
+            partner, deal, mineral, stage, amount, floor, duration, coalition
+        ),
+    }
+
+    def queue():
+        form = forms[measure]()
+        action, problems = form.build(data, country)
+        if action is not None:
+            reason = desk.queue(action)
+            if reason:
+                problems = {form.amount_field: reason}
+        set_errors(problems)
+        if not problems:
+            set_amount("")
+            changed()
+
+    one_good = measure in ("stockpile", "subsidy")
+    if measure in ("tariff", "export_control", "proposal"):
+        choose(
+            t("ui.partner"),
+            partners if measure == "proposal" else [ALL, *partners],
+            partner,
+            edit(set_partner, "partner"),
+            errors.get("partner"),
+        )
+    if measure == "proposal":
+        kinds = {t(f"deals.kind_{k}"): k for k in DEAL_KINDS}
+        choose(
+            t("ui.deal"),
+            list(kinds),
+            t(f"deals.kind_{deal}"),
+            lambda label: edit(set_deal, "deal")(kinds.get(label, DEAL_KINDS[0])),
+            errors.get("deal"),
+        )
+    if measure != "proposal" or deal in (
+        "tariff_agreement",
+        "supply_guarantee",
+        "offtake",
+        "investment",
+    ):
+        choose(
+            t("ui.mineral"),
+            data.minerals if one_good else [*data.minerals, ALL],
+            mineral,
+            edit(set_mineral, "mineral"),
+            errors.get("mineral"),
+        )
+        choose(
+            t("ui.stage"),
+            data.stages if one_good else [*data.stages, ALL],
+            stage,
+            edit(set_stage, "stage"),
+            errors.get("stage"),
+        )
+    if measure == "export_control":
+        choose(
+            t("ui.control"),
+            list(CONTROL_KINDS),
+            control,
+            edit(set_control, "control"),
+            errors.get("control"),
+        )
+        if control != "ban":
+            type_in(t("ui.share"), amount, edit(set_amount, "share"), errors.get("share"))
+        if control == "licensing":
+            type_in(t("ui.delay"), delay, edit(set_delay, "delay"), errors.get("delay"))
+    elif measure == "tariff":
+        type_in(t("ui.rate"), amount, edit(set_amount, "rate"), errors.get("rate"))
+    elif measure == "stockpile":
+        choose(
+            t("ui.direction"),
+            list(DIRECTIONS),
+            direction,
+            edit(set_direction, "direction"),
+            errors.get("direction"),
+        )
+        type_in(
+            t("ui.tonnes"),
+            amount,
+            edit(set_amount, "tonnes"),
+            errors.get("tonnes"),
+            t("ui.budget_hint", usd=f"{desk.budget_usd() / 1e6:,.0f}"),
+        )
+    elif measure == "subsidy":
+        type_in(
+            t("ui.usd_million"),
+            amount,
+            edit(set_amount, "usd_million"),
+            errors.get("usd_million"),
+            t("ui.budget_hint", usd=f"{desk.budget_usd() / 1e6:,.0f}"),
+        )
+    else:
+        if deal in DEAL_NUMBER:
+            type_in(
+                t(f"ui.amount_{DEAL_NUMBER[deal][0]}"),
+                amount,
+                edit(set_amount, "amount"),
+                errors.get("amount"),
+            )
+        if deal == "offtake":
+            type_in(t("ui.floor"), floor, edit(set_floor, "floor"), errors.get("floor"))
+        if deal == "coalition":
+            clubs = list(desk.world.state.coalitions)
+            if clubs:
+                choose(
+                    t("ui.coalition"),
+                    clubs,
+                    coalition or clubs[0],
+                    edit(set_coalition, "coalition"),
+                )
+            else:
+                solara.Text(t("ui.no_coalitions"))
+        type_in(t("ui.duration"), duration, edit(set_duration, "duration"), errors.get("duration"))
+    solara.Button(t(f"ui.queue_{measure}"), on_click=queue, color="primary")
+
+
+@solara.component
+def Inbox(desk, changed: Callable[[], None], version: int = 0):
+    """Offers waiting for the player's answer: accept, reject or counter."""
+    offers = desk.inbox()
+    amounts, set_amounts = solara.use_state({})
+    errors, set_errors = solara.use_state({})
+    with solara.Card(t("ui.inbox_title")):
+        if not offers:
+            solara.Text(t("ui.inbox_empty"))
+        for offer in offers:
+            number = offer["deal_id"]
+            solara.Markdown(
+                t(
+                    "ui.offer_line",
+                    offer=number,
+                    proposer=offer["proposer"],
+                    deal=t(f"deals.kind_{offer['deal']}"),
+                    terms=views.describe_terms(offer["terms"]) or "—",
+                    duration=offer["duration"],
+                )
+            )
+            answered = desk.answer_to(number)
+            if answered:
+                solara.Text(t(f"ui.queued_{answered}", offer=number))
+
+            def answer(word, number=number, offer=offer):
+                if word == "counter":
+                    action, problems = counter(desk.country, offer, amounts.get(number, ""))
+                    problems = problems.get("amount")
+                else:
+                    action, problems = Respond(desk.country, number, word), None
+                if action is not None:
+                    problems = desk.queue(action)
+                set_errors({**errors, number: problems})
+                if not problems:
+                    changed()
+
+            with solara.Row():
+                for word in ("accept", "reject", "counter"):
+                    solara.Button(
+                        t(f"ui.{word}_offer", offer=number),
+                        on_click=lambda word=word, answer=answer: answer(word),
+                        small=True,
+                    )
+            if offer["deal"] in DEAL_NUMBER:
+                type_in(
+                    t("ui.counter_amount", offer=number),
+                    amounts.get(number, ""),
+                    lambda v, number=number: set_amounts({**amounts, number: v}),
+                    errors.get(number),
+                )
+            else:
+                field_error(errors.get(number))
+
+
+@solara.component
+def PriceChart(world, tables: dict, country: str | None):
+    data = world.data
+    mineral, set_mineral = solara.use_state(data.minerals[0])
+    stage, set_stage = solara.use_state(data.stages[0])
+    with solara.Row():
+        solara.Select(
+            label=t("ui.chart_mineral"), values=data.minerals, value=mineral, on_value=set_mineral
+        )
+        solara.Select(
+            label=t("ui.chart_stage"), values=data.stages, value=stage, on_value=set_stage
+        )
+    if (mineral, stage) not in data.goods:
+        solara.Text(t("ui.no_good", mineral=mineral, stage=stage))
+        return
+    prices = views.prices(tables, mineral, stage, shown_countries(world, country))
+    if prices.empty:
+        solara.Text(t("ui.no_prices"))
+        return
+    solara.Text(t("ui.prices_caption", mineral=mineral, stage=stage))
+    html(line_chart(prices, t("ui.chart_label", mineral=mineral, stage=stage)))
+
+
+@solara.component
+def StageControl(world, tables: dict):
+    """Who controls each stage of a mineral's value chain."""
+    mineral, set_mineral = solara.use_state(world.data.minerals[0])
+    solara.Select(
+        label=t("ui.control_mineral"),
+        values=world.data.minerals,
+        value=mineral,
+        on_value=set_mineral,
+    )
+    if tables["production"].empty:
+        solara.Text(t("ui.no_prices"))
+        return
+    shares = views.stage_shares(tables, mineral).reset_index()
+    columns = [("stage", t("ui.col_stage"), t("ui.help_stage"), "{}")] + [
+        (code, code, t("ui.help_share", code=code), "{:.0%}") for code in shares.columns[1:]
+    ]
+    html(table_html(shares, columns, t("ui.control_label", mineral=mineral)))
+
+
+@solara.component
+def TradeFlows(world, tables: dict):
+    data = world.data
+    mineral, set_mineral = solara.use_state(data.minerals[0])
+    stage, set_stage = solara.use_state("refined" if "refined" in data.stages else data.stages[0])
+    with solara.Row():
+        solara.Select(
+            label=t("ui.flows_mineral"), values=data.minerals, value=mineral, on_value=set_mineral
+        )
+        solara.Select(
+            label=t("ui.flows_stage"), values=data.stages, value=stage, on_value=set_stage
+        )
+    flows = views.top_flows(tables, mineral, stage) if not tables["flows"].empty else None
+    if flows is None or flows.empty:
+        solara.Text(t("ui.no_flows"))
+        return
+    label = t("ui.flows_label", mineral=mineral, stage=stage)
+    html(flow_chart(flows, label))
+    columns = [
+        ("exporter", t("ui.col_exporter"), t("ui.help_exporter"), "{}"),
+        ("importer", t("ui.col_importer"), t("ui.help_importer"), "{}"),
+        ("tonnes", t("ui.col_tonnes"), t("ui.help_tonnes"), "{:,.0f}"),
+        ("share", t("ui.col_flow_share"), t("ui.help_flow_share"), "{:.1%}"),
+    ]
+    html(table_html(flows, columns, t("ui.flows_table", mineral=mineral, stage=stage)))
+
+
+@solara.component
+def IndustryView(world, tables: dict, country: str | None):
+    if tables["countries"].empty:
+        solara.Text(t("ui.no_scores"))
+        return
+    frame = views.industry(tables, shown_countries(world, country))
+    columns = [("country", t("ui.col_country"), t("ui.help_country"), "{}")]
+    columns += [
+        (
+            f"industry_{name}",
+            t(f"ui.col_{name}"),
+            t("ui.help_industry", industry=t(f"ui.col_{name}")),
+            "{:.1%}",
+        )
+        for name in views.INDUSTRIES
+    ]
+    columns.append(("shortage_share", t("ui.col_shortage"), t("ui.help_shortage"), "{:.1%}"))
+    html(table_html(frame, columns, t("ui.industry_title"), bold=country))
+
+
+@solara.component
+def DealsLedger(tables: dict, country: str | None):
+    ledger = views.deals_ledger(tables)
+    if ledger.empty:
+        solara.Text(t("ui.no_deals"))
+        return
+    ledger = ledger.assign(terms=ledger["terms"].map(views.describe_terms))
+    columns = [
+        ("deal_id", t("ui.col_deal"), t("ui.help_deal"), "{}"),
+        ("kind", t("ui.col_kind"), t("ui.help_kind"), "{}"),
+        ("parties", t("ui.col_parties"), t("ui.help_parties"), "{}"),
+        ("status", t("ui.col_status"), t("ui.help_status"), "{}"),
+        ("terms", t("ui.col_terms"), t("ui.help_terms"), "{}"),
+    ]
+    html(table_html(ledger, columns, t("ui.deals_title")))
+
+
+@solara.component
+def Views(world, tables: dict, country: str | None):
+    """The views of the world, one tab each."""
+    with solara.lab.Tabs():
+        with solara.lab.Tab(t("ui.prices_title")):
+            PriceChart(world, tables, country)
+        with solara.lab.Tab(t("ui.control_title")):
+            StageControl(world, tables)
+        with solara.lab.Tab(t("ui.flows_title")):
+            TradeFlows(world, tables)
+        with solara.lab.Tab(t("ui.industry_title")):
+            IndustryView(world, tables, country)
+        with solara.lab.Tab(t("ui.deals_title")):
+            DealsLedger(tables, country)
+
+
+@solara.component
+def NewsFeed(world, tables: dict):
+    news = views.news(tables, world.steps)
+    with solara.Card(t("ui.news_title")):
+        if news.empty:
+            solara.Text(t("ui.no_news", steps=views.NEWS_STEPS))
+        for row in news.head(MAX_NEWS).itertuples():
+            solara.Text(t("ui.news_line", date=world.quarter_label(row.step), detail=row.detail))
+
+
+SCORE_COLUMNS = [
+    ("country", "ui.col_country", "ui.help_country", "{}"),
+    ("score", "ui.col_score", "ui.help_score", "{:.1f}"),
+    ("shortage_share", "ui.col_shortage", "ui.help_shortage", "{:.1%}"),
+    ("gdp_index", "ui.col_gdp", "ui.help_gdp", "{:.3f}"),
+]
+
+
+def score_columns(first: list[tuple] = ()) -> list[tuple]:
+    return [*first, *((c, t(h), t(e), f) for c, h, e, f in SCORE_COLUMNS)]
+
+
+@solara.component
+def Scoreboard(tables: dict, country: str | None):
+    with solara.Card(t("ui.scoreboard_title")):
+        if tables["countries"].empty:
+            solara.Text(t("ui.no_scores"))
+            return
+        html(
+            table_html(views.scoreboard(tables), score_columns(), t("ui.scoreboard_title"), country)
+        )
