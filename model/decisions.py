@@ -66,3 +66,12 @@ def budget_left(world, code: str, actions: list[Action]) -> float:
                 policies.apply(action, trial, world.data, world.steps + 1)
     c = world.data.country(code)
     return max(float(policies.budget(world.data, c) - trial.subsidy_spend[c]), 0.0)
+
+
+def with_decision(decisions: list[Action], action: Action) -> list[Action]:
+    """``decisions`` plus ``action``; a new answer to an offer replaces the earlier one."""
+    if isinstance(action, Respond):
+        decisions = [
+            a for a in decisions if not (isinstance(a, Respond) and a.offer_id == action.offer_id)
+        ]
+    return [*decisions, action]

@@ -231,3 +231,106 @@ def test_two_browsers_have_independent_games(server):
             )
         finally:
             browser.close()
+
+
+def _host(tmp_path, *args) -> tuple[subprocess.Popen, dict[str, str]]:
+    """``minerals host`` on a free port; returns the process and its links by seat."""
+    port = _free_port()
+    log_path = tmp_path / f"host-{port}.log"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from model.cli import main; raise SystemExit(main())"]
+        + ["host", *args, "--host", "127.0.0.1", "--port", str(port)],
+        stdout=log_path.open("w"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    started = time.monotonic()
+    while True:
+        text = log_path.read_text()
+        links = dict(re.findall(r"(\w+)\W+(http://127\.0\.0\.1:\d+/\w+\?token=[\w-]+)", text))
+        if links:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as answer:
+                    if answer.status == 200:
+                        return proc, links
+            except OSError:
+                pass
+        if proc.poll() is not None or time.monotonic() - started > SERVER_START:
+            pytest.fail(f"minerals host did not start:\n{text[-3000:]}")
+        time.sleep(0.5)
+
+
+def _stop(proc: subprocess.Popen, sig=signal.SIGTERM) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, sig)
+        proc.wait(timeout=30)
+
+
+def _teacher_link(links: dict[str, str]) -> str:
+    return next(url for url in links.values() if "/teacher?" in url)
+
+
+def _seat_link(links: dict[str, str], code: str) -> str:
+    return next(url for seat, url in links.items() if seat == code and "/seat?" in url)
+
+
+def test_a_class_plays_a_round_and_survives_a_kill(tmp_path):
+    _need_browser()
+    from playwright.sync_api import expect, sync_playwright
+
+    state = tmp_path / "class"
+    proc, links = _host(tmp_path, "baseline", "--seats", "USA,CHN", "--state-dir", str(state))
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(
+                executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+            )
+            try:
+                pages = {}
+                for who, url in (
+                    ("teacher", _teacher_link(links)),
+                    ("USA", _seat_link(links, "USA")),
+                    ("CHN", _seat_link(links, "CHN")),
+                ):
+                    page = browser.new_context().new_page()
+                    page.set_default_timeout(WAIT)
+                    page.goto(url)
+                    pages[who] = page
+                teacher, usa, chn = pages["teacher"], pages["USA"], pages["CHN"]
+                teacher.get_by_role("button", name="Open round").click(timeout=60_000)
+                # the delegations' pages follow the teacher's without a reload
+                expect(usa.get_by_role("button", name="Queue tariff")).to_be_visible()
+                usa.get_by_label("Rate (%)").fill("35")
+                usa.get_by_role("button", name="Queue tariff").click()
+                expect(usa.get_by_text("Your decisions are saved.")).to_be_visible()
+                expect(chn.get_by_role("button", name="Queue tariff")).to_be_visible()
+                _choose(chn, "Partner", "USA")
+                chn.get_by_label("Rate (%)").fill("20")
+                chn.get_by_role("button", name="Queue tariff").click()
+                expect(chn.get_by_text("Your decisions are saved.")).to_be_visible()
+                expect(teacher.get_by_text("USA: Tariff of 35%")).to_be_visible()
+            finally:
+                browser.close()
+        _stop(proc, signal.SIGKILL)  # mid-round: both submissions made, round still open
+        proc, links = _host(tmp_path, "--resume", str(state))
+        with sync_playwright() as p:
+            browser = p.chromium.launch(
+                executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+            )
+            try:
+                teacher = browser.new_context().new_page()
+                teacher.set_default_timeout(WAIT)
+                teacher.goto(_teacher_link(links))
+                expect(teacher.get_by_text("USA: Tariff of 35%")).to_be_visible(timeout=60_000)
+                expect(teacher.get_by_text("CHN: Tariff of 20%")).to_be_visible()
+                usa = browser.new_context().new_page()
+                usa.set_default_timeout(WAIT)
+                usa.goto(_seat_link(links, "USA"))
+                news = "USA sets a 35% tariff on mined rare earths from CHN"
+                teacher.get_by_role("button", name="Close round").click()
+                expect(usa.get_by_text(re.compile(news))).to_be_visible()
+                expect(teacher.get_by_text(re.compile("CHN sets a 20% tariff"))).to_be_visible()
+            finally:
+                browser.close()
+    finally:
+        _stop(proc)

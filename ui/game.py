@@ -11,7 +11,7 @@ from functools import cache
 import pandas as pd
 
 from agents.actions import Action, Respond, from_dict, to_dict
-from model.decisions import budget_left, check
+from model.decisions import budget_left, check, with_decision
 from model.replay import PEOPLE, GameLog, Table, Turn, replay
 from model.scenario import Scenario, list_scenarios, load_scenario
 from model.text import t
@@ -131,17 +131,10 @@ class Game:
         """Queue a decision for the next step, or return why the World would refuse it."""
         if self.country is None:
             return t("ui.error_watching")
-        if isinstance(action, Respond):  # a new answer to an offer replaces the old one
-            kept = [
-                a
-                for a in self.decisions
-                if not (isinstance(a, Respond) and a.offer_id == action.offer_id)
-            ]
-        else:
-            kept = list(self.decisions)
-        reason = check(self.world, self.country, [*kept, action])[-1]
+        decisions = with_decision(self.decisions, action)
+        reason = check(self.world, self.country, decisions)[-1]
         if reason is None:
-            self.decisions = [*kept, action]
+            self.decisions = decisions
             self.version += 1
         return reason
 

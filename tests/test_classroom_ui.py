@@ -1,0 +1,82 @@
+"""The classroom pages without a browser: the teacher's page and a delegation's page."""
+
+import ipyvuetify as v
+import pytest
+import solara
+import solara.widgets
+
+from model.classroom import ClassGame
+from ui import classroom
+
+
+@pytest.fixture
+def game(tmp_path):
+    return ClassGame.create("baseline", ["USA", "CHN", "JPN"], tmp_path / "class", seed=5)
+
+
+def _render(component):
+    _, rc = solara.render(component, handle_error=False)
+    return rc
+
+
+def _click(rc, label: str):
+    rc.find(v.Btn, children=[label]).widget.click()
+
+
+def _texts(rc) -> list[str]:
+    return [w.children[0] for w in rc.find(v.Html).widgets if w.children]
+
+
+def test_a_round_from_the_teachers_and_a_delegations_page(game):
+    teacher = _render(classroom.TeacherPage(game, game.teacher_token))
+    seat = _render(classroom.SeatPage(game, game.seat_tokens["USA"], "USA"))
+    assert not seat.find(v.Btn, children=["Queue tariff"]).widgets  # round not open yet
+    _click(teacher, "Open round")
+    assert game.round_open
+    seat.close()
+    seat = _render(classroom.SeatPage(game, game.seat_tokens["USA"], "USA", version=1))
+    seat.find(v.TextField, label="Rate (%)").widget.v_model = "30"
+    _click(seat, "Queue tariff")
+    assert game.submitted() == {"USA": True, "CHN": False, "JPN": False}
+    [tariff] = game.submission("USA")
+    assert tariff.rate == pytest.approx(0.30) and tariff.targets == ("CHN",)
+    # a refused decision is shown next to the field and the submission is unchanged
+    seat.find(v.TextField, label="Rate (%)").widget.v_model = "-1"
+    _click(seat, "Queue tariff")
+    assert seat.find(v.TextField, label="Rate (%)").widget.error
+    assert game.submission("USA") == [tariff]
+    teacher.close()
+    teacher = _render(classroom.TeacherPage(game, game.teacher_token, version=game.version))
+    status = "".join(w.unsafe_innerHTML for w in teacher.find(solara.widgets.HTML).widgets)
+    assert 'aria-label="Delegations"' in status
+    _click(teacher, "Close round")
+    assert game.world.steps == 1 and not game.round_open
+    news = game.tables()["events"]["detail"]
+    assert news.str.contains("USA sets a 30% tariff on mined rare earths from CHN").any()
+    teacher.close()
+    seat.close()
+
+
+def test_messages_reach_the_other_delegation_and_the_teacher(game):
+    usa = _render(classroom.SeatPage(game, game.seat_tokens["USA"], "USA"))
+    usa.find(v.Select, label="Send to").widget.v_model = "CHN"
+    usa.find(v.TextField, label="Message").widget.v_model = "Truce on lithium?"
+    _click(usa, "Send")
+    chn = game.messages(game.seat_tokens["CHN"])
+    jpn = game.messages(game.seat_tokens["JPN"])
+    assert [m["text"] for m in chn] == ["Truce on lithium?"] and jpn == []
+    assert [m["text"] for m in game.messages(game.teacher_token)] == ["Truce on lithium?"]
+    usa.find(v.TextField, label="Message").widget.v_model = "x" * 2000
+    _click(usa, "Send")
+    assert usa.find(v.TextField, label="Message").widget.error
+    assert len(game.messages(game.teacher_token)) == 1
+    usa.close()
+
+
+def test_the_teacher_hands_a_seat_to_the_bot_and_sees_join_links(game):
+    teacher = _render(classroom.TeacherPage(game, game.teacher_token))
+    _click(teacher, "Hand CHN to the bot")
+    assert game.players["CHN"] == "bot"
+    html = "".join(w.unsafe_innerHTML for w in teacher.find(solara.widgets.HTML).widgets)
+    assert html.count("<svg") >= 3 and game.seat_tokens["JPN"] in html  # QR codes and links
+    teacher.close()
