@@ -172,7 +172,7 @@ def row(how: str, processes: int, runs: int, steps: int, seconds: float) -> dict
 
 
 def ratios(rows: list[dict]) -> dict[str, float]:
-    """Speed-ups of 2 processes over 1, and batch_run's time per run over ours (> 1: ours faster)."""
+    """Speed-ups of 2 processes over 1; batch_run's time per run over ours (> 1: ours faster)."""
     ms = {(r["how"], r["processes"]): r["ms_per_run"] for r in rows}
     return {
         "sweep_speedup": ms["model.sweep", 1] / ms["model.sweep", WORKERS],
@@ -234,35 +234,26 @@ def profile_run(steps: int, repeat: int = 5) -> dict[str, float]:
     return result
 
 
-def _nothing(value):
-    return value
-
-
 def overheads(tasks: int = 400) -> dict[str, float]:
     """Costs paid once per worker process or once per task, in ms."""
-    began = time.perf_counter()
-    subprocess.run(
-        [sys.executable, "-c", "import model.sweep, model.world"],
-        cwd=ROOT,
-        check=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
-    start = 1e3 * (time.perf_counter() - began)
     began = time.perf_counter()
     load_world.__wrapped__(load_scenario(SCENARIO).world)  # the cache bypassed
     data = 1e3 * (time.perf_counter() - began)
     spec = spec_for(1, 1)
     setup, run = spec.setup, spec.design()[0]
+    began = time.perf_counter()
     with ProcessPoolExecutor(WORKERS, mp_context=multiprocessing.get_context("spawn")) as pool:
-        list(pool.map(_nothing, range(WORKERS * 4)))  # workers started and warm
+        # Spawned workers import this script, hence model.sweep and model.world, first.
+        list(pool.map(abs, range(WORKERS * 4)))
+        start = 1e3 * (time.perf_counter() - began)
         began = time.perf_counter()
-        futures = [pool.submit(_nothing, (setup, run)) for _ in range(tasks)]
+        futures = [pool.submit(repr, (setup, run)) for _ in range(tasks)]  # a row back
         for future in futures:
             future.result()
         per_task = 1e3 * (time.perf_counter() - began) / tasks
     return {
-        "start a worker (fresh interpreter, imports)": start,
-        "load the world data (once per process, cached)": data,
+        f"start a pool of {WORKERS} (spawn, imports) until it answers": start,
+        "load the world data (once per process, then cached)": data,
         "pool round trip of one task (arguments and row)": per_task,
     }
 
@@ -304,7 +295,10 @@ def report(measured: dict, profile: dict, costs: dict, runs: int, steps: int) ->
                     f"mesa.batch_run: {WORKERS} processes over 1 (speed-up)",
                     f"{q['batch_run_speedup']:.2f}×",
                 ],
-                ["batch_run time / model.sweep time, 1 process", f"{q['batch_run_over_sweep_1']:.2f}"],
+                [
+                    "batch_run time / model.sweep time, 1 process",
+                    f"{q['batch_run_over_sweep_1']:.2f}",
+                ],
                 [
                     f"batch_run time / model.sweep time, {WORKERS} processes",
                     f"{q['batch_run_over_sweep_2']:.2f}",
@@ -312,10 +306,11 @@ def report(measured: dict, profile: dict, costs: dict, runs: int, steps: int) ->
             ],
         )
     )
+    same = {True: "yes", False: "NO"}
     lines.append(
-        f"serial and pool runs tables identical: {'yes' if measured['executors_identical'] else 'NO'}"
-        f"; batch_run ran the same worlds (last-step mean price index, seed by seed): "
-        f"{'yes' if measured['batch_run_same_worlds'] else 'NO'}"
+        f"runs tables of 1 and {WORKERS} workers identical: "
+        f"{same[measured['executors_identical']]}; batch_run ran the same worlds (last-step "
+        f"mean price index, seed by seed): {same[measured['batch_run_same_worlds']]}"
     )
     lines.append(f"\n## (c) one run of {steps} quarters, median ms over fresh runs")
     lines.append(table(["part", "ms"], [[name, f"{ms:.1f}"] for name, ms in profile.items()]))

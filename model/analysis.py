@@ -12,6 +12,8 @@ indices would need a Saltelli design and Morris its own trajectories.
 """
 
 import json
+import re
+from contextlib import suppress
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
@@ -30,10 +32,11 @@ STATS = ("count", "mean", "std", "min", *QUANTILES, "max")
 # RBD-FAST sums the first M harmonics of the output reordered by one input: at least 2,
 # so a U-shaped effect counts too; at most 6, Plischke's EASI default
 # (doi:10.1016/j.ress.2009.11.005); in between one per 24 runs, so the bias correction's
-# lambda = 2M / runs stays small (tried on y = x1 + (x2 - 1/2)^2 + noise, 16 to 96 runs).
+# lambda = 2M / runs stays small (tried on y = x1 + 2 (x2 - 1/2)^2 + noise, 16 to 96 runs).
 MIN_HARMONICS, MAX_HARMONICS, RUNS_PER_HARMONIC = 2, 6, 24
 # SALib's interval bootstraps half the runs: with fewer than 20, its lambda passes 0.4.
 MIN_RUNS = 20
+TWIN = " (twin)"  # suffix of the twin run's columns while pairing runs
 BOOTSTRAP_SEED = 1  # non-zero: SALib 1.4 ignores a seed of 0
 
 
@@ -50,6 +53,8 @@ class Sweep:
     uncertainties: list[str]
     outcomes: list[str]
     name: str = ""
+    # (lever, value) when the outcomes are changes from the runs with that lever value.
+    against: tuple[str, str] | None = None
 
     @classmethod
     def of(cls, runs: pd.DataFrame, name: str = "", where: str = "runs") -> "Sweep":
@@ -114,6 +119,41 @@ def load_sweep(out_dir: str | Path) -> Sweep:
     return Sweep.of(runs, name, display_path(table))
 
 
+def paired_effects(sweep: Sweep, by: str, reference: str) -> Sweep:
+    """The runs' outcomes minus those of their twin run with ``by`` = ``reference``.
+
+    Twins share the seed, the uncertainty values and the other levers: the sweep gives
+    every lever value the same seeds (common random numbers), so the difference is the
+    lever's own effect, with the shocks held fixed. A pair with a failed run fails.
+    """
+    sweep.group_keys(by)  # refuses a name that is not a lever
+    runs, column = sweep.runs, sweep.runs[by]
+    chosen = column.astype(str) == reference
+    if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
+        with suppress(ValueError):  # text that is no number finds nothing below
+            chosen = column == float(reference)  # "0" finds 0.0
+    if not chosen.any():
+        allowed = ", ".join(dict.fromkeys(column.astype(str)))
+        raise AnalysisError(
+            t("analysis.unknown_reference", value=reference, by=by, allowed=allowed)
+        )
+    match = ["seed", *(lever for lever in sweep.levers if lever != by)]
+    twins = runs.loc[chosen, [*match, "status", *sweep.outcomes]]
+    pairs = runs[~chosen].merge(twins, on=match, how="left", suffixes=("", TWIN))
+    outcomes, twin = sweep.outcomes, [name + TWIN for name in sweep.outcomes]
+    pairs[outcomes] = pairs[outcomes].to_numpy() - pairs[twin].to_numpy()
+    pairs["status"] = pairs["status"].where(pairs["status" + TWIN] == "ok", "failed")
+    label = str(column[chosen].iloc[0])
+    return Sweep(
+        pairs[list(runs.columns)],
+        sweep.levers,
+        sweep.uncertainties,
+        outcomes,
+        sweep.name,
+        (by, label),
+    )
+
+
 # --- distributions -----------------------------------------------------------------------
 
 
@@ -128,7 +168,8 @@ def distributions(
     outcomes, keys = sweep.pick_outcomes(outcomes), sweep.group_keys(by)
     long = sweep.ok.melt(id_vars=keys, value_vars=outcomes, var_name="outcome")
     values = long.dropna(subset=["value"]).groupby([*keys, "outcome"], sort=False)["value"]
-    quantiles = values.quantile(list(QUANTILES.values())).unstack()
+    levels = list(QUANTILES.values())
+    quantiles = values.quantile(levels).unstack().reindex(columns=levels)
     quantiles.columns = list(QUANTILES)
     table = values.agg(["count", "mean", "std", "min"]).join(quantiles).join(values.max())
     return table.rename(columns={"value": "max"})[list(STATS)].reset_index()
@@ -140,6 +181,19 @@ SLOT, BOX = 96, 36  # px per lever value, box width
 PANEL, PLOT = 210, 150  # px per outcome panel, and of its plot area
 LEFT, RIGHT, TOP, MIN_WIDTH = 72, 16, 40, 560  # MIN_WIDTH: room for the legend
 BOX_FILL, INK, DOT = "#cfe0f3", "#1f4e79", "#d62728"
+
+
+# Characters XML 1.0 forbids even escaped; a lever's text value could hold them.
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+# Written as references, an attribute's tabs and line breaks survive XML's normalisation.
+WHITESPACE = str.maketrans({"\t": "&#9;", "\n": "&#10;", "\r": "&#13;"})
+
+
+def _xml(text: str) -> str:
+    """Text safe inside an SVG element or attribute."""
+    return escape(NOT_XML.sub("\ufffd", text)).translate(WHITESPACE)
 
 
 def _tick(value: float, low: float, high: float) -> str:
@@ -159,18 +213,20 @@ def distribution_svg(sweep: Sweep, outcomes: list[str] | None = None, by: str | 
     stats = distributions(sweep, outcomes, by)
     ok = sweep.ok
     labels = _labels(ok, keys)
-    order = list(dict.fromkeys(labels))
+    order = list(dict.fromkeys(_labels(sweep.runs, keys)))  # a value whose runs all failed too
     by_name = " × ".join(keys) or t("analysis.all_runs")
     width = max(LEFT + RIGHT + SLOT * len(order), MIN_WIDTH)
     height = TOP + PANEL * len(outcomes)
     title = t("analysis.svg_title", by=by_name)
+    if sweep.against is not None:
+        title = t("analysis.svg_title_paired", by=sweep.against[0], value=sweep.against[1])
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{escape(title)}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{_xml(title)}" '
         f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
         'font-family="sans-serif" font-size="11">',
-        f"<title>{escape(title)}</title>",
-        f'<text x="{LEFT}" y="14" font-size="13">{escape(title)}</text>',
-        f'<text x="{LEFT}" y="30" fill="#555">{escape(t("analysis.svg_legend"))}</text>',
+        f"<title>{_xml(title)}</title>",
+        f'<text x="{LEFT}" y="14" font-size="13">{_xml(title)}</text>',
+        f'<text x="{LEFT}" y="30" fill="#555">{_xml(t("analysis.svg_legend"))}</text>',
     ]
     for p, outcome in enumerate(outcomes):
         top = TOP + PANEL * p + 18
@@ -184,8 +240,8 @@ def distribution_svg(sweep: Sweep, outcomes: list[str] | None = None, by: str | 
         def y(v: float, top: int = top, low: float = low, high: float = high) -> float:
             return top + PLOT - (v - low) / (high - low) * PLOT
 
-        parts.append(f'<g class="panel" data-outcome="{escape(outcome)}">')
-        parts.append(f'<text x="{LEFT}" y="{top - 4}" font-weight="bold">{escape(outcome)}</text>')
+        parts.append(f'<g class="panel" data-outcome="{_xml(outcome)}">')
+        parts.append(f'<text x="{LEFT}" y="{top - 4}" font-weight="bold">{_xml(outcome)}</text>')
         parts.append(f'<line x1="{LEFT}" y1="{top}" x2="{LEFT}" y2="{top + PLOT}" stroke="#888"/>')
         for k in range(5):
             v = low + (high - low) * k / 4
@@ -193,12 +249,17 @@ def distribution_svg(sweep: Sweep, outcomes: list[str] | None = None, by: str | 
                 f'<text x="{LEFT - 6}" y="{y(v) + 4:.1f}" text-anchor="end">'
                 f"{_tick(v, low, high)}</text>"
             )
+        if low < 0 < high:  # a change's sign is what a reader looks for first
+            parts.append(
+                f'<line x1="{LEFT}" y1="{y(0):.1f}" x2="{LEFT + SLOT * len(order)}" '
+                f'y2="{y(0):.1f}" stroke="#888" stroke-dasharray="4 3"/>'
+            )
         panel = stats[stats["outcome"] == outcome]
         for g, label in enumerate(order):
             centre = LEFT + SLOT * g + SLOT / 2
             row = panel[_labels(panel, keys) == label]
             dots = values[(labels == label).to_numpy()].dropna()
-            parts.append(f'<g class="group" data-value="{escape(label)}">')
+            parts.append(f'<g class="group" data-value="{_xml(label)}">')
             if not row.empty:
                 s = row.iloc[0]
                 tip = t(
@@ -208,7 +269,7 @@ def distribution_svg(sweep: Sweep, outcomes: list[str] | None = None, by: str | 
                     count=int(s["count"]),
                     median=s["median"],
                 )
-                parts.append(f"<title>{escape(tip)}</title>")
+                parts.append(f"<title>{_xml(tip)}</title>")
                 parts.append(
                     f'<line x1="{centre}" y1="{y(s["p5"]):.1f}" x2="{centre}" '
                     f'y2="{y(s["p95"]):.1f}" stroke="{INK}"/>'
@@ -230,12 +291,12 @@ def distribution_svg(sweep: Sweep, outcomes: list[str] | None = None, by: str | 
             )
             parts.append(
                 f'<text x="{centre}" y="{top + PLOT + 16}" text-anchor="middle">'
-                f"{escape(label)}</text>"
+                f"{_xml(label)}</text>"
             )
             parts.append("</g>")
         parts.append(
             f'<text x="{LEFT + SLOT * len(order) / 2}" y="{top + PLOT + 32}" '
-            f'text-anchor="middle" fill="#555">{escape(by_name)}</text>'
+            f'text-anchor="middle" fill="#555">{_xml(by_name)}</text>'
         )
         parts.append("</g>")
     parts.append("</svg>")
@@ -325,8 +386,12 @@ def report(
     keys: list[str],
     path: str,
     note: str = "",
+    against: tuple[str, str] | None = None,
 ) -> list[str]:
-    """The lines `minerals analyse` prints: what the sweep is, then one block per outcome."""
+    """The lines `minerals analyse` prints: what the sweep is, then one block per outcome.
+
+    ``sweep`` is the sweep as run; ``against`` says the tables hold paired changes.
+    """
     runs, ok = len(sweep.runs), len(sweep.ok)
     lines = [
         t("analysis.summary", name=sweep.name, runs=runs, ok=ok, failed=runs - ok, path=path),
@@ -337,6 +402,9 @@ def report(
         ),
     ]
     by_name = " × ".join(keys) or t("analysis.all_runs")
+    if against is not None:
+        lever, value = against
+        lines.append(t("analysis.paired", by=lever, value=value))
     for outcome, block in table.groupby("outcome", sort=False):
         lines += ["", t("analysis.distribution_heading", outcome=outcome, by=by_name)]
         shown = block.drop(columns="outcome")

@@ -8,7 +8,6 @@ the class plays next (1 = next quarter), because a teacher fires a card mid-game
 
 import tomllib
 from dataclasses import dataclass
-from pathlib import Path
 
 from agents.actions import Action
 from agents.controllers import action_from_event

@@ -115,12 +115,60 @@ def build_parser() -> argparse.ArgumentParser:
         help=t("analysis.help_outcome"),
     )
     analyse.add_argument("--by", metavar="LEVER", help=t("analysis.help_by"))
+    analyse.add_argument("--against", metavar="VALUE", help=t("analysis.help_against"))
     analyse.add_argument("--svg", type=Path, metavar="FILE", help=t("analysis.help_svg"))
 
     ui = commands.add_parser("ui", help=t("cli.help_ui"), description=t("cli.help_ui"))
     ui.add_argument("--host", default="127.0.0.1", metavar="HOST", help=t("cli.help_host"))
     ui.add_argument("--port", type=_port, default=8765, metavar="PORT", help=t("cli.help_port"))
+    _classroom_parsers(commands)
     return parser
+
+
+def _classroom_parsers(commands) -> None:
+    """``host``, ``replay`` and ``briefing``: the class game's commands."""
+    host = commands.add_parser(
+        "host", help=t("classroom.help_host"), description=t("classroom.help_host")
+    )
+    host.add_argument(
+        "scenario", nargs="?", metavar="SCENARIO", help=t("classroom.help_host_scenario")
+    )
+    host.add_argument("--seats", metavar="CODES", help=t("classroom.help_seats"))
+    host.add_argument(
+        "--host", default="0.0.0.0", metavar="HOST", help=t("classroom.help_host_address")
+    )
+    host.add_argument("--port", type=_port, default=8765, metavar="PORT", help=t("cli.help_port"))
+    host.add_argument("--state-dir", type=Path, metavar="DIR", help=t("classroom.help_state_dir"))
+    host.add_argument("--seed", type=_whole_number, metavar="S", help=t("cli.help_seed"))
+    host.add_argument("--resume", type=Path, metavar="DIR", help=t("classroom.help_resume"))
+
+    replay = commands.add_parser(
+        "replay", help=t("classroom.help_replay"), description=t("classroom.help_replay")
+    )
+    replay.add_argument("archive", type=Path, metavar="ARCHIVE", help=t("classroom.help_archive"))
+    replay.add_argument(
+        "--change",
+        dest="changes",
+        action="append",
+        default=[],
+        metavar="STEP:CODE:JSON",
+        help=t("classroom.help_change"),
+    )
+    replay.add_argument("--out", type=Path, metavar="DIR", help=t("classroom.help_replay_out"))
+    replay.add_argument(
+        "--format",
+        type=_table_format,
+        default=FORMATS[0],
+        metavar="{" + ",".join(FORMATS) + "}",
+        help=t("cli.help_format"),
+    )
+
+    briefing = commands.add_parser(
+        "briefing", help=t("classroom.help_briefing"), description=t("classroom.help_briefing")
+    )
+    briefing.add_argument("scenario", metavar="SCENARIO", help=t("cli.help_scenario"))
+    briefing.add_argument("--seats", metavar="CODES", help=t("classroom.help_seats"))
+    briefing.add_argument("--out", type=Path, metavar="FILE", help=t("classroom.help_briefing_out"))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -252,30 +300,35 @@ def analyse_command(args: argparse.Namespace) -> int:
         distribution_svg,
         distributions,
         load_sweep,
+        paired_effects,
         report,
         sensitivity,
     )
 
-    sweep = load_sweep(args.out)
+    swept = load_sweep(args.out)
+    sweep = swept
+    if args.against is not None:
+        if args.by is None:
+            raise UsageError(t("analysis.against_needs_by", value=args.against))
+        sweep = paired_effects(swept, args.by, args.against)
     table = distributions(sweep, args.outcomes, args.by)
     if args.svg is not None:
         if args.svg.is_dir():
             raise UsageError(t("analysis.svg_is_dir", path=args.svg))
-        check_out_dir(args.svg.parent)
         chart = distribution_svg(sweep, args.outcomes, args.by)
         try:
             args.svg.parent.mkdir(parents=True, exist_ok=True)
             args.svg.write_text(chart, encoding="utf-8")
         except OSError as error:
-            raise UsageError(
-                t("cli.cannot_write", out=args.svg, reason=error.strerror or error)
-            ) from None
+            reason = error.strerror or error
+            raise UsageError(t("analysis.cannot_write", path=args.svg, reason=reason)) from None
     try:
         indices, note = sensitivity(sweep, args.outcomes, args.by), ""
     except AnalysisError as why:  # the distributions still stand on their own
         indices, note = None, str(why)
     keys = sweep.group_keys(args.by)
-    for line in report(sweep, table, indices, keys, display_path(args.out), note):
+    path = display_path(args.out)
+    for line in report(swept, table, indices, keys, path, note, sweep.against):
         print(line)
     if args.svg is not None:
         print(t("analysis.svg_written", path=display_path(args.svg)))
@@ -284,27 +337,168 @@ def analyse_command(args: argparse.Namespace) -> int:
 
 def ui_command(args: argparse.Namespace) -> int:
     """Serve the browser game (ui/app.py) with Solara until interrupted."""
+    _check_port(args.host, args.port)
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    print(t("cli.ui_address", url=f"http://{host}:{args.port}/"), flush=True)
+    _serve(UI_DIR / "app.py", args.host, args.port)
+    return 0  # not reached
+
+
+UI_DIR = Path(__file__).resolve().parent.parent / "ui"
+
+
+def _check_port(host: str, port: int) -> None:
+    """A clear message now, rather than a traceback from the server later."""
     import socket
 
-    try:  # a clear message now, rather than a traceback from the server later
-        with socket.create_server((args.host, args.port)):
+    try:
+        with socket.create_server((host, port)):
             pass
     except OSError as error:
         raise UsageError(
-            t("cli.port_unavailable", host=args.host, port=args.port, reason=error.strerror)
+            t("cli.port_unavailable", host=host, port=port, reason=error.strerror)
         ) from None
-    app = Path(__file__).resolve().parent.parent / "ui" / "app.py"
-    command = [sys.executable, "-m", "solara", "run", str(app), "--host", args.host]
-    command += ["--port", str(args.port), "--production", "--no-open"]
+
+
+def _serve(app: Path, host: str, port: int, env: dict[str, str] | None = None) -> None:
+    """Become a Solara server of ``app``: Ctrl+C and kill reach Solara, no child is orphaned."""
+    command = [sys.executable, "-m", "solara", "run", str(app), "--host", host]
+    command += ["--port", str(port), "--production", "--no-open"]
     env = {
         **os.environ,
         "SOLARA_KERNEL_CULL_TIMEOUT": os.environ.get("SOLARA_KERNEL_CULL_TIMEOUT", "10m"),
+        **(env or {}),
     }
-    host = f"[{args.host}]" if ":" in args.host else args.host
-    print(t("cli.ui_address", url=f"http://{host}:{args.port}/"), flush=True)
-    # Become the server: Ctrl+C and kill then reach Solara itself, and no child is orphaned.
     os.execve(sys.executable, command, env)
-    return 0  # not reached
+
+
+def _seat_list(text: str | None) -> list[str] | None:
+    """``--seats USA,CHN`` -> ["USA", "CHN"] (None: the default seats)."""
+    if text is None:
+        return None
+    return [code.strip() for code in text.split(",") if code.strip()]
+
+
+def host_command(args: argparse.Namespace) -> int:
+    """Create (or resume) a class game, print its links, and serve the classroom pages."""
+    import datetime
+    import socket
+
+    from model.classroom import ClassGame, ClassroomError
+
+    app = UI_DIR / "classroom.py"
+    if args.resume is None and args.scenario is None:
+        raise UsageError(t("classroom.scenario_or_resume"))
+    if args.resume is not None and (args.seats or args.seed is not None or args.state_dir):
+        raise UsageError(t("classroom.resume_conflict"))
+    if not app.is_file():
+        raise UsageError(t("classroom.no_app", app=display_path(app)))
+    _check_port(args.host, args.port)
+    try:
+        if args.resume is not None:
+            game = ClassGame.resume(args.resume)
+            if args.scenario is not None and args.scenario != game.log.scenario:
+                raise UsageError(
+                    t(
+                        "classroom.resume_mismatch",
+                        dir=args.resume,
+                        saved=game.log.scenario,
+                        scenario=args.scenario,
+                    )
+                )
+            print(
+                t("classroom.host_resumed", name=game.name, dir=args.resume, rounds=game.round_no)
+            )
+        else:
+            scenario = load_scenario(args.scenario, seed=args.seed)
+            stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+            state_dir = args.state_dir or Path("out") / "class" / f"{scenario.name}-{stamp}"
+            game = ClassGame.create(args.scenario, _seat_list(args.seats), state_dir, args.seed)
+            print(
+                t(
+                    "classroom.host_created",
+                    name=game.name,
+                    scenario=scenario.name,
+                    seed=game.log.seed,
+                    dir=display_path(state_dir),
+                )
+            )
+    except ClassroomError as error:
+        raise UsageError(str(error)) from None
+    host = args.host
+    if host in ("0.0.0.0", "::", ""):  # every network: link with an address others can reach
+        try:
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+                probe.connect(("192.0.2.1", 9))  # TEST-NET: picks the route, sends nothing
+                host = probe.getsockname()[0]
+        except OSError:
+            host = socket.gethostname()
+    base = f"http://{f'[{host}]' if ':' in host else host}:{args.port}"
+    links = game.links(game.teacher_token, base)
+    print(t("classroom.host_teacher", url=links.pop("teacher")))
+    names = dict(zip(game.world.data.codes, game.world.data.names, strict=True))
+    for code, url in links.items():
+        print(t("classroom.host_seat", code=code, name=names[code], url=url))
+    print(t("classroom.host_serving", url=base + "/", dir=display_path(game.state_dir)), flush=True)
+    # ui/classroom.py finds the game, and the base of the join links it shows, here.
+    env = {"MINERALS_CLASS_DIR": str(game.state_dir.resolve()), "MINERALS_CLASS_URL": base}
+    _serve(app, args.host, args.port, env)
+    return 0  # reached only when serving is replaced (tests)
+
+
+def replay_command(args: argparse.Namespace) -> int:
+    """Replay a class game headless, optionally with changed decisions, and write its tables."""
+    from model.archive import ArchiveError, parse_change, read_log, replay_changed
+
+    try:
+        changes = [parse_change(text) for text in args.changes]
+        log = read_log(args.archive)
+        out = args.out if args.out is not None else Path("out") / "replay" / args.archive.stem
+        check_out_dir(out)
+        table = replay_changed(log, changes)
+    except ArchiveError as error:
+        raise UsageError(str(error)) from None
+    tables = table.world.tables()
+    try:
+        write_tables(tables, out, args.format)
+    except OSError as error:
+        raise UsageError(t("cli.cannot_write", out=out, reason=error.strerror or error)) from None
+    print(
+        t(
+            "classroom.replay_title",
+            name=display_path(args.archive),
+            rounds=len(log.turns),
+            scenario=log.scenario,
+            seed=log.seed,
+            changes=len(changes),
+        )
+    )
+    for line in summary(table.world, table.spec, tables, out, args.format):
+        print(line)
+    return 0
+
+
+def briefing_command(args: argparse.Namespace) -> int:
+    """Write the delegations' briefing sheets (Markdown) from the world data."""
+    from model.briefing import sheets
+    from model.classroom import ClassroomError
+
+    try:
+        text = sheets(args.scenario, _seat_list(args.seats))
+    except ClassroomError as error:
+        raise UsageError(str(error)) from None
+    if args.out is None:
+        print(text, end="")
+        return 0
+    try:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise UsageError(
+            t("cli.cannot_write", out=args.out, reason=error.strerror or error)
+        ) from None
+    print(t("classroom.briefing_written", count=text.count("\n## "), out=display_path(args.out)))
+    return 0
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
@@ -314,6 +508,9 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "sweep": sweep_command,
     "analyse": analyse_command,
     "ui": ui_command,
+    "host": host_command,
+    "replay": replay_command,
+    "briefing": briefing_command,
 }
 
 

@@ -72,3 +72,56 @@ def test_the_diplomacy_benchmark_times_steps():
     world = World(scenario(steps=3, controller="ai"), world=tiny_world())
     times = module.step_times(world, 2)
     assert len(times) == 2 and all(math.isfinite(ms) and ms > 0 for ms in times)
+
+
+def test_the_sweep_benchmark_reports_every_configuration(capsys):
+    spec = importlib.util.spec_from_file_location("bench_sweep", SCRIPT.with_name("bench_sweep.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    result = module.main(["--quick"])  # 4 runs × 2 quarters; pools of 2 are started
+
+    rows = result["measured"]["rows"]
+    assert [(row["how"], row["processes"]) for row in rows] == [
+        ("model.sweep", 1),
+        ("model.sweep", 2),
+        ("mesa.batch_run", 1),
+        ("mesa.batch_run", 2),
+    ]
+    for row in rows:
+        assert row["runs"] == 4 and row["steps"] == 2
+        for key in ("seconds", "runs_per_s", "ms_per_run"):
+            assert math.isfinite(row[key]) and row[key] > 0
+    ratios = result["measured"]["ratios"]
+    assert set(ratios) == {
+        "sweep_speedup",
+        "batch_run_speedup",
+        "batch_run_over_sweep_1",
+        "batch_run_over_sweep_2",
+    }
+    assert all(math.isfinite(value) and value > 0 for value in ratios.values())
+    assert result["measured"]["executors_identical"]
+    assert result["measured"]["batch_run_same_worlds"]
+    profile, costs = result["profile"], result["overheads"]
+    assert "run the steps" in profile and "outcomes (the tables they read)" in profile
+    assert all(math.isfinite(ms) and ms > 0 for ms in [*profile.values(), *costs.values()])
+
+    out = capsys.readouterr().out
+    assert "machine:" in out and "cores" in out and "code:" in out
+    for heading in ("## (a)", "## (b)", "## (c)", "## (d)", "## (e) targets"):
+        assert heading in out
+    assert "mesa.batch_run" in out and "2 workers over 1" in out
+
+
+def test_the_classroom_benchmark_measures_seats_and_rounds(tmp_path):
+    spec = importlib.util.spec_from_file_location(
+        "bench_classroom", SCRIPT.with_name("bench_classroom.py")
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    memory = module.memory_per_seat(2, tmp_path)
+    assert memory["seats"] == 2 and memory["traced_kb_per_seat"] > 0
+    assert math.isfinite(memory["rss_kb_per_seat"]) and memory["game_json_kb"] > 0
+    rounds = module.round_times("baseline", ["USA", "CHN"], 1, tmp_path)
+    for key in ("close_ms_median", "close_ms_max", "save_ms_median", "submit_ms_median"):
+        assert math.isfinite(rounds[key]) and rounds[key] > 0
+    assert "2 seats, 1 rounds of baseline" in module.report(rounds)

@@ -247,7 +247,9 @@ def _host(tmp_path, *args) -> tuple[subprocess.Popen, dict[str, str]]:
     started = time.monotonic()
     while True:
         text = log_path.read_text()
-        links = dict(re.findall(r"(\w+)\W+(http://127\.0\.0\.1:\d+/\w+\?token=[\w-]+)", text))
+        links = dict(
+            re.findall(r"(?m)^(\w+)\b.*?(http://127\.0\.0\.1:\d+/\w+\?token=[\w-]+)", text)
+        )
         if links:
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as answer:
@@ -328,8 +330,10 @@ def test_a_class_plays_a_round_and_survives_a_kill(tmp_path):
                 usa.goto(_seat_link(links, "USA"))
                 news = "USA sets a 35% tariff on mined rare earths from CHN"
                 teacher.get_by_role("button", name="Close round").click()
-                expect(usa.get_by_text(re.compile(news))).to_be_visible()
-                expect(teacher.get_by_text(re.compile("CHN sets a 20% tariff"))).to_be_visible()
+                expect(usa.get_by_text(re.compile(news))).to_be_visible(timeout=WAIT)
+                expect(teacher.get_by_text(re.compile("CHN sets a 20% tariff"))).to_be_visible(
+                    timeout=WAIT
+                )
             finally:
                 browser.close()
     finally:

@@ -58,13 +58,13 @@ def use_watch(game: ClassGame) -> int:
         changed = threading.Event()
         unsubscribe = game.subscribe(changed.set)
         try:
-            version = game.version
+            version = seen  # what this tab drew: a change before the thread started counts
             while not cancel.is_set():
-                changed.wait(WATCH_TIMEOUT)
-                changed.clear()
                 if game.version != version:
                     version = game.version
                     set_seen(version)
+                changed.wait(WATCH_TIMEOUT)
+                changed.clear()
         finally:
             unsubscribe()
 
@@ -459,8 +459,14 @@ def ClassDebrief(game: ClassGame, version: int = 0):
             )
 
 
+@solara.component
+def Layout(children=()):
+    """No navigation bar: a link leads to one page, the teacher's or a delegation's."""
+    solara.Column(children=list(children))
+
+
 routes = [
-    solara.Route(path="/", component=Page),
+    solara.Route(path="/", component=Page, layout=Layout),
     solara.Route(path="teacher", component=Page),
     solara.Route(path="seat", component=Page),
 ]

@@ -10,7 +10,7 @@ CACHE=$("$PY" -c "import solara.server.settings as s; print(s.assets.proxy_cache
 # The folder name in the cache must be exactly what Solara puts in the URL; the npm spec
 # is the same string. The list comes from solara/server/templates/solara.html.j2 and
 # solara/widgets/vue/*.vue (solara 1.64): vuetify (2 and 3) apps, requirejs, font-awesome,
-# the grid layout and the vega stack.
+# the grid layout, the vega stack and mermaid (solara.Markdown).
 PKGS=(
   "@widgetti/solara-vuetify3-app@5.2.0"
   "@widgetti/solara-vuetify-app@10.1.1"
@@ -20,6 +20,7 @@ PKGS=(
   "vega@5"
   "vega-lite@5"
   "vega-embed@6"
+  "mermaid@10.8.0"  # solara.Markdown loads it for diagrams
 )
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT

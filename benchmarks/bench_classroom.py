@@ -1,0 +1,224 @@
+"""What a class game costs the server: memory per connected seat, and round time with 40 seats.
+
+    .venv/bin/python benchmarks/bench_classroom.py [--quick] [--seats N] [--rounds N]
+
+(a) Memory per connected seat: N delegations each connect like a browser tab of
+ui/classroom.py (a watcher thread subscribed to the game, which re-reads the status,
+its messages and its submission after every change), then each submits a decision set
+and sends a message. The growth of traced Python memory (tracemalloc) and of the process's
+resident set (RSS, /proc/self/status) is divided by N. Solara's own per-tab cost (a kernel,
+widgets) comes on top and is measured by bench_browser.py, not here.
+(b) Round time: the 59-economy ``washington_coalition`` world with 40 seats; every seat
+submits a tariff, a stockpile purchase and a deal proposal each round, then the teacher
+closes it. ``close_round`` is timed (median, slowest), and so is what it adds to the World's
+step: building and writing the tables and saving game.json. A submission (the World's rules
+dry-run plus the atomic, fsynced save) and ``ClassGame.resume`` after the last round (a
+replay of the whole log) are timed too. (c) The same for the default class: ``baseline``
+(27 economies, the others passive) with the 8 default seats.
+"""
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import tracemalloc
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_clearing import machine  # noqa: E402
+
+from model.classroom import DEFAULT_SEATS, ClassGame  # noqa: E402
+from model.world_data import load_world  # noqa: E402
+
+SCENARIO = "washington_coalition"  # the 59-economy world, every other economy an AI
+SEATS = 40
+ROUNDS = 12
+
+
+def code_version() -> str:
+    root = Path(__file__).resolve().parents[1]
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        changed = subprocess.run(
+            ["git", "status", "--porcelain", "model/classroom.py"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown (not a git checkout)"
+    return f"{commit}{' with model/classroom.py modified' if changed else ''}"
+
+
+def rss_kb() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def seat_codes(n: int) -> list[str]:
+    return [code for code in load_world("world_2026_ministerial").codes if code != "ROW"][:n]
+
+
+def decisions(code: str, r: int) -> list[dict]:
+    """A typical delegation's round: a tariff, a stockpile purchase, a proposal."""
+    other = "USA" if code == "CHN" else "CHN"
+    partner = "JPN" if code != "JPN" else "EU"
+    return [
+        {
+            "kind": "tariff",
+            "actor": code,
+            "targets": [other],
+            "mineral": "lithium",
+            "stage": "refined",
+            "rate": 0.05 + 0.01 * r,
+        },
+        {
+            "kind": "stockpile",
+            "actor": code,
+            "mineral": "cobalt",
+            "stage": "refined",
+            "tonnes": 1.0,
+        },
+        {
+            "kind": "propose",
+            "actor": code,
+            "partner": partner,
+            "deal": "tariff_agreement",
+            "terms": {"mineral": "lithium", "stage": "refined", "max_rate": 0.05},
+        },
+    ]
+
+
+def memory_per_seat(seats: int, folder: Path) -> dict:
+    """Traced and resident memory per connected seat (watchers, a submission, a message)."""
+    codes = seat_codes(seats)
+    game = ClassGame.create(SCENARIO, codes, folder / "memory")
+    game.open_round(game.teacher_token)
+    stop = threading.Event()
+    threads = []
+    tracemalloc.start()
+    traced0, rss0 = tracemalloc.get_traced_memory()[0], rss_kb()
+
+    def tab(code: str):
+        token = game.seat_tokens[code]
+        changed = threading.Event()
+        unsubscribe = game.subscribe(changed.set)
+        seen = {}
+        while not stop.is_set():
+            if changed.wait(0.05):
+                changed.clear()
+                seen = {  # what the page re-reads on a change
+                    "status": game.status(),
+                    "messages": game.messages(token),
+                    "mine": game.submission(code),
+                }
+        unsubscribe()
+        return seen
+
+    for code in codes:
+        thread = threading.Thread(target=tab, args=(code,), daemon=True)
+        thread.start()
+        threads.append(thread)
+    for k, code in enumerate(codes):
+        game.submit(game.seat_tokens[code], decisions(code, 0))
+        game.send_message(game.seat_tokens[code], "all", f"Delegation {k} proposes a truce.")
+    time.sleep(0.5)  # let the tabs catch up with the last change
+    traced = tracemalloc.get_traced_memory()[0] - traced0
+    rss = rss_kb() - rss0
+    tracemalloc.stop()
+    stop.set()
+    for thread in threads:
+        thread.join()
+    return {
+        "seats": seats,
+        "traced_kb_per_seat": traced / 1024 / seats,
+        "rss_kb_per_seat": rss / seats,
+        "game_json_kb": (game.state_dir / "game.json").stat().st_size / 1024,
+    }
+
+
+def round_times(scenario: str, codes: list[str], rounds: int, folder: Path) -> dict:
+    """close_round wall time with ``codes`` as seats, and what the World's step takes of it."""
+    game = ClassGame.create(scenario, codes, folder / f"rounds-{scenario}")
+    teacher = game.teacher_token
+    closes, submits = [], []
+    for r in range(rounds):
+        game.open_round(teacher)
+        for code in codes:
+            start = time.perf_counter()
+            reasons = game.submit(game.seat_tokens[code], decisions(code, r))
+            submits.append(time.perf_counter() - start)
+            assert not any(reasons), reasons
+        start = time.perf_counter()
+        game.close_round(teacher)
+        closes.append(time.perf_counter() - start)
+    saves = []
+    for _ in range(5):  # what a round adds to the step: the tables and game.json
+        start = time.perf_counter()
+        game._save(tables=True)
+        saves.append(time.perf_counter() - start)
+    start = time.perf_counter()
+    ClassGame.resume(game.state_dir)
+    resume = time.perf_counter() - start
+    return {
+        "scenario": scenario,
+        "seats": len(codes),
+        "rounds": rounds,
+        "close_ms_median": 1000 * statistics.median(closes),
+        "close_ms_max": 1000 * max(closes),
+        "save_ms_median": 1000 * statistics.median(saves),
+        "submit_ms_median": 1000 * statistics.median(submits),
+        "resume_s": resume,
+    }
+
+
+def report(result: dict) -> str:
+    return (
+        f"{result['seats']} seats, {result['rounds']} rounds of {result['scenario']}: "
+        f"close_round median {result['close_ms_median']:.0f} ms "
+        f"(slowest {result['close_ms_max']:.0f} ms), of which tables and save "
+        f"{result['save_ms_median']:.0f} ms; one submission "
+        f"{result['submit_ms_median']:.1f} ms; resume after the last round "
+        f"{result['resume_s']:.1f} s"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="4 seats, 2 rounds")
+    parser.add_argument("--seats", type=int, default=SEATS)
+    parser.add_argument("--rounds", type=int, default=ROUNDS)
+    parser.add_argument("--dir", type=Path, help="where the games are saved (default: a temp dir)")
+    args = parser.parse_args()
+    seats, rounds = (4, 2) if args.quick else (args.seats, args.rounds)
+    print(f"Machine: {machine()}")
+    print(f"Code: {code_version()}")
+    with tempfile.TemporaryDirectory(dir=args.dir) as folder:
+        print(f"Games saved under {args.dir or tempfile.gettempdir()}")
+        memory = memory_per_seat(seats, Path(folder))
+        print(
+            f"(a) {memory['seats']} connected seats: "
+            f"{memory['traced_kb_per_seat']:.1f} KB traced and "
+            f"{memory['rss_kb_per_seat']:.0f} KB resident per seat; "
+            f"game.json {memory['game_json_kb']:.0f} KB"
+        )
+        print("(b) " + report(round_times(SCENARIO, seat_codes(seats), rounds, Path(folder))))
+        default = list(DEFAULT_SEATS)[: min(seats, len(DEFAULT_SEATS))]
+        print("(c) " + report(round_times("baseline", default, rounds, Path(folder))))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,145 @@
+"""A class game as one file: export it, read it back, replay it with one decision changed.
+
+The archive is a zip holding ``game.json`` (the game log and who played each seat, but
+not the links' tokens), ``messages.json``, every output table as CSV and a README. A
+game's state directory holds the same ``game.json`` key, so ``minerals replay`` reads
+either. Replaying the log on a fresh World gives the game again (model/replay.py); with
+a seat's decisions at one step replaced, it gives the game that would have followed —
+a class game becomes a research data point.
+"""
+
+import json
+import os
+import zipfile
+from dataclasses import replace
+from pathlib import Path
+
+import pandas as pd
+
+from agents.actions import Action, from_dict
+from model.decisions import check
+from model.replay import PEOPLE, GameLog, Table, Turn, records
+from model.text import t
+
+GAME_JSON = "game.json"
+MESSAGES_JSON = "messages.json"
+README = "README.txt"
+TABLES = "tables"
+
+
+class ArchiveError(ValueError):
+    """An archive, state directory or ``--change`` is wrong; ``str(e)`` is the one message."""
+
+
+def write(
+    path: Path, game: dict, messages: list[dict], tables: dict[str, pd.DataFrame], readme: str
+) -> Path:
+    """Write the archive at ``path`` (complete or not at all) and return its path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.{os.getpid()}.part")
+    with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(GAME_JSON, json.dumps(game, indent=1))
+        archive.writestr(MESSAGES_JSON, json.dumps(messages, indent=1, ensure_ascii=False))
+        for name, frame in tables.items():
+            archive.writestr(f"{TABLES}/{name}.csv", frame.to_csv(index=False))
+        archive.writestr(README, readme)
+    os.replace(partial, path)
+    return path
+
+
+def read_log(path: str | Path) -> GameLog:
+    """The game log in an exported archive or a class game's state directory."""
+    path = Path(path)
+    try:
+        if path.is_dir():
+            text = (path / GAME_JSON).read_text(encoding="utf-8")
+        elif zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as archive:
+                text = archive.read(GAME_JSON).decode("utf-8")
+        else:
+            raise ArchiveError(t("classroom.not_archive", path=path))
+        return GameLog.from_json(json.loads(text)["log"])
+    except ArchiveError:
+        raise
+    except (OSError, KeyError, TypeError, ValueError, zipfile.BadZipFile) as error:
+        raise ArchiveError(t("classroom.bad_archive", path=path, reason=_reason(error))) from None
+
+
+def _reason(error: Exception) -> str:
+    if isinstance(error, OSError):
+        return error.strerror or str(error)
+    if isinstance(error, KeyError):
+        return t("classroom.missing_key", key=error.args[0] if error.args else "?")
+    return str(error)
+
+
+def parse_change(text: str) -> tuple[int, str, list[Action]]:
+    """``"3:USA:[{...}]"`` -> (3, "USA", actions); the actions' records are checked here."""
+    step, _, rest = text.partition(":")
+    code, _, listing = rest.partition(":")
+    try:
+        number = int(step)
+    except ValueError:
+        raise ArchiveError(t("classroom.change_format", text=text)) from None
+    if not code or not listing:
+        raise ArchiveError(t("classroom.change_format", text=text))
+    try:
+        entries = json.loads(listing)
+    except json.JSONDecodeError as error:
+        raise ArchiveError(t("classroom.change_json", text=listing, reason=error.msg)) from None
+    if not isinstance(entries, list):
+        raise ArchiveError(t("classroom.change_not_list", text=listing))
+    try:
+        actions = [from_dict(entry) for entry in entries]
+    except ValueError as error:
+        raise ArchiveError(t("classroom.change_action", reason=error)) from None
+    return number, code, actions
+
+
+def replay_changed(log: GameLog, changes: list[tuple[int, str, list[Action]]] = ()) -> Table:
+    """The log replayed with each (step, seat, actions) replacing that seat's decisions.
+
+    Each changed decision set is checked on the world as it stands at its step, with the
+    rules the live game used; a refused one raises ArchiveError before anything is written.
+    """
+    wanted: dict[tuple[int, str], list[Action]] = {}
+    for step, code, actions in changes:
+        if not 1 <= step <= len(log.turns):
+            raise ArchiveError(t("classroom.change_step", step=step, rounds=len(log.turns)))
+        if code not in log.seats:
+            raise ArchiveError(t("classroom.change_seat", code=code, allowed=", ".join(log.seats)))
+        if (step, code) in wanted:
+            raise ArchiveError(t("classroom.change_twice", step=step, code=code))
+        wanted[(step, code)] = actions
+    table = Table(log)
+    for turn in log.turns:
+        for code in log.seats:
+            actions = wanted.get((turn.step, code))
+            if actions is None:
+                continue
+            for action, reason in zip(actions, check(table.world, code, actions), strict=True):
+                if reason is not None:
+                    raise ArchiveError(
+                        t(
+                            "classroom.change_refused",
+                            step=turn.step,
+                            code=code,
+                            kind=action.kind,
+                            reason=reason,
+                        )
+                    )
+            turn = changed(turn, code, actions)
+        table.play(turn)
+    return table
+
+
+def changed(turn: Turn, code: str, actions: list[Action]) -> Turn:
+    """A copy of ``turn`` where people play ``code`` with ``actions``."""
+    others, answers = records(actions)
+    return replace(
+        turn,
+        actions={**turn.actions, code: others},
+        answers={**turn.answers, code: answers},
+        players={**turn.players, code: PEOPLE},
+    )

@@ -1,0 +1,140 @@
+"""Briefing sheets for delegations, written from the world data so they stay true.
+
+One Markdown sheet per seat: the country's position (role, size, what it is scored on,
+what it makes), its dependencies (where each good it uses comes from in the calibrated
+base year, and how much from China) and its levers (export controls where it supplies
+others, its quarterly budget, its stocks). Every number comes from the scenario's world
+(configs/worlds) and its calibration, the same the game starts from.
+"""
+
+import numpy as np
+
+from model.classroom import DEFAULT_SEATS, seat_codes
+from model.policies import budget, good_label
+from model.scenario import load_scenario
+from model.text import t
+from model.world import World
+from model.world_data import OBJECTIVES
+
+USES = 6  # goods shown in a sheet's dependency table, by value of use
+SOURCES = 3  # import sources named per good
+NOTABLE = 0.02  # a share of world output (or of a supply) below 2 % is not worth a line
+CHINA = "CHN"
+
+
+def sheets(scenario: str, seats: list[str] | None = None) -> str:
+    """The briefing sheets of ``seats`` (default: the class game's default seats) as Markdown."""
+    spec = load_scenario(scenario)
+    world = World(spec)
+    codes = seat_codes(world.data.codes, list(DEFAULT_SEATS) if seats is None else seats)
+    parts = [t("briefing.intro", title=spec.title, world=world.data.title, year=world.data.year)]
+    parts += [sheet(world, code) for code in codes]
+    return "\n\n".join(parts) + "\n"
+
+
+def sheet(world: World, code: str) -> str:
+    """One country's sheet."""
+    data = world.data
+    c = data.country(code)
+    flows = world.calibration.flows  # (G, importer, exporter), t/step, base year
+    per_year = data.steps_per_year
+    output = data.production0.sum(axis=0)
+    share = np.divide(data.production0[c], output, out=np.zeros_like(output), where=output > 0)
+    makes = [
+        t("briefing.share_item", good=good_label(*data.goods[g]), share=share[g])
+        for g in np.argsort(-share)
+        if share[g] >= NOTABLE
+    ]
+    weights = ", ".join(
+        t("briefing.weight_item", objective=t(f"briefing.objective_{name}"), weight=weight)
+        for name, weight in zip(OBJECTIVES, data.objectives[c], strict=True)
+        if weight > 0
+    )
+    lines = [
+        t("briefing.heading", name=data.names[c], code=code),
+        "",
+        t(
+            "briefing.position",
+            role=t(f"briefing.role_{data.roles[c]}"),
+            gdp=data.gdp[c] * per_year / 1e9,
+            year=data.year,
+            strategy=t(f"briefing.strategy_{world.country_agent(code).strategy}"),
+            weights=weights,
+        ),
+        "",
+        t("briefing.makes", goods=", ".join(makes)) if makes else t("briefing.makes_nothing"),
+        "",
+        t("briefing.dependencies"),
+        "",
+        t("briefing.table_head"),
+        t("briefing.table_rule"),
+        *_dependencies(world, c, flows),
+        "",
+        t("briefing.levers"),
+        "",
+        *_levers(world, c, flows),
+    ]
+    return "\n".join(lines)
+
+
+def _dependencies(world: World, c: int, flows: np.ndarray) -> list[str]:
+    """One table row per good the country uses most (by value), with its sources."""
+    data = world.data
+    use = flows[:, c, :].sum(axis=1)  # (G,) t/step, home supply included
+    value = use * data.price0
+    china = data.codes.index(CHINA) if CHINA in data.codes else None
+    rows = []
+    for g in np.argsort(-value)[:USES]:
+        if use[g] <= 0:
+            continue
+        shares = flows[g, c, :] / use[g]
+        sources = [
+            t("briefing.source_item", code=data.codes[j], share=shares[j])
+            for j in np.argsort(-shares)
+            if j != c and shares[j] >= NOTABLE
+        ][:SOURCES]
+        rows.append(
+            t(
+                "briefing.table_row",
+                good=good_label(*data.goods[g]),
+                tonnes=use[g] * data.steps_per_year,
+                home=shares[c],
+                sources=", ".join(sources) or t("briefing.none"),
+                china=_from_china(shares, c, china),
+            )
+        )
+    return rows
+
+
+def _from_china(shares: np.ndarray, c: int, china: int | None) -> str:
+    if china is None:
+        return t("briefing.none")
+    return t("briefing.is_china") if china == c else f"{shares[china]:.0%}"
+
+
+def _levers(world: World, c: int, flows: np.ndarray) -> list[str]:
+    data = world.data
+    exports = flows[:, :, c].sum(axis=1) - flows[:, c, c]  # (G,) t/step sold abroad
+    world_trade = flows.sum(axis=(1, 2)) - np.einsum("gii->g", flows)
+    trade_share = np.divide(exports, world_trade, out=np.zeros_like(exports), where=world_trade > 0)
+    controls = [
+        t("briefing.share_item", good=good_label(*data.goods[g]), share=trade_share[g])
+        for g in np.argsort(-trade_share)
+        if trade_share[g] >= NOTABLE
+    ]
+    stock = data.stock_days[c]
+    stocked = [
+        t("briefing.stock_item", good=good_label(*data.goods[g]), days=stock[g])
+        for g in np.argsort(-stock)
+        if stock[g] > 0
+    ]
+    return [
+        t("briefing.lever_controls", goods=", ".join(controls))
+        if controls
+        else t("briefing.lever_no_controls"),
+        t("briefing.lever_budget", usd=budget(data, c) / 1e6),
+        t("briefing.lever_stocks", goods=", ".join(stocked))
+        if stocked
+        else t("briefing.lever_no_stocks"),
+        t("briefing.lever_deals"),
+    ]

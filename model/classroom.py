@@ -1,0 +1,753 @@
+"""The shared class game: one World, one teacher, delegations at seats, saved after every change.
+
+A ``ClassGame`` is a logged game (model/replay.py) that many browser tabs use at once:
+the teacher opens and closes rounds, delegations submit their seat's decisions while a
+round is open (each submission replaces their previous one), and closing the round
+plays one quarter with the last submission of every seat. Seats that did not submit keep
+their standing measures or are played by their AI, as the teacher chooses.
+
+Every request carries a link's token and is checked before anything changes; a refusal
+is a ``ClassroomError`` with a message from the catalogue. One lock guards the game, so
+requests from many threads apply one at a time. After every change ``game.json`` is
+written atomically (never a pickle): a server killed at any moment resumes from it
+(``ClassGame.resume``) by replaying the log, with every acknowledged submission.
+"""
+
+import functools
+import json
+import logging
+import os
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from agents.actions import ACTION_TYPES, Action, Shock, from_dict, to_dict
+from model import archive, debrief
+from model.cards import card_names, load_card
+from model.decisions import check
+from model.replay import BOT, PEOPLE, GameLog, Table, Turn, records, replay
+from model.scenario import SCENARIOS_DIR, ScenarioError, load_scenario, scenario_path
+from model.tables import write_tables
+from model.text import t
+from model.world import World
+from model.world_data import WorldDataError, load_world
+
+logger = logging.getLogger(__name__)
+
+FORMAT = 1  # of game.json
+GAME_FILE = "game.json"
+TABLES_DIR = "tables"
+TEACHER, SEAT = "teacher", "seat"
+EVERYONE = "all"
+STANDING = "standing"
+ABSENT_RULES = (STANDING, BOT)
+# The default delegations: the four big consumers and China, and four producers at the
+# centre of the 2025 news (Australia: rare earths and lithium; DR Congo: cobalt;
+# Indonesia: nickel; Chile: lithium). Eight delegations of 3-5 suit a class of 24-40.
+DEFAULT_SEATS = ("USA", "CHN", "EU", "JPN", "AUS", "COD", "IDN", "CHL")
+NOBODY = ("ROW",)  # the rest-of-world aggregate is no country a delegation can play
+MAX_ACTIONS = 40  # per submission: more than any delegation types in a round
+MAX_MESSAGE = 500  # characters: a short note, as in a chat
+MAX_MESSAGES = 5000  # per game, so a runaway script cannot fill the disk
+MAX_MINUTES = 180.0  # a round timer longer than a double lesson is a typing mistake
+
+
+class ClassroomError(ValueError):
+    """A refused request; ``str(e)`` says what is wrong and what is allowed."""
+
+
+def _changes(method):
+    """Run a public method under the lock; tell subscribers afterwards if it changed the game."""
+
+    @functools.wraps(method)
+    def locked(self, *args, **kwargs):
+        with self._lock:
+            before = self.version
+            result = method(self, *args, **kwargs)
+            changed = self.version != before
+        if changed:
+            self._notify()
+        return result
+
+    return locked
+
+
+def _reads(method):
+    @functools.wraps(method)
+    def locked(self, *args, **kwargs):
+        with self._lock:
+            return method(self, *args, **kwargs)
+
+    return locked
+
+
+class ClassGame:
+    """One class game; the only object the classroom pages call. Use ``create`` or ``resume``."""
+
+    def __init__(self, table: Table, state_dir: Path, name: str):
+        self._lock = threading.RLock()
+        self._subscribers: dict[int, Callable[[], None]] = {}
+        self.table = table
+        self.state_dir = Path(state_dir)
+        self.name = name
+        self.teacher_token = secrets.token_urlsafe(16)
+        self.seat_tokens = {code: secrets.token_urlsafe(16) for code in table.log.seats}
+        self.players = {code: PEOPLE for code in table.log.seats}
+        self.absent_rule = STANDING
+        self.round_open = False
+        self.deadline: float | None = None
+        self.paused = False
+        self._remaining: float | None = None  # seconds left on the timer while paused
+        self._submissions: dict[str, list[dict]] = {}  # seat -> action records
+        self._messages: list[dict] = []
+        self._cards: list[dict] = []  # fired, not yet played: {"step", "card", "action"}
+        self.version = 0
+        self._tables_cache: tuple[tuple, dict[str, pd.DataFrame]] | None = None
+        self._debrief_cache: tuple[int, dict] | None = None
+
+    # --- making, resuming, saving -----------------------------------------------------------
+    @classmethod
+    def create(
+        cls,
+        scenario: str,
+        seats: list[str] | None,
+        state_dir: Path,
+        seed: int | None = None,
+        name: str | None = None,
+    ) -> "ClassGame":
+        """A new game in ``state_dir`` (which must not hold one); seats default to DEFAULT_SEATS."""
+        try:
+            spec = load_scenario(scenario, seed=seed)
+            codes = load_world(spec.world).codes
+        except (ScenarioError, WorldDataError) as error:
+            raise ClassroomError(str(error)) from None
+        if seats is None:
+            seats = [code for code in DEFAULT_SEATS if code in codes]
+        seats = seat_codes(codes, seats)
+        bundled = scenario_path(scenario).resolve().parent == SCENARIOS_DIR.resolve()
+        source = spec.name if bundled else str(scenario_path(scenario).resolve())
+        log = GameLog(source, spec.seed, seats)
+        game = cls(Table(log, spec), Path(state_dir), name or spec.title)
+        game._claim_dir()
+        game._save(tables=True)
+        return game
+
+    @classmethod
+    def resume(cls, state_dir: Path) -> "ClassGame":
+        """The game saved in ``state_dir``, replayed to where it stopped."""
+        path = Path(state_dir) / GAME_FILE
+        if not path.is_file():
+            raise ClassroomError(t("classroom.no_game", dir=state_dir))
+        try:
+            saved = json.loads(path.read_text(encoding="utf-8"))
+            if saved.get("format") != FORMAT:
+                raise ValueError(t("classroom.bad_format", format=saved.get("format")))
+            game = cls(replay(GameLog.from_json(saved["log"])), Path(state_dir), saved["name"])
+            game._restore(saved)
+        except (OSError, KeyError, TypeError, ValueError, AttributeError) as error:
+            reason = archive._reason(error) if isinstance(error, OSError | KeyError) else error
+            raise ClassroomError(t("classroom.corrupt", file=path, reason=reason)) from None
+        except (ScenarioError, WorldDataError) as error:
+            raise ClassroomError(t("classroom.corrupt", file=path, reason=error)) from None
+        return game
+
+    def _restore(self, saved: dict) -> None:
+        seats = self.log.seats
+        if set(saved["seat_tokens"]) != set(seats) or set(saved["players"]) != set(seats):
+            raise ValueError(t("classroom.seats_mismatch"))
+        self.teacher_token = str(saved["teacher_token"])
+        self.seat_tokens = {code: str(token) for code, token in saved["seat_tokens"].items()}
+        self.players = {code: _choice(p, (PEOPLE, BOT)) for code, p in saved["players"].items()}
+        self.absent_rule = _choice(saved["absent_rule"], ABSENT_RULES)
+        self.round_open = bool(saved["round_open"])
+        self.deadline = None if saved["deadline"] is None else float(saved["deadline"])
+        self.paused = bool(saved["paused"])
+        self._remaining = None if saved["remaining"] is None else float(saved["remaining"])
+        for code, entries in saved["submissions"].items():
+            if code not in seats:
+                raise ValueError(t("classroom.seats_mismatch"))
+            for entry in entries:
+                from_dict(entry)  # a record the game could not play is corruption
+            self._submissions[code] = list(entries)
+        self._messages = list(saved["messages"])
+        for pending in saved["cards"]:
+            from_dict(pending["action"])
+        self._cards = list(saved["cards"])
+        self.version = int(saved["version"])
+
+    def _claim_dir(self) -> None:
+        try:
+            self.state_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise ClassroomError(
+                t("classroom.cannot_write", dir=self.state_dir, reason=error.strerror)
+            ) from None
+        if (self.state_dir / GAME_FILE).exists():
+            raise ClassroomError(t("classroom.game_exists", dir=self.state_dir))
+
+    def _record(self, tokens: bool = True) -> dict:
+        """The game as JSON: everything ``resume`` needs (the tokens only if ``tokens``)."""
+        record = {
+            "format": FORMAT,
+            "name": self.name,
+            "saved": datetime.now(UTC).isoformat(timespec="seconds"),
+            "log": self.log.to_json(),
+            "players": dict(self.players),
+            "absent_rule": self.absent_rule,
+            "round_open": self.round_open,
+            "deadline": self.deadline,
+            "paused": self.paused,
+            "remaining": self._remaining,
+            "submissions": {code: list(entries) for code, entries in self._submissions.items()},
+            "messages": list(self._messages),
+            "cards": list(self._cards),
+            "version": self.version,
+        }
+        if tokens:
+            record["teacher_token"] = self.teacher_token
+            record["seat_tokens"] = dict(self.seat_tokens)
+        return record
+
+    def _save(self, tables: bool = False) -> None:
+        """Write game.json atomically (and the tables, after a round): a crash keeps the old
+        or the new file whole, never half of one."""
+        _write_atomic(self.state_dir / GAME_FILE, json.dumps(self._record()))
+        if tables:
+            write_tables(self._tables(), self.state_dir / TABLES_DIR)
+
+    def _changed(self, tables: bool = False) -> None:
+        self.version += 1
+        self._save(tables)
+
+    # --- who is asking --------------------------------------------------------------------
+    @_reads
+    def role(self, token: str | None) -> tuple[str, str | None] | None:
+        """("teacher", None), ("seat", code), or None for a token that is no link of this game."""
+        if not isinstance(token, str) or not token:
+            return None
+        given = token.encode()
+        if secrets.compare_digest(given, self.teacher_token.encode()):
+            return TEACHER, None
+        for code, known in self.seat_tokens.items():
+            if secrets.compare_digest(given, known.encode()):
+                return SEAT, code
+        return None
+
+    def _teacher(self, token: str | None) -> None:
+        if self.role(token) != (TEACHER, None):
+            raise ClassroomError(t("classroom.not_teacher"))
+
+    def _seat(self, token: str | None) -> str:
+        role = self.role(token)
+        if role is None or role[0] != SEAT:
+            raise ClassroomError(t("classroom.not_seat"))
+        return role[1]
+
+    @_reads
+    def links(self, token: str, base_url: str) -> dict[str, str]:
+        """The teacher's link and one join link per seat (teacher only: the links are keys)."""
+        self._teacher(token)
+        base = base_url.rstrip("/")
+        links = {TEACHER: f"{base}/teacher?token={self.teacher_token}"}
+        for code in self.log.seats:
+            links[code] = f"{base}/seat?token={self.seat_tokens[code]}"
+        return links
+
+    # --- listening for changes ------------------------------------------------------------
+    @_reads
+    def subscribe(self, callback: Callable[[], None]) -> Callable[[], None]:
+        """Call ``callback()`` after every change (e.g. to refresh a tab); returns unsubscribe."""
+        key = id(callback)
+        while key in self._subscribers:
+            key += 1
+        self._subscribers[key] = callback
+
+        def unsubscribe() -> None:
+            with self._lock:
+                self._subscribers.pop(key, None)
+
+        return unsubscribe
+
+    def _notify(self) -> None:
+        with self._lock:
+            callbacks = list(self._subscribers.values())
+        for callback in callbacks:
+            try:
+                callback()
+            except Exception:  # one broken tab must not stop the game or the other tabs
+                logger.exception("a classroom subscriber failed")
+
+    # --- what everyone reads --------------------------------------------------------------
+    @property
+    def world(self) -> World:
+        return self.table.world
+
+    @property
+    def log(self) -> GameLog:
+        return self.table.log
+
+    @property
+    def seats(self) -> list[str]:
+        return list(self.table.log.seats)
+
+    @property
+    def round_no(self) -> int:
+        """Rounds played (= quarters the world has stepped)."""
+        return self.table.world.steps
+
+    @property
+    def finished(self) -> bool:
+        return self.round_no >= self.world.spec.steps
+
+    def date(self) -> str:
+        """The quarter the class decides now (the one the next round plays)."""
+        return self.world.quarter_label(min(self.round_no + 1, self.world.spec.steps))
+
+    def time_left(self) -> float | None:
+        """Seconds left on the round's timer (frozen while paused), or None without a timer."""
+        if self.paused:
+            return self._remaining
+        if self.deadline is None or not self.round_open:
+            return None
+        return max(self.deadline - time.time(), 0.0)
+
+    def cards(self) -> list[tuple[str, str, str]]:
+        """(name, title, description) of the event cards (configs/cards) that fit this world."""
+        listing = []
+        for name in card_names():
+            try:
+                card = load_card(name, self.world.spec.world)
+            except ScenarioError as error:
+                logger.warning("event card left out: %s", error)
+                continue
+            listing.append((card.name, card.title, card.description))
+        return listing
+
+    def _tables(self) -> dict[str, pd.DataFrame]:
+        key = (id(self.table), self.round_no)
+        if self._tables_cache is None or self._tables_cache[0] != key:
+            self._tables_cache = (key, self.world.tables())
+        return self._tables_cache[1]
+
+    @_reads
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The World's output tables (built once per round; do not change them)."""
+        return self._tables()
+
+    # --- the teacher's controls -------------------------------------------------------------
+    @_changes
+    def open_round(self, token: str, minutes: float | None = None) -> None:
+        """Let delegations submit; with ``minutes``, a timer. Opening an open round resets it."""
+        self._teacher(token)
+        if self.paused:
+            raise ClassroomError(t("classroom.paused_teacher"))
+        if self.finished:
+            raise ClassroomError(t("classroom.game_over", rounds=self.round_no))
+        if minutes is not None and (
+            isinstance(minutes, bool)
+            or not isinstance(minutes, int | float)
+            or not 0 < minutes <= MAX_MINUTES
+        ):
+            raise ClassroomError(t("classroom.bad_minutes", value=minutes, most=MAX_MINUTES))
+        self.round_open = True
+        self.deadline = None if minutes is None else time.time() + 60.0 * minutes
+        self._changed()
+
+    @_changes
+    def close_round(self, token: str) -> Turn:
+        """Play the quarter with every seat's last submission; return the turn played.
+
+        Closing when no round is open plays a quarter in which nobody submitted.
+        """
+        self._teacher(token)
+        if self.paused:
+            raise ClassroomError(t("classroom.paused_teacher"))
+        if self.finished:
+            raise ClassroomError(t("classroom.game_over", rounds=self.round_no))
+        turn = self._turn()
+        try:
+            self.table.play(turn)
+        except Exception:
+            self.table = replay(self.log)  # never leave a half-played quarter behind
+            raise
+        self.log.turns.append(turn)
+        self._cards = [card for card in self._cards if card["step"] > turn.step]
+        self._submissions = {}
+        self.round_open = False
+        self.deadline = None
+        self._changed(tables=True)
+        return turn
+
+    def _turn(self) -> Turn:
+        step = self.round_no + 1
+        turn = Turn(step, cards=[card["action"] for card in self._cards if card["step"] == step])
+        for code in self.log.seats:
+            submitted = self._submissions.get(code)
+            if self.players[code] == BOT or (submitted is None and self.absent_rule == BOT):
+                turn.players[code] = BOT
+                continue
+            turn.players[code] = PEOPLE
+            entries = submitted or []
+            turn.actions[code] = [e for e in entries if e["kind"] != "respond"]
+            turn.answers[code] = [e for e in entries if e["kind"] == "respond"]
+        return turn
+
+    @_changes
+    def pause(self, token: str) -> None:
+        """Freeze the game: no submission, no round, the timer stops."""
+        self._teacher(token)
+        if self.paused:
+            return
+        self.paused = True
+        self._remaining = None if self.deadline is None else max(self.deadline - time.time(), 0)
+        self.deadline = None
+        self._changed()
+
+    @_changes
+    def unpause(self, token: str) -> None:
+        self._teacher(token)
+        if not self.paused:
+            return
+        self.paused = False
+        if self._remaining is not None and self.round_open:
+            self.deadline = time.time() + self._remaining
+        self._remaining = None
+        self._changed()
+
+    @_changes
+    def hand_over(self, token: str, code: str, to: str) -> None:
+        """Give a seat to its AI (``"bot"``) or back to its delegation (``"people"``).
+
+        Handing a seat to its AI drops its submission: it was made for a seat the
+        delegation no longer plays.
+        """
+        self._teacher(token)
+        if code not in self.log.seats:
+            raise ClassroomError(
+                t("classroom.not_a_seat", code=code, allowed=", ".join(self.log.seats))
+            )
+        if to not in (PEOPLE, BOT):
+            raise ClassroomError(t("classroom.bad_player", value=to, allowed=f"{PEOPLE}, {BOT}"))
+        if self.players[code] == to:
+            return
+        self.players[code] = to
+        if to == BOT:
+            self._submissions.pop(code, None)
+        self._changed()
+
+    @_changes
+    def set_absent_rule(self, token: str, rule: str) -> None:
+        """What a seat that did not submit does: keep its standing measures, or its AI decides."""
+        self._teacher(token)
+        if rule not in ABSENT_RULES:
+            raise ClassroomError(
+                t("classroom.bad_absent_rule", value=rule, allowed=", ".join(ABSENT_RULES))
+            )
+        if rule != self.absent_rule:
+            self.absent_rule = rule
+            self._changed()
+
+    @_changes
+    def rollback(self, token: str, round_no: int) -> None:
+        """Go back to the world after ``round_no`` rounds; later rounds and fired cards are gone."""
+        self._teacher(token)
+        self._check_round(round_no)
+        log = GameLog(self.log.scenario, self.log.seed, self.seats, self.log.turns[:round_no])
+        self.table = replay(log)
+        self._submissions = {}
+        self._cards = []
+        self.round_open = False
+        self.deadline = None
+        self._remaining = None
+        self._changed(tables=True)
+
+    def _check_round(self, round_no) -> None:
+        if isinstance(round_no, bool) or not isinstance(round_no, int):
+            raise ClassroomError(t("classroom.bad_round", value=round_no, rounds=self.round_no))
+        if not 0 <= round_no <= self.round_no:
+            raise ClassroomError(t("classroom.bad_round", value=round_no, rounds=self.round_no))
+
+    @_reads
+    def branch(self, token: str, round_no: int, state_dir: Path) -> "ClassGame":
+        """A new game (new links) in ``state_dir`` that starts from this one after ``round_no``."""
+        self._teacher(token)
+        self._check_round(round_no)
+        log = GameLog(self.log.scenario, self.log.seed, self.seats, self.log.turns[:round_no])
+        game = ClassGame(
+            replay(log), Path(state_dir), t("classroom.branch_name", name=self.name, round=round_no)
+        )
+        game.players = dict(self.players)
+        game.absent_rule = self.absent_rule
+        game._claim_dir()
+        game._save(tables=True)
+        return game
+
+    @_changes
+    def fire_card(self, token: str, card_name: str) -> None:
+        """Schedule an event card's moves from the next quarter on, and tell everyone."""
+        self._teacher(token)
+        try:
+            card = load_card(card_name, self.world.spec.world)
+        except ScenarioError as error:
+            raise ClassroomError(str(error)) from None
+        now = self.round_no
+        for step, action in card.actions:
+            note = t("classroom.card_note", title=card.title, note=action.note)
+            record = to_dict(action) | {"note": note}
+            self._cards.append({"step": now + step, "card": card.name, "action": record})
+        self._post(
+            TEACHER,
+            EVERYONE,
+            t("classroom.card_message", title=card.title, description=card.description),
+        )
+        self._changed()
+
+    @_reads
+    def export(self, token: str, path: Path) -> Path:
+        """The whole game in one zip: game.json, messages.json, every table as CSV, README.txt."""
+        self._teacher(token)
+        readme = t(
+            "classroom.readme",
+            name=self.name,
+            scenario=self.log.scenario,
+            seed=self.log.seed,
+            rounds=self.round_no,
+            seats=", ".join(self.seats),
+            tables=", ".join(self._tables()),
+        )
+        try:
+            return archive.write(
+                Path(path), self._record(tokens=False), self._messages, self._tables(), readme
+            )
+        except OSError as error:
+            raise ClassroomError(
+                t("classroom.cannot_export", path=path, reason=error.strerror or error)
+            ) from None
+
+    # --- the seats ----------------------------------------------------------------------------
+    @_changes
+    def submit(self, token: str, actions: list[Action] | list[dict]) -> list[str | None]:
+        """Replace the seat's decisions for the open round; one reason (or None) per action.
+
+        If any action is refused, nothing is stored and the previous submission stands.
+        """
+        code = self._seat(token)
+        self._check_open()
+        if self.players[code] == BOT:
+            raise ClassroomError(t("classroom.seat_is_bot", code=code))
+        if not isinstance(actions, list | tuple):
+            raise ClassroomError(t("classroom.not_a_list", value=type(actions).__name__))
+        if len(actions) > MAX_ACTIONS:
+            raise ClassroomError(t("classroom.too_many", count=len(actions), most=MAX_ACTIONS))
+        decoded: list[Action | None] = []
+        reasons: list[str | None] = []
+        for entry in actions:
+            try:
+                action = (
+                    entry if isinstance(entry, tuple(ACTION_TYPES.values())) else from_dict(entry)
+                )
+            except ValueError as error:
+                decoded.append(None)
+                reasons.append(str(error))
+                continue
+            decoded.append(action)
+            reasons.append(t("classroom.no_shock") if isinstance(action, Shock) else None)
+        # The World's own rules judge every well-formed action, so each gets its reason.
+        verdicts = iter(check(self.world, code, [a for a in decoded if a is not None]))
+        for k, action in enumerate(decoded):
+            if action is not None:
+                verdict = next(verdicts)
+                reasons[k] = reasons[k] or verdict
+        if any(reasons):
+            return reasons
+        others, answers = records(decoded)
+        self._submissions[code] = [*others, *answers]
+        self._changed()
+        return reasons
+
+    def _check_open(self) -> None:
+        if self.paused:
+            raise ClassroomError(t("classroom.paused"))
+        if not self.round_open:
+            raise ClassroomError(t("classroom.round_closed"))
+        if self.deadline is not None and time.time() > self.deadline:
+            raise ClassroomError(t("classroom.time_up"))
+
+    @_reads
+    def submission(self, code: str) -> list[Action]:
+        """The seat's submitted decisions for the open round (empty if none)."""
+        return [from_dict(entry) for entry in self._submissions.get(code, [])]
+
+    @_reads
+    def submitted(self) -> dict[str, bool]:
+        return {code: code in self._submissions for code in self.log.seats}
+
+    @_changes
+    def send_message(self, token: str, to: str, text: str) -> dict:
+        """Post a short message to a seat, to the teacher or to everyone ("all")."""
+        role = self.role(token)
+        if role is None:
+            raise ClassroomError(t("classroom.not_a_link"))
+        sender = TEACHER if role[0] == TEACHER else role[1]
+        allowed = [EVERYONE, TEACHER, *self.log.seats]
+        if to not in allowed or to == sender:
+            raise ClassroomError(
+                t(
+                    "classroom.bad_recipient",
+                    value=to,
+                    allowed=", ".join(code for code in allowed if code != sender),
+                )
+            )
+        if not isinstance(text, str) or not text.strip():
+            raise ClassroomError(t("classroom.empty_message"))
+        if len(text.strip()) > MAX_MESSAGE:
+            raise ClassroomError(
+                t("classroom.long_message", length=len(text.strip()), most=MAX_MESSAGE)
+            )
+        if len(self._messages) >= MAX_MESSAGES:
+            raise ClassroomError(t("classroom.board_full", most=MAX_MESSAGES))
+        message = self._post(sender, to, text.strip())
+        self._changed()
+        return message
+
+    def _post(self, sender: str, to: str, text: str) -> dict:
+        message = {
+            "id": len(self._messages) + 1,
+            "round": self.round_no + 1,
+            "time": time.time(),
+            "sender": sender,
+            "to": to,
+            "text": text,
+        }
+        self._messages.append(message)
+        return message
+
+    @_reads
+    def messages(self, token: str) -> list[dict]:
+        """The teacher reads every message; a seat those to it, to everyone, and its own."""
+        role = self.role(token)
+        if role is None:
+            raise ClassroomError(t("classroom.not_a_link"))
+        if role[0] == TEACHER:
+            return [dict(m) for m in self._messages]
+        code = role[1]
+        return [
+            dict(m) for m in self._messages if code in (m["sender"], m["to"]) or m["to"] == EVERYONE
+        ]
+
+    @_reads
+    def inbox(self, code: str) -> list[dict]:
+        """Offers waiting for ``code``'s answer this round (they lapse if unanswered)."""
+        return [
+            {
+                "deal_id": deal.deal_id,
+                "deal": deal.deal,
+                "proposer": deal.parties[0] if deal.parties[1] == code else deal.parties[1],
+                "terms": dict(deal.terms),
+                "duration": deal.duration,
+                "round": round_,
+            }
+            for deal, responder, round_ in self.world.state.waiting
+            if responder == code
+        ]
+
+    # --- the teacher's view and the debrief -----------------------------------------------------
+    @_reads
+    def status(self) -> pd.DataFrame:
+        """One row per seat: who plays it, whether it submitted, its score and its latest move."""
+        data, tables = self.world.data, self._tables()
+        countries, events = tables["countries"], tables["events"]
+        now = countries[countries["step"] == self.round_no]
+        rows = []
+        for code in self.log.seats:
+            c = data.country(code)
+            mine = now[now["country"] == code]
+            played = not mine.empty  # no score before the first round
+            score = float(mine["score"].iloc[0]) if played else float("nan")
+            shortage = float(mine["shortage_share"].iloc[0]) if played else float("nan")
+            moves = events[events["actor"] == code]
+            rows.append(
+                {
+                    "code": code,
+                    "name": data.names[c],
+                    "players": self.players[code],
+                    "submitted": code in self._submissions,
+                    "decisions": len(self._submissions.get(code, [])),
+                    "score": score,
+                    "shortage_share": shortage,
+                    "latest": moves["detail"].iloc[-1] if not moves.empty else "",
+                }
+            )
+        return pd.DataFrame(rows)
+
+    def debrief(self) -> dict:
+        """Ranking, timeline, deals, breaches, and each country's score without the deals.
+
+        The counterfactual replays the whole game, so it runs outside the lock (students
+        keep submitting meanwhile) and is kept until the next change.
+        """
+        with self._lock:
+            version = self.version
+            if self._debrief_cache is not None and self._debrief_cache[0] == version:
+                return self._debrief_cache[1]
+            log = GameLog.from_json(self.log.to_json())
+            tables = self._tables()
+            data = self.world.data
+            played_by = {code: self.players[code] for code in self.log.seats}
+        result = debrief.debrief(log, tables, data, played_by)
+        with self._lock:
+            if self.version == version:
+                self._debrief_cache = (version, result)
+        return result
+
+
+def seat_codes(codes: list[str], seats: list[str]) -> list[str]:
+    """``seats`` checked against a world's economy ``codes``; ClassroomError naming the allowed."""
+    allowed = [code for code in codes if code not in NOBODY]
+    for code in seats:
+        if code not in allowed:
+            raise ClassroomError(t("classroom.bad_seat", code=code, allowed=", ".join(allowed)))
+    if not seats or len(set(seats)) != len(seats):
+        raise ClassroomError(t("classroom.seats_needed", allowed=", ".join(allowed)))
+    return list(seats)
+
+
+def _choice(value, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        raise ValueError(t("classroom.bad_choice", value=value, allowed=", ".join(allowed)))
+    return value
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    """Write a file so that a crash leaves the old or the new one, whole; only the owner reads it
+    (it holds the links' tokens)."""
+    partial = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.part")
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(partial, path)
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)  # the rename itself survives a power cut
+    finally:
+        os.close(directory)
+
+
+_shared: dict[Path, ClassGame] = {}
+_shared_lock = threading.Lock()
+
+
+def shared(state_dir: str | Path) -> ClassGame:
+    """The one ClassGame of ``state_dir`` in this process (resumed on first use)."""
+    key = Path(state_dir).resolve()
+    with _shared_lock:
+        if key not in _shared:
+            _shared[key] = ClassGame.resume(key)
+        return _shared[key]

@@ -1,0 +1,321 @@
+"""Reading a finished sweep: distributions per lever value, the chart, sensitivity, refusals."""
+
+import re
+import sys
+import xml.etree.ElementTree as ET
+from importlib.util import find_spec
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from model.analysis import (
+    MIN_RUNS,
+    NOT_XML,
+    QUANTILES,
+    AnalysisError,
+    Sweep,
+    distribution_svg,
+    distributions,
+    load_sweep,
+    paired_effects,
+    sensitivity,
+)
+from model.cli import main
+from model.sweep import load_spec, sweep
+
+SVG = "{http://www.w3.org/2000/svg}"
+COALITION_FLOOR = Path(__file__).parents[1] / "configs" / "sweeps" / "coalition_floor.toml"
+TRADE_COST, DURATION, SIGMA = (
+    "parameters.trade_cost",
+    "parameters.shock_max_duration",
+    "parameters.armington_sigma",
+)
+# Two quarters of the passive baseline (about 0.03 s a run), 3 lever values × 24 samples. With
+# no shocks (shock_rate 0, a one-value lever: a constant), shock_max_duration cannot
+# matter; a higher trade cost raises every delivered price.
+SPEC = """
+[sweep]
+name = "small"
+scenario = "baseline"
+steps = 2
+seed = 11
+sampler = "lhs"
+samples = 24
+
+[levers]
+"parameters.shock_rate" = [0.0]
+"parameters.armington_sigma" = [2.0, 3.0, 4.0]
+
+[uncertainties]
+"parameters.trade_cost" = {low = 0.0, high = 0.5}
+"parameters.shock_max_duration" = {low = 1, high = 20}
+
+[outcomes]
+keep = ["mean_price_index", "mean_score", "breaches"]
+"""
+
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory):
+    """The folder of a small sweep that ran to the end."""
+    folder = tmp_path_factory.mktemp("sweep")
+    spec = folder / "spec.toml"
+    spec.write_text(SPEC)
+    sweep(spec, folder / "out", executor="serial")
+    return folder / "out"
+
+
+def test_levers_uncertainties_and_outcomes_are_read_from_the_runs_table(finished):
+    runs = load_sweep(finished)
+    assert runs.name == "small"
+    assert runs.levers == [SIGMA]  # shock_rate takes one value: a constant, not a lever
+    assert runs.uncertainties == [TRADE_COST, DURATION]
+    assert runs.outcomes == ["mean_price_index", "mean_score", "breaches"]
+    assert len(runs.ok) == 72
+
+
+def test_distributions_match_a_direct_pandas_computation(finished):
+    runs = load_sweep(finished)
+    table = distributions(runs).set_index([SIGMA, "outcome"])
+    assert len(table) == 3 * 3
+    assert table.index.get_level_values(SIGMA).unique().tolist() == [2.0, 3.0, 4.0]
+    ok = pd.read_parquet(finished / "runs.parquet").query("status == 'ok'")
+    for outcome in runs.outcomes:
+        groups = ok.groupby(SIGMA)[outcome]
+        expected = pd.DataFrame(
+            {
+                "count": groups.count(),
+                "mean": groups.mean(),
+                "std": groups.std(),
+                "min": groups.min(),
+                **{name: groups.quantile(q) for name, q in QUANTILES.items()},
+                "max": groups.max(),
+            }
+        )
+        got = table.xs(outcome, level="outcome")[expected.columns]
+        pd.testing.assert_frame_equal(got, expected, check_dtype=False, check_names=False)
+
+
+def test_one_lever_named_with_by_splits_the_runs_by_its_values_only(finished):
+    runs = load_sweep(finished)
+    table = distributions(runs, ["mean_price_index"], by=SIGMA)
+    assert table[SIGMA].tolist() == [2.0, 3.0, 4.0]
+    assert table["count"].tolist() == [24, 24, 24]
+    with pytest.raises(AnalysisError, match=r"--by parameters.trade_cost: not a lever"):
+        distributions(runs, by=TRADE_COST)
+    with pytest.raises(AnalysisError, match="joy is not an outcome of this sweep; allowed: mean"):
+        distributions(runs, ["joy"])
+
+
+def test_paired_effects_are_each_runs_change_from_its_twin_with_the_same_seed(finished):
+    runs = load_sweep(finished)
+    effects = paired_effects(runs, SIGMA, "2")  # "2" finds the lever value 2.0
+    assert effects.against == (SIGMA, "2.0")
+    wide = runs.ok.pivot(index="seed", columns=SIGMA, values="mean_price_index")
+    got = effects.ok.set_index(["seed", SIGMA])["mean_price_index"].unstack()
+    pd.testing.assert_frame_equal(
+        got, wide[[3.0, 4.0]].sub(wide[2.0], axis=0), check_names=False, check_exact=True
+    )
+    table = distributions(effects, ["mean_price_index"], by=SIGMA)
+    assert table[SIGMA].tolist() == [3.0, 4.0] and table["count"].tolist() == [24, 24]
+    with pytest.raises(
+        AnalysisError, match=r"--against 9: .* never takes this value; allowed: 2.0"
+    ):
+        paired_effects(runs, SIGMA, "9")
+
+
+def test_the_chart_is_well_formed_svg_with_one_group_per_lever_value(finished):
+    runs = load_sweep(finished)
+    root = ET.fromstring(distribution_svg(runs, ["mean_price_index"]))
+    assert root.tag == f"{SVG}svg"
+    groups = root.findall(f".//{SVG}g[@class='group']")
+    assert [g.get("data-value") for g in groups] == ["2.0", "3.0", "4.0"]
+    assert all(len(g.findall(f"{SVG}circle")) == 24 for g in groups)  # one dot per run
+    both = ET.fromstring(distribution_svg(runs, ["mean_price_index", "breaches"]))
+    assert len(both.findall(f".//{SVG}g[@class='panel']")) == 2
+
+
+def test_sensitivity_ranks_the_uncertainty_that_drives_prices_above_one_without_effect(finished):
+    pytest.importorskip("SALib")
+    indices = sensitivity(load_sweep(finished), ["mean_price_index", "breaches"])
+    prices = indices[indices["outcome"] == "mean_price_index"].pivot(
+        index=SIGMA, columns="uncertainty", values="S1"
+    )
+    assert len(prices) == 3  # one estimate per lever value
+    assert (prices[TRADE_COST] > 0.9).all()
+    assert (prices[DURATION].abs() < 0.2).all()
+    assert indices.loc[indices["outcome"] == "breaches", "S1"].isna().all()  # never varies
+    assert set(indices["runs"]) == {24}
+
+
+@pytest.fixture
+def no_salib(monkeypatch):
+    """As if SALib were not installed, even when an earlier test imported it."""
+    for name in ("SALib", "SALib.analyze", "SALib.analyze.rbd_fast"):
+        monkeypatch.setitem(sys.modules, name, None)
+
+
+def test_sensitivity_without_salib_says_how_to_install_it(finished, no_salib):
+    with pytest.raises(AnalysisError, match=r"pip install '\.\[analysis\]'"):
+        sensitivity(load_sweep(finished))
+
+
+def test_sensitivity_refuses_groups_too_small_to_estimate(finished):
+    pytest.importorskip("SALib")
+    runs = load_sweep(finished)
+    few = Sweep.of(runs.runs[runs.runs[SIGMA] == 2.0].head(MIN_RUNS - 1))
+    with pytest.raises(AnalysisError, match=f"has {MIN_RUNS - 1} finished runs"):
+        sensitivity(few)
+
+
+def test_the_analyse_command_prints_the_tables_and_writes_the_chart(finished, tmp_path, capsys):
+    chart = tmp_path / "charts" / "prices.svg"
+    code = main(["analyse", str(finished), "--outcome", "mean_price_index", "--svg", str(chart)])
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "small: 72 runs (72 ok, 0 failed and left out)" in out
+    assert "mean_price_index by parameters.armington_sigma:" in out
+    assert "breaches" not in out
+    if find_spec("SALib") is not None:
+        assert "Sensitivity: first-order index S1" in out and TRADE_COST in out
+    ET.parse(chart)
+
+
+def test_the_analyse_command_shows_paired_changes_against_a_lever_value(finished, capsys):
+    assert main(["analyse", str(finished), "--by", SIGMA, "--against", "2.0"]) == 0
+    out = capsys.readouterr().out
+    assert "small: 72 runs (72 ok" in out  # the sweep as run, though 48 pairs are shown
+    assert f"changes from the twin run with {SIGMA} = 2.0" in out
+
+
+def test_the_analyse_command_without_salib_still_shows_the_distributions(
+    finished, no_salib, capsys
+):
+    assert main(["analyse", str(finished)]) == 0
+    out = capsys.readouterr().out
+    assert "mean_score by parameters.armington_sigma:" in out
+    assert "No sensitivity table: sensitivity needs SALib: pip install '.[analysis]'" in out
+
+
+# --- refusals ----------------------------------------------------------------------------
+
+
+def _empty(folder: Path) -> None:
+    folder.mkdir()
+
+
+def _unfinished(folder: Path) -> None:
+    folder.mkdir()
+    (folder / "sweep.json").write_text("{}")
+
+
+def _broken(folder: Path) -> None:
+    folder.mkdir()
+    (folder / "runs.parquet").write_text("not parquet")
+
+
+def _not_runs(folder: Path) -> None:
+    folder.mkdir()
+    pd.DataFrame({"step": [1]}).to_parquet(folder / "runs.parquet")
+
+
+BAD_FOLDERS = [
+    (lambda folder: None, "no such folder; give the --out folder of a finished 'minerals sweep'"),
+    (_empty, "is not a sweep folder: expected runs.parquet"),
+    (_unfinished, "the sweep is not finished (no runs.parquet yet)"),
+    (_broken, "cannot read the runs table"),
+    (_not_runs, "missing columns run_id, seed, status, error"),
+]
+
+
+@pytest.mark.parametrize(("make", "problem"), BAD_FOLDERS)
+def test_a_folder_that_is_not_a_finished_sweep_gets_one_clear_message(
+    tmp_path, capsys, make, problem
+):
+    folder = tmp_path / "out"
+    make(folder)
+    with pytest.raises(AnalysisError, match=re.escape(problem)):
+        load_sweep(folder)
+    assert main(["analyse", str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert problem in err and "out" in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("args", "problem"),
+    [
+        (["--outcome", "joy"], "joy is not an outcome of this sweep"),
+        (["--by", "seed"], "--by seed: not a lever of this sweep; allowed: parameters.armington"),
+        (["--svg", "."], "--svg . is a folder"),
+        (["--against", "2"], "--against needs --by LEVER"),
+        (["--by", SIGMA, "--against", "joy"], "--against joy: parameters.armington_sigma never"),
+    ],
+)
+def test_a_bad_argument_gets_one_clear_message(finished, capsys, args, problem):
+    assert main(["analyse", str(finished), *args]) == 2
+    captured = capsys.readouterr()
+    assert problem in captured.err and captured.out == ""
+    assert len(captured.err.strip().splitlines()) == 1
+
+
+def test_the_shipped_coalition_floor_spec_is_valid():
+    spec = load_spec(COALITION_FLOOR)
+    assert len(spec.design()) == 2 * 48
+    assert spec.header.scenario == "washington_coalition"
+
+
+# --- invariants on any runs table --------------------------------------------------------
+
+
+@st.composite
+def runs_tables(draw):
+    """A runs table shaped like a sweep's: every lever value meets the same seeds."""
+    values = draw(st.lists(st.text(min_size=1, max_size=6), min_size=1, max_size=4, unique=True))
+    points = draw(st.integers(1, 6))
+    rows = []
+    for value in values:
+        for p in range(points):
+            failed = draw(st.booleans()) and draw(st.booleans())  # about one in four
+            y = np.nan if failed else draw(st.floats(-1e6, 1e6, allow_nan=False))
+            rows.append(
+                {
+                    "run_id": len(rows),
+                    "seed": 1000 + p,
+                    "lever": value,
+                    "u": p / 10,
+                    "status": "failed" if failed else "ok",
+                    "error": "RuntimeError: boom" if failed else None,
+                    "y": y,
+                }
+            )
+    return pd.DataFrame(rows), values
+
+
+@settings(max_examples=25, deadline=None)
+@given(runs_tables())
+def test_quantiles_are_ordered_and_counts_add_up_to_the_finished_runs(drawn):
+    runs, values = drawn
+    table = distributions(Sweep.of(runs))
+    columns = ["min", *QUANTILES, "max"]
+    assert (table[columns].diff(axis=1).iloc[:, 1:] >= -1e-9 * table["max"].abs().max()).all(
+        axis=None
+    )
+    assert table["count"].sum() == (runs["status"] == "ok").sum()
+
+
+@settings(max_examples=25, deadline=None)
+@given(runs_tables())
+def test_the_chart_parses_with_one_group_per_lever_value_whatever_the_text(drawn):
+    runs, values = drawn
+    swept = Sweep.of(runs)
+    root = ET.fromstring(distribution_svg(swept))
+    groups = root.findall(f".//{SVG}g[@class='group']")
+    if len(values) > 1:  # characters XML cannot hold are replaced, the rest kept
+        assert [g.get("data-value") for g in groups] == [NOT_XML.sub("\ufffd", v) for v in values]
+    else:  # one value is a constant, not a lever: all runs are one group
+        assert len(groups) == 1
