@@ -3,11 +3,12 @@
     .venv/bin/python benchmarks/bench_classroom.py [--quick] [--seats N] [--rounds N]
 
 (a) Memory per connected seat: N delegations each connect like a browser tab of
-ui/classroom.py (a watcher thread subscribed to the game, which re-reads the status,
-its messages and its submission after every change), then each submits a decision set
-and sends a message. The growth of traced Python memory (tracemalloc) and of the process's
-resident set (RSS, /proc/self/status) is divided by N. Solara's own per-tab cost (a kernel,
-widgets) comes on top and is measured by bench_browser.py, not here.
+ui/classroom.py (a watcher thread subscribed to the game, which re-reads the tables, its
+messages, its submission and inbox after every change; one teacher tab re-reads the
+status), then each submits a decision set and sends a message. The growth of traced
+Python memory (tracemalloc) and of the process's resident set (RSS, /proc/self/status) is
+divided by N. Solara's own per-tab cost (a kernel, widgets) comes on top and is measured
+by bench_browser.py, not here.
 (b) Round time: the 59-economy ``washington_coalition`` world with 40 seats; every seat
 submits a tariff, a stockpile purchase and a deal proposal each round, then the teacher
 closes it. ``close_round`` is timed (median, slowest), and so is what it adds to the World's
@@ -112,22 +113,28 @@ def memory_per_seat(seats: int, folder: Path) -> dict:
     tracemalloc.start()
     traced0, rss0 = tracemalloc.get_traced_memory()[0], rss_kb()
 
-    def tab(code: str):
-        token = game.seat_tokens[code]
+    def tab(code: str | None):
+        """A browser tab: on every change it re-reads what its page shows."""
+        token = game.seat_tokens[code] if code else game.teacher_token
         changed = threading.Event()
         unsubscribe = game.subscribe(changed.set)
         seen = {}
         while not stop.is_set():
             if changed.wait(0.05):
                 changed.clear()
-                seen = {  # what the page re-reads on a change
-                    "status": game.status(),
-                    "messages": game.messages(token),
-                    "mine": game.submission(code),
-                }
+                seen = {"tables": game.tables(), "messages": game.messages(token)}
+                if code is None:  # the teacher's page
+                    seen["status"] = game.status()
+                else:
+                    seen["submitted"] = game.submitted()
+                    seen["mine"] = game.submission(code)
+                    seen["inbox"] = game.inbox(code)
         unsubscribe()
         return seen
 
+    teacher = threading.Thread(target=tab, args=(None,), daemon=True)
+    teacher.start()
+    threads.append(teacher)
     for code in codes:
         thread = threading.Thread(target=tab, args=(code,), daemon=True)
         thread.start()
@@ -135,7 +142,7 @@ def memory_per_seat(seats: int, folder: Path) -> dict:
     for k, code in enumerate(codes):
         game.submit(game.seat_tokens[code], decisions(code, 0))
         game.send_message(game.seat_tokens[code], "all", f"Delegation {k} proposes a truce.")
-    time.sleep(0.5)  # let the tabs catch up with the last change
+    time.sleep(1.0)  # let the tabs catch up with the last change
     traced = tracemalloc.get_traced_memory()[0] - traced0
     rss = rss_kb() - rss0
     tracemalloc.stop()

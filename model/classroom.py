@@ -14,6 +14,7 @@ written atomically (never a pickle): a server killed at any moment resumes from 
 """
 
 import functools
+import itertools
 import json
 import logging
 import os
@@ -92,6 +93,7 @@ class ClassGame:
     def __init__(self, table: Table, state_dir: Path, name: str):
         self._lock = threading.RLock()
         self._subscribers: dict[int, Callable[[], None]] = {}
+        self._keys = itertools.count()
         self.table = table
         self.state_dir = Path(state_dir)
         self.name = name
@@ -107,7 +109,8 @@ class ClassGame:
         self._messages: list[dict] = []
         self._cards: list[dict] = []  # fired, not yet played: {"step", "card", "action"}
         self.version = 0
-        self._tables_cache: tuple[tuple, dict[str, pd.DataFrame]] | None = None
+        self._world_changes = 0  # rounds played and rollbacks: when the tables change
+        self._tables_cache: tuple[int, dict[str, pd.DataFrame]] | None = None
         self._debrief_cache: tuple[int, dict] | None = None
 
     # --- making, resuming, saving -----------------------------------------------------------
@@ -230,7 +233,7 @@ class ClassGame:
         """("teacher", None), ("seat", code), or None for a token that is no link of this game."""
         if not isinstance(token, str) or not token:
             return None
-        given = token.encode()
+        given = token.encode("utf-8", "replace")  # whatever a browser sends, compared safely
         if secrets.compare_digest(given, self.teacher_token.encode()):
             return TEACHER, None
         for code, known in self.seat_tokens.items():
@@ -262,9 +265,7 @@ class ClassGame:
     @_reads
     def subscribe(self, callback: Callable[[], None]) -> Callable[[], None]:
         """Call ``callback()`` after every change (e.g. to refresh a tab); returns unsubscribe."""
-        key = id(callback)
-        while key in self._subscribers:
-            key += 1
+        key = next(self._keys)
         self._subscribers[key] = callback
 
         def unsubscribe() -> None:
@@ -329,9 +330,8 @@ class ClassGame:
         return listing
 
     def _tables(self) -> dict[str, pd.DataFrame]:
-        key = (id(self.table), self.round_no)
-        if self._tables_cache is None or self._tables_cache[0] != key:
-            self._tables_cache = (key, self.world.tables())
+        if self._tables_cache is None or self._tables_cache[0] != self._world_changes:
+            self._tables_cache = (self._world_changes, self.world.tables())
         return self._tables_cache[1]
 
     @_reads
@@ -374,8 +374,10 @@ class ClassGame:
             self.table.play(turn)
         except Exception:
             self.table = replay(self.log)  # never leave a half-played quarter behind
+            self._world_changes += 1
             raise
         self.log.turns.append(turn)
+        self._world_changes += 1
         self._cards = [card for card in self._cards if card["step"] > turn.step]
         self._submissions = {}
         self.round_open = False
@@ -459,6 +461,7 @@ class ClassGame:
         self._check_round(round_no)
         log = GameLog(self.log.scenario, self.log.seed, self.seats, self.log.turns[:round_no])
         self.table = replay(log)
+        self._world_changes += 1
         self._submissions = {}
         self._cards = []
         self.round_open = False
@@ -662,25 +665,24 @@ class ClassGame:
         """One row per seat: who plays it, whether it submitted, its score and its latest move."""
         data, tables = self.world.data, self._tables()
         countries, events = tables["countries"], tables["events"]
-        now = countries[countries["step"] == self.round_no]
+        # Scores of the last round played (none before the first) and each actor's last move.
+        now = countries[countries["step"] == self.round_no].set_index("country")
+        latest = events.drop_duplicates("actor", keep="last").set_index("actor")["detail"]
         rows = []
         for code in self.log.seats:
-            c = data.country(code)
-            mine = now[now["country"] == code]
-            played = not mine.empty  # no score before the first round
-            score = float(mine["score"].iloc[0]) if played else float("nan")
-            shortage = float(mine["shortage_share"].iloc[0]) if played else float("nan")
-            moves = events[events["actor"] == code]
+            played = code in now.index
             rows.append(
                 {
                     "code": code,
-                    "name": data.names[c],
+                    "name": data.names[data.country(code)],
                     "players": self.players[code],
                     "submitted": code in self._submissions,
                     "decisions": len(self._submissions.get(code, [])),
-                    "score": score,
-                    "shortage_share": shortage,
-                    "latest": moves["detail"].iloc[-1] if not moves.empty else "",
+                    "score": float(now.at[code, "score"]) if played else float("nan"),
+                    "shortage_share": float(now.at[code, "shortage_share"])
+                    if played
+                    else float("nan"),
+                    "latest": str(latest.get(code, "")),
                 }
             )
         return pd.DataFrame(rows)
