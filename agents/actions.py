@@ -19,6 +19,10 @@ DEAL_KINDS = (
     "coalition",
 )
 ANSWERS = ("accept", "reject", "counter")
+# Bounds on numbers in records from files and browsers: far beyond any real decision, so
+# a typing slip or a forged record is refused here instead of overflowing the model.
+MAX_NUMBER = 1e15
+MAX_WHOLE = 2**31  # steps, offer ids: a whole number field is within 0..MAX_WHOLE-1
 
 
 @dataclass(frozen=True)
@@ -188,7 +192,10 @@ def from_dict(record: dict) -> Action:
         values["targets"] = tuple(values["targets"])
     for name, value in values.items():
         if not _fits(value, known[name].type):
-            raise ValueError(t("deals.bad_record_value", kind=kind, field=name, value=value))
+            raise ValueError(t("deals.bad_record_value", kind=kind, field=name, value=record[name]))
+    values = {  # a whole number in a number field is that number (JSON writes 2.0 as 2)
+        name: float(value) if known[name].type is float else value for name, value in values.items()
+    }
     missing = [
         name
         for name, f in known.items()
@@ -200,15 +207,15 @@ def from_dict(record: dict) -> Action:
 
 
 def _fits(value, annotation) -> bool:
-    """Whether a JSON value has the type a field of the action contract declares."""
+    """Whether a JSON value has the type, and a sane size, a field of the contract declares."""
     if isinstance(value, bool):
         return False  # JSON true/false is never a number or a name here
     if annotation is float:
-        return isinstance(value, int | float)
+        return isinstance(value, int | float) and abs(value) < MAX_NUMBER  # NaN fails too
     if annotation is int:
-        return isinstance(value, int)
+        return isinstance(value, int) and 0 <= value < MAX_WHOLE
     if annotation is str:
         return isinstance(value, str)
     if annotation == tuple[str, ...]:
-        return isinstance(value, tuple) and all(isinstance(v, str) for v in value)
+        return isinstance(value, tuple) and bool(value) and all(isinstance(v, str) for v in value)
     return isinstance(value, dict) or (value is None and annotation == dict | None)

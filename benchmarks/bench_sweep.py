@@ -23,6 +23,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -49,6 +50,8 @@ KEEP = [  # the outcomes every run computes: the whole fixed catalogue of model.
     "breaches",
 ]
 WORKERS = 2
+LOAD_SAMPLE_S = 5.0
+POOL_START = f"start a pool of {WORKERS} (spawn, imports) until it answers"
 
 # Targets from issue 5, part 6.
 TARGET_RUNS, TARGET_STEPS, TARGET_SECONDS = 1000, 40, 60.0
@@ -95,38 +98,69 @@ def spec_for(runs: int, steps: int) -> SweepSpec:
 
 
 # --- the sweeps ------------------------------------------------------------------------------
-def time_sweep(spec: SweepSpec, workers: int) -> tuple[float, object]:
-    """Wall seconds of ``minerals sweep --workers N`` on ``spec`` into a fresh folder."""
-    with tempfile.TemporaryDirectory() as out:
-        began = time.perf_counter()
+class Clock:
+    """Wall seconds, CPU seconds (this process and its reaped workers) and the load meanwhile.
+
+    The machine is shared: the 1-minute load average, sampled every few seconds, says how
+    many cores other work wanted (it counts our own busy processes too). CPU time is far
+    less disturbed by that than wall time, so per-run comparisons are also made on it.
+    """
+
+    def __enter__(self) -> "Clock":
+        self._stop = threading.Event()
+        self._loads = [os.getloadavg()[0]]
+        self._sampler = threading.Thread(target=self._sample, daemon=True)
+        self._cpu0, self._wall0 = _cpu_seconds(), time.perf_counter()
+        self._sampler.start()
+        return self
+
+    def _sample(self) -> None:
+        while not self._stop.wait(LOAD_SAMPLE_S):
+            self._loads.append(os.getloadavg()[0])
+
+    def __exit__(self, *exc) -> None:
+        self.wall = time.perf_counter() - self._wall0
+        self.cpu = _cpu_seconds() - self._cpu0
+        self._stop.set()
+        self._sampler.join()
+        self.load = statistics.mean([*self._loads, os.getloadavg()[0]])
+
+
+def _cpu_seconds() -> float:
+    times = os.times()
+    return times.user + times.system + times.children_user + times.children_system
+
+
+def time_sweep(spec: SweepSpec, workers: int) -> tuple[Clock, object]:
+    """``minerals sweep --workers N`` on ``spec`` into a fresh folder, timed."""
+    with tempfile.TemporaryDirectory() as out, Clock() as clock:
         if workers == 1:
             table = sweep(spec, out, executor="serial")
         else:
-            table = sweep(spec, out, workers=workers)
-        seconds = time.perf_counter() - began
+            table = sweep(spec, out, workers=workers)  # the pool is shut down (reaped) inside
     if not (table["status"] == "ok").all():
         raise RuntimeError(f"a benchmark run failed: {table['error'].dropna().iloc[0]}")
-    return seconds, table
+    return clock, table
 
 
-def time_batch_run(seeds: list[int], steps: int, processes: int) -> tuple[float, list[dict]]:
-    """Wall seconds of mesa.batch_run over World with these seeds, ``steps`` steps each."""
+def time_batch_run(seeds: list[int], steps: int, processes: int) -> tuple[Clock, list[dict]]:
+    """mesa.batch_run over World with these seeds, ``steps`` steps each, timed."""
     method = multiprocessing.get_start_method(allow_none=True)
-    began = time.perf_counter()
     try:
-        results = mesa.batch_run(
-            World,
-            parameters={"scenario": SCENARIO},
-            number_processes=processes,
-            rng=seeds,
-            max_steps=steps,
-            data_collection_period=-1,
-            display_progress=False,
-        )
+        with Clock() as clock:
+            results = mesa.batch_run(
+                World,
+                parameters={"scenario": SCENARIO},
+                number_processes=processes,
+                rng=seeds,
+                max_steps=steps,
+                data_collection_period=-1,
+                display_progress=False,
+            )
     finally:
         # batch_run forces the "spawn" start method on the whole process: put it back.
         multiprocessing.set_start_method(method, force=True)
-    return time.perf_counter() - began, results
+    return clock, results
 
 
 def same_runs(table, results: list[dict]) -> bool:
@@ -136,86 +170,105 @@ def same_runs(table, results: list[dict]) -> bool:
     return bool(theirs) and all(ours[seed] == value for seed, value in theirs.items())
 
 
-def measure(runs: int, steps: int, batch_runs: int | None = None) -> dict:
-    """Time every configuration once; ``batch_runs`` (default ``runs``) for batch_run."""
+def measure(runs: int, steps: int, batch_runs: int | None = None, show=None) -> dict:
+    """Time every configuration once; ``batch_runs`` (default ``runs``) for batch_run.
+
+    Serial runs first, ours then batch_run, then the pools, so that each pair compared is
+    measured minutes apart rather than at both ends of the benchmark. ``show(row)`` is
+    called as each configuration finishes.
+    """
     spec = spec_for(runs, steps)
     seeds = [run.seed for run in spec.design()]
     batch_seeds = seeds[: batch_runs or runs]
     rows, tables, results = [], [], []
-    for workers in (1, WORKERS):
-        seconds, table = time_sweep(spec, workers)
-        rows.append(row("model.sweep", workers, runs, steps, seconds))
-        tables.append(table)
     for processes in (1, WORKERS):
-        seconds, result = time_batch_run(batch_seeds, steps, processes)
-        rows.append(row("mesa.batch_run", processes, len(batch_seeds), steps, seconds))
+        clock, table = time_sweep(spec, processes)
+        rows.append(row("model.sweep", processes, runs, steps, clock))
+        tables.append(table)
+        if show:
+            show(rows[-1])
+        clock, result = time_batch_run(batch_seeds, steps, processes)
+        rows.append(row("mesa.batch_run", processes, len(batch_seeds), steps, clock))
         results.append(result)
-    identical = tables[0].equals(tables[1])
+        if show:
+            show(rows[-1])
+    rows.sort(key=lambda r: (r["how"] != "model.sweep", r["processes"]))
     return {
         "rows": rows,
         "ratios": ratios(rows),
-        "executors_identical": identical,
+        "executors_identical": tables[0].equals(tables[1]),
         "batch_run_same_worlds": all(same_runs(tables[0], r) for r in results),
     }
 
 
-def row(how: str, processes: int, runs: int, steps: int, seconds: float) -> dict:
+def row(how: str, processes: int, runs: int, steps: int, clock: Clock) -> dict:
     return {
         "how": how,
         "processes": processes,
         "runs": runs,
         "steps": steps,
-        "seconds": seconds,
-        "runs_per_s": runs / seconds,
-        "ms_per_run": 1e3 * seconds / runs,
+        "seconds": clock.wall,
+        "runs_per_s": runs / clock.wall,
+        "ms_per_run": 1e3 * clock.wall / runs,
+        "cpu_ms_per_run": 1e3 * clock.cpu / runs,
+        "load": clock.load,
     }
 
 
 def ratios(rows: list[dict]) -> dict[str, float]:
     """Speed-ups of 2 processes over 1; batch_run's time per run over ours (> 1: ours faster)."""
     ms = {(r["how"], r["processes"]): r["ms_per_run"] for r in rows}
+    cpu = {(r["how"], r["processes"]): r["cpu_ms_per_run"] for r in rows}
     return {
         "sweep_speedup": ms["model.sweep", 1] / ms["model.sweep", WORKERS],
         "batch_run_speedup": ms["mesa.batch_run", 1] / ms["mesa.batch_run", WORKERS],
         "batch_run_over_sweep_1": ms["mesa.batch_run", 1] / ms["model.sweep", 1],
         "batch_run_over_sweep_2": ms["mesa.batch_run", WORKERS] / ms["model.sweep", WORKERS],
+        "batch_run_over_sweep_cpu_1": cpu["mesa.batch_run", 1] / cpu["model.sweep", 1],
+        "batch_run_over_sweep_cpu_2": cpu["mesa.batch_run", WORKERS] / cpu["model.sweep", WORKERS],
     }
 
 
 # --- one run and the overheads around it -------------------------------------------------------
 class TimedWorld(World):
-    """A World that also times the market clearing inside each step."""
+    """A World that also times the market clearing inside each step (wall and CPU)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.clear_seconds = 0.0
+        self.clear_wall = self.clear_cpu = 0.0
 
     def clear(self, step: int) -> None:
-        began = time.perf_counter()
+        wall, cpu = time.perf_counter(), time.process_time()
         super().clear(step)
-        self.clear_seconds += time.perf_counter() - began
+        self.clear_wall += time.perf_counter() - wall
+        self.clear_cpu += time.process_time() - cpu
 
 
-def profile_run(steps: int, repeat: int = 5) -> dict[str, float]:
-    """Median ms of each part of one sweep run (``run_one``), over ``repeat`` fresh runs."""
-    parts: dict[str, list[float]] = {}
+def profile_run(steps: int, repeat: int = 5) -> dict[str, dict[str, float]]:
+    """Median wall and CPU ms of each part of one sweep run, over ``repeat`` fresh runs."""
+    parts: dict[str, dict[str, list[float]]] = {}
 
-    def lap(name: str, began: float) -> float:
-        now = time.perf_counter()
-        parts.setdefault(name, []).append(1e3 * (now - began))
+    def note(name: str, wall: float, cpu: float) -> None:
+        part = parts.setdefault(name, {"wall": [], "cpu": []})
+        part["wall"].append(1e3 * wall)
+        part["cpu"].append(1e3 * cpu)
+
+    def lap(name: str, began: tuple[float, float]) -> tuple[float, float]:
+        now = time.perf_counter(), time.process_time()
+        note(name, now[0] - began[0], now[1] - began[1])
         return now
 
     spec = spec_for(repeat + 1, steps)
     with tempfile.TemporaryDirectory() as out:
         for k, run in enumerate(spec.design()):
-            began = time.perf_counter()
+            began = time.perf_counter(), time.process_time()
             scenario = load_scenario(SCENARIO, steps=steps, seed=run.seed)
             began = lap("read the scenario", began)
             world = TimedWorld(scenario, rng=run.seed)
             began = lap("build the World", began)
             world.run()
             began = lap("run the steps", began)
-            parts.setdefault("of which market clearing", []).append(1e3 * world.clear_seconds)
+            note("of which market clearing", world.clear_wall, world.clear_cpu)
             tables = LazyTables(world.recorder)
             values = {name: outcome_function(name)(world, tables) for name in KEEP}
             began = lap("outcomes (the tables they read)", began)
@@ -225,12 +278,16 @@ def profile_run(steps: int, repeat: int = 5) -> dict[str, float]:
             lap("for comparison: all six tables", began)
             if k == 0:  # the first run warms caches (world data, imports): not counted
                 parts = {}
-    result = {name: statistics.median(ms) for name, ms in parts.items()}
+    result = {
+        name: {clock: statistics.median(ms) for clock, ms in part.items()}
+        for name, part in parts.items()
+    }
     aside = ("of which market clearing", "for comparison: all six tables")
-    result["whole run (the parts above)"] = sum(
-        ms for name, ms in result.items() if name not in aside
-    )
-    result["per step"] = result["run the steps"] / steps
+    result["whole run (the parts above)"] = {
+        clock: sum(part[clock] for name, part in result.items() if name not in aside)
+        for clock in ("wall", "cpu")
+    }
+    result["per step"] = {clock: ms / steps for clock, ms in result["run the steps"].items()}
     return result
 
 
@@ -252,7 +309,7 @@ def overheads(tasks: int = 400) -> dict[str, float]:
             future.result()
         per_task = 1e3 * (time.perf_counter() - began) / tasks
     return {
-        f"start a pool of {WORKERS} (spawn, imports) until it answers": start,
+        POOL_START: start,
         "load the world data (once per process, then cached)": data,
         "pool round trip of one task (arguments and row)": per_task,
     }
@@ -270,7 +327,7 @@ def report(measured: dict, profile: dict, costs: dict, runs: int, steps: int) ->
     lines = [f"\n## (a) {runs} runs × {steps} quarters of {SCENARIO}, timed once each"]
     lines.append(
         table(
-            ["how", "processes", "runs", "wall s", "runs/s", "ms per run"],
+            ["how", "processes", "runs", "wall s", "runs/s", "wall ms/run", "CPU ms/run", "load"],
             [
                 [
                     r["how"],
@@ -279,29 +336,42 @@ def report(measured: dict, profile: dict, costs: dict, runs: int, steps: int) ->
                     f"{r['seconds']:.1f}",
                     f"{r['runs_per_s']:.2f}",
                     f"{r['ms_per_run']:.0f}",
+                    f"{r['cpu_ms_per_run']:.0f}",
+                    f"{r['load']:.1f}",
                 ]
                 for r in measured["rows"]
             ],
         )
     )
+    lines.append(
+        "CPU: this process and its workers; load: mean 1-minute load average meanwhile "
+        "(our own busy processes count 1 or 2 of it)."
+    )
     q = measured["ratios"]
     lines.append("\n## (b) ratios (per run)")
     lines.append(
         table(
-            ["ratio", "value"],
+            ["ratio", "wall", "CPU"],
             [
-                [f"model.sweep: {WORKERS} workers over 1 (speed-up)", f"{q['sweep_speedup']:.2f}×"],
+                [
+                    f"model.sweep: {WORKERS} workers over 1 (speed-up)",
+                    f"{q['sweep_speedup']:.2f}×",
+                    "",
+                ],
                 [
                     f"mesa.batch_run: {WORKERS} processes over 1 (speed-up)",
                     f"{q['batch_run_speedup']:.2f}×",
+                    "",
                 ],
                 [
                     "batch_run time / model.sweep time, 1 process",
                     f"{q['batch_run_over_sweep_1']:.2f}",
+                    f"{q['batch_run_over_sweep_cpu_1']:.2f}",
                 ],
                 [
                     f"batch_run time / model.sweep time, {WORKERS} processes",
                     f"{q['batch_run_over_sweep_2']:.2f}",
+                    f"{q['batch_run_over_sweep_cpu_2']:.2f}",
                 ],
             ],
         )
@@ -312,25 +382,46 @@ def report(measured: dict, profile: dict, costs: dict, runs: int, steps: int) ->
         f"{same[measured['executors_identical']]}; batch_run ran the same worlds (last-step "
         f"mean price index, seed by seed): {same[measured['batch_run_same_worlds']]}"
     )
-    lines.append(f"\n## (c) one run of {steps} quarters, median ms over fresh runs")
-    lines.append(table(["part", "ms"], [[name, f"{ms:.1f}"] for name, ms in profile.items()]))
-    lines.append("\n## (d) overheads, ms")
+    lines.append(f"\n## (c) one run of {steps} quarters, median over fresh runs")
+    lines.append(
+        table(
+            ["part", "wall ms", "CPU ms"],
+            [[name, f"{ms['wall']:.1f}", f"{ms['cpu']:.1f}"] for name, ms in profile.items()],
+        )
+    )
+    lines.append("\n## (d) overheads, wall ms")
     lines.append(table(["cost", "ms"], [[name, f"{ms:.1f}"] for name, ms in costs.items()]))
-    parallel = next(r for r in measured["rows"] if r["how"] == "model.sweep" and r["processes"] > 1)
-    projected = parallel["seconds"] * TARGET_RUNS / runs
+
+    rows = {(r["how"], r["processes"]): r for r in measured["rows"]}
+    parallel, serial = rows["model.sweep", WORKERS], rows["model.sweep", 1]
+    scale = TARGET_RUNS / runs
+    projected = parallel["seconds"] * scale
+    # Were the cores ours alone: each worker's runs at the serial CPU cost, plus pool start.
+    idle = (serial["cpu_ms_per_run"] * TARGET_RUNS / WORKERS + costs[POOL_START]) / 1e3
     lines.append("\n## (e) targets")
     at_size = runs == TARGET_RUNS and steps == TARGET_STEPS
-    measured_how = "measured" if at_size else f"projected from {runs} × {steps}, linearly in runs"
+    how = "measured" if at_size else f"projected from {runs} × {steps}, linearly in runs"
+    comparable = steps == TARGET_STEPS
     lines.append(
         f"{TARGET_RUNS} × {TARGET_STEPS} with {WORKERS} workers ≤ {TARGET_SECONDS:.0f} s: "
-        f"{projected:.1f} s ({measured_how}), {projected / TARGET_SECONDS:.2f}× target, "
-        f"{verdict(projected, TARGET_SECONDS) if steps == TARGET_STEPS else 'not comparable'}"
+        f"{projected:.1f} s ({how}), {projected / TARGET_SECONDS:.2f}× target, "
+        f"{verdict(projected, TARGET_SECONDS) if comparable else 'not comparable'}; "
+        f"on idle cores (serial CPU per run × runs / {WORKERS} + pool start): {idle:.1f} s, "
+        f"{verdict(idle, TARGET_SECONDS) if comparable else 'not comparable'}"
     )
     lines.append(
         f"{WORKERS} workers over 1 ≥ {TARGET_SPEEDUP}×: {q['sweep_speedup']:.2f}×, "
         f"{verdict(q['sweep_speedup'], TARGET_SPEEDUP, lower_is_better=False)}"
     )
     return lines
+
+
+def show(r: dict) -> None:
+    print(
+        f"  {r['how']} × {r['processes']}: {r['seconds']:.1f} s wall, "
+        f"{r['cpu_ms_per_run']:.0f} CPU ms/run, load {r['load']:.1f}",
+        flush=True,
+    )
 
 
 def main(argv=None) -> dict:
@@ -350,10 +441,10 @@ def main(argv=None) -> dict:
     print(f"# Sweep benchmarks — {datetime.date.today()}")
     print(f"machine: {machine()}")
     print(f"code: {code_version()}")
-    print(f"mesa {mesa.__version__}; load average before: {os.getloadavg()[0]:.2f}")
+    print(f"mesa {mesa.__version__}; load average before: {os.getloadavg()[0]:.2f}", flush=True)
     profile = profile_run(steps, repeat=1 if args.quick else 9)
     costs = overheads(tasks=20 if args.quick else 400)
-    measured = measure(runs, steps, batch_runs)
+    measured = measure(runs, steps, batch_runs, show=show)
     print(f"load average after: {os.getloadavg()[0]:.2f} (other work may share the cores)")
     for line in report(measured, profile, costs, runs, steps):
         print(line)

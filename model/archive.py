@@ -11,6 +11,7 @@ a class game becomes a research data point.
 import json
 import os
 import zipfile
+import zlib
 from dataclasses import replace
 from pathlib import Path
 
@@ -18,8 +19,10 @@ import pandas as pd
 
 from agents.actions import Action, from_dict
 from model.decisions import check
-from model.replay import PEOPLE, GameLog, Table, Turn, records
+from model.replay import PEOPLE, GameLog, Table, Turn, checked, records
+from model.scenario import ScenarioError
 from model.text import t
+from model.world_data import WorldDataError
 
 GAME_JSON = "game.json"
 MESSAGES_JSON = "messages.json"
@@ -49,29 +52,48 @@ def write(
 
 
 def read_log(path: str | Path) -> GameLog:
-    """The game log in an exported archive or a class game's state directory."""
+    """The game log in an exported archive or a class game's state directory, checked
+    against its scenario so that it replays (ArchiveError naming the problem otherwise)."""
     path = Path(path)
     try:
         if path.is_dir():
             text = (path / GAME_JSON).read_text(encoding="utf-8")
         elif zipfile.is_zipfile(path):
             with zipfile.ZipFile(path) as archive:
+                if GAME_JSON not in archive.namelist():
+                    raise KeyError(GAME_JSON)
                 text = archive.read(GAME_JSON).decode("utf-8")
         else:
             raise ArchiveError(t("classroom.not_archive", path=path))
-        return GameLog.from_json(json.loads(text)["log"])
+        saved = json.loads(text)
+        if not isinstance(saved, dict) or "log" not in saved:
+            raise KeyError("log")
+        log = GameLog.from_json(saved["log"])
+        checked(log)
+        return log
     except ArchiveError:
         raise
-    except (OSError, KeyError, TypeError, ValueError, zipfile.BadZipFile) as error:
-        raise ArchiveError(t("classroom.bad_archive", path=path, reason=_reason(error))) from None
+    except (ScenarioError, WorldDataError) as error:
+        raise ArchiveError(t("classroom.bad_archive", path=path, reason=error)) from None
+    except (OSError, KeyError, TypeError, ValueError, zipfile.BadZipFile, zlib.error) as error:
+        raise ArchiveError(t("classroom.bad_archive", path=path, reason=explain(error))) from None
 
 
-def _reason(error: Exception) -> str:
+def explain(error: Exception) -> str:
+    """Why a saved game could not be read, in the reader's words (never Python's)."""
+    if isinstance(error, json.JSONDecodeError):
+        return t("classroom.not_json", line=error.lineno, column=error.colno)
+    if isinstance(error, UnicodeDecodeError):
+        return t("classroom.not_utf8")
+    if isinstance(error, zipfile.BadZipFile | zlib.error):
+        return t("classroom.bad_zip")
     if isinstance(error, OSError):
-        return error.strerror or str(error)
+        return error.strerror or t("classroom.unreadable")
     if isinstance(error, KeyError):
         return t("classroom.missing_key", key=error.args[0] if error.args else "?")
-    return str(error)
+    if type(error) is ValueError:  # the log's own checks raise these, from the catalogue
+        return str(error)
+    return t("classroom.bad_structure")
 
 
 def parse_change(text: str) -> tuple[int, str, list[Action]]:

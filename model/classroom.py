@@ -22,16 +22,17 @@ import secrets
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
 
 from agents.actions import ACTION_TYPES, Action, Shock, from_dict, to_dict
-from model import archive, debrief
+from model import archive, debrief, decisions
 from model.cards import card_names, load_card
 from model.decisions import check
-from model.replay import BOT, PEOPLE, GameLog, Table, Turn, records, replay
+from model.replay import BOT, NOBODY, PEOPLE, GameLog, Table, Turn, records, replay, scenario_digest
 from model.scenario import SCENARIOS_DIR, ScenarioError, load_scenario, scenario_path
 from model.tables import write_tables
 from model.text import t
@@ -51,7 +52,6 @@ ABSENT_RULES = (STANDING, BOT)
 # centre of the 2025 news (Australia: rare earths and lithium; DR Congo: cobalt;
 # Indonesia: nickel; Chile: lithium). Eight delegations of 3-5 suit a class of 24-40.
 DEFAULT_SEATS = ("USA", "CHN", "EU", "JPN", "AUS", "COD", "IDN", "CHL")
-NOBODY = ("ROW",)  # the rest-of-world aggregate is no country a delegation can play
 MAX_ACTIONS = 40  # per submission: more than any delegation types in a round
 MAX_MESSAGE = 500  # characters: a short note, as in a chat
 MAX_MESSAGES = 5000  # per game, so a runaway script cannot fill the disk
@@ -62,18 +62,34 @@ class ClassroomError(ValueError):
     """A refused request; ``str(e)`` says what is wrong and what is allowed."""
 
 
+class SaveError(ClassroomError):
+    """The game could not be saved: the change is undone, so memory and disk agree."""
+
+
 def _changes(method):
-    """Run a public method under the lock; tell subscribers afterwards if it changed the game."""
+    """Run a public method under the lock; tell subscribers afterwards if it changed the game.
+
+    If the change cannot be saved, the game goes back to how it was before it, so that
+    what the tabs show is what a restart would resume.
+    """
 
     @functools.wraps(method)
     def locked(self, *args, **kwargs):
-        with self._lock:
-            before = self.version
-            result = method(self, *args, **kwargs)
-            changed = self.version != before
-        if changed:
-            self._notify()
-        return result
+        changed = False
+        try:
+            with self._lock:
+                before = self.version
+                record, table = json.loads(json.dumps(self._record())), self.table
+                try:
+                    return method(self, *args, **kwargs)
+                except SaveError:
+                    self._undo(record, table)
+                    raise
+                finally:
+                    changed = self.version != before
+        finally:
+            if changed:
+                self._notify()
 
     return locked
 
@@ -107,7 +123,6 @@ class ClassGame:
         self._remaining: float | None = None  # seconds left on the timer while paused
         self._submissions: dict[str, list[dict]] = {}  # seat -> action records
         self._messages: list[dict] = []
-        self._cards: list[dict] = []  # fired, not yet played: {"step", "card", "action"}
         self.version = 0
         self._world_changes = 0  # rounds played and rollbacks: when the tables change
         self._tables_cache: tuple[int, dict[str, pd.DataFrame]] | None = None
@@ -134,7 +149,7 @@ class ClassGame:
         seats = seat_codes(codes, seats)
         bundled = scenario_path(scenario).resolve().parent == SCENARIOS_DIR.resolve()
         source = spec.name if bundled else str(scenario_path(scenario).resolve())
-        log = GameLog(source, spec.seed, seats)
+        log = GameLog(source, spec.seed, seats, scenario_sha256=scenario_digest(scenario))
         game = cls(Table(log, spec), Path(state_dir), name or spec.title)
         game._claim_dir()
         game._save(tables=True)
@@ -153,7 +168,7 @@ class ClassGame:
             game = cls(replay(GameLog.from_json(saved["log"])), Path(state_dir), saved["name"])
             game._restore(saved)
         except (OSError, KeyError, TypeError, ValueError, AttributeError) as error:
-            reason = archive._reason(error) if isinstance(error, OSError | KeyError) else error
+            reason = archive.explain(error)
             raise ClassroomError(t("classroom.corrupt", file=path, reason=reason)) from None
         except (ScenarioError, WorldDataError) as error:
             raise ClassroomError(t("classroom.corrupt", file=path, reason=error)) from None
@@ -174,13 +189,11 @@ class ClassGame:
         for code, entries in saved["submissions"].items():
             if code not in seats:
                 raise ValueError(t("classroom.seats_mismatch"))
-            for entry in entries:
-                from_dict(entry)  # a record the game could not play is corruption
+            for entry in entries:  # a record the game could not play is corruption
+                if from_dict(entry).actor != code:
+                    raise ValueError(t("deals.not_your_seat", actor=entry["actor"], code=code))
             self._submissions[code] = list(entries)
         self._messages = list(saved["messages"])
-        for pending in saved["cards"]:
-            from_dict(pending["action"])
-        self._cards = list(saved["cards"])
         self.version = int(saved["version"])
 
     def _claim_dir(self) -> None:
@@ -208,7 +221,6 @@ class ClassGame:
             "remaining": self._remaining,
             "submissions": {code: list(entries) for code, entries in self._submissions.items()},
             "messages": list(self._messages),
-            "cards": list(self._cards),
             "version": self.version,
         }
         if tokens:
@@ -217,11 +229,33 @@ class ClassGame:
         return record
 
     def _save(self, tables: bool = False) -> None:
-        """Write game.json atomically (and the tables, after a round): a crash keeps the old
-        or the new file whole, never half of one."""
-        _write_atomic(self.state_dir / GAME_FILE, json.dumps(self._record()))
-        if tables:
-            write_tables(self._tables(), self.state_dir / TABLES_DIR)
+        """Write game.json atomically (and, first, the tables after a round): a crash keeps
+        the old or the new file whole, never half of one. SaveError if the disk refuses.
+
+        game.json, written last, is what a resume reads; the tables are only a copy of the
+        output, rewritten by the next round.
+        """
+        try:
+            if tables:
+                write_tables(self._tables(), self.state_dir / TABLES_DIR)
+            _write_atomic(self.state_dir / GAME_FILE, json.dumps(self._record()))
+        except OSError as error:
+            raise SaveError(
+                t("classroom.cannot_save", dir=self.state_dir, reason=error.strerror or error)
+            ) from None
+
+    def _undo(self, record: dict, table: Table) -> None:
+        """Go back to the game ``record`` describes, whose world ``table`` held before."""
+        log = GameLog.from_json(record["log"])
+        # The world now, or the one before the change, if it is still at that round.
+        now = [x for x in (self.table, table) if x.world.steps == len(log.turns)]
+        table = now[0] if now else replay(log)
+        table.log = log
+        self.table = table
+        self._world_changes += 1
+        self._submissions = {}
+        self._messages = []
+        self._restore(record)
 
     def _changed(self, tables: bool = False) -> None:
         self.version += 1
@@ -372,22 +406,49 @@ class ClassGame:
         turn = self._turn()
         try:
             self.table.play(turn)
-        except Exception:
+        except Exception as error:
             self.table = replay(self.log)  # never leave a half-played quarter behind
             self._world_changes += 1
-            raise
+            self._failed(turn, error)
         self.log.turns.append(turn)
         self._world_changes += 1
-        self._cards = [card for card in self._cards if card["step"] > turn.step]
         self._submissions = {}
         self.round_open = False
         self.deadline = None
         self._changed(tables=True)
         return turn
 
+    def _failed(self, turn: Turn, error: Exception) -> None:
+        """A quarter that could not be played: find whose submission breaks it, drop it and
+        tell that seat, so that the next close plays; raise ClassroomError saying what happened.
+        """
+        logger.error("round %s could not be played", turn.step, exc_info=error)
+        problem = f"{type(error).__name__}: {error}"
+        for code in self.log.seats:
+            if not (turn.actions.get(code) or turn.answers.get(code)):
+                continue
+            trial = replay(self.log)
+            try:
+                trial.play(
+                    replace(
+                        turn, actions={**turn.actions, code: []}, answers={**turn.answers, code: []}
+                    )
+                )
+            except Exception:
+                continue
+            self._submissions.pop(code, None)
+            self._post(TEACHER, code, t("classroom.submission_dropped", round=turn.step))
+            self._changed()
+            raise ClassroomError(
+                t("classroom.round_failed_seat", round=turn.step, code=code, problem=problem)
+            ) from None
+        raise ClassroomError(
+            t("classroom.round_failed", round=turn.step, problem=problem)
+        ) from None
+
     def _turn(self) -> Turn:
         step = self.round_no + 1
-        turn = Turn(step, cards=[card["action"] for card in self._cards if card["step"] == step])
+        turn = Turn(step, cards=[card["action"] for card in self.log.cards if card["step"] == step])
         for code in self.log.seats:
             submitted = self._submissions.get(code)
             if self.players[code] == BOT or (submitted is None and self.absent_rule == BOT):
@@ -456,14 +517,13 @@ class ClassGame:
 
     @_changes
     def rollback(self, token: str, round_no: int) -> None:
-        """Go back to the world after ``round_no`` rounds; later rounds and fired cards are gone."""
+        """Go back to the world after ``round_no`` rounds: later rounds, and cards fired in
+        them, are gone; moves still to come of cards fired by then stay scheduled."""
         self._teacher(token)
         self._check_round(round_no)
-        log = GameLog(self.log.scenario, self.log.seed, self.seats, self.log.turns[:round_no])
-        self.table = replay(log)
+        self.table = replay(self.log.upto(round_no))
         self._world_changes += 1
         self._submissions = {}
-        self._cards = []
         self.round_open = False
         self.deadline = None
         self._remaining = None
@@ -480,9 +540,10 @@ class ClassGame:
         """A new game (new links) in ``state_dir`` that starts from this one after ``round_no``."""
         self._teacher(token)
         self._check_round(round_no)
-        log = GameLog(self.log.scenario, self.log.seed, self.seats, self.log.turns[:round_no])
         game = ClassGame(
-            replay(log), Path(state_dir), t("classroom.branch_name", name=self.name, round=round_no)
+            replay(self.log.upto(round_no)),
+            Path(state_dir),
+            t("classroom.branch_name", name=self.name, round=round_no),
         )
         game.players = dict(self.players)
         game.absent_rule = self.absent_rule
@@ -502,7 +563,9 @@ class ClassGame:
         for step, action in card.actions:
             note = t("classroom.card_note", title=card.title, note=action.note)
             record = to_dict(action) | {"note": note}
-            self._cards.append({"step": now + step, "card": card.name, "action": record})
+            self.log.cards.append(
+                {"round": now + 1, "step": now + step, "card": card.name, "action": record}
+            )
         self._post(
             TEACHER,
             EVERYONE,
@@ -539,10 +602,40 @@ class ClassGame:
 
         If any action is refused, nothing is stored and the previous submission stands.
         """
+        return self._submit(self._seat_playing(token), actions)
+
+    @_changes
+    def add_decision(self, token: str, action: Action | dict) -> str | None:
+        """Add one decision to the seat's submission (a new answer to an offer replaces the
+        earlier one); the reason it is refused, or None once it is stored."""
+        code = self._seat_playing(token)
+        try:
+            decision = _decoded(action)
+        except ValueError as error:
+            return str(error)
+        submitted = [from_dict(entry) for entry in self._submissions.get(code, [])]
+        reasons = self._submit(code, decisions.with_decision(submitted, decision))
+        return next((reason for reason in reasons if reason), None)
+
+    @_changes
+    def withdraw(self, token: str, index: int) -> None:
+        """Take back the seat's ``index``-th submitted decision (as ``submission`` lists them)."""
+        code = self._seat_playing(token)
+        entries = self._submissions.get(code, [])
+        if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < len(entries):
+            raise ClassroomError(t("classroom.bad_index", value=index, count=len(entries)))
+        self._submissions[code] = entries[:index] + entries[index + 1 :]
+        self._changed()
+
+    def _seat_playing(self, token: str) -> str:
+        """The seat of ``token``, if its delegation may decide now."""
         code = self._seat(token)
         self._check_open()
         if self.players[code] == BOT:
             raise ClassroomError(t("classroom.seat_is_bot", code=code))
+        return code
+
+    def _submit(self, code: str, actions: list[Action] | list[dict]) -> list[str | None]:
         if not isinstance(actions, list | tuple):
             raise ClassroomError(t("classroom.not_a_list", value=type(actions).__name__))
         if len(actions) > MAX_ACTIONS:
@@ -551,9 +644,7 @@ class ClassGame:
         reasons: list[str | None] = []
         for entry in actions:
             try:
-                action = (
-                    entry if isinstance(entry, tuple(ACTION_TYPES.values())) else from_dict(entry)
-                )
+                action = _decoded(entry)
             except ValueError as error:
                 decoded.append(None)
                 reasons.append(str(error))
@@ -646,18 +737,13 @@ class ClassGame:
     @_reads
     def inbox(self, code: str) -> list[dict]:
         """Offers waiting for ``code``'s answer this round (they lapse if unanswered)."""
-        return [
-            {
-                "deal_id": deal.deal_id,
-                "deal": deal.deal,
-                "proposer": deal.parties[0] if deal.parties[1] == code else deal.parties[1],
-                "terms": dict(deal.terms),
-                "duration": deal.duration,
-                "round": round_,
-            }
-            for deal, responder, round_ in self.world.state.waiting
-            if responder == code
-        ]
+        return decisions.waiting_offers(self.world, code)
+
+    @_reads
+    def budget_left(self, code: str) -> float:
+        """What ``code`` may still spend this round once its submission is paid for."""
+        submitted = [from_dict(entry) for entry in self._submissions.get(code, [])]
+        return decisions.budget_left(self.world, code, submitted)
 
     # --- the teacher's view and the debrief -----------------------------------------------------
     @_reads
@@ -706,6 +792,13 @@ class ClassGame:
             if self.version == version:
                 self._debrief_cache = (version, result)
         return result
+
+
+def _decoded(entry: Action | dict) -> Action:
+    """The action an entry stands for, checked as a record from a file would be (ValueError)."""
+    if isinstance(entry, tuple(ACTION_TYPES.values())):
+        entry = to_dict(entry)  # an action built in Python gets the same checks as a record
+    return from_dict(entry)
 
 
 def seat_codes(codes: list[str], seats: list[str]) -> list[str]:

@@ -458,6 +458,11 @@ def replay_command(args: argparse.Namespace) -> int:
         table = replay_changed(log, changes)
     except ArchiveError as error:
         raise UsageError(str(error)) from None
+    except ValueError as error:  # the log's own checks: a message from the catalogue
+        raise UsageError(t("classroom.replay_failed", reason=error)) from None
+    except (KeyError, TypeError, IndexError) as error:  # a bug: one line to report, no trace
+        problem = f"{type(error).__name__}: {error}"
+        raise UsageError(t("classroom.replay_bug", problem=problem)) from None
     tables = table.world.tables()
     try:
         write_tables(tables, out, args.format)

@@ -7,16 +7,17 @@ what the deals made of the class's game.
 
 import pandas as pd
 
-from model.replay import GameLog, Table
+from model.replay import GameLog, replay
 from model.world_data import WorldData
 
-# The moves a debrief talks about (event cards show up as the measures they play).
-TIMELINE = (
+# The moves a debrief talks about, here and in the browser (event cards show up as the
+# measures they play).
+KEY_MOVES = (
     "tariff",
     "export_control",
-    "licences",
-    "stockpile",
     "subsidy",
+    "stockpile",
+    "licences",
     "shock",
     "accepted",
     "breach",
@@ -30,25 +31,22 @@ def debrief(
     log: GameLog, tables: dict[str, pd.DataFrame], data: WorldData, played_by: dict[str, str]
 ) -> dict:
     """The debrief of a game whose World produced ``tables`` (seats: ``played_by``)."""
-    without = without_deals(log).world.tables() if log.turns else None
+    without = replay(log, deals_allowed=False).world.tables() if log.turns else None
     events = tables["events"]
     return {
         "rounds": len(log.turns),
         "ranking": ranking(tables, data, played_by),
-        "timeline": events[events["action"].isin(TIMELINE)].reset_index(drop=True),
+        "timeline": key_moves(tables),
         "deals": latest_deals(tables),
         "breaches": events[events["action"] == "breach"].reset_index(drop=True),
         "counterfactual": counterfactual(tables, without, data, played_by),
     }
 
 
-def without_deals(log: GameLog) -> Table:
-    """The game replayed with the same seed and decisions but no negotiation at all."""
-    table = Table(log)
-    table.world.deals_allowed = False
-    for turn in log.turns:
-        table.play(turn)
-    return table
+def key_moves(tables: dict) -> pd.DataFrame:
+    """The events that are key moves (KEY_MOVES): measures, deals made and broken, shocks."""
+    events = tables["events"]
+    return events[events["action"].isin(KEY_MOVES)].reset_index(drop=True)
 
 
 def final(tables: dict) -> pd.DataFrame:
@@ -72,13 +70,14 @@ def ranking(tables: dict, data: WorldData, played_by: dict[str, str]) -> pd.Data
     )
 
 
-def latest_deals(tables: dict) -> pd.DataFrame:
+def latest_deals(tables: dict, newest_first: bool = False) -> pd.DataFrame:
     """Each deal's latest row (proposed, accepted, rejected, lapsed, breached, expired)."""
     deals = tables["deals"]
     if deals.empty:
         return deals
     latest = deals.groupby("deal_id").tail(1)
-    return latest.sort_values(["step", "deal_id"]).reset_index(drop=True)
+    order = latest.sort_values(["step", "deal_id"], ascending=not newest_first)
+    return order.reset_index(drop=True)
 
 
 def counterfactual(

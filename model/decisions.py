@@ -10,7 +10,7 @@ import contextlib
 
 import numpy as np
 
-from agents.actions import Action, Join, Leave, Propose, Respond
+from agents.actions import ANSWERS, Action, Join, Leave, Propose, Respond
 from model import diplomacy, policies
 from model.policies import PolicyError
 from model.text import t
@@ -33,7 +33,7 @@ def check(world, code: str, actions: list[Action]) -> list[str | None]:
     spent the budget.
     """
     trial = _quarter(world)
-    waiting = {deal.deal_id: responder for deal, responder, _ in world.state.waiting}
+    waiting = {deal.deal_id: (deal, responder) for deal, responder, _ in world.state.waiting}
     reasons: list[str | None] = []
     for action in actions:
         try:
@@ -41,10 +41,9 @@ def check(world, code: str, actions: list[Action]) -> list[str | None]:
                 raise PolicyError(t("deals.not_your_seat", actor=action.actor, code=code))
             match action:
                 case Propose():
-                    diplomacy.check_terms(world.data, action)
+                    diplomacy.check_terms(world.data, action, trial.coalitions)
                 case Respond():
-                    if waiting.get(action.offer_id) != code:
-                        raise PolicyError(t("deals.no_offer", offer=action.offer_id))
+                    _check_answer(world, action, code, waiting, trial.coalitions)
                 case Join() | Leave():
                     if action.coalition not in trial.coalitions:
                         raise PolicyError(t("deals.no_coalition", coalition=action.coalition))
@@ -55,6 +54,21 @@ def check(world, code: str, actions: list[Action]) -> list[str | None]:
         else:
             reasons.append(None)
     return reasons
+
+
+def _check_answer(world, answer: Respond, code: str, waiting: dict, coalitions) -> None:
+    """An answer to an offer waiting for ``code``; a counter's terms as the World checks them."""
+    deal, responder = waiting.get(answer.offer_id, (None, None))
+    if responder != code:
+        raise PolicyError(t("deals.no_offer", offer=answer.offer_id))
+    if answer.answer not in ANSWERS:
+        raise PolicyError(t("deals.bad_answer", answer=answer.answer, allowed=", ".join(ANSWERS)))
+    if answer.answer == "counter":
+        if not answer.terms:
+            raise PolicyError(t("deals.counter_without_terms"))
+        merged = {**deal.terms, **answer.terms}
+        offer = Propose(deal.parties[0], deal.parties[1], deal.deal, merged, deal.duration)
+        diplomacy.check_terms(world.data, offer, coalitions)
 
 
 def budget_left(world, code: str, actions: list[Action]) -> float:
@@ -75,3 +89,19 @@ def with_decision(decisions: list[Action], action: Action) -> list[Action]:
             a for a in decisions if not (isinstance(a, Respond) and a.offer_id == action.offer_id)
         ]
     return [*decisions, action]
+
+
+def waiting_offers(world, code: str) -> list[dict]:
+    """Offers waiting for ``code``'s answer (they lapse if unanswered at the next step)."""
+    return [
+        {
+            "deal_id": deal.deal_id,
+            "deal": deal.deal,
+            "proposer": deal.parties[0] if deal.parties[1] == code else deal.parties[1],
+            "terms": dict(deal.terms),
+            "duration": deal.duration,
+            "round": round_,
+        }
+        for deal, responder, round_ in world.state.waiting
+        if responder == code
+    ]

@@ -8,6 +8,7 @@ with everyone), and a low-trust proposer gets its later offers refused.
 """
 
 import json
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -69,8 +70,21 @@ class Coalition:
     reserve_spent: float = 0.0
 
 
-def check_terms(world: WorldData, offer: Propose) -> dict:
-    """Validated terms of an offer, with defaults; raise PolicyError naming the problem."""
+# The largest terms an offer may name, far above any real deal: 1e12 t is hundreds of
+# times the world's yearly output of any mined commodity, 1e9 USD/t about ten times the
+# price of gold, 1e13 USD a tenth of world GDP. Only a slip or a forged record reaches
+# them, and it is refused before it can overflow the model.
+TERM_BOUNDS = {
+    "max_rate": (0.0, 10.0),
+    "tonnes": (0.0, 1e12),
+    "floor": (0.0, 1e9),
+    "usd": (1.0, 1e13),
+}
+
+
+def check_terms(world: WorldData, offer: Propose, coalitions: Collection[str] = ()) -> dict:
+    """Validated terms of an offer, with defaults and numbers as floats; raise PolicyError
+    naming the problem. A coalition offer must name one of ``coalitions``."""
     if offer.deal not in DEAL_KINDS:
         raise PolicyError(t("deals.bad_kind", kind=offer.deal, allowed=", ".join(DEAL_KINDS)))
     if offer.partner not in world.codes or offer.partner == offer.actor:
@@ -83,24 +97,24 @@ def check_terms(world: WorldData, offer: Propose) -> dict:
         terms.setdefault("mineral", ALL)
         terms.setdefault("stage", ALL)
         good_indices(world, terms["mineral"], terms["stage"])
+    if offer.deal == "coalition":
+        club = terms.get("coalition")
+        if not isinstance(club, str) or club not in coalitions:
+            raise PolicyError(t("deals.no_coalition", coalition=club))
     for role in ("supplier", "seller", "host"):
         if role in terms and terms[role] not in parties:
             raise PolicyError(t("deals.bad_role", role=role, code=terms[role]))
-    numbers = {
-        "max_rate": (0.0, 10.0),
-        "tonnes": (0.0, np.inf),
-        "floor": (0.0, np.inf),
-        "usd": (1.0, np.inf),
-    }
-    for name, (low, high) in numbers.items():
-        try:
-            value = float(terms.get(name, low))
-        except (TypeError, ValueError):
-            value = np.nan
-        if name in terms and not low <= value <= high:
+    for name, (low, high) in TERM_BOUNDS.items():
+        if name not in terms:
+            continue
+        value = terms[name]
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise PolicyError(t("deals.term_not_number", name=name, value=value))
+        if not low <= value <= high:  # NaN fails the comparison
             raise PolicyError(
-                t("news.refused_range", name=name, value=terms[name], low=low, high=high)
+                t("news.refused_range", name=name, value=_g(value), low=_g(low), high=_g(high))
             )
+        terms[name] = float(value)
     defaults = {
         "tariff_agreement": {"max_rate": 0.0},
         "supply_guarantee": {"supplier": offer.partner},
@@ -110,6 +124,11 @@ def check_terms(world: WorldData, offer: Propose) -> dict:
     for name, value in defaults.get(offer.deal, {}).items():
         terms.setdefault(name, value)
     return terms
+
+
+def _g(number: float) -> str | int:
+    """A float as a person reads it (1e+12, not 1000000000000.0)."""
+    return f"{number:g}" if isinstance(number, float) else number
 
 
 def other(parties: tuple[str, str], code: str) -> str:

@@ -29,12 +29,7 @@ def negotiate(world, proposals: list[Propose], step: int) -> None:
     world.state.waiting = []
     for proposal in proposals:
         try:
-            terms = diplomacy.check_terms(world.data, proposal)
-            if (
-                proposal.deal == "coalition"
-                and terms.get("coalition") not in world.state.coalitions
-            ):
-                raise PolicyError(t("deals.no_coalition", coalition=terms.get("coalition")))
+            terms = diplomacy.check_terms(world.data, proposal, world.state.coalitions)
         except PolicyError as refusal:
             world.refuse(step, proposal, str(refusal))
             continue
@@ -69,6 +64,7 @@ def negotiate(world, proposals: list[Propose], step: int) -> None:
                             {**deal.terms, **answer.terms},
                             deal.duration,
                         ),
+                        world.state.coalitions,
                     )
                 except PolicyError as refusal:
                     world.refuse(step, answer, str(refusal))

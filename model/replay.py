@@ -8,16 +8,38 @@ how a class game is saved (never pickled), resumed, rolled back, branched and re
 headless with one decision changed.
 """
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
 from agents.actions import Action, Respond, from_dict, to_dict
 from agents.seat import HumanSeat
 from agents.strategies import make_controller
-from model.scenario import Scenario, load_scenario
+from model.scenario import SCENARIOS_DIR, Scenario, load_scenario, scenario_path
+from model.text import t
 from model.world import World
+from model.world_data import WorldData, load_world
 
 PEOPLE, BOT = "people", "bot"
+NOBODY = ("ROW",)  # the rest-of-world aggregate is no country people can play
+
+
+def _typed(value, kind, name: str):
+    """``value`` if it is a ``kind``; a ValueError naming the field of the log otherwise."""
+    if isinstance(value, bool) or not isinstance(value, kind):
+        shown = repr(value)
+        raise ValueError(
+            t("classroom.log_bad_field", field=name, value=shown[:60] + "…" * (len(shown) > 60))
+        )
+    return value
+
+
+def _listings(value, name: str) -> dict[str, list]:
+    """A {seat: [records]} table of a turn, checked for shape (the records by ``validate``)."""
+    for code, entries in _typed(value, dict, name).items():
+        _typed(code, str, name)
+        _typed(entries, list, f"{name}.{code}")
+    return {code: list(entries) for code, entries in value.items()}
 
 
 @dataclass
@@ -41,23 +63,37 @@ class Turn:
 
     @classmethod
     def from_json(cls, record: dict[str, Any]) -> "Turn":
+        _typed(record, dict, "turns")
+        players = _typed(record.get("players", {}), dict, "players")
+        for code, player in players.items():
+            _typed(code, str, "players")
+            _typed(player, str, f"players.{code}")
         return cls(
-            step=int(record["step"]),
-            actions={k: list(v) for k, v in record.get("actions", {}).items()},
-            answers={k: list(v) for k, v in record.get("answers", {}).items()},
-            players=dict(record.get("players", {})),
-            cards=list(record.get("cards", [])),
+            step=_typed(record.get("step"), int, "step"),
+            actions=_listings(record.get("actions", {}), "actions"),
+            answers=_listings(record.get("answers", {}), "answers"),
+            players=dict(players),
+            cards=list(_typed(record.get("cards", []), list, "cards")),
         )
 
 
 @dataclass
 class GameLog:
-    """The scenario, the seed, the seats people play and every step's turn."""
+    """The scenario, the seed, the seats people play, every step's turn and the cards fired.
+
+    ``cards`` holds every event card move fired, with the round it was fired in (the
+    round then being decided) and the step it plays at, so that going back to a round
+    keeps the moves still to come of the cards fired by then. ``scenario_sha256`` is the
+    scenario file's digest when the scenario is a file of the teacher's, not a bundled one:
+    an edited file would replay a different game.
+    """
 
     scenario: str
     seed: int
     seats: list[str]
     turns: list[Turn] = field(default_factory=list)
+    cards: list[dict] = field(default_factory=list)  # {"round", "step", "card", "action"}
+    scenario_sha256: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -65,15 +101,37 @@ class GameLog:
             "seed": self.seed,
             "seats": self.seats,
             "turns": [turn.to_json() for turn in self.turns],
+            "cards": self.cards,
+            "scenario_sha256": self.scenario_sha256,
         }
 
     @classmethod
     def from_json(cls, record: dict[str, Any]) -> "GameLog":
+        _typed(record, dict, "log")
+        seats = _typed(record.get("seats"), list, "seats")
+        for code in seats:
+            _typed(code, str, "seats")
+        digest = record.get("scenario_sha256")
         return cls(
-            scenario=record["scenario"],
-            seed=int(record["seed"]),
-            seats=list(record["seats"]),
-            turns=[Turn.from_json(turn) for turn in record.get("turns", [])],
+            scenario=_typed(record.get("scenario"), str, "scenario"),
+            seed=_typed(record.get("seed"), int, "seed"),
+            seats=list(seats),
+            turns=[Turn.from_json(turn) for turn in _typed(record.get("turns", []), list, "turns")],
+            cards=[
+                _typed(c, dict, "cards") for c in _typed(record.get("cards", []), list, "cards")
+            ],
+            scenario_sha256=None if digest is None else _typed(digest, str, "scenario_sha256"),
+        )
+
+    def upto(self, rounds: int) -> "GameLog":
+        """The game as it stood after ``rounds`` rounds: their turns and the cards fired by then."""
+        return GameLog(
+            self.scenario,
+            self.seed,
+            list(self.seats),
+            self.turns[:rounds],
+            [card for card in self.cards if card["round"] <= rounds],
+            self.scenario_sha256,
         )
 
     def without_people(self) -> "GameLog":
@@ -81,7 +139,90 @@ class GameLog:
         turns = [
             Turn(turn.step, players=dict(turn.players), cards=turn.cards) for turn in self.turns
         ]
-        return GameLog(self.scenario, self.seed, list(self.seats), turns)
+        return GameLog(
+            self.scenario, self.seed, list(self.seats), turns, self.cards, self.scenario_sha256
+        )
+
+    def validate(self, data: WorldData) -> None:
+        """Refuse a log this world cannot replay (ValueError from the catalogue): a log comes
+        from a file a person may have edited, and must fail here, not half way through."""
+        allowed = [code for code in data.codes if code not in NOBODY]
+        for code in self.seats:
+            if code not in allowed:
+                raise ValueError(t("classroom.bad_seat", code=code, allowed=", ".join(allowed)))
+        if len(set(self.seats)) != len(self.seats):  # none: a game people only watch
+            raise ValueError(t("classroom.seats_needed", allowed=", ".join(allowed)))
+        for number, turn in enumerate(self.turns, start=1):
+            if turn.step != number:
+                raise ValueError(t("classroom.log_bad_step", round=number, step=turn.step))
+            for code, player in turn.players.items():
+                self._check_seat(number, code)
+                if player not in (PEOPLE, BOT):
+                    reason = t("classroom.bad_player", value=player, allowed=f"{PEOPLE}, {BOT}")
+                    raise ValueError(
+                        t("classroom.log_round", round=number, code=code, reason=reason)
+                    )
+            for listing, answers in ((turn.actions, False), (turn.answers, True)):
+                for code, entries in listing.items():
+                    self._check_seat(number, code)
+                    for entry in entries:
+                        _check_decision(number, code, entry, answers)
+            for entry in turn.cards:
+                _check_card(number, entry, data)
+        for card in self.cards:
+            fired = _typed(card.get("round"), int, "cards.round")
+            _typed(card.get("step"), int, "cards.step")
+            _typed(card.get("card"), str, "cards.card")
+            _check_card(fired, card.get("action"), data)
+
+    def _check_seat(self, number: int, code: str) -> None:
+        if code not in self.seats:
+            reason = t("classroom.not_a_seat", code=code, allowed=", ".join(self.seats))
+            raise ValueError(t("classroom.log_round", round=number, code=code, reason=reason))
+
+
+def _check_decision(number: int, code: str, entry, answer: bool) -> None:
+    """A seat's decision in round ``number``: a well-formed action of that seat, answers apart."""
+    try:
+        action = from_dict(entry)
+    except ValueError as error:
+        raise ValueError(t("classroom.log_round", round=number, code=code, reason=error)) from None
+    if action.actor != code:
+        reason = t("deals.not_your_seat", actor=action.actor, code=code)
+    elif answer != isinstance(action, Respond):
+        reason = t("classroom.log_misplaced", kind=action.kind)
+    else:
+        return
+    raise ValueError(t("classroom.log_round", round=number, code=code, reason=reason))
+
+
+def _check_card(number: int, entry, data: WorldData) -> None:
+    """An event card's move: a well-formed action of an economy of the world."""
+    try:
+        action = from_dict(entry)
+    except ValueError as error:
+        raise ValueError(t("classroom.log_card", round=number, reason=error)) from None
+    if action.actor not in data.codes:
+        reason = t("classroom.log_card_actor", actor=action.actor)
+        raise ValueError(t("classroom.log_card", round=number, reason=reason))
+
+
+def scenario_digest(scenario: str) -> str | None:
+    """The sha256 of a scenario file of the teacher's; None for a bundled scenario."""
+    path = scenario_path(scenario)
+    if path.resolve().parent == SCENARIOS_DIR.resolve():
+        return None
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def checked(log: GameLog) -> Scenario:
+    """The log's scenario once the log is known to replay on it; ValueError (or the
+    scenario's ScenarioError) naming the problem otherwise."""
+    spec = load_scenario(log.scenario, seed=log.seed)
+    if log.scenario_sha256 is not None and scenario_digest(log.scenario) != log.scenario_sha256:
+        raise ValueError(t("classroom.scenario_changed", file=log.scenario))
+    log.validate(load_world(spec.world))
+    return spec
 
 
 class Table:
@@ -89,7 +230,11 @@ class Table:
 
     def __init__(self, log: GameLog, spec: Scenario | None = None):
         self.log = log
-        self.spec = spec or load_scenario(log.scenario, seed=log.seed)
+        if spec is None:
+            spec = checked(log)
+        else:
+            log.validate(load_world(spec.world))
+        self.spec = spec
         self.world = World(self.spec, rng=log.seed)
         self.seats = {code: HumanSeat() for code in log.seats}
         # Each seat's bot is made once, so its memory carries over when it plays again.
@@ -105,7 +250,7 @@ class Table:
         world = self.world
         if turn.step != world.steps + 1:
             raise ValueError(
-                f"turn for step {turn.step}, but the world plays step {world.steps + 1}"
+                t("classroom.turn_out_of_order", step=turn.step, expected=world.steps + 1)
             )
         for code in self.log.seats:
             seat = self.seats[code]
@@ -123,9 +268,11 @@ class Table:
         world.step()
 
 
-def replay(log: GameLog, upto: int | None = None) -> Table:
-    """A Table that has played the log's turns (the first ``upto`` of them)."""
+def replay(log: GameLog, upto: int | None = None, deals_allowed: bool = True) -> Table:
+    """A Table that has played the log's turns (the first ``upto`` of them); with
+    ``deals_allowed`` False, the same game with no negotiation at all."""
     table = Table(log)
+    table.world.deals_allowed = deals_allowed
     for turn in log.turns[:upto]:
         table.play(turn)
     return table

@@ -89,7 +89,7 @@ def test_the_sweep_benchmark_reports_every_configuration(capsys):
     ]
     for row in rows:
         assert row["runs"] == 4 and row["steps"] == 2
-        for key in ("seconds", "runs_per_s", "ms_per_run"):
+        for key in ("seconds", "runs_per_s", "ms_per_run", "cpu_ms_per_run", "load"):
             assert math.isfinite(row[key]) and row[key] > 0
     ratios = result["measured"]["ratios"]
     assert set(ratios) == {
@@ -97,13 +97,16 @@ def test_the_sweep_benchmark_reports_every_configuration(capsys):
         "batch_run_speedup",
         "batch_run_over_sweep_1",
         "batch_run_over_sweep_2",
+        "batch_run_over_sweep_cpu_1",
+        "batch_run_over_sweep_cpu_2",
     }
     assert all(math.isfinite(value) and value > 0 for value in ratios.values())
     assert result["measured"]["executors_identical"]
     assert result["measured"]["batch_run_same_worlds"]
     profile, costs = result["profile"], result["overheads"]
     assert "run the steps" in profile and "outcomes (the tables they read)" in profile
-    assert all(math.isfinite(ms) and ms > 0 for ms in [*profile.values(), *costs.values()])
+    times = [ms for part in profile.values() for ms in part.values()]
+    assert all(math.isfinite(ms) and ms > 0 for ms in [*times, *costs.values()])
 
     out = capsys.readouterr().out
     assert "machine:" in out and "cores" in out and "code:" in out

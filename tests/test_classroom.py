@@ -1,6 +1,7 @@
 """A class game as the teacher and the delegations play it: rounds, refusals, crashes, replays."""
 
 import json
+import math
 import os
 import shutil
 import signal
@@ -825,3 +826,253 @@ def test_the_guides_briefing_sheets_are_the_generators(tmp_path, capsys):
     code = main(["briefing", "baseline", "--seats", "USA,XYZ"])
     _, err = capsys.readouterr()
     assert_refused(code, err, "'XYZ' cannot be a seat")
+
+
+# --- hostile or mistaken records, failures, and the seat's desk --------------------------------
+
+
+def propose(actor, partner, deal, terms):
+    return {"kind": "propose", "actor": actor, "partner": partner, "deal": deal, "terms": terms}
+
+
+@pytest.mark.parametrize(
+    ("record", "fragment"),
+    [
+        (propose("USA", "CHN", "coalition", {"coalition": ["x"]}), "no coalition named"),
+        (propose("USA", "CHN", "coalition", {"coalition": {"a": 1}}), "no coalition named"),
+        (
+            propose("USA", "CHN", "tariff_agreement", {"mineral": "lithium", "max_rate": "0.1"}),
+            "max_rate must be a number",
+        ),
+        (propose("USA", "CHN", "offtake", {"tonnes": 1e300, "floor": 10}), "tonnes = 1e+300"),
+        (propose("USA", "CHN", "investment", {"usd": float("inf")}), "usd = inf"),
+        (propose("USA", "CHN", "offtake", {"floor": float("nan")}), "floor = nan"),
+        (tariff("USA", "CHN", 0.1) | {"targets": []}, "field targets cannot be []"),
+        (tariff("USA", "CHN", float("nan")), "field rate cannot be nan"),
+        (ban("USA", "CHN") | {"delay": 10**30}, "field delay cannot be"),
+        (
+            {"kind": "stockpile", "actor": "USA", "mineral": "lithium", "stage": "refined"}
+            | {"tonnes": 10**400},
+            "field tonnes cannot be",
+        ),
+    ],
+)
+def test_a_record_the_world_cannot_play_is_refused_at_submission(game, record, fragment):
+    teacher = game.teacher_token
+    game.open_round(teacher)
+    [reason] = game.submit(seat(game, "USA"), [record])
+    assert reason is not None and fragment in reason
+    assert not game.submitted()["USA"]
+    game.close_round(teacher)  # and the round plays
+    assert game.round_no == 1
+
+
+def test_answers_are_checked_like_the_world_checks_them(game):
+    teacher = game.teacher_token
+    game.open_round(teacher)
+    offer = {"mineral": "lithium", "stage": "refined", "max_rate": 0.5}
+    game.submit(seat(game, "USA"), [propose("USA", "CHN", "tariff_agreement", offer)])
+    game.close_round(teacher)
+    game.open_round(teacher)
+    [waiting] = game.inbox("CHN")
+
+    def answer(word, terms=None):
+        record = {"kind": "respond", "actor": "CHN", "offer_id": waiting["deal_id"]}
+        return game.submit(seat(game, "CHN"), [record | {"answer": word, "terms": terms}])[0]
+
+    assert "answer 'maybe' is not allowed" in answer("maybe")
+    assert "max_rate = 50 is outside 0..10" in answer("counter", {"max_rate": 50})
+    assert "needs the terms it changes" in answer("counter")
+    assert not game.submitted()["CHN"]
+    assert answer("counter", {"max_rate": 1}) is None
+    game.close_round(teacher)
+    [back] = game.inbox("USA")
+    assert back["terms"]["max_rate"] == 1.0 and isinstance(back["terms"]["max_rate"], float)
+
+
+def test_a_round_that_fails_on_one_seats_decisions_drops_them_and_plays_next_time(
+    game, monkeypatch
+):
+    import model.world
+
+    teacher = game.teacher_token
+    game.open_round(teacher)
+    game.submit(seat(game, "USA"), [tariff("USA", "CHN", 0.3)])
+    game.submit(seat(game, "CHN"), [tariff("CHN", "USA", 0.1)])
+    apply = model.world.policies.apply
+
+    def broken(action, *args, **kwargs):
+        if getattr(action, "rate", None) == 0.3:
+            raise RuntimeError("a bug")
+        return apply(action, *args, **kwargs)
+
+    monkeypatch.setattr(model.world.policies, "apply", broken)
+    heard = []
+    game.subscribe(lambda: heard.append(game.version))
+    with pytest.raises(ClassroomError, match="with USA's decisions .*RuntimeError: a bug"):
+        game.close_round(teacher)
+    assert game.round_no == 0 and game.log.turns == [] and heard
+    assert game.submitted() == {"USA": False, "CHN": True, "EU": False, "JPN": False}
+    assert "could not be played" in game.messages(seat(game, "USA"))[-1]["text"]
+    turn = game.close_round(teacher)
+    assert turn.actions["CHN"] and not turn.actions["USA"] and game.round_no == 1
+    assert_same_tables(ClassGame.resume(game.state_dir).tables(), game.tables())
+
+
+def test_a_round_that_fails_for_everyone_leaves_the_world_as_it_was(game, monkeypatch):
+    import model.world
+
+    teacher = game.teacher_token
+    game.open_round(teacher)
+    game.submit(seat(game, "USA"), [tariff("USA", "CHN", 0.3)])
+    before = snapshot(game)
+    tables = {name: frame.copy() for name, frame in game.tables().items()}
+    monkeypatch.setattr(model.world.World, "negotiate", lambda *a: 1 / 0)
+    with pytest.raises(ClassroomError, match="round 1 could not be played .*ZeroDivisionError"):
+        game.close_round(teacher)
+    assert snapshot(game) == before
+    assert_same_tables(game.tables(), tables)
+    monkeypatch.undo()
+    assert game.close_round(teacher).actions["USA"] and game.round_no == 1
+
+
+def test_a_change_that_cannot_be_saved_is_undone(game, monkeypatch):
+    teacher = game.teacher_token
+    game.open_round(teacher)
+    game.submit(seat(game, "USA"), [tariff("USA", "CHN", 0.3)])
+    before = snapshot(game)
+    tables = {name: frame.copy() for name, frame in game.tables().items()}
+
+    def full(*args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(classroom, "_write_atomic", full)
+    for change in (
+        lambda: game.close_round(teacher),
+        lambda: game.submit(seat(game, "CHN"), [ban("CHN", "USA")]),
+        lambda: game.fire_card(teacher, "drc_cobalt_suspension"),
+        lambda: game.rollback(teacher, 0),
+        lambda: game.send_message(teacher, "all", "hello"),
+    ):
+        with pytest.raises(ClassroomError, match="cannot save the class game .*No space left"):
+            change()
+        assert snapshot(game) == before
+        assert game.round_open and game.log.cards == []
+        assert_same_tables(game.tables(), tables)
+    monkeypatch.undo()
+    assert game.close_round(teacher).actions["USA"]
+    assert_same_tables(game.tables(), replay(game.log).world.tables())
+
+
+def cobalt_quota(game):
+    data = game.world.data
+    g, cod = data.good("cobalt", "mined"), data.country("COD")
+    return np.delete(game.world.state.export_level[g, :, cod], cod)
+
+
+def test_rollback_and_branch_keep_the_moves_still_to_come_of_cards_fired(game, tmp_path):
+    teacher = game.teacher_token
+    game.fire_card(teacher, "drc_cobalt_suspension")  # a ban now, a quota two quarters on
+    for _ in range(3):
+        game.close_round(teacher)
+    assert cobalt_quota(game) == pytest.approx(0.43)
+    played = {name: frame.copy() for name, frame in game.tables().items()}
+    branch = game.branch(teacher, 2, tmp_path / "branch")
+    game.rollback(teacher, 2)
+    assert (cobalt_quota(game) == 0).all()
+    for again in (game, branch, ClassGame.resume(tmp_path / "branch")):
+        again.close_round(again.teacher_token)
+        assert cobalt_quota(again) == pytest.approx(0.43)
+        assert_same_tables(again.tables(), played)
+    game.rollback(teacher, 0)  # fired before round 1 was played: before that, never fired
+    assert game.log.cards == [] and not game.close_round(teacher).cards
+
+
+def test_a_changed_scenario_file_is_refused_at_resume_and_replay(tmp_path, capsys):
+    scenario = tmp_path / "mine.toml"
+    scenario.write_text((classroom.SCENARIOS_DIR / "baseline.toml").read_text())
+    game = ClassGame.create(str(scenario), SEATS, tmp_path / "class", seed=3)
+    assert game.log.scenario_sha256 is not None
+    game.close_round(game.teacher_token)
+    assert ClassGame.resume(game.state_dir).round_no == 1
+    scenario.write_text(scenario.read_text() + "\n# edited\n")
+    with pytest.raises(ClassroomError, match="has changed since the game began"):
+        ClassGame.resume(game.state_dir)
+    code = main(["replay", str(game.state_dir), "--out", str(tmp_path / "out")])
+    assert_refused(code, capsys.readouterr().err, "has changed since the game began")
+    bundled = ClassGame.create("baseline", SEATS, tmp_path / "bundled")
+    assert bundled.log.scenario_sha256 is None
+
+
+def first(log):
+    return log["turns"][0]
+
+
+# Ways a hand-edited game.json goes wrong, and what the refusal says.
+SPOILED = {
+    "actions": (
+        lambda log: first(log)["actions"].update(USA=[{"kind": "tariff"}]),
+        "round 1, USA: tariff needs the fields",
+    ),
+    "list": (lambda log: first(log).update(actions=[]), "the game log's actions cannot be []"),
+    "seat": (lambda log: log.update(seats=["USA", "XXX"]), "'XXX' cannot be a seat"),
+    "twice": (lambda log: log.update(seats=["USA", "USA"]), "one or more different seats"),
+    "step": (lambda log: log["turns"][1].update(step=5), "round 2 of the game log is for step 5"),
+    "seed": (lambda log: log.update(seed="x"), "the game log's seed cannot be 'x'"),
+    "player": (lambda log: first(log).update(players={"USA": "martian"}), "'martian' cannot"),
+    "empty": (
+        lambda log: first(log)["actions"].update(USA=[tariff("USA", "CHN", 0.1) | {"targets": []}]),
+        "field targets cannot be []",
+    ),
+    "actor": (
+        lambda log: first(log)["actions"].update(USA=[tariff("CHN", "USA", 0.1)]),
+        "CHN is not your country",
+    ),
+    "card": (
+        lambda log: first(log).update(cards=[tariff("ZZZ", "CHN", 0.1)]),
+        "round 1, event card: 'ZZZ' is not an economy",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", SPOILED)
+def test_a_hand_edited_log_is_refused_with_what_is_wrong(tmp_path, capsys, case):
+    game = ClassGame.create("baseline", ["USA", "CHN"], tmp_path / "class", seed=7)
+    game.open_round(game.teacher_token)
+    game.submit(seat(game, "USA"), [tariff("USA", "CHN", 0.2)])
+    game.close_round(game.teacher_token)
+    game.close_round(game.teacher_token)
+    saved = json.loads((game.state_dir / "game.json").read_text())
+    spoil, fragment = SPOILED[case]
+    spoil(saved["log"])
+    (game.state_dir / "game.json").write_text(json.dumps(saved))
+    with pytest.raises(ClassroomError, match="cannot be read") as refusal:
+        ClassGame.resume(game.state_dir)
+    assert fragment in str(refusal.value)
+    code = main(["replay", str(game.state_dir), "--out", str(tmp_path / "out")])
+    assert_refused(code, capsys.readouterr().err, "cannot read the class game", fragment)
+
+
+def test_a_seat_adds_and_withdraws_decisions_one_at_a_time(game):
+    teacher, usa = game.teacher_token, seat(game, "USA")
+    with pytest.raises(ClassroomError, match="no round is open"):
+        game.add_decision(usa, tariff("USA", "CHN", 0.1))
+    game.open_round(teacher)
+    full = game.budget_left("USA")
+    assert game.add_decision(usa, tariff("USA", "CHN", 0.1)) is None
+    subsidy = {"kind": "subsidy", "actor": "USA", "mineral": "lithium", "stage": "refined"}
+    assert game.add_decision(usa, subsidy | {"usd": 1e9}) is None
+    assert game.budget_left("USA") == pytest.approx(full - 1e9)
+    assert "CHN is not your country" in game.add_decision(usa, tariff("CHN", "USA", 0.1))
+    assert "field rate cannot be nan" in game.add_decision(usa, tariff("USA", "CHN", math.nan))
+    assert [a.kind for a in game.submission("USA")] == ["tariff", "subsidy"]
+    game.withdraw(usa, 0)
+    assert [a.kind for a in game.submission("USA")] == ["subsidy"]
+    for index in (5, -1, "0", True):
+        with pytest.raises(ClassroomError, match="no decision"):
+            game.withdraw(usa, index)
+    game.withdraw(usa, 0)
+    assert game.submission("USA") == [] and game.submitted()["USA"]
+    assert game.budget_left("USA") == pytest.approx(full)
+    with pytest.raises(ClassroomError, match="join link"):
+        game.add_decision(teacher, tariff("USA", "CHN", 0.1))

@@ -80,3 +80,18 @@ def test_the_teacher_hands_a_seat_to_the_bot_and_sees_join_links(game):
     html = "".join(w.unsafe_innerHTML for w in teacher.find(solara.widgets.HTML).widgets)
     assert html.count("<svg") >= 3 and game.seat_tokens["JPN"] in html  # QR codes and links
     teacher.close()
+
+
+def test_the_teacher_exports_the_game_and_shows_the_debrief(game):
+    game.open_round(game.teacher_token)
+    game.close_round(game.teacher_token)
+    teacher = _render(classroom.TeacherPage(game, game.teacher_token, version=game.version))
+    _click(teacher, "Export the game")
+    archive = game.state_dir / "export-round-1.zip"
+    assert archive.exists()
+    labels = [w.children[-1] for w in teacher.find(v.Btn).widgets if w.children]
+    assert "Download export-round-1.zip" in labels
+    _click(teacher, "Debrief")
+    debrief = game.debrief()
+    assert list(debrief["ranking"]["rank"])[:3] == [1, 2, 3]
+    teacher.close()

@@ -164,3 +164,44 @@ def test_run_refuses_an_out_that_is_a_file(tmp_path, capsys):
 def test_no_command_is_a_usage_error(capsys):
     code, _, err = minerals(capsys)
     assert_refused(code, err, "run", "validate")
+
+
+@pytest.mark.parametrize(
+    ("error", "fragment"),
+    [
+        (ValueError("the turn is for step 2"), "cannot be replayed: the turn is for step 2"),
+        (KeyError("XXX"), "the model failed (KeyError: 'XXX')"),
+        (TypeError("unhashable"), "the model failed (TypeError: unhashable)"),
+        (IndexError("arrays"), "the model failed (IndexError: arrays)"),
+    ],
+)
+def test_replay_ends_any_failure_with_one_message(tmp_path, capsys, monkeypatch, error, fragment):
+    from model import archive
+    from model.classroom import ClassGame
+
+    game = ClassGame.create("baseline", ["USA", "CHN"], tmp_path / "class", seed=1)
+    game.close_round(game.teacher_token)
+
+    def fails(*args):
+        raise error
+
+    monkeypatch.setattr(archive, "replay_changed", fails)
+    code, _, err = minerals(capsys, "replay", str(game.state_dir), "--out", str(tmp_path / "o"))
+    assert_refused(code, err, fragment)
+    assert not (tmp_path / "o").exists()
+
+
+def test_replay_refuses_an_archive_it_cannot_read_in_plain_words(tmp_path, capsys):
+    state = tmp_path / "class"
+    state.mkdir()
+    for text, fragment in [
+        ('{"log": ', "game.json is not valid JSON (line 1, column 9)"),
+        ('{"name": "x"}', "'log' is missing"),
+        ('{"log": {"scenario": "baseline", "seed": 1, "seats": ["USA"], "turns": 3}}', "turns"),
+    ]:
+        (state / "game.json").write_text(text)
+        code, _, err = minerals(capsys, "replay", str(state), "--out", str(tmp_path / "o"))
+        assert_refused(code, err, "cannot read the class game", fragment)
+    (state / "game.json").write_bytes(b"\xff\xfe")
+    code, _, err = minerals(capsys, "replay", str(state), "--out", str(tmp_path / "o"))
+    assert_refused(code, err, "game.json is not UTF-8 text")

@@ -1,6 +1,7 @@
 """Deals that bind: the protocol, breaches and trust, coalitions, licensing."""
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -8,6 +9,7 @@ from builders import at, event, scenario, tiny_world
 
 from agents.actions import ExportControl, Propose, Respond, Tariff
 from model import diplomacy
+from model.policies import PolicyError
 from model.world import World
 
 
@@ -236,3 +238,37 @@ def test_every_deal_kind_can_be_accepted_and_binds(kind):
         ]
         assert support == pytest.approx(20000.0 / world.data.price0[4])
     assert np.isfinite(world.state.trust).all()
+
+
+def test_terms_must_be_bounded_numbers_and_a_coalition_one_that_exists():
+    data = tiny_world()
+
+    def terms(deal, offered, coalitions=()):
+        return diplomacy.check_terms(data, Propose("USA", "CHN", deal, offered, 4), coalitions)
+
+    checked = terms("offtake", {"tonnes": 5, "floor": 100})
+    assert checked["tonnes"] == 5.0 and type(checked["tonnes"]) is float
+    assert type(terms("tariff_agreement", {"max_rate": 1})["max_rate"]) is float
+    assert terms("coalition", {"coalition": "club"}, {"club"})["coalition"] == "club"
+    refusals = [
+        (("tariff_agreement", {"max_rate": "0.1"}), "max_rate must be a number, not '0.1'"),
+        (("tariff_agreement", {"max_rate": True}), "max_rate must be a number"),
+        (("offtake", {"tonnes": float("nan")}), "tonnes = nan is outside 0..1e+12"),
+        (("offtake", {"tonnes": 1e13}), "tonnes = 1e+13 is outside"),
+        (("offtake", {"floor": 1e10}), "floor = 1e+10 is outside 0..1e+09"),
+        (("investment", {"usd": float("inf")}), "usd = inf is outside 1..1e+13"),
+        (("coalition", {"coalition": ["club"]}), "no coalition named '['club']'"),
+        (("coalition", {"coalition": "other"}), "no coalition named 'other'"),
+        (("coalition", {}), "no coalition named 'None'"),
+    ]
+    for (deal, offered), fragment in refusals:
+        with pytest.raises(PolicyError, match=re.escape(fragment)):
+            terms(deal, offered, {"club"})
+
+
+def test_an_offer_naming_no_coalition_is_refused_in_the_news_not_a_crash():
+    offers = {1: [Propose("USA", "CHN", "coalition", {"coalition": ["x"]}, 4)]}
+    world = world_with({"USA": Scripted(offers)}, steps=2)
+    world.run()
+    refused = at(world.tables()["events"], 1, action="refused")
+    assert "no coalition named" in refused["detail"].iloc[0]

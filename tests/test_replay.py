@@ -1,13 +1,16 @@
 """A game as its decisions: people's offers wait a quarter, and a log replays the same world."""
 
 import json
+import re
 
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from agents.actions import Propose, Respond, Tariff, to_dict
+from agents.actions import Propose, Respond, Tariff, from_dict, to_dict
 from model.replay import BOT, PEOPLE, GameLog, Table, Turn, replay
+from model.world_data import load_world
 from ui import views
 
 
@@ -83,3 +86,83 @@ def test_a_log_saved_as_json_replays_the_same_world(turns, players):
         pd.testing.assert_frame_equal(frame, again.world.tables()[name])
     half = replay(GameLog.from_json(saved), upto=1)
     assert half.world.steps == 1
+
+
+def test_records_from_files_are_bounded_and_numbers_become_floats():
+    record = to_dict(Tariff("USA", ("CHN",), "lithium", "refined", 0.5)) | {"rate": 2}
+    action = from_dict(record)
+    assert action.rate == 2.0 and type(action.rate) is float
+    refused = [
+        {"targets": []},
+        {"targets": ["CHN", 3]},
+        {"rate": float("nan")},
+        {"rate": float("inf")},
+        {"rate": 10**400},
+        {"rate": 1e15},
+        {"rate": True},
+    ]
+    for change in refused:
+        with pytest.raises(ValueError, match="tariff: field"):
+            from_dict(record | change)
+    answer = to_dict(Respond("USA", 1, "accept"))
+    for offer_id in (-1, 2**31, 1.0):
+        with pytest.raises(ValueError, match="respond: field offer_id"):
+            from_dict(answer | {"offer_id": offer_id})
+    assert from_dict(answer | {"offer_id": 2**31 - 1}).offer_id == 2**31 - 1
+
+
+def test_a_log_is_checked_before_it_replays():
+    log = GameLog("baseline", 3, ["USA", "CHN"])
+    log.turns.append(_turn(1, [Tariff("USA", ("CHN",), "lithium", "refined", 0.1)]))
+    data = load_world("world_2024")
+    log.validate(data)
+    spoiled = [
+        (lambda log: log.seats.append("ROW"), "'ROW' cannot be a seat"),
+        (lambda log: setattr(log.turns[0], "step", 2), "round 1 of the game log is for step 2"),
+        (lambda log: log.turns[0].players.update(JPN=BOT), "round 1, JPN: 'JPN' is not a seat"),
+        (lambda log: log.turns[0].players.update(USA="ai"), "'ai' cannot play a seat"),
+        (
+            lambda log: log.turns[0].answers.update(USA=log.turns[0].actions["USA"]),
+            "a tariff is in the wrong list",
+        ),
+        (
+            lambda log: log.turns[0].actions.update(CHN=log.turns[0].actions["USA"]),
+            "round 1, CHN: USA is not your country",
+        ),
+        (lambda log: log.turns[0].cards.append({"kind": "wish"}), "round 1, event card"),
+    ]
+    for spoil, fragment in spoiled:
+        bad = GameLog.from_json(json.loads(json.dumps(log.to_json())))
+        spoil(bad)
+        with pytest.raises(ValueError, match=re.escape(fragment)):
+            bad.validate(data)
+        with pytest.raises(ValueError, match=re.escape(fragment)):
+            replay(bad)
+    for record, fragment in [
+        ([], "the game log's log cannot be []"),
+        (log.to_json() | {"seed": 1.5}, "seed cannot be 1.5"),
+        (log.to_json() | {"seats": "USA"}, "seats cannot be 'USA'"),
+        (log.to_json() | {"turns": [{"step": "1"}]}, "step cannot be '1'"),
+    ]:
+        with pytest.raises(ValueError, match=re.escape(fragment)):
+            GameLog.from_json(record)
+
+
+def test_a_turn_out_of_order_is_refused_in_words_from_the_catalogue():
+    table = Table(GameLog("baseline", 3, ["USA"]))
+    with pytest.raises(ValueError, match="the turn is for step 2, but the world plays step 1"):
+        table.play(_turn(2))
+
+
+def test_upto_keeps_the_rounds_and_the_cards_fired_by_then():
+    card = {"round": 2, "step": 3, "card": "c", "action": {}}
+    log = GameLog("baseline", 3, ["USA"], [_turn(1), _turn(2), _turn(3)], [card])
+    assert [turn.step for turn in log.upto(2).turns] == [1, 2] and log.upto(2).cards == [card]
+    assert log.upto(1).cards == [] and log.upto(2).seats == log.seats
+
+
+def test_the_game_without_deals_replays_with_no_negotiation():
+    log = GameLog("baseline", 3, ["USA", "CHN"])
+    log.turns.append(_turn(1, [Propose("USA", "CHN", "truce", {}, 4)]))
+    assert not replay(log).world.tables()["deals"].empty
+    assert replay(log, deals_allowed=False).world.tables()["deals"].empty

@@ -4,6 +4,7 @@ import re
 import time
 
 import ipyvuetify as v
+import pandas as pd
 import pytest
 import solara
 import solara.widgets
@@ -415,3 +416,29 @@ def test_play_steps_on_its_own_and_pause_stops_it(page):
     assert stopped != "2025 Q1 · step 1 of 20"
     time.sleep(1.0)
     assert _date(page) == stopped
+
+
+def test_an_amount_that_overflows_is_refused_next_to_the_field():
+    data = _BASELINE.world.data
+    action, errors = ProposalForm("CHN", "investment", "lithium", "refined", "1e303").build(
+        data, "USA"
+    )
+    assert action is None and "not a number" in errors["amount"]
+    action, errors = SubsidyForm("lithium", "refined", "1e303").build(data, "USA")
+    assert action is None and "usd_million" in errors
+
+
+def test_the_deals_ledger_reads_as_words():
+    ledger = pd.DataFrame(
+        {
+            "step": [1],
+            "deal_id": [3],
+            "kind": ["tariff_agreement"],
+            "parties": ["USA,JPN"],
+            "status": ["accepted"],
+            "terms": ['{"mineral": "lithium", "max_rate": 0.1, "duration": 8, "odd": 1}'],
+        }
+    )
+    [row] = views.ledger_in_words(ledger).to_dict("records")
+    assert row["kind"] == "tariff agreement" and row["status"] == "accepted"
+    assert row["terms"] == "mineral lithium, highest tariff 10%, 8 quarters, odd 1"

@@ -6,7 +6,7 @@ server process, so nothing here holds a game: each browser session makes its own
 player's seat (agents/seat.py), the same action contract every controller uses.
 """
 
-import time
+import threading
 from collections.abc import Callable
 
 import reacton.ipyvuetify as rv
@@ -113,17 +113,19 @@ def GameView(game: Game, changed: Callable[[], None], on_new: Callable[[], None]
         game.reset()
         changed()
 
-    def play_on():
-        """While playing, one step per ``speed``; each step re-runs this (version moved)."""
-        if not playing:
+    def play_on(cancel: threading.Event):
+        """While playing, one step per ``speed``; each step re-runs this (version moved).
+
+        Pause or a change of speed cancels the wait, never a step half played.
+        """
+        if not playing or cancel.wait(SPEEDS[speed]):
             return
-        time.sleep(SPEEDS[speed])
         if game.finished:
             set_playing(False)
             return
         step()
 
-    solara.use_thread(play_on, dependencies=[playing, speed, version])
+    solara.use_thread(play_on, dependencies=[playing, speed, version], intrusive_cancel=False)
 
     total = world.spec.steps
     tables = game.tables()

@@ -8,6 +8,8 @@ delegation of one country. Decisions go through the same decision panel and chec
 the single-player game.
 """
 
+import contextlib
+import math
 import os
 import threading
 import time
@@ -21,7 +23,6 @@ import solara
 from agents.actions import Action
 from model import classroom
 from model.classroom import EVERYONE, TEACHER, ClassGame, ClassroomError
-from model.decisions import budget_left, with_decision
 from model.text import t
 from ui import views
 from ui.charts import table_html
@@ -36,15 +37,20 @@ from ui.panels import (
     score_columns,
 )
 
+MAX_MINUTES = 600  # a round's timer: ten hours is more than any lesson
 WATCH_TIMEOUT = 1.0  # seconds a tab's watcher waits before checking it is still wanted
 MAX_MESSAGES = 50
 
-_branches: dict[str, ClassGame] = {}  # games branched in this process, by teacher token
+# Games branched in this process, by teacher token (after a restart: minerals host --resume).
+_branches: dict[str, ClassGame] = {}
+_branches_lock = threading.Lock()
 
 
 def class_game(token: str) -> ClassGame:
     """The game this link belongs to: the hosted one, or a branch made from it."""
-    for game in _branches.values():
+    with _branches_lock:
+        branches = list(_branches.values())
+    for game in branches:
         if game.role(token) is not None:
             return game
     return classroom.shared(os.environ["MINERALS_CLASS_DIR"])
@@ -86,19 +92,15 @@ class SeatDesk:
     def decisions(self) -> list[Action]:
         return self.game.submission(self.country)
 
-    def _submit(self, decisions: list[Action]) -> str | None:
+    def queue(self, action: Action) -> str | None:
         try:
-            reasons = self.game.submit(self.token, decisions)
+            return self.game.add_decision(self.token, action)
         except ClassroomError as refusal:
             return str(refusal)
-        return next((reason for reason in reasons if reason), None)
-
-    def queue(self, action: Action) -> str | None:
-        return self._submit(with_decision(self.decisions, action))
 
     def withdraw(self, index: int) -> None:
-        decisions = self.decisions
-        self._submit(decisions[:index] + decisions[index + 1 :])
+        with contextlib.suppress(ClassroomError):  # gone already: the page redraws the rest
+            self.game.withdraw(self.token, index)
 
     def inbox(self) -> list[dict]:
         return self.game.inbox(self.country)
@@ -110,10 +112,10 @@ class SeatDesk:
         return None
 
     def date(self) -> str:
-        return self.world.quarter_label(self.world.steps + 1)
+        return self.game.date()
 
     def budget_usd(self) -> float:
-        return budget_left(self.world, self.country, self.decisions)
+        return self.game.budget_left(self.country)
 
 
 @solara.component
@@ -164,7 +166,7 @@ def SeatPage(game: ClassGame, token: str, code: str, version: int = 0):
     changed = lambda: None  # noqa: E731 - the watcher re-renders on every submission
     solara.Markdown(f"# {t('class_ui.seat_title', name=name, code=code)}")
     rv.Html(tag="h2", children=[round_line(game)])
-    tables = world.tables()
+    tables = game.tables()
     with solara.Columns([2, 3]):
         with solara.Column():
             if game.players.get(code) == "bot":
@@ -194,17 +196,24 @@ def Submitted(decisions: list[Action]):
         solara.Text(describe(action))
 
 
+def who(code: str) -> str:
+    """A message's sender or recipient as a person reads it."""
+    return {EVERYONE: t("class_ui.to_all"), TEACHER: t("class_ui.teacher")}.get(code, code)
+
+
 @solara.component
 def Messages(game: ClassGame, token: str, code: str | None, version: int = 0):
     """Short messages between delegations; the teacher reads them all."""
     world = game.world
-    choices = [t("class_ui.to_all")] + [c for c in [TEACHER, *game.seats] if c != (code or TEACHER)]
+    names = {t("class_ui.to_all"): EVERYONE, t("class_ui.teacher"): TEACHER}
+    names |= {c: c for c in game.seats}
+    choices = [label for label, who in names.items() if who != (code or TEACHER)]
     to, set_to = solara.use_state(choices[0])
     text, set_text = solara.use_state("")
     error, set_error = solara.use_state("")
 
     def send():
-        target = EVERYONE if to == t("class_ui.to_all") else to
+        target = names.get(to, to)
         try:
             game.send_message(token, target, text)
         except ClassroomError as refusal:
@@ -218,8 +227,8 @@ def Messages(game: ClassGame, token: str, code: str | None, version: int = 0):
             solara.Text(
                 t(
                     "class_ui.message_line",
-                    sender=message["sender"],
-                    to=t("class_ui.to_all") if message["to"] == EVERYONE else message["to"],
+                    sender=who(message["sender"]),
+                    to=who(message["to"]),
                     date=world.quarter_label(min(message["round"], world.spec.steps)),
                     text=message["text"],
                 )
@@ -266,9 +275,12 @@ def TeacherPage(game: ClassGame, token: str, version: int = 0):
         text = minutes.strip()
         value = None
         if text:
-            value = float(text) if text.replace(".", "", 1).isdigit() else -1.0
-            if value <= 0:
-                raise ClassroomError(t("class_ui.bad_minutes", value=text))
+            try:
+                value = float(text)
+            except ValueError:
+                value = math.nan
+            if not (math.isfinite(value) and 0 < value <= MAX_MINUTES):
+                raise ClassroomError(t("class_ui.bad_minutes", value=text, most=MAX_MINUTES))
         game.open_round(token, value)
 
     solara.Markdown(f"# {t('class_ui.teacher_title', scenario=world.spec.title)}")
@@ -307,6 +319,7 @@ def TeacherPage(game: ClassGame, token: str, version: int = 0):
             on_value=lambda label: act(lambda: game.set_absent_rule(token, rules[label]))(),
         )
         solara.Button(t("class_ui.debrief"), on_click=lambda: set_show_debrief(not show_debrief))
+        Export(game, token, act)
     SeatStatus(game, token, act, version=version)
     if show_debrief or over:
         ClassDebrief(game, version=version)
@@ -317,10 +330,26 @@ def TeacherPage(game: ClassGame, token: str, version: int = 0):
             Messages(game, token, None, version=version)
         with solara.Column():
             JoinLinks(game)
-    tables = world.tables()
+    tables = game.tables()
     with solara.Card(t("ui.views_title")):
         Views(world, tables, None)
     NewsFeed(world, tables)
+
+
+@solara.component
+def Export(game: ClassGame, token: str, act):
+    """The whole game as one archive, saved in the state folder and offered for download."""
+    saved, set_saved = solara.use_state(None)
+
+    def export():
+        path = game.state_dir / f"export-round-{game.round_no}.zip"
+        set_saved(game.export(token, path))
+
+    solara.Button(t("class_ui.export"), on_click=act(export))
+    if saved is not None:
+        solara.FileDownload(
+            saved.read_bytes(), filename=saved.name, label=t("class_ui.download", name=saved.name)
+        )
 
 
 @solara.component
@@ -344,7 +373,11 @@ def SeatStatus(game: ClassGame, token: str, act, version: int = 0):
             decisions = game.submission(code)
             if decisions:
                 solara.Markdown(
-                    f"**{code}**: " + "; ".join(describe(action) for action in decisions)
+                    t(
+                        "class_ui.seat_decisions",
+                        code=code,
+                        decisions="; ".join(describe(action) for action in decisions),
+                    )
                 )
             to = "people" if game.players.get(code) == "bot" else "bot"
             solara.Button(
@@ -368,7 +401,8 @@ def History(game: ClassGame, token: str, act, version: int = 0):
     def branch():
         directory = f"{game.state_dir}-branch-{int(chosen)}-{int(time.time())}"
         new = game.branch(token, int(chosen), directory)
-        _branches[new.teacher_token] = new
+        with _branches_lock:
+            _branches[new.teacher_token] = new
         set_branch_links(t("class_ui.branch_made", dir=directory, token=new.teacher_token))
 
     with solara.Card(t("class_ui.history_title")):
@@ -447,7 +481,7 @@ def ClassDebrief(game: ClassGame, version: int = 0):
             solara.Text(t("ui.news_line", date=world.quarter_label(row.step), detail=row.detail))
         solara.Markdown(f"**{t('ui.deals_title')}**")
         deals = views.deals_ledger({"deals": result["deals"]})
-        for row in deals.itertuples():
+        for row in views.ledger_in_words(deals).itertuples() if not deals.empty else ():
             solara.Text(
                 t(
                     "class_ui.deal_line",

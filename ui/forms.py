@@ -36,19 +36,21 @@ DEAL_NUMBER = {
 }
 
 
-def number(text: str | None, errors: dict, field: str, low: float, high: float) -> float:
-    """The number typed in ``field``, or NaN with the reason put in ``errors``."""
+def number(
+    text: str | None, errors: dict, field: str, low: float, high: float, unit: float = 1.0
+) -> float:
+    """The number typed in ``field`` times ``unit``, or NaN with the reason in ``errors``."""
     cleaned = (text or "").strip().rstrip("%").replace(",", "").strip()
     try:
         value = float(cleaned)
     except ValueError:
         value = math.nan
-    if not math.isfinite(value):
+    if not math.isfinite(value * unit):
         errors[field] = t("ui.error_number", value=text or "")
     elif not low <= value <= high:
         key = "ui.error_between" if math.isfinite(high) else "ui.error_at_least"
         errors[field] = t(key, value=cleaned, low=_show(low), high=_show(high))
-    return value
+    return value * unit
 
 
 def _show(value: float) -> str:
@@ -161,10 +163,10 @@ class SubsidyForm:
     def build(self, data: WorldData, actor: str) -> tuple[Action | None, dict[str, str]]:
         errors: dict[str, str] = {}
         _good(data, self.mineral, self.stage, errors, one=True)
-        usd = number(self.usd_million, errors, "usd_million", 0.000001, math.inf)
+        usd = number(self.usd_million, errors, "usd_million", 0.000001, math.inf, 1e6)
         if errors:
             return None, errors
-        return Subsidy(actor, self.mineral, self.stage, usd * 1e6), {}
+        return Subsidy(actor, self.mineral, self.stage, usd), {}
 
 
 @dataclass
@@ -193,7 +195,7 @@ class ProposalForm:
         if self.deal in DEAL_NUMBER:
             name, unit = DEAL_NUMBER[self.deal]
             high = MAX_TARIFF * 100 if name == "max_rate" else math.inf
-            terms[name] = number(self.amount, errors, "amount", 0.0, high) * unit
+            terms[name] = number(self.amount, errors, "amount", 0.0, high, unit)
         if self.deal == "offtake":
             terms["floor"] = number(self.floor or "0", errors, "floor", 0.0, math.inf)
         if self.deal == "supply_guarantee":  # the partner supplies, sells or hosts
@@ -219,7 +221,7 @@ def counter(actor: str, offer: dict, amount: str) -> tuple[Action | None, dict[s
     if name is None:
         errors["amount"] = t("ui.error_no_counter", deal=t(f"deals.kind_{offer['deal']}"))
         return None, errors
-    value = number(amount, errors, "amount", 0.0, math.inf) * unit
+    value = number(amount, errors, "amount", 0.0, math.inf, unit)
     if errors:
         return None, errors
     return Respond(actor, offer["deal_id"], "counter", {name: value}), {}

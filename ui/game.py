@@ -6,13 +6,14 @@ methods; nothing here imports Solara.
 """
 
 import copy
+import threading
 from functools import cache
 
 import pandas as pd
 
-from agents.actions import Action, Respond, from_dict, to_dict
+from agents.actions import Action, Respond, from_dict
 from model.decisions import budget_left, check, with_decision
-from model.replay import PEOPLE, GameLog, Table, Turn, replay
+from model.replay import PEOPLE, GameLog, Table, Turn, records, replay
 from model.scenario import Scenario, list_scenarios, load_scenario
 from model.text import t
 from model.world import World
@@ -59,6 +60,15 @@ def parse_seed(text: str | None) -> tuple[int | None, str | None]:
     return seed, None
 
 
+def _locked(method):
+    def locked(self, *args, **kwargs):
+        with self.lock:
+            return method(self, *args, **kwargs)
+
+    locked.__doc__ = method.__doc__
+    return locked
+
+
 class Game:
     """The World of one browser session, the player's decisions and the Undo snapshots."""
 
@@ -76,6 +86,8 @@ class Game:
         self.version = 0  # counts changes: the page re-reads the tables when it moves
         self._tables: tuple[int, dict[str, pd.DataFrame]] | None = None
         self._without_me: tuple[int, dict[str, pd.DataFrame]] | None = None
+        # The Play thread and the page's buttons may act at once: one change at a time.
+        self.lock = threading.RLock()
 
     def _new_table(self) -> Table:
         seats = [self.country] if self.country else []
@@ -90,6 +102,7 @@ class Game:
     def finished(self) -> bool:
         return self.world.steps >= self.world.spec.steps
 
+    @_locked
     def step(self) -> None:
         if self.finished:
             return
@@ -97,18 +110,15 @@ class Game:
         del self.snapshots[:-MAX_UNDO]
         turn = Turn(self.world.steps + 1)
         if self.country is not None:
-            turn.actions[self.country] = [
-                to_dict(a) for a in self.decisions if not isinstance(a, Respond)
-            ]
-            turn.answers[self.country] = [
-                to_dict(a) for a in self.decisions if isinstance(a, Respond)
-            ]
+            actions, answers = records(self.decisions)
+            turn.actions[self.country], turn.answers[self.country] = actions, answers
             turn.players[self.country] = PEOPLE
         self.table.play(turn)
         self.table.log.turns.append(turn)
         self.decisions = []
         self.version += 1
 
+    @_locked
     def undo(self) -> bool:
         """Take back the last step; its decisions come back to the queue to be changed."""
         if not self.snapshots:
@@ -121,12 +131,14 @@ class Game:
         self.version += 1
         return True
 
+    @_locked
     def reset(self) -> None:
         self.decisions = []
         self.snapshots = []
         self.table = self._new_table()
         self.version += 1
 
+    @_locked
     def queue(self, action: Action) -> str | None:
         """Queue a decision for the next step, or return why the World would refuse it."""
         if self.country is None:
@@ -138,6 +150,7 @@ class Game:
             self.version += 1
         return reason
 
+    @_locked
     def withdraw(self, index: int) -> None:
         if 0 <= index < len(self.decisions):
             del self.decisions[index]

@@ -92,7 +92,7 @@ def describe(action: Action) -> str:
             )
         case "respond":
             return t(f"ui.queued_{action.answer}", offer=action.offer_id)
-    return action.kind
+    return t("ui.queued_other", kind=action.kind)
 
 
 @solara.component
@@ -140,6 +140,8 @@ def MeasureForm(desk, measure: str, changed: Callable[[], None], first_mineral: 
     duration, set_duration = solara.use_state("8")
     coalition, set_coalition = solara.use_state("")
     errors, set_errors = solara.use_state({})
+    clubs = list(desk.world.state.coalitions)
+    first_club = clubs[0] if clubs else ""
 
     def edit(setter, field):
         def on_value(value):
@@ -155,7 +157,7 @@ def MeasureForm(desk, measure: str, changed: Callable[[], None], first_mineral: 
         "stockpile": lambda: StockpileForm(mineral, stage, direction, amount),
         "subsidy": lambda: SubsidyForm(mineral, stage, amount),
         "proposal": lambda: ProposalForm(
-            partner, deal, mineral, stage, amount, floor, duration, coalition
+            partner, deal, mineral, stage, amount, floor, duration, coalition or first_club
         ),
     }
 
@@ -257,12 +259,11 @@ def MeasureForm(desk, measure: str, changed: Callable[[], None], first_mineral: 
         if deal == "offtake":
             type_in(t("ui.floor"), floor, edit(set_floor, "floor"), errors.get("floor"))
         if deal == "coalition":
-            clubs = list(desk.world.state.coalitions)
             if clubs:
                 choose(
                     t("ui.coalition"),
                     clubs,
-                    coalition or clubs[0],
+                    coalition or first_club,
                     edit(set_coalition, "coalition"),
                 )
             else:
@@ -422,7 +423,7 @@ def DealsLedger(tables: dict, country: str | None):
     if ledger.empty:
         solara.Text(t("ui.no_deals"))
         return
-    ledger = ledger.assign(terms=ledger["terms"].map(views.describe_terms))
+    ledger = views.ledger_in_words(ledger)
     columns = [
         ("deal_id", t("ui.col_deal"), t("ui.help_deal"), "{}"),
         ("kind", t("ui.col_kind"), t("ui.help_kind"), "{}"),

@@ -8,13 +8,16 @@ import json
 
 import pandas as pd
 
+from model.debrief import key_moves, latest_deals
+from model.decisions import waiting_offers
 from model.text import t
 
 NEWS_STEPS = 4  # the news feed shows the events of the last few steps
 INDUSTRIES = ("automotive", "electronics", "defence", "energy")
 TOP_PRODUCERS = 5  # named in the stage-control view; the rest are "others"
 TOP_FLOWS = 12
-KEY_MOVES = ("tariff", "export_control", "subsidy", "shock", "accepted", "breach", "join", "leave")
+TERMS = ("mineral", "stage", "max_rate", "supplier", "seller", "tonnes", "floor", "host", "usd")
+TERMS += ("coalition", "duration")  # the terms a deal may have (model/diplomacy.check_terms)
 
 
 def latest(frame: pd.DataFrame) -> pd.DataFrame:
@@ -85,41 +88,40 @@ def industry(tables: dict, countries: list[str]) -> pd.DataFrame:
 
 def deals_ledger(tables: dict) -> pd.DataFrame:
     """Each deal's latest status, newest first."""
-    deals = tables["deals"]
-    if deals.empty:
-        return deals
-    last = deals.groupby("deal_id").tail(1)
-    return last.sort_values(["step", "deal_id"], ascending=False).reset_index(drop=True)
+    return latest_deals(tables, newest_first=True)
 
 
 def describe_terms(terms: str | dict) -> str:
-    """Deal terms in one short line: ``mineral refined, max_rate 0.1``."""
+    """Deal terms in one short line of words: ``mineral lithium, highest tariff 10%``."""
     values = json.loads(terms) if isinstance(terms, str) else terms
-    return ", ".join(
-        f"{k} {v:g}" if isinstance(v, float) else f"{k} {v}" for k, v in values.items()
+    shown = []
+    for name, value in values.items():
+        if name == "max_rate":
+            value = f"{value:.0%}"
+        elif isinstance(value, float):
+            value = f"{value:,.6g}"
+        key = f"ui.term_{name}" if name in TERMS else "ui.term_other"
+        shown.append(t(key, name=name, value=value))
+    return ", ".join(shown)
+
+
+def ledger_in_words(ledger: pd.DataFrame) -> pd.DataFrame:
+    """The deals ledger with kinds, statuses and terms as a person reads them."""
+    return ledger.assign(
+        kind=ledger["kind"].map(lambda kind: t(f"deals.kind_{kind}")),
+        status=ledger["status"].map(lambda status: t(f"ui.status_{status}")),
+        terms=ledger["terms"].map(describe_terms),
     )
 
 
 def inbox(world, code: str) -> list[dict]:
     """Offers waiting for ``code``'s answer (they lapse if unanswered at the next step)."""
-    return [
-        {
-            "deal_id": deal.deal_id,
-            "deal": deal.deal,
-            "proposer": deal.parties[0] if deal.parties[1] == code else deal.parties[1],
-            "terms": dict(deal.terms),
-            "duration": deal.duration,
-            "round": round_,
-        }
-        for deal, responder, round_ in world.state.waiting
-        if responder == code
-    ]
+    return waiting_offers(world, code)
 
 
 def timeline(tables: dict) -> pd.DataFrame:
     """The key moves of the game: measures, deals made and broken, shocks."""
-    events = tables["events"]
-    return events[events["action"].isin(KEY_MOVES)].reset_index(drop=True)
+    return key_moves(tables)
 
 
 def comparison(played: dict, without: dict, code: str) -> pd.DataFrame:
