@@ -51,6 +51,7 @@ from model.world_data import load_world
 
 SAMPLERS = ("grid", "random", "lhs")
 RUNS_DIR = "runs"
+SERIES_DIR = "series"
 DESIGN_FILE = "sweep.json"
 # Header keys a lever may not set: the sweep itself gives every run its steps and seed.
 RESERVED = {("scenario", "steps"), ("scenario", "seed")}
@@ -262,10 +263,19 @@ class SweepHeader(StrictModel):
     samples: int | None = Field(default=None, ge=1)
 
 
+def _table_names(value: list[str]) -> list[str]:
+    for name in value:
+        if name not in TABLES:
+            raise PydanticCustomError("bad_table", "table", {"value": name, "allowed": TABLES})
+    return list(dict.fromkeys(value))
+
+
 class OutcomeChoice(StrictModel):
     """The ``[outcomes]`` table."""
 
     keep: list[str] = Field(default_factory=lambda: list(OUTCOMES), min_length=1)
+    # Output tables kept whole for every run, as a Parquet data set partitioned by run_id.
+    series: Annotated[list[str], AfterValidator(_table_names)] = Field(default_factory=list)
 
 
 class SweepSpec(StrictModel):
@@ -285,6 +295,7 @@ class SweepSpec(StrictModel):
             self.header.steps,
             tuple(self.outcomes.keep),
             tuple(self.factors),
+            tuple(self.outcomes.series),
         )
 
     @model_validator(mode="after")
@@ -389,6 +400,7 @@ class Setup:
     steps: int | None
     keep: tuple[str, ...]
     factors: tuple[str, ...]
+    series: tuple[str, ...] = ()
 
 
 def toml_value(value: Any) -> str:
@@ -548,6 +560,9 @@ def run_one(setup: Setup, run: Run, out_dir: str | None = None) -> dict[str, Any
         world = World(scenario, rng=run.seed).run()
         tables = LazyTables(world.recorder)  # only the tables the outcomes read
         outcomes = {name: outcome_function(name)(world, tables) for name in setup.keep}
+        if out_dir is not None:
+            for name in setup.series:  # before the row: a finished row has its series
+                write_series(Path(out_dir), name, run.run_id, tables[name])
         row.update(status="ok", error=None, **outcomes)
     except Exception as error:  # a failing run is data, not a crash
         row.update(failed_row(setup, run, error))
@@ -580,6 +595,19 @@ def write_row(out_dir: Path, row: dict[str, Any]) -> None:
     os.replace(partial, path)
 
 
+def write_series(out_dir: Path, table: str, run_id: int, frame: pd.DataFrame) -> None:
+    """One run's table in ``series/<table>/run_id=<id>/``: each worker writes its own part.
+
+    ``pandas.read_parquet(out_dir / "series" / table)`` reads them all back, with run_id
+    as a column (hive partitioning).
+    """
+    folder = out_dir / SERIES_DIR / table / f"run_id={run_id}"
+    folder.mkdir(parents=True, exist_ok=True)
+    partial = folder / f"part-0.{os.getpid()}.part"
+    frame.to_parquet(partial, index=False)
+    os.replace(partial, folder / "part-0.parquet")
+
+
 def read_row(path: Path) -> dict[str, Any] | None:
     try:
         return pd.read_parquet(path).to_dict("records")[0]
@@ -604,7 +632,8 @@ def sweep(
     ``executor``: None (a process pool of ``workers`` processes, default all cores;
     serial if ``workers == 1``), ``"serial"``, or any ``concurrent.futures.Executor``
     (e.g. ``distributed.Client(address).get_executor()``), which is not shut down.
-    With ``out_dir``, each finished run writes ``out_dir/runs/run-<id>.parquet``, runs
+    With ``out_dir``, each finished run writes ``out_dir/runs/run-<id>.parquet`` (and the
+    tables named in ``[outcomes] series`` under ``out_dir/series/``), runs
     already finished there are skipped, and the table is written to ``out_dir/runs.parquet``
     (and ``runs.csv`` with ``csv``).
     """

@@ -255,3 +255,27 @@ def test_the_sweep_command_writes_the_runs_table(tmp_path, capsys):
         "parameters.shock_rate",
     ]
     assert main(["sweep", str(small_spec(tmp_path)), "--workers", "0"]) == 2
+
+
+def test_per_run_series_form_a_partitioned_parquet_data_set(tmp_path):
+    path = small_spec(tmp_path)
+    path.write_text(path.read_text() + 'series = ["countries", "prices"]\n')
+    runs = sweep(path, tmp_path / "out", executor="serial")
+    countries = pd.read_parquet(tmp_path / "out" / "series" / "countries")
+    assert sorted(countries["run_id"].astype(int).unique()) == sorted(runs["run_id"])
+    assert set(countries["step"]) == {1, 2} and "score" in countries
+    # each run's series is that run's own table: its last score is its outcome
+    final = countries[countries["step"] == 2].groupby(countries["run_id"].astype(int))["score"]
+    assert np.allclose(
+        final.mean().sort_index(), runs.set_index("run_id")["mean_score"].sort_index()
+    )
+    prices = pd.read_parquet(tmp_path / "out" / "series" / "prices")
+    sizes = prices.groupby("run_id", observed=True).size()
+    assert len(sizes) == len(runs) and sizes.nunique() == 1  # every run, whole
+
+
+def test_an_unknown_series_table_is_refused(tmp_path):
+    path = small_spec(tmp_path)
+    path.write_text(path.read_text() + 'series = ["countries", "weather"]\n')
+    with pytest.raises(SweepError, match="outcomes.series: 'weather' is not an output table; allowed: countries"):
+        load_spec(path)

@@ -24,6 +24,7 @@ from ui.panels import (
     Scoreboard,
     Views,
     html,
+    line,
     score_columns,
 )
 
@@ -204,4 +205,4 @@ def Debrief(game: Game, version: int = 0):
         if moves.empty:
             solara.Text(t("ui.timeline_empty"))
         for row in moves.tail(MAX_NEWS).itertuples():
-            solara.Text(t("ui.news_line", date=world.quarter_label(row.step), detail=row.detail))
+            line(t("ui.news_line", date=world.quarter_label(row.step), detail=row.detail))

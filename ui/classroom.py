@@ -34,6 +34,7 @@ from ui.panels import (
     Views,
     describe,
     html,
+    line,
     score_columns,
 )
 
@@ -193,7 +194,7 @@ def SeatPage(game: ClassGame, token: str, code: str, version: int = 0):
 @solara.component
 def Submitted(decisions: list[Action]):
     for action in decisions:
-        solara.Text(describe(action))
+        line(describe(action))
 
 
 def who(code: str) -> str:
@@ -224,7 +225,7 @@ def Messages(game: ClassGame, token: str, code: str | None, version: int = 0):
 
     with solara.Card(t("class_ui.messages_title")):
         for message in game.messages(token)[-MAX_MESSAGES:]:
-            solara.Text(
+            line(
                 t(
                     "class_ui.message_line",
                     sender=who(message["sender"]),
@@ -478,11 +479,11 @@ def ClassDebrief(game: ClassGame, version: int = 0):
         html(table_html(compared, columns, t("class_ui.counterfactual_title")))
         solara.Markdown(f"**{t('ui.timeline_title')}**")
         for row in result["timeline"].itertuples():
-            solara.Text(t("ui.news_line", date=world.quarter_label(row.step), detail=row.detail))
+            line(t("ui.news_line", date=world.quarter_label(row.step), detail=row.detail))
         solara.Markdown(f"**{t('ui.deals_title')}**")
         deals = views.deals_ledger({"deals": result["deals"]})
         for row in views.ledger_in_words(deals).itertuples() if not deals.empty else ():
-            solara.Text(
+            line(
                 t(
                     "class_ui.deal_line",
                     deal=row.deal_id,

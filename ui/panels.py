@@ -36,6 +36,11 @@ def shown_countries(world, country: str | None) -> list[str]:
     return list(dict.fromkeys(c for c in [country, *MAJOR_ECONOMIES] if c in world.data.codes))
 
 
+def line(text: str) -> None:
+    """One line of a list (news, messages, moves): a block of its own, not run-on text."""
+    solara.Text(text, style={"display": "block"})
+
+
 def html(markup: str) -> None:
     solara.HTML(tag="div", unsafe_innerHTML=markup)
 
@@ -457,7 +462,7 @@ def NewsFeed(world, tables: dict):
         if news.empty:
             solara.Text(t("ui.no_news", steps=views.NEWS_STEPS))
         for row in news.head(MAX_NEWS).itertuples():
-            solara.Text(t("ui.news_line", date=world.quarter_label(row.step), detail=row.detail))
+            line(t("ui.news_line", date=world.quarter_label(row.step), detail=row.detail))
 
 
 SCORE_COLUMNS = [
