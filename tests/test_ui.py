@@ -352,10 +352,20 @@ def test_a_proposal_to_an_ai_is_answered_and_in_the_ledger():
 def test_views_show_control_flows_industry_and_help_on_every_header(page):
     _start(page)
     _click(page, "Step")
-    html = "".join(_html(page))
-    assert 'aria-label="Production shares of rare_earths by stage"' in html
-    assert 'aria-label="Main trade flows of rare_earths (refined) last quarter"' in html
-    assert 'aria-label="Industry"' in html
+    tabs = page.find(v.Tabs).widget
+    html = ""
+    for k, label in enumerate(
+        [
+            'aria-label="Price chart of rare_earths (mined)"',
+            'aria-label="Production shares of rare_earths by stage"',
+            'aria-label="Main trade flows of rare_earths (refined) last quarter"',
+            'aria-label="Industry"',
+        ]
+    ):
+        tabs.v_model = k  # one tab drawn at a time
+        shown = "".join(_html(page))
+        assert label in shown
+        html += shown
     headers = re.findall(r"<th [^>]*>", html)
     assert headers and all('title="' in h and 'title=""' not in h for h in headers)
 

@@ -167,7 +167,7 @@ def SeatPage(game: ClassGame, token: str, code: str, version: int = 0):
     changed = lambda: None  # noqa: E731 - the watcher re-renders on every submission
     solara.Markdown(f"# {t('class_ui.seat_title', name=name, code=code)}")
     rv.Html(tag="h2", children=[round_line(game)])
-    tables = game.tables()
+    tables = views.Tables(game.tables())
     with solara.Columns([2, 3]):
         with solara.Column():
             if game.players.get(code) == "bot":
@@ -331,7 +331,7 @@ def TeacherPage(game: ClassGame, token: str, version: int = 0):
             Messages(game, token, None, version=version)
         with solara.Column():
             JoinLinks(game)
-    tables = game.tables()
+    tables = views.Tables(game.tables())
     with solara.Card(t("ui.views_title")):
         Views(world, tables, None)
     NewsFeed(world, tables)

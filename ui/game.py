@@ -84,7 +84,7 @@ class Game:
         self.decisions: list[Action] = []  # queued for the next step, answers included
         self.snapshots: list[Table] = []
         self.version = 0  # counts changes: the page re-reads the tables when it moves
-        self._tables: tuple[int, dict[str, pd.DataFrame]] | None = None
+        self._tables: tuple[int, views.Tables] | None = None
         self._without_me: tuple[int, dict[str, pd.DataFrame]] | None = None
         # The Play thread and the page's buttons may act at once: one change at a time.
         self.lock = threading.RLock()
@@ -164,10 +164,10 @@ class Game:
         return None
 
     # --- what the page shows --------------------------------------------------------------
-    def tables(self) -> dict[str, pd.DataFrame]:
+    def tables(self) -> views.Tables:
         """The World's tables, built once per change."""
         if self._tables is None or self._tables[0] != self.version:
-            self._tables = (self.version, self.world.tables())
+            self._tables = (self.version, views.Tables(self.world.tables()))
         return self._tables[1]
 
     @property

@@ -442,7 +442,7 @@ def DealsLedger(tables: dict, country: str | None):
 @solara.component
 def Views(world, tables: dict, country: str | None):
     """The views of the world, one tab each."""
-    with solara.lab.Tabs():
+    with solara.lab.Tabs(lazy=True):  # only the open tab is drawn each step
         with solara.lab.Tab(t("ui.prices_title")):
             PriceChart(world, tables, country)
         with solara.lab.Tab(t("ui.control_title")):
