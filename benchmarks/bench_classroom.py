@@ -20,7 +20,6 @@ replay of the whole log) are timed too. (c) The same for the default class: ``ba
 
 import argparse
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -30,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_clearing import machine  # noqa: E402
+from bench_clearing import code_version, machine  # noqa: E402
 
 from model.classroom import DEFAULT_SEATS, ClassGame  # noqa: E402
 from model.world_data import load_world  # noqa: E402
@@ -38,28 +37,6 @@ from model.world_data import load_world  # noqa: E402
 SCENARIO = "washington_coalition"  # the 59-economy world, every other economy an AI
 SEATS = 40
 ROUNDS = 12
-
-
-def code_version() -> str:
-    root = Path(__file__).resolve().parents[1]
-    try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        changed = subprocess.run(
-            ["git", "status", "--porcelain", "model/classroom.py"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown (not a git checkout)"
-    return f"{commit}{' with model/classroom.py modified' if changed else ''}"
 
 
 def rss_kb() -> int:
@@ -212,7 +189,7 @@ def main() -> None:
     args = parser.parse_args()
     seats, rounds = (4, 2) if args.quick else (args.seats, args.rounds)
     print(f"Machine: {machine()}")
-    print(f"Code: {code_version()}")
+    print(f"Code: {code_version("model/classroom.py")}")
     with tempfile.TemporaryDirectory(dir=args.dir) as folder:
         print(f"Games saved under {args.dir or tempfile.gettempdir()}")
         memory = memory_per_seat(seats, Path(folder))

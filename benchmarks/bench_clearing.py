@@ -62,17 +62,19 @@ def machine() -> str:
             f"numpy {np.__version__}, {platform.system()} {platform.machine()}")
 
 
-def code_version() -> str:
-    """The commit measured, and whether model/markets.py differs from it."""
+def code_version(*paths: str) -> str:
+    """The commit measured, and which of ``paths`` differ from it (others edit the tree too)."""
+    paths = paths or ("model/markets.py",)
     root = Path(__file__).resolve().parents[1]
     try:
         commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root,
                                 capture_output=True, text=True, check=True).stdout.strip()
-        changed = subprocess.run(["git", "status", "--porcelain", "model/markets.py"], cwd=root,
-                                 capture_output=True, text=True, check=True).stdout.strip()
+        changed = subprocess.run(["git", "status", "--porcelain", "--", *paths], cwd=root,
+                                 capture_output=True, text=True, check=True).stdout.split("\n")
     except (OSError, subprocess.CalledProcessError):
         return "unknown (not a git checkout)"
-    return f"{commit}{' with model/markets.py modified' if changed else ''}"
+    modified = sorted({line[3:] for line in changed if line.strip()})
+    return f"{commit}{' with ' + ', '.join(modified) + ' modified' if modified else ''}"
 
 
 def median_time(run, repeat: int, warmup: bool = True):

@@ -20,7 +20,6 @@ import datetime
 import multiprocessing
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -56,29 +55,6 @@ POOL_START = f"start a pool of {WORKERS} (spawn, imports) until it answers"
 # Targets from issue 5, part 6.
 TARGET_RUNS, TARGET_STEPS, TARGET_SECONDS = 1000, 40, 60.0
 TARGET_SPEEDUP = 1.7
-
-
-def code_version() -> str:
-    """The commit measured, and which model or agent files differ from it (others edit too)."""
-    try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        changed = subprocess.run(
-            ["git", "status", "--porcelain", "--", "model", "agents"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.split("\n")
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown (not a git checkout)"
-    files = sorted(line[3:] for line in changed if line.strip())
-    return f"{commit}" + (f" with changes in {', '.join(files)}" if files else "")
 
 
 def spec_for(runs: int, steps: int) -> SweepSpec:
@@ -436,11 +412,11 @@ def main(argv=None) -> dict:
     runs, steps = (4, 2) if args.quick else (args.runs, args.steps)
     batch_runs = min(args.batch_runs or runs, runs)
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from bench_clearing import machine
+    from bench_clearing import code_version, machine
 
     print(f"# Sweep benchmarks — {datetime.date.today()}")
     print(f"machine: {machine()}")
-    print(f"code: {code_version()}")
+    print(f"code: {code_version("model", "agents")}")
     print(f"mesa {mesa.__version__}; load average before: {os.getloadavg()[0]:.2f}", flush=True)
     profile = profile_run(steps, repeat=1 if args.quick else 9)
     costs = overheads(tasks=20 if args.quick else 400)

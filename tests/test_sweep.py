@@ -277,5 +277,7 @@ def test_per_run_series_form_a_partitioned_parquet_data_set(tmp_path):
 def test_an_unknown_series_table_is_refused(tmp_path):
     path = small_spec(tmp_path)
     path.write_text(path.read_text() + 'series = ["countries", "weather"]\n')
-    with pytest.raises(SweepError, match="outcomes.series: 'weather' is not an output table; allowed: countries"):
+    with pytest.raises(
+        SweepError, match="outcomes.series: 'weather' is not an output table; allowed: countries"
+    ):
         load_spec(path)

@@ -23,6 +23,7 @@ from ui.panels import (
     NewsFeed,
     Scoreboard,
     Views,
+    column,
     html,
     line,
     score_columns,
@@ -183,19 +184,19 @@ def Debrief(game: Game, version: int = 0):
         solara.Markdown(f"**{t('ui.finished', steps=world.spec.steps)}**")
         solara.Markdown(f"**{t('ui.ranking_title')}**")
         ranking = views.scoreboard(tables)
-        columns = score_columns([("rank", t("ui.col_rank"), t("ui.help_rank"), "{}")])
+        columns = score_columns([column("rank")])
         html(table_html(ranking, columns, t("ui.ranking_title"), bold=None))
         if game.country:
             solara.Markdown(f"**{t('ui.comparison_title', code=game.country)}**")
             if without.state == solara.ResultState.FINISHED and without.value is not None:
                 frame = views.comparison(tables, without.value, game.country)
                 columns = [
-                    ("game", t("ui.col_game"), t("ui.help_game"), "{}"),
-                    ("score", t("ui.col_score"), t("ui.help_score"), "{:.1f}"),
-                    ("rank", t("ui.col_rank"), t("ui.help_rank"), "{}"),
-                    ("shortage_share", t("ui.col_shortage"), t("ui.help_shortage"), "{:.1%}"),
+                    column("game"),
+                    column("score", fmt="{:.1f}"),
+                    column("rank"),
+                    column("shortage_share", "shortage", fmt="{:.1%}"),
                     ("industry_output", t("ui.col_industry"), t("ui.help_industry_all"), "{:.1%}"),
-                    ("gdp_index", t("ui.col_gdp"), t("ui.help_gdp"), "{:.3f}"),
+                    column("gdp_index", "gdp", fmt="{:.3f}"),
                 ]
                 html(table_html(frame, columns, t("ui.comparison_title", code=game.country)))
             else:

@@ -32,6 +32,7 @@ from ui.panels import (
     NewsFeed,
     Scoreboard,
     Views,
+    column,
     describe,
     html,
     line,
@@ -359,11 +360,11 @@ def SeatStatus(game: ClassGame, token: str, act, version: int = 0):
     status = game.status()
     with solara.Card(t("class_ui.status_title")):
         columns = [
-            ("code", t("ui.col_country"), t("ui.help_country"), "{}"),
-            ("players", t("class_ui.col_players"), t("class_ui.help_players"), "{}"),
-            ("submitted", t("class_ui.col_submitted"), t("class_ui.help_submitted"), "{}"),
-            ("score", t("ui.col_score"), t("ui.help_score"), "{:.1f}"),
-            ("shortage_share", t("ui.col_shortage"), t("ui.help_shortage"), "{:.1%}"),
+            column("code", "country"),
+            column("players", topic="class_ui"),
+            column("submitted", topic="class_ui"),
+            column("score", fmt="{:.1f}"),
+            column("shortage_share", "shortage", fmt="{:.1%}"),
         ]
         frame = status.assign(
             submitted=status["submitted"].map({True: t("class_ui.yes"), False: t("class_ui.no")}),
@@ -462,13 +463,13 @@ def ClassDebrief(game: ClassGame, version: int = 0):
             return
         result = debrief.value
         ranking = result["ranking"]
-        columns = score_columns([("rank", t("ui.col_rank"), t("ui.help_rank"), "{}")])
+        columns = score_columns([column("rank")])
         html(table_html(ranking, columns, t("ui.ranking_title")))
         solara.Markdown(f"**{t('class_ui.counterfactual_title')}**")
         compared = result["counterfactual"]
         columns = [
-            ("country", t("ui.col_country"), t("ui.help_country"), "{}"),
-            ("score", t("class_ui.col_real"), t("class_ui.help_real"), "{:.1f}"),
+            column("country"),
+            column("score", "real", fmt="{:.1f}", topic="class_ui"),
             (
                 "score_without_deals",
                 t("class_ui.col_without"),

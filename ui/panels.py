@@ -36,6 +36,12 @@ def shown_countries(world, country: str | None) -> list[str]:
     return list(dict.fromkeys(c for c in [country, *MAJOR_ECONOMIES] if c in world.data.codes))
 
 
+def column(field: str, key: str | None = None, fmt: str = "{}", topic: str = "ui") -> tuple:
+    """A table column: (field, header, one-line hover help, format), words from ``topic``."""
+    key = key or field
+    return (field, t(f"{topic}.col_{key}"), t(f"{topic}.help_{key}"), fmt)
+
+
 def line(text: str) -> None:
     """One line of a list (news, messages, moves): a block of its own, not run-on text."""
     solara.Text(text, style={"display": "block"})
@@ -369,7 +375,7 @@ def StageControl(world, tables: dict):
         solara.Text(t("ui.no_prices"))
         return
     shares = views.stage_shares(tables, mineral).reset_index()
-    columns = [("stage", t("ui.col_stage"), t("ui.help_stage"), "{}")] + [
+    columns = [column("stage")] + [
         (code, code, t("ui.help_share", code=code), "{:.0%}") for code in shares.columns[1:]
     ]
     html(table_html(shares, columns, t("ui.control_label", mineral=mineral)))
@@ -394,10 +400,10 @@ def TradeFlows(world, tables: dict):
     label = t("ui.flows_label", mineral=mineral, stage=stage)
     html(flow_chart(flows, label))
     columns = [
-        ("exporter", t("ui.col_exporter"), t("ui.help_exporter"), "{}"),
-        ("importer", t("ui.col_importer"), t("ui.help_importer"), "{}"),
-        ("tonnes", t("ui.col_tonnes"), t("ui.help_tonnes"), "{:,.0f}"),
-        ("share", t("ui.col_flow_share"), t("ui.help_flow_share"), "{:.1%}"),
+        column("exporter"),
+        column("importer"),
+        column("tonnes", fmt="{:,.0f}"),
+        column("share", "flow_share", fmt="{:.1%}"),
     ]
     html(table_html(flows, columns, t("ui.flows_table", mineral=mineral, stage=stage)))
 
@@ -408,7 +414,7 @@ def IndustryView(world, tables: dict, country: str | None):
         solara.Text(t("ui.no_scores"))
         return
     frame = views.industry(tables, shown_countries(world, country))
-    columns = [("country", t("ui.col_country"), t("ui.help_country"), "{}")]
+    columns = [column("country")]
     columns += [
         (
             f"industry_{name}",
@@ -418,7 +424,7 @@ def IndustryView(world, tables: dict, country: str | None):
         )
         for name in views.INDUSTRIES
     ]
-    columns.append(("shortage_share", t("ui.col_shortage"), t("ui.help_shortage"), "{:.1%}"))
+    columns.append(column("shortage_share", "shortage", fmt="{:.1%}"))
     html(table_html(frame, columns, t("ui.industry_title"), bold=country))
 
 
@@ -430,11 +436,11 @@ def DealsLedger(tables: dict, country: str | None):
         return
     ledger = views.ledger_in_words(ledger)
     columns = [
-        ("deal_id", t("ui.col_deal"), t("ui.help_deal"), "{}"),
-        ("kind", t("ui.col_kind"), t("ui.help_kind"), "{}"),
-        ("parties", t("ui.col_parties"), t("ui.help_parties"), "{}"),
-        ("status", t("ui.col_status"), t("ui.help_status"), "{}"),
-        ("terms", t("ui.col_terms"), t("ui.help_terms"), "{}"),
+        column("deal_id", "deal"),
+        column("kind"),
+        column("parties"),
+        column("status"),
+        column("terms"),
     ]
     html(table_html(ledger, columns, t("ui.deals_title")))
 
@@ -465,16 +471,14 @@ def NewsFeed(world, tables: dict):
             line(t("ui.news_line", date=world.quarter_label(row.step), detail=row.detail))
 
 
-SCORE_COLUMNS = [
-    ("country", "ui.col_country", "ui.help_country", "{}"),
-    ("score", "ui.col_score", "ui.help_score", "{:.1f}"),
-    ("shortage_share", "ui.col_shortage", "ui.help_shortage", "{:.1%}"),
-    ("gdp_index", "ui.col_gdp", "ui.help_gdp", "{:.3f}"),
-]
-
-
 def score_columns(first: list[tuple] = ()) -> list[tuple]:
-    return [*first, *((c, t(h), t(e), f) for c, h, e, f in SCORE_COLUMNS)]
+    return [
+        *first,
+        column("country"),
+        column("score", fmt="{:.1f}"),
+        column("shortage_share", "shortage", fmt="{:.1%}"),
+        column("gdp_index", "gdp", fmt="{:.3f}"),
+    ]
 
 
 @solara.component
