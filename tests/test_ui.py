@@ -359,13 +359,14 @@ def test_views_show_control_flows_industry_and_help_on_every_header(page):
             'aria-label="Price chart of rare_earths (mined)"',
             'aria-label="Production shares of rare_earths by stage"',
             'aria-label="Main trade flows of rare_earths (refined) last quarter"',
-            'aria-label="Industry"',
+            'aria-label="Shortage chart by economy"',
         ]
     ):
         tabs.v_model = k  # one tab drawn at a time
         shown = "".join(_html(page))
         assert label in shown
         html += shown
+    assert 'aria-label="Industry"' in html and ">2025 Q1</text>" in html  # quarters on x
     headers = re.findall(r"<th [^>]*>", html)
     assert headers and all('title="' in h and 'title=""' not in h for h in headers)
 

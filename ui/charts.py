@@ -1,11 +1,14 @@
 """Small charts and tables drawn as SVG and HTML text: no plotting library, nothing fetched."""
 
+import math
+from collections.abc import Callable
 from html import escape
 
 import pandas as pd
 
 WIDTH, HEIGHT = 640, 300
 MARGIN = {"left": 80, "right": 110, "top": 16, "bottom": 36}
+MAX_TICKS = 6  # labels on the x axis ("2025 Q2" is wide)
 COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
 
 
@@ -17,8 +20,13 @@ def _fmt(value: float) -> str:
     return f"{value:.3g}"
 
 
-def line_chart(frame: pd.DataFrame, label: str, x_label: str = "step") -> str:
-    """One line per column of ``frame`` against its index; ``label`` names the picture."""
+def line_chart(
+    frame: pd.DataFrame, label: str, x_label: str = "step", tick: Callable[[int], str] = str
+) -> str:
+    """One line per column of ``frame`` against its index; ``label`` names the picture.
+
+    ``tick`` writes an x value as a person reads it (a step as its quarter, "2025 Q2").
+    """
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{escape(label)}" '
         f'viewBox="0 0 {WIDTH} {HEIGHT}" width="100%" style="max-width:{WIDTH}px">',
@@ -54,11 +62,13 @@ def line_chart(frame: pd.DataFrame, label: str, x_label: str = "step") -> str:
             f'<text x="{left - 6}" y="{sy(y) + 4:.1f}" font-size="11" text-anchor="end">'
             f"{_fmt(y)}</text>"
         )
-    for x in sorted(set(int(v) for v in frame.index)):
-        if len(frame.index) <= 12 or x % max(1, len(frame.index) // 8) == 0:
+    xs = sorted(set(int(v) for v in frame.index))
+    every = max(1, math.ceil(len(xs) / MAX_TICKS))
+    for x in xs:
+        if (x - xs[0]) % every == 0:
             parts.append(
                 f'<text x="{sx(x):.1f}" y="{bottom + 16}" font-size="11" text-anchor="middle">'
-                f"{x}</text>"
+                f"{escape(tick(x))}</text>"
             )
     parts.append(
         f'<text x="{(left + right) / 2}" y="{HEIGHT - 4}" font-size="11" '

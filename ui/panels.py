@@ -358,7 +358,8 @@ def PriceChart(world, tables: dict, country: str | None):
         solara.Text(t("ui.no_prices"))
         return
     solara.Text(t("ui.prices_caption", mineral=mineral, stage=stage))
-    html(line_chart(prices, t("ui.chart_label", mineral=mineral, stage=stage)))
+    label = t("ui.chart_label", mineral=mineral, stage=stage)
+    html(line_chart(prices, label, t("ui.chart_quarter"), world.quarter_label))
 
 
 @solara.component
@@ -426,6 +427,9 @@ def IndustryView(world, tables: dict, country: str | None):
     ]
     columns.append(column("shortage_share", "shortage", fmt="{:.1%}"))
     html(table_html(frame, columns, t("ui.industry_title"), bold=country))
+    shortage = views.shortage_history(tables, shown_countries(world, country))
+    solara.Text(t("ui.shortage_caption"))
+    html(line_chart(shortage, t("ui.shortage_label"), t("ui.chart_quarter"), world.quarter_label))
 
 
 @solara.component

@@ -110,6 +110,13 @@ def industry(tables: dict, countries: list[str]) -> pd.DataFrame:
     return chosen.sort_values("country", key=lambda s: s.map(order)).reset_index(drop=True)
 
 
+def shortage_history(tables: dict, countries: list[str]) -> pd.DataFrame:
+    """Shortage share in per cent by step (rows) and economy (columns)."""
+    frame = tables["countries"]
+    chosen = frame[frame["country"].isin(countries)]
+    return chosen.pivot(index="step", columns="country", values="shortage_share") * 100.0
+
+
 def deals_ledger(tables: dict) -> pd.DataFrame:
     """Each deal's latest status, newest first."""
     return latest_deals(tables, newest_first=True)
