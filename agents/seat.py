@@ -28,11 +28,6 @@ class HumanSeat:
         else:
             self.queue.append(action)
 
-    def withdraw(self, index: int) -> None:
-        """Take one queued action back (its position in ``queue``)."""
-        if 0 <= index < len(self.queue):
-            del self.queue[index]
-
     def clear(self) -> None:
         self.queue = []
         self.answers = {}

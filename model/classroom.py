@@ -32,7 +32,18 @@ from agents.actions import ACTION_TYPES, Action, Shock, from_dict, to_dict
 from model import archive, debrief, decisions
 from model.cards import card_names, load_card
 from model.decisions import check
-from model.replay import BOT, NOBODY, PEOPLE, GameLog, Table, Turn, records, replay, scenario_digest
+from model.replay import (
+    BOT,
+    NOBODY,
+    PEOPLE,
+    GameLog,
+    Table,
+    Turn,
+    records,
+    replay,
+    scenario_digest,
+    split,
+)
 from model.scenario import SCENARIOS_DIR, ScenarioError, load_scenario, scenario_path
 from model.tables import write_tables
 from model.text import t
@@ -455,9 +466,7 @@ class ClassGame:
                 turn.players[code] = BOT
                 continue
             turn.players[code] = PEOPLE
-            entries = submitted or []
-            turn.actions[code] = [e for e in entries if e["kind"] != "respond"]
-            turn.answers[code] = [e for e in entries if e["kind"] == "respond"]
+            turn.actions[code], turn.answers[code] = split(submitted or [])
         return turn
 
     @_changes

@@ -82,6 +82,14 @@ def budget_left(world, code: str, actions: list[Action]) -> float:
     return max(float(policies.budget(world.data, c) - trial.subsidy_spend[c]), 0.0)
 
 
+def answer_to(decisions: list[Action], offer_id: int) -> str | None:
+    """The answer (accept, reject, counter) among ``decisions`` to one offer, if any."""
+    for action in decisions:
+        if isinstance(action, Respond) and action.offer_id == offer_id:
+            return action.answer
+    return None
+
+
 def with_decision(decisions: list[Action], action: Action) -> list[Action]:
     """``decisions`` plus ``action``; a new answer to an offer replaces the earlier one."""
     if isinstance(action, Respond):

@@ -280,6 +280,10 @@ def replay(log: GameLog, upto: int | None = None, deals_allowed: bool = True) ->
 
 def records(actions: list[Action]) -> tuple[list[dict], list[dict]]:
     """(measures and proposals, answers) as JSON records."""
-    answers = [to_dict(a) for a in actions if isinstance(a, Respond)]
-    others = [to_dict(a) for a in actions if not isinstance(a, Respond)]
-    return others, answers
+    return split([to_dict(action) for action in actions])
+
+
+def split(entries: list[dict]) -> tuple[list[dict], list[dict]]:
+    """Action records as a turn holds them: (measures and proposals, answers)."""
+    answers = [entry for entry in entries if entry["kind"] == Respond.kind]
+    return [entry for entry in entries if entry["kind"] != Respond.kind], answers

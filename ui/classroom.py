@@ -23,6 +23,7 @@ import solara
 from agents.actions import Action
 from model import classroom
 from model.classroom import EVERYONE, TEACHER, ClassGame, ClassroomError
+from model.decisions import answer_to
 from model.text import t
 from ui import views
 from ui.charts import table_html
@@ -108,10 +109,7 @@ class SeatDesk:
         return self.game.inbox(self.country)
 
     def answer_to(self, offer_id: int) -> str | None:
-        for action in self.decisions:
-            if action.kind == "respond" and action.offer_id == offer_id:
-                return action.answer
-        return None
+        return answer_to(self.decisions, offer_id)
 
     def date(self) -> str:
         return self.game.date()
@@ -143,8 +141,8 @@ def Page():
 
 def round_line(game: ClassGame) -> str:
     world = game.world
-    date = world.quarter_label(min(world.steps + 1, world.spec.steps))
-    if world.steps >= world.spec.steps:
+    date = game.date()
+    if game.finished:
         return t("class_ui.over", steps=world.spec.steps)
     if game.paused:
         state = t("class_ui.paused")
@@ -331,7 +329,7 @@ def TeacherPage(game: ClassGame, token: str, version: int = 0):
             Cards(game, token, act, version=version)
             Messages(game, token, None, version=version)
         with solara.Column():
-            JoinLinks(game)
+            JoinLinks(game, token)
     tables = views.Tables(game.tables())
     with solara.Card(t("ui.views_title")):
         Views(world, tables, None)
@@ -443,12 +441,12 @@ def Cards(game: ClassGame, token: str, act, version: int = 0):
 
 
 @solara.component
-def JoinLinks(game: ClassGame):
+def JoinLinks(game: ClassGame, token: str):
     """The seats' join links and QR codes, to project on the screen."""
-    base = os.environ.get("MINERALS_CLASS_URL", "").rstrip("/")
+    links = game.links(token, os.environ.get("MINERALS_CLASS_URL", ""))
     with solara.Card(t("class_ui.links_title")):
-        for code, token in game.seat_tokens.items():
-            url = f"{base}/seat?token={token}"
+        for code in game.seats:
+            url = links[code]
             solara.Markdown(t("class_ui.link_line", code=code, url=url))
             html(qr_svg(url))
 

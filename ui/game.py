@@ -11,8 +11,8 @@ from functools import cache
 
 import pandas as pd
 
-from agents.actions import Action, Respond, from_dict
-from model.decisions import budget_left, check, with_decision
+from agents.actions import Action, from_dict
+from model.decisions import answer_to, budget_left, check, with_decision
 from model.replay import PEOPLE, GameLog, Table, Turn, records, replay
 from model.scenario import Scenario, list_scenarios, load_scenario
 from model.text import t
@@ -157,11 +157,7 @@ class Game:
             self.version += 1
 
     def answer_to(self, offer_id: int) -> str | None:
-        """The answer queued for an offer in the inbox (accept, reject, counter), if any."""
-        for action in self.decisions:
-            if isinstance(action, Respond) and action.offer_id == offer_id:
-                return action.answer
-        return None
+        return answer_to(self.decisions, offer_id)
 
     # --- what the page shows --------------------------------------------------------------
     def tables(self) -> views.Tables:

@@ -13,6 +13,9 @@ from model.debrief import key_moves, latest_deals
 from model.decisions import waiting_offers
 from model.text import t
 
+inbox = waiting_offers  # offers waiting for a country's answer
+timeline = key_moves  # the game's key moves, for the debrief
+
 NEWS_STEPS = 4  # the news feed shows the events of the last few steps
 INDUSTRIES = ("automotive", "electronics", "defence", "energy")
 TOP_PRODUCERS = 5  # named in the stage-control view; the rest are "others"
@@ -143,16 +146,6 @@ def ledger_in_words(ledger: pd.DataFrame) -> pd.DataFrame:
         status=ledger["status"].map(lambda status: t(f"ui.status_{status}")),
         terms=ledger["terms"].map(describe_terms),
     )
-
-
-def inbox(world, code: str) -> list[dict]:
-    """Offers waiting for ``code``'s answer (they lapse if unanswered at the next step)."""
-    return waiting_offers(world, code)
-
-
-def timeline(tables: dict) -> pd.DataFrame:
-    """The key moves of the game: measures, deals made and broken, shocks."""
-    return key_moves(tables)
 
 
 def comparison(played: dict, without: dict, code: str) -> pd.DataFrame:
