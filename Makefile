@@ -30,6 +30,7 @@ headless: install
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 test: lint assets
 	$(BIN)/python -m pytest

@@ -23,6 +23,13 @@ ANSWERS = ("accept", "reject", "counter")
 # a typing slip or a forged record is refused here instead of overflowing the model.
 MAX_NUMBER = 1e15
 MAX_WHOLE = 2**31  # steps, offer ids: a whole number field is within 0..MAX_WHOLE-1
+# Bounds of each measure, checked by the model when it applies an action and by the
+# scenario format when it reads one: one place, so a file and a browser get the same answer.
+MAX_TARIFF = 10.0  # 1,000 %: above any tariff seen in the data (145 % in 2025)
+MIN_USD = 1.0  # a subsidy of less than a dollar is a typing mistake
+MAX_DELAY = 40  # licensing delays beyond ten years are a ban: say so with level = 0
+MAX_SHOCK_DURATION = 10_000  # steps; longer than any run
+MAX_DEAL_DURATION = 40  # quarters: ten years
 
 
 @dataclass(frozen=True)

@@ -24,8 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from bench_clearing import machine  # noqa: E402
 from test_browser import CHROMIUM, CHROMIUM_ARGS, _choose, _free_port  # noqa: E402
 
+from model.engine.world import World  # noqa: E402
 from model.text import t  # noqa: E402
-from model.world import World  # noqa: E402
 
 STEP_TARGET_MS = 300.0  # from the browser-game brief: median Step click → updated charts
 
@@ -33,7 +33,7 @@ STEP_TARGET_MS = 300.0  # from the browser-game brief: median Step click → upd
 def serve() -> tuple[subprocess.Popen, str]:
     port = _free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-c", "from model.cli import main; raise SystemExit(main())",
+        [sys.executable, "-c", "from ui.cli import main; raise SystemExit(main())",
          "ui", "--host", "127.0.0.1", "--port", str(port)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
     )  # fmt: skip

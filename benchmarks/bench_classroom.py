@@ -31,8 +31,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_clearing import code_version, machine  # noqa: E402
 
-from model.classroom import DEFAULT_SEATS, ClassGame  # noqa: E402
-from model.world_data import load_world  # noqa: E402
+from model.data.world_data import load_world  # noqa: E402
+from model.game.classroom import DEFAULT_SEATS, ClassGame  # noqa: E402
 
 SCENARIO = "washington_coalition"  # the 59-economy world, every other economy an AI
 SEATS = 40
@@ -189,7 +189,7 @@ def main() -> None:
     args = parser.parse_args()
     seats, rounds = (4, 2) if args.quick else (args.seats, args.rounds)
     print(f"Machine: {machine()}")
-    print(f"Code: {code_version("model/classroom.py")}")
+    print(f"Code: {code_version("model/game/classroom.py")}")
     with tempfile.TemporaryDirectory(dir=args.dir) as folder:
         print(f"Games saved under {args.dir or tempfile.gettempdir()}")
         memory = memory_per_seat(seats, Path(folder))

@@ -28,8 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from reference_clearing import clear_reference  # noqa: E402
 from synthetic import synthetic_market  # noqa: E402
 
-from model.markets import Market, clear  # noqa: E402
-from model.world import World  # noqa: E402
+from model.engine.markets import Market, clear  # noqa: E402
+from model.engine.world import World  # noqa: E402
 
 ECONOMIES = (20, 54, 200)
 GOODS = (16, 40)
@@ -64,7 +64,7 @@ def machine() -> str:
 
 def code_version(*paths: str) -> str:
     """The commit measured, and which of ``paths`` differ from it (others edit the tree too)."""
-    paths = paths or ("model/markets.py",)
+    paths = paths or ("model/engine/markets.py",)
     root = Path(__file__).resolve().parents[1]
     try:
         commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root,

@@ -22,9 +22,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_clearing import machine  # noqa: E402
 
-from model import lookahead, negotiation  # noqa: E402
-from model.scenario import load_scenario  # noqa: E402
-from model.world import World  # noqa: E402
+from model.data.scenario import load_scenario  # noqa: E402
+from model.engine import lookahead, negotiation  # noqa: E402
+from model.engine.world import World  # noqa: E402
 
 AI_BASELINE_STEP_MS = 100.0  # targets from the diplomacy brief
 COALITION_STEP_MS = 1000.0

@@ -1,4 +1,4 @@
-"""How fast sweeps run: N runs × S quarters of `baseline` through model.sweep with 1 and 2
+"""How fast sweeps run: N runs × S quarters of `baseline` through model.research.sweep with 1 and 2
 worker processes, the same runs through mesa.batch_run, and where one run's time goes.
 
     .venv/bin/python benchmarks/bench_sweep.py [--runs 1000] [--steps 40] [--batch-runs M]
@@ -29,15 +29,15 @@ from pathlib import Path
 
 import mesa
 
-from model.scenario import load_scenario
-from model.sweep import LazyTables, SweepSpec, outcome_function, sweep, write_row
-from model.world import World
-from model.world_data import load_world
+from model.data.scenario import load_scenario
+from model.data.world_data import load_world
+from model.engine.world import World
+from model.research.sweep import LazyTables, SweepSpec, outcome_function, sweep, write_row
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = "baseline"
 MASTER_SEED = 2025
-KEEP = [  # the outcomes every run computes: the whole fixed catalogue of model.sweep
+KEEP = [  # the outcomes every run computes: the whole fixed catalogue of model.research.sweep
     "mean_score",
     "mean_gdp_index",
     "china_refined_share",
@@ -159,7 +159,7 @@ def measure(runs: int, steps: int, batch_runs: int | None = None, show=None) -> 
     rows, tables, results = [], [], []
     for processes in (1, WORKERS):
         clock, table = time_sweep(spec, processes)
-        rows.append(row("model.sweep", processes, runs, steps, clock))
+        rows.append(row("minerals.sweep", processes, runs, steps, clock))
         tables.append(table)
         if show:
             show(rows[-1])
@@ -168,7 +168,7 @@ def measure(runs: int, steps: int, batch_runs: int | None = None, show=None) -> 
         results.append(result)
         if show:
             show(rows[-1])
-    rows.sort(key=lambda r: (r["how"] != "model.sweep", r["processes"]))
+    rows.sort(key=lambda r: (r["how"] != "minerals.sweep", r["processes"]))
     return {
         "rows": rows,
         "ratios": ratios(rows),
@@ -196,12 +196,14 @@ def ratios(rows: list[dict]) -> dict[str, float]:
     ms = {(r["how"], r["processes"]): r["ms_per_run"] for r in rows}
     cpu = {(r["how"], r["processes"]): r["cpu_ms_per_run"] for r in rows}
     return {
-        "sweep_speedup": ms["model.sweep", 1] / ms["model.sweep", WORKERS],
+        "sweep_speedup": ms["minerals.sweep", 1] / ms["minerals.sweep", WORKERS],
         "batch_run_speedup": ms["mesa.batch_run", 1] / ms["mesa.batch_run", WORKERS],
-        "batch_run_over_sweep_1": ms["mesa.batch_run", 1] / ms["model.sweep", 1],
-        "batch_run_over_sweep_2": ms["mesa.batch_run", WORKERS] / ms["model.sweep", WORKERS],
-        "batch_run_over_sweep_cpu_1": cpu["mesa.batch_run", 1] / cpu["model.sweep", 1],
-        "batch_run_over_sweep_cpu_2": cpu["mesa.batch_run", WORKERS] / cpu["model.sweep", WORKERS],
+        "batch_run_over_sweep_1": ms["mesa.batch_run", 1] / ms["minerals.sweep", 1],
+        "batch_run_over_sweep_2": ms["mesa.batch_run", WORKERS] / ms["minerals.sweep", WORKERS],
+        "batch_run_over_sweep_cpu_1": cpu["mesa.batch_run", 1] / cpu["minerals.sweep", 1],
+        "batch_run_over_sweep_cpu_2": (
+            cpu["mesa.batch_run", WORKERS] / cpu["minerals.sweep", WORKERS]
+        ),
     }
 
 
@@ -276,7 +278,7 @@ def overheads(tasks: int = 400) -> dict[str, float]:
     setup, run = spec.setup, spec.design()[0]
     began = time.perf_counter()
     with ProcessPoolExecutor(WORKERS, mp_context=multiprocessing.get_context("spawn")) as pool:
-        # Spawned workers import this script, hence model.sweep and model.world, first.
+        # Spawned workers import this script, hence the sweep and the World, first.
         list(pool.map(abs, range(WORKERS * 4)))
         start = 1e3 * (time.perf_counter() - began)
         began = time.perf_counter()
@@ -330,7 +332,7 @@ def report(measured: dict, profile: dict, costs: dict, runs: int, steps: int) ->
             ["ratio", "wall", "CPU"],
             [
                 [
-                    f"model.sweep: {WORKERS} workers over 1 (speed-up)",
+                    f"model.research.sweep: {WORKERS} workers over 1 (speed-up)",
                     f"{q['sweep_speedup']:.2f}×",
                     "",
                 ],
@@ -340,12 +342,12 @@ def report(measured: dict, profile: dict, costs: dict, runs: int, steps: int) ->
                     "",
                 ],
                 [
-                    "batch_run time / model.sweep time, 1 process",
+                    "batch_run time / model.research.sweep time, 1 process",
                     f"{q['batch_run_over_sweep_1']:.2f}",
                     f"{q['batch_run_over_sweep_cpu_1']:.2f}",
                 ],
                 [
-                    f"batch_run time / model.sweep time, {WORKERS} processes",
+                    f"batch_run time / model.research.sweep time, {WORKERS} processes",
                     f"{q['batch_run_over_sweep_2']:.2f}",
                     f"{q['batch_run_over_sweep_cpu_2']:.2f}",
                 ],
@@ -369,7 +371,7 @@ def report(measured: dict, profile: dict, costs: dict, runs: int, steps: int) ->
     lines.append(table(["cost", "ms"], [[name, f"{ms:.1f}"] for name, ms in costs.items()]))
 
     rows = {(r["how"], r["processes"]): r for r in measured["rows"]}
-    parallel, serial = rows["model.sweep", WORKERS], rows["model.sweep", 1]
+    parallel, serial = rows["minerals.sweep", WORKERS], rows["minerals.sweep", 1]
     scale = TARGET_RUNS / runs
     projected = parallel["seconds"] * scale
     # Were the cores ours alone: each worker's runs at the serial CPU cost, plus pool start.

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import numpy as np
 
-from model.scenario import validate_scenario
-from model.world import World
-from model.world_data import load_world
+from model.data.scenario import validate_scenario
+from model.data.world_data import load_world
+from model.engine.world import World
 
 TINY = Path(__file__).parent / "worlds" / "tiny"
 

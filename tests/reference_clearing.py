@@ -1,4 +1,4 @@
-"""A plain-Python market clearing to check ``model.markets.clear`` against.
+"""A plain-Python market clearing to check ``model.engine.markets.clear`` against.
 
 Written for clarity, not speed: Python floats and loops over goods, importers and
 exporters; numpy only to read the market and return arrays. The economics is that of
@@ -37,7 +37,7 @@ import math
 
 import numpy as np
 
-from model.markets import Clearing, Market
+from model.engine.markets import Clearing, Market
 
 DEMAND = "shares"  # the demand system markets.py clears
 TOLERANCE = 1e-9  # |log(demand/supply)| at which an exporter counts as clear

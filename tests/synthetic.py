@@ -7,7 +7,7 @@ production), and the Armington weights are chosen to reproduce them.
 
 import numpy as np
 
-from model.markets import Market
+from model.engine.markets import Market
 
 SIGMA = 3.0  # as world_2024's armington_sigma
 TRADE_COST = 0.05  # as world_2024's trade_cost

@@ -6,7 +6,7 @@ from test_diplomacy import Scripted
 
 from agents.actions import Propose, Tariff
 from agents.strategies import STRATEGIES
-from model.world import World
+from model.engine.world import World
 
 
 def ai_world(events=(), steps=3, **strategies):

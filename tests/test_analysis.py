@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from model.analysis import (
+from model.research.analysis import (
     MIN_RUNS,
     NOT_XML,
     QUANTILES,
@@ -24,8 +24,8 @@ from model.analysis import (
     paired_effects,
     sensitivity,
 )
-from model.cli import main
-from model.sweep import load_spec, sweep
+from model.research.sweep import load_spec, sweep
+from ui.cli import main
 
 SVG = "{http://www.w3.org/2000/svg}"
 COALITION_FLOOR = Path(__file__).parents[1] / "configs" / "sweeps" / "coalition_floor.toml"

@@ -67,7 +67,7 @@ def test_the_diplomacy_benchmark_times_steps():
     spec.loader.exec_module(module)
     from builders import scenario, tiny_world
 
-    from model.world import World
+    from model.engine.world import World
 
     world = World(scenario(steps=3, controller="ai"), world=tiny_world())
     times = module.step_times(world, 2)
@@ -82,8 +82,8 @@ def test_the_sweep_benchmark_reports_every_configuration(capsys):
 
     rows = result["measured"]["rows"]
     assert [(row["how"], row["processes"]) for row in rows] == [
-        ("model.sweep", 1),
-        ("model.sweep", 2),
+        ("minerals.sweep", 1),
+        ("minerals.sweep", 2),
         ("mesa.batch_run", 1),
         ("mesa.batch_run", 2),
     ]

@@ -63,7 +63,7 @@ def server(tmp_path_factory):
     log = (tmp_path / "server.log").open("w")
     started = time.monotonic()
     proc = subprocess.Popen(
-        [sys.executable, "-c", "from model.cli import main; raise SystemExit(main())"]
+        [sys.executable, "-c", "from ui.cli import main; raise SystemExit(main())"]
         + ["ui", "--host", "127.0.0.1", "--port", str(port)],
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -238,7 +238,7 @@ def _host(tmp_path, *args) -> tuple[subprocess.Popen, dict[str, str]]:
     port = _free_port()
     log_path = tmp_path / f"host-{port}.log"
     proc = subprocess.Popen(
-        [sys.executable, "-c", "from model.cli import main; raise SystemExit(main())"]
+        [sys.executable, "-c", "from ui.cli import main; raise SystemExit(main())"]
         + ["host", *args, "--host", "127.0.0.1", "--port", str(port)],
         stdout=log_path.open("w"),
         stderr=subprocess.STDOUT,

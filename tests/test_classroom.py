@@ -18,14 +18,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from model import classroom
-from model.briefing import sheets
-from model.cards import card_names, load_card
-from model.classroom import ClassGame, ClassroomError
-from model.cli import main
-from model.replay import GameLog, replay
-from model.scenario import ScenarioError
-from model.world_data import load_world
+from model.data.scenario import ScenarioError
+from model.data.world_data import load_world
+from model.game import classroom
+from model.game.briefing import sheets
+from model.game.cards import card_names, load_card
+from model.game.classroom import ClassGame, ClassroomError
+from model.game.replay import GameLog, replay
+from ui.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 SEATS = ["USA", "CHN", "EU", "JPN"]
@@ -357,7 +357,7 @@ def test_forty_seats_submit_concurrently_for_twelve_rounds(fast_dir):
 KILLED = """
 import sys
 from pathlib import Path
-from model.classroom import ClassGame
+from model.game.classroom import ClassGame
 
 game = ClassGame.create("baseline", ["USA", "CHN", "EU", "JPN"], Path(sys.argv[1]), seed=3)
 game.open_round(game.teacher_token)
@@ -544,7 +544,7 @@ def test_every_card_cites_its_source_and_fits_the_worlds(world):
 
 
 def test_a_card_with_a_mistake_names_file_key_and_allowed(tmp_path, monkeypatch):
-    monkeypatch.setattr("model.cards.CARDS_DIR", tmp_path)
+    monkeypatch.setattr("model.game.cards.CARDS_DIR", tmp_path)
     (tmp_path / "bad.toml").write_text(
         '[card]\ntitle = "Bad"\ndescription = "Source: none"\n\n[[events]]\nstep = 1\n'
         'actor = "CHN"\naction = "export_control"\ntargets = ["all"]\n'
@@ -763,7 +763,7 @@ def free_port() -> int:
 def served(monkeypatch):
     """Record the server ``minerals host`` would become, instead of becoming it."""
     calls = []
-    monkeypatch.setattr("model.cli.os.execve", lambda *args: calls.append(args))
+    monkeypatch.setattr("ui.cli.os.execve", lambda *args: calls.append(args))
     return calls
 
 
@@ -893,20 +893,20 @@ def test_answers_are_checked_like_the_world_checks_them(game):
 def test_a_round_that_fails_on_one_seats_decisions_drops_them_and_plays_next_time(
     game, monkeypatch
 ):
-    import model.world
+    import model.engine.world
 
     teacher = game.teacher_token
     game.open_round(teacher)
     game.submit(seat(game, "USA"), [tariff("USA", "CHN", 0.3)])
     game.submit(seat(game, "CHN"), [tariff("CHN", "USA", 0.1)])
-    apply = model.world.policies.apply
+    apply = model.engine.world.policies.apply
 
     def broken(action, *args, **kwargs):
         if getattr(action, "rate", None) == 0.3:
             raise RuntimeError("a bug")
         return apply(action, *args, **kwargs)
 
-    monkeypatch.setattr(model.world.policies, "apply", broken)
+    monkeypatch.setattr(model.engine.world.policies, "apply", broken)
     heard = []
     game.subscribe(lambda: heard.append(game.version))
     with pytest.raises(ClassroomError, match="with USA's decisions .*RuntimeError: a bug"):
@@ -920,14 +920,14 @@ def test_a_round_that_fails_on_one_seats_decisions_drops_them_and_plays_next_tim
 
 
 def test_a_round_that_fails_for_everyone_leaves_the_world_as_it_was(game, monkeypatch):
-    import model.world
+    import model.engine.world
 
     teacher = game.teacher_token
     game.open_round(teacher)
     game.submit(seat(game, "USA"), [tariff("USA", "CHN", 0.3)])
     before = snapshot(game)
     tables = {name: frame.copy() for name, frame in game.tables().items()}
-    monkeypatch.setattr(model.world.World, "negotiate", lambda *a: 1 / 0)
+    monkeypatch.setattr(model.engine.world.World, "negotiate", lambda *a: 1 / 0)
     with pytest.raises(ClassroomError, match="round 1 could not be played .*ZeroDivisionError"):
         game.close_round(teacher)
     assert snapshot(game) == before

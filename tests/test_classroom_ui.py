@@ -5,7 +5,7 @@ import pytest
 import solara
 import solara.widgets
 
-from model.classroom import ClassGame
+from model.game.classroom import ClassGame
 from ui import classroom
 
 

@@ -3,8 +3,8 @@
 import pandas as pd
 import pytest
 
-from model.cli import main
-from model.scenario import list_scenarios
+from model.data.scenario import list_scenarios
+from ui.cli import main
 
 COLUMNS = {
     "countries": [
@@ -176,8 +176,8 @@ def test_no_command_is_a_usage_error(capsys):
     ],
 )
 def test_replay_ends_any_failure_with_one_message(tmp_path, capsys, monkeypatch, error, fragment):
-    from model import archive
-    from model.classroom import ClassGame
+    from model.game import archive
+    from model.game.classroom import ClassGame
 
     game = ClassGame.create("baseline", ["USA", "CHN"], tmp_path / "class", seed=1)
     game.close_round(game.teacher_token)

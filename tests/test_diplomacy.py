@@ -8,9 +8,9 @@ import pytest
 from builders import at, event, scenario, tiny_world
 
 from agents.actions import ExportControl, Propose, Respond, Tariff
-from model import diplomacy
-from model.policies import PolicyError
-from model.world import World
+from model.engine import diplomacy
+from model.engine.policies import PolicyError
+from model.engine.world import World
 
 
 class Scripted:
@@ -162,7 +162,7 @@ def coalition_scenario(floor, steps):
 
 
 def run_with_club(floor, steps):
-    from model.scenario import validate_scenario
+    from model.data.scenario import validate_scenario
 
     data = scenario(steps=steps).model_dump(by_alias=True, exclude_none=True)
     data["coalitions"] = coalition_scenario(floor, steps)["coalitions"]

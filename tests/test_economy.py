@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from builders import at, event, run, scenario, tiny_world, value
 
-from model.world import World
+from model.engine.world import World
 
 
 def flow(tables, step, exporter, importer, mineral, stage):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from agents.actions import ExportControl, Propose, Respond, Tariff, to_dict
-from model.environment import MineralsEnv
+from model.research.environment import MineralsEnv
 
 STEPS = 3  # short episodes of the baseline, whose economies are passive and cheap
 AI_OTHERS = ['scenario.controller="ai"']  # the baseline with every other economy an AI

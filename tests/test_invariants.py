@@ -5,8 +5,8 @@ from builders import scenario, tiny_world
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from model.economy import growth_factor
-from model.world import World
+from model.engine.economy import growth_factor
+from model.engine.world import World
 
 WORLD = tiny_world()
 CODES = WORLD.codes

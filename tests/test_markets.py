@@ -15,8 +15,8 @@ from hypothesis.extra.numpy import arrays
 from reference_clearing import clear_reference, one_good
 from synthetic import flows_at, synthetic_market
 
-import model.markets
-from model.markets import Market, clear
+import model.engine.markets
+from model.engine.markets import Market, clear
 
 AGREE = 1e-5  # relative agreement of prices, indices, flows (markets.TOLERANCE: 1e-6 in log excess)
 SLACK = 1e-9  # relative slack on caps and capacities
@@ -247,7 +247,7 @@ def test_every_exporter_clears_or_sits_at_a_bound(market):
     assert_every_exporter_clears_or_sits_at_a_bound(market, result)
 
 
-# --- known disagreements (model/markets.py) ------------------------------------------------------
+# --- known disagreements (model/engine/markets.py) ---------------------------------------------
 def test_an_exporter_that_can_make_nothing_is_sold_out_and_its_buyers_switch():
     # Buyers switch to the other sources (the reference instead keeps weighting the sold-out
     # source at the choke price, so the two differ by design here).
@@ -309,7 +309,7 @@ def test_an_importer_every_source_bans_is_unserved_not_nan(share_from_first):
 
 def test_a_clearing_that_stops_short_reports_flows_at_its_prices(monkeypatch):
     market = synthetic_market(np.random.default_rng(0), 6, 2, shock=0.6)
-    monkeypatch.setattr(model.markets, "MAX_ITERATIONS", 3)
+    monkeypatch.setattr(model.engine.markets, "MAX_ITERATIONS", 3)
     result = clear(market)
     assert not result.converged
     for g in range(len(result.price)):

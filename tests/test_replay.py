@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from agents.actions import Propose, Respond, Tariff, from_dict, to_dict
-from model.replay import BOT, PEOPLE, GameLog, Table, Turn, replay
-from model.world_data import load_world
+from model.data.world_data import load_world
+from model.game.replay import BOT, PEOPLE, GameLog, Table, Turn, replay
 from ui import views
 
 

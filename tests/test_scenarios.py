@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from model.scenario import (
+from model.data.scenario import (
     ScenarioError,
     apply_overrides,
     event_goods,
@@ -16,7 +16,7 @@ from model.scenario import (
     parse_override,
     validate_scenario,
 )
-from model.world_data import load_world
+from model.data.world_data import load_world
 
 PROMISED = {"baseline", "april_2025_escalation", "japan_pressure", "producer_nationalism"}
 BUNDLED = [name for name, _ in list_scenarios()]

@@ -21,7 +21,7 @@ from agents.actions import (
 )
 from agents.observation import Observation, Offer
 from agents.strategies import DAYS_PER_STEP, STRATEGIES, make_controller
-from model import world_data
+from model.data import world_data
 
 CODES = [
     "USA",

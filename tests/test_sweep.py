@@ -7,9 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import model.sweep as sweeps
-from model.cli import main
-from model.sweep import SweepError, load_spec, sample_unit, sweep
+import model.research.sweep as sweeps
+from model.research.sweep import SweepError, load_spec, sample_unit, sweep
+from ui.cli import main
 
 EXAMPLE = Path(__file__).parents[1] / "configs" / "sweeps" / "example.toml"
 

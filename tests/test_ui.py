@@ -13,10 +13,10 @@ from hypothesis import strategies as st
 
 from agents.actions import Respond
 from agents.seat import HumanSeat
-from model.cli import main
-from model.decisions import check
-from model.scenario import list_scenarios
+from model.data.scenario import list_scenarios
+from model.game.decisions import check
 from ui import app, views
+from ui.cli import main
 from ui.forms import ControlForm, ProposalForm, StockpileForm, SubsidyForm, TariffForm
 from ui.game import Game, parse_seed
 

@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model.scenario import validate_scenario
-from model.world import World
-from model.world_data import WORLDS_DIR, load_world
+from model.data.scenario import validate_scenario
+from model.data.world_data import WORLDS_DIR, load_world
+from model.engine.world import World
 
 NAME = "world_2026_ministerial"
 

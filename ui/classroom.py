@@ -2,7 +2,7 @@
 
 Served by ``minerals host``, which saves the game in a state directory and passes it in
 ``MINERALS_CLASS_DIR``. Every tab of this server process shares that one ``ClassGame``
-(model/classroom.py); each tab watches it from its own thread and re-renders when it
+(model/game/classroom.py); each tab watches it from its own thread and re-renders when it
 changes, whoever changed it. The link's token says who is looking: the teacher, or the
 delegation of one country. Decisions go through the same decision panel and checks as
 the single-player game.
@@ -21,9 +21,9 @@ import segno
 import solara
 
 from agents.actions import Action
-from model import classroom
-from model.classroom import EVERYONE, TEACHER, ClassGame, ClassroomError
-from model.decisions import answer_to
+from model.game import classroom
+from model.game.classroom import EVERYONE, TEACHER, ClassGame, ClassroomError
+from model.game.decisions import answer_to
 from model.text import t
 from ui import views
 from ui.charts import table_html

@@ -3,7 +3,7 @@
 Each form holds the raw text of its fields and ``build``s an action of the action
 contract (agents/actions.py), or says what is wrong next to the field it is about. The
 World's own rules (budgets, partners, goods) are checked afterwards by
-``model.decisions.check``; its refusal is shown next to the form's ``amount_field``.
+``model.game.decisions.check``; its refusal is shown next to the form's ``amount_field``.
 Used by the single-player page and the classroom's seat page alike.
 """
 
@@ -13,6 +13,9 @@ from dataclasses import dataclass
 from agents.actions import (
     ALL,
     DEAL_KINDS,
+    MAX_DEAL_DURATION,
+    MAX_DELAY,
+    MAX_TARIFF,
     Action,
     ExportControl,
     Propose,
@@ -21,10 +24,8 @@ from agents.actions import (
     Subsidy,
     Tariff,
 )
-from model.diplomacy import MAX_DURATION
-from model.policies import MAX_DELAY, MAX_TARIFF
+from model.data.world_data import WorldData
 from model.text import t
-from model.world_data import WorldData
 
 CONTROL_KINDS = ("ban", "quota", "licensing")
 DIRECTIONS = ("buy", "release")
@@ -206,7 +207,7 @@ class ProposalForm:
             terms["host"] = self.partner
         elif self.deal == "coalition":
             terms["coalition"] = self.coalition
-        duration = number(self.duration, errors, "duration", 1, MAX_DURATION)
+        duration = number(self.duration, errors, "duration", 1, MAX_DEAL_DURATION)
         if "duration" not in errors and duration != int(duration):
             errors["duration"] = t("ui.error_whole", value=self.duration)
         if errors:

@@ -1,6 +1,6 @@
 """One browser game, kept apart from the page so the classroom can reuse it.
 
-A ``Game`` is a logged game (model/replay.py) with one seat for the player, this
+A ``Game`` is a logged game (model/game/replay.py) with one seat for the player, this
 quarter's decisions and snapshots for Undo. The page only reads its views and calls its
 methods; nothing here imports Solara.
 """
@@ -12,12 +12,12 @@ from functools import cache
 import pandas as pd
 
 from agents.actions import Action, from_dict
-from model.decisions import answer_to, budget_left, check, with_decision
-from model.replay import PEOPLE, GameLog, Table, Turn, records, replay
-from model.scenario import Scenario, list_scenarios, load_scenario
+from model.data.scenario import Scenario, list_scenarios, load_scenario
+from model.data.world_data import WorldData, load_world
+from model.engine.world import World
+from model.game.decisions import answer_to, budget_left, check, with_decision
+from model.game.replay import PEOPLE, GameLog, Table, Turn, records, replay
 from model.text import t
-from model.world import World
-from model.world_data import WorldData, load_world
 from ui import views
 
 WATCH = "watch"  # the country value meaning "no country: watch an all-AI world"

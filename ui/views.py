@@ -9,8 +9,8 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from model.debrief import key_moves, latest_deals
-from model.decisions import waiting_offers
+from model.game.debrief import key_moves, latest_deals
+from model.game.decisions import waiting_offers
 from model.text import t
 
 inbox = waiting_offers  # offers waiting for a country's answer

@@ -1,6 +1,6 @@
 """The shared class game: one World, one teacher, delegations at seats, saved after every change.
 
-A ``ClassGame`` is a logged game (model/replay.py) that many browser tabs use at once:
+A ``ClassGame`` is a logged game (model/game/replay.py) that many browser tabs use at once:
 the teacher opens and closes rounds, delegations submit their seat's decisions while a
 round is open (each submission replaces their previous one), and closing the round
 plays one quarter with the last submission of every seat. Seats that did not submit keep
@@ -29,10 +29,14 @@ from pathlib import Path
 import pandas as pd
 
 from agents.actions import ACTION_TYPES, Action, Shock, from_dict, to_dict
-from model import archive, debrief, decisions
-from model.cards import card_names, load_card
-from model.decisions import check
-from model.replay import (
+from model.data.scenario import SCENARIOS_DIR, ScenarioError, load_scenario, scenario_path
+from model.data.tables import write_tables
+from model.data.world_data import WorldDataError, load_world
+from model.engine.world import World
+from model.game import archive, debrief, decisions
+from model.game.cards import card_names, load_card
+from model.game.decisions import check
+from model.game.replay import (
     BOT,
     NOBODY,
     PEOPLE,
@@ -44,11 +48,7 @@ from model.replay import (
     scenario_digest,
     split,
 )
-from model.scenario import SCENARIOS_DIR, ScenarioError, load_scenario, scenario_path
-from model.tables import write_tables
 from model.text import t
-from model.world import World
-from model.world_data import WorldDataError, load_world
 
 logger = logging.getLogger(__name__)
 

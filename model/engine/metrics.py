@@ -6,8 +6,8 @@ Indices are 1.0 in the calibrated base year, so a score of 100 means "as well of
 
 import numpy as np
 
-from model.economy import Calibration, Outcome
-from model.world_data import DAYS_PER_YEAR, INDUSTRIES, OBJECTIVES, STAGES, WorldData
+from model.data.world_data import DAYS_PER_YEAR, INDUSTRIES, OBJECTIVES, STAGES, WorldData
+from model.engine.economy import Calibration, Outcome
 
 INDEX_CAP = 3.0  # an index may triple at most, so one runaway number cannot own a score
 VOLATILITY_WINDOW = 4  # quarters

@@ -25,9 +25,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from model.policies import MAX_DELAY, MAX_SHOCK_DURATION, MAX_TARIFF, MIN_USD
-from model.text import t
-from model.world_data import (
+from agents.actions import MAX_DELAY, MAX_SHOCK_DURATION, MAX_TARIFF, MIN_USD
+from model.data.world_data import (
     CONFIG_DIR,
     STRATEGIES,
     WorldData,
@@ -35,6 +34,7 @@ from model.world_data import (
     load_world,
     parameter_problem,
 )
+from model.text import t
 
 SCENARIOS_DIR = CONFIG_DIR / "scenarios"
 DEFAULT_WORLD = "world_2024"

@@ -7,8 +7,8 @@ what the deals made of the class's game.
 
 import pandas as pd
 
-from model.replay import GameLog, replay
-from model.world_data import WorldData
+from model.data.world_data import WorldData
+from model.game.replay import GameLog, replay
 
 # The moves a debrief talks about, here and in the browser (event cards show up as the
 # measures they play).

@@ -6,16 +6,24 @@ but its refusal in the event log.
 
 import numpy as np
 
-from agents.actions import ALL, Action, ExportControl, Shock, Stockpile, Subsidy, Tariff
-from model.state import Shock as ActiveShock
-from model.state import State
+from agents.actions import (
+    ALL,
+    MAX_DELAY,
+    MAX_SHOCK_DURATION,
+    MAX_TARIFF,
+    MIN_USD,
+    Action,
+    ExportControl,
+    Shock,
+    Stockpile,
+    Subsidy,
+    Tariff,
+)
+from model.data.world_data import WorldData
+from model.engine.state import Shock as ActiveShock
+from model.engine.state import State
 from model.text import t
-from model.world_data import WorldData
 
-MAX_TARIFF = 10.0  # 1,000 %: above any tariff seen in the data (145 % in 2025)
-MIN_USD = 1.0  # a subsidy of less than a dollar is a typing mistake
-MAX_DELAY = 40  # licensing delays beyond ten years are a ban: say so with level = 0
-MAX_SHOCK_DURATION = 10_000  # steps; longer than any run
 # What a government may spend on stockpiles, subsidies and investments in one quarter, as a
 # share of its quarterly GDP. Assumption: the US reserve (USD ~12 bn, Project Vault) is about
 # 0.04 % of a year's GDP; 0.2 % a quarter leaves room for several such programmes.

@@ -1,6 +1,6 @@
 """Reading a finished sweep: outcome distributions per lever value, a chart, sensitivity.
 
-A sweep's ``runs`` table (model/sweep.py) holds, in order: run_id, seed, one column per
+A sweep's ``runs`` table (model/research/sweep.py) holds, in order: run_id, seed, one column per
 lever then per uncertainty, status, error, one column per outcome. Which factor is a
 lever is read from the design itself: every lever combination meets the same seeds
 (common random numbers), so a lever is a factor that takes several values among runs
@@ -21,8 +21,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from model.scenario import display_path
-from model.sweep import DESIGN_FILE, SweepError
+from model.data.scenario import display_path
+from model.research.sweep import DESIGN_FILE, SweepError
 from model.text import t
 
 RUNS_TABLE = "runs.parquet"

@@ -7,11 +7,11 @@ without the deal is shared by every offer of a step until the state changes.
 
 import numpy as np
 
-from model.diplomacy import offtake_payments
-from model.economy import clear_step
-from model.evolve import commission, invest
-from model.metrics import country_metrics
-from model.state import State
+from model.engine.diplomacy import offtake_payments
+from model.engine.economy import clear_step
+from model.engine.evolve import commission, invest
+from model.engine.metrics import country_metrics
+from model.engine.state import State
 
 HORIZON = 1  # quarters simulated ahead: one, so a step with many offers stays fast
 # A verdict needs the sign and rough size of a score change, not the sixth decimal.

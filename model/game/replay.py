@@ -15,10 +15,10 @@ from typing import Any
 from agents.actions import Action, Respond, from_dict, to_dict
 from agents.seat import HumanSeat
 from agents.strategies import make_controller
-from model.scenario import SCENARIOS_DIR, Scenario, load_scenario, scenario_path
+from model.data.scenario import SCENARIOS_DIR, Scenario, load_scenario, scenario_path
+from model.data.world_data import WorldData, load_world
+from model.engine.world import World
 from model.text import t
-from model.world import World
-from model.world_data import WorldData, load_world
 
 PEOPLE, BOT = "people", "bot"
 NOBODY = ("ROW",)  # the rest-of-world aggregate is no country people can play

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from model.calibration import armington_weights, base_flows, weights_per_capacity
-from model.markets import TOLERANCE, Market, clear
-from model.state import State
-from model.world_data import STAGES, WorldData
+from model.data.world_data import STAGES, WorldData
+from model.engine.calibration import armington_weights, base_flows, weights_per_capacity
+from model.engine.markets import TOLERANCE, Market, clear
+from model.engine.state import State
 
 
 @dataclass(frozen=True)

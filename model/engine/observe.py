@@ -3,7 +3,7 @@
 import numpy as np
 
 from agents.observation import Observation
-from model.policies import budget
+from model.engine.policies import budget
 
 
 def observation(world, code: str, offers=(), evaluate=None) -> Observation:

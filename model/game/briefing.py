@@ -9,12 +9,12 @@ others, its quarterly budget, its stocks). Every number comes from the scenario'
 
 import numpy as np
 
-from model.classroom import DEFAULT_SEATS, seat_codes
-from model.policies import budget, good_label
-from model.scenario import load_scenario
+from model.data.scenario import load_scenario
+from model.data.world_data import OBJECTIVES
+from model.engine.policies import budget, good_label
+from model.engine.world import World
+from model.game.classroom import DEFAULT_SEATS, seat_codes
 from model.text import t
-from model.world import World
-from model.world_data import OBJECTIVES
 
 USES = 6  # goods shown in a sheet's dependency table, by value of use
 SOURCES = 3  # import sources named per good

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 from agents.actions import Action
 from agents.controllers import action_from_event
-from model.scenario import ScenarioError, display_path, validate_scenario
+from model.data.scenario import ScenarioError, display_path, validate_scenario
+from model.data.world_data import CONFIG_DIR
 from model.text import t
-from model.world_data import CONFIG_DIR
 
 CARDS_DIR = CONFIG_DIR / "cards"
 KEYS = ("card", "events")

@@ -8,9 +8,9 @@ growing with expected demand, so a quiet world stays near its base prices.
 import numpy as np
 
 from agents.actions import Shock
-from model.state import Shock as ActiveShock
-from model.state import State
-from model.world_data import WorldData
+from model.data.world_data import WorldData
+from model.engine.state import Shock as ActiveShock
+from model.engine.state import State
 
 TREND_WEIGHT = 0.25  # weight of the newest quarter in the smoothed price: about a year's memory
 

@@ -40,12 +40,12 @@ from agents.actions import (
 )
 from agents.observation import Observation
 from agents.seat import HumanSeat
-from model.diplomacy import other
-from model.policies import budget
-from model.scenario import Scenario, load_scenario
+from model.data.scenario import Scenario, load_scenario
+from model.data.world_data import DAYS_PER_YEAR
+from model.engine.diplomacy import other
+from model.engine.policies import budget
+from model.engine.world import World
 from model.text import t
-from model.world import World
-from model.world_data import DAYS_PER_YEAR
 
 try:  # the real base class when PettingZoo is installed, so wrappers accept the env
     from pettingzoo import ParallelEnv as _Base

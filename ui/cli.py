@@ -14,10 +14,10 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from model.scenario import Scenario, ScenarioError, display_path, list_scenarios, load_scenario
-from model.tables import FORMATS, write_tables
+from model.data.scenario import Scenario, ScenarioError, display_path, list_scenarios, load_scenario
+from model.data.tables import FORMATS, write_tables
+from model.data.world_data import WorldDataError
 from model.text import t
-from model.world_data import WorldDataError
 
 USAGE_ERROR = 2
 INTERRUPTED = 130
@@ -221,7 +221,7 @@ def run_command(args: argparse.Namespace) -> int:
     out = args.out if args.out is not None else Path("out") / scenario.name
     check_out_dir(out)
     # Imported only here: listing and validating need none of the economics.
-    from model.world import World
+    from model.engine.world import World
 
     world = World(scenario, rng=scenario.seed)
     quiet = args.quiet or not sys.stderr.isatty()
@@ -246,7 +246,7 @@ def run_command(args: argparse.Namespace) -> int:
 
 def sweep_command(args: argparse.Namespace) -> int:
     # Imported only here: the other commands need none of it.
-    from model.sweep import dask_client, load_spec, sweep
+    from model.research.sweep import dask_client, load_spec, sweep
 
     if args.workers is not None and args.scheduler is not None:
         raise UsageError(t("sweep.workers_and_scheduler"))
@@ -295,7 +295,7 @@ def sweep_command(args: argparse.Namespace) -> int:
 
 def analyse_command(args: argparse.Namespace) -> int:
     """Summarise a finished sweep; the chart is written before anything is printed."""
-    from model.analysis import (
+    from model.research.analysis import (
         AnalysisError,
         distribution_svg,
         distributions,
@@ -344,7 +344,7 @@ def ui_command(args: argparse.Namespace) -> int:
     return 0  # not reached
 
 
-UI_DIR = Path(__file__).resolve().parent.parent / "ui"
+UI_DIR = Path(__file__).resolve().parent
 
 
 def _check_port(host: str, port: int) -> None:
@@ -384,7 +384,7 @@ def host_command(args: argparse.Namespace) -> int:
     import datetime
     import socket
 
-    from model.classroom import ClassGame, ClassroomError
+    from model.game.classroom import ClassGame, ClassroomError
 
     app = UI_DIR / "classroom.py"
     if args.resume is None and args.scenario is None:
@@ -448,7 +448,7 @@ def host_command(args: argparse.Namespace) -> int:
 
 def replay_command(args: argparse.Namespace) -> int:
     """Replay a class game headless, optionally with changed decisions, and write its tables."""
-    from model.archive import ArchiveError, parse_change, read_log, replay_changed
+    from model.game.archive import ArchiveError, parse_change, read_log, replay_changed
 
     try:
         changes = [parse_change(text) for text in args.changes]
@@ -485,8 +485,8 @@ def replay_command(args: argparse.Namespace) -> int:
 
 def briefing_command(args: argparse.Namespace) -> int:
     """Write the delegations' briefing sheets (Markdown) from the world data."""
-    from model.briefing import sheets
-    from model.classroom import ClassroomError
+    from model.game.briefing import sheets
+    from model.game.classroom import ClassroomError
 
     try:
         text = sheets(args.scenario, _seat_list(args.seats))

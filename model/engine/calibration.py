@@ -8,7 +8,7 @@ flows the demand at base prices, so an untouched quarter is an exact fixed point
 
 import numpy as np
 
-from model.world_data import WorldData
+from model.data.world_data import WorldData
 
 IPF_ITERATIONS = 500
 IPF_TOLERANCE = 1e-10

@@ -12,11 +12,11 @@ from dataclasses import replace
 
 from agents.actions import ANSWERS, Propose
 from agents.observation import Offer
-from model import diplomacy
-from model.diplomacy import Deal
-from model.lookahead import Judge
-from model.observe import observation
-from model.policies import PolicyError
+from model.engine import diplomacy
+from model.engine.diplomacy import Deal
+from model.engine.lookahead import Judge
+from model.engine.observe import observation
+from model.engine.policies import PolicyError
 from model.text import t
 
 

@@ -37,8 +37,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 from tqdm import tqdm
 
-from model.recorder import TABLES
-from model.scenario import (
+from model.data.scenario import (
     PROBLEMS,
     ScenarioError,
     StrictModel,
@@ -46,8 +45,9 @@ from model.scenario import (
     load_scenario,
     parse_override,
 )
+from model.data.world_data import load_world
+from model.engine.recorder import TABLES
 from model.text import t
-from model.world_data import load_world
 
 SAMPLERS = ("grid", "random", "lhs")
 RUNS_DIR = "runs"
@@ -552,7 +552,7 @@ def run_one(setup: Setup, run: Run, out_dir: str | None = None) -> dict[str, Any
     """
     row: dict[str, Any] = {"run_id": run.run_id, "seed": run.seed, **run.values}
     try:
-        from model.world import World  # imported here so reading specs stays light
+        from model.engine.world import World  # imported here so reading specs stays light
 
         scenario = load_scenario(
             setup.scenario, overrides(run.values), steps=setup.steps, seed=run.seed

@@ -3,7 +3,7 @@
 People type their decisions during a quarter and the World applies them at the next
 step. So that a mistake is refused next to the field, not a quarter later in the news,
 the decisions are tried now on a copy of the world's state with the same rules the
-World applies (model/policies.py, model/diplomacy.py). Nothing in the world changes.
+World applies (model/engine/policies.py, model/engine/diplomacy.py). Nothing in the world changes.
 """
 
 import contextlib
@@ -11,8 +11,8 @@ import contextlib
 import numpy as np
 
 from agents.actions import ANSWERS, Action, Join, Leave, Propose, Respond
-from model import diplomacy, policies
-from model.policies import PolicyError
+from model.engine import diplomacy, policies
+from model.engine.policies import PolicyError
 from model.text import t
 
 

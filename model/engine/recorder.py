@@ -7,8 +7,8 @@ when someone asks for the tables, so recording costs almost nothing per step.
 import numpy as np
 import pandas as pd
 
-from model.economy import Outcome
-from model.world_data import WorldData
+from model.data.world_data import WorldData
+from model.engine.economy import Outcome
 
 COUNTRY_COLUMNS = [
     "step",

@@ -14,16 +14,16 @@ from agents import Country
 from agents.actions import Action, ExportControl, Join, Leave, Propose, Respond, Tariff
 from agents.controllers import PassiveController, ScriptedController, scripted_schedules
 from agents.strategies import make_controller as make_strategy
-from model import diplomacy, evolve, policies
-from model.economy import Outcome, calibrate, clear_step
-from model.metrics import country_metrics, price_volatility
-from model.negotiation import negotiate
-from model.observe import observation
-from model.recorder import Recorder
-from model.scenario import Scenario, load_scenario
-from model.state import State
+from model.data.scenario import Scenario, load_scenario
+from model.data.world_data import WorldData, load_world
+from model.engine import diplomacy, evolve, policies
+from model.engine.economy import Outcome, calibrate, clear_step
+from model.engine.metrics import country_metrics, price_volatility
+from model.engine.negotiation import negotiate
+from model.engine.observe import observation
+from model.engine.recorder import Recorder
+from model.engine.state import State
 from model.text import t
-from model.world_data import WorldData, load_world
 
 DIPLOMACY = (Propose, Respond, Join, Leave)
 
@@ -45,8 +45,6 @@ class World(mesa.Model):
         self, scenario: Scenario | str | None = None, rng=None, world: WorldData | None = None
     ):
         """``world`` replaces the scenario's world data (tests use small purpose-made worlds)."""
-        if isinstance(rng, str):  # SolaraViz text inputs give strings (mesa #3516)
-            rng = int(rng) if rng.strip() else None
         if scenario is None or isinstance(scenario, str):
             scenario = load_scenario(scenario or "baseline")
         super().__init__(rng=scenario.seed if rng is None else rng)

@@ -13,15 +13,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from agents.actions import ALL, DEAL_KINDS, Propose
-from model.evolve import arrival_steps, order_capacity
-from model.policies import PolicyError, good_indices
-from model.state import State
+from agents.actions import ALL, DEAL_KINDS, MAX_DEAL_DURATION, Propose
+from model.data.world_data import WorldData
+from model.engine.evolve import arrival_steps, order_capacity
+from model.engine.policies import PolicyError, good_indices
+from model.engine.state import State
 from model.text import t
-from model.world_data import WorldData
 
 MAX_ROUNDS = 3  # propose → counter → counter: the deadline of one step's negotiation
-MAX_DURATION = 40  # ten years of quarters
 INITIAL_TRUST = 0.6  # assumption: partners start mildly trusting
 TRUST_BASELINE = 0.6
 TRUST_RECOVERY = 0.05  # share of the gap to the baseline recovered each quarter (assumption)
@@ -89,8 +88,8 @@ def check_terms(world: WorldData, offer: Propose, coalitions: Collection[str] = 
         raise PolicyError(t("deals.bad_kind", kind=offer.deal, allowed=", ".join(DEAL_KINDS)))
     if offer.partner not in world.codes or offer.partner == offer.actor:
         raise PolicyError(t("deals.bad_partner", partner=offer.partner))
-    if not isinstance(offer.duration, int) or not 1 <= offer.duration <= MAX_DURATION:
-        raise PolicyError(t("deals.bad_duration", duration=offer.duration, high=MAX_DURATION))
+    if not isinstance(offer.duration, int) or not 1 <= offer.duration <= MAX_DEAL_DURATION:
+        raise PolicyError(t("deals.bad_duration", duration=offer.duration, high=MAX_DEAL_DURATION))
     terms = dict(offer.terms)
     parties = (offer.actor, offer.partner)
     if offer.deal in ("tariff_agreement", "supply_guarantee", "offtake", "investment"):

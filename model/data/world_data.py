@@ -7,6 +7,7 @@ module checks them and converts them to the per-step arrays the model works with
 import tomllib
 from dataclasses import dataclass, field
 from functools import cache
+from importlib.resources import files
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +15,8 @@ import pandas as pd
 
 from model.text import t
 
-CONFIG_DIR = Path(__file__).resolve().parents[1] / "configs"
+# Shipped as the package `configs` (package data), so an installed wheel finds them too.
+CONFIG_DIR = Path(str(files("configs")))
 WORLDS_DIR = CONFIG_DIR / "worlds"
 
 MINERALS = (

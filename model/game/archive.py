@@ -3,7 +3,7 @@
 The archive is a zip holding ``game.json`` (the game log and who played each seat, but
 not the links' tokens), ``messages.json``, every output table as CSV and a README. A
 game's state directory holds the same ``game.json`` key, so ``minerals replay`` reads
-either. Replaying the log on a fresh World gives the game again (model/replay.py); with
+either. Replaying the log on a fresh World gives the game again (model/game/replay.py); with
 a seat's decisions at one step replaced, it gives the game that would have followed —
 a class game becomes a research data point.
 """
@@ -18,11 +18,11 @@ from pathlib import Path
 import pandas as pd
 
 from agents.actions import Action, from_dict
-from model.decisions import check
-from model.replay import PEOPLE, GameLog, Table, Turn, checked, records
-from model.scenario import ScenarioError
+from model.data.scenario import ScenarioError
+from model.data.world_data import WorldDataError
+from model.game.decisions import check
+from model.game.replay import PEOPLE, GameLog, Table, Turn, checked, records
 from model.text import t
-from model.world_data import WorldDataError
 
 GAME_JSON = "game.json"
 MESSAGES_JSON = "messages.json"
