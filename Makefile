@@ -4,7 +4,7 @@ PYTHON ?= $(shell command -v python3.12 2>/dev/null || ls $$HOME/.pyenv/versions
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install assets run headless test lint bench
+.PHONY: install assets run headless test test-fast lint bench
 # Solara's front-end packages, fetched once from the npm registry so pages load offline.
 ASSETS := $(VENV)/share/solara/cdn/mermaid@10.8.0
 
@@ -32,8 +32,13 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 
+# Everything: unit tests, the slow ones and the browser ones (CI runs this).
 test: lint assets
 	$(BIN)/python -m pytest
+
+# The unit suite in about a minute: no browser, no process pools, clusters or wheel builds.
+test-fast: install
+	$(BIN)/python -m pytest -m "not browser and not slow"
 
 bench: install
 	$(BIN)/python benchmarks/bench_clearing.py

@@ -22,16 +22,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from bench_clearing import machine  # noqa: E402
-from test_browser import CHROMIUM, CHROMIUM_ARGS, _choose, _free_port  # noqa: E402
 
 from model.engine.world import World  # noqa: E402
 from model.text import t  # noqa: E402
+from support.browser import CHROMIUM, CHROMIUM_ARGS, choose, free_port  # noqa: E402
 
 STEP_TARGET_MS = 300.0  # from the browser-game brief: median Step click → updated charts
 
 
 def serve() -> tuple[subprocess.Popen, str]:
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-c", "from ui.cli import main; raise SystemExit(main())",
          "ui", "--host", "127.0.0.1", "--port", str(port)],
@@ -61,8 +61,8 @@ def click_times(url: str, scenario: str, country: str, steps: int) -> list[float
         page.goto(url)
         start = page.get_by_role("button", name="Start", exact=True)
         start.wait_for()
-        _choose(page, "Scenario", scenario)
-        _choose(page, "Your country", country)
+        choose(page, "Scenario", scenario)
+        choose(page, "Your country", country)
         start.click()
         heading = page.get_by_role("heading", name=re.compile(r"^\d{4} Q\d · step"))
         step = page.get_by_role("button", name="Step", exact=True)

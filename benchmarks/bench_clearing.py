@@ -25,11 +25,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from reference_clearing import clear_reference  # noqa: E402
-from synthetic import synthetic_market  # noqa: E402
-
 from model.engine.markets import Market, clear  # noqa: E402
 from model.engine.world import World  # noqa: E402
+from support.reference_clearing import clear_reference  # noqa: E402
+from support.synthetic import synthetic_market  # noqa: E402
 
 ECONOMIES = (20, 54, 200)
 GOODS = (16, 40)

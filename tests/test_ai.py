@@ -1,12 +1,12 @@
 """AI countries in a running world: they answer measures, judge deals and remember breaches."""
 
 import pytest
-from builders import at, event, scenario, tiny_world
-from test_diplomacy import Scripted
 
 from agents.actions import Propose, Tariff
 from agents.strategies import STRATEGIES
 from model.engine.world import World
+from support.builders import at, event, scenario, tiny_world
+from support.seats import Scripted
 
 
 def ai_world(events=(), steps=3, **strategies):

@@ -65,15 +65,15 @@ def test_the_diplomacy_benchmark_times_steps():
     )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    from builders import scenario, tiny_world
-
     from model.engine.world import World
+    from support.builders import scenario, tiny_world
 
     world = World(scenario(steps=3, controller="ai"), world=tiny_world())
     times = module.step_times(world, 2)
     assert len(times) == 2 and all(math.isfinite(ms) and ms > 0 for ms in times)
 
 
+@pytest.mark.slow
 def test_the_sweep_benchmark_reports_every_configuration(capsys):
     spec = importlib.util.spec_from_file_location("bench_sweep", SCRIPT.with_name("bench_sweep.py"))
     module = importlib.util.module_from_spec(spec)

@@ -8,58 +8,29 @@ the test is skipped, unless REQUIRE_BROWSER=1 (CI), where a missing browser fail
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
-CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from support.browser import CHROMIUM, CHROMIUM_ARGS, choose, free_port, need_browser
+
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 SERVER_START = 120  # seconds: a cold start imports solara, pandas and the world
 WAIT = 30_000  # ms for an element to appear
 
-
-def _need_browser():
-    missing = None
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        missing = "the playwright package is not installed"
-    if missing is None and not CHROMIUM.exists():
-        missing = f"{CHROMIUM} not found (apt-get install chromium)"
-    if missing:
-        if os.environ.get("REQUIRE_BROWSER") == "1":
-            pytest.fail(f"REQUIRE_BROWSER=1 but {missing}")
-        pytest.skip(missing)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """``minerals ui`` on a free port; yields its address and how long it took to answer."""
-    _need_browser()
+    need_browser()
     tmp_path = tmp_path_factory.mktemp("server")
-    port = _free_port()
+    port = free_port()
     log = (tmp_path / "server.log").open("w")
     started = time.monotonic()
     proc = subprocess.Popen(
@@ -99,16 +70,6 @@ def _read(tmp_path) -> str:
     return (tmp_path / "server.log").read_text()[-3000:]
 
 
-def _choose(page, label: str, option: str):
-    """Pick ``option`` in the select labelled ``label`` (a Vuetify menu)."""
-    from playwright.sync_api import expect
-
-    select = page.get_by_role("button", name=re.compile(rf"^{re.escape(label)}\b"))
-    select.click()
-    page.get_by_role("option", name=option, exact=True).click()
-    expect(select).to_contain_text(option)
-
-
 def test_play_one_quarter_offline(server):
     from playwright.sync_api import expect, sync_playwright
 
@@ -131,10 +92,10 @@ def test_play_one_quarter_offline(server):
             start.wait_for(timeout=60_000)
             timings["first_load_s"] = round(time.monotonic() - started, 2)
 
-            _choose(page, "Scenario", "japan_pressure")
+            choose(page, "Scenario", "japan_pressure")
             expect(page.get_by_text("China has aimed rare-earth supply at Japan")).to_be_visible()
-            _choose(page, "Scenario", "baseline")
-            _choose(page, "Your country", "Japan (JPN)")
+            choose(page, "Scenario", "baseline")
+            choose(page, "Your country", "Japan (JPN)")
             start.click()
 
             heading = page.get_by_role("heading", name=re.compile(r"^\d{4} Q\d · step"))
@@ -146,9 +107,9 @@ def test_play_one_quarter_offline(server):
             expect(page.get_by_text("-5 is not allowed here")).to_be_visible()
             expect(page.get_by_text("Nothing queued.")).to_be_visible()
 
-            _choose(page, "Partner", "CHN")
-            _choose(page, "Mineral", "rare_earths")
-            _choose(page, "Stage", "refined")
+            choose(page, "Partner", "CHN")
+            choose(page, "Mineral", "rare_earths")
+            choose(page, "Stage", "refined")
             rate.fill("40")
             page.get_by_role("button", name="Queue tariff").click()
             expect(
@@ -207,7 +168,7 @@ def test_two_browsers_have_independent_games(server):
                 page.set_default_timeout(WAIT)
                 page.goto(url)
                 page.get_by_role("button", name="Start", exact=True).wait_for(timeout=60_000)
-                _choose(page, "Your country", country)
+                choose(page, "Your country", country)
                 page.get_by_role("button", name="Start", exact=True).click()
                 pages.append(page)
             first, second = pages
@@ -235,7 +196,7 @@ def test_two_browsers_have_independent_games(server):
 
 def _host(tmp_path, *args) -> tuple[subprocess.Popen, dict[str, str]]:
     """``minerals host`` on a free port; returns the process and its links by seat."""
-    port = _free_port()
+    port = free_port()
     log_path = tmp_path / f"host-{port}.log"
     proc = subprocess.Popen(
         [sys.executable, "-c", "from ui.cli import main; raise SystemExit(main())"]
@@ -277,7 +238,7 @@ def _seat_link(links: dict[str, str], code: str) -> str:
 
 
 def test_a_class_plays_a_round_and_survives_a_kill(tmp_path):
-    _need_browser()
+    need_browser()
     from playwright.sync_api import expect, sync_playwright
 
     state = tmp_path / "class"
@@ -306,7 +267,7 @@ def test_a_class_plays_a_round_and_survives_a_kill(tmp_path):
                 usa.get_by_role("button", name="Queue tariff").click()
                 expect(usa.get_by_text("Your decisions are saved.")).to_be_visible()
                 expect(chn.get_by_role("button", name="Queue tariff")).to_be_visible()
-                _choose(chn, "Partner", "USA")
+                choose(chn, "Partner", "USA")
                 chn.get_by_label("Rate (%)").fill("20")
                 chn.get_by_role("button", name="Queue tariff").click()
                 expect(chn.get_by_text("Your decisions are saved.")).to_be_visible()

@@ -313,6 +313,7 @@ def test_every_tab_hears_every_change_and_a_broken_tab_stops_nothing(game):
 # --- many seats at once, and crashes ---------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_forty_seats_submit_concurrently_for_twelve_rounds(fast_dir):
     codes = [c for c in load_world("world_2026_ministerial").codes if c != "ROW"][:40]
     game = ClassGame.create("washington_coalition", codes, fast_dir / "class")
@@ -373,6 +374,7 @@ while True:
 """
 
 
+@pytest.mark.slow
 def test_a_server_killed_mid_round_resumes_with_every_submitted_decision(tmp_path):
     state = tmp_path / "class"
     child = subprocess.Popen(

@@ -5,33 +5,13 @@ import re
 
 import numpy as np
 import pytest
-from builders import at, event, scenario, tiny_world
 
-from agents.actions import ExportControl, Propose, Respond, Tariff
+from agents.actions import ExportControl, Propose, Tariff
 from model.engine import diplomacy
 from model.engine.policies import PolicyError
 from model.engine.world import World
-
-
-class Scripted:
-    """A test seat: fixed actions per step and a fixed answer to every offer."""
-
-    observes = True
-
-    def __init__(self, actions=None, answer=None, terms=None):
-        self.actions = actions or {}
-        self.answer = answer
-        self.terms = terms
-        self.seen = []
-
-    def decide(self, observation):
-        return list(self.actions.get(observation.step, []))
-
-    def respond(self, observation, offer):
-        self.seen.append((offer, observation.evaluate(offer) if observation.evaluate else None))
-        if self.answer is None:
-            return None
-        return Respond(observation.country, offer.offer_id, self.answer, self.terms)
+from support.builders import at, event, scenario, tiny_world
+from support.seats import Scripted
 
 
 def world_with(seats, events=(), steps=6, **parameters):

@@ -2,9 +2,9 @@
 
 import numpy as np
 import pytest
-from builders import at, event, run, scenario, tiny_world, value
 
 from model.engine.world import World
+from support.builders import at, event, run, scenario, tiny_world, value
 
 
 def flow(tables, step, exporter, importer, mineral, stage):
@@ -155,7 +155,7 @@ def test_a_subsidy_builds_capacity_that_arrives_after_the_build_lag():
 def test_an_invalid_action_is_refused_with_a_reason_and_changes_nothing():
     from agents.actions import Tariff
 
-    world = World(__import__("builders").scenario(), world=tiny_world())
+    world = World(scenario(), world=tiny_world())
     before = world.state.copy()
     assert not world.apply(Tariff("USA", ("USA",), "lithium", "refined", 0.5), step=1)
     assert not world.apply(Tariff("USA", ("CHN",), "lithium", "refined", -0.5), step=1)

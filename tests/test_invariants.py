@@ -1,12 +1,12 @@
 """Whatever the measures, the economy keeps its books: property tests on the tiny world."""
 
 import numpy as np
-from builders import scenario, tiny_world
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from model.engine.economy import growth_factor
 from model.engine.world import World
+from support.builders import scenario, tiny_world
 
 WORLD = tiny_world()
 CODES = WORLD.codes

@@ -1,8 +1,8 @@
 """Market clearing: the vectorised ``clear`` finds the equilibrium the plain reference finds.
 
-The reference (reference_clearing.py) loops over goods, importers and exporters and reaches
-the equilibrium another way, so agreement checks the economics, not one implementation
-against itself. Property tests check the invariants on random small markets.
+The reference (support/reference_clearing.py) loops over goods, importers and exporters
+and reaches the equilibrium another way, so agreement checks the economics, not one
+implementation against itself. Property tests check the invariants on random small markets.
 """
 
 import dataclasses
@@ -12,11 +12,11 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
-from reference_clearing import clear_reference, one_good
-from synthetic import flows_at, synthetic_market
 
 import model.engine.markets
 from model.engine.markets import Market, clear
+from support.reference_clearing import clear_reference, one_good
+from support.synthetic import flows_at, synthetic_market
 
 AGREE = 1e-5  # relative agreement of prices, indices, flows (markets.TOLERANCE: 1e-6 in log excess)
 SLACK = 1e-9  # relative slack on caps and capacities

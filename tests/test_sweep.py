@@ -117,6 +117,7 @@ def test_the_shipped_example_is_a_valid_spec():
 # --- running -----------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_serial_and_a_process_pool_give_identical_runs(tmp_path):
     path = small_spec(tmp_path)
     serial = sweep(path, executor="serial")
@@ -127,6 +128,7 @@ def test_serial_and_a_process_pool_give_identical_runs(tmp_path):
     assert serial["seed"].tolist() == [run.seed for run in load_spec(path).design()]
 
 
+@pytest.mark.slow
 def test_a_dask_cluster_gives_the_same_runs_as_serial(tmp_path):
     distributed = pytest.importorskip("distributed")
     path = small_spec(tmp_path)

@@ -9,7 +9,7 @@ from model.data.scenario import validate_scenario
 from model.data.world_data import load_world
 from model.engine.world import World
 
-TINY = Path(__file__).parent / "worlds" / "tiny"
+TINY = Path(__file__).parents[1] / "worlds" / "tiny"
 
 
 def tiny_world(**changes):
