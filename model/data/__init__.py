@@ -1,1 +1,1 @@
-"""data"""
+"""Files in, validated: world data sets, the scenario format, output tables."""

@@ -1,1 +1,1 @@
-"""engine"""
+"""The engine: the Mesa model (World), markets, economy, policies, diplomacy, metrics."""

@@ -1,1 +1,1 @@
-"""game"""
+"""Games with people: replay logs, class games, archives, debriefs, briefings, cards."""

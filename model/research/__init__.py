@@ -1,1 +1,1 @@
-"""research"""
+"""Headless uses of the engine: sweeps, their analysis, the PettingZoo environment."""
