@@ -20,8 +20,9 @@ import pytest
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
-BY_PRODUCTS = (".git", ".venv", "build", "dist", "out", "*.egg-info", "__pycache__", ".*_cache")
-BY_PRODUCTS += (".hypothesis", "tests")
+# Not copied to the build: what git ignores, and the tests (the wheel must not need them).
+NOT_SOURCE = (".git", ".venv", "build", "dist", "out", "*.egg-info", "__pycache__", ".*_cache",
+              ".hypothesis", "tests")  # fmt: skip
 
 
 def _run(*argv, cwd: Path) -> subprocess.CompletedProcess:
@@ -35,7 +36,7 @@ def installed(tmp_path_factory):
     """A fresh environment with the wheel installed; yields its bin folder and the wheel."""
     tmp = tmp_path_factory.mktemp("wheel")
     source = tmp / "source"
-    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(*BY_PRODUCTS))
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(*NOT_SOURCE))
     _run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
          "--quiet", "-w", tmp / "dist", source, cwd=tmp)  # fmt: skip
     (wheel,) = (tmp / "dist").glob("*.whl")
