@@ -7,6 +7,7 @@ installed in this one (a ``.pth`` line, no network), but not this project's edit
 install: that line adds a folder to the path without running its ``.pth`` files.
 """
 
+import json
 import shutil
 import subprocess
 import sys
@@ -72,3 +73,5 @@ def test_minerals_runs_the_baseline_from_another_folder(installed, tmp_path):
                 cwd=tmp_path)  # fmt: skip
     assert "baseline" in done.stdout
     assert (tmp_path / "run" / "countries.csv").is_file()
+    made = json.loads((tmp_path / "run" / "provenance.json").read_text())
+    assert made["code"]["version"] and made["code"]["commit"] is None  # no checkout to name

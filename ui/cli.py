@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
+from model.data import provenance
 from model.data.scenario import Scenario, ScenarioError, display_path, list_scenarios, load_scenario
 from model.data.tables import FORMATS, write_tables
 from model.data.world_data import WorldDataError
@@ -100,6 +101,9 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--scheduler", metavar="ADDRESS", help=t("cli.help_scheduler"))
     sweep.add_argument("--out", type=Path, metavar="DIR", help=t("cli.help_sweep_out"))
     sweep.add_argument("--csv", action="store_true", help=t("cli.help_csv"))
+    sweep.add_argument(
+        "--force-resume", action="store_true", help=t("provenance.help_force_resume")
+    )
     sweep.add_argument("-q", "--quiet", action="store_true", help=t("cli.help_quiet"))
 
     analyse = commands.add_parser(
@@ -141,6 +145,9 @@ def _classroom_parsers(commands) -> None:
     host.add_argument("--state-dir", type=Path, metavar="DIR", help=t("classroom.help_state_dir"))
     host.add_argument("--seed", type=_whole_number, metavar="S", help=t("cli.help_seed"))
     host.add_argument("--resume", type=Path, metavar="DIR", help=t("classroom.help_resume"))
+    host.add_argument(
+        "--force-resume", action="store_true", help=t("provenance.help_force_resume")
+    )
 
     replay = commands.add_parser(
         "replay", help=t("classroom.help_replay"), description=t("classroom.help_replay")
@@ -237,6 +244,7 @@ def run_command(args: argparse.Namespace) -> int:
     tables = world.tables()
     try:
         write_tables(tables, out, args.format)
+        provenance.write(out, provenance.describe(scenario))
     except OSError as error:
         raise UsageError(t("cli.cannot_write", out=out, reason=error.strerror or error)) from None
     for line in summary(world, scenario, tables, out, args.format):
@@ -264,6 +272,7 @@ def sweep_command(args: argparse.Namespace) -> int:
             workers=args.workers,
             csv=args.csv,
             progress=not args.quiet and sys.stderr.isatty(),
+            force_resume=args.force_resume,
         )
     except KeyboardInterrupt:
         print(t("sweep.interrupted", out=display_path(out)), file=sys.stderr)
@@ -273,6 +282,9 @@ def sweep_command(args: argparse.Namespace) -> int:
     finally:
         if client is not None:
             client.close()
+    if "forced" in runs.attrs:
+        why = runs.attrs["forced"]
+        print(t("provenance.forced", dir=display_path(out), why=why), file=sys.stderr)
     failed = runs[runs["status"] == "failed"]
     print(
         t(
@@ -391,6 +403,8 @@ def host_command(args: argparse.Namespace) -> int:
         raise UsageError(t("classroom.scenario_or_resume"))
     if args.resume is not None and (args.seats or args.seed is not None or args.state_dir):
         raise UsageError(t("classroom.resume_conflict"))
+    if args.force_resume and args.resume is None:
+        raise UsageError(t("provenance.force_without_resume"))
     if not app.is_file():
         raise UsageError(t("classroom.no_app", app=display_path(app)))
     _check_port(args.host, args.port)
@@ -406,6 +420,7 @@ def host_command(args: argparse.Namespace) -> int:
                         scenario=args.scenario,
                     )
                 )
+            _check_made_by(args.resume, game.table.spec, args.force_resume)
             print(
                 t("classroom.host_resumed", name=game.name, dir=args.resume, rounds=game.round_no)
             )
@@ -446,6 +461,18 @@ def host_command(args: argparse.Namespace) -> int:
     return 0  # reached only when serving is replaced (tests)
 
 
+def _check_made_by(state_dir: Path, scenario: Scenario, force: bool) -> None:
+    """Refuse to resume a class game made by another version, unless forced."""
+    record = provenance.describe(scenario)
+    why = provenance.mismatch(state_dir, record)
+    if why is None:
+        return
+    if not force:
+        raise UsageError(t("provenance.refuse_class", dir=display_path(state_dir), why=why))
+    provenance.note_forced(state_dir, record)
+    print(t("provenance.forced", dir=display_path(state_dir), why=why), file=sys.stderr)
+
+
 def replay_command(args: argparse.Namespace) -> int:
     """Replay a class game headless, optionally with changed decisions, and write its tables."""
     from model.game.archive import ArchiveError, parse_change, read_log, replay_changed
@@ -466,6 +493,7 @@ def replay_command(args: argparse.Namespace) -> int:
     tables = table.world.tables()
     try:
         write_tables(tables, out, args.format)
+        provenance.write(out, provenance.describe(table.spec))
     except OSError as error:
         raise UsageError(t("cli.cannot_write", out=out, reason=error.strerror or error)) from None
     print(

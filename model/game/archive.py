@@ -26,6 +26,7 @@ from model.text import t
 
 GAME_JSON = "game.json"
 MESSAGES_JSON = "messages.json"
+PROVENANCE_JSON = "provenance.json"
 README = "README.txt"
 TABLES = "tables"
 
@@ -35,9 +36,17 @@ class ArchiveError(ValueError):
 
 
 def write(
-    path: Path, game: dict, messages: list[dict], tables: dict[str, pd.DataFrame], readme: str
+    path: Path,
+    game: dict,
+    messages: list[dict],
+    tables: dict[str, pd.DataFrame],
+    readme: str,
+    made: dict | None = None,
 ) -> Path:
-    """Write the archive at ``path`` (complete or not at all) and return its path."""
+    """Write the archive at ``path`` (complete or not at all) and return its path.
+
+    ``made``: the provenance record (code version, data hashes), as ``provenance.json``.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.{os.getpid()}.part")
@@ -47,6 +56,8 @@ def write(
         for name, frame in tables.items():
             archive.writestr(f"{TABLES}/{name}.csv", frame.to_csv(index=False))
         archive.writestr(README, readme)
+        if made is not None:
+            archive.writestr(PROVENANCE_JSON, json.dumps(made, indent=1))
     os.replace(partial, path)
     return path
 

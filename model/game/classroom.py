@@ -29,6 +29,7 @@ from pathlib import Path
 import pandas as pd
 
 from agents.actions import ACTION_TYPES, Action, Shock, from_dict, to_dict
+from model.data import provenance
 from model.data.scenario import SCENARIOS_DIR, ScenarioError, load_scenario, scenario_path
 from model.data.tables import write_tables
 from model.data.world_data import WorldDataError, load_world
@@ -216,6 +217,12 @@ class ClassGame:
             ) from None
         if (self.state_dir / GAME_FILE).exists():
             raise ClassroomError(t("classroom.game_exists", dir=self.state_dir))
+        try:  # what made the game: ``minerals host --resume`` checks it
+            provenance.write(self.state_dir, provenance.describe(self.table.spec))
+        except OSError as error:
+            raise ClassroomError(
+                t("classroom.cannot_write", dir=self.state_dir, reason=error.strerror)
+            ) from None
 
     def _record(self, tokens: bool = True) -> dict:
         """The game as JSON: everything ``resume`` needs (the tokens only if ``tokens``)."""
@@ -596,9 +603,11 @@ class ClassGame:
             tables=", ".join(self._tables()),
         )
         try:
+            made = provenance.read(self.state_dir) or provenance.describe(self.table.spec)
             return archive.write(
-                Path(path), self._record(tokens=False), self._messages, self._tables(), readme
-            )
+                Path(path), self._record(tokens=False), self._messages, self._tables(), readme,
+                made,
+            )  # fmt: skip
         except OSError as error:
             raise ClassroomError(
                 t("classroom.cannot_export", path=path, reason=error.strerror or error)

@@ -37,6 +37,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 from tqdm import tqdm
 
+from model.data import provenance
 from model.data.scenario import (
     PROBLEMS,
     ScenarioError,
@@ -626,6 +627,7 @@ def sweep(
     *,
     csv: bool = False,
     progress: bool = False,
+    force_resume: bool = False,
 ) -> pd.DataFrame:
     """Run a sweep and return its ``runs`` table, one row per run, sorted by run_id.
 
@@ -635,15 +637,18 @@ def sweep(
     With ``out_dir``, each finished run writes ``out_dir/runs/run-<id>.parquet`` (and the
     tables named in ``[outcomes] series`` under ``out_dir/series/``), runs
     already finished there are skipped, and the table is written to ``out_dir/runs.parquet``
-    (and ``runs.csv`` with ``csv``).
+    (and ``runs.csv`` with ``csv``). ``out_dir/provenance.json`` records the code version
+    and the data; a folder made by another version is resumed only with ``force_resume``
+    (the table's ``attrs["forced"]`` then says what differed).
     """
     spec = spec_or_path if isinstance(spec_or_path, SweepSpec) else load_spec(spec_or_path)
     setup = spec.setup
     runs = spec.design()
     out = Path(out_dir) if out_dir is not None else None
     rows: dict[int, dict[str, Any]] = {}
+    forced = None
     if out is not None:
-        _claim(out, spec, setup, runs)
+        forced = _claim(out, spec, setup, runs, force_resume)
         rows = _finished(out, runs)
     pending = [run for run in runs if run.run_id not in rows]
     bar = tqdm(
@@ -664,6 +669,8 @@ def sweep(
             bar.update()
     table = runs_table(setup, [rows[run.run_id] for run in runs])
     table.attrs["skipped"] = len(runs) - len(pending)  # finished in an earlier call
+    if forced is not None:
+        table.attrs["forced"] = forced
     if out is not None:
         table.to_parquet(out / "runs.parquet", index=False)
         if csv:
@@ -680,8 +687,11 @@ def runs_table(setup: Setup, rows: list[dict[str, Any]]) -> pd.DataFrame:
     )
 
 
-def _claim(out: Path, spec: SweepSpec, setup: Setup, runs: list[Run]) -> None:
-    """Record the sweep's design in ``out``, or refuse a folder holding another sweep."""
+def _claim(
+    out: Path, spec: SweepSpec, setup: Setup, runs: list[Run], force_resume: bool = False
+) -> str | None:
+    """Record the sweep's design and provenance in ``out``, or refuse a folder holding
+    another sweep, or runs of another version; return what differed when forced."""
     design = json.loads(
         json.dumps(
             {
@@ -693,6 +703,7 @@ def _claim(out: Path, spec: SweepSpec, setup: Setup, runs: list[Run]) -> None:
             }
         )
     )
+    record = provenance.describe(load_scenario(setup.scenario, steps=setup.steps))
     path = out / DESIGN_FILE
     if path.is_file():
         try:
@@ -701,9 +712,16 @@ def _claim(out: Path, spec: SweepSpec, setup: Setup, runs: list[Run]) -> None:
             same = False
         if not same:
             raise SweepError(t("sweep.other_sweep", out=display_path(out)))
-        return
+        why = provenance.mismatch(out, record)
+        if why is not None and not force_resume:
+            raise SweepError(t("provenance.refuse_sweep", out=display_path(out), why=why))
+        if why is not None:
+            provenance.note_forced(out, record)
+        return why
     out.mkdir(parents=True, exist_ok=True)
+    provenance.write(out, record)
     path.write_text(json.dumps(design, indent=1))
+    return None
 
 
 def _finished(out: Path, runs: list[Run]) -> dict[int, dict[str, Any]]:
