@@ -160,6 +160,30 @@ ACTION_TYPES: dict[str, type] = {
     cls.kind: cls
     for cls in (Tariff, ExportControl, Stockpile, Subsidy, Shock, Propose, Respond, Join, Leave)
 }
+# The measures a scenario event may take, each with the magnitudes it requires (all of
+# them); the scenario format and the scripted controller read this one table.
+MEASURE_MAGNITUDES: dict[str, tuple[str, ...]] = {
+    Tariff.kind: ("rate",),
+    ExportControl.kind: ("level",),
+    Stockpile.kind: ("tonnes",),
+    Subsidy.kind: ("usd",),
+    Shock.kind: ("capacity_factor", "duration"),
+}
+# Magnitudes a measure may take but need not: a licensing delay on an export control.
+OPTIONAL_MAGNITUDES: dict[str, tuple[str, ...]] = {ExportControl.kind: ("delay",)}
+MAGNITUDE_NAMES: tuple[str, ...] = tuple(
+    dict.fromkeys(
+        name
+        for table in (MEASURE_MAGNITUDES, OPTIONAL_MAGNITUDES)
+        for names in table.values()
+        for name in names
+    )
+)
+# Measures aimed at other countries: they need targets and may not target the actor.
+# The others act on the actor's own economy, so their targets are just the actor.
+AIMED_MEASURES = (Tariff.kind, ExportControl.kind)
+# Tonnes bought or money spent need one good; a tariff or a shock may cover many.
+ONE_GOOD_MEASURES = (Stockpile.kind, Subsidy.kind)
 
 
 def to_dict(action: Action) -> dict:

@@ -8,19 +8,37 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Protocol
 
-from agents.actions import ACTION_TYPES, Action
-from agents.observation import Observation
-
-MAGNITUDES = ("rate", "level", "tonnes", "usd", "capacity_factor", "duration", "delay")
+from agents.actions import ACTION_TYPES, MAGNITUDE_NAMES, Action, Respond
+from agents.observation import Observation, Offer
 
 
 class Controller(Protocol):
+    """What the engine asks of whoever decides for a country, and nothing more."""
+
     name: str
+    observes: bool  # False: it never looks, so the engine builds no observation for it
+    answers_later: bool  # True: an offer waits a quarter for its answer (a person's inbox)
 
     def decide(self, observation: Observation) -> list[Action]: ...
 
+    def respond(self, observation: Observation, offer: Offer) -> Respond | None: ...
 
-class PassiveController:
+
+class BaseController:
+    """A controller that looks, answers at once, and lets every offer lapse."""
+
+    name = "base"
+    observes = True
+    answers_later = False
+
+    def decide(self, observation: Observation) -> list[Action]:
+        return []
+
+    def respond(self, observation: Observation, offer: Offer) -> Respond | None:
+        return None
+
+
+class PassiveController(BaseController):
     """Takes no new measures: standing tariffs and controls stay as they are."""
 
     name = "passive"
@@ -30,7 +48,7 @@ class PassiveController:
         return []
 
 
-class ScriptedController:
+class ScriptedController(BaseController):
     """Plays the scenario's events for its country at their steps."""
 
     name = "scripted"
@@ -56,7 +74,7 @@ def action_from_event(event) -> Action:
     }
     if "targets" in cls.__dataclass_fields__:
         fields["targets"] = tuple(event.targets or [event.actor])
-    for name in MAGNITUDES:
+    for name in MAGNITUDE_NAMES:
         value = getattr(event, name, None)
         if name in cls.__dataclass_fields__ and value is not None:
             fields[name] = value

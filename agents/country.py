@@ -32,6 +32,6 @@ class Country(mesa.Agent):
         step = self.model.steps
         scripted = self.script.actions_at(step) if self.script else []
         # A controller that never looks (passive) is spared building an observation.
-        looks = getattr(self.controller, "observes", True)
+        looks = self.controller.observes
         own = self.controller.decide(self.model.observe(self.code)) if looks else []
         self.pending = [*scripted, *own]

@@ -7,15 +7,15 @@ an offer that waited a quarter in the player's inbox comes up.
 """
 
 from agents.actions import Action, Respond
+from agents.controllers import BaseController
 
 
-class HumanSeat:
+class HumanSeat(BaseController):
     """Returns the queued actions and answers once, then forgets them."""
 
     name = "human"
-    # Country.decide skips controllers with observes = False, so this one must "look"
-    # (it ignores the observation: the page shows the player the world).
-    observes = True
+    # It "looks" (observes, as every BaseController) though it ignores the observation:
+    # the page shows the player the world.
     answers_later = True  # offers to a person wait a quarter for the answer
 
     def __init__(self) -> None:

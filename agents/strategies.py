@@ -23,7 +23,7 @@ from agents.actions import (
     Subsidy,
     Tariff,
 )
-from agents.controllers import Controller
+from agents.controllers import BaseController, Controller
 from agents.observation import Observation, Offer
 from model.text import t
 
@@ -240,7 +240,7 @@ def judge(obs: Observation, offer: Offer, min_gain: float, min_trust: float) -> 
 
 
 # --- strategies ---------------------------------------------------------------------------
-class Strategy:
+class Strategy(BaseController):
     """Takes no measures; answers offers by ``judge`` with its own thresholds."""
 
     name = "strategy"

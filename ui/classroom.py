@@ -40,7 +40,7 @@ from ui.panels import (
     score_columns,
 )
 
-MAX_MINUTES = 600  # a round's timer: ten hours is more than any lesson
+MAX_MINUTES = classroom.MAX_MINUTES  # the model's limit: the page refuses what it would
 WATCH_TIMEOUT = 1.0  # seconds a tab's watcher waits before checking it is still wanted
 MAX_MESSAGES = 50
 
@@ -280,7 +280,8 @@ def TeacherPage(game: ClassGame, token: str, version: int = 0):
             except ValueError:
                 value = math.nan
             if not (math.isfinite(value) and 0 < value <= MAX_MINUTES):
-                raise ClassroomError(t("class_ui.bad_minutes", value=text, most=MAX_MINUTES))
+                most = f"{MAX_MINUTES:g}"
+                raise ClassroomError(t("class_ui.bad_minutes", value=text, most=most))
         game.open_round(token, value)
 
     solara.Markdown(f"# {t('class_ui.teacher_title', scenario=world.spec.title)}")
@@ -311,7 +312,7 @@ def TeacherPage(game: ClassGame, token: str, version: int = 0):
             t("class_ui.unpause") if game.paused else t("class_ui.pause"),
             on_click=act(lambda: game.unpause(token) if game.paused else game.pause(token)),
         )
-        rules = {t(f"class_ui.absent_{rule}"): rule for rule in ("standing", "bot")}
+        rules = {t(f"class_ui.absent_{rule}"): rule for rule in classroom.ABSENT_RULES}
         solara.Select(
             label=t("class_ui.absent_rule"),
             values=list(rules),

@@ -43,7 +43,8 @@ def world_data(name: str) -> WorldData:
 def countries_of(scenario_name: str) -> list[tuple[str, str]]:
     """(code, name) of the economies a player can take in this scenario (not the rest of world)."""
     data = world_data(scenario(scenario_name).world)
-    return [(c, n) for c, n in zip(data.codes, data.names, strict=True) if c != "ROW"]
+    playable = data.playable
+    return [(c, n) for c, n in zip(data.codes, data.names, strict=True) if c in playable]
 
 
 def parse_seed(text: str | None) -> tuple[int | None, str | None]:

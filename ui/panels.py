@@ -139,7 +139,8 @@ def MeasureForm(desk, measure: str, changed: Callable[[], None], first_mineral: 
     """One form of the decision panel; its fields keep their values between quarters."""
     data, country = desk.world.data, desk.country
     partners = [c for c in data.codes if c != country]
-    partner, set_partner = solara.use_state("CHN" if "CHN" in partners else partners[0])
+    first = data.hegemon if data.hegemon in partners else partners[0]
+    partner, set_partner = solara.use_state(first)
     mineral, set_mineral = solara.use_state(first_mineral)
     stage, set_stage = solara.use_state(data.stages[0])
     amount, set_amount = solara.use_state("")

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from model.data.world_data import NAMED_INDUSTRIES
 from model.game.debrief import key_moves, latest_deals
 from model.game.decisions import waiting_offers
 from model.text import t
@@ -17,7 +18,7 @@ inbox = waiting_offers  # offers waiting for a country's answer
 timeline = key_moves  # the game's key moves, for the debrief
 
 NEWS_STEPS = 4  # the news feed shows the events of the last few steps
-INDUSTRIES = ("automotive", "electronics", "defence", "energy")
+INDUSTRIES = NAMED_INDUSTRIES  # "other" collects the rest and is not drawn
 TOP_PRODUCERS = 5  # named in the stage-control view; the rest are "others"
 TOP_FLOWS = 12
 TERMS = ("mineral", "stage", "max_rate", "supplier", "seller", "tonnes", "floor", "host", "usd")

@@ -25,7 +25,16 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from agents.actions import MAX_DELAY, MAX_SHOCK_DURATION, MAX_TARIFF, MIN_USD
+from agents.actions import (
+    AIMED_MEASURES,
+    ALL,
+    MAX_DELAY,
+    MAX_SHOCK_DURATION,
+    MAX_TARIFF,
+    MEASURE_MAGNITUDES,
+    MIN_USD,
+    ONE_GOOD_MEASURES,
+)
 from model.data.world_data import (
     CONFIG_DIR,
     STRATEGIES,
@@ -39,26 +48,16 @@ from model.text import t
 SCENARIOS_DIR = CONFIG_DIR / "scenarios"
 DEFAULT_WORLD = "world_2024"
 DEFAULT_START = "2025Q1"
-ALL = "all"
 
-Action = Literal["tariff", "export_control", "stockpile", "subsidy", "shock"]
+# The actions an event may take and their magnitudes come from the action contract
+# (agents/actions.py); any magnitude an action does not take is a mistake.
+MAGNITUDES = MEASURE_MAGNITUDES
+ACTIONS: tuple[str, ...] = tuple(MAGNITUDES)
+Action = Literal[ACTIONS]  # type: ignore[valid-type]
 Controller = Literal["ai", "human", "scripted", "passive"]
-ACTIONS: tuple[str, ...] = get_args(Action)
 CONTROLLERS: tuple[str, ...] = get_args(Controller)
-
-# The magnitudes each action takes, all required; any other magnitude is a mistake.
-MAGNITUDES: dict[str, tuple[str, ...]] = {
-    "tariff": ("rate",),
-    "export_control": ("level",),
-    "stockpile": ("tonnes",),
-    "subsidy": ("usd",),
-    "shock": ("capacity_factor", "duration"),
-}
-# Measures aimed at other countries: they need targets and may not target the actor.
-# The others act on the actor's own economy, so their targets are just the actor.
-AIMED_ACTIONS = ("tariff", "export_control")
-# Tonnes bought or money spent need one good; a tariff or a shock may cover many.
-ONE_GOOD_ACTIONS = ("stockpile", "subsidy")
+AIMED_ACTIONS = AIMED_MEASURES
+ONE_GOOD_ACTIONS = ONE_GOOD_MEASURES
 
 # pydantic's error types, mapped to the catalogue's problem sentences.
 PROBLEMS = {

@@ -30,7 +30,11 @@ MINERALS = (
 )
 STAGES = ("mined", "refined", "magnets")
 INDUSTRIES = ("automotive", "electronics", "defence", "energy", "other")
-ROLES = ("importer", "producer", "hegemon")
+OTHER_INDUSTRY = "other"  # final use no data set assigns to a named industry
+NAMED_INDUSTRIES = tuple(name for name in INDUSTRIES if name != OTHER_INDUSTRY)
+HEGEMON = "hegemon"  # the role of the dominant refiner (China in every bundled world)
+ROLES = ("importer", "producer", HEGEMON)
+REST_OF_WORLD = "ROW"  # every world has this aggregate of all economies not listed
 OBJECTIVES = (
     "supply_security",
     "industry_output",
@@ -113,6 +117,17 @@ class WorldData:
 
     def country(self, code: str) -> int:
         return self.codes.index(code)
+
+    @property
+    def hegemon(self) -> str | None:
+        """The code of the economy whose role is the hegemon (the first, if several)."""
+        roles = zip(self.codes, self.roles, strict=True)
+        return next((code for code, role in roles if role == HEGEMON), None)
+
+    @property
+    def playable(self) -> list[str]:
+        """Codes of the economies a person or a seat can play: all but the rest of world."""
+        return [code for code in self.codes if code != REST_OF_WORLD]
 
     def good(self, mineral: str, stage: str) -> int:
         return self.goods.index((mineral, stage))
@@ -269,7 +284,7 @@ def _load(folder: Path) -> WorldData:
     _check_values(goods_frame, "mineral", MINERALS)
     _check_values(goods_frame, "stage", STAGES)
     codes = list(economies["code"])
-    if "ROW" not in codes:
+    if REST_OF_WORLD not in codes:
         raise WorldDataError(t("world.no_row", path=economies.attrs["path"]))
     goods = list(zip(goods_frame["mineral"], goods_frame["stage"], strict=True))
     C, G = len(codes), len(goods)
@@ -306,7 +321,7 @@ def _load(folder: Path) -> WorldData:
             row.share_pct / 100.0
         )
     unassigned = end_use.sum(axis=1) == 0
-    end_use[unassigned, INDUSTRIES.index("other")] = 1.0
+    end_use[unassigned, INDUSTRIES.index(OTHER_INDUSTRY)] = 1.0
 
     stock_days = np.zeros((C, G))
     stock_frame = _read_csv(folder, "stocks.csv", required=False)

@@ -194,7 +194,9 @@ def _pledge(deal, state, party, array, goods, importer, exporter, bound, at_most
             licence
             for licence in state.licences
             if not (
-                licence[3] == exporter and importer in licence[2] and set(goods) & set(licence[1])
+                licence.exporter == exporter
+                and importer in licence.buyers
+                and set(goods) & set(licence.goods)
             )
         ]
     values = getattr(state, array)

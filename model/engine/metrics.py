@@ -82,7 +82,8 @@ def country_metrics(
         out=np.zeros_like(by_source),
         where=total_imports[:, None] > 0,
     )
-    china = world.codes.index("CHN") if "CHN" in world.codes else None
+    hegemon = world.hegemon
+    china = world.codes.index(hegemon) if hegemon is not None else None
     china_dependence = source_share[:, china] if china is not None else np.zeros(C)
     hhi = (source_share**2).sum(1)
 

@@ -88,14 +88,13 @@ def negotiate(world, proposals: list[Propose], step: int) -> None:
 
 def answers_later(world, code: str) -> bool:
     """A person answers between quarters: an offer to them waits one quarter in their inbox."""
-    return getattr(world.country_agent(code).controller, "answers_later", False)
+    return world.country_agent(code).controller.answers_later
 
 
 def ask(world, judge: Judge, deal: Deal, responder: str, round_: int):
     """The responder's answer to an offer, or None if it does not answer."""
     controller = world.country_agent(responder).controller
-    respond = getattr(controller, "respond", None)
-    if respond is None:
+    if not controller.observes:  # it never looks, so it cannot judge an offer: it lapses
         return None
     offer = Offer(
         deal.deal_id,
@@ -115,7 +114,7 @@ def ask(world, judge: Judge, deal: Deal, responder: str, round_: int):
         trial.deals.append(trial_deal)
         return judge.gain(responder, trial)
 
-    answer = respond(observation(world, responder, [offer], evaluate), offer)
+    answer = controller.respond(observation(world, responder, [offer], evaluate), offer)
     if answer is not None and answer.answer not in ANSWERS:
         world.refuse(
             world.steps,

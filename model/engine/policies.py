@@ -20,8 +20,8 @@ from agents.actions import (
     Tariff,
 )
 from model.data.world_data import WorldData
+from model.engine.state import Licence, State
 from model.engine.state import Shock as ActiveShock
-from model.engine.state import State
 from model.text import t
 
 # What a government may spend on stockpiles, subsidies and investments in one quarter, as a
@@ -112,13 +112,14 @@ def apply(action: Action, state: State, world: WorldData, step: int) -> str:
             if action.delay > 0:  # licensing: nothing ships until licences are granted
                 state.export_level[np.ix_(goods, buyers, [actor])] = 0.0
                 state.licences.append(
-                    (
-                        step + int(action.delay),
-                        goods,
-                        buyers,
-                        actor,
-                        action.level,
-                        (action.mineral, action.stage),
+                    Licence(
+                        due=step + int(action.delay),
+                        goods=goods,
+                        buyers=buyers,
+                        exporter=actor,
+                        level=action.level,
+                        mineral=action.mineral,
+                        stage=action.stage,
                     )
                 )
                 return t(

@@ -20,6 +20,19 @@ class Shock:
 
 
 @dataclass
+class Licence:
+    """Export licences being processed: nothing ships until ``due``, then ``level`` does."""
+
+    due: int  # the step they are granted
+    goods: list[int]
+    buyers: list[int]  # importers
+    exporter: int
+    level: float  # the share of normal exports allowed once granted
+    mineral: str  # the good as the exporter named it ("all" included), for the news
+    stage: str
+
+
+@dataclass
 class State:
     capacity: np.ndarray  # (C, G) installed, t/step
     tariff: np.ndarray  # (G, I, J)
@@ -34,8 +47,7 @@ class State:
     subsidy_spend: np.ndarray | None = None  # (C,) USD spent on policy this step
     trust: np.ndarray | None = None  # (C, C) how much i trusts j, 0..1
     price_support: np.ndarray | None = None  # (G, C) price floors from offtake deals, relative
-    # Pending licences: (due step, goods, buyers, exporter, level, (mineral, stage) as asked)
-    licences: list = field(default_factory=list)
+    licences: list[Licence] = field(default_factory=list)  # pending, in the order asked
     deals: list = field(default_factory=list)  # active diplomacy.Deal objects
     coalitions: dict = field(default_factory=dict)  # name -> diplomacy.Coalition
     next_deal_id: int = 1

@@ -227,11 +227,12 @@ class World(mesa.Model):
         )
 
     def grant_licences(self, step: int) -> None:
-        due = [licence for licence in self.state.licences if licence[0] <= step]
-        self.state.licences = [licence for licence in self.state.licences if licence[0] > step]
-        for _, goods, buyers, exporter, level, (mineral, stage) in due:
-            self.state.export_level[np.ix_(goods, buyers, [exporter])] = level
-            code = self.data.codes[exporter]
+        due = [licence for licence in self.state.licences if licence.due <= step]
+        self.state.licences = [licence for licence in self.state.licences if licence.due > step]
+        for licence in due:
+            goods, buyers, level = licence.goods, licence.buyers, licence.level
+            self.state.export_level[np.ix_(goods, buyers, [licence.exporter])] = level
+            code = self.data.codes[licence.exporter]
             self.recorder.event(
                 step,
                 code,
@@ -241,7 +242,7 @@ class World(mesa.Model):
                     "news.licences_granted",
                     actor=code,
                     level=f"{level:.0%}",
-                    good=policies.good_label(mineral, stage),
+                    good=policies.good_label(licence.mineral, licence.stage),
                     targets=",".join(self.data.codes[b] for b in buyers),
                 ),
             )

@@ -19,7 +19,6 @@ from model.text import t
 USES = 6  # goods shown in a sheet's dependency table, by value of use
 SOURCES = 3  # import sources named per good
 NOTABLE = 0.02  # a share of world output (or of a supply) below 2 % is not worth a line
-CHINA = "CHN"
 
 
 def sheets(scenario: str, seats: list[str] | None = None) -> str:
@@ -82,7 +81,7 @@ def _dependencies(world: World, c: int, flows: np.ndarray) -> list[str]:
     data = world.data
     use = flows[:, c, :].sum(axis=1)  # (G,) t/step, home supply included
     value = use * data.price0
-    china = data.codes.index(CHINA) if CHINA in data.codes else None
+    china = data.codes.index(data.hegemon) if data.hegemon is not None else None
     rows = []
     for g in np.argsort(-value)[:USES]:
         if use[g] <= 0:

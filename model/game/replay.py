@@ -16,12 +16,12 @@ from agents.actions import Action, Respond, from_dict, to_dict
 from agents.seat import HumanSeat
 from agents.strategies import make_controller
 from model.data.scenario import SCENARIOS_DIR, Scenario, load_scenario, scenario_path
-from model.data.world_data import WorldData, load_world
+from model.data.world_data import REST_OF_WORLD, WorldData, load_world
 from model.engine.world import World
 from model.text import t
 
 PEOPLE, BOT = "people", "bot"
-NOBODY = ("ROW",)  # the rest-of-world aggregate is no country people can play
+NOBODY = (REST_OF_WORLD,)  # the rest-of-world aggregate is no country people can play
 
 
 def _typed(value, kind, name: str):

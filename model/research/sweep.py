@@ -114,7 +114,7 @@ def _refined_value(tables: Tables) -> pd.Series:
 
 def _china_refined_share(world, tables: Tables) -> float:
     value = _refined_value(tables)
-    return float(value.get("CHN", 0.0) / value.sum())
+    return float(value.get(world.data.hegemon, 0.0) / value.sum())
 
 
 def _deal_count(status: str) -> Callable[[Any, Tables], float]:

@@ -6,6 +6,7 @@ from agents.actions import Respond
 class Scripted:
     """Fixed actions per step and a fixed answer to every offer; remembers what it saw."""
 
+    name = "scripted seat"
     observes = True
     answers_later = False
 
