@@ -9,7 +9,6 @@ parameters). Every mistake becomes one ``ScenarioError`` naming the file (or the
 import re
 import tomllib
 from collections.abc import Sequence
-from copy import deepcopy
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
 
@@ -35,6 +34,8 @@ from agents.actions import (
     MIN_USD,
     ONE_GOOD_MEASURES,
 )
+from model.data import overrides as keypaths
+from model.data.overrides import KeyPath, ScenarioError, format_path  # the error: its lowest user
 from model.data.world_data import (
     CONFIG_DIR,
     STRATEGIES,
@@ -46,6 +47,7 @@ from model.data.world_data import (
 from model.text import t
 
 SCENARIOS_DIR = CONFIG_DIR / "scenarios"
+HEADER_TABLE = "scenario"  # the table of the header keys a --set may name alone (steps=12)
 DEFAULT_WORLD = "world_2024"
 DEFAULT_START = "2025Q1"
 
@@ -81,10 +83,6 @@ PROBLEMS = {
 }
 # Fields typed as a Literal: their allowed values, for the "not a ..." message.
 CHOICES = {"action": ACTIONS, "controller": CONTROLLERS}
-
-
-class ScenarioError(Exception):
-    """A scenario (file, ``--set`` or argument) is wrong; ``str(e)`` is the one message."""
 
 
 def _world(info: ValidationInfo) -> WorldData | None:
@@ -414,85 +412,17 @@ def _read_toml(path: Path) -> dict:
         raise ScenarioError(t("scenario.unreadable", file=file, reason=error.strerror)) from None
 
 
-# --- overrides: key=value with dotted key paths ------------------------------------------
-
-KeyPath = tuple[str | int, ...]
-_SEGMENT = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*)((?:\[\d+\])*)|(\d+)")
+# --- overrides: ``--set key=value`` (model/data/overrides.py) ----------------------------
 
 
 def parse_override(text: str) -> tuple[KeyPath, Any]:
-    """``"events[2].rate=0.3"`` -> ``(("events", 2, "rate"), 0.3)``.
-
-    The value is read as a TOML value (numbers, booleans, strings in quotes, lists),
-    else taken as a bare string. Header keys may drop their table: ``steps=12``.
-    """
-    key, sep, raw = text.partition("=")
-    path: list[str | int] = []
-    for segment in key.strip().split("."):
-        match = _SEGMENT.fullmatch(segment)
-        if not sep or not match:
-            raise ScenarioError(t("scenario.set_malformed", origin=_set_label(text)))
-        name, indexes, number = match.groups()
-        if number is not None:
-            path.append(int(number))
-        else:
-            path.append(name)
-            path.extend(int(i) for i in re.findall(r"\d+", indexes))
-    if isinstance(path[0], str) and path[0] in Header.model_fields:
-        path.insert(0, "scenario")
-    return tuple(path), _toml_value(raw.strip())
+    """``--set`` text as a key path into a scenario; header keys may drop ``scenario.``."""
+    return keypaths.parse_override(text, HEADER_TABLE, Header.model_fields)
 
 
-def _toml_value(raw: str) -> Any:
-    try:
-        parsed = tomllib.loads(f"value = {raw}")
-    except tomllib.TOMLDecodeError:
-        return raw
-    return parsed["value"] if list(parsed) == ["value"] else raw
-
-
-def apply_overrides(data: dict, overrides: Sequence[str]) -> dict:
+def apply_overrides(data: dict, changes: Sequence[str]) -> dict:
     """A copy of scenario data (as read from TOML) with each ``key=value`` set."""
-    data = deepcopy(data)
-    for text in overrides:
-        path, value = parse_override(text)
-        _set(data, path, value, label=_set_label(text))
-    return data
-
-
-def _set_label(text: str) -> str:
-    """How a message names a ``--set``; escaped so the message stays on one line."""
-    return t("scenario.from_set", text=text if text.isprintable() else repr(text)[1:-1])
-
-
-def _set(data: dict, path: KeyPath, value: Any, label: str) -> None:
-    node: Any = data
-    for depth, key in enumerate(path):
-        here = format_path(path[:depth]) or "."
-        last = depth == len(path) - 1
-        if isinstance(key, int):
-            if not isinstance(node, list):
-                raise ScenarioError(t("scenario.set_not_list", origin=label, path=here))
-            if key >= len(node):
-                raise ScenarioError(
-                    t("scenario.set_bad_index", origin=label, path=here, count=len(node))
-                )
-        elif not isinstance(node, dict):
-            raise ScenarioError(t("scenario.set_not_table", origin=label, path=here))
-        elif not last and key not in node:
-            node[key] = {}
-        if last:
-            node[key] = value
-        else:
-            node = node[key]
-
-
-def format_path(loc: Sequence[str | int]) -> str:
-    """``("events", 2, "mineral")`` -> ``"events[2].mineral"``."""
-    text = ""
-    for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else f".{part}" if text else str(part)
-    return text
+    return keypaths.apply_overrides(data, changes, HEADER_TABLE, Header.model_fields)
 
 
 # --- loading and validating --------------------------------------------------------------
@@ -512,13 +442,13 @@ def load_scenario(
     """
     path = scenario_path(name_or_path)
     data = _read_toml(path)
-    changes = [(*parse_override(text), _set_label(text)) for text in overrides]
+    changes = [(*parse_override(text), keypaths.set_label(text)) for text in overrides]
     if steps is not None:
         changes.append((("scenario", "steps"), steps, t("scenario.from_steps", value=steps)))
     if seed is not None:
         changes.append((("scenario", "seed"), seed, t("scenario.from_seed", value=seed)))
     for key_path, value, label in changes:
-        _set(data, key_path, value, label)
+        keypaths.set_value(data, key_path, value, label)
     origins = [(key_path, label) for key_path, _, label in changes]
     bundled = path.resolve().parent == SCENARIOS_DIR.resolve()
     return validate_scenario(
