@@ -1,0 +1,147 @@
+"""What a sweep keeps of each run: named outcomes, each one float per finished run.
+
+An outcome is a function of the finished World and its output tables; the catalogue gives
+each a meaning a researcher reads (``minerals sweep --help`` lists them), and patterns
+name one per economy (``final_score_<CODE>``). A failed run's row holds NaN in the same
+column, so every outcome is a float.
+"""
+
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+import pandas as pd
+
+from model.engine.recorder import TABLES
+
+Tables = Mapping[str, pd.DataFrame]
+
+
+class LazyTables(Mapping):
+    """A finished run's output tables, each built the first time an outcome reads it.
+
+    Outcomes need a few of the six tables (the flows table, the dearest, none of the
+    catalogue's); ``derived`` keeps figures several outcomes share, computed once per run.
+    """
+
+    def __init__(self, recorder: Any):
+        self._recorder = recorder
+        self._built: dict[str, pd.DataFrame] = {}
+        self.derived: dict[str, Any] = {}
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        if name not in self._built:
+            if name not in TABLES:
+                raise KeyError(name)
+            self._built[name] = self._recorder.table(name)
+        return self._built[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(TABLES)
+
+    def __len__(self) -> int:
+        return len(TABLES)
+
+
+def _last(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame[frame["step"] == frame["step"].max()]
+
+
+def _refined_value(tables: Tables) -> pd.Series:
+    """Refined production at the last step by country, valued at the producer's price."""
+    derived = getattr(tables, "derived", {})
+    if "refined_value" not in derived:
+        key = ["step", "country", "mineral", "stage"]
+        production = _last(tables["production"])
+        production = production[production["stage"] == "refined"]
+        prices = _last(tables["prices"])[[*key, "producer_price"]]
+        both = production.merge(prices, on=key)
+        value = both["production"] * both["producer_price"]
+        derived["refined_value"] = value.groupby(both["country"]).sum()
+    return derived["refined_value"]
+
+
+def _china_refined_share(world, tables: Tables) -> float:
+    value = _refined_value(tables)
+    return float(value.get(world.data.hegemon, 0.0) / value.sum())
+
+
+def _deal_count(status: str) -> Callable[[Any, Tables], float]:
+    def count(world, tables: Tables) -> float:
+        deals = tables["deals"]
+        return float(deals.loc[deals["status"] == status, "deal_id"].nunique())
+
+    return count
+
+
+# name -> (meaning, function of the finished world and its tables). Every outcome is a
+# float, so a failed run's row holds NaN in the same column type.
+OUTCOMES: dict[str, tuple[str, Callable[[Any, Tables], float]]] = {
+    "mean_score": (
+        "mean of the countries' scores at the last step",
+        lambda w, tb: float(_last(tb["countries"])["score"].mean()),
+    ),
+    "mean_gdp_index": (
+        "mean of the countries' GDP indices at the last step (1.0 = base year)",
+        lambda w, tb: float(_last(tb["countries"])["gdp_index"].mean()),
+    ),
+    "china_refined_share": (
+        "China's share of world refined production at the last step, by value over all "
+        "refined goods (tonnes × producer price)",
+        _china_refined_share,
+    ),
+    "non_china_refined_share": (
+        "1 − china_refined_share",
+        lambda w, tb: 1.0 - _china_refined_share(w, tb),
+    ),
+    "world_shortage_share_mean": (
+        "the world's unserved share of final demand (by value at base prices), mean over steps",
+        lambda w, tb: float(
+            w.datacollector.get_model_vars_dataframe()["world_shortage_share"].mean()
+        ),
+    ),
+    "max_shortage_share": (
+        "the worst shortage share of any country in any step",
+        lambda w, tb: float(tb["countries"]["shortage_share"].max()),
+    ),
+    "mean_price_index": (
+        "mean delivered price index over countries and goods at the last step (1.0 = base year)",
+        lambda w, tb: float(w.outcome.index.mean()),
+    ),
+    "deals_accepted": ("number of deals accepted during the run", _deal_count("accepted")),
+    "breaches": ("number of deals breached during the run", _deal_count("breached")),
+}
+# Patterns: a name with an economy code in place of <CODE>.
+PATTERNS: dict[str, tuple[str, Callable[[str], Callable[[Any, Tables], float]]]] = {
+    "final_score_<CODE>": (
+        "the score of economy CODE at the last step",
+        lambda code: (
+            lambda w, tb: float(_last(tb["countries"]).set_index("country").loc[code, "score"])
+        ),
+    ),
+}
+
+
+def outcome_function(name: str) -> Callable[[Any, Tables], float]:
+    """The function computing a catalogue outcome (a fixed name or a filled-in pattern)."""
+    if name in OUTCOMES:
+        return OUTCOMES[name][1]
+    for pattern, (_, make) in PATTERNS.items():
+        prefix = pattern.removesuffix("<CODE>")
+        if name.startswith(prefix):
+            return make(name.removeprefix(prefix))
+    raise KeyError(name)
+
+
+def pattern_code(name: str) -> str | None:
+    for pattern in PATTERNS:
+        prefix = pattern.removesuffix("<CODE>")
+        if name.startswith(prefix):
+            return name.removeprefix(prefix)
+    return None
+
+
+def catalogue() -> list[tuple[str, str]]:
+    """(name, meaning) of every outcome a spec may keep."""
+    return [(name, meaning) for name, (meaning, _) in OUTCOMES.items()] + [
+        (name, meaning) for name, (meaning, _) in PATTERNS.items()
+    ]

@@ -1,0 +1,400 @@
+"""A sweep spec: the TOML file (``configs/sweeps/``) that says which runs a sweep makes.
+
+It names a base scenario, levers (policy choices, always crossed as a grid),
+uncertainties (lists crossed as a grid, or ``{low, high}`` ranges sampled at random or by
+Latin hypercube), replications, a master seed and the outcomes to keep. ``design()`` turns
+it into the list of runs, each a set of ``--set`` key paths (model/data/overrides.py) and
+a seed. Every mistake is one ``SweepError`` naming the file, the key and what is allowed.
+"""
+
+import json
+import math
+import re
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from itertools import product
+from pathlib import Path
+from typing import Annotated, Any
+
+import numpy as np
+from pydantic import (
+    AfterValidator,
+    Discriminator,
+    Field,
+    PrivateAttr,
+    Tag,
+    ValidationError,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from model.data.scenario import (
+    PROBLEMS,
+    ScenarioError,
+    StrictModel,
+    display_path,
+    load_scenario,
+    parse_override,
+)
+from model.data.world_data import load_world
+from model.engine.recorder import TABLES
+from model.research.outcomes import OUTCOMES, PATTERNS, pattern_code
+from model.text import t
+
+SAMPLERS = ("grid", "random", "lhs")
+# Header keys a lever may not set: the sweep itself gives every run its steps and seed.
+RESERVED = {("scenario", "steps"), ("scenario", "seed")}
+TAG = "~"  # marks the tags of the lever/uncertainty unions, dropped from error locations
+
+
+class SweepError(ScenarioError):
+    """A sweep spec or a sweep argument is wrong; ``str(e)`` is the one message."""
+
+
+def _value(value: Any) -> Any:
+    """A lever or uncertainty value: one TOML scalar (text, number, true/false)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise PydanticCustomError("not_finite", "value", {})
+    if not isinstance(value, str | int | float):
+        raise PydanticCustomError("bad_value", "value", {"value": value})
+    return value
+
+
+def _same_kind(values: list) -> list:
+    kinds = {"number" if type(v) in (int, float) else type(v).__name__ for v in values}
+    if len(kinds) > 1:
+        raise PydanticCustomError("mixed_types", "values", {"value": values})
+    return values
+
+
+def _sampler(value: str) -> str:
+    if value not in SAMPLERS:
+        raise PydanticCustomError("bad_sampler", "sampler", {"value": value, "allowed": SAMPLERS})
+    return value
+
+
+Value = Annotated[Any, AfterValidator(_value)]
+Values = Annotated[list[Value], Field(min_length=1), AfterValidator(_same_kind)]
+
+
+class Range(StrictModel):
+    """An uncertainty sampled uniformly in ``[low, high]`` (whole numbers if both are)."""
+
+    low: int | float
+    high: int | float
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "Range":
+        if self.low > self.high:
+            raise PydanticCustomError(
+                "low_above_high", "range", {"low": self.low, "high": self.high}
+            )
+        return self
+
+    @property
+    def whole(self) -> bool:
+        return isinstance(self.low, int) and isinstance(self.high, int)
+
+    def at(self, u: float) -> int | float:
+        """The value at quantile ``u`` in [0, 1)."""
+        if self.whole:
+            return min(self.low + math.floor(u * (self.high - self.low + 1)), self.high)
+        return float(self.low + u * (self.high - self.low))
+
+
+Uncertainty = Annotated[
+    Annotated[Values, Tag(TAG + "list")] | Annotated[Range, Tag(TAG + "range")],
+    Discriminator(lambda v: TAG + ("range" if isinstance(v, dict | Range) else "list")),
+]
+
+
+class SweepHeader(StrictModel):
+    """The ``[sweep]`` table."""
+
+    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")]
+    scenario: str = Field(min_length=1)
+    steps: int | None = Field(default=None, ge=1)  # None: the scenario's own
+    replications: int = Field(default=1, ge=1)
+    seed: int = Field(default=0, ge=0)
+    sampler: Annotated[str, AfterValidator(_sampler)] = "grid"
+    samples: int | None = Field(default=None, ge=1)
+
+
+def _table_names(value: list[str]) -> list[str]:
+    for name in value:
+        if name not in TABLES:
+            raise PydanticCustomError("bad_table", "table", {"value": name, "allowed": TABLES})
+    return list(dict.fromkeys(value))
+
+
+class OutcomeChoice(StrictModel):
+    """The ``[outcomes]`` table."""
+
+    keep: list[str] = Field(default_factory=lambda: list(OUTCOMES), min_length=1)
+    # Output tables kept whole for every run, as a Parquet data set partitioned by run_id.
+    series: Annotated[list[str], AfterValidator(_table_names)] = Field(default_factory=list)
+
+
+class SweepSpec(StrictModel):
+    """A validated sweep spec; build one with ``load_spec``."""
+
+    header: SweepHeader = Field(alias="sweep")
+    levers: dict[str, Values] = Field(default_factory=dict)
+    uncertainties: dict[str, Uncertainty] = Field(default_factory=dict)
+    outcomes: OutcomeChoice = Field(default_factory=OutcomeChoice)
+    _scenario: str = PrivateAttr(default="")
+
+    @property
+    def setup(self) -> "Setup":
+        """What every run shares, with the base scenario as found from the spec's folder."""
+        return Setup(
+            self._scenario or self.header.scenario,
+            self.header.steps,
+            tuple(self.outcomes.keep),
+            tuple(self.factors),
+            tuple(self.outcomes.series),
+        )
+
+    @model_validator(mode="after")
+    def _sampling(self) -> "SweepSpec":
+        sampler, samples = self.header.sampler, self.header.samples
+        if sampler == "grid":
+            for key, spread in self.uncertainties.items():
+                if isinstance(spread, Range):
+                    raise PydanticCustomError(
+                        "range_in_grid", "sampler", {"at": ("uncertainties", key)}
+                    )
+            if samples is not None:
+                raise PydanticCustomError(
+                    "samples_in_grid", "samples", {"at": ("sweep", "samples")}
+                )
+        elif samples is None:
+            raise PydanticCustomError(
+                "needs_samples", "samples", {"at": ("sweep", "samples"), "sampler": sampler}
+            )
+        for key in (*self.levers, *self.uncertainties):
+            if key in self.levers and key in self.uncertainties:
+                raise PydanticCustomError("lever_and_uncertainty", "key", {"at": ("levers", key)})
+        return self
+
+    @property
+    def name(self) -> str:
+        return self.header.name
+
+    @property
+    def factors(self) -> list[str]:
+        """The columns of levers then uncertainties, by key path."""
+        return [*self.levers, *self.uncertainties]
+
+    def points(self) -> list[dict[str, Any]]:
+        """The uncertainty values of each experiment, before levers and replications."""
+        names = list(self.uncertainties)
+        if self.header.sampler == "grid":
+            return [
+                dict(zip(names, combo, strict=True))
+                for combo in product(*self.uncertainties.values())
+            ]
+        sampling, _ = np.random.SeedSequence(self.header.seed).spawn(2)
+        rng = np.random.default_rng(sampling)
+        u = sample_unit(self.header.sampler, self.header.samples, len(names), rng)
+        return [
+            {name: _at(self.uncertainties[name], q) for name, q in zip(names, row, strict=True)}
+            for row in u
+        ]
+
+    def design(self) -> list["Run"]:
+        """Every run: lever combinations × uncertainty points × replications.
+
+        Seeds are spawned per (point, replication) and shared by every lever combination:
+        common random numbers, so two levers are compared under the same shocks.
+        """
+        points = self.points()
+        reps = self.header.replications
+        _, seeding = np.random.SeedSequence(self.header.seed).spawn(2)
+        seeds = [int(child.generate_state(1)[0]) for child in seeding.spawn(len(points) * reps)]
+        runs = []
+        for combo in product(*self.levers.values()):
+            levers = dict(zip(self.levers, combo, strict=True))
+            for p, point in enumerate(points):
+                for r in range(reps):
+                    values = {**levers, **point}
+                    runs.append(Run(len(runs), seeds[p * reps + r], values))
+        return runs
+
+
+def _at(spread: list | Range, u: float) -> Any:
+    if isinstance(spread, Range):
+        return spread.at(u)
+    return spread[min(int(u * len(spread)), len(spread) - 1)]
+
+
+def sample_unit(sampler: str, samples: int, dims: int, rng: np.random.Generator) -> np.ndarray:
+    """``samples`` points in [0, 1)^dims: independent uniforms, or a Latin hypercube.
+
+    The hypercube cuts each dimension into ``samples`` equal strata and puts exactly one
+    point in each, at a uniform position inside it, the strata paired by random permutations.
+    """
+    if sampler == "random":
+        return rng.random((samples, dims))
+    columns = [(rng.permutation(samples) + rng.random(samples)) / samples for _ in range(dims)]
+    return np.column_stack(columns) if columns else np.empty((samples, 0))
+
+
+@dataclass(frozen=True)
+class Run:
+    """One run of a sweep: its id, its seed and its lever and uncertainty values."""
+
+    run_id: int
+    seed: int
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Setup:
+    """What every run of a sweep shares; small, so it travels to workers cheaply."""
+
+    scenario: str
+    steps: int | None
+    keep: tuple[str, ...]
+    factors: tuple[str, ...]
+    series: tuple[str, ...] = ()
+
+
+def toml_value(value: Any) -> str:
+    """A value as the right-hand side of ``--set key=value``."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)  # a TOML basic string
+    return repr(value)  # ints, and floats that read back bit for bit
+
+
+def overrides(values: dict[str, Any]) -> list[str]:
+    return [f"{key}={toml_value(value)}" for key, value in values.items()]
+
+
+# --- reading and checking a spec ---------------------------------------------------------
+
+
+def load_spec(path: str | Path) -> SweepSpec:
+    """Read and check a sweep spec; raise ``SweepError`` with one message for any mistake.
+
+    Every lever value and range end is applied to the base scenario once, so a bad key
+    path or value is refused before any run.
+    """
+    path = Path(path)
+    file = display_path(path)
+    try:
+        with path.open("rb") as f:
+            data = tomllib.load(f)
+    except tomllib.TOMLDecodeError as error:
+        raise SweepError(t("sweep.syntax", file=file, detail=error)) from None
+    except UnicodeDecodeError:
+        raise SweepError(t("scenario.not_utf8", file=file)) from None
+    except OSError as error:
+        raise SweepError(t("sweep.unreadable", file=file, reason=error.strerror)) from None
+    try:
+        spec = SweepSpec.model_validate(data)
+    except ValidationError as error:
+        raise SweepError(_message(error, file)) from None
+    scenario = _scenario_location(spec.header.scenario, path.parent)
+    try:
+        base = load_scenario(scenario, steps=spec.header.steps)
+    except ScenarioError as error:
+        raise SweepError(t("sweep.bad_scenario", file=file, message=error)) from None
+    _check_factors(spec, scenario, file)
+    codes = load_world(base.world).codes
+    for name in spec.outcomes.keep:
+        code = pattern_code(name)
+        if name not in OUTCOMES and (code is None or code not in codes):
+            allowed = ", ".join([*OUTCOMES, *PATTERNS])
+            raise SweepError(
+                t(
+                    "sweep.unknown_outcome",
+                    file=file,
+                    value=name,
+                    allowed=allowed,
+                    codes=", ".join(codes),
+                )
+            )
+    spec._scenario = scenario
+    return spec
+
+
+def _scenario_location(scenario: str, spec_dir: Path) -> str:
+    """A bundled name as is; a relative path from the spec's folder if the file is there."""
+    if Path(scenario).suffix or len(Path(scenario).parts) > 1:
+        beside = spec_dir / scenario
+        return str(beside.resolve()) if beside.is_file() else scenario
+    return scenario
+
+
+def _check_factors(spec: SweepSpec, scenario: str, file: str) -> None:
+    for table, factors in (("levers", spec.levers), ("uncertainties", spec.uncertainties)):
+        for key, spread in factors.items():
+            values = [spread.low, spread.high] if isinstance(spread, Range) else spread
+            where = f'{table}."{key}"'
+            try:
+                key_path, _ = parse_override(f"{key}=0")
+                if key_path in RESERVED:
+                    raise SweepError(t("sweep.reserved", file=file, key=where))
+                for value in values:
+                    load_scenario(scenario, overrides({key: value}), steps=spec.header.steps)
+            except SweepError:
+                raise
+            except ScenarioError as error:
+                raise SweepError(
+                    t("sweep.bad_factor", file=file, key=where, message=error)
+                ) from None
+
+
+def _message(error: ValidationError, file: str) -> str:
+    problems = error.errors(include_url=False)
+    first = problems[0]
+    ctx = dict(first.get("ctx", {}))
+    loc = [p for p in first["loc"] if not (isinstance(p, str) and p.startswith(TAG))]
+    if "at" in ctx:
+        at = ctx["at"]
+        loc = list(at) if isinstance(at, tuple) else [*loc, at]
+    fields = {k: _show(v) for k, v in ctx.items() if k != "at"}
+    if "allowed" in ctx:
+        fields["allowed"] = ", ".join(map(str, ctx["allowed"]))
+    for name in ("ge", "le", "gt"):
+        if name in ctx:
+            fields[name] = f"{ctx[name]:g}"
+    fields.setdefault("value", _show(first["input"]))
+    kind = first["type"]
+    if kind == "string_pattern_mismatch":
+        kind = "bad_name"
+    try:
+        problem = t(f"sweep.{kind}", **fields)
+    except KeyError:
+        key = PROBLEMS.get(kind, kind)
+        try:
+            problem = t(f"scenario.{key}", **fields)
+        except KeyError:
+            problem = t("scenario.invalid", value=fields["value"], detail=first["msg"])
+    text = t("sweep.error", file=file, path=_format_loc(loc) or ".", problem=problem)
+    if len(problems) > 1:
+        text += " " + t("scenario.more_problems", count=len(problems) - 1)
+    return text
+
+
+def _format_loc(loc: Iterable[str | int]) -> str:
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            name = part if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", part) else f'"{part}"'
+            text += f".{name}" if text else name
+    return text
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, str):
+        return repr(value)
+    return json.dumps(value, default=str) if isinstance(value, dict | list) else str(value)
