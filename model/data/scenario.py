@@ -26,12 +26,22 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from agents.actions import MAX_DELAY, MAX_SHOCK_DURATION, MAX_TARIFF, MIN_USD
+from model.data.files import (
+    MAX_DEPTH,
+    MAX_NAME,
+    InputError,
+    parse_toml,
+    read_text,
+    regular_file,
+    shown,
+)
 from model.data.world_data import (
     CONFIG_DIR,
     STRATEGIES,
     WorldData,
     available_worlds,
     load_world,
+    parameter_order_problem,
     parameter_problem,
 )
 from model.text import t
@@ -40,6 +50,9 @@ SCENARIOS_DIR = CONFIG_DIR / "scenarios"
 DEFAULT_WORLD = "world_2024"
 DEFAULT_START = "2025Q1"
 ALL = "all"
+MAX_STEPS = 400  # a century of quarters: longer runs are a typing slip, not a study
+MAX_SEED = 2**63 - 1
+MAX_PATH = 1024  # characters of a path a user types
 
 Action = Literal["tariff", "export_control", "stockpile", "subsidy", "shock"]
 Controller = Literal["ai", "human", "scripted", "passive"]
@@ -139,8 +152,8 @@ def _quarter(value: str) -> str:
 
 
 def _name(value: str, info: ValidationInfo) -> str:
-    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]*", value):
-        raise PydanticCustomError("bad_name", "name", {"value": value})
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]*", value) or len(value) > MAX_NAME:
+        raise PydanticCustomError("bad_name", "name", {"value": value, "limit": MAX_NAME})
     # A bundled scenario is listed and run by its file name, so the two must agree.
     expected = (info.context or {}).get("file_stem")
     if expected and value != expected:
@@ -182,8 +195,8 @@ class Header(StrictModel):
     title: str = Field(min_length=1)
     description: str = ""
     world: Annotated[str, AfterValidator(_world_name)] = DEFAULT_WORLD
-    steps: int = Field(ge=1)
-    seed: int = Field(ge=0)
+    steps: int = Field(ge=1, le=MAX_STEPS)
+    seed: int = Field(ge=0, le=MAX_SEED)
     start: Annotated[str, AfterValidator(_quarter)] = DEFAULT_START
     # Who plays the economies not listed under [countries]: AI strategies by default.
     controller: Controller = "ai"
@@ -294,7 +307,18 @@ class Scenario(StrictModel):
     _source: Path | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
-    def _check_parameters(self) -> "Scenario":
+    def _check_parameters(self, info: ValidationInfo) -> "Scenario":
+        world = _world(info)
+        merged = {**(world.parameters if world else {}), **self.parameters}
+        unordered = parameter_order_problem(merged)
+        if unordered:
+            low, high = unordered
+            raise PydanticCustomError(
+                "parameter_order",
+                "order",
+                {"at": f"parameters.{low}", "low_name": low, "high_name": high,
+                 "value": merged[low], "high": merged[high]},
+            )
         for name, value in self.parameters.items():
             allowed = parameter_problem(name, value)
             if allowed:
@@ -378,13 +402,23 @@ def scenario_path(name_or_path: str | Path) -> Path:
     """A bundled scenario's name (no suffix, no folder) or a path -> the file's path."""
     path = Path(name_or_path)
     bundled = ", ".join(bundled_names())
+    if len(str(name_or_path)) > MAX_PATH:
+        raise ScenarioError(
+            t("files.name_too_long", value=shown(name_or_path), length=len(str(name_or_path)),
+              limit=MAX_PATH)
+        )
     if isinstance(name_or_path, Path) or path.suffix or len(path.parts) != 1:
-        if not path.is_file():
-            raise ScenarioError(t("scenario.no_file", file=name_or_path, bundled=bundled))
-        return path
+        if not path.exists() and not path.is_symlink():
+            raise ScenarioError(t("scenario.no_file", file=shown(name_or_path), bundled=bundled))
+        try:
+            return regular_file(path)
+        except InputError as error:
+            raise ScenarioError(str(error)) from None
+    if len(str(name_or_path)) > MAX_NAME:
+        raise ScenarioError(t("scenario.no_scenario", name=shown(name_or_path), bundled=bundled))
     candidate = SCENARIOS_DIR / f"{name_or_path}.toml"
     if not candidate.is_file():
-        raise ScenarioError(t("scenario.no_scenario", name=name_or_path, bundled=bundled))
+        raise ScenarioError(t("scenario.no_scenario", name=shown(name_or_path), bundled=bundled))
     return candidate
 
 
@@ -399,8 +433,7 @@ def display_path(path: Path) -> str:
 def _read_toml(path: Path) -> dict:
     file = display_path(path)
     try:
-        with path.open("rb") as f:
-            return tomllib.load(f)
+        return parse_toml(read_text(path))
     except tomllib.TOMLDecodeError as error:
         where = re.fullmatch(r"(.*) \(at line (\d+), column (\d+)\)", str(error))
         if where:
@@ -409,10 +442,8 @@ def _read_toml(path: Path) -> dict:
                 t("scenario.syntax_at", file=file, line=line, column=column, detail=detail)
             ) from None
         raise ScenarioError(t("scenario.syntax", file=file, detail=str(error))) from None
-    except UnicodeDecodeError:
-        raise ScenarioError(t("scenario.not_utf8", file=file)) from None
-    except OSError as error:
-        raise ScenarioError(t("scenario.unreadable", file=file, reason=error.strerror)) from None
+    except InputError as error:
+        raise ScenarioError(t("scenario.in_file", file=shown(file), problem=error)) from None
 
 
 # --- overrides: key=value with dotted key paths ------------------------------------------
@@ -429,6 +460,8 @@ def parse_override(text: str) -> tuple[KeyPath, Any]:
     """
     key, sep, raw = text.partition("=")
     path: list[str | int] = []
+    if key.count(".") >= MAX_DEPTH:
+        raise ScenarioError(t("scenario.set_malformed", origin=_set_label(text)))
     for segment in key.strip().split("."):
         match = _SEGMENT.fullmatch(segment)
         if not sep or not match:
@@ -446,9 +479,12 @@ def parse_override(text: str) -> tuple[KeyPath, Any]:
 
 def _toml_value(raw: str) -> Any:
     try:
-        parsed = tomllib.loads(f"value = {raw}")
+        parsed = parse_toml(f"value = {raw}")
     except tomllib.TOMLDecodeError:
         return raw
+    except InputError as error:
+        problem = t("scenario.set_unreadable", origin=_set_label(raw), problem=error)
+        raise ScenarioError(problem) from None
     return parsed["value"] if list(parsed) == ["value"] else raw
 
 
@@ -463,7 +499,7 @@ def apply_overrides(data: dict, overrides: Sequence[str]) -> dict:
 
 def _set_label(text: str) -> str:
     """How a message names a ``--set``; escaped so the message stays on one line."""
-    return t("scenario.from_set", text=text if text.isprintable() else repr(text)[1:-1])
+    return t("scenario.from_set", text=shown(text))
 
 
 def _set(data: dict, path: KeyPath, value: Any, label: str) -> None:
@@ -587,14 +623,17 @@ def _problem(error: dict, loc: Sequence[str | int]) -> str:
     if kind == "literal_error" and loc and loc[-1] in CHOICES:
         kind = f"bad_{loc[-1]}"
         ctx["allowed"] = CHOICES[loc[-1]]
-    fields = {name: _show(value) for name, value in ctx.items()}
+    fields = {  # names of things are shown bare, values as written in TOML
+        name: value if name.endswith("_name") else shown(_show(value))
+        for name, value in ctx.items()
+    }
     for name in ("allowed", "takes"):
         if name in ctx:
             fields[name] = ", ".join(map(str, ctx[name]))
     for name in ("ge", "gt", "le"):
         if name in ctx:
             fields[name] = f"{ctx[name]:g}"
-    fields.setdefault("value", _show(error["input"]))
+    fields.setdefault("value", shown(_show(error["input"])))
     key = PROBLEMS.get(kind, kind)
     try:
         return t(f"scenario.{key}", **fields)
