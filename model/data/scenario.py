@@ -550,10 +550,13 @@ def load_scenario(
     path = scenario_path(name_or_path)
     data = _read_toml(path)
     changes = [(*parse_override(text), _set_label(text)) for text in overrides]
-    if steps is not None:
-        changes.append((("scenario", "steps"), steps, t("scenario.from_steps", value=steps)))
-    if seed is not None:
-        changes.append((("scenario", "seed"), seed, t("scenario.from_seed", value=seed)))
+    for key, value, label in (("steps", steps, "from_steps"), ("seed", seed, "from_seed")):
+        if value is None:
+            continue
+        set_too = [origin for path, _, origin in changes if path == ("scenario", key)]
+        if set_too:  # two arguments for one number: say so rather than pick one silently
+            raise ScenarioError(t("scenario.set_twice", first=set_too[0], key=key, value=value))
+        changes.append((("scenario", key), value, t(f"scenario.{label}", value=value)))
     for key_path, value, label in changes:
         _set(data, key_path, value, label)
     origins = [(key_path, label) for key_path, _, label in changes]
