@@ -43,7 +43,7 @@ class _Parser(argparse.ArgumentParser):
 
 def _whole_number(text: str) -> int:
     # Plain ASCII digits only: Python's int() also takes " 2 ", "+2", "1_0" and other scripts.
-    if not re.fullmatch(r"[0-9]{1,19}", text):
+    if not re.fullmatch(r"-?[0-9]{1,19}", text):
         raise argparse.ArgumentTypeError(t("cli.not_whole_number", value=shown(text)))
     return int(text)
 
@@ -181,7 +181,9 @@ def _classroom_parsers(commands) -> None:
     )
     briefing.add_argument("scenario", metavar="SCENARIO", help=t("cli.help_scenario"))
     briefing.add_argument("--seats", metavar="CODES", help=t("classroom.help_seats"))
-    briefing.add_argument("--out", type=_path, metavar="FILE", help=t("classroom.help_briefing_out"))
+    briefing.add_argument(
+        "--out", type=_path, metavar="FILE", help=t("classroom.help_briefing_out")
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

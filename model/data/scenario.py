@@ -433,7 +433,11 @@ def display_path(path: Path) -> str:
 def _read_toml(path: Path) -> dict:
     file = display_path(path)
     try:
-        return parse_toml(read_text(path))
+        text = read_text(path)
+    except InputError as error:  # names the file already
+        raise ScenarioError(str(error)) from None
+    try:
+        return parse_toml(text)
     except tomllib.TOMLDecodeError as error:
         where = re.fullmatch(r"(.*) \(at line (\d+), column (\d+)\)", str(error))
         if where:
@@ -635,13 +639,19 @@ def _problem(error: dict, loc: Sequence[str | int]) -> str:
             fields[name] = ", ".join(map(str, ctx[name]))
     for name in ("ge", "gt", "le"):
         if name in ctx:
-            fields[name] = f"{ctx[name]:g}"
+            fields[name] = bound(ctx[name])
     fields.setdefault("value", shown(_show(error["input"])))
     key = PROBLEMS.get(kind, kind)
     try:
         return t(f"scenario.{key}", **fields)
     except KeyError:
         return t("scenario.invalid", value=fields["value"], detail=error["msg"])
+
+
+def bound(limit: float) -> str:
+    """A range's end as a person writes it: 1,000,000 rather than 1e+06."""
+    whole = float(limit).is_integer() and abs(limit) < 1e15
+    return f"{int(limit):,}" if whole else f"{limit:g}"
 
 
 def _show(value: Any) -> str:
