@@ -382,6 +382,10 @@ def _serve(app: Path, host: str, port: int, env: dict[str, str] | None = None) -
     env = {
         **os.environ,
         "SOLARA_KERNEL_CULL_TIMEOUT": os.environ.get("SOLARA_KERNEL_CULL_TIMEOUT", "10m"),
+        # One browser opens a handful of tabs; a script opening hundreds is refused.
+        "SOLARA_KERNEL_MAX_PER_SESSION": os.environ.get("SOLARA_KERNEL_MAX_PER_SESSION", "20"),
+        # The pages send nothing to anyone but the server (no usage statistics).
+        "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
         **(env or {}),
     }
     os.execve(sys.executable, command, env)
