@@ -29,8 +29,8 @@ from pathlib import Path
 import pandas as pd
 
 from agents.actions import ACTION_TYPES, Action, Shock, from_dict, to_dict
-from model.data.scenario import SCENARIOS_DIR, ScenarioError, load_scenario, scenario_path
 from model.data.files import parse_json, read_bytes
+from model.data.scenario import SCENARIOS_DIR, ScenarioError, load_scenario, scenario_path
 from model.data.tables import write_tables
 from model.data.world_data import WorldDataError, load_world
 from model.engine.world import World
