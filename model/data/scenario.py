@@ -313,11 +313,13 @@ class Scenario(StrictModel):
         unordered = parameter_order_problem(merged)
         if unordered:
             low, high = unordered
+            # Named at the key this scenario (or its --set) gave, so the message blames it.
+            at = high if high in self.parameters else low
             raise PydanticCustomError(
                 "parameter_order",
                 "order",
-                {"at": f"parameters.{low}", "low_name": low, "high_name": high,
-                 "value": merged[low], "high": merged[high]},
+                {"at": f"parameters.{at}", "low_name": low, "high_name": high,
+                 "low": merged[low], "high": merged[high]},
             )
         for name, value in self.parameters.items():
             allowed = parameter_problem(name, value)
@@ -601,7 +603,7 @@ def _message(error: ValidationError, where: str, origins: Sequence[tuple[KeyPath
     ctx = first.get("ctx", {})
     loc = [part for part in first["loc"] if part != "[key]"]
     if "at" in ctx:
-        loc.append(ctx["at"])
+        loc.extend(str(ctx["at"]).split("."))
     for origin_path, label in reversed(origins):
         if _caused_by(tuple(loc), tuple(origin_path)):
             where = t("scenario.from_file", origin=label, file=where)

@@ -532,7 +532,7 @@ def _message(error: ValidationError, file: str) -> str:
     fields = {k: shown(_show(v)) for k, v in ctx.items() if k != "at"}
     if "allowed" in ctx:
         fields["allowed"] = ", ".join(map(str, ctx["allowed"]))
-    for name in ("ge", "le", "gt"):
+    for name in ("ge", "le", "gt", "limit"):
         if name in ctx:
             fields[name] = bound(ctx[name])
     fields.setdefault("value", shown(_show(first["input"])))
