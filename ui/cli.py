@@ -38,7 +38,7 @@ MAX_PATH_BYTES = 4000  # a whole path, under PATH_MAX
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):
         # argparse would print usage and exit; we want one message and a return code.
-        raise UsageError(t("cli.usage_error", message=message, prog=self.prog))
+        raise UsageError(t("cli.usage_error", message=shown(message, 400), prog=self.prog))
 
 
 def _whole_number(text: str) -> int:
