@@ -230,3 +230,35 @@ def test_random_arguments_get_a_result_or_one_clean_message(tmp_path, capsys, mo
     code, err = run_cli(capsys, *argv, *(["--steps", "1"] if argv[:1] == ["run"] else []))
     event(f"exit {code}")
     assert code == 0 or clean_refusal(code, err), err
+
+
+@st.composite
+def in_range_parameters(draw) -> dict[str, float]:
+    from model.data.world_data import ORDERED_PARAMETERS, PARAMETER_RANGES
+
+    names = draw(st.lists(st.sampled_from(sorted(PARAMETER_RANGES)), min_size=1, max_size=5))
+    values = {name: draw(st.floats(*PARAMETER_RANGES[name])) for name in names}
+    for low, high in ORDERED_PARAMETERS:
+        if low in values and high in values and values[low] > values[high]:
+            values[low], values[high] = values[high], values[low]
+    return values
+
+
+@settings(FUZZ, max_examples=max(EXAMPLES // 3, 1))  # each example runs the world
+@given(parameters=in_range_parameters())
+def test_parameters_in_range_never_give_absurd_outputs(tmp_path, capsys, parameters):
+    out = tmp_path / f"out{abs(hash(repr(parameters)))}"
+    sets = [item for name, value in parameters.items()
+            for item in ("--set", f"parameters.{name}={value!r}")]
+    code, err = run_cli(
+        capsys, "run", "baseline", "--steps", "2", "-q", "--out", str(out), *sets
+    )
+    event("refused" if code else "ran")
+    if code:  # only an order the world's own values break (e.g. min above the world's max)
+        assert clean_refusal(code, err) and "must not exceed" in err, err
+        return
+    countries = pd.read_csv(out / "countries.csv")
+    prices = pd.read_csv(out / "prices.csv")
+    assert np.isfinite(countries.select_dtypes("number").to_numpy()).all()
+    assert (countries["gdp_index"] >= 0).all()
+    assert (prices["price"] > 0).all()
