@@ -13,7 +13,7 @@ import reacton.ipyvuetify as rv
 import solara
 
 from model.text import t
-from ui import views
+from ui import server, views
 from ui.charts import table_html
 from ui.game import WATCH, Game, countries_of, parse_seed, scenario, scenario_choices
 from ui.panels import (
@@ -28,6 +28,8 @@ from ui.panels import (
     line,
     score_columns,
 )
+
+server.harden()
 
 
 @solara.component

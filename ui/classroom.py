@@ -25,7 +25,7 @@ from model.game import classroom
 from model.game.classroom import EVERYONE, TEACHER, ClassGame, ClassroomError
 from model.game.decisions import answer_to
 from model.text import t
-from ui import views
+from ui import server, views
 from ui.charts import table_html
 from ui.panels import (
     DecisionPanel,
@@ -39,6 +39,8 @@ from ui.panels import (
     line,
     score_columns,
 )
+
+server.harden()
 
 MAX_MINUTES = classroom.MAX_MINUTES  # the model's limit: the page refuses what it would
 WATCH_TIMEOUT = 1.0  # seconds a tab's watcher waits before checking it is still wanted

@@ -6,6 +6,7 @@ computed or written.
 
 import argparse
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -15,6 +16,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from model.data import provenance
+from model.data.files import reason, shown
 from model.data.scenario import Scenario, ScenarioError, display_path, list_scenarios, load_scenario
 from model.data.tables import FORMATS, write_tables
 from model.data.world_data import WorldDataError
@@ -30,17 +32,28 @@ class UsageError(Exception):
     """A mistake on the command line; ``str(e)`` is the one message."""
 
 
+MAX_NAME_BYTES = 255  # a file or folder name, as file systems allow
+MAX_PATH_BYTES = 4000  # a whole path, under PATH_MAX
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):
         # argparse would print usage and exit; we want one message and a return code.
-        raise UsageError(t("cli.usage_error", message=message, prog=self.prog))
+        raise UsageError(t("cli.usage_error", message=shown(message, 400), prog=self.prog))
 
 
 def _whole_number(text: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(t("cli.not_whole_number", value=text)) from None
+    # Plain ASCII digits only: Python's int() also takes " 2 ", "+2", "1_0" and other scripts.
+    if not re.fullmatch(r"-?[0-9]{1,19}", text):
+        raise argparse.ArgumentTypeError(t("cli.not_whole_number", value=shown(text)))
+    return int(text)
+
+
+def _path(text: str) -> Path:
+    # Path("") is the current folder: an empty argument is a slip, not a choice.
+    if not text.strip():
+        raise argparse.ArgumentTypeError(t("cli.empty_path"))
+    return Path(text)
 
 
 def _port(text: str) -> int:
@@ -72,7 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("scenario", metavar="SCENARIO", help=t("cli.help_scenario"))
     run.add_argument("--steps", type=_whole_number, metavar="N", help=t("cli.help_steps"))
     run.add_argument("--seed", type=_whole_number, metavar="S", help=t("cli.help_seed"))
-    run.add_argument("--out", type=Path, metavar="DIR", help=t("cli.help_out"))
+    run.add_argument("--out", type=_path, metavar="DIR", help=t("cli.help_out"))
     run.add_argument(
         "--format",
         type=_table_format,
@@ -99,7 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("spec", metavar="SPEC", help=t("cli.help_spec"))
     sweep.add_argument("--workers", type=_whole_number, metavar="N", help=t("cli.help_workers"))
     sweep.add_argument("--scheduler", metavar="ADDRESS", help=t("cli.help_scheduler"))
-    sweep.add_argument("--out", type=Path, metavar="DIR", help=t("cli.help_sweep_out"))
+    sweep.add_argument("--out", type=_path, metavar="DIR", help=t("cli.help_sweep_out"))
     sweep.add_argument("--csv", action="store_true", help=t("cli.help_csv"))
     sweep.add_argument(
         "--force-resume", action="store_true", help=t("provenance.help_force_resume")
@@ -109,7 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
     analyse = commands.add_parser(
         "analyse", help=t("analysis.help"), description=t("analysis.help")
     )
-    analyse.add_argument("out", type=Path, metavar="OUT_DIR", help=t("analysis.help_dir"))
+    analyse.add_argument("out", type=_path, metavar="OUT_DIR", help=t("analysis.help_dir"))
     analyse.add_argument(
         "--outcome",
         dest="outcomes",
@@ -120,7 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     analyse.add_argument("--by", metavar="LEVER", help=t("analysis.help_by"))
     analyse.add_argument("--against", metavar="VALUE", help=t("analysis.help_against"))
-    analyse.add_argument("--svg", type=Path, metavar="FILE", help=t("analysis.help_svg"))
+    analyse.add_argument("--svg", type=_path, metavar="FILE", help=t("analysis.help_svg"))
 
     ui = commands.add_parser("ui", help=t("cli.help_ui"), description=t("cli.help_ui"))
     ui.add_argument("--host", default="127.0.0.1", metavar="HOST", help=t("cli.help_host"))
@@ -142,9 +155,9 @@ def _classroom_parsers(commands) -> None:
         "--host", default="0.0.0.0", metavar="HOST", help=t("classroom.help_host_address")
     )
     host.add_argument("--port", type=_port, default=8765, metavar="PORT", help=t("cli.help_port"))
-    host.add_argument("--state-dir", type=Path, metavar="DIR", help=t("classroom.help_state_dir"))
+    host.add_argument("--state-dir", type=_path, metavar="DIR", help=t("classroom.help_state_dir"))
     host.add_argument("--seed", type=_whole_number, metavar="S", help=t("cli.help_seed"))
-    host.add_argument("--resume", type=Path, metavar="DIR", help=t("classroom.help_resume"))
+    host.add_argument("--resume", type=_path, metavar="DIR", help=t("classroom.help_resume"))
     host.add_argument(
         "--force-resume", action="store_true", help=t("provenance.help_force_resume")
     )
@@ -152,7 +165,7 @@ def _classroom_parsers(commands) -> None:
     replay = commands.add_parser(
         "replay", help=t("classroom.help_replay"), description=t("classroom.help_replay")
     )
-    replay.add_argument("archive", type=Path, metavar="ARCHIVE", help=t("classroom.help_archive"))
+    replay.add_argument("archive", type=_path, metavar="ARCHIVE", help=t("classroom.help_archive"))
     replay.add_argument(
         "--change",
         dest="changes",
@@ -161,7 +174,7 @@ def _classroom_parsers(commands) -> None:
         metavar="STEP:CODE:JSON",
         help=t("classroom.help_change"),
     )
-    replay.add_argument("--out", type=Path, metavar="DIR", help=t("classroom.help_replay_out"))
+    replay.add_argument("--out", type=_path, metavar="DIR", help=t("classroom.help_replay_out"))
     replay.add_argument(
         "--format",
         type=_table_format,
@@ -175,7 +188,9 @@ def _classroom_parsers(commands) -> None:
     )
     briefing.add_argument("scenario", metavar="SCENARIO", help=t("cli.help_scenario"))
     briefing.add_argument("--seats", metavar="CODES", help=t("classroom.help_seats"))
-    briefing.add_argument("--out", type=Path, metavar="FILE", help=t("classroom.help_briefing_out"))
+    briefing.add_argument(
+        "--out", type=_path, metavar="FILE", help=t("classroom.help_briefing_out")
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -246,7 +261,7 @@ def run_command(args: argparse.Namespace) -> int:
         write_tables(tables, out, args.format)
         provenance.write(out, provenance.describe(scenario))
     except OSError as error:
-        raise UsageError(t("cli.cannot_write", out=out, reason=error.strerror or error)) from None
+        raise UsageError(t("cli.cannot_write", out=shown(out), reason=reason(error))) from None
     for line in summary(world, scenario, tables, out, args.format):
         print(line)
     return 0
@@ -278,7 +293,7 @@ def sweep_command(args: argparse.Namespace) -> int:
         print(t("sweep.interrupted", out=display_path(out)), file=sys.stderr)
         return INTERRUPTED
     except OSError as error:
-        raise UsageError(t("cli.cannot_write", out=out, reason=error.strerror or error)) from None
+        raise UsageError(t("cli.cannot_write", out=shown(out), reason=reason(error))) from None
     finally:
         if client is not None:
             client.close()
@@ -379,6 +394,10 @@ def _serve(app: Path, host: str, port: int, env: dict[str, str] | None = None) -
     env = {
         **os.environ,
         "SOLARA_KERNEL_CULL_TIMEOUT": os.environ.get("SOLARA_KERNEL_CULL_TIMEOUT", "10m"),
+        # One browser opens a handful of tabs; a script opening hundreds is refused.
+        "SOLARA_KERNEL_MAX_PER_SESSION": os.environ.get("SOLARA_KERNEL_MAX_PER_SESSION", "20"),
+        # The pages send nothing to anyone but the server (no usage statistics).
+        "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
         **(env or {}),
     }
     os.execve(sys.executable, command, env)
@@ -495,7 +514,7 @@ def replay_command(args: argparse.Namespace) -> int:
         write_tables(tables, out, args.format)
         provenance.write(out, provenance.describe(table.spec))
     except OSError as error:
-        raise UsageError(t("cli.cannot_write", out=out, reason=error.strerror or error)) from None
+        raise UsageError(t("cli.cannot_write", out=shown(out), reason=reason(error))) from None
     print(
         t(
             "classroom.replay_title",
@@ -549,11 +568,19 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 
 def check_out_dir(out: Path) -> None:
     """Refuse an ``--out`` that cannot become a writable directory, before any work."""
-    existing = next(p for p in (out, *out.absolute().parents) if p.exists())
+    too_long = [part for part in out.parts if len(part.encode()) > MAX_NAME_BYTES]
+    if too_long or len(str(out.absolute()).encode()) > MAX_PATH_BYTES:
+        raise UsageError(t("cli.out_too_long", out=shown(out)))
+    try:
+        if out.is_symlink() and not out.exists():
+            raise UsageError(t("cli.out_dangling", out=shown(out)))
+        existing = next(p for p in (out, *out.absolute().parents) if p.exists())
+    except OSError as error:
+        raise UsageError(t("cli.cannot_write", out=shown(out), reason=reason(error))) from None
     if not existing.is_dir():
-        raise UsageError(t("cli.out_not_dir", out=out, blocker=existing))
+        raise UsageError(t("cli.out_not_dir", out=shown(out), blocker=shown(existing)))
     if not os.access(existing, os.W_OK | os.X_OK):
-        raise UsageError(t("cli.out_not_writable", out=out, blocker=existing))
+        raise UsageError(t("cli.out_not_writable", out=shown(out), blocker=shown(existing)))
 
 
 # --- the summary printed after a run ---------------------------------------------------

@@ -21,6 +21,7 @@ PKGS=(
   "vega-lite@5"
   "vega-embed@6"
   "mermaid@10.8.0"  # solara.Markdown loads it for diagrams
+  "katex@0.16.9"  # solara.Markdown loads its style sheet for formulas
 )
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT

@@ -12,6 +12,7 @@ from collections.abc import Collection, Sequence
 from copy import deepcopy
 from typing import Any
 
+from model.data.files import MAX_DEPTH, InputError, parse_toml, shown
 from model.text import t
 
 KeyPath = tuple[str | int, ...]
@@ -32,6 +33,8 @@ def parse_override(
     """
     key, sep, raw = text.partition("=")
     path: list[str | int] = []
+    if key.count(".") >= MAX_DEPTH:
+        raise ScenarioError(t("scenario.set_malformed", origin=set_label(text)))
     for segment in key.strip().split("."):
         match = _SEGMENT.fullmatch(segment)
         if not sep or not match:
@@ -49,9 +52,12 @@ def parse_override(
 
 def _toml_value(raw: str) -> Any:
     try:
-        parsed = tomllib.loads(f"value = {raw}")
+        parsed = parse_toml(f"value = {raw}")
     except tomllib.TOMLDecodeError:
         return raw
+    except InputError as error:
+        problem = t("scenario.set_unreadable", origin=set_label(raw), problem=error)
+        raise ScenarioError(problem) from None
     return parsed["value"] if list(parsed) == ["value"] else raw
 
 
@@ -68,7 +74,7 @@ def apply_overrides(
 
 def set_label(text: str) -> str:
     """How a message names a ``--set``; escaped so the message stays on one line."""
-    return t("scenario.from_set", text=text if text.isprintable() else repr(text)[1:-1])
+    return t("scenario.from_set", text=shown(text))
 
 
 def set_value(data: dict, path: KeyPath, value: Any, label: str) -> None:

@@ -35,6 +35,7 @@ from agents.actions import (
     ONE_GOOD_MEASURES,
 )
 from model.data import overrides as keypaths
+from model.data.files import MAX_NAME, InputError, parse_toml, read_text, regular_file, shown
 from model.data.overrides import KeyPath, ScenarioError, format_path  # the error: its lowest user
 from model.data.world_data import (
     CONFIG_DIR,
@@ -42,6 +43,7 @@ from model.data.world_data import (
     WorldData,
     available_worlds,
     load_world,
+    parameter_order_problem,
     parameter_problem,
 )
 from model.text import t
@@ -50,6 +52,9 @@ SCENARIOS_DIR = CONFIG_DIR / "scenarios"
 HEADER_TABLE = "scenario"  # the table of the header keys a --set may name alone (steps=12)
 DEFAULT_WORLD = "world_2024"
 DEFAULT_START = "2025Q1"
+MAX_STEPS = 400  # a century of quarters: longer runs are a typing slip, not a study
+MAX_SEED = 2**63 - 1
+MAX_PATH = 1024  # characters of a path a user types
 
 # The actions an event may take and their magnitudes come from the action contract
 # (agents/actions.py); any magnitude an action does not take is a mistake.
@@ -136,8 +141,8 @@ def _quarter(value: str) -> str:
 
 
 def _name(value: str, info: ValidationInfo) -> str:
-    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]*", value):
-        raise PydanticCustomError("bad_name", "name", {"value": value})
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]*", value) or len(value) > MAX_NAME:
+        raise PydanticCustomError("bad_name", "name", {"value": value, "limit": MAX_NAME})
     # A bundled scenario is listed and run by its file name, so the two must agree.
     expected = (info.context or {}).get("file_stem")
     if expected and value != expected:
@@ -179,8 +184,8 @@ class Header(StrictModel):
     title: str = Field(min_length=1)
     description: str = ""
     world: Annotated[str, AfterValidator(_world_name)] = DEFAULT_WORLD
-    steps: int = Field(ge=1)
-    seed: int = Field(ge=0)
+    steps: int = Field(ge=1, le=MAX_STEPS)
+    seed: int = Field(ge=0, le=MAX_SEED)
     start: Annotated[str, AfterValidator(_quarter)] = DEFAULT_START
     # Who plays the economies not listed under [countries]: AI strategies by default.
     controller: Controller = "ai"
@@ -291,7 +296,20 @@ class Scenario(StrictModel):
     _source: Path | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
-    def _check_parameters(self) -> "Scenario":
+    def _check_parameters(self, info: ValidationInfo) -> "Scenario":
+        world = _world(info)
+        merged = {**(world.parameters if world else {}), **self.parameters}
+        unordered = parameter_order_problem(merged)
+        if unordered:
+            low, high = unordered
+            # Named at the key this scenario (or its --set) gave, so the message blames it.
+            at = high if high in self.parameters else low
+            raise PydanticCustomError(
+                "parameter_order",
+                "order",
+                {"at": f"parameters.{at}", "low_name": low, "high_name": high,
+                 "low": merged[low], "high": merged[high]},
+            )
         for name, value in self.parameters.items():
             allowed = parameter_problem(name, value)
             if allowed:
@@ -375,13 +393,23 @@ def scenario_path(name_or_path: str | Path) -> Path:
     """A bundled scenario's name (no suffix, no folder) or a path -> the file's path."""
     path = Path(name_or_path)
     bundled = ", ".join(bundled_names())
+    if len(str(name_or_path)) > MAX_PATH:
+        raise ScenarioError(
+            t("files.name_too_long", value=shown(name_or_path), length=len(str(name_or_path)),
+              limit=MAX_PATH)
+        )
     if isinstance(name_or_path, Path) or path.suffix or len(path.parts) != 1:
-        if not path.is_file():
-            raise ScenarioError(t("scenario.no_file", file=name_or_path, bundled=bundled))
-        return path
+        if not path.exists() and not path.is_symlink():
+            raise ScenarioError(t("scenario.no_file", file=shown(name_or_path), bundled=bundled))
+        try:
+            return regular_file(path)
+        except InputError as error:
+            raise ScenarioError(str(error)) from None
+    if len(str(name_or_path)) > MAX_NAME:
+        raise ScenarioError(t("scenario.no_scenario", name=shown(name_or_path), bundled=bundled))
     candidate = SCENARIOS_DIR / f"{name_or_path}.toml"
     if not candidate.is_file():
-        raise ScenarioError(t("scenario.no_scenario", name=name_or_path, bundled=bundled))
+        raise ScenarioError(t("scenario.no_scenario", name=shown(name_or_path), bundled=bundled))
     return candidate
 
 
@@ -396,8 +424,11 @@ def display_path(path: Path) -> str:
 def _read_toml(path: Path) -> dict:
     file = display_path(path)
     try:
-        with path.open("rb") as f:
-            return tomllib.load(f)
+        text = read_text(path)
+    except InputError as error:  # names the file already
+        raise ScenarioError(str(error)) from None
+    try:
+        return parse_toml(text)
     except tomllib.TOMLDecodeError as error:
         where = re.fullmatch(r"(.*) \(at line (\d+), column (\d+)\)", str(error))
         if where:
@@ -406,10 +437,8 @@ def _read_toml(path: Path) -> dict:
                 t("scenario.syntax_at", file=file, line=line, column=column, detail=detail)
             ) from None
         raise ScenarioError(t("scenario.syntax", file=file, detail=str(error))) from None
-    except UnicodeDecodeError:
-        raise ScenarioError(t("scenario.not_utf8", file=file)) from None
-    except OSError as error:
-        raise ScenarioError(t("scenario.unreadable", file=file, reason=error.strerror)) from None
+    except InputError as error:
+        raise ScenarioError(t("scenario.in_file", file=shown(file), problem=error)) from None
 
 
 # --- overrides: ``--set key=value`` (model/data/overrides.py) ----------------------------
@@ -443,10 +472,13 @@ def load_scenario(
     path = scenario_path(name_or_path)
     data = _read_toml(path)
     changes = [(*parse_override(text), keypaths.set_label(text)) for text in overrides]
-    if steps is not None:
-        changes.append((("scenario", "steps"), steps, t("scenario.from_steps", value=steps)))
-    if seed is not None:
-        changes.append((("scenario", "seed"), seed, t("scenario.from_seed", value=seed)))
+    for key, value, label in (("steps", steps, "from_steps"), ("seed", seed, "from_seed")):
+        if value is None:
+            continue
+        set_too = [origin for path, _, origin in changes if path == ("scenario", key)]
+        if set_too:  # two arguments for one number: say so rather than pick one silently
+            raise ScenarioError(t("scenario.set_twice", first=set_too[0], key=key, value=value))
+        changes.append((("scenario", key), value, t(f"scenario.{label}", value=value)))
     for key_path, value, label in changes:
         keypaths.set_value(data, key_path, value, label)
     origins = [(key_path, label) for key_path, _, label in changes]
@@ -487,7 +519,7 @@ def _message(error: ValidationError, where: str, origins: Sequence[tuple[KeyPath
     ctx = first.get("ctx", {})
     loc = [part for part in first["loc"] if part != "[key]"]
     if "at" in ctx:
-        loc.append(ctx["at"])
+        loc.extend(str(ctx["at"]).split("."))
     for origin_path, label in reversed(origins):
         if _caused_by(tuple(loc), tuple(origin_path)):
             where = t("scenario.from_file", origin=label, file=where)
@@ -516,19 +548,28 @@ def _problem(error: dict, loc: Sequence[str | int]) -> str:
     if kind == "literal_error" and loc and loc[-1] in CHOICES:
         kind = f"bad_{loc[-1]}"
         ctx["allowed"] = CHOICES[loc[-1]]
-    fields = {name: _show(value) for name, value in ctx.items()}
+    fields = {  # names of things are shown bare, values as written in TOML
+        name: value if name.endswith("_name") else shown(_show(value))
+        for name, value in ctx.items()
+    }
     for name in ("allowed", "takes"):
         if name in ctx:
             fields[name] = ", ".join(map(str, ctx[name]))
     for name in ("ge", "gt", "le"):
         if name in ctx:
-            fields[name] = f"{ctx[name]:g}"
-    fields.setdefault("value", _show(error["input"]))
+            fields[name] = bound(ctx[name])
+    fields.setdefault("value", shown(_show(error["input"])))
     key = PROBLEMS.get(kind, kind)
     try:
         return t(f"scenario.{key}", **fields)
     except KeyError:
         return t("scenario.invalid", value=fields["value"], detail=error["msg"])
+
+
+def bound(limit: float) -> str:
+    """A range's end as a person writes it: 1,000,000 rather than 1e+06."""
+    whole = float(limit).is_integer() and abs(limit) < 1e15
+    return f"{int(limit):,}" if whole else f"{limit:g}"
 
 
 def _show(value: Any) -> str:

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from model.data.files import all_or_nothing
 from model.text import t
 
 FORMATS = ("csv", "parquet")
@@ -15,18 +16,18 @@ def write_tables(
 ) -> list[Path]:
     """Write each table as ``out_dir/NAME.csv`` (or ``.parquet``); return the paths written.
 
-    The directory is created if needed; existing files of the same names are replaced.
+    All or nothing: the tables are written beside the folder first and moved in once every
+    one is complete, so a full disk leaves no truncated table (and a folder made for the
+    occasion is removed). Existing files of the same names are replaced.
     """
     if fmt not in FORMATS:
         raise ValueError(t("cli.bad_format", value=fmt, allowed=", ".join(FORMATS)))
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, frame in tables.items():
-        path = out_dir / f"{name}.{fmt}"
-        if fmt == "csv":
-            frame.to_csv(path, index=False)
-        else:
-            frame.to_parquet(path, index=False)
-        written.append(path)
-    return written
+    with all_or_nothing(out_dir) as staging:
+        for name, frame in tables.items():
+            path = staging / f"{name}.{fmt}"
+            if fmt == "csv":
+                frame.to_csv(path, index=False)
+            else:
+                frame.to_parquet(path, index=False)
+    return [out_dir / f"{name}.{fmt}" for name in tables]

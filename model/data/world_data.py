@@ -161,6 +161,18 @@ def available_worlds() -> list[str]:
     return sorted(p.name for p in WORLDS_DIR.iterdir() if (p / "world.toml").is_file())
 
 
+# Pairs of parameters that must be ordered (low, high): each in range is not enough.
+ORDERED_PARAMETERS = (("shock_min_factor", "shock_max_factor"),)
+
+
+def parameter_order_problem(parameters: dict[str, float]) -> tuple[str, str] | None:
+    """The first (low, high) pair whose values are in the wrong order, else None."""
+    for low, high in ORDERED_PARAMETERS:
+        if low in parameters and high in parameters and parameters[low] > parameters[high]:
+            return low, high
+    return None
+
+
 def parameter_problem(name: str, value: float) -> tuple[float, float] | None:
     """The allowed range if ``value`` is outside it, else None."""
     low, high = PARAMETER_RANGES.get(name, (-np.inf, np.inf))

@@ -113,7 +113,10 @@ def country_metrics(
 
     trade_scale = base["import_bill"] + base["export_revenue"] + 1e-6 * gdp_step
     net_change = (export_revenue - base["export_revenue"]) - (import_bill - base["import_bill"])
-    metrics["gdp_index"] = 1.0 + (net_change - gdp_multiplier * missing.sum(1)) / gdp_step
+    # An economy cannot lose more than its output: the index stops at 0, whatever the multiplier.
+    metrics["gdp_index"] = np.maximum(
+        1.0 + (net_change - gdp_multiplier * missing.sum(1)) / gdp_step, 0.0
+    )
     indices = {
         "supply_security": 1.0 - shortage_share,
         "industry_output": industry_output,

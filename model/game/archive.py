@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from agents.actions import Action, from_dict
+from model.data.files import InputError, parse_json, read_bytes, regular_file, shown, size
 from model.data.scenario import ScenarioError
 from model.data.world_data import WorldDataError
 from model.game.decisions import check
@@ -25,6 +26,7 @@ from model.game.replay import PEOPLE, GameLog, Table, Turn, checked, records
 from model.text import t
 
 GAME_JSON = "game.json"
+MAX_GAME_BYTES = 64 * 2**20  # a 40-quarter class of 40 seats logs a few MiB
 MESSAGES_JSON = "messages.json"
 PROVENANCE_JSON = "provenance.json"
 README = "README.txt"
@@ -66,17 +68,17 @@ def read_log(path: str | Path) -> GameLog:
     """The game log in an exported archive or a class game's state directory, checked
     against its scenario so that it replays (ArchiveError naming the problem otherwise)."""
     path = Path(path)
+    if not path.exists():
+        raise ArchiveError(t("classroom.not_archive", path=shown(path)))
+    if not path.is_dir():
+        try:
+            regular_file(path)
+        except InputError as error:
+            raise ArchiveError(str(error)) from None
     try:
-        if path.is_dir():
-            text = (path / GAME_JSON).read_text(encoding="utf-8")
-        elif zipfile.is_zipfile(path):
-            with zipfile.ZipFile(path) as archive:
-                if GAME_JSON not in archive.namelist():
-                    raise KeyError(GAME_JSON)
-                text = archive.read(GAME_JSON).decode("utf-8")
-        else:
-            raise ArchiveError(t("classroom.not_archive", path=path))
-        saved = json.loads(text)
+        folder = path.is_dir()
+        data = read_bytes(path / GAME_JSON, MAX_GAME_BYTES) if folder else _zipped_game(path)
+        saved = parse_json(data)
         if not isinstance(saved, dict) or "log" not in saved:
             raise KeyError("log")
         log = GameLog.from_json(saved["log"])
@@ -85,9 +87,33 @@ def read_log(path: str | Path) -> GameLog:
     except ArchiveError:
         raise
     except (ScenarioError, WorldDataError) as error:
-        raise ArchiveError(t("classroom.bad_archive", path=path, reason=error)) from None
+        raise ArchiveError(t("classroom.bad_archive", path=shown(path), reason=error)) from None
     except (OSError, KeyError, TypeError, ValueError, zipfile.BadZipFile, zlib.error) as error:
-        raise ArchiveError(t("classroom.bad_archive", path=path, reason=explain(error))) from None
+        reason = explain(error)
+        raise ArchiveError(t("classroom.bad_archive", path=shown(path), reason=reason)) from None
+
+
+def _zipped_game(path: Path) -> bytes:
+    """``game.json`` of an exported archive, read no further than ``MAX_GAME_BYTES``."""
+    if not zipfile.is_zipfile(path):
+        raise ArchiveError(t("classroom.not_archive", path=shown(path)))
+    with zipfile.ZipFile(path) as archive:
+        try:
+            info = archive.getinfo(GAME_JSON)
+        except KeyError:
+            raise KeyError(GAME_JSON) from None
+        if info.flag_bits & 0x1:
+            raise ValueError(t("classroom.zip_encrypted"))
+        if info.file_size > MAX_GAME_BYTES:
+            raise ValueError(t("files.too_large", file=GAME_JSON, limit=size(MAX_GAME_BYTES)))
+        try:
+            with archive.open(info) as member:  # the header's size may lie: read to the cap
+                data = member.read(MAX_GAME_BYTES + 1)
+        except NotImplementedError:
+            raise ValueError(t("classroom.zip_method")) from None
+    if len(data) > MAX_GAME_BYTES:
+        raise ValueError(t("files.too_large", file=GAME_JSON, limit=size(MAX_GAME_BYTES)))
+    return data
 
 
 def explain(error: Exception) -> str:
@@ -101,8 +127,8 @@ def explain(error: Exception) -> str:
     if isinstance(error, OSError):
         return error.strerror or t("classroom.unreadable")
     if isinstance(error, KeyError):
-        return t("classroom.missing_key", key=error.args[0] if error.args else "?")
-    if type(error) is ValueError:  # the log's own checks raise these, from the catalogue
+        return t("classroom.missing_key", key=shown(error.args[0] if error.args else "?"))
+    if type(error) in (ValueError, InputError):  # the log's own checks, from the catalogue
         return str(error)
     return t("classroom.bad_structure")
 
@@ -114,15 +140,18 @@ def parse_change(text: str) -> tuple[int, str, list[Action]]:
     try:
         number = int(step)
     except ValueError:
-        raise ArchiveError(t("classroom.change_format", text=text)) from None
+        raise ArchiveError(t("classroom.change_format", text=shown(text))) from None
     if not code or not listing:
-        raise ArchiveError(t("classroom.change_format", text=text))
+        raise ArchiveError(t("classroom.change_format", text=shown(text)))
     try:
-        entries = json.loads(listing)
+        entries = parse_json(listing)
     except json.JSONDecodeError as error:
-        raise ArchiveError(t("classroom.change_json", text=listing, reason=error.msg)) from None
+        reason = error.msg
+        raise ArchiveError(t("classroom.change_json", text=shown(listing), reason=reason)) from None
+    except InputError as error:
+        raise ArchiveError(t("classroom.change_json", text=shown(listing), reason=error)) from None
     if not isinstance(entries, list):
-        raise ArchiveError(t("classroom.change_not_list", text=listing))
+        raise ArchiveError(t("classroom.change_not_list", text=shown(listing)))
     try:
         actions = [from_dict(entry) for entry in entries]
     except ValueError as error:

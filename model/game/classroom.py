@@ -30,6 +30,7 @@ import pandas as pd
 
 from agents.actions import ACTION_TYPES, Action, Shock, from_dict, to_dict
 from model.data import provenance
+from model.data.files import parse_json, read_bytes
 from model.data.scenario import SCENARIOS_DIR, ScenarioError, load_scenario, scenario_path
 from model.data.tables import write_tables
 from model.data.world_data import WorldDataError, load_world
@@ -174,9 +175,10 @@ class ClassGame:
         if not path.is_file():
             raise ClassroomError(t("classroom.no_game", dir=state_dir))
         try:
-            saved = json.loads(path.read_text(encoding="utf-8"))
-            if saved.get("format") != FORMAT:
-                raise ValueError(t("classroom.bad_format", format=saved.get("format")))
+            saved = parse_json(read_bytes(path, archive.MAX_GAME_BYTES))
+            if not isinstance(saved, dict) or saved.get("format") != FORMAT:
+                found = saved.get("format") if isinstance(saved, dict) else None
+                raise ValueError(t("classroom.bad_format", format=found))
             game = cls(replay(GameLog.from_json(saved["log"])), Path(state_dir), saved["name"])
             game._restore(saved)
         except (OSError, KeyError, TypeError, ValueError, AttributeError) as error:

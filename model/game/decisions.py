@@ -10,7 +10,7 @@ import contextlib
 
 import numpy as np
 
-from agents.actions import ANSWERS, Action, Join, Leave, Propose, Respond
+from agents.actions import ANSWERS, Action, Join, Leave, Propose, Respond, Shock
 from model.engine import diplomacy, policies
 from model.engine.policies import PolicyError
 from model.text import t
@@ -40,6 +40,8 @@ def check(world, code: str, actions: list[Action]) -> list[str | None]:
             if action.actor != code:
                 raise PolicyError(t("deals.not_your_seat", actor=action.actor, code=code))
             match action:
+                case Shock():  # something that happens to a country, never a decision
+                    raise PolicyError(t("classroom.no_shock"))
                 case Propose():
                     diplomacy.check_terms(world.data, action, trial.coalitions)
                 case Respond():

@@ -12,9 +12,10 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from agents.actions import Action, Respond, from_dict, to_dict
+from agents.actions import ANSWERS, Action, Respond, Shock, from_dict, to_dict
 from agents.seat import HumanSeat
 from agents.strategies import make_controller
+from model.data.files import read_bytes
 from model.data.scenario import SCENARIOS_DIR, Scenario, load_scenario, scenario_path
 from model.data.world_data import REST_OF_WORLD, WorldData, load_world
 from model.engine.world import World
@@ -189,6 +190,10 @@ def _check_decision(number: int, code: str, entry, answer: bool) -> None:
         raise ValueError(t("classroom.log_round", round=number, code=code, reason=error)) from None
     if action.actor != code:
         reason = t("deals.not_your_seat", actor=action.actor, code=code)
+    elif isinstance(action, Shock):  # the live game's rule: a seat cannot order an outage
+        reason = t("classroom.no_shock")
+    elif isinstance(action, Respond) and action.answer not in ANSWERS:
+        reason = t("classroom.bad_answer", value=action.answer, allowed=", ".join(ANSWERS))
     elif answer != isinstance(action, Respond):
         reason = t("classroom.log_misplaced", kind=action.kind)
     else:
@@ -212,15 +217,22 @@ def scenario_digest(scenario: str) -> str | None:
     path = scenario_path(scenario)
     if path.resolve().parent == SCENARIOS_DIR.resolve():
         return None
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    return hashlib.sha256(read_bytes(path)).hexdigest()
 
 
 def checked(log: GameLog) -> Scenario:
     """The log's scenario once the log is known to replay on it; ValueError (or the
     scenario's ScenarioError) naming the problem otherwise."""
     spec = load_scenario(log.scenario, seed=log.seed)
-    if log.scenario_sha256 is not None and scenario_digest(log.scenario) != log.scenario_sha256:
+    # A teacher's own scenario file must be the one the game was played on: a log
+    # without the file's digest could name any file on this machine.
+    digest = scenario_digest(log.scenario)
+    if digest is not None and log.scenario_sha256 is None:
+        raise ValueError(t("classroom.scenario_unverified", file=log.scenario))
+    if digest != log.scenario_sha256:
         raise ValueError(t("classroom.scenario_changed", file=log.scenario))
+    if len(log.turns) > spec.steps:
+        raise ValueError(t("classroom.log_too_long", turns=len(log.turns), steps=spec.steps))
     log.validate(load_world(spec.world))
     return spec
 

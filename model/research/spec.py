@@ -29,7 +29,10 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from model.data.files import InputError, parse_toml, read_text, shown
 from model.data.scenario import (
+    MAX_SEED,
+    MAX_STEPS,
     PROBLEMS,
     ScenarioError,
     StrictModel,
@@ -43,6 +46,7 @@ from model.research.outcomes import OUTCOMES, PATTERNS, pattern_code
 from model.text import t
 
 SAMPLERS = ("grid", "random", "lhs")
+MAX_RUNS = 1_000_000  # about a week of 40-quarter baseline runs on two cores
 # Header keys a lever may not set: the sweep itself gives every run its steps and seed.
 RESERVED = {("scenario", "steps"), ("scenario", "seed")}
 TAG = "~"  # marks the tags of the lever/uncertainty unions, dropped from error locations
@@ -114,11 +118,18 @@ class SweepHeader(StrictModel):
 
     name: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")]
     scenario: str = Field(min_length=1)
-    steps: int | None = Field(default=None, ge=1)  # None: the scenario's own
-    replications: int = Field(default=1, ge=1)
-    seed: int = Field(default=0, ge=0)
+    steps: int | None = Field(default=None, ge=1, le=MAX_STEPS)  # None: the scenario's own
+    replications: int = Field(default=1, ge=1, le=MAX_RUNS)
+    seed: int = Field(default=0, ge=0, le=MAX_SEED)
     sampler: Annotated[str, AfterValidator(_sampler)] = "grid"
-    samples: int | None = Field(default=None, ge=1)
+    samples: int | None = Field(default=None, ge=1, le=MAX_RUNS)
+
+
+def _distinct(value: list[str]) -> list[str]:
+    twice = sorted({name for name in value if value.count(name) > 1})
+    if twice:  # each outcome is a column of the runs table: one name, one column
+        raise PydanticCustomError("duplicate_outcome", "keep", {"value": twice[0]})
+    return value
 
 
 def _table_names(value: list[str]) -> list[str]:
@@ -131,7 +142,9 @@ def _table_names(value: list[str]) -> list[str]:
 class OutcomeChoice(StrictModel):
     """The ``[outcomes]`` table."""
 
-    keep: list[str] = Field(default_factory=lambda: list(OUTCOMES), min_length=1)
+    keep: Annotated[list[str], AfterValidator(_distinct)] = Field(
+        default_factory=lambda: list(OUTCOMES), min_length=1
+    )
     # Output tables kept whole for every run, as a Parquet data set partitioned by run_id.
     series: Annotated[list[str], AfterValidator(_table_names)] = Field(default_factory=list)
 
@@ -176,7 +189,22 @@ class SweepSpec(StrictModel):
         for key in (*self.levers, *self.uncertainties):
             if key in self.levers and key in self.uncertainties:
                 raise PydanticCustomError("lever_and_uncertainty", "key", {"at": ("levers", key)})
+        if self.run_count > MAX_RUNS:  # refused before a design is drawn or a run starts
+            raise PydanticCustomError(
+                "too_many_runs",
+                "runs",
+                {"at": ("sweep", "replications"), "value": self.run_count, "limit": MAX_RUNS},
+            )
         return self
+
+    @property
+    def run_count(self) -> int:
+        """Lever combinations × uncertainty points × replications, without drawing them."""
+        points = self.header.samples or 1
+        if self.header.samples is None:
+            points = math.prod(len(v) for v in self.uncertainties.values() if isinstance(v, list))
+        combos = math.prod(len(values) for values in self.levers.values())
+        return combos * points * self.header.replications
 
     @property
     def name(self) -> str:
@@ -286,14 +314,15 @@ def load_spec(path: str | Path) -> SweepSpec:
     path = Path(path)
     file = display_path(path)
     try:
-        with path.open("rb") as f:
-            data = tomllib.load(f)
+        text = read_text(path)
+    except InputError as error:  # names the file already
+        raise SweepError(str(error)) from None
+    try:
+        data = parse_toml(text)
     except tomllib.TOMLDecodeError as error:
         raise SweepError(t("sweep.syntax", file=file, detail=error)) from None
-    except UnicodeDecodeError:
-        raise SweepError(t("scenario.not_utf8", file=file)) from None
-    except OSError as error:
-        raise SweepError(t("sweep.unreadable", file=file, reason=error.strerror)) from None
+    except InputError as error:
+        raise SweepError(t("scenario.in_file", file=shown(file), problem=error)) from None
     try:
         spec = SweepSpec.model_validate(data)
     except ValidationError as error:
@@ -357,13 +386,13 @@ def _message(error: ValidationError, file: str) -> str:
     if "at" in ctx:
         at = ctx["at"]
         loc = list(at) if isinstance(at, tuple) else [*loc, at]
-    fields = {k: _show(v) for k, v in ctx.items() if k != "at"}
+    fields = {k: shown(_show(v)) for k, v in ctx.items() if k != "at"}
     if "allowed" in ctx:
         fields["allowed"] = ", ".join(map(str, ctx["allowed"]))
-    for name in ("ge", "le", "gt"):
+    for name in ("ge", "le", "gt", "limit"):
         if name in ctx:
             fields[name] = f"{ctx[name]:g}"
-    fields.setdefault("value", _show(first["input"]))
+    fields.setdefault("value", shown(_show(first["input"])))
     kind = first["type"]
     if kind == "string_pattern_mismatch":
         kind = "bad_name"
