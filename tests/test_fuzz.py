@@ -8,7 +8,9 @@ longer campaign (docs/robustness.md reports its figures).
 
 import json
 import os
+import tempfile
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -109,8 +111,7 @@ def clean_refusal(code: int, err: str) -> bool:
 @FUZZ
 @given(text=mutated_scenarios())
 def test_a_mutated_scenario_is_refused_cleanly_or_runs_to_finite_tables(tmp_path, capsys, text):
-    case = tmp_path / f"case{abs(hash(text))}"
-    case.mkdir()
+    case = Path(tempfile.mkdtemp(dir=tmp_path))  # one folder per example, shrinking included
     path = case / "fuzzed.toml"
     path.write_text(text, encoding="utf-8", errors="surrogateescape")
     out = case / "out"
@@ -202,10 +203,11 @@ def test_an_edited_archive_is_refused_cleanly_or_replays(tmp_path, capsys, key, 
         turn["actions"] = value
     else:
         log[key] = value
-    path = tmp_path / f"game{abs(hash(repr(value)))}.zip"
+    case = Path(tempfile.mkdtemp(dir=tmp_path))
+    path = case / "game.zip"
     with zipfile.ZipFile(path, "w") as z:
         z.writestr("game.json", json.dumps({"log": log}))
-    out = tmp_path / f"out{abs(hash(repr(value)))}"
+    out = case / "out"
     code, err = run_cli(capsys, "replay", str(path), "--out", str(out))
     event("refused" if code else "replayed")
     assert code == 0 or clean_refusal(code, err), err
@@ -247,7 +249,7 @@ def in_range_parameters(draw) -> dict[str, float]:
 @settings(FUZZ, max_examples=max(EXAMPLES // 3, 1))  # each example runs the world
 @given(parameters=in_range_parameters())
 def test_parameters_in_range_never_give_absurd_outputs(tmp_path, capsys, parameters):
-    out = tmp_path / f"out{abs(hash(repr(parameters)))}"
+    out = Path(tempfile.mkdtemp(dir=tmp_path)) / "out"
     sets = [item for name, value in parameters.items()
             for item in ("--set", f"parameters.{name}={value!r}")]
     code, err = run_cli(

@@ -36,6 +36,7 @@ from model.data.scenario import (
     PROBLEMS,
     ScenarioError,
     StrictModel,
+    bound,
     display_path,
     load_scenario,
     parse_override,
@@ -391,7 +392,7 @@ def _message(error: ValidationError, file: str) -> str:
         fields["allowed"] = ", ".join(map(str, ctx["allowed"]))
     for name in ("ge", "le", "gt", "limit"):
         if name in ctx:
-            fields[name] = f"{ctx[name]:g}"
+            fields[name] = bound(ctx[name])
     fields.setdefault("value", shown(_show(first["input"])))
     kind = first["type"]
     if kind == "string_pattern_mismatch":
