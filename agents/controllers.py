@@ -11,7 +11,17 @@ from typing import Protocol
 from agents.actions import ACTION_TYPES, Action
 from agents.observation import Observation
 
-MAGNITUDES = ("rate", "level", "tonnes", "usd", "capacity_factor", "duration", "delay")
+MAGNITUDES = (
+    "rate",
+    "level",
+    "tonnes",
+    "usd",
+    "capacity_factor",
+    "duration",
+    "delay",
+    "factor",
+    "ramp",
+)
 
 
 class Controller(Protocol):

@@ -25,7 +25,15 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from agents.actions import MAX_DELAY, MAX_SHOCK_DURATION, MAX_TARIFF, MIN_USD
+from agents.actions import (
+    MAX_DELAY,
+    MAX_DEMAND_FACTOR,
+    MAX_RAMP,
+    MAX_SHOCK_DURATION,
+    MAX_TARIFF,
+    MIN_DEMAND_FACTOR,
+    MIN_USD,
+)
 from model.data.world_data import (
     CONFIG_DIR,
     STRATEGIES,
@@ -41,7 +49,7 @@ DEFAULT_WORLD = "world_2024"
 DEFAULT_START = "2025Q1"
 ALL = "all"
 
-Action = Literal["tariff", "export_control", "stockpile", "subsidy", "shock"]
+Action = Literal["tariff", "export_control", "stockpile", "subsidy", "shock", "demand"]
 Controller = Literal["ai", "human", "scripted", "passive"]
 ACTIONS: tuple[str, ...] = get_args(Action)
 CONTROLLERS: tuple[str, ...] = get_args(Controller)
@@ -53,10 +61,18 @@ MAGNITUDES: dict[str, tuple[str, ...]] = {
     "stockpile": ("tonnes",),
     "subsidy": ("usd",),
     "shock": ("capacity_factor", "duration"),
+    "demand": ("factor", "duration"),
+}
+# Magnitudes an action may leave out (a default applies); no other action takes them.
+OPTIONAL_MAGNITUDES: dict[str, tuple[str, ...]] = {
+    "export_control": ("delay",),
+    "demand": ("ramp",),
 }
 # Measures aimed at other countries: they need targets and may not target the actor.
-# The others act on the actor's own economy, so their targets are just the actor.
+# A demand shift names the economies whose demand moves, the actor's own included
+# (default: the actor). The others act on the actor's own economy.
 AIMED_ACTIONS = ("tariff", "export_control")
+ECONOMY_ACTIONS = ("demand",)
 # Tonnes bought or money spent need one good; a tariff or a shock may cover many.
 ONE_GOOD_ACTIONS = ("stockpile", "subsidy")
 
@@ -214,6 +230,8 @@ class Event(StrictModel):
     delay: int | None = Field(
         default=None, ge=0, le=MAX_DELAY
     )  # export_control only: licensing delay
+    factor: float | None = None  # demand only: multiplier on final demand
+    ramp: int | None = None  # demand only: quarters to build up to factor
     note: str = ""
 
     @model_validator(mode="after")
@@ -224,18 +242,26 @@ class Event(StrictModel):
         return self
 
     def _check_magnitudes(self) -> None:
-        takes = MAGNITUDES[self.action]
-        for name in [n for names in MAGNITUDES.values() for n in names]:
+        required = MAGNITUDES[self.action]
+        takes = (*required, *OPTIONAL_MAGNITUDES.get(self.action, ()))
+        every = {
+            n for names in (*MAGNITUDES.values(), *OPTIONAL_MAGNITUDES.values()) for n in names
+        }
+        for name in sorted(every):
             given = getattr(self, name) is not None
             if given and name not in takes:
                 _fail("wrong_magnitude", name, action=self.action, takes=takes)
-        for name in takes:
+        for name in required:
             if getattr(self, name) is None:
-                _fail("missing_magnitude", name, action=self.action, takes=takes)
+                _fail("missing_magnitude", name, action=self.action, takes=required)
         if self.tonnes == 0:
             _fail("zero_tonnes", "tonnes")
-        if self.delay is not None and self.action != "export_control":
-            _fail("wrong_magnitude", "delay", action=self.action, takes=takes)
+        if self.factor is not None:
+            _in_range("factor", self.factor, MIN_DEMAND_FACTOR, MAX_DEMAND_FACTOR)
+        if self.ramp is not None:
+            _in_range("ramp", self.ramp, 0, MAX_RAMP)
+            if self.duration is not None and self.ramp > self.duration:  # never reaches factor
+                _in_range("ramp", self.ramp, 0, self.duration)
 
     def _check_targets(self) -> None:
         if ALL in self.targets and len(self.targets) > 1:
@@ -245,6 +271,8 @@ class Event(StrictModel):
                 _fail("missing_targets", "targets", action=self.action)
             if self.actor in self.targets:
                 _fail("self_target", "targets", actor=self.actor, action=self.action)
+        elif self.action in ECONOMY_ACTIONS:
+            self.targets = self.targets or [self.actor]
         elif self.targets in ([], [self.actor]):
             self.targets = [self.actor]
         else:
@@ -264,6 +292,12 @@ class Event(StrictModel):
 
 def _fail(kind: str, at: str, **ctx: Any) -> None:
     raise PydanticCustomError(kind, kind, {"at": at, **ctx})
+
+
+def _in_range(name: str, value: float, low: float, high: float) -> None:
+    """Refuse ``value`` outside ``low..high`` with a message giving the whole range."""
+    if not low <= value <= high:
+        _fail("parameter_range", name, value=value, low=low, high=high)
 
 
 class CoalitionSettings(StrictModel):
