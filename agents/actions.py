@@ -33,8 +33,8 @@ MAX_DEAL_DURATION = 40  # quarters: ten years
 # A demand shift multiplies final demand: between a tenth and ten times normal covers any
 # recorded boom or collapse (EV battery cobalt ×3 in 2017-22; Dy-free magnets, LFP cathodes)
 # while still refusing a typing slip of a factor 100.
-MIN_DEMAND_FACTOR = 0.1
-MAX_DEMAND_FACTOR = 10.0
+MIN_DEMAND_FACTOR = 0.1  # demand shifts: at least a tenth of normal (LFP, Dy-free magnets)
+MAX_DEMAND_FACTOR = 10.0  # and at most ten times normal (battery cobalt rose ~3x in 2017-22)
 MAX_RAMP = 40  # quarters over which a shift builds up: ten years
 
 
