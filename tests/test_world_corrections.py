@@ -2,11 +2,13 @@
 would check them: cobalt refined apart from mine output, natural flake graphite, Myanmar's
 ore going to China only, intermediates named, σ and freight by good, REE mine shares."""
 
+import shutil
+
 import numpy as np
 import pytest
-from builders import at, event, scenario
+from builders import TINY, at, event, scenario
 
-from model.data.world_data import load_world
+from model.data.world_data import WorldDataError, load_world
 from model.engine.economy import calibrate, clear_step
 from model.engine.world import World
 from model.text import t
@@ -190,3 +192,71 @@ def test_rare_earth_mine_shares_are_usgs_mcs2026s_revised_2024_figures(name):
             expected_row += expected
     assert share[world.country("ROW")] == pytest.approx(expected_row, abs=0.02)
     assert share[world.country("AUS")] > 7  # MCS2025's first estimate was 3.3 %
+
+
+def _tiny_copy(tmp_path):
+    folder = tmp_path / "tiny"
+    shutil.copytree(TINY, folder)
+    return folder
+
+
+def test_a_route_table_closes_only_the_routes_it_names(tmp_path):
+    folder = _tiny_copy(tmp_path)
+    (folder / "routes.csv").write_text(
+        "exporter,mineral,stage,importer,source\nAUS,rare_earths,mined,CHN,assumption: test\n"
+    )
+    world = load_world(folder)
+    g, aus = world.good("rare_earths", "mined"), world.country("AUS")
+    open_to = {world.codes[i] for i in np.flatnonzero(world.route_open()[g, :, aus])}
+    assert open_to == {"CHN", "AUS"}
+    assert world.route_open()[world.good("lithium", "mined")].all()
+    flows = calibrate(world, world.parameters).flows[g, :, aus]
+    assert set(np.flatnonzero(flows > 0)) <= {world.country("CHN"), aus}
+
+
+@pytest.mark.parametrize(
+    ("file", "text", "message"),
+    [
+        (
+            "routes.csv",
+            "exporter,mineral,stage,importer,source\nXYZ,rare_earths,mined,CHN,assumption\n",
+            "routes.csv, row 2: exporter 'XYZ' is not allowed",
+        ),
+        (
+            "routes.csv",
+            "exporter,mineral,stage,importer,source\nAUS,rare_earths,mined,CHN,\n",
+            "routes.csv, row 2: source is empty",
+        ),
+    ],
+)
+def test_a_broken_route_table_is_refused_naming_file_and_row(tmp_path, file, text, message):
+    folder = _tiny_copy(tmp_path)
+    (folder / file).write_text(text)
+    with pytest.raises(WorldDataError) as error:
+        load_world(folder)
+    assert message in str(error.value)
+
+
+def test_an_unknown_intermediate_is_refused_with_the_allowed_ones(tmp_path):
+    folder = _tiny_copy(tmp_path)
+    path = folder / "production.csv"
+    lines = path.read_text().splitlines()
+    lines[0] += ",intermediate"
+    lines[1] += ",slurry"
+    path.write_text("\n".join(lines[:2] + [line + "," for line in lines[2:]]) + "\n")
+    with pytest.raises(WorldDataError) as error:
+        load_world(folder)
+    assert "slurry" in str(error.value) and "mhp_matte, hydroxide" in str(error.value)
+
+
+def test_a_goods_own_sigma_out_of_range_is_refused(tmp_path):
+    folder = _tiny_copy(tmp_path)
+    path = folder / "goods.csv"
+    lines = path.read_text().splitlines()
+    lines[0] += ",armington_sigma,sigma_source"
+    lines[1] += ",500,assumption"
+    path.write_text("\n".join(lines[:2] + [line + ",," for line in lines[2:]]) + "\n")
+    with pytest.raises(
+        WorldDataError, match=r"goods.csv, row 2: parameter armington_sigma = 500.0"
+    ):
+        load_world(folder)

@@ -156,8 +156,8 @@ class WorldData:
         value = world_value if parameters is None else parameters.get(name, world_value)
         own = self.good_parameters.get(name, np.full(len(self.goods), np.nan))
         base = np.where(np.isnan(own), world_value, own)
-        if world_value == 0:
-            return np.where(np.isnan(own), value, own + value)
+        if world_value == 0:  # nothing to scale by: own values stay, the rest take the new one
+            return np.where(np.isnan(own), value, own)
         return base * (value / world_value)
 
     def route_open(self) -> np.ndarray:
@@ -228,6 +228,9 @@ def _check_values(frame: pd.DataFrame, column: str, allowed) -> None:
 def _check_sources(frame: pd.DataFrame) -> None:
     for column in [c for c in frame.columns if c.endswith("source")]:
         missing = frame[column].isna() | (frame[column].astype(str).str.strip() == "")
+        value = next((v for v, src in PER_GOOD_PARAMETERS.items() if src == column), None)
+        if value in frame.columns:  # a good's own value needs a source; no value, no source
+            missing &= frame[value].notna()
         if missing.any():
             row = int(np.flatnonzero(missing.to_numpy())[0]) + 2
             raise WorldDataError(
@@ -426,7 +429,7 @@ def _good_parameters(frame: pd.DataFrame) -> dict[str, np.ndarray]:
                 raise WorldDataError(
                     t(
                         "world.parameter_range",
-                        path=f"{frame.attrs['path']} row {row}",
+                        path=f"{frame.attrs['path']}, row {row}",
                         name=name,
                         value=value,
                         low=allowed[0],
