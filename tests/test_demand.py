@@ -155,3 +155,21 @@ def test_a_shift_moves_monotonically_to_its_factor_and_back_to_normal(
     inside = np.array(path[1:-1])
     steps = np.diff(inside) * np.sign(factor - 1)
     assert (steps >= -1e-12).all()
+
+
+def test_a_delegation_cannot_decide_a_demand_shift(tmp_path):
+    from model.game.classroom import ClassGame
+
+    game = ClassGame.create("baseline", ["USA", "CHN"], tmp_path / "class", seed=7)
+    game.open_round(game.teacher_token)
+    record = {
+        "kind": "demand",
+        "actor": "USA",
+        "targets": ["all"],
+        "mineral": "lithium",
+        "stage": "refined",
+        "factor": 3.0,
+        "duration": 4,
+    }
+    [reason] = game.submit(game.seat_tokens["USA"], [record])
+    assert "not a decision a delegation takes" in reason
