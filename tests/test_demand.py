@@ -173,3 +173,23 @@ def test_a_delegation_cannot_decide_a_demand_shift(tmp_path):
     }
     [reason] = game.submit(game.seat_tokens["USA"], [record])
     assert "not a decision a delegation takes" in reason
+
+
+def test_the_lfp_card_lowers_cobalt_demand_in_a_class_game_and_replays(tmp_path):
+    from model.game.classroom import ClassGame
+
+    game = ClassGame.create("baseline", ["USA", "CHN"], tmp_path / "class", seed=7)
+    teacher = game.teacher_token
+    game.fire_card(teacher, "lfp_takes_cobalts_place")
+    for _ in range(3):
+        game.close_round(teacher)
+    events = game.tables()["events"]
+    fired = events[events["action"] == "demand"]
+    assert fired["detail"].str.contains("Demand for refined cobalt falls by 15%").all()
+    assert len(fired) == 1
+    world = game.world
+    g = world.data.good("cobalt", "refined")
+    # Three quarters into an eight-quarter ramp: demand is down 3/8 of 15 %.
+    assert world.state.demand_factor(3)[:, g] == pytest.approx(1 - 0.15 * 3 / 8)
+    reopened = ClassGame.resume(tmp_path / "class")
+    assert reopened.world.state.demand_factor(3)[:, g] == pytest.approx(1 - 0.15 * 3 / 8)
