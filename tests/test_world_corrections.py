@@ -7,6 +7,8 @@ import shutil
 import numpy as np
 import pytest
 from builders import TINY, at, event, scenario
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from model.data.world_data import WorldDataError, load_world
 from model.engine.economy import calibrate, clear_step
@@ -260,3 +262,34 @@ def test_a_goods_own_sigma_out_of_range_is_refused(tmp_path):
         WorldDataError, match=r"goods.csv, row 2: parameter armington_sigma = 500.0"
     ):
         load_world(folder)
+
+
+@pytest.fixture(scope="module")
+def routed_world(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("routed") / "tiny"
+    shutil.copytree(TINY, folder)
+    (folder / "routes.csv").write_text(
+        "exporter,mineral,stage,importer,source\nAUS,rare_earths,mined,CHN,assumption: test\n"
+    )
+    return load_world(folder)
+
+
+MEASURES = st.tuples(
+    st.sampled_from(["CHN", "USA", "AUS", "JPN"]),
+    st.sampled_from(["tariff", "export_control"]),
+    st.sampled_from([("rare_earths", "mined"), ("rare_earths", "refined"), ("all", "all")]),
+    st.floats(0.0, 1.0),
+)
+
+
+@settings(max_examples=12, deadline=None)
+@given(measures=st.lists(MEASURES, max_size=3))
+def test_a_closed_route_carries_nothing_whatever_the_measures(routed_world, measures):
+    events = []
+    for actor, action, (mineral, stage), size in measures:
+        magnitude = {"rate": 2 * size} if action == "tariff" else {"level": size}
+        events.append(event(1, actor, action, mineral, stage, targets=["all"], **magnitude))
+    model = World(scenario(events, steps=2, shock_rate=0.0), world=routed_world).run()
+    flows = model.outcome.flows[routed_world.good("rare_earths", "mined")]
+    aus, chn = routed_world.country("AUS"), routed_world.country("CHN")
+    assert np.delete(flows[:, aus], [aus, chn]).sum() == 0
