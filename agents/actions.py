@@ -30,6 +30,12 @@ MIN_USD = 1.0  # a subsidy of less than a dollar is a typing mistake
 MAX_DELAY = 40  # licensing delays beyond ten years are a ban: say so with level = 0
 MAX_SHOCK_DURATION = 10_000  # steps; longer than any run
 MAX_DEAL_DURATION = 40  # quarters: ten years
+# A demand shift multiplies final demand: between a tenth and ten times normal covers any
+# recorded boom or collapse (EV battery cobalt ×3 in 2017-22; Dy-free magnets, LFP cathodes)
+# while still refusing a typing slip of a factor 100.
+MIN_DEMAND_FACTOR = 0.1  # demand shifts: at least a tenth of normal (LFP, Dy-free magnets)
+MAX_DEMAND_FACTOR = 10.0  # and at most ten times normal (battery cobalt rose ~3x in 2017-22)
+MAX_RAMP = 40  # quarters over which a shift builds up: ten years
 
 
 @dataclass(frozen=True)
@@ -101,6 +107,27 @@ class Shock:
 
 
 @dataclass(frozen=True)
+class Demand:
+    """Final demand for the good in ``targets`` runs at ``factor`` × normal for ``duration``
+    steps, building up in equal steps over the first ``ramp`` of them (0: at once).
+
+    Not a government measure: scenarios and event cards use it for demand shocks such as
+    an EV boom or a substitution breakthrough (LFP instead of cobalt, Dy-free magnets).
+    ``targets`` are the economies whose users change demand; the actor may be among them.
+    """
+
+    kind: ClassVar[str] = "demand"
+    actor: str
+    targets: tuple[str, ...]
+    mineral: str
+    stage: str
+    factor: float
+    duration: int
+    ramp: int = 0
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class Propose:
     """Offer ``partner`` a deal of kind ``deal`` with ``terms`` for ``duration`` steps.
 
@@ -154,11 +181,22 @@ class Leave:
     note: str = ""
 
 
-Measure = Tariff | ExportControl | Stockpile | Subsidy | Shock
+Measure = Tariff | ExportControl | Stockpile | Subsidy | Shock | Demand
 Action = Measure | Propose | Respond | Join | Leave
 ACTION_TYPES: dict[str, type] = {
     cls.kind: cls
-    for cls in (Tariff, ExportControl, Stockpile, Subsidy, Shock, Propose, Respond, Join, Leave)
+    for cls in (
+        Tariff,
+        ExportControl,
+        Stockpile,
+        Subsidy,
+        Shock,
+        Demand,
+        Propose,
+        Respond,
+        Join,
+        Leave,
+    )
 }
 # The measures a scenario event may take, each with the magnitudes it requires (all of
 # them); the scenario format and the scripted controller read this one table.
@@ -168,9 +206,14 @@ MEASURE_MAGNITUDES: dict[str, tuple[str, ...]] = {
     Stockpile.kind: ("tonnes",),
     Subsidy.kind: ("usd",),
     Shock.kind: ("capacity_factor", "duration"),
+    Demand.kind: ("factor", "duration"),
 }
-# Magnitudes a measure may take but need not: a licensing delay on an export control.
-OPTIONAL_MAGNITUDES: dict[str, tuple[str, ...]] = {ExportControl.kind: ("delay",)}
+# Magnitudes a measure may take but need not (a default applies): a licensing delay on an
+# export control, the ramp of a demand shift.
+OPTIONAL_MAGNITUDES: dict[str, tuple[str, ...]] = {
+    ExportControl.kind: ("delay",),
+    Demand.kind: ("ramp",),
+}
 MAGNITUDE_NAMES: tuple[str, ...] = tuple(
     dict.fromkeys(
         name
@@ -182,6 +225,9 @@ MAGNITUDE_NAMES: tuple[str, ...] = tuple(
 # Measures aimed at other countries: they need targets and may not target the actor.
 # The others act on the actor's own economy, so their targets are just the actor.
 AIMED_MEASURES = (Tariff.kind, ExportControl.kind)
+# A demand shift names the economies whose demand moves, the actor's own included
+# (default: the actor).
+ECONOMY_MEASURES = (Demand.kind,)
 # Tonnes bought or money spent need one good; a tariff or a shock may cover many.
 ONE_GOOD_MEASURES = (Stockpile.kind, Subsidy.kind)
 

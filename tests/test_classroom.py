@@ -519,7 +519,7 @@ def test_a_branch_is_a_new_game_from_that_round(game, tmp_path):
 def test_an_event_card_plays_in_the_next_quarter_and_the_news(game):
     teacher = game.teacher_token
     names = [name for name, _, _ in game.cards()]
-    assert names == card_names() and 4 <= len(names) <= 6
+    assert names == card_names() and 4 <= len(names) <= 8
     game.fire_card(teacher, "drc_cobalt_suspension")
     [note] = game.messages(seat(game, "USA"))
     assert note["sender"] == "teacher" and note["to"] == "all"

@@ -27,12 +27,17 @@ from pydantic_core import PydanticCustomError
 from agents.actions import (
     AIMED_MEASURES,
     ALL,
+    ECONOMY_MEASURES,
     MAX_DELAY,
+    MAX_DEMAND_FACTOR,
+    MAX_RAMP,
     MAX_SHOCK_DURATION,
     MAX_TARIFF,
     MEASURE_MAGNITUDES,
+    MIN_DEMAND_FACTOR,
     MIN_USD,
     ONE_GOOD_MEASURES,
+    OPTIONAL_MAGNITUDES,
 )
 from model.data import overrides as keypaths
 from model.data.files import MAX_NAME, InputError, parse_toml, read_text, regular_file, shown
@@ -64,6 +69,7 @@ Action = Literal[ACTIONS]  # type: ignore[valid-type]
 Controller = Literal["ai", "human", "scripted", "passive"]
 CONTROLLERS: tuple[str, ...] = get_args(Controller)
 AIMED_ACTIONS = AIMED_MEASURES
+ECONOMY_ACTIONS = ECONOMY_MEASURES
 ONE_GOOD_ACTIONS = ONE_GOOD_MEASURES
 
 # pydantic's error types, mapped to the catalogue's problem sentences.
@@ -216,6 +222,8 @@ class Event(StrictModel):
     delay: int | None = Field(
         default=None, ge=0, le=MAX_DELAY
     )  # export_control only: licensing delay
+    factor: float | None = None  # demand only: multiplier on final demand
+    ramp: int | None = None  # demand only: quarters to build up to factor
     note: str = ""
 
     @model_validator(mode="after")
@@ -226,18 +234,26 @@ class Event(StrictModel):
         return self
 
     def _check_magnitudes(self) -> None:
-        takes = MAGNITUDES[self.action]
-        for name in [n for names in MAGNITUDES.values() for n in names]:
+        required = MAGNITUDES[self.action]
+        takes = (*required, *OPTIONAL_MAGNITUDES.get(self.action, ()))
+        every = {
+            n for names in (*MAGNITUDES.values(), *OPTIONAL_MAGNITUDES.values()) for n in names
+        }
+        for name in sorted(every):
             given = getattr(self, name) is not None
             if given and name not in takes:
                 _fail("wrong_magnitude", name, action=self.action, takes=takes)
-        for name in takes:
+        for name in required:
             if getattr(self, name) is None:
-                _fail("missing_magnitude", name, action=self.action, takes=takes)
+                _fail("missing_magnitude", name, action=self.action, takes=required)
         if self.tonnes == 0:
             _fail("zero_tonnes", "tonnes")
-        if self.delay is not None and self.action != "export_control":
-            _fail("wrong_magnitude", "delay", action=self.action, takes=takes)
+        if self.factor is not None:
+            _in_range("factor", self.factor, MIN_DEMAND_FACTOR, MAX_DEMAND_FACTOR)
+        if self.ramp is not None:
+            _in_range("ramp", self.ramp, 0, MAX_RAMP)
+            if self.duration is not None and self.ramp > self.duration:  # never reaches factor
+                _in_range("ramp", self.ramp, 0, self.duration)
 
     def _check_targets(self) -> None:
         if ALL in self.targets and len(self.targets) > 1:
@@ -247,6 +263,8 @@ class Event(StrictModel):
                 _fail("missing_targets", "targets", action=self.action)
             if self.actor in self.targets:
                 _fail("self_target", "targets", actor=self.actor, action=self.action)
+        elif self.action in ECONOMY_ACTIONS:
+            self.targets = self.targets or [self.actor]
         elif self.targets in ([], [self.actor]):
             self.targets = [self.actor]
         else:
@@ -266,6 +284,12 @@ class Event(StrictModel):
 
 def _fail(kind: str, at: str, **ctx: Any) -> None:
     raise PydanticCustomError(kind, kind, {"at": at, **ctx})
+
+
+def _in_range(name: str, value: float, low: float, high: float) -> None:
+    """Refuse ``value`` outside ``low..high`` with a message giving the whole range."""
+    if not low <= value <= high:
+        _fail("parameter_range", name, value=value, low=low, high=high)
 
 
 class CoalitionSettings(StrictModel):

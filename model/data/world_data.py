@@ -70,6 +70,12 @@ PARAMETER_RANGES: dict[str, tuple[float, float]] = {
     "stock_release_share": (0.0, 1.0),
     "gdp_multiplier": (0.0, 1000.0),
 }
+# World parameters a good may set for itself in goods.csv (a column of the same name and
+# its ``*_source``); a good without its own value takes the world parameter.
+PER_GOOD_PARAMETERS = {"armington_sigma": "sigma_source", "trade_cost": "trade_cost_source"}
+# What a producer's output of a stage physically is, where it is not ore or concentrate:
+# an export ban on it is not an "ore ban" (production.csv column ``intermediate``).
+INTERMEDIATES = ("mhp_matte", "hydroxide")
 SHARE_TOLERANCE_PCT = 0.05
 DAYS_PER_YEAR = 365.0
 
@@ -106,6 +112,15 @@ class WorldData:
     objectives: np.ndarray  # (C, objectives) weights
     trade_prior: np.ndarray  # (G, importer, exporter) observed import shares, NaN if unknown
     parameters: dict[str, float] = field(default_factory=dict)
+    # goods.csv's own values of PER_GOOD_PARAMETERS, (G,), NaN where the world's applies
+    good_parameters: dict[str, np.ndarray] = field(default_factory=dict)
+    # (G, importer, exporter) False where routes.csv rules a route out (Myanmar's ore goes
+    # overland to China only); None: every route is open
+    routes: np.ndarray | None = None
+    # (C, G) t held in commercial inventories at the start (commercial_stocks.csv)
+    commercial_stock0: np.ndarray | None = None
+    # (country code, mineral, stage) -> intermediate product key (production.csv)
+    intermediates: dict[tuple[str, str, str], str] = field(default_factory=dict)
 
     @property
     def minerals(self) -> list[str]:
@@ -144,6 +159,27 @@ class WorldData:
     @property
     def demand0(self) -> np.ndarray:
         return self.final_demand0 + self.intermediate_demand0
+
+    def per_good(self, name: str, parameters: dict[str, float] | None = None) -> np.ndarray:
+        """Each good's value of world parameter ``name``, (G,).
+
+        A good's own value comes from goods.csv; the rest take the world parameter. A
+        scenario or sweep that sets the parameter scales every good's value by the same
+        factor (new / world value), so per-good differences survive a sensitivity run.
+        """
+        world_value = self.parameters[name]
+        value = world_value if parameters is None else parameters.get(name, world_value)
+        own = self.good_parameters.get(name, np.full(len(self.goods), np.nan))
+        base = np.where(np.isnan(own), world_value, own)
+        if world_value == 0:  # nothing to scale by: own values stay, the rest take the new one
+            return np.where(np.isnan(own), value, own)
+        return base * (value / world_value)
+
+    def route_open(self) -> np.ndarray:
+        """(G, I, J) True where exporter j may ship to importer i."""
+        if self.routes is None:
+            return np.ones((len(self.goods), len(self.codes), len(self.codes)), bool)
+        return self.routes
 
 
 def world_path(name_or_path: str | Path) -> Path:
@@ -219,6 +255,9 @@ def _check_values(frame: pd.DataFrame, column: str, allowed) -> None:
 def _check_sources(frame: pd.DataFrame) -> None:
     for column in [c for c in frame.columns if c.endswith("source")]:
         missing = frame[column].isna() | (frame[column].astype(str).str.strip() == "")
+        value = next((v for v, src in PER_GOOD_PARAMETERS.items() if src == column), None)
+        if value in frame.columns:  # a good's own value needs a source; no value, no source
+            missing &= frame[value].notna()
         if missing.any():
             row = int(np.flatnonzero(missing.to_numpy())[0]) + 2
             raise WorldDataError(
@@ -302,11 +341,13 @@ def _load(folder: Path) -> WorldData:
     C, G = len(codes), len(goods)
 
     world_tonnes = goods_frame["world_tonnes"].to_numpy(float) / steps_per_year
+    good_parameters = _good_parameters(goods_frame)
     production = _read_csv(folder, "production.csv")
     consumption = _read_csv(folder, "consumption.csv")
     for frame in (production, consumption):
         _check_sources(frame)
     production0 = _share_matrix(production, codes, goods, t("world.what_production"))
+    intermediates = _intermediates(production)
     production0 = production0 * world_tonnes
 
     inputs = np.zeros((G, G))
@@ -359,6 +400,17 @@ def _load(folder: Path) -> WorldData:
                 row.share_pct / 100.0
             )
 
+    routes = _routes(_read_csv(folder, "routes.csv", required=False), codes, goods)
+    commercial_stock0 = np.zeros((C, G))
+    commercial = _read_csv(folder, "commercial_stocks.csv", required=False)
+    if not commercial.empty:
+        _check_sources(commercial)
+        _check_values(commercial, "country", codes)
+        for row in commercial.itertuples():
+            commercial_stock0[codes.index(row.country), goods.index((row.mineral, row.stage))] = (
+                row.tonnes
+            )
+
     return WorldData(
         name=world.get("name", folder.name),
         title=world.get("title", folder.name),
@@ -384,4 +436,79 @@ def _load(folder: Path) -> WorldData:
         objectives=objectives,
         trade_prior=trade_prior,
         parameters=parameters,
+        good_parameters=good_parameters,
+        routes=routes,
+        commercial_stock0=commercial_stock0,
+        intermediates=intermediates,
     )
+
+
+def _good_parameters(frame: pd.DataFrame) -> dict[str, np.ndarray]:
+    """goods.csv's own values of the world parameters that may differ by good."""
+    values = {}
+    for name in [n for n in PER_GOOD_PARAMETERS if n in frame.columns]:
+        column = frame[name].to_numpy(float)
+        for row, value in enumerate(column, start=2):
+            if np.isnan(value):
+                continue
+            allowed = parameter_problem(name, value)
+            if allowed:
+                raise WorldDataError(
+                    t(
+                        "world.parameter_range",
+                        path=f"{frame.attrs['path']}, row {row}",
+                        name=name,
+                        value=value,
+                        low=allowed[0],
+                        high=allowed[1],
+                    )
+                )
+        values[name] = column
+    return values
+
+
+def _intermediates(production: pd.DataFrame) -> dict[tuple[str, str, str], str]:
+    if "intermediate" not in production.columns:
+        return {}
+    found = {}
+    for row, entry in enumerate(production.itertuples(), start=2):
+        if pd.isna(entry.intermediate):
+            continue
+        if entry.intermediate not in INTERMEDIATES:
+            raise WorldDataError(
+                t(
+                    "world.bad_value",
+                    path=production.attrs["path"],
+                    row=row,
+                    column="intermediate",
+                    value=entry.intermediate,
+                    allowed=", ".join(INTERMEDIATES),
+                )
+            )
+        found[(entry.country, entry.mineral, entry.stage)] = entry.intermediate
+    return found
+
+
+def _routes(frame: pd.DataFrame, codes: list[str], goods: list) -> np.ndarray | None:
+    """routes.csv: an exporter's good listed there ships only to the importers listed."""
+    if frame.empty:
+        return None
+    _check_sources(frame)
+    _check_values(frame, "exporter", codes)
+    _check_values(frame, "importer", codes)
+    pairs = list(zip(frame["mineral"], frame["stage"], strict=True))
+    for row, pair in enumerate(pairs, start=2):
+        if pair not in goods:
+            raise WorldDataError(
+                t("world.bad_good", path=frame.attrs["path"], row=row, good=f"{pair[0]}/{pair[1]}")
+            )
+    g = np.array([goods.index(pair) for pair in pairs])
+    i = np.array([codes.index(code) for code in frame["importer"]])
+    j = np.array([codes.index(code) for code in frame["exporter"]])
+    C = len(codes)
+    restricted = np.zeros((len(goods), C), bool)
+    restricted[g, j] = True
+    allowed = ~restricted[:, None, :] | np.eye(C, dtype=bool)[None]  # home sales stay open
+    allowed = np.broadcast_to(allowed, (len(goods), C, C)).copy()
+    allowed[g, i, j] = True
+    return allowed

@@ -42,7 +42,8 @@ def base_flows(world: WorldData, spread_share: float = 0.0) -> np.ndarray:
     surplus = production - home
     deficit = demand - home
     G, C = production.shape
-    off_diagonal = ~np.eye(C, dtype=bool)
+    # Routes the world data rules out (routes.csv) carry nothing, at base or ever after.
+    off_diagonal = ~np.eye(C, dtype=bool) & world.route_open()
 
     # Prior: observed import shares where known, the rest spread over exporters' surpluses.
     observed = np.nan_to_num(world.trade_prior) * off_diagonal
@@ -57,30 +58,33 @@ def base_flows(world: WorldData, spread_share: float = 0.0) -> np.ndarray:
     flows = balance(prior, deficit, surplus)
     flows[:, np.arange(C), np.arange(C)] = home
     if spread_share > 0:
-        world_share = production / np.maximum(production.sum(axis=1, keepdims=True), 1e-300)
-        flows = (1 - spread_share) * flows + spread_share * demand[:, :, None] * world_share[
-            :, None, :
-        ]
+        reach = production[:, None, :] * world.route_open()
+        world_share = reach / np.maximum(reach.sum(axis=2, keepdims=True), 1e-300)
+        flows = (1 - spread_share) * flows + spread_share * demand[:, :, None] * world_share
         flows = balance(flows, demand, production)
     return flows
 
 
 def armington_weights(
-    flows: np.ndarray, wedge: np.ndarray, sigma: float, production: np.ndarray
+    flows: np.ndarray,
+    wedge: np.ndarray,
+    sigma: np.ndarray | float,
+    production: np.ndarray,
+    routes: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Weights a (G, I, J) and base price indices P0 (G, I) that reproduce ``flows``.
 
-    Shares are s_ij = a_ij q_ij^-σ / Σ_k a_ik q_ik^-σ; with a_ij = s_ij q0_ij^σ the base
-    shares come back at base prices, and P0_i = Σ_j s_ij q0_ij is the average price paid.
-    Importers with no base demand get the world's production shares so they can start
-    buying.
+    Shares are s_ij = a_ij q_ij^-σ_g / Σ_k a_ik q_ik^-σ_g; with a_ij = s_ij q0_ij^σ_g the
+    base shares come back at base prices, and P0_i = Σ_j s_ij q0_ij is the average price
+    paid. Importers with no base demand get the world's production shares (over the
+    routes open to them) so they can start buying.
     """
     demand = flows.sum(axis=2, keepdims=True)
-    world_shares = production / np.maximum(production.sum(axis=1, keepdims=True), 1e-300)
-    shares = np.where(
-        demand > 0, flows / np.where(demand > 0, demand, 1.0), world_shares[:, None, :]
-    )
+    reach = production[:, None, :] * (True if routes is None else routes)
+    world_shares = reach / np.maximum(reach.sum(axis=2, keepdims=True), 1e-300)
+    shares = np.where(demand > 0, flows / np.where(demand > 0, demand, 1.0), world_shares)
     index0 = (shares * wedge).sum(axis=2)
+    sigma = np.broadcast_to(np.asarray(sigma, float), (flows.shape[0],))[:, None, None]
     return shares * wedge**sigma, index0
 
 

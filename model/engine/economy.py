@@ -25,19 +25,25 @@ class Calibration:
     index0: np.ndarray  # (G, I) base price index, relative
     trade_wedge: np.ndarray  # (G, I, J) 1 + trade cost between economies
     capacity0: np.ndarray  # (C, G)
+    sigma: np.ndarray  # (G,) elasticity of substitution between sources of each good
 
 
 def calibrate(world: WorldData, parameters: dict[str, float]) -> Calibration:
     C, G = world.production0.shape
-    trade_wedge = np.where(np.eye(C, dtype=bool), 1.0, 1.0 + parameters["trade_cost"])
-    trade_wedge = np.broadcast_to(trade_wedge, (G, C, C)).copy()
+    # Freight is a share of value, so it differs by good: bulk ore pays far more than metal.
+    trade_cost = world.per_good("trade_cost", parameters)
+    off_diagonal = ~np.eye(C, dtype=bool)
+    trade_wedge = 1.0 + trade_cost[:, None, None] * off_diagonal[None]
+    sigma = world.per_good("armington_sigma", parameters)
     flows = base_flows(world, parameters["spread_share"])
     capacity0 = world.production0 / parameters["base_utilisation"]
     weights, index0 = armington_weights(
-        flows, trade_wedge, parameters["armington_sigma"], world.production0.T
+        flows, trade_wedge, sigma, world.production0.T, world.routes
     )
     preference = weights_per_capacity(weights, capacity0.T)
-    return Calibration(flows, weights, preference, index0, trade_wedge, capacity0)
+    if world.routes is not None:  # new capacity does not open a closed route either
+        preference = preference * world.routes
+    return Calibration(flows, weights, preference, index0, trade_wedge, capacity0, sigma)
 
 
 @dataclass
@@ -70,10 +76,9 @@ def clear_step(
 ) -> Outcome:
     """Clear every market for ``step``; updates prices and stocks in ``state``."""
     C, G = state.capacity.shape
-    sigma = parameters["armington_sigma"]
     utilisation = parameters["base_utilisation"]
     growth = growth_factor(world, step)
-    final_ref = world.final_demand0 * growth
+    final_ref = world.final_demand0 * growth * state.demand_factor(step)  # demand events
     # Producers plan output at the smoothed price (as investors do) and buy inputs for it;
     # planning at last quarter's price alone makes a cobweb when demand is inelastic.
     planned = state.capacity * np.minimum(
@@ -137,7 +142,7 @@ def clear_step(
             supply_elasticity=world.supply_elasticity[goods],
             floor=parameters["price_floor_share"],
             choke=parameters["choke_price_multiple"],
-            sigma=sigma,
+            sigma=calibration.sigma[goods],
             caps=caps if np.isfinite(caps).any() else None,
         )
         result = clear(market, start=state.price[goods], tolerance=tolerance)

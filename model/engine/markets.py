@@ -49,7 +49,7 @@ class Market:
     supply_elasticity: np.ndarray  # (G,)
     floor: float  # lowest producer price (relative)
     choke: float  # price ceiling (relative): above it producers ration instead of outbidding
-    sigma: float  # elasticity of substitution between sources
+    sigma: np.ndarray | float  # (G,) elasticity of substitution between sources, by good
     caps: np.ndarray | None = None  # (G, I, J) tonnes exporter j lets importer i have; inf = none
 
 
@@ -62,6 +62,11 @@ class Clearing:
     unmet: np.ndarray  # (G, I) tonnes wanted but not supplied
     iterations: int
     converged: bool
+
+
+def _by_good(sigma, n_goods: int) -> np.ndarray:
+    """σ as a (G, 1) column, whether given per good or as one number."""
+    return np.broadcast_to(np.asarray(sigma, float), (n_goods,))[:, None]
 
 
 def supply(market: Market, price: np.ndarray) -> np.ndarray:
@@ -182,7 +187,7 @@ def newton_move(
     ∂log P_i/∂log p_k = (1−σ) v_ik + σ s_ik (v: value shares). Flows at a binding cap do
     not move. Goods whose system is singular keep the ``fallback`` move.
     """
-    sigma = market.sigma
+    sigma = _by_good(market.sigma, price.shape[0])[:, :, None]  # (G, 1, 1)
     flows = quantity_weights * p_weight[:, None, :] * pull[:, :, None]  # free flows (G, I, J)
     if len(caps):
         flows[caps.good, caps.importer, caps.exporter] *= ~binding
@@ -216,12 +221,14 @@ def clear(
     market: Market, start: np.ndarray | None = None, tolerance: float = TOLERANCE
 ) -> Clearing:
     """Find producer prices at which every exporter sells what it supplies."""
-    sigma = market.sigma
     n_goods, n_importers, n_exporters = market.weights.shape
+    sigma = _by_good(market.sigma, n_goods)  # (G, 1): broadcasts over exporters
     # Power terms of the wedge once per call: delivered q = p·w, so q^x = p^x · w^x.
     capacity = np.minimum(market.capacity, market.limit)
     active = capacity > 0  # (G, J) exporters that can sell; buyers do not wait on the others
-    quantity_weights = np.where(active[:, None, :], market.weights * market.wedge ** (-sigma), 0.0)
+    quantity_weights = np.where(
+        active[:, None, :], market.weights * market.wedge ** (-sigma[:, :, None]), 0.0
+    )
     value_weights = quantity_weights * market.wedge  # a w^(1-σ)
     square_weights = quantity_weights**2  # (a w^-σ)², for Σ x·s
     cross_weights = quantity_weights * value_weights  # for Σ x·v

@@ -9,10 +9,14 @@ import numpy as np
 from agents.actions import (
     ALL,
     MAX_DELAY,
+    MAX_DEMAND_FACTOR,
+    MAX_RAMP,
     MAX_SHOCK_DURATION,
     MAX_TARIFF,
+    MIN_DEMAND_FACTOR,
     MIN_USD,
     Action,
+    Demand,
     ExportControl,
     Shock,
     Stockpile,
@@ -20,7 +24,7 @@ from agents.actions import (
     Tariff,
 )
 from model.data.world_data import WorldData
-from model.engine.state import Licence, State
+from model.engine.state import DemandShift, Licence, State
 from model.engine.state import Shock as ActiveShock
 from model.text import t
 
@@ -72,8 +76,27 @@ def target_indices(world: WorldData, actor: str, targets) -> np.ndarray:
     return np.array([world.country(code) for code in targets])
 
 
+def economy_indices(world: WorldData, targets) -> np.ndarray:
+    """The economies ``targets`` names, the actor's own included ("all": every economy)."""
+    if ALL in targets:
+        return np.arange(len(world.codes))
+    unknown = [code for code in targets if code not in world.codes]
+    if unknown:
+        raise PolicyError(t("news.refused_unknown_country", code=", ".join(unknown)))
+    return np.array([world.country(code) for code in targets])
+
+
 def good_label(mineral: str, stage: str) -> str:
     return t("news.good", mineral=t(f"news.mineral_{mineral}"), stage=t(f"news.stage_{stage}"))
+
+
+def producer_label(world: WorldData, code: str, mineral: str, stage: str) -> str:
+    """A good as one producer makes it: Indonesia's "mined nickel" is MHP and matte."""
+    label = good_label(mineral, stage)
+    product = world.intermediates.get((code, mineral, stage))
+    if product is None:
+        return label
+    return t("products.intermediate_good", good=label, product=t(f"products.{product}"))
 
 
 def _targets_label(targets) -> str:
@@ -106,6 +129,7 @@ def apply(action: Action, state: State, world: WorldData, step: int) -> str:
                 rate=f"{action.rate:.0%}",
             )
         case ExportControl():
+            what = producer_label(world, action.actor, action.mineral, action.stage)
             _check_range(action.level, 0.0, 1.0, "level")
             buyers = target_indices(world, action.actor, action.targets)
             _check_range(action.delay, 0, MAX_DELAY, "delay")
@@ -192,6 +216,32 @@ def apply(action: Action, state: State, world: WorldData, step: int) -> str:
                 actor=action.actor,
                 good=what,
                 factor=f"{1 - action.capacity_factor:.0%}",
+                duration=int(action.duration),
+            )
+        case Demand():
+            _check_range(action.factor, MIN_DEMAND_FACTOR, MAX_DEMAND_FACTOR, "factor")
+            _check_range(action.duration, 1, MAX_SHOCK_DURATION, "duration")
+            _check_range(action.ramp, 0, min(MAX_RAMP, action.duration), "ramp")
+            countries = economy_indices(world, action.targets)
+            state.demand_shifts.append(
+                DemandShift(
+                    countries,
+                    goods,
+                    action.factor,
+                    step,
+                    int(action.ramp),
+                    step + int(action.duration) - 1,
+                )
+            )
+            key = "demand.boom" if action.factor >= 1 else "demand.slump"
+            return t(
+                key,
+                good=what,
+                targets=t("demand.everywhere")
+                if ALL in action.targets
+                else ", ".join(action.targets),
+                change=f"{abs(action.factor - 1):.0%}",
+                ramp=int(action.ramp),
                 duration=int(action.duration),
             )
     raise PolicyError(t("news.refused_kind", kind=type(action).__name__))

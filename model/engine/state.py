@@ -33,6 +33,24 @@ class Licence:
 
 
 @dataclass
+class DemandShift:
+    """Final demand of ``goods`` in ``countries`` × factor, built up over ``ramp`` steps."""
+
+    countries: np.ndarray
+    goods: np.ndarray
+    factor: float
+    start: int  # first step it applies to
+    ramp: int
+    until: int  # last step it applies to
+
+    def multiplier(self, step: int) -> float:
+        if not self.start <= step <= self.until:
+            return 1.0
+        built = 1.0 if self.ramp == 0 else min((step - self.start + 1) / self.ramp, 1.0)
+        return 1.0 + (self.factor - 1.0) * built
+
+
+@dataclass
 class State:
     capacity: np.ndarray  # (C, G) installed, t/step
     tariff: np.ndarray  # (G, I, J)
@@ -54,6 +72,7 @@ class State:
     floor_tariff: np.ndarray | None = None  # (G, I, J) coalitions' adjustable floor tariffs
     # Offers waiting a quarter for a person's answer: (diplomacy.Deal, responder, round)
     waiting: list = field(default_factory=list)
+    demand_shifts: list[DemandShift] = field(default_factory=list)
 
     def copy(self) -> "State":
         return copy.deepcopy(self)
@@ -63,6 +82,13 @@ class State:
         if self.floor_tariff is None:
             return self.tariff
         return np.maximum(self.tariff, self.floor_tariff)
+
+    def demand_factor(self, step: int) -> np.ndarray:
+        """(C, G) multiplier on final demand from the demand shifts under way at ``step``."""
+        factor = np.ones_like(self.capacity)
+        for shift in self.demand_shifts:
+            factor[np.ix_(shift.countries, shift.goods)] *= shift.multiplier(step)
+        return factor
 
     def shock_factor(self, step: int) -> np.ndarray:
         factor = np.ones_like(self.capacity)

@@ -11,7 +11,7 @@ import numpy as np
 
 from model.data.scenario import load_scenario
 from model.data.world_data import OBJECTIVES
-from model.engine.policies import budget, good_label
+from model.engine.policies import budget, good_label, producer_label
 from model.engine.world import World
 from model.game.classroom import DEFAULT_SEATS, seat_codes
 from model.text import t
@@ -116,8 +116,13 @@ def _levers(world: World, c: int, flows: np.ndarray) -> list[str]:
     exports = flows[:, :, c].sum(axis=1) - flows[:, c, c]  # (G,) t/step sold abroad
     world_trade = flows.sum(axis=(1, 2)) - np.einsum("gii->g", flows)
     trade_share = np.divide(exports, world_trade, out=np.zeros_like(exports), where=world_trade > 0)
+    code = data.codes[c]
     controls = [
-        t("briefing.share_item", good=good_label(*data.goods[g]), share=trade_share[g])
+        t(
+            "briefing.share_item",
+            good=producer_label(data, code, *data.goods[g]),
+            share=trade_share[g],
+        )
         for g in np.argsort(-trade_share)
         if trade_share[g] >= NOTABLE
     ]

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from agents.actions import ACTION_TYPES, Action, Shock, from_dict, to_dict
+from agents.actions import ACTION_TYPES, Action, Demand, Shock, from_dict, to_dict
 from model.data import provenance
 from model.data.files import parse_json, read_bytes
 from model.data.scenario import SCENARIOS_DIR, ScenarioError, load_scenario, scenario_path
@@ -670,7 +670,13 @@ class ClassGame:
                 reasons.append(str(error))
                 continue
             decoded.append(action)
-            reasons.append(t("classroom.no_shock") if isinstance(action, Shock) else None)
+            reasons.append(
+                t("classroom.no_shock")
+                if isinstance(action, Shock)
+                else t("demand.not_a_decision")
+                if isinstance(action, Demand)
+                else None
+            )
         # The World's own rules judge every well-formed action, so each gets its reason.
         verdicts = iter(check(self.world, code, [a for a in decoded if a is not None]))
         for k, action in enumerate(decoded):

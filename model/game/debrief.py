@@ -19,6 +19,7 @@ KEY_MOVES = (
     "stockpile",
     "licences",
     "shock",
+    "demand",
     "accepted",
     "breach",
     "join",

@@ -81,7 +81,7 @@ class Good:
     """
 
     def __init__(self, market: Market, g: int):
-        self.sigma = float(market.sigma)
+        self.sigma = float(np.broadcast_to(market.sigma, market.weights.shape[:1])[g])
         self.floor, self.choke = float(market.floor), float(market.choke)
         self.utilisation = float(market.utilisation)
         self.elasticity = float(market.elasticity[g])

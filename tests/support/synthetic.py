@@ -108,9 +108,9 @@ def base_flows(production: np.ndarray, demand: np.ndarray, spread: float) -> np.
 
 def flows_at(market: Market, price: np.ndarray) -> np.ndarray:
     """(G, I, J) uncapped flows at producer prices ``price``: a (q/P)^-σ D(P)."""
-    sigma = market.sigma
+    sigma = np.broadcast_to(np.asarray(market.sigma, float), price.shape[:1])[:, None]
     q = price[:, None, :] * market.wedge
-    index = (market.weights * q ** (1 - sigma)).sum(axis=2) ** (1 / (1 - sigma))
+    index = (market.weights * q ** (1 - sigma[:, :, None])).sum(axis=2) ** (1 / (1 - sigma))
     wanted = market.demand_ref * (index / market.index_ref) ** market.elasticity[:, None]
     demand = np.maximum(wanted + market.adjustment, 0.0)
-    return market.weights * (q / index[:, :, None]) ** -sigma * demand[:, :, None]
+    return market.weights * (q / index[:, :, None]) ** -sigma[:, :, None] * demand[:, :, None]
