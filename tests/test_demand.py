@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-from builders import at, event, scenario
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -10,6 +9,7 @@ from agents.actions import MAX_DEMAND_FACTOR, MAX_RAMP, MIN_DEMAND_FACTOR, Deman
 from model.data.scenario import ScenarioError
 from model.engine.state import DemandShift
 from model.engine.world import World
+from support.builders import at, event, scenario
 
 LITHIUM = ("lithium", "refined")
 

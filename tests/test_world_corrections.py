@@ -6,7 +6,6 @@ import shutil
 
 import numpy as np
 import pytest
-from builders import TINY, at, event, scenario
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -14,6 +13,7 @@ from model.data.world_data import WorldDataError, load_world
 from model.engine.economy import calibrate, clear_step
 from model.engine.world import World
 from model.text import t
+from support.builders import TINY, at, event, scenario
 
 WORLDS = ("world_2024", "world_2026_ministerial")
 
