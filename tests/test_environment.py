@@ -59,7 +59,7 @@ def test_a_us_tariff_on_china_is_in_the_world_and_the_news_and_the_reward_is_the
     assert infos["USA"]["actions"][0]["rate"] == 0.5
 
     scores = world.tables()["countries"].query("country == 'USA'").score.tolist()
-    assert rewards["USA"] == pytest.approx(scores[0] - 100.0)  # 100: the base year
+    assert rewards["USA"] == pytest.approx(scores[0] - 0.0)  # 0: the path where nobody acted
     _, rewards, _, _, _ = game.step({})
     scores = world.tables()["countries"].query("country == 'USA'").score.tolist()
     assert rewards["USA"] == pytest.approx(scores[1] - scores[0])
