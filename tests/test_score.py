@@ -8,10 +8,10 @@ scores 0 whatever demand growth and outages do.
 
 import numpy as np
 import pandas as pd
+from builders import event, run, scenario
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from builders import event, run, scenario
 from model.data.scenario import load_scenario, validate_scenario
 from model.engine import reference
 from model.engine.metrics import COMPONENTS, SCORE_COLUMNS
