@@ -108,6 +108,15 @@ def test_a_passive_country_on_the_baseline_scores_zero_every_quarter_despite_out
     assert (countries["gdp_index"] == 1).all()
 
 
+def test_measures_that_change_nothing_score_nothing():
+    inert = [
+        tariff("USA", "all", "all", ["CHN"], 0.0),
+        ban("CHN", "graphite", "all", ["USA"], level=1.0),
+    ]
+    countries = World(scenario(inert, steps=3, seed=2)).run().tables()["countries"]
+    assert (countries[list(SCORE_COLUMNS)] == 0).all().all()
+
+
 def test_the_reference_path_is_the_same_whether_shared_or_made_afresh():
     events = [ban("CHN", "graphite", "refined", ["USA"])]
     shared = scores(events, "USA", steps=6, seed=7)

@@ -13,6 +13,7 @@ import pandas as pd
 from agents import Country
 from agents.actions import Action, ExportControl, Join, Leave, Propose, Respond, Tariff
 from agents.controllers import PassiveController, ScriptedController, scripted_schedules
+from agents.strategies import Strategy
 from agents.strategies import make_controller as make_strategy
 from model.data.scenario import Scenario, load_scenario
 from model.data.world_data import WorldData, load_world
@@ -140,6 +141,10 @@ class World(mesa.Model):
 
     def country_agent(self, code: str) -> Country:
         return self._countries[code]
+
+    def plays_ai(self, code: str) -> bool:
+        """Whether an AI strategy plays ``code`` now (not a person, a script or nobody)."""
+        return isinstance(self._countries[code].controller, Strategy)
 
     def observe(self, code: str):
         """What a country's controller may see when it decides (agents/observation.py)."""
@@ -477,3 +482,7 @@ class ReferenceWorld(World):
     """The reference path (reference.py): no events, no coalitions, nobody acts."""
 
     is_reference = True
+
+    def measure(self, step: int) -> None:
+        """Only what the score compares: the path's tables are never read, so not kept."""
+        self.last_metrics = self.metrics(self.outcome, self.state, step, self._stock_before)
