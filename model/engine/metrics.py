@@ -85,9 +85,8 @@ def standing(
     # that comes from this economy (E10: others' dependence, by volume, not export value).
     supplied = np.einsum("gij,g->ij", outcome.flows[processed], weight[processed])
     np.fill_diagonal(supplied, 0.0)
-    others_use = (bought[:, processed] @ weight[processed]).sum() - bought[:, processed] @ weight[
-        processed
-    ]
+    use = bought[:, processed] @ weight[processed]  # (C,) each economy's weighted use
+    others_use = use.sum() - use
     leverage = np.divide(
         supplied.sum(axis=0), others_use, out=np.zeros_like(others_use), where=others_use > 0
     )

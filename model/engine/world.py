@@ -236,7 +236,7 @@ class World(mesa.Model):
                 step,
                 code,
                 "licences",
-                "",
+                ",".join(self.data.codes[b] for b in buyers),
                 t(
                     "news.licences_granted",
                     actor=code,
