@@ -34,6 +34,10 @@ class Reference:
         self._world: Stepped | None = None
         self._standings: list[Standing] = []
 
+    def __deepcopy__(self, memo) -> "Reference":
+        """Shared, not copied: the path is fixed, so an Undo snapshot reads the same one."""
+        return self
+
     def standing(self, step: int) -> Standing:
         """The reference path's standing at ``step`` (1 = the first quarter)."""
         if self._world is None:
