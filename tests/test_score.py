@@ -8,12 +8,14 @@ scores 0 whatever demand growth and outages do.
 
 import numpy as np
 import pandas as pd
-from builders import event, run, scenario
+import pytest
+from builders import event, run, scenario, tiny_world
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from agents.actions import Propose, Respond
 from model.data.scenario import load_scenario, validate_scenario
-from model.engine import reference
+from model.engine import diplomacy, reference
 from model.engine.metrics import COMPONENTS, SCORE_COLUMNS
 from model.engine.world import World
 
@@ -153,3 +155,40 @@ def test_the_components_sum_to_the_score(measures, seed):
     parts = countries[[f"score_{name}" for name in COMPONENTS]].sum(axis=1)
     assert np.allclose(parts, countries["score"], rtol=1e-9, atol=1e-9)
     assert np.isfinite(countries[list(SCORE_COLUMNS)]).all().all()
+
+
+class Seat:
+    """A test seat: proposes ``offers`` at step 1 and accepts every offer."""
+
+    observes = True
+
+    def __init__(self, offers=()):
+        self.offers = list(offers)
+
+    def decide(self, observation):
+        return self.offers if observation.step == 1 else []
+
+    def respond(self, observation, offer):
+        return Respond(observation.country, offer.offer_id, "accept")
+
+
+def test_an_offtake_top_up_counts_once_for_the_seller_and_once_against_the_buyer():
+    # The review (E14): the seller's top-up was in its export revenue and its fiscal index.
+    offer = Propose(
+        "USA",
+        "CHN",
+        "offtake",
+        {"mineral": "lithium", "stage": "refined", "tonnes": 100.0, "floor": 20000.0},
+        8,
+    )
+    world = World(scenario(steps=1), world=tiny_world())
+    world.country_agent("USA").controller = Seat([offer])
+    world.country_agent("CHN").controller = Seat()
+    world.run()
+    paid = diplomacy.offtake_payments(world.state, world.data, world.outcome.price)
+    size = world.reference.standing(1).size
+    usa, chn = world.data.country("USA"), world.data.country("CHN")
+    assert paid[chn] > 0
+    transfers = world.last_metrics["score_transfers"]
+    assert transfers[chn] == pytest.approx(paid[chn] / size[chn] * 1e4)
+    assert transfers[usa] == pytest.approx(-paid[chn] / size[usa] * 1e4)
