@@ -35,4 +35,4 @@ def test_diplomacy_between_ai_governments_is_one_line_a_quarter_and_every_offer_
     assert not first["action"].isin(["proposed", "accepted", "rejected"]).any()
     summary = first[first["action"] == "ai_diplomacy"]
     assert len(summary) == 1
-    assert "4 offers" in summary["detail"].iloc[0]
+    assert "AI governments: 4 (4 × coalition membership)" in summary["detail"].iloc[0]
