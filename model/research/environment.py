@@ -18,7 +18,8 @@ Observations are float32 vectors laid out as ``observation_layout()`` says; the 
 ``Observation`` of agents/observation.py is ``env.world.observe(agent)``. The reward is
 the country's score this quarter: its welfare against the same world where nobody acted
 (docs/scoring.md), so an episode's return is the welfare its policy gained. Episodes end
-by truncation at the last step. Gymnasium spaces need the ``rl`` extra: ``pip install 'critical-minerals-game[rl]'``.
+by truncation at the last step. Gymnasium spaces need the ``rl`` extra:
+``pip install 'critical-minerals-game[rl]'``.
 The module itself imports without PettingZoo or Gymnasium; with PettingZoo installed the
 environment is a ``pettingzoo.ParallelEnv``.
 """
