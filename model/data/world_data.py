@@ -121,6 +121,10 @@ class WorldData:
     commercial_stock0: np.ndarray | None = None
     # (country code, mineral, stage) -> intermediate product key (production.csv)
     intermediates: dict[tuple[str, str, str], str] = field(default_factory=dict)
+    # What the score weighs per good (score.csv): USD of welfare lost per tonne of final use
+    # missing (downstream output at risk × the share lost), and producers' cost share.
+    downstream_loss: np.ndarray | None = None  # (G,) USD/t
+    cost_share: np.ndarray | None = None  # (G,) unit cash cost incl. inputs / base price
 
     @property
     def minerals(self) -> list[str]:
@@ -411,6 +415,7 @@ def _load(folder: Path) -> WorldData:
                 row.tonnes
             )
 
+    downstream_loss, cost_share = _score_weights(folder, goods, goods_frame)
     return WorldData(
         name=world.get("name", folder.name),
         title=world.get("title", folder.name),
@@ -440,6 +445,8 @@ def _load(folder: Path) -> WorldData:
         routes=routes,
         commercial_stock0=commercial_stock0,
         intermediates=intermediates,
+        downstream_loss=downstream_loss,
+        cost_share=cost_share,
     )
 
 
@@ -512,3 +519,34 @@ def _routes(frame: pd.DataFrame, codes: list[str], goods: list) -> np.ndarray | 
     allowed = np.broadcast_to(allowed, (len(goods), C, C)).copy()
     allowed[g, i, j] = True
     return allowed
+
+
+# Without score.csv (small test worlds): output at risk 10× the input's value, a quarter of
+# it lost, producers' costs 80 % of the price (assumptions, as in world_2024/score.csv).
+DEFAULT_AT_RISK_MULTIPLE = 10.0
+DEFAULT_LOST_SHARE = 0.25
+DEFAULT_COST_SHARE = 0.8
+
+
+def _score_weights(folder: Path, goods, goods_frame) -> tuple[np.ndarray, np.ndarray]:
+    price0 = goods_frame["price_usd_t"].to_numpy(float)
+    loss = price0 * DEFAULT_AT_RISK_MULTIPLE * DEFAULT_LOST_SHARE
+    cost = np.full(len(goods), DEFAULT_COST_SHARE)
+    frame = _read_csv(folder, "score.csv", required=False)
+    if frame.empty:
+        return loss, cost
+    _check_sources(frame)
+    for row, (mineral, stage) in enumerate(zip(frame["mineral"], frame["stage"], strict=True)):
+        if (mineral, stage) not in goods:
+            raise WorldDataError(
+                t(
+                    "world.bad_good",
+                    path=frame.attrs["path"],
+                    row=row + 2,
+                    good=f"{mineral}/{stage}",
+                )
+            )
+        g = goods.index((mineral, stage))
+        loss[g] = frame["at_risk_usd_t"].iloc[row] * frame["lost_share"].iloc[row]
+        cost[g] = frame["cost_share"].iloc[row]
+    return loss, cost

@@ -7,10 +7,8 @@ without the deal is shared by every offer of a step until the state changes.
 
 import numpy as np
 
-from model.engine.diplomacy import offtake_payments
 from model.engine.economy import clear_step
 from model.engine.evolve import commission, invest
-from model.engine.metrics import country_metrics
 from model.engine.state import State
 
 HORIZON = 1  # quarters simulated ahead: one, so a step with many offers stays fast
@@ -25,23 +23,12 @@ def project(world, state: State, step: int, horizon: int = HORIZON) -> np.ndarra
     for ahead in range(horizon):
         if ahead:
             commission(trial, step + ahead)
+        stock_before = trial.stock.copy()
         outcome = clear_step(
             world.data, world.calibration, world.parameters, trial, step + ahead, TOLERANCE
         )
         invest(world.data, world.parameters, trial, step + ahead)
-        metrics = country_metrics(
-            world.data,
-            world.calibration,
-            outcome,
-            trial.effective_tariff(),
-            trial.stock,
-            trial.subsidy_spend,
-            world.parameters["trade_cost"],
-            world.parameters["gdp_multiplier"],
-            world.base_metrics,
-            offtake_payments(trial, world.data, outcome.price),
-        )
-        scores.append(metrics["score"])
+        scores.append(world.metrics(outcome, trial, step + ahead, stock_before)["score"])
     return np.mean(scores, axis=0)
 
 

@@ -1,21 +1,136 @@
-"""What a step did to each economy: bills, revenues, shortages, dependence and score.
+"""What a step did to each economy: bills, revenues, shortages, dependence, and the score.
 
-Indices are 1.0 in the calibrated base year, so a score of 100 means "as well off as in
-2024 by its own objectives" (the objective weights are in the world's objectives.csv).
+The score is each economy's welfare change against the reference path: the same world,
+seed and random outages with nobody taking a new measure (model/engine/reference.py).
+It is 0 on that path, whatever demand growth does, and it sums five components:
+
+- consumers: what dearer supplies cost buyers, −Σ_g Q̄·(P − P_ref)·price0, where P is the
+  delivered price index (tariffs and freight included) and Q̄ the mean of the volumes
+  bought on both paths (units not bought at all count under downstream instead);
+- producers: producer surplus, Q̄·(p − p_ref)·price0 + (p̄ − cost share)·(Q − Q_ref)·price0,
+  i.e. a price change on the volume sold plus the margin on volume gained or lost;
+- transfers: tariff revenue, deal payments and policy spending, each counted once, plus
+  strategic stock gained or drawn, valued at base prices;
+- downstream: output lost where final users are rationed, by what the missing input stops
+  (score.csv: output at risk per tonne × the share lost), not by the input's price;
+- objectives: a role's stated weights (objectives.csv) on supply security, its share of
+  world refining by volume, and leverage (how much others depend on it).
+
+The first four are USD per quarter; a point is one basis point (0.01 %) of the economy's
+mineral economy on the reference path (its mineral use plus production at 2024 prices),
+so economies of every size score on one scale. See docs/scoring.md.
 """
+
+from dataclasses import dataclass
 
 import numpy as np
 
 from model.data.world_data import DAYS_PER_YEAR, INDUSTRIES, OBJECTIVES, STAGES, WorldData
 from model.engine.economy import Calibration, Outcome
 
-INDEX_CAP = 3.0  # an index may triple at most, so one runaway number cannot own a score
 VOLATILITY_WINDOW = 4  # quarters
+POINTS_PER_SHARE = 10_000.0  # basis points: 1 point = 0.01 % of the mineral economy
+# The objectives the score weighs on top of welfare (the rest of objectives.csv's columns
+# are welfare itself: industry output is downstream, export revenue producers, fiscal
+# transfers).
+SCORED_OBJECTIVES = ("supply_security", "domestic_refining", "leverage")
+# A role with weight 1 on an objective values a whole index (0 → 1) like its whole mineral
+# economy: one percentage point of the index is worth weight × 100 points.
+OBJECTIVE_POINTS = POINTS_PER_SHARE
+COMPONENTS = ("consumers", "producers", "transfers", "downstream", "objectives")
+SCORE_COLUMNS = ("score", *(f"score_{name}" for name in COMPONENTS))
 
 
-def _ratio(value: np.ndarray, base: np.ndarray, scale: np.ndarray) -> np.ndarray:
-    """value / base, well defined when the base is zero (then 1 + value/scale)."""
-    return np.clip((value + scale) / (base + scale), 0.0, INDEX_CAP)
+@dataclass(frozen=True)
+class Standing:
+    """One step of one path as the score compares it, per economy (C) and good (G)."""
+
+    delivered: np.ndarray  # (C, G) delivered price index paid, relative to the base price
+    bought: np.ndarray  # (C, G) t bought from every source, home included
+    price: np.ndarray  # (C, G) producer price, relative to the base price
+    production: np.ndarray  # (C, G) t
+    missing: np.ndarray  # (C, G) t of final use wanted and not served
+    stock_change: np.ndarray  # (C, G) t added to (+) or drawn from (−) strategic stocks
+    public: np.ndarray  # (C,) USD: tariff revenue + deal payments − policy spending
+    objectives: np.ndarray  # (C, len(SCORED_OBJECTIVES)) indices in 0..1
+    size: np.ndarray  # (C,) USD: mineral use plus production at base prices
+
+
+def standing(
+    world: WorldData,
+    outcome: Outcome,
+    tariff_revenue: np.ndarray,
+    transfers: np.ndarray,
+    spending: np.ndarray,
+    stock_change: np.ndarray,
+) -> Standing:
+    """What the score needs of one step's outcome (see Standing)."""
+    price0 = world.price0
+    bought = outcome.flows.sum(axis=2).T  # (C, G)
+    # Missing: final use rationed (no source left, or the price ceiling), not the demand a
+    # higher price talked buyers out of: that loss is the consumers' component already.
+    missing = np.minimum(outcome.unmet, np.maximum(outcome.final_ref - outcome.final_use, 0.0))
+    weight = world.downstream_loss  # what a missing tonne stops, USD/t
+    wanted = outcome.final_ref @ weight
+    security = 1.0 - np.divide(
+        missing @ weight, wanted, out=np.zeros_like(wanted), where=wanted > 0
+    )
+
+    processed = world.stage_of >= STAGES.index("refined")
+    refined_value = (outcome.production * price0)[:, processed]  # volume at base prices
+    world_refined = refined_value.sum()
+    refining = refined_value.sum(1) / world_refined if world_refined > 0 else np.zeros(len(bought))
+
+    # Leverage: the share of everyone else's processed supply, weighted by what it stops,
+    # that comes from this economy (E10: others' dependence, by volume, not export value).
+    supplied = np.einsum("gij,g->ij", outcome.flows[processed], weight[processed])
+    np.fill_diagonal(supplied, 0.0)
+    use = bought[:, processed] @ weight[processed]  # (C,) each economy's weighted use
+    others_use = use.sum() - use
+    leverage = np.divide(
+        supplied.sum(axis=0), others_use, out=np.zeros_like(others_use), where=others_use > 0
+    )
+    return Standing(
+        delivered=outcome.index.T,
+        bought=bought,
+        price=outcome.price.T,
+        production=outcome.production,
+        missing=missing,
+        stock_change=stock_change,
+        public=tariff_revenue + transfers - spending,
+        objectives=np.stack([security, refining, leverage], axis=1),
+        size=(bought + outcome.production) @ price0,
+    )
+
+
+def score(world: WorldData, now: Standing, reference: Standing) -> dict[str, np.ndarray]:
+    """Each economy's score and its components, in points (C,) each; they sum to the score."""
+    price0 = world.price0
+    volume = 0.5 * (now.bought + reference.bought)
+    consumers = -(volume * (now.delivered - reference.delivered)) @ price0
+    sold = 0.5 * (now.production + reference.production)
+    margin = 0.5 * (now.price + reference.price) - world.cost_share
+    producers = (
+        sold * (now.price - reference.price) + margin * (now.production - reference.production)
+    ) @ price0
+    transfers = (now.public - reference.public) + (
+        now.stock_change - reference.stock_change
+    ) @ price0
+    downstream = -(now.missing - reference.missing) @ world.downstream_loss
+    scale = POINTS_PER_SHARE / np.maximum(reference.size, 1e-9 * world.gdp)
+    columns = [OBJECTIVES.index(name) for name in SCORED_OBJECTIVES]
+    weights = world.objectives[:, columns]
+    objectives = OBJECTIVE_POINTS * (weights * (now.objectives - reference.objectives)).sum(1)
+    parts = {
+        "score_consumers": consumers * scale,
+        "score_producers": producers * scale,
+        "score_transfers": transfers * scale,
+        "score_downstream": downstream * scale,
+        "score_objectives": objectives,
+    }
+    parts["score"] = sum(parts.values())
+    parts["welfare_usd"] = consumers + producers + transfers + downstream
+    return parts
 
 
 def country_metrics(
@@ -26,11 +141,9 @@ def country_metrics(
     stock: np.ndarray,
     subsidy: np.ndarray,
     trade_cost: float,
-    gdp_multiplier: float,
-    base: dict[str, np.ndarray] | None = None,
     transfers: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
-    """Per-economy (C,) arrays for the countries table.
+    """Per-economy (C,) arrays for the countries table, without the score.
 
     ``transfers`` (C,) are payments under deals, received (+) or paid (−), USD.
     """
@@ -42,8 +155,7 @@ def country_metrics(
     import_bill = imports.sum(axis=(0, 2)) * (1 + trade_cost)
     export_revenue = imports.sum(axis=(0, 1))
     tariff_revenue = (imports * (1 + trade_cost) * tariff).sum(axis=(0, 2))
-    paid_in = np.zeros(C) if transfers is None else transfers
-    if transfers is not None:
+    if transfers is not None:  # an offtake top-up is the seller's revenue, the buyer's bill
         export_revenue = export_revenue + np.maximum(transfers, 0.0)
         import_bill = import_bill + np.maximum(-transfers, 0.0)
 
@@ -53,8 +165,11 @@ def country_metrics(
     shortage_share = np.divide(
         missing.sum(1), wanted.sum(1), out=np.zeros(C), where=wanted.sum(1) > 0
     )
-    industry_missing = missing @ world.end_use  # (C, industries)
-    industry_wanted = wanted @ world.end_use
+    # Industries lose what their missing inputs stop (score.csv), not the inputs' value (E11).
+    stopped = np.maximum(outcome.final_ref - outcome.final_use, 0.0) * world.downstream_loss
+    at_risk = outcome.final_ref * world.downstream_loss
+    industry_missing = stopped @ world.end_use  # (C, industries)
+    industry_wanted = at_risk @ world.end_use
     industry = 1.0 - np.divide(
         industry_missing,
         industry_wanted,
@@ -87,12 +202,6 @@ def country_metrics(
     china_dependence = source_share[:, china] if china is not None else np.zeros(C)
     hhi = (source_share**2).sum(1)
 
-    processed = world.stage_of >= STAGES.index("refined")
-    processed_value = (outcome.production * price_usd.T)[:, processed].sum(1)
-    processed_exports = imports[processed].sum(axis=(0, 1))
-    export_share = processed_exports / max(processed_exports.sum(), 1e-300)
-    gdp_step = world.gdp
-
     metrics = {
         "import_bill": import_bill,
         "export_revenue": export_revenue,
@@ -101,33 +210,11 @@ def country_metrics(
         "stock_cover_days": stock_cover_days,
         "china_dependence": china_dependence,
         "hhi": hhi,
-        "processed_value": processed_value,
-        "export_share": export_share,
         "subsidy_spend": subsidy,
         "industry_output": industry_output,
     }
     for k, name in enumerate(INDUSTRIES):
         metrics[f"industry_{name}"] = industry[:, k]
-    if base is None:
-        return metrics
-
-    trade_scale = base["import_bill"] + base["export_revenue"] + 1e-6 * gdp_step
-    net_change = (export_revenue - base["export_revenue"]) - (import_bill - base["import_bill"])
-    # An economy cannot lose more than its output: the index stops at 0, whatever the multiplier.
-    metrics["gdp_index"] = np.maximum(
-        1.0 + (net_change - gdp_multiplier * missing.sum(1)) / gdp_step, 0.0
-    )
-    indices = {
-        "supply_security": 1.0 - shortage_share,
-        "industry_output": industry_output,
-        "export_revenue": _ratio(export_revenue, base["export_revenue"], 1e-6 * gdp_step),
-        "domestic_refining": _ratio(processed_value, base["processed_value"], 1e-6 * gdp_step),
-        "leverage": _ratio(export_share, base["export_share"], np.full(C, 1e-3)),
-        "fiscal": np.clip(1.0 + (tariff_revenue - subsidy + paid_in) / trade_scale, 0.0, INDEX_CAP),
-    }
-    metrics["score"] = 100.0 * sum(
-        world.objectives[:, k] * indices[name] for k, name in enumerate(OBJECTIVES)
-    )
     return metrics
 
 

@@ -15,6 +15,7 @@ from agents.observation import Offer
 from model.engine import diplomacy
 from model.engine.diplomacy import Deal
 from model.engine.lookahead import Judge
+from model.engine.news import AI_DIPLOMACY, DETAIL, AiDiplomacy
 from model.engine.observe import observation
 from model.engine.policies import PolicyError
 from model.text import t
@@ -22,6 +23,7 @@ from model.text import t
 
 def negotiate(world, proposals: list[Propose], step: int) -> None:
     judge = Judge(world, step)
+    tally = AiDiplomacy()  # offers between AI governments, told in one line
     # deal, who must answer, round, and whether it already waited a quarter for a person
     open_offers: list[tuple[Deal, str, int, bool]] = [
         (deal, responder, round_, True) for deal, responder, round_ in world.state.waiting
@@ -41,7 +43,7 @@ def negotiate(world, proposals: list[Propose], step: int) -> None:
             int(proposal.duration),
         )
         world.state.next_deal_id += 1
-        record(world, step, deal, "proposed", proposal.actor)
+        record(world, step, deal, "proposed", proposal.actor, tally)
         open_offers.append((deal, proposal.partner, 1, False))
 
     for _ in range(diplomacy.MAX_ROUNDS):
@@ -52,7 +54,7 @@ def negotiate(world, proposals: list[Propose], step: int) -> None:
             if answer is None:
                 still_open.append((deal, responder, round_, waited))
             elif answer.answer == "accept":
-                accept(world, deal, responder, step)
+                accept(world, deal, responder, step, tally)
             elif answer.answer == "counter" and answer.terms and round_ < diplomacy.MAX_ROUNDS:
                 try:
                     deal.terms = diplomacy.check_terms(
@@ -75,7 +77,7 @@ def negotiate(world, proposals: list[Propose], step: int) -> None:
                     (deal, diplomacy.other(deal.parties, responder), round_ + 1, False)
                 )
             else:
-                record(world, step, deal, "rejected", responder)
+                record(world, step, deal, "rejected", responder, tally)
         open_offers = still_open
         if not open_offers:
             break
@@ -84,6 +86,9 @@ def negotiate(world, proposals: list[Propose], step: int) -> None:
             world.state.waiting.append((deal, responder, round_))
         else:
             world.recorder.deal(diplomacy.deal_row(step, deal, "lapsed"))
+    summary = tally.sentence(world.quarter_label(step))
+    if summary:
+        world.recorder.event(step, "", AI_DIPLOMACY, "", summary, DETAIL)
 
 
 def answers_later(world, code: str) -> bool:
@@ -138,16 +143,22 @@ def put_in_force(world, deal: Deal, state, step: int) -> None:
     diplomacy.activate(deal, state, world.data, step)
 
 
-def accept(world, deal: Deal, responder: str, step: int) -> None:
+def accept(world, deal: Deal, responder: str, step: int, tally: AiDiplomacy) -> None:
     put_in_force(world, deal, world.state, step)
     world.state.deals.append(deal)
-    record(world, step, deal, "accepted", responder, until=world.quarter_label(deal.until))
+    record(world, step, deal, "accepted", responder, tally, until=world.quarter_label(deal.until))
 
 
-def record(world, step: int, deal: Deal, status: str, actor: str, **fields) -> None:
-    """One message of the negotiation: a row of the deals table and a line of news."""
+def record(
+    world, step: int, deal: Deal, status: str, actor: str, tally: AiDiplomacy, **fields
+) -> None:
+    """One message of the negotiation: a row of the deals table and a line of news (or,
+    between AI governments, a count in the quarter's ``tally``)."""
     partner = diplomacy.other(deal.parties, actor)
     world.recorder.deal(diplomacy.deal_row(step, deal, status))
+    if all(world.plays_ai(code) for code in deal.parties):  # told once a quarter, in sum
+        tally.count(status, deal.deal)
+        return
     sentence = t(
         f"deals.{status}", actor=actor, partner=partner, deal=t(f"deals.kind_{deal.deal}"), **fields
     )

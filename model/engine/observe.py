@@ -40,7 +40,7 @@ def observation(world, code: str, offers=(), evaluate=None) -> Observation:
         capacity_coming=sum((arriving[c] for arriving in state.pipeline.values()), np.zeros(G)),
         stock_days=np.divide(state.stock[c], use_per_day, out=np.zeros(G), where=use_per_day > 0),
         shortage_share=float(metrics["shortage_share"][c]) if metrics else 0.0,
-        score=float(metrics["score"][c]) if metrics else 100.0,
+        score=float(metrics["score"][c]) if metrics else 0.0,
         budget_usd=float(budget(data, c) - state.subsidy_spend[c]),
         my_tariffs=state.tariff[:, c, :].copy(),
         tariffs_on_me=state.tariff[:, :, c].copy(),

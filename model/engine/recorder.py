@@ -9,12 +9,18 @@ import pandas as pd
 
 from model.data.world_data import WorldData
 from model.engine.economy import Outcome
+from model.engine.news import importance
 
 COUNTRY_COLUMNS = [
     "step",
     "date",
     "country",
     "score",
+    "score_consumers",
+    "score_producers",
+    "score_transfers",
+    "score_downstream",
+    "score_objectives",
     "gdp_index",
     "shortage_share",
     "import_bill",
@@ -34,7 +40,7 @@ COUNTRY_COLUMNS = [
 ]
 PRICE_COLUMNS = ["step", "country", "mineral", "stage", "price", "producer_price"]
 FLOW_COLUMNS = ["step", "exporter", "importer", "mineral", "stage", "tonnes", "value"]
-EVENT_COLUMNS = ["step", "actor", "action", "target", "detail"]
+EVENT_COLUMNS = ["step", "actor", "action", "target", "detail", "importance"]
 DEAL_COLUMNS = ["step", "deal_id", "kind", "parties", "status", "terms"]
 PRODUCTION_COLUMNS = [
     "step",
@@ -76,9 +82,25 @@ class Recorder:
         self._deals: list[dict] = []
         self.world_shortage_share = 0.0
 
-    def event(self, step: int, actor: str, action: str, target: str, detail: str) -> None:
+    def event(
+        self,
+        step: int,
+        actor: str,
+        action: str,
+        target: str,
+        detail: str,
+        weight: str | None = None,
+    ) -> None:
+        """One news item; its importance follows from the action unless ``weight`` says."""
         self._events.append(
-            {"step": step, "actor": actor, "action": action, "target": target, "detail": detail}
+            {
+                "step": step,
+                "actor": actor,
+                "action": action,
+                "target": target,
+                "detail": detail,
+                "importance": weight or importance(action),
+            }
         )
 
     def deal(self, row: dict) -> None:

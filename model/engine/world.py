@@ -13,15 +13,17 @@ import pandas as pd
 from agents import Country
 from agents.actions import Action, ExportControl, Join, Leave, Propose, Respond, Tariff
 from agents.controllers import PassiveController, ScriptedController, scripted_schedules
+from agents.strategies import Strategy
 from agents.strategies import make_controller as make_strategy
 from model.data.scenario import Scenario, load_scenario
 from model.data.world_data import WorldData, load_world
 from model.engine import diplomacy, evolve, policies
 from model.engine.economy import Outcome, calibrate, clear_step
-from model.engine.metrics import country_metrics, price_volatility
+from model.engine.metrics import Standing, country_metrics, price_volatility, score, standing
 from model.engine.negotiation import negotiate
 from model.engine.observe import observation
 from model.engine.recorder import Recorder
+from model.engine.reference import Reference, shared
 from model.engine.state import State
 from model.text import t
 
@@ -40,6 +42,8 @@ class World(mesa.Model):
 
     # False replays a game with no negotiation at all: the class debrief's "without the deals".
     deals_allowed = True
+    # True for the reference path itself, which scores against itself (0 by definition).
+    is_reference = False
 
     def __init__(
         self, scenario: Scenario | str | None = None, rng=None, world: WorldData | None = None
@@ -47,7 +51,13 @@ class World(mesa.Model):
         """``world`` replaces the scenario's world data (tests use small purpose-made worlds)."""
         if scenario is None or isinstance(scenario, str):
             scenario = load_scenario(scenario or "baseline")
-        super().__init__(rng=scenario.seed if rng is None else rng)
+        seed = scenario.seed if rng is None else rng
+        super().__init__(rng=seed)
+        # Outages draw from a stream of their own (for an integer seed, the stream the
+        # model's generator starts with), so the reference path meets the same outages.
+        integer = isinstance(seed, int | np.integer)
+        self.shock_seed = int(seed) if integer else int(self.rng.integers(2**63))
+        self.shock_rng = np.random.default_rng(self.shock_seed)
         self.spec = scenario  # Mesa reserves ``scenario`` for its own Scenario object
         self.data = world or load_world(scenario.world)
         self.parameters = {**self.data.parameters, **scenario.parameters}
@@ -57,6 +67,9 @@ class World(mesa.Model):
         self._price_history: list[np.ndarray] = [self.calibration.index0]
         self.outcome: Outcome | None = None
         self.last_metrics: dict[str, np.ndarray] | None = None
+        self.last_standing: Standing | None = None
+        self._stock_before = self.state.stock.copy()
+        self.reference: Reference | None = None if self.is_reference else self._reference()
         self.previous_measures = (self.state.tariff.copy(), self.state.export_level.copy())
 
         schedules = scripted_schedules(scenario.events)
@@ -88,7 +101,6 @@ class World(mesa.Model):
                 settings.price_floor,
                 settings.reserve_usd,
             )
-        self.base_metrics = self._base_metrics()
         self.datacollector = mesa.DataCollector(
             model_reporters={
                 "mean_price_index": lambda m: float(m.outcome.index.mean()) if m.outcome else 1.0,
@@ -120,22 +132,6 @@ class World(mesa.Model):
             floor_tariff=np.zeros((G, C, C)),
         )
 
-    def _base_metrics(self) -> dict[str, np.ndarray]:
-        data, calibration = self.data, self.calibration
-        base = Outcome(
-            price=np.ones((len(data.goods), len(data.codes))),
-            index=calibration.index0,
-            flows=calibration.flows,
-            production=data.production0,
-            final_ref=data.final_demand0,
-            final_use=data.final_demand0,
-            unmet=np.zeros_like(data.production0),
-            released=np.zeros_like(data.production0),
-            iterations=0,
-            converged=True,
-        )
-        return self._metrics(base, np.zeros_like(self.state.tariff), None)
-
     # --- what countries see ---------------------------------------------------------------
     def quarter_label(self, step: int | None = None) -> str:
         step = self.steps if step is None else step
@@ -145,6 +141,10 @@ class World(mesa.Model):
 
     def country_agent(self, code: str) -> Country:
         return self._countries[code]
+
+    def plays_ai(self, code: str) -> bool:
+        """Whether an AI strategy plays ``code`` now (not a person, a script or nobody)."""
+        return isinstance(self._countries[code].controller, Strategy)
 
     def observe(self, code: str):
         """What a country's controller may see when it decides (agents/observation.py)."""
@@ -237,7 +237,7 @@ class World(mesa.Model):
                 step,
                 code,
                 "licences",
-                "",
+                ",".join(self.data.codes[b] for b in buyers),
                 t(
                     "news.licences_granted",
                     actor=code,
@@ -365,6 +365,7 @@ class World(mesa.Model):
         self.recorder.event(step, guilty, "breach", ",".join(victims), text)
 
     def clear(self, step: int) -> None:
+        self._stock_before = self.state.stock.copy()
         self.outcome = clear_step(self.data, self.calibration, self.parameters, self.state, step)
         if not self.outcome.converged:
             self.recorder.event(step, "", "clearing", "", t("news.not_converged"))
@@ -395,11 +396,11 @@ class World(mesa.Model):
                 "",
                 t("news.shock_end", actor=code, good=policies.good_label(mineral, stage)),
             )
-        for shock in evolve.random_shocks(self.data, self.parameters, self.state, self.rng):
+        for shock in evolve.random_shocks(self.data, self.parameters, self.state, self.shock_rng):
             self.apply(shock, step, start=step + 1)
 
     def measure(self, step: int) -> None:
-        metrics = self._metrics(self.outcome, self.state.effective_tariff(), self.base_metrics)
+        metrics = self.metrics(self.outcome, self.state, step, self._stock_before)
         weights = (self.outcome.final_ref * self.data.price0).T  # (G, C)
         metrics["price_volatility"] = price_volatility(self._price_history, weights.T)
         self.last_metrics = metrics
@@ -413,19 +414,52 @@ class World(mesa.Model):
         )
         self.datacollector.collect(self)
 
-    def _metrics(self, outcome: Outcome, tariff, base) -> dict[str, np.ndarray]:
-        return country_metrics(
+    def metrics(
+        self, outcome: Outcome, state: State, step: int, stock_before: np.ndarray
+    ) -> dict[str, np.ndarray]:
+        """The countries table's numbers for one outcome of ``state`` at ``step``, score
+        and its components against the reference path included (the look-ahead uses it
+        on projected states)."""
+        transfers = diplomacy.offtake_payments(state, self.data, outcome.price)
+        metrics = country_metrics(
             self.data,
             self.calibration,
             outcome,
-            tariff,
-            self.state.stock,
-            self.state.subsidy_spend,
+            state.effective_tariff(),
+            state.stock,
+            state.subsidy_spend,
             self.parameters["trade_cost"],
-            self.parameters["gdp_multiplier"],
-            base,
-            diplomacy.offtake_payments(self.state, self.data, outcome.price),
+            transfers,
         )
+        now = standing(
+            self.data,
+            outcome,
+            metrics["tariff_revenue"],
+            transfers,
+            state.subsidy_spend,
+            state.stock - stock_before,
+        )
+        if state is self.state:
+            self.last_standing = now
+        reference = now if self.reference is None else self.reference.standing(step)
+        metrics.update(score(self.data, now, reference))
+        # An economy cannot lose more than its output: the index stops at 0.
+        metrics["gdp_index"] = np.maximum(1.0 + metrics["welfare_usd"] / self.data.gdp, 0.0)
+        return metrics
+
+    def _reference(self) -> Reference:
+        """The shared reference path of this world, parameters and seed (reference.py)."""
+        spec = self.spec.model_copy(
+            update={
+                "header": self.spec.header.model_copy(update={"controller": "passive"}),
+                "countries": {},
+                "events": [],
+                "coalitions": [],
+            }
+        )
+        data, seed = self.data, self.shock_seed
+        key = (id(data), tuple(sorted(self.parameters.items())), seed)
+        return shared(key, lambda: ReferenceWorld(spec, rng=seed, world=data))
 
     # --- running and results ----------------------------------------------------------------
     def run(self, steps: int | None = None, progress=None) -> "World":
@@ -444,3 +478,13 @@ class World(mesa.Model):
 def _targets(action: Action) -> str:
     targets = getattr(action, "targets", None) or [getattr(action, "partner", "")]
     return ",".join(code for code in targets if code)
+
+
+class ReferenceWorld(World):
+    """The reference path (reference.py): no events, no coalitions, nobody acts."""
+
+    is_reference = True
+
+    def measure(self, step: int) -> None:
+        """Only what the score compares: the path's tables are never read, so not kept."""
+        self.last_metrics = self.metrics(self.outcome, self.state, step, self._stock_before)

@@ -11,6 +11,7 @@ import numpy as np
 
 from model.data.scenario import load_scenario
 from model.data.world_data import OBJECTIVES
+from model.engine.metrics import SCORED_OBJECTIVES
 from model.engine.policies import budget, good_label, producer_label
 from model.engine.world import World
 from model.game.classroom import DEFAULT_SEATS, seat_codes
@@ -47,7 +48,7 @@ def sheet(world: World, code: str) -> str:
     weights = ", ".join(
         t("briefing.weight_item", objective=t(f"briefing.objective_{name}"), weight=weight)
         for name, weight in zip(OBJECTIVES, data.objectives[c], strict=True)
-        if weight > 0
+        if weight > 0 and name in SCORED_OBJECTIVES  # the rest is welfare (docs/scoring.md)
     )
     lines = [
         t("briefing.heading", name=data.names[c], code=code),

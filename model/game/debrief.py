@@ -1,5 +1,9 @@
 """What a class looks at after the game: ranking, key moves, deals, and the game without deals.
 
+Scores are welfare changes against the same world where nobody acted (0 = as well off as
+that world), so the ranking compares economies on one scale and its component columns say
+why each score moved.
+
 The counterfactual is the same scenario, seed and decisions replayed with no negotiation
 at all (``World.deals_allowed = False``): the difference in each country's final score is
 what the deals made of the class's game.
@@ -8,6 +12,7 @@ what the deals made of the class's game.
 import pandas as pd
 
 from model.data.world_data import WorldData
+from model.engine.metrics import SCORE_COLUMNS
 from model.game.replay import GameLog, replay
 
 # The moves a debrief talks about, here and in the browser (event cards show up as the
@@ -65,6 +70,8 @@ def ranking(tables: dict, data: WorldData, played_by: dict[str, str]) -> pd.Data
             "name": [data.names[data.country(code)] for code in codes],
             "played_by": [played_by.get(code, AI) for code in codes],
             "score": last["score"].to_numpy(),
+            # why: the components against the world where nobody acted (docs/scoring.md)
+            **{column: last[column].to_numpy() for column in SCORE_COLUMNS[1:]},
             "shortage_share": last["shortage_share"].to_numpy(),
             "gdp_index": last["gdp_index"].to_numpy(),
         }

@@ -16,8 +16,10 @@ An action for a country is one of:
 
 Observations are float32 vectors laid out as ``observation_layout()`` says; the full
 ``Observation`` of agents/observation.py is ``env.world.observe(agent)``. The reward is
-the change in the country's score this quarter. Episodes end by truncation at the last
-step. Gymnasium spaces need the ``rl`` extra: ``pip install 'critical-minerals-game[rl]'``.
+the country's score this quarter: its welfare against the same world where nobody acted
+(docs/scoring.md), so an episode's return is the welfare its policy gained. Episodes end
+by truncation at the last step. Gymnasium spaces need the ``rl`` extra:
+``pip install 'critical-minerals-game[rl]'``.
 The module itself imports without PettingZoo or Gymnasium; with PettingZoo installed the
 environment is a ``pettingzoo.ParallelEnv``.
 """
@@ -165,7 +167,6 @@ class MineralsEnv(_Base):
         self._action_spaces: dict = {}
         self._seeds: np.random.Generator | None = None
         self._seats: dict[str, HumanSeat] = {}
-        self._scores: dict[str, float] = {}
         self.agents: list[str] = []
 
     # --- spaces -----------------------------------------------------------------------------
@@ -216,7 +217,6 @@ class MineralsEnv(_Base):
         observations, infos = {}, {}
         for agent in self.agents:
             seen = self.world.observe(agent)
-            self._scores[agent] = seen.score
             observations[agent] = self._vector(seen)
             infos[agent] = self._info(seen, [], [], [])
         return observations, infos
@@ -247,8 +247,7 @@ class MineralsEnv(_Base):
         for agent in self.agents:
             seen = self.world.observe(agent)
             observations[agent] = self._vector(seen)
-            rewards[agent] = seen.score - self._scores[agent]
-            self._scores[agent] = seen.score
+            rewards[agent] = seen.score  # a welfare flow per quarter, not a level
             refused = [row for row in news if row["action"] == "refused" and row["actor"] == agent]
             infos[agent] = self._info(seen, [to_dict(a) for a in submitted[agent]], refused, news)
         terminations = dict.fromkeys(self.agents, False)
