@@ -1,10 +1,9 @@
 """Headlines, not chatter: each news item says how much it matters and to whom."""
 
-from builders import event, scenario, tiny_world
-
 from model.data.scenario import validate_scenario
 from model.engine.news import importance_for
 from model.engine.world import World
+from support.builders import event, scenario, tiny_world
 
 
 def test_a_ban_is_a_headline_for_everyone_and_a_stock_purchase_a_detail_about_its_buyer():

@@ -9,7 +9,6 @@ scores 0 whatever demand growth and outages do.
 import numpy as np
 import pandas as pd
 import pytest
-from builders import event, run, scenario, tiny_world
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -18,6 +17,7 @@ from model.data.scenario import load_scenario, validate_scenario
 from model.engine import diplomacy, reference
 from model.engine.metrics import COMPONENTS, SCORE_COLUMNS
 from model.engine.world import World
+from support.builders import event, run, scenario, tiny_world
 
 
 def scores(events, code, steps=4, seed=1) -> pd.DataFrame:
