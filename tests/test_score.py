@@ -38,7 +38,10 @@ def tariff(actor, mineral, stage, targets, rate):
 def test_chinas_refined_graphite_ban_on_the_us_lowers_the_us_score():
     # The review: the ban raised the US score by 1.5 points.
     us = scores([ban("CHN", "graphite", "refined", ["USA"])], "USA")
-    assert (us["score"] < -5).all()
+    # A loss every quarter, of the order of 0.01–0.1 % of the US mineral economy (the US
+    # buys spherical graphite elsewhere at a higher price; with the data corrections the
+    # spherical good is 370 kt a year, so the loss is a few points, not hundreds).
+    assert (us["score"] < -2).all()
     assert (us["score_consumers"] < 0).all()  # dearer graphite from elsewhere
 
 
