@@ -71,6 +71,19 @@ def invest(world: WorldData, parameters: dict[str, float], state: State, step: i
     order_capacity(state, step, when, orders)
 
 
+def adjust_demand(world: WorldData, state: State) -> None:
+    """Final demand moves from its short-run towards its long-run price response.
+
+    Partial adjustment: each quarter a share 1/adjustment_quarters of the gap closes
+    between today's demand shift and (ε_long − ε_short)·log(price paid), so a price that
+    lasts is met by thrifting and substitution, and demand comes back when it falls.
+    """
+    paid = np.clip(state.paid.T, 1e-3, None)
+    target = (world.long_run_elasticity - world.demand_elasticity) * np.log(paid)
+    speed = 1.0 / world.adjustment_quarters
+    state.demand_shift += speed * (target - state.demand_shift)
+
+
 def commission(state: State, step: int) -> np.ndarray:
     """Capacity due this step comes online; returns what arrived."""
     arrived = state.pipeline.pop(step, np.zeros_like(state.capacity))

@@ -9,7 +9,7 @@ import numpy as np
 
 from model.engine.diplomacy import offtake_payments
 from model.engine.economy import clear_step
-from model.engine.evolve import commission, invest
+from model.engine.evolve import adjust_demand, commission, invest
 from model.engine.metrics import country_metrics
 from model.engine.state import State
 
@@ -29,6 +29,7 @@ def project(world, state: State, step: int, horizon: int = HORIZON) -> np.ndarra
             world.data, world.calibration, world.parameters, trial, step + ahead, TOLERANCE
         )
         invest(world.data, world.parameters, trial, step + ahead)
+        adjust_demand(world.data, trial)
         metrics = country_metrics(
             world.data,
             world.calibration,

@@ -51,6 +51,9 @@ class Market:
     choke: float  # price ceiling (relative): above it producers ration instead of outbidding
     sigma: float  # elasticity of substitution between sources
     caps: np.ndarray | None = None  # (G, I, J) tonnes exporter j lets importer i have; inf = none
+    # (G, J) each exporter's unit cost relative to its base cost: the cost curve shifts up
+    # with it (a refiner paying twice for ore needs a higher price for the same output).
+    cost: np.ndarray | None = None
 
 
 @dataclass
@@ -65,9 +68,11 @@ class Clearing:
 
 
 def supply(market: Market, price: np.ndarray) -> np.ndarray:
-    """Output along the cost curve: base utilisation at the base price, up to the limit."""
+    """Output along the cost curve: base utilisation at the base price and base cost, up to
+    the limit. The curve shifts with the exporter's unit cost."""
     eta = market.supply_elasticity[:, None]
-    wanted = market.capacity * market.utilisation * price**eta
+    relative = price if market.cost is None else price / market.cost
+    wanted = market.capacity * market.utilisation * relative**eta
     return np.minimum(wanted, np.minimum(market.capacity, market.limit))
 
 

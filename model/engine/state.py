@@ -40,6 +40,11 @@ class State:
     coalitions: dict = field(default_factory=dict)  # name -> diplomacy.Coalition
     next_deal_id: int = 1
     floor_tariff: np.ndarray | None = None  # (G, I, J) coalitions' adjustable floor tariffs
+    # Users' commercial inventories, processors' inputs included, t (C, G)
+    inventory: np.ndarray | None = None
+    # Final demand's long-run adjustment (thrifting, substitution): log multiplier (C, G)
+    demand_shift: np.ndarray | None = None
+    mothballed: np.ndarray | None = None  # (C, G) installed capacity idled for losses, t/step
     # Offers waiting a quarter for a person's answer: (diplomacy.Deal, responder, round)
     waiting: list = field(default_factory=list)
 

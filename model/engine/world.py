@@ -15,7 +15,7 @@ from agents.actions import Action, ExportControl, Join, Leave, Propose, Respond,
 from agents.controllers import PassiveController, ScriptedController, scripted_schedules
 from agents.strategies import make_controller as make_strategy
 from model.data.scenario import Scenario, load_scenario
-from model.data.world_data import WorldData, load_world
+from model.data.world_data import DAYS_PER_YEAR, WorldData, load_world
 from model.engine import diplomacy, evolve, policies
 from model.engine.economy import Outcome, calibrate, clear_step
 from model.engine.metrics import country_metrics, price_volatility
@@ -118,6 +118,9 @@ class World(mesa.Model):
             trust=trust,
             price_support=np.zeros((G, C)),
             floor_tariff=np.zeros((G, C, C)),
+            inventory=data.cover_days * data.demand0 / (DAYS_PER_YEAR / data.steps_per_year),
+            demand_shift=np.zeros((C, G)),
+            mothballed=np.zeros((C, G)),
         )
 
     def _base_metrics(self) -> dict[str, np.ndarray]:
@@ -372,6 +375,7 @@ class World(mesa.Model):
     def evolve(self, step: int) -> None:
         self.state.price_support = diplomacy.price_support(self.state, self.data)
         evolve.invest(self.data, self.parameters, self.state, step)
+        evolve.adjust_demand(self.data, self.state)
         for deal in [d for d in self.state.deals if d.until <= step]:
             self.state.deals.remove(deal)
             deal.status = "expired"
