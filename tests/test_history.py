@@ -41,3 +41,17 @@ def test_a_stockpile_of_two_percent_of_a_years_demand_moves_the_price_less_than_
         bought.step()
     rise = world_price(bought, mineral, stage) / world_price(quiet, mineral, stage) - 1
     assert 0.0 < rise < 0.15
+
+
+def test_a_long_ore_ban_does_not_overbuild_refining_that_has_no_ore():
+    """Review E3: refined cobalt capacity went to 10× at 11 % utilisation in a DRC replay."""
+    ban = event(1, "COD", "export_control", "cobalt", "mined", targets=["all"], level=0.0)
+    world = run_2024([ban], steps=24)
+    g = world.data.good("cobalt", "refined")
+    start = world.state.capacity[:, g].sum()
+    world.run()
+    assert world.state.capacity[:, g].sum() < 1.5 * start
+    # Ore is never worth more than the metal made from it (per tonne contained).
+    ore = world.data.good("cobalt", "mined")
+    ore_usd = world_price(world, "cobalt", "mined") * world.data.price0[ore]
+    assert ore_usd < world_price(world, "cobalt", "refined") * world.data.price0[g]

@@ -64,7 +64,9 @@ def check_books(world: World, step: int, inventory_before: np.ndarray) -> None:
     allowed = state.export_level * normal * (1 + TOLERANCE) + TOLERANCE
     assert (outcome.flows[capped] <= allowed[capped]).all()
     # ... and within what each exporter can produce now.
-    limit = state.capacity * state.shock_factor(step)
+    # (capacity retires after the market: the capacity that cleared was this much larger)
+    retired = world.parameters["depreciation_rate"] / world.data.steps_per_year
+    limit = state.capacity / (1 - retired) * state.shock_factor(step)
     assert (outcome.production <= limit * (1 + TOLERANCE) + TOLERANCE).all()
     # Mass balance for every good and economy: what was mined or made was bought ...
     bought = outcome.flows.sum(axis=2).T

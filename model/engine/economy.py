@@ -245,6 +245,7 @@ def clear_step(
     state.price = price
     state.paid = index / calibration.index0
     state.inventory = on_hand
+    state.last_output = flows.sum(axis=1).T
     return Outcome(
         price=price,
         index=index,

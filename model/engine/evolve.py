@@ -9,10 +9,17 @@ import numpy as np
 
 from agents.actions import Shock
 from model.data.world_data import WorldData
+from model.engine.economy import processed_goods, unit_cost_index
 from model.engine.state import Shock as ActiveShock
 from model.engine.state import State
 
 TREND_WEIGHT = 0.25  # weight of the newest quarter in the smoothed price: about a year's memory
+# Long-run supply: target capacity ∝ (expected margin / base margin)^LONG_RUN_SUPPLY.
+# Assumption within the new-mine tonnage elasticity of 0.52 and the Cu (DRC) long-run 0.63
+# (Ryter et al.; Banks 1974; wave2 costs/elasticities.csv).
+LONG_RUN_SUPPLY = 0.5
+BUSY = 0.9  # share of base utilisation below which a producer sees no need for more plant
+MAX_MARGIN_RATIO = 16.0  # at most 4× the capacity target, however high the margin
 
 
 def order_capacity(state: State, step: int, when: np.ndarray, tonnes: np.ndarray) -> None:
@@ -39,36 +46,105 @@ def demand_path(world: WorldData, last_step: int) -> np.ndarray:
     return total
 
 
-def projects_under_way(world: WorldData, capacity0: np.ndarray) -> dict[int, np.ndarray]:
-    """Capacity already being built at the start, keeping pace with expected demand."""
+def projects_under_way(
+    world: WorldData, capacity0: np.ndarray, depreciation: float = 0.0
+) -> dict[int, np.ndarray]:
+    """Capacity already being built at the start, keeping pace with expected demand and
+    replacing what retires (``depreciation`` per step) until new orders arrive."""
     lags = np.maximum(world.build_lag.round().astype(int), 1)
     path = demand_path(world, int(lags.max()))
     relative = np.divide(path, path[0], out=np.ones_like(path), where=path[0] > 0)
     return {
-        step: capacity0 * (lags >= step) * (relative[step] - relative[step - 1])
+        step: capacity0
+        * (lags >= step)
+        * (relative[step] - relative[step - 1] + (step > 1) * depreciation * relative[step - 2])
         for step in range(1, int(lags.max()) + 1)
     }
 
 
+def unit_margin(world: WorldData, state: State, price: np.ndarray) -> np.ndarray:
+    """Cash margin per tonne (USD) of each producer at ``price`` (G, C, relative), (C, G).
+
+    A processor pays its inputs at last quarter's delivered prices; every producer pays its
+    own cash cost (costs.csv).
+    """
+    input_value = world.inputs * world.price0[None, :] / world.price0[:, None]
+    base_cost = np.where(
+        processed_goods(world), input_value.sum(axis=1) + world.cash_cost, world.cash_cost
+    )
+    cost = base_cost * unit_cost_index(world, state.paid) * world.price0
+    return price.T * world.price0 - cost
+
+
+def annuity(parameters: dict[str, float], steps_per_year: int) -> float:
+    """Present value of 1 USD a quarter over a plant's life at the stated discount rate."""
+    rate = (1.0 + parameters["discount_rate"]) ** (1.0 / steps_per_year) - 1.0
+    quarters = parameters["plant_life_years"] * steps_per_year
+    return quarters if rate == 0 else (1.0 - (1.0 + rate) ** -quarters) / rate
+
+
 def invest(world: WorldData, parameters: dict[str, float], state: State, step: int) -> None:
+    """Order capacity that sees its pipeline; depreciate; idle loss-makers and restart them.
+
+    Producers that cover their cash cost keep announced projects going (expected demand
+    growth plus replacement). Above that, a producer aims for capacity scaled by its
+    expected margin against its base margin (the long-run supply response) and orders a
+    share 1/investment_adjustment_quarters of the gap between that target and capacity in
+    hand or on order, so nothing is ordered twice, and only where a new plant pays: the
+    margin at the expected price (an offtake floor counts as the price it will get) over
+    the plant's life at the discount rate covers its own capex (costs.csv multiple).
+    """
     state.price_trend = (1 - TREND_WEIGHT) * state.price_trend + TREND_WEIGHT * state.price
-    hurdle = 1.0 + parameters["hurdle_margin"]
-    # An offtake contract's price floor counts as the price the producer will get.
     expected = np.maximum(state.price_trend, state.price_support)
-    margin = np.maximum(expected.T / hurdle - 1.0, 0.0)
+    margin = unit_margin(world, state, expected)  # (C, G) USD/t
+    base_margin = unit_margin(world, state, np.ones_like(expected))
+    capex = world.capex * world.capex_multiple  # USD per t/step
+    utilisation = parameters["base_utilisation"]
+    pays = margin * utilisation * annuity(parameters, world.steps_per_year) >= capex
+
     when = arrival_steps(world, step)
-    # Announced projects: what expected demand adds in the quarter the capacity arrives,
-    # relative to today's demand.
     path = demand_path(world, int(when.max()))
     goods = np.arange(len(world.goods))
+    # Announced projects: what expected demand adds by the time capacity arrives, plus
+    # replacement of what retires, for every producer that covers its cash cost.
     announced = np.divide(
         path[when, goods] - path[when - 1, goods],
         path[step, goods],
         out=np.zeros(len(goods)),
         where=path[step, goods] > 0,
     )
-    orders = state.capacity * (announced + parameters["investment_rate"] * margin)
-    order_capacity(state, step, when, orders)
+    growth = np.divide(
+        path[when, goods], path[step, goods], out=np.ones(len(goods)), where=path[step, goods] > 0
+    )
+    depreciation = parameters["depreciation_rate"] / world.steps_per_year
+    routine = state.capacity * (announced + depreciation) * (margin > 0)
+    # Beyond them, a margin above normal raises the capacity a producer aims for; the gap to
+    # capacity in hand or on order is closed over the adjustment time, where it pays.
+    ratio = np.maximum(margin, 0.0) / np.maximum(base_margin, 1e-9 * world.price0)
+    response = np.minimum(ratio, MAX_MARGIN_RATIO) ** LONG_RUN_SUPPLY
+    on_order = sum(
+        (arriving for arriving in state.pipeline.values()), np.zeros_like(state.capacity)
+    )
+    target = state.capacity * growth * response
+    gap = np.maximum(target - (state.capacity + on_order), 0.0)
+    # A producer whose plants stand idle (no inputs, no buyers) does not build more.
+    running = np.maximum(state.capacity - state.mothballed, 0.0) * state.shock_factor(step)
+    busy = state.last_output >= BUSY * utilisation * running
+    extra = np.where(pays & busy, gap / parameters["investment_adjustment_quarters"], 0.0)
+    order_capacity(state, step, when, routine + extra)
+
+    retired = depreciation * state.capacity
+    state.capacity -= retired
+    state.mothballed *= 1.0 - depreciation
+    # Idle capacity whose cash margin at the smoothed price is negative; restart it when
+    # the margin is back above a tenth of the price.
+    losing = margin < 0
+    running = np.maximum(state.capacity - state.mothballed, 0.0)
+    idle = parameters["mothball_rate"] * running * losing
+    back = (
+        parameters["restart_rate"] * state.mothballed * (margin > 0.1 * expected.T * world.price0)
+    )
+    state.mothballed = np.clip(state.mothballed + idle - back, 0.0, state.capacity)
 
 
 def adjust_demand(world: WorldData, state: State) -> None:

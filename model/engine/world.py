@@ -112,7 +112,11 @@ class World(mesa.Model):
             price=np.ones((G, C)),
             price_trend=np.ones((G, C)),
             paid=np.ones((G, C)),
-            pipeline=evolve.projects_under_way(data, calibration.capacity0),
+            pipeline=evolve.projects_under_way(
+                data,
+                calibration.capacity0,
+                self.parameters["depreciation_rate"] / data.steps_per_year,
+            ),
             stock_orders=np.zeros((C, G)),
             subsidy_spend=np.zeros(C),
             trust=trust,
@@ -121,6 +125,7 @@ class World(mesa.Model):
             inventory=data.cover_days * data.demand0 / (DAYS_PER_YEAR / data.steps_per_year),
             demand_shift=np.zeros((C, G)),
             mothballed=np.zeros((C, G)),
+            last_output=data.production0.copy(),
         )
 
     def _base_metrics(self) -> dict[str, np.ndarray]:
