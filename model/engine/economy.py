@@ -14,6 +14,8 @@ from model.engine.calibration import armington_weights, base_flows, weights_per_
 from model.engine.markets import TOLERANCE, Market, clear
 from model.engine.state import State
 
+THREAT_MEMORY = 0.25  # share of a new export threat users get used to each quarter
+
 
 @dataclass(frozen=True)
 class Calibration:
@@ -84,6 +86,14 @@ def unit_cost_index(world: WorldData, paid: np.ndarray) -> np.ndarray:
     return np.where(processed_goods(world), relative, 1.0)
 
 
+def base_cost_share(world: WorldData) -> np.ndarray:
+    """Each producer's unit cash cost at base prices, as a share of the base price, (C, G)."""
+    input_value = world.inputs * world.price0[None, :] / world.price0[:, None]
+    return np.where(
+        processed_goods(world), input_value.sum(axis=1) + world.cash_cost, world.cash_cost
+    )
+
+
 def threatened_share(state: State, calibration: Calibration) -> np.ndarray:
     """Share of each economy's normal purchases under export controls, (C, G)."""
     normal = calibration.flows
@@ -119,17 +129,18 @@ def clear_step(
     # Processors plan output at the smoothed price (as investors do) against the cost of
     # last quarter's inputs, and buy inputs for it; planning at last quarter's price alone
     # makes a cobweb when demand is inelastic.
-    expected = state.price_trend.T / unit_cost_index(world, state.paid)
+    cost = unit_cost_index(world, state.paid)
+    expected = state.price_trend.T / cost
     planned = running * np.minimum(utilisation * expected**world.supply_elasticity, 1.0)
     input_need = planned @ world.inputs
     use_ref = final_ref + input_need
-    # Commercial inventories: a target cover of days of use, raised when supply is threatened.
-    target = (
-        world.cover_days
-        * use_ref
-        / days_per_step
-        * (1.0 + parameters["precaution"] * threatened_share(state, calibration))
-    )
+    # Commercial inventories: a target cover of days of use, raised when supply is newly
+    # threatened. Users get used to a lasting threat (new suppliers, thrifting), so the
+    # precautionary stock is unwound again: hoarding, then destocking, as in 2010-12.
+    threat = threatened_share(state, calibration)
+    news = np.maximum(threat - state.threat_seen, 0.0)
+    state.threat_seen = state.threat_seen + THREAT_MEMORY * (threat - state.threat_seen)
+    target = world.cover_days * use_ref / days_per_step * (1.0 + parameters["precaution"] * news)
     restock = parameters["inventory_adjustment"] * target
     # Stock holders' demand answers price (inventory_price_response) as well as users'; the
     # two are one elasticity for the quarter, weighted by their world tonnes.

@@ -9,7 +9,7 @@ import numpy as np
 
 from agents.actions import Shock
 from model.data.world_data import WorldData
-from model.engine.economy import processed_goods, unit_cost_index
+from model.engine.economy import base_cost_share, unit_cost_index
 from model.engine.state import Shock as ActiveShock
 from model.engine.state import State
 
@@ -18,6 +18,7 @@ TREND_WEIGHT = 0.25  # weight of the newest quarter in the smoothed price: about
 # Assumption within the new-mine tonnage elasticity of 0.52 and the Cu (DRC) long-run 0.63
 # (Ryter et al.; Banks 1974; wave2 costs/elasticities.csv).
 LONG_RUN_SUPPLY = 0.5
+SCRAP_RATE = 0.05  # assumption: a mothballed plant is closed for good after about 5 years
 BUSY = 0.9  # share of base utilisation below which a producer sees no need for more plant
 MAX_MARGIN_RATIO = 16.0  # at most 4× the capacity target, however high the margin
 
@@ -68,11 +69,7 @@ def unit_margin(world: WorldData, state: State, price: np.ndarray) -> np.ndarray
     A processor pays its inputs at last quarter's delivered prices; every producer pays its
     own cash cost (costs.csv).
     """
-    input_value = world.inputs * world.price0[None, :] / world.price0[:, None]
-    base_cost = np.where(
-        processed_goods(world), input_value.sum(axis=1) + world.cash_cost, world.cash_cost
-    )
-    cost = base_cost * unit_cost_index(world, state.paid) * world.price0
+    cost = base_cost_share(world) * unit_cost_index(world, state.paid) * world.price0
     return price.T * world.price0 - cost
 
 
@@ -97,7 +94,7 @@ def invest(world: WorldData, parameters: dict[str, float], state: State, step: i
     state.price_trend = (1 - TREND_WEIGHT) * state.price_trend + TREND_WEIGHT * state.price
     expected = np.maximum(state.price_trend, state.price_support)
     margin = unit_margin(world, state, expected)  # (C, G) USD/t
-    base_margin = unit_margin(world, state, np.ones_like(expected))
+    base_margin = (1.0 - base_cost_share(world)) * world.price0
     capex = world.capex * world.capex_multiple  # USD per t/step
     utilisation = parameters["base_utilisation"]
     pays = margin * utilisation * annuity(parameters, world.steps_per_year) >= capex
@@ -136,15 +133,19 @@ def invest(world: WorldData, parameters: dict[str, float], state: State, step: i
     retired = depreciation * state.capacity
     state.capacity -= retired
     state.mothballed *= 1.0 - depreciation
-    # Idle capacity whose cash margin at the smoothed price is negative; restart it when
-    # the margin is back above a tenth of the price.
-    losing = margin < 0
+    # Idle capacity whose cash margin at the smoothed price is negative, and capacity left
+    # standing for want of inputs or buyers; restart it when the margin is back above a
+    # tenth of the price and the plants still running are busy. Idle plants are scrapped
+    # over time.
     running = np.maximum(state.capacity - state.mothballed, 0.0)
-    idle = parameters["mothball_rate"] * running * losing
-    back = (
-        parameters["restart_rate"] * state.mothballed * (margin > 0.1 * expected.T * world.price0)
-    )
-    state.mothballed = np.clip(state.mothballed + idle - back, 0.0, state.capacity)
+    losing = running * (margin < 0)
+    unused = np.where(busy, 0.0, np.maximum(running - state.last_output / utilisation, 0.0))
+    idle = parameters["mothball_rate"] * np.maximum(losing, unused)
+    restart = busy & (margin > 0.1 * expected.T * world.price0)
+    back = parameters["restart_rate"] * state.mothballed * restart
+    scrapped = SCRAP_RATE * state.mothballed
+    state.capacity -= scrapped
+    state.mothballed = np.clip(state.mothballed - scrapped + idle - back, 0.0, state.capacity)
 
 
 def adjust_demand(world: WorldData, state: State) -> None:

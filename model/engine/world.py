@@ -126,6 +126,7 @@ class World(mesa.Model):
             demand_shift=np.zeros((C, G)),
             mothballed=np.zeros((C, G)),
             last_output=data.production0.copy(),
+            threat_seen=np.zeros((C, G)),
         )
 
     def _base_metrics(self) -> dict[str, np.ndarray]:
