@@ -94,6 +94,21 @@ def base_cost_share(world: WorldData) -> np.ndarray:
     )
 
 
+def marginal_price(result, market: Market, base_wedge, index0) -> np.ndarray:
+    """The dearest source each importer still buys freely, relative to its base, (g, I).
+
+    Under an export cap the capped tonnes come cheap and the rest at the free sources'
+    price: that last price is the one users weigh when they redesign or substitute.
+    """
+    relative = result.price[:, None, :] * market.wedge / base_wedge  # p_j (1 + tariff)
+    total = result.flows.sum(axis=2, keepdims=True)
+    free = result.flows > 1e-9 * total
+    if market.caps is not None:
+        free &= result.flows < market.caps * (1.0 - 1e-9)
+    dearest = np.where(free, relative, 0.0).max(axis=2)
+    return np.where(dearest > 0, dearest, result.index / index0)
+
+
 def threatened_share(state: State, calibration: Calibration) -> np.ndarray:
     """Share of each economy's normal purchases under export controls, (C, G)."""
     normal = calibration.flows
@@ -164,6 +179,7 @@ def clear_step(
     price = state.price.copy()
     index = np.ones((G, C))
     paid = state.paid.copy()
+    marginal = np.ones((G, C))
     flows = np.zeros((G, C, C))
     unmet = np.zeros((C, G))
     final_use = np.zeros((C, G))
@@ -219,6 +235,9 @@ def clear_step(
         result = clear(market, start=state.price[goods], tolerance=tolerance)
         price[goods], index[goods], flows[goods] = result.price, result.index, result.flows
         paid[goods] = result.index / calibration.index0[goods]
+        marginal[goods] = marginal_price(
+            result, market, calibration.trade_wedge[goods], calibration.index0[goods]
+        )
         unmet[:, goods] = result.unmet.T
         iterations = max(iterations, result.iterations)
         converged &= result.converged
@@ -255,6 +274,7 @@ def clear_step(
 
     state.price = price
     state.paid = index / calibration.index0
+    state.marginal = marginal
     state.inventory = on_hand
     state.last_output = flows.sum(axis=1).T
     return Outcome(

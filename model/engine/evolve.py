@@ -73,6 +73,24 @@ def unit_margin(world: WorldData, state: State, price: np.ndarray) -> np.ndarray
     return price.T * world.price0 - cost
 
 
+def coalition_floors(world: WorldData, state: State) -> np.ndarray:
+    """(G, C) the price floor a coalition guarantees its members' processed goods, relative.
+
+    The club's floor tariff keeps outsiders from selling below it in members' markets, so
+    members' investors count on it as they count on an offtake floor.
+    """
+    floors = np.zeros((len(world.goods), len(world.codes)))
+    processed = world.stage_of > 0
+    for club in state.coalitions.values():
+        if club.price_floor <= 0:
+            continue
+        members = [world.country(code) for code in club.members if code in world.codes]
+        floors[np.ix_(processed, members)] = np.maximum(
+            floors[np.ix_(processed, members)], club.price_floor
+        )
+    return floors
+
+
 def annuity(parameters: dict[str, float], steps_per_year: int) -> float:
     """Present value of 1 USD a quarter over a plant's life at the stated discount rate."""
     rate = (1.0 + parameters["discount_rate"]) ** (1.0 / steps_per_year) - 1.0
@@ -92,7 +110,9 @@ def invest(world: WorldData, parameters: dict[str, float], state: State, step: i
     the plant's life at the discount rate covers its own capex (costs.csv multiple).
     """
     state.price_trend = (1 - TREND_WEIGHT) * state.price_trend + TREND_WEIGHT * state.price
-    expected = np.maximum(state.price_trend, state.price_support)
+    expected = np.maximum(
+        np.maximum(state.price_trend, state.price_support), coalition_floors(world, state)
+    )
     margin = unit_margin(world, state, expected)  # (C, G) USD/t
     base_margin = (1.0 - base_cost_share(world)) * world.price0
     capex = world.capex * world.capex_multiple  # USD per t/step
@@ -152,10 +172,12 @@ def adjust_demand(world: WorldData, state: State) -> None:
     """Final demand moves from its short-run towards its long-run price response.
 
     Partial adjustment: each quarter a share 1/adjustment_quarters of the gap closes
-    between today's demand shift and (ε_long − ε_short)·log(price paid), so a price that
-    lasts is met by thrifting and substitution, and demand comes back when it falls.
+    between today's demand shift and (ε_long − ε_short)·log(marginal price), so a price
+    that lasts is met by thrifting and substitution, and demand comes back when it falls.
+    Users weigh the price of the marginal tonne (under an export quota, the free sources'
+    price, not the average that cheap capped tonnes pull down).
     """
-    paid = np.clip(state.paid.T, 1e-3, None)
+    paid = np.clip(state.marginal.T, 1e-3, None)
     target = (world.long_run_elasticity - world.demand_elasticity) * np.log(paid)
     speed = 1.0 / world.adjustment_quarters
     state.demand_shift += speed * (target - state.demand_shift)

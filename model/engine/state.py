@@ -44,6 +44,7 @@ class State:
     inventory: np.ndarray | None = None
     # Final demand's long-run adjustment (thrifting, substitution): log multiplier (C, G)
     demand_shift: np.ndarray | None = None
+    marginal: np.ndarray | None = None  # (G, C) delivered price of the marginal tonne, relative
     threat_seen: np.ndarray | None = None  # (C, G) export threat users are used to, 0..1
     last_output: np.ndarray | None = None  # (C, G) last quarter's production, t/step
     mothballed: np.ndarray | None = None  # (C, G) installed capacity idled for losses, t/step

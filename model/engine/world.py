@@ -127,6 +127,7 @@ class World(mesa.Model):
             mothballed=np.zeros((C, G)),
             last_output=data.production0.copy(),
             threat_seen=np.zeros((C, G)),
+            marginal=np.ones((G, C)),
         )
 
     def _base_metrics(self) -> dict[str, np.ndarray]:
