@@ -87,6 +87,7 @@ PARAMETER_DEFAULTS: dict[str, float] = {
     "mothball_rate": 0.25,
     "restart_rate": 0.5,
 }
+MAX_BASE_COST = 0.95  # highest unit cash cost, share of the base price, of a base producer
 # Producers' costs when a world has no costs.csv: shares of the base price (assumption).
 DEFAULT_CASH_COST_SHARE = {"mined": 0.6, "refined": 0.35, "magnets": 0.25}
 SHARE_TOLERANCE_PCT = 0.05
@@ -365,6 +366,12 @@ def _load(folder: Path) -> WorldData:
             )
 
     cash_cost, capex_multiple = _costs(folder, codes, goods)
+    # Every producer in the data produced in the base year, so its cash cost (inputs at
+    # base prices included) was covered: costs above MAX_BASE_COST of the price are read as
+    # that (the figures are of the marginal plant, not the average one).
+    price0 = goods_frame["price_usd_t"].to_numpy(float)
+    input_share = (inputs * price0[None, :] / price0[:, None]).sum(axis=1)
+    cash_cost = np.minimum(cash_cost, np.maximum(MAX_BASE_COST - input_share, 0.0))
     cover_days, long_run, adjustment = _buffers(folder, goods, goods_frame)
 
     return WorldData(
