@@ -143,7 +143,9 @@ def test_a_subsidy_builds_capacity_that_arrives_after_the_build_lag():
         tables["production"], None, country="USA", mineral="rare_earths", stage="magnets"
     ).set_index("step")["capacity"]
     assert capacity[8] == 0  # magnets take 8 quarters in the tiny world
-    assert capacity[9] == pytest.approx(5e8 / 50000 / 4)  # USD / (USD per t/yr) per quarter
+    # USD / (USD per t/yr) per quarter, less a quarter's depreciation (recorded after it)
+    retired = 1 - tiny_world().parameters["depreciation_rate"] / 4
+    assert capacity[9] == pytest.approx(5e8 / 50000 / 4 * retired)
     assert (
         at(tables["production"], 10, country="USA", mineral="rare_earths", stage="magnets")[
             "production"

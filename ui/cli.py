@@ -192,6 +192,17 @@ def _classroom_parsers(commands) -> None:
         "--out", type=_path, metavar="FILE", help=t("classroom.help_briefing_out")
     )
 
+    hindcast = commands.add_parser(
+        "hindcast", help=t("economics.help_hindcast"), description=t("economics.help_hindcast")
+    )
+    hindcast.add_argument(
+        "--out",
+        type=Path,
+        default=Path("docs/validation.md"),
+        metavar="FILE",
+        help=t("economics.help_hindcast_out"),
+    )
+
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command in ``argv`` (default: the process arguments); return the exit code."""
@@ -553,6 +564,31 @@ def briefing_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def hindcast_command(args: argparse.Namespace) -> int:
+    """Replay the recorded episodes and write the validation report (docs/validation.md)."""
+    from model.research.hindcast import write
+
+    if args.out.suffix != ".md":
+        raise UsageError(t("economics.hindcast_not_md", out=args.out))
+    check_out_dir(args.out.parent)
+    try:
+        results = write(args.out)
+    except OSError as error:
+        raise UsageError(
+            t("cli.cannot_write", out=args.out, reason=error.strerror or error)
+        ) from None
+    passed = sum(result.passed for result in results)
+    print(
+        t(
+            "economics.hindcast_written",
+            out=display_path(args.out),
+            passed=passed,
+            total=len(results),
+        )
+    )
+    return 0
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "scenarios": scenarios_command,
     "run": run_command,
@@ -563,6 +599,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "host": host_command,
     "replay": replay_command,
     "briefing": briefing_command,
+    "hindcast": hindcast_command,
 }
 
 

@@ -69,6 +69,15 @@ PARAMETER_RANGES: dict[str, tuple[float, float]] = {
     "shock_max_duration": (1.0, 1000.0),
     "stock_release_share": (0.0, 1.0),
     "gdp_multiplier": (0.0, 1000.0),
+    "discount_rate": (0.0, 1.0),
+    "plant_life_years": (1.0, 100.0),
+    "depreciation_rate": (0.0, 1.0),
+    "investment_adjustment_quarters": (1.0, 100.0),
+    "inventory_adjustment": (0.0, 1.0),
+    "inventory_price_response": (0.0, 10.0),
+    "precaution": (0.0, 10.0),
+    "mothball_rate": (0.0, 1.0),
+    "restart_rate": (0.0, 1.0),
 }
 # World parameters a good may set for itself in goods.csv (a column of the same name and
 # its ``*_source``); a good without its own value takes the world parameter.
@@ -76,6 +85,21 @@ PER_GOOD_PARAMETERS = {"armington_sigma": "sigma_source", "trade_cost": "trade_c
 # What a producer's output of a stage physically is, where it is not ore or concentrate:
 # an export ban on it is not an "ore ban" (production.csv column ``intermediate``).
 INTERMEDIATES = ("mhp_matte", "hydroxide")
+# Market behaviour a world may leave out (older or purpose-made worlds): these values apply.
+PARAMETER_DEFAULTS: dict[str, float] = {
+    "discount_rate": 0.10,
+    "plant_life_years": 20.0,
+    "depreciation_rate": 0.05,
+    "investment_adjustment_quarters": 8.0,
+    "inventory_adjustment": 0.5,
+    "inventory_price_response": 2.0,
+    "precaution": 1.0,
+    "mothball_rate": 0.25,
+    "restart_rate": 0.5,
+}
+MAX_BASE_COST = 0.95  # highest unit cash cost, share of the base price, of a base producer
+# Producers' costs when a world has no costs.csv: shares of the base price (assumption).
+DEFAULT_CASH_COST_SHARE = {"mined": 0.6, "refined": 0.35, "magnets": 0.25}
 SHARE_TOLERANCE_PCT = 0.05
 DAYS_PER_YEAR = 365.0
 
@@ -111,6 +135,14 @@ class WorldData:
     stock_days: np.ndarray  # (C, G)
     objectives: np.ndarray  # (C, objectives) weights
     trade_prior: np.ndarray  # (G, importer, exporter) observed import shares, NaN if unknown
+    # Producers' own costs (costs.csv): unit cash cost as a share of the base price, for
+    # processed goods the conversion cost only (inputs are paid at market prices).
+    cash_cost: np.ndarray | None = None  # (C, G)
+    capex_multiple: np.ndarray | None = None  # (C, G) capex relative to goods.csv
+    # Buffers and horizons (buffers.csv): users' commercial inventories and the long run.
+    cover_days: np.ndarray | None = None  # (G,) commercial stocks, days of use
+    long_run_elasticity: np.ndarray | None = None  # (G,) demand elasticity after adjustment
+    adjustment_quarters: np.ndarray | None = None  # (G,) time for demand to adjust
     parameters: dict[str, float] = field(default_factory=dict)
     # goods.csv's own values of PER_GOOD_PARAMETERS, (G,), NaN where the world's applies
     good_parameters: dict[str, np.ndarray] = field(default_factory=dict)
@@ -311,6 +343,7 @@ def _load(folder: Path) -> WorldData:
     if steps_per_year != 4:
         raise WorldDataError(t("world.quarters_only", path=folder / "world.toml"))
     parameters = {name: float(entry["value"]) for name, entry in meta["parameters"].items()}
+    parameters = {**PARAMETER_DEFAULTS, **parameters}
     missing = sorted(set(PARAMETER_RANGES) - set(parameters))
     if missing:
         raise WorldDataError(
@@ -416,6 +449,15 @@ def _load(folder: Path) -> WorldData:
             )
 
     downstream_loss, cost_share = _score_weights(folder, goods, goods_frame)
+    cash_cost, capex_multiple = _costs(folder, codes, goods)
+    # Every producer in the data produced in the base year, so its cash cost (inputs at
+    # base prices included) was covered: costs above MAX_BASE_COST of the price are read as
+    # that (the figures are of the marginal plant, not the average one).
+    price0 = goods_frame["price_usd_t"].to_numpy(float)
+    input_share = (inputs * price0[None, :] / price0[:, None]).sum(axis=1)
+    cash_cost = np.minimum(cash_cost, np.maximum(MAX_BASE_COST - input_share, 0.0))
+    cover_days, long_run, adjustment = _buffers(folder, goods, goods_frame)
+
     return WorldData(
         name=world.get("name", folder.name),
         title=world.get("title", folder.name),
@@ -440,6 +482,11 @@ def _load(folder: Path) -> WorldData:
         stock_days=stock_days,
         objectives=objectives,
         trade_prior=trade_prior,
+        cash_cost=cash_cost,
+        capex_multiple=capex_multiple,
+        cover_days=cover_days,
+        long_run_elasticity=long_run,
+        adjustment_quarters=adjustment,
         parameters=parameters,
         good_parameters=good_parameters,
         routes=routes,
@@ -550,3 +597,48 @@ def _score_weights(folder: Path, goods, goods_frame) -> tuple[np.ndarray, np.nda
         loss[g] = frame["at_risk_usd_t"].iloc[row] * frame["lost_share"].iloc[row]
         cost[g] = frame["cost_share"].iloc[row]
     return loss, cost
+def _costs(folder: Path, codes, goods) -> tuple[np.ndarray, np.ndarray]:
+    """Unit cash cost (share of base price) and capex multiple per producer and good.
+
+    A row for country "*" sets the good's default; a country's own row overrides it.
+    """
+    C, G = len(codes), len(goods)
+    cash = np.array([[DEFAULT_CASH_COST_SHARE[stage] for _, stage in goods]] * C)
+    capex = np.ones((C, G))
+    frame = _read_csv(folder, "costs.csv", required=False)
+    if frame.empty:
+        return cash, capex
+    _check_sources(frame)
+    _check_values(frame, "country", ["*", *codes])
+    frame = frame[[(m, s) in goods for m, s in zip(frame["mineral"], frame["stage"], strict=True)]]
+    for default in (True, False):
+        for row in frame[(frame["country"] == "*") == default].itertuples():
+            g = goods.index((row.mineral, row.stage))
+            rows = slice(None) if default else codes.index(row.country)
+            cash[rows, g] = float(row.cash_cost_share)
+            capex[rows, g] = float(row.capex_multiple)
+    if (cash < 0).any() or (capex <= 0).any():
+        raise WorldDataError(t("economics.bad_costs", path=frame.attrs["path"]))
+    return cash, capex
+
+
+def _buffers(folder: Path, goods, goods_frame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Days of commercial cover, long-run demand elasticity and its adjustment time, (G,)."""
+    G = len(goods)
+    cover = np.zeros(G)
+    long_run = goods_frame["demand_elasticity"].to_numpy(float).copy()
+    adjustment = np.full(G, 12.0)
+    frame = _read_csv(folder, "buffers.csv", required=False)
+    if frame.empty:
+        return cover, long_run, adjustment
+    _check_sources(frame)
+    for row in frame.itertuples():
+        if (row.mineral, row.stage) not in goods:
+            continue
+        g = goods.index((row.mineral, row.stage))
+        cover[g] = float(row.cover_days)
+        long_run[g] = float(row.long_run_elasticity)
+        adjustment[g] = float(row.adjustment_quarters)
+    if (cover < 0).any() or (long_run > 0).any() or (adjustment < 1).any():
+        raise WorldDataError(t("economics.bad_buffers", path=frame.attrs["path"]))
+    return cover, long_run, adjustment

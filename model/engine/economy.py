@@ -9,10 +9,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from model.data.world_data import STAGES, WorldData
+from model.data.world_data import DAYS_PER_YEAR, STAGES, WorldData
 from model.engine.calibration import armington_weights, base_flows, weights_per_capacity
 from model.engine.markets import TOLERANCE, Market, clear
 from model.engine.state import State
+
+THREAT_MEMORY = 0.25  # share of a new export threat users get used to each quarter
 
 
 @dataclass(frozen=True)
@@ -60,10 +62,65 @@ class Outcome:
     released: np.ndarray  # (C, G) drawn from stockpiles
     iterations: int
     converged: bool
+    # The books of every economy and good (all t): what users bought, put into state
+    # stockpiles, and processors used as inputs; with final_use and released they explain
+    # every change of the commercial inventory.
+    bought: np.ndarray | None = None
+    stocked: np.ndarray | None = None
+    input_used: np.ndarray | None = None
 
 
 def growth_factor(world: WorldData, step: int) -> np.ndarray:
     return (1.0 + world.growth) ** step
+
+
+def processed_goods(world: WorldData) -> np.ndarray:
+    return world.inputs.any(axis=1)
+
+
+def unit_cost_index(world: WorldData, paid: np.ndarray) -> np.ndarray:
+    """Each producer's unit cash cost relative to its base cost, (C, G).
+
+    A processor's cost is its inputs at the delivered prices it pays (``paid``, (G, C),
+    relative) plus its own conversion cost; a mine's cost does not move with prices.
+    """
+    input_value = world.inputs * world.price0[None, :] / world.price0[:, None]  # share of p0
+    input_cost = paid.T @ input_value.T  # (C, G)
+    conversion = world.cash_cost
+    base = input_value.sum(axis=1) + conversion
+    relative = (input_cost + conversion) / np.maximum(base, 1e-12)
+    return np.where(processed_goods(world), relative, 1.0)
+
+
+def base_cost_share(world: WorldData) -> np.ndarray:
+    """Each producer's unit cash cost at base prices, as a share of the base price, (C, G)."""
+    input_value = world.inputs * world.price0[None, :] / world.price0[:, None]
+    return np.where(
+        processed_goods(world), input_value.sum(axis=1) + world.cash_cost, world.cash_cost
+    )
+
+
+def marginal_price(result, market: Market, base_wedge, index0) -> np.ndarray:
+    """The dearest source each importer still buys freely, relative to its base, (g, I).
+
+    Under an export cap the capped tonnes come cheap and the rest at the free sources'
+    price: that last price is the one users weigh when they redesign or substitute.
+    """
+    relative = result.price[:, None, :] * market.wedge / base_wedge  # p_j (1 + tariff)
+    total = result.flows.sum(axis=2, keepdims=True)
+    free = result.flows > 1e-9 * total
+    if market.caps is not None:
+        free &= result.flows < market.caps * (1.0 - 1e-9)
+    dearest = np.where(free, relative, 0.0).max(axis=2)
+    return np.where(dearest > 0, dearest, result.index / index0)
+
+
+def threatened_share(state: State, calibration: Calibration) -> np.ndarray:
+    """Share of each economy's normal purchases under export controls, (C, G)."""
+    normal = calibration.flows
+    cut = (normal * (1.0 - np.minimum(state.export_level, 1.0))).sum(axis=2)
+    total = normal.sum(axis=2)
+    return np.divide(cut, total, out=np.zeros_like(cut), where=total > 0).T
 
 
 def clear_step(
@@ -74,51 +131,86 @@ def clear_step(
     step: int,
     tolerance: float = TOLERANCE,
 ) -> Outcome:
-    """Clear every market for ``step``; updates prices and stocks in ``state``."""
+    """Clear every market for ``step``; updates prices, stockpiles and inventories in ``state``.
+
+    Users buy what they expect to use plus a share of the gap to their target inventory
+    (days of cover, lower when prices are high, higher when supply is threatened).
+    Processors buy inputs for the output they expect at the smoothed price against their
+    unit cost; within the quarter they produce, up to capacity, whatever the price pays
+    for, from the inputs on hand (stock plus this quarter's purchases). Nothing bought is
+    lost: what is not used stays in the inventory for the next quarter.
+    """
     C, G = state.capacity.shape
     utilisation = parameters["base_utilisation"]
     growth = growth_factor(world, step)
-    final_ref = world.final_demand0 * growth * state.demand_factor(step)  # demand events
-    # Producers plan output at the smoothed price (as investors do) and buy inputs for it;
-    # planning at last quarter's price alone makes a cobweb when demand is inelastic.
-    planned = state.capacity * np.minimum(
-        utilisation * state.price_trend.T**world.supply_elasticity, 1.0
+    days_per_step = DAYS_PER_YEAR / world.steps_per_year
+    # Demand events (a boom, a substitution breakthrough) on top of the long-run adjustment.
+    final_ref = (
+        world.final_demand0 * growth * np.exp(state.demand_shift) * state.demand_factor(step)
     )
-    input_ref = planned @ world.inputs
-    total_ref = final_ref + input_ref
-    final_share = np.divide(final_ref, total_ref, out=np.ones_like(final_ref), where=total_ref > 0)
-    available = np.full((C, G), np.inf)  # inputs on hand for producers, t
+    running = np.maximum(state.capacity - state.mothballed, 0.0)
+    # Processors plan output at the smoothed price (as investors do) against the cost of
+    # last quarter's inputs, and buy inputs for it; planning at last quarter's price alone
+    # makes a cobweb when demand is inelastic.
+    cost = unit_cost_index(world, state.paid)
+    expected = state.price_trend.T / cost
+    planned = running * np.minimum(utilisation * expected**world.supply_elasticity, 1.0)
+    input_need = planned @ world.inputs
+    use_ref = final_ref + input_need
+    # Commercial inventories: a target cover of days of use, raised when supply is newly
+    # threatened. Users get used to a lasting threat (new suppliers, thrifting), so the
+    # precautionary stock is unwound again: hoarding, then destocking, as in 2010-12.
+    threat = threatened_share(state, calibration)
+    news = np.maximum(threat - state.threat_seen, 0.0)
+    state.threat_seen = state.threat_seen + THREAT_MEMORY * (threat - state.threat_seen)
+    target = world.cover_days * use_ref / days_per_step * (1.0 + parameters["precaution"] * news)
+    restock = parameters["inventory_adjustment"] * target
+    # Stock holders' demand answers price (inventory_price_response) as well as users'; the
+    # two are one elasticity for the quarter, weighted by their world tonnes.
+    buffer_share = np.divide(
+        restock.sum(axis=0),
+        (use_ref + restock).sum(axis=0),
+        out=np.zeros(G),
+        where=(use_ref + restock).sum(axis=0) > 0,
+    )
+    elasticity = (1.0 - buffer_share) * world.demand_elasticity - buffer_share * parameters[
+        "inventory_price_response"
+    ]
+    demand_ref = use_ref + restock
     # Stocks are released into shortages: after the market, up to what users still miss.
     release_share = parameters["stock_release_share"]
     ordered_release = np.maximum(-state.stock_orders, 0.0)
     release = np.zeros((C, G))
     buys = np.maximum(state.stock_orders, 0.0)
-    limit = state.capacity * state.shock_factor(step)
+    limit = running * state.shock_factor(step)
 
     price = state.price.copy()
     index = np.ones((G, C))
+    paid = state.paid.copy()
+    marginal = np.ones((G, C))
     flows = np.zeros((G, C, C))
     unmet = np.zeros((C, G))
-    used = np.zeros((C, G))
+    final_use = np.zeros((C, G))
+    bought = np.zeros((C, G))
+    stocked = np.zeros((C, G))
+    input_used = np.zeros((C, G))
+    on_hand = state.inventory.copy()  # inventories, then plus purchases as each stage clears
     iterations, converged = 0, True
     stage_of = world.stage_of
     for stage in range(len(STAGES)):
         goods = np.flatnonzero(stage_of == stage)
         if goods.size == 0:
             continue
-        # Output is limited by the scarcest input: at most planned × (input got / input needed).
+        # Output is limited by the scarcest input on hand.
         needs = world.inputs[goods]  # (g, inputs)
-        fill = np.ones((C, goods.size))
+        input_limit = np.full((C, goods.size), np.inf)
         for k in np.flatnonzero(needs.any(axis=0)):
-            ratio = np.divide(
-                available[:, k], input_ref[:, k], out=np.ones(C), where=input_ref[:, k] > 0
-            )
-            fill = np.where(needs[:, k] > 0, np.minimum(fill, ratio[:, None]), fill)
-        stage_limit = np.minimum(
-            limit[:, goods], np.where(needs.any(axis=1), planned[:, goods] * fill, np.inf)
-        )
+            can_make = on_hand[:, [k]] / np.where(needs[:, k] > 0, needs[:, k], 1.0)
+            input_limit = np.where(needs[:, k] > 0, np.minimum(input_limit, can_make), input_limit)
+        stage_limit = np.minimum(limit[:, goods], input_limit)
+        cost = unit_cost_index(world, paid)[:, goods]  # this quarter's input prices
 
-        capacity = state.capacity[:, goods].T
+        capacity = running[:, goods].T
         weights = calibration.preference[goods] * capacity[:, None, :]
         row_total = weights.sum(axis=2, keepdims=True)
         base_total = calibration.weights[goods].sum(axis=2, keepdims=True)
@@ -132,10 +224,12 @@ def clear_step(
         market = Market(
             weights=weights,
             wedge=calibration.trade_wedge[goods] * (1.0 + state.effective_tariff()[goods]),
-            demand_ref=total_ref[:, goods].T,
+            demand_ref=demand_ref[:, goods].T,
             index_ref=calibration.index0[goods],
-            elasticity=world.demand_elasticity[goods],
-            adjustment=buys[:, goods].T,
+            elasticity=elasticity[goods],
+            adjustment=(
+                buys[:, goods] - parameters["inventory_adjustment"] * state.inventory[:, goods]
+            ).T,
             capacity=capacity,
             limit=stage_limit.T,
             utilisation=utilisation,
@@ -144,26 +238,53 @@ def clear_step(
             choke=parameters["choke_price_multiple"],
             sigma=calibration.sigma[goods],
             caps=caps if np.isfinite(caps).any() else None,
+            cost=cost.T,
         )
         result = clear(market, start=state.price[goods], tolerance=tolerance)
         price[goods], index[goods], flows[goods] = result.price, result.index, result.flows
+        paid[goods] = result.index / calibration.index0[goods]
+        marginal[goods] = marginal_price(
+            result, market, calibration.trade_wedge[goods], calibration.index0[goods]
+        )
         unmet[:, goods] = result.unmet.T
         iterations = max(iterations, result.iterations)
         converged &= result.converged
-        bought = result.flows.sum(axis=2).T  # (C, g)
+        # Processors of this stage used their inputs.
+        made = result.flows.sum(axis=1).T  # (C, g)
+        used = made @ world.inputs[goods]  # (C, G)
+        input_used += used
+        on_hand = np.maximum(on_hand - used, 0.0)
+        # Users of this stage's goods: stockpile first, then final users and processors.
+        got = result.flows.sum(axis=2).T  # (C, g)
         wanted = np.maximum(result.demand.T, 1e-300)
-        to_stock = buys[:, goods] * np.minimum(bought / wanted, 1.0)
-        gap = np.maximum(total_ref[:, goods] - (bought - to_stock), 0.0)
+        to_stock = buys[:, goods] * np.minimum(got / wanted, 1.0)
+        final_ref_g = final_ref[:, goods]
+        final_wanted = final_ref_g * (paid[goods].T) ** world.demand_elasticity[goods]
+        need = input_need[:, goods]
+        have = on_hand[:, goods] + got - to_stock
+        # Final users and processors share what is on hand; processors may use more than
+        # they planned if final users leave it.
+        share = np.divide(
+            final_wanted, final_wanted + need, out=np.ones_like(need), where=final_wanted + need > 0
+        )
+        served = np.minimum(final_wanted, np.maximum(have * share, have - need))
+        # State stockpiles cover what users miss against their base-price use.
+        gap = np.maximum(final_ref_g - served, 0.0) + np.maximum(need - (have - served), 0.0)
         release[:, goods] = np.minimum(
             np.minimum(release_share * gap + ordered_release[:, goods], gap), state.stock[:, goods]
         )
-        used[:, goods] = bought - to_stock + release[:, goods]
         state.stock[:, goods] += to_stock - release[:, goods]
-        available[:, goods] = used[:, goods] * (1.0 - final_share[:, goods])
+        final_use[:, goods] = served + np.minimum(
+            release[:, goods], np.maximum(final_ref_g - served, 0.0)
+        )
+        on_hand[:, goods] = have + release[:, goods] - final_use[:, goods]
+        bought[:, goods], stocked[:, goods] = got, to_stock
 
     state.price = price
     state.paid = index / calibration.index0
-    final_use = used * final_share
+    state.marginal = marginal
+    state.inventory = on_hand
+    state.last_output = flows.sum(axis=1).T
     return Outcome(
         price=price,
         index=index,
@@ -175,4 +296,7 @@ def clear_step(
         released=release,
         iterations=iterations,
         converged=bool(converged),
+        bought=bought,
+        stocked=stocked,
+        input_used=input_used,
     )

@@ -9,10 +9,18 @@ import numpy as np
 
 from agents.actions import Shock
 from model.data.world_data import WorldData
+from model.engine.economy import base_cost_share, unit_cost_index
 from model.engine.state import Shock as ActiveShock
 from model.engine.state import State
 
 TREND_WEIGHT = 0.25  # weight of the newest quarter in the smoothed price: about a year's memory
+# Long-run supply: target capacity ∝ (expected margin / base margin)^LONG_RUN_SUPPLY.
+# Assumption within the new-mine tonnage elasticity of 0.52 and the Cu (DRC) long-run 0.63
+# (Ryter et al.; Banks 1974; wave2 costs/elasticities.csv).
+LONG_RUN_SUPPLY = 0.5
+SCRAP_RATE = 0.05  # assumption: a mothballed plant is closed for good after about 5 years
+BUSY = 0.9  # share of base utilisation below which a producer sees no need for more plant
+MAX_MARGIN_RATIO = 16.0  # at most 4× the capacity target, however high the margin
 
 
 def order_capacity(state: State, step: int, when: np.ndarray, tonnes: np.ndarray) -> None:
@@ -39,36 +47,140 @@ def demand_path(world: WorldData, last_step: int) -> np.ndarray:
     return total
 
 
-def projects_under_way(world: WorldData, capacity0: np.ndarray) -> dict[int, np.ndarray]:
-    """Capacity already being built at the start, keeping pace with expected demand."""
+def projects_under_way(
+    world: WorldData, capacity0: np.ndarray, depreciation: float = 0.0
+) -> dict[int, np.ndarray]:
+    """Capacity already being built at the start, keeping pace with expected demand and
+    replacing what retires (``depreciation`` per step) until new orders arrive."""
     lags = np.maximum(world.build_lag.round().astype(int), 1)
     path = demand_path(world, int(lags.max()))
     relative = np.divide(path, path[0], out=np.ones_like(path), where=path[0] > 0)
     return {
-        step: capacity0 * (lags >= step) * (relative[step] - relative[step - 1])
+        step: capacity0
+        * (lags >= step)
+        * (relative[step] - relative[step - 1] + (step > 1) * depreciation * relative[step - 2])
         for step in range(1, int(lags.max()) + 1)
     }
 
 
+def unit_margin(world: WorldData, state: State, price: np.ndarray) -> np.ndarray:
+    """Cash margin per tonne (USD) of each producer at ``price`` (G, C, relative), (C, G).
+
+    A processor pays its inputs at last quarter's delivered prices; every producer pays its
+    own cash cost (costs.csv).
+    """
+    cost = base_cost_share(world) * unit_cost_index(world, state.paid) * world.price0
+    return price.T * world.price0 - cost
+
+
+def coalition_floors(world: WorldData, state: State) -> np.ndarray:
+    """(G, C) the price floor a coalition guarantees its members' processed goods, relative.
+
+    The club's floor tariff keeps outsiders from selling below it in members' markets, so
+    members' investors count on it as they count on an offtake floor.
+    """
+    floors = np.zeros((len(world.goods), len(world.codes)))
+    processed = world.stage_of > 0
+    for club in state.coalitions.values():
+        if club.price_floor <= 0:
+            continue
+        members = [world.country(code) for code in club.members if code in world.codes]
+        floors[np.ix_(processed, members)] = np.maximum(
+            floors[np.ix_(processed, members)], club.price_floor
+        )
+    return floors
+
+
+def annuity(parameters: dict[str, float], steps_per_year: int) -> float:
+    """Present value of 1 USD a quarter over a plant's life at the stated discount rate."""
+    rate = (1.0 + parameters["discount_rate"]) ** (1.0 / steps_per_year) - 1.0
+    quarters = parameters["plant_life_years"] * steps_per_year
+    return quarters if rate == 0 else (1.0 - (1.0 + rate) ** -quarters) / rate
+
+
 def invest(world: WorldData, parameters: dict[str, float], state: State, step: int) -> None:
+    """Order capacity that sees its pipeline; depreciate; idle loss-makers and restart them.
+
+    Producers that cover their cash cost keep announced projects going (expected demand
+    growth plus replacement). Above that, a producer aims for capacity scaled by its
+    expected margin against its base margin (the long-run supply response) and orders a
+    share 1/investment_adjustment_quarters of the gap between that target and capacity in
+    hand or on order, so nothing is ordered twice, and only where a new plant pays: the
+    margin at the expected price (an offtake floor counts as the price it will get) over
+    the plant's life at the discount rate covers its own capex (costs.csv multiple).
+    """
     state.price_trend = (1 - TREND_WEIGHT) * state.price_trend + TREND_WEIGHT * state.price
-    hurdle = 1.0 + parameters["hurdle_margin"]
-    # An offtake contract's price floor counts as the price the producer will get.
-    expected = np.maximum(state.price_trend, state.price_support)
-    margin = np.maximum(expected.T / hurdle - 1.0, 0.0)
+    expected = np.maximum(
+        np.maximum(state.price_trend, state.price_support), coalition_floors(world, state)
+    )
+    margin = unit_margin(world, state, expected)  # (C, G) USD/t
+    base_margin = (1.0 - base_cost_share(world)) * world.price0
+    capex = world.capex * world.capex_multiple  # USD per t/step
+    utilisation = parameters["base_utilisation"]
+    pays = margin * utilisation * annuity(parameters, world.steps_per_year) >= capex
+
     when = arrival_steps(world, step)
-    # Announced projects: what expected demand adds in the quarter the capacity arrives,
-    # relative to today's demand.
     path = demand_path(world, int(when.max()))
     goods = np.arange(len(world.goods))
+    # Announced projects: what expected demand adds by the time capacity arrives, plus
+    # replacement of what retires, for every producer that covers its cash cost.
     announced = np.divide(
         path[when, goods] - path[when - 1, goods],
         path[step, goods],
         out=np.zeros(len(goods)),
         where=path[step, goods] > 0,
     )
-    orders = state.capacity * (announced + parameters["investment_rate"] * margin)
-    order_capacity(state, step, when, orders)
+    growth = np.divide(
+        path[when, goods], path[step, goods], out=np.ones(len(goods)), where=path[step, goods] > 0
+    )
+    depreciation = parameters["depreciation_rate"] / world.steps_per_year
+    routine = state.capacity * (announced + depreciation) * (margin > 0)
+    # Beyond them, a margin above normal raises the capacity a producer aims for; the gap to
+    # capacity in hand or on order is closed over the adjustment time, where it pays.
+    ratio = np.maximum(margin, 0.0) / np.maximum(base_margin, 1e-9 * world.price0)
+    response = np.minimum(ratio, MAX_MARGIN_RATIO) ** LONG_RUN_SUPPLY
+    on_order = sum(
+        (arriving for arriving in state.pipeline.values()), np.zeros_like(state.capacity)
+    )
+    target = state.capacity * growth * response
+    gap = np.maximum(target - (state.capacity + on_order), 0.0)
+    # A producer whose plants stand idle (no inputs, no buyers) does not build more.
+    running = np.maximum(state.capacity - state.mothballed, 0.0) * state.shock_factor(step)
+    busy = state.last_output >= BUSY * utilisation * running
+    extra = np.where(pays & busy, gap / parameters["investment_adjustment_quarters"], 0.0)
+    order_capacity(state, step, when, routine + extra)
+
+    retired = depreciation * state.capacity
+    state.capacity -= retired
+    state.mothballed *= 1.0 - depreciation
+    # Idle capacity whose cash margin at the smoothed price is negative, and capacity left
+    # standing for want of inputs or buyers; restart it when the margin is back above a
+    # tenth of the price and the plants still running are busy. Idle plants are scrapped
+    # over time.
+    running = np.maximum(state.capacity - state.mothballed, 0.0)
+    losing = running * (margin < 0)
+    unused = np.where(busy, 0.0, np.maximum(running - state.last_output / utilisation, 0.0))
+    idle = parameters["mothball_rate"] * np.maximum(losing, unused)
+    restart = busy & (margin > 0.1 * expected.T * world.price0)
+    back = parameters["restart_rate"] * state.mothballed * restart
+    scrapped = SCRAP_RATE * state.mothballed
+    state.capacity -= scrapped
+    state.mothballed = np.clip(state.mothballed - scrapped + idle - back, 0.0, state.capacity)
+
+
+def adjust_demand(world: WorldData, state: State) -> None:
+    """Final demand moves from its short-run towards its long-run price response.
+
+    Partial adjustment: each quarter a share 1/adjustment_quarters of the gap closes
+    between today's demand shift and (ε_long − ε_short)·log(marginal price), so a price
+    that lasts is met by thrifting and substitution, and demand comes back when it falls.
+    Users weigh the price of the marginal tonne (under an export quota, the free sources'
+    price, not the average that cheap capped tonnes pull down).
+    """
+    paid = np.clip(state.marginal.T, 1e-3, None)
+    target = (world.long_run_elasticity - world.demand_elasticity) * np.log(paid)
+    speed = 1.0 / world.adjustment_quarters
+    state.demand_shift += speed * (target - state.demand_shift)
 
 
 def commission(state: State, step: int) -> np.ndarray:

@@ -8,7 +8,7 @@ without the deal is shared by every offer of a step until the state changes.
 import numpy as np
 
 from model.engine.economy import clear_step
-from model.engine.evolve import commission, invest
+from model.engine.evolve import adjust_demand, commission, invest
 from model.engine.state import State
 
 HORIZON = 1  # quarters simulated ahead: one, so a step with many offers stays fast
@@ -28,6 +28,7 @@ def project(world, state: State, step: int, horizon: int = HORIZON) -> np.ndarra
             world.data, world.calibration, world.parameters, trial, step + ahead, TOLERANCE
         )
         invest(world.data, world.parameters, trial, step + ahead)
+        adjust_demand(world.data, trial)
         scores.append(world.metrics(outcome, trial, step + ahead, stock_before)["score"])
     return np.mean(scores, axis=0)
 

@@ -51,6 +51,9 @@ class Market:
     choke: float  # price ceiling (relative): above it producers ration instead of outbidding
     sigma: np.ndarray | float  # (G,) elasticity of substitution between sources, by good
     caps: np.ndarray | None = None  # (G, I, J) tonnes exporter j lets importer i have; inf = none
+    # (G, J) each exporter's unit cost relative to its base cost: the cost curve shifts up
+    # with it (a refiner paying twice for ore needs a higher price for the same output).
+    cost: np.ndarray | None = None
 
 
 @dataclass
@@ -70,9 +73,11 @@ def _by_good(sigma, n_goods: int) -> np.ndarray:
 
 
 def supply(market: Market, price: np.ndarray) -> np.ndarray:
-    """Output along the cost curve: base utilisation at the base price, up to the limit."""
+    """Output along the cost curve: base utilisation at the base price and base cost, up to
+    the limit. The curve shifts with the exporter's unit cost."""
     eta = market.supply_elasticity[:, None]
-    wanted = market.capacity * market.utilisation * price**eta
+    relative = price if market.cost is None else price / market.cost
+    wanted = market.capacity * market.utilisation * relative**eta
     return np.minimum(wanted, np.minimum(market.capacity, market.limit))
 
 

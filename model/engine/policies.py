@@ -188,7 +188,8 @@ def apply(action: Action, state: State, world: WorldData, step: int) -> str:
             _check_range(action.usd, MIN_USD, np.inf, "usd")
             _spend(state, world, actor, action.actor, action.usd)
             per_good = action.usd / len(goods)
-            new = per_good / world.capex[goods]
+            # At the actor's own capex (costs.csv): a subsidy buys less where plants cost more.
+            new = per_good / (world.capex[goods] * world.capex_multiple[actor, goods])
             arrival = step + np.maximum(world.build_lag[goods].round().astype(int), 1)
             for g, when, tonnes in zip(goods, arrival, new, strict=True):
                 state.pipeline.setdefault(int(when), np.zeros_like(state.capacity))[actor, g] += (

@@ -70,6 +70,14 @@ class State:
     coalitions: dict = field(default_factory=dict)  # name -> diplomacy.Coalition
     next_deal_id: int = 1
     floor_tariff: np.ndarray | None = None  # (G, I, J) coalitions' adjustable floor tariffs
+    # Users' commercial inventories, processors' inputs included, t (C, G)
+    inventory: np.ndarray | None = None
+    # Final demand's long-run adjustment (thrifting, substitution): log multiplier (C, G)
+    demand_shift: np.ndarray | None = None
+    marginal: np.ndarray | None = None  # (G, C) delivered price of the marginal tonne, relative
+    threat_seen: np.ndarray | None = None  # (C, G) export threat users are used to, 0..1
+    last_output: np.ndarray | None = None  # (C, G) last quarter's production, t/step
+    mothballed: np.ndarray | None = None  # (C, G) installed capacity idled for losses, t/step
     # Offers waiting a quarter for a person's answer: (diplomacy.Deal, responder, round)
     waiting: list = field(default_factory=list)
     demand_shifts: list[DemandShift] = field(default_factory=list)

@@ -16,7 +16,7 @@ from agents.controllers import PassiveController, ScriptedController, scripted_s
 from agents.strategies import Strategy
 from agents.strategies import make_controller as make_strategy
 from model.data.scenario import Scenario, load_scenario
-from model.data.world_data import WorldData, load_world
+from model.data.world_data import DAYS_PER_YEAR, WorldData, load_world
 from model.engine import diplomacy, evolve, policies
 from model.engine.economy import Outcome, calibrate, clear_step
 from model.engine.metrics import Standing, country_metrics, price_volatility, score, standing
@@ -124,12 +124,22 @@ class World(mesa.Model):
             price=np.ones((G, C)),
             price_trend=np.ones((G, C)),
             paid=np.ones((G, C)),
-            pipeline=evolve.projects_under_way(data, calibration.capacity0),
+            pipeline=evolve.projects_under_way(
+                data,
+                calibration.capacity0,
+                self.parameters["depreciation_rate"] / data.steps_per_year,
+            ),
             stock_orders=np.zeros((C, G)),
             subsidy_spend=np.zeros(C),
             trust=trust,
             price_support=np.zeros((G, C)),
             floor_tariff=np.zeros((G, C, C)),
+            inventory=data.cover_days * data.demand0 / (DAYS_PER_YEAR / data.steps_per_year),
+            demand_shift=np.zeros((C, G)),
+            mothballed=np.zeros((C, G)),
+            last_output=data.production0.copy(),
+            threat_seen=np.zeros((C, G)),
+            marginal=np.ones((G, C)),
         )
 
     # --- what countries see ---------------------------------------------------------------
@@ -374,6 +384,7 @@ class World(mesa.Model):
     def evolve(self, step: int) -> None:
         self.state.price_support = diplomacy.price_support(self.state, self.data)
         evolve.invest(self.data, self.parameters, self.state, step)
+        evolve.adjust_demand(self.data, self.state)
         for deal in [d for d in self.state.deals if d.until <= step]:
             self.state.deals.remove(deal)
             deal.status = "expired"

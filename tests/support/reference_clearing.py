@@ -93,6 +93,7 @@ class Good:
         self.adjustment = market.adjustment[g].tolist()
         self.capacity = market.capacity[g].tolist()
         self.limit = market.limit[g].tolist()
+        self.cost = [1.0] * len(self.capacity) if market.cost is None else market.cost[g].tolist()
         no_caps = np.full(market.weights[g].shape, np.inf)
         self.cap = (no_caps if market.caps is None else market.caps[g]).tolist()
         self.importers = range(len(self.weight))
@@ -104,7 +105,7 @@ class Good:
 
     # --- the two sides of the market -----------------------------------------------------
     def supply(self, j: int, p: float) -> float:
-        wanted = self.capacity[j] * self.utilisation * p**self.supply_elasticity
+        wanted = self.capacity[j] * self.utilisation * (p / self.cost[j]) ** self.supply_elasticity
         return min(wanted, self.capacity[j], self.limit[j])
 
     def demand(self, i: int, index: float) -> float:
