@@ -50,7 +50,9 @@ def test_a_ban_on_everyone_that_leaves_us_graphite_missing_costs_more_than_one_o
     on_us = scores([ban("CHN", "graphite", "refined", ["USA"])], "USA")
     on_all = scores([ban("CHN", "graphite", "refined", ["all"])], "USA")
     assert (on_all["score"] < on_us["score"]).all()
-    assert (on_all["score_downstream"] < 0).all()  # battery and steel lines stop
+    # Battery and steel lines stop once the commercial stocks that bridge the first
+    # quarter are drawn.
+    assert (on_all["score_downstream"].iloc[1:] < 0).all()
 
 
 def test_chinas_heavy_rare_earth_and_magnet_ban_on_japan_lowers_japans_score():
@@ -63,13 +65,14 @@ def test_chinas_heavy_rare_earth_and_magnet_ban_on_japan_lowers_japans_score():
         "JPN",
     )
     assert (japan["score"] < -100).all()
-    assert (japan["score_downstream"].iloc[1:] < 0).all()  # once the stock is drawn
+    assert (japan["score_downstream"].iloc[2:] < 0).all()  # once the stocks are drawn
 
 
 def test_a_us_tariff_on_the_minerals_it_is_short_of_lowers_the_us_score():
     # The review and the newcomer: a 145 % tariff on China raised the US score.
     steep = scores([tariff("USA", "all", "all", ["CHN"], 1.45)], "USA")
-    assert (steep["score"] < -100).all()
+    assert (steep["score"] < -50).all()  # a loss every quarter, fading as buyers switch
+    assert steep["score"].iloc[0] < -100
     assert (steep["score_transfers"] > 0).all()  # the revenue is there, and does not make up
     moderate = scores([tariff("USA", "all", "all", ["CHN"], 0.25)], "USA")
     # A 25 % tariff moves a delegation's score by a readable amount (it moved by 0.0001).
