@@ -247,8 +247,9 @@ class Strategy:
     MIN_GAIN = 0.0  # a deal must not lower the look-ahead score
     MIN_TRUST = 0.3  # assumption: below this a partner's word is worth nothing
 
-    def __init__(self, price_usd: np.ndarray | None = None):
+    def __init__(self, price_usd: np.ndarray | None = None, parameters: dict | None = None):
         self.price_usd = None if price_usd is None else np.asarray(price_usd, dtype=float)
+        self.parameters = dict(parameters or {})
 
     def decide(self, obs: Observation) -> list[Action]:
         """The planned actions that keep my word, at most MAX_ACTIONS of them."""
@@ -624,6 +625,9 @@ STRATEGIES: dict[str, type[Strategy]] = {
 }
 
 
-def make_controller(name: str, price_usd: np.ndarray | None = None) -> Controller:
-    """The controller for strategy ``name``; ``price_usd`` (G,) base prices in USD/t."""
-    return STRATEGIES[name](price_usd)
+def make_controller(
+    name: str, price_usd: np.ndarray | None = None, parameters: dict | None = None
+) -> Controller:
+    """The controller for strategy ``name``; ``price_usd`` (G,) base prices in USD/t;
+    ``parameters`` the world's and scenario's behaviour constants (defaults otherwise)."""
+    return STRATEGIES[name](price_usd, parameters)

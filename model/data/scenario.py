@@ -42,7 +42,9 @@ DEFAULT_START = "2025Q1"
 ALL = "all"
 
 Action = Literal["tariff", "export_control", "stockpile", "subsidy", "shock"]
-Controller = Literal["ai", "human", "scripted", "passive"]
+# "ai+script": an AI strategy that also plays the country's scripted events (so does an
+# explicit "ai" for a country with events); see docs/scenarios.md.
+Controller = Literal["ai", "ai+script", "human", "scripted", "passive"]
 ACTIONS: tuple[str, ...] = get_args(Action)
 CONTROLLERS: tuple[str, ...] = get_args(Controller)
 
@@ -190,9 +192,13 @@ class Header(StrictModel):
 
 
 class CountrySettings(StrictModel):
-    """A ``[countries.XXX]`` table: who plays the country, and how an AI plays it."""
+    """A ``[countries.XXX]`` table: who plays the country, and how an AI plays it.
 
-    controller: Controller = "ai"
+    Without ``controller`` a country with events plays its script only, any other the
+    header's controller: a ``strategy`` alone says how its AI (or its bot) would play.
+    """
+
+    controller: Controller | None = None
     strategy: Strategy | None = None  # None: the strategy the world data gives it
 
 

@@ -28,11 +28,26 @@ from model.text import t
 DIPLOMACY = (Propose, Respond, Join, Leave)
 
 
-def make_controller(kind: str, strategy: str, price_usd: np.ndarray):
+AI_KINDS = ("ai", "ai+script")
+SCRIPT_KINDS = ("scripted", *AI_KINDS)  # the kinds of controller that play the script
+
+
+def make_controller(kind: str, strategy: str, price_usd: np.ndarray, parameters=None):
     """The controller for a seat: an AI strategy, or passive until a person takes it."""
-    if kind == "ai":
-        return make_strategy(strategy, price_usd)
+    if kind in AI_KINDS:
+        return make_strategy(strategy, price_usd, parameters)
     return PassiveController()  # "passive", "scripted", and "human" until the browser seat
+
+
+def controller_kind(scenario: Scenario, code: str, scripted: bool) -> str:
+    """Who plays ``code``: its own setting, else its script if it has events, else the header's.
+
+    A country with events plays its script only: an AI on top would contradict history.
+    """
+    settings = scenario.countries.get(code)
+    if settings is not None and settings.controller is not None:
+        return settings.controller
+    return "scripted" if scripted else scenario.header.controller
 
 
 class World(mesa.Model):
@@ -63,10 +78,7 @@ class World(mesa.Model):
         self._countries: dict[str, Country] = {}
         for c, code in enumerate(self.data.codes):
             settings = scenario.countries.get(code)
-            # A country with scripted events plays its script (history) unless the
-            # scenario hands it to an AI explicitly: the two would contradict each other.
-            default = "scripted" if code in schedules else scenario.header.controller
-            kind = settings.controller if settings else default
+            kind = controller_kind(scenario, code, code in schedules)
             strategy = (
                 settings.strategy if settings and settings.strategy else self.data.strategies[c]
             )
@@ -76,8 +88,9 @@ class World(mesa.Model):
                 name=self.data.names[c],
                 role=self.data.roles[c],
                 strategy=strategy,
-                controller=make_controller(kind, strategy, self.data.price0),
+                controller=make_controller(kind, strategy, self.data.price0, self.parameters),
                 script=ScriptedController(schedules.get(code, {})),
+                follows_script=kind in SCRIPT_KINDS,
             )
         for settings in scenario.coalitions:
             members = list(dict.fromkeys([settings.founder, *settings.members]))
@@ -146,6 +159,33 @@ class World(mesa.Model):
     def country_agent(self, code: str) -> Country:
         return self._countries[code]
 
+    def seat_person(self, code: str, controller) -> None:
+        """A person (browser, class delegation, outside policy) plays ``code`` from now on.
+
+        The scenario's script no longer moves that country; what it scripts is shown to
+        the player as advice instead, a quarter ahead (``advise``).
+        """
+        country = self._countries[code]
+        country.controller = controller
+        if country.follows_script:
+            country.follows_script = False
+            self.advise(code, self.steps)
+
+    def advise(self, code: str, step: int) -> None:
+        """News for a person's country: what its government really did in the next quarter."""
+        for action in self._countries[code].scripted_at(step + 1):
+            what = self.describe(action)
+            detail = t("governments.advice_history", date=self.quarter_label(step + 1), what=what)
+            self.recorder.event(step, code, "history", code, detail)
+
+    def describe(self, action: Action) -> str:
+        """The news sentence of a measure, without taking it (tried on a copy of the state)."""
+        try:
+            what = policies.apply(action, self.state.copy(), self.data, self.steps + 1)
+        except policies.PolicyError:
+            what = t("governments.advice_unplayable", kind=action.kind)
+        return f"{what} {action.note}" if action.note else what
+
     def observe(self, code: str):
         """What a country's controller may see when it decides (agents/observation.py)."""
         return observation(self, code)
@@ -164,6 +204,9 @@ class World(mesa.Model):
         self.clear(step)
         self.evolve(step)
         self.measure(step)
+        for country in self.agents_by_type[Country]:
+            if not country.follows_script:
+                self.advise(country.code, step)
 
     def decide(self) -> None:
         self.agents_by_type[Country].do("decide")

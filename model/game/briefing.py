@@ -73,8 +73,20 @@ def sheet(world: World, code: str) -> str:
         t("briefing.levers"),
         "",
         *_levers(world, c, flows),
+        *_history(world, code),
     ]
     return "\n".join(lines)
+
+
+def _history(world: World, code: str) -> list[str]:
+    """The scenario's scripted moves for this country, dated: advice, never played for a seat."""
+    country = world.country_agent(code)
+    items = [
+        t("governments.briefing_history_item", date=world.quarter_label(step), what=what)
+        for step in sorted(country.script.actions_by_step if country.script else {})
+        for what in map(world.describe, country.scripted_at(step))
+    ]
+    return ["", t("governments.briefing_history"), "", *items] if items else []
 
 
 def _dependencies(world: World, c: int, flows: np.ndarray) -> list[str]:

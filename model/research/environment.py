@@ -211,7 +211,7 @@ class MineralsEnv(_Base):
         self._seats = {}
         for agent in self.possible_agents:
             self._seats[agent] = HumanSeat()
-            self.world.country_agent(agent).controller = self._seats[agent]
+            self.world.seat_person(agent, self._seats[agent])
         self.agents = list(self.possible_agents)
         observations, infos = {}, {}
         for agent in self.agents:

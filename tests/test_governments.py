@@ -1,0 +1,135 @@
+"""Governments with reasons: scripts play only their countries, people keep theirs.
+
+Scripted means scripted: a country with events in a historical scenario plays exactly its
+history (unless the scenario hands it to an AI as well). A country a person plays is
+never moved by the scenario's script; its history is shown as advice instead.
+"""
+
+import numpy as np
+import pytest
+
+from model.data.scenario import bundled_names, event_goods, event_targets, load_scenario
+from model.engine.world import World
+from model.game.classroom import ClassGame
+from model.game.replay import GameLog, Table, Turn
+from model.research.environment import MineralsEnv
+
+HISTORICAL = [name for name in bundled_names() if load_scenario(name).events]
+SETTLE = 2  # quarters run after a scenario's last event
+
+
+def scripted_measures(world: World) -> dict[tuple[str, int, int, int, int], float]:
+    """(array, good, importer, exporter, step) -> the value the script sets from that step.
+
+    Only plain tariffs and export controls (a licensing delay changes its level later).
+    """
+    data = world.data
+    expected = {}
+    for event in world.spec.events:
+        if event.action not in ("tariff", "export_control") or event.delay:
+            continue
+        actor = data.country(event.actor)
+        goods = [data.good(*good) for good in event_goods(event, data)]
+        for target in event_targets(event, data):
+            other = data.country(target)
+            for g in goods:
+                if event.action == "tariff":
+                    expected["tariff", g, actor, other, event.step] = event.rate
+                else:
+                    expected["export_level", g, other, actor, event.step] = event.level
+    return expected
+
+
+def value_at(expected: dict, cell: tuple, step: int) -> float | None:
+    """The value the script holds ``cell`` at in ``step`` (None before its first event)."""
+    steps = [s for (*c, s) in expected if tuple(c) == cell and s <= step]
+    return expected[(*cell, max(steps))] if steps else None
+
+
+@pytest.mark.parametrize("name", HISTORICAL)
+def test_a_historical_replay_realises_exactly_the_scripted_tariffs_and_export_levels(name):
+    world = World(name)
+    expected = scripted_measures(world)
+    last = max(event.step for event in world.spec.events)
+    cells = {tuple(key[:-1]) for key in expected}
+    wrong = []
+    for step in range(1, min(last + SETTLE, world.spec.steps) + 1):
+        world.step()
+        for cell in cells:
+            want = value_at(expected, cell, step)
+            array, g, i, j = cell
+            got = getattr(world.state, array)[g, i, j]
+            if want is not None and not np.isclose(got, want):
+                wrong.append((step, array, world.data.goods[g], i, j, got, want))
+    assert not wrong, wrong[:5]
+
+
+def test_a_strategy_given_to_a_scripted_country_does_not_play_on_top_of_its_script():
+    world = World("producer_nationalism").run(6)
+    cod = world.data.country("COD")
+    ore = world.data.good("cobalt", "mined")
+    others = [c for c in range(len(world.data.codes)) if c != cod]
+    assert np.allclose(world.state.export_level[ore, others, cod], 0.43)
+    actors = world.tables()["events"].query("actor == 'COD'")
+    assert set(actors["action"]) == {"export_control"}  # its script: no AI subsidies
+
+
+def test_a_scenario_may_hand_a_scripted_country_to_its_ai_as_well():
+    spec = load_scenario("producer_nationalism", ['countries.COD.controller="ai+script"'])
+    world = World(spec)
+    assert world.country_agent("COD").follows_script
+    assert world.country_agent("COD").controller.name == "resource_nationalist"
+    plain = World("producer_nationalism")
+    cod = plain.country_agent("COD")
+    assert cod.follows_script and cod.controller.name == "passive"  # no AI on top
+
+
+def history_advice(world: World, code: str):
+    events = world.tables()["events"]
+    return events[(events.actor == code) & (events.action == "history")]
+
+
+def test_the_browser_seat_is_not_moved_by_the_script_and_sees_its_history_as_advice():
+    table = Table(GameLog("japan_pressure", 42, ["JPN"]))
+    jpn = table.world.data.country("JPN")
+    for step in range(1, 5):
+        table.play(Turn(step))
+    events = table.world.tables()["events"]
+    acted = events[(events.actor == "JPN") & events.action.isin(["stockpile", "subsidy"])]
+    assert acted.empty, acted.detail.tolist()
+    assert table.world.state.subsidy_spend[jpn] == 0.0
+    advice = history_advice(table.world, "JPN")
+    # the 2025Q2 release (step 2) and the 2025Q3 subsidy (step 3), each a quarter ahead
+    assert len(advice) >= 2
+    assert advice.detail.str.contains("2025 Q3").any()
+    assert advice.detail.str.contains("500").any()
+
+
+def test_a_class_delegation_is_not_moved_by_the_script(tmp_path):
+    game = ClassGame.create("april_2025_escalation", ["USA", "EU"], tmp_path / "class", seed=42)
+    for _ in range(3):
+        game.close_round(game.teacher_token)
+    events = game.tables()["events"]
+    usa_measures = events[(events.actor == "USA") & (events.action == "tariff")]
+    assert usa_measures.empty, usa_measures.detail.tolist()
+    assert not history_advice(game.table.world, "USA").empty
+    china = events[(events.actor == "CHN") & (events.action == "tariff")]
+    assert not china.empty  # the script still plays China, nobody's seat
+
+
+def test_an_environment_agent_is_not_moved_by_the_script():
+    game = MineralsEnv("april_2025_escalation", countries=("USA",), steps=3)
+    game.reset(seed=3)
+    for _ in range(3):
+        game.step({})
+    world = game.world
+    usa, chn = world.data.country("USA"), world.data.country("CHN")
+    assert np.allclose(world.state.tariff[:, usa, chn], 0.0)
+    assert not history_advice(world, "USA").empty
+
+
+def test_the_briefing_of_a_scripted_seat_lists_what_really_happened_with_dates():
+    from model.game.briefing import sheets
+
+    text = sheets("japan_pressure", ["JPN"])
+    assert "2025 Q3" in text and "500" in text
