@@ -32,6 +32,7 @@ class Country(mesa.Agent):
         self.follows_script = follows_script
         self.cards: dict[int, list[Action]] = {}  # moves of event cards a teacher fired
         self.pending: list[Action] = []
+        self.funded: list[Action] = []  # the pending actions the scenario pays for
 
     def scripted_at(self, step: int) -> list[Action]:
         """What really happened at ``step``, as the scenario scripts it."""
@@ -45,3 +46,4 @@ class Country(mesa.Agent):
         looks = getattr(self.controller, "observes", True)
         own = self.controller.decide(self.model.observe(self.code)) if looks else []
         self.pending = [*scripted, *own]
+        self.funded = scripted

@@ -133,3 +133,71 @@ def test_the_briefing_of_a_scripted_seat_lists_what_really_happened_with_dates()
 
     text = sheets("japan_pressure", ["JPN"])
     assert "2025 Q3" in text and "500" in text
+
+
+# --- governments with reasons ------------------------------------------------------------
+QUARTERS = 8
+
+
+@pytest.fixture(scope="module")
+def escalation():
+    return World("april_2025_escalation").run(QUARTERS).tables()["events"]
+
+
+@pytest.fixture(scope="module")
+def coalition():
+    world = World("washington_coalition").run(QUARTERS)
+    return world
+
+
+def measures(events, actor=None, action=("tariff", "export_control")):
+    chosen = events[events.action.isin(action)]
+    return chosen if actor is None else chosen[chosen.actor == actor]
+
+
+@pytest.mark.parametrize("run", ["escalation", "coalition"])
+def test_nobody_bans_ore_unprovoked_in_the_first_quarter(run, request):
+    events = request.getfixturevalue(run)
+    events = events if run == "escalation" else events.tables()["events"]
+    first = measures(events[events.step == 1], action=("export_control",))
+    assert first.empty, first.detail.tolist()  # neither scenario scripts a control in 2025Q1
+
+
+def test_the_us_hawk_does_not_tariff_the_producers_it_needs(coalition):
+    events = coalition.tables()["events"]
+    usa = measures(events, "USA", ("tariff",))
+    hit = {code for targets in usa.target for code in targets.split(",")}
+    assert not hit & {"COD", "IDN", "ZWE", "AUS", "CHL", "PHL", "ZAF", "GAB"}, usa.detail.tolist()
+
+
+def test_russia_does_not_retaliate_against_china(escalation):
+    russia = measures(escalation, "RUS")
+    assert not russia.target.str.contains("CHN").any(), russia.detail.tolist()
+    assert not russia.target.str.contains("COD|IDN|ZWE").any(), russia.detail.tolist()
+
+
+@pytest.mark.parametrize("run", ["escalation", "coalition"])
+def test_china_does_not_license_cobalt_ore_to_the_drc(run, request):
+    events = request.getfixturevalue(run)
+    events = events if run == "escalation" else events.tables()["events"]
+    china = measures(events, "CHN", ("export_control",))
+    to_drc = china[china.target.str.contains("COD")]
+    assert to_drc.empty, to_drc.detail.tolist()
+
+
+def test_china_sees_the_floor_tariffs_and_answers_the_members(coalition):
+    seen = coalition.observe("CHN")
+    members = [coalition.data.country(code) for code in coalition.state.coalitions["ATCM"].members]
+    assert (seen.tariffs_on_me[:, members] > 0).any()  # the floor is in what China sees
+    china = measures(coalition.tables()["events"], "CHN", ("export_control",))
+    targets = {code for targets in china.target for code in targets.split(",")}
+    assert targets and targets <= set(coalition.state.coalitions["ATCM"].members)
+
+
+def test_the_washington_club_splits_allies_in_and_some_hedgers_out(coalition):
+    members = set(coalition.state.coalitions["ATCM"].members)
+    invited = set(coalition.spec.coalitions[0].invite)
+    assert {"USA", "JPN", "AUS", "CAN"} <= members  # allies sign
+    out = invited - members
+    assert len(out) >= 3, sorted(members)  # not 42 of 42
+    assert len(members & invited) >= len(invited) // 3, sorted(members)

@@ -66,6 +66,23 @@ PARAMETER_RANGES: dict[str, tuple[float, float]] = {
     "stock_release_share": (0.0, 1.0),
     "gdp_multiplier": (0.0, 1000.0),
 }
+# How governments behave (behaviour.toml of each world; docs/governments.md).
+BEHAVIOUR_RANGES: dict[str, tuple[float, float]] = {
+    "unlisted_budget_share": (0.0, 0.1),
+    "self_sufficiency_target": (0.0, 2.0),
+    "stockpile_target_days": (0.0, 365.0),
+    "trust_threshold": (0.0, 1.0),
+    "hawk_trust_threshold": (0.0, 1.0),
+    "lookahead_quarters": (1.0, 12.0),
+    "coalition_participation_cost": (0.0, 100.0),
+    "retaliation_threshold": (0.0, 1.0),
+    "dependence_limit": (0.0, 1.0),
+    "leverage_min_share": (0.0, 1.0),
+    "nationalist_refining_ready": (0.0, 2.0),
+    "nationalist_slump_price": (0.0, 1.0),
+    "nationalist_phase_step": (0.01, 1.0),
+}
+PARAMETER_RANGES.update(BEHAVIOUR_RANGES)
 SHARE_TOLERANCE_PCT = 0.05
 DAYS_PER_YEAR = 365.0
 
@@ -102,6 +119,12 @@ class WorldData:
     objectives: np.ndarray  # (C, objectives) weights
     trade_prior: np.ndarray  # (G, importer, exporter) observed import shares, NaN if unknown
     parameters: dict[str, float] = field(default_factory=dict)
+    # (C, C) political alignment 0..1 of each pair (alignment.csv); 0 off the diagonal if
+    # the world has no alignment table.
+    alignment: np.ndarray | None = None
+    # Government programmes (programmes.csv): per row the economy, USD, first quarter
+    # (year × 4 + quarter − 1) and quarters over which the money is paid out.
+    programmes: np.ndarray | None = None  # (P, 4) float
 
     @property
     def minerals(self) -> list[str]:
@@ -241,6 +264,12 @@ def _load(folder: Path) -> WorldData:
     if steps_per_year != 4:
         raise WorldDataError(t("world.quarters_only", path=folder / "world.toml"))
     parameters = {name: float(entry["value"]) for name, entry in meta["parameters"].items()}
+    behaviour = folder / "behaviour.toml"
+    if behaviour.is_file():
+        with behaviour.open("rb") as f:
+            parameters |= {
+                name: float(entry["value"]) for name, entry in tomllib.load(f)["parameters"].items()
+            }
     missing = sorted(set(PARAMETER_RANGES) - set(parameters))
     if missing:
         raise WorldDataError(
@@ -332,6 +361,9 @@ def _load(folder: Path) -> WorldData:
                 row.share_pct / 100.0
             )
 
+    alignment = _alignment(_read_csv(folder, "alignment.csv", required=False), codes)
+    programmes = _programmes(_read_csv(folder, "programmes.csv", required=False), codes)
+
     return WorldData(
         name=world.get("name", folder.name),
         title=world.get("title", folder.name),
@@ -357,4 +389,58 @@ def _load(folder: Path) -> WorldData:
         objectives=objectives,
         trade_prior=trade_prior,
         parameters=parameters,
+        alignment=alignment,
+        programmes=programmes,
     )
+
+
+def _alignment(frame: pd.DataFrame, codes: list[str]) -> np.ndarray:
+    """(C, C) alignment: the mean of UN voting similarity and bloc similarity, 0..1.
+
+    Voting: 1 − the distance of UNGA ideal points over the widest distance in the world.
+    Blocs: 1 − half the distance of the leanings (US bloc score − China bloc score).
+    """
+    C = len(codes)
+    if frame.empty:
+        return np.eye(C)
+    _check_sources(frame)
+    _check_values(frame, "code", codes)
+    table = frame.set_index("code").reindex(codes)
+    if table["unga_ideal_point"].isna().any():
+        missing = [code for code in codes if code not in set(frame["code"])]
+        raise WorldDataError(
+            t("governments.world_missing_rows", path=frame.attrs["path"], codes=", ".join(missing))
+        )
+    ideal = table["unga_ideal_point"].to_numpy(float)
+    lean = (table["us_bloc"] - table["cn_bloc"]).to_numpy(float)
+    span = max(float(np.ptp(ideal)), 1e-9)
+    voting = 1.0 - np.abs(ideal[:, None] - ideal[None, :]) / span
+    blocs = 1.0 - np.abs(lean[:, None] - lean[None, :]) / 2.0
+    return (voting + blocs) / 2.0
+
+
+def _programmes(frame: pd.DataFrame, codes: list[str]) -> np.ndarray | None:
+    """(P, 4): economy index, USD, first quarter index, quarters paid out over."""
+    if frame.empty:
+        return None
+    _check_sources(frame)
+    _check_values(frame, "country", codes)
+    start = frame["start"].map(quarter_index)
+    if start.isna().any() or (frame["quarters"] < 1).any() or (frame["amount_usd"] < 0).any():
+        raise WorldDataError(t("governments.world_bad_programmes", path=frame.attrs["path"]))
+    return np.column_stack(
+        [
+            frame["country"].map(codes.index).to_numpy(float),
+            frame["amount_usd"].to_numpy(float),
+            start.to_numpy(float),
+            frame["quarters"].to_numpy(float),
+        ]
+    )
+
+
+def quarter_index(label: str) -> float:
+    """``"2025Q3"`` -> 2025 × 4 + 2 (NaN if it is no quarter)."""
+    text = str(label)
+    if len(text) != 6 or text[4] != "Q" or not text[:4].isdigit() or text[5] not in "1234":
+        return float("nan")
+    return int(text[:4]) * 4 + int(text[5]) - 1

@@ -15,7 +15,7 @@ from agents.actions import Action, ExportControl, Join, Leave, Propose, Respond,
 from agents.controllers import PassiveController, ScriptedController, scripted_schedules
 from agents.strategies import make_controller as make_strategy
 from model.data.scenario import Scenario, load_scenario
-from model.data.world_data import WorldData, load_world
+from model.data.world_data import WorldData, load_world, quarter_index
 from model.engine import diplomacy, evolve, policies
 from model.engine.economy import Outcome, calibrate, clear_step
 from model.engine.metrics import country_metrics, price_volatility
@@ -72,7 +72,8 @@ class World(mesa.Model):
         self._price_history: list[np.ndarray] = [self.calibration.index0]
         self.outcome: Outcome | None = None
         self.last_metrics: dict[str, np.ndarray] | None = None
-        self.previous_measures = (self.state.tariff.copy(), self.state.export_level.copy())
+        self.previous_measures = (self.state.effective_tariff(), self.state.export_level.copy())
+        policies.open_quarter(self.state, self.data, self.parameters, self.calendar_quarter(1))
 
         schedules = scripted_schedules(scenario.events)
         self._countries: dict[str, Country] = {}
@@ -181,7 +182,7 @@ class World(mesa.Model):
     def describe(self, action: Action) -> str:
         """The news sentence of a measure, without taking it (tried on a copy of the state)."""
         try:
-            what = policies.apply(action, self.state.copy(), self.data, self.steps + 1)
+            what = policies.apply(action, self.state.copy(), self.data, self.steps + 1, True)
         except policies.PolicyError:
             what = t("governments.advice_unplayable", kind=action.kind)
         return f"{what} {action.note}" if action.note else what
@@ -197,7 +198,7 @@ class World(mesa.Model):
         self.grant_licences(step)
         self.start_budgets()
         self.decide()
-        self.previous_measures = (self.state.tariff.copy(), self.state.export_level.copy())
+        self.previous_measures = (self.state.effective_tariff(), self.state.export_level.copy())
         diplomatic = self.apply_actions(step)
         self.negotiate(diplomatic, step)
         self.keep_pledges(step)
@@ -211,10 +212,14 @@ class World(mesa.Model):
     def decide(self) -> None:
         self.agents_by_type[Country].do("decide")
 
+    def calendar_quarter(self, step: int | None = None) -> int:
+        """The step's quarter as year × 4 + quarter − 1 (programmes are dated so)."""
+        step = self.steps if step is None else step
+        return int(quarter_index(self.spec.start)) + max(step, 1) - 1
+
     def start_budgets(self) -> None:
         """A new quarter's budgets, less what the coalitions' reserves take first."""
-        self.state.stock_orders = np.zeros_like(self.state.stock)
-        self.state.subsidy_spend = np.zeros(len(self.data.codes))
+        policies.open_quarter(self.state, self.data, self.parameters, self.calendar_quarter())
         for club in self.state.coalitions.values():
             diplomacy.reserve_orders(club, self.state, self.data)
 
@@ -226,18 +231,23 @@ class World(mesa.Model):
                 if isinstance(action, DIPLOMACY):
                     diplomatic.append(action)
                 else:
-                    self.apply(action, step)
-            country.pending = []
+                    self.apply(action, step, funded=any(action is f for f in country.funded))
+            country.pending, country.funded = [], []
         return diplomatic
 
-    def apply(self, action: Action, step: int, start: int | None = None) -> bool:
+    def apply(
+        self, action: Action, step: int, start: int | None = None, funded: bool = False
+    ) -> bool:
         """Apply one measure all-or-nothing; a refusal is logged with its reason.
 
-        ``start`` is the first step the action affects (default: this one).
+        ``start`` is the first step the action affects (default: this one); ``funded``: the
+        scenario's script pays for it (policies.apply).
         """
         trial = self.state.copy()
         try:
-            detail = policies.apply(action, trial, self.data, step if start is None else start)
+            detail = policies.apply(
+                action, trial, self.data, step if start is None else start, funded
+            )
         except policies.PolicyError as refusal:
             self.refuse(step, action, str(refusal))
             return False
