@@ -8,7 +8,16 @@ never moved by the scenario's script; its history is shown as advice instead.
 import numpy as np
 import pytest
 
-from model.data.scenario import bundled_names, event_goods, event_targets, load_scenario
+from model.data.scenario import (
+    ScenarioError,
+    bundled_names,
+    event_goods,
+    event_targets,
+    load_scenario,
+)
+from model.data.world_data import load_world, quarter_index
+from model.engine.lookahead import Judge
+from model.engine.policies import budget, disbursed
 from model.engine.world import World
 from model.game.classroom import ClassGame
 from model.game.replay import GameLog, Table, Turn
@@ -201,3 +210,56 @@ def test_the_washington_club_splits_allies_in_and_some_hedgers_out(coalition):
     out = invited - members
     assert len(out) >= 3, sorted(members)  # not 42 of 42
     assert len(members & invited) >= len(invited) // 3, sorted(members)
+
+
+# --- budgets from real programmes -------------------------------------------------------
+def test_project_vault_pays_its_12_bn_once_and_budgets_are_programmes_not_gdp_shares():
+    data = load_world("world_2026_ministerial")
+    usa, eu = data.country("USA"), data.country("EU")
+    q1 = int(quarter_index("2026Q1"))
+    first, second = disbursed(data, data.parameters, q1), disbursed(data, data.parameters, q1 + 1)
+    assert first[usa] >= 12e9 and second[usa] < 3e9  # the reserve once, then DPA/OSC lines
+    eu_2026 = sum(disbursed(data, data.parameters, q1 + k)[eu] for k in range(4))
+    assert 2e9 <= eu_2026 <= 8e9  # RESourceEU's EUR 3 bn and national funds, not 0.2 % of GDP
+    old_rule = 0.002 * data.gdp[eu] * 4  # 0.2 % of quarterly GDP every quarter
+    assert old_rule > 5 * eu_2026
+
+
+def test_money_not_spent_carries_over_and_money_spent_is_gone():
+    world = World("baseline")
+    usa = world.data.country("USA")
+    at_hand = budget(world.data, usa, world.state)  # the first quarter opens with the World
+    world.step()
+    world.step()
+    later = budget(world.data, usa, world.state)
+    quarter_two = disbursed(world.data, world.parameters, world.calendar_quarter(2))[usa]
+    assert later == pytest.approx(at_hand + quarter_two)  # a passive US spends nothing
+
+
+def test_the_script_pays_for_its_own_history():
+    for name in HISTORICAL:
+        world = World(name).run(6)
+        events = world.tables()["events"]
+        scripted = {event.actor for event in world.spec.events}
+        refused = events[(events.action == "refused") & events.actor.isin(scripted)]
+        assert refused.empty, (name, refused.detail.tolist())
+
+
+def test_behaviour_constants_are_parameters_a_run_can_set():
+    spec = load_scenario(
+        "washington_coalition",
+        ["parameters.lookahead_quarters=8", "parameters.coalition_participation_cost=2"],
+    )
+    world = World(spec)
+    assert Judge(world, 1).horizon == 8
+    assert world.country_agent("IND").controller.p("coalition_participation_cost") == 2.0
+    with pytest.raises(ScenarioError, match="lookahead_quarters"):
+        load_scenario("washington_coalition", ["parameters.lookahead_quarters=0"])
+
+
+def test_without_a_floor_the_club_is_a_reserve_bill_and_most_guests_stay_out():
+    """Before, all 42 guests joined with a gain of exactly 0 (economics review E8)."""
+    world = World(load_scenario("washington_coalition", ["coalitions[0].price_floor=0"]))
+    world.step()
+    members = set(world.state.coalitions["ATCM"].members) - {"USA"}
+    assert len(members) < len(world.spec.coalitions[0].invite) // 2, sorted(members)

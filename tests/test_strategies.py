@@ -373,6 +373,22 @@ def test_diversifier_builds_at_home_and_courts_other_sources_once_a_year():
     assert not any(isinstance(a, Propose) for a in decide("diversifier", dependent_japan(step=5)))
 
 
+def test_diversifier_stops_subsidising_once_home_capacity_reaches_its_target_share():
+    """The stopping rule: home capacity plus pipeline at 40 % of use (the CRMA benchmark)."""
+    building = vector({MAGNETS: 300.0})  # 50 t made at home + 300 t being built < 400 t
+    assert Subsidy("JPN", *MAGNETS, 0.3e9) in decide(
+        "diversifier", dependent_japan(capacity=vector({MAGNETS: 50.0}), capacity_coming=building)
+    )
+    enough = vector({MAGNETS: 350.0})  # 50 + 350 = 40 % of the 1,000 t it uses
+    actions = decide(
+        "diversifier", dependent_japan(capacity=vector({MAGNETS: 50.0}), capacity_coming=enough)
+    )
+    assert not any(isinstance(a, Subsidy) for a in actions)
+    lower = make_controller("diversifier", PRICE_USD, {"self_sufficiency_target": 0.2})
+    obs = dependent_japan(capacity=vector({MAGNETS: 50.0}), capacity_coming=building)
+    assert not any(isinstance(a, Subsidy) for a in lower.decide(obs))
+
+
 # --- resource nationalist ------------------------------------------------------------------
 def nickel_miner(**overrides) -> Observation:
     """Indonesia mines 100 t of nickel ore, ships 80 abroad, can refine 10."""
