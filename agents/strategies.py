@@ -231,19 +231,18 @@ def provocations(obs: Observation, threshold: float) -> tuple[np.ndarray, np.nda
     (1 − alignment) × (1 − my reliance on them) must reach ``threshold``, so allies and
     the suppliers I depend on are spared.
     """
-    C = len(obs.codes)
-    typical_tariff = (
-        np.zeros_like(obs.tariffs_on_me) if obs.others_tariffs is None else (obs.others_tariffs)
-    )
-    typical_level = (
-        np.ones_like(obs.controls_on_me) if obs.others_controls is None else (obs.others_controls)
-    )
+    typical_tariff = obs.others_tariffs
+    if typical_tariff is None:  # unknown: any tariff on me singles me out
+        typical_tariff = np.zeros_like(obs.tariffs_on_me)
+    typical_level = obs.others_controls
+    if typical_level is None:  # unknown: any control on me singles me out
+        typical_level = np.ones_like(obs.controls_on_me)
     tariffs = np.where(obs.tariffs_on_me > typical_tariff + EPS, obs.new_tariffs_on_me, 0.0)
     controls = np.where(obs.controls_on_me < typical_level - EPS, obs.new_controls_on_me, 0.0)
     weight = (1.0 - _alignment(obs)) * (1.0 - _reliance(obs))
     answer = weight >= threshold - EPS
     answer[obs.index(obs.country)] = False
-    return tariffs * answer[None, :C], controls * answer[None, :C]
+    return tariffs * answer, controls * answer
 
 
 # --- the acceptance rule ------------------------------------------------------------------
@@ -739,12 +738,15 @@ class ResourceNationalist(Strategy):
     def ban_ore(self, obs: Observation) -> list[Action]:
         actions = []
         for ore, refined in self.ore_and_refined(obs):
-            if not self.exports_most(obs, ore) or not self.ore_open(obs, ore):
+            if not self.ore_open(obs, ore):
+                continue
+            allowed = float(obs.my_controls[ore, self.free_buyers(obs, ore)].max())
+            phasing = allowed < 1.0 - EPS  # a ban under way goes on while its reason holds
+            if not (phasing or self.exports_most(obs, ore)):
                 continue
             why = self.reason(obs, ore, refined)
             if why is None:
                 continue
-            allowed = float(obs.my_controls[ore, self.free_buyers(obs, ore)].max())
             level = max(allowed - self.p("nationalist_phase_step"), 0.0)
             actions.append(ExportControl(obs.country, (ALL,), *obs.goods[ore], level, why))
         return actions
