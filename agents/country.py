@@ -18,6 +18,7 @@ class Country(mesa.Agent):
         strategy: str,
         controller: Controller,
         script: ScriptedController | None = None,
+        follows_script: bool = True,
     ):
         super().__init__(model)
         self.code = code
@@ -25,13 +26,24 @@ class Country(mesa.Agent):
         self.role = role
         self.strategy = strategy
         self.controller = controller
-        self.script = script  # the scenario's scripted events, played whoever controls it
+        # The scenario's scripted events: played only while ``follows_script`` (a person's
+        # country is theirs: its history is advice, never applied).
+        self.script = script
+        self.follows_script = follows_script
+        self.cards: dict[int, list[Action]] = {}  # moves of event cards a teacher fired
         self.pending: list[Action] = []
+        self.funded: list[Action] = []  # the pending actions the scenario pays for
+
+    def scripted_at(self, step: int) -> list[Action]:
+        """What really happened at ``step``, as the scenario scripts it."""
+        return self.script.actions_at(step) if self.script else []
 
     def decide(self) -> None:
         step = self.model.steps
-        scripted = self.script.actions_at(step) if self.script else []
+        scripted = self.scripted_at(step) if self.follows_script else []
+        scripted += self.cards.get(step, [])
         # A controller that never looks (passive) is spared building an observation.
         looks = self.controller.observes
         own = self.controller.decide(self.model.observe(self.code)) if looks else []
         self.pending = [*scripted, *own]
+        self.funded = scripted

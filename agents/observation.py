@@ -49,7 +49,9 @@ class Observation:
     budget_usd: float  # what I may spend this step on stockpiles and subsidies
     # Standing measures
     my_tariffs: np.ndarray  # (G, J) my tariff on each exporter
-    tariffs_on_me: np.ndarray  # (G, I) each importer's tariff on my exports
+    # (G, I) what each importer charges on my exports: its own tariff, or a coalition's
+    # floor tariff where higher (the effective tariff)
+    tariffs_on_me: np.ndarray
     my_controls: np.ndarray  # (G, I) share of normal exports I let each importer have
     controls_on_me: np.ndarray  # (G, J) share each exporter lets me have
     new_tariffs_on_me: np.ndarray  # (G, I) rise since last step (0 where none)
@@ -62,6 +64,13 @@ class Observation:
     # Look-ahead: my score change (points) over a short horizon if ``offer`` is accepted,
     # simulated on a copy of the world with and without it (same seed).
     evaluate: Callable[[Offer], float] | None = None
+    # Who singles me out, and who I can afford to answer (None: unknown, as in small tests)
+    alignment: np.ndarray | None = None  # (C,) political alignment with each economy, 0..1
+    others_tariffs: np.ndarray | None = None  # (G, I) each importer's median (effective)
+    #   tariff on exporters other than me: a tariff on me above it singles me out
+    others_controls: np.ndarray | None = None  # (G, J) each exporter's median allowed share
+    #   to importers other than me: a control on me below it singles me out
+    buyers_dependence: np.ndarray | None = None  # (G, I) share of each buyer's supply from me
 
     def index(self, code: str) -> int:
         return self.codes.index(code)

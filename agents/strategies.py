@@ -36,6 +36,22 @@ COUNTER_STEP = 0.2  # assumption: a counter asks for 20 % better money terms
 DAYS_PER_STEP = 365.0 / 4  # a step is a quarter
 MIN_SPEND_USD = 1e6  # the news reports spending in USD m; less is not a decision
 STAGE_PRIORITY = {"magnets": 0, "refined": 1, "mined": 2}  # processing is the chokepoint
+# Behaviour constants: the world's behaviour.toml (and a scenario's [parameters] or --set)
+# override these; the values and their reasons are documented there and in
+# docs/governments.md. These defaults serve controllers made without a world (tests).
+BEHAVIOUR = {
+    "stockpile_target_days": 60.0,
+    "self_sufficiency_target": 0.4,
+    "trust_threshold": 0.3,
+    "hawk_trust_threshold": 0.5,
+    "coalition_participation_cost": 0.5,
+    "retaliation_threshold": 0.3,
+    "dependence_limit": 0.2,
+    "leverage_min_share": 0.2,
+    "nationalist_refining_ready": 0.5,
+    "nationalist_slump_price": 0.7,
+    "nationalist_phase_step": 0.25,
+}
 
 
 # --- helpers ------------------------------------------------------------------------------
@@ -193,6 +209,42 @@ def _source_dependence(obs: Observation) -> np.ndarray:
     return dependence
 
 
+def _alignment(obs: Observation) -> np.ndarray:
+    """(C,) my alignment with each economy; strangers (0) where the world has no table."""
+    return np.zeros(len(obs.codes)) if obs.alignment is None else obs.alignment
+
+
+def _reliance(obs: Observation) -> np.ndarray:
+    """(C,) how much I rely on each economy: its mean share of my supply, over goods I use."""
+    used = obs.imports.sum(axis=1) > EPS
+    if not used.any():
+        return np.zeros(len(obs.codes))
+    return _source_dependence(obs)[used].mean(axis=0)
+
+
+def provocations(obs: Observation, threshold: float) -> tuple[np.ndarray, np.ndarray]:
+    """(new tariffs, new controls) on me worth answering, (G, C) each.
+
+    Only measures that single me out count: a tariff above what that importer charges
+    others, a control tighter than what that exporter allows others (a ban on everyone is
+    a policy, not an attack). And only from partners I can afford to answer: the weight
+    (1 − alignment) × (1 − my reliance on them) must reach ``threshold``, so allies and
+    the suppliers I depend on are spared.
+    """
+    typical_tariff = obs.others_tariffs
+    if typical_tariff is None:  # unknown: any tariff on me singles me out
+        typical_tariff = np.zeros_like(obs.tariffs_on_me)
+    typical_level = obs.others_controls
+    if typical_level is None:  # unknown: any control on me singles me out
+        typical_level = np.ones_like(obs.controls_on_me)
+    tariffs = np.where(obs.tariffs_on_me > typical_tariff + EPS, obs.new_tariffs_on_me, 0.0)
+    controls = np.where(obs.controls_on_me < typical_level - EPS, obs.new_controls_on_me, 0.0)
+    weight = (1.0 - _alignment(obs)) * (1.0 - _reliance(obs))
+    answer = weight >= threshold - EPS
+    answer[obs.index(obs.country)] = False
+    return tariffs * answer, controls * answer
+
+
 # --- the acceptance rule ------------------------------------------------------------------
 def counter_terms(me: str, offer: Offer) -> dict | None:
     """Terms worth asking for instead of ``offer``'s, or None if the deal is take-or-leave."""
@@ -210,13 +262,24 @@ def counter_terms(me: str, offer: Offer) -> dict | None:
     return None
 
 
-def judge(obs: Observation, offer: Offer, min_gain: float, min_trust: float) -> Respond:
-    """Accept if the other party is trusted and the look-ahead gain reaches ``min_gain``.
+def judge(
+    obs: Observation,
+    offer: Offer,
+    min_gain: float,
+    min_trust: float,
+    participation_cost: float = 0.0,
+) -> Respond:
+    """Accept if the other party is trusted and the look-ahead gain beats ``min_gain``.
 
-    Otherwise counter once, on a first proposal, if other terms reach ``min_gain``; else
+    Otherwise counter once, on a first proposal, if other terms beat ``min_gain``; else
     reject. Trust is checked first: an untrusted word is refused whatever it offers, and
     the (costly) look-ahead is not run. The other party is whichever of proposer and
     partner I am not: after a counter the offer comes back to its first proposer.
+
+    The gain must be strictly above ``min_gain``: a deal worth nothing is not signed. A
+    coalition also costs ``participation_cost`` × (1 − 2 × my alignment with its founder):
+    sovereignty and the risk of being answered by those left out weigh on a hedger, while
+    for a close ally (alignment above one half) the club is worth something in itself.
     """
 
     def answer(kind: str, note: str, terms: dict | None = None) -> Respond:
@@ -228,13 +291,16 @@ def judge(obs: Observation, offer: Offer, min_gain: float, min_trust: float) -> 
         return answer("reject", t("strategies.distrust", proposer=other, trust=trust))
     if obs.evaluate is None:
         return answer("reject", t("strategies.no_lookahead"))
-    gain = obs.evaluate(offer)
-    if gain >= min_gain:
+    cost = 0.0
+    if offer.deal == "coalition":
+        cost = participation_cost * (1.0 - 2.0 * float(_alignment(obs)[obs.index(other)]))
+    gain = obs.evaluate(offer) - cost
+    if gain > min_gain:
         return answer("accept", t("strategies.accept", gain=gain))
     terms = counter_terms(obs.country, offer) if offer.round <= LAST_COUNTER_ROUND else None
     if terms is not None:
-        better = obs.evaluate(replace(offer, terms=terms, round=offer.round + 1))
-        if better >= min_gain:
+        better = obs.evaluate(replace(offer, terms=terms, round=offer.round + 1)) - cost
+        if better > min_gain:
             return answer("counter", t("strategies.counter", gain=gain, counter=better), terms)
     return answer("reject", t("strategies.reject", gain=gain))
 
@@ -244,11 +310,19 @@ class Strategy(BaseController):
     """Takes no measures; answers offers by ``judge`` with its own thresholds."""
 
     name = "strategy"
-    MIN_GAIN = 0.0  # a deal must not lower the look-ahead score
-    MIN_TRUST = 0.3  # assumption: below this a partner's word is worth nothing
+    MIN_GAIN = 0.0  # a deal must raise the look-ahead score (strictly)
+    TRUST = "trust_threshold"  # the behaviour parameter below which a word is worth nothing
 
-    def __init__(self, price_usd: np.ndarray | None = None):
+    def __init__(self, price_usd: np.ndarray | None = None, parameters: dict | None = None):
         self.price_usd = None if price_usd is None else np.asarray(price_usd, dtype=float)
+        self.parameters = {
+            name: float((parameters or {}).get(name, default))
+            for name, default in BEHAVIOUR.items()
+        }
+
+    def p(self, name: str) -> float:
+        """A behaviour constant (BEHAVIOUR, as the world and scenario set it)."""
+        return self.parameters[name]
 
     def decide(self, obs: Observation) -> list[Action]:
         """The planned actions that keep my word, at most MAX_ACTIONS of them."""
@@ -258,7 +332,20 @@ class Strategy(BaseController):
         return []
 
     def respond(self, obs: Observation, offer: Offer) -> Respond | None:
-        return judge(obs, offer, self.MIN_GAIN, self.MIN_TRUST)
+        return judge(
+            obs,
+            offer,
+            self.MIN_GAIN,
+            self.p(self.TRUST),
+            self.p("coalition_participation_cost"),
+        )
+
+    def provocations(self, obs: Observation) -> tuple[np.ndarray, np.ndarray]:
+        return provocations(obs, self.p("retaliation_threshold"))
+
+    def tariff_free(self, obs: Observation) -> np.ndarray:
+        """(G, C) goods I may tariff from each partner: those I do not depend on it for."""
+        return _source_dependence(obs) < self.p("dependence_limit") - EPS
 
     def value(self, obs: Observation, tonnes: np.ndarray) -> np.ndarray:
         """(G, C) value of ``tonnes`` at my producers' prices (relative if no base price)."""
@@ -280,6 +367,7 @@ class Cooperative(Strategy):
 
     name = "cooperative"
     MIN_GAIN = -0.5  # accepts a small loss for the sake of open trade
+    PACTS_PER_STEP = 2  # assumption: talks with the two partners that matter most at a time
 
     def plan(self, obs: Observation) -> list[Action]:
         return self.seek_agreement(obs)
@@ -291,10 +379,11 @@ class Cooperative(Strategy):
         I bought from that partner may already be gone).
         """
         actions = []
-        tariffs = obs.new_tariffs_on_me * (obs.exports > EPS)
-        controls = obs.new_controls_on_me * (obs.imports.sum(axis=1, keepdims=True) > EPS)
+        tariffs, controls = provocations(obs, 0.0)  # singled out, whoever did it
+        tariffs = tariffs * (obs.exports > EPS)
+        controls = controls * (obs.imports.sum(axis=1, keepdims=True) > EPS)
         controlled = set(_others(obs, controls))
-        for partner in _others(obs, tariffs + controls):
+        for partner in _others(obs, tariffs + controls)[: self.PACTS_PER_STEP]:
             code = obs.codes[partner]
             # a truce rolls back controls too; a tariff pact is enough against tariffs alone
             deal, terms = (
@@ -308,12 +397,16 @@ class Cooperative(Strategy):
         return actions
 
 
-def _answer_tariffs(obs: Observation, factor: float, cap: float, key: str) -> list[Action]:
-    """Answer each partner's new tariffs on the same goods with ``factor`` × them (capped)."""
+def _answer_tariffs(
+    obs: Observation, new: np.ndarray, allowed: np.ndarray, factor: float, cap: float, key: str
+) -> list[Action]:
+    """Answer each partner's ``new`` tariffs (G, C) on the same goods with ``factor`` × them
+    (capped), on the goods ``allowed`` (G, C) only."""
     actions = []
-    for partner in _others(obs, obs.new_tariffs_on_me):
+    new = np.where(allowed, new, 0.0)
+    for partner in _others(obs, new):
         rates = {}
-        for g in np.flatnonzero(obs.new_tariffs_on_me[:, partner] > EPS):
+        for g in np.flatnonzero(new[:, partner] > EPS):
             rate = min(factor * float(obs.tariffs_on_me[g, partner]), cap)
             if obs.my_tariffs[g, partner] < rate - EPS:
                 rates[int(g)] = rate
@@ -331,10 +424,14 @@ class TitForTat(Strategy):
         return self.retaliate(obs) + self.forgive(obs)
 
     def retaliate(self, obs: Observation) -> list[Action]:
-        actions = _answer_tariffs(obs, 1.0, self.MAX_RATE, "strategies.retaliation")
-        for partner in _others(obs, obs.new_controls_on_me):
+        tariffs, controls = self.provocations(obs)
+        allowed = self.tariff_free(obs)
+        actions = _answer_tariffs(
+            obs, tariffs, allowed, 1.0, self.MAX_RATE, "strategies.retaliation"
+        )
+        for partner in _others(obs, controls):
             levels = {}
-            for g in np.flatnonzero(obs.new_controls_on_me[:, partner] > EPS):
+            for g in np.flatnonzero(controls[:, partner] > EPS):
                 level = float(obs.controls_on_me[g, partner])
                 if obs.my_controls[g, partner] > level + EPS:
                     levels[int(g)] = level
@@ -367,7 +464,7 @@ class Hawk(Strategy):
 
     name = "hawk"
     MIN_GAIN = 1.0  # a deal must bring a clear gain, not just do no harm
-    MIN_TRUST = 0.5  # assumption: hawks need more trust than others before they sign
+    TRUST = "hawk_trust_threshold"  # hawks need more trust than others before they sign
     ESCALATION = 2.0  # answers with double the tariff received
     MAX_RATE = 2.0  # 200 %: above the 145 % US tariff of April 2025, yet a ceiling
     CONTROL_ANSWER_RATE = 1.0  # assumption: 100 % on everything from a country that withholds
@@ -377,10 +474,23 @@ class Hawk(Strategy):
         return self.escalate(obs) + self.seek_truce(obs)
 
     def escalate(self, obs: Observation) -> list[Action]:
-        actions = _answer_tariffs(obs, self.ESCALATION, self.MAX_RATE, "strategies.escalation")
-        for partner in _others(obs, obs.new_controls_on_me):
-            low = np.flatnonzero(obs.my_tariffs[:, partner] < self.CONTROL_ANSWER_RATE - EPS)
-            rates = {int(g): self.CONTROL_ANSWER_RATE for g in low}
+        """Double a tariff that singles me out; answer a control with a tariff on the other
+        goods I buy from its author, never on the restricted supply nor on what I depend
+        on it for (a tariff on a supply I am short of hurts only me)."""
+        tariffs, controls = self.provocations(obs)
+        allowed = self.tariff_free(obs)
+        actions = _answer_tariffs(
+            obs, tariffs, allowed, self.ESCALATION, self.MAX_RATE, "strategies.escalation"
+        )
+        for partner in _others(obs, controls):
+            bought = obs.imports[:, partner] > EPS
+            open_goods = (
+                bought
+                & allowed[:, partner]
+                & (controls[:, partner] <= EPS)
+                & (obs.my_tariffs[:, partner] < self.CONTROL_ANSWER_RATE - EPS)
+            )
+            rates = {int(g): self.CONTROL_ANSWER_RATE for g in np.flatnonzero(open_goods)}
             note = t("strategies.escalation", target=obs.codes[partner])
             actions += _tariffs(obs, partner, rates, note)
         return actions
@@ -417,10 +527,17 @@ class Leverage(Strategy):
         actions = []
         value = self.value(obs, obs.exports)
         full_supply = pledges(obs)[1]
-        for partner in _others(obs, obs.new_tariffs_on_me + obs.new_controls_on_me):
+        tariffs, controls = self.provocations(obs)
+        depends = (
+            np.ones_like(obs.exports, dtype=bool)
+            if obs.buyers_dependence is None
+            else obs.buyers_dependence >= self.p("leverage_min_share") - EPS
+        )
+        for partner in _others(obs, tariffs + controls):
             code = obs.codes[partner]
             open_goods = np.flatnonzero(
                 (obs.exports[:, partner] > EPS)
+                & depends[:, partner]
                 & (obs.my_controls[:, partner] > self.LEVEL + EPS)
                 & ~full_supply[:, partner]
             )
@@ -473,7 +590,6 @@ class Diversifier(Strategy):
     name = "diversifier"
     DEPENDENCE_LIMIT = 0.5  # one source above half of supply is a single point of failure
     FOCUS_GOODS = 2  # the most exposed goods each step, not all of them
-    TARGET_DAYS = 60.0  # Japan's JOGMEC rare-metal stockpile target (60 days of use)
     RELEASE_SHARE = 0.25  # assumption: a quarter of the stock per quarter of disruption
     RELEASE_MIN_DAYS = 5.0  # assumption: less than a week of stock is not worth releasing
     STOCK_BUDGET = 0.5  # assumption: shares of the step's budget for stock, home capacity
@@ -513,22 +629,34 @@ class Diversifier(Strategy):
             # the dearer of my two prices, so the purchase fits however it is charged
             price = max(obs.price_index[g], obs.producer_price[g])
             unit_cost = float(price * self.price_usd[g])
-            wanted = max(self.TARGET_DAYS - obs.stock_days[g], 0.0) * use[g]
+            target = self.p("stockpile_target_days")
+            wanted = max(target - obs.stock_days[g], 0.0) * use[g]
             if unit_cost <= EPS:
                 continue
             tonnes = float(min(wanted, budget / unit_cost))
             if tonnes * unit_cost >= MIN_SPEND_USD:
                 budget -= tonnes * unit_cost
-                note = t("strategies.stockpile", days=f"{self.TARGET_DAYS:.0f}")
+                note = t("strategies.stockpile", days=f"{target:.0f}")
                 actions.append(Stockpile(obs.country, *obs.goods[g], tonnes, note))
         return actions
 
     def build_at_home(self, obs: Observation, exposed: list[tuple[int, int]]) -> list[Action]:
-        """Subsidise home capacity for the most exposed good."""
+        """Subsidise home capacity for the most exposed good still short of the target.
+
+        The stopping rule: no more subsidy once home capacity plus what is being built
+        reaches ``self_sufficiency_target`` of my use (the EU's 40 % processing benchmark).
+        """
         usd = self.SUBSIDY_BUDGET * obs.budget_usd
-        if not exposed or usd < MIN_SPEND_USD:
+        use = _use_per_day(obs) * DAYS_PER_STEP
+        home = obs.capacity + obs.capacity_coming
+        short = [
+            (g, source)
+            for g, source in exposed
+            if home[g] < self.p("self_sufficiency_target") * use[g] - EPS
+        ]
+        if not short or usd < MIN_SPEND_USD:
             return []
-        g, source = exposed[0]
+        g, source = short[0]
         note = t(
             "strategies.dependence",
             source=obs.codes[source],
@@ -560,13 +688,16 @@ class Diversifier(Strategy):
 
 
 class ResourceNationalist(Strategy):
-    """Bans exports of ore it mostly ships abroad, and subsidises refining it at home.
+    """Builds refineries for the ore it ships abroad, then restricts ore exports, in steps.
 
-    As Indonesia's nickel ore bans (2014, 2020) and Zimbabwe's lithium ore ban (2022).
+    A ban needs a reason: refineries at home able to take the ore (Indonesia's nickel-ore
+    bans of 2014 and 2020 followed its smelter build-out) or a price slump (DR Congo's
+    cobalt suspension of Feb 2025 followed a nine-year low). It is phased in, a step of
+    ``nationalist_phase_step`` a quarter, as quotas and announced deadlines were.
     """
 
     name = "resource_nationalist"
-    ORE_EXPORT_SHARE = 0.5  # assumption: bans once most of its ore is refined abroad
+    ORE_EXPORT_SHARE = 0.5  # assumption: it cares once most of its ore is refined abroad
     REFINING_BUDGET = 0.5  # assumption: half of the step's budget goes to refineries
 
     def plan(self, obs: Observation) -> list[Action]:
@@ -580,33 +711,57 @@ class ResourceNationalist(Strategy):
             if (m, "mined") in obs.goods and (m, "refined") in obs.goods
         ]
 
-    def ore_open(self, obs: Observation, ore: int) -> bool:
-        """Whether an economy I have promised nothing may still buy my ore."""
+    def free_buyers(self, obs: Observation, ore: int) -> np.ndarray:
+        """(C,) economies I have promised nothing to (myself excluded)."""
         free = ~pledges(obs)[1][ore]
         free[obs.index(obs.country)] = False
-        return bool((obs.my_controls[ore, free] > EPS).any())
+        return free
+
+    def ore_open(self, obs: Observation, ore: int) -> bool:
+        """Whether an economy I have promised nothing may still buy my ore."""
+        return bool((obs.my_controls[ore, self.free_buyers(obs, ore)] > EPS).any())
+
+    def exports_most(self, obs: Observation, ore: int) -> bool:
+        mined = obs.production[ore]
+        exported = obs.exports[ore].sum() - obs.exports[ore, obs.index(obs.country)]
+        return mined > EPS and exported > self.ORE_EXPORT_SHARE * mined
+
+    def reason(self, obs: Observation, ore: int, refined: int) -> str | None:
+        """Why I would restrict this ore now (the news sentence), or None."""
+        if obs.capacity[refined] >= self.p("nationalist_refining_ready") * obs.production[ore]:
+            share = obs.capacity[refined] / obs.production[ore]
+            return t("governments.ore_ban_refining", share=f"{share:.0%}")
+        if obs.producer_price[ore] < self.p("nationalist_slump_price") - EPS:
+            return t("governments.ore_ban_slump", price=f"{obs.producer_price[ore]:.0%}")
+        return None
 
     def ban_ore(self, obs: Observation) -> list[Action]:
-        me = obs.index(obs.country)
         actions = []
-        for ore, _ in self.ore_and_refined(obs):
-            mined = obs.production[ore]
-            exported = obs.exports[ore].sum() - obs.exports[ore, me]
-            if mined <= EPS or exported <= self.ORE_EXPORT_SHARE * mined:
-                continue
+        for ore, refined in self.ore_and_refined(obs):
             if not self.ore_open(obs, ore):
                 continue
-            note = t("strategies.ore_ban", share=f"{exported / mined:.0%}")
-            actions.append(ExportControl(obs.country, (ALL,), *obs.goods[ore], 0.0, note))
+            allowed = float(obs.my_controls[ore, self.free_buyers(obs, ore)].max())
+            phasing = allowed < 1.0 - EPS  # a ban under way goes on while its reason holds
+            if not (phasing or self.exports_most(obs, ore)):
+                continue
+            why = self.reason(obs, ore, refined)
+            if why is None:
+                continue
+            level = max(allowed - self.p("nationalist_phase_step"), 0.0)
+            actions.append(ExportControl(obs.country, (ALL,), *obs.goods[ore], level, why))
         return actions
 
     def protect_refining(self, obs: Observation, bans: list[Action]) -> list[Action]:
-        """Subsidise refineries where my ore is banned (or being banned) and they are short."""
+        """Subsidise refineries for ore I ship abroad or restrict, until they can take it all."""
         banning = {(a.mineral, a.stage) for a in bans}
         short = [
             refined
             for ore, refined in self.ore_and_refined(obs)
-            if (obs.goods[ore] in banning or not self.ore_open(obs, ore))
+            if (
+                obs.goods[ore] in banning
+                or not self.ore_open(obs, ore)
+                or self.exports_most(obs, ore)
+            )
             and obs.capacity[refined] + obs.capacity_coming[refined] < obs.production[ore] - EPS
         ]
         if not short:
@@ -624,6 +779,9 @@ STRATEGIES: dict[str, type[Strategy]] = {
 }
 
 
-def make_controller(name: str, price_usd: np.ndarray | None = None) -> Controller:
-    """The controller for strategy ``name``; ``price_usd`` (G,) base prices in USD/t."""
-    return STRATEGIES[name](price_usd)
+def make_controller(
+    name: str, price_usd: np.ndarray | None = None, parameters: dict | None = None
+) -> Controller:
+    """The controller for strategy ``name``; ``price_usd`` (G,) base prices in USD/t;
+    ``parameters`` the world's and scenario's behaviour constants (defaults otherwise)."""
+    return STRATEGIES[name](price_usd, parameters)

@@ -159,7 +159,7 @@ BAD_FILES = {
     ),
     "unknown controller": (
         edit('controller = "ai"', 'controller = "robot"'),
-        ["countries.USA.controller", "'robot'", "ai, human, scripted, passive"],
+        ["countries.USA.controller", "'robot'", "ai, ai+script, human, scripted, passive"],
     ),
     "unknown actor": (edit('actor = "USA"', 'actor = "XXX"'), ["events[0].actor", "'XXX'", "CHN"]),
     "unknown target": (

@@ -234,11 +234,46 @@ def test_hawk_escalates_to_double_the_tariff_capped():
     ]
 
 
-def test_hawk_answers_an_export_control_with_a_tariff_on_everything():
+def test_hawk_answers_an_export_control_with_a_tariff_on_what_it_does_not_need():
+    """Not on the restricted supply, nor on goods it depends on China for (it was "a
+    tariff on everything" before: a tariff on a supply you are short of hurts only you)."""
     allowed = grid({("rare_earths", "magnets", "CHN"): 0.0}, fill=1.0)
     fall = grid({("rare_earths", "magnets", "CHN"): 1.0})
-    obs = observation("USA", controls_on_me=allowed, new_controls_on_me=fall)
-    assert decide("hawk", obs) == [Tariff("USA", ("CHN",), ALL, ALL, 1.0)]
+    bought = {
+        ("rare_earths", "magnets", "CHN"): 80.0,
+        ("graphite", "refined", "CHN"): 90.0,
+        ("lithium", "refined", "CHN"): 10.0,
+    }
+    share = {good: value / 100.0 for good, value in bought.items()}
+    obs = observation(
+        "USA",
+        controls_on_me=allowed,
+        new_controls_on_me=fall,
+        imports=grid(bought),
+        dependence=grid(share),
+    )
+    assert decide("hawk", obs) == [Tariff("USA", ("CHN",), "lithium", "refined", 1.0)]
+
+
+def test_nobody_answers_a_control_that_singles_nobody_out():
+    """DR Congo's ban on everyone is a policy, not an attack: no tariff, no control back."""
+    allowed = grid({("cobalt", "mined", "COD"): 0.0}, fill=1.0)
+    fall = grid({("cobalt", "mined", "COD"): 1.0})
+    everyone = np.zeros((G, C))  # COD lets nobody else have any either
+    obs = observation(
+        "USA", controls_on_me=allowed, new_controls_on_me=fall, others_controls=everyone
+    )
+    for name in ("tit_for_tat", "hawk", "leverage", "cooperative"):
+        assert decide(name, obs) == [], name
+
+
+def test_allies_and_needed_suppliers_are_not_answered():
+    tariff = grid({("lithium", "refined", "CHN"): 0.5})
+    close = np.zeros(C)
+    close[CODES.index("CHN")] = 0.96  # Russia and China vote alike (alignment.csv)
+    obs = observation("RUS", tariffs_on_me=tariff, new_tariffs_on_me=tariff, alignment=close)
+    assert decide("tit_for_tat", obs) == []
+    assert decide("tit_for_tat", observation("RUS", tariffs_on_me=tariff, new_tariffs_on_me=tariff))
 
 
 def test_hawk_proposes_a_truce_only_when_shortages_hurt():
@@ -338,6 +373,22 @@ def test_diversifier_builds_at_home_and_courts_other_sources_once_a_year():
     assert not any(isinstance(a, Propose) for a in decide("diversifier", dependent_japan(step=5)))
 
 
+def test_diversifier_stops_subsidising_once_home_capacity_reaches_its_target_share():
+    """The stopping rule: home capacity plus pipeline at 40 % of use (the CRMA benchmark)."""
+    building = vector({MAGNETS: 300.0})  # 50 t made at home + 300 t being built < 400 t
+    assert Subsidy("JPN", *MAGNETS, 0.3e9) in decide(
+        "diversifier", dependent_japan(capacity=vector({MAGNETS: 50.0}), capacity_coming=building)
+    )
+    enough = vector({MAGNETS: 350.0})  # 50 + 350 = 40 % of the 1,000 t it uses
+    actions = decide(
+        "diversifier", dependent_japan(capacity=vector({MAGNETS: 50.0}), capacity_coming=enough)
+    )
+    assert not any(isinstance(a, Subsidy) for a in actions)
+    lower = make_controller("diversifier", PRICE_USD, {"self_sufficiency_target": 0.2})
+    obs = dependent_japan(capacity=vector({MAGNETS: 50.0}), capacity_coming=building)
+    assert not any(isinstance(a, Subsidy) for a in lower.decide(obs))
+
+
 # --- resource nationalist ------------------------------------------------------------------
 def nickel_miner(**overrides) -> Observation:
     """Indonesia mines 100 t of nickel ore, ships 80 abroad, can refine 10."""
@@ -349,11 +400,34 @@ def nickel_miner(**overrides) -> Observation:
     return observation("IDN", **(fields | overrides))
 
 
-def test_resource_nationalist_bans_ore_exports_and_subsidises_refining():
+def test_resource_nationalist_without_a_reason_builds_refineries_and_bans_nothing():
+    """It used to ban at step 1 whenever most ore went abroad (economics review E5)."""
     assert decide("resource_nationalist", nickel_miner()) == [
-        ExportControl("IDN", (ALL,), "nickel", "mined", 0.0),
+        Subsidy("IDN", "nickel", "refined", 0.5e9)
+    ]
+
+
+def refineries_ready(**overrides) -> Observation:
+    """The nickel miner once it can refine 60 of its 100 t of ore at home."""
+    capacity = vector({("nickel", "mined"): 120.0, ("nickel", "refined"): 60.0})
+    return nickel_miner(capacity=capacity, **overrides)
+
+
+def test_resource_nationalist_phases_a_ban_in_once_its_refineries_can_take_the_ore():
+    assert decide("resource_nationalist", refineries_ready()) == [
+        ExportControl("IDN", (ALL,), "nickel", "mined", 0.75),
         Subsidy("IDN", "nickel", "refined", 0.5e9),
     ]
+    halfway = grid({("nickel", "mined", code): 0.5 for code in CODES if code != "IDN"}, fill=1.0)
+    later = decide("resource_nationalist", refineries_ready(my_controls=halfway))
+    assert later[0] == ExportControl("IDN", (ALL,), "nickel", "mined", 0.25)
+
+
+def test_resource_nationalist_holds_ore_back_in_a_price_slump():
+    slump = np.ones(G)
+    slump[GOODS.index(("nickel", "mined"))] = 0.5
+    actions = decide("resource_nationalist", nickel_miner(producer_price=slump))
+    assert actions[0] == ExportControl("IDN", (ALL,), "nickel", "mined", 0.75)
 
 
 def test_resource_nationalist_keeps_building_refineries_once_ore_is_banned():
@@ -399,11 +473,11 @@ def test_an_ore_ban_spares_the_buyers_it_guaranteed_supply_to():
     guarantee = deal(
         "supply_guarantee", ("CHN", "IDN"), supplier="IDN", mineral="nickel", stage=ALL
     )
-    actions = decide("resource_nationalist", nickel_miner(deals=[guarantee]))
+    actions = decide("resource_nationalist", refineries_ready(deals=[guarantee]))
     others = tuple(code for code in CODES if code not in ("IDN", "CHN"))
-    assert actions[0] == ExportControl("IDN", others, "nickel", "mined", 0.0)
+    assert actions[0] == ExportControl("IDN", others, "nickel", "mined", 0.75)
     banned = grid({("nickel", "mined", code): 0.0 for code in others}, fill=1.0)
-    later = nickel_miner(deals=[guarantee], my_controls=banned)
+    later = refineries_ready(deals=[guarantee], my_controls=banned)
     assert not any(isinstance(a, ExportControl) for a in decide("resource_nationalist", later))
 
 

@@ -66,7 +66,9 @@ MAX_PATH = 1024  # characters of a path a user types
 MAGNITUDES = MEASURE_MAGNITUDES
 ACTIONS: tuple[str, ...] = tuple(MAGNITUDES)
 Action = Literal[ACTIONS]  # type: ignore[valid-type]
-Controller = Literal["ai", "human", "scripted", "passive"]
+# "ai+script": an AI strategy that also plays the country's scripted events (so does an
+# explicit "ai" for a country with events); see docs/scenarios.md.
+Controller = Literal["ai", "ai+script", "human", "scripted", "passive"]
 CONTROLLERS: tuple[str, ...] = get_args(Controller)
 AIMED_ACTIONS = AIMED_MEASURES
 ECONOMY_ACTIONS = ECONOMY_MEASURES
@@ -198,9 +200,13 @@ class Header(StrictModel):
 
 
 class CountrySettings(StrictModel):
-    """A ``[countries.XXX]`` table: who plays the country, and how an AI plays it."""
+    """A ``[countries.XXX]`` table: who plays the country, and how an AI plays it.
 
-    controller: Controller = "ai"
+    Without ``controller`` a country with events plays its script only, any other the
+    header's controller: a ``strategy`` alone says how its AI (or its bot) would play.
+    """
+
+    controller: Controller | None = None
     strategy: Strategy | None = None  # None: the strategy the world data gives it
 
 

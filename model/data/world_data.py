@@ -100,6 +100,23 @@ PARAMETER_DEFAULTS: dict[str, float] = {
 MAX_BASE_COST = 0.95  # highest unit cash cost, share of the base price, of a base producer
 # Producers' costs when a world has no costs.csv: shares of the base price (assumption).
 DEFAULT_CASH_COST_SHARE = {"mined": 0.6, "refined": 0.35, "magnets": 0.25}
+# How governments behave (behaviour.toml of each world; docs/governments.md).
+BEHAVIOUR_RANGES: dict[str, tuple[float, float]] = {
+    "unlisted_budget_share": (0.0, 0.1),
+    "self_sufficiency_target": (0.0, 2.0),
+    "stockpile_target_days": (0.0, 365.0),
+    "trust_threshold": (0.0, 1.0),
+    "hawk_trust_threshold": (0.0, 1.0),
+    "lookahead_quarters": (1.0, 12.0),
+    "coalition_participation_cost": (0.0, 100.0),
+    "retaliation_threshold": (0.0, 1.0),
+    "dependence_limit": (0.0, 1.0),
+    "leverage_min_share": (0.0, 1.0),
+    "nationalist_refining_ready": (0.0, 2.0),
+    "nationalist_slump_price": (0.0, 1.0),
+    "nationalist_phase_step": (0.01, 1.0),
+}
+PARAMETER_RANGES.update(BEHAVIOUR_RANGES)
 SHARE_TOLERANCE_PCT = 0.05
 DAYS_PER_YEAR = 365.0
 
@@ -157,6 +174,12 @@ class WorldData:
     # missing (downstream output at risk × the share lost), and producers' cost share.
     downstream_loss: np.ndarray | None = None  # (G,) USD/t
     cost_share: np.ndarray | None = None  # (G,) unit cash cost incl. inputs / base price
+    # (C, C) political alignment 0..1 of each pair (alignment.csv); 0 off the diagonal if
+    # the world has no alignment table.
+    alignment: np.ndarray | None = None
+    # Government programmes (programmes.csv): per row the economy, USD, first quarter
+    # (year × 4 + quarter − 1) and quarters over which the money is paid out.
+    programmes: np.ndarray | None = None  # (P, 4) float
 
     @property
     def minerals(self) -> list[str]:
@@ -344,6 +367,12 @@ def _load(folder: Path) -> WorldData:
         raise WorldDataError(t("world.quarters_only", path=folder / "world.toml"))
     parameters = {name: float(entry["value"]) for name, entry in meta["parameters"].items()}
     parameters = {**PARAMETER_DEFAULTS, **parameters}
+    behaviour = folder / "behaviour.toml"
+    if behaviour.is_file():
+        with behaviour.open("rb") as f:
+            parameters |= {
+                name: float(entry["value"]) for name, entry in tomllib.load(f)["parameters"].items()
+            }
     missing = sorted(set(PARAMETER_RANGES) - set(parameters))
     if missing:
         raise WorldDataError(
@@ -457,6 +486,8 @@ def _load(folder: Path) -> WorldData:
     input_share = (inputs * price0[None, :] / price0[:, None]).sum(axis=1)
     cash_cost = np.minimum(cash_cost, np.maximum(MAX_BASE_COST - input_share, 0.0))
     cover_days, long_run, adjustment = _buffers(folder, goods, goods_frame)
+    alignment = _alignment(_read_csv(folder, "alignment.csv", required=False), codes)
+    programmes = _programmes(_read_csv(folder, "programmes.csv", required=False), codes)
 
     return WorldData(
         name=world.get("name", folder.name),
@@ -494,6 +525,8 @@ def _load(folder: Path) -> WorldData:
         intermediates=intermediates,
         downstream_loss=downstream_loss,
         cost_share=cost_share,
+        alignment=alignment,
+        programmes=programmes,
     )
 
 
@@ -642,3 +675,55 @@ def _buffers(folder: Path, goods, goods_frame) -> tuple[np.ndarray, np.ndarray, 
     if (cover < 0).any() or (long_run > 0).any() or (adjustment < 1).any():
         raise WorldDataError(t("economics.bad_buffers", path=frame.attrs["path"]))
     return cover, long_run, adjustment
+
+
+def _alignment(frame: pd.DataFrame, codes: list[str]) -> np.ndarray:
+    """(C, C) alignment: the mean of UN voting similarity and bloc similarity, 0..1.
+
+    Voting: 1 − the distance of UNGA ideal points over the widest distance in the world.
+    Blocs: 1 − half the distance of the leanings (US bloc score − China bloc score).
+    """
+    C = len(codes)
+    if frame.empty:
+        return np.eye(C)
+    _check_sources(frame)
+    _check_values(frame, "code", codes)
+    table = frame.set_index("code").reindex(codes)
+    if table["unga_ideal_point"].isna().any():
+        missing = [code for code in codes if code not in set(frame["code"])]
+        raise WorldDataError(
+            t("governments.world_missing_rows", path=frame.attrs["path"], codes=", ".join(missing))
+        )
+    ideal = table["unga_ideal_point"].to_numpy(float)
+    lean = (table["us_bloc"] - table["cn_bloc"]).to_numpy(float)
+    span = max(float(np.ptp(ideal)), 1e-9)
+    voting = 1.0 - np.abs(ideal[:, None] - ideal[None, :]) / span
+    blocs = 1.0 - np.abs(lean[:, None] - lean[None, :]) / 2.0
+    return (voting + blocs) / 2.0
+
+
+def _programmes(frame: pd.DataFrame, codes: list[str]) -> np.ndarray | None:
+    """(P, 4): economy index, USD, first quarter index, quarters paid out over."""
+    if frame.empty:
+        return None
+    _check_sources(frame)
+    _check_values(frame, "country", codes)
+    start = frame["start"].map(quarter_index)
+    if start.isna().any() or (frame["quarters"] < 1).any() or (frame["amount_usd"] < 0).any():
+        raise WorldDataError(t("governments.world_bad_programmes", path=frame.attrs["path"]))
+    return np.column_stack(
+        [
+            frame["country"].map(codes.index).to_numpy(float),
+            frame["amount_usd"].to_numpy(float),
+            start.to_numpy(float),
+            frame["quarters"].to_numpy(float),
+        ]
+    )
+
+
+def quarter_index(label: str) -> float:
+    """``"2025Q3"`` -> 2025 × 4 + 2 (NaN if it is no quarter)."""
+    text = str(label)
+    if len(text) != 6 or text[4] != "Q" or not text[:4].isdigit() or text[5] not in "1234":
+        return float("nan")
+    return int(text[:4]) * 4 + int(text[5]) - 1

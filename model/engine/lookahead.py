@@ -7,22 +7,33 @@ without the deal is shared by every offer of a step until the state changes.
 
 import numpy as np
 
+from model.engine.diplomacy import reserve_orders
 from model.engine.economy import clear_step
 from model.engine.evolve import adjust_demand, commission, invest
 from model.engine.state import State
 
-HORIZON = 1  # quarters simulated ahead: one, so a step with many offers stays fast
+# Quarters simulated ahead when the world sets none; the worlds set ``lookahead_quarters``
+# (behaviour.toml: 4, a year, so a coalition's reserve bills are in the verdict).
+HORIZON = 4
 # A verdict needs the sign and rough size of a score change, not the sixth decimal.
 TOLERANCE = 1e-4
 
 
 def project(world, state: State, step: int, horizon: int = HORIZON) -> np.ndarray:
-    """Mean score of every economy over the next ``horizon`` quarters, (C,)."""
+    """Mean score of every economy over the next ``horizon`` quarters, (C,).
+
+    From the second quarter on, each quarter opens as the World's do: budgets are fresh
+    and the coalitions bill their members for the shared reserve.
+    """
     trial = state.copy()
     scores = []
     for ahead in range(horizon):
         if ahead:
             commission(trial, step + ahead)
+            trial.stock_orders = np.zeros_like(trial.stock)
+            trial.subsidy_spend = np.zeros(len(world.data.codes))
+            for club in trial.coalitions.values():
+                reserve_orders(club, trial, world.data)
         stock_before = trial.stock.copy()
         outcome = clear_step(
             world.data, world.calibration, world.parameters, trial, step + ahead, TOLERANCE
@@ -41,9 +52,11 @@ class Judge:
     ``begin_round`` starts the next round from the deals accepted meanwhile.
     """
 
-    def __init__(self, world, step: int, horizon: int = HORIZON):
+    def __init__(self, world, step: int, horizon: int | None = None):
         self.world = world
         self.step = step
+        if horizon is None:
+            horizon = int(round(world.parameters.get("lookahead_quarters", HORIZON)))
         self.horizon = horizon
         self._start: State | None = None
         self._without: np.ndarray | None = None

@@ -3,7 +3,7 @@
 import numpy as np
 
 from agents.observation import Observation
-from model.engine.policies import budget
+from model.engine.policies import budget_left
 
 
 def observation(world, code: str, offers=(), evaluate=None) -> Observation:
@@ -21,6 +21,8 @@ def observation(world, code: str, offers=(), evaluate=None) -> Observation:
     bought = imports.sum(axis=1, keepdims=True)
     use_per_day = data.demand0[c] * data.steps_per_year / 365.0
     previous = world.previous_measures
+    effective = state.effective_tariff()
+    supply = flows.sum(axis=2)  # (G, I) each economy's supply from every source
     metrics = world.last_metrics
     return Observation(
         step=world.steps,
@@ -41,12 +43,12 @@ def observation(world, code: str, offers=(), evaluate=None) -> Observation:
         stock_days=np.divide(state.stock[c], use_per_day, out=np.zeros(G), where=use_per_day > 0),
         shortage_share=float(metrics["shortage_share"][c]) if metrics else 0.0,
         score=float(metrics["score"][c]) if metrics else 0.0,
-        budget_usd=float(budget(data, c) - state.subsidy_spend[c]),
+        budget_usd=budget_left(data, c, state),
         my_tariffs=state.tariff[:, c, :].copy(),
-        tariffs_on_me=state.tariff[:, :, c].copy(),
+        tariffs_on_me=effective[:, :, c].copy(),
         my_controls=state.export_level[:, :, c].copy(),
         controls_on_me=state.export_level[:, c, :].copy(),
-        new_tariffs_on_me=np.maximum(state.tariff[:, :, c] - previous[0][:, :, c], 0.0),
+        new_tariffs_on_me=np.maximum(effective[:, :, c] - previous[0][:, :, c], 0.0),
         new_controls_on_me=np.maximum(previous[1][:, c, :] - state.export_level[:, c, :], 0.0),
         trust=state.trust[c].copy(),
         coalitions={name: list(club.members) for name, club in state.coalitions.items()},
@@ -63,4 +65,30 @@ def observation(world, code: str, offers=(), evaluate=None) -> Observation:
         ],
         offers=list(offers),
         evaluate=evaluate,
+        alignment=data.alignment[c].copy() if data.alignment is not None else None,
+        others_tariffs=_typical(effective, c, across=2),
+        others_controls=_typical(state.export_level, c, across=1),
+        buyers_dependence=np.divide(
+            flows[:, :, c], supply, out=np.zeros_like(supply), where=supply > 0
+        ),
     )
+
+
+def _typical(measures: np.ndarray, me: int, across: int) -> np.ndarray:
+    """Median of (G, I, J) ``measures`` over the partners other than ``me`` and the setter.
+
+    ``across`` = 2: each importer's typical tariff on exporters (G, I); ``across`` = 1:
+    each exporter's typical allowed share to importers (G, J).
+    """
+    values = measures.astype(float)  # a copy
+    C = values.shape[1]
+    others = np.ones((C, C), dtype=bool)
+    np.fill_diagonal(others, False)  # nobody taxes or controls itself
+    if across == 2:
+        others[:, me] = False
+    else:
+        others[me, :] = False
+    values[:, ~others] = np.nan
+    with np.errstate(all="ignore"):
+        typical = np.nanmedian(values, axis=across)
+    return np.nan_to_num(typical, nan=1.0 if across == 1 else 0.0)

@@ -28,18 +28,66 @@ from model.engine.state import DemandShift, Licence, State
 from model.engine.state import Shock as ActiveShock
 from model.text import t
 
-# What a government may spend on stockpiles, subsidies and investments in one quarter, as a
-# share of its quarterly GDP. Assumption: the US reserve (USD ~12 bn, Project Vault) is about
-# 0.04 % of a year's GDP; 0.2 % a quarter leaves room for several such programmes.
-BUDGET_SHARE = 0.002
+
+def disbursed(world: WorldData, parameters: dict, quarter: int) -> np.ndarray:
+    """(C,) USD each government's programmes pay out in calendar ``quarter``.
+
+    ``quarter`` is year × 4 + quarter − 1 (world_data.quarter_index). Programmes come from
+    the world's programmes.csv (amount, first quarter, quarters); a one-off (Project
+    Vault's USD 12 bn) pays out whole in its first quarter. An economy with no programme
+    listed gets ``unlisted_budget_share`` of its GDP a year, as does every economy of a
+    world without programme data.
+    """
+    C = len(world.codes)
+    unlisted = parameters.get("unlisted_budget_share", 0.0) * world.gdp  # gdp is per quarter
+    if world.programmes is None:
+        return unlisted.copy()
+    country, usd, start, quarters = world.programmes.T
+    owners = country.astype(int)
+    active = (start <= quarter) & (quarter < start + quarters)
+    money = np.bincount(owners, weights=np.where(active, usd / quarters, 0.0), minlength=C)
+    listed = np.bincount(owners, minlength=C) > 0
+    return np.where(listed, money, unlisted)
 
 
-def budget(world: WorldData, actor: int) -> float:
-    return BUDGET_SHARE * world.gdp[actor]
+def open_quarter(state: State, world: WorldData, parameters: dict, quarter: int) -> None:
+    """A new quarter's budgets: what was not spent carries over, the programmes pay in.
+
+    Opening the quarter already open changes nothing (the World opens its first quarter
+    when it is made, so budgets are known before the first decisions).
+    """
+    if state.funds_quarter == quarter:
+        return
+    state.funds_quarter = quarter
+    funds = np.zeros(len(world.codes)) if state.funds is None else state.funds
+    spent = np.zeros(len(world.codes)) if state.subsidy_spend is None else state.subsidy_spend
+    state.funds = funds - spent + disbursed(world, parameters, quarter)
+    state.subsidy_spend = np.zeros(len(world.codes))
+    state.stock_orders = np.zeros_like(state.stock)
 
 
-def _spend(state: State, world: WorldData, actor: int, code: str, usd: float) -> None:
-    left = budget(world, actor) - state.subsidy_spend[actor]
+def budget(world: WorldData, actor: int, state: State | None = None) -> float:
+    """What ``actor`` may spend this quarter on stockpiles, subsidies and investment abroad,
+    before this quarter's spending: its programmes' money not yet spent (``state.funds``).
+
+    Without a state, what the quarter after the world's base year pays in.
+    """
+    if state is not None and state.funds is not None:
+        return float(state.funds[actor])
+    return float(disbursed(world, world.parameters, 4 * world.year + 4)[actor])
+
+
+def budget_left(world: WorldData, actor: int, state: State) -> float:
+    """What ``actor`` may still spend this quarter."""
+    return budget(world, actor, state) - float(state.subsidy_spend[actor])
+
+
+def _spend(
+    state: State, world: WorldData, actor: int, code: str, usd: float, funded: bool = False
+) -> None:
+    if funded and state.funds is not None:  # the scenario states the money: it is there
+        state.funds[actor] += usd
+    left = budget_left(world, actor, state)
     if usd > left + 1e-6:
         raise PolicyError(
             t(
@@ -108,8 +156,12 @@ def _check_range(value: float, low: float, high: float, name: str) -> None:
         raise PolicyError(t("news.refused_range", name=name, value=value, low=low, high=high))
 
 
-def apply(action: Action, state: State, world: WorldData, step: int) -> str:
-    """Change ``state`` for ``action`` and return the news sentence; raise PolicyError."""
+def apply(action: Action, state: State, world: WorldData, step: int, funded: bool = False) -> str:
+    """Change ``state`` for ``action`` and return the news sentence; raise PolicyError.
+
+    ``funded``: the scenario's script (or a teacher's card) pays for it, so the budget
+    cannot refuse it: history spent that money whatever the programmes table says.
+    """
     if action.actor not in world.codes:
         raise PolicyError(t("news.refused_unknown_country", code=action.actor))
     actor = world.country(action.actor)
@@ -180,13 +232,13 @@ def apply(action: Action, state: State, world: WorldData, step: int) -> str:
                 )
             if per_good > 0:
                 cost = per_good * world.price0[goods] * state.paid[goods, actor]
-                _spend(state, world, actor, action.actor, float(cost.sum()))
+                _spend(state, world, actor, action.actor, float(cost.sum()), funded)
             state.stock_orders[actor, goods] += per_good
             key = "news.stockpile_buy" if per_good > 0 else "news.stockpile_release"
             return t(key, actor=action.actor, good=what, tonnes=f"{abs(action.tonnes):,.0f}")
         case Subsidy():
             _check_range(action.usd, MIN_USD, np.inf, "usd")
-            _spend(state, world, actor, action.actor, action.usd)
+            _spend(state, world, actor, action.actor, action.usd, funded)
             per_good = action.usd / len(goods)
             # At the actor's own capex (costs.csv): a subsidy buys less where plants cost more.
             new = per_good / (world.capex[goods] * world.capex_multiple[actor, goods])

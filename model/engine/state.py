@@ -63,6 +63,8 @@ class State:
     shocks: list[Shock] = field(default_factory=list)
     stock_orders: np.ndarray | None = None  # (C, G) this step's purchases (+) / releases (−)
     subsidy_spend: np.ndarray | None = None  # (C,) USD spent on policy this step
+    funds: np.ndarray | None = None  # (C,) USD of programme money at hand as the step opened
+    funds_quarter: int | None = None  # the calendar quarter ``funds`` were opened for
     trust: np.ndarray | None = None  # (C, C) how much i trusts j, 0..1
     price_support: np.ndarray | None = None  # (G, C) price floors from offtake deals, relative
     licences: list[Licence] = field(default_factory=list)  # pending, in the order asked

@@ -16,7 +16,7 @@ from agents.controllers import PassiveController, ScriptedController, scripted_s
 from agents.strategies import Strategy
 from agents.strategies import make_controller as make_strategy
 from model.data.scenario import Scenario, load_scenario
-from model.data.world_data import DAYS_PER_YEAR, WorldData, load_world
+from model.data.world_data import DAYS_PER_YEAR, WorldData, load_world, quarter_index
 from model.engine import diplomacy, evolve, policies
 from model.engine.economy import Outcome, calibrate, clear_step
 from model.engine.metrics import Standing, country_metrics, price_volatility, score, standing
@@ -30,11 +30,26 @@ from model.text import t
 DIPLOMACY = (Propose, Respond, Join, Leave)
 
 
-def make_controller(kind: str, strategy: str, price_usd: np.ndarray):
+AI_KINDS = ("ai", "ai+script")
+SCRIPT_KINDS = ("scripted", *AI_KINDS)  # the kinds of controller that play the script
+
+
+def make_controller(kind: str, strategy: str, price_usd: np.ndarray, parameters=None):
     """The controller for a seat: an AI strategy, or passive until a person takes it."""
-    if kind == "ai":
-        return make_strategy(strategy, price_usd)
+    if kind in AI_KINDS:
+        return make_strategy(strategy, price_usd, parameters)
     return PassiveController()  # "passive", "scripted", and "human" until the browser seat
+
+
+def controller_kind(scenario: Scenario, code: str, scripted: bool) -> str:
+    """Who plays ``code``: its own setting, else its script if it has events, else the header's.
+
+    A country with events plays its script only: an AI on top would contradict history.
+    """
+    settings = scenario.countries.get(code)
+    if settings is not None and settings.controller is not None:
+        return settings.controller
+    return "scripted" if scripted else scenario.header.controller
 
 
 class World(mesa.Model):
@@ -70,16 +85,14 @@ class World(mesa.Model):
         self.last_standing: Standing | None = None
         self._stock_before = self.state.stock.copy()
         self.reference: Reference | None = None if self.is_reference else self._reference()
-        self.previous_measures = (self.state.tariff.copy(), self.state.export_level.copy())
+        self.previous_measures = (self.state.effective_tariff(), self.state.export_level.copy())
+        policies.open_quarter(self.state, self.data, self.parameters, self.calendar_quarter(1))
 
         schedules = scripted_schedules(scenario.events)
         self._countries: dict[str, Country] = {}
         for c, code in enumerate(self.data.codes):
             settings = scenario.countries.get(code)
-            # A country with scripted events plays its script (history) unless the
-            # scenario hands it to an AI explicitly: the two would contradict each other.
-            default = "scripted" if code in schedules else scenario.header.controller
-            kind = settings.controller if settings else default
+            kind = controller_kind(scenario, code, code in schedules)
             strategy = (
                 settings.strategy if settings and settings.strategy else self.data.strategies[c]
             )
@@ -89,8 +102,9 @@ class World(mesa.Model):
                 name=self.data.names[c],
                 role=self.data.roles[c],
                 strategy=strategy,
-                controller=make_controller(kind, strategy, self.data.price0),
+                controller=make_controller(kind, strategy, self.data.price0, self.parameters),
                 script=ScriptedController(schedules.get(code, {})),
+                follows_script=kind in SCRIPT_KINDS,
             )
         for settings in scenario.coalitions:
             members = list(dict.fromkeys([settings.founder, *settings.members]))
@@ -155,6 +169,32 @@ class World(mesa.Model):
     def plays_ai(self, code: str) -> bool:
         """Whether an AI strategy plays ``code`` now (not a person, a script or nobody)."""
         return isinstance(self._countries[code].controller, Strategy)
+    def seat_person(self, code: str, controller) -> None:
+        """A person (browser, class delegation, outside policy) plays ``code`` from now on.
+
+        The scenario's script no longer moves that country; what it scripts is shown to
+        the player as advice instead, a quarter ahead (``advise``).
+        """
+        country = self._countries[code]
+        country.controller = controller
+        if country.follows_script:
+            country.follows_script = False
+            self.advise(code, self.steps)
+
+    def advise(self, code: str, step: int) -> None:
+        """News for a person's country: what its government really did in the next quarter."""
+        for action in self._countries[code].scripted_at(step + 1):
+            what = self.describe(action)
+            detail = t("governments.advice_history", date=self.quarter_label(step + 1), what=what)
+            self.recorder.event(step, code, "history", code, detail)
+
+    def describe(self, action: Action) -> str:
+        """The news sentence of a measure, without taking it (tried on a copy of the state)."""
+        try:
+            what = policies.apply(action, self.state.copy(), self.data, self.steps + 1, True)
+        except policies.PolicyError:
+            what = t("governments.advice_unplayable", kind=action.kind)
+        return f"{what} {action.note}" if action.note else what
 
     def observe(self, code: str):
         """What a country's controller may see when it decides (agents/observation.py)."""
@@ -167,21 +207,28 @@ class World(mesa.Model):
         self.grant_licences(step)
         self.start_budgets()
         self.decide()
-        self.previous_measures = (self.state.tariff.copy(), self.state.export_level.copy())
+        self.previous_measures = (self.state.effective_tariff(), self.state.export_level.copy())
         diplomatic = self.apply_actions(step)
         self.negotiate(diplomatic, step)
         self.keep_pledges(step)
         self.clear(step)
         self.evolve(step)
         self.measure(step)
+        for country in self.agents_by_type[Country]:
+            if not country.follows_script:
+                self.advise(country.code, step)
 
     def decide(self) -> None:
         self.agents_by_type[Country].do("decide")
 
+    def calendar_quarter(self, step: int | None = None) -> int:
+        """The step's quarter as year × 4 + quarter − 1 (programmes are dated so)."""
+        step = self.steps if step is None else step
+        return int(quarter_index(self.spec.start)) + max(step, 1) - 1
+
     def start_budgets(self) -> None:
         """A new quarter's budgets, less what the coalitions' reserves take first."""
-        self.state.stock_orders = np.zeros_like(self.state.stock)
-        self.state.subsidy_spend = np.zeros(len(self.data.codes))
+        policies.open_quarter(self.state, self.data, self.parameters, self.calendar_quarter())
         for club in self.state.coalitions.values():
             diplomacy.reserve_orders(club, self.state, self.data)
 
@@ -193,18 +240,23 @@ class World(mesa.Model):
                 if isinstance(action, DIPLOMACY):
                     diplomatic.append(action)
                 else:
-                    self.apply(action, step)
-            country.pending = []
+                    self.apply(action, step, funded=any(action is f for f in country.funded))
+            country.pending, country.funded = [], []
         return diplomatic
 
-    def apply(self, action: Action, step: int, start: int | None = None) -> bool:
+    def apply(
+        self, action: Action, step: int, start: int | None = None, funded: bool = False
+    ) -> bool:
         """Apply one measure all-or-nothing; a refusal is logged with its reason.
 
-        ``start`` is the first step the action affects (default: this one).
+        ``start`` is the first step the action affects (default: this one); ``funded``: the
+        scenario's script pays for it (policies.apply).
         """
         trial = self.state.copy()
         try:
-            detail = policies.apply(action, trial, self.data, step if start is None else start)
+            detail = policies.apply(
+                action, trial, self.data, step if start is None else start, funded
+            )
         except policies.PolicyError as refusal:
             self.refuse(step, action, str(refusal))
             return False

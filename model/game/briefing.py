@@ -12,7 +12,7 @@ import numpy as np
 from model.data.scenario import load_scenario
 from model.data.world_data import OBJECTIVES
 from model.engine.metrics import SCORED_OBJECTIVES
-from model.engine.policies import budget, good_label, producer_label
+from model.engine.policies import disbursed, good_label, producer_label
 from model.engine.world import World
 from model.game.classroom import DEFAULT_SEATS, seat_codes
 from model.text import t
@@ -73,8 +73,26 @@ def sheet(world: World, code: str) -> str:
         t("briefing.levers"),
         "",
         *_levers(world, c, flows),
+        *_history(world, code),
     ]
     return "\n".join(lines)
+
+
+def _first_year_money(world: World, c: int) -> float:
+    """What the country's programmes (programmes.csv) pay in over the game's first year."""
+    quarters = [world.calendar_quarter(step) for step in range(1, world.data.steps_per_year + 1)]
+    return float(sum(disbursed(world.data, world.parameters, q)[c] for q in quarters))
+
+
+def _history(world: World, code: str) -> list[str]:
+    """The scenario's scripted moves for this country, dated: advice, never played for a seat."""
+    country = world.country_agent(code)
+    items = [
+        t("governments.briefing_history_item", date=world.quarter_label(step), what=what)
+        for step in sorted(country.script.actions_by_step if country.script else {})
+        for what in map(world.describe, country.scripted_at(step))
+    ]
+    return ["", t("governments.briefing_history"), "", *items] if items else []
 
 
 def _dependencies(world: World, c: int, flows: np.ndarray) -> list[str]:
@@ -137,7 +155,7 @@ def _levers(world: World, c: int, flows: np.ndarray) -> list[str]:
         t("briefing.lever_controls", goods=", ".join(controls))
         if controls
         else t("briefing.lever_no_controls"),
-        t("briefing.lever_budget", usd=budget(data, c) / 1e6),
+        t("briefing.lever_budget", usd=_first_year_money(world, c) / 1e6),
         t("briefing.lever_stocks", goods=", ".join(stocked))
         if stocked
         else t("briefing.lever_no_stocks"),

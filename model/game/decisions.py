@@ -8,8 +8,6 @@ World applies (model/engine/policies.py, model/engine/diplomacy.py). Nothing in 
 
 import contextlib
 
-import numpy as np
-
 from agents.actions import ANSWERS, Action, Join, Leave, Propose, Respond, Shock
 from model.engine import diplomacy, policies
 from model.engine.policies import PolicyError
@@ -19,8 +17,8 @@ from model.text import t
 def _quarter(world):
     """A copy of the state as the next quarter starts: fresh budgets, reserves served first."""
     trial = world.state.copy()
-    trial.stock_orders = np.zeros_like(trial.stock)
-    trial.subsidy_spend = np.zeros(len(world.data.codes))
+    quarter = world.calendar_quarter(world.steps + 1)
+    policies.open_quarter(trial, world.data, world.parameters, quarter)
     for club in trial.coalitions.values():
         diplomacy.reserve_orders(club, trial, world.data)
     return trial
@@ -81,7 +79,7 @@ def budget_left(world, code: str, actions: list[Action]) -> float:
             with contextlib.suppress(PolicyError):
                 policies.apply(action, trial, world.data, world.steps + 1)
     c = world.data.country(code)
-    return max(float(policies.budget(world.data, c) - trial.subsidy_spend[c]), 0.0)
+    return max(policies.budget_left(world.data, c, trial), 0.0)
 
 
 def answer_to(decisions: list[Action], offer_id: int) -> str | None:

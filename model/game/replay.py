@@ -251,11 +251,15 @@ class Table:
         self.seats = {code: HumanSeat() for code in log.seats}
         # Each seat's bot is made once, so its memory carries over when it plays again.
         self.bots = {
-            code: make_controller(self.world.country_agent(code).strategy, self.world.data.price0)
+            code: make_controller(
+                self.world.country_agent(code).strategy,
+                self.world.data.price0,
+                self.world.parameters,
+            )
             for code in log.seats
         }
         for code, seat in self.seats.items():
-            self.world.country_agent(code).controller = seat
+            self.world.seat_person(code, seat)  # the script no longer plays a person's country
 
     def play(self, turn: Turn) -> None:
         """Play one step with the turn's decisions."""
@@ -275,8 +279,7 @@ class Table:
             world.country_agent(code).controller = playing
         for record in turn.cards:
             action = from_dict(record)
-            script = world.country_agent(action.actor).script
-            script.actions_by_step.setdefault(turn.step, []).append(action)
+            world.country_agent(action.actor).cards.setdefault(turn.step, []).append(action)
         world.step()
 
 

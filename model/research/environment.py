@@ -212,7 +212,7 @@ class MineralsEnv(_Base):
         self._seats = {}
         for agent in self.possible_agents:
             self._seats[agent] = HumanSeat()
-            self.world.country_agent(agent).controller = self._seats[agent]
+            self.world.seat_person(agent, self._seats[agent])
         self.agents = list(self.possible_agents)
         observations, infos = {}, {}
         for agent in self.agents:
@@ -335,7 +335,7 @@ class MineralsEnv(_Base):
                             Stockpile(agent, component.mineral, component.stage, float(tonnes))
                         )
                 case "subsidy":
-                    usd = float(level * budget(data, c))
+                    usd = float(level * budget(data, c, self.world.state))
                     decoded.append(Subsidy(agent, component.mineral, component.stage, usd))
         return decoded
 
@@ -375,7 +375,7 @@ class MineralsEnv(_Base):
     def _vector(self, seen: Observation) -> np.ndarray:
         data = self.world.data
         c = data.country(seen.country)
-        quarter_budget = budget(data, c)
+        quarter_budget = budget(data, c, self.world.state)  # the money at hand this quarter
         parts = [
             seen.price_index,
             seen.producer_price,
@@ -391,7 +391,7 @@ class MineralsEnv(_Base):
             [
                 seen.shortage_share,
                 seen.score / 100.0,
-                1.0 - seen.budget_usd / quarter_budget,
+                1.0 - seen.budget_usd / quarter_budget if quarter_budget > 0 else 0.0,
                 min(seen.step / self.steps, 1.0),
             ],
         ]
