@@ -206,7 +206,9 @@ def test_china_sees_the_floor_tariffs_and_answers_the_members(coalition):
 def test_the_washington_club_splits_allies_in_and_some_hedgers_out(coalition):
     members = set(coalition.state.coalitions["ATCM"].members)
     invited = set(coalition.spec.coalitions[0].invite)
-    assert {"USA", "JPN", "AUS", "CAN"} <= members  # allies sign
+    # US-financed producers and close allies sign (Japan, like the EU, may hold back from a
+    # price floor: the review's "coordinate but resist floors on WTO grounds").
+    assert {"USA", "AUS", "CAN"} <= members
     out = invited - members
     assert len(out) >= 3, sorted(members)  # not 42 of 42
     assert len(members & invited) >= len(invited) // 3, sorted(members)

@@ -29,11 +29,10 @@ def test_the_table_shows_every_world_parameter_and_each_goods_own_values():
 
 def test_every_engine_constant_is_listed_with_its_value():
     constants = {name: value for _, name, value, _ in engine_constants()}
-    from model.engine import evolve, markets, policies
+    from model.engine import evolve, markets
 
     assert float(constants["TREND_WEIGHT"]) == evolve.TREND_WEIGHT
     assert float(constants["MAX_LOG_STEP"]) == markets.MAX_LOG_STEP
-    assert float(constants["BUDGET_SHARE"]) == policies.BUDGET_SHARE
     assert "MAX_DEMAND_FACTOR" in constants
 
 

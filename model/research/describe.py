@@ -64,18 +64,21 @@ def _table(header: list[str], rows: list[list]) -> str:
 
 
 def _world_parameters(folder: Path) -> str:
-    with (folder / "world.toml").open("rb") as f:
-        parameters = tomllib.load(f)["parameters"]
-    rows = [
-        [f"`{name}`", float(entry["value"]), entry["unit"], entry["source"]]
-        for name, entry in parameters.items()
-    ]
-    return "\n\n".join(
-        [
-            t("describe.world_heading", file="world.toml"),
+    parts = []
+    for file in ("world.toml", "behaviour.toml"):  # markets, then governments
+        if not (folder / file).is_file():
+            continue
+        with (folder / file).open("rb") as f:
+            parameters = tomllib.load(f)["parameters"]
+        rows = [
+            [f"`{name}`", float(entry["value"]), entry["unit"], entry["source"]]
+            for name, entry in parameters.items()
+        ]
+        parts += [
+            t("describe.world_heading", file=file),
             _table([t("describe.col_parameter"), *_value_unit_source()], rows),
         ]
-    )
+    return "\n\n".join(parts)
 
 
 def _value_unit_source() -> list[str]:
