@@ -246,3 +246,10 @@ def test_producers_idle_plants_below_cash_cost_and_restart_them_when_margins_ret
     state.price[g] = 3.0
     evolve.invest(data, world.parameters, state, 2)
     assert state.mothballed[:, g].sum() < 0.7 * idle
+
+
+def test_the_price_ceiling_is_a_safety_net_that_no_episode_reaches(episodes):
+    choke = WORLD_2024.parameters["choke_price_multiple"]
+    for key in ("ndpr", "dytb"):
+        assert episodes["hindcast_ree_2010"].series[key].max() < 0.8 * choke
+    assert episodes["hindcast_drc_2025"].series["cobalt"].max() < 0.8 * choke
