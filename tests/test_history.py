@@ -204,3 +204,52 @@ def test_ai_scenarios_no_good_idles_or_prices_ore_above_its_product_for_long(nam
     idle, dear = scenario_facts(name)
     assert max(idle.values()) <= 8, idle
     assert max(dear.values()) <= 2, dear
+
+
+def test_minerals_hindcast_writes_the_report_and_its_charts(tmp_path, capsys, monkeypatch):
+    from model.research import hindcast
+    from ui.cli import main
+
+    # One short episode is enough to see the command work end to end.
+    monkeypatch.setattr(hindcast, "EPISODES", {"hindcast_drc_2025": EPISODES["hindcast_drc_2025"]})
+    out = tmp_path / "docs" / "validation.md"
+    assert main(["hindcast", "--out", str(out)]) == 0
+    text = out.read_text()
+    assert "hindcast_drc_2025" in text and "| 1.5–2.2× |" in text
+    assert (
+        (tmp_path / "docs" / "validation" / "hindcast_drc_2025.svg").read_text().startswith("<svg")
+    )
+    assert "0 of 1" in capsys.readouterr().out
+
+
+def test_minerals_hindcast_refuses_a_report_that_is_not_markdown(tmp_path, capsys):
+    from ui.cli import main
+
+    assert main(["hindcast", "--out", str(tmp_path / "report.txt")]) == 2
+    error = capsys.readouterr().err
+    assert "report.txt" in error and ".md" in error and "\n" not in error.strip()
+    assert not (tmp_path / "report.txt").exists()
+
+
+def test_producers_idle_plants_below_cash_cost_and_restart_them_when_margins_return():
+    from model.engine import evolve
+
+    world = run_2024(steps=2)
+    world.step()
+    state, data = world.state, world.data
+    g = data.good("lithium", "mined")
+    state.price_trend[g] = 0.3  # far below every mine's cash cost
+    evolve.invest(data, world.parameters, state, 1)
+    assert (state.mothballed[:, g] > 0).sum() >= 3
+    idle = state.mothballed[:, g].sum()
+    state.price_trend[g] = 3.0
+    state.price[g] = 3.0
+    evolve.invest(data, world.parameters, state, 2)
+    assert state.mothballed[:, g].sum() < 0.7 * idle
+
+
+def test_the_price_ceiling_is_a_safety_net_that_no_episode_reaches(episodes):
+    choke = WORLD_2024.parameters["choke_price_multiple"]
+    for key in ("ndpr", "dytb"):
+        assert episodes["hindcast_ree_2010"].series[key].max() < 0.8 * choke
+    assert episodes["hindcast_drc_2025"].series["cobalt"].max() < 0.8 * choke

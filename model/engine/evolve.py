@@ -1,8 +1,12 @@
-"""Between quarters: capacity answers prices with build lags, shocks come and go.
+"""Between quarters: capacity answers margins with build lags, demand adjusts, shocks
+come and go.
 
-Investors watch a smoothed producer price: a sustained price above the hurdle orders
-new capacity, which arrives after the good's build lag. Announced projects keep capacity
-growing with expected demand, so a quiet world stays near its base prices.
+Investors watch a smoothed producer price against each producer's own cash cost.
+Announced projects keep capacity growing with expected demand and replace what retires;
+above that, a margin above normal raises the capacity a producer aims for, and the gap to
+capacity in hand or on order is ordered where a new plant pays back its capex, arriving
+after the good's build lag. Loss-making or idle plants are mothballed and restarted.
+Final demand moves from its short-run towards its long-run price response.
 """
 
 import numpy as np
