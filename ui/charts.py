@@ -97,13 +97,21 @@ def line_chart(
     return "".join(parts)
 
 
+HIGHLIGHT = "font-weight:bold;background:#fff1a8"  # the player's row: bold on pale yellow
+
+
 def table_html(
-    frame: pd.DataFrame, columns: list[tuple], label: str, bold: str | None = None
+    frame: pd.DataFrame,
+    columns: list[tuple],
+    label: str,
+    bold: str | None = None,
+    highlight: tuple[str, str] | None = None,
 ) -> str:
     """An HTML table of ``frame``; ``columns`` are (column, header, hover help, format).
 
     Every header carries its one-line explanation as a tooltip (``title``); the row whose
-    first column equals ``bold`` (the player's country) is bold.
+    first column equals ``bold`` (the player's country), or whose ``highlight[0]`` column
+    equals ``highlight[1]``, stands out.
     """
     head = "".join(
         f'<th scope="col" title="{escape(help_)}" style="text-align:left;padding:2px 6px">'
@@ -113,7 +121,10 @@ def table_html(
     rows = []
     for record in frame.to_dict("records"):
         first = str(record[columns[0][0]])
-        style = ' style="font-weight:bold"' if bold is not None and first == bold else ""
+        mine = (bold is not None and first == bold) or (
+            highlight is not None and str(record.get(highlight[0])) == highlight[1]
+        )
+        style = f' style="{HIGHLIGHT}" aria-current="true"' if mine else ""
         cells = "".join(
             f'<td style="padding:2px 6px">{escape(fmt.format(record[col]))}</td>'
             for col, _, _, fmt in columns
