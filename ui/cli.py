@@ -367,6 +367,7 @@ def _serve(app: Path, host: str, port: int, env: dict[str, str] | None = None) -
     env = {
         **os.environ,
         "SOLARA_KERNEL_CULL_TIMEOUT": os.environ.get("SOLARA_KERNEL_CULL_TIMEOUT", "10m"),
+        "SOLARA_THEME_SHOW_BANNER": "False",  # its corner banner covered the page's content
         **(env or {}),
     }
     os.execve(sys.executable, command, env)

@@ -235,7 +235,8 @@ def ScorePanel(world, tables: dict, code: str):
                 f"{t('game.score_move', move=words.signed(move))}"
             ),
         )
-        solara.Text(t("game.score_meaning"), style={"display": "block"})
+        if parts(mine):  # the rebuilt score: 0 is the no-action path
+            solara.Text(t("game.score_meaning"), style={"display": "block"})
         reasons = why(tables, code)
         if reasons:
             solara.Markdown(f"**{t('game.why_title')}**")
