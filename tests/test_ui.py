@@ -54,12 +54,12 @@ def _start(rc, country="United States (USA)"):
 
 def test_start_screen_lists_scenarios_and_start(page):
     select = page.find(v.Select, label="Scenario").widget
-    assert select.items == [name for name, _ in list_scenarios()]
-    assert select.v_model == "baseline"
+    assert select.items == [title for _, title in list_scenarios()]  # titles, not file names
+    assert select.v_model == "Baseline: the 2024 world with no new measures"
     page.find(v.Btn, children=["Start"]).assert_single()
     countries = page.find(v.Select, label="Your country").widget.items
     assert countries[0].startswith("watch") and "United States (USA)" in countries
-    select.v_model = "japan_pressure"  # the title and description follow the choice
+    select.v_model = dict(list_scenarios())["japan_pressure"]  # the card follows the choice
     titles = [w.children[0] for w in page.find(v.CardTitle).widgets if w.children]
     assert any("Japan" in str(title) for title in titles)
 

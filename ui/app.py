@@ -19,6 +19,7 @@ import solara.lab
 
 from model.text import t
 from ui import debrief, saves, start, views, words
+from ui.a11y import Disclosure, PageRepairs
 from ui.game import WATCH, Game, countries_of, parse_seed, scenario, scenario_choices
 from ui.map import WorldMap
 from ui.news import NewsFeed
@@ -52,6 +53,11 @@ STYLE = """
 """
 
 
+# The game New game left, per browser session: the address may still carry its id, and a
+# page redrawn from that address must not take it up again.
+LEFT = solara.reactive(None)
+
+
 def alert(text: str) -> None:
     """A line that must not be missed (yellow, announced to screen readers)."""
     markup = f'<div class="minerals-alert" role="status">{escape(text)}</div>'
@@ -71,19 +77,20 @@ def Page():
     game, set_game = solara.use_state(None)  # one Game per browser session, never shared
     version, set_version = solara.use_state(0)
     missing, set_missing = solara.use_state(None)
+    left = LEFT.value
 
     def changed():
         set_version(lambda v: v + 1)
 
     def open_game(new: Game | None):
+        if new is None:  # first, or the redraw that follows takes the game up again
+            LEFT.set(game.game_id if game else None)  # the address may still name it
         set_game(new)
         if new is not None:
             new.save()
             router.push(f"{router.path or '/'}?game={new.game_id}")
-        else:
-            router.push(router.path or "/")
 
-    if wanted and (game is None or game.game_id != wanted) and missing != wanted:
+    if wanted and (game is None or game.game_id != wanted) and wanted not in (missing, left):
         found = Game.resume(wanted)
         if found is None:
             set_missing(wanted)
@@ -93,6 +100,7 @@ def Page():
 
     solara.Title(t("ui.title"))
     solara.Style(STYLE)
+    PageRepairs()
     with solara.Column(classes=["minerals-page"]):
         rv.Html(tag="h1", children=[t("ui.title")])
         if game is None:
@@ -129,11 +137,13 @@ def ScenarioCard(name: str, chosen: bool, on_choose: Callable[[str], None]):
                 style={"display": "block"},
             )
         if facts["replays"]:
-            with solara.Details(summary=f"{t('game.card_replays')} ({len(facts['replays'])})"):
+            with Disclosure(f"{t('game.card_replays')} ({len(facts['replays'])})"):
                 for line in facts["replays"][: start.REPLAYS_SHOWN * 4]:
                     solara.Text(line, style={"display": "block"})
         else:
             solara.Text(t("game.card_no_replays"), style={"display": "block"})
+        with Disclosure(t("game.card_sources")):
+            solara.Markdown(scenario(name).description or "")
         solara.Button(
             t("game.chosen") if chosen else t("game.choose_this", title=facts["title"]),
             on_click=lambda: on_choose(name),
@@ -181,11 +191,18 @@ def StartScreen(on_start: Callable[[Game], None]):
     with solara.ColumnsResponsive(default=12, large=[7, 5]):
         with solara.Column():
             rv.Html(tag="h2", children=[t("game.choose_scenario")])
-            solara.Select(label=t("ui.scenario"), values=names, value=name, on_value=set_name)
+            titles = dict(scenario_choices())
+            by_title = {title or n: n for n, title in titles.items()}
+            solara.Select(
+                label=t("ui.scenario"),
+                values=list(by_title),
+                value=titles.get(name) or name,
+                on_value=lambda title: set_name(by_title.get(title, name)),
+            )
             for other in names:
                 if other == name:
                     ScenarioCard(other, True, set_name)
-            with solara.Details(summary=t("game.choose_scenario") + " …", expand=False):
+            with Disclosure(t("game.choose_scenario") + " …", expand=False):
                 for other in names:
                     if other != name:
                         ScenarioCard(other, False, set_name)
@@ -217,6 +234,8 @@ def ContinueButton(game_id: str, record: dict, on_start: Callable[[Game], None])
     if name not in [n for n, _ in scenario_choices()]:
         return
     turns = log.get("turns", [])
+    if not turns:  # a game never stepped is not worth continuing
+        return
     label = t(
         "game.continue_button",
         scenario=start.facts(name)["title"].split(":")[0],
@@ -336,7 +355,7 @@ def GameView(game: Game, changed: Callable[[], None], on_new: Callable[[], None]
     if game.finished:
         debrief.Debrief(game, version=version)
     if game.country is not None:
-        with solara.Details(summary=t("game.briefing_toggle"), expand=game.next_step == 1):
+        with Disclosure(t("game.briefing_toggle"), expand=game.next_step == 1):
             solara.Markdown(start.mission(game.scenario_name, game.country))
     with solara.ColumnsResponsive(default=12, large=[5, 7]):
         with solara.Column():

@@ -7,6 +7,7 @@ import solara
 from model.game.debrief import key_moves
 from model.text import t
 from ui import progress, start, views, words
+from ui.a11y import Disclosure
 from ui.charts import line_chart, table_html
 from ui.panels import column, score_columns
 
@@ -137,7 +138,7 @@ def Debrief(game, version: int = 0):
                     t("ui.news_line", date=world.quarter_label(row.step), detail=row.detail),
                     style={"display": "block"},
                 )
-            with solara.Details(summary=t("game.debrief_others")):
+            with Disclosure(t("game.debrief_others")):
                 for row in others.tail(MOVES_SHOWN).itertuples():
                     solara.Text(
                         t("ui.news_line", date=world.quarter_label(row.step), detail=row.detail),

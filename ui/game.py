@@ -187,7 +187,9 @@ class Game:
         try:
             log = GameLog.from_json(record["log"])
             game = cls(log.scenario, record.get("country") or WATCH, log.seed, game_id)
-            for turn in log.turns:
+            for turn in log.turns:  # Undo works after a reload too
+                game.snapshots.append(copy.deepcopy(game.table))
+                del game.snapshots[:-MAX_UNDO]
                 game.table.play(turn)
                 game.table.log.turns.append(turn)
             game.decisions = [from_dict(entry) for entry in record.get("queued", [])]

@@ -270,10 +270,8 @@ def WorldMap(world, tables: dict, country: str | None, mineral: str | None = Non
     label = t("game.map_label", good=good)
     solara.Text(t("game.map_caption_you" if country else "game.map_caption", good=good))
     solara.HTML(tag="div", unsafe_innerHTML=map_svg(frame, country, label))
-    with solara.Details(summary=t("game.map_table_summary"), expand=False):
-        solara.HTML(
-            tag="div",
-            unsafe_innerHTML=table_html(
-                frame, map_columns(country), t("game.map_table", good=good)
-            ),
-        )
+    table = table_html(frame, map_columns(country), t("game.map_table", good=good))
+    summary = escape(t("game.map_table_summary"))
+    solara.HTML(
+        tag="div", unsafe_innerHTML=f"<details><summary>{summary}</summary>{table}</details>"
+    )
