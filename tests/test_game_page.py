@@ -10,8 +10,8 @@ import solara
 import solara.widgets
 
 from model.game import archive
-from ui import app, news, progress, saves, start, words
-from ui.forms import TariffForm
+from ui import app, news, progress, saves, start, views, words
+from ui.forms import ProposalForm, TariffForm
 from ui.game import Game
 from ui.map import map_svg, map_table
 
@@ -217,3 +217,36 @@ def test_news_shows_what_concerns_you_first():
 )
 def test_money_reads_as_people_write_it(usd, shown):
     assert words.money(usd) == shown
+
+
+def test_a_lapse_says_why():
+    from ui.deals import DealsWithReasons, lapse_reason
+
+    game = Game("japan_pressure", "JPN")  # China plays its script: it never answers
+    action, _ = ProposalForm("CHN", "truce", duration="4").build(game.world.data, "JPN")
+    assert game.queue(action) is None
+    game.step()
+    ledger = views.deals_ledger(game.tables())
+    assert ledger["status"].tolist() == ["lapsed"]
+    why = lapse_reason(game.world, ledger["parties"].iloc[0], "JPN")
+    assert why.startswith("China is played by the scenario's script")
+    assert lapse_reason(game.world, "USA,JPN", "JPN") == "you did not answer within the quarter"
+    box, rc = solara.render(DealsWithReasons(game.world, game.tables(), "JPN"))
+    assert "never answers offers" in _html(rc)
+    rc.close()
+
+
+def test_offers_of_the_last_quarter_are_said_to_lapse():
+    from types import SimpleNamespace
+
+    from ui.deals import LastOffers
+
+    game = Game("baseline", "USA")
+    late = SimpleNamespace(
+        world=game.world, inbox=lambda: [{"proposer": "EU", "deal": "investment", "deal_id": 9}]
+    )
+    box, rc = solara.render(LastOffers(late))
+    text = " ".join(w.children[0] for w in rc.find(v.Html).widgets if w.children)
+    assert "European Union (27) offered you an investment deal" in text
+    assert "no quarter left" in text
+    rc.close()

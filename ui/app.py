@@ -20,11 +20,11 @@ import solara.lab
 from model.text import t
 from ui import debrief, saves, start, views, words
 from ui.a11y import Disclosure, PageRepairs
+from ui.deals import DealsWithReasons
 from ui.game import WATCH, Game, countries_of, parse_seed, scenario, scenario_choices
 from ui.map import WorldMap
 from ui.news import NewsFeed
 from ui.panels import (
-    DealsLedger,
     DecisionPanel,
     Inbox,
     IndustryView,
@@ -394,7 +394,7 @@ def WorldTabs(world, tables: dict, country: str | None):
         with solara.lab.Tab(t("ui.industry_title")):
             IndustryView(world, tables, country)
         with solara.lab.Tab(t("ui.deals_title")):
-            DealsLedger(tables, country)
+            DealsWithReasons(world, tables, country)
 
 
 __all__ = ["Page", "views"]

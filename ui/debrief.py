@@ -9,6 +9,7 @@ from model.text import t
 from ui import progress, start, views, words
 from ui.a11y import Disclosure
 from ui.charts import line_chart, table_html
+from ui.deals import LastOffers
 from ui.panels import column, score_columns
 
 PRICES_SHOWN = 2  # goods whose price chart the debrief draws
@@ -129,6 +130,7 @@ def Debrief(game, version: int = 0):
                             frame, label, t("ui.chart_quarter"), world.quarter_label
                         ),
                     )
+            LastOffers(game)
             mine, others = your_moves(tables, code)
             solara.Markdown(f"**{t('game.debrief_your_moves')}**")
             if mine.empty:
