@@ -355,7 +355,8 @@ def GameView(game: Game, changed: Callable[[], None], on_new: Callable[[], None]
     if game.finished:
         debrief.Debrief(game, version=version)
     if game.country is not None:
-        with Disclosure(t("game.briefing_toggle"), expand=game.next_step == 1):
+        first = game.next_step == 1  # open on the first quarter, closed after it
+        with Disclosure(t("game.briefing_toggle"), expand=first).key(f"briefing-{first}"):
             solara.Markdown(start.mission(game.scenario_name, game.country))
     with solara.ColumnsResponsive(default=12, large=[5, 7]):
         with solara.Column():

@@ -52,7 +52,9 @@ def _path(ring: np.ndarray) -> tuple[str, float, tuple[float, float]]:
             keep.append(k)
     x, y = x[keep], y[keep]
     area = 0.5 * abs(float(np.dot(x, np.roll(y, 1)) - np.dot(y, np.roll(x, 1))))
-    d = "M" + "L".join(f"{a:.1f},{b:.1f}" for a, b in zip(x, y, strict=True)) + "Z"
+    # A ring crossing the date line (Fiji, Chukotka) jumps across the map: lift the pen there.
+    steps = ["M"] + ["M" if abs(x[k] - x[k - 1]) > WIDTH / 2 else "L" for k in range(1, len(x))]
+    d = "".join(f"{m}{a:.1f},{b:.1f}" for m, a, b in zip(steps, x, y, strict=True)) + "Z"
     return d, area, (float((x.min() + x.max()) / 2), float((y.min() + y.max()) / 2))
 
 

@@ -38,11 +38,12 @@ ISO_NUMERIC = {  # the world data's codes as ISO 3166 numeric ids of the outline
     "MNG": "496", "ZMB": "894", "SLE": "694", "GHA": "288", "CIV": "384", "TZA": "834",
 }  # fmt: skip
 DOTS = {"SGP": (103.8, 1.35), "BHR": (50.55, 26.07), "COK": (-159.78, -21.23)}  # too small
-SHADES = ["#eef4fa", "#c6dbef", "#85bce0", "#3f8fc6", "#0b5394"]  # share of world output
+SHADES = ["#d4e4f3", "#a9cbe8", "#6fa8d6", "#3a7fc0", "#0b4f8a"]  # share of world output
 SHADE_LIMITS = (0.02, 0.10, 0.30, 0.60)  # upper bounds of the first four shades
-OUTSIDE = "#d9d9d9"  # land that is no economy of this world (the rest of world)
+OUTSIDE = "#ececec"  # land that is no economy of this world (the rest of world)
 SUPPLY = "#b35806"  # flows to you
 BITE = "#c51b1b"  # a measure on this good between you and them
+LEGEND = 34  # height of the legend strip under the map
 
 
 @cache
@@ -131,14 +132,14 @@ def map_table(world, tables: dict, mineral: str, stage: str, country: str | None
             "measures": ["; ".join(m) for m in measures],
         }
     )
-    frame = frame[(frame["share"] > 0) | (frame["to_you"] > 0) | (frame["measures"] != "")]
+    frame = frame[frame["country"] != "ROW"]  # the rest of the world is no place on a map
     return frame.sort_values(["share", "to_you"], ascending=False).reset_index(drop=True)
 
 
 def map_svg(frame: pd.DataFrame, country: str | None, label: str) -> str:
     """The map as SVG: shaded by share, flows to ``country`` as lines, measures outlined."""
     world = shapes()
-    width, height = world["width"], world["height"]
+    width, height = world["width"], world["height"] + LEGEND
     rows = {row.country: row for row in frame.itertuples()}
     fills: dict[str, tuple[str, str]] = {}  # iso number -> (fill, title)
     for code, row in rows.items():
@@ -147,13 +148,13 @@ def map_svg(frame: pd.DataFrame, country: str | None, label: str) -> str:
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{escape(label)}" '
         f'viewBox="0 0 {width:.0f} {height:.0f}" width="100%" '
-        'style="max-width:960px;background:#f4f8fb">',
+        'style="max-width:960px;background:#ffffff">',
         f"<title>{escape(label)}</title>",
     ]
     for number, shape in world["countries"].items():
         fill, title = fills.get(number, (OUTSIDE, shape["name"]))
         parts.append(
-            f'<path d="{shape["d"]}" fill="{fill}" stroke="#ffffff" stroke-width="0.4">'
+            f'<path d="{shape["d"]}" fill="{fill}" stroke="#9aa5b1" stroke-width="0.4">'
             f"<title>{escape(title)}</title></path>"
         )
     for code in DOTS:
@@ -205,7 +206,7 @@ def _legend(height: float) -> str:
         items.append(
             f'<rect x="{x}" y="{height - 24}" width="14" height="14" fill="{colour}" '
             f'stroke="#555" stroke-width="0.5"/><text x="{x + 18}" y="{height - 13}" '
-            f'font-size="12" fill="#222">{text}</text>'
+            f'font-size="12" fill="#222">{escape(text)}</text>'
         )
     x = 10 + len(SHADES) * 70
     items.append(
@@ -270,7 +271,8 @@ def WorldMap(world, tables: dict, country: str | None, mineral: str | None = Non
     label = t("game.map_label", good=good)
     solara.Text(t("game.map_caption_you" if country else "game.map_caption", good=good))
     solara.HTML(tag="div", unsafe_innerHTML=map_svg(frame, country, label))
-    table = table_html(frame, map_columns(country), t("game.map_table", good=good))
+    notable = frame[(frame["share"] >= 0.005) | (frame["to_you"] > 0) | (frame["measures"] != "")]
+    table = table_html(notable, map_columns(country), t("game.map_table", good=good))
     summary = escape(t("game.map_table_summary"))
     solara.HTML(
         tag="div", unsafe_innerHTML=f"<details><summary>{summary}</summary>{table}</details>"
