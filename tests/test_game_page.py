@@ -250,3 +250,52 @@ def test_offers_of_the_last_quarter_are_said_to_lapse():
     assert "European Union (27) offered you an investment deal" in text
     assert "no quarter left" in text
     rc.close()
+
+
+def test_play_pauses_when_an_offer_arrives(tmp_path):
+    import time
+
+    path = tmp_path / "club.toml"
+    path.write_text(
+        """
+[scenario]
+name = "club"
+title = "Club"
+world = "world_2024"
+steps = 6
+seed = 3
+controller = "passive"
+
+[[coalitions]]
+name = "Club"
+founder = "JPN"
+offer_step = 2
+duration = 8
+invite = ["USA"]
+"""
+    )
+    game = Game(str(path), "USA")
+    version = {"n": 0}
+
+    def changed():
+        version["n"] += 1
+        rc.render(app.GameView(game, changed, lambda: None, version=version["n"]))
+
+    box, rc = solara.render(app.GameView(game, changed, lambda: None), handle_error=False)
+    rc.find(v.Select, label="Speed").widget.v_model = "fast"
+    rc.find(v.Btn, children=["Play"]).widget.click()
+    deadline = time.monotonic() + 30
+    while not game.inbox() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(1.0)  # Play would have stepped again by now
+    assert game.inbox() and game.world.steps == 2  # stopped on the quarter the offer came
+    assert "Play paused: an offer is waiting for your answer." in _html(rc)
+    rc.close()
+
+
+def test_the_map_opens_on_the_scenarios_mineral():
+    game = Game("graphite_controls")  # watching
+    box, rc = solara.render(app.WorldTabs(game.world, game.tables(), None), handle_error=False)
+    assert rc.find(v.Select, label="Map mineral").widget.v_model == "graphite"
+    assert 'aria-label="World map of refined graphite' in _html(rc)
+    rc.close()

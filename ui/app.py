@@ -385,7 +385,9 @@ def WorldTabs(world, tables: dict, country: str | None):
     """The views of the world, one tab each; the map first."""
     with solara.lab.Tabs(lazy=True):  # only the open tab is drawn each step
         with solara.lab.Tab(t("game.map_title")):
-            WorldMap(world, tables, country)
+            # the mineral the scenario is about (its first scripted event), not the first listed
+            events = [e for e in world.spec.events if e.mineral in world.data.minerals]
+            WorldMap(world, tables, country, events[0].mineral if events else None)
         with solara.lab.Tab(t("ui.prices_title")):
             PriceChart(world, tables, country)
         with solara.lab.Tab(t("ui.control_title")):
