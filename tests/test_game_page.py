@@ -287,9 +287,12 @@ invite = ["USA"]
     deadline = time.monotonic() + 30
     while not game.inbox() and time.monotonic() < deadline:
         time.sleep(0.1)
-    time.sleep(1.0)  # Play would have stepped again by now
+    paused = "Play paused: an offer is waiting for your answer."
+    while paused not in _html(rc) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(1.0)  # Play (fast: 0.3 s a quarter) would have stepped again by now
     assert game.inbox() and game.world.steps == 2  # stopped on the quarter the offer came
-    assert "Play paused: an offer is waiting for your answer." in _html(rc)
+    assert paused in _html(rc)
     rc.close()
 
 

@@ -133,20 +133,18 @@ def measures_in_force(world, code: str) -> tuple[list[str], list[str]]:
 
 
 def stocks(world, tables: dict, code: str) -> pd.DataFrame:
-    """The goods the player holds in stock: tonnes and days of cover at last quarter's use."""
+    """The goods the player holds in stock: tonnes and days of cover at last quarter's use.
+
+    Read from the World's last clearing (numpy), not the tables: a Step redraws it fast.
+    """
     data = world.data
     i = data.country(code)
     days_per_step = 365.0 / data.steps_per_year
     held = world.state.stock[i]
-    production = tables["production"]
-    if production.empty:
-        use = data.stock_days[i] * 0  # no use recorded yet: cover from the base year
-        use = np.where(data.stock_days[i] > 0, held / np.maximum(data.stock_days[i], 1e-9), 0.0)
-        use = use * days_per_step
+    if world.outcome is None:  # nothing played yet: the base year's use
+        use = world.calibration.flows[:, i, :].sum(axis=1)
     else:
-        now = production[(production["step"] == production["step"].max())]
-        mine = now[now["country"] == code].set_index(["mineral", "stage"])["final_use"]
-        use = np.array([float(mine.get(good, 0.0)) for good in data.goods])
+        use = world.outcome.final_use[i]
     rows = []
     for g, (mineral, stage) in enumerate(data.goods):
         if held[g] <= 0:
@@ -158,30 +156,28 @@ def stocks(world, tables: dict, code: str) -> pd.DataFrame:
 
 
 def dependencies(world, tables: dict, code: str) -> list[str]:
-    """The goods the player imports most (by value), with the biggest supplier's share."""
+    """The goods the player imports most (by value at base prices), with the biggest
+    supplier's share of its supply, from the World's last clearing."""
     data = world.data
-    flows = tables["flows"]
-    if flows.empty:
+    if world.outcome is None:
         return []
-    now = flows[(flows["step"] == flows["step"].max()) & (flows["importer"] == code)]
-    if now.empty:
-        return []
+    i = data.country(code)
+    supply = world.outcome.flows[:, i, :]  # (G, J) tonnes bought by the player
+    foreign = supply.copy()
+    foreign[:, i] = 0.0
+    imported = foreign.sum(axis=1) * data.price0
     lines = []
-    by_good = now.groupby(["mineral", "stage"])
-    values = by_good["value"].sum().sort_values(ascending=False)
-    for mineral, stage in values.index[:SHOWN_DEPENDENCIES]:
-        chosen = by_good.get_group((mineral, stage))
-        total = chosen["tonnes"].sum()
-        foreign = chosen[chosen["exporter"] != code]
-        if total <= 0 or foreign.empty:
+    for g in np.argsort(-imported)[:SHOWN_DEPENDENCIES]:
+        total = supply[g].sum()
+        if imported[g] <= 0 or total <= 0:
             continue
-        top = foreign.loc[foreign["tonnes"].idxmax()]
+        j = int(np.argmax(foreign[g]))
         lines.append(
             t(
                 "game.dependency",
-                good=words.good(mineral, stage),
-                share=top["tonnes"] / total,
-                partner=words.name(data, top["exporter"]),
+                good=words.good(*data.goods[g]),
+                share=foreign[g, j] / total,
+                partner=words.name(data, data.codes[j]),
             )
         )
     return lines
