@@ -302,3 +302,21 @@ def test_the_map_opens_on_the_scenarios_mineral():
     assert rc.find(v.Select, label="Map mineral").widget.v_model == "graphite"
     assert 'aria-label="World map of refined graphite' in _html(rc)
     rc.close()
+
+
+def test_chart_end_labels_never_overlap_and_read_on_white():
+    import re
+
+    from ui.charts import COLOURS, LABEL_GAP, line_chart
+
+    same = pd.DataFrame({"as played": [1.0, 2.0, 3.0], "without your actions": [1.0, 2.0, 3.0]})
+    svg = line_chart(same, "label")
+    ends = [float(y) for y in re.findall(r'<text x="[\d.]+" y="([\d.]+)" font-size="11" fill', svg)]
+    assert len(ends) == 2 and abs(ends[0] - ends[1]) >= LABEL_GAP - 0.1  # one decimal shown
+
+    def luminance(colour: str) -> float:
+        channels = [int(colour[k : k + 2], 16) / 255 for k in (1, 3, 5)]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    assert all(1.05 / (luminance(c) + 0.05) >= 4.5 for c in COLOURS)  # WCAG AA on white
