@@ -317,7 +317,7 @@ def test_a_class_plays_a_round_and_survives_a_kill(tmp_path):
                 usa.get_by_role("button", name="Queue tariff").click()
                 expect(usa.get_by_text("Your decisions are saved.")).to_be_visible()
                 expect(chn.get_by_role("button", name="Queue tariff")).to_be_visible()
-                _choose(chn, "Partner", "USA")
+                _choose(chn, "Partner", "United States (USA)")
                 chn.get_by_label("Rate (%)").fill("20")
                 chn.get_by_role("button", name="Queue tariff").click()
                 expect(chn.get_by_text("Your decisions are saved.")).to_be_visible()
