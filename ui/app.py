@@ -44,6 +44,10 @@ STYLE = """
 .minerals-page { max-width: 1280px; margin: 0 auto; padding: 8px; }
 .minerals-page table { font-size: 14px; }
 .minerals-page .v-card { overflow-x: auto; }
+.minerals-page .v-card__title { word-break: normal; overflow-wrap: anywhere; }
+.minerals-page .v-btn { max-width: 100%; height: auto !important; min-height: 36px;
+  padding-top: 6px !important; padding-bottom: 6px !important; }
+.minerals-page .v-btn__content { white-space: normal; flex-shrink: 1; text-align: left; }
 .minerals-hint { background: #e8f0fe; border-left: 4px solid #1a4fa0; padding: 8px 12px;
   color: #111; margin: 6px 0; }
 .minerals-alert { background: #fff1a8; border-left: 4px solid #8a6d00; padding: 8px 12px;
@@ -240,7 +244,7 @@ def ContinueButton(game_id: str, record: dict, on_start: Callable[[Game], None])
         "game.continue_button",
         scenario=start.facts(name)["title"].split(":")[0],
         who=record.get("country") or t("game.watching_who"),
-        date=start.quarter(scenario(name).header.start, len(turns) + 1),
+        date=start.quarter(scenario(name).header.start, min(len(turns) + 1, scenario(name).steps)),
     )
 
     def resume():
