@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 
 .PHONY: install assets run headless test test-fast lint bench
 # Solara's front-end packages, fetched once from the npm registry so pages load offline.
-ASSETS := $(VENV)/share/solara/cdn/katex@0.16.9
+ASSETS := $(VENV)/share/solara/cdn/axe-core@4.14.1
 
 $(BIN)/minerals: pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.12 not found: install it or run 'make PYTHON=/path/to/python3.12'"; exit 1; }

@@ -2,51 +2,161 @@
 
 Served by ``minerals ui`` (``solara run ui/app.py``). Solara runs this file once per
 server process, so nothing here holds a game: each browser session makes its own
-``Game`` in ``Page``'s state. The page renders the game and submits actions through the
-player's seat (agents/seat.py), the same action contract every controller uses.
+``Game`` in ``Page``'s state, saved on the server under the id in the page's address
+(``?game=<id>``, ui/saves.py) so that a reload continues it. The page renders the game
+and submits actions through the player's seat (agents/seat.py), the same action contract
+every controller uses.
 """
 
 import threading
 from collections.abc import Callable
+from html import escape
+from urllib.parse import parse_qs
 
 import reacton.ipyvuetify as rv
 import solara
+import solara.lab
 
 from model.text import t
-from ui import server, views
-from ui.charts import table_html
+from ui import debrief, saves, server, start, views, words
+from ui.a11y import Disclosure, PageRepairs
+from ui.deals import DealsWithReasons
 from ui.game import WATCH, Game, countries_of, parse_seed, scenario, scenario_choices
+from ui.map import WorldMap
+from ui.news import NewsFeed
 from ui.panels import (
-    MAX_NEWS,
     DecisionPanel,
     Inbox,
-    NewsFeed,
+    IndustryView,
+    PriceChart,
     Scoreboard,
-    Views,
-    column,
-    html,
-    line,
-    score_columns,
+    StageControl,
+    TradeFlows,
 )
+from ui.progress import Ranking, ScorePanel, Situation
+
+# Visible focus for every control, a page that fits a phone, and no footer over content.
+STYLE = """
+.v-application a:focus-visible, .v-application button:focus-visible,
+.v-application [role=button]:focus-visible, .v-application input:focus-visible,
+.v-application [tabindex]:focus-visible, .v-application summary:focus-visible {
+  outline: 3px solid #1a4fa0 !important; outline-offset: 2px; }
+.minerals-page { max-width: 1280px; margin: 0 auto; padding: 8px; }
+.minerals-page table { font-size: 14px; }
+.minerals-page .v-card { overflow-x: auto; }
+.minerals-page .v-card__title { word-break: normal; overflow-wrap: anywhere; }
+.minerals-page .v-btn { max-width: 100%; height: auto !important; min-height: 36px;
+  padding-top: 6px !important; padding-bottom: 6px !important; }
+.minerals-page .v-btn__content { white-space: normal; flex-shrink: 1; text-align: left; }
+.minerals-hint { background: #e8f0fe; border-left: 4px solid #1a4fa0; padding: 8px 12px;
+  color: #111; margin: 6px 0; }
+.minerals-alert { background: #fff1a8; border-left: 4px solid #8a6d00; padding: 8px 12px;
+  color: #111; margin: 6px 0; font-weight: bold; }
+.v-application .v-footer, .solara-footer, footer { position: static !important; }
+@media (max-width: 600px) { .minerals-page h1 { font-size: 1.5em; } }
+"""
+
+
+# The game New game left, per browser session: the address may still carry its id, and a
+# page redrawn from that address must not take it up again.
+LEFT = solara.reactive(None)
+
+
+def alert(text: str) -> None:
+    """A line that must not be missed (yellow, announced to screen readers)."""
+    markup = f'<div class="minerals-alert" role="status">{escape(text)}</div>'
+    solara.HTML(tag="div", unsafe_innerHTML=markup)
+
+
+def game_id_of(search: str | None) -> str | None:
+    """The ``game`` parameter of the page's query string."""
+    found = parse_qs((search or "").lstrip("?")).get("game", [""])[0]
+    return found or None
 
 server.harden()
 
 
 @solara.component
 def Page():
+    router = solara.use_router()
+    wanted = game_id_of(router.search)
     game, set_game = solara.use_state(None)  # one Game per browser session, never shared
     version, set_version = solara.use_state(0)
+    missing, set_missing = solara.use_state(None)
+    left = LEFT.value
 
     def changed():
         set_version(lambda v: v + 1)
 
-    solara.Title(t("ui.title"))
-    with solara.Column(style={"max-width": "1200px", "margin": "0 auto", "padding": "12px"}):
-        solara.Markdown(f"# {t('ui.title')}")
-        if game is None:
-            StartScreen(on_start=set_game)
+    def open_game(new: Game | None):
+        if new is None:  # first, or the redraw that follows takes the game up again
+            LEFT.set(game.game_id if game else None)  # the address may still name it
+        set_game(new)
+        if new is not None:
+            new.save()
+            router.push(f"{router.path or '/'}?game={new.game_id}")
+
+    if wanted and (game is None or game.game_id != wanted) and wanted not in (missing, left):
+        found = Game.resume(wanted)
+        if found is None:
+            set_missing(wanted)
         else:
-            GameView(game, changed, on_new=lambda: set_game(None), version=version)
+            set_game(found)
+            game = found
+
+    solara.Title(t("ui.title"))
+    solara.Style(STYLE)
+    PageRepairs()
+    with solara.Column(classes=["minerals-page"]):
+        rv.Html(tag="h1", children=[t("ui.title")])
+        if game is None:
+            if missing:
+                solara.Warning(t("game.not_found", id=missing))
+            StartScreen(on_start=open_game)
+        else:
+            GameView(game, changed, on_new=lambda: open_game(None), version=version)
+
+
+@solara.component
+def ScenarioCard(name: str, chosen: bool, on_choose: Callable[[str], None]):
+    """One scenario: its story, the real events it replays, its length and who reacts."""
+    facts = start.facts(name)
+    style = {"border": "3px solid #1a4fa0"} if chosen else {"border": "1px solid #bbb"}
+    with solara.Card(facts["title"], style={**style, "margin": "6px 0"}):
+        solara.Text(facts["story"], style={"display": "block"})
+        solara.Markdown(
+            f"**{t('game.card_length')}:** {facts['length']}  \n"
+            f"**{t('game.card_players')}:** {facts['players']}"
+        )
+        if facts["reacts"]:
+            solara.Text(t("game.card_reacts"), style={"display": "block"})
+        else:
+            alert(t("game.card_passive"))
+        if facts["scripted"]:
+            solara.Text(
+                t("game.card_scripted", names=", ".join(facts["scripted"])),
+                style={"display": "block"},
+            )
+        if facts["coalitions"]:
+            solara.Text(
+                t("game.card_coalition", names=", ".join(facts["coalitions"])),
+                style={"display": "block"},
+            )
+        if facts["replays"]:
+            with Disclosure(f"{t('game.card_replays')} ({len(facts['replays'])})"):
+                for line in facts["replays"][: start.REPLAYS_SHOWN * 4]:
+                    solara.Text(line, style={"display": "block"})
+        else:
+            solara.Text(t("game.card_no_replays"), style={"display": "block"})
+        with Disclosure(t("game.card_sources")):
+            solara.Markdown(scenario(name).description or "")
+        solara.Button(
+            t("game.chosen") if chosen else t("game.choose_this", title=facts["title"]),
+            on_click=lambda: on_choose(name),
+            color="primary" if chosen else None,
+            outlined=not chosen,
+            disabled=chosen,
+        )
 
 
 @solara.component
@@ -63,20 +173,47 @@ def StartScreen(on_start: Callable[[Game], None]):
     }
     if choice not in choices:
         choice = t("ui.watch_choice")
-    spec = scenario(name)
 
-    def start():
+    def begin():
         seed, error = parse_seed(seed_text)
         if error:
             set_seed_error(error)
             return
         on_start(Game(name, choices[choice], seed))
 
-    with solara.Columns([3, 2]):
+    saved = saves.latest()
+    if saved:
+        with solara.Card(t("game.continue_title")):
+            for game_id, record in saved:
+                ContinueButton(game_id, record, on_start)
+    if start.TUTORIAL in names:
+        with solara.Card(t("game.tutorial_title")):
+            solara.Text(t("game.tutorial_intro"), style={"display": "block"})
+            solara.Button(
+                t("game.tutorial_button"),
+                on_click=lambda: on_start(Game(start.TUTORIAL, "JPN")),
+                color="primary",
+            )
+    with solara.ColumnsResponsive(default=12, large=[7, 5]):
         with solara.Column():
-            solara.Select(label=t("ui.scenario"), values=names, value=name, on_value=set_name)
-            with solara.Card(spec.title):
-                solara.Markdown(spec.description or "")
+            rv.Html(tag="h2", children=[t("game.choose_scenario")])
+            titles = dict(scenario_choices())
+            by_title = {title or n: n for n, title in titles.items()}
+            solara.Select(
+                label=t("ui.scenario"),
+                values=list(by_title),
+                value=titles.get(name) or name,
+                on_value=lambda title: set_name(by_title.get(title, name)),
+            )
+            for other in names:
+                if other == name:
+                    ScenarioCard(other, True, set_name)
+            with Disclosure(t("game.choose_scenario") + " …", expand=False):
+                for other in names:
+                    if other != name:
+                        ScenarioCard(other, False, set_name)
+        with solara.Column():
+            rv.Html(tag="h2", children=[t("game.choose_country")])
             solara.Select(
                 label=t("ui.country"), values=list(choices), value=choice, on_value=set_choice
             )
@@ -88,9 +225,36 @@ def StartScreen(on_start: Callable[[Game], None]):
                 error=seed_error or False,
                 message=None if seed_error else t("ui.seed_hint"),
             )
-            solara.Button(t("ui.start"), on_click=start, color="primary")
-        with solara.Card(t("ui.how_to_title")):
-            solara.Markdown(t("ui.how_to"))
+            solara.Button(t("ui.start"), on_click=begin, color="primary")
+            if choices[choice] != WATCH:
+                with solara.Card(t("game.briefing_title")):
+                    solara.Markdown(start.mission(name, choices[choice]))
+            with solara.Card(t("ui.how_to_title")):
+                solara.Markdown(t("ui.how_to"))
+
+
+@solara.component
+def ContinueButton(game_id: str, record: dict, on_start: Callable[[Game], None]):
+    log = record["log"] if isinstance(record.get("log"), dict) else {}
+    name = log.get("scenario", "")
+    if name not in [n for n, _ in scenario_choices()]:
+        return
+    turns = log.get("turns", [])
+    if not turns:  # a game never stepped is not worth continuing
+        return
+    label = t(
+        "game.continue_button",
+        scenario=start.facts(name)["title"].split(":")[0],
+        who=record.get("country") or t("game.watching_who"),
+        date=start.quarter(scenario(name).header.start, min(len(turns) + 1, scenario(name).steps)),
+    )
+
+    def resume():
+        game = Game.resume(game_id)
+        if game is not None:
+            on_start(game)
+
+    solara.Button(label, on_click=resume, outlined=True, style={"margin": "2px"})
 
 
 SPEEDS = {"slow": 2.0, "normal": 1.0, "fast": 0.3}  # seconds between steps when playing
@@ -103,6 +267,8 @@ def GameView(game: Game, changed: Callable[[], None], on_new: Callable[[], None]
     world = game.world
     playing, set_playing = solara.use_state(False)
     speed, set_speed = solara.use_state("normal")
+    paused_for_offer, set_paused_for_offer = solara.use_state(False)
+    asking, set_asking = solara.use_state(None)  # "reset" or "new" while a dialog is open
 
     def step():
         game.step()
@@ -120,7 +286,8 @@ def GameView(game: Game, changed: Callable[[], None], on_new: Callable[[], None]
     def play_on(cancel: threading.Event):
         """While playing, one step per ``speed``; each step re-runs this (version moved).
 
-        Pause or a change of speed cancels the wait, never a step half played.
+        Pause or a change of speed cancels the wait, never a step half played. An offer
+        waiting for the player's answer pauses the play.
         """
         if not playing or cancel.wait(SPEEDS[speed]):
             return
@@ -128,18 +295,22 @@ def GameView(game: Game, changed: Callable[[], None], on_new: Callable[[], None]
             set_playing(False)
             return
         step()
+        if game.inbox():
+            set_playing(False)
+            set_paused_for_offer(True)
 
     solara.use_thread(play_on, dependencies=[playing, speed, version], intrusive_cancel=False)
 
     total = world.spec.steps
     tables = game.tables()
+    offers = game.inbox()
     date_line = t("ui.date_line", date=game.date(), step=min(game.next_step, total), steps=total)
     rv.Html(tag="h2", children=[date_line])
-    with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
+    with solara.Row(style={"align-items": "center", "flex-wrap": "wrap", "gap": "4px"}):
         solara.Button(t("ui.step"), on_click=step, color="primary", disabled=game.finished)
         solara.Button(
             t("ui.pause") if playing else t("ui.play"),
-            on_click=lambda: set_playing(not playing),
+            on_click=lambda: (set_paused_for_offer(False), set_playing(not playing)),
             disabled=game.finished,
         )
         speeds = {t(f"ui.speed_{name}"): name for name in SPEEDS}
@@ -151,61 +322,88 @@ def GameView(game: Game, changed: Callable[[], None], on_new: Callable[[], None]
             style={"max-width": "12em"},
         )
         solara.Button(t("ui.undo"), on_click=undo, disabled=not game.snapshots)
-        solara.Button(t("ui.reset"), on_click=reset)
-        solara.Button(t("ui.new_game"), on_click=on_new, text=True)
+        solara.Button(t("ui.reset"), on_click=lambda: set_asking("reset"))
+        if game.before_reset is not None:
+            solara.Button(t("game.undo_reset"), on_click=lambda: (game.undo_reset(), changed()))
+        solara.Button(t("ui.new_game"), on_click=lambda: set_asking("new"), text=True)
+        solara.FileDownload(
+            lambda: game.export(),
+            filename=f"minerals-{game.scenario_name}-{game.game_id}.zip",
+            label=t("game.export"),
+        )
+    solara.lab.ConfirmationDialog(
+        asking == "reset",
+        on_close=lambda: set_asking(None),
+        content=t("game.confirm_reset"),
+        title=t("ui.reset"),
+        ok=t("game.confirm_yes_reset"),
+        cancel=t("game.confirm_cancel"),
+        on_ok=reset,
+    )
+    solara.lab.ConfirmationDialog(
+        asking == "new",
+        on_close=lambda: set_asking(None),
+        content=t("game.confirm_new"),
+        title=t("ui.new_game"),
+        ok=t("game.confirm_yes_new"),
+        cancel=t("game.confirm_cancel"),
+        on_ok=on_new,
+    )
+    if game.country and offers and not game.finished:
+        words_ = t("game.inbox_badge", count=len(offers))
+        if paused_for_offer:
+            words_ = f"{t('game.paused_for_offer')} {words_}"
+        alert(words_)
+    if game.scenario_name == start.TUTORIAL and game.country:
+        hint = start.hint(game.next_step, len(game.decisions), game.finished)
+        with solara.Div(classes=["minerals-hint"]):
+            solara.Markdown(hint)
     if game.finished:
-        Debrief(game, version=version)
-    with solara.Columns([2, 3]):
+        debrief.Debrief(game, version=version)
+    if game.country is not None:
+        first = game.next_step == 1  # open on the first quarter, closed after it
+        with Disclosure(t("game.briefing_toggle"), expand=first).key(f"briefing-{first}"):
+            solara.Markdown(start.mission(game.scenario_name, game.country))
+    with solara.ColumnsResponsive(default=12, large=[5, 7]):
         with solara.Column():
             if game.country is None:
                 solara.Info(t("ui.watching"))
             else:
                 code = game.country
-                solara.Text(
-                    t("ui.playing_as", name=world.data.names[world.data.country(code)], code=code)
-                )
+                solara.Text(t("ui.playing_as", name=words.name(world.data, code), code=code))
                 if not game.finished:
-                    DecisionPanel(game, changed, version=version)
                     Inbox(game, changed, version=version)
-            Scoreboard(tables, game.country)
+                    DecisionPanel(game, changed, version=version)
+                Situation(world, tables, code, game.budget_usd(), version=version)
         with solara.Column():
+            if game.country is not None:
+                ScorePanel(world, tables, game.country)
+                Ranking(world, tables, game.country)
+            else:
+                Scoreboard(tables, None)
             with solara.Card(t("ui.views_title")):
-                Views(world, tables, game.country)
-            NewsFeed(world, tables)
+                WorldTabs(world, tables, game.country)
+            NewsFeed(world, tables, game.country)
 
 
 @solara.component
-def Debrief(game: Game, version: int = 0):
-    """The end of the game: the ranking, the key moves, and the player against no action."""
-    tables = game.tables()
-    world = game.world
-    without = solara.use_thread(
-        lambda: game.without_me() if game.country else None, dependencies=[version]
-    )
-    with solara.Card(t("ui.debrief_title")):
-        solara.Markdown(f"**{t('ui.finished', steps=world.spec.steps)}**")
-        solara.Markdown(f"**{t('ui.ranking_title')}**")
-        ranking = views.scoreboard(tables)
-        columns = score_columns([column("rank")])
-        html(table_html(ranking, columns, t("ui.ranking_title"), bold=None))
-        if game.country:
-            solara.Markdown(f"**{t('ui.comparison_title', code=game.country)}**")
-            if without.state == solara.ResultState.FINISHED and without.value is not None:
-                frame = views.comparison(tables, without.value, game.country)
-                columns = [
-                    column("game"),
-                    column("score", fmt="{:.1f}"),
-                    column("rank"),
-                    column("shortage_share", "shortage", fmt="{:.1%}"),
-                    ("industry_output", t("ui.col_industry"), t("ui.help_industry_all"), "{:.1%}"),
-                    column("gdp_index", "gdp", fmt="{:.3f}"),
-                ]
-                html(table_html(frame, columns, t("ui.comparison_title", code=game.country)))
-            else:
-                solara.Text(t("ui.comparison_wait"))
-        solara.Markdown(f"**{t('ui.timeline_title')}**")
-        moves = views.timeline(tables)
-        if moves.empty:
-            solara.Text(t("ui.timeline_empty"))
-        for row in moves.tail(MAX_NEWS).itertuples():
-            line(t("ui.news_line", date=world.quarter_label(row.step), detail=row.detail))
+def WorldTabs(world, tables: dict, country: str | None):
+    """The views of the world, one tab each; the map first."""
+    with solara.lab.Tabs(lazy=True):  # only the open tab is drawn each step
+        with solara.lab.Tab(t("game.map_title")):
+            # the mineral the scenario is about (its first scripted event), not the first listed
+            events = [e for e in world.spec.events if e.mineral in world.data.minerals]
+            WorldMap(world, tables, country, events[0].mineral if events else None)
+        with solara.lab.Tab(t("ui.prices_title")):
+            PriceChart(world, tables, country)
+        with solara.lab.Tab(t("ui.control_title")):
+            StageControl(world, tables)
+        with solara.lab.Tab(t("ui.flows_title")):
+            TradeFlows(world, tables)
+        with solara.lab.Tab(t("ui.industry_title")):
+            IndustryView(world, tables, country)
+        with solara.lab.Tab(t("ui.deals_title")):
+            DealsWithReasons(world, tables, country)
+
+
+__all__ = ["Page", "views"]

@@ -9,7 +9,9 @@ import pandas as pd
 WIDTH, HEIGHT = 640, 300
 MARGIN = {"left": 80, "right": 110, "top": 16, "bottom": 36}
 MAX_TICKS = 6  # labels on the x axis ("2025 Q2" is wide)
-COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
+LABEL_GAP = 12  # px between the end labels of two lines
+# Dark enough for their end labels to pass WCAG AA (4.5:1) on white.
+COLOURS = ["#1f5fa8", "#c0392b", "#23812f", "#b35900", "#7b4fa8", "#8c564b", "#b0407f", "#127a86"]
 
 
 def _fmt(value: float) -> str:
@@ -74,6 +76,7 @@ def line_chart(
         f'<text x="{(left + right) / 2}" y="{HEIGHT - 4}" font-size="11" '
         f'text-anchor="middle">{escape(x_label)}</text>'
     )
+    ends = []  # (y, x, name, colour) of each line's end label, spread apart below
     for i, column in enumerate(frame.columns):
         colour = COLOURS[i % len(COLOURS)]
         series = frame[column].dropna()
@@ -89,21 +92,33 @@ def line_chart(
             for x, y in series.items()
         )
         last_x, last_y = series.index[-1], series.iloc[-1]
-        parts.append(
-            f'<text x="{sx(float(last_x)) + 6:.1f}" y="{sy(float(last_y)) + 4:.1f}" '
-            f'font-size="11" fill="{colour}">{escape(str(column))}</text>'
-        )
+        ends.append([sy(float(last_y)) + 4, sx(float(last_x)) + 6, str(column), colour])
+    ends.sort()
+    for k in range(1, len(ends)):  # end labels never overlap: at least a line apart
+        ends[k][0] = max(ends[k][0], ends[k - 1][0] + LABEL_GAP)
+    parts.extend(
+        f'<text x="{x:.1f}" y="{y:.1f}" font-size="11" fill="{colour}">{escape(name)}</text>'
+        for y, x, name, colour in ends
+    )
     parts.append("</svg>")
     return "".join(parts)
 
 
+HIGHLIGHT = "font-weight:bold;background:#fff1a8"  # the player's row: bold on pale yellow
+
+
 def table_html(
-    frame: pd.DataFrame, columns: list[tuple], label: str, bold: str | None = None
+    frame: pd.DataFrame,
+    columns: list[tuple],
+    label: str,
+    bold: str | None = None,
+    highlight: tuple[str, str] | None = None,
 ) -> str:
     """An HTML table of ``frame``; ``columns`` are (column, header, hover help, format).
 
     Every header carries its one-line explanation as a tooltip (``title``); the row whose
-    first column equals ``bold`` (the player's country) is bold.
+    first column equals ``bold`` (the player's country), or whose ``highlight[0]`` column
+    equals ``highlight[1]``, stands out.
     """
     head = "".join(
         f'<th scope="col" title="{escape(help_)}" style="text-align:left;padding:2px 6px">'
@@ -113,7 +128,10 @@ def table_html(
     rows = []
     for record in frame.to_dict("records"):
         first = str(record[columns[0][0]])
-        style = ' style="font-weight:bold"' if bold is not None and first == bold else ""
+        mine = (bold is not None and first == bold) or (
+            highlight is not None and str(record.get(highlight[0])) == highlight[1]
+        )
+        style = f' style="{HIGHLIGHT}" aria-current="true"' if mine else ""
         cells = "".join(
             f'<td style="padding:2px 6px">{escape(fmt.format(record[col]))}</td>'
             for col, _, _, fmt in columns

@@ -409,6 +409,7 @@ def _serve(app: Path, host: str, port: int, env: dict[str, str] | None = None) -
         "SOLARA_KERNEL_MAX_PER_SESSION": os.environ.get("SOLARA_KERNEL_MAX_PER_SESSION", "20"),
         # The pages send nothing to anyone but the server (no usage statistics).
         "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
+        "SOLARA_THEME_SHOW_BANNER": "False",  # its corner banner covered the page's content
         **(env or {}),
     }
     os.execve(sys.executable, command, env)

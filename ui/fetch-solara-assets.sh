@@ -10,7 +10,7 @@ CACHE=$("$PY" -c "import solara.server.settings as s; print(s.assets.proxy_cache
 # The folder name in the cache must be exactly what Solara puts in the URL; the npm spec
 # is the same string. The list comes from solara/server/templates/solara.html.j2 and
 # solara/widgets/vue/*.vue (solara 1.64): vuetify (2 and 3) apps, requirejs, font-awesome,
-# the grid layout, the vega stack and mermaid (solara.Markdown).
+# the grid layout, the vega stack, mermaid and KaTeX (solara.Markdown); axe-core for the tests.
 PKGS=(
   "@widgetti/solara-vuetify3-app@5.2.0"
   "@widgetti/solara-vuetify-app@10.1.1"
@@ -21,7 +21,8 @@ PKGS=(
   "vega-lite@5"
   "vega-embed@6"
   "mermaid@10.8.0"  # solara.Markdown loads it for diagrams
-  "katex@0.16.9"  # solara.Markdown loads its style sheet for formulas
+  "katex@0.16.9"  # solara.Markdown loads it for formulas (the log filled with CDN misses)
+  "axe-core@4.14.1"  # not for the page: the browser test's accessibility scan
 )
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT

@@ -5,20 +5,22 @@ quarter's decisions and snapshots for Undo. The page only reads its views and ca
 methods; nothing here imports Solara.
 """
 
+import contextlib
 import copy
 import threading
 from functools import cache
 
 import pandas as pd
 
-from agents.actions import Action, from_dict
+from agents.actions import Action, from_dict, to_dict
 from model.data.scenario import Scenario, list_scenarios, load_scenario
 from model.data.world_data import WorldData, load_world
 from model.engine.world import World
+from model.game import archive
 from model.game.decisions import answer_to, budget_left, check, with_decision
 from model.game.replay import PEOPLE, GameLog, Table, Turn, records, replay
 from model.text import t
-from ui import views
+from ui import saves, views
 
 WATCH = "watch"  # the country value meaning "no country: watch an all-AI world"
 MAX_UNDO = 40  # snapshots kept for Undo
@@ -73,8 +75,15 @@ def _locked(method):
 class Game:
     """The World of one browser session, the player's decisions and the Undo snapshots."""
 
-    def __init__(self, scenario_name: str, country: str = WATCH, seed: int | None = None):
+    def __init__(
+        self,
+        scenario_name: str,
+        country: str = WATCH,
+        seed: int | None = None,
+        game_id: str | None = None,
+    ):
         self.scenario_name = scenario_name
+        self.game_id = game_id or saves.new_id()  # in the URL; the game is saved under it
         self.country = None if country in (None, "", WATCH) else country
         spec = load_scenario(scenario_name, seed=seed)
         if self.country is not None and self.country not in load_world(spec.world).codes:
@@ -84,6 +93,7 @@ class Game:
         self.table = self._new_table()
         self.decisions: list[Action] = []  # queued for the next step, answers included
         self.snapshots: list[Table] = []
+        self.before_reset: tuple[Table, list[Table]] | None = None  # what Reset threw away
         self.version = 0  # counts changes: the page re-reads the tables when it moves
         self._tables: tuple[int, views.Tables] | None = None
         self._without_me: tuple[int, dict[str, pd.DataFrame]] | None = None
@@ -117,7 +127,9 @@ class Game:
         self.table.play(turn)
         self.table.log.turns.append(turn)
         self.decisions = []
+        self.before_reset = None
         self.version += 1
+        self.save()
 
     @_locked
     def undo(self) -> bool:
@@ -130,14 +142,76 @@ class Game:
         records = [*turn.actions.get(code, []), *turn.answers.get(code, [])] if code else []
         self.decisions = [from_dict(record) for record in records]
         self.version += 1
+        self.save()
         return True
 
     @_locked
     def reset(self) -> None:
+        """Start the same game again; ``undo_reset`` brings the game back until the next Step."""
+        self.before_reset = (self.table, self.snapshots)
         self.decisions = []
         self.snapshots = []
         self.table = self._new_table()
         self.version += 1
+        self.save()
+
+    @_locked
+    def undo_reset(self) -> bool:
+        if self.before_reset is None:
+            return False
+        self.table, self.snapshots = self.before_reset
+        self.before_reset = None
+        self.version += 1
+        self.save()
+        return True
+
+    # --- kept on the server ----------------------------------------------------------------
+    def record(self) -> dict:
+        """The saved game: the class game's ``{"log": ...}`` plus the seat and its queue."""
+        return {
+            "log": self.table.log.to_json(),
+            "country": self.country,
+            "queued": [to_dict(action) for action in self.decisions],
+        }
+
+    def save(self) -> None:
+        # A full or read-only disk must not stop the game; it is only not kept.
+        with contextlib.suppress(OSError):
+            saves.save(self.game_id, self.record())
+
+    @classmethod
+    def resume(cls, game_id: str) -> "Game | None":
+        """The game saved under ``game_id``, replayed to where it stood; None if there is none."""
+        record = saves.load(game_id)
+        if record is None:
+            return None
+        try:
+            log = GameLog.from_json(record["log"])
+            game = cls(log.scenario, record.get("country") or WATCH, log.seed, game_id)
+            for turn in log.turns:  # Undo works after a reload too
+                game.snapshots.append(copy.deepcopy(game.table))
+                del game.snapshots[:-MAX_UNDO]
+                game.table.play(turn)
+                game.table.log.turns.append(turn)
+            game.decisions = [from_dict(entry) for entry in record.get("queued", [])]
+        except (ValueError, KeyError, TypeError):
+            return None
+        return game
+
+    def export(self) -> bytes:
+        """The game as a class-game archive (zip): ``minerals replay`` reads it."""
+        import tempfile
+        from pathlib import Path
+
+        with tempfile.TemporaryDirectory() as folder:
+            path = archive.write(
+                Path(folder) / "game.zip",
+                {"log": self.table.log.to_json(), "country": self.country},
+                [],
+                self.world.tables(),
+                t("game.export_readme", scenario=self.scenario_name, id=self.game_id),
+            )
+            return path.read_bytes()
 
     @_locked
     def queue(self, action: Action) -> str | None:
@@ -149,6 +223,7 @@ class Game:
         if reason is None:
             self.decisions = decisions
             self.version += 1
+            self.save()
         return reason
 
     @_locked
@@ -156,6 +231,7 @@ class Game:
         if 0 <= index < len(self.decisions):
             del self.decisions[index]
             self.version += 1
+            self.save()
 
     def answer_to(self, offer_id: int) -> str | None:
         return answer_to(self.decisions, offer_id)

@@ -57,9 +57,46 @@ def field_error(message: str | None) -> None:
         solara.Error(message, dense=True, text=True, outlined=False)
 
 
-def choose(label: str, values: list, value, on_value, error: str | None = None) -> None:
-    solara.Select(label=label, values=values, value=value, on_value=on_value)
+def choose(label: str, values: list, value, on_value, error: str | None = None, names=None) -> None:
+    """A select; with ``names`` (value -> words) people read names and the form gets codes."""
+    if names is None:
+        solara.Select(label=label, values=values, value=value, on_value=on_value)
+    else:
+        shown = {names(v): v for v in values}
+        solara.Select(
+            label=label,
+            values=list(shown),
+            value=names(value),
+            on_value=lambda words: on_value(shown.get(words, words)),
+        )
     field_error(error)
+
+
+def partner_name(data):
+    """``China (CHN)``; "all partners" for ALL."""
+
+    def name(code: str) -> str:
+        if code == ALL:
+            return t("game.partner_all")
+        if code not in data.codes:
+            return str(code)
+        return t("ui.country_choice", name=data.names[data.country(code)], code=code)
+
+    return name
+
+
+def mineral_name(mineral: str) -> str:
+    return t("game.mineral_all") if mineral == ALL else t(f"news.mineral_{mineral}")
+
+
+def stage_name(stage: str) -> str:
+    return t(f"game.stage_{stage}")
+
+
+def stages_of(data, mineral: str, one_good: bool) -> list[str]:
+    """The stages that exist for ``mineral`` (all stages for "all minerals")."""
+    stages = [s for s in data.stages if mineral == ALL or (mineral, s) in data.goods]
+    return stages if one_good else [*stages, ALL]
 
 
 def type_in(label: str, value: str, on_value, error: str | None = None, hint: str | None = None):
@@ -73,10 +110,24 @@ def type_in(label: str, value: str, on_value, error: str | None = None, hint: st
     )
 
 
+def deal_with_article(kind: str) -> str:
+    """``an investment deal``, ``a truce``: the deal's kind with its article."""
+    return t(f"game.a_{kind}")
+
+
+def terms_in_brackets(terms) -> str:
+    """`` (mineral …)`` or nothing: never empty brackets."""
+    words = views.describe_terms(terms)
+    return f" ({words})" if words else ""
+
+
 def describe(action: Action) -> str:
     """One queued decision in plain words."""
-    fields = {name: getattr(action, name, "") for name in ("mineral", "stage")}
-    targets = ",".join(getattr(action, "targets", ()) or ())
+    fields = {
+        "mineral": mineral_name(getattr(action, "mineral", ALL) or ALL),
+        "stage": stage_name(getattr(action, "stage", ALL) or ALL),
+    }
+    targets = ", ".join(_partner_words(code) for code in getattr(action, "targets", ()) or ())
     match action.kind:
         case "tariff":
             return t("ui.queued_tariff", rate=f"{action.rate:.0%}", partner=targets, **fields)
@@ -96,14 +147,18 @@ def describe(action: Action) -> str:
         case "propose":
             return t(
                 "ui.queued_proposal",
-                deal=t(f"deals.kind_{action.deal}"),
-                partner=action.partner,
-                terms=views.describe_terms(action.terms),
+                deal=deal_with_article(action.deal),
+                partner=_partner_words(action.partner),
+                terms=terms_in_brackets(action.terms),
                 duration=action.duration,
             )
         case "respond":
             return t(f"ui.queued_{action.answer}", offer=action.offer_id)
     return t("ui.queued_other", kind=action.kind)
+
+
+def _partner_words(code: str) -> str:
+    return t("game.partner_all") if code == ALL else str(code)
 
 
 @solara.component
@@ -186,6 +241,11 @@ def MeasureForm(desk, measure: str, changed: Callable[[], None], first_mineral: 
             changed()
 
     one_good = measure in ("stockpile", "subsidy")
+    if one_good and mineral == ALL:
+        mineral = first_mineral
+    stages = stages_of(data, mineral, one_good)
+    if stage not in stages:  # the dropdowns offer only goods that exist
+        stage = stages[0]
     if measure in ("tariff", "export_control", "proposal"):
         choose(
             t("ui.partner"),
@@ -193,6 +253,7 @@ def MeasureForm(desk, measure: str, changed: Callable[[], None], first_mineral: 
             partner,
             edit(set_partner, "partner"),
             errors.get("partner"),
+            partner_name(data),
         )
     if measure == "proposal":
         kinds = {t(f"deals.kind_{k}"): k for k in DEAL_KINDS}
@@ -215,13 +276,15 @@ def MeasureForm(desk, measure: str, changed: Callable[[], None], first_mineral: 
             mineral,
             edit(set_mineral, "mineral"),
             errors.get("mineral"),
+            mineral_name,
         )
         choose(
             t("ui.stage"),
-            data.stages if one_good else [*data.stages, ALL],
+            stages,
             stage,
             edit(set_stage, "stage"),
             errors.get("stage"),
+            stage_name,
         )
     if measure == "export_control":
         choose(
@@ -300,8 +363,8 @@ def Inbox(desk, changed: Callable[[], None], version: int = 0):
                     "ui.offer_line",
                     offer=number,
                     proposer=offer["proposer"],
-                    deal=t(f"deals.kind_{offer['deal']}"),
-                    terms=views.describe_terms(offer["terms"]) or "—",
+                    deal=deal_with_article(offer["deal"]),
+                    terms=terms_in_brackets(offer["terms"]),
                     duration=offer["duration"],
                 )
             )
@@ -339,27 +402,31 @@ def Inbox(desk, changed: Callable[[], None], version: int = 0):
                 field_error(errors.get(number))
 
 
+def good_pickers(data, labels: tuple[str, str], mineral, set_mineral, stage, set_stage) -> str:
+    """A mineral and a stage select offering only goods that exist; the stage shown."""
+    stages = stages_of(data, mineral, one_good=True)
+    stage = stage if stage in stages else stages[0]
+    with solara.Row(style={"flex-wrap": "wrap"}):
+        choose(t(labels[0]), data.minerals, mineral, set_mineral, names=mineral_name)
+        choose(t(labels[1]), stages, stage, set_stage, names=stage_name)
+    return stage
+
+
 @solara.component
 def PriceChart(world, tables: dict, country: str | None):
     data = world.data
     mineral, set_mineral = solara.use_state(data.minerals[0])
     stage, set_stage = solara.use_state(data.stages[0])
-    with solara.Row():
-        solara.Select(
-            label=t("ui.chart_mineral"), values=data.minerals, value=mineral, on_value=set_mineral
-        )
-        solara.Select(
-            label=t("ui.chart_stage"), values=data.stages, value=stage, on_value=set_stage
-        )
-    if (mineral, stage) not in data.goods:
-        solara.Text(t("ui.no_good", mineral=mineral, stage=stage))
-        return
+    stage = good_pickers(
+        data, ("ui.chart_mineral", "ui.chart_stage"), mineral, set_mineral, stage, set_stage
+    )
     prices = views.prices(tables, mineral, stage, shown_countries(world, country))
     if prices.empty:
         solara.Text(t("ui.no_prices"))
         return
-    solara.Text(t("ui.prices_caption", mineral=mineral, stage=stage))
-    label = t("ui.chart_label", mineral=mineral, stage=stage)
+    names = {"mineral": mineral_name(mineral), "stage": stage_name(stage)}
+    solara.Text(t("ui.prices_caption", **names))
+    label = t("ui.chart_label", **names)
     html(line_chart(prices, label, t("ui.chart_quarter"), world.quarter_label))
 
 
@@ -367,20 +434,16 @@ def PriceChart(world, tables: dict, country: str | None):
 def StageControl(world, tables: dict):
     """Who controls each stage of a mineral's value chain."""
     mineral, set_mineral = solara.use_state(world.data.minerals[0])
-    solara.Select(
-        label=t("ui.control_mineral"),
-        values=world.data.minerals,
-        value=mineral,
-        on_value=set_mineral,
-    )
+    choose(t("ui.control_mineral"), world.data.minerals, mineral, set_mineral, names=mineral_name)
     if tables["production"].empty:
         solara.Text(t("ui.no_prices"))
         return
     shares = views.stage_shares(tables, mineral).reset_index()
+    shares["stage"] = shares["stage"].map(stage_name)
     columns = [column("stage")] + [
         (code, code, t("ui.help_share", code=code), "{:.0%}") for code in shares.columns[1:]
     ]
-    html(table_html(shares, columns, t("ui.control_label", mineral=mineral)))
+    html(table_html(shares, columns, t("ui.control_label", mineral=mineral_name(mineral))))
 
 
 @solara.component
@@ -388,18 +451,15 @@ def TradeFlows(world, tables: dict):
     data = world.data
     mineral, set_mineral = solara.use_state(data.minerals[0])
     stage, set_stage = solara.use_state("refined" if "refined" in data.stages else data.stages[0])
-    with solara.Row():
-        solara.Select(
-            label=t("ui.flows_mineral"), values=data.minerals, value=mineral, on_value=set_mineral
-        )
-        solara.Select(
-            label=t("ui.flows_stage"), values=data.stages, value=stage, on_value=set_stage
-        )
+    stage = good_pickers(
+        data, ("ui.flows_mineral", "ui.flows_stage"), mineral, set_mineral, stage, set_stage
+    )
     flows = views.top_flows(tables, mineral, stage) if not tables["flows"].empty else None
     if flows is None or flows.empty:
         solara.Text(t("ui.no_flows"))
         return
-    label = t("ui.flows_label", mineral=mineral, stage=stage)
+    names = {"mineral": mineral_name(mineral), "stage": stage_name(stage)}
+    label = t("ui.flows_label", **names)
     html(flow_chart(flows, label))
     columns = [
         column("exporter"),
@@ -407,7 +467,7 @@ def TradeFlows(world, tables: dict):
         column("tonnes", fmt="{:,.0f}"),
         column("share", "flow_share", fmt="{:.1%}"),
     ]
-    html(table_html(flows, columns, t("ui.flows_table", mineral=mineral, stage=stage)))
+    html(table_html(flows, columns, t("ui.flows_table", **names)))
 
 
 @solara.component

@@ -50,7 +50,12 @@ def choose(page, label: str, option: str):
     """Pick ``option`` in the select labelled ``label`` (a Vuetify menu)."""
     from playwright.sync_api import expect
 
-    select = page.get_by_role("button", name=re.compile(rf"^{re.escape(label)}\b"))
+    # the game page makes its selects comboboxes (ui/a11y.vue); other pages keep Vuetify's
+    select = page.get_by_role("combobox", name=label, exact=True).or_(
+        page.get_by_role("button", name=re.compile(rf"^{re.escape(label)}\b"))
+    )
+    if select.get_attribute("role") == "combobox":
+        select = select.locator("xpath=ancestor::div[contains(@class, 'v-select__slot')]")
     select.click()
     page.get_by_role("option", name=option, exact=True).click()
     expect(select).to_contain_text(option)

@@ -1,0 +1,322 @@
+"""The single-player game as a game (issue 13): cards, briefing, tutorial, score, map, saves."""
+
+import io
+import zipfile
+
+import ipyvuetify as v
+import pandas as pd
+import pytest
+import solara
+import solara.widgets
+
+from model.game import archive
+from ui import app, news, progress, saves, start, views, words
+from ui.forms import ProposalForm, TariffForm
+from ui.game import Game
+from ui.map import map_svg, map_table
+
+
+@pytest.fixture(autouse=True)
+def saved_games(tmp_path, monkeypatch):
+    monkeypatch.setenv("MINERALS_GAMES", str(tmp_path / "games"))
+    return tmp_path / "games"
+
+
+def _html(rc) -> str:
+    return "".join(w.unsafe_innerHTML for w in rc.find(solara.widgets.HTML).widgets)
+
+
+def _markdown(rc) -> str:
+    return " ".join(str(w.template) for w in rc.find(v.VuetifyTemplate).widgets)
+
+
+def _texts(rc) -> list[str]:
+    return [w.children[0] for w in rc.find(v.Html).widgets if w.tag == "span" and w.children]
+
+
+# --- 1. know what you are doing ------------------------------------------------------------
+
+
+def test_baseline_card_says_plainly_that_nobody_reacts():
+    baseline, japan = start.facts("baseline"), start.facts("japan_pressure")
+    assert not baseline["reacts"] and baseline["replays"] == []
+    assert japan["reacts"] and "Japan" in japan["scripted"] and "China" in japan["scripted"]
+    assert japan["length"] == "16 quarters, 2025 Q1 to 2028 Q4"
+    assert any(line.startswith("2025 Q2: China, export control on") for line in japan["replays"])
+    box, rc = solara.render(app.StartScreen(on_start=lambda game: None), handle_error=False)
+    assert "Nobody reacts in this scenario" in _html(rc)
+    rc.close()
+
+
+def test_choosing_a_country_shows_its_mission_briefing():
+    box, rc = solara.render(app.StartScreen(on_start=lambda game: None), handle_error=False)
+    assert "Your mission briefing" not in str(rc.find(v.CardTitle).widgets)
+    rc.find(v.Select, label="Your country").widget.v_model = "Japan (JPN)"
+    shown = _markdown(rc)
+    assert "Your goal." in shown and "How you are scored." in shown
+    assert "Japan (JPN)" in shown  # the briefing sheet of `minerals briefing`
+    assert "Your biggest suppliers: Indonesia, China, Chile." in shown
+    rc.close()
+
+
+def test_tutorial_starts_japan_and_points_at_the_next_control():
+    started = []
+    box, rc = solara.render(app.StartScreen(on_start=started.append), handle_error=False)
+    rc.find(v.Btn, children=["Start the tutorial (4 quarters, Japan)"]).widget.click()
+    game = started[0]
+    assert (game.scenario_name, game.country, game.world.spec.steps) == ("tutorial", "JPN", 4)
+    assert "Queue stockpile" in start.hint(1, 0, False)
+    assert "Step" in start.hint(1, 1, False)  # something queued: play the quarter
+    assert "debrief" in start.hint(5, 0, True)
+    box, rc = solara.render(app.GameView(game, lambda: None, lambda: None), handle_error=False)
+    assert "Queue stockpile" in _markdown(rc)
+    rc.close()
+
+
+# --- 2. how you are doing ------------------------------------------------------------------
+
+
+def test_why_names_the_biggest_moves_in_words():
+    game = Game("tutorial", "JPN")
+    game.step()
+    game.step()  # China halves refined rare earths to Japan
+    reasons = progress.why(game.tables(), "JPN")
+    assert 1 <= len(reasons) <= progress.DRIVERS
+    assert all(reason.endswith(".") and "e+" not in reason for reason in reasons)
+
+
+def test_why_uses_the_score_parts_when_they_are_recorded():
+    frame = pd.DataFrame(
+        {
+            "step": [1, 2],
+            "country": ["JPN", "JPN"],
+            "score": [0.0, -3.0],
+            "score_consumers": [0.0, -4.0],
+            "score_producers": [0.0, 0.5],
+            "score_transfers": [0.0, 0.5],
+            "score_downstream": [0.0, 0.0],
+            "score_objectives": [0.0, 0.0],
+        }
+    )
+    reasons = progress.why({"countries": frame}, "JPN")
+    assert reasons[0] == "Your consumers paid more for minerals: −4.0 points."
+    assert len(reasons) == 3  # consumers, then the two half points; nothing for zero moves
+
+
+def test_situation_lists_the_measure_aimed_at_you_and_your_stocks():
+    game = Game("tutorial", "JPN")
+    game.step()
+    game.step()
+    yours, at_you = progress.measures_in_force(game.world, "JPN")
+    assert any("China lets you have 50% of normal refined rare earths" in m for m in at_you)
+    held = progress.stocks(game.world, game.tables(), "JPN")
+    assert (held["tonnes"] > 0).all() and (held["days"] > 0).all()
+
+
+def test_ranking_compares_importers_and_highlights_you():
+    game = Game("baseline", "JPN")
+    game.step()
+    board = progress.ranking(game.world, game.tables(), "JPN")
+    roles = dict(zip(game.world.data.codes, game.world.data.roles, strict=True))
+    assert {roles[c] for c in board["country"]} == {"importer"}
+    box, rc = solara.render(progress.Ranking(game.world, game.tables(), "JPN"), handle_error=False)
+    assert '<tr style="font-weight:bold;background:#fff1a8" aria-current="true"><td' in _html(rc)
+    assert "Japan" in _html(rc)
+    rc.close()
+
+
+# --- 3. the map ----------------------------------------------------------------------------
+
+
+def test_map_shades_china_and_draws_flows_to_you_with_a_table():
+    game = Game("tutorial", "JPN")
+    game.step()
+    game.step()
+    frame = map_table(game.world, game.tables(), "rare_earths", "refined", "JPN")
+    china = frame.set_index("country").loc["CHN"]
+    assert china["share"] == pytest.approx(0.90, abs=0.05)
+    assert china["to_you"] > 0 and "limits its exports to you to 50%" in china["measures"]
+    assert frame["country"].iloc[0] == "CHN"  # biggest producer first
+    svg = map_svg(frame, "JPN", "map")
+    assert svg.count("<path") > 150  # the world's outlines
+    assert "China: 90%" in svg or "China: 89%" in svg or "China: 91%" in svg
+    assert 'stroke="#b35806"' in svg  # the flows to you
+    box, rc = solara.render(app.WorldTabs(game.world, game.tables(), "JPN"), handle_error=False)
+    html = _html(rc)
+    assert 'role="img"' in html and 'aria-label="Map of refined rare earths as a table"' in html
+    rc.close()
+
+
+def test_map_offers_only_stages_that_exist():
+    game = Game("baseline", "USA")
+    box, rc = solara.render(app.WorldTabs(game.world, game.tables(), "USA"), handle_error=False)
+    rc.find(v.Select, label="Map mineral").widget.v_model = "lithium"
+    stages = rc.find(v.Select, label="Map stage").widget.items
+    assert "magnets" not in stages and "refined" in stages
+    rc.close()
+
+
+# --- 4. nothing missed, nothing lost -------------------------------------------------------
+
+
+def test_a_saved_game_comes_back_with_its_queue_and_exports_for_replay(saved_games):
+    game = Game("baseline", "USA", seed=3)
+    tariff, _ = TariffForm("CHN", "lithium", "refined", "25").build(game.world.data, "USA")
+    game.queue(tariff)
+    game.step()
+    game.queue(tariff)
+    again = Game.resume(game.game_id)
+    assert again.world.steps == 1 and again.country == "USA" and len(again.decisions) == 1
+    played = game.tables()["countries"]
+    assert again.tables()["countries"]["score"].to_numpy() == pytest.approx(
+        played["score"].to_numpy()
+    )
+    assert Game.resume("../../etc") is None and Game.resume("nothing-here") is None
+    assert saves.latest()[0][0] == game.game_id
+    path = saved_games / "export.zip"
+    path.write_bytes(game.export())
+    assert zipfile.is_zipfile(io.BytesIO(path.read_bytes()))
+    assert len(archive.read_log(path).turns) == 1  # `minerals replay` reads it
+
+
+def test_new_game_asks_first():
+    left = []
+    game = Game("baseline", "USA")
+    box, rc = solara.render(
+        app.GameView(game, lambda: None, lambda: left.append(1)), handle_error=False
+    )
+    rc.find(v.Btn, children=["New game"]).widget.click()
+    assert not left
+    rc.find(v.Btn, children=["Yes, new game"]).widget.click()
+    assert left == [1]
+    rc.close()
+
+
+def test_news_shows_what_concerns_you_first():
+    events = pd.DataFrame(
+        {
+            "step": [1, 1, 2],
+            "actor": ["KOR", "CHN", "IDN"],
+            "action": ["stockpile", "export_control", "stockpile"],
+            "target": ["", "JPN", ""],
+            "detail": ["Korea buys", "China limits Japan", "Indonesia buys"],
+        }
+    )
+    first = news.first_for(events, "JPN", news.MINE)
+    assert list(first["detail"]) == ["China limits Japan"]
+    assert len(news.first_for(events, "JPN", news.ALL_NEWS)) == 3
+    marked = events.assign(importance=["headline", "detail", "detail"])
+    assert list(news.first_for(marked, "USA", news.MINE)["detail"]) == ["Korea buys"]
+
+
+# --- 5. words and numbers ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "usd, shown", [(3.909e8, "USD 391 m"), (1.94e9, "USD 1.9 bn"), (4e5, "USD 0.4 m")]
+)
+def test_money_reads_as_people_write_it(usd, shown):
+    assert words.money(usd) == shown
+
+
+def test_a_lapse_says_why():
+    from ui.deals import DealsWithReasons, lapse_reason
+
+    game = Game("japan_pressure", "JPN")  # China plays its script: it never answers
+    action, _ = ProposalForm("CHN", "truce", duration="4").build(game.world.data, "JPN")
+    assert game.queue(action) is None
+    game.step()
+    ledger = views.deals_ledger(game.tables())
+    assert ledger["status"].tolist() == ["lapsed"]
+    why = lapse_reason(game.world, ledger["parties"].iloc[0], "JPN")
+    assert why.startswith("China is played by the scenario's script")
+    assert lapse_reason(game.world, "USA,JPN", "JPN") == "you did not answer within the quarter"
+    box, rc = solara.render(DealsWithReasons(game.world, game.tables(), "JPN"))
+    assert "never answers offers" in _html(rc)
+    rc.close()
+
+
+def test_offers_of_the_last_quarter_are_said_to_lapse():
+    from types import SimpleNamespace
+
+    from ui.deals import LastOffers
+
+    game = Game("baseline", "USA")
+    late = SimpleNamespace(
+        world=game.world, inbox=lambda: [{"proposer": "EU", "deal": "investment", "deal_id": 9}]
+    )
+    box, rc = solara.render(LastOffers(late))
+    text = " ".join(w.children[0] for w in rc.find(v.Html).widgets if w.children)
+    assert "European Union (27) offered you an investment deal" in text
+    assert "no quarter left" in text
+    rc.close()
+
+
+def test_play_pauses_when_an_offer_arrives(tmp_path):
+    import time
+
+    path = tmp_path / "club.toml"
+    path.write_text(
+        """
+[scenario]
+name = "club"
+title = "Club"
+world = "world_2024"
+steps = 6
+seed = 3
+controller = "passive"
+
+[[coalitions]]
+name = "Club"
+founder = "JPN"
+offer_step = 2
+duration = 8
+invite = ["USA"]
+"""
+    )
+    game = Game(str(path), "USA")
+    version = {"n": 0}
+
+    def changed():
+        version["n"] += 1
+        rc.render(app.GameView(game, changed, lambda: None, version=version["n"]))
+
+    box, rc = solara.render(app.GameView(game, changed, lambda: None), handle_error=False)
+    rc.find(v.Select, label="Speed").widget.v_model = "fast"
+    rc.find(v.Btn, children=["Play"]).widget.click()
+    deadline = time.monotonic() + 30
+    while not game.inbox() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    paused = "Play paused: an offer is waiting for your answer."
+    while paused not in _html(rc) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(1.0)  # Play (fast: 0.3 s a quarter) would have stepped again by now
+    assert game.inbox() and game.world.steps == 2  # stopped on the quarter the offer came
+    assert paused in _html(rc)
+    rc.close()
+
+
+def test_the_map_opens_on_the_scenarios_mineral():
+    game = Game("graphite_controls")  # watching
+    box, rc = solara.render(app.WorldTabs(game.world, game.tables(), None), handle_error=False)
+    assert rc.find(v.Select, label="Map mineral").widget.v_model == "graphite"
+    assert 'aria-label="World map of refined graphite' in _html(rc)
+    rc.close()
+
+
+def test_chart_end_labels_never_overlap_and_read_on_white():
+    import re
+
+    from ui.charts import COLOURS, LABEL_GAP, line_chart
+
+    same = pd.DataFrame({"as played": [1.0, 2.0, 3.0], "without your actions": [1.0, 2.0, 3.0]})
+    svg = line_chart(same, "label")
+    ends = [float(y) for y in re.findall(r'<text x="[\d.]+" y="([\d.]+)" font-size="11" fill', svg)]
+    assert len(ends) == 2 and abs(ends[0] - ends[1]) >= LABEL_GAP - 0.1  # one decimal shown
+
+    def luminance(colour: str) -> float:
+        channels = [int(colour[k : k + 2], 16) / 255 for k in (1, 3, 5)]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    assert all(1.05 / (luminance(c) + 0.05) >= 4.5 for c in COLOURS)  # WCAG AA on white

@@ -1,0 +1,60 @@
+"""The deals ledger with the reason each lapsed offer lapsed (nobody is left wondering)."""
+
+import solara
+
+from model.text import t
+from ui import views, words
+from ui.charts import table_html
+from ui.panels import column
+
+
+def lapse_reason(world, parties: str, country: str | None) -> str:
+    """Why an offer lapsed: its partner never answers offers, or nobody answered in time."""
+    partner = parties.split(",")[-1]
+    if partner == country:
+        return t("game.lapse_you")
+    if partner in world.data.codes:
+        controller = world.country_agent(partner).controller
+        if getattr(controller, "respond", None) is None:
+            return t("game.lapse_never", name=words.name(world.data, partner))
+    return t("game.lapse_no_answer", name=words.name(world.data, partner))
+
+
+@solara.component
+def DealsWithReasons(world, tables: dict, country: str | None):
+    ledger = views.deals_ledger(tables)
+    if ledger.empty:
+        solara.Text(t("ui.no_deals"))
+        return
+    why = [
+        lapse_reason(world, parties, country) if status == "lapsed" else ""
+        for parties, status in zip(ledger["parties"], ledger["status"], strict=True)
+    ]
+    ledger = views.ledger_in_words(ledger).assign(why=why)
+    columns = [
+        column("deal_id", "deal"),
+        column("kind"),
+        column("parties"),
+        column("status"),
+        ("why", t("game.col_why"), t("game.help_why"), "{}"),
+        column("terms"),
+    ]
+    solara.HTML(tag="div", unsafe_innerHTML=table_html(ledger, columns, t("ui.deals_title")))
+
+
+@solara.component
+def LastOffers(game):
+    """Offers that came with the last quarter: said plainly that they can no longer bind."""
+    offers = game.inbox()
+    if not offers:
+        return
+    solara.Markdown(f"**{t('game.last_offers_title')}**")
+    for offer in offers:
+        solara.Text(
+            t(
+                "game.last_offer_line",
+                proposer=words.name(game.world.data, offer["proposer"]),
+                deal=t(f"game.a_{offer['deal']}"),
+            ),
+            style={"display": "block"},
+        )

@@ -1,0 +1,77 @@
+"""The news, what concerns you first: headlines and lines about you, the rest behind a filter.
+
+An event is about you when you are its actor or among its targets. It is a headline
+when the events table marks it so (``importance`` = "headline", once the score's rebuild
+records it) or, before that, when it is a key move (model/game/debrief.KEY_MOVES) of a
+major economy.
+"""
+
+from html import escape
+
+import pandas as pd
+import solara
+
+from model.game.debrief import KEY_MOVES
+from model.text import t
+from ui import views
+
+MAX_NEWS = 60
+MAJOR = ("USA", "CHN", "EU", "JPN", "IND")
+MINE, ALL_NEWS = "mine", "all"
+
+
+def about(events: pd.DataFrame, code: str | None) -> pd.Series:
+    """Which events name ``code`` as actor or target."""
+    if code is None or events.empty:
+        return pd.Series(False, index=events.index)
+    targets = events["target"].astype(str)
+    named = targets.str.contains(rf"\b{code}\b", regex=True) | (targets == "all")
+    return (events["actor"] == code) | named
+
+
+def headline(events: pd.DataFrame) -> pd.Series:
+    if "importance" in events.columns:
+        return events["importance"] == "headline"
+    return events["action"].isin(KEY_MOVES) & events["actor"].isin(MAJOR)
+
+
+def first_for(events: pd.DataFrame, code: str | None, which: str) -> pd.DataFrame:
+    """The news as shown: about you, then headlines (``mine``), or everything (``all``)."""
+    if which == ALL_NEWS:
+        return events
+    mine, big = about(events, code), headline(events)
+    chosen = events[mine | big]
+    order = (~mine[mine | big]).astype(int)  # about you first, newest first within
+    return (
+        chosen.assign(_order=order)
+        .sort_values(["_order", "step"], ascending=[True, False], kind="stable")
+        .drop(columns="_order")
+    )
+
+
+@solara.component
+def NewsFeed(world, tables: dict, country: str | None = None):
+    which, set_which = solara.use_state(MINE)
+    news = views.news(tables, world.steps)
+    labels = {t("game.news_mine"): MINE, t("game.news_all"): ALL_NEWS}
+    with solara.Card(t("ui.news_title")):
+        solara.Select(
+            label=t("game.news_filter"),
+            values=list(labels),
+            value=next(label for label, key in labels.items() if key == which),
+            on_value=lambda label: set_which(labels.get(label, MINE)),
+            style={"max-width": "20em"},
+        )
+        if news.empty:
+            solara.Text(t("ui.no_news", steps=views.NEWS_STEPS))
+            return
+        shown = first_for(news, country, which)
+        if shown.empty:
+            solara.Text(t("game.news_none_mine"))
+        mine = about(shown, country).head(MAX_NEWS).to_numpy()
+        items = []  # one block of HTML, not sixty widgets: a Step redraws it fast
+        for row, is_mine in zip(shown.head(MAX_NEWS).itertuples(), mine, strict=True):
+            text = escape(t("ui.news_line", date=world.quarter_label(row.step), detail=row.detail))
+            items.append(f"<li><strong>{text}</strong></li>" if is_mine else f"<li>{text}</li>")
+        listing = f'<ul style="list-style:none;padding:0;margin:0">{"".join(items)}</ul>'
+        solara.HTML(tag="div", unsafe_innerHTML=listing)

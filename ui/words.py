@@ -1,0 +1,43 @@
+"""Numbers and names as a person reads them: "USD 390 m", "Japan", "refined rare earths"."""
+
+import math
+
+from model.engine.policies import good_label
+from model.text import t
+
+
+def money(usd: float) -> str:
+    """``USD 390 m`` or ``USD 1.9 bn``; never scientific notation."""
+    if not math.isfinite(usd):
+        return t("game.money_unknown")
+    if abs(usd) >= 1e9:
+        return t("game.money_bn", value=f"{usd / 1e9:,.1f}")
+    if abs(usd) >= 1e7:
+        return t("game.money_m", value=f"{usd / 1e6:,.0f}")
+    return t("game.money_m", value=f"{usd / 1e6:,.1f}")
+
+
+def name(data, code: str) -> str:
+    """An economy's name from the world data (its code when it has none)."""
+    return data.names[data.country(code)] if code in data.codes else code
+
+
+def good(mineral: str, stage: str) -> str:
+    return good_label(mineral, stage)
+
+
+def mineral(name_: str) -> str:
+    return t(f"news.mineral_{name_}")
+
+
+def stage(name_: str) -> str:
+    return t(f"game.stage_{name_}")
+
+
+def tonnes(value: float) -> str:
+    return t("game.tonnes", value=f"{value:,.0f}")
+
+
+def signed(value: float, digits: int = 1) -> str:
+    """``+2.5`` / ``−1.0``: a change, with its sign always shown."""
+    return f"{value:+.{digits}f}".replace("-", "−")
