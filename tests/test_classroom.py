@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from model.data.scenario import ScenarioError
 from model.data.world_data import load_world
-from model.game import classroom
+from model.game import classroom, store
 from model.game.briefing import sheets
 from model.game.cards import card_names, load_card
 from model.game.classroom import ClassGame, ClassroomError
@@ -946,7 +946,7 @@ def test_a_change_that_cannot_be_saved_is_undone(game, monkeypatch):
     def full(*args):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(classroom, "_write_atomic", full)
+    monkeypatch.setattr(store, "write_atomic", full)
     for change in (
         lambda: game.close_round(teacher),
         lambda: game.submit(seat(game, "CHN"), [ban("CHN", "USA")]),

@@ -11,14 +11,16 @@ is a ``ClassroomError`` with a message from the catalogue. One lock guards the g
 requests from many threads apply one at a time. After every change ``game.json`` is
 written atomically (never a pickle): a server killed at any moment resumes from it
 (``ClassGame.resume``) by replaying the log, with every acknowledged submission.
+
+The game keeps the lock, the rounds and the submissions, and orchestrates three helpers
+with one idea each: the seats and their links (model/game/seats.py), the message board
+(model/game/board.py) and the file on disk (model/game/store.py).
 """
 
 import functools
 import itertools
 import json
 import logging
-import os
-import secrets
 import threading
 import time
 from collections.abc import Callable
@@ -30,15 +32,15 @@ import pandas as pd
 
 from agents.actions import ACTION_TYPES, Action, Shock, from_dict, to_dict
 from model.data.scenario import SCENARIOS_DIR, ScenarioError, load_scenario, scenario_path
-from model.data.tables import write_tables
 from model.data.world_data import WorldDataError, load_world
 from model.engine.world import World
-from model.game import archive, debrief, decisions
+from model.game import archive, debrief, decisions, store
+from model.game.board import EVERYONE, TEACHER, MessageBoard
 from model.game.cards import card_names, load_card
 from model.game.decisions import check
+from model.game.refusals import ClassroomError, SaveError
 from model.game.replay import (
     BOT,
-    NOBODY,
     PEOPLE,
     GameLog,
     Table,
@@ -48,33 +50,29 @@ from model.game.replay import (
     scenario_digest,
     split,
 )
+from model.game.seats import DEFAULT_SEATS, Seats, one_of, seat_codes
+from model.game.store import GAME_FILE, TABLES_DIR
 from model.text import t
 
 logger = logging.getLogger(__name__)
 
-FORMAT = 1  # of game.json
-GAME_FILE = "game.json"
-TABLES_DIR = "tables"
-TEACHER, SEAT = "teacher", "seat"
-EVERYONE = "all"
+__all__ = [
+    "DEFAULT_SEATS",
+    "EVERYONE",
+    "GAME_FILE",
+    "TABLES_DIR",
+    "TEACHER",
+    "ClassGame",
+    "ClassroomError",
+    "SaveError",
+    "seat_codes",
+    "shared",
+]
+
 STANDING = "standing"
 ABSENT_RULES = (STANDING, BOT)
-# The default delegations: the four big consumers and China, and four producers at the
-# centre of the 2025 news (Australia: rare earths and lithium; DR Congo: cobalt;
-# Indonesia: nickel; Chile: lithium). Eight delegations of 3-5 suit a class of 24-40.
-DEFAULT_SEATS = ("USA", "CHN", "EU", "JPN", "AUS", "COD", "IDN", "CHL")
 MAX_ACTIONS = 40  # per submission: more than any delegation types in a round
-MAX_MESSAGE = 500  # characters: a short note, as in a chat
-MAX_MESSAGES = 5000  # per game, so a runaway script cannot fill the disk
 MAX_MINUTES = 180.0  # a round timer longer than a double lesson is a typing mistake
-
-
-class ClassroomError(ValueError):
-    """A refused request; ``str(e)`` says what is wrong and what is allowed."""
-
-
-class SaveError(ClassroomError):
-    """The game could not be saved: the change is undone, so memory and disk agree."""
 
 
 def _changes(method):
@@ -124,16 +122,14 @@ class ClassGame:
         self.table = table
         self.state_dir = Path(state_dir)
         self.name = name
-        self.teacher_token = secrets.token_urlsafe(16)
-        self.seat_tokens = {code: secrets.token_urlsafe(16) for code in table.log.seats}
-        self.players = {code: PEOPLE for code in table.log.seats}
+        self.seating = Seats(table.log.seats)
+        self.board = MessageBoard()
         self.absent_rule = STANDING
         self.round_open = False
         self.deadline: float | None = None
         self.paused = False
         self._remaining: float | None = None  # seconds left on the timer while paused
         self._submissions: dict[str, list[dict]] = {}  # seat -> action records
-        self._messages: list[dict] = []
         self.version = 0
         self._world_changes = 0  # rounds played and rollbacks: when the tables change
         self._tables_cache: tuple[int, dict[str, pd.DataFrame]] | None = None
@@ -173,9 +169,7 @@ class ClassGame:
         if not path.is_file():
             raise ClassroomError(t("classroom.no_game", dir=state_dir))
         try:
-            saved = json.loads(path.read_text(encoding="utf-8"))
-            if saved.get("format") != FORMAT:
-                raise ValueError(t("classroom.bad_format", format=saved.get("format")))
+            saved = store.load(Path(state_dir))
             game = cls(replay(GameLog.from_json(saved["log"])), Path(state_dir), saved["name"])
             game._restore(saved)
         except (OSError, KeyError, TypeError, ValueError, AttributeError) as error:
@@ -187,12 +181,8 @@ class ClassGame:
 
     def _restore(self, saved: dict) -> None:
         seats = self.log.seats
-        if set(saved["seat_tokens"]) != set(seats) or set(saved["players"]) != set(seats):
-            raise ValueError(t("classroom.seats_mismatch"))
-        self.teacher_token = str(saved["teacher_token"])
-        self.seat_tokens = {code: str(token) for code, token in saved["seat_tokens"].items()}
-        self.players = {code: _choice(p, (PEOPLE, BOT)) for code, p in saved["players"].items()}
-        self.absent_rule = _choice(saved["absent_rule"], ABSENT_RULES)
+        self.seating.restore(saved)
+        self.absent_rule = one_of(saved["absent_rule"], ABSENT_RULES)
         self.round_open = bool(saved["round_open"])
         self.deadline = None if saved["deadline"] is None else float(saved["deadline"])
         self.paused = bool(saved["paused"])
@@ -204,56 +194,34 @@ class ClassGame:
                 if from_dict(entry).actor != code:
                     raise ValueError(t("deals.not_your_seat", actor=entry["actor"], code=code))
             self._submissions[code] = list(entries)
-        self._messages = list(saved["messages"])
+        self.board = MessageBoard(saved["messages"])
         self.version = int(saved["version"])
 
     def _claim_dir(self) -> None:
-        try:
-            self.state_dir.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            raise ClassroomError(
-                t("classroom.cannot_write", dir=self.state_dir, reason=error.strerror)
-            ) from None
-        if (self.state_dir / GAME_FILE).exists():
-            raise ClassroomError(t("classroom.game_exists", dir=self.state_dir))
+        store.claim(self.state_dir)
 
     def _record(self, tokens: bool = True) -> dict:
         """The game as JSON: everything ``resume`` needs (the tokens only if ``tokens``)."""
         record = {
-            "format": FORMAT,
+            "format": store.FORMAT,
             "name": self.name,
             "saved": datetime.now(UTC).isoformat(timespec="seconds"),
             "log": self.log.to_json(),
-            "players": dict(self.players),
+            **self.seating.record(tokens),
             "absent_rule": self.absent_rule,
             "round_open": self.round_open,
             "deadline": self.deadline,
             "paused": self.paused,
             "remaining": self._remaining,
             "submissions": {code: list(entries) for code, entries in self._submissions.items()},
-            "messages": list(self._messages),
+            "messages": list(self.board.messages),
             "version": self.version,
         }
-        if tokens:
-            record["teacher_token"] = self.teacher_token
-            record["seat_tokens"] = dict(self.seat_tokens)
         return record
 
     def _save(self, tables: bool = False) -> None:
-        """Write game.json atomically (and, first, the tables after a round): a crash keeps
-        the old or the new file whole, never half of one. SaveError if the disk refuses.
-
-        game.json, written last, is what a resume reads; the tables are only a copy of the
-        output, rewritten by the next round.
-        """
-        try:
-            if tables:
-                write_tables(self._tables(), self.state_dir / TABLES_DIR)
-            _write_atomic(self.state_dir / GAME_FILE, json.dumps(self._record()))
-        except OSError as error:
-            raise SaveError(
-                t("classroom.cannot_save", dir=self.state_dir, reason=error.strerror or error)
-            ) from None
+        """Save the game (and its tables after a round); SaveError if the disk refuses."""
+        store.save(self.state_dir, self._record(), self._tables() if tables else None)
 
     def _undo(self, record: dict, table: Table) -> None:
         """Go back to the game ``record`` describes, whose world ``table`` held before."""
@@ -265,7 +233,7 @@ class ClassGame:
         self.table = table
         self._world_changes += 1
         self._submissions = {}
-        self._messages = []
+        self.board = MessageBoard()
         self._restore(record)
 
     def _changed(self, tables: bool = False) -> None:
@@ -273,38 +241,35 @@ class ClassGame:
         self._save(tables)
 
     # --- who is asking --------------------------------------------------------------------
+    @property
+    def teacher_token(self) -> str:
+        return self.seating.teacher_token
+
+    @property
+    def seat_tokens(self) -> dict[str, str]:
+        return self.seating.tokens
+
+    @property
+    def players(self) -> dict[str, str]:
+        """Who plays each seat: "people" (its delegation) or "bot" (its AI)."""
+        return self.seating.players
+
     @_reads
     def role(self, token: str | None) -> tuple[str, str | None] | None:
         """("teacher", None), ("seat", code), or None for a token that is no link of this game."""
-        if not isinstance(token, str) or not token:
-            return None
-        given = token.encode("utf-8", "replace")  # whatever a browser sends, compared safely
-        if secrets.compare_digest(given, self.teacher_token.encode()):
-            return TEACHER, None
-        for code, known in self.seat_tokens.items():
-            if secrets.compare_digest(given, known.encode()):
-                return SEAT, code
-        return None
+        return self.seating.role(token)
 
     def _teacher(self, token: str | None) -> None:
-        if self.role(token) != (TEACHER, None):
-            raise ClassroomError(t("classroom.not_teacher"))
+        self.seating.check_teacher(token)
 
     def _seat(self, token: str | None) -> str:
-        role = self.role(token)
-        if role is None or role[0] != SEAT:
-            raise ClassroomError(t("classroom.not_seat"))
-        return role[1]
+        return self.seating.check_seat(token)
 
     @_reads
     def links(self, token: str, base_url: str) -> dict[str, str]:
         """The teacher's link and one join link per seat (teacher only: the links are keys)."""
         self._teacher(token)
-        base = base_url.rstrip("/")
-        links = {TEACHER: f"{base}/teacher?token={self.teacher_token}"}
-        for code in self.log.seats:
-            links[code] = f"{base}/seat?token={self.seat_tokens[code]}"
-        return links
+        return self.seating.links(base_url)
 
     # --- listening for changes ------------------------------------------------------------
     @_reads
@@ -499,15 +464,8 @@ class ClassGame:
         delegation no longer plays.
         """
         self._teacher(token)
-        if code not in self.log.seats:
-            raise ClassroomError(
-                t("classroom.not_a_seat", code=code, allowed=", ".join(self.log.seats))
-            )
-        if to not in (PEOPLE, BOT):
-            raise ClassroomError(t("classroom.bad_player", value=to, allowed=f"{PEOPLE}, {BOT}"))
-        if self.players[code] == to:
+        if not self.seating.hand_over(code, to):
             return
-        self.players[code] = to
         if to == BOT:
             self._submissions.pop(code, None)
         self._changed()
@@ -554,7 +512,7 @@ class ClassGame:
             Path(state_dir),
             t("classroom.branch_name", name=self.name, round=round_no),
         )
-        game.players = dict(self.players)
+        game.seating.players = dict(self.players)
         game.absent_rule = self.absent_rule
         game._claim_dir()
         game._save(tables=True)
@@ -597,7 +555,7 @@ class ClassGame:
         )
         try:
             return archive.write(
-                Path(path), self._record(tokens=False), self._messages, self._tables(), readme
+                Path(path), self._record(tokens=False), self.board.messages, self._tables(), readme
             )
         except OSError as error:
             raise ClassroomError(
@@ -697,38 +655,12 @@ class ClassGame:
         if role is None:
             raise ClassroomError(t("classroom.not_a_link"))
         sender = TEACHER if role[0] == TEACHER else role[1]
-        allowed = [EVERYONE, TEACHER, *self.log.seats]
-        if to not in allowed or to == sender:
-            raise ClassroomError(
-                t(
-                    "classroom.bad_recipient",
-                    value=to,
-                    allowed=", ".join(code for code in allowed if code != sender),
-                )
-            )
-        if not isinstance(text, str) or not text.strip():
-            raise ClassroomError(t("classroom.empty_message"))
-        if len(text.strip()) > MAX_MESSAGE:
-            raise ClassroomError(
-                t("classroom.long_message", length=len(text.strip()), most=MAX_MESSAGE)
-            )
-        if len(self._messages) >= MAX_MESSAGES:
-            raise ClassroomError(t("classroom.board_full", most=MAX_MESSAGES))
-        message = self._post(sender, to, text.strip())
+        message = self.board.send(sender, to, text, self.log.seats, self.round_no + 1)
         self._changed()
         return message
 
     def _post(self, sender: str, to: str, text: str) -> dict:
-        message = {
-            "id": len(self._messages) + 1,
-            "round": self.round_no + 1,
-            "time": time.time(),
-            "sender": sender,
-            "to": to,
-            "text": text,
-        }
-        self._messages.append(message)
-        return message
+        return self.board.post(sender, to, text, self.round_no + 1)
 
     @_reads
     def messages(self, token: str) -> list[dict]:
@@ -736,12 +668,7 @@ class ClassGame:
         role = self.role(token)
         if role is None:
             raise ClassroomError(t("classroom.not_a_link"))
-        if role[0] == TEACHER:
-            return [dict(m) for m in self._messages]
-        code = role[1]
-        return [
-            dict(m) for m in self._messages if code in (m["sender"], m["to"]) or m["to"] == EVERYONE
-        ]
+        return self.board.read_by(None if role[0] == TEACHER else role[1])
 
     @_reads
     def inbox(self, code: str) -> list[dict]:
@@ -808,40 +735,6 @@ def _decoded(entry: Action | dict) -> Action:
     if isinstance(entry, tuple(ACTION_TYPES.values())):
         entry = to_dict(entry)  # an action built in Python gets the same checks as a record
     return from_dict(entry)
-
-
-def seat_codes(codes: list[str], seats: list[str]) -> list[str]:
-    """``seats`` checked against a world's economy ``codes``; ClassroomError naming the allowed."""
-    allowed = [code for code in codes if code not in NOBODY]
-    for code in seats:
-        if code not in allowed:
-            raise ClassroomError(t("classroom.bad_seat", code=code, allowed=", ".join(allowed)))
-    if not seats or len(set(seats)) != len(seats):
-        raise ClassroomError(t("classroom.seats_needed", allowed=", ".join(allowed)))
-    return list(seats)
-
-
-def _choice(value, allowed: tuple[str, ...]) -> str:
-    if value not in allowed:
-        raise ValueError(t("classroom.bad_choice", value=value, allowed=", ".join(allowed)))
-    return value
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    """Write a file so that a crash leaves the old or the new one, whole; only the owner reads it
-    (it holds the links' tokens)."""
-    partial = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.part")
-    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(partial, path)
-    directory = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)  # the rename itself survives a power cut
-    finally:
-        os.close(directory)
 
 
 _shared: dict[Path, ClassGame] = {}
