@@ -61,7 +61,5 @@ class MessageBoard:
         if code is None:
             return [dict(m) for m in self.messages]
         return [
-            dict(m)
-            for m in self.messages
-            if code in (m["sender"], m["to"]) or m["to"] == EVERYONE
+            dict(m) for m in self.messages if code in (m["sender"], m["to"]) or m["to"] == EVERYONE
         ]

@@ -32,9 +32,7 @@ class Lesson:
             or not isinstance(self.minutes, int | float)
             or not 0 < self.minutes <= MAX_MINUTES
         ):
-            raise ClassroomError(
-                t("classroom.bad_minutes", value=self.minutes, most=MAX_MINUTES)
-            )
+            raise ClassroomError(t("classroom.bad_minutes", value=self.minutes, most=MAX_MINUTES))
         if not isinstance(self.auto_close, bool):
             raise ClassroomError(t("lesson.bad_auto_close", value=self.auto_close))
 
