@@ -30,7 +30,17 @@ from pathlib import Path
 
 import pandas as pd
 
-from agents.actions import ACTION_TYPES, Action, Shock, from_dict, to_dict
+from agents.actions import (
+    ACTION_TYPES,
+    Action,
+    Join,
+    Leave,
+    Propose,
+    Respond,
+    Shock,
+    from_dict,
+    to_dict,
+)
 from model.data.scenario import SCENARIOS_DIR, ScenarioError, load_scenario, scenario_path
 from model.data.world_data import WorldDataError, load_world
 from model.engine.world import World
@@ -38,6 +48,7 @@ from model.game import archive, debrief, decisions, store
 from model.game.board import EVERYONE, TEACHER, MessageBoard
 from model.game.cards import card_names, load_card
 from model.game.decisions import check
+from model.game.lesson import Lesson
 from model.game.refusals import ClassroomError, SaveError
 from model.game.replay import (
     BOT,
@@ -73,6 +84,7 @@ STANDING = "standing"
 ABSENT_RULES = (STANDING, BOT)
 MAX_ACTIONS = 40  # per submission: more than any delegation types in a round
 MAX_MINUTES = 180.0  # a round timer longer than a double lesson is a typing mistake
+DEALS = (Propose, Respond, Join, Leave)  # what "deals open from round N" holds back
 
 
 def _changes(method):
@@ -134,6 +146,9 @@ class ClassGame:
         self._world_changes = 0  # rounds played and rollbacks: when the tables change
         self._tables_cache: tuple[int, dict[str, pd.DataFrame]] | None = None
         self._debrief_cache: tuple[int, dict] | None = None
+        self.lesson = Lesson()
+        self.branches: list[str] = []  # state folders of games branched from this one
+        self.presence = 0  # counts devices joining and leaving seats (never saved)
 
     # --- making, resuming, saving -----------------------------------------------------------
     @classmethod
@@ -144,6 +159,7 @@ class ClassGame:
         state_dir: Path,
         seed: int | None = None,
         name: str | None = None,
+        lesson: Lesson | None = None,
     ) -> "ClassGame":
         """A new game in ``state_dir`` (which must not hold one); seats default to DEFAULT_SEATS."""
         try:
@@ -158,6 +174,7 @@ class ClassGame:
         source = spec.name if bundled else str(scenario_path(scenario).resolve())
         log = GameLog(source, spec.seed, seats, scenario_sha256=scenario_digest(scenario))
         game = cls(Table(log, spec), Path(state_dir), name or spec.title)
+        game.lesson = lesson or Lesson()
         game._claim_dir()
         game._save(tables=True)
         return game
@@ -196,6 +213,8 @@ class ClassGame:
             self._submissions[code] = list(entries)
         self.board = MessageBoard(saved["messages"])
         self.version = int(saved["version"])
+        self.lesson = Lesson.from_record(saved.get("lesson"))
+        self.branches = [str(path) for path in saved.get("branches", [])]
 
     def _claim_dir(self) -> None:
         store.claim(self.state_dir)
@@ -216,6 +235,8 @@ class ClassGame:
             "submissions": {code: list(entries) for code, entries in self._submissions.items()},
             "messages": list(self.board.messages),
             "version": self.version,
+            "lesson": self.lesson.record(),
+            "branches": list(self.branches),
         }
         return record
 
@@ -313,7 +334,31 @@ class ClassGame:
 
     @property
     def finished(self) -> bool:
-        return self.round_no >= self.world.spec.steps
+        """The scenario's quarters, or the lesson's rounds, are all played."""
+        steps = self.world.spec.steps
+        return self.round_no >= steps or self.rounds_played >= self.rounds_total
+
+    @property
+    def rounds_total(self) -> int:
+        """Rounds in this lesson ("round 3 of 5")."""
+        return self.lesson.total(self.world.spec.steps)
+
+    @property
+    def rounds_played(self) -> int:
+        return self.lesson.played(self.round_no)
+
+    @property
+    def class_round(self) -> int:
+        """The round the class decides now (1 before the first is played), or the last one."""
+        return min(self.rounds_played + 1, self.rounds_total)
+
+    @property
+    def last_round(self) -> bool:
+        return not self.finished and self.class_round == self.rounds_total
+
+    @property
+    def deals_open(self) -> bool:
+        return self.class_round >= self.lesson.deals_from
 
     def date(self) -> str:
         """The quarter the class decides now (the one the next round plays)."""
@@ -352,8 +397,11 @@ class ClassGame:
     # --- the teacher's controls -------------------------------------------------------------
     @_changes
     def open_round(self, token: str, minutes: float | None = None) -> None:
-        """Let delegations submit; with ``minutes``, a timer. Opening an open round resets it."""
+        """Let delegations submit; with ``minutes`` (or the lesson's), a timer. Opening an open
+        round resets its timer."""
         self._teacher(token)
+        if minutes is None:
+            minutes = self.lesson.minutes
         if self.paused:
             raise ClassroomError(t("classroom.paused_teacher"))
         if self.finished:
@@ -387,6 +435,11 @@ class ClassGame:
             self._world_changes += 1
             self._failed(turn, error)
         self.log.turns.append(turn)
+        # The round's further quarters: the class's measures stand, the AI plays its seats.
+        while self.round_no % self.lesson.quarters and self.round_no < self.world.spec.steps:
+            later = self._turn(standing=True)
+            self.table.play(later)
+            self.log.turns.append(later)
         self._world_changes += 1
         self._submissions = {}
         self.round_open = False
@@ -422,12 +475,14 @@ class ClassGame:
             t("classroom.round_failed", round=turn.step, problem=problem)
         ) from None
 
-    def _turn(self) -> Turn:
+    def _turn(self, standing: bool = False) -> Turn:
+        """The next quarter's turn: the submissions (or, ``standing``, nobody's new move)."""
         step = self.round_no + 1
         turn = Turn(step, cards=[card["action"] for card in self.log.cards if card["step"] == step])
         for code in self.log.seats:
-            submitted = self._submissions.get(code)
-            if self.players[code] == BOT or (submitted is None and self.absent_rule == BOT):
+            submitted = None if standing else self._submissions.get(code)
+            absent = submitted is None and self.absent_rule == BOT and not standing
+            if self.players[code] == BOT or absent:
                 turn.players[code] = BOT
                 continue
             turn.players[code] = PEOPLE
@@ -455,6 +510,111 @@ class ClassGame:
             self.deadline = time.time() + self._remaining
         self._remaining = None
         self._changed()
+
+    @_changes
+    def extend(self, token: str, minutes: float = 1.0) -> None:
+        """Give the open round ``minutes`` more (from now if its time is up already)."""
+        self._teacher(token)
+        if not self.round_open:
+            raise ClassroomError(t("lesson.nothing_to_extend"))
+        if isinstance(minutes, bool) or not isinstance(minutes, int | float):
+            raise ClassroomError(t("classroom.bad_minutes", value=minutes, most=MAX_MINUTES))
+        if not 0 < minutes <= MAX_MINUTES:
+            raise ClassroomError(t("classroom.bad_minutes", value=minutes, most=MAX_MINUTES))
+        now, more = time.time(), 60.0 * minutes
+        if self.paused:
+            self._remaining = (self._remaining or 0.0) + more
+        elif self.deadline is None:
+            self.deadline = now + more
+        else:
+            self.deadline = max(self.deadline, now) + more
+        self._changed()
+
+    @_changes
+    def set_auto_close(self, token: str, on: bool) -> None:
+        """Close each round by itself when its time is up (``tick`` does it)."""
+        self._teacher(token)
+        if bool(on) != self.lesson.auto_close:
+            self.lesson = replace(self.lesson, auto_close=bool(on))
+            self._changed()
+
+    def tick(self) -> bool:
+        """Close the round if its time is up and the lesson closes rounds by itself; whether it
+        did. Every open tab calls this about once a second; the first one closes."""
+        with self._lock:
+            due = (
+                self.lesson.auto_close
+                and self.round_open
+                and not self.paused
+                and self.deadline is not None
+                and time.time() > self.deadline
+                and not self.finished
+            )
+            if not due:
+                return False
+            self.close_round(self.teacher_token)
+            return True
+
+    # --- the seats' links, locks and devices --------------------------------------------------
+    @_reads
+    def class_links(self, token: str, base_url: str) -> dict[str, str]:
+        """links() and the projector's and the join page's (teacher only)."""
+        self._teacher(token)
+        base = base_url.rstrip("/")
+        return {
+            **self.seating.links(base),
+            "screen": f"{base}/screen?token={self.seating.screen_token}",
+            "join": f"{base}/join",
+        }
+
+    @property
+    def class_code(self) -> str:
+        """The code projected for the room: it opens the seat picker (not a secret)."""
+        return self.seating.class_code
+
+    @_reads
+    def join(self, class_code: str) -> dict[str, str]:
+        """The seats (code -> token) a student who typed ``class_code`` may pick."""
+        return self.seating.open_seats(class_code)
+
+    @_changes
+    def lock_seat(self, token: str, code: str, locked: bool = True) -> None:
+        """Take a seat out of the picker (its delegation has joined), or put it back."""
+        self._teacher(token)
+        if self.seating.lock(code, locked):
+            self._changed()
+
+    @_changes
+    def reissue(self, token: str, code: str) -> str:
+        """A new link for ``code``; the old one stops working. Returns the new token."""
+        self._teacher(token)
+        new = self.seating.reissue(code)
+        self._changed()
+        return new
+
+    @property
+    def locked(self) -> set[str]:
+        return set(self.seating.locked)
+
+    def connect(self, code: str) -> Callable[[], None]:
+        """Count a device on seat ``code``; returns the call that counts it out."""
+        with self._lock:
+            self.seating.connected[code] += 1
+            self.presence += 1
+        self._notify()
+
+        def disconnect() -> None:
+            with self._lock:
+                self.seating.connected[code] -= 1
+                self.presence += 1
+            self._notify()
+
+        return disconnect
+
+    def devices(self) -> dict[str, int]:
+        """Devices connected to each seat now."""
+        with self._lock:
+            return {code: max(self.seating.connected[code], 0) for code in self.log.seats}
 
     @_changes
     def hand_over(self, token: str, code: str, to: str) -> None:
@@ -503,8 +663,24 @@ class ClassGame:
             raise ClassroomError(t("classroom.bad_round", value=round_no, rounds=self.round_no))
 
     @_reads
+    def losses(self, round_no: int) -> dict[str, int]:
+        """What rolling back to ``round_no`` quarters would delete: quarters played after it,
+        decisions in them and in the open round, and event cards fired after it."""
+        self._check_round(round_no)
+        later = self.log.turns[round_no:]
+        decided = sum(
+            len(a) for turn in later for a in (*turn.actions.values(), *turn.answers.values())
+        )
+        return {
+            "quarters": len(later),
+            "decisions": decided + sum(len(e) for e in self._submissions.values()),
+            "cards": sum(1 for card in self.log.cards if card["round"] > round_no),
+        }
+
+    @_changes
     def branch(self, token: str, round_no: int, state_dir: Path) -> "ClassGame":
-        """A new game (new links) in ``state_dir`` that starts from this one after ``round_no``."""
+        """A new game (new links) in ``state_dir`` that starts from this one after ``round_no``;
+        it is remembered here, so that its links work again after a restart."""
         self._teacher(token)
         self._check_round(round_no)
         game = ClassGame(
@@ -514,8 +690,11 @@ class ClassGame:
         )
         game.seating.players = dict(self.players)
         game.absent_rule = self.absent_rule
+        game.lesson = self.lesson
         game._claim_dir()
         game._save(tables=True)
+        self.branches.append(str(Path(state_dir).resolve()))
+        self._changed()
         return game
 
     @_changes
@@ -528,6 +707,14 @@ class ClassGame:
             raise ClassroomError(str(error)) from None
         now = self.round_no
         for step, action in card.actions:
+            if self.players.get(action.actor) == PEOPLE:
+                # A delegation decides for itself: the card's move reaches it as a proposal.
+                self._post(
+                    TEACHER,
+                    action.actor,
+                    t("lesson.card_for_you", title=card.title, note=action.note),
+                )
+                continue
             note = t("classroom.card_note", title=card.title, note=action.note)
             record = to_dict(action) | {"note": note}
             self.log.cards.append(
@@ -617,7 +804,12 @@ class ClassGame:
                 reasons.append(str(error))
                 continue
             decoded.append(action)
-            reasons.append(t("classroom.no_shock") if isinstance(action, Shock) else None)
+            if isinstance(action, Shock):
+                reasons.append(t("classroom.no_shock"))
+            elif isinstance(action, DEALS) and not self.deals_open:
+                reasons.append(t("lesson.deals_closed", round=self.lesson.deals_from))
+            else:
+                reasons.append(None)
         # The World's own rules judge every well-formed action, so each gets its reason.
         verdicts = iter(check(self.world, code, [a for a in decoded if a is not None]))
         for k, action in enumerate(decoded):
