@@ -45,19 +45,20 @@ WATCH_TIMEOUT = 1.0  # seconds a tab's watcher waits before checking it is still
 MAX_MESSAGES = 50
 MAX_AI_OFFERS = 3  # offers from countries the computer plays shown in a delegation's inbox
 
-# Games branched in this process, by teacher token (after a restart: minerals host --resume).
-_branches: dict[str, ClassGame] = {}
-_branches_lock = threading.Lock()
-
-
 def class_game(token: str) -> ClassGame:
-    """The game this link belongs to: the hosted one, or a branch made from it."""
-    with _branches_lock:
-        branches = list(_branches.values())
-    for game in branches:
-        if game.role(token) is not None:
-            return game
-    return classroom.shared(os.environ["MINERALS_CLASS_DIR"])
+    """The game this link belongs to: the hosted one, or a game branched from it (branches
+    are remembered in the hosted game, so their links work again after a restart)."""
+    hosted = classroom.shared(os.environ["MINERALS_CLASS_DIR"])
+    if hosted.role(token) is not None:
+        return hosted
+    for directory in list(hosted.branches):
+        try:
+            branch = classroom.shared(directory)
+        except ClassroomError:
+            continue  # a branch folder deleted by hand: its links are simply invalid
+        if branch.role(token) is not None:
+            return branch
+    return hosted
 
 
 def use_watch(game: ClassGame, presence: bool = False) -> int:
@@ -738,9 +739,7 @@ def History(game: ClassGame, token: str, act, version: int = 0):
 
     def branch():
         directory = f"{game.state_dir}-branch-{step}-{int(time.time())}"
-        new = game.branch(token, step, directory)
-        with _branches_lock:
-            _branches[new.teacher_token] = new
+        new = classroom.adopt(game.branch(token, step, directory))
         url = f"{base_url().rstrip('/')}/teacher?token={new.teacher_token}"
         set_branch_link(t("lesson.branch_made", url=url))
 

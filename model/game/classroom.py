@@ -674,7 +674,9 @@ class ClassGame:
         return {
             "quarters": len(later),
             "decisions": decided + sum(len(e) for e in self._submissions.values()),
-            "cards": sum(1 for card in self.log.cards if card["round"] > round_no),
+            "cards": len(
+                {(c["round"], c["card"]) for c in self.log.cards if c["round"] > round_no}
+            ),
         }
 
     @_changes
@@ -706,14 +708,17 @@ class ClassGame:
         except ScenarioError as error:
             raise ClassroomError(str(error)) from None
         now = self.round_no
-        for step, action in card.actions:
+        # A delegation decides for itself: the card's moves reach it as news to act on.
+        yours: dict[str, list[str]] = {}
+        for _, action in card.actions:
             if self.players.get(action.actor) == PEOPLE:
-                # A delegation decides for itself: the card's move reaches it as a proposal.
-                self._post(
-                    TEACHER,
-                    action.actor,
-                    t("lesson.card_for_you", title=card.title, note=action.note),
-                )
+                yours.setdefault(action.actor, []).append(action.note)
+        for code, notes in yours.items():
+            self._post(
+                TEACHER, code, t("lesson.card_for_you", title=card.title, note=" ".join(notes))
+            )
+        for step, action in card.actions:
+            if action.actor in yours:
                 continue
             note = t("classroom.card_note", title=card.title, note=action.note)
             record = to_dict(action) | {"note": note}
@@ -940,3 +945,9 @@ def shared(state_dir: str | Path) -> ClassGame:
         if key not in _shared:
             _shared[key] = ClassGame.resume(key)
         return _shared[key]
+
+
+def adopt(game: ClassGame) -> ClassGame:
+    """Make ``game`` (just created, e.g. a branch) the one ``shared`` gives for its folder."""
+    with _shared_lock:
+        return _shared.setdefault(Path(game.state_dir).resolve(), game)
