@@ -45,6 +45,7 @@ WATCH_TIMEOUT = 1.0  # seconds a tab's watcher waits before checking it is still
 MAX_MESSAGES = 50
 MAX_AI_OFFERS = 3  # offers from countries the computer plays shown in a delegation's inbox
 
+
 def class_game(token: str) -> ClassGame:
     """The game this link belongs to: the hosted one, or a game branched from it (branches
     are remembered in the hosted game, so their links work again after a restart)."""
@@ -332,11 +333,11 @@ def RoleCardView(game: ClassGame, code: str):
                 [
                     f"**{t('lesson.mission_title')}** {card.mission}",
                     f"**{t('lesson.fears_title')}** {card.fears}",
-                    f"**{t('lesson.depends_title')}**\n"
+                    f"**{t('lesson.depends_title')}**\n\n"
                     + "\n".join(f"- {d}" for d in card.depends),
                     f"**{t('lesson.allies_title')}** {', '.join(card.allies) or '–'}. "
                     f"**{t('lesson.rivals_title')}** {', '.join(card.rivals) or '–'}.",
-                    f"**{t('lesson.moves_title')}**\n"
+                    f"**{t('lesson.moves_title')}**\n\n"
                     + "\n".join(f"{k}. {m}" for k, m in enumerate(card.moves, 1)),
                     f"**{t('lesson.scored_title')}** {card.scored}",
                     f"**{t('lesson.story_title')}** {card.story}",
@@ -370,6 +371,10 @@ def RoundReport(game: ClassGame, code: str, version: int = 0):
         ]
         if parts:
             line(t("lesson.report_parts", parts=", ".join(parts)))
+        if result["yours"]:
+            line(t("lesson.report_yours"))
+            for move in result["yours"][:8]:
+                line(f"• {move}")
         if result["hits"]:
             line(t("lesson.report_hits"))
             for hit in result["hits"][:8]:
@@ -797,7 +802,7 @@ def JoinLinks(game: ClassGame, token: str, act=None, version: int = 0):
     none = t("lesson.qr_none")
     shown, set_shown = solara.use_state(none)
     with solara.Card(t("class_ui.links_title")):
-        solara.Markdown(t("lesson.screen_link", url=links["screen"]))
+        solara.Markdown(t("lesson.screen_link", url=f"[{links['screen']}]({links['screen']})"))
         solara.Markdown(f"{t('lesson.join_on', url=links['join'])}: **{game.class_code}**")
         for code in game.seats:
             solara.Markdown(t("class_ui.link_line", code=code, url=links[code]))
@@ -861,8 +866,7 @@ def Leaderboard(game: ClassGame, board, bold: str | None = None):
     )
     columns = [
         ("rank", t("lesson.col_rank"), t("lesson.col_rank"), "{}"),
-        ("country", t("lesson.col_delegation"), t("lesson.col_delegation"), "{}"),
-        ("delegation", "", "", "{}"),
+        ("delegation", t("lesson.col_delegation"), t("lesson.col_delegation"), "{}"),
         ("score", t("lesson.col_score"), t("lesson.leaderboard_note"), "{}"),
         ("change", t("lesson.col_change"), t("lesson.col_change"), "{}"),
     ]

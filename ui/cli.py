@@ -522,8 +522,10 @@ def briefing_command(args: argparse.Namespace) -> int:
         if args.format == "html":
             text = roles.html(title, cards, key=args.key)
         else:
-            text = roles.markdown(title, cards, key=args.key) + "\n" + sheets(
-                args.scenario, _seat_list(args.seats)
+            text = (
+                roles.markdown(title, cards, key=args.key)
+                + "\n"
+                + sheets(args.scenario, _seat_list(args.seats))
             )
     except ClassroomError as error:
         raise UsageError(str(error)) from None

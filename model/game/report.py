@@ -84,7 +84,10 @@ def movers(tables: dict, world_prices: dict, since: int, now: int, n: int = MOVE
     columns = ["mineral", "stage", "before", "after", "change"]
     if prices.empty or now < 1:
         return pd.DataFrame(columns=columns)
-    mean = prices.groupby(["step", "mineral", "stage"])["price"].mean()
+    # The producers' price: what a good costs at the mine or refinery gate, before each
+    # market's tariffs and freight (those are the same every round and move nothing).
+    column = "producer_price" if "producer_price" in prices else "price"
+    mean = prices.groupby(["step", "mineral", "stage"])[column].mean()
     after = mean.loc[now]
     if since >= 1 and since in mean.index.get_level_values(0):
         before = mean.loc[since]
@@ -102,8 +105,8 @@ def movers(tables: dict, world_prices: dict, since: int, now: int, n: int = MOVE
 
 
 def what_happened(tables: dict, code: str, since: int, now: int) -> dict:
-    """``code``'s round: its score change and the parts it came from, the measures others
-    took against it, and the prices of the goods it uses most."""
+    """``code``'s round: its score change and the parts it came from, its own moves, the
+    measures others took against it, and the prices of the goods it uses most."""
     countries = tables["countries"]
     mine = countries[countries["country"] == code].set_index("step")
     result = {"played": now >= 1 and now in mine.index}
@@ -119,12 +122,15 @@ def what_happened(tables: dict, code: str, since: int, now: int) -> dict:
         for name in COMPONENTS
         if name in mine
     }
-    hits = []
+    hits, yours = [], []
     for row in events_between(tables, since, now).itertuples():
+        if row.actor == code:
+            yours.append(row.detail)
         aimed = targets(row)
         if row.actor != code and row.action in MEASURES and (code in aimed or "all" in aimed):
             hits.append(row.detail)
     result["hits"] = hits
+    result["yours"] = yours
     result["prices"] = _prices_that_matter(tables, code, since, now)
     return result
 

@@ -15,6 +15,7 @@ import numpy as np
 from model.data.scenario import load_scenario
 from model.engine.policies import budget, good_label
 from model.engine.world import World
+from model.game.replay import NOBODY
 from model.game.seats import DEFAULT_SEATS, seat_codes
 from model.text import t
 
@@ -55,7 +56,8 @@ def plain(text: str) -> str:
     """A scenario's story without the file references meant for developers."""
     text = re.sub(r"\s*\([^()]*(?:\.toml|\.csv|configs/|world_\w+)[^()]*\)", "", text)
     sentences = re.split(r"(?<=[.!?])\s+", " ".join(text.split()))
-    return " ".join(s for s in sentences if "--" not in s and " seed" not in s)
+    dev = ("--", " seed", "this file")
+    return " ".join(s for s in sentences if not any(word in s for word in dev))
 
 
 def cards(scenario: str, seats: list[str] | None = None) -> tuple[str, list[RoleCard]]:
@@ -69,8 +71,12 @@ def cards(scenario: str, seats: list[str] | None = None) -> tuple[str, list[Role
 def card(world: World, code: str) -> RoleCard:
     data = world.data
     c = data.country(code)
-    flows = world.calibration.flows  # (G, importer, exporter), t/step, base year
+    flows = world.calibration.flows.copy()  # (G, importer, exporter), t/step, base year
     names = data.names
+    # "The rest of the world" is nobody's ally, rival or customer on a role card.
+    aggregate = [j for j, other in enumerate(data.codes) if other in NOBODY and j != c]
+    flows[:, :, aggregate] = 0.0
+    flows[:, aggregate, :] = 0.0
     use = flows[:, c, :].sum(axis=1)
     value = use * data.price0
     imported = use - flows[:, c, c]
@@ -112,8 +118,8 @@ def card(world: World, code: str) -> RoleCard:
         needy[c] = 0.0
         rivals = [names[j] for j in np.argsort(-needy)[:2] if needy[j] > 0]
     elif role == "producer":
-        makers = data.production0[g_exp].copy()
-        makers[c] = 0.0
+        makers = data.production0[:, g_exp].copy()
+        makers[[c, *aggregate]] = 0.0
         rivals = [names[j] for j in np.argsort(-makers)[:2] if makers[j] > 0]
     else:
         rivals = [names[hegemon]] if hegemon is not None and shares[hegemon] > 0.3 else []
