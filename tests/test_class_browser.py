@@ -36,11 +36,12 @@ def _need_browser():
         pytest.skip(missing)
 
 
-def _host(tmp_path, *args) -> tuple[subprocess.Popen, str, int]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    log = tmp_path / "host.log"
+def _host(tmp_path, *args, port: int | None = None) -> tuple[subprocess.Popen, str, int]:
+    if port is None:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+    log = tmp_path / f"host-{time.monotonic_ns()}.log"
     proc = subprocess.Popen(
         [sys.executable, "-c", "from ui.cli import main; raise SystemExit(main())", "host"]
         + [*args, "--host", "127.0.0.1", "--port", str(port)],
@@ -177,6 +178,35 @@ def test_a_lesson_with_a_projector_and_a_phone(tmp_path):
                 expect(teacher.get_by_text(re.compile("This deletes"))).to_be_visible()
                 teacher.get_by_role("button", name="Cancel").click()
                 assert "round 2 of 3" in screen.get_by_role("heading").nth(1).inner_text()
+            finally:
+                browser.close()
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=30)
+
+
+def test_open_tabs_come_back_by_themselves_after_a_restart(tmp_path):
+    _need_browser()
+    from playwright.sync_api import expect, sync_playwright
+
+    state = str(tmp_path / "class")
+    proc, printed, port = _host(tmp_path, "baseline", "--seats", "USA,CHN", "--state-dir", state)
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+            try:
+                usa = browser.new_page()
+                usa.set_default_timeout(WAIT)
+                usa.goto(_link(printed, "seat", "USA"))
+                expect(usa.get_by_text("Your mission.")).to_be_visible()
+                usa.evaluate("window.beforeRestart = true")
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=30)
+                proc, _, _ = _host(tmp_path, "--resume", state, port=port)
+                # nobody touches the tab: it reloads by itself and shows the seat again
+                usa.wait_for_function("window.beforeRestart === undefined", timeout=120_000)
+                expect(usa.get_by_text("Your mission.")).to_be_visible(timeout=60_000)
             finally:
                 browser.close()
     finally:

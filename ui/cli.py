@@ -467,7 +467,12 @@ def host_command(args: argparse.Namespace) -> int:
         print(t("classroom.host_seat", code=code, name=names[code], url=url))
     print(t("classroom.host_serving", url=base + "/", dir=display_path(game.state_dir)), flush=True)
     # ui/classroom.py finds the game, and the base of the join links it shows, here.
-    env = {"MINERALS_CLASS_DIR": str(game.state_dir.resolve()), "MINERALS_CLASS_URL": base}
+    env = {
+        "MINERALS_CLASS_DIR": str(game.state_dir.resolve()),
+        "MINERALS_CLASS_URL": base,
+        # After a restart (minerals host --resume) open tabs reload by themselves.
+        "SOLARA_THEME_FORCE_REFRESH": "True",
+    }
     _serve(app, args.host, args.port, env)
     return 0  # reached only when serving is replaced (tests)
 
