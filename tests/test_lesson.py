@@ -216,3 +216,20 @@ def test_a_bad_lesson_shape_is_refused_clearly(tmp_path, capsys, args, message):
     _, err = capsys.readouterr()
     assert code != 0 and message in err and "Traceback" not in err
     assert not (tmp_path / "g" / "game.json").exists()
+
+
+def test_the_printable_debrief_shows_each_delegation_against_its_no_action_path(game, tmp_path):
+    teacher = game.teacher_token
+    game.fire_card(teacher, "drc_cobalt_suspension")
+    game.open_round(teacher)
+    game.submit(game.seat_tokens["USA"], [tariff("USA", "CHN")])
+    game.close_round(teacher)
+    page = game.debrief_page(teacher)
+    assert page.startswith("<!doctype html>") and page.count("<section>") == len(SEATS)
+    assert "USA sets a 25% tariff" in page and "ARECOMS" in page  # a move, a real source
+    assert "Questions for the debrief" in page and "nan" not in page
+    with pytest.raises(ClassroomError, match="only the teacher"):
+        game.debrief_page(game.seat_tokens["USA"])
+    debrief = game.debrief()
+    game.send_message(game.seat_tokens["USA"], "all", "hello")
+    assert game.debrief() is debrief  # a message does not make the debrief again

@@ -638,6 +638,11 @@ def Export(game: ClassGame, token: str, act):
         set_saved(game.export(token, path))
 
     solara.Button(t("class_ui.export"), on_click=act(export))
+    solara.FileDownload(
+        lambda: game.debrief_page(token).encode("utf-8"),
+        filename=f"class-debrief-round-{game.round_no}.html",
+        label=t("lesson.debrief_download"),
+    )
     if saved is not None:
         solara.FileDownload(
             saved.read_bytes(), filename=saved.name, label=t("class_ui.download", name=saved.name)

@@ -44,7 +44,7 @@ from agents.actions import (
 from model.data.scenario import SCENARIOS_DIR, ScenarioError, load_scenario, scenario_path
 from model.data.world_data import WorldDataError, load_world
 from model.engine.world import World
-from model.game import archive, debrief, decisions, store
+from model.game import archive, debrief, decisions, report, roles, store
 from model.game.board import EVERYONE, TEACHER, MessageBoard
 from model.game.cards import card_names, load_card
 from model.game.decisions import check
@@ -145,7 +145,7 @@ class ClassGame:
         self.version = 0
         self._world_changes = 0  # rounds played and rollbacks: when the tables change
         self._tables_cache: tuple[int, dict[str, pd.DataFrame]] | None = None
-        self._debrief_cache: tuple[int, dict] | None = None
+        self._debrief_cache: tuple[tuple, dict] | None = None
         self.lesson = Lesson()
         self.branches: list[str] = []  # state folders of games branched from this one
         self.presence = 0  # counts devices joining and leaving seats (never saved)
@@ -906,15 +906,37 @@ class ClassGame:
             )
         return pd.DataFrame(rows)
 
+    @_reads
+    def debrief_page(self, token: str) -> str:
+        """The class debrief as a printable HTML page (model/game/report.py); teacher only."""
+        self._teacher(token)
+        data = self.world.data
+        seats = {code: data.names[data.country(code)] for code in self.log.seats}
+        fired = dict.fromkeys(card["card"] for card in self.log.cards)
+        cards = [(title, text) for name, title, text in self.cards() if name in fired]
+        words = {key: t(f"lesson.debrief_{key}") for key in report.DEBRIEF_WORDS}
+        questions = [t(f"lesson.question_{k}") for k in range(1, 7)]
+        return report.debrief_page(
+            self.name,
+            roles.plain(self.world.spec.description),
+            seats,
+            self._tables(),
+            self.world.quarter_label,
+            cards,
+            questions,
+            words,
+        )
+
     def debrief(self) -> dict:
         """Ranking, timeline, deals, breaches, and each country's score without the deals.
 
         The counterfactual replays the whole game, so it runs outside the lock (students
-        keep submitting meanwhile) and is kept until the next change.
+        keep submitting meanwhile) and is kept until the game's log or players change: a
+        message or a submission does not make it again.
         """
         with self._lock:
-            version = self.version
-            if self._debrief_cache is not None and self._debrief_cache[0] == version:
+            key = (self._world_changes, json.dumps(self.log.to_json()), json.dumps(self.players))
+            if self._debrief_cache is not None and self._debrief_cache[0] == key:
                 return self._debrief_cache[1]
             log = GameLog.from_json(self.log.to_json())
             tables = self._tables()
@@ -922,8 +944,7 @@ class ClassGame:
             played_by = {code: self.players[code] for code in self.log.seats}
         result = debrief.debrief(log, tables, data, played_by)
         with self._lock:
-            if self.version == version:
-                self._debrief_cache = (version, result)
+            self._debrief_cache = (key, result)
         return result
 
 

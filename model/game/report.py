@@ -23,6 +23,18 @@ MEASURES = ("tariff", "export_control", "subsidy", "stockpile", "shock")
 MOVERS = 5  # prices shown as having moved most
 MATTERS = 3  # goods whose prices matter to a delegation
 AI_HEADLINES = 3  # AI moves named one by one on the projector; the rest are counted
+DEBRIEF_WORDS = (
+    "title",
+    "ranking",
+    "delegation",
+    "score",
+    "path",
+    "moves",
+    "hits",
+    "history",
+    "no_cards",
+    "questions",
+)
 
 
 def leaderboard(tables: dict, seats: list[str], now: int, since: int) -> pd.DataFrame:
@@ -155,3 +167,75 @@ def _prices_that_matter(tables: dict, code: str, since: int, now: int) -> list[d
         change = after / before - 1.0 if before and np.isfinite(before) else None
         rows.append({"mineral": row.mineral, "stage": row.stage, "price": after, "change": change})
     return rows
+
+
+def debrief_page(
+    title: str,
+    story: str,
+    seats: dict[str, str],
+    tables: dict,
+    quarter_label,
+    cards: list[tuple[str, str]],
+    questions: list[str],
+    words: dict[str, str],
+) -> str:
+    """The class debrief as one printable HTML page: the final leaderboard, each
+    delegation's score quarter by quarter (0 is its own no-action path), its moves and the
+    measures that hit it, what really happened (the event cards fired, with their sources)
+    and the debrief questions. ``seats`` maps codes to names; ``words`` holds the headings."""
+    from html import escape
+
+    countries = tables["countries"]
+    now = int(countries["step"].max()) if not countries.empty else 0
+    board = leaderboard(tables, list(seats), now, 0)
+    out = [f"<h1>{escape(words['title'])}: {escape(title)}</h1>", f"<p>{escape(story)}</p>"]
+    out.append(f"<h2>{escape(words['ranking'])}</h2><table><tr><th>#</th>")
+    out.append(f"<th>{escape(words['delegation'])}</th><th>{escape(words['score'])}</th></tr>")
+    for row in board.itertuples():
+        out.append(
+            f"<tr><td>{row.rank}</td><td>{escape(seats[row.country])}</td>"
+            f"<td>{row.score:+.1f}</td></tr>"
+        )
+    out.append("</table>")
+    steps = sorted(countries["step"].unique()) if not countries.empty else []
+    for code, name in seats.items():
+        out.append(f"<section><h2>{escape(name)} ({escape(code)})</h2>")
+        path = countries[countries["country"] == code].set_index("step")["score"]
+        cells = "".join(f"<th>{escape(quarter_label(int(s)))}</th>" for s in steps)
+        values = "".join(f"<td>{path.get(s, float('nan')):+.1f}</td>" for s in steps)
+        out.append(
+            f"<p>{escape(words['path'])}</p><table><tr>{cells}</tr><tr>{values}</tr></table>"
+        )
+        happened = what_happened(tables, code, 0, now) if now else {"played": False}
+        events = tables["events"]
+        moves = events[events["actor"] == code]
+        out.append(f"<h3>{escape(words['moves'])}</h3><ul>")
+        out += [
+            f"<li>{escape(quarter_label(int(r.step)))}: {escape(r.detail)}</li>"
+            for r in moves.itertuples()
+        ]
+        out.append("</ul>")
+        if happened.get("played"):
+            out.append(f"<h3>{escape(words['hits'])}</h3><ul>")
+            out += [f"<li>{escape(hit)}</li>" for hit in happened["hits"][:12]]
+            out.append("</ul>")
+        out.append("</section>")
+    out.append(f"<h2>{escape(words['history'])}</h2>")
+    if cards:
+        out += [f"<h3>{escape(t_)}</h3><p>{escape(d)}</p>" for t_, d in cards]
+    else:
+        out.append(f"<p>{escape(words['no_cards'])}</p>")
+    out.append(f"<h2>{escape(words['questions'])}</h2><ol>")
+    out += [f"<li>{escape(q)}</li>" for q in questions]
+    out.append("</ol>")
+    style = (
+        "body{font-family:sans-serif;max-width:60em;margin:auto;line-height:1.4}"
+        "table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #bbb;padding:2px 6px}"
+        "section{page-break-inside:avoid;border-top:1px solid #ccc;margin-top:1em}"
+    )
+    return (
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+        f"<title>{escape(title)}</title><style>{style}</style></head><body>"
+        + "".join(out)
+        + "</body></html>\n"
+    )
