@@ -70,6 +70,12 @@ def _link(text: str, path: str, line_start: str = "") -> str:
     ]
 
 
+def _choose(page, label: str, option) -> None:
+    """Pick ``option`` in the Vuetify select labelled ``label``."""
+    page.get_by_role("button", name=re.compile(rf"^{re.escape(label)}\b")).click()
+    page.get_by_role("option", name=option).click()
+
+
 def _shot(page, name: str) -> None:
     if SHOTS:
         Path(SHOTS).mkdir(parents=True, exist_ok=True)
@@ -178,6 +184,25 @@ def test_a_lesson_with_a_projector_and_a_phone(tmp_path):
                 expect(teacher.get_by_text(re.compile("This deletes"))).to_be_visible()
                 teacher.get_by_role("button", name="Cancel").click()
                 assert "round 2 of 3" in screen.get_by_role("heading").nth(1).inner_text()
+
+                # the guide's plan goes on: a card before round 2, then rounds 2 and 3
+                _choose(teacher, "Card", re.compile("China puts heavy rare earths"))
+                teacher.get_by_role("button", name="Fire card").click()
+                teacher.get_by_role("button", name="Open round").click()
+                expect(phone.get_by_text(re.compile("your country did this"))).to_be_visible()
+                teacher.get_by_role("button", name="Close round").click()
+                expect(screen.get_by_role("heading", name=re.compile("last round"))).to_be_visible()
+                teacher.get_by_role("button", name="Open round").click()
+                teacher.get_by_role("button", name="Close round").click()
+                expect(
+                    screen.get_by_role("heading", name=re.compile("lesson is over"))
+                ).to_be_visible()
+                expect(
+                    phone.get_by_text(re.compile(r"Your final score: .*rank \d of 3"))
+                ).to_be_visible()
+                expect(usa.get_by_text(re.compile(r"Your final score"))).to_be_visible()
+                _shot(phone, "phone-debrief")
+                _shot(screen, "screen-over")
             finally:
                 browser.close()
     finally:

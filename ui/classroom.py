@@ -390,7 +390,7 @@ def RoundReport(game: ClassGame, code: str, version: int = 0):
                 change = (
                     t("lesson.report_price_new")
                     if row["change"] is None
-                    else t("lesson.report_price_change", change=row["change"])
+                    else t("lesson.report_price_change", change=round(row["change"], 2) + 0.0)
                 )
                 good = good_label(row["mineral"], row["stage"])
                 line("• " + t("lesson.report_price", good=good, price=row["price"], change=change))
@@ -411,7 +411,7 @@ def SeatDebrief(game: ClassGame, code: str, version: int = 0):
                     count=len(board),
                 )
             )
-        Leaderboard(game, board, bold=code)
+        Leaderboard(game, board, change=False)
     RoundReport(game, code, version=version)
 
 
@@ -860,7 +860,7 @@ def JoinBox(game: ClassGame):
 
 
 @solara.component
-def Leaderboard(game: ClassGame, board, bold: str | None = None):
+def Leaderboard(game: ClassGame, board, change: bool = True):
     if board.empty:
         solara.Text(t("ui.no_scores"))
         return
@@ -873,8 +873,9 @@ def Leaderboard(game: ClassGame, board, bold: str | None = None):
         ("rank", t("lesson.col_rank"), t("lesson.col_rank"), "{}"),
         ("delegation", t("lesson.col_delegation"), t("lesson.col_delegation"), "{}"),
         ("score", t("lesson.col_score"), t("lesson.leaderboard_note"), "{}"),
-        ("change", t("lesson.col_change"), t("lesson.col_change"), "{}"),
     ]
+    if change:
+        columns.append(("change", t("lesson.col_change"), t("lesson.col_change"), "{}"))
     html(table_html(frame, columns, t("lesson.leaderboard_title"), bold=None))
 
 
