@@ -23,6 +23,7 @@ import solara
 from agents.actions import Action
 from model.engine.policies import good_label
 from model.game import classroom, report, roles
+from model.game.board import BOARD
 from model.game.classroom import EVERYONE, TEACHER, ClassGame, ClassroomError
 from model.game.decisions import answer_to
 from model.text import t
@@ -62,31 +63,59 @@ def class_game(token: str) -> ClassGame:
     return hosted
 
 
-def use_watch(game: ClassGame, presence: bool = False) -> int:
-    """Re-render this tab whenever the shared game changes (and, with ``presence``, when a
-    device joins or leaves a seat); return the version seen. The watcher also lets the game
-    close a round whose time is up, if the lesson says so."""
-    seen, set_seen = solara.use_state((game.version, game.presence if presence else 0))
+def use_watch(game: ClassGame, shows: tuple[str, ...] = (), presence: bool = False) -> int:
+    """Re-render this tab when the shared game changes in a way it shows (``shows``: the
+    seats whose submissions it lists; messages redraw only the message box, see
+    ``use_board``), and, with ``presence``, when a device joins or leaves a seat; return
+    the version seen. The watcher also lets the game close a round whose time is up, if
+    the lesson says so."""
+
+    def now() -> tuple[int, int]:
+        return game.page_version(shows), game.presence if presence else 0
+
+    seen, set_seen = solara.use_state(now())
 
     def watch(cancel: threading.Event):
         changed = threading.Event()
         unsubscribe = game.subscribe(changed.set)
         try:
-            now = seen  # what this tab drew: a change before the thread started counts
+            drawn = seen  # what this tab drew: a change before the thread started counts
             while not cancel.is_set():
                 with contextlib.suppress(ClassroomError):
                     game.tick()
-                latest = (game.version, game.presence if presence else 0)
-                if latest != now:
-                    now = latest
+                latest = now()
+                if latest != drawn:
+                    drawn = latest
                     set_seen(latest)
                 changed.wait(WATCH_TIMEOUT)
                 changed.clear()
         finally:
             unsubscribe()
 
-    solara.use_thread(watch, dependencies=[id(game), presence], intrusive_cancel=False)
-    return seen[0] * 100_000 + seen[1] if presence else seen[0]
+    solara.use_thread(watch, dependencies=[id(game), shows, presence], intrusive_cancel=False)
+    return seen[0] * 100_000 + seen[1]
+
+
+def use_board(game: ClassGame) -> int:
+    """Re-render the calling component (a message box) when a message is posted."""
+    seen, set_seen = solara.use_state(game.quiet[BOARD])
+
+    def watch(cancel: threading.Event):
+        changed = threading.Event()
+        unsubscribe = game.subscribe(changed.set)
+        try:
+            drawn = seen
+            while not cancel.is_set():
+                if game.quiet[BOARD] != drawn:
+                    drawn = game.quiet[BOARD]
+                    set_seen(drawn)
+                changed.wait(WATCH_TIMEOUT)
+                changed.clear()
+        finally:
+            unsubscribe()
+
+    solara.use_thread(watch, dependencies=[id(game)], intrusive_cancel=False)
+    return seen
 
 
 class SeatDesk:
@@ -153,7 +182,14 @@ def Page():
         solara.Error(t("class_ui.no_game", problem=str(problem)))
         return
     role = game.role(token)
-    version = use_watch(game, presence=role is not None and role[0] == "teacher")  # noqa: SH101
+    if role is None or role[0] == "screen":
+        shows = ()
+    elif role[0] == "teacher":
+        shows = tuple(game.seats)
+    else:
+        shows = (role[1],)
+    teacher = role is not None and role[0] == "teacher"
+    version = use_watch(game, shows, presence=teacher)  # noqa: SH101
     with solara.Column(classes=["class-page"]):
         if (router.path or "").rstrip("/").endswith("join"):
             JoinPage(game)
@@ -356,7 +392,11 @@ def _since(game: ClassGame) -> int:
 def RoundReport(game: ClassGame, code: str, version: int = 0):
     """What happened to this delegation in the last round."""
     with solara.Card(t("lesson.report_tab")):
-        result = report.what_happened(game.tables(), code, _since(game), game.round_no)
+        tables = game.tables()
+        result = solara.use_memo(
+            lambda: report.what_happened(tables, code, _since(game), game.round_no),
+            [game.world_version, code],
+        )
         if not result["played"]:
             solara.Text(t("lesson.report_none"))
             return
@@ -399,7 +439,10 @@ def RoundReport(game: ClassGame, code: str, version: int = 0):
 @solara.component
 def SeatDebrief(game: ClassGame, code: str, version: int = 0):
     """At the end: the class's leaderboard and this delegation's place on it."""
-    board = report.leaderboard(game.tables(), game.seats, game.round_no, 0)
+    tables = game.tables()
+    board = solara.use_memo(
+        lambda: report.leaderboard(tables, game.seats, game.round_no, 0), [game.world_version]
+    )
     with solara.Card(t("lesson.debrief_tab")):
         mine = board[board["country"] == code]
         if not mine.empty:
@@ -473,6 +516,7 @@ def who(code: str) -> str:
 @solara.component
 def Messages(game: ClassGame, token: str, code: str | None, version: int = 0):
     """Short messages between delegations; the teacher reads them all."""
+    use_board(game)
     world = game.world
     names = {t("class_ui.to_all"): EVERYONE, t("class_ui.teacher"): TEACHER}
     names |= {c: c for c in game.seats}
@@ -883,7 +927,7 @@ def Leaderboard(game: ClassGame, board, change: bool = True):
 def Movers(game: ClassGame, tables: dict, since: int, now: int):
     data = game.world.data
     base = {good: float(price) for good, price in zip(data.goods, data.price0, strict=True)}
-    moved = report.movers(tables, base, since, now)
+    moved = solara.use_memo(lambda: report.movers(tables, base, since, now), [game.world_version])
     with solara.Card(t("lesson.movers_title")):
         if moved.empty:
             solara.Text(t("ui.no_prices"))
@@ -895,7 +939,11 @@ def Movers(game: ClassGame, tables: dict, since: int, now: int):
 def ClassNews(game: ClassGame, version: int = 0):
     """The round's news: the delegations' moves first, the computer's summarised."""
     people = [code for code, who in game.players.items() if who == "people"]
-    news = report.headlines(game.tables(), people, _since(game), game.round_no)
+    tables = game.tables()
+    news = solara.use_memo(
+        lambda: report.headlines(tables, people, _since(game), game.round_no),
+        [game.world_version, tuple(people)],
+    )
     with solara.Card(t("lesson.headlines_title")):
         if game.round_no == 0:
             solara.Text(t("lesson.no_news"))

@@ -12,6 +12,7 @@ from model.text import t
 
 TEACHER = "teacher"
 EVERYONE = "all"
+BOARD = "board"  # the kind of change a new message is (ClassGame.page_version)
 MAX_MESSAGE = 500  # characters: a short note, as in a chat
 MAX_MESSAGES = 5000  # per game, so a runaway script cannot fill the disk
 

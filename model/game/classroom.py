@@ -23,6 +23,7 @@ import json
 import logging
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -45,7 +46,7 @@ from model.data.scenario import SCENARIOS_DIR, ScenarioError, load_scenario, sce
 from model.data.world_data import WorldDataError, load_world
 from model.engine.world import World
 from model.game import archive, debrief, decisions, report, roles, store
-from model.game.board import EVERYONE, TEACHER, MessageBoard
+from model.game.board import BOARD, EVERYONE, TEACHER, MessageBoard
 from model.game.cards import card_names, load_card
 from model.game.decisions import check
 from model.game.lesson import Lesson
@@ -149,6 +150,7 @@ class ClassGame:
         self.lesson = Lesson()
         self.branches: list[str] = []  # state folders of games branched from this one
         self.presence = 0  # counts devices joining and leaving seats (never saved)
+        self.quiet: Counter[str] = Counter()  # changes by kind that few pages show (not saved)
 
     # --- making, resuming, saving -----------------------------------------------------------
     @classmethod
@@ -257,9 +259,17 @@ class ClassGame:
         self.board = MessageBoard()
         self._restore(record)
 
-    def _changed(self, tables: bool = False) -> None:
+    def _changed(self, tables: bool = False, quiet: str | None = None) -> None:
+        """Count and save a change; ``quiet`` names a change only some pages show: a message
+        ("board": the message boxes) or one seat's submission (its page and the teacher's)."""
         self.version += 1
+        if quiet is not None:
+            self.quiet[quiet] += 1
         self._save(tables)
+
+    def page_version(self, shows: tuple[str, ...] = ()) -> int:
+        """Changes a page must redraw for: all but the quiet ones it does not show."""
+        return self.version - sum(n for kind, n in self.quiet.items() if kind not in shows)
 
     # --- who is asking --------------------------------------------------------------------
     @property
@@ -315,6 +325,11 @@ class ClassGame:
                 logger.exception("a classroom subscriber failed")
 
     # --- what everyone reads --------------------------------------------------------------
+    @property
+    def world_version(self) -> int:
+        """Changes when the world's tables do (a round played, a rollback): a cache key."""
+        return self._world_changes
+
     @property
     def world(self) -> World:
         return self.table.world
@@ -784,7 +799,7 @@ class ClassGame:
         if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < len(entries):
             raise ClassroomError(t("classroom.bad_index", value=index, count=len(entries)))
         self._submissions[code] = entries[:index] + entries[index + 1 :]
-        self._changed()
+        self._changed(quiet=code)
 
     def _seat_playing(self, token: str) -> str:
         """The seat of ``token``, if its delegation may decide now."""
@@ -825,7 +840,7 @@ class ClassGame:
             return reasons
         others, answers = records(decoded)
         self._submissions[code] = [*others, *answers]
-        self._changed()
+        self._changed(quiet=code)
         return reasons
 
     def _check_open(self) -> None:
@@ -853,7 +868,7 @@ class ClassGame:
             raise ClassroomError(t("classroom.not_a_link"))
         sender = TEACHER if role[0] == TEACHER else role[1]
         message = self.board.send(sender, to, text, self.log.seats, self.round_no + 1)
-        self._changed()
+        self._changed(quiet=BOARD)
         return message
 
     def _post(self, sender: str, to: str, text: str) -> dict:
