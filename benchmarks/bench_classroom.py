@@ -36,6 +36,7 @@ import tempfile
 import threading
 import time
 import tracemalloc
+import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -219,7 +220,12 @@ def class_tabs(tabs: int, folder: Path, rounds: int = 2, messages: int = 3) -> d
     )
     try:
         started = time.monotonic()
-        while "Serving at" not in log.read_text():
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5):
+                    break
+            except OSError:
+                pass
             if server.poll() is not None or time.monotonic() - started > 180:
                 raise RuntimeError(log.read_text()[-2000:])
             time.sleep(0.5)

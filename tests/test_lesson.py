@@ -233,3 +233,20 @@ def test_the_printable_debrief_shows_each_delegation_against_its_no_action_path(
     debrief = game.debrief()
     game.send_message(game.seat_tokens["USA"], "all", "hello")
     assert game.debrief() is debrief  # a message does not make the debrief again
+
+
+def test_a_message_or_a_submission_redraws_only_the_pages_that_show_it(game):
+    teacher, usa = game.teacher_token, game.seat_tokens["USA"]
+    game.open_round(teacher)
+    screen, usa_page, chn_page = (
+        game.page_version(),
+        game.page_version(("USA",)),
+        game.page_version(("CHN",)),
+    )
+    game.send_message(usa, "all", "hello")
+    game.submit(usa, [tariff("USA", "CHN")])
+    assert game.page_version() == screen and game.page_version(("CHN",)) == chn_page
+    assert game.page_version(("USA",)) == usa_page + 1
+    assert game.page_version(tuple(SEATS)) == usa_page + 1  # the teacher's page
+    game.close_round(teacher)
+    assert game.page_version() == screen + 1  # a round played redraws every page
