@@ -32,7 +32,6 @@ from ui.charts import table_html
 from ui.panels import (
     DecisionPanel,
     Inbox,
-    Scoreboard,
     Views,
     column,
     describe,
@@ -326,7 +325,10 @@ def SeatPage(game: ClassGame, token: str, code: str, version: int = 0):
         with solara.Card(t("ui.views_title")):
             Views(world, tables, code)
         ClassNews(game, version=version)
-        Scoreboard(tables, code)
+        with solara.Card(t("lesson.leaderboard_title")):
+            board = report.leaderboard(game.tables(), game.seats, game.round_no, _since(game))
+            Leaderboard(game, board)
+            solara.Text(t("lesson.leaderboard_note"))
     else:
         SeatDebrief(game, code, version=version)
 
