@@ -14,6 +14,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from html import escape
 from urllib.parse import parse_qs
 
 import reacton.ipyvuetify as rv
@@ -522,7 +523,7 @@ def Messages(game: ClassGame, token: str, code: str | None, version: int = 0):
     world = game.world
     names = {t("class_ui.to_all"): EVERYONE, t("class_ui.teacher"): TEACHER}
     names |= {c: c for c in game.seats}
-    choices = [label for label, who in names.items() if who != (code or TEACHER)]
+    choices = [label for label, target in names.items() if target != (code or TEACHER)]
     to, set_to = solara.use_state(choices[0])
     text, set_text = solara.use_state("")
     error, set_error = solara.use_state("")
@@ -538,16 +539,19 @@ def Messages(game: ClassGame, token: str, code: str | None, version: int = 0):
         set_error("")
 
     with solara.Card(t("class_ui.messages_title")):
-        for message in game.messages(token)[-MAX_MESSAGES:]:
-            line(
-                t(
-                    "class_ui.message_line",
-                    sender=who(message["sender"]),
-                    to=who(message["to"]),
-                    date=world.quarter_label(min(message["round"], world.spec.steps)),
-                    text=message["text"],
-                )
+        # One block for all the lines: a new message changes one widget, not fifty.
+        lines = [
+            t(
+                "class_ui.message_line",
+                sender=who(message["sender"]),
+                to=who(message["to"]),
+                date=world.quarter_label(min(message["round"], world.spec.steps)),
+                text=message["text"],
             )
+            for message in game.messages(token)[-MAX_MESSAGES:]
+        ]
+        if lines:
+            html("".join(f"<div>{escape(entry)}</div>" for entry in lines))
         solara.Select(label=t("class_ui.message_to"), values=choices, value=to, on_value=set_to)
         solara.InputText(
             label=t("class_ui.message_text"),
