@@ -327,7 +327,7 @@ def SeatPage(game: ClassGame, token: str, code: str, version: int = 0):
             Views(world, tables, code)
         ClassNews(game, version=version)
         with solara.Card(t("lesson.leaderboard_title")):
-            board = report.leaderboard(game.tables(), game.seats, game.round_no, _since(game))
+            board = class_board(game)
             Leaderboard(game, board)
             solara.Text(t("lesson.leaderboard_note"))
     else:
@@ -386,6 +386,14 @@ def RoleCardView(game: ClassGame, code: str):
         )
 
 
+def class_board(game: ClassGame):
+    """The class's leaderboard after the last round (shared by every tab)."""
+    tables = game.tables()
+    return game.per_world(
+        ("board",), lambda: report.leaderboard(tables, game.seats, game.round_no, _since(game))
+    )
+
+
 def _since(game: ClassGame) -> int:
     """The quarter before the last round played (its scores are the round's starting point)."""
     return max(game.round_no - game.lesson.quarters, 0) if game.round_no else 0
@@ -396,9 +404,9 @@ def RoundReport(game: ClassGame, code: str, version: int = 0):
     """What happened to this delegation in the last round."""
     with solara.Card(t("lesson.report_tab")):
         tables = game.tables()
-        result = solara.use_memo(
+        result = game.per_world(
+            ("what_happened", code),
             lambda: report.what_happened(tables, code, _since(game), game.round_no),
-            [game.world_version, code],
         )
         if not result["played"]:
             solara.Text(t("lesson.report_none"))
@@ -443,8 +451,8 @@ def RoundReport(game: ClassGame, code: str, version: int = 0):
 def SeatDebrief(game: ClassGame, code: str, version: int = 0):
     """At the end: the class's leaderboard and this delegation's place on it."""
     tables = game.tables()
-    board = solara.use_memo(
-        lambda: report.leaderboard(tables, game.seats, game.round_no, 0), [game.world_version]
+    board = game.per_world(
+        ("final",), lambda: report.leaderboard(tables, game.seats, game.round_no, 0)
     )
     with solara.Card(t("lesson.debrief_tab")):
         mine = board[board["country"] == code]
@@ -883,7 +891,7 @@ def ScreenPage(game: ClassGame, version: int = 0):
         with rv.Html(tag="div", class_="class-cols"):
             with solara.Column():
                 Countdown(game, version=version, big=True)
-                board = report.leaderboard(tables, game.seats, now, since)
+                board = class_board(game)
                 with solara.Card(t("lesson.leaderboard_title")):
                     Leaderboard(game, board)
                     solara.Text(t("lesson.leaderboard_note"))
@@ -933,7 +941,7 @@ def Leaderboard(game: ClassGame, board, change: bool = True):
 def Movers(game: ClassGame, tables: dict, since: int, now: int):
     data = game.world.data
     base = {good: float(price) for good, price in zip(data.goods, data.price0, strict=True)}
-    moved = solara.use_memo(lambda: report.movers(tables, base, since, now), [game.world_version])
+    moved = game.per_world(("movers",), lambda: report.movers(tables, base, since, now))
     with solara.Card(t("lesson.movers_title")):
         if moved.empty:
             solara.Text(t("ui.no_prices"))
@@ -946,9 +954,9 @@ def ClassNews(game: ClassGame, version: int = 0):
     """The round's news: the delegations' moves first, the computer's summarised."""
     people = [code for code, who in game.players.items() if who == "people"]
     tables = game.tables()
-    news = solara.use_memo(
+    news = game.per_world(
+        ("headlines", tuple(people)),
         lambda: report.headlines(tables, people, _since(game), game.round_no),
-        [game.world_version, tuple(people)],
     )
     with solara.Card(t("lesson.headlines_title")):
         if game.round_no == 0:

@@ -150,6 +150,7 @@ class ClassGame:
         self.lesson = Lesson()
         self.branches: list[str] = []  # state folders of games branched from this one
         self.presence = 0  # counts devices joining and leaving seats (never saved)
+        self._per_world: tuple[int, dict] = (-1, {})
         self.quiet: Counter[str] = Counter()  # changes by kind that few pages show (not saved)
 
     # --- making, resuming, saving -----------------------------------------------------------
@@ -325,6 +326,17 @@ class ClassGame:
                 logger.exception("a classroom subscriber failed")
 
     # --- what everyone reads --------------------------------------------------------------
+    def per_world(self, key: tuple, compute: Callable[[], object]):
+        """``compute()``, worked out once per state of the world for ``key`` and shared by
+        every tab (a round's report is the same for the thirty tabs that show it)."""
+        with self._lock:
+            if self._per_world[0] != self._world_changes:
+                self._per_world = (self._world_changes, {})
+            cache = self._per_world[1]
+            if key not in cache:
+                cache[key] = compute()
+            return cache[key]
+
     @property
     def world_version(self) -> int:
         """Changes when the world's tables do (a round played, a rollback): a cache key."""
