@@ -984,6 +984,8 @@ def ClassDebrief(game: ClassGame, version: int = 0):
             solara.Text(t("class_ui.debrief_wait"))
             return
         result = debrief.value
+        solara.Markdown(f"**{t('lesson.leaderboard_title')}**")
+        Leaderboard(game, class_board(game), change=False)
         ranking = result["ranking"]
         columns = score_columns([column("rank")])
         html(table_html(ranking, columns, t("ui.ranking_title")))
