@@ -1,12 +1,15 @@
-"""The class game in the browser: the teacher's page and each delegation's seat page.
+"""The class game in the browser: the teacher's console, the projector, the join page and
+each delegation's page.
 
 Served by ``minerals host``, which saves the game in a state directory and passes it in
 ``MINERALS_CLASS_DIR``. Every tab of this server process shares that one ``ClassGame``
 (model/game/classroom.py); each tab watches it from its own thread and re-renders when it
-changes, whoever changed it. The link's token says who is looking: the teacher, or the
-delegation of one country. Decisions go through the same decision panel and checks as
-the single-player game.
-"""
+changes in a way it shows (a message redraws only the message boxes). The link's token
+says who is looking: the teacher (everything, private), the projector (nothing private:
+clock, leaderboard, headlines, prices, how to join) or the delegation of one country (its
+role card, its decisions, what happened to it). The join page needs no token: the class
+code opens the seats not yet locked. Decisions go through the same decision panel and
+checks as the single-player game."""
 
 import contextlib
 import math
