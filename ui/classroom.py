@@ -928,7 +928,7 @@ def Leaderboard(game: ClassGame, board, change: bool = True):
     frame = board.assign(
         delegation=[game.world.data.names[game.world.data.country(c)] for c in board["country"]],
         score=[f"{x:+.1f}" for x in board["score"]],
-        change=[f"{x:+.1f}" for x in board["change"]],
+        change=[_number(x, "{:+.1f}") for x in board["change"]],
     )
     columns = [
         ("rank", t("lesson.col_rank"), t("lesson.col_rank"), "{}"),
@@ -968,7 +968,10 @@ def ClassNews(game: ClassGame, version: int = 0):
         if news["students"]:
             rv.Html(tag="h3", children=[t("lesson.students_moves")])
             for detail in news["students"]:
-                line(f"• {detail}")
+                if isinstance(detail, tuple):  # ("more", actor, count)
+                    line(t("lesson.more_moves", actor=detail[1], count=detail[2]))
+                else:
+                    line(f"• {detail}")
         if news["ai"] or news["ai_counts"]:
             rv.Html(tag="h3", children=[t("lesson.ai_moves")])
             for detail in news["ai"]:

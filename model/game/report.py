@@ -47,9 +47,7 @@ def leaderboard(tables: dict, seats: list[str], now: int, since: int) -> pd.Data
     latest = countries[(countries["step"] == now) & countries["country"].isin(seats)]
     before = countries[countries["step"] == since].set_index("country")["score"]
     board = latest.assign(
-        change=latest["country"].map(before).rsub(latest["score"]).fillna(0.0)
-        if since >= 1
-        else 0.0
+        change=latest["country"].map(before).rsub(latest["score"]) if since >= 1 else np.nan
     )
     board = board.sort_values("score", ascending=False, kind="stable")[columns]
     return board.assign(rank=np.arange(1, len(board) + 1))[["rank", *columns]].reset_index(
@@ -83,10 +81,21 @@ def headlines(tables: dict, people: list[str], since: int, now: int) -> dict:
     named = theirs.head(AI_HEADLINES)
     rest = theirs.iloc[AI_HEADLINES:]
     return {
-        "students": list(ours["detail"]),
+        "students": _grouped(ours),  # details, and ("more", actor, count) for long runs
         "ai": list(named["detail"]),
         "ai_counts": rest["action"].value_counts().to_dict(),
     }
+
+
+def _grouped(events: pd.DataFrame, shown: int = 2) -> list[str]:
+    """Each event's detail, but a run of the same move by the same actor (a scenario's 42
+    invitations) shows its first ``shown`` and then how many more."""
+    lines = []
+    for (actor, _action), group in events.groupby(["actor", "action"], sort=False):
+        lines += list(group["detail"].head(shown))
+        if len(group) > shown:
+            lines.append(("more", actor, len(group) - shown))
+    return lines
 
 
 def movers(tables: dict, world_prices: dict, since: int, now: int, n: int = MOVERS) -> pd.DataFrame:
