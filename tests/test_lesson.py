@@ -257,3 +257,46 @@ def test_a_message_or_a_submission_redraws_only_the_pages_that_show_it(game):
     assert game.page_version(tuple(SEATS)) == usa_page + 1  # the teacher's page
     game.close_round(teacher)
     assert game.page_version() == screen + 1  # a round played redraws every page
+
+
+def test_the_consoles_round_picker_starts_at_the_last_round_and_rollback_asks_first(tmp_path):
+    import ipyvuetify as v
+    import solara
+
+    from ui import classroom as pages
+
+    game = ClassGame.create("baseline", ["USA", "CHN"], tmp_path / "g", seed=3)
+    for _ in range(2):
+        game.open_round(game.teacher_token)
+        game.close_round(game.teacher_token)
+    _, rc = solara.render(pages.TeacherPage(game, game.teacher_token), handle_error=False)
+    picker = rc.find(v.Select, label="Round").widget
+    assert picker.v_model.startswith("after round 2")
+    picker.v_model = "the start"
+    rc.find(v.Btn, children=["Roll back to this round"]).widget.click()
+    assert game.round_no == 2  # nothing yet: the console asks first
+    warning = " ".join(str(w.children) for w in rc.find(v.Alert).widgets)
+    assert "deletes 2 quarters" in warning
+    rc.find(v.Btn, children=["Yes, do it"]).widget.click()
+    assert game.round_no == 0
+    rc.close()
+
+
+def test_the_projector_page_shows_nothing_private(tmp_path):
+    import solara
+    import solara.widgets
+
+    from ui import classroom as pages
+
+    game = ClassGame.create("baseline", ["USA", "CHN"], tmp_path / "g", seed=3)
+    game.open_round(game.teacher_token)
+    game.submit(game.seat_tokens["USA"], [tariff("USA", "CHN", 0.4)])
+    game.send_message(game.seat_tokens["USA"], "CHN", "secret offer")
+    _, rc = solara.render(pages.ScreenPage(game, version=game.version), handle_error=False)
+    shown = repr(rc.find().widgets) + "".join(
+        w.unsafe_innerHTML for w in rc.find(solara.widgets.HTML).widgets
+    )
+    assert game.class_code in shown and "round 1 of" in shown
+    for secret in (*game.seat_tokens.values(), game.teacher_token, "secret offer", "40%"):
+        assert secret not in shown
+    rc.close()

@@ -801,7 +801,7 @@ def History(game: ClassGame, token: str, act, version: int = 0):
         labels[
             t("lesson.round_after", round=game.rounds_played, date=game.world.quarter_label(played))
         ] = played
-    last = list(labels)[-2] if len(labels) > 1 else list(labels)[-1]  # the round before now
+    last = list(labels)[-1]  # the last round played: nothing is lost until one picks earlier
     chosen, set_chosen = solara.use_state(None)
     asking, set_asking = solara.use_state("")
     branch_link, set_branch_link = solara.use_state("")
