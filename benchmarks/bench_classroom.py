@@ -16,15 +16,27 @@ step: building and writing the tables and saving game.json. A submission (the Wo
 dry-run plus the atomic, fsynced save) and ``ClassGame.resume`` after the last round (a
 replay of the whole log) are timed too. (c) The same for the default class: ``baseline``
 (27 economies, the others passive) with the 8 default seats.
+(d) With ``--tabs N``: a real class in headless Chromium (/usr/bin/chromium, Playwright).
+``minerals host washington_coalition`` with the 8 default seats serves a teacher tab, a
+projector tab and N delegation tabs. Measured: the server's resident memory per tab; a
+message (sent from one delegation's tab) in server CPU time, until every tab is idle
+again; and closing a round, from the teacher's click until every tab shows the new
+quarter (wall time, and the server's CPU time). The server's idle CPU is subtracted.
 """
 
 import argparse
+import os
+import re
+import signal
+import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
 import time
 import tracemalloc
+import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -180,18 +192,165 @@ def report(result: dict) -> str:
     )
 
 
+def _proc_rss_kb(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def _proc_cpu_s(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+LONG = 300_000  # ms: a loaded machine with 30 tabs is slow, and slowness is what is measured
+
+
+def class_tabs(tabs: int, folder: Path, rounds: int = 2, messages: int = 3) -> dict:
+    """(d): a class with ``tabs`` delegation tabs in headless Chromium."""
+    from playwright.sync_api import expect, sync_playwright
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    log = folder / "host.log"
+    command = [sys.executable, "-c", "from ui.cli import main; raise SystemExit(main())"]
+    command += ["host", SCENARIO, "--state-dir", str(folder / "tabs"), "--host", "127.0.0.1"]
+    command += ["--port", str(port)]
+    server = subprocess.Popen(
+        command, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True
+    )
+    try:
+        started = time.monotonic()
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5):
+                    break
+            except OSError:
+                pass
+            if server.poll() is not None or time.monotonic() - started > 180:
+                raise RuntimeError(log.read_text()[-2000:])
+            time.sleep(0.5)
+        printed = log.read_text()
+        teacher_url = re.search(r"(http://\S+/teacher\?token=[\w-]+)", printed)[1]
+        screen_url = re.search(r"(http://\S+/screen\?token=[\w-]+)", printed)[1]
+        seat_urls = re.findall(r"(http://\S+/seat\?token=[\w-]+)", printed)
+        with sync_playwright() as p:
+            browser = p.chromium.launch(
+                executable_path="/usr/bin/chromium",
+                headless=True,
+                args=["--headless", "--no-sandbox", "--disable-gpu"],
+            )
+            try:
+
+                def open_tab(url):
+                    page = browser.new_page(viewport={"width": 1024, "height": 768})
+                    page.set_default_timeout(180_000)
+                    page.goto(url)
+                    expect(
+                        page.get_by_role("heading", name=re.compile("round 1 of"))
+                    ).to_be_visible(timeout=LONG)
+                    return page
+
+                teacher = open_tab(teacher_url)
+                time.sleep(3)
+                before = _proc_rss_kb(server.pid)
+                pages = [open_tab(screen_url)]
+                pages += [open_tab(seat_urls[k % len(seat_urls)]) for k in range(tabs)]
+                time.sleep(3)
+                per_tab = (_proc_rss_kb(server.pid) - before) / (tabs + 1)
+
+                def idle_cpu_per_s() -> float:
+                    """The server's CPU rate with every tab drawn: the quietest of 3 s."""
+                    rates = []
+                    for _ in range(3):
+                        cpu0, t0 = _proc_cpu_s(server.pid), time.monotonic()
+                        time.sleep(1)
+                        rates.append((_proc_cpu_s(server.pid) - cpu0) / (time.monotonic() - t0))
+                    return min(rates)
+
+                def settle(cpu0: float, t0: float, idle: float) -> float:
+                    """Server CPU since ``t0`` until one quiet second, less the idle rate."""
+                    last = cpu0
+                    while True:
+                        time.sleep(1.0)
+                        now = _proc_cpu_s(server.pid)
+                        if now - last < max(2 * idle, 0.02):
+                            return (now - cpu0) - idle * (time.monotonic() - t0)
+                        last = now
+
+                teacher.get_by_role("button", name="Open round").click()
+                for page in pages[1:]:
+                    expect(page.get_by_role("button", name="Send", exact=True)).to_be_visible(
+                        timeout=LONG
+                    )
+                idle = idle_cpu_per_s()
+                message_cpu = []
+                sender = pages[1]
+                for k in range(messages):
+                    cpu0, t0 = _proc_cpu_s(server.pid), time.monotonic()
+                    sender.get_by_label("Message").fill(f"message {k}")
+                    sender.get_by_role("button", name="Send", exact=True).click()
+                    expect(teacher.get_by_text(f"message {k}")).to_be_visible(timeout=LONG)
+                    message_cpu.append(settle(cpu0, t0, idle))
+                close_wall, close_cpu = [], []
+                for r in range(rounds):
+                    if r:
+                        teacher.get_by_role("button", name="Open round").click()
+                        for page in pages[1:]:
+                            button = page.get_by_role("button", name="Send", exact=True)
+                            expect(button).to_be_visible(timeout=LONG)
+                    label = f"round {r + 2} of"
+                    idle = idle_cpu_per_s()
+                    cpu0, t0 = _proc_cpu_s(server.pid), time.monotonic()
+                    teacher.get_by_role("button", name="Close round").click()
+                    for page in [teacher, *pages]:
+                        heading = page.get_by_role("heading", name=re.compile(label))
+                        expect(heading).to_be_visible(timeout=LONG)
+                    close_wall.append(time.monotonic() - t0)
+                    close_cpu.append(settle(cpu0, t0, idle))
+            finally:
+                browser.close()
+    finally:
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=60)
+    return {
+        "tabs": tabs + 2,
+        "rss_mb_per_tab": per_tab / 1024,
+        "message_cpu_ms": statistics.median(message_cpu) * 1000,
+        "close_wall_s": statistics.median(close_wall),
+        "close_wall_max_s": max(close_wall),
+        "close_cpu_s": statistics.median(close_cpu),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="4 seats, 2 rounds")
     parser.add_argument("--seats", type=int, default=SEATS)
     parser.add_argument("--rounds", type=int, default=ROUNDS)
     parser.add_argument("--dir", type=Path, help="where the games are saved (default: a temp dir)")
+    parser.add_argument("--tabs", type=int, default=0, help="(d) with N delegation tabs")
+    parser.add_argument("--only-tabs", action="store_true", help="run (d) only")
     args = parser.parse_args()
     seats, rounds = (4, 2) if args.quick else (args.seats, args.rounds)
     print(f"Machine: {machine()}")
-    print(f"Code: {code_version("model/game/classroom.py")}")
+    print(f"Code: {code_version('model/game/classroom.py')}")
     with tempfile.TemporaryDirectory(dir=args.dir) as folder:
         print(f"Games saved under {args.dir or tempfile.gettempdir()}")
+        if args.tabs:
+            d = class_tabs(args.tabs, Path(folder))
+            print(
+                f"(d) {d['tabs']} tabs (teacher, projector, {args.tabs} delegations) on "
+                f"{SCENARIO}: {d['rss_mb_per_tab']:.1f} MB server memory per tab; a message "
+                f"{d['message_cpu_ms']:.0f} ms server CPU; closing a round "
+                f"{d['close_wall_s']:.1f} s until every tab shows it (slowest "
+                f"{d['close_wall_max_s']:.1f} s), {d['close_cpu_s']:.1f} s server CPU"
+            )
+            if args.only_tabs:
+                return
         memory = memory_per_seat(seats, Path(folder))
         print(
             f"(a) {memory['seats']} connected seats: "

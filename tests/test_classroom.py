@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from model.data.scenario import ScenarioError
 from model.data.world_data import load_world
-from model.game import classroom
+from model.game import classroom, store
 from model.game.briefing import sheets
 from model.game.cards import card_names, load_card
 from model.game.classroom import ClassGame, ClassroomError
@@ -822,7 +822,8 @@ def test_the_guides_briefing_sheets_are_the_generators(tmp_path, capsys):
     generated = text[text.index(START) + len(START) : text.index(END)].strip()
     assert generated == sheets("baseline").strip()
     assert main(["briefing", "baseline", "--out", str(tmp_path / "sheets.md")]) == 0
-    assert (tmp_path / "sheets.md").read_text() == sheets("baseline")
+    written = (tmp_path / "sheets.md").read_text()  # the role cards, then the data sheets
+    assert written.startswith("*Role cards for") and written.endswith(sheets("baseline"))
     out, _ = capsys.readouterr()
     assert "8 briefing sheets" in out
     code = main(["briefing", "baseline", "--seats", "USA,XYZ"])
@@ -948,7 +949,7 @@ def test_a_change_that_cannot_be_saved_is_undone(game, monkeypatch):
     def full(*args):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(classroom, "_write_atomic", full)
+    monkeypatch.setattr(store, "write_atomic", full)
     for change in (
         lambda: game.close_round(teacher),
         lambda: game.submit(seat(game, "CHN"), [ban("CHN", "USA")]),

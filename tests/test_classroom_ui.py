@@ -59,6 +59,7 @@ def test_a_round_from_the_teachers_and_a_delegations_page(game):
 
 def test_messages_reach_the_other_delegation_and_the_teacher(game):
     usa = _render(classroom.SeatPage(game, game.seat_tokens["USA"], "USA"))
+    _click(usa, "Decide")  # the page opens on the delegation's role card
     usa.find(v.Select, label="Send to").widget.v_model = "CHN"
     usa.find(v.TextField, label="Message").widget.v_model = "Truce on lithium?"
     _click(usa, "Send")
@@ -78,7 +79,10 @@ def test_the_teacher_hands_a_seat_to_the_bot_and_sees_join_links(game):
     _click(teacher, "Hand CHN to the bot")
     assert game.players["CHN"] == "bot"
     html = "".join(w.unsafe_innerHTML for w in teacher.find(solara.widgets.HTML).widgets)
-    assert html.count("<svg") >= 3 and game.seat_tokens["JPN"] in html  # QR codes and links
+    assert "<svg" not in html  # no seat's QR code is shown until the teacher picks one
+    teacher.find(v.Select, label="Show the QR code of").widget.v_model = "JPN"
+    html = "".join(w.unsafe_innerHTML for w in teacher.find(solara.widgets.HTML).widgets)
+    assert html.count("<svg") == 1 and game.seat_tokens["JPN"] in html  # one seat at a time
     teacher.close()
 
 

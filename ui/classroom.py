@@ -1,12 +1,15 @@
-"""The class game in the browser: the teacher's page and each delegation's seat page.
+"""The class game in the browser: the teacher's console, the projector, the join page and
+each delegation's page.
 
 Served by ``minerals host``, which saves the game in a state directory and passes it in
 ``MINERALS_CLASS_DIR``. Every tab of this server process shares that one ``ClassGame``
 (model/game/classroom.py); each tab watches it from its own thread and re-renders when it
-changes, whoever changed it. The link's token says who is looking: the teacher, or the
-delegation of one country. Decisions go through the same decision panel and checks as
-the single-player game.
-"""
+changes in a way it shows (a message redraws only the message boxes). The link's token
+says who is looking: the teacher (everything, private), the projector (nothing private:
+clock, leaderboard, headlines, prices, how to join) or the delegation of one country (its
+role card, its decisions, what happened to it). The join page needs no token: the class
+code opens the seats not yet locked. Decisions go through the same decision panel and
+checks as the single-player game."""
 
 import contextlib
 import math
@@ -14,6 +17,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from html import escape
 from urllib.parse import parse_qs
 
 import reacton.ipyvuetify as rv
@@ -21,7 +25,9 @@ import segno
 import solara
 
 from agents.actions import Action
-from model.game import classroom
+from model.engine.policies import good_label
+from model.game import classroom, report, roles
+from model.game.board import BOARD
 from model.game.classroom import EVERYONE, TEACHER, ClassGame, ClassroomError
 from model.game.decisions import answer_to
 from model.text import t
@@ -30,8 +36,6 @@ from ui.charts import table_html
 from ui.panels import (
     DecisionPanel,
     Inbox,
-    NewsFeed,
-    Scoreboard,
     Views,
     column,
     describe,
@@ -45,35 +49,71 @@ server.harden()
 MAX_MINUTES = classroom.MAX_MINUTES  # the model's limit: the page refuses what it would
 WATCH_TIMEOUT = 1.0  # seconds a tab's watcher waits before checking it is still wanted
 MAX_MESSAGES = 50
-
-# Games branched in this process, by teacher token (after a restart: minerals host --resume).
-_branches: dict[str, ClassGame] = {}
-_branches_lock = threading.Lock()
+MAX_AI_OFFERS = 3  # offers from countries the computer plays shown in a delegation's inbox
 
 
 def class_game(token: str) -> ClassGame:
-    """The game this link belongs to: the hosted one, or a branch made from it."""
-    with _branches_lock:
-        branches = list(_branches.values())
-    for game in branches:
-        if game.role(token) is not None:
-            return game
-    return classroom.shared(os.environ["MINERALS_CLASS_DIR"])
+    """The game this link belongs to: the hosted one, or a game branched from it (branches
+    are remembered in the hosted game, so their links work again after a restart)."""
+    hosted = classroom.shared(os.environ["MINERALS_CLASS_DIR"])
+    if hosted.role(token) is not None:
+        return hosted
+    for directory in list(hosted.branches):
+        try:
+            branch = classroom.shared(directory)
+        except ClassroomError:
+            continue  # a branch folder deleted by hand: its links are simply invalid
+        if branch.role(token) is not None:
+            return branch
+    return hosted
 
 
-def use_watch(game: ClassGame) -> int:
-    """Re-render this tab whenever the shared game changes; return the version seen."""
-    seen, set_seen = solara.use_state(game.version)
+def use_watch(game: ClassGame, shows: tuple[str, ...] = (), presence: bool = False) -> int:
+    """Re-render this tab when the shared game changes in a way it shows (``shows``: the
+    seats whose submissions it lists; messages redraw only the message box, see
+    ``use_board``), and, with ``presence``, when a device joins or leaves a seat; return
+    the version seen. The watcher also lets the game close a round whose time is up, if
+    the lesson says so."""
+
+    def now() -> tuple[int, int]:
+        return game.page_version(shows), game.presence if presence else 0
+
+    seen, set_seen = solara.use_state(now())
 
     def watch(cancel: threading.Event):
         changed = threading.Event()
         unsubscribe = game.subscribe(changed.set)
         try:
-            version = seen  # what this tab drew: a change before the thread started counts
+            drawn = seen  # what this tab drew: a change before the thread started counts
             while not cancel.is_set():
-                if game.version != version:
-                    version = game.version
-                    set_seen(version)
+                with contextlib.suppress(ClassroomError):
+                    game.tick()
+                latest = now()
+                if latest != drawn:
+                    drawn = latest
+                    set_seen(latest)
+                changed.wait(WATCH_TIMEOUT)
+                changed.clear()
+        finally:
+            unsubscribe()
+
+    solara.use_thread(watch, dependencies=[id(game), shows, presence], intrusive_cancel=False)
+    return seen[0] * 100_000 + seen[1]
+
+
+def use_board(game: ClassGame) -> int:
+    """Re-render the calling component (a message box) when a message is posted."""
+    seen, set_seen = solara.use_state(game.quiet[BOARD])
+
+    def watch(cancel: threading.Event):
+        changed = threading.Event()
+        unsubscribe = game.subscribe(changed.set)
+        try:
+            drawn = seen
+            while not cancel.is_set():
+                if game.quiet[BOARD] != drawn:
+                    drawn = game.quiet[BOARD]
+                    set_seen(drawn)
                 changed.wait(WATCH_TIMEOUT)
                 changed.clear()
         finally:
@@ -108,7 +148,22 @@ class SeatDesk:
             self.game.withdraw(self.token, index)
 
     def inbox(self) -> list[dict]:
-        return self.game.inbox(self.country)
+        """Offers from delegations, all of them; from the computer's countries, a few."""
+        return self._offers()[0]
+
+    def hidden_offers(self) -> dict[str, int]:
+        """The computer's offers left out of the inbox, counted by kind of deal."""
+        return self._offers()[1]
+
+    def _offers(self) -> tuple[list[dict], dict[str, int]]:
+        offers = self.game.inbox(self.country)
+        people = {c for c, p in self.game.players.items() if p == "people"}
+        ours = [offer for offer in offers if offer["proposer"] in people]
+        theirs = [offer for offer in offers if offer["proposer"] not in people]
+        hidden: dict[str, int] = {}
+        for offer in theirs[MAX_AI_OFFERS:]:
+            hidden[offer["deal"]] = hidden.get(offer["deal"], 0) + 1
+        return ours + theirs[:MAX_AI_OFFERS], hidden
 
     def answer_to(self, offer_id: int) -> str | None:
         return answer_to(self.decisions, offer_id)
@@ -125,71 +180,342 @@ def Page():
     router = solara.use_router()
     token = parse_qs((router.search or "").lstrip("?")).get("token", [""])[0]
     solara.Title(t("class_ui.title"))
+    solara.Style(PAGE_CSS)
     try:
         game = class_game(token)
     except (KeyError, ClassroomError) as problem:
         solara.Error(t("class_ui.no_game", problem=str(problem)))
         return
-    version = use_watch(game)
     role = game.role(token)
-    with solara.Column(style={"max-width": "1300px", "margin": "0 auto", "padding": "12px"}):
-        if role is None:
+    if role is None or role[0] == "screen":
+        shows = ()
+    elif role[0] == "teacher":
+        shows = tuple(game.seats)
+    else:
+        shows = (role[1],)
+    teacher = role is not None and role[0] == "teacher"
+    version = use_watch(game, shows, presence=teacher)  # noqa: SH101
+    with solara.Column(classes=["class-page"]):
+        if (router.path or "").rstrip("/").endswith("join"):
+            JoinPage(game)
+        elif role is None:
             solara.Error(t("class_ui.bad_link"))
         elif role[0] == "teacher":
             TeacherPage(game, token, version=version)
+        elif role[0] == "screen":
+            ScreenPage(game, version=version)
         else:
             SeatPage(game, token, role[1], version=version)
 
 
+# Phones: one column under 700 px, words never broken mid-word, buttons wrap.
+PAGE_CSS = """
+.class-page { max-width: 1300px; margin: 0 auto; padding: 12px; }
+.class-cols { display: flex; flex-wrap: wrap; gap: 12px; align-items: flex-start; }
+.class-cols > * { flex: 1 1 360px; min-width: 0; }
+.class-page .v-btn { max-width: 100%; height: auto !important; min-height: 36px; }
+.class-page .v-btn__content { white-space: normal; word-break: normal; overflow-wrap: normal; }
+.class-page .row { flex-wrap: wrap; }
+.class-page, .class-page * { word-break: normal; overflow-wrap: break-word; hyphens: none; }
+@media (max-width: 700px) {
+  .class-cols > * { flex-basis: 100%; }
+  .class-page { padding: 4px; }
+}
+.big-clock { font-size: 4.5rem; font-weight: 700; line-height: 1.1; }
+.screen-page { font-size: 1.35rem; }
+.screen-page h1 { font-size: 2.2rem; margin: 0; }
+.screen-page table { font-size: 1.5rem; }
+"""
+
+
 def round_line(game: ClassGame) -> str:
-    world = game.world
-    date = game.date()
+    """ "2026 Q2 · round 3 of 5 · round open" (no clock: the Countdown ticks beside it)."""
     if game.finished:
-        return t("class_ui.over", steps=world.spec.steps)
+        return t("lesson.over", total=game.rounds_total)
     if game.paused:
-        state = t("class_ui.paused")
+        state = t("lesson.paused")
     elif game.round_open:
-        seconds = game.time_left()
-        left = None if seconds is None else max(0, round(seconds / 60))
-        state = t("class_ui.open") if left is None else t("class_ui.open_timer", minutes=left)
+        state = t("lesson.open")
     else:
-        state = t("class_ui.closed")
-    return t("class_ui.round_line", date=date, round=world.steps + 1, state=state)
+        state = t("lesson.closed")
+    parts = [game.date(), t("lesson.round_of", round=game.class_round, total=game.rounds_total)]
+    if game.last_round:
+        parts.append(t("lesson.last_round"))
+    return " · ".join([*parts, state])
+
+
+def clock_text(game: ClassGame) -> str:
+    seconds = game.time_left()
+    if not game.round_open or game.finished:
+        return ""
+    if seconds is None:
+        return t("lesson.no_timer")
+    if seconds <= 0:
+        return t("lesson.time_up")
+    whole = int(math.ceil(seconds))
+    return t("lesson.countdown", minutes=whole // 60, seconds=whole % 60)
+
+
+@solara.component
+def Countdown(game: ClassGame, version: int = 0, big: bool = False):
+    """The round's clock, ticking once a second on its own (only this line is redrawn)."""
+    _, set_ticks = solara.use_state(0)
+
+    def tick(cancel: threading.Event):
+        ticks = 0
+        while not cancel.wait(1.0):
+            if game.round_open and game.deadline is not None:
+                ticks += 1
+                set_ticks(ticks)
+
+    solara.use_thread(tick, dependencies=[id(game), version], intrusive_cancel=False)
+    text = clock_text(game)
+    if not text:
+        return
+    rv.Html(
+        tag="div",
+        class_="big-clock" if big else "",
+        style_="" if big else "font-size:1.6rem;font-weight:600",
+        attributes={"role": "timer", "aria-label": t("lesson.clock")},
+        children=[text],
+    )
+
+
+def Header(game: ClassGame, title: str, version: int) -> None:
+    solara.Markdown(f"# {title}")
+    rv.Html(tag="h2", children=[round_line(game)])
+    Countdown(game, version=version)
 
 
 # --- a delegation's page -----------------------------------------------------------------
 
+SECTIONS = ("card", "decide", "report", "world", "debrief")
+
 
 @solara.component
 def SeatPage(game: ClassGame, token: str, code: str, version: int = 0):
+    """A delegation's page: its role card first, then deciding, what happened, the world."""
     world = game.world
     desk = SeatDesk(game, token, code)
     name = world.data.names[world.data.country(code)]
+    chosen, set_chosen = solara.use_state(None)
+    solara.use_effect(lambda: game.connect(code), [id(game), code])
+    Header(game, t("class_ui.seat_title", name=name, code=code), version)
+    if chosen is not None:
+        section = chosen
+    elif game.finished:
+        section = "debrief"
+    elif game.round_open and not game.paused:
+        section = "decide"
+    elif game.round_no == 0:
+        section = "card"
+    else:
+        section = "report"
+    sections = [s for s in SECTIONS if s != "debrief" or game.finished]
+    with solara.Row(style={"flex-wrap": "wrap", "gap": "4px"}):
+        for key in sections:
+            solara.Button(
+                t(f"lesson.{key}_tab"),
+                on_click=lambda key=key: set_chosen(key),
+                color="primary",
+                outlined=key != section,
+            )
+    if section == "card":
+        RoleCardView(game, code)
+    elif section == "decide":
+        DecideSection(game, desk, token, code, version=version)
+    elif section == "report":
+        RoundReport(game, code, version=version)
+    elif section == "world":
+        tables = views.Tables(game.tables())
+        with solara.Card(t("ui.views_title")):
+            Views(world, tables, code)
+        ClassNews(game, version=version)
+        with solara.Card(t("lesson.leaderboard_title")):
+            board = class_board(game)
+            Leaderboard(game, board)
+            solara.Text(t("lesson.leaderboard_note"))
+    else:
+        SeatDebrief(game, code, version=version)
+
+
+@solara.component
+def DecideSection(game: ClassGame, desk, token: str, code: str, version: int = 0):
     changed = lambda: None  # noqa: E731 - the watcher re-renders on every submission
-    solara.Markdown(f"# {t('class_ui.seat_title', name=name, code=code)}")
-    rv.Html(tag="h2", children=[round_line(game)])
-    tables = views.Tables(game.tables())
-    with solara.Columns([2, 3]):
+    with rv.Html(tag="div", class_="class-cols"):
         with solara.Column():
             if game.players.get(code) == "bot":
                 solara.Info(t("class_ui.seat_bot"))
             elif game.round_open and not game.paused:
-                submitted = game.submitted().get(code, False)
-                if submitted:
+                if not game.deals_open:
+                    solara.Warning(t("lesson.deals_from_round", round=game.lesson.deals_from))
+                if game.submitted().get(code, False):
                     solara.Success(t("class_ui.saved"))
                 else:
                     solara.Info(t("class_ui.not_submitted"))
                 DecisionPanel(desk, changed, version=version)
-                Inbox(desk, changed, version=version)
             else:
-                solara.Info(t("class_ui.wait"))
+                solara.Info(t("class_ui.wait") if desk.decisions else t("class_ui.closed"))
                 Submitted(desk.decisions)
-            Messages(game, token, code, version=version)
-            Scoreboard(tables, code)
         with solara.Column():
-            with solara.Card(t("ui.views_title")):
-                Views(world, tables, code)
-            NewsFeed(world, tables)
+            if game.players.get(code) != "bot" and game.round_open and not game.paused:
+                Inbox(desk, changed, version=version)
+                hidden = desk.hidden_offers()
+                if hidden:
+                    kinds = ", ".join(f"{n} {t(f'deals.kind_{k}')}" for k, n in hidden.items())
+                    solara.Text(t("lesson.offers_more", count=sum(hidden.values()), kinds=kinds))
+            Messages(game, token, code, version=version)
+
+
+@solara.component
+def RoleCardView(game: ClassGame, code: str):
+    """The delegation's role card (model/game/roles.py), the same as the printed one."""
+    card = solara.use_memo(lambda: roles.card(game.world, code), [id(game), code])
+    with solara.Card(t("lesson.card_tab")):
+        solara.Markdown(
+            "\n\n".join(
+                [
+                    f"**{t('lesson.mission_title')}** {card.mission}",
+                    f"**{t('lesson.fears_title')}** {card.fears}",
+                    f"**{t('lesson.depends_title')}**\n\n"
+                    + "\n".join(f"- {d}" for d in card.depends),
+                    f"**{t('lesson.allies_title')}** {', '.join(card.allies) or '–'}. "
+                    f"**{t('lesson.rivals_title')}** {', '.join(card.rivals) or '–'}.",
+                    f"**{t('lesson.moves_title')}**\n\n"
+                    + "\n".join(f"{k}. {m}" for k, m in enumerate(card.moves, 1)),
+                    f"**{t('lesson.scored_title')}** {card.scored}",
+                    f"**{t('lesson.story_title')}** {card.story}",
+                    roles.glossary_markdown().replace("## ", "### "),
+                ]
+            )
+        )
+
+
+def class_board(game: ClassGame):
+    """The class's leaderboard after the last round (shared by every tab)."""
+    tables = game.tables()
+    return game.per_world(
+        ("board",), lambda: report.leaderboard(tables, game.seats, game.round_no, _since(game))
+    )
+
+
+def _since(game: ClassGame) -> int:
+    """The quarter before the last round played (its scores are the round's starting point)."""
+    return max(game.round_no - game.lesson.quarters, 0) if game.round_no else 0
+
+
+@solara.component
+def RoundReport(game: ClassGame, code: str, version: int = 0):
+    """What happened to this delegation in the last round."""
+    with solara.Card(t("lesson.report_tab")):
+        tables = game.tables()
+        result = game.per_world(
+            ("what_happened", code),
+            lambda: report.what_happened(tables, code, _since(game), game.round_no),
+        )
+        if not result["played"]:
+            solara.Text(t("lesson.report_none"))
+            return
+        if result["change"] is None:
+            line(t("lesson.report_score_first", score=result["score"]))
+        else:
+            line(t("lesson.report_score", score=result["score"], change=result["change"]))
+        parts = [
+            t("lesson.report_part", name=t(f"lesson.component_{name}"), value=value)
+            for name, value in result["components"].items()
+            if abs(value) >= 0.05
+        ]
+        if parts:
+            line(t("lesson.report_parts", parts=", ".join(parts)))
+        if result["yours"]:
+            line(t("lesson.report_yours"))
+            for move in result["yours"][:8]:
+                line(f"• {move}")
+        if result["hits"]:
+            line(t("lesson.report_hits"))
+            for hit in result["hits"][:8]:
+                line(f"• {hit}")
+        else:
+            line(t("lesson.report_no_hits"))
+        offers = len(game.inbox(code))
+        if offers and game.round_open:
+            line(t("lesson.report_offers", count=offers))
+        if result["prices"]:
+            line(t("lesson.report_prices"))
+            for row in result["prices"]:
+                change = (
+                    t("lesson.report_price_new")
+                    if row["change"] is None
+                    else t("lesson.report_price_change", change=round(row["change"], 2) + 0.0)
+                )
+                good = good_label(row["mineral"], row["stage"])
+                line("• " + t("lesson.report_price", good=good, price=row["price"], change=change))
+
+
+@solara.component
+def SeatDebrief(game: ClassGame, code: str, version: int = 0):
+    """At the end: the class's leaderboard and this delegation's place on it."""
+    tables = game.tables()
+    board = game.per_world(
+        ("final",), lambda: report.leaderboard(tables, game.seats, game.round_no, 0)
+    )
+    with solara.Card(t("lesson.debrief_tab")):
+        mine = board[board["country"] == code]
+        if not mine.empty:
+            line(
+                t(
+                    "lesson.debrief_you",
+                    score=float(mine["score"].iloc[0]),
+                    rank=int(mine["rank"].iloc[0]),
+                    count=len(board),
+                )
+            )
+        Leaderboard(game, board, change=False)
+    RoundReport(game, code, version=version)
+
+
+# --- joining ----------------------------------------------------------------------------------
+
+
+@solara.component
+def JoinPage(game: ClassGame):
+    """The class code leads to the seats not yet locked; each is a link to its page."""
+    code, set_code = solara.use_state("")
+    seats, set_seats = solara.use_state(None)
+    error, set_error = solara.use_state("")
+
+    def show():
+        try:
+            set_seats(game.join(code))
+            set_error("")
+        except ClassroomError as refusal:
+            set_seats(None)
+            set_error(str(refusal))
+
+    solara.Markdown(f"# {t('lesson.join_title')}")
+    solara.InputText(
+        label=t("lesson.class_code"),
+        value=code,
+        on_value=lambda v: set_code(v or ""),
+        continuous_update=True,
+        error=error or False,
+    )
+    solara.Button(t("lesson.join_button"), on_click=show, color="primary")
+    if seats is None:
+        return
+    if not seats:
+        solara.Info(t("lesson.no_seat_left"))
+        return
+    solara.Text(t("lesson.pick_seat"))
+    names = dict(zip(game.world.data.codes, game.world.data.names, strict=True))
+    with solara.Row(style={"flex-wrap": "wrap"}):
+        for seat, token in seats.items():
+            solara.Button(
+                f"{names[seat]} ({seat})",
+                href=f"./seat?token={token}",
+                color="primary",
+                outlined=True,
+            )
 
 
 @solara.component
@@ -206,10 +532,11 @@ def who(code: str) -> str:
 @solara.component
 def Messages(game: ClassGame, token: str, code: str | None, version: int = 0):
     """Short messages between delegations; the teacher reads them all."""
+    use_board(game)
     world = game.world
     names = {t("class_ui.to_all"): EVERYONE, t("class_ui.teacher"): TEACHER}
     names |= {c: c for c in game.seats}
-    choices = [label for label, who in names.items() if who != (code or TEACHER)]
+    choices = [label for label, target in names.items() if target != (code or TEACHER)]
     to, set_to = solara.use_state(choices[0])
     text, set_text = solara.use_state("")
     error, set_error = solara.use_state("")
@@ -225,16 +552,19 @@ def Messages(game: ClassGame, token: str, code: str | None, version: int = 0):
         set_error("")
 
     with solara.Card(t("class_ui.messages_title")):
-        for message in game.messages(token)[-MAX_MESSAGES:]:
-            line(
-                t(
-                    "class_ui.message_line",
-                    sender=who(message["sender"]),
-                    to=who(message["to"]),
-                    date=world.quarter_label(min(message["round"], world.spec.steps)),
-                    text=message["text"],
-                )
+        # One block for all the lines: a new message changes one widget, not fifty.
+        lines = [
+            t(
+                "class_ui.message_line",
+                sender=who(message["sender"]),
+                to=who(message["to"]),
+                date=world.quarter_label(min(message["round"], world.spec.steps)),
+                text=message["text"],
             )
+            for message in game.messages(token)[-MAX_MESSAGES:]
+        ]
+        if lines:
+            html("".join(f"<div>{escape(entry)}</div>" for entry in lines))
         solara.Select(label=t("class_ui.message_to"), values=choices, value=to, on_value=set_to)
         solara.InputText(
             label=t("class_ui.message_text"),
@@ -249,15 +579,17 @@ def Messages(game: ClassGame, token: str, code: str | None, version: int = 0):
 # --- the teacher's page ----------------------------------------------------------------------
 
 
-def qr_svg(url: str) -> str:
-    return segno.make(url, error="m").svg_inline(scale=3, title=url)
+def qr_svg(url: str, scale: int = 3) -> str:
+    return segno.make(url, error="m").svg_inline(scale=scale, title=url)
 
 
 @solara.component
 def TeacherPage(game: ClassGame, token: str, version: int = 0):
+    """The teacher's console: private (decisions, messages, links). Project the screen page."""
     world = game.world
     error, set_error = solara.use_state("")
     minutes, set_minutes = solara.use_state("")
+    more, set_more = solara.use_state("5")
     show_debrief, set_show_debrief = solara.use_state(False)
 
     def act(do: Callable[[], object]) -> Callable[[], None]:
@@ -273,24 +605,22 @@ def TeacherPage(game: ClassGame, token: str, version: int = 0):
 
         return run
 
-    def open_round():
-        text = minutes.strip()
-        value = None
-        if text:
-            try:
-                value = float(text)
-            except ValueError:
-                value = math.nan
-            if not (math.isfinite(value) and 0 < value <= MAX_MINUTES):
-                most = f"{MAX_MINUTES:g}"
-                raise ClassroomError(t("class_ui.bad_minutes", value=text, most=most))
-        game.open_round(token, value)
+    def typed_minutes(text: str) -> float | None:
+        text = text.strip()
+        if not text:
+            return None
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not (math.isfinite(value) and 0 < value <= MAX_MINUTES):
+            raise ClassroomError(t("class_ui.bad_minutes", value=text, most=MAX_MINUTES))
+        return value
 
-    solara.Markdown(f"# {t('class_ui.teacher_title', scenario=world.spec.title)}")
-    rv.Html(tag="h2", children=[round_line(game)])
+    Header(game, t("class_ui.teacher_title", scenario=world.spec.title), version)
     if error:
         solara.Error(error)
-    over = world.steps >= world.spec.steps
+    over = game.finished
     with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
         solara.InputText(
             label=t("class_ui.timer"),
@@ -300,7 +630,7 @@ def TeacherPage(game: ClassGame, token: str, version: int = 0):
         )
         solara.Button(
             t("class_ui.open_round"),
-            on_click=act(open_round),
+            on_click=act(lambda: game.open_round(token, typed_minutes(minutes))),
             color="primary",
             disabled=game.round_open or over,
         )
@@ -311,8 +641,30 @@ def TeacherPage(game: ClassGame, token: str, version: int = 0):
             disabled=not game.round_open,
         )
         solara.Button(
+            t("lesson.plus_minute"),
+            on_click=act(lambda: game.extend(token, 1)),
+            disabled=not game.round_open,
+        )
+        solara.InputText(
+            label=t("lesson.extend_minutes"),
+            value=more,
+            on_value=lambda v: set_more(v or ""),
+            continuous_update=True,
+        )
+        solara.Button(
+            t("lesson.extend"),
+            on_click=act(lambda: game.extend(token, typed_minutes(more) or 1)),
+            disabled=not game.round_open,
+        )
+        solara.Button(
             t("class_ui.unpause") if game.paused else t("class_ui.pause"),
             on_click=act(lambda: game.unpause(token) if game.paused else game.pause(token)),
+        )
+    with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
+        solara.Checkbox(
+            label=t("lesson.auto_close"),
+            value=game.lesson.auto_close,
+            on_value=lambda on: act(lambda: game.set_auto_close(token, on))(),
         )
         rules = {t(f"class_ui.absent_{rule}"): rule for rule in classroom.ABSENT_RULES}
         solara.Select(
@@ -326,17 +678,17 @@ def TeacherPage(game: ClassGame, token: str, version: int = 0):
     SeatStatus(game, token, act, version=version)
     if show_debrief or over:
         ClassDebrief(game, version=version)
-    with solara.Columns([1, 1]):
+    with rv.Html(tag="div", class_="class-cols"):
+        with solara.Column():
+            JoinLinks(game, token, act, version=version)
+            Messages(game, token, None, version=version)
         with solara.Column():
             History(game, token, act, version=version)
             Cards(game, token, act, version=version)
-            Messages(game, token, None, version=version)
-        with solara.Column():
-            JoinLinks(game, token)
     tables = views.Tables(game.tables())
     with solara.Card(t("ui.views_title")):
         Views(world, tables, None)
-    NewsFeed(world, tables)
+    ClassNews(game, version=version)
 
 
 @solara.component
@@ -349,27 +701,46 @@ def Export(game: ClassGame, token: str, act):
         set_saved(game.export(token, path))
 
     solara.Button(t("class_ui.export"), on_click=act(export))
+    solara.FileDownload(
+        lambda: game.debrief_page(token).encode("utf-8"),
+        filename=f"class-debrief-round-{game.round_no}.html",
+        label=t("lesson.debrief_download"),
+    )
     if saved is not None:
         solara.FileDownload(
             saved.read_bytes(), filename=saved.name, label=t("class_ui.download", name=saved.name)
         )
 
 
+def _number(value: float, fmt: str) -> str:
+    """A number for a table; "–" where there is none yet (never "nan")."""
+    return "–" if value is None or not math.isfinite(value) else fmt.format(value)
+
+
 @solara.component
 def SeatStatus(game: ClassGame, token: str, act, version: int = 0):
-    """Every seat: who plays it, whether it has submitted, its score and its decisions."""
+    """Every seat: who plays it, devices, lock, submitted, score, and its private decisions."""
     status = game.status()
+    devices = game.devices()
+    locked = game.locked
     with solara.Card(t("class_ui.status_title")):
         columns = [
             column("code", "country"),
             column("players", topic="class_ui"),
+            ("devices", t("lesson.devices"), t("lesson.devices"), "{}"),
             column("submitted", topic="class_ui"),
-            column("score", fmt="{:.1f}"),
-            column("shortage_share", "shortage", fmt="{:.1%}"),
+            column("score"),
+            column("shortage_share", "shortage"),
         ]
         frame = status.assign(
             submitted=status["submitted"].map({True: t("class_ui.yes"), False: t("class_ui.no")}),
             players=status["players"].map(lambda p: t(f"class_ui.players_{p}")),
+            devices=[
+                f"{devices.get(code, 0)}" + (f" · {t('lesson.locked')}" if code in locked else "")
+                for code in status["code"]
+            ],
+            score=[_number(x, "{:+.1f}") for x in status["score"]],
+            shortage_share=[_number(x, "{:.1%}") for x in status["shortage_share"]],
         )
         html(table_html(frame, columns, t("class_ui.status_title")))
         for code in status["code"]:
@@ -382,43 +753,92 @@ def SeatStatus(game: ClassGame, token: str, act, version: int = 0):
                         decisions="; ".join(describe(action) for action in decisions),
                     )
                 )
+        for code in status["code"]:
             to = "people" if game.players.get(code) == "bot" else "bot"
-            solara.Button(
-                t(f"class_ui.hand_to_{to}", code=code),
-                on_click=act(lambda code=code, to=to: game.hand_over(token, code, to)),
-                small=True,
-                text=True,
-            )
+            with solara.Row(style={"flex-wrap": "wrap", "align-items": "center"}):
+                solara.Button(
+                    t(f"class_ui.hand_to_{to}", code=code),
+                    on_click=act(lambda code=code, to=to: game.hand_over(token, code, to)),
+                    small=True,
+                    text=True,
+                )
+                is_locked = code in locked
+                solara.Button(
+                    t("lesson.unlock" if is_locked else "lesson.lock", code=code),
+                    on_click=act(
+                        lambda code=code, is_locked=is_locked: game.lock_seat(
+                            token, code, not is_locked
+                        )
+                    ),
+                    small=True,
+                    text=True,
+                )
+                solara.Button(
+                    t("lesson.reissue", code=code),
+                    on_click=act(lambda code=code: game.reissue(token, code)),
+                    small=True,
+                    text=True,
+                )
+
+
+def base_url() -> str:
+    return os.environ.get("MINERALS_CLASS_URL", "")
 
 
 @solara.component
 def History(game: ClassGame, token: str, act, version: int = 0):
-    """Roll back to an earlier round, or branch a new game from it."""
+    """Roll back to an earlier round, or branch a new game from it, after a confirmation
+    that says what would be lost."""
     played = game.world.steps
-    rounds = [str(k) for k in range(played + 1)]
-    chosen, set_chosen = solara.use_state("0")
-    branch_links, set_branch_links = solara.use_state("")
-    if chosen not in rounds:
-        chosen = rounds[-1]
+    labels = {t("lesson.round_start"): 0}
+    for step in range(game.lesson.quarters, played + 1, game.lesson.quarters):
+        labels[
+            t(
+                "lesson.round_after",
+                round=game.lesson.played(step),
+                date=game.world.quarter_label(step),
+            )
+        ] = step
+    if played not in labels.values():
+        labels[
+            t("lesson.round_after", round=game.rounds_played, date=game.world.quarter_label(played))
+        ] = played
+    last = list(labels)[-1]  # the last round played: nothing is lost until one picks earlier
+    chosen, set_chosen = solara.use_state(None)
+    asking, set_asking = solara.use_state("")
+    branch_link, set_branch_link = solara.use_state("")
+    label = chosen if chosen in labels else last
+    step = labels[label]
 
     def branch():
-        directory = f"{game.state_dir}-branch-{int(chosen)}-{int(time.time())}"
-        new = game.branch(token, int(chosen), directory)
-        with _branches_lock:
-            _branches[new.teacher_token] = new
-        set_branch_links(t("class_ui.branch_made", dir=directory, token=new.teacher_token))
+        directory = f"{game.state_dir}-branch-{step}-{int(time.time())}"
+        new = classroom.adopt(game.branch(token, step, directory))
+        url = f"{base_url().rstrip('/')}/teacher?token={new.teacher_token}"
+        set_branch_link(t("lesson.branch_made", url=url))
+
+    def confirm():
+        do = (lambda: game.rollback(token, step)) if asking == "rollback" else branch
+        set_asking("")
+        act(do)()
 
     with solara.Card(t("class_ui.history_title")):
         solara.Select(
-            label=t("class_ui.round_choice"), values=rounds, value=chosen, on_value=set_chosen
+            label=t("class_ui.round_choice"), values=list(labels), value=label, on_value=set_chosen
         )
-        with solara.Row():
-            solara.Button(
-                t("class_ui.rollback"), on_click=act(lambda: game.rollback(token, int(chosen)))
-            )
-            solara.Button(t("class_ui.branch"), on_click=act(branch))
-        if branch_links:
-            solara.Markdown(branch_links)
+        with solara.Row(style={"flex-wrap": "wrap"}):
+            solara.Button(t("class_ui.rollback"), on_click=lambda: set_asking("rollback"))
+            solara.Button(t("class_ui.branch"), on_click=lambda: set_asking("branch"))
+        if asking:
+            if asking == "rollback":
+                lost = game.losses(step)
+                solara.Warning(t("lesson.confirm_rollback", when=label, **lost))
+            else:
+                solara.Info(t("lesson.confirm_branch", when=label))
+            with solara.Row():
+                solara.Button(t("lesson.confirm"), on_click=confirm, color="error")
+                solara.Button(t("lesson.cancel"), on_click=lambda: set_asking(""))
+        if branch_link:
+            solara.Markdown(branch_link)
 
 
 @solara.component
@@ -444,14 +864,123 @@ def Cards(game: ClassGame, token: str, act, version: int = 0):
 
 
 @solara.component
-def JoinLinks(game: ClassGame, token: str):
-    """The seats' join links and QR codes, to project on the screen."""
-    links = game.links(token, os.environ.get("MINERALS_CLASS_URL", ""))
+def JoinLinks(game: ClassGame, token: str, act=None, version: int = 0):
+    """The projector's link, the class code, and one seat's QR code at a time."""
+    links = game.class_links(token, base_url())
+    none = t("lesson.qr_none")
+    shown, set_shown = solara.use_state(none)
     with solara.Card(t("class_ui.links_title")):
+        solara.Markdown(t("lesson.screen_link", url=f"[{links['screen']}]({links['screen']})"))
+        solara.Markdown(f"{t('lesson.join_on', url=links['join'])}: **{game.class_code}**")
         for code in game.seats:
-            url = links[code]
-            solara.Markdown(t("class_ui.link_line", code=code, url=url))
-            html(qr_svg(url))
+            solara.Markdown(t("class_ui.link_line", code=code, url=links[code]))
+        solara.Select(
+            label=t("lesson.show_qr"), values=[none, *game.seats], value=shown, on_value=set_shown
+        )
+        if shown in game.seats:
+            html(qr_svg(links[shown], scale=8))
+
+
+# --- the projector -------------------------------------------------------------------------------
+
+
+@solara.component
+def ScreenPage(game: ClassGame, version: int = 0):
+    """For the whole class: nothing private. Big clock, the class's leaderboard, the round's
+    headlines, the prices that moved most, the world map, and how to join."""
+    tables = game.tables()
+    since, now = _since(game), game.round_no
+    with rv.Html(tag="div", class_="screen-page"):
+        rv.Html(tag="h1", children=[t("lesson.screen_title", scenario=game.world.spec.title)])
+        rv.Html(tag="h2", children=[round_line(game)])
+        with rv.Html(tag="div", class_="class-cols"):
+            with solara.Column():
+                Countdown(game, version=version, big=True)
+                board = class_board(game)
+                with solara.Card(t("lesson.leaderboard_title")):
+                    Leaderboard(game, board)
+                    solara.Text(t("lesson.leaderboard_note"))
+                Movers(game, tables, since, now)
+            with solara.Column():
+                WorldMapSlot(game, tables)
+                ClassNews(game, version=version)
+                JoinBox(game)
+
+
+@solara.component
+def WorldMapSlot(game: ClassGame, tables: dict):
+    """Slot for the world map of the single-player game (ui/map.py, being written by the
+    "game" helper): the integrator wires it here. Until then it draws nothing."""
+    return
+
+
+@solara.component
+def JoinBox(game: ClassGame):
+    url = f"{base_url().rstrip('/')}/join"
+    with solara.Card(t("lesson.join_title")):
+        solara.Markdown(f"{t('lesson.join_on', url=url)}: **{game.class_code}**")
+        html(qr_svg(url, scale=4))
+
+
+@solara.component
+def Leaderboard(game: ClassGame, board, change: bool = True):
+    if board.empty:
+        solara.Text(t("ui.no_scores"))
+        return
+    frame = board.assign(
+        delegation=[game.world.data.names[game.world.data.country(c)] for c in board["country"]],
+        score=[f"{x:+.1f}" for x in board["score"]],
+        change=[_number(x, "{:+.1f}") for x in board["change"]],
+    )
+    columns = [
+        ("rank", t("lesson.col_rank"), t("lesson.col_rank"), "{}"),
+        ("delegation", t("lesson.col_delegation"), t("lesson.col_delegation"), "{}"),
+        ("score", t("lesson.col_score"), t("lesson.leaderboard_note"), "{}"),
+    ]
+    if change:
+        columns.append(("change", t("lesson.col_change"), t("lesson.col_change"), "{}"))
+    html(table_html(frame, columns, t("lesson.leaderboard_title"), bold=None))
+
+
+@solara.component
+def Movers(game: ClassGame, tables: dict, since: int, now: int):
+    data = game.world.data
+    base = {good: float(price) for good, price in zip(data.goods, data.price0, strict=True)}
+    moved = game.per_world(("movers",), lambda: report.movers(tables, base, since, now))
+    with solara.Card(t("lesson.movers_title")):
+        if moved.empty:
+            solara.Text(t("ui.no_prices"))
+        for row in moved.itertuples():
+            line(t("lesson.mover_line", good=good_label(row.mineral, row.stage), change=row.change))
+
+
+@solara.component
+def ClassNews(game: ClassGame, version: int = 0):
+    """The round's news: the delegations' moves first, the computer's summarised."""
+    people = [code for code, who in game.players.items() if who == "people"]
+    tables = game.tables()
+    news = game.per_world(
+        ("headlines", tuple(people)),
+        lambda: report.headlines(tables, people, _since(game), game.round_no),
+    )
+    with solara.Card(t("lesson.headlines_title")):
+        if game.round_no == 0:
+            solara.Text(t("lesson.no_news"))
+            return
+        if news["students"]:
+            rv.Html(tag="h3", children=[t("lesson.students_moves")])
+            for detail in news["students"]:
+                if isinstance(detail, tuple):  # ("more", actor, count)
+                    line(t("lesson.more_moves", actor=detail[1], count=detail[2]))
+                else:
+                    line(f"• {detail}")
+        if news["ai"] or news["ai_counts"]:
+            rv.Html(tag="h3", children=[t("lesson.ai_moves")])
+            for detail in news["ai"]:
+                line(f"• {detail}")
+            if news["ai_counts"]:
+                kinds = ", ".join(f"{n} {kind}" for kind, n in news["ai_counts"].items())
+                line(t("lesson.ai_counted", count=sum(news["ai_counts"].values()), kinds=kinds))
 
 
 @solara.component
@@ -463,6 +992,8 @@ def ClassDebrief(game: ClassGame, version: int = 0):
             solara.Text(t("class_ui.debrief_wait"))
             return
         result = debrief.value
+        solara.Markdown(f"**{t('lesson.leaderboard_title')}**")
+        Leaderboard(game, class_board(game), change=False)
         ranking = result["ranking"]
         columns = score_columns([column("rank")])
         html(table_html(ranking, columns, t("ui.ranking_title")))
@@ -506,4 +1037,6 @@ routes = [
     solara.Route(path="/", component=Page, layout=Layout),
     solara.Route(path="teacher", component=Page),
     solara.Route(path="seat", component=Page),
+    solara.Route(path="screen", component=Page),
+    solara.Route(path="join", component=Page),
 ]

@@ -161,6 +161,15 @@ def _classroom_parsers(commands) -> None:
     host.add_argument(
         "--force-resume", action="store_true", help=t("provenance.help_force_resume")
     )
+    host.add_argument("--rounds", type=_whole_number, metavar="N", help=t("lesson.help_rounds"))
+    host.add_argument(
+        "--quarters", type=_whole_number, default=1, metavar="N", help=t("lesson.help_quarters")
+    )
+    host.add_argument(
+        "--deals-from", type=_whole_number, default=1, metavar="N", help=t("lesson.help_deals")
+    )
+    host.add_argument("--minutes", type=float, metavar="M", help=t("lesson.help_minutes"))
+    host.add_argument("--auto-close", action="store_true", help=t("lesson.help_auto_close"))
 
     replay = commands.add_parser(
         "replay", help=t("classroom.help_replay"), description=t("classroom.help_replay")
@@ -191,13 +200,17 @@ def _classroom_parsers(commands) -> None:
     briefing.add_argument(
         "--out", type=_path, metavar="FILE", help=t("classroom.help_briefing_out")
     )
+    briefing.add_argument(
+        "--format", choices=("md", "html"), default="md", help=t("lesson.help_briefing_format")
+    )
+    briefing.add_argument("--key", action="store_true", help=t("lesson.help_briefing_key"))
 
     hindcast = commands.add_parser(
         "hindcast", help=t("economics.help_hindcast"), description=t("economics.help_hindcast")
     )
     hindcast.add_argument(
         "--out",
-        type=Path,
+        type=_path,
         default=Path("docs/validation.md"),
         metavar="FILE",
         help=t("economics.help_hindcast_out"),
@@ -428,6 +441,7 @@ def host_command(args: argparse.Namespace) -> int:
     import socket
 
     from model.game.classroom import ClassGame, ClassroomError
+    from model.game.lesson import Lesson
 
     app = UI_DIR / "classroom.py"
     if args.resume is None and args.scenario is None:
@@ -459,7 +473,16 @@ def host_command(args: argparse.Namespace) -> int:
             scenario = load_scenario(args.scenario, seed=args.seed)
             stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
             state_dir = args.state_dir or Path("out") / "class" / f"{scenario.name}-{stamp}"
-            game = ClassGame.create(args.scenario, _seat_list(args.seats), state_dir, args.seed)
+            lesson = Lesson(
+                rounds=args.rounds,
+                quarters=args.quarters,
+                deals_from=args.deals_from,
+                minutes=args.minutes,
+                auto_close=args.auto_close,
+            )
+            game = ClassGame.create(
+                args.scenario, _seat_list(args.seats), state_dir, args.seed, lesson=lesson
+            )
             print(
                 t(
                     "classroom.host_created",
@@ -480,14 +503,22 @@ def host_command(args: argparse.Namespace) -> int:
         except OSError:
             host = socket.gethostname()
     base = f"http://{f'[{host}]' if ':' in host else host}:{args.port}"
-    links = game.links(game.teacher_token, base)
+    links = game.class_links(game.teacher_token, base)
     print(t("classroom.host_teacher", url=links.pop("teacher")))
+    print(t("lesson.host_screen", url=links.pop("screen")))
+    print(t("lesson.host_join", url=links.pop("join"), code=game.class_code))
+    print(t("lesson.host_shape", total=game.rounds_total, quarters=game.lesson.quarters))
     names = dict(zip(game.world.data.codes, game.world.data.names, strict=True))
     for code, url in links.items():
         print(t("classroom.host_seat", code=code, name=names[code], url=url))
     print(t("classroom.host_serving", url=base + "/", dir=display_path(game.state_dir)), flush=True)
     # ui/classroom.py finds the game, and the base of the join links it shows, here.
-    env = {"MINERALS_CLASS_DIR": str(game.state_dir.resolve()), "MINERALS_CLASS_URL": base}
+    env = {
+        "MINERALS_CLASS_DIR": str(game.state_dir.resolve()),
+        "MINERALS_CLASS_URL": base,
+        # After a restart (minerals host --resume) open tabs reload by themselves.
+        "SOLARA_THEME_FORCE_REFRESH": "True",
+    }
     _serve(app, args.host, args.port, env)
     return 0  # reached only when serving is replaced (tests)
 
@@ -543,12 +574,23 @@ def replay_command(args: argparse.Namespace) -> int:
 
 
 def briefing_command(args: argparse.Namespace) -> int:
-    """Write the delegations' briefing sheets (Markdown) from the world data."""
+    """Write the delegations' role cards and briefing sheets from the world data: Markdown
+    (cards, then the data sheets) or one printable HTML page; ``--key`` adds the teacher's
+    answer key."""
+    from model.game import roles
     from model.game.briefing import sheets
     from model.game.classroom import ClassroomError
 
     try:
-        text = sheets(args.scenario, _seat_list(args.seats))
+        title, cards = roles.cards(args.scenario, _seat_list(args.seats))
+        if args.format == "html":
+            text = roles.html(title, cards, key=args.key)
+        else:
+            text = (
+                roles.markdown(title, cards, key=args.key)
+                + "\n"
+                + sheets(args.scenario, _seat_list(args.seats))
+            )
     except ClassroomError as error:
         raise UsageError(str(error)) from None
     if args.out is None:
@@ -561,7 +603,7 @@ def briefing_command(args: argparse.Namespace) -> int:
         raise UsageError(
             t("cli.cannot_write", out=args.out, reason=error.strerror or error)
         ) from None
-    print(t("classroom.briefing_written", count=text.count("\n## "), out=display_path(args.out)))
+    print(t("classroom.briefing_written", count=len(cards), out=display_path(args.out)))
     return 0
 
 

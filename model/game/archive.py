@@ -23,10 +23,10 @@ from model.data.scenario import ScenarioError
 from model.data.world_data import WorldDataError
 from model.game.decisions import check
 from model.game.replay import PEOPLE, GameLog, Table, Turn, checked, records
+from model.game.store import MAX_GAME_BYTES
 from model.text import t
 
 GAME_JSON = "game.json"
-MAX_GAME_BYTES = 64 * 2**20  # a 40-quarter class of 40 seats logs a few MiB
 MESSAGES_JSON = "messages.json"
 PROVENANCE_JSON = "provenance.json"
 README = "README.txt"

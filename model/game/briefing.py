@@ -14,7 +14,7 @@ from model.data.world_data import OBJECTIVES
 from model.engine.metrics import SCORED_OBJECTIVES
 from model.engine.policies import disbursed, good_label, producer_label
 from model.engine.world import World
-from model.game.classroom import DEFAULT_SEATS, seat_codes
+from model.game.seats import DEFAULT_SEATS, seat_codes
 from model.text import t
 
 USES = 6  # goods shown in a sheet's dependency table, by value of use

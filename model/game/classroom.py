@@ -11,16 +11,19 @@ is a ``ClassroomError`` with a message from the catalogue. One lock guards the g
 requests from many threads apply one at a time. After every change ``game.json`` is
 written atomically (never a pickle): a server killed at any moment resumes from it
 (``ClassGame.resume``) by replaying the log, with every acknowledged submission.
+
+The game keeps the lock, the rounds and the submissions, and orchestrates three helpers
+with one idea each: the seats and their links (model/game/seats.py), the message board
+(model/game/board.py) and the file on disk (model/game/store.py).
 """
 
 import functools
 import itertools
 import json
 import logging
-import os
-import secrets
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -28,19 +31,30 @@ from pathlib import Path
 
 import pandas as pd
 
-from agents.actions import ACTION_TYPES, Action, Demand, Shock, from_dict, to_dict
+from agents.actions import (
+    ACTION_TYPES,
+    Action,
+    Demand,
+    Join,
+    Leave,
+    Propose,
+    Respond,
+    Shock,
+    from_dict,
+    to_dict,
+)
 from model.data import provenance
-from model.data.files import parse_json, read_bytes
 from model.data.scenario import SCENARIOS_DIR, ScenarioError, load_scenario, scenario_path
-from model.data.tables import write_tables
 from model.data.world_data import WorldDataError, load_world
 from model.engine.world import World
-from model.game import archive, debrief, decisions
+from model.game import archive, debrief, decisions, report, roles, store
+from model.game.board import BOARD, EVERYONE, TEACHER, MessageBoard
 from model.game.cards import card_names, load_card
 from model.game.decisions import check
+from model.game.lesson import Lesson
+from model.game.refusals import ClassroomError, SaveError
 from model.game.replay import (
     BOT,
-    NOBODY,
     PEOPLE,
     GameLog,
     Table,
@@ -50,33 +64,30 @@ from model.game.replay import (
     scenario_digest,
     split,
 )
+from model.game.seats import DEFAULT_SEATS, Seats, one_of, seat_codes
+from model.game.store import GAME_FILE, TABLES_DIR
 from model.text import t
 
 logger = logging.getLogger(__name__)
 
-FORMAT = 1  # of game.json
-GAME_FILE = "game.json"
-TABLES_DIR = "tables"
-TEACHER, SEAT = "teacher", "seat"
-EVERYONE = "all"
+__all__ = [
+    "DEFAULT_SEATS",
+    "EVERYONE",
+    "GAME_FILE",
+    "TABLES_DIR",
+    "TEACHER",
+    "ClassGame",
+    "ClassroomError",
+    "SaveError",
+    "seat_codes",
+    "shared",
+]
+
 STANDING = "standing"
 ABSENT_RULES = (STANDING, BOT)
-# The default delegations: the four big consumers and China, and four producers at the
-# centre of the 2025 news (Australia: rare earths and lithium; DR Congo: cobalt;
-# Indonesia: nickel; Chile: lithium). Eight delegations of 3-5 suit a class of 24-40.
-DEFAULT_SEATS = ("USA", "CHN", "EU", "JPN", "AUS", "COD", "IDN", "CHL")
 MAX_ACTIONS = 40  # per submission: more than any delegation types in a round
-MAX_MESSAGE = 500  # characters: a short note, as in a chat
-MAX_MESSAGES = 5000  # per game, so a runaway script cannot fill the disk
 MAX_MINUTES = 180.0  # a round timer longer than a double lesson is a typing mistake
-
-
-class ClassroomError(ValueError):
-    """A refused request; ``str(e)`` says what is wrong and what is allowed."""
-
-
-class SaveError(ClassroomError):
-    """The game could not be saved: the change is undone, so memory and disk agree."""
+DEALS = (Propose, Respond, Join, Leave)  # what "deals open from round N" holds back
 
 
 def _changes(method):
@@ -126,20 +137,23 @@ class ClassGame:
         self.table = table
         self.state_dir = Path(state_dir)
         self.name = name
-        self.teacher_token = secrets.token_urlsafe(16)
-        self.seat_tokens = {code: secrets.token_urlsafe(16) for code in table.log.seats}
-        self.players = {code: PEOPLE for code in table.log.seats}
+        self.seating = Seats(table.log.seats)
+        self.board = MessageBoard()
         self.absent_rule = STANDING
         self.round_open = False
         self.deadline: float | None = None
         self.paused = False
         self._remaining: float | None = None  # seconds left on the timer while paused
         self._submissions: dict[str, list[dict]] = {}  # seat -> action records
-        self._messages: list[dict] = []
         self.version = 0
         self._world_changes = 0  # rounds played and rollbacks: when the tables change
         self._tables_cache: tuple[int, dict[str, pd.DataFrame]] | None = None
-        self._debrief_cache: tuple[int, dict] | None = None
+        self._debrief_cache: tuple[tuple, dict] | None = None
+        self.lesson = Lesson()
+        self.branches: list[str] = []  # state folders of games branched from this one
+        self.presence = 0  # counts devices joining and leaving seats (never saved)
+        self._per_world: tuple[int, dict] = (-1, {})
+        self.quiet: Counter[str] = Counter()  # changes by kind that few pages show (not saved)
 
     # --- making, resuming, saving -----------------------------------------------------------
     @classmethod
@@ -150,6 +164,7 @@ class ClassGame:
         state_dir: Path,
         seed: int | None = None,
         name: str | None = None,
+        lesson: Lesson | None = None,
     ) -> "ClassGame":
         """A new game in ``state_dir`` (which must not hold one); seats default to DEFAULT_SEATS."""
         try:
@@ -164,6 +179,7 @@ class ClassGame:
         source = spec.name if bundled else str(scenario_path(scenario).resolve())
         log = GameLog(source, spec.seed, seats, scenario_sha256=scenario_digest(scenario))
         game = cls(Table(log, spec), Path(state_dir), name or spec.title)
+        game.lesson = lesson or Lesson()
         game._claim_dir()
         game._save(tables=True)
         return game
@@ -175,10 +191,7 @@ class ClassGame:
         if not path.is_file():
             raise ClassroomError(t("classroom.no_game", dir=state_dir))
         try:
-            saved = parse_json(read_bytes(path, archive.MAX_GAME_BYTES))
-            if not isinstance(saved, dict) or saved.get("format") != FORMAT:
-                found = saved.get("format") if isinstance(saved, dict) else None
-                raise ValueError(t("classroom.bad_format", format=found))
+            saved = store.load(Path(state_dir))
             game = cls(replay(GameLog.from_json(saved["log"])), Path(state_dir), saved["name"])
             game._restore(saved)
         except (OSError, KeyError, TypeError, ValueError, AttributeError) as error:
@@ -190,12 +203,8 @@ class ClassGame:
 
     def _restore(self, saved: dict) -> None:
         seats = self.log.seats
-        if set(saved["seat_tokens"]) != set(seats) or set(saved["players"]) != set(seats):
-            raise ValueError(t("classroom.seats_mismatch"))
-        self.teacher_token = str(saved["teacher_token"])
-        self.seat_tokens = {code: str(token) for code, token in saved["seat_tokens"].items()}
-        self.players = {code: _choice(p, (PEOPLE, BOT)) for code, p in saved["players"].items()}
-        self.absent_rule = _choice(saved["absent_rule"], ABSENT_RULES)
+        self.seating.restore(saved)
+        self.absent_rule = one_of(saved["absent_rule"], ABSENT_RULES)
         self.round_open = bool(saved["round_open"])
         self.deadline = None if saved["deadline"] is None else float(saved["deadline"])
         self.paused = bool(saved["paused"])
@@ -207,18 +216,13 @@ class ClassGame:
                 if from_dict(entry).actor != code:
                     raise ValueError(t("deals.not_your_seat", actor=entry["actor"], code=code))
             self._submissions[code] = list(entries)
-        self._messages = list(saved["messages"])
+        self.board = MessageBoard(saved["messages"])
         self.version = int(saved["version"])
+        self.lesson = Lesson.from_record(saved.get("lesson"))
+        self.branches = [str(path) for path in saved.get("branches", [])]
 
     def _claim_dir(self) -> None:
-        try:
-            self.state_dir.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            raise ClassroomError(
-                t("classroom.cannot_write", dir=self.state_dir, reason=error.strerror)
-            ) from None
-        if (self.state_dir / GAME_FILE).exists():
-            raise ClassroomError(t("classroom.game_exists", dir=self.state_dir))
+        store.claim(self.state_dir)
         try:  # what made the game: ``minerals host --resume`` checks it
             provenance.write(self.state_dir, provenance.describe(self.table.spec))
         except OSError as error:
@@ -229,40 +233,27 @@ class ClassGame:
     def _record(self, tokens: bool = True) -> dict:
         """The game as JSON: everything ``resume`` needs (the tokens only if ``tokens``)."""
         record = {
-            "format": FORMAT,
+            "format": store.FORMAT,
             "name": self.name,
             "saved": datetime.now(UTC).isoformat(timespec="seconds"),
             "log": self.log.to_json(),
-            "players": dict(self.players),
+            **self.seating.record(tokens),
             "absent_rule": self.absent_rule,
             "round_open": self.round_open,
             "deadline": self.deadline,
             "paused": self.paused,
             "remaining": self._remaining,
             "submissions": {code: list(entries) for code, entries in self._submissions.items()},
-            "messages": list(self._messages),
+            "messages": list(self.board.messages),
             "version": self.version,
+            "lesson": self.lesson.record(),
+            "branches": list(self.branches),
         }
-        if tokens:
-            record["teacher_token"] = self.teacher_token
-            record["seat_tokens"] = dict(self.seat_tokens)
         return record
 
     def _save(self, tables: bool = False) -> None:
-        """Write game.json atomically (and, first, the tables after a round): a crash keeps
-        the old or the new file whole, never half of one. SaveError if the disk refuses.
-
-        game.json, written last, is what a resume reads; the tables are only a copy of the
-        output, rewritten by the next round.
-        """
-        try:
-            if tables:
-                write_tables(self._tables(), self.state_dir / TABLES_DIR)
-            _write_atomic(self.state_dir / GAME_FILE, json.dumps(self._record()))
-        except OSError as error:
-            raise SaveError(
-                t("classroom.cannot_save", dir=self.state_dir, reason=error.strerror or error)
-            ) from None
+        """Save the game (and its tables after a round); SaveError if the disk refuses."""
+        store.save(self.state_dir, self._record(), self._tables() if tables else None)
 
     def _undo(self, record: dict, table: Table) -> None:
         """Go back to the game ``record`` describes, whose world ``table`` held before."""
@@ -274,46 +265,51 @@ class ClassGame:
         self.table = table
         self._world_changes += 1
         self._submissions = {}
-        self._messages = []
+        self.board = MessageBoard()
         self._restore(record)
 
-    def _changed(self, tables: bool = False) -> None:
+    def _changed(self, tables: bool = False, quiet: str | None = None) -> None:
+        """Count and save a change; ``quiet`` names a change only some pages show: a message
+        ("board": the message boxes) or one seat's submission (its page and the teacher's)."""
         self.version += 1
+        if quiet is not None:
+            self.quiet[quiet] += 1
         self._save(tables)
 
+    def page_version(self, shows: tuple[str, ...] = ()) -> int:
+        """Changes a page must redraw for: all but the quiet ones it does not show."""
+        return self.version - sum(n for kind, n in self.quiet.items() if kind not in shows)
+
     # --- who is asking --------------------------------------------------------------------
+    @property
+    def teacher_token(self) -> str:
+        return self.seating.teacher_token
+
+    @property
+    def seat_tokens(self) -> dict[str, str]:
+        return self.seating.tokens
+
+    @property
+    def players(self) -> dict[str, str]:
+        """Who plays each seat: "people" (its delegation) or "bot" (its AI)."""
+        return self.seating.players
+
     @_reads
     def role(self, token: str | None) -> tuple[str, str | None] | None:
         """("teacher", None), ("seat", code), or None for a token that is no link of this game."""
-        if not isinstance(token, str) or not token:
-            return None
-        given = token.encode("utf-8", "replace")  # whatever a browser sends, compared safely
-        if secrets.compare_digest(given, self.teacher_token.encode()):
-            return TEACHER, None
-        for code, known in self.seat_tokens.items():
-            if secrets.compare_digest(given, known.encode()):
-                return SEAT, code
-        return None
+        return self.seating.role(token)
 
     def _teacher(self, token: str | None) -> None:
-        if self.role(token) != (TEACHER, None):
-            raise ClassroomError(t("classroom.not_teacher"))
+        self.seating.check_teacher(token)
 
     def _seat(self, token: str | None) -> str:
-        role = self.role(token)
-        if role is None or role[0] != SEAT:
-            raise ClassroomError(t("classroom.not_seat"))
-        return role[1]
+        return self.seating.check_seat(token)
 
     @_reads
     def links(self, token: str, base_url: str) -> dict[str, str]:
         """The teacher's link and one join link per seat (teacher only: the links are keys)."""
         self._teacher(token)
-        base = base_url.rstrip("/")
-        links = {TEACHER: f"{base}/teacher?token={self.teacher_token}"}
-        for code in self.log.seats:
-            links[code] = f"{base}/seat?token={self.seat_tokens[code]}"
-        return links
+        return self.seating.links(base_url)
 
     # --- listening for changes ------------------------------------------------------------
     @_reads
@@ -338,6 +334,22 @@ class ClassGame:
                 logger.exception("a classroom subscriber failed")
 
     # --- what everyone reads --------------------------------------------------------------
+    def per_world(self, key: tuple, compute: Callable[[], object]):
+        """``compute()``, worked out once per state of the world for ``key`` and shared by
+        every tab (a round's report is the same for the thirty tabs that show it)."""
+        with self._lock:
+            if self._per_world[0] != self._world_changes:
+                self._per_world = (self._world_changes, {})
+            cache = self._per_world[1]
+            if key not in cache:
+                cache[key] = compute()
+            return cache[key]
+
+    @property
+    def world_version(self) -> int:
+        """Changes when the world's tables do (a round played, a rollback): a cache key."""
+        return self._world_changes
+
     @property
     def world(self) -> World:
         return self.table.world
@@ -357,7 +369,31 @@ class ClassGame:
 
     @property
     def finished(self) -> bool:
-        return self.round_no >= self.world.spec.steps
+        """The scenario's quarters, or the lesson's rounds, are all played."""
+        steps = self.world.spec.steps
+        return self.round_no >= steps or self.rounds_played >= self.rounds_total
+
+    @property
+    def rounds_total(self) -> int:
+        """Rounds in this lesson ("round 3 of 5")."""
+        return self.lesson.total(self.world.spec.steps)
+
+    @property
+    def rounds_played(self) -> int:
+        return self.lesson.played(self.round_no)
+
+    @property
+    def class_round(self) -> int:
+        """The round the class decides now (1 before the first is played), or the last one."""
+        return min(self.rounds_played + 1, self.rounds_total)
+
+    @property
+    def last_round(self) -> bool:
+        return not self.finished and self.class_round == self.rounds_total
+
+    @property
+    def deals_open(self) -> bool:
+        return self.class_round >= self.lesson.deals_from
 
     def date(self) -> str:
         """The quarter the class decides now (the one the next round plays)."""
@@ -396,8 +432,11 @@ class ClassGame:
     # --- the teacher's controls -------------------------------------------------------------
     @_changes
     def open_round(self, token: str, minutes: float | None = None) -> None:
-        """Let delegations submit; with ``minutes``, a timer. Opening an open round resets it."""
+        """Let delegations submit; with ``minutes`` (or the lesson's), a timer. Opening an open
+        round resets its timer."""
         self._teacher(token)
+        if minutes is None:
+            minutes = self.lesson.minutes
         if self.paused:
             raise ClassroomError(t("classroom.paused_teacher"))
         if self.finished:
@@ -431,6 +470,11 @@ class ClassGame:
             self._world_changes += 1
             self._failed(turn, error)
         self.log.turns.append(turn)
+        # The round's further quarters: the class's measures stand, the AI plays its seats.
+        while self.round_no % self.lesson.quarters and self.round_no < self.world.spec.steps:
+            later = self._turn(standing=True)
+            self.table.play(later)
+            self.log.turns.append(later)
         self._world_changes += 1
         self._submissions = {}
         self.round_open = False
@@ -466,12 +510,14 @@ class ClassGame:
             t("classroom.round_failed", round=turn.step, problem=problem)
         ) from None
 
-    def _turn(self) -> Turn:
+    def _turn(self, standing: bool = False) -> Turn:
+        """The next quarter's turn: the submissions (or, ``standing``, nobody's new move)."""
         step = self.round_no + 1
         turn = Turn(step, cards=[card["action"] for card in self.log.cards if card["step"] == step])
         for code in self.log.seats:
-            submitted = self._submissions.get(code)
-            if self.players[code] == BOT or (submitted is None and self.absent_rule == BOT):
+            submitted = None if standing else self._submissions.get(code)
+            absent = submitted is None and self.absent_rule == BOT and not standing
+            if self.players[code] == BOT or absent:
                 turn.players[code] = BOT
                 continue
             turn.players[code] = PEOPLE
@@ -501,6 +547,111 @@ class ClassGame:
         self._changed()
 
     @_changes
+    def extend(self, token: str, minutes: float = 1.0) -> None:
+        """Give the open round ``minutes`` more (from now if its time is up already)."""
+        self._teacher(token)
+        if not self.round_open:
+            raise ClassroomError(t("lesson.nothing_to_extend"))
+        if isinstance(minutes, bool) or not isinstance(minutes, int | float):
+            raise ClassroomError(t("classroom.bad_minutes", value=minutes, most=MAX_MINUTES))
+        if not 0 < minutes <= MAX_MINUTES:
+            raise ClassroomError(t("classroom.bad_minutes", value=minutes, most=MAX_MINUTES))
+        now, more = time.time(), 60.0 * minutes
+        if self.paused:
+            self._remaining = (self._remaining or 0.0) + more
+        elif self.deadline is None:
+            self.deadline = now + more
+        else:
+            self.deadline = max(self.deadline, now) + more
+        self._changed()
+
+    @_changes
+    def set_auto_close(self, token: str, on: bool) -> None:
+        """Close each round by itself when its time is up (``tick`` does it)."""
+        self._teacher(token)
+        if bool(on) != self.lesson.auto_close:
+            self.lesson = replace(self.lesson, auto_close=bool(on))
+            self._changed()
+
+    def tick(self) -> bool:
+        """Close the round if its time is up and the lesson closes rounds by itself; whether it
+        did. Every open tab calls this about once a second; the first one closes."""
+        with self._lock:
+            due = (
+                self.lesson.auto_close
+                and self.round_open
+                and not self.paused
+                and self.deadline is not None
+                and time.time() > self.deadline
+                and not self.finished
+            )
+            if not due:
+                return False
+            self.close_round(self.teacher_token)
+            return True
+
+    # --- the seats' links, locks and devices --------------------------------------------------
+    @_reads
+    def class_links(self, token: str, base_url: str) -> dict[str, str]:
+        """links() and the projector's and the join page's (teacher only)."""
+        self._teacher(token)
+        base = base_url.rstrip("/")
+        return {
+            **self.seating.links(base),
+            "screen": f"{base}/screen?token={self.seating.screen_token}",
+            "join": f"{base}/join",
+        }
+
+    @property
+    def class_code(self) -> str:
+        """The code projected for the room: it opens the seat picker (not a secret)."""
+        return self.seating.class_code
+
+    @_reads
+    def join(self, class_code: str) -> dict[str, str]:
+        """The seats (code -> token) a student who typed ``class_code`` may pick."""
+        return self.seating.open_seats(class_code)
+
+    @_changes
+    def lock_seat(self, token: str, code: str, locked: bool = True) -> None:
+        """Take a seat out of the picker (its delegation has joined), or put it back."""
+        self._teacher(token)
+        if self.seating.lock(code, locked):
+            self._changed()
+
+    @_changes
+    def reissue(self, token: str, code: str) -> str:
+        """A new link for ``code``; the old one stops working. Returns the new token."""
+        self._teacher(token)
+        new = self.seating.reissue(code)
+        self._changed()
+        return new
+
+    @property
+    def locked(self) -> set[str]:
+        return set(self.seating.locked)
+
+    def connect(self, code: str) -> Callable[[], None]:
+        """Count a device on seat ``code``; returns the call that counts it out."""
+        with self._lock:
+            self.seating.connected[code] += 1
+            self.presence += 1
+        self._notify()
+
+        def disconnect() -> None:
+            with self._lock:
+                self.seating.connected[code] -= 1
+                self.presence += 1
+            self._notify()
+
+        return disconnect
+
+    def devices(self) -> dict[str, int]:
+        """Devices connected to each seat now."""
+        with self._lock:
+            return {code: max(self.seating.connected[code], 0) for code in self.log.seats}
+
+    @_changes
     def hand_over(self, token: str, code: str, to: str) -> None:
         """Give a seat to its AI (``"bot"``) or back to its delegation (``"people"``).
 
@@ -508,15 +659,8 @@ class ClassGame:
         delegation no longer plays.
         """
         self._teacher(token)
-        if code not in self.log.seats:
-            raise ClassroomError(
-                t("classroom.not_a_seat", code=code, allowed=", ".join(self.log.seats))
-            )
-        if to not in (PEOPLE, BOT):
-            raise ClassroomError(t("classroom.bad_player", value=to, allowed=f"{PEOPLE}, {BOT}"))
-        if self.players[code] == to:
+        if not self.seating.hand_over(code, to):
             return
-        self.players[code] = to
         if to == BOT:
             self._submissions.pop(code, None)
         self._changed()
@@ -554,8 +698,26 @@ class ClassGame:
             raise ClassroomError(t("classroom.bad_round", value=round_no, rounds=self.round_no))
 
     @_reads
+    def losses(self, round_no: int) -> dict[str, int]:
+        """What rolling back to ``round_no`` quarters would delete: quarters played after it,
+        decisions in them and in the open round, and event cards fired after it."""
+        self._check_round(round_no)
+        later = self.log.turns[round_no:]
+        decided = sum(
+            len(a) for turn in later for a in (*turn.actions.values(), *turn.answers.values())
+        )
+        return {
+            "quarters": len(later),
+            "decisions": decided + sum(len(e) for e in self._submissions.values()),
+            "cards": len(
+                {(c["round"], c["card"]) for c in self.log.cards if c["round"] > round_no}
+            ),
+        }
+
+    @_changes
     def branch(self, token: str, round_no: int, state_dir: Path) -> "ClassGame":
-        """A new game (new links) in ``state_dir`` that starts from this one after ``round_no``."""
+        """A new game (new links) in ``state_dir`` that starts from this one after ``round_no``;
+        it is remembered here, so that its links work again after a restart."""
         self._teacher(token)
         self._check_round(round_no)
         game = ClassGame(
@@ -563,10 +725,13 @@ class ClassGame:
             Path(state_dir),
             t("classroom.branch_name", name=self.name, round=round_no),
         )
-        game.players = dict(self.players)
+        game.seating.players = dict(self.players)
         game.absent_rule = self.absent_rule
+        game.lesson = self.lesson
         game._claim_dir()
         game._save(tables=True)
+        self.branches.append(str(Path(state_dir).resolve()))
+        self._changed()
         return game
 
     @_changes
@@ -578,7 +743,18 @@ class ClassGame:
         except ScenarioError as error:
             raise ClassroomError(str(error)) from None
         now = self.round_no
+        # A delegation decides for itself: the card's moves reach it as news to act on.
+        yours: dict[str, list[str]] = {}
+        for _, action in card.actions:
+            if self.players.get(action.actor) == PEOPLE:
+                yours.setdefault(action.actor, []).append(action.note)
+        for code, notes in yours.items():
+            self._post(
+                TEACHER, code, t("lesson.card_for_you", title=card.title, note=" ".join(notes))
+            )
         for step, action in card.actions:
+            if action.actor in yours:
+                continue
             note = t("classroom.card_note", title=card.title, note=action.note)
             record = to_dict(action) | {"note": note}
             self.log.cards.append(
@@ -607,7 +783,7 @@ class ClassGame:
         try:
             made = provenance.read(self.state_dir) or provenance.describe(self.table.spec)
             return archive.write(
-                Path(path), self._record(tokens=False), self._messages, self._tables(), readme,
+                Path(path), self._record(tokens=False), self.board.messages, self._tables(), readme,
                 made,
             )  # fmt: skip
         except OSError as error:
@@ -645,7 +821,7 @@ class ClassGame:
         if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < len(entries):
             raise ClassroomError(t("classroom.bad_index", value=index, count=len(entries)))
         self._submissions[code] = entries[:index] + entries[index + 1 :]
-        self._changed()
+        self._changed(quiet=code)
 
     def _seat_playing(self, token: str) -> str:
         """The seat of ``token``, if its delegation may decide now."""
@@ -670,13 +846,14 @@ class ClassGame:
                 reasons.append(str(error))
                 continue
             decoded.append(action)
-            reasons.append(
-                t("classroom.no_shock")
-                if isinstance(action, Shock)
-                else t("demand.not_a_decision")
-                if isinstance(action, Demand)
-                else None
-            )
+            if isinstance(action, Shock):
+                reasons.append(t("classroom.no_shock"))
+            elif isinstance(action, Demand):
+                reasons.append(t("demand.not_a_decision"))
+            elif isinstance(action, DEALS) and not self.deals_open:
+                reasons.append(t("lesson.deals_closed", round=self.lesson.deals_from))
+            else:
+                reasons.append(None)
         # The World's own rules judge every well-formed action, so each gets its reason.
         verdicts = iter(check(self.world, code, [a for a in decoded if a is not None]))
         for k, action in enumerate(decoded):
@@ -687,7 +864,7 @@ class ClassGame:
             return reasons
         others, answers = records(decoded)
         self._submissions[code] = [*others, *answers]
-        self._changed()
+        self._changed(quiet=code)
         return reasons
 
     def _check_open(self) -> None:
@@ -714,38 +891,12 @@ class ClassGame:
         if role is None:
             raise ClassroomError(t("classroom.not_a_link"))
         sender = TEACHER if role[0] == TEACHER else role[1]
-        allowed = [EVERYONE, TEACHER, *self.log.seats]
-        if to not in allowed or to == sender:
-            raise ClassroomError(
-                t(
-                    "classroom.bad_recipient",
-                    value=to,
-                    allowed=", ".join(code for code in allowed if code != sender),
-                )
-            )
-        if not isinstance(text, str) or not text.strip():
-            raise ClassroomError(t("classroom.empty_message"))
-        if len(text.strip()) > MAX_MESSAGE:
-            raise ClassroomError(
-                t("classroom.long_message", length=len(text.strip()), most=MAX_MESSAGE)
-            )
-        if len(self._messages) >= MAX_MESSAGES:
-            raise ClassroomError(t("classroom.board_full", most=MAX_MESSAGES))
-        message = self._post(sender, to, text.strip())
-        self._changed()
+        message = self.board.send(sender, to, text, self.log.seats, self.round_no + 1)
+        self._changed(quiet=BOARD)
         return message
 
     def _post(self, sender: str, to: str, text: str) -> dict:
-        message = {
-            "id": len(self._messages) + 1,
-            "round": self.round_no + 1,
-            "time": time.time(),
-            "sender": sender,
-            "to": to,
-            "text": text,
-        }
-        self._messages.append(message)
-        return message
+        return self.board.post(sender, to, text, self.round_no + 1)
 
     @_reads
     def messages(self, token: str) -> list[dict]:
@@ -753,12 +904,7 @@ class ClassGame:
         role = self.role(token)
         if role is None:
             raise ClassroomError(t("classroom.not_a_link"))
-        if role[0] == TEACHER:
-            return [dict(m) for m in self._messages]
-        code = role[1]
-        return [
-            dict(m) for m in self._messages if code in (m["sender"], m["to"]) or m["to"] == EVERYONE
-        ]
+        return self.board.read_by(None if role[0] == TEACHER else role[1])
 
     @_reads
     def inbox(self, code: str) -> list[dict]:
@@ -799,15 +945,37 @@ class ClassGame:
             )
         return pd.DataFrame(rows)
 
+    @_reads
+    def debrief_page(self, token: str) -> str:
+        """The class debrief as a printable HTML page (model/game/report.py); teacher only."""
+        self._teacher(token)
+        data = self.world.data
+        seats = {code: data.names[data.country(code)] for code in self.log.seats}
+        fired = dict.fromkeys(card["card"] for card in self.log.cards)
+        cards = [(title, text) for name, title, text in self.cards() if name in fired]
+        words = {key: t(f"lesson.debrief_{key}") for key in report.DEBRIEF_WORDS}
+        questions = [t(f"lesson.question_{k}") for k in range(1, 7)]
+        return report.debrief_page(
+            self.name,
+            roles.plain(self.world.spec.description),
+            seats,
+            self._tables(),
+            self.world.quarter_label,
+            cards,
+            questions,
+            words,
+        )
+
     def debrief(self) -> dict:
         """Ranking, timeline, deals, breaches, and each country's score without the deals.
 
         The counterfactual replays the whole game, so it runs outside the lock (students
-        keep submitting meanwhile) and is kept until the next change.
+        keep submitting meanwhile) and is kept until the game's log or players change: a
+        message or a submission does not make it again.
         """
         with self._lock:
-            version = self.version
-            if self._debrief_cache is not None and self._debrief_cache[0] == version:
+            key = (self._world_changes, json.dumps(self.log.to_json()), json.dumps(self.players))
+            if self._debrief_cache is not None and self._debrief_cache[0] == key:
                 return self._debrief_cache[1]
             log = GameLog.from_json(self.log.to_json())
             tables = self._tables()
@@ -815,8 +983,7 @@ class ClassGame:
             played_by = {code: self.players[code] for code in self.log.seats}
         result = debrief.debrief(log, tables, data, played_by)
         with self._lock:
-            if self.version == version:
-                self._debrief_cache = (version, result)
+            self._debrief_cache = (key, result)
         return result
 
 
@@ -825,40 +992,6 @@ def _decoded(entry: Action | dict) -> Action:
     if isinstance(entry, tuple(ACTION_TYPES.values())):
         entry = to_dict(entry)  # an action built in Python gets the same checks as a record
     return from_dict(entry)
-
-
-def seat_codes(codes: list[str], seats: list[str]) -> list[str]:
-    """``seats`` checked against a world's economy ``codes``; ClassroomError naming the allowed."""
-    allowed = [code for code in codes if code not in NOBODY]
-    for code in seats:
-        if code not in allowed:
-            raise ClassroomError(t("classroom.bad_seat", code=code, allowed=", ".join(allowed)))
-    if not seats or len(set(seats)) != len(seats):
-        raise ClassroomError(t("classroom.seats_needed", allowed=", ".join(allowed)))
-    return list(seats)
-
-
-def _choice(value, allowed: tuple[str, ...]) -> str:
-    if value not in allowed:
-        raise ValueError(t("classroom.bad_choice", value=value, allowed=", ".join(allowed)))
-    return value
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    """Write a file so that a crash leaves the old or the new one, whole; only the owner reads it
-    (it holds the links' tokens)."""
-    partial = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.part")
-    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(partial, path)
-    directory = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)  # the rename itself survives a power cut
-    finally:
-        os.close(directory)
 
 
 _shared: dict[Path, ClassGame] = {}
@@ -872,3 +1005,9 @@ def shared(state_dir: str | Path) -> ClassGame:
         if key not in _shared:
             _shared[key] = ClassGame.resume(key)
         return _shared[key]
+
+
+def adopt(game: ClassGame) -> ClassGame:
+    """Make ``game`` (just created, e.g. a branch) the one ``shared`` gives for its folder."""
+    with _shared_lock:
+        return _shared.setdefault(Path(game.state_dir).resolve(), game)

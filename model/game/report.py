@@ -1,0 +1,250 @@
+"""What a round did, for the room and for each delegation.
+
+The projector shows the class's delegations only, ranked on ``score`` (each against its own
+no-action path, so the ranking is fair across roles), the round's headlines with the
+students' moves first and the AI's summarised, and the prices that moved most. Each
+delegation gets "what happened to you": its score change and the parts it came from, the
+measures that hit it, and the prices that matter to it. Everything here reads the World's
+output tables; columns another part of the game adds later (score components, event
+importance) are used when they are there.
+"""
+
+import numpy as np
+import pandas as pd
+
+COMPONENTS = (
+    "score_consumers",
+    "score_producers",
+    "score_transfers",
+    "score_downstream",
+    "score_objectives",
+)
+MEASURES = ("tariff", "export_control", "subsidy", "stockpile", "shock")
+MOVERS = 5  # prices shown as having moved most
+MATTERS = 3  # goods whose prices matter to a delegation
+AI_HEADLINES = 3  # AI moves named one by one on the projector; the rest are counted
+DEBRIEF_WORDS = (
+    "title",
+    "ranking",
+    "delegation",
+    "score",
+    "path",
+    "moves",
+    "hits",
+    "history",
+    "no_cards",
+    "questions",
+)
+
+
+def leaderboard(tables: dict, seats: list[str], now: int, since: int) -> pd.DataFrame:
+    """The class's delegations after quarter ``now``, best first: score, its change since
+    quarter ``since`` and, when the table has them, the score's components."""
+    countries = tables["countries"]
+    columns = ["country", "score", "change", *[c for c in COMPONENTS if c in countries]]
+    if countries.empty or now < 1:
+        return pd.DataFrame(columns=["rank", *columns])
+    latest = countries[(countries["step"] == now) & countries["country"].isin(seats)]
+    before = countries[countries["step"] == since].set_index("country")["score"]
+    board = latest.assign(
+        change=latest["country"].map(before).rsub(latest["score"]) if since >= 1 else np.nan
+    )
+    board = board.sort_values("score", ascending=False, kind="stable")[columns]
+    return board.assign(rank=np.arange(1, len(board) + 1))[["rank", *columns]].reset_index(
+        drop=True
+    )
+
+
+def events_between(tables: dict, since: int, now: int) -> pd.DataFrame:
+    events = tables["events"]
+    return events[(events["step"] > since) & (events["step"] <= now)]
+
+
+def targets(row) -> list[str]:
+    """The codes an event names as its targets ("all" for every partner)."""
+    value = getattr(row, "targets", None)
+    if value is None:
+        value = getattr(row, "target", "")
+    if isinstance(value, list | tuple):
+        return [str(v) for v in value]
+    return [part.strip() for part in str(value or "").split(",") if part.strip()]
+
+
+def headlines(tables: dict, people: list[str], since: int, now: int) -> dict:
+    """The round's news for the room: the students' own moves first (every one), then the
+    AI's most important moves, the rest counted by kind."""
+    events = events_between(tables, since, now)
+    ours = events[events["actor"].isin(people)]
+    theirs = events[~events["actor"].isin(people)]
+    if "importance" in theirs:
+        theirs = theirs.sort_values("importance", key=lambda s: s.ne("headline"), kind="stable")
+    named = theirs.head(AI_HEADLINES)
+    rest = theirs.iloc[AI_HEADLINES:]
+    return {
+        "students": _grouped(ours),  # details, and ("more", actor, count) for long runs
+        "ai": list(named["detail"]),
+        "ai_counts": rest["action"].value_counts().to_dict(),
+    }
+
+
+def _grouped(events: pd.DataFrame, shown: int = 2) -> list[str]:
+    """Each event's detail, but a run of the same move by the same actor (a scenario's 42
+    invitations) shows its first ``shown`` and then how many more."""
+    lines = []
+    for (actor, _action), group in events.groupby(["actor", "action"], sort=False):
+        lines += list(group["detail"].head(shown))
+        if len(group) > shown:
+            lines.append(("more", actor, len(group) - shown))
+    return lines
+
+
+def movers(tables: dict, world_prices: dict, since: int, now: int, n: int = MOVERS) -> pd.DataFrame:
+    """The ``n`` goods whose average price moved most (in %) from quarter ``since`` to
+    ``now``; ``world_prices`` gives the base-year price of each (mineral, stage) for 0."""
+    prices = tables["prices"]
+    columns = ["mineral", "stage", "before", "after", "change"]
+    if prices.empty or now < 1:
+        return pd.DataFrame(columns=columns)
+    # The producers' price: what a good costs at the mine or refinery gate, before each
+    # market's tariffs and freight (those are the same every round and move nothing).
+    column = "producer_price" if "producer_price" in prices else "price"
+    mean = prices.groupby(["step", "mineral", "stage"])[column].mean()
+    after = mean.loc[now]
+    if since >= 1 and since in mean.index.get_level_values(0):
+        before = mean.loc[since]
+    else:
+        before = pd.Series(world_prices).reindex(after.index)
+    frame = pd.DataFrame({"before": before, "after": after}).dropna()
+    frame = frame[frame["before"] > 0]
+    frame["change"] = frame["after"] / frame["before"] - 1.0
+    frame = frame.reindex(frame["change"].abs().sort_values(ascending=False).index)
+    return (
+        frame.head(n)
+        .reset_index()
+        .rename(columns={"level_0": "mineral", "level_1": "stage"})[columns]
+    )
+
+
+def what_happened(tables: dict, code: str, since: int, now: int) -> dict:
+    """``code``'s round: its score change and the parts it came from, its own moves, the
+    measures others took against it, and the prices of the goods it uses most."""
+    countries = tables["countries"]
+    mine = countries[countries["country"] == code].set_index("step")
+    result = {"played": now >= 1 and now in mine.index}
+    if not result["played"]:
+        return result
+    score = float(mine.at[now, "score"])
+    before = float(mine.at[since, "score"]) if since in mine.index else None
+    result["score"] = score
+    result["change"] = None if before is None else score - before
+    result["components"] = {
+        name: float(mine.at[now, name])
+        - (float(mine.at[since, name]) if before is not None else 0.0)
+        for name in COMPONENTS
+        if name in mine
+    }
+    hits, yours = [], []
+    for row in events_between(tables, since, now).itertuples():
+        if row.actor == code:
+            yours.append(row.detail)
+        aimed = targets(row)
+        if row.actor != code and row.action in MEASURES and (code in aimed or "all" in aimed):
+            hits.append(row.detail)
+    result["hits"] = hits
+    result["yours"] = yours
+    result["prices"] = _prices_that_matter(tables, code, since, now)
+    return result
+
+
+def _prices_that_matter(tables: dict, code: str, since: int, now: int) -> list[dict]:
+    production, prices = tables["production"], tables["prices"]
+    used = production[(production["step"] == now) & (production["country"] == code)]
+    mine = prices[prices["country"] == code].set_index(["step", "mineral", "stage"])["price"]
+    if used.empty or mine.empty:
+        return []
+    used = used.assign(
+        value=[
+            row.final_use * mine.get((now, row.mineral, row.stage), 0.0)
+            for row in used.itertuples()
+        ]
+    )
+    used = used[used["value"] > 0].sort_values("value", ascending=False).head(MATTERS)
+    rows = []
+    for row in used.itertuples():
+        after = float(mine.get((now, row.mineral, row.stage), np.nan))
+        before = float(mine.get((since, row.mineral, row.stage), np.nan))
+        change = after / before - 1.0 if before and np.isfinite(before) else None
+        rows.append({"mineral": row.mineral, "stage": row.stage, "price": after, "change": change})
+    return rows
+
+
+def debrief_page(
+    title: str,
+    story: str,
+    seats: dict[str, str],
+    tables: dict,
+    quarter_label,
+    cards: list[tuple[str, str]],
+    questions: list[str],
+    words: dict[str, str],
+) -> str:
+    """The class debrief as one printable HTML page: the final leaderboard, each
+    delegation's score quarter by quarter (0 is its own no-action path), its moves and the
+    measures that hit it, what really happened (the event cards fired, with their sources)
+    and the debrief questions. ``seats`` maps codes to names; ``words`` holds the headings."""
+    from html import escape
+
+    countries = tables["countries"]
+    now = int(countries["step"].max()) if not countries.empty else 0
+    board = leaderboard(tables, list(seats), now, 0)
+    out = [f"<h1>{escape(words['title'])}: {escape(title)}</h1>", f"<p>{escape(story)}</p>"]
+    out.append(f"<h2>{escape(words['ranking'])}</h2><table><tr><th>#</th>")
+    out.append(f"<th>{escape(words['delegation'])}</th><th>{escape(words['score'])}</th></tr>")
+    for row in board.itertuples():
+        out.append(
+            f"<tr><td>{row.rank}</td><td>{escape(seats[row.country])}</td>"
+            f"<td>{row.score:+.1f}</td></tr>"
+        )
+    out.append("</table>")
+    steps = sorted(countries["step"].unique()) if not countries.empty else []
+    for code, name in seats.items():
+        out.append(f"<section><h2>{escape(name)} ({escape(code)})</h2>")
+        path = countries[countries["country"] == code].set_index("step")["score"]
+        cells = "".join(f"<th>{escape(quarter_label(int(s)))}</th>" for s in steps)
+        values = "".join(f"<td>{path.get(s, float('nan')):+.1f}</td>" for s in steps)
+        out.append(
+            f"<p>{escape(words['path'])}</p><table><tr>{cells}</tr><tr>{values}</tr></table>"
+        )
+        happened = what_happened(tables, code, 0, now) if now else {"played": False}
+        events = tables["events"]
+        moves = events[events["actor"] == code]
+        out.append(f"<h3>{escape(words['moves'])}</h3><ul>")
+        out += [
+            f"<li>{escape(quarter_label(int(r.step)))}: {escape(r.detail)}</li>"
+            for r in moves.itertuples()
+        ]
+        out.append("</ul>")
+        if happened.get("played"):
+            out.append(f"<h3>{escape(words['hits'])}</h3><ul>")
+            out += [f"<li>{escape(hit)}</li>" for hit in happened["hits"][:12]]
+            out.append("</ul>")
+        out.append("</section>")
+    out.append(f"<h2>{escape(words['history'])}</h2>")
+    if cards:
+        out += [f"<h3>{escape(t_)}</h3><p>{escape(d)}</p>" for t_, d in cards]
+    else:
+        out.append(f"<p>{escape(words['no_cards'])}</p>")
+    out.append(f"<h2>{escape(words['questions'])}</h2><ol>")
+    out += [f"<li>{escape(q)}</li>" for q in questions]
+    out.append("</ol>")
+    style = (
+        "body{font-family:sans-serif;max-width:60em;margin:auto;line-height:1.4}"
+        "table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #bbb;padding:2px 6px}"
+        "section{page-break-inside:avoid;border-top:1px solid #ccc;margin-top:1em}"
+    )
+    return (
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+        f"<title>{escape(title)}</title><style>{style}</style></head><body>"
+        + "".join(out)
+        + "</body></html>\n"
+    )

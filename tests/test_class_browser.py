@@ -1,0 +1,240 @@
+"""A lesson in real headless Chromium: teacher, projector, a delegation on a laptop and one
+joining on a phone with the class code. Each has its own browser context.
+
+Skipped without /usr/bin/chromium and playwright, unless REQUIRE_BROWSER=1.
+"""
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
+SERVER_START = 120
+WAIT = 45_000
+SHOTS = os.environ.get("CLASS_SHOTS")  # a folder to keep screenshots in, to look at them
+
+
+def _need_browser():
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        missing = "the playwright package is not installed"
+    else:
+        missing = None if CHROMIUM.exists() else f"{CHROMIUM} not found"
+    if missing:
+        if os.environ.get("REQUIRE_BROWSER") == "1":
+            pytest.fail(f"REQUIRE_BROWSER=1 but {missing}")
+        pytest.skip(missing)
+
+
+def _host(tmp_path, *args, port: int | None = None) -> tuple[subprocess.Popen, str, int]:
+    if port is None:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+    log = tmp_path / f"host-{time.monotonic_ns()}.log"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from ui.cli import main; raise SystemExit(main())", "host"]
+        + [*args, "--host", "127.0.0.1", "--port", str(port)],
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    started = time.monotonic()
+    while True:
+        text = log.read_text()
+        if "Serving at" in text:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as answer:
+                    if answer.status == 200:
+                        return proc, text, port
+            except OSError:
+                pass
+        if proc.poll() is not None or time.monotonic() - started > SERVER_START:
+            pytest.fail(f"minerals host did not start:\n{text[-3000:]}")
+        time.sleep(0.5)
+
+
+def _link(text: str, path: str, line_start: str = "") -> str:
+    return re.search(rf"(?m)^{line_start}.*?(http://127\.0\.0\.1:\d+/{path}\?token=[\w-]+)", text)[
+        1
+    ]
+
+
+def _choose(page, label: str, option) -> None:
+    """Pick ``option`` in the Vuetify select labelled ``label``."""
+    page.get_by_role("button", name=re.compile(rf"^{re.escape(label)}\b")).click()
+    page.get_by_role("option", name=option).click()
+
+
+def _shot(page, name: str) -> None:
+    if SHOTS:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
+
+
+def test_a_lesson_with_a_projector_and_a_phone(tmp_path):
+    _need_browser()
+    from playwright.sync_api import expect, sync_playwright
+
+    proc, printed, port = _host(
+        tmp_path,
+        "baseline",
+        "--seats",
+        "USA,CHN,JPN",
+        "--rounds",
+        "3",
+        "--deals-from",
+        "2",
+        "--state-dir",
+        str(tmp_path / "class"),
+    )
+    code = re.search(r"class code (\w{6})", printed)[1]
+    seat_tokens = re.findall(r"/seat\?token=([\w-]+)", printed)
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+            try:
+
+                def open_page(url, width, height, mobile=False):
+                    context = browser.new_context(
+                        viewport={"width": width, "height": height}, is_mobile=mobile
+                    )
+                    page = context.new_page()
+                    page.set_default_timeout(WAIT)
+                    page.goto(url)
+                    return page
+
+                teacher = open_page(_link(printed, "teacher"), 1280, 800)
+                screen = open_page(_link(printed, "screen"), 1024, 768)
+                usa = open_page(_link(printed, "seat", "USA"), 1280, 800)
+                phone = open_page(f"http://127.0.0.1:{port}/join", 390, 844, mobile=True)
+
+                # the projector: round 1 of 3, the class code, nothing private
+                expect(
+                    screen.get_by_role("heading", name=re.compile("round 1 of 3"))
+                ).to_be_visible()
+                expect(screen.get_by_text(code).first).to_be_visible()
+                assert not any(token in screen.content() for token in seat_tokens)
+                assert "nan" not in teacher.locator("table").first.inner_text()
+                # a delegation opens on its mission; nothing asks to press Step
+                expect(usa.get_by_text("Your mission.")).to_be_visible()
+                expect(usa.get_by_text("Three possible first moves:")).to_be_visible()
+                assert "press Step" not in usa.content()
+
+                # the phone joins with the class code and picks China
+                phone.get_by_label("Class code").fill(code.lower())
+                phone.get_by_role("button", name="Show the seats").click()
+                phone.get_by_role("link", name="China (CHN)").click()
+                expect(phone.get_by_text("Your mission.")).to_be_visible()
+                _shot(phone, "phone-mission")
+
+                # the teacher sees the devices and opens a timed round
+                teacher.get_by_label("Timer (minutes, optional)").fill("2")
+                teacher.get_by_role("button", name="Open round").click()
+                expect(screen.get_by_role("timer")).to_have_text(re.compile(r"^[12]:\d\d left$"))
+                expect(usa.get_by_role("timer")).to_have_text(re.compile(r"^[12]:\d\d left$"))
+                first = screen.get_by_role("timer").inner_text()
+                time.sleep(2.5)
+                assert screen.get_by_role("timer").inner_text() != first  # it ticks by itself
+                teacher.get_by_role("button", name="+1 min").click()
+                expect(teacher.get_by_role("timer")).to_have_text(re.compile(r"^[23]:\d\d left$"))
+
+                # the phone decides in one column, every button on screen
+                expect(phone.get_by_role("button", name="Queue tariff")).to_be_visible()
+                width = phone.evaluate("document.scrollingElement.scrollWidth")
+                assert width <= 392, f"the phone page scrolls sideways ({width} px)"
+                box = phone.get_by_role("button", name="Queue tariff").bounding_box()
+                assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+                _shot(phone, "phone-decide")
+                phone.get_by_label("Rate (%)").fill("20")
+                phone.get_by_role("button", name="Queue tariff").click()
+                expect(phone.get_by_text("Your decisions are saved.")).to_be_visible()
+                usa.get_by_label("Rate (%)").fill("30")
+                usa.get_by_role("button", name="Queue tariff").click()
+                expect(usa.get_by_text("Your decisions are saved.")).to_be_visible()
+                expect(teacher.get_by_text("USA: Tariff of 30%")).to_be_visible()
+                assert "Tariff of 30%" not in screen.content()  # decisions stay private
+                _shot(teacher, "teacher-round1")
+                _shot(screen, "screen-round1")
+
+                teacher.get_by_role("button", name="Close round").click()
+                expect(
+                    screen.get_by_role("heading", name=re.compile("round 2 of 3"))
+                ).to_be_visible()
+                board = screen.get_by_role("table", name="Delegations")
+                expect(board.locator("tbody tr")).to_have_count(3)
+                expect(screen.get_by_text(re.compile("USA sets a 30% tariff"))).to_be_visible()
+                expect(usa.get_by_text(re.compile(r"^Your score is"))).to_be_visible()
+                expect(phone.get_by_text(re.compile("USA sets a 30% tariff")).first).to_be_visible()
+                _shot(screen, "screen-round2")
+                _shot(usa, "usa-report")
+
+                # rolling back asks first and says what would be lost
+                teacher.get_by_role("button", name="Roll back to this round").click()
+                expect(teacher.get_by_text(re.compile("This deletes"))).to_be_visible()
+                teacher.get_by_role("button", name="Cancel").click()
+                assert "round 2 of 3" in screen.get_by_role("heading").nth(1).inner_text()
+
+                # the guide's plan goes on: a card before round 2, then rounds 2 and 3
+                _choose(teacher, "Card", re.compile("China puts heavy rare earths"))
+                teacher.get_by_role("button", name="Fire card").click()
+                teacher.get_by_role("button", name="Open round").click()
+                expect(phone.get_by_text(re.compile("your country did this"))).to_be_visible()
+                teacher.get_by_role("button", name="Close round").click()
+                expect(screen.get_by_role("heading", name=re.compile("last round"))).to_be_visible()
+                teacher.get_by_role("button", name="Open round").click()
+                teacher.get_by_role("button", name="Close round").click()
+                expect(
+                    screen.get_by_role("heading", name=re.compile("lesson is over"))
+                ).to_be_visible()
+                expect(
+                    phone.get_by_text(re.compile(r"Your final score: .*rank \d of 3"))
+                ).to_be_visible()
+                expect(usa.get_by_text(re.compile(r"Your final score"))).to_be_visible()
+                _shot(phone, "phone-debrief")
+                _shot(screen, "screen-over")
+            finally:
+                browser.close()
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=30)
+
+
+def test_open_tabs_come_back_by_themselves_after_a_restart(tmp_path):
+    _need_browser()
+    from playwright.sync_api import expect, sync_playwright
+
+    state = str(tmp_path / "class")
+    proc, printed, port = _host(tmp_path, "baseline", "--seats", "USA,CHN", "--state-dir", state)
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+            try:
+                usa = browser.new_page()
+                usa.set_default_timeout(WAIT)
+                usa.goto(_link(printed, "seat", "USA"))
+                expect(usa.get_by_text("Your mission.")).to_be_visible()
+                usa.evaluate("window.beforeRestart = true")
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=30)
+                proc, _, _ = _host(tmp_path, "--resume", state, port=port)
+                # nobody touches the tab: it reloads by itself and shows the seat again
+                usa.wait_for_function("window.beforeRestart === undefined", timeout=120_000)
+                expect(usa.get_by_text("Your mission.")).to_be_visible(timeout=60_000)
+            finally:
+                browser.close()
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=30)
