@@ -73,7 +73,8 @@ def target_indices(world: WorldData, actor: str, targets) -> np.ndarray:
 
 
 def good_label(mineral: str, stage: str) -> str:
-    return t("news.good", mineral=t(f"news.mineral_{mineral}"), stage=t(f"news.stage_{stage}"))
+    mineral_name, stage_name = t(f"news.mineral_{mineral}"), t(f"news.stage_{stage}")
+    return t("news.good", mineral=mineral_name, stage=stage_name, good_id=f"{stage}_{mineral}")
 
 
 def _targets_label(targets) -> str:
