@@ -20,7 +20,7 @@ catalogues shows up unwrapped.
 import os
 import string
 import tomllib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache
@@ -208,7 +208,20 @@ class _Formatter(string.Formatter):
         return text
 
 
-# --- names from the world data -------------------------------------------------------------
+# --- words carried by data files ----------------------------------------------------------
+
+
+def from_data(values: Mapping[str, object], key: str) -> str:
+    """A sentence a data file gives per language (``title``, ``title_fr``): the reader's.
+
+    Scenario and event-card files carry their English ``title`` and ``description`` and
+    may add ``title_fr``, ``description_fr``; without one, the English stands.
+    """
+    lang = language()
+    english = str(values.get(key) or "")
+    if lang == PSEUDO:
+        return PSEUDO_OPEN + english + PSEUDO_CLOSE
+    return str(values.get(f"{key}_{lang}") or english)
 
 
 def country_name(code: str, default: str = "") -> str:

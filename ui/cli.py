@@ -17,7 +17,16 @@ from tqdm import tqdm
 from model.data.scenario import Scenario, ScenarioError, display_path, list_scenarios, load_scenario
 from model.data.tables import FORMATS, write_tables
 from model.data.world_data import WorldDataError
-from model.text import t
+from model.text import (
+    UnknownLanguage,
+    check_language,
+    environment_language,
+    language,
+    languages,
+    t,
+    use_language,
+)
+from ui import argparse_words
 
 USAGE_ERROR = 2
 INTERRUPTED = 130
@@ -62,6 +71,11 @@ def _table_format(text: str) -> str:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="minerals", description=t("cli.description"))
+    # Read by main() before parsing (the help must already be in that language); listed here
+    # so --help shows it and argparse accepts it.
+    parser.add_argument(
+        "--lang", metavar="LANG", help=t("text.help_lang", allowed=", ".join(languages()))
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", title=t("cli.commands"))
     commands.add_parser(
         "scenarios", help=t("cli.help_scenarios"), description=t("cli.help_scenarios")
@@ -171,8 +185,38 @@ def _classroom_parsers(commands) -> None:
     briefing.add_argument("--out", type=Path, metavar="FILE", help=t("classroom.help_briefing_out"))
 
 
+def requested_language(argv: list[str]) -> tuple[str | None, list[str]]:
+    """The ``--lang X`` (or ``--lang=X``) anywhere in ``argv``, and ``argv`` without it."""
+    lang, rest = None, []
+    words = iter(argv)
+    for word in words:
+        if word == "--lang":
+            lang = next(words, "")
+        elif word.startswith("--lang="):
+            lang = word.removeprefix("--lang=")
+        else:
+            rest.append(word)
+    return lang, rest
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run the command in ``argv`` (default: the process arguments); return the exit code."""
+    """Run the command in ``argv`` (default: the process arguments); return the exit code.
+
+    ``--lang`` (else ``MINERALS_LANG``) picks the language of everything printed; one that
+    has no catalogue is a usage error naming the languages there are.
+    """
+    lang, argv = requested_language(sys.argv[1:] if argv is None else list(argv))
+    try:
+        lang = check_language(lang) if lang is not None else environment_language()
+    except UnknownLanguage as error:
+        print(t("cli.error", lang="en", message=error), file=sys.stderr)
+        return USAGE_ERROR
+    argparse_words.install()
+    with use_language(lang):
+        return _run(argv)
+
+
+def _run(argv: list[str]) -> int:
     try:
         args = build_parser().parse_args(argv)
         if args.command is None:
@@ -367,6 +411,7 @@ def _serve(app: Path, host: str, port: int, env: dict[str, str] | None = None) -
     env = {
         **os.environ,
         "SOLARA_KERNEL_CULL_TIMEOUT": os.environ.get("SOLARA_KERNEL_CULL_TIMEOUT", "10m"),
+        "MINERALS_LANG": language(),  # --lang: the pages' default language
         **(env or {}),
     }
     os.execve(sys.executable, command, env)

@@ -34,7 +34,7 @@ from model.data.world_data import (
     load_world,
     parameter_problem,
 )
-from model.text import t
+from model.text import from_data, t
 
 SCENARIOS_DIR = CONFIG_DIR / "scenarios"
 DEFAULT_WORLD = "world_2024"
@@ -181,6 +181,9 @@ class Header(StrictModel):
     name: Annotated[str, AfterValidator(_name)]
     title: str = Field(min_length=1)
     description: str = ""
+    # The same words in French (model.text.from_data picks the reader's); English if absent.
+    title_fr: str | None = Field(default=None, min_length=1)
+    description_fr: str | None = None
     world: Annotated[str, AfterValidator(_world_name)] = DEFAULT_WORLD
     steps: int = Field(ge=1)
     seed: int = Field(ge=0)
@@ -316,11 +319,12 @@ class Scenario(StrictModel):
 
     @property
     def title(self) -> str:
-        return self.header.title
+        """The title in the reader's language (``title_fr`` when French and given)."""
+        return from_data(vars(self.header), "title")
 
     @property
     def description(self) -> str:
-        return self.header.description
+        return from_data(vars(self.header), "description")
 
     @property
     def world(self) -> str:
@@ -369,8 +373,8 @@ def list_scenarios() -> list[tuple[str, str]]:
     listing = []
     for name in bundled_names():
         header = _read_toml(SCENARIOS_DIR / f"{name}.toml").get("scenario")
-        title = header.get("title") if isinstance(header, dict) else None
-        listing.append((name, title if isinstance(title, str) else ""))
+        title = from_data(header, "title") if isinstance(header, dict) else ""
+        listing.append((name, title))
     return listing
 
 
