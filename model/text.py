@@ -184,6 +184,19 @@ def signed_percent(change: float, digits: int = 1, lang: str | None = None) -> s
     return localise_number(f"{change:+.{digits}%}", lang)
 
 
+def read_number(typed: str, lang: str | None = None) -> str:
+    """What a person typed ("1 234,5", "12.5 %") as Python reads a number ("1234.5").
+
+    Spaces and the percent sign go; in French the comma is the decimal mark, in English a
+    thousands separator.
+    """
+    lang = lang or language()
+    cleaned = "".join(typed.split()).replace(NNBSP, "").replace("\u00a0", "").rstrip("%")
+    if lang in _SEPARATORS:
+        return cleaned.replace(_SEPARATORS[lang][1], ".")
+    return cleaned.replace(",", "")
+
+
 def format_value(spec: str, value: object, lang: str | None = None) -> str:
     """``spec.format(value)`` (a table column's ``"{:.1%}"``) with the language's separators."""
     text = spec.format(value)

@@ -147,12 +147,12 @@ def test_play_one_quarter_offline(server):
             expect(page.get_by_text("Nothing queued.")).to_be_visible()
 
             _choose(page, "Partner", "CHN")
-            _choose(page, "Mineral", "rare_earths")
+            _choose(page, "Mineral", "rare earths")
             _choose(page, "Stage", "refined")
             rate.fill("40")
             page.get_by_role("button", name="Queue tariff").click()
             expect(
-                page.get_by_text("Tariff of 40% on rare_earths (refined) from CHN")
+                page.get_by_text("Tariff of 40% on rare earths (refined) from CHN")
             ).to_be_visible()
 
             news = page.get_by_text(
@@ -181,7 +181,7 @@ def test_play_one_quarter_offline(server):
             expect(news).to_have_count(0)
             # the undone quarter's decision is back in the queue, to change or withdraw
             expect(
-                page.get_by_text("Tariff of 40% on rare_earths (refined) from CHN")
+                page.get_by_text("Tariff of 40% on rare earths (refined) from CHN")
             ).to_be_visible()
         finally:
             browser.close()

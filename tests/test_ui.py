@@ -95,7 +95,7 @@ def test_negative_tariff_is_refused_and_nothing_is_queued(page):
 def test_impossible_good_is_refused_next_to_the_stage(page):
     _start(page)
     page.find(v.Select, label="Mineral").widget.v_model = "lithium"
-    page.find(v.Select, label="Stage").widget.v_model = "magnets"
+    page.find(v.Select, label="Stage").widget.v_model = "magnet"
     page.find(v.TextField, label="Rate (%)").widget.v_model = "10"
     _click(page, "Queue tariff")
     assert "lithium has no magnets stage in this world." in [
@@ -119,7 +119,7 @@ def test_valid_tariff_is_in_the_news_after_step(page):
     assert "Nothing queued." in _texts(page)
     # the views are drawn: the price chart (SVG) and the scoreboard (a table with hover help)
     html = [w.unsafe_innerHTML for w in page.find(solara.widgets.HTML).widgets]
-    assert any('aria-label="Price chart of rare_earths (mined)"' in h for h in html)
+    assert any('aria-label="Price chart of rare earths (mined)"' in h for h in html)
     assert any("<polyline" in h for h in html)
     assert any(">USA</td>" in h and 'title="Score:' in h for h in html)
     _click(page, "Undo")
@@ -223,7 +223,7 @@ def test_stockpile_beyond_the_budget_is_refused_with_the_budget(page):
     assert "Nothing queued." in _texts(page)
     tonnes.widget.v_model = "100"
     _click(page, "Queue stockpile")
-    assert "Buy 100 t of rare_earths (mined) for the stockpile" in _texts(page)
+    assert "Buy 100 t of rare earths (mined) for the stockpile" in _texts(page)
 
 
 def test_release_more_than_held_is_refused():
@@ -356,9 +356,9 @@ def test_views_show_control_flows_industry_and_help_on_every_header(page):
     html = ""
     for k, label in enumerate(
         [
-            'aria-label="Price chart of rare_earths (mined)"',
-            'aria-label="Production shares of rare_earths by stage"',
-            'aria-label="Main trade flows of rare_earths (refined) last quarter"',
+            'aria-label="Price chart of rare earths (mined)"',
+            'aria-label="Production shares of rare earths by stage"',
+            'aria-label="Main trade flows of rare earths (refined) last quarter"',
             'aria-label="Shortage chart by economy"',
         ]
     ):

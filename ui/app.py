@@ -12,10 +12,11 @@ from collections.abc import Callable
 import reacton.ipyvuetify as rv
 import solara
 
-from model.text import t
+from model.text import country_name, t
 from ui import views
 from ui.charts import table_html
 from ui.game import WATCH, Game, countries_of, parse_seed, scenario, scenario_choices
+from ui.language import LanguageSwitch
 from ui.panels import (
     MAX_NEWS,
     DecisionPanel,
@@ -39,6 +40,7 @@ def Page():
         set_version(lambda v: v + 1)
 
     solara.Title(t("ui.title"))
+    LanguageSwitch()
     with solara.Column(style={"max-width": "1200px", "margin": "0 auto", "padding": "12px"}):
         solara.Markdown(f"# {t('ui.title')}")
         if game is None:
@@ -159,9 +161,7 @@ def GameView(game: Game, changed: Callable[[], None], on_new: Callable[[], None]
                 solara.Info(t("ui.watching"))
             else:
                 code = game.country
-                solara.Text(
-                    t("ui.playing_as", name=world.data.names[world.data.country(code)], code=code)
-                )
+                solara.Text(t("ui.playing_as", name=country_name(code), code=code))
                 if not game.finished:
                     DecisionPanel(game, changed, version=version)
                     Inbox(game, changed, version=version)

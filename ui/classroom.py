@@ -24,9 +24,10 @@ from agents.actions import Action
 from model.game import classroom
 from model.game.classroom import EVERYONE, TEACHER, ClassGame, ClassroomError
 from model.game.decisions import answer_to
-from model.text import t
+from model.text import country_name, t
 from ui import views
 from ui.charts import table_html
+from ui.language import ClassLanguage, LanguageSwitch
 from ui.panels import (
     DecisionPanel,
     Inbox,
@@ -123,6 +124,7 @@ def Page():
     router = solara.use_router()
     token = parse_qs((router.search or "").lstrip("?")).get("token", [""])[0]
     solara.Title(t("class_ui.title"))
+    LanguageSwitch()
     try:
         game = class_game(token)
     except (KeyError, ClassroomError) as problem:
@@ -162,7 +164,7 @@ def round_line(game: ClassGame) -> str:
 def SeatPage(game: ClassGame, token: str, code: str, version: int = 0):
     world = game.world
     desk = SeatDesk(game, token, code)
-    name = world.data.names[world.data.country(code)]
+    name = country_name(code, world.data.names[world.data.country(code)])
     changed = lambda: None  # noqa: E731 - the watcher re-renders on every submission
     solara.Markdown(f"# {t('class_ui.seat_title', name=name, code=code)}")
     rv.Html(tag="h2", children=[round_line(game)])
@@ -284,6 +286,7 @@ def TeacherPage(game: ClassGame, token: str, version: int = 0):
         game.open_round(token, value)
 
     solara.Markdown(f"# {t('class_ui.teacher_title', scenario=world.spec.title)}")
+    ClassLanguage()
     rv.Html(tag="h2", children=[round_line(game)])
     if error:
         solara.Error(error)

@@ -20,6 +20,7 @@ from model.data.world_data import WorldDataError
 from model.text import (
     UnknownLanguage,
     check_language,
+    country_name,
     environment_language,
     language,
     languages,
@@ -481,7 +482,8 @@ def host_command(args: argparse.Namespace) -> int:
     base = f"http://{f'[{host}]' if ':' in host else host}:{args.port}"
     links = game.links(game.teacher_token, base)
     print(t("classroom.host_teacher", url=links.pop("teacher")))
-    names = dict(zip(game.world.data.codes, game.world.data.names, strict=True))
+    data = game.world.data
+    names = {c: country_name(c, n) for c, n in zip(data.codes, data.names, strict=True)}
     for code, url in links.items():
         print(t("classroom.host_seat", code=code, name=names[code], url=url))
     print(t("classroom.host_serving", url=base + "/", dir=display_path(game.state_dir)), flush=True)

@@ -12,8 +12,8 @@ from collections.abc import Callable
 import solara
 
 from agents.actions import ALL, DEAL_KINDS, Action, Respond
-from model.text import t
-from ui import views
+from model.text import number, percent, t
+from ui import language, views
 from ui.charts import flow_chart, line_chart, table_html
 from ui.forms import (
     CONTROL_KINDS,
@@ -30,6 +30,7 @@ from ui.forms import (
 MAJOR_ECONOMIES = ["USA", "CHN", "EU", "JPN", "IND"]  # drawn in the charts with yours
 MAX_NEWS = 60  # lines in the news feed
 MEASURES = ("tariff", "export_control", "stockpile", "subsidy", "proposal")
+MINERAL, STAGE = "news.mineral_", "news.stage_"  # catalogue words for the codes
 
 
 def shown_countries(world, country: str | None) -> list[str]:
@@ -57,8 +58,11 @@ def field_error(message: str | None) -> None:
         solara.Error(message, dense=True, text=True, outlined=False)
 
 
-def choose(label: str, values: list, value, on_value, error: str | None = None) -> None:
-    solara.Select(label=label, values=values, value=value, on_value=on_value)
+def choose(
+    label: str, values: list, value, on_value, error: str | None = None, words: str | None = None
+) -> None:
+    """A select whose options read as the catalogue's ``words`` (prefix) when given."""
+    language.Select(label=label, values=values, value=value, on_value=on_value, words=words)
     field_error(error)
 
 
@@ -75,24 +79,24 @@ def type_in(label: str, value: str, on_value, error: str | None = None, hint: st
 
 def describe(action: Action) -> str:
     """One queued decision in plain words."""
-    fields = {name: getattr(action, name, "") for name in ("mineral", "stage")}
+    fields = language.good_words(getattr(action, "mineral", ""), getattr(action, "stage", ""))
     targets = ",".join(getattr(action, "targets", ()) or ())
     match action.kind:
         case "tariff":
-            return t("ui.queued_tariff", rate=f"{action.rate:.0%}", partner=targets, **fields)
+            return t("ui.queued_tariff", rate=percent(action.rate), partner=targets, **fields)
         case "export_control":
             return t(
                 "ui.queued_control",
-                level=f"{action.level:.0%}",
+                level=percent(action.level),
                 delay=action.delay,
                 partner=targets,
                 **fields,
             )
         case "stockpile":
             key = "ui.queued_buy" if action.tonnes > 0 else "ui.queued_release"
-            return t(key, tonnes=f"{abs(action.tonnes):,.0f}", **fields)
+            return t(key, tonnes=number(abs(action.tonnes)), **fields)
         case "subsidy":
-            return t("ui.queued_subsidy", usd=f"{action.usd / 1e6:,.0f}", **fields)
+            return t("ui.queued_subsidy", usd=number(action.usd / 1e6), **fields)
         case "propose":
             return t(
                 "ui.queued_proposal",
@@ -214,6 +218,7 @@ def MeasureForm(desk, measure: str, changed: Callable[[], None], first_mineral: 
             mineral,
             edit(set_mineral, "mineral"),
             errors.get("mineral"),
+            words="news.mineral_",
         )
         choose(
             t("ui.stage"),
@@ -221,6 +226,7 @@ def MeasureForm(desk, measure: str, changed: Callable[[], None], first_mineral: 
             stage,
             edit(set_stage, "stage"),
             errors.get("stage"),
+            words="news.stage_",
         )
     if measure == "export_control":
         choose(
@@ -229,6 +235,7 @@ def MeasureForm(desk, measure: str, changed: Callable[[], None], first_mineral: 
             control,
             edit(set_control, "control"),
             errors.get("control"),
+            words="text.choice_",
         )
         if control != "ban":
             type_in(t("ui.share"), amount, edit(set_amount, "share"), errors.get("share"))
@@ -243,13 +250,14 @@ def MeasureForm(desk, measure: str, changed: Callable[[], None], first_mineral: 
             direction,
             edit(set_direction, "direction"),
             errors.get("direction"),
+            words="text.choice_",
         )
         type_in(
             t("ui.tonnes"),
             amount,
             edit(set_amount, "tonnes"),
             errors.get("tonnes"),
-            t("ui.budget_hint", usd=f"{desk.budget_usd() / 1e6:,.0f}"),
+            t("ui.budget_hint", usd=number(desk.budget_usd() / 1e6)),
         )
     elif measure == "subsidy":
         type_in(
@@ -257,7 +265,7 @@ def MeasureForm(desk, measure: str, changed: Callable[[], None], first_mineral: 
             amount,
             edit(set_amount, "usd_million"),
             errors.get("usd_million"),
-            t("ui.budget_hint", usd=f"{desk.budget_usd() / 1e6:,.0f}"),
+            t("ui.budget_hint", usd=number(desk.budget_usd() / 1e6)),
         )
     else:
         if deal in DEAL_NUMBER:
@@ -344,21 +352,17 @@ def PriceChart(world, tables: dict, country: str | None):
     mineral, set_mineral = solara.use_state(data.minerals[0])
     stage, set_stage = solara.use_state(data.stages[0])
     with solara.Row():
-        solara.Select(
-            label=t("ui.chart_mineral"), values=data.minerals, value=mineral, on_value=set_mineral
-        )
-        solara.Select(
-            label=t("ui.chart_stage"), values=data.stages, value=stage, on_value=set_stage
-        )
+        language.Select(t("ui.chart_mineral"), data.minerals, mineral, set_mineral, MINERAL)
+        language.Select(t("ui.chart_stage"), data.stages, stage, set_stage, STAGE)
     if (mineral, stage) not in data.goods:
-        solara.Text(t("ui.no_good", mineral=mineral, stage=stage))
+        solara.Text(t("ui.no_good", **language.good_words(mineral, stage)))
         return
     prices = views.prices(tables, mineral, stage, shown_countries(world, country))
     if prices.empty:
         solara.Text(t("ui.no_prices"))
         return
-    solara.Text(t("ui.prices_caption", mineral=mineral, stage=stage))
-    label = t("ui.chart_label", mineral=mineral, stage=stage)
+    solara.Text(t("ui.prices_caption", **language.good_words(mineral, stage)))
+    label = t("ui.chart_label", **language.good_words(mineral, stage))
     html(line_chart(prices, label, t("ui.chart_quarter"), world.quarter_label))
 
 
@@ -366,12 +370,7 @@ def PriceChart(world, tables: dict, country: str | None):
 def StageControl(world, tables: dict):
     """Who controls each stage of a mineral's value chain."""
     mineral, set_mineral = solara.use_state(world.data.minerals[0])
-    solara.Select(
-        label=t("ui.control_mineral"),
-        values=world.data.minerals,
-        value=mineral,
-        on_value=set_mineral,
-    )
+    language.Select(t("ui.control_mineral"), world.data.minerals, mineral, set_mineral, MINERAL)
     if tables["production"].empty:
         solara.Text(t("ui.no_prices"))
         return
@@ -379,7 +378,7 @@ def StageControl(world, tables: dict):
     columns = [column("stage")] + [
         (code, code, t("ui.help_share", code=code), "{:.0%}") for code in shares.columns[1:]
     ]
-    html(table_html(shares, columns, t("ui.control_label", mineral=mineral)))
+    html(table_html(shares, columns, t("ui.control_label", **language.good_words(mineral))))
 
 
 @solara.component
@@ -388,17 +387,13 @@ def TradeFlows(world, tables: dict):
     mineral, set_mineral = solara.use_state(data.minerals[0])
     stage, set_stage = solara.use_state("refined" if "refined" in data.stages else data.stages[0])
     with solara.Row():
-        solara.Select(
-            label=t("ui.flows_mineral"), values=data.minerals, value=mineral, on_value=set_mineral
-        )
-        solara.Select(
-            label=t("ui.flows_stage"), values=data.stages, value=stage, on_value=set_stage
-        )
+        language.Select(t("ui.flows_mineral"), data.minerals, mineral, set_mineral, MINERAL)
+        language.Select(t("ui.flows_stage"), data.stages, stage, set_stage, STAGE)
     flows = views.top_flows(tables, mineral, stage) if not tables["flows"].empty else None
     if flows is None or flows.empty:
         solara.Text(t("ui.no_flows"))
         return
-    label = t("ui.flows_label", mineral=mineral, stage=stage)
+    label = t("ui.flows_label", **language.good_words(mineral, stage))
     html(flow_chart(flows, label))
     columns = [
         column("exporter"),
@@ -406,7 +401,7 @@ def TradeFlows(world, tables: dict):
         column("tonnes", fmt="{:,.0f}"),
         column("share", "flow_share", fmt="{:.1%}"),
     ]
-    html(table_html(flows, columns, t("ui.flows_table", mineral=mineral, stage=stage)))
+    html(table_html(flows, columns, t("ui.flows_table", **language.good_words(mineral, stage))))
 
 
 @solara.component

@@ -22,7 +22,7 @@ from agents.actions import (
 from model.data.world_data import WorldData
 from model.engine.state import Shock as ActiveShock
 from model.engine.state import State
-from model.text import t
+from model.text import number, percent, t
 
 # What a government may spend on stockpiles, subsidies and investments in one quarter, as a
 # share of its quarterly GDP. Assumption: the US reserve (USD ~12 bn, Project Vault) is about
@@ -41,8 +41,8 @@ def _spend(state: State, world: WorldData, actor: int, code: str, usd: float) ->
             t(
                 "news.refused_budget",
                 actor=code,
-                usd=f"{usd / 1e6:,.0f}",
-                left=f"{max(left, 0) / 1e6:,.0f}",
+                usd=number(usd / 1e6),
+                left=number(max(left, 0) / 1e6),
             )
         )
     state.subsidy_spend[actor] += usd
@@ -104,7 +104,7 @@ def apply(action: Action, state: State, world: WorldData, step: int) -> str:
                 actor=action.actor,
                 good=what,
                 targets=_targets_label(action.targets),
-                rate=f"{action.rate:.0%}",
+                rate=percent(action.rate),
             )
         case ExportControl():
             _check_range(action.level, 0.0, 1.0, "level")
@@ -128,7 +128,7 @@ def apply(action: Action, state: State, world: WorldData, step: int) -> str:
                     good=what,
                     targets=_targets_label(action.targets),
                     delay=int(action.delay),
-                    level=f"{action.level:.0%}",
+                    level=percent(action.level),
                 )
             state.export_level[np.ix_(goods, buyers, [actor])] = action.level
             key = (
@@ -143,7 +143,7 @@ def apply(action: Action, state: State, world: WorldData, step: int) -> str:
                 actor=action.actor,
                 good=what,
                 targets=_targets_label(action.targets),
-                level=f"{action.level:.0%}",
+                level=percent(action.level),
             )
         case Stockpile():
             if not np.isfinite(action.tonnes) or action.tonnes == 0:
@@ -152,14 +152,14 @@ def apply(action: Action, state: State, world: WorldData, step: int) -> str:
             if per_good < 0 and (state.stock[actor, goods] < -per_good - 1e-9).any():
                 held = state.stock[actor, goods].sum()
                 raise PolicyError(
-                    t("news.refused_stock", actor=action.actor, good=what, held=f"{held:,.0f}")
+                    t("news.refused_stock", actor=action.actor, good=what, held=number(held))
                 )
             if per_good > 0:
                 cost = per_good * world.price0[goods] * state.paid[goods, actor]
                 _spend(state, world, actor, action.actor, float(cost.sum()))
             state.stock_orders[actor, goods] += per_good
             key = "news.stockpile_buy" if per_good > 0 else "news.stockpile_release"
-            return t(key, actor=action.actor, good=what, tonnes=f"{abs(action.tonnes):,.0f}")
+            return t(key, actor=action.actor, good=what, tonnes=number(abs(action.tonnes)))
         case Subsidy():
             _check_range(action.usd, MIN_USD, np.inf, "usd")
             _spend(state, world, actor, action.actor, action.usd)
@@ -174,8 +174,8 @@ def apply(action: Action, state: State, world: WorldData, step: int) -> str:
                 "news.subsidy",
                 actor=action.actor,
                 good=what,
-                usd=f"{action.usd / 1e6:,.0f}",
-                tonnes=f"{new.sum() * world.steps_per_year:,.0f}",
+                usd=number(action.usd / 1e6),
+                tonnes=number(new.sum() * world.steps_per_year),
                 when=int(arrival.max()),
             )
         case Shock():
@@ -191,7 +191,7 @@ def apply(action: Action, state: State, world: WorldData, step: int) -> str:
                 "news.shock",
                 actor=action.actor,
                 good=what,
-                factor=f"{1 - action.capacity_factor:.0%}",
+                factor=percent(1 - action.capacity_factor),
                 duration=int(action.duration),
             )
     raise PolicyError(t("news.refused_kind", kind=type(action).__name__))

@@ -23,7 +23,7 @@ from model.engine.negotiation import negotiate
 from model.engine.observe import observation
 from model.engine.recorder import Recorder
 from model.engine.state import State
-from model.text import t
+from model.text import percent, t
 
 DIPLOMACY = (Propose, Respond, Join, Leave)
 
@@ -240,7 +240,7 @@ class World(mesa.Model):
                 t(
                     "news.licences_granted",
                     actor=code,
-                    level=f"{level:.0%}",
+                    level=percent(level),
                     good=policies.good_label(mineral, stage),
                     targets=",".join(self.data.codes[b] for b in buyers),
                 ),

@@ -14,7 +14,7 @@ from model.data.world_data import OBJECTIVES
 from model.engine.policies import budget, good_label
 from model.engine.world import World
 from model.game.classroom import DEFAULT_SEATS, seat_codes
-from model.text import t
+from model.text import country_name, percent, t
 
 USES = 6  # goods shown in a sheet's dependency table, by value of use
 SOURCES = 3  # import sources named per good
@@ -51,7 +51,7 @@ def sheet(world: World, code: str) -> str:
         if weight > 0
     )
     lines = [
-        t("briefing.heading", name=data.names[c], code=code),
+        t("briefing.heading", name=country_name(code, data.names[c]), code=code),
         "",
         t(
             "briefing.position",
@@ -109,7 +109,7 @@ def _dependencies(world: World, c: int, flows: np.ndarray) -> list[str]:
 def _from_china(shares: np.ndarray, c: int, china: int | None) -> str:
     if china is None:
         return t("briefing.none")
-    return t("briefing.is_china") if china == c else f"{shares[china]:.0%}"
+    return t("briefing.is_china") if china == c else percent(shares[china])
 
 
 def _levers(world: World, c: int, flows: np.ndarray) -> list[str]:
