@@ -199,6 +199,8 @@ def read_number(typed: str, lang: str | None = None) -> str:
 
 def format_value(spec: str, value: object, lang: str | None = None) -> str:
     """``spec.format(value)`` (a table column's ``"{:.1%}"``) with the language's separators."""
+    if isinstance(value, float) and value != value:
+        return "–"  # no value (NaN): a dash, in every language
     text = spec.format(value)
     return localise_number(text, lang) if isinstance(value, Number) else text
 

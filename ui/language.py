@@ -98,7 +98,7 @@ def ClassLanguage(on_change=None):
     solara.Select(
         label=t("text.class_default"),
         values=list(names),
-        value=next(name for name, lang in names.items() if lang == default),
+        value=next((name for name, lang in names.items() if lang == default), None),
         on_value=choose,
         style={"max-width": "18em"},
     )

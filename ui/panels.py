@@ -196,6 +196,7 @@ def MeasureForm(desk, measure: str, changed: Callable[[], None], first_mineral: 
             partner,
             edit(set_partner, "partner"),
             errors.get("partner"),
+            words="text.choice_",  # "all" as a word; codes stay codes
         )
     if measure == "proposal":
         kinds = {t(f"deals.kind_{k}"): k for k in DEAL_KINDS}
