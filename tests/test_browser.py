@@ -163,7 +163,7 @@ def test_play_one_quarter_offline(server):
             expect(news).to_be_visible()
             timings["step_to_news_ms"] = round((time.monotonic() - started) * 1000)
             expect(heading).to_have_text("2025 Q2 · step 2 of 20")
-            chart = page.get_by_role("img", name="Price chart of rare_earths (mined)")
+            chart = page.get_by_role("img", name="Price chart of rare earths (mined)")
             expect(chart).to_be_visible()
             expect(page.get_by_text("Nothing queued.")).to_be_visible()
             points = chart.locator("circle").count()
