@@ -3,6 +3,7 @@ pseudo-locale run that finds any word a person reads which escaped the catalogue
 
 import csv
 import re
+from pathlib import Path
 
 import ipyvuetify as v
 import ipywidgets
@@ -347,3 +348,37 @@ def test_a_run_prints_no_word_outside_the_catalogues(pseudo, tmp_path, capsys):
     assert main(["run", "baseline", "--steps", "2", "--out", str(tmp_path), "-q"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines and all(OPEN in line for line in lines if line.strip())
+
+
+# --- the teacher's guide in French ------------------------------------------------------------
+
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+SHEETS = "<!-- briefing sheets: start -->", "<!-- briefing sheets: end -->"
+
+
+def _outline(markdown: str) -> list[tuple[str, int]]:
+    """A guide's structure: heading levels, table rows with their cells, list items, code."""
+    shape = []
+    for line in markdown.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("#"):
+            shape.append(("heading", len(stripped) - len(stripped.lstrip("#"))))
+        elif stripped.startswith("|"):
+            shape.append(("row", stripped.count("|")))
+        elif stripped.startswith("```"):
+            shape.append(("code", 0))
+        elif re.match(r"^(- |\d+\. )", stripped) and not line.startswith(" "):
+            shape.append(("item", 0))
+    return shape
+
+
+def test_the_french_guide_has_the_english_ones_structure_and_generated_sheets():
+    english = (DOCS / "teacher-guide.md").read_text(encoding="utf-8")
+    french = (DOCS / "teacher-guide.fr.md").read_text(encoding="utf-8")
+    # If docs/teacher-guide.md changed, change docs/teacher-guide.fr.md the same way.
+    assert _outline(french) == _outline(english)
+    start, end = SHEETS
+    generated = french[french.index(start) + len(start) : french.index(end)].strip()
+    with use_language("fr"):
+        assert generated == sheets("baseline").strip()
+    assert "République démocratique du Congo (COD)" in generated
