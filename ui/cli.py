@@ -413,6 +413,7 @@ def _serve(app: Path, host: str, port: int, env: dict[str, str] | None = None) -
         **os.environ,
         "SOLARA_KERNEL_CULL_TIMEOUT": os.environ.get("SOLARA_KERNEL_CULL_TIMEOUT", "10m"),
         "MINERALS_LANG": language(),  # --lang: the pages' default language
+        "SOLARA_THEME_SHOW_BANNER": "False",  # an English line over the page's corner
         **(env or {}),
     }
     os.execve(sys.executable, command, env)
