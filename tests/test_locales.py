@@ -382,3 +382,28 @@ def test_the_french_guide_has_the_english_ones_structure_and_generated_sheets():
     with use_language("fr"):
         assert generated == sheets("baseline").strip()
     assert "République démocratique du Congo (COD)" in generated
+
+
+def test_the_teachers_default_language_reaches_every_delegation_that_did_not_choose(
+    tmp_path, monkeypatch
+):
+    from ui import language as switch
+
+    monkeypatch.delenv("MINERALS_LANG", raising=False)
+    monkeypatch.setenv("MINERALS_CLASS_DIR", str(tmp_path / "class"))
+    monkeypatch.setattr(switch, "_class_default", None)
+    game = ClassGame.create("baseline", ["USA", "CHN"], tmp_path / "class", seed=5)
+    box, teacher = solara.render(
+        classroom.TeacherPage(game, game.teacher_token), handle_error=False
+    )
+    try:
+        default = teacher.find(v.Select, label="Default language of the class").widget
+        default.v_model = "Français"
+        assert (tmp_path / "class" / "language").read_text() == "fr"  # kept for --resume
+        seat_box, seat = solara.render(
+            classroom.SeatPage(game, game.seat_tokens["USA"], "USA"), handle_error=False
+        )
+        assert any("tour clos" in text for text in _strings(seat_box))
+        seat.close()
+    finally:
+        teacher.close()
