@@ -17,6 +17,7 @@ from tqdm import tqdm
 from model.data.scenario import Scenario, ScenarioError, display_path, list_scenarios, load_scenario
 from model.data.tables import FORMATS, write_tables
 from model.data.world_data import WorldDataError
+from model.engine.policies import good_label
 from model.text import (
     UnknownLanguage,
     check_language,
@@ -626,8 +627,7 @@ def _price_rise(world, prices: pd.DataFrame) -> str:
     country, mineral, stage = where
     return t(
         "cli.run_price_rise",
-        mineral=mineral,
-        stage=stage,
+        good=good_label(mineral, stage),
         country=country,
         change=change[where],
         before=before[where],
