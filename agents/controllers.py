@@ -10,6 +10,7 @@ from typing import Protocol
 
 from agents.actions import ACTION_TYPES, Action
 from agents.observation import Observation
+from model.text import from_data
 
 MAGNITUDES = ("rate", "level", "tonnes", "usd", "capacity_factor", "duration", "delay")
 
@@ -52,7 +53,7 @@ def action_from_event(event) -> Action:
         "actor": event.actor,
         "mineral": event.mineral,
         "stage": event.stage,
-        "note": event.note or "",
+        "note": from_data(vars(event), "note"),
     }
     if "targets" in cls.__dataclass_fields__:
         fields["targets"] = tuple(event.targets or [event.actor])

@@ -234,6 +234,8 @@ def from_data(values: Mapping[str, object], key: str) -> str:
     """
     lang = language()
     english = str(values.get(key) or "")
+    if not english:
+        return ""
     if lang == PSEUDO:
         return PSEUDO_OPEN + english + PSEUDO_CLOSE
     return str(values.get(f"{key}_{lang}") or english)

@@ -407,3 +407,51 @@ def test_the_teachers_default_language_reaches_every_delegation_that_did_not_cho
         seat.close()
     finally:
         teacher.close()
+
+
+def _tables(value):
+    """Every TOML table inside ``value`` (the file itself, [scenario], each [[events]])."""
+    if isinstance(value, dict):
+        yield value
+        for inner in value.values():
+            yield from _tables(inner)
+    elif isinstance(value, list):
+        for inner in value:
+            yield from _tables(inner)
+
+
+def test_every_bundled_scenario_and_card_says_its_words_in_french_too():
+    import tomllib
+
+    from model.data.world_data import CONFIG_DIR
+
+    missing = []
+    for path in sorted([*CONFIG_DIR.glob("scenarios/*.toml"), *CONFIG_DIR.glob("cards/*.toml")]):
+        with path.open("rb") as f:
+            for table in _tables(tomllib.load(f)):
+                for key in ("title", "description", "note"):
+                    if table.get(key) and not table.get(f"{key}_fr"):
+                        missing.append(f"{path.name}: {key} = {table[key][:60]!r}")
+    assert missing == [], "add a French version (key_fr) next to:\n" + "\n".join(missing)
+
+
+def test_a_scenarios_notes_reach_the_french_news(tmp_path, capsys):
+    assert (
+        main(
+            [
+                "--lang",
+                "fr",
+                "run",
+                "producer_nationalism",
+                "--steps",
+                "2",
+                "-q",
+                "--out",
+                str(tmp_path),
+            ]
+        )
+        == 0
+    )
+    events = (tmp_path / "events.csv").read_text(encoding="utf-8")
+    assert "interdit les exportations de minerai de nickel vers" in events
+    assert "Interdiction d'exporter le minerai de nickel en vigueur depuis" in events

@@ -218,6 +218,7 @@ class Event(StrictModel):
         default=None, ge=0, le=MAX_DELAY
     )  # export_control only: licensing delay
     note: str = ""
+    note_fr: str | None = None  # the note in French (model.text.from_data picks the reader's)
 
     @model_validator(mode="after")
     def _check(self, info: ValidationInfo) -> "Event":
