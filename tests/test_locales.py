@@ -221,6 +221,8 @@ def _strings(widget, seen=None):
     template = getattr(widget, "template", None)
     if isinstance(template, str) and "solara-markdown" in template:
         yield from _html_strings(template)
+        body = template[template.index("solara-markdown") : template.index("</template>")]
+        yield re.sub(r"<[^>]+>", " ", body.split(">", 1)[1])
     for child in getattr(widget, "children", []) if "children" in widget.keys else []:
         if isinstance(child, str):
             if child.strip():
@@ -241,11 +243,14 @@ def _html_strings(markup: str):
 
 
 def _unwrapped(strings, identifiers: set[str]) -> list[str]:
-    """Strings outside the catalogues: not wrapped in ⟦…⟧, and not a code, name or number."""
-    data = re.compile(r"^[\s\d.,%+\-–:·/()]*$")  # numbers, dates drawn from numbers
-    return sorted(
-        {s for s in strings if OPEN not in s and s.strip() not in identifiers and not data.match(s)}
-    )
+    """Text outside every ⟦…⟧ that is more than a code, an identifier or a number."""
+    found = set()
+    for text in strings:
+        for piece in re.split(r"\s*[·,;|]\s*|\n", _outside_catalogue(text)):
+            piece = piece.strip(" \t()[]:.\"'")
+            if re.search(r"[^\W\d_]{2,}", piece) and piece not in identifiers:
+                found.add(piece)
+    return sorted(found)
 
 
 def _identifiers(world) -> set[str]:
