@@ -241,7 +241,16 @@ def from_data(values: Mapping[str, object], key: str) -> str:
     return str(values.get(f"{key}_{lang}") or english)
 
 
+def named(topic: str, code: str, default: str = "") -> str:
+    """The catalogue's name for a data file's ``code`` (``worlds.world_2024``), else ``default``.
+
+    English names live in the data files; the catalogue repeats them (a test checks they
+    agree) so every language, the pseudo-locale included, names them from one place.
+    """
+    key = f"{topic}.{code}"
+    return t(key) if has(key) else default or code
+
+
 def country_name(code: str, default: str = "") -> str:
     """An economy's name in the reader's language (``countries.<CODE>``), else ``default``."""
-    key = f"countries.{code}"
-    return t(key) if has(key) else default or code
+    return named("countries", code, default)

@@ -460,3 +460,13 @@ def test_a_scenarios_notes_reach_the_french_news(tmp_path, capsys):
     events = (tmp_path / "events.csv").read_text(encoding="utf-8")
     assert "interdit les exportations de minerai de nickel vers" in events
     assert "Interdiction d'exporter le minerai de nickel en vigueur depuis" in events
+
+
+def test_english_world_titles_are_the_world_datas():
+    import tomllib
+
+    english = catalogue("en")
+    for world in WORLDS_DIR.glob("*/world.toml"):
+        with world.open("rb") as f:
+            title = tomllib.load(f)["world"]["title"]
+        assert english[f"worlds.{world.parent.name}"] == title, world

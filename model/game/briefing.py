@@ -14,7 +14,7 @@ from model.data.world_data import OBJECTIVES
 from model.engine.policies import budget, good_label
 from model.engine.world import World
 from model.game.classroom import DEFAULT_SEATS, seat_codes
-from model.text import country_name, percent, t
+from model.text import country_name, named, percent, t
 
 USES = 6  # goods shown in a sheet's dependency table, by value of use
 SOURCES = 3  # import sources named per good
@@ -27,7 +27,14 @@ def sheets(scenario: str, seats: list[str] | None = None) -> str:
     spec = load_scenario(scenario)
     world = World(spec)
     codes = seat_codes(world.data.codes, list(DEFAULT_SEATS) if seats is None else seats)
-    parts = [t("briefing.intro", title=spec.title, world=world.data.title, year=world.data.year)]
+    parts = [
+        t(
+            "briefing.intro",
+            title=spec.title,
+            world=named("worlds", world.data.name, world.data.title),
+            year=world.data.year,
+        )
+    ]
     parts += [sheet(world, code) for code in codes]
     return "\n\n".join(parts) + "\n"
 
