@@ -470,3 +470,21 @@ def test_english_world_titles_are_the_world_datas():
         with world.open("rb") as f:
             title = tomllib.load(f)["world"]["title"]
         assert english[f"worlds.{world.parent.name}"] == title, world
+
+
+def test_the_debrief_has_no_word_outside_the_catalogues(pseudo):
+    from ui.forms import ControlForm
+    from ui.game import Game
+
+    game = Game("baseline", "CHN")
+    ban, _ = ControlForm("all", "rare_earths", "refined", "ban").build(game.world.data, "CHN")
+    game.queue(ban)
+    while not game.finished:
+        game.step()
+    box, rc = solara.render(app.GameView(game, lambda: None, lambda: None), handle_error=False)
+    try:
+        strings = list(_strings(box))
+        assert any("⟦Final ranking⟧" in text for text in strings)
+        assert _unwrapped(strings, _identifiers(game.world)) == []
+    finally:
+        rc.close()
