@@ -6,6 +6,7 @@ catalogues, the keys English no longer has, and the keys whose placeholders diff
 fails with the same list.
 """
 
+import json
 import string
 import sys
 
@@ -41,9 +42,23 @@ def field_names(template: str | dict) -> set[str]:
 
 
 def untranslated(lang: str) -> list[str]:
-    """English keys ``lang`` lacks, with the English sentence to translate."""
+    """English keys ``lang`` lacks, as lines to paste into ``locales/<lang>/<topic>.toml``."""
     english, other = catalogue(DEFAULT_LANGUAGE), catalogue(lang)
-    return [f"{key} = {english[key]!r}" for key in sorted(english) if key not in other]
+    lines, topic = [], None
+    for key in sorted(k for k in english if k not in other):
+        file, name = key.split(".", 1)
+        if file != topic:
+            lines.append(f"# model/locales/{lang}/{file}.toml")
+            topic = file
+        lines.append(f"{name} = {_toml(english[key])}")
+    return lines
+
+
+def _toml(value: str | dict) -> str:
+    """A catalogue value as TOML: a string, or an inline table of plural/select forms."""
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {_toml(v)}" for k, v in value.items()) + " }"
+    return json.dumps(value, ensure_ascii=False)
 
 
 def stale(lang: str) -> list[str]:
@@ -70,12 +85,13 @@ def report(lang: str) -> str:
     """Everything ``lang`` must fix, in words (empty when in step with English)."""
     parts = []
     for title, items in (
-        (f"missing in {lang} (translate these)", untranslated(lang)),
+        (f"missing in {lang} (translate these English sentences)", untranslated(lang)),
         (f"in {lang} but not in English (remove or rename)", stale(lang)),
         ("placeholders differ", mismatched(lang)),
     ):
         if items:
-            parts.append(f"{title}: {len(items)}\n  " + "\n  ".join(items))
+            count = sum(not item.startswith("#") for item in items)
+            parts.append(f"{title}: {count}\n  " + "\n  ".join(items))
     return "\n".join(parts)
 
 
