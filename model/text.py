@@ -56,6 +56,7 @@ def languages() -> tuple[str, ...]:
     return (DEFAULT_LANGUAGE, *[lang for lang in found if lang != DEFAULT_LANGUAGE])
 
 
+@cache
 def check_language(lang: str) -> str:
     """``lang`` as a catalogue name ("FR" -> "fr"); UnknownLanguage listing the others if none."""
     name = lang.strip().lower().replace("_", "-")
@@ -117,7 +118,7 @@ def t(key: str, /, lang: str | None = None, **fields) -> str:
     template = catalogue(lang).get(key) or catalogue(DEFAULT_LANGUAGE)[key]
     if isinstance(template, dict):
         template = _variant(template, lang, fields)
-    if lang in _SEPARATORS:
+    if lang in _SEPARATORS and any(_is_number(value) for value in fields.values()):
         return _Formatter(lang).format(template, **fields)
     return template.format(**fields)
 
@@ -210,6 +211,12 @@ def quarter(year: int, q: int, lang: str | None = None) -> str:
     return t("news.quarter", lang=lang, year=year, quarter=q)
 
 
+def _is_number(value: object) -> bool:
+    if type(value) is str:  # the common case, and the ABC check below is slow
+        return False
+    return isinstance(value, Number) and not isinstance(value, bool)
+
+
 class _Formatter(string.Formatter):
     """``str.format`` whose numbers follow the language's separators."""
 
@@ -218,7 +225,7 @@ class _Formatter(string.Formatter):
 
     def format_field(self, value, format_spec):
         text = super().format_field(value, format_spec)
-        if isinstance(value, Number) and not isinstance(value, bool):
+        if _is_number(value):
             return localise_number(text, self.lang)
         return text
 
