@@ -46,6 +46,28 @@ class UnknownLanguage(ValueError):
     """A language was asked for that has no catalogue."""
 
 
+class Said(str):
+    """A sentence as shown, which can be said again in another language.
+
+    ``t``, ``number``, ``percent`` and ``from_data`` return these. A news line recorded
+    while a quarter is played is one; when a page shows it through ``t`` (as the field of
+    ``ui.news_line``), ``t`` says it again in that reader's language, so a class reads its
+    news in each student's own language. To everything else it is a plain ``str``.
+    """
+
+    def __new__(cls, text: str, how: tuple):
+        said = super().__new__(cls, text)
+        said.how = how  # (name of the function in _AGAIN, its arguments)
+        return said
+
+    def __reduce__(self):
+        return (Said, (str(self), self.how))
+
+    def again(self, lang: str) -> str:
+        name, *args = self.how
+        return _AGAIN[name](*args, lang=lang)
+
+
 # --- which language ---------------------------------------------------------------------
 
 
@@ -112,9 +134,42 @@ def catalogue(lang: str) -> dict[str, str | dict]:
 
 def t(key: str, /, lang: str | None = None, **fields) -> str:
     """The sentence for ``key`` in the reader's language, with ``fields`` filled in."""
-    lang = lang or language()
+    said = Said(_say(key, lang or language(), fields), ("t", key, fields))
+    if key.startswith(RECORDED):
+        _remember(said)
+    return said
+
+
+# Sentences that go into the events table, whose text columns pandas stores as plain
+# strings: remembered by their text so ``t`` can still say them again (bounded memory).
+RECORDED = ("news.", "deals.", "strategies.")
+REMEMBERED_MOST = 200_000
+_remembered: dict[str, Said] = {}
+
+
+def _remember(said: Said) -> None:
+    if len(_remembered) >= REMEMBERED_MOST:
+        _remembered.clear()
+    _remembered[str(said)] = said
+
+
+def again(value: object, lang: str) -> object:
+    """``value`` said in ``lang`` if it is a sentence we said (or recorded), else as is."""
+    if isinstance(value, Said):
+        return value.again(lang)
+    if type(value) is str and value in _remembered:
+        return _remembered[value].again(lang)
+    return value
+
+
+def _t_again(key: str, fields: dict, lang: str) -> str:
+    return _say(key, lang, fields)
+
+
+def _say(key: str, lang: str, fields: dict) -> str:
     if lang == PSEUDO:
-        return PSEUDO_OPEN + t(key, lang=DEFAULT_LANGUAGE, **fields) + PSEUDO_CLOSE
+        return PSEUDO_OPEN + _say(key, DEFAULT_LANGUAGE, fields) + PSEUDO_CLOSE
+    fields = {name: again(value, lang) for name, value in fields.items()}
     template = catalogue(lang).get(key) or catalogue(DEFAULT_LANGUAGE)[key]
     if isinstance(template, dict):
         template = _variant(template, lang, fields)
@@ -172,12 +227,13 @@ def localise_number(text: str, lang: str | None = None) -> str:
 
 def number(value: float, digits: int = 0, lang: str | None = None) -> str:
     """``value`` with thousands grouped and ``digits`` decimals: 1,234.5 / 1 234,5."""
-    return localise_number(f"{value:,.{digits}f}", lang)
+    text = localise_number(f"{value:,.{digits}f}", lang)
+    return Said(text, ("number", value, digits))
 
 
 def percent(share: float, digits: int = 0, lang: str | None = None) -> str:
     """A share (0.125) as a percentage: 12.5% / 12,5 %."""
-    return localise_number(f"{share:.{digits}%}", lang)
+    return Said(localise_number(f"{share:.{digits}%}", lang), ("percent", share, digits))
 
 
 def signed_percent(change: float, digits: int = 1, lang: str | None = None) -> str:
@@ -239,13 +295,16 @@ def from_data(values: Mapping[str, object], key: str) -> str:
     Scenario and event-card files carry their English ``title`` and ``description`` and
     may add ``title_fr``, ``description_fr``; without one, the English stands.
     """
-    lang = language()
-    english = str(values.get(key) or "")
-    if not english:
+    kept = {name: str(value) for name, value in values.items() if name.startswith(key) and value}
+    if not kept.get(key):
         return ""
+    return Said(_from_data_again(kept, key, language()), ("data", kept, key))
+
+
+def _from_data_again(values: dict, key: str, lang: str) -> str:
     if lang == PSEUDO:
-        return PSEUDO_OPEN + english + PSEUDO_CLOSE
-    return str(values.get(f"{key}_{lang}") or english)
+        return PSEUDO_OPEN + values[key] + PSEUDO_CLOSE
+    return values.get(f"{key}_{lang}") or values[key]
 
 
 def named(topic: str, code: str, default: str = "") -> str:
@@ -261,3 +320,12 @@ def named(topic: str, code: str, default: str = "") -> str:
 def country_name(code: str, default: str = "") -> str:
     """An economy's name in the reader's language (``countries.<CODE>``), else ``default``."""
     return named("countries", code, default)
+
+
+# How a Said is said again: Said.how names one of these, with its arguments.
+_AGAIN = {
+    "t": _t_again,
+    "number": lambda value, digits, lang: number(value, digits, lang=lang),
+    "percent": lambda share, digits, lang: percent(share, digits, lang=lang),
+    "data": lambda values, key, lang: _from_data_again(values, key, lang),
+}

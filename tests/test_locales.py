@@ -488,3 +488,47 @@ def test_the_debrief_has_no_word_outside_the_catalogues(pseudo):
         assert _unwrapped(strings, _identifiers(game.world)) == []
     finally:
         rc.close()
+
+
+def test_news_played_in_one_language_reads_in_each_readers_own(tmp_path):
+    """A class plays its quarter in the teacher's French; a student who chose English
+    reads the same news in English, notes and numbers included."""
+    from ui.forms import TariffForm
+    from ui.game import Game
+
+    with use_language("fr"):
+        game = Game("producer_nationalism", "USA")
+        tariff, _ = TariffForm("CHN", "rare_earths", "refined", "12.5").build(
+            game.world.data, "USA"
+        )
+        game.queue(tariff)
+        game.step()
+    details = list(game.tables()["events"]["detail"])
+    french = " ".join(details)
+    assert (
+        "impose un droit de douane de 12,5" in french or "impose un droit de douane de 12" in french
+    )
+    assert "Interdiction d'exporter le minerai de nickel" in french
+    english = " ".join(t("ui.news_line", lang="en", date="-", detail=d) for d in details)
+    assert "USA sets a 1" in english and "tariff on refined rare earths from CHN" in english
+    assert "Nickel-ore export ban in force since 1 Jan 2020" in english
+    assert "impose" not in english and "minerai" not in english
+    # the tables a run writes keep the words of the language it ran in
+    assert (
+        main(
+            [
+                "--lang",
+                "fr",
+                "run",
+                "baseline",
+                "--steps",
+                "1",
+                "-q",
+                "--format",
+                "parquet",
+                "--out",
+                str(tmp_path),
+            ]
+        )
+        == 0
+    )

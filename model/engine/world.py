@@ -209,7 +209,7 @@ class World(mesa.Model):
                 diplomacy.MEASURE_COST,
             )
         if action.note:
-            detail = f"{detail} {action.note}"
+            detail = t("news.with_note", detail=detail, note=action.note)
         self.recorder.event(step, action.actor, action.kind, _targets(action), detail)
         return True
 
