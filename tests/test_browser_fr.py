@@ -23,6 +23,12 @@ from test_browser import (
 SPACE = r"\s"  # French puts a (narrow) no-break space before % and between thousands
 
 
+def _switch_language(page, label: str, language: str):
+    """Pick ``language`` in the switch; its own label changes with it, so no _choose."""
+    page.get_by_role("button", name=re.compile(rf"^{label}\b")).click()
+    page.get_by_role("option", name=language, exact=True).click()
+
+
 def test_a_quarter_in_french_while_another_browser_stays_in_english(server):  # noqa: F811
     from playwright.sync_api import expect, sync_playwright
 
@@ -36,7 +42,7 @@ def test_a_quarter_in_french_while_another_browser_stays_in_english(server):  # 
             page.set_default_timeout(WAIT)
             page.goto(url)
             page.get_by_role("button", name="Start", exact=True).wait_for(timeout=60_000)
-            _choose(page, "Language", "Français")
+            _switch_language(page, "Language", "Français")
             start = page.get_by_role("button", name="Commencer", exact=True)
             expect(start).to_be_visible()
             expect(
@@ -117,12 +123,18 @@ def test_a_class_round_in_french_where_one_delegation_reads_english(tmp_path):
                 usa.get_by_role("button", name="Ajouter le droit de douane").click()
                 expect(usa.get_by_text("Vos décisions sont enregistrées.")).to_be_visible()
 
-                _choose(chn, "Langue", "English")
+                _switch_language(chn, "Langue", "English")
                 expect(chn.get_by_role("button", name="Queue tariff")).to_be_visible()
                 expect(usa.get_by_role("button", name="Ajouter le droit de douane")).to_be_visible()
 
                 teacher.get_by_role("button", name="Clore le tour").click()
                 expect(usa.get_by_text(re.compile(r"^T2 2025 · tour"))).to_be_visible()
+                # the quarter was played in French; each reads its news in its own language
+                french = rf"T1 2025 : USA impose un droit de douane de 35{SPACE}%"
+                expect(usa.get_by_text(re.compile(french))).to_be_visible()
+                expect(
+                    chn.get_by_text(re.compile(r"2025 Q1: USA sets a 35% tariff"))
+                ).to_be_visible()
             finally:
                 browser.close()
     finally:
