@@ -10,6 +10,7 @@ from typing import Protocol
 
 from agents.actions import ACTION_TYPES, MAGNITUDE_NAMES, Action, Respond
 from agents.observation import Observation, Offer
+from model.text import from_data
 
 
 class Controller(Protocol):
@@ -70,7 +71,7 @@ def action_from_event(event) -> Action:
         "actor": event.actor,
         "mineral": event.mineral,
         "stage": event.stage,
-        "note": event.note or "",
+        "note": from_data(vars(event), "note"),
     }
     if "targets" in cls.__dataclass_fields__:
         fields["targets"] = tuple(event.targets or [event.actor])

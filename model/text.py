@@ -1,31 +1,130 @@
 """Every sentence a person reads comes from here, so a French edition is a translation.
 
 Catalogues live in ``model/locales/<lang>/<topic>.toml``; a key is ``topic.name``
-(``cli.unknown_scenario``). Values are ``str.format`` templates.
+(``cli.unknown_scenario``). Values are ``str.format`` templates. A value may also be a
+table of plural forms, ``{ n = "delay", one = "…", other = "…" }``: ``n`` names the
+field whose number picks the form by the language's CLDR plural rule, so no sentence is
+built by gluing "(s)" onto a word. A table with ``by`` instead picks the form named by a
+field's value (ICU's ``select``), for agreement: ``{ by = "good_id", refined_lithium = …,
+other = … }`` lets French write "terres rares raffinées" but "lithium raffiné".
+
+The reader's language is, first to last: the browser session's choice (a page registers
+it with ``set_language_source``), ``use_language`` around a call, ``MINERALS_LANG``, English.
+A language with no catalogue is an error naming the ones there are, never silent English.
+Numbers formatted through a template (``{share:.0%}``) or the helpers below follow the
+language: ``1,234.5 t`` and ``12.5%`` in English, ``1 234,5 t`` and ``12,5 %`` in French.
+``xx-pseudo`` is a test language: English wrapped in ⟦…⟧, so a string that escaped the
+catalogues shows up unwrapped.
 """
 
 import os
+import string
 import tomllib
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import cache
+from numbers import Number
 from pathlib import Path
 
 LOCALE_DIR = Path(__file__).parent / "locales"
 DEFAULT_LANGUAGE = "en"
+PSEUDO = "xx-pseudo"  # every string wrapped in ⟦…⟧; see tests/test_locales.py
+PSEUDO_OPEN, PSEUDO_CLOSE = "⟦", "⟧"
+PLURAL_FORMS = ("zero", "one", "two", "few", "many", "other")
+
+# Thousands separator and decimal mark as each language prints them. French: a narrow
+# no-break space (U+202F) between groups and before % (Imprimerie nationale's rule).
+NNBSP = "\u202f"
+_SEPARATORS = {"fr": (NNBSP, ",")}
+
+_chosen: ContextVar[str | None] = ContextVar("minerals_language", default=None)
+_session_source: Callable[[], str | None] | None = None
+
+
+class UnknownLanguage(ValueError):
+    """A language was asked for that has no catalogue."""
+
+
+class Said(str):
+    """A sentence as shown, which can be said again in another language.
+
+    ``t``, ``number``, ``percent`` and ``from_data`` return these. A news line recorded
+    while a quarter is played is one; when a page shows it through ``t`` (as the field of
+    ``ui.news_line``), ``t`` says it again in that reader's language, so a class reads its
+    news in each student's own language. To everything else it is a plain ``str``.
+    """
+
+    def __new__(cls, text: str, how: tuple):
+        said = super().__new__(cls, text)
+        said.how = how  # (name of the function in _AGAIN, its arguments)
+        return said
+
+    def __reduce__(self):
+        return (Said, (str(self), self.how))
+
+    def again(self, lang: str) -> str:
+        name, *args = self.how
+        return _AGAIN[name](*args, lang=lang)
+
+
+# --- which language ---------------------------------------------------------------------
+
+
+@cache
+def languages() -> tuple[str, ...]:
+    """The languages with a catalogue, English first (``xx-pseudo`` is not listed)."""
+    found = sorted(p.name for p in LOCALE_DIR.iterdir() if any(p.glob("*.toml")))
+    return (DEFAULT_LANGUAGE, *[lang for lang in found if lang != DEFAULT_LANGUAGE])
+
+
+@cache
+def check_language(lang: str) -> str:
+    """``lang`` as a catalogue name ("FR" -> "fr"); UnknownLanguage listing the others if none."""
+    name = lang.strip().lower().replace("_", "-")
+    if name in languages() or name == PSEUDO:
+        return name
+    allowed = ", ".join(languages())
+    raise UnknownLanguage(
+        t("text.unknown_language", lang=DEFAULT_LANGUAGE, value=lang, allowed=allowed)
+    )
+
+
+def set_language_source(source: Callable[[], str | None] | None) -> None:
+    """Let a page say which language its browser session chose (None: no choice made)."""
+    global _session_source
+    _session_source = source
+
+
+@contextmanager
+def use_language(lang: str) -> Iterator[str]:
+    """Speak ``lang`` inside the block (a test, a CLI run, one rendering)."""
+    token = _chosen.set(check_language(lang))
+    try:
+        yield _chosen.get()
+    finally:
+        _chosen.reset(token)
+
+
+def environment_language() -> str:
+    """``MINERALS_LANG``, checked: UnknownLanguage if it names no catalogue."""
+    return check_language(os.environ.get("MINERALS_LANG") or DEFAULT_LANGUAGE)
 
 
 def language() -> str:
-    """The reader's language: ``MINERALS_LANG`` if a catalogue exists for it, else English."""
-    return _available(os.environ.get("MINERALS_LANG", DEFAULT_LANGUAGE))
+    """The reader's language: the session's choice, ``use_language``, ``MINERALS_LANG``."""
+    session = _session_source() if _session_source else None
+    if session:
+        return session
+    return _chosen.get() or environment_language()
+
+
+# --- the catalogues -------------------------------------------------------------------------
 
 
 @cache
-def _available(lang: str) -> str:
-    return lang if (LOCALE_DIR / lang).is_dir() else DEFAULT_LANGUAGE
-
-
-@cache
-def catalogue(lang: str) -> dict[str, str]:
-    entries: dict[str, str] = {}
+def catalogue(lang: str) -> dict[str, str | dict]:
+    entries: dict[str, str | dict] = {}
     for path in sorted((LOCALE_DIR / lang).glob("*.toml")):
         with path.open("rb") as f:
             for name, template in tomllib.load(f).items():
@@ -35,6 +134,198 @@ def catalogue(lang: str) -> dict[str, str]:
 
 def t(key: str, /, lang: str | None = None, **fields) -> str:
     """The sentence for ``key`` in the reader's language, with ``fields`` filled in."""
-    lang = lang or language()
+    said = Said(_say(key, lang or language(), fields), ("t", key, fields))
+    if key.startswith(RECORDED):
+        _remember(said)
+    return said
+
+
+# Sentences that go into the events table, whose text columns pandas stores as plain
+# strings: remembered by their text so ``t`` can still say them again (bounded memory).
+RECORDED = ("news.", "deals.", "strategies.")
+REMEMBERED_MOST = 200_000
+_remembered: dict[str, Said] = {}
+
+
+def _remember(said: Said) -> None:
+    if len(_remembered) >= REMEMBERED_MOST:
+        _remembered.clear()
+    _remembered[str(said)] = said
+
+
+def again(value: object, lang: str) -> object:
+    """``value`` said in ``lang`` if it is a sentence we said (or recorded), else as is."""
+    if isinstance(value, Said):
+        return value.again(lang)
+    if type(value) is str and value in _remembered:
+        return _remembered[value].again(lang)
+    return value
+
+
+def _t_again(key: str, fields: dict, lang: str) -> str:
+    return _say(key, lang, fields)
+
+
+def _say(key: str, lang: str, fields: dict) -> str:
+    if lang == PSEUDO:
+        return PSEUDO_OPEN + _say(key, DEFAULT_LANGUAGE, fields) + PSEUDO_CLOSE
+    fields = {name: again(value, lang) for name, value in fields.items()}
     template = catalogue(lang).get(key) or catalogue(DEFAULT_LANGUAGE)[key]
+    if isinstance(template, dict):
+        template = _variant(template, lang, fields)
+    if lang in _SEPARATORS and any(_is_number(value) for value in fields.values()):
+        return _Formatter(lang).format(template, **fields)
     return template.format(**fields)
+
+
+def _variant(forms: dict, lang: str, fields: dict) -> str:
+    """The form a table of variants picks: by plural of ``fields[n]``, or by ``fields[by]``."""
+    if "n" in forms:
+        return forms.get(plural_form(lang, fields[forms["n"]])) or forms["other"]
+    return forms.get(str(fields[forms["by"]])) or forms["other"]
+
+
+def has(key: str) -> bool:
+    """Whether the catalogues know ``key`` (for optional sentences such as a country's name)."""
+    return key in catalogue(DEFAULT_LANGUAGE)
+
+
+# --- plurals ---------------------------------------------------------------------------------
+
+
+def plural_form(lang: str, count: float) -> str:
+    """The CLDR plural category of ``count`` in ``lang`` (cardinal numbers).
+
+    Only the rules of the languages we ship (unicode.org/cldr, plurals.xml): English
+    "one" is exactly 1; French "one" is any number whose whole part is 0 or 1 (0, 1, 1,5),
+    "many" is a whole multiple of a million ("1 million de tonnes").
+    """
+    try:
+        n = abs(float(count))
+    except (TypeError, ValueError):
+        return "other"
+    whole = int(n)
+    if lang == "fr":
+        if whole in (0, 1):
+            return "one"
+        return "many" if n == whole and whole % 1_000_000 == 0 else "other"
+    return "one" if n == 1 else "other"
+
+
+# --- numbers ---------------------------------------------------------------------------------
+
+
+def localise_number(text: str, lang: str | None = None) -> str:
+    """An English-formatted number (``1,234.5``, ``12.5%``) as ``lang`` writes it."""
+    lang = lang or language()
+    if lang not in _SEPARATORS:
+        return text
+    group, decimal = _SEPARATORS[lang]
+    text = text.replace(",", "\0").replace(".", decimal).replace("\0", group)
+    return text.replace("%", NNBSP + "%") if "%" in text and NNBSP + "%" not in text else text
+
+
+def number(value: float, digits: int = 0, lang: str | None = None) -> str:
+    """``value`` with thousands grouped and ``digits`` decimals: 1,234.5 / 1 234,5."""
+    text = localise_number(f"{value:,.{digits}f}", lang)
+    return Said(text, ("number", value, digits))
+
+
+def percent(share: float, digits: int = 0, lang: str | None = None) -> str:
+    """A share (0.125) as a percentage: 12.5% / 12,5 %."""
+    return Said(localise_number(f"{share:.{digits}%}", lang), ("percent", share, digits))
+
+
+def signed_percent(change: float, digits: int = 1, lang: str | None = None) -> str:
+    """A change (0.125) as a signed percentage: +12.5% / +12,5 %."""
+    return localise_number(f"{change:+.{digits}%}", lang)
+
+
+def read_number(typed: str, lang: str | None = None) -> str:
+    """What a person typed ("1 234,5", "12.5 %") as Python reads a number ("1234.5").
+
+    Spaces and the percent sign go; in French the comma is the decimal mark, in English a
+    thousands separator.
+    """
+    lang = lang or language()
+    cleaned = "".join(typed.split()).replace(NNBSP, "").replace("\u00a0", "").rstrip("%")
+    if lang in _SEPARATORS:
+        return cleaned.replace(_SEPARATORS[lang][1], ".")
+    return cleaned.replace(",", "")
+
+
+def format_value(spec: str, value: object, lang: str | None = None) -> str:
+    """``spec.format(value)`` (a table column's ``"{:.1%}"``) with the language's separators."""
+    if isinstance(value, float) and value != value:
+        return "–"  # no value (NaN): a dash, in every language
+    text = spec.format(value)
+    return localise_number(text, lang) if isinstance(value, Number) else text
+
+
+def quarter(year: int, q: int, lang: str | None = None) -> str:
+    """A quarter as the language writes it: 2025 Q1 / T1 2025."""
+    return t("news.quarter", lang=lang, year=year, quarter=q)
+
+
+def _is_number(value: object) -> bool:
+    if type(value) is str:  # the common case, and the ABC check below is slow
+        return False
+    return isinstance(value, Number) and not isinstance(value, bool)
+
+
+class _Formatter(string.Formatter):
+    """``str.format`` whose numbers follow the language's separators."""
+
+    def __init__(self, lang: str):
+        self.lang = lang
+
+    def format_field(self, value, format_spec):
+        text = super().format_field(value, format_spec)
+        if _is_number(value):
+            return localise_number(text, self.lang)
+        return text
+
+
+# --- words carried by data files ----------------------------------------------------------
+
+
+def from_data(values: Mapping[str, object], key: str) -> str:
+    """A sentence a data file gives per language (``title``, ``title_fr``): the reader's.
+
+    Scenario and event-card files carry their English ``title`` and ``description`` and
+    may add ``title_fr``, ``description_fr``; without one, the English stands.
+    """
+    kept = {name: str(value) for name, value in values.items() if name.startswith(key) and value}
+    if not kept.get(key):
+        return ""
+    return Said(_from_data_again(kept, key, language()), ("data", kept, key))
+
+
+def _from_data_again(values: dict, key: str, lang: str) -> str:
+    if lang == PSEUDO:
+        return PSEUDO_OPEN + values[key] + PSEUDO_CLOSE
+    return values.get(f"{key}_{lang}") or values[key]
+
+
+def named(topic: str, code: str, default: str = "") -> str:
+    """The catalogue's name for a data file's ``code`` (``worlds.world_2024``), else ``default``.
+
+    English names live in the data files; the catalogue repeats them (a test checks they
+    agree) so every language, the pseudo-locale included, names them from one place.
+    """
+    key = f"{topic}.{code}"
+    return t(key) if has(key) else default or code
+
+
+def country_name(code: str, default: str = "") -> str:
+    """An economy's name in the reader's language (``countries.<CODE>``), else ``default``."""
+    return named("countries", code, default)
+
+
+# How a Said is said again: Said.how names one of these, with its arguments.
+_AGAIN = {
+    "t": _t_again,
+    "number": lambda value, digits, lang: number(value, digits, lang=lang),
+    "percent": lambda share, digits, lang: percent(share, digits, lang=lang),
+    "data": lambda values, key, lang: _from_data_again(values, key, lang),
+}

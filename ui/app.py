@@ -17,11 +17,12 @@ import reacton.ipyvuetify as rv
 import solara
 import solara.lab
 
-from model.text import t
-from ui import debrief, saves, server, start, views, words
+from model.text import country_name, t
+from ui import debrief, saves, server, start, views
 from ui.a11y import Disclosure, PageRepairs
 from ui.deals import DealsWithReasons
 from ui.game import WATCH, Game, countries_of, parse_seed, scenario, scenario_choices
+from ui.language import LanguageSwitch
 from ui.map import WorldMap
 from ui.news import NewsFeed
 from ui.panels import (
@@ -107,6 +108,7 @@ def Page():
     solara.Title(t("ui.title"))
     solara.Style(STYLE)
     PageRepairs()
+    LanguageSwitch()
     with solara.Column(classes=["minerals-page"]):
         rv.Html(tag="h1", children=[t("ui.title")])
         if game is None:
@@ -370,7 +372,7 @@ def GameView(game: Game, changed: Callable[[], None], on_new: Callable[[], None]
                 solara.Info(t("ui.watching"))
             else:
                 code = game.country
-                solara.Text(t("ui.playing_as", name=words.name(world.data, code), code=code))
+                solara.Text(t("ui.playing_as", name=country_name(code), code=code))
                 if not game.finished:
                     Inbox(game, changed, version=version)
                     DecisionPanel(game, changed, version=version)

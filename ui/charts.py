@@ -6,6 +6,8 @@ from html import escape
 
 import pandas as pd
 
+from model.text import format_value, localise_number
+
 WIDTH, HEIGHT = 640, 300
 MARGIN = {"left": 80, "right": 110, "top": 16, "bottom": 36}
 MAX_TICKS = 6  # labels on the x axis ("2025 Q2" is wide)
@@ -16,10 +18,10 @@ COLOURS = ["#1f5fa8", "#c0392b", "#23812f", "#b35900", "#7b4fa8", "#8c564b", "#b
 
 def _fmt(value: float) -> str:
     if abs(value) >= 1e6:
-        return f"{value / 1e6:.1f}M"
+        return localise_number(f"{value / 1e6:.1f}M")
     if abs(value) >= 1e4:
-        return f"{value / 1e3:.3g}k"
-    return f"{value:.3g}"
+        return localise_number(f"{value / 1e3:.3g}k")
+    return localise_number(f"{value:.3g}")
 
 
 def line_chart(
@@ -133,7 +135,7 @@ def table_html(
         )
         style = f' style="{HIGHLIGHT}" aria-current="true"' if mine else ""
         cells = "".join(
-            f'<td style="padding:2px 6px">{escape(fmt.format(record[col]))}</td>'
+            f'<td style="padding:2px 6px">{escape(format_value(fmt, record[col]))}</td>'
             for col, _, _, fmt in columns
         )
         rows.append(f"<tr{style}>{cells}</tr>")

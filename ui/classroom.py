@@ -30,9 +30,10 @@ from model.game import classroom, report, roles
 from model.game.board import BOARD
 from model.game.classroom import EVERYONE, TEACHER, ClassGame, ClassroomError
 from model.game.decisions import answer_to
-from model.text import t
+from model.text import country_name, t
 from ui import server, views
 from ui.charts import table_html
+from ui.language import ClassLanguage, LanguageSwitch
 from ui.panels import (
     DecisionPanel,
     Inbox,
@@ -181,6 +182,7 @@ def Page():
     token = parse_qs((router.search or "").lstrip("?")).get("token", [""])[0]
     solara.Title(t("class_ui.title"))
     solara.Style(PAGE_CSS)
+    LanguageSwitch()
     try:
         game = class_game(token)
     except (KeyError, ClassroomError) as problem:
@@ -297,7 +299,7 @@ def SeatPage(game: ClassGame, token: str, code: str, version: int = 0):
     """A delegation's page: its role card first, then deciding, what happened, the world."""
     world = game.world
     desk = SeatDesk(game, token, code)
-    name = world.data.names[world.data.country(code)]
+    name = country_name(code, world.data.names[world.data.country(code)])
     chosen, set_chosen = solara.use_state(None)
     solara.use_effect(lambda: game.connect(code), [id(game), code])
     Header(game, t("class_ui.seat_title", name=name, code=code), version)
@@ -618,6 +620,7 @@ def TeacherPage(game: ClassGame, token: str, version: int = 0):
         return value
 
     Header(game, t("class_ui.teacher_title", scenario=world.spec.title), version)
+    ClassLanguage()
     if error:
         solara.Error(error)
     over = game.finished

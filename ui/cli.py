@@ -20,7 +20,18 @@ from model.data.files import reason, shown
 from model.data.scenario import Scenario, ScenarioError, display_path, list_scenarios, load_scenario
 from model.data.tables import FORMATS, write_tables
 from model.data.world_data import WorldDataError
-from model.text import t
+from model.engine.policies import good_label
+from model.text import (
+    UnknownLanguage,
+    check_language,
+    country_name,
+    environment_language,
+    language,
+    languages,
+    t,
+    use_language,
+)
+from ui import argparse_words
 
 USAGE_ERROR = 2
 INTERRUPTED = 130
@@ -76,6 +87,11 @@ def _table_format(text: str) -> str:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="minerals", description=t("cli.description"))
+    # Read by main() before parsing (the help must already be in that language); listed here
+    # so --help shows it and argparse accepts it.
+    parser.add_argument(
+        "--lang", metavar="LANG", help=t("text.help_lang", allowed=", ".join(languages()))
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", title=t("cli.commands"))
     commands.add_parser(
         "scenarios", help=t("cli.help_scenarios"), description=t("cli.help_scenarios")
@@ -217,8 +233,38 @@ def _classroom_parsers(commands) -> None:
     )
 
 
+def requested_language(argv: list[str]) -> tuple[str | None, list[str]]:
+    """The ``--lang X`` (or ``--lang=X``) anywhere in ``argv``, and ``argv`` without it."""
+    lang, rest = None, []
+    words = iter(argv)
+    for word in words:
+        if word == "--lang":
+            lang = next(words, "")
+        elif word.startswith("--lang="):
+            lang = word.removeprefix("--lang=")
+        else:
+            rest.append(word)
+    return lang, rest
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run the command in ``argv`` (default: the process arguments); return the exit code."""
+    """Run the command in ``argv`` (default: the process arguments); return the exit code.
+
+    ``--lang`` (else ``MINERALS_LANG``) picks the language of everything printed; one that
+    has no catalogue is a usage error naming the languages there are.
+    """
+    lang, argv = requested_language(sys.argv[1:] if argv is None else list(argv))
+    try:
+        lang = check_language(lang) if lang is not None else environment_language()
+    except UnknownLanguage as error:
+        print(t("cli.error", lang="en", message=error), file=sys.stderr)
+        return USAGE_ERROR
+    argparse_words.install()
+    with use_language(lang):
+        return _run(argv)
+
+
+def _run(argv: list[str]) -> int:
     try:
         args = build_parser().parse_args(argv)
         if args.command is None:
@@ -422,6 +468,7 @@ def _serve(app: Path, host: str, port: int, env: dict[str, str] | None = None) -
         "SOLARA_KERNEL_MAX_PER_SESSION": os.environ.get("SOLARA_KERNEL_MAX_PER_SESSION", "20"),
         # The pages send nothing to anyone but the server (no usage statistics).
         "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
+        "MINERALS_LANG": language(),  # --lang: the pages' default language
         "SOLARA_THEME_SHOW_BANNER": "False",  # its corner banner covered the page's content
         **(env or {}),
     }
@@ -508,7 +555,8 @@ def host_command(args: argparse.Namespace) -> int:
     print(t("lesson.host_screen", url=links.pop("screen")))
     print(t("lesson.host_join", url=links.pop("join"), code=game.class_code))
     print(t("lesson.host_shape", total=game.rounds_total, quarters=game.lesson.quarters))
-    names = dict(zip(game.world.data.codes, game.world.data.names, strict=True))
+    data = game.world.data
+    names = {c: country_name(c, n) for c, n in zip(data.codes, data.names, strict=True)}
     for code, url in links.items():
         print(t("classroom.host_seat", code=code, name=names[code], url=url))
     print(t("classroom.host_serving", url=base + "/", dir=display_path(game.state_dir)), flush=True)
@@ -713,8 +761,7 @@ def _price_rise(world, prices: pd.DataFrame) -> str:
     country, mineral, stage = where
     return t(
         "cli.run_price_rise",
-        mineral=mineral,
-        stage=stage,
+        good=good_label(mineral, stage),
         country=country,
         change=change[where],
         before=before[where],

@@ -25,7 +25,8 @@ from agents.actions import (
     Tariff,
 )
 from model.data.world_data import WorldData
-from model.text import t
+from model.text import localise_number, read_number, t
+from model.text import number as number_text
 
 CONTROL_KINDS = ("ban", "quota", "licensing")
 DIRECTIONS = ("buy", "release")
@@ -41,7 +42,7 @@ def number(
     text: str | None, errors: dict, field: str, low: float, high: float, unit: float = 1.0
 ) -> float:
     """The number typed in ``field`` times ``unit``, or NaN with the reason in ``errors``."""
-    cleaned = (text or "").strip().rstrip("%").replace(",", "").strip()
+    cleaned = read_number(text or "")
     try:
         value = float(cleaned)
     except ValueError:
@@ -55,7 +56,8 @@ def number(
 
 
 def _show(value: float) -> str:
-    return f"{value:,.0f}" if math.isfinite(value) and value == int(value) else f"{value:g}"
+    whole = math.isfinite(value) and value == int(value)
+    return number_text(value) if whole else localise_number(f"{value:g}")
 
 
 def _good(data: WorldData, mineral: str, stage: str, errors: dict, one: bool = False) -> None:

@@ -19,7 +19,7 @@ from model.engine.world import World
 from model.game import archive
 from model.game.decisions import answer_to, budget_left, check, with_decision
 from model.game.replay import PEOPLE, GameLog, Table, Turn, records, replay
-from model.text import t
+from model.text import country_name, t
 from ui import saves, views
 
 WATCH = "watch"  # the country value meaning "no country: watch an all-AI world"
@@ -46,7 +46,8 @@ def countries_of(scenario_name: str) -> list[tuple[str, str]]:
     """(code, name) of the economies a player can take in this scenario (not the rest of world)."""
     data = world_data(scenario(scenario_name).world)
     playable = data.playable
-    return [(c, n) for c, n in zip(data.codes, data.names, strict=True) if c in playable]
+    names = zip(data.codes, data.names, strict=True)
+    return [(c, country_name(c, n)) for c, n in names if c in playable]
 
 
 def parse_seed(text: str | None) -> tuple[int | None, str | None]:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 import solara
 
 from agents.actions import ALL, DEAL_KINDS, Action, Respond
-from model.text import t
+from model.text import country_name, number, percent, t
 from ui import views
 from ui.charts import flow_chart, line_chart, table_html
 from ui.forms import (
@@ -30,6 +30,7 @@ from ui.forms import (
 MAJOR_ECONOMIES = ["USA", "CHN", "EU", "JPN", "IND"]  # drawn in the charts with yours
 MAX_NEWS = 60  # lines in the news feed
 MEASURES = ("tariff", "export_control", "stockpile", "subsidy", "proposal")
+MINERAL, STAGE = "news.mineral_", "news.stage_"  # catalogue words for the codes
 
 
 def shown_countries(world, country: str | None) -> list[str]:
@@ -80,7 +81,8 @@ def partner_name(data):
             return t("game.partner_all")
         if code not in data.codes:
             return str(code)
-        return t("ui.country_choice", name=data.names[data.country(code)], code=code)
+        called = country_name(code, data.names[data.country(code)])
+        return t("ui.country_choice", name=called, code=code)
 
     return name
 
@@ -130,20 +132,20 @@ def describe(action: Action) -> str:
     targets = ", ".join(_partner_words(code) for code in getattr(action, "targets", ()) or ())
     match action.kind:
         case "tariff":
-            return t("ui.queued_tariff", rate=f"{action.rate:.0%}", partner=targets, **fields)
+            return t("ui.queued_tariff", rate=percent(action.rate), partner=targets, **fields)
         case "export_control":
             return t(
                 "ui.queued_control",
-                level=f"{action.level:.0%}",
+                level=percent(action.level),
                 delay=action.delay,
                 partner=targets,
                 **fields,
             )
         case "stockpile":
             key = "ui.queued_buy" if action.tonnes > 0 else "ui.queued_release"
-            return t(key, tonnes=f"{abs(action.tonnes):,.0f}", **fields)
+            return t(key, tonnes=number(abs(action.tonnes)), **fields)
         case "subsidy":
-            return t("ui.queued_subsidy", usd=f"{action.usd / 1e6:,.0f}", **fields)
+            return t("ui.queued_subsidy", usd=number(action.usd / 1e6), **fields)
         case "propose":
             return t(
                 "ui.queued_proposal",
@@ -293,6 +295,7 @@ def MeasureForm(desk, measure: str, changed: Callable[[], None], first_mineral: 
             control,
             edit(set_control, "control"),
             errors.get("control"),
+            words="text.choice_",
         )
         if control != "ban":
             type_in(t("ui.share"), amount, edit(set_amount, "share"), errors.get("share"))
@@ -307,13 +310,14 @@ def MeasureForm(desk, measure: str, changed: Callable[[], None], first_mineral: 
             direction,
             edit(set_direction, "direction"),
             errors.get("direction"),
+            words="text.choice_",
         )
         type_in(
             t("ui.tonnes"),
             amount,
             edit(set_amount, "tonnes"),
             errors.get("tonnes"),
-            t("ui.budget_hint", usd=f"{desk.budget_usd() / 1e6:,.0f}"),
+            t("ui.budget_hint", usd=number(desk.budget_usd() / 1e6)),
         )
     elif measure == "subsidy":
         type_in(
@@ -321,7 +325,7 @@ def MeasureForm(desk, measure: str, changed: Callable[[], None], first_mineral: 
             amount,
             edit(set_amount, "usd_million"),
             errors.get("usd_million"),
-            t("ui.budget_hint", usd=f"{desk.budget_usd() / 1e6:,.0f}"),
+            t("ui.budget_hint", usd=number(desk.budget_usd() / 1e6)),
         )
     else:
         if deal in DEAL_NUMBER:

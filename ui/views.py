@@ -12,7 +12,7 @@ import pandas as pd
 from model.data.world_data import NAMED_INDUSTRIES
 from model.game.debrief import key_moves, latest_deals
 from model.game.decisions import waiting_offers
-from model.text import t
+from model.text import localise_number, percent, t
 
 inbox = waiting_offers  # offers waiting for a country's answer
 timeline = key_moves  # the game's key moves, for the debrief
@@ -132,9 +132,9 @@ def describe_terms(terms: str | dict) -> str:
     shown = []
     for name, value in values.items():
         if name == "max_rate":
-            value = f"{value:.0%}"
+            value = percent(value)
         elif isinstance(value, float):
-            value = f"{value:,.6g}"
+            value = localise_number(f"{value:,.6g}")
         key = f"ui.term_{name}" if name in TERMS else "ui.term_other"
         shown.append(t(key, name=name, value=value))
     return ", ".join(shown)

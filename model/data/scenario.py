@@ -51,7 +51,7 @@ from model.data.world_data import (
     parameter_order_problem,
     parameter_problem,
 )
-from model.text import t
+from model.text import from_data, t
 
 SCENARIOS_DIR = CONFIG_DIR / "scenarios"
 HEADER_TABLE = "scenario"  # the table of the header keys a --set may name alone (steps=12)
@@ -191,6 +191,9 @@ class Header(StrictModel):
     name: Annotated[str, AfterValidator(_name)]
     title: str = Field(min_length=1)
     description: str = ""
+    # The same words in French (model.text.from_data picks the reader's); English if absent.
+    title_fr: str | None = Field(default=None, min_length=1)
+    description_fr: str | None = None
     world: Annotated[str, AfterValidator(_world_name)] = DEFAULT_WORLD
     steps: int = Field(ge=1, le=MAX_STEPS)
     seed: int = Field(ge=0, le=MAX_SEED)
@@ -231,6 +234,7 @@ class Event(StrictModel):
     factor: float | None = None  # demand only: multiplier on final demand
     ramp: int | None = None  # demand only: quarters to build up to factor
     note: str = ""
+    note_fr: str | None = None  # the note in French (model.text.from_data picks the reader's)
 
     @model_validator(mode="after")
     def _check(self, info: ValidationInfo) -> "Event":
@@ -361,11 +365,12 @@ class Scenario(StrictModel):
 
     @property
     def title(self) -> str:
-        return self.header.title
+        """The title in the reader's language (``title_fr`` when French and given)."""
+        return from_data(vars(self.header), "title")
 
     @property
     def description(self) -> str:
-        return self.header.description
+        return from_data(vars(self.header), "description")
 
     @property
     def world(self) -> str:
@@ -414,8 +419,8 @@ def list_scenarios() -> list[tuple[str, str]]:
     listing = []
     for name in bundled_names():
         header = _read_toml(SCENARIOS_DIR / f"{name}.toml").get("scenario")
-        title = header.get("title") if isinstance(header, dict) else None
-        listing.append((name, title if isinstance(title, str) else ""))
+        title = from_data(header, "title") if isinstance(header, dict) else ""
+        listing.append((name, title))
     return listing
 
 

@@ -26,7 +26,7 @@ from agents.actions import (
 from model.data.world_data import WorldData
 from model.engine.state import DemandShift, Licence, State
 from model.engine.state import Shock as ActiveShock
-from model.text import t
+from model.text import number, percent, t
 
 
 def disbursed(world: WorldData, parameters: dict, quarter: int) -> np.ndarray:
@@ -93,8 +93,8 @@ def _spend(
             t(
                 "news.refused_budget",
                 actor=code,
-                usd=f"{usd / 1e6:,.0f}",
-                left=f"{max(left, 0) / 1e6:,.0f}",
+                usd=number(usd / 1e6),
+                left=number(max(left, 0) / 1e6),
             )
         )
     state.subsidy_spend[actor] += usd
@@ -135,7 +135,8 @@ def economy_indices(world: WorldData, targets) -> np.ndarray:
 
 
 def good_label(mineral: str, stage: str) -> str:
-    return t("news.good", mineral=t(f"news.mineral_{mineral}"), stage=t(f"news.stage_{stage}"))
+    mineral_name, stage_name = t(f"news.mineral_{mineral}"), t(f"news.stage_{stage}")
+    return t("news.good", mineral=mineral_name, stage=stage_name, good_id=f"{stage}_{mineral}")
 
 
 def producer_label(world: WorldData, code: str, mineral: str, stage: str) -> str:
@@ -178,7 +179,7 @@ def apply(action: Action, state: State, world: WorldData, step: int, funded: boo
                 actor=action.actor,
                 good=what,
                 targets=_targets_label(action.targets),
-                rate=f"{action.rate:.0%}",
+                rate=percent(action.rate),
             )
         case ExportControl():
             what = producer_label(world, action.actor, action.mineral, action.stage)
@@ -204,7 +205,7 @@ def apply(action: Action, state: State, world: WorldData, step: int, funded: boo
                     good=what,
                     targets=_targets_label(action.targets),
                     delay=int(action.delay),
-                    level=f"{action.level:.0%}",
+                    level=percent(action.level),
                 )
             state.export_level[np.ix_(goods, buyers, [actor])] = action.level
             key = (
@@ -219,7 +220,7 @@ def apply(action: Action, state: State, world: WorldData, step: int, funded: boo
                 actor=action.actor,
                 good=what,
                 targets=_targets_label(action.targets),
-                level=f"{action.level:.0%}",
+                level=percent(action.level),
             )
         case Stockpile():
             if not np.isfinite(action.tonnes) or action.tonnes == 0:
@@ -228,14 +229,14 @@ def apply(action: Action, state: State, world: WorldData, step: int, funded: boo
             if per_good < 0 and (state.stock[actor, goods] < -per_good - 1e-9).any():
                 held = state.stock[actor, goods].sum()
                 raise PolicyError(
-                    t("news.refused_stock", actor=action.actor, good=what, held=f"{held:,.0f}")
+                    t("news.refused_stock", actor=action.actor, good=what, held=number(held))
                 )
             if per_good > 0:
                 cost = per_good * world.price0[goods] * state.paid[goods, actor]
                 _spend(state, world, actor, action.actor, float(cost.sum()), funded)
             state.stock_orders[actor, goods] += per_good
             key = "news.stockpile_buy" if per_good > 0 else "news.stockpile_release"
-            return t(key, actor=action.actor, good=what, tonnes=f"{abs(action.tonnes):,.0f}")
+            return t(key, actor=action.actor, good=what, tonnes=number(abs(action.tonnes)))
         case Subsidy():
             _check_range(action.usd, MIN_USD, np.inf, "usd")
             _spend(state, world, actor, action.actor, action.usd, funded)
@@ -251,8 +252,8 @@ def apply(action: Action, state: State, world: WorldData, step: int, funded: boo
                 "news.subsidy",
                 actor=action.actor,
                 good=what,
-                usd=f"{action.usd / 1e6:,.0f}",
-                tonnes=f"{new.sum() * world.steps_per_year:,.0f}",
+                usd=number(action.usd / 1e6),
+                tonnes=number(new.sum() * world.steps_per_year),
                 when=int(arrival.max()),
             )
         case Shock():
@@ -268,7 +269,7 @@ def apply(action: Action, state: State, world: WorldData, step: int, funded: boo
                 "news.shock",
                 actor=action.actor,
                 good=what,
-                factor=f"{1 - action.capacity_factor:.0%}",
+                factor=percent(1 - action.capacity_factor),
                 duration=int(action.duration),
             )
         case Demand():

@@ -25,7 +25,7 @@ from model.engine.observe import observation
 from model.engine.recorder import Recorder
 from model.engine.reference import Reference, shared
 from model.engine.state import State
-from model.text import t
+from model.text import percent, t
 
 DIPLOMACY = (Propose, Respond, Join, Leave)
 
@@ -271,7 +271,7 @@ class World(mesa.Model):
                 diplomacy.MEASURE_COST,
             )
         if action.note:
-            detail = f"{detail} {action.note}"
+            detail = t("news.with_note", detail=detail, note=action.note)
         self.recorder.event(step, action.actor, action.kind, _targets(action), detail)
         return True
 
@@ -303,7 +303,7 @@ class World(mesa.Model):
                 t(
                     "news.licences_granted",
                     actor=code,
-                    level=f"{level:.0%}",
+                    level=percent(level),
                     good=policies.good_label(licence.mineral, licence.stage),
                     targets=",".join(self.data.codes[b] for b in buyers),
                 ),

@@ -15,7 +15,7 @@ from model.engine.metrics import SCORED_OBJECTIVES
 from model.engine.policies import disbursed, good_label, producer_label
 from model.engine.world import World
 from model.game.seats import DEFAULT_SEATS, seat_codes
-from model.text import t
+from model.text import country_name, named, percent, t
 
 USES = 6  # goods shown in a sheet's dependency table, by value of use
 SOURCES = 3  # import sources named per good
@@ -27,7 +27,14 @@ def sheets(scenario: str, seats: list[str] | None = None) -> str:
     spec = load_scenario(scenario)
     world = World(spec)
     codes = seat_codes(world.data.codes, list(DEFAULT_SEATS) if seats is None else seats)
-    parts = [t("briefing.intro", title=spec.title, world=world.data.title, year=world.data.year)]
+    parts = [
+        t(
+            "briefing.intro",
+            title=spec.title,
+            world=named("worlds", world.data.name, world.data.title),
+            year=world.data.year,
+        )
+    ]
     parts += [sheet(world, code) for code in codes]
     return "\n\n".join(parts) + "\n"
 
@@ -51,7 +58,7 @@ def sheet(world: World, code: str) -> str:
         if weight > 0 and name in SCORED_OBJECTIVES  # the rest is welfare (docs/scoring.md)
     )
     lines = [
-        t("briefing.heading", name=data.names[c], code=code),
+        t("briefing.heading", name=country_name(code, data.names[c]), code=code),
         "",
         t(
             "briefing.position",
@@ -127,7 +134,7 @@ def _dependencies(world: World, c: int, flows: np.ndarray) -> list[str]:
 def _from_china(shares: np.ndarray, c: int, china: int | None) -> str:
     if china is None:
         return t("briefing.none")
-    return t("briefing.is_china") if china == c else f"{shares[china]:.0%}"
+    return t("briefing.is_china") if china == c else percent(shares[china])
 
 
 def _levers(world: World, c: int, flows: np.ndarray) -> list[str]:

@@ -13,11 +13,13 @@ from agents.actions import Action
 from agents.controllers import action_from_event
 from model.data.scenario import ScenarioError, display_path, validate_scenario
 from model.data.world_data import CONFIG_DIR
-from model.text import t
+from model.text import from_data, languages, t
 
 CARDS_DIR = CONFIG_DIR / "cards"
 KEYS = ("card", "events")
 CARD_KEYS = ("title", "description")
+# The same words in another language: title_fr, description_fr (model.text.from_data).
+TRANSLATED_KEYS = tuple(f"{key}_{lang}" for lang in languages()[1:] for key in CARD_KEYS)
 
 
 @dataclass(frozen=True)
@@ -50,17 +52,21 @@ def load_card(name: str, world: str) -> Card:
                 t("classroom.card_unknown_key", file=file, key=key, allowed=", ".join(KEYS))
             )
     for key in header if isinstance(header, dict) else {}:
-        if key not in CARD_KEYS:
+        if key not in CARD_KEYS + TRANSLATED_KEYS:
             raise ScenarioError(
                 t(
                     "classroom.card_unknown_key",
                     file=file,
                     key=f"card.{key}",
-                    allowed=", ".join(CARD_KEYS),
+                    allowed=", ".join(CARD_KEYS + TRANSLATED_KEYS),
                 )
             )
     for key in CARD_KEYS:
         value = header.get(key) if isinstance(header, dict) else None
+        if not isinstance(value, str) or not value.strip():
+            raise ScenarioError(t("classroom.card_missing", file=file, key=f"card.{key}"))
+    for key in TRANSLATED_KEYS:
+        value = header.get(key, "x")
         if not isinstance(value, str) or not value.strip():
             raise ScenarioError(t("classroom.card_missing", file=file, key=f"card.{key}"))
     events = data.get("events")
@@ -82,7 +88,7 @@ def load_card(name: str, world: str) -> Card:
     )
     return Card(
         name,
-        header["title"].strip(),
-        " ".join(header["description"].split()),
+        from_data(header, "title").strip(),
+        " ".join(from_data(header, "description").split()),
         [(event.step, action_from_event(event)) for event in spec.events],
     )

@@ -1,0 +1,534 @@
+"""Both languages in step: every English sentence has a French one, French numbers, and a
+pseudo-locale run that finds any word a person reads which escaped the catalogues."""
+
+import csv
+import re
+from pathlib import Path
+
+import ipyvuetify as v
+import ipywidgets
+import pytest
+import solara
+import solara.widgets
+
+from model.data.scenario import bundled_names, list_scenarios, load_scenario
+from model.data.world_data import WORLDS_DIR
+from model.game.briefing import sheets
+from model.game.cards import card_names, load_card
+from model.game.classroom import ClassGame
+from model.text import (
+    NNBSP,
+    PSEUDO,
+    UnknownLanguage,
+    catalogue,
+    language,
+    languages,
+    number,
+    percent,
+    plural_form,
+    read_number,
+    t,
+    use_language,
+)
+from model.translations import field_names, report
+from ui import app, classroom
+from ui.cli import COMMANDS, main
+
+OPEN, CLOSE = "⟦", "⟧"
+
+
+# --- the catalogues ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", languages()[1:])
+def test_every_english_key_is_translated_with_the_same_placeholders(lang):
+    # When this fails after someone added English keys, `python -m model.translations`
+    # prints the same list: translate each key into model/locales/<lang>/<topic>.toml.
+    problems = report(lang)
+    assert not problems, f"\n{problems}"
+
+
+class _Any(float):
+    """A field value that formats under any spec (``{:,.0f}``, ``{:<4}``, ``!r``)."""
+
+    def __format__(self, spec):
+        return "x"
+
+
+@pytest.mark.parametrize("lang", [*languages(), PSEUDO])
+def test_every_sentence_can_be_shown_in_every_language(lang):
+    own = catalogue(lang if lang != PSEUDO else "en")
+    for key, template in catalogue("en").items():
+        for count in (1, 2):
+            names = field_names(template) | field_names(own.get(key, template))
+            fields = {name: _Any(count) for name in names}
+            for table in (template, own.get(key)):
+                if isinstance(table, dict) and "by" in table:
+                    fields[table["by"]] = "other"
+            text = t(key, lang=lang, **fields)
+            assert isinstance(text, str)
+
+
+def test_english_country_names_are_the_world_datas():
+    english = catalogue("en")
+    for economies in WORLDS_DIR.glob("*/economies.csv"):
+        with economies.open(encoding="utf-8") as f:
+            for row in csv.DictReader(f):
+                assert english[f"countries.{row['code']}"] == row["name"], economies
+
+
+def test_french_names_the_countries_minerals_and_stages_as_the_press_does():
+    with use_language("fr"):
+        assert t("countries.COD") == "République démocratique du Congo"
+        assert t("news.mineral_heavy_rare_earths") == "terres rares lourdes (Dy, Tb)"
+        assert t("news.stage_refined") == "raffiné"
+        good = {"mineral": "-", "stage": "-"}
+        assert t("news.good", good_id="refined_rare_earths", **good) == "terres rares raffinées"
+        assert t("news.good", good_id="refined_lithium", **good) == "lithium raffiné"
+
+
+# --- numbers, dates and plurals ------------------------------------------------------------
+
+
+def test_numbers_as_each_language_writes_them():
+    assert number(1234.5, 1, lang="en") == "1,234.5"
+    assert number(1234.5, 1, lang="fr") == f"1{NNBSP}234,5"
+    assert percent(0.125, 1, lang="en") == "12.5%"
+    assert percent(0.125, 1, lang="fr") == f"12,5{NNBSP}%"
+    assert t("news.quarter", lang="en", year=2025, quarter=1) == "2025 Q1"
+    assert t("news.quarter", lang="fr", year=2025, quarter=1) == "T1 2025"
+    # a template's own format spec follows the language too
+    line = t("briefing.lever_budget", lang="fr", usd=390.0)
+    assert "390 M USD" in line
+    assert f"{number(12345.0, lang='fr')} M USD" in t("briefing.lever_budget", lang="fr", usd=12345)
+    assert f"1{NNBSP}234" in t(
+        "briefing.table_row", lang="fr", good="g", tonnes=1234.0, home=0.5, sources="", china=""
+    ) and f"50{NNBSP}%" in t(
+        "briefing.table_row", lang="fr", good="g", tonnes=1.0, home=0.5, sources="", china=""
+    )
+
+
+def test_what_a_person_types_is_read_in_their_language():
+    assert float(read_number("1 234,5", lang="fr")) == 1234.5
+    assert float(read_number("12,5 %", lang="fr")) == 12.5
+    assert float(read_number("1,234.5", lang="en")) == 1234.5
+
+
+def test_plurals_follow_each_languages_rule_not_a_glued_s():
+    assert [plural_form("fr", n) for n in (0, 1, 1.5, 2, 1_000_000)] == [
+        "one",
+        "one",
+        "one",
+        "other",
+        "many",
+    ]
+    assert [plural_form("en", n) for n in (0, 1, 2)] == ["other", "one", "other"]
+    fields = {"actor": "COD", "factor": "30 %", "good": "cobalt"}
+    assert "pendant 1 trimestre." in t("news.shock", lang="fr", duration=1, **fields)
+    assert "pendant 3 trimestres." in t("news.shock", lang="fr", duration=3, **fields)
+    assert "for 1 quarter." in t("news.shock", lang="en", duration=1, **fields)
+    assert "for 3 quarters." in t("news.shock", lang="en", duration=3, **fields)
+    assert not any("(s)" in str(text) for text in catalogue("en").values())
+
+
+# --- choosing the language -------------------------------------------------------------------
+
+
+def test_an_unknown_language_is_named_never_silent_english(monkeypatch, capsys):
+    monkeypatch.setenv("MINERALS_LANG", "de")
+    with pytest.raises(UnknownLanguage, match="'de'.*en, fr"):
+        language()
+    assert main(["scenarios"]) == 2
+    assert "'de'" in capsys.readouterr().err
+    monkeypatch.setenv("MINERALS_LANG", "fr")
+    assert main(["--lang", "xx", "scenarios"]) == 2
+    error = capsys.readouterr().err
+    assert "'xx'" in error and "en, fr" in error
+
+
+def test_the_cli_speaks_french_on_request(monkeypatch, capsys):
+    monkeypatch.delenv("MINERALS_LANG", raising=False)
+    assert main(["--lang", "fr", "scenarios"]) == 0
+    assert "Référence : le monde de 2024 sans nouvelle mesure" in capsys.readouterr().out
+    assert main(["run", "nope", "--lang=fr"]) == 2
+    assert "aucun scénario fourni ne s'appelle « nope »" in capsys.readouterr().err
+    assert main(["--lang", "fr", "run", "--help"]) == 0
+    assert "afficher cette aide et quitter" in capsys.readouterr().out
+    monkeypatch.setenv("MINERALS_LANG", "fr")
+    assert main(["run"]) == 2
+    assert "arguments obligatoires manquants" in capsys.readouterr().err
+
+
+def test_scenarios_and_cards_carry_french_titles_and_descriptions():
+    with use_language("fr"):
+        for name in bundled_names():
+            spec = load_scenario(name)
+            assert spec.title != spec.header.title and spec.description, name
+        for name in card_names():
+            card = load_card(name, "world_2024")
+            assert "Chine" in card.title or "États-Unis" in card.title or "RDC" in card.title
+    assert dict(list_scenarios())["baseline"].startswith("Baseline")
+
+
+def test_a_scenario_with_an_empty_french_title_is_refused(tmp_path):
+    from model.data.scenario import ScenarioError
+
+    text = (load_scenario("baseline").source).read_text(encoding="utf-8")
+    bad = tmp_path / "baseline.toml"
+    bad.write_text(text.replace('title_fr = "', 'title_fr = "" #', 1), encoding="utf-8")
+    with pytest.raises(ScenarioError, match="title_fr"):
+        load_scenario(bad)
+    bad.write_text(text.replace("title_fr", "title_de", 1), encoding="utf-8")
+    with pytest.raises(ScenarioError, match="title_de.*title_fr"):
+        load_scenario(bad)
+
+
+def test_french_role_cards_have_the_english_ones_structure():
+    shapes = {}
+    for lang in ("en", "fr"):
+        with use_language(lang):
+            sheet = sheets("baseline", ["USA", "CHN", "COD"])
+        # structure: the heading, bold and table lines, in order, with their cell counts
+        shapes[lang] = [
+            (line[0], line[:2] in ("**", "##", "- "), line.count("|"))
+            for line in sheet.splitlines()
+            if line.strip()
+        ]
+    assert shapes["fr"] == shapes["en"]
+    with use_language("fr"):
+        sheet = sheets("baseline", ["COD"])
+    assert "## République démocratique du Congo (COD)" in sheet
+    assert "**Position.**" in sheet and "Md USD" in sheet
+
+
+# --- the pseudo-locale: nothing a person reads escapes the catalogues -------------------------
+
+
+def _strings(widget, seen=None):
+    """Every string a person may read in a widget tree: texts, labels, choices, tooltips."""
+    seen = set() if seen is None else seen
+    if not isinstance(widget, ipywidgets.Widget) or id(widget) in seen:
+        return
+    seen.add(id(widget))
+    for name in ("label", "hint", "title", "tooltip", "placeholder"):
+        value = getattr(widget, name, None) if name in widget.keys else None
+        if isinstance(value, str) and value.strip():
+            yield value
+    if "items" in widget.keys and isinstance(widget.items, list):
+        yield from (item for item in widget.items if isinstance(item, str))
+    if isinstance(widget, solara.widgets.HTML) or "unsafe_innerHTML" in widget.keys:
+        yield from _html_strings(widget.unsafe_innerHTML or "")
+    template = getattr(widget, "template", None)
+    if isinstance(template, str) and "solara-markdown" in template:
+        yield from _html_strings(template)
+        body = template[template.index("solara-markdown") : template.index("</template>")]
+        yield re.sub(r"<[^>]+>", " ", body.split(">", 1)[1])
+    for child in getattr(widget, "children", []) if "children" in widget.keys else []:
+        if isinstance(child, str):
+            if child.strip():
+                yield child
+        else:
+            yield from _strings(child, seen)
+    for name in widget.keys:
+        value = getattr(widget, name)
+        if isinstance(value, ipywidgets.Widget) and name != "layout":
+            yield from _strings(value, seen)
+
+
+def _html_strings(markup: str):
+    yield from re.findall(r'(?:aria-label|title)="([^"]+)"', markup)
+    for text in re.findall(r"<t[hd][^>]*>([^<]*)</t[hd]>", markup):
+        if text.strip():
+            yield text
+
+
+def _unwrapped(strings, identifiers: set[str]) -> list[str]:
+    """Text outside every ⟦…⟧ that is more than a code, an identifier or a number."""
+    found = set()
+    for text in strings:
+        for piece in re.split(r"\s*[·,;|]\s*|\n", _outside_catalogue(text)):
+            piece = piece.strip(" \t()[]:.\"'")
+            if re.search(r"[^\W\d_]{2,}", piece) and piece not in identifiers:
+                found.add(piece)
+    return sorted(found)
+
+
+def _identifiers(world) -> set[str]:
+    """Codes and names a person types or reads as identifiers in every language."""
+    return {*world.data.codes, *bundled_names(), "{{ title }}"}
+
+
+@pytest.fixture
+def pseudo(monkeypatch):
+    monkeypatch.setenv("MINERALS_LANG", PSEUDO)
+
+
+def _click(rc, label: str):
+    rc.find(v.Btn, children=[f"{OPEN}{label}{CLOSE}"]).widget.click()
+
+
+def test_the_single_player_page_has_no_word_outside_the_catalogues(pseudo):
+    box, rc = solara.render(app.Page(), handle_error=False)
+    try:
+        start_screen = list(_strings(box))
+        country = rc.find(v.Select, label=f"{OPEN}Your country{CLOSE}").widget
+        country.v_model = next(item for item in country.items if "(USA)" in item)
+        _click(rc, "Start")
+        rc.find(v.TextField, label=f"{OPEN}Rate (%){CLOSE}").widget.v_model = "25"
+        _click(rc, "Queue tariff")
+        playing = list(_strings(box))
+        _click(rc, "Step")
+        _click(rc, "Step")
+        stepped = list(_strings(box))
+        from ui.game import scenario
+
+        world_codes = _identifiers(type("W", (), {"data": _world_data()})())
+        assert scenario("baseline")
+        for strings in (start_screen, playing, stepped):
+            assert _unwrapped(strings, world_codes) == []
+        assert any(s == "⟦Step⟧" for s in stepped)
+    finally:
+        rc.close()
+
+
+def _world_data():
+    from ui.game import world_data
+
+    return world_data("world_2024")
+
+
+def test_the_classroom_pages_have_no_word_outside_the_catalogues(pseudo, tmp_path):
+    game = ClassGame.create("baseline", ["USA", "CHN", "JPN"], tmp_path / "class", seed=5)
+    box, teacher = solara.render(
+        classroom.TeacherPage(game, game.teacher_token), handle_error=False
+    )
+    _click(teacher, "Open round")
+    seat_box, seat = solara.render(
+        classroom.SeatPage(game, game.seat_tokens["USA"], "USA", version=1), handle_error=False
+    )
+    try:
+        seat.find(v.TextField, label=f"{OPEN}Rate (%){CLOSE}").widget.v_model = "30"
+        _click(seat, "Queue tariff")
+        _click(teacher, "Close round")
+        identifiers = _identifiers(game.world)
+        assert _unwrapped(_strings(box), identifiers) == []
+        assert _unwrapped(_strings(seat_box), identifiers) == []
+    finally:
+        teacher.close()
+        seat.close()
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--help"],
+        ["run", "--help"],
+        ["scenarios"],
+        ["validate", "baseline"],
+        ["run", "nope"],
+        ["run"],
+        ["run", "baseline", "--steps", "x"],
+    ],
+)
+def test_the_cli_has_no_word_outside_the_catalogues(pseudo, argv, capsys):
+    main(argv)
+    out = capsys.readouterr()
+    left = _outside_catalogue(out.out + out.err)
+    # what may stay: argparse's layout of options, metavars and choices, and the names of
+    # the program, its commands and the bundled scenarios, which are typed as they are
+    left = re.sub(r"--?[\w-]+|\{[^}]*\}|\b[A-Z_]+\b|[\[\]().,:=…]", " ", left)
+    names = {"minerals", *COMMANDS, *bundled_names(), "csv", "parquet"}
+    assert [word for word in left.split() if word not in names] == []
+
+
+def _outside_catalogue(text: str) -> str:
+    """``text`` without its ⟦…⟧ pieces (nested, across wrapped lines)."""
+    inner = re.compile(r"⟦[^⟦⟧]*⟧", re.S)
+    while inner.search(text):
+        text = inner.sub(" ", text)
+    return text
+
+
+def test_a_run_prints_no_word_outside_the_catalogues(pseudo, tmp_path, capsys):
+    assert main(["run", "baseline", "--steps", "2", "--out", str(tmp_path), "-q"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines and all(OPEN in line for line in lines if line.strip())
+
+
+# --- the teacher's guide in French ------------------------------------------------------------
+
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+SHEETS = "<!-- briefing sheets: start -->", "<!-- briefing sheets: end -->"
+
+
+def _outline(markdown: str) -> list[tuple[str, int]]:
+    """A guide's structure: heading levels, table rows with their cells, list items, code."""
+    shape = []
+    for line in markdown.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("#"):
+            shape.append(("heading", len(stripped) - len(stripped.lstrip("#"))))
+        elif stripped.startswith("|"):
+            shape.append(("row", stripped.count("|")))
+        elif stripped.startswith("```"):
+            shape.append(("code", 0))
+        elif re.match(r"^(- |\d+\. )", stripped) and not line.startswith(" "):
+            shape.append(("item", 0))
+    return shape
+
+
+def test_the_french_guide_has_the_english_ones_structure_and_generated_sheets():
+    english = (DOCS / "teacher-guide.md").read_text(encoding="utf-8")
+    french = (DOCS / "teacher-guide.fr.md").read_text(encoding="utf-8")
+    # If docs/teacher-guide.md changed, change docs/teacher-guide.fr.md the same way.
+    assert _outline(french) == _outline(english)
+    start, end = SHEETS
+    generated = french[french.index(start) + len(start) : french.index(end)].strip()
+    with use_language("fr"):
+        assert generated == sheets("baseline").strip()
+    assert "République démocratique du Congo (COD)" in generated
+
+
+def test_the_teachers_default_language_reaches_every_delegation_that_did_not_choose(
+    tmp_path, monkeypatch
+):
+    from ui import language as switch
+
+    monkeypatch.delenv("MINERALS_LANG", raising=False)
+    monkeypatch.setenv("MINERALS_CLASS_DIR", str(tmp_path / "class"))
+    monkeypatch.setattr(switch, "_class_default", None)
+    game = ClassGame.create("baseline", ["USA", "CHN"], tmp_path / "class", seed=5)
+    box, teacher = solara.render(
+        classroom.TeacherPage(game, game.teacher_token), handle_error=False
+    )
+    try:
+        default = teacher.find(v.Select, label="Default language of the class").widget
+        default.v_model = "Français"
+        assert (tmp_path / "class" / "language").read_text() == "fr"  # kept for --resume
+        seat_box, seat = solara.render(
+            classroom.SeatPage(game, game.seat_tokens["USA"], "USA"), handle_error=False
+        )
+        assert any("tour clos" in text for text in _strings(seat_box))
+        seat.close()
+    finally:
+        teacher.close()
+
+
+def _tables(value):
+    """Every TOML table inside ``value`` (the file itself, [scenario], each [[events]])."""
+    if isinstance(value, dict):
+        yield value
+        for inner in value.values():
+            yield from _tables(inner)
+    elif isinstance(value, list):
+        for inner in value:
+            yield from _tables(inner)
+
+
+def test_every_bundled_scenario_and_card_says_its_words_in_french_too():
+    import tomllib
+
+    from model.data.world_data import CONFIG_DIR
+
+    missing = []
+    for path in sorted([*CONFIG_DIR.glob("scenarios/*.toml"), *CONFIG_DIR.glob("cards/*.toml")]):
+        with path.open("rb") as f:
+            for table in _tables(tomllib.load(f)):
+                for key in ("title", "description", "note"):
+                    if table.get(key) and not table.get(f"{key}_fr"):
+                        missing.append(f"{path.name}: {key} = {table[key][:60]!r}")
+    assert missing == [], "add a French version (key_fr) next to:\n" + "\n".join(missing)
+
+
+def test_a_scenarios_notes_reach_the_french_news(tmp_path, capsys):
+    assert (
+        main(
+            [
+                "--lang",
+                "fr",
+                "run",
+                "producer_nationalism",
+                "--steps",
+                "2",
+                "-q",
+                "--out",
+                str(tmp_path),
+            ]
+        )
+        == 0
+    )
+    events = (tmp_path / "events.csv").read_text(encoding="utf-8")
+    assert "interdit les exportations de minerai de nickel vers" in events
+    assert "Interdiction d'exporter le minerai de nickel en vigueur depuis" in events
+
+
+def test_english_world_titles_are_the_world_datas():
+    import tomllib
+
+    english = catalogue("en")
+    for world in WORLDS_DIR.glob("*/world.toml"):
+        with world.open("rb") as f:
+            title = tomllib.load(f)["world"]["title"]
+        assert english[f"worlds.{world.parent.name}"] == title, world
+
+
+def test_the_debrief_has_no_word_outside_the_catalogues(pseudo):
+    from ui.forms import ControlForm
+    from ui.game import Game
+
+    game = Game("baseline", "CHN")
+    ban, _ = ControlForm("all", "rare_earths", "refined", "ban").build(game.world.data, "CHN")
+    game.queue(ban)
+    while not game.finished:
+        game.step()
+    box, rc = solara.render(app.GameView(game, lambda: None, lambda: None), handle_error=False)
+    try:
+        strings = list(_strings(box))
+        assert any("⟦Final ranking⟧" in text for text in strings)
+        assert _unwrapped(strings, _identifiers(game.world)) == []
+    finally:
+        rc.close()
+
+
+def test_news_played_in_one_language_reads_in_each_readers_own(tmp_path):
+    """A class plays its quarter in the teacher's French; a student who chose English
+    reads the same news in English, notes and numbers included."""
+    from ui.forms import TariffForm
+    from ui.game import Game
+
+    with use_language("fr"):
+        game = Game("producer_nationalism", "USA")
+        tariff, _ = TariffForm("CHN", "rare_earths", "refined", "12.5").build(
+            game.world.data, "USA"
+        )
+        game.queue(tariff)
+        game.step()
+    details = list(game.tables()["events"]["detail"])
+    french = " ".join(details)
+    assert (
+        "impose un droit de douane de 12,5" in french or "impose un droit de douane de 12" in french
+    )
+    assert "Interdiction d'exporter le minerai de nickel" in french
+    english = " ".join(t("ui.news_line", lang="en", date="-", detail=d) for d in details)
+    assert "USA sets a 1" in english and "tariff on refined rare earths from CHN" in english
+    assert "Nickel-ore export ban in force since 1 Jan 2020" in english
+    assert "impose" not in english and "minerai" not in english
+    # the tables a run writes keep the words of the language it ran in
+    assert (
+        main(
+            [
+                "--lang",
+                "fr",
+                "run",
+                "baseline",
+                "--steps",
+                "1",
+                "-q",
+                "--format",
+                "parquet",
+                "--out",
+                str(tmp_path),
+            ]
+        )
+        == 0
+    )
