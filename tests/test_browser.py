@@ -8,20 +8,26 @@ the test is skipped, unless REQUIRE_BROWSER=1 (CI), where a missing browser fail
 import os
 import re
 import signal
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
-from support.browser import CHROMIUM, CHROMIUM_ARGS, choose, free_port, need_browser
+from support.browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    WAIT,
+    choose,
+    need_browser,
+    seat_link,
+    start_host,
+    stop,
+    teacher_link,
+    ui_server,
+)
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
-SERVER_START = 120  # seconds: a cold start imports solara, pandas and the world
-WAIT = 30_000  # ms for an element to appear
 JAPAN = "Japan under pressure: heavy rare earths withheld, stockpiles and new refining"
 BASELINE = "Baseline: the 2024 world with no new measures"
 
@@ -31,47 +37,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """``minerals ui`` on a free port; yields its address and how long it took to answer."""
-    need_browser()
-    tmp_path = tmp_path_factory.mktemp("server")
-    port = free_port()
-    log = (tmp_path / "server.log").open("w")
-    started = time.monotonic()
-    proc = subprocess.Popen(
-        [sys.executable, "-c", "from ui.cli import main; raise SystemExit(main())"]
-        + ["ui", "--host", "127.0.0.1", "--port", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,  # its own process group: we stop the server and solara
-        env={**os.environ, "MINERALS_GAMES": str(tmp_path / "games")},  # saved games
-    )
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"minerals ui exited with {proc.returncode}:\n" + _read(tmp_path))
-            try:
-                with urllib.request.urlopen(url, timeout=5) as answer:
-                    if answer.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() - started > SERVER_START:
-                pytest.fail(f"minerals ui did not answer in {SERVER_START} s:\n" + _read(tmp_path))
-            time.sleep(0.5)
-        yield url, time.monotonic() - started
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
-        log.close()
-
-
-def _read(tmp_path) -> str:
-    return (tmp_path / "server.log").read_text()[-3000:]
+    yield from ui_server(tmp_path_factory)
 
 
 def test_play_one_quarter_offline(server):
@@ -201,55 +167,12 @@ def test_two_browsers_have_independent_games(server):
             browser.close()
 
 
-def _host(tmp_path, *args) -> tuple[subprocess.Popen, dict[str, str]]:
-    """``minerals host`` on a free port; returns the process and its links by seat."""
-    port = free_port()
-    log_path = tmp_path / f"host-{port}.log"
-    proc = subprocess.Popen(
-        [sys.executable, "-c", "from ui.cli import main; raise SystemExit(main())"]
-        + ["host", *args, "--host", "127.0.0.1", "--port", str(port)],
-        stdout=log_path.open("w"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    started = time.monotonic()
-    while True:
-        text = log_path.read_text()
-        links = dict(
-            re.findall(r"(?m)^(\w+)\b.*?(http://127\.0\.0\.1:\d+/\w+\?token=[\w-]+)", text)
-        )
-        if links:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as answer:
-                    if answer.status == 200:
-                        return proc, links
-            except OSError:
-                pass
-        if proc.poll() is not None or time.monotonic() - started > SERVER_START:
-            pytest.fail(f"minerals host did not start:\n{text[-3000:]}")
-        time.sleep(0.5)
-
-
-def _stop(proc: subprocess.Popen, sig=signal.SIGTERM) -> None:
-    if proc.poll() is None:
-        os.killpg(proc.pid, sig)
-        proc.wait(timeout=30)
-
-
-def _teacher_link(links: dict[str, str]) -> str:
-    return next(url for url in links.values() if "/teacher?" in url)
-
-
-def _seat_link(links: dict[str, str], code: str) -> str:
-    return next(url for seat, url in links.items() if seat == code and "/seat?" in url)
-
-
 def test_a_class_plays_a_round_and_survives_a_kill(tmp_path):
     need_browser()
     from playwright.sync_api import expect, sync_playwright
 
     state = tmp_path / "class"
-    proc, links = _host(tmp_path, "baseline", "--seats", "USA,CHN", "--state-dir", str(state))
+    proc, links = start_host(tmp_path, "baseline", "--seats", "USA,CHN", "--state-dir", str(state))
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(
@@ -258,9 +181,9 @@ def test_a_class_plays_a_round_and_survives_a_kill(tmp_path):
             try:
                 pages = {}
                 for who, url in (
-                    ("teacher", _teacher_link(links)),
-                    ("USA", _seat_link(links, "USA")),
-                    ("CHN", _seat_link(links, "CHN")),
+                    ("teacher", teacher_link(links)),
+                    ("USA", seat_link(links, "USA")),
+                    ("CHN", seat_link(links, "CHN")),
                 ):
                     page = browser.new_context().new_page()
                     page.set_default_timeout(WAIT)
@@ -281,8 +204,8 @@ def test_a_class_plays_a_round_and_survives_a_kill(tmp_path):
                 expect(teacher.get_by_text("USA: Tariff of 35%")).to_be_visible()
             finally:
                 browser.close()
-        _stop(proc, signal.SIGKILL)  # mid-round: both submissions made, round still open
-        proc, links = _host(tmp_path, "--resume", str(state))
+        stop(proc, signal.SIGKILL)  # mid-round: both submissions made, round still open
+        proc, links = start_host(tmp_path, "--resume", str(state))
         with sync_playwright() as p:
             browser = p.chromium.launch(
                 executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
@@ -290,12 +213,12 @@ def test_a_class_plays_a_round_and_survives_a_kill(tmp_path):
             try:
                 teacher = browser.new_context().new_page()
                 teacher.set_default_timeout(WAIT)
-                teacher.goto(_teacher_link(links))
+                teacher.goto(teacher_link(links))
                 expect(teacher.get_by_text("USA: Tariff of 35%")).to_be_visible(timeout=60_000)
                 expect(teacher.get_by_text("CHN: Tariff of 20%")).to_be_visible()
                 usa = browser.new_context().new_page()
                 usa.set_default_timeout(WAIT)
-                usa.goto(_seat_link(links, "USA"))
+                usa.goto(seat_link(links, "USA"))
                 news = "USA sets a 35% tariff on mined rare earths from CHN"
                 teacher.get_by_role("button", name="Close round").click()
                 expect(usa.get_by_text(re.compile(news))).to_be_visible(timeout=WAIT)
@@ -305,7 +228,7 @@ def test_a_class_plays_a_round_and_survives_a_kill(tmp_path):
             finally:
                 browser.close()
     finally:
-        _stop(proc)
+        stop(proc)
 
 
 # --- the single-player game as a game (issue 13) -----------------------------------------

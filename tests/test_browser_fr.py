@@ -7,18 +7,28 @@ to English for itself. Same pattern and skips as tests/test_browser.py.
 
 import re
 
-from test_browser import (
+import pytest
+
+from support.browser import (
     CHROMIUM,
     CHROMIUM_ARGS,
     WAIT,
-    _choose,
-    _host,
-    _need_browser,
-    _seat_link,
-    _stop,
-    _teacher_link,
-    server,  # noqa: F401 - the module's own `minerals ui`
+    choose,
+    need_browser,
+    seat_link,
+    start_host,
+    stop,
+    teacher_link,
+    ui_server,
 )
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """The module's own ``minerals ui``."""
+    yield from ui_server(tmp_path_factory)
 
 SPACE = r"\s"  # French puts a (narrow) no-break space before % and between thousands
 
@@ -48,7 +58,7 @@ def test_a_quarter_in_french_while_another_browser_stays_in_english(server):  # 
             expect(
                 page.get_by_text("Référence : le monde de 2024 sans nouvelle mesure")
             ).to_be_visible()
-            _choose(page, "Votre pays", "Japon (JPN)")
+            choose(page, "Votre pays", "Japon (JPN)")
             start.click()
 
             heading = page.get_by_role("heading", name=re.compile(r"^T\d \d{4} · étape"))
@@ -60,9 +70,9 @@ def test_a_quarter_in_french_while_another_browser_stays_in_english(server):  # 
             page.get_by_role("button", name="Ajouter le droit de douane").click()
             expect(page.get_by_text("-5 n'est pas admis ici")).to_be_visible()
 
-            _choose(page, "Partenaire", "CHN")
-            _choose(page, "Minerai", "terres rares")
-            _choose(page, "Stade", "raffiné")
+            choose(page, "Partenaire", "CHN")
+            choose(page, "Minerai", "terres rares")
+            choose(page, "Stade", "raffiné")
             rate.fill("40")
             page.get_by_role("button", name="Ajouter le droit de douane").click()
             queued = (
@@ -91,11 +101,11 @@ def test_a_quarter_in_french_while_another_browser_stays_in_english(server):  # 
 
 
 def test_a_class_round_in_french_where_one_delegation_reads_english(tmp_path):
-    _need_browser()
+    need_browser()
     from playwright.sync_api import expect, sync_playwright
 
     state = tmp_path / "class"
-    proc, links = _host(
+    proc, links = start_host(
         tmp_path, "baseline", "--seats", "USA,CHN", "--state-dir", str(state), "--lang", "fr"
     )
     try:
@@ -106,9 +116,9 @@ def test_a_class_round_in_french_where_one_delegation_reads_english(tmp_path):
             try:
                 pages = {}
                 for who, url in (
-                    ("teacher", _teacher_link(links)),
-                    ("USA", _seat_link(links, "USA")),
-                    ("CHN", _seat_link(links, "CHN")),
+                    ("teacher", teacher_link(links)),
+                    ("USA", seat_link(links, "USA")),
+                    ("CHN", seat_link(links, "CHN")),
                 ):
                     page = browser.new_context().new_page()
                     page.set_default_timeout(WAIT)
@@ -138,4 +148,4 @@ def test_a_class_round_in_french_where_one_delegation_reads_english(tmp_path):
             finally:
                 browser.close()
     finally:
-        _stop(proc)
+        stop(proc)

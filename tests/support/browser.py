@@ -7,7 +7,12 @@ REQUIRE_BROWSER=1 (CI), where a missing browser fails.
 
 import os
 import re
+import signal
 import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -59,3 +64,96 @@ def choose(page, label: str, option: str):
     select.click()
     page.get_by_role("option", name=option, exact=True).click()
     expect(select).to_contain_text(option)
+
+
+SERVER_START = 120  # seconds: a cold start imports solara, pandas and the world
+WAIT = 30_000  # ms for an element to appear
+
+
+def ui_server(tmp_path_factory):
+    """``minerals ui`` on a free port; yields its address and how long it took to answer."""
+    need_browser()
+    tmp_path = tmp_path_factory.mktemp("server")
+    port = free_port()
+    log = (tmp_path / "server.log").open("w")
+    started = time.monotonic()
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from ui.cli import main; raise SystemExit(main())"]
+        + ["ui", "--host", "127.0.0.1", "--port", str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group: we stop the server and solara
+        env={**os.environ, "MINERALS_GAMES": str(tmp_path / "games")},  # saved games
+    )
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"minerals ui exited with {proc.returncode}:\n" + _server_log(tmp_path))
+            try:
+                with urllib.request.urlopen(url, timeout=5) as answer:
+                    if answer.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() - started > SERVER_START:
+                log = _server_log(tmp_path)
+                pytest.fail(f"minerals ui did not answer in {SERVER_START} s:\n" + log)
+            time.sleep(0.5)
+        yield url, time.monotonic() - started
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+        log.close()
+
+
+def _server_log(tmp_path) -> str:
+    return (tmp_path / "server.log").read_text()[-3000:]
+
+
+def start_host(tmp_path, *args) -> tuple[subprocess.Popen, dict[str, str]]:
+    """``minerals host`` on a free port; returns the process and its links by seat."""
+    port = free_port()
+    log_path = tmp_path / f"host-{port}.log"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from ui.cli import main; raise SystemExit(main())"]
+        + ["host", *args, "--host", "127.0.0.1", "--port", str(port)],
+        stdout=log_path.open("w"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    started = time.monotonic()
+    while True:
+        text = log_path.read_text()
+        links = dict(
+            re.findall(r"(?m)^(\w+)\b.*?(http://127\.0\.0\.1:\d+/\w+\?token=[\w-]+)", text)
+        )
+        if links:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as answer:
+                    if answer.status == 200:
+                        return proc, links
+            except OSError:
+                pass
+        if proc.poll() is not None or time.monotonic() - started > SERVER_START:
+            pytest.fail(f"minerals host did not start:\n{text[-3000:]}")
+        time.sleep(0.5)
+
+
+def stop(proc: subprocess.Popen, sig=signal.SIGTERM) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, sig)
+        proc.wait(timeout=30)
+
+
+def teacher_link(links: dict[str, str]) -> str:
+    return next(url for url in links.values() if "/teacher?" in url)
+
+
+def seat_link(links: dict[str, str], code: str) -> str:
+    return next(url for seat, url in links.items() if seat == code and "/seat?" in url)
