@@ -158,7 +158,8 @@ def test_a_shift_moves_monotonically_to_its_factor_and_back_to_normal(
 def test_a_delegation_cannot_decide_a_demand_shift(tmp_path):
     from model.game.classroom import ClassGame
 
-    game = ClassGame.create("baseline", ["USA", "CHN"], tmp_path / "class", seed=7)
+    # The card's actor (CHN) is not a seat: cards never act in a delegation's name.
+    game = ClassGame.create("baseline", ["USA", "JPN"], tmp_path / "class", seed=7)
     game.open_round(game.teacher_token)
     record = {
         "kind": "demand",
@@ -176,7 +177,8 @@ def test_a_delegation_cannot_decide_a_demand_shift(tmp_path):
 def test_the_lfp_card_lowers_cobalt_demand_in_a_class_game_and_replays(tmp_path):
     from model.game.classroom import ClassGame
 
-    game = ClassGame.create("baseline", ["USA", "CHN"], tmp_path / "class", seed=7)
+    # The card's actor (CHN) is not a seat: cards never act in a delegation's name.
+    game = ClassGame.create("baseline", ["USA", "JPN"], tmp_path / "class", seed=7)
     teacher = game.teacher_token
     game.fire_card(teacher, "lfp_takes_cobalts_place")
     for _ in range(3):

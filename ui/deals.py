@@ -14,8 +14,7 @@ def lapse_reason(world, parties: str, country: str | None) -> str:
     if partner == country:
         return t("game.lapse_you")
     if partner in world.data.codes:
-        controller = world.country_agent(partner).controller
-        if getattr(controller, "respond", None) is None:
+        if not world.country_agent(partner).controller.observes:  # a script or nobody
             return t("game.lapse_never", name=words.name(world.data, partner))
     return t("game.lapse_no_answer", name=words.name(world.data, partner))
 

@@ -295,7 +295,7 @@ def MeasureForm(desk, measure: str, changed: Callable[[], None], first_mineral: 
             control,
             edit(set_control, "control"),
             errors.get("control"),
-            words="text.choice_",
+            lambda choice: t(f"text.choice_{choice}"),
         )
         if control != "ban":
             type_in(t("ui.share"), amount, edit(set_amount, "share"), errors.get("share"))
@@ -310,7 +310,7 @@ def MeasureForm(desk, measure: str, changed: Callable[[], None], first_mineral: 
             direction,
             edit(set_direction, "direction"),
             errors.get("direction"),
-            words="text.choice_",
+            lambda choice: t(f"text.choice_{choice}"),
         )
         type_in(
             t("ui.tonnes"),
