@@ -109,7 +109,11 @@ def _check_range(value: float, low: float, high: float, name: str) -> None:
 
 
 def apply(action: Action, state: State, world: WorldData, step: int) -> str:
-    """Change ``state`` for ``action`` and return the news sentence; raise PolicyError."""
+    """Change ``state`` for ``action`` and return the news sentence; raise PolicyError.
+
+    Every check comes before the first change, so a refused action leaves ``state`` as it
+    was (World.apply relies on it instead of copying the state for each measure).
+    """
     if action.actor not in world.codes:
         raise PolicyError(t("news.refused_unknown_country", code=action.actor))
     actor = world.country(action.actor)

@@ -192,13 +192,16 @@ class World(mesa.Model):
 
         ``start`` is the first step the action affects (default: this one).
         """
-        trial = self.state.copy()
+        # policies.apply checks everything before it changes anything, so a refusal
+        # leaves the state as it was without a copy per measure (a learning agent's
+        # quarter can hold hundreds of measures).
         try:
-            detail = policies.apply(action, trial, self.data, step if start is None else start)
+            detail = policies.apply(
+                action, self.state, self.data, step if start is None else start
+            )
         except policies.PolicyError as refusal:
             self.refuse(step, action, str(refusal))
             return False
-        self.state = trial
         if isinstance(action, Tariff | ExportControl) and self._hurts(action):
             victims = policies.target_indices(self.data, action.actor, action.targets)
             diplomacy.lose_trust(
