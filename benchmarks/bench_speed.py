@@ -112,7 +112,8 @@ def env_steps(old: bool, steps: int) -> float:
 def baseline_run(old: bool) -> tuple[float, float]:
     """(CPU of a 40-quarter baseline run from a fresh path, of which the path's share)."""
     reference._shared.clear()
-    original_clearing, original_standing = reference.Reference.clearing, reference.Reference.standing
+    original_clearing = reference.Reference.clearing
+    original_standing = reference.Reference.standing
     spent = [0.0]
 
     def standing(self, step):

@@ -1,6 +1,6 @@
 """The command line starts without the heavy libraries only some commands use.
 
-Importing Solara, Dask's scheduler, SALib or Mesa costs seconds on a loaded machine; the
+Importing Solara, Dask's scheduler, SALib, Mesa or pandas costs seconds on a loaded machine; the
 program's start-up and ``minerals --help`` must not pay for them (benchmarks/README.md
 measures the time; this test only checks what is loaded, in a fresh interpreter).
 """
@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-HEAVY = ("solara", "distributed", "SALib", "mesa", "pettingzoo")
+HEAVY = ("solara", "distributed", "SALib", "mesa", "pettingzoo", "pandas")
 
 PROBE = """
 import json, sys
