@@ -8,9 +8,10 @@ shared, so figures are CPU seconds of this process (``time.process_time``) or of
 child (``RUSAGE_CHILDREN``), medians of N runs, and the ratio is the figure to read.
 
 - start-up: ``minerals --help`` and ``minerals run baseline --steps 40`` in a fresh
-  interpreter; before = the same with Mesa imported first (the old ``agents`` package
-  imported ``Country``, hence Mesa, with the action contract) and, for the run, the
-  reference path's clearings not reused.
+  interpreter; before = the same with Mesa, pandas and tqdm imported first (the old
+  ``agents`` package imported ``Country``, hence Mesa, with the action contract; the
+  world data, tables and CLI modules imported pandas and tqdm at the top) and, for the
+  run, the reference path's clearings not reused.
 - invitation step: the first quarter of washington_coalition (42 invitations judged);
   before = every projection's clearing started from last quarter's prices.
 - PettingZoo step: baseline, USA and CHN with uniformly random MultiDiscrete actions, the
@@ -53,7 +54,7 @@ def child_cpu(code: str) -> tuple[float, float]:
 
 
 def cli(argv: list[str], old: bool) -> str:
-    first = ("import mesa\nfrom model.engine import reference\n"
+    first = ("import mesa, pandas, tqdm\nfrom model.engine import reference\n"
              "reference.Reference.clearing = lambda self, step, state: None\n") if old else ""
     return (f"{first}import contextlib, io, ui.cli\n"
             "with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):\n"
