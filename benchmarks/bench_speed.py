@@ -139,7 +139,9 @@ def row(name: str, before: float, after: float, unit: str, target: float | None)
     scale = 1000 if unit == "ms" else 1
     verdict = "" if target is None else (f"  target {target * scale:g} {unit}: "
                                          + ("met" if after <= target else "missed"))
-    return (f"{name:46s} before {before * scale:8.1f} {unit}  after {after * scale:8.1f} {unit}"
+    digits = 1 if unit == "ms" else 2
+    return (f"{name:46s} before {before * scale:8.{digits}f} {unit}  "
+            f"after {after * scale:8.{digits}f} {unit}"
             f"  ratio {after / before:5.2f}{verdict}")
 
 
