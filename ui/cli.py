@@ -4,16 +4,17 @@ Every user mistake ends as one message on stderr and exit code 2, before anythin
 computed or written.
 """
 
+from __future__ import annotations  # pandas and tqdm load only for the commands using them
+
 import argparse
 import os
 import re
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
-from tqdm import tqdm
 
 from model.data import provenance
 from model.data.files import reason, shown
@@ -32,6 +33,9 @@ from model.text import (
     use_language,
 )
 from ui import argparse_words
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 USAGE_ERROR = 2
 INTERRUPTED = 130
@@ -313,6 +317,8 @@ def run_command(args: argparse.Namespace) -> int:
     out = args.out if args.out is not None else Path("out") / scenario.name
     check_out_dir(out)
     # Imported only here: listing and validating need none of the economics.
+    from tqdm import tqdm
+
     from model.engine.world import World
 
     world = World(scenario, rng=scenario.seed)

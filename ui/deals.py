@@ -13,8 +13,8 @@ def lapse_reason(world, parties: str, country: str | None) -> str:
     partner = parties.split(",")[-1]
     if partner == country:
         return t("game.lapse_you")
-    if partner in world.data.codes:
-        if not world.country_agent(partner).controller.observes:  # a script or nobody
+    # A script or nobody never looks at its inbox.
+    if partner in world.data.codes and not world.country_agent(partner).controller.observes:
             return t("game.lapse_never", name=words.name(world.data, partner))
     return t("game.lapse_no_answer", name=words.name(world.data, partner))
 

@@ -1,12 +1,16 @@
 """Writing a run's output tables to a directory, one file per table."""
 
+from __future__ import annotations  # pandas is imported by the tables' owner
+
 from collections.abc import Mapping
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from model.data.files import all_or_nothing
 from model.text import t
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 FORMATS = ("csv", "parquet")
 

@@ -4,16 +4,21 @@ The files hold yearly tonnes with a source on every row (see docs/world-data.md)
 module checks them and converts them to the per-step arrays the model works with.
 """
 
+from __future__ import annotations  # pandas is imported on first use
+
 import tomllib
 from dataclasses import dataclass, field
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from model.text import t
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # Shipped as the package `configs` (package data), so an installed wheel finds them too.
 CONFIG_DIR = Path(str(files("configs")))
@@ -286,6 +291,8 @@ def load_world(name_or_path: str | Path) -> WorldData:
 
 
 def _read_csv(folder: Path, name: str, required: bool = True) -> pd.DataFrame:
+    import pandas as pd  # here, not at the top: `minerals --help` need not load it
+
     path = folder / name
     if not path.is_file():
         if required:
@@ -557,6 +564,8 @@ def _good_parameters(frame: pd.DataFrame) -> dict[str, np.ndarray]:
 def _intermediates(production: pd.DataFrame) -> dict[tuple[str, str, str], str]:
     if "intermediate" not in production.columns:
         return {}
+    import pandas as pd
+
     found = {}
     for row, entry in enumerate(production.itertuples(), start=2):
         if pd.isna(entry.intermediate):

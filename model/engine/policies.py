@@ -162,6 +162,8 @@ def apply(action: Action, state: State, world: WorldData, step: int, funded: boo
 
     ``funded``: the scenario's script (or a teacher's card) pays for it, so the budget
     cannot refuse it: history spent that money whatever the programmes table says.
+    Every check comes before the first change, so a refused action leaves ``state`` as it
+    was (World.apply relies on it instead of copying the state for each measure).
     """
     if action.actor not in world.codes:
         raise PolicyError(t("news.refused_unknown_country", code=action.actor))

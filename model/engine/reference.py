@@ -6,13 +6,68 @@ random outages come from their own generator stream, seeded alike, so both paths
 same outages. The path is stepped on demand (the look-ahead may ask a few quarters past
 the game) and shared by every World with the same world data, parameters and seed: a
 replay, a debrief's counterfactual or a lookahead costs nothing more.
+
+A World that has done nothing yet the path did not (a baseline run: everyone passive)
+clears exactly the markets the path cleared. The path keeps each quarter's clearing with a
+digest of the state it started from, and a World whose state has the same digest takes
+that clearing instead of solving it again: the same numbers, bit for bit, for half the
+time of a passive run (benchmarks/README.md).
 """
 
+import copy
+import hashlib
+import pickle
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import Protocol
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
 
 from model.engine.metrics import Standing
+
+
+def digest(state) -> bytes:
+    """A digest of every number and object in ``state`` (all a clearing reads of it)."""
+    return hashlib.blake2b(pickle.dumps(state, protocol=5), digest_size=20).digest()
+
+
+@dataclass(frozen=True)
+class Cleared:
+    """One quarter's clearing on the path: the state it started from, what it gave."""
+
+    before: bytes  # digest of the state before the clearing
+    outcome: Any  # economy.Outcome
+    changes: dict[str, Any]  # the state's fields the clearing changed, their new values
+
+    @classmethod
+    def record(cls, before_state, after_state, before: bytes, outcome) -> "Cleared":
+        changes = {
+            name: copy.deepcopy(value)
+            for name, value in vars(after_state).items()
+            if not _same(value, getattr(before_state, name))
+        }
+        return cls(before, copy.deepcopy(outcome), changes)
+
+    def replay(self, state):
+        """Put the clearing's changes into ``state``; return a copy of its outcome."""
+        for name, value in self.changes.items():
+            setattr(state, name, copy.deepcopy(value))
+        return copy.deepcopy(self.outcome)
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return (
+            isinstance(a, np.ndarray)
+            and isinstance(b, np.ndarray)
+            and a.shape == b.shape
+            and bool(np.array_equal(a, b))
+        )
+    try:
+        return bool(a == b)
+    except ValueError:  # objects holding arrays: count as changed, the safe side
+        return False
 
 KEEP = 8  # reference paths kept at once (a sweep moves on; a class game reuses one)
 
@@ -22,6 +77,8 @@ class Stepped(Protocol):
 
     steps: int
     last_standing: Standing | None
+    clearings: dict[int, Cleared]  # step -> that quarter's clearing
+    keep_clearings: bool  # False once a World has left the path
 
     def step(self) -> None: ...
 
@@ -46,6 +103,19 @@ class Reference:
             self._world.step()
             self._standings.append(self._world.last_standing)
         return self._standings[max(step, 1) - 1]
+
+    def clearing(self, step: int, state) -> Cleared | None:
+        """The path's clearing of ``step`` if it started from the same state, else None."""
+        if step < 1:
+            return None
+        self.standing(step)
+        cleared = self._world.clearings.get(step)
+        if cleared is None or cleared.before != digest(state):
+            # A World left the path: stop keeping clearings (a 59-economy quarter's flows
+            # weigh 0.4 MB) — a later World on the path just clears its own again.
+            self._world.keep_clearings = False
+            return None
+        return cleared
 
 
 _shared: OrderedDict[tuple, Reference] = OrderedDict()

@@ -23,7 +23,7 @@ from model.engine.metrics import Standing, country_metrics, price_volatility, sc
 from model.engine.negotiation import negotiate
 from model.engine.observe import observation
 from model.engine.recorder import Recorder
-from model.engine.reference import Reference, shared
+from model.engine.reference import Cleared, Reference, digest, shared
 from model.engine.state import State
 from model.text import percent, t
 
@@ -252,15 +252,16 @@ class World(mesa.Model):
         ``start`` is the first step the action affects (default: this one); ``funded``: the
         scenario's script pays for it (policies.apply).
         """
-        trial = self.state.copy()
+        # policies.apply checks everything before it changes anything, so a refusal
+        # leaves the state as it was without a copy per measure (a learning agent's
+        # quarter can hold hundreds of measures).
         try:
             detail = policies.apply(
-                action, trial, self.data, step if start is None else start, funded
+                action, self.state, self.data, step if start is None else start, funded
             )
         except policies.PolicyError as refusal:
             self.refuse(step, action, str(refusal))
             return False
-        self.state = trial
         if isinstance(action, Tariff | ExportControl) and self._hurts(action):
             victims = policies.target_indices(self.data, action.actor, action.targets)
             diplomacy.lose_trust(
@@ -428,7 +429,14 @@ class World(mesa.Model):
 
     def clear(self, step: int) -> None:
         self._stock_before = self.state.stock.copy()
-        self.outcome = clear_step(self.data, self.calibration, self.parameters, self.state, step)
+        # Where this world still matches the reference path, its clearing is the path's.
+        known = None if self.reference is None else self.reference.clearing(step, self.state)
+        if known is None:
+            self.outcome = clear_step(
+                self.data, self.calibration, self.parameters, self.state, step
+            )
+        else:
+            self.outcome = known.replay(self.state)
         if not self.outcome.converged:
             self.recorder.event(step, "", "clearing", "", t("news.not_converged"))
         self._price_history.append(self.outcome.index)
@@ -547,6 +555,21 @@ class ReferenceWorld(World):
     """The reference path (reference.py): no events, no coalitions, nobody acts."""
 
     is_reference = True
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.clearings: dict[int, Cleared] = {}
+        self.keep_clearings = True
+
+    def clear(self, step: int) -> None:
+        """Clear, and keep the clearing for the Worlds that still match the path."""
+        if not self.keep_clearings:
+            super().clear(step)
+            return
+        before_state = self.state.copy()
+        before = digest(before_state)
+        super().clear(step)
+        self.clearings[step] = Cleared.record(before_state, self.state, before, self.outcome)
 
     def measure(self, step: int) -> None:
         """Only what the score compares: the path's tables are never read, so not kept."""
