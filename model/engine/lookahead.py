@@ -84,7 +84,7 @@ def project_many(
     """Mean scores of several deals' states, (K, C), projected as one batch.
 
     ``without`` is the no-deal path (projected from ``start`` when not given); every
-    state's clearing starts from its prices quarter by quarter.
+    deal is projected from its own state.
     """
     if without is None:
         if start is None:
@@ -92,9 +92,10 @@ def project_many(
         without = projection(world, start, step, horizon)
     if not states:
         return np.zeros((0, len(without.score)))
-    return np.stack(
-        [projection(world, state, step, horizon, without.prices).score for state in states]
-    )
+    # Each deal's clearing starts from last quarter's prices, not the no-deal path's: the
+    # economics of a quarter (inventories answering the last price) read them, so seeding
+    # them would change the answer, not only the search (tests/test_lookahead.py).
+    return np.stack([projection(world, state, step, horizon).score for state in states])
 
 
 class Judge:
