@@ -19,8 +19,8 @@ FLOW_COLUMNS = columns("flows")
 EVENT_COLUMNS = columns("events")
 DEAL_COLUMNS = columns("deals")
 PRODUCTION_COLUMNS = columns("production")
-# The first columns of a table by good: step, date, country, mineral, stage.
-KEYS = 5
+# The key columns of a table by good end with its stage (step, date, country, mineral, stage).
+_KEYS = PRICE_COLUMNS.index("stage") + 1
 MIN_TONNES = 1e-6  # flows below a gram are rounding, not trade
 TABLES = ("countries", "prices", "flows", "production", "events", "deals")
 
@@ -43,7 +43,7 @@ class Recorder:
         self._dates: list[str] = []
         self._metrics: list[dict[str, np.ndarray]] = []
         self._goods: dict[str, list[np.ndarray]] = {
-            name: [] for name in ("price", "producer_price", *PRODUCTION_COLUMNS[KEYS:])
+            name: [] for name in ("price", "producer_price", *PRODUCTION_COLUMNS[_KEYS:])
         }
         self._flows: list[np.ndarray] = []
         self._flow_prices: list[np.ndarray] = []
@@ -155,7 +155,7 @@ class Recorder:
             "mineral": labels([m for m, _ in goods], good),
             "stage": labels([s for _, s in goods], good),
         }
-        for column in columns[KEYS:]:
+        for column in columns[_KEYS:]:
             arrays = self._goods[column]
             table[column] = np.concatenate([a.ravel() for a in arrays]) if arrays else []
         return pd.DataFrame(table, columns=columns)
