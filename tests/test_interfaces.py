@@ -1,6 +1,8 @@
 """A model other tools can drive: Mesa conventions, batch_run, EMA Workbench (issue 17 §2;
 research review §4)."""
 
+import pickle
+
 import mesa
 import numpy as np
 import pandas as pd
@@ -123,6 +125,11 @@ def test_an_ema_experiment_equals_the_projects_own_sweep(tmp_path):
     pd.testing.assert_frame_equal(theirs.set_index(key).sort_index(), mine, check_exact=True)
     # Common random numbers: each seed meets both levers.
     assert (experiments.groupby("seed")[lever].nunique() == 2).all()
+    # The function travels to EMA's worker processes (pickled) and computes the same row.
+    first = experiments.iloc[0]
+    values = {name: first[name] for name in ema.identifiers(spec)}
+    again = pickle.loads(pickle.dumps(ema.Experiment(spec)))(seed=first["seed"], **values)
+    assert again == {name: results[name][0] for name in results}
 
 
 def test_key_paths_become_identifiers():

@@ -19,7 +19,6 @@ samples, to reproduce a sweep in EMA or to check one against the other.
 """
 
 import re
-from collections.abc import Callable
 from itertools import product
 from pathlib import Path
 from typing import Any
@@ -44,20 +43,21 @@ def _plain(value: Any) -> Any:
     return value.item() if hasattr(value, "item") else value
 
 
-def function(spec: SweepSpec) -> Callable[..., dict[str, float]]:
+class Experiment:
     """``f(seed=…, **identifiers) -> {outcome: value}``: one experiment, as the sweep runs it.
 
-    A failed run gives NaN outcomes, as in the sweep's runs table.
+    A class rather than a closure, so EMA's MultiprocessingEvaluator can pickle it. A
+    failed run gives NaN outcomes, as in the sweep's runs table.
     """
-    setup: Setup = spec.setup
-    paths = identifiers(spec)
 
-    def experiment(seed: int, **values: Any) -> dict[str, float]:
-        run = Run(0, int(seed), {paths[name]: _plain(v) for name, v in values.items()})
-        row = run_one(setup, run)
-        return {name: float(row[name]) for name in setup.keep}
+    def __init__(self, spec: SweepSpec):
+        self.setup: Setup = spec.setup
+        self.paths = identifiers(spec)
 
-    return experiment
+    def __call__(self, seed: int, **values: Any) -> dict[str, float]:
+        run = Run(0, int(seed), {self.paths[name]: _plain(v) for name, v in values.items()})
+        row = run_one(self.setup, run)
+        return {name: float(row[name]) for name in self.setup.keep}
 
 
 def model(spec: SweepSpec | str | Path, name: str | None = None):
@@ -71,7 +71,7 @@ def model(spec: SweepSpec | str | Path, name: str | None = None):
     )
 
     spec = spec if isinstance(spec, SweepSpec) else load_spec(spec)
-    ema_model = Model(name or identifier(spec.name), function=function(spec))
+    ema_model = Model(name or identifier(spec.name), function=Experiment(spec))
     uncertainties = [IntegerParameter("seed", 0, MAX_SEED)]
     for key, spread in spec.uncertainties.items():
         if isinstance(spread, Range) and spread.whole:
