@@ -81,6 +81,13 @@ def markdown() -> str:
         "exist), `text` strings. Money is in US dollars of the day (the model has no",
         "inflation); tonnes are on the world data's contained basis.",
         "",
+        "Keys, for joining: `countries` has one row per (step, country); `prices` and",
+        "`production` one per (step, country, mineral, stage), in the same order, so they",
+        "join on those four columns; `flows` one per (step, exporter, importer, mineral,",
+        "stage) with more than a gram shipped (join `exporter` or `importer` to `country`).",
+        "`events` and `deals` are logs: one row per news item or negotiation message;",
+        "`deal_id` ties a deal's messages together.",
+        "",
     ]
     for table, cols in dictionary().items():
         lines += [f"## `{table}`", "", "| column | type | unit | definition |", "|---|---|---|---|"]
