@@ -142,7 +142,9 @@ def time_batch_run(seeds: list[int], steps: int, processes: int) -> tuple[Clock,
 def same_runs(table, results: list[dict]) -> bool:
     """Did batch_run run the same worlds? Its last-step mean price index, seed by seed."""
     ours = dict(zip(table["seed"], table["mean_price_index"], strict=True))
-    theirs = {row["rng"]: row["mean_price_index"] for row in results}
+    # batch_run names the seed column after World's keyword: ``seed`` (``rng`` in Mesa's
+    # own models without one).
+    theirs = {row.get("seed", row.get("rng")): row["mean_price_index"] for row in results}
     return bool(theirs) and all(ours[seed] == value for seed, value in theirs.items())
 
 

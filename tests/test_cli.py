@@ -22,7 +22,7 @@ COLUMNS = {
     "prices": ["step", "country", "mineral", "stage", "price"],
     "flows": ["step", "exporter", "importer", "mineral", "stage", "tonnes", "value"],
     "events": ["step", "actor", "action", "target", "detail"],
-    "deals": ["step", "deal_id", "kind", "parties", "status", "terms"],
+    "deals": ["step", "date", "deal_id", "kind", "proposer", "partner", "status", "terms"],
 }
 
 BAD_MINERAL = """

@@ -125,10 +125,16 @@ def test_a_mutated_scenario_is_refused_cleanly_or_runs_to_finite_tables(tmp_path
         return
     for name in ("countries", "prices", "flows", "production"):
         frame = pd.read_csv(out / f"{name}.csv")
-        numbers = frame.select_dtypes("number").to_numpy()
-        assert np.isfinite(numbers).all(), name
+        numbers = frame.drop(columns="producer_price", errors="ignore").select_dtypes("number")
+        assert np.isfinite(numbers.to_numpy()).all(), name
+    # A producer price exists, finite, exactly where the economy produced the good.
+    made = pd.read_csv(out / "production.csv")["production"].to_numpy() > 0
+    producer = pd.read_csv(out / "prices.csv")["producer_price"].to_numpy()
+    assert np.isfinite(producer[made]).all() and np.isnan(producer[~made]).all()
+    assert (producer[made] >= 0).all()
     for name in ("prices", "flows", "production"):
-        frame = pd.read_csv(out / f"{name}.csv").select_dtypes("number")
+        frame = pd.read_csv(out / f"{name}.csv").drop(columns="producer_price", errors="ignore")
+        frame = frame.select_dtypes("number")
         assert (frame.to_numpy() >= -1e-9).all(), name
 
 

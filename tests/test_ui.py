@@ -364,7 +364,7 @@ def test_a_proposal_to_an_ai_is_answered_and_in_the_ledger():
     assert game.queue(action) is None
     game.step()
     ledger = views.deals_ledger(game.tables())
-    mine = ledger[ledger["parties"].str.startswith("USA")]
+    mine = ledger[ledger["proposer"] == "USA"]
     assert mine["status"].iloc[0] in {"accepted", "rejected", "lapsed"}
     assert mine["kind"].iloc[0] == "truce"
 
@@ -469,7 +469,8 @@ def test_the_deals_ledger_reads_as_words():
             "step": [1],
             "deal_id": [3],
             "kind": ["tariff_agreement"],
-            "parties": ["USA,JPN"],
+            "proposer": ["USA"],
+            "partner": ["JPN"],
             "status": ["accepted"],
             "terms": ['{"mineral": "lithium", "max_rate": 0.1, "duration": 8, "odd": 1}'],
         }

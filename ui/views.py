@@ -143,6 +143,7 @@ def describe_terms(terms: str | dict) -> str:
 def ledger_in_words(ledger: pd.DataFrame) -> pd.DataFrame:
     """The deals ledger with kinds, statuses and terms as a person reads them."""
     return ledger.assign(
+        parties=ledger["proposer"] + "," + ledger["partner"],
         kind=ledger["kind"].map(lambda kind: t(f"deals.kind_{kind}")),
         status=ledger["status"].map(lambda status: t(f"ui.status_{status}")),
         terms=ledger["terms"].map(describe_terms),

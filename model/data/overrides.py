@@ -6,9 +6,10 @@ The same key paths name a sweep's levers and uncertainties (``parameters.shock_r
 header keys that may be named without their table (``steps=12``).
 """
 
+import json
 import re
 import tomllib
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from copy import deepcopy
 from typing import Any
 
@@ -107,3 +108,21 @@ def format_path(loc: Sequence[str | int]) -> str:
     for part in loc:
         text += f"[{part}]" if isinstance(part, int) else f".{part}" if text else str(part)
     return text
+
+
+def typed_overrides(values: Mapping[str, Any], prefix: str = "") -> list[str]:
+    """``{"trade_cost": np.float64(0.1)}`` -> ``["parameters.trade_cost=0.1"]`` (prefix
+    ``"parameters."``): keyword values, numpy scalars included, as ``--set`` overrides, so
+    they meet the scenario format's checks and messages."""
+    return [f"{prefix}{key}={toml_literal(value)}" for key, value in values.items()]
+
+
+def toml_literal(value: Any) -> str:
+    """A Python or numpy scalar as a TOML value that reads back to the same value."""
+    if hasattr(value, "item") and getattr(value, "shape", None) == ():
+        value = value.item()  # np.float64(0.1) -> 0.1, np.int64(3) -> 3, np.bool_ -> bool
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)  # a TOML basic string
+    return repr(value)  # ints, and floats that read back bit for bit

@@ -1,4 +1,8 @@
-"""Writing a run's output tables to a directory, one file per table."""
+"""Writing a run's output tables to a directory, one file per table.
+
+Parquet files carry each column's unit and definition (model/data/dictionary.csv) as
+field metadata, so a file explains itself without this code.
+"""
 
 from __future__ import annotations  # pandas is imported by the tables' owner
 
@@ -6,6 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from model.data.dictionary import dictionary, field_metadata
 from model.data.files import all_or_nothing
 from model.text import t
 
@@ -33,5 +38,22 @@ def write_tables(
             if fmt == "csv":
                 frame.to_csv(path, index=False)
             else:
-                frame.to_parquet(path, index=False)
+                write_parquet(name, frame, path)
     return [out_dir / f"{name}.{fmt}" for name in tables]
+
+
+def write_parquet(name: str, frame: pd.DataFrame, path: Path) -> None:
+    """One table as Parquet, each field with the dictionary's unit and definition."""
+    import pyarrow as pa  # here: the command line starts without it
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    described = {column.name: column for column in dictionary().get(name, [])}
+    fields = [
+        field.with_metadata(field_metadata(described[field.name]))
+        if field.name in described
+        else field
+        for field in table.schema
+    ]
+    schema = pa.schema(fields, metadata=table.schema.metadata)
+    pq.write_table(table.cast(schema), path)

@@ -332,7 +332,8 @@ def deal_row(step: int, deal: Deal, status: str, terms: dict | None = None) -> d
         "step": step,
         "deal_id": deal.deal_id,
         "kind": deal.deal,
-        "parties": ",".join(deal.parties),
+        "proposer": deal.parties[0],
+        "partner": deal.parties[1],
         "status": status,
         "terms": json.dumps(
             {**(terms if terms is not None else deal.terms), "duration": deal.duration},

@@ -226,3 +226,30 @@ def price_volatility(history: list[np.ndarray], weights: np.ndarray) -> np.ndarr
     spread = np.diff(recent, axis=0).std(axis=0).T  # (C, G)
     total = weights.sum(1)
     return np.divide((spread * weights).sum(1), total, out=np.zeros_like(total), where=total > 0)
+
+
+def base_consumption_value(world: WorldData) -> np.ndarray:
+    """What each economy bought of each good in the base year, at base prices, USD (G, C).
+
+    Final and intermediate use together: the weights of the price indices below.
+    """
+    return (world.demand0 * world.price0[None, :]).T
+
+
+def relative_price_index(index: np.ndarray, index0: np.ndarray) -> np.ndarray:
+    """Delivered price indices (G, C) relative to the base year's: 1.0 where nothing moved.
+
+    ``index0`` holds the base year's delivered index, freight wedge included, so a higher
+    trade cost does not read as a price rise.
+    """
+    return index / index0
+
+
+def mean_price_index(index: np.ndarray, index0: np.ndarray, weights: np.ndarray) -> float:
+    """Mean relative delivered price, weighted by base consumption value (1.0 = base year)."""
+    return float((relative_price_index(index, index0) * weights).sum() / weights.sum())
+
+
+def median_price_index(index: np.ndarray, index0: np.ndarray, weights: np.ndarray) -> float:
+    """Median relative delivered price over the (good, economy) pairs with base use."""
+    return float(np.median(relative_price_index(index, index0)[weights > 0]))

@@ -7,55 +7,22 @@ when someone asks for the tables, so recording costs almost nothing per step.
 import numpy as np
 import pandas as pd
 
+from model.data.dictionary import TEXT, columns, typed
 from model.data.world_data import WorldData
 from model.engine.economy import Outcome
 from model.engine.news import importance
 
-COUNTRY_COLUMNS = [
-    "step",
-    "date",
-    "country",
-    "score",
-    "score_consumers",
-    "score_producers",
-    "score_transfers",
-    "score_downstream",
-    "score_objectives",
-    "gdp_index",
-    "shortage_share",
-    "import_bill",
-    "export_revenue",
-    "tariff_revenue",
-    "stock_cover_days",
-    "china_dependence",
-    "hhi",
-    "price_volatility",
-    "industry_output",
-    "industry_automotive",
-    "industry_electronics",
-    "industry_defence",
-    "industry_energy",
-    "industry_other",
-    "subsidy_spend",
-]
-PRICE_COLUMNS = ["step", "country", "mineral", "stage", "price", "producer_price"]
-FLOW_COLUMNS = ["step", "exporter", "importer", "mineral", "stage", "tonnes", "value"]
-EVENT_COLUMNS = ["step", "actor", "action", "target", "detail", "importance"]
-DEAL_COLUMNS = ["step", "deal_id", "kind", "parties", "status", "terms"]
-PRODUCTION_COLUMNS = [
-    "step",
-    "country",
-    "mineral",
-    "stage",
-    "capacity",
-    "production",
-    "final_use",
-    "shortage",
-    "stock",
-]
+# Every table's columns, types, units and definitions: model/data/dictionary.csv.
+COUNTRY_COLUMNS = columns("countries")
+PRICE_COLUMNS = columns("prices")
+FLOW_COLUMNS = columns("flows")
+EVENT_COLUMNS = columns("events")
+DEAL_COLUMNS = columns("deals")
+PRODUCTION_COLUMNS = columns("production")
+# The key columns of a table by good end with its stage (step, date, country, mineral, stage).
+_KEYS = PRICE_COLUMNS.index("stage") + 1
 MIN_TONNES = 1e-6  # flows below a gram are rounding, not trade
 TABLES = ("countries", "prices", "flows", "production", "events", "deals")
-TEXT = pd.Series(["text"]).dtype  # the dtype pandas gives a column of strings
 
 
 def labels(names: list[str], index: np.ndarray) -> pd.api.extensions.ExtensionArray:
@@ -68,13 +35,15 @@ def labels(names: list[str], index: np.ndarray) -> pd.api.extensions.ExtensionAr
 
 
 class Recorder:
-    def __init__(self, world: WorldData):
+    def __init__(self, world: WorldData, date=str):
+        """``date(step)`` names a step's calendar quarter (the World's ``quarter_label``)."""
         self.world = world
+        self.date = date
         self._steps: list[int] = []
         self._dates: list[str] = []
         self._metrics: list[dict[str, np.ndarray]] = []
         self._goods: dict[str, list[np.ndarray]] = {
-            name: [] for name in ("price", "producer_price", *PRODUCTION_COLUMNS[4:])
+            name: [] for name in ("price", "producer_price", *PRODUCTION_COLUMNS[_KEYS:])
         }
         self._flows: list[np.ndarray] = []
         self._flow_prices: list[np.ndarray] = []
@@ -95,6 +64,7 @@ class Recorder:
         self._events.append(
             {
                 "step": step,
+                "date": self.date(step),
                 "actor": actor,
                 "action": action,
                 "target": target,
@@ -104,7 +74,7 @@ class Recorder:
         )
 
     def deal(self, row: dict) -> None:
-        self._deals.append(row)
+        self._deals.append({**row, "date": self.date(row["step"])})
 
     def step(
         self,
@@ -122,7 +92,10 @@ class Recorder:
         self._metrics.append({name: metrics[name] for name in COUNTRY_COLUMNS[3:]})
         by_good = {
             "price": outcome.index * price0[:, None],
-            "producer_price": outcome.price * price0[:, None],
+            # No producer price where nothing was produced: averages stay honest.
+            "producer_price": np.where(
+                outcome.production.T > 0, outcome.price * price0[:, None], np.nan
+            ),
             "capacity": capacity.T,
             "production": outcome.production.T,
             "final_use": outcome.final_use.T,
@@ -140,20 +113,21 @@ class Recorder:
         return {name: self.table(name) for name in TABLES}
 
     def table(self, name: str) -> pd.DataFrame:
-        """One output table (``TABLES``), built now: a caller needing a few builds only those."""
-        if name == "countries":
-            return self._countries()
-        if name == "prices":
-            return self._by_good(PRICE_COLUMNS)
-        if name == "flows":
-            return self._flow_table()
-        if name == "production":
-            return self._by_good(PRODUCTION_COLUMNS)
-        if name == "events":
-            return pd.DataFrame(self._events, columns=EVENT_COLUMNS)
-        if name == "deals":
-            return pd.DataFrame(self._deals, columns=DEAL_COLUMNS)
-        raise KeyError(name)
+        """One output table (``TABLES``), built now: a caller needing a few builds only those.
+
+        Columns and dtypes are the data dictionary's, an empty table's included.
+        """
+        builders = {
+            "countries": self._countries,
+            "prices": lambda: self._by_good(PRICE_COLUMNS),
+            "flows": self._flow_table,
+            "production": lambda: self._by_good(PRODUCTION_COLUMNS),
+            "events": lambda: pd.DataFrame(self._events, columns=EVENT_COLUMNS),
+            "deals": lambda: pd.DataFrame(self._deals, columns=DEAL_COLUMNS),
+        }
+        if name not in builders:
+            raise KeyError(name)
+        return typed(name, builders[name]())
 
     def _countries(self) -> pd.DataFrame:
         codes = self.world.codes
@@ -163,7 +137,7 @@ class Recorder:
             "date": labels(self._dates, np.repeat(np.arange(n), len(codes))),
             "country": labels(codes, np.tile(np.arange(len(codes)), n)),
         }
-        for column in COUNTRY_COLUMNS[3:]:
+        for column in COUNTRY_COLUMNS[3:]:  # after step, date, country
             values = [m[column] for m in self._metrics]
             table[column] = np.concatenate(values) if values else np.zeros(0)
         return pd.DataFrame(table, columns=COUNTRY_COLUMNS)
@@ -176,11 +150,12 @@ class Recorder:
         good = np.tile(np.repeat(np.arange(len(goods)), len(codes)), n)
         table = {
             "step": np.repeat(self._steps, per_step),
+            "date": labels(self._dates, np.repeat(np.arange(n), per_step)),
             "country": labels(codes, np.tile(np.arange(len(codes)), len(goods) * n)),
             "mineral": labels([m for m, _ in goods], good),
             "stage": labels([s for _, s in goods], good),
         }
-        for column in columns[4:]:
+        for column in columns[_KEYS:]:
             arrays = self._goods[column]
             table[column] = np.concatenate([a.ravel() for a in arrays]) if arrays else []
         return pd.DataFrame(table, columns=columns)
@@ -195,6 +170,7 @@ class Recorder:
         return pd.DataFrame(
             {
                 "step": np.array(self._steps)[t],
+                "date": labels(self._dates, t),
                 "exporter": labels(codes, j),
                 "importer": labels(codes, i),
                 "mineral": labels([m for m, _ in goods], g),

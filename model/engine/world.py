@@ -6,6 +6,9 @@ and records the tables researchers and the browser read. Same scenario and seed,
 tables.
 """
 
+import math
+from pathlib import Path
+
 import mesa
 import numpy as np
 import pandas as pd
@@ -15,14 +18,30 @@ from agents.actions import Action, ExportControl, Join, Leave, Propose, Respond,
 from agents.controllers import PassiveController, ScriptedController, scripted_schedules
 from agents.strategies import Strategy
 from agents.strategies import make_controller as make_strategy
-from model.data.scenario import Scenario, load_scenario
+from model.data.overrides import (
+    ScenarioError,
+    parse_override,
+    set_label,
+    set_value,
+    typed_overrides,
+)
+from model.data.scenario import Scenario, load_scenario, validate_scenario
 from model.data.world_data import DAYS_PER_YEAR, WorldData, load_world, quarter_index
 from model.engine import diplomacy, evolve, policies
 from model.engine.economy import Outcome, calibrate, clear_step
-from model.engine.metrics import Standing, country_metrics, price_volatility, score, standing
+from model.engine.metrics import (
+    Standing,
+    base_consumption_value,
+    country_metrics,
+    mean_price_index,
+    median_price_index,
+    price_volatility,
+    score,
+    standing,
+)
 from model.engine.negotiation import negotiate
 from model.engine.observe import observation
-from model.engine.recorder import Recorder
+from model.engine.recorder import COUNTRY_COLUMNS, Recorder
 from model.engine.reference import Cleared, Reference, digest, shared
 from model.engine.state import State
 from model.text import percent, t
@@ -61,11 +80,26 @@ class World(mesa.Model):
     is_reference = False
 
     def __init__(
-        self, scenario: Scenario | str | None = None, rng=None, world: WorldData | None = None
+        self,
+        scenario: Scenario | str | None = None,
+        rng=None,
+        world: WorldData | None = None,
+        *,
+        seed: int | None = None,
+        **parameters,
     ):
-        """``world`` replaces the scenario's world data (tests use small purpose-made worlds)."""
-        if scenario is None or isinstance(scenario, str):
-            scenario = load_scenario(scenario or "baseline")
+        """The world of ``scenario`` (a bundled name, a path or a Scenario; "baseline").
+
+        As in Mesa, ``seed`` (or ``rng``) replaces the scenario's seed and every other
+        keyword sets a world parameter (``World("baseline", seed=3, trade_cost=0.1)``),
+        checked as the scenario format checks ``--set parameters.NAME=value``; numpy
+        scalars are welcome. ``world`` replaces the scenario's world data (tests use
+        small purpose-made worlds).
+        """
+        if rng is not None and seed is not None:
+            raise ScenarioError(t("interfaces.seed_twice", rng=rng, seed=seed))
+        rng = seed if rng is None else rng
+        scenario = _scenario_with(scenario, parameters)
         seed = scenario.seed if rng is None else rng
         super().__init__(rng=seed)
         # Outages draw from a stream of their own (for an integer seed, the stream the
@@ -78,7 +112,7 @@ class World(mesa.Model):
         self.parameters = {**self.data.parameters, **scenario.parameters}
         self.calibration = calibrate(self.data, self.parameters)
         self.state = self._initial_state()
-        self.recorder = Recorder(self.data)
+        self.recorder = Recorder(self.data, date=self.quarter_label)
         self._price_history: list[np.ndarray] = [self.calibration.index0]
         self.outcome: Outcome | None = None
         self.last_metrics: dict[str, np.ndarray] | None = None
@@ -115,11 +149,18 @@ class World(mesa.Model):
                 settings.price_floor,
                 settings.reserve_usd,
             )
+        self._consumption0 = base_consumption_value(self.data)
+        self._row = {code: c for c, code in enumerate(self.data.codes)}
         self.datacollector = mesa.DataCollector(
             model_reporters={
-                "mean_price_index": lambda m: float(m.outcome.index.mean()) if m.outcome else 1.0,
+                "mean_price_index": lambda m: m.price_index(mean_price_index),
+                "median_price_index": lambda m: m.price_index(median_price_index),
                 "world_shortage_share": lambda m: m.recorder.world_shortage_share,
-            }
+            },
+            agent_reporters={
+                "country": "code",
+                **{name: _measure(name) for name in COUNTRY_COLUMNS[3:]},
+            },
         )
         self.running = True
 
@@ -217,6 +258,8 @@ class World(mesa.Model):
         for country in self.agents_by_type[Country]:
             if not country.follows_script:
                 self.advise(country.code, step)
+        # Mesa's convention: a run is over at the scenario's last step (batch_run stops).
+        self.running = step < self.spec.steps
 
     def decide(self) -> None:
         self.agents_by_type[Country].do("decide")
@@ -532,6 +575,14 @@ class World(mesa.Model):
         key = (id(data), tuple(sorted(self.parameters.items())), seed)
         return shared(key, lambda: ReferenceWorld(spec, rng=seed, world=data))
 
+    def price_index(self, statistic=mean_price_index) -> float:
+        """Delivered prices now against the base year's (1.0 before the first step), by
+        ``mean_price_index`` (weighted by base consumption value) or ``median_price_index``
+        (model/engine/metrics.py)."""
+        if self.outcome is None:
+            return 1.0
+        return statistic(self.outcome.index, self.calibration.index0, self._consumption0)
+
     # --- running and results ----------------------------------------------------------------
     def run(self, steps: int | None = None, progress=None) -> "World":
         """Run ``steps`` more steps (default: the scenario's), calling ``progress()`` after each."""
@@ -544,6 +595,34 @@ class World(mesa.Model):
     def tables(self) -> dict[str, pd.DataFrame]:
         """The output tables: countries, prices, flows, production, events, deals."""
         return self.recorder.tables()
+
+
+def _scenario_with(scenario: Scenario | str | None, parameters: dict) -> Scenario:
+    """The scenario named or given, with keyword parameters checked and set."""
+    changes = typed_overrides(parameters, prefix="parameters.")
+    if scenario is None or isinstance(scenario, str | Path):
+        return load_scenario(scenario or "baseline", changes)
+    if not parameters:
+        return scenario
+    data = scenario.model_dump(by_alias=True, exclude_none=True)
+    for text in changes:
+        path, value = parse_override(text)
+        set_value(data, path, value, set_label(text))
+    origins = [(parse_override(text)[0], set_label(text)) for text in changes]
+    checked = validate_scenario(data, origins=origins)
+    return scenario.model_copy(update={"parameters": checked.parameters})
+
+
+def _measure(name: str):
+    """A DataCollector agent reporter: a country's value in the countries table's column."""
+
+    def report(country: Country) -> float:
+        metrics = country.model.last_metrics
+        return (
+            math.nan if metrics is None else float(metrics[name][country.model._row[country.code]])
+        )
+
+    return report
 
 
 def _targets(action: Action) -> str:

@@ -6,12 +6,14 @@ name one per economy (``final_score_<CODE>``). A failed run's row holds NaN in t
 column, so every outcome is a float.
 """
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 import pandas as pd
 
+from model.engine.metrics import mean_price_index, median_price_index
 from model.engine.recorder import TABLES
+from model.text import t
 
 Tables = Mapping[str, pd.DataFrame]
 
@@ -104,8 +106,15 @@ OUTCOMES: dict[str, tuple[str, Callable[[Any, Tables], float]]] = {
         lambda w, tb: float(tb["countries"]["shortage_share"].max()),
     ),
     "mean_price_index": (
-        "mean delivered price index over countries and goods at the last step (1.0 = base year)",
-        lambda w, tb: float(w.outcome.index.mean()),
+        "delivered price each economy pays for each good at the last step, relative to the "
+        "base year's (freight included both times), averaged with weights = the base year's "
+        "consumption value (t × 2024 price); 1.0 = base-year prices",
+        lambda w, tb: w.price_index(mean_price_index),
+    ),
+    "median_price_index": (
+        "median of the same relative delivered prices over the (good, economy) pairs with "
+        "base-year use, unweighted; 1.0 = base-year prices",
+        lambda w, tb: w.price_index(median_price_index),
     ),
     "deals_accepted": ("number of deals accepted during the run", _deal_count("accepted")),
     "breaches": ("number of deals breached during the run", _deal_count("breached")),
@@ -119,6 +128,24 @@ PATTERNS: dict[str, tuple[str, Callable[[str], Callable[[Any, Tables], float]]]]
         ),
     ),
 }
+
+
+def outcomes(world: Any, names: Iterable[str] | None = None) -> dict[str, float]:
+    """Catalogue outcomes of a finished ``World``, by name: the numbers a sweep keeps.
+
+    ``names`` default to every fixed-name outcome; patterns take an economy code
+    (``final_score_CHN``). An unknown name raises ``KeyError`` listing the catalogue.
+    """
+    names = list(OUTCOMES) if names is None else list(names)
+    tables = LazyTables(world.recorder)
+    functions = {}
+    for name in names:
+        try:
+            functions[name] = outcome_function(name)
+        except KeyError:
+            allowed = ", ".join(name for name, _ in catalogue())
+            raise KeyError(t("interfaces.unknown_outcome", name=name, allowed=allowed)) from None
+    return {name: function(world, tables) for name, function in functions.items()}
 
 
 def outcome_function(name: str) -> Callable[[Any, Tables], float]:

@@ -1,0 +1,76 @@
+"""Outcomes that mean what they say (issue 17 §1; research review §1, §7c.3, §7d)."""
+
+import math
+
+import numpy as np
+import pytest
+
+from model import catalogue, outcomes
+from model.engine.world import World
+from model.research.outcomes import LazyTables, outcome_function
+from support.builders import at, event, run, scenario, tiny_world
+
+BAN = event(1, "CHN", "export_control", "lithium", "refined", targets=["all"], level=0.0)
+
+
+@pytest.mark.parametrize("trade_cost", [0.0, 0.05, 0.1])
+def test_the_price_index_is_one_in_an_untouched_base_year_whatever_the_trade_cost(trade_cost):
+    # Review §7c.3: 1.0418 at the default trade cost, 1.0837 at 0.1, before the fix.
+    world = run(steps=1, trade_cost=trade_cost)
+    got = outcomes(world, ["mean_price_index", "median_price_index"])
+    assert got == pytest.approx({"mean_price_index": 1.0, "median_price_index": 1.0}, abs=1e-9)
+
+
+def test_the_datacollector_has_no_jump_between_the_start_and_a_quiet_first_step():
+    world = World(scenario(steps=2), world=tiny_world())
+    before = world.price_index()
+    world.run()
+    series = world.datacollector.get_model_vars_dataframe()["mean_price_index"]
+    assert before == 1.0
+    assert np.allclose(series.to_numpy(), 1.0, atol=1e-9)
+
+
+def test_the_mean_price_index_weighs_each_price_by_its_base_consumption_value():
+    quiet, banned = run(steps=2), run([BAN], steps=2)
+    data = tiny_world()
+    weights = data.demand0 * data.price0  # (C, G) base consumption value
+    now = at(banned.tables()["prices"], 2).set_index(["country", "mineral", "stage"])["price"]
+    base = at(quiet.tables()["prices"], 2).set_index(["country", "mineral", "stage"])["price"]
+    relative = (now / base).to_numpy().reshape(len(data.goods), len(data.codes)).T
+    expected = (relative * weights).sum() / weights.sum()
+    got = outcomes(banned, ["mean_price_index", "median_price_index"])
+    assert got["mean_price_index"] == pytest.approx(expected, rel=1e-9)
+    assert got["mean_price_index"] > 1.0  # a ban on a used good raises prices
+    assert got["median_price_index"] == pytest.approx(np.median(relative[weights > 0]), rel=1e-9)
+
+
+def test_producer_price_is_empty_where_the_economy_produces_none_of_the_good():
+    prices = run(steps=2).tables()["prices"]
+    production = run(steps=2).tables()["production"]
+    made = production["production"].to_numpy() > 0
+    assert (~made).any() and made.any()  # the tiny world has both
+    assert prices["producer_price"][~made].isna().all()
+    assert prices["producer_price"][made].notna().all()
+    assert prices["price"].notna().all()  # everyone pays a delivered price
+
+
+def test_the_public_outcomes_api_is_the_sweeps_catalogue():
+    world = run([BAN], steps=3)
+    names = ["mean_score", "mean_price_index", "final_score_CHN", "breaches"]
+    got = outcomes(world, names)
+    tables = LazyTables(world.recorder)
+    assert got == {name: outcome_function(name)(world, tables) for name in names}
+    assert {name for name, _ in catalogue()} >= {"mean_price_index", "median_price_index"}
+    assert all(isinstance(value, float) for value in outcomes(world).values())
+
+
+def test_an_unknown_outcome_is_named_with_the_catalogue():
+    with pytest.raises(KeyError) as error:
+        outcomes(run(steps=1), ["mean_prize_index"])
+    message = str(error.value)
+    assert "mean_prize_index" in message and "median_price_index" in message
+
+
+def test_every_outcome_in_the_catalogue_is_a_finite_number_on_a_quiet_run():
+    values = outcomes(run(steps=2))
+    assert all(math.isfinite(v) for v in values.values())
