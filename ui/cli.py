@@ -23,6 +23,7 @@ from model.data.world_data import WorldDataError
 from model.text import t
 
 USAGE_ERROR = 2
+RUNS_FAILED = 1  # `minerals sweep`: the table is written, but some runs failed
 INTERRUPTED = 130
 TOP_SCORES = 3
 NOTABLE = 0.001  # changes and shortages below 0.1 % round to nothing in the summary
@@ -54,6 +55,16 @@ def _path(text: str) -> Path:
     if not text.strip():
         raise argparse.ArgumentTypeError(t("cli.empty_path"))
     return Path(text)
+
+
+def _seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds <= 600:
+        raise argparse.ArgumentTypeError(t("sweep_safety.bad_timeout", value=shown(text)))
+    return seconds
 
 
 def _port(text: str) -> int:
@@ -112,6 +123,13 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("spec", metavar="SPEC", help=t("cli.help_spec"))
     sweep.add_argument("--workers", type=_whole_number, metavar="N", help=t("cli.help_workers"))
     sweep.add_argument("--scheduler", metavar="ADDRESS", help=t("cli.help_scheduler"))
+    sweep.add_argument(
+        "--scheduler-timeout",
+        type=_seconds,
+        default=10.0,
+        metavar="SECONDS",
+        help=t("sweep_safety.help_scheduler_timeout"),
+    )
     sweep.add_argument("--out", type=_path, metavar="DIR", help=t("cli.help_sweep_out"))
     sweep.add_argument("--csv", action="store_true", help=t("cli.help_csv"))
     sweep.add_argument(
@@ -158,9 +176,7 @@ def _classroom_parsers(commands) -> None:
     host.add_argument("--state-dir", type=_path, metavar="DIR", help=t("classroom.help_state_dir"))
     host.add_argument("--seed", type=_whole_number, metavar="S", help=t("cli.help_seed"))
     host.add_argument("--resume", type=_path, metavar="DIR", help=t("classroom.help_resume"))
-    host.add_argument(
-        "--force-resume", action="store_true", help=t("provenance.help_force_resume")
-    )
+    host.add_argument("--force-resume", action="store_true", help=t("provenance.help_force_resume"))
 
     replay = commands.add_parser(
         "replay", help=t("classroom.help_replay"), description=t("classroom.help_replay")
@@ -268,17 +284,24 @@ def run_command(args: argparse.Namespace) -> int:
 
 
 def sweep_command(args: argparse.Namespace) -> int:
-    # Imported only here: the other commands need none of it.
-    from model.research.sweep import dask_client, load_spec, sweep
+    from model.research.scheduler import reach_scheduler
 
     if args.workers is not None and args.scheduler is not None:
         raise UsageError(t("sweep.workers_and_scheduler"))
     if args.workers is not None and args.workers < 1:
         raise UsageError(t("sweep.bad_workers", value=args.workers))
+    if args.scheduler is not None:  # before the heavy imports and the design: seconds, not a minute
+        reach_scheduler(args.scheduler, args.scheduler_timeout)
+    # Imported only here: the other commands need none of it.
+    from model.research.sweep import dask_client, load_spec, sweep
+
     spec = load_spec(args.spec)
-    out = args.out if args.out is not None else Path("out") / "sweeps" / spec.name
+    # Absolute before anything reaches a worker, whose current folder is not ours.
+    out = (args.out if args.out is not None else Path("out") / "sweeps" / spec.name).absolute()
     check_out_dir(out)
-    client = dask_client(args.scheduler) if args.scheduler is not None else None
+    client = None
+    if args.scheduler is not None:
+        client = dask_client(args.scheduler, args.scheduler_timeout)
     try:
         runs = sweep(
             spec,
@@ -317,6 +340,12 @@ def sweep_command(args: argparse.Namespace) -> int:
     if not failed.empty:
         first = failed.iloc[0]
         print(t("sweep.first_failure", run_id=first["run_id"], error=first["error"]))
+        # A script, Makefile or batch job checks the exit status, not the text.
+        message = t(
+            "sweep_safety.runs_failed", failed=len(failed), runs=len(runs), out=display_path(out)
+        )
+        print(message, file=sys.stderr)
+        return RUNS_FAILED
     return 0
 
 
