@@ -360,6 +360,7 @@ def analyse_command(args: argparse.Namespace) -> int:
         report,
         sensitivity,
     )
+    from model.research.sensitivity import salib_indices, salib_report
 
     swept = load_sweep(args.out)
     sweep = swept
@@ -378,13 +379,21 @@ def analyse_command(args: argparse.Namespace) -> int:
         except OSError as error:
             reason = error.strerror or error
             raise UsageError(t("analysis.cannot_write", path=args.svg, reason=reason)) from None
-    try:
-        indices, note = sensitivity(sweep, args.outcomes, args.by), ""
-    except AnalysisError as why:  # the distributions still stand on their own
-        indices, note = None, str(why)
     keys = sweep.group_keys(args.by)
     path = display_path(args.out)
-    for line in report(swept, table, indices, keys, path, note, sweep.against):
+    extra: list[str] = []
+    if sweep.sampler:  # a Sobol' or Morris design: its own indices
+        indices, note = None, ""
+        try:
+            extra = salib_report(salib_indices(sweep, args.outcomes, args.by), keys, sweep.sampler)
+        except AnalysisError as why:
+            note = str(why)
+    else:
+        try:
+            indices, note = sensitivity(sweep, args.outcomes, args.by), ""
+        except AnalysisError as why:  # the distributions still stand on their own
+            indices, note = None, str(why)
+    for line in [*report(swept, table, indices, keys, path, note, sweep.against), *extra]:
         print(line)
     if args.svg is not None:
         print(t("analysis.svg_written", path=display_path(args.svg)))

@@ -26,6 +26,7 @@ from model.data.scenario import display_path, load_scenario
 from model.research.outcomes import LazyTables, catalogue, outcome_function
 from model.research.scheduler import SCHEDULER_TIMEOUT, reach_scheduler
 from model.research.spec import (
+    SALIB_SAMPLERS,
     Run,
     Setup,
     SweepError,
@@ -241,6 +242,12 @@ def _claim(
                 "steps": setup.steps,
                 "outcomes": list(setup.keep),
                 "runs": [[r.run_id, r.seed, r.values] for r in runs],
+                # SALib's analyses read the design's order: which sampler, how many seeds.
+                **(
+                    {"sampler": spec.header.sampler, "replications": spec.header.replications}
+                    if spec.header.sampler in SALIB_SAMPLERS
+                    else {}
+                ),
             }
         )
     )
