@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model.research.analysis import Sweep, load_sweep
+from model.research.analysis import AnalysisError, Sweep, load_sweep
 from model.research.sensitivity import salib_indices
 from model.research.spec import salib_unit
 from model.research.sweep import load_spec, sweep
@@ -47,9 +47,10 @@ def test_salib_designs_have_their_size_and_stay_in_range(tmp_path, sampler, rows
     sigma = [run.values["parameters.armington_sigma"] for run in runs]
     assert min(sigma) >= 2.0 and max(sigma) <= 5.0
     assert {run.values["parameters.trade_cost"] for run in runs} == {0.05, 0.1}
-    assert len({run.seed for run in runs}) == len(runs)  # every run its own seed
-    # The seeds of one point are consecutive runs with the same values.
-    assert runs[0].values == runs[1].values and runs[0].seed != runs[1].seed
+    # Every point runs the same two seeds (common random numbers), one after the other.
+    assert {run.seed for run in runs[0::2]} == {runs[0].seed}
+    assert {run.seed for run in runs[1::2]} == {runs[1].seed} != {runs[0].seed}
+    assert runs[0].values == runs[1].values
     assert load_spec(write(tmp_path, sampler, 4)).design() == runs  # same spec, same design
 
 
@@ -60,32 +61,34 @@ def test_a_morris_trajectory_moves_one_factor_at_a_time():
 
 
 def synthetic(sampler: str, samples: int, reps: int, noise: float) -> Sweep:
-    """A Sweep of y = 4 a + b c + seed noise over SALib's design; d does nothing."""
+    """A Sweep of y = 4 a + b c + seed noise (a + 1) over SALib's design; d does nothing.
+
+    Each seed is one draw of the noise, the same at every point (common random numbers).
+    """
     names = ["a", "b", "c", "d"]
     u = salib_unit(sampler, samples, 4, np.random.default_rng(1))
     x = np.repeat(u, reps, axis=0)
-    rng = np.random.default_rng(2)
-    y = 4 * x[:, 0] + x[:, 1] * x[:, 2] + noise * rng.standard_normal(len(x))
+    seeds = np.tile(np.arange(reps), len(u))
+    draw = np.random.default_rng(2).standard_normal(reps)[seeds]
+    y = 4 * x[:, 0] + x[:, 1] * x[:, 2] + noise * draw * (1 + x[:, 0])
     runs = pd.DataFrame(x, columns=names)
-    runs.insert(0, "seed", np.arange(len(x)))
+    runs.insert(0, "seed", seeds)
     runs.insert(0, "run_id", np.arange(len(x)))
     runs["status"], runs["error"], runs["y"] = "ok", None, y
     return Sweep(runs, [], names, ["y"], "synthetic", sampler=sampler, replications=reps)
 
 
 def test_total_order_indices_find_the_effects_and_exclude_zero_only_there():
-    indices = salib_indices(synthetic("sobol", 256, 2, noise=0.3)).set_index("uncertainty")
+    indices = salib_indices(synthetic("sobol", 256, 4, noise=0.5)).set_index("uncertainty")
     a, d = indices.loc["a"], indices.loc["d"]
-    # Var(4a) = 16/12 = 1.33 of a total 1.33 + Var(bc) = 0.049 (+ the seed noise, averaged out)
+    # Var(4a) = 16/12 = 1.33 of a total 1.33 + Var(bc) = 0.049: a explains ~0.96.
     assert 0.85 < a["ST"] < 1.05 and a["ST"] - a["ST_conf"] > 0
     assert indices.loc["b", "ST"] > indices.loc["b", "S1"]  # b acts with c: interaction
-    # Seed noise 0.09 of the runs' variance ≈ 1.38 + 0.09: reported apart, about 6 %.
-    assert 0.03 < a["seed_share"] < 0.1
-    # What is left of it in a point's mean (0.09 / 2 seeds) is the dummy's whole ST: its
-    # interval holds the noise floor, ≈ 0.045 / 1.42; a's lies far above it.
-    assert d["noise_floor"] == pytest.approx(0.045 / 1.42, rel=0.25)
-    assert abs(d["ST"] - d["noise_floor"]) < d["ST_conf"] + 0.01
-    assert a["ST"] - a["ST_conf"] > 10 * a["noise_floor"]
+    # Under common seeds a factor with no effect gets exactly nothing, noise or not.
+    assert d["ST"] == pytest.approx(0, abs=1e-12) and d["S1"] == pytest.approx(0, abs=1e-12)
+    # The seed noise is reported apart: about 0.5² × E[(1 + a)²] = 0.58 of the runs'
+    # variance 1.38 + 0.58 at one point (the four draws' own spread makes it rough).
+    assert 0.1 < a["seed_share"] < 0.6 and a["noise_floor"] > 0
 
 
 def test_morris_screening_ranks_the_factors():
@@ -104,6 +107,7 @@ def test_a_sobol_sweep_is_analysed_with_total_order_indices(tmp_path, capsys):
     )
     swept = load_sweep(out)
     assert swept.sampler == "sobol" and swept.replications == 2
+    assert swept.levers == [] and len(swept.uncertainties) == 3  # roles from the design
     capsys.readouterr()
     assert main(["analyse", str(out), "--outcome", "china_refined_share"]) == 0
     text = capsys.readouterr().out
@@ -115,14 +119,12 @@ def test_a_sobol_sweep_is_analysed_with_total_order_indices(tmp_path, capsys):
 def test_indices_with_a_failed_run_are_refused_with_a_reason(tmp_path):
     path = write(tmp_path, "sobol", 2)
     runs = sweep(path, tmp_path / "out", executor="serial")
+    factors = ["parameters.shock_rate", "parameters.armington_sigma", "parameters.trade_cost"]
+    outcomes = ["china_refined_share", "mean_score"]
+    swept = Sweep(runs, [], factors, outcomes, "gsa", sampler="sobol", replications=2)
+    salib_indices(swept, outcomes)  # every run ok: indices
     runs.loc[3, "status"] = "failed"
-    swept = Sweep.of(runs, "gsa")
-    swept = Sweep(
-        *[getattr(swept, f) for f in ("runs", "levers", "uncertainties", "outcomes")],
-        sampler="sobol",
-        replications=2,
-    )
-    with pytest.raises(Exception, match="need every run of the design"):
+    with pytest.raises(AnalysisError, match="need every run of the design"):
         salib_indices(swept)
 
 

@@ -123,8 +123,20 @@ def load_sweep(out_dir: str | Path) -> Sweep:
         design, name = {}, folder.name  # a runs table copied without its design file
     sweep = Sweep.of(runs, name, display_path(table))
     sampler, replications = design.get("sampler", ""), design.get("replications", 1)
-    if isinstance(sampler, str) and isinstance(replications, int) and replications >= 1:
-        sweep = replace(sweep, sampler=sampler, replications=replications)
+    levers = design.get("levers", [])
+    if (
+        sampler in ("sobol", "morris")
+        and isinstance(replications, int)
+        and replications >= 1
+        and isinstance(levers, list)
+        and set(levers) <= set(sweep.levers + sweep.uncertainties)
+    ):
+        # A SALib design gives every point the same seeds: the roles come from the design.
+        factors = [f for f in sweep.levers + sweep.uncertainties if f not in levers]
+        uncertainties = [f for f in runs.columns if f in factors]
+        levers = [f for f in runs.columns if f in levers]
+        sweep = replace(sweep, levers=levers, uncertainties=uncertainties, sampler=sampler)
+        sweep = replace(sweep, replications=replications)
     return sweep
 
 

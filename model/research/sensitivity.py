@@ -8,14 +8,16 @@ interactions included (Saltelli et al. 2010, doi:10.1016/j.cpc.2009.09.018). A
 absolute elementary effect, sigma flags interactions or curvature (Campolongo et al.
 2007, doi:10.1016/j.envsoft.2006.10.004).
 
-Seeds: each sample point runs ``replications`` seeds. The indices are computed on the
-mean over a point's seeds, so the model's own randomness does not count as a parameter
-effect; ``seed_share`` says how much of the runs' variance is seed noise (the mean
-variance between the seeds of one point over the variance of all runs). What noise is
-left in a point's mean still reaches every factor's ST, a dummy's included: about
-``noise_floor`` = (the seeds' variance / replications) / the variance of the point means.
-An effect is an ST whose interval lies above that floor. Levers are held
-fixed: each lever combination is its own design and gets its own indices.
+Seeds: every sample point runs the same ``replications`` seeds (common random numbers,
+model/research/spec.py), so two points that differ in one uncertainty differ in nothing
+else, and an uncertainty with no effect gets an ST of 0, not the seeds' noise. The
+indices are computed on each point's mean over its seeds. ``seed_share`` says how much
+of the runs' variance is the model's own randomness (the mean variance between the seeds
+of one point over the variance of all runs); ``noise_floor`` is what an uncertainty with
+no effect would get from that noise without common seeds, (the seeds' variance /
+(replications - 1)) / the variance of the point means: a yardstick, since an effect the
+seeds can swamp is fragile. Levers are held fixed: each lever combination is its own
+design and gets its own indices.
 """
 
 import warnings
@@ -63,10 +65,10 @@ def salib_indices(
             total = y.var()
             seed_share = noise_floor = np.nan
             if reps > 1 and total > 0:
-                within = y.var(axis=1, ddof=1).mean()  # the seeds' variance at one point
+                within = y.var(axis=1).mean()  # the seeds' variance at one point
                 seed_share = float(within / total)
                 if mean.var() > 0:
-                    noise_floor = float(within / reps / mean.var())
+                    noise_floor = float(within / (reps - 1) / mean.var())
             base = {
                 **where,
                 "outcome": outcome,

@@ -253,12 +253,19 @@ class SweepSpec(StrictModel):
         """Every run: lever combinations × uncertainty points × replications.
 
         Seeds are spawned per (point, replication) and shared by every lever combination:
-        common random numbers, so two levers are compared under the same shocks.
+        common random numbers, so two levers are compared under the same shocks. With
+        ``sobol`` and ``morris`` every point shares the same ``replications`` seeds too:
+        their estimators compare points that differ in one uncertainty, and under common
+        shocks that difference is the uncertainty's effect alone, not seed noise.
         """
         points = self.points()
         reps = self.header.replications
         _, seeding = np.random.SeedSequence(self.header.seed).spawn(2)
-        seeds = [int(child.generate_state(1)[0]) for child in seeding.spawn(len(points) * reps)]
+        common = self.header.sampler in SALIB_SAMPLERS
+        children = seeding.spawn(reps if common else len(points) * reps)
+        seeds = [int(child.generate_state(1)[0]) for child in children]
+        if common:
+            seeds = seeds * len(points)
         runs = []
         for combo in product(*self.levers.values()):
             levers = dict(zip(self.levers, combo, strict=True))

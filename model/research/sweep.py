@@ -244,7 +244,11 @@ def _claim(
                 "runs": [[r.run_id, r.seed, r.values] for r in runs],
                 # SALib's analyses read the design's order: which sampler, how many seeds.
                 **(
-                    {"sampler": spec.header.sampler, "replications": spec.header.replications}
+                    {
+                        "sampler": spec.header.sampler,
+                        "replications": spec.header.replications,
+                        "levers": list(spec.levers),  # every factor shares the seeds here
+                    }
                     if spec.header.sampler in SALIB_SAMPLERS
                     else {}
                 ),
