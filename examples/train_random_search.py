@@ -13,7 +13,7 @@ The United States learns against AI strategies for every other economy (the base
 with ``scenario.controller = "ai"``); against passive economies doing nothing is already
 best (a return of 0: the score is the welfare against the world where nobody acted).
 Run it (40 iterations × (4 directions × 2 + 1) episodes × 8 quarters = 2,880 environment
-steps, a few minutes on one core):
+steps; about 4 CPU-minutes, 83 ms a step with AI opponents, measured with 6 iterations):
 
     python examples/train_random_search.py --country USA --iterations 40
 
