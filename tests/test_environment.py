@@ -169,7 +169,7 @@ def test_the_episode_ends_by_truncation_at_the_scenarios_last_step():
 
 def test_a_vector_action_decodes_to_contract_actions_and_holds_steady_measures():
     pytest.importorskip("gymnasium")
-    game = env()
+    game = env(layout="full")
     observations, _ = game.reset(seed=3)
     assert game.observation_space("USA").contains(observations["USA"])
     assert game.decode("USA", np.zeros(len(game.action_layout("USA")), dtype=int)) == []
@@ -187,7 +187,7 @@ def test_a_vector_action_decodes_to_contract_actions_and_holds_steady_measures()
 
 
 def test_partner_groups_aim_one_measure_at_several_economies():
-    game = env(partners={"china": ["CHN"], "allies": ["EU", "JPN", "USA"]})
+    game = env(partners={"china": ["CHN"], "allies": ["EU", "JPN", "USA"]}, layout="full")
     game.reset(seed=3)
     action = vector(game, "USA", tariff_allies_cobalt=0.1)
     assert game.decode("USA", action) == [Tariff("USA", ("EU", "JPN"), "cobalt", "all", 0.1)]
@@ -222,3 +222,84 @@ def test_without_gymnasium_the_environment_plays_but_spaces_say_what_to_install(
     assert observations["USA"].dtype == np.float32
     with pytest.raises(ImportError, match=r"critical-minerals-game\[rl\]"):
         game.action_space("USA")
+
+
+# --- for learning agents: compact actions, masks, bounded observations --------------------
+
+
+def test_the_default_action_layout_is_a_handful_of_choices_on_the_rivals():
+    pytest.importorskip("gymnasium")
+    game = env()
+    layout = game.action_layout("USA")
+    assert [c.kind for c in layout] == ["tariff", "export_control", "stockpile", "subsidy"]
+    assert layout[0].targets == ("CHN",) and layout[0].mineral == "all"
+    assert list(game.action_space("USA").nvec) == [6, 6, 3, 3]
+    assert len(env(layout="full").action_layout("USA")) > 100
+    # Alone, a country's rivals are everyone else.
+    assert len(env(countries=("USA",)).action_layout("USA")[0].targets) == 26
+
+    game.reset(seed=3)
+    action = np.array([3, 0, 0, 0])  # a 25 % tariff on China, every mineral
+    game.step({"USA": action})
+    world = game.world
+    usa, chn = world.data.country("USA"), world.data.country("CHN")
+    assert np.allclose(world.state.tariff[:, usa, chn], 0.25)
+
+
+def test_the_mask_forbids_what_the_rules_would_refuse_and_masked_play_is_never_refused():
+    pytest.importorskip("gymnasium")
+    game = env(overrides=AI_OTHERS)
+    _, infos = game.reset(seed=5)
+    mask = infos["USA"]["action_mask"]
+    assert mask.shape == (sum(game.action_space("USA").nvec),)
+    assert mask[[0, 6, 12, 15]].all()  # "no change" is always allowed
+    assert mask[14] == 0  # a release from an empty stock
+    rng = np.random.default_rng(0)
+    for _ in range(STEPS):
+        actions = {}
+        for agent in game.agents:
+            allowed = np.split(
+                infos[agent]["action_mask"], np.cumsum(game.action_space(agent).nvec)[:-1]
+            )
+            actions[agent] = np.array([rng.choice(np.flatnonzero(part)) for part in allowed])
+        _, _, _, _, infos = game.step(actions)
+        for agent in actions:
+            assert infos[agent]["refused"] == []
+    # Stock bought earlier may be released now
+    bought = game.world.observe("USA").stock_days.max() > 0
+    assert game.action_mask("USA")[14] == int(bought)
+
+
+def test_observations_are_bounded_and_normalised():
+    pytest.importorskip("gymnasium")
+    game = env(overrides=AI_OTHERS)
+    space = game.observation_space("USA")
+    assert np.isfinite(space.low).all() and np.isfinite(space.high).all()
+    assert space.low.min() == -1.0 and space.high.max() == 1.0
+    observations, _ = game.reset(seed=2)
+    blocks = game.observation_layout()
+    start = 0
+    for name, size, _, _ in blocks:
+        if name == "price_index":
+            assert np.allclose(observations["USA"][start : start + size], 0.5, atol=0.05)
+        start += size
+    for _ in range(STEPS):
+        observations, *_ = game.step({"USA": game.action_space("USA").sample()})
+        assert space.contains(observations["USA"])
+    raw = env(observations="raw")
+    assert np.isinf(raw.observation_space("USA").high).any()
+
+
+def test_the_example_learner_trains_for_a_few_steps():
+    pytest.importorskip("gymnasium")
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).parents[1] / "examples" / "train_random_search.py"
+    spec = importlib.util.spec_from_file_location("train_random_search", path)
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    training = example.main(["--iterations", "2", "--directions", "2", "--steps", "2"])
+    assert training.steps == 2 * (2 * 2 + 1) * 2  # iterations × episodes × quarters
+    assert len(training.returns) == 2 and np.isfinite(training.returns).all()
+    assert np.abs(training.policy.weights).sum() > 0  # it moved

@@ -203,7 +203,7 @@ def test_a_failing_run_is_recorded_and_the_others_finish(tmp_path, monkeypatch):
 HEAD = '[sweep]\nname = "x"\nscenario = "baseline"\n'
 BAD = [
     ('[sweep]\nname = "x"\nscenario = "baseline"\nsampler = "grid"\ncolour = 1\n', "unknown key"),
-    ('[sweep]\nname = "x"\nscenario = "baseline"\nsampler = "sobol"\n', "'sobol' is not a sampler"),
+    (HEAD + 'sampler = "halton"\n', "'halton' is not a sampler"),
     (
         '[sweep]\nname = "x"\nscenario = "baseline"\nsampler = "lhs"\nsamples = 2\n'
         '[uncertainties]\n"parameters.shock_rate" = {low = 0.5, high = 0.1}\n',
@@ -212,7 +212,7 @@ BAD = [
     (
         '[sweep]\nname = "x"\nscenario = "baseline"\n'
         '[uncertainties]\n"parameters.shock_rate" = {low = 0.1, high = 0.5}\n',
-        'needs sampler "random" or "lhs"',
+        'needs sampler "random", "lhs", "sobol" or "morris"',
     ),
     ('[sweep]\nname = "x"\nscenario = "baseline"\nsampler = "lhs"\n', "needs a number of samples"),
     (

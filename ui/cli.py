@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 USAGE_ERROR = 2
+RUNS_FAILED = 1  # `minerals sweep`: the table is written, but some runs failed
 INTERRUPTED = 130
 TOP_SCORES = 3
 NOTABLE = 0.001  # changes and shortages below 0.1 % round to nothing in the summary
@@ -69,6 +70,16 @@ def _path(text: str) -> Path:
     if not text.strip():
         raise argparse.ArgumentTypeError(t("cli.empty_path"))
     return Path(text)
+
+
+def _seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds <= 600:
+        raise argparse.ArgumentTypeError(t("sweep_safety.bad_timeout", value=shown(text)))
+    return seconds
 
 
 def _port(text: str) -> int:
@@ -132,6 +143,13 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("spec", metavar="SPEC", help=t("cli.help_spec"))
     sweep.add_argument("--workers", type=_whole_number, metavar="N", help=t("cli.help_workers"))
     sweep.add_argument("--scheduler", metavar="ADDRESS", help=t("cli.help_scheduler"))
+    sweep.add_argument(
+        "--scheduler-timeout",
+        type=_seconds,
+        default=10.0,
+        metavar="SECONDS",
+        help=t("sweep_safety.help_scheduler_timeout"),
+    )
     sweep.add_argument("--out", type=_path, metavar="DIR", help=t("cli.help_sweep_out"))
     sweep.add_argument("--csv", action="store_true", help=t("cli.help_csv"))
     sweep.add_argument(
@@ -344,17 +362,24 @@ def run_command(args: argparse.Namespace) -> int:
 
 
 def sweep_command(args: argparse.Namespace) -> int:
-    # Imported only here: the other commands need none of it.
-    from model.research.sweep import dask_client, load_spec, sweep
+    from model.research.scheduler import reach_scheduler
 
     if args.workers is not None and args.scheduler is not None:
         raise UsageError(t("sweep.workers_and_scheduler"))
     if args.workers is not None and args.workers < 1:
         raise UsageError(t("sweep.bad_workers", value=args.workers))
+    if args.scheduler is not None:  # before the heavy imports and the design: seconds, not a minute
+        reach_scheduler(args.scheduler, args.scheduler_timeout)
+    # Imported only here: the other commands need none of it.
+    from model.research.sweep import dask_client, load_spec, sweep
+
     spec = load_spec(args.spec)
-    out = args.out if args.out is not None else Path("out") / "sweeps" / spec.name
+    # Absolute before anything reaches a worker, whose current folder is not ours.
+    out = (args.out if args.out is not None else Path("out") / "sweeps" / spec.name).absolute()
     check_out_dir(out)
-    client = dask_client(args.scheduler) if args.scheduler is not None else None
+    client = None
+    if args.scheduler is not None:
+        client = dask_client(args.scheduler, args.scheduler_timeout)
     try:
         runs = sweep(
             spec,
@@ -393,6 +418,12 @@ def sweep_command(args: argparse.Namespace) -> int:
     if not failed.empty:
         first = failed.iloc[0]
         print(t("sweep.first_failure", run_id=first["run_id"], error=first["error"]))
+        # A script, Makefile or batch job checks the exit status, not the text.
+        message = t(
+            "sweep_safety.runs_failed", failed=len(failed), runs=len(runs), out=display_path(out)
+        )
+        print(message, file=sys.stderr)
+        return RUNS_FAILED
     return 0
 
 
@@ -407,6 +438,7 @@ def analyse_command(args: argparse.Namespace) -> int:
         report,
         sensitivity,
     )
+    from model.research.sensitivity import salib_indices, salib_report
 
     swept = load_sweep(args.out)
     sweep = swept
@@ -425,13 +457,21 @@ def analyse_command(args: argparse.Namespace) -> int:
         except OSError as error:
             reason = error.strerror or error
             raise UsageError(t("analysis.cannot_write", path=args.svg, reason=reason)) from None
-    try:
-        indices, note = sensitivity(sweep, args.outcomes, args.by), ""
-    except AnalysisError as why:  # the distributions still stand on their own
-        indices, note = None, str(why)
     keys = sweep.group_keys(args.by)
     path = display_path(args.out)
-    for line in report(swept, table, indices, keys, path, note, sweep.against):
+    extra: list[str] = []
+    if sweep.sampler:  # a Sobol' or Morris design: its own indices
+        indices, note = None, ""
+        try:
+            extra = salib_report(salib_indices(sweep, args.outcomes, args.by), keys, sweep.sampler)
+        except AnalysisError as why:
+            note = str(why)
+    else:
+        try:
+            indices, note = sensitivity(sweep, args.outcomes, args.by), ""
+        except AnalysisError as why:  # the distributions still stand on their own
+            indices, note = None, str(why)
+    for line in [*report(swept, table, indices, keys, path, note, sweep.against), *extra]:
         print(line)
     if args.svg is not None:
         print(t("analysis.svg_written", path=display_path(args.svg)))

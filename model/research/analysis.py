@@ -14,7 +14,7 @@ indices would need a Saltelli design and Morris its own trajectories.
 import json
 import re
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from html import escape
 from pathlib import Path
 
@@ -55,6 +55,10 @@ class Sweep:
     name: str = ""
     # (lever, value) when the outcomes are changes from the runs with that lever value.
     against: tuple[str, str] | None = None
+    # "sobol" or "morris" when the design is SALib's (model/research/sensitivity.py reads
+    # it in order), with its seeds per sample point; "" for any other design.
+    sampler: str = ""
+    replications: int = 1
 
     @classmethod
     def of(cls, runs: pd.DataFrame, name: str = "", where: str = "runs") -> "Sweep":
@@ -113,10 +117,27 @@ def load_sweep(out_dir: str | Path) -> Sweep:
             t("analysis.unreadable", path=display_path(table), reason=error)
         ) from None
     try:
-        name = json.loads((folder / DESIGN_FILE).read_text())["name"]
+        design = json.loads((folder / DESIGN_FILE).read_text())
+        name = design["name"]
     except (OSError, ValueError, KeyError, TypeError):
-        name = folder.name  # a runs table copied without its design file
-    return Sweep.of(runs, name, display_path(table))
+        design, name = {}, folder.name  # a runs table copied without its design file
+    sweep = Sweep.of(runs, name, display_path(table))
+    sampler, replications = design.get("sampler", ""), design.get("replications", 1)
+    levers = design.get("levers", [])
+    if (
+        sampler in ("sobol", "morris")
+        and isinstance(replications, int)
+        and replications >= 1
+        and isinstance(levers, list)
+        and set(levers) <= set(sweep.levers + sweep.uncertainties)
+    ):
+        # A SALib design gives every point the same seeds: the roles come from the design.
+        factors = [f for f in sweep.levers + sweep.uncertainties if f not in levers]
+        uncertainties = [f for f in runs.columns if f in factors]
+        levers = [f for f in runs.columns if f in levers]
+        sweep = replace(sweep, levers=levers, uncertainties=uncertainties, sampler=sampler)
+        sweep = replace(sweep, replications=replications)
+    return sweep
 
 
 def paired_effects(sweep: Sweep, by: str, reference: str) -> Sweep:
@@ -144,14 +165,7 @@ def paired_effects(sweep: Sweep, by: str, reference: str) -> Sweep:
     pairs[outcomes] = pairs[outcomes].to_numpy() - pairs[twin].to_numpy()
     pairs["status"] = pairs["status"].where(pairs["status" + TWIN] == "ok", "failed")
     label = str(column[chosen].iloc[0])
-    return Sweep(
-        pairs[list(runs.columns)],
-        sweep.levers,
-        sweep.uncertainties,
-        outcomes,
-        sweep.name,
-        (by, label),
-    )
+    return replace(sweep, runs=pairs[list(runs.columns)], against=(by, label))
 
 
 # --- distributions -----------------------------------------------------------------------
@@ -409,9 +423,8 @@ def report(
         lines += ["", t("analysis.distribution_heading", outcome=outcome, by=by_name)]
         shown = block.drop(columns="outcome")
         lines.append(shown.to_string(index=False, float_format=_number))
-    if indices is None:
-        lines += ["", t("analysis.no_sensitivity", reason=note)]
-        return lines
+    if indices is None:  # no note: the caller prints its own sensitivity block
+        return [*lines, "", t("analysis.no_sensitivity", reason=note)] if note else lines
     lines += ["", t("analysis.sensitivity_heading")]
     indices = indices.assign(group=_labels(indices, keys))
     for outcome, block in indices.groupby("outcome", sort=False):

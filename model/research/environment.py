@@ -9,13 +9,24 @@ through the same action contract (agents/actions.py) and the same refusals as a 
 An action for a country is one of:
 
 - an integer vector in ``action_space(agent)`` (``MultiDiscrete``, for learning agents):
-  one entry per component of ``action_layout(agent)``, 0 meaning "no change";
+  one entry per component of ``action_layout(agent)``, 0 meaning "no change". The
+  default ``layout="compact"`` has a handful of components: a tariff and an export
+  control on the rivals (the other played countries, or everyone else), all minerals at
+  once, and a stockpile and a capacity subsidy of the country's key good (its largest
+  import bill in the base year). ``layout="full"`` has one tariff and one control per
+  partner group and mineral, a stockpile and a subsidy per good (hundreds of entries);
+  ``infos[agent]["action_mask"]`` (or ``env.action_mask(agent)``) marks the levels the
+  rules would refuse now (a purchase or subsidy above the budget, a release from an
+  empty stock, a stock of a good the country does not use);
 - a list of action-contract objects (``Tariff``, ``Propose``, ``Respond`` ...) or of
   their ``to_dict`` records (the actor may be left out), for any other program;
 - ``None`` or a missing key: no new measures this quarter.
 
-Observations are float32 vectors laid out as ``observation_layout()`` says; the full
-``Observation`` of agents/observation.py is ``env.world.observe(agent)``. The reward is
+Observations are float32 vectors laid out as ``observation_layout()`` says, every entry
+bounded: shares as they are, unbounded levels squashed by x / (1 + x) (a price index of 1
+reads 0.5), the score by tanh(score / 100); ``observations="raw"`` gives the levels
+themselves. The full ``Observation`` of agents/observation.py is
+``env.world.observe(agent)``. The reward is
 the country's score this quarter: its welfare against the same world where nobody acted
 (docs/scoring.md), so an episode's return is the welfare its policy gained. Episodes end
 by truncation at the last step. Gymnasium spaces need the ``rl`` extra:
@@ -66,6 +77,11 @@ STOCK_DAYS = (30.0, -30.0)
 # Assumption: a programme costs a twentieth or a quarter of the quarter's policy budget.
 SUBSIDY_SHARES = (0.05, 0.25)
 EPS = 1e-9  # levels closer than this count as unchanged
+LAYOUTS = ("compact", "full")
+OBSERVATIONS = ("bounded", "raw")
+# Observation blocks of unbounded levels, squashed into [0, 1) by x / (1 + x).
+SQUASHED = ("price_index", "producer_price", "stock_years", "my_tariffs", "tariffs_on_me")
+SCORE_SCALE = 100.0  # tanh(score / 100): a quarter's welfare gain of 100 reads 0.76
 
 
 @dataclass(frozen=True)
@@ -80,7 +96,9 @@ class Component:
     levels: tuple[float, ...]  # rate, share allowed, days of use, or share of the budget
 
 
-def observation_layout(goods: int, economies: int) -> list[tuple[str, int, float, float]]:
+def observation_layout(
+    goods: int, economies: int, bounded: bool = True
+) -> list[tuple[str, int, float, float]]:
     """Blocks of the observation vector, in order: (name, length, low, high).
 
     Per good (G): ``price_index`` (delivered price I pay, 1 = 2024), ``producer_price``
@@ -90,25 +108,28 @@ def observation_layout(goods: int, economies: int) -> list[tuple[str, int, float
     major, economies in ``world.data.codes`` order): ``dependence`` (share of my supply
     from each source), ``my_tariffs``, ``tariffs_on_me``, ``my_controls`` (share of
     normal exports I let each importer have), ``controls_on_me``. Per economy (C):
-    ``trust``. Scalars: ``shortage_share``, ``score`` (/100), ``budget_spent`` (share of
+    ``trust``. Scalars: ``shortage_share``, ``score``, ``budget_spent`` (share of
     the quarter's policy budget spent), ``progress`` (step / episode steps).
+    ``bounded``: the blocks in ``SQUASHED`` as x / (1 + x), ``score`` as tanh(score /
+    100), utilisation and budget_spent clipped to [0, 1]; else raw levels (score / 100).
     """
     G, C, inf = goods, economies, np.inf
+    top = 1.0 if bounded else inf
     return [
-        ("price_index", G, 0.0, inf),
-        ("producer_price", G, 0.0, inf),
-        ("utilisation", G, 0.0, inf),
+        ("price_index", G, 0.0, top),
+        ("producer_price", G, 0.0, top),
+        ("utilisation", G, 0.0, top),
         ("capacity_coming", G, 0.0, 1.0),
-        ("stock_years", G, 0.0, inf),
+        ("stock_years", G, 0.0, top),
         ("dependence", G * C, 0.0, 1.0),
-        ("my_tariffs", G * C, 0.0, inf),
-        ("tariffs_on_me", G * C, 0.0, inf),
+        ("my_tariffs", G * C, 0.0, top),
+        ("tariffs_on_me", G * C, 0.0, top),
         ("my_controls", G * C, 0.0, 1.0),
         ("controls_on_me", G * C, 0.0, 1.0),
         ("trust", C, 0.0, 1.0),
         ("shortage_share", 1, 0.0, 1.0),
-        ("score", 1, -inf, inf),
-        ("budget_spent", 1, -inf, inf),
+        ("score", 1, -1.0 if bounded else -inf, top),
+        ("budget_spent", 1, 0.0 if bounded else -inf, top),
         ("progress", 1, 0.0, 1.0),
     ]
 
@@ -127,7 +148,8 @@ class MineralsEnv(_Base):
     ``overrides`` are ``--set`` style scenario changes (``'scenario.controller="ai"'``).
     """
 
-    metadata = {"name": "minerals_v0", "render_modes": []}  # v1 when spaces or reward change
+    # v1: the compact layout, masks and bounded observations by default (v0 = full, raw).
+    metadata = {"name": "minerals_v1", "render_modes": []}
     render_mode = None
 
     def __init__(
@@ -137,6 +159,8 @@ class MineralsEnv(_Base):
         steps: int | None = None,
         partners: Sequence[str] | Mapping[str, Sequence[str]] | None = None,
         overrides: Sequence[str] = (),
+        layout: str = "compact",
+        observations: str = "bounded",
     ):
         if isinstance(scenario, str):
             scenario = load_scenario(scenario, overrides, steps=steps)
@@ -152,13 +176,24 @@ class MineralsEnv(_Base):
         _check_codes("countries", self.possible_agents, codes)
         if not self.possible_agents:
             raise ValueError(f"countries is empty: name one or more of {', '.join(codes)}")
-        groups = _partner_groups(partners, codes)
+        if layout not in LAYOUTS:
+            raise ValueError(f"layout = {layout!r}: allowed: {', '.join(LAYOUTS)}")
+        if observations not in OBSERVATIONS:
+            raise ValueError(f"observations = {observations!r}: allowed: {', '.join(OBSERVATIONS)}")
+        self.bounded = observations == "bounded"
         self._layouts = {
-            agent: _action_layout(agent, groups, self.world.data.goods, self.world.data.minerals)
+            agent: _compact_layout(agent, self.possible_agents, partners, self.world.data)
+            if layout == "compact"
+            else _action_layout(
+                agent,
+                _partner_groups(partners, codes),
+                self.world.data.goods,
+                self.world.data.minerals,
+            )
             for agent in self.possible_agents
         }
         goods, economies = len(self.world.data.goods), len(codes)
-        blocks = self._observation_blocks = observation_layout(goods, economies)
+        blocks = self._observation_blocks = observation_layout(goods, economies, self.bounded)
         self._bounds = (
             np.concatenate([np.full(n, low, dtype=np.float32) for _, n, low, _ in blocks]),
             np.concatenate([np.full(n, high, dtype=np.float32) for _, n, _, high in blocks]),
@@ -388,16 +423,50 @@ class MineralsEnv(_Base):
             seen.my_controls.ravel(),
             seen.controls_on_me.ravel(),
             seen.trust,
-            [
-                seen.shortage_share,
-                seen.score / 100.0,
-                1.0 - seen.budget_usd / quarter_budget if quarter_budget > 0 else 0.0,
-                min(seen.step / self.steps, 1.0),
-            ],
+            [seen.shortage_share],
+            [np.tanh(seen.score / SCORE_SCALE) if self.bounded else seen.score / SCORE_SCALE],
+            [1.0 - seen.budget_usd / quarter_budget if quarter_budget > 0 else 0.0],
+            [min(seen.step / self.steps, 1.0)],
         ]
+        blocks = self._observation_blocks
+        if self.bounded:
+            parts = [
+                _squash(part) if name in SQUASHED else part
+                for part, (name, *_) in zip(parts, blocks, strict=True)
+            ]
         vector = np.concatenate([np.asarray(part, dtype=float).ravel() for part in parts])
         # Rounding may put a share a hair past 1; the space's bounds are the contract.
         return np.clip(vector, *self._bounds).astype(np.float32)
+
+    def action_mask(self, agent: str) -> np.ndarray:
+        """1 for every level of every component the rules allow now, 0 where they refuse.
+
+        Flat, component after component (``len(levels) + 1`` entries each, "no change"
+        first and always allowed), as maskable learners of a ``MultiDiscrete`` space read
+        it. Each component is judged alone against the quarter's budget: two purchases
+        each within it may still overspend it together (the second is then refused).
+        """
+        data = self.world.data
+        c = data.country(agent)
+        seen = self.world.observe(agent)
+        left = budget(data, c)  # the spend resets when the quarter starts
+        use_per_day = data.demand0[c] * data.steps_per_year / DAYS_PER_YEAR
+        masks = []
+        for component in self.action_layout(agent):
+            allowed = [True] * (len(component.levels) + 1)
+            g = _good(data, component)
+            for k, level in enumerate(component.levels, start=1):
+                if component.kind == "stockpile":
+                    if level > 0:
+                        price = data.price0[g] * max(float(seen.price_index[g]), EPS)
+                        cost = level * use_per_day[g] * price
+                        allowed[k] = use_per_day[g] > 0 and cost <= left
+                    else:
+                        allowed[k] = seen.stock_days[g] > EPS
+                elif component.kind == "subsidy":
+                    allowed[k] = level * budget(data, c) <= left
+            masks += allowed
+        return np.array(masks, dtype=np.int8)
 
     def _info(self, seen: Observation, actions: list, refused: list, news: list) -> dict:
         offers = [
@@ -420,7 +489,56 @@ class MineralsEnv(_Base):
             "refused": refused,  # its refusals this step, rows of the events table
             "news": news,  # every event of this step, rows of the events table
             "offers": offers,  # offers waiting for its answer: Respond(offer_id=...)
+            "action_mask": self.action_mask(seen.country),  # levels the rules allow now
         }
+
+
+def _squash(level) -> np.ndarray:
+    """A level in [0, inf) as x / (1 + x) in [0, 1): order kept, 1 reads 0.5."""
+    x = np.maximum(np.asarray(level, dtype=float), 0.0)
+    return x / (1.0 + x)
+
+
+def _good(data, component: Component) -> int:
+    """The good of a stockpile or subsidy component (its first, for a whole mineral)."""
+    for g, (mineral, stage) in enumerate(data.goods):
+        if component.mineral in (ALL, mineral) and component.stage in (ALL, stage):
+            return g
+    return 0
+
+
+def _compact_layout(
+    agent: str,
+    played: Sequence[str],
+    partners: Sequence[str] | Mapping[str, Sequence[str]] | None,
+    data,
+) -> list[Component]:
+    """A handful of choices: tariff and control on each partner group (default: the
+    rivals, i.e. the other played countries, or everyone else if the agent plays alone),
+    all minerals at once; a stockpile and a subsidy of the agent's key good."""
+    codes = data.codes
+    if partners is None:
+        rivals = [code for code in played if code != agent] or [c for c in codes if c != agent]
+        groups = {"rivals": tuple(rivals)}
+    else:
+        groups = _partner_groups(partners, codes)
+    layout = []
+    for name, members in groups.items():
+        targets = tuple(code for code in members if code != agent)
+        if targets:
+            layout.append(Component("tariff", targets, name, ALL, ALL, TARIFF_LEVELS))
+            layout.append(Component("export_control", targets, name, ALL, ALL, EXPORT_LEVELS))
+    mineral, stage = data.goods[_key_good(data, data.country(agent))]
+    layout.append(Component("stockpile", (), "", mineral, stage, STOCK_DAYS))
+    layout.append(Component("subsidy", (), "", mineral, stage, SUBSIDY_SHARES))
+    return layout
+
+
+def _key_good(data, c: int) -> int:
+    """The good with the country's largest import bill in the base year (else its use)."""
+    imports = np.maximum(data.demand0[c] - data.production0[c], 0.0) * data.price0
+    bill = imports if imports.max() > 0 else data.demand0[c] * data.price0
+    return int(np.argmax(bill))
 
 
 def _gymnasium_spaces(what: str):

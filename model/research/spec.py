@@ -11,6 +11,7 @@ import json
 import math
 import re
 import tomllib
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import product
@@ -46,7 +47,12 @@ from model.engine.recorder import TABLES
 from model.research.outcomes import OUTCOMES, PATTERNS, pattern_code
 from model.text import t
 
-SAMPLERS = ("grid", "random", "lhs")
+SAMPLERS = ("grid", "random", "lhs", "sobol", "morris")
+# Samplers whose design is one of SALib's, analysed by its own method (model/research/analysis.py).
+SALIB_SAMPLERS = ("sobol", "morris")
+# Morris: each factor takes this many levels on its range (Saltelli et al. 2008, Global
+# Sensitivity Analysis: The Primer, ch. 3: 4 levels with a jump of 2/3 of the range).
+MORRIS_LEVELS = 4
 MAX_RUNS = 1_000_000  # about a week of 40-quarter baseline runs on two cores
 # Header keys a lever may not set: the sweep itself gives every run its steps and seed.
 RESERVED = {("scenario", "steps"), ("scenario", "seed")}
@@ -187,6 +193,10 @@ class SweepSpec(StrictModel):
             raise PydanticCustomError(
                 "needs_samples", "samples", {"at": ("sweep", "samples"), "sampler": sampler}
             )
+        if sampler in SALIB_SAMPLERS and not self.uncertainties:
+            raise PydanticCustomError(
+                "needs_uncertainties", "sampler", {"at": ("uncertainties",), "sampler": sampler}
+            )
         for key in (*self.levers, *self.uncertainties):
             if key in self.levers and key in self.uncertainties:
                 raise PydanticCustomError("lever_and_uncertainty", "key", {"at": ("levers", key)})
@@ -202,6 +212,10 @@ class SweepSpec(StrictModel):
     def run_count(self) -> int:
         """Lever combinations × uncertainty points × replications, without drawing them."""
         points = self.header.samples or 1
+        if self.header.sampler == "sobol":  # Saltelli: base samples × (factors + 2)
+            points *= len(self.uncertainties) + 2
+        elif self.header.sampler == "morris":  # trajectories × (factors + 1)
+            points *= len(self.uncertainties) + 1
         if self.header.samples is None:
             points = math.prod(len(v) for v in self.uncertainties.values() if isinstance(v, list))
         combos = math.prod(len(values) for values in self.levers.values())
@@ -226,7 +240,10 @@ class SweepSpec(StrictModel):
             ]
         sampling, _ = np.random.SeedSequence(self.header.seed).spawn(2)
         rng = np.random.default_rng(sampling)
-        u = sample_unit(self.header.sampler, self.header.samples, len(names), rng)
+        if self.header.sampler in SALIB_SAMPLERS:
+            u = salib_unit(self.header.sampler, self.header.samples, len(names), rng)
+        else:
+            u = sample_unit(self.header.sampler, self.header.samples, len(names), rng)
         return [
             {name: _at(self.uncertainties[name], q) for name, q in zip(names, row, strict=True)}
             for row in u
@@ -236,12 +253,19 @@ class SweepSpec(StrictModel):
         """Every run: lever combinations × uncertainty points × replications.
 
         Seeds are spawned per (point, replication) and shared by every lever combination:
-        common random numbers, so two levers are compared under the same shocks.
+        common random numbers, so two levers are compared under the same shocks. With
+        ``sobol`` and ``morris`` every point shares the same ``replications`` seeds too:
+        their estimators compare points that differ in one uncertainty, and under common
+        shocks that difference is the uncertainty's effect alone, not seed noise.
         """
         points = self.points()
         reps = self.header.replications
         _, seeding = np.random.SeedSequence(self.header.seed).spawn(2)
-        seeds = [int(child.generate_state(1)[0]) for child in seeding.spawn(len(points) * reps)]
+        common = self.header.sampler in SALIB_SAMPLERS
+        children = seeding.spawn(reps if common else len(points) * reps)
+        seeds = [int(child.generate_state(1)[0]) for child in children]
+        if common:
+            seeds = seeds * len(points)
         runs = []
         for combo in product(*self.levers.values()):
             levers = dict(zip(self.levers, combo, strict=True))
@@ -268,6 +292,26 @@ def sample_unit(sampler: str, samples: int, dims: int, rng: np.random.Generator)
         return rng.random((samples, dims))
     columns = [(rng.permutation(samples) + rng.random(samples)) / samples for _ in range(dims)]
     return np.column_stack(columns) if columns else np.empty((samples, 0))
+
+
+def salib_unit(sampler: str, samples: int, dims: int, rng: np.random.Generator) -> np.ndarray:
+    """SALib's design in [0, 1]^dims, rows in the order its analysis reads them.
+
+    ``sobol``: Saltelli's extension of a scrambled Sobol' sequence, ``samples`` base points
+    × (dims + 2) rows (first- and total-order indices, no second order). ``morris``:
+    ``samples`` one-at-a-time trajectories of dims + 1 rows on ``MORRIS_LEVELS`` levels.
+    """
+    try:
+        from SALib.sample import morris, sobol
+    except ImportError:
+        raise SweepError(t("sensitivity.no_salib_sampler", sampler=sampler)) from None
+    problem = {"num_vars": dims, "names": [f"x{i}" for i in range(dims)], "bounds": [[0, 1]] * dims}
+    seed = int(rng.integers(2**31))
+    with warnings.catch_warnings():  # SALib's advice that N be a power of 2: in the docs
+        warnings.simplefilter("ignore")
+        if sampler == "sobol":
+            return sobol.sample(problem, samples, calc_second_order=False, seed=seed)
+        return morris.sample(problem, samples, num_levels=MORRIS_LEVELS, seed=seed)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ import math
 import os
 from collections.abc import Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from multiprocessing import get_context
 from pathlib import Path
@@ -23,7 +24,9 @@ from tqdm import tqdm
 from model.data import provenance
 from model.data.scenario import display_path, load_scenario
 from model.research.outcomes import LazyTables, catalogue, outcome_function
+from model.research.scheduler import SCHEDULER_TIMEOUT, reach_scheduler
 from model.research.spec import (
+    SALIB_SAMPLERS,
     Run,
     Setup,
     SweepError,
@@ -46,6 +49,8 @@ __all__ = [
     "dask_client",
     "load_spec",
     "outcome_function",
+    "reach_scheduler",
+    "run_and_return",
     "run_one",
     "sample_unit",
     "sweep",
@@ -55,6 +60,12 @@ __all__ = [
 RUNS_DIR = "runs"
 SERIES_DIR = "series"
 DESIGN_FILE = "sweep.json"
+# Runs a process pool has handed to its call queue beyond one per worker
+# (concurrent.futures.process.EXTRA_QUEUED_CALLS, 1 since Python 3.2).
+QUEUED_CALLS = 1
+# A suspect run whose worker dies this many times while it runs alone is marked failed:
+# once may be a kill from outside; twice, it is the run.
+SOLO_ATTEMPTS = 2
 
 
 def run_one(setup: Setup, run: Run, out_dir: str | None = None) -> dict[str, Any]:
@@ -62,7 +73,20 @@ def run_one(setup: Setup, run: Run, out_dir: str | None = None) -> dict[str, Any
 
     Any error in the run is caught and recorded in the row, so the sweep goes on.
     """
+    return run_and_return(setup, run, out_dir)[0]
+
+
+def run_and_return(
+    setup: Setup, run: Run, out_dir: str | None = None
+) -> tuple[dict[str, Any], dict[str, pd.DataFrame]]:
+    """Run one experiment; return its row and its ``[outcomes] series`` tables.
+
+    The tables travel back with the row, so the main process can write them when the
+    worker's ``out_dir`` is not on the main process's disk (a cluster with no shared
+    file system). With ``out_dir`` the worker also writes them itself.
+    """
     row: dict[str, Any] = {"run_id": run.run_id, "seed": run.seed, **run.values}
+    series: dict[str, pd.DataFrame] = {}
     try:
         from model.engine.world import World  # imported here so reading specs stays light
 
@@ -72,15 +96,21 @@ def run_one(setup: Setup, run: Run, out_dir: str | None = None) -> dict[str, Any
         world = World(scenario, rng=run.seed).run()
         tables = LazyTables(world.recorder)  # only the tables the outcomes read
         outcomes = {name: outcome_function(name)(world, tables) for name in setup.keep}
-        if out_dir is not None:
-            for name in setup.series:  # before the row: a finished row has its series
-                write_series(Path(out_dir), name, run.run_id, tables[name])
+        series = {name: tables[name] for name in setup.series}
         row.update(status="ok", error=None, **outcomes)
     except Exception as error:  # a failing run is data, not a crash
         row.update(failed_row(setup, run, error))
+        series = {}
     if out_dir is not None:
-        write_row(Path(out_dir), row)
-    return row
+        keep(Path(out_dir), row, series)
+    return row, series
+
+
+def keep(out_dir: Path, row: dict[str, Any], series: dict[str, pd.DataFrame]) -> None:
+    """Write a run's series, then its row file: a finished row has its series."""
+    for name, frame in series.items():
+        write_series(out_dir, name, row["run_id"], frame)
+    write_row(out_dir, row)
 
 
 def failed_row(setup: Setup, run: Run, error: BaseException) -> dict[str, Any]:
@@ -155,7 +185,8 @@ def sweep(
     spec = spec_or_path if isinstance(spec_or_path, SweepSpec) else load_spec(spec_or_path)
     setup = spec.setup
     runs = spec.design()
-    out = Path(out_dir) if out_dir is not None else None
+    # Absolute before anything reaches a worker: a worker's current folder is not ours.
+    out = Path(out_dir).resolve() if out_dir is not None else None
     rows: dict[int, dict[str, Any]] = {}
     forced = None
     if out is not None:
@@ -171,21 +202,21 @@ def sweep(
     )
     failed = 0
     with bar:
-        for row in _execute(setup, pending, out, executor, workers):
+        for row, series in _execute(setup, pending, out, executor, workers):
             if out is not None and not row_path(out, row["run_id"]).exists():
-                write_row(out, row)  # a remote worker's disk may not be ours
+                keep(out, row, series)  # a remote worker's disk may not be ours
             rows[row["run_id"]] = row
             failed += row["status"] == "failed"
             bar.set_postfix_str(t("sweep.progress_counts", done=len(rows), failed=failed))
             bar.update()
     table = runs_table(setup, [rows[run.run_id] for run in runs])
-    table.attrs["skipped"] = len(runs) - len(pending)  # finished in an earlier call
-    if forced is not None:
-        table.attrs["forced"] = forced
-    if out is not None:
+    if out is not None:  # before the attrs: a resumed sweep's file is a fresh one's, byte for byte
         table.to_parquet(out / "runs.parquet", index=False)
         if csv:
             table.to_csv(out / "runs.csv", index=False)
+    table.attrs["skipped"] = len(runs) - len(pending)  # finished in an earlier call
+    if forced is not None:
+        table.attrs["forced"] = forced
     return table
 
 
@@ -211,6 +242,16 @@ def _claim(
                 "steps": setup.steps,
                 "outcomes": list(setup.keep),
                 "runs": [[r.run_id, r.seed, r.values] for r in runs],
+                # SALib's analyses read the design's order: which sampler, how many seeds.
+                **(
+                    {
+                        "sampler": spec.header.sampler,
+                        "replications": spec.header.replications,
+                        "levers": list(spec.levers),  # every factor shares the seeds here
+                    }
+                    if spec.header.sampler in SALIB_SAMPLERS
+                    else {}
+                ),
             }
         )
     )
@@ -252,32 +293,75 @@ def _execute(
     out: Path | None,
     executor: None | str | Executor,
     workers: int | None,
-) -> Iterator[dict[str, Any]]:
+) -> Iterator[tuple[dict[str, Any], dict[str, pd.DataFrame]]]:
     where = str(out) if out is not None else None
     if executor == "serial" or (executor is None and workers == 1):
         for run in runs:
-            yield run_one(setup, run, where)
+            yield run_one(setup, run, where), {}  # written here already
         return
     if isinstance(executor, str):
         raise SweepError(t("sweep.bad_executor", value=executor))
-    with _pool(executor, workers) as pool:
-        futures: dict[Future, Run] = {pool.submit(run_one, setup, run, where): run for run in runs}
-        try:
-            for future in as_completed(futures):
-                error = future.exception()
-                # A crash outside the run (a lost worker) is a failed run too.
-                run = futures[future]
-                yield failed_row(setup, run, error) if error else future.result()
-        finally:
-            for future in futures:
-                future.cancel()
+    if executor is not None:
+        yield from _submit_all(executor, setup, runs, where)
+        return
+    yield from _on_own_pools(setup, runs, where, workers or os.cpu_count() or 1)
+
+
+def _on_own_pools(
+    setup: Setup, runs: list[Run], where: str | None, workers: int
+) -> Iterator[tuple[dict[str, Any], dict[str, pd.DataFrame]]]:
+    """Runs on process pools of our own, so that a dead worker loses no run.
+
+    A worker that dies (killed, out of memory) breaks its whole pool, and every run not
+    finished gets the same error. The runs that may have been in a worker then (the first
+    unfinished ones in submission order: the pool hands runs out in order, ``workers`` at
+    work and one queued) become suspects; the others go to a fresh pool. Each suspect then
+    runs alone in a pool of one: only a run whose worker dies there twice is marked failed.
+    """
+    left = {run.run_id: run for run in runs}
+    suspects: list[Run] = []
+    while len(left) > len(suspects):
+        batch = [run for run in left.values() if run not in suspects]
+        with _pool(workers) as pool:
+            try:
+                for row, series in _submit_all(pool, setup, batch, where):
+                    del left[row["run_id"]]
+                    yield row, series
+            except BrokenProcessPool:
+                unfinished = [run for run in batch if run.run_id in left]
+                suspects += unfinished[: workers + QUEUED_CALLS]
+    for run in suspects:
+        for attempt in range(1, SOLO_ATTEMPTS + 1):
+            with _pool(1) as pool:
+                try:
+                    yield from _submit_all(pool, setup, [run], where)
+                    break
+                except BrokenProcessPool as error:
+                    if attempt == SOLO_ATTEMPTS:
+                        yield failed_row(setup, run, error), {}
+
+
+def _submit_all(
+    pool: Executor, setup: Setup, runs: list[Run], where: str | None
+) -> Iterator[tuple[dict[str, Any], dict[str, pd.DataFrame]]]:
+    """Every run's row and series as it finishes; a pool of our own that broke raises."""
+    futures: dict[Future, Run] = {
+        pool.submit(run_and_return, setup, run, where): run for run in runs
+    }
+    try:
+        for future in as_completed(futures):
+            error = future.exception()
+            if isinstance(error, BrokenProcessPool) and isinstance(pool, ProcessPoolExecutor):
+                raise error  # _execute starts a fresh pool for the runs left
+            # A crash outside the run (a lost worker elsewhere) is a failed run.
+            yield (failed_row(setup, futures[future], error), {}) if error else future.result()
+    finally:
+        for future in futures:
+            future.cancel()
 
 
 @contextmanager
-def _pool(executor: Executor | None, workers: int | None) -> Iterator[Executor]:
-    if executor is not None:
-        yield executor
-        return
+def _pool(workers: int | None) -> Iterator[ProcessPoolExecutor]:
     # "spawn": forking a process that already runs threads (pyarrow, tqdm) can deadlock.
     pool = ProcessPoolExecutor(
         max_workers=workers or os.cpu_count(), mp_context=get_context("spawn")
@@ -288,13 +372,18 @@ def _pool(executor: Executor | None, workers: int | None) -> Iterator[Executor]:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def dask_client(address: str):
-    """A ``distributed.Client`` connected to the scheduler at ``address``."""
+def dask_client(address: str, timeout: float = SCHEDULER_TIMEOUT):
+    """A ``distributed.Client`` connected to the scheduler at ``address``.
+
+    A TCP address is tried with a plain socket first: an unreachable scheduler is reported
+    within ``timeout`` seconds, before Dask is imported.
+    """
+    reach_scheduler(address, timeout)
     try:
         from distributed import Client
     except ImportError:
         raise SweepError(t("sweep.no_dask")) from None
     try:
-        return Client(address, timeout="10s")
+        return Client(address, timeout=f"{timeout}s")
     except (OSError, TimeoutError, ValueError) as error:
         raise SweepError(t("sweep.no_scheduler", address=address, reason=error)) from None
