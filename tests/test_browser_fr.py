@@ -34,8 +34,16 @@ SPACE = r"\s"  # French puts a (narrow) no-break space before % and between thou
 
 
 def _switch_language(page, label: str, language: str):
-    """Pick ``language`` in the switch; its own label changes with it, so no _choose."""
-    page.get_by_role("button", name=re.compile(rf"^{label}\b")).click()
+    """Pick ``language`` in the switch; its own label changes with it, so no ``choose``.
+
+    The game page makes its selects comboboxes (ui/a11y.vue); the class pages keep buttons.
+    """
+    switch = page.get_by_role("combobox", name=label, exact=True).or_(
+        page.get_by_role("button", name=re.compile(rf"^{label}\b"))
+    )
+    if switch.get_attribute("role") == "combobox":
+        switch = switch.locator("xpath=ancestor::div[contains(@class, 'v-select__slot')]")
+    switch.click()
     page.get_by_role("option", name=language, exact=True).click()
 
 
@@ -140,10 +148,10 @@ def test_a_class_round_in_french_where_one_delegation_reads_english(tmp_path):
                 teacher.get_by_role("button", name="Clore le tour").click()
                 expect(usa.get_by_text(re.compile(r"^T2 2025 · tour"))).to_be_visible()
                 # the quarter was played in French; each reads its news in its own language
-                french = rf"T1 2025 : USA impose un droit de douane de 35{SPACE}%"
+                french = rf"USA impose un droit de douane de 35{SPACE}%"
                 expect(usa.get_by_text(re.compile(french))).to_be_visible()
                 expect(
-                    chn.get_by_text(re.compile(r"2025 Q1: USA sets a 35% tariff"))
+                    chn.get_by_text(re.compile(r"USA sets a 35% tariff"))
                 ).to_be_visible()
             finally:
                 browser.close()

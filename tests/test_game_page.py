@@ -228,9 +228,9 @@ def test_a_lapse_says_why():
     game.step()
     ledger = views.deals_ledger(game.tables())
     assert ledger["status"].tolist() == ["lapsed"]
-    why = lapse_reason(game.world, ledger["parties"].iloc[0], "JPN")
+    why = lapse_reason(game.world, ledger["partner"].iloc[0], "JPN")
     assert why.startswith("China is played by the scenario's script")
-    assert lapse_reason(game.world, "USA,JPN", "JPN") == "you did not answer within the quarter"
+    assert lapse_reason(game.world, "JPN", "JPN") == "you did not answer within the quarter"
     box, rc = solara.render(DealsWithReasons(game.world, game.tables(), "JPN"))
     assert "never answers offers" in _html(rc)
     rc.close()

@@ -8,9 +8,8 @@ from ui.charts import table_html
 from ui.panels import column
 
 
-def lapse_reason(world, parties: str, country: str | None) -> str:
+def lapse_reason(world, partner: str, country: str | None) -> str:
     """Why an offer lapsed: its partner never answers offers, or nobody answered in time."""
-    partner = parties.split(",")[-1]
     if partner == country:
         return t("game.lapse_you")
     # A script or nobody never looks at its inbox.
@@ -26,8 +25,8 @@ def DealsWithReasons(world, tables: dict, country: str | None):
         solara.Text(t("ui.no_deals"))
         return
     why = [
-        lapse_reason(world, parties, country) if status == "lapsed" else ""
-        for parties, status in zip(ledger["parties"], ledger["status"], strict=True)
+        lapse_reason(world, partner, country) if status == "lapsed" else ""
+        for partner, status in zip(ledger["partner"], ledger["status"], strict=True)
     ]
     ledger = views.ledger_in_words(ledger).assign(why=why)
     columns = [

@@ -10,7 +10,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from model.data.dictionary import dictionary, field_metadata
 from model.data.files import all_or_nothing
 from model.text import t
 
@@ -44,8 +43,10 @@ def write_tables(
 
 def write_parquet(name: str, frame: pd.DataFrame, path: Path) -> None:
     """One table as Parquet, each field with the dictionary's unit and definition."""
-    import pyarrow as pa  # here: the command line starts without it
+    import pyarrow as pa  # here: the command line starts without it (and without pandas)
     import pyarrow.parquet as pq
+
+    from model.data.dictionary import dictionary, field_metadata
 
     table = pa.Table.from_pandas(frame, preserve_index=False)
     described = {column.name: column for column in dictionary().get(name, [])}
