@@ -458,7 +458,7 @@ def test_a_scenarios_notes_reach_the_french_news(tmp_path, capsys):
         == 0
     )
     events = (tmp_path / "events.csv").read_text(encoding="utf-8")
-    assert "interdit les exportations de minerai de nickel vers" in events
+    assert "interdit les exportations de minerai de nickel (exporté en MHP et matte" in events
     assert "Interdiction d'exporter le minerai de nickel en vigueur depuis" in events
 
 
