@@ -509,7 +509,8 @@ def JoinPage(game: ClassGame):
         solara.Info(t("lesson.no_seat_left"))
         return
     solara.Text(t("lesson.pick_seat"))
-    names = dict(zip(game.world.data.codes, game.world.data.names, strict=True))
+    data = game.world.data
+    names = {c: country_name(c, n) for c, n in zip(data.codes, data.names, strict=True)}
     with solara.Row(style={"flex-wrap": "wrap"}):
         for seat, token in seats.items():
             solara.Button(
@@ -931,7 +932,7 @@ def Leaderboard(game: ClassGame, board, change: bool = True):
         solara.Text(t("ui.no_scores"))
         return
     frame = board.assign(
-        delegation=[game.world.data.names[game.world.data.country(c)] for c in board["country"]],
+        delegation=[country_name(c) for c in board["country"]],
         score=[f"{x:+.1f}" for x in board["score"]],
         change=[_number(x, "{:+.1f}") for x in board["change"]],
     )
