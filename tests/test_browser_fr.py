@@ -35,7 +35,12 @@ SPACE = r"\s"  # French puts a (narrow) no-break space before % and between thou
 
 def _switch_language(page, label: str, language: str):
     """Pick ``language`` in the switch; its own label changes with it, so no _choose."""
-    page.get_by_role("button", name=re.compile(rf"^{label}\b")).click()
+    select = page.get_by_role("combobox", name=label, exact=True).or_(
+        page.get_by_role("button", name=re.compile(rf"^{label}\b"))
+    )
+    if select.get_attribute("role") == "combobox":  # the game page's selects (ui/a11y.vue)
+        select = select.locator("xpath=ancestor::div[contains(@class, 'v-select__slot')]")
+    select.click()
     page.get_by_role("option", name=language, exact=True).click()
 
 
