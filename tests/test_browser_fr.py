@@ -61,7 +61,7 @@ def test_a_quarter_in_french_while_another_browser_stays_in_english(server):  # 
             start = page.get_by_role("button", name="Commencer", exact=True)
             expect(start).to_be_visible()
             expect(
-                page.get_by_text("Référence : le monde de 2024 sans nouvelle mesure")
+                page.get_by_text("Référence : le monde de 2024 sans nouvelle mesure").first
             ).to_be_visible()
             choose(page, "Votre pays", "Japon (JPN)")
             start.click()
@@ -75,7 +75,7 @@ def test_a_quarter_in_french_while_another_browser_stays_in_english(server):  # 
             page.get_by_role("button", name="Ajouter le droit de douane").click()
             expect(page.get_by_text("-5 n'est pas admis ici")).to_be_visible()
 
-            choose(page, "Partenaire", "CHN")
+            choose(page, "Partenaire", "Chine (CHN)")
             choose(page, "Minerai", "terres rares")
             choose(page, "Stade", "raffiné")
             rate.fill("40")
