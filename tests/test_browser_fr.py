@@ -92,6 +92,7 @@ def test_a_quarter_in_french_while_another_browser_stays_in_english(server):  # 
             )
             expect(page.get_by_text(re.compile(news))).to_be_visible()
             expect(heading).to_have_text("T2 2025 · étape 2 sur 20")
+            page.get_by_role("tab", name="Prix").click()
             chart = page.get_by_role("img", name="Graphique des prix : terres rares (minerai)")
             expect(chart).to_be_visible()
             expect(page.get_by_role("tab", name="Flux commerciaux")).to_be_visible()
