@@ -146,10 +146,10 @@ def test_a_class_round_in_french_where_one_delegation_reads_english(tmp_path):
                 teacher.get_by_role("button", name="Clore le tour").click()
                 expect(usa.get_by_text(re.compile(r"^T2 2025 · tour"))).to_be_visible()
                 # the quarter was played in French; each reads its news in its own language
-                french = rf"T1 2025 : USA impose un droit de douane de 35{SPACE}%"
+                french = rf"USA impose un droit de douane de 35{SPACE}%"
                 expect(usa.get_by_text(re.compile(french))).to_be_visible()
                 expect(
-                    chn.get_by_text(re.compile(r"2025 Q1: USA sets a 35% tariff"))
+                    chn.get_by_text(re.compile(r"USA sets a 35% tariff")).first
                 ).to_be_visible()
             finally:
                 browser.close()

@@ -30,7 +30,7 @@ from model.game import classroom, report, roles
 from model.game.board import BOARD
 from model.game.classroom import EVERYONE, TEACHER, ClassGame, ClassroomError
 from model.game.decisions import answer_to
-from model.text import country_name, t
+from model.text import again, country_name, language, t
 from ui import server, views
 from ui.charts import table_html
 from ui.language import ClassLanguage, LanguageSwitch
@@ -432,11 +432,11 @@ def RoundReport(game: ClassGame, code: str, version: int = 0):
         if result["yours"]:
             line(t("lesson.report_yours"))
             for move in result["yours"][:8]:
-                line(f"• {move}")
+                line(f"• {again(move, language())}")
         if result["hits"]:
             line(t("lesson.report_hits"))
             for hit in result["hits"][:8]:
-                line(f"• {hit}")
+                line(f"• {again(hit, language())}")
         else:
             line(t("lesson.report_no_hits"))
         offers = len(game.inbox(code))
