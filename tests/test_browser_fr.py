@@ -64,7 +64,7 @@ def test_a_quarter_in_french_while_another_browser_stays_in_english(server):  # 
             start = page.get_by_role("button", name="Commencer", exact=True)
             expect(start).to_be_visible()
             expect(
-                page.get_by_text("Référence : le monde de 2024 sans nouvelle mesure")
+                page.get_by_text("Référence : le monde de 2024 sans nouvelle mesure").first
             ).to_be_visible()
             choose(page, "Votre pays", "Japon (JPN)")
             start.click()
@@ -78,7 +78,7 @@ def test_a_quarter_in_french_while_another_browser_stays_in_english(server):  # 
             page.get_by_role("button", name="Ajouter le droit de douane").click()
             expect(page.get_by_text("-5 n'est pas admis ici")).to_be_visible()
 
-            choose(page, "Partenaire", "CHN")
+            choose(page, "Partenaire", "Chine (CHN)")
             choose(page, "Minerai", "terres rares")
             choose(page, "Stade", "raffiné")
             rate.fill("40")
@@ -95,6 +95,7 @@ def test_a_quarter_in_french_while_another_browser_stays_in_english(server):  # 
             )
             expect(page.get_by_text(re.compile(news))).to_be_visible()
             expect(heading).to_have_text("T2 2025 · étape 2 sur 20")
+            page.get_by_role("tab", name="Prix").click()
             chart = page.get_by_role("img", name="Graphique des prix : terres rares (minerai)")
             expect(chart).to_be_visible()
             expect(page.get_by_role("tab", name="Flux commerciaux")).to_be_visible()
@@ -151,7 +152,7 @@ def test_a_class_round_in_french_where_one_delegation_reads_english(tmp_path):
                 french = rf"USA impose un droit de douane de 35{SPACE}%"
                 expect(usa.get_by_text(re.compile(french))).to_be_visible()
                 expect(
-                    chn.get_by_text(re.compile(r"USA sets a 35% tariff"))
+                    chn.get_by_text(re.compile(r"USA sets a 35% tariff")).first
                 ).to_be_visible()
             finally:
                 browser.close()

@@ -246,7 +246,7 @@ def ContinueButton(game_id: str, record: dict, on_start: Callable[[Game], None])
         return
     label = t(
         "game.continue_button",
-        scenario=start.facts(name)["title"].split(":")[0],
+        scenario=start.facts(name)["title"],
         who=record.get("country") or t("game.watching_who"),
         date=start.quarter(scenario(name).header.start, min(len(turns) + 1, scenario(name).steps)),
     )

@@ -30,7 +30,7 @@ from model.game import classroom, report, roles
 from model.game.board import BOARD
 from model.game.classroom import EVERYONE, TEACHER, ClassGame, ClassroomError
 from model.game.decisions import answer_to
-from model.text import country_name, t
+from model.text import again, country_name, language, t
 from ui import server, views
 from ui.charts import table_html
 from ui.language import ClassLanguage, LanguageSwitch
@@ -432,11 +432,11 @@ def RoundReport(game: ClassGame, code: str, version: int = 0):
         if result["yours"]:
             line(t("lesson.report_yours"))
             for move in result["yours"][:8]:
-                line(f"• {move}")
+                line(f"• {again(move, language())}")
         if result["hits"]:
             line(t("lesson.report_hits"))
             for hit in result["hits"][:8]:
-                line(f"• {hit}")
+                line(f"• {again(hit, language())}")
         else:
             line(t("lesson.report_no_hits"))
         offers = len(game.inbox(code))
@@ -509,7 +509,8 @@ def JoinPage(game: ClassGame):
         solara.Info(t("lesson.no_seat_left"))
         return
     solara.Text(t("lesson.pick_seat"))
-    names = dict(zip(game.world.data.codes, game.world.data.names, strict=True))
+    data = game.world.data
+    names = {c: country_name(c, n) for c, n in zip(data.codes, data.names, strict=True)}
     with solara.Row(style={"flex-wrap": "wrap"}):
         for seat, token in seats.items():
             solara.Button(
@@ -931,7 +932,7 @@ def Leaderboard(game: ClassGame, board, change: bool = True):
         solara.Text(t("ui.no_scores"))
         return
     frame = board.assign(
-        delegation=[game.world.data.names[game.world.data.country(c)] for c in board["country"]],
+        delegation=[country_name(c) for c in board["country"]],
         score=[f"{x:+.1f}" for x in board["score"]],
         change=[_number(x, "{:+.1f}") for x in board["change"]],
     )

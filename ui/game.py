@@ -19,16 +19,20 @@ from model.engine.world import World
 from model.game import archive
 from model.game.decisions import answer_to, budget_left, check, with_decision
 from model.game.replay import PEOPLE, GameLog, Table, Turn, records, replay
-from model.text import country_name, t
+from model.text import country_name, language, t
 from ui import saves, views
 
 WATCH = "watch"  # the country value meaning "no country: watch an all-AI world"
 MAX_UNDO = 40  # snapshots kept for Undo
 
 
-@cache
 def scenario_choices() -> list[tuple[str, str]]:
-    """(name, title) of the bundled scenarios."""
+    """(name, title) of the bundled scenarios, titles in the reader's language."""
+    return _scenario_choices(language())
+
+
+@cache
+def _scenario_choices(lang: str) -> list[tuple[str, str]]:
     return list_scenarios()
 
 

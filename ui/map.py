@@ -17,7 +17,7 @@ import pandas as pd
 import solara
 
 from model.engine.policies import good_label
-from model.text import t
+from model.text import country_name, t
 from ui.charts import table_html
 
 SHAPES = Path(__file__).parent / "assets" / "world-110m.json"
@@ -112,7 +112,7 @@ def map_table(world, tables: dict, mineral: str, stage: str, country: str | None
     frame = pd.DataFrame(
         {
             "country": data.codes,
-            "name": data.names,
+            "name": [country_name(c, n) for c, n in zip(data.codes, data.names, strict=True)],
             "share": share,
             "to_you": to_you,
             "measures": ["; ".join(m) for m in measures],

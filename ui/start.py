@@ -33,9 +33,14 @@ def quarter(start: str, step: int) -> str:
     return t("news.quarter", year=year + index // 4, quarter=index % 4 + 1)
 
 
-@cache
 def facts(name: str) -> dict:
-    """What the card of scenario ``name`` says."""
+    """What the card of scenario ``name`` says, in the reader's language."""
+    return _facts(name, language())
+
+
+@cache
+def _facts(name: str, lang: str) -> dict:
+    """The card in ``lang`` (the current language; part of the key so a switch is seen)."""
     spec = load_scenario(name)
     story_key = f"game.story_{name}"
     story = t(story_key) if _known(story_key) else (spec.description or "").split(". ")[0]
@@ -71,9 +76,14 @@ def facts(name: str) -> dict:
     }
 
 
-@lru_cache(maxsize=32)
 def mission(name: str, code: str) -> str:
     """The mission briefing of ``code`` in scenario ``name`` as Markdown."""
+    return _mission(name, code, language())
+
+
+@lru_cache(maxsize=32)
+def _mission(name: str, code: str, lang: str) -> str:
+    """The briefing in ``lang`` (the current language; part of the key so a switch is seen)."""
     world = World(load_scenario(name))
     data = world.data
     c = data.country(code)

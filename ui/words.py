@@ -3,7 +3,7 @@
 import math
 
 from model.engine.policies import good_label
-from model.text import t
+from model.text import country_name, t
 
 
 def money(usd: float) -> str:
@@ -19,7 +19,7 @@ def money(usd: float) -> str:
 
 def name(data, code: str) -> str:
     """An economy's name from the world data (its code when it has none)."""
-    return data.names[data.country(code)] if code in data.codes else code
+    return country_name(code, data.names[data.country(code)]) if code in data.codes else code
 
 
 def good(mineral: str, stage: str) -> str:

@@ -66,7 +66,7 @@ from model.game.replay import (
 )
 from model.game.seats import DEFAULT_SEATS, Seats, one_of, seat_codes
 from model.game.store import GAME_FILE, TABLES_DIR
-from model.text import t
+from model.text import country_name, t
 
 logger = logging.getLogger(__name__)
 
@@ -932,7 +932,7 @@ class ClassGame:
             rows.append(
                 {
                     "code": code,
-                    "name": data.names[data.country(code)],
+                    "name": country_name(code, data.names[data.country(code)]),
                     "players": self.players[code],
                     "submitted": code in self._submissions,
                     "decisions": len(self._submissions.get(code, [])),
@@ -950,7 +950,7 @@ class ClassGame:
         """The class debrief as a printable HTML page (model/game/report.py); teacher only."""
         self._teacher(token)
         data = self.world.data
-        seats = {code: data.names[data.country(code)] for code in self.log.seats}
+        seats = {c: country_name(c, data.names[data.country(c)]) for c in self.log.seats}
         fired = dict.fromkeys(card["card"] for card in self.log.cards)
         cards = [(title, text) for name, title, text in self.cards() if name in fired]
         words = {key: t(f"lesson.debrief_{key}") for key in report.DEBRIEF_WORDS}

@@ -14,6 +14,7 @@ import pandas as pd
 from model.data.world_data import WorldData
 from model.engine.metrics import SCORE_COLUMNS
 from model.game.replay import GameLog, replay
+from model.text import country_name
 
 # The moves a debrief talks about, here and in the browser (event cards show up as the
 # measures they play).
@@ -67,7 +68,7 @@ def ranking(tables: dict, data: WorldData, played_by: dict[str, str]) -> pd.Data
         {
             "rank": range(1, len(last) + 1),
             "country": codes,
-            "name": [data.names[data.country(code)] for code in codes],
+            "name": [country_name(code, data.names[data.country(code)]) for code in codes],
             "played_by": [played_by.get(code, AI) for code in codes],
             "score": last["score"].to_numpy(),
             # why: the components against the world where nobody acted (docs/scoring.md)
@@ -100,7 +101,7 @@ def counterfactual(
     frame = pd.DataFrame(
         {
             "country": list(real.index),
-            "name": [data.names[data.country(code)] for code in real.index],
+            "name": [country_name(code, data.names[data.country(code)]) for code in real.index],
             "played_by": [played_by.get(code, AI) for code in real.index],
             "score": real.to_numpy(),
             "score_without_deals": other.to_numpy(),
