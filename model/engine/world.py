@@ -60,6 +60,16 @@ def make_controller(kind: str, strategy: str, price_usd: np.ndarray, parameters=
     return PassiveController()  # "passive", "scripted", and "human" until the browser seat
 
 
+def opening_inventory(data: WorldData) -> np.ndarray:
+    """Commercial stocks at the start, (C, G): the recorded tonnes where the world has them
+    (commercial_stocks.csv: cobalt's 2023-24 surplus), else the goods' usual days of cover."""
+    usual = data.cover_days * data.demand0 / (DAYS_PER_YEAR / data.steps_per_year)
+    recorded = data.commercial_stock0
+    if recorded is None:
+        return usual
+    return np.where(recorded > 0, recorded, usual)
+
+
 def controller_kind(scenario: Scenario, code: str, scripted: bool) -> str:
     """Who plays ``code``: its own setting, else its script if it has events, else the header's.
 
@@ -189,7 +199,7 @@ class World(mesa.Model):
             trust=trust,
             price_support=np.zeros((G, C)),
             floor_tariff=np.zeros((G, C, C)),
-            inventory=data.cover_days * data.demand0 / (DAYS_PER_YEAR / data.steps_per_year),
+            inventory=opening_inventory(data),
             demand_shift=np.zeros((C, G)),
             mothballed=np.zeros((C, G)),
             last_output=data.production0.copy(),
