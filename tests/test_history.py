@@ -128,20 +128,23 @@ def test_ree_quota_grows_refining_outside_china_by_a_fifth_within_16_quarters(ep
 def test_drc_suspension_raises_refined_cobalt_outside_drc_by_1_5_to_2_2_within_3_quarters(
     episodes,
 ):
-    assert 1.5 <= episodes["hindcast_drc_2025"].series["cobalt"][:3].max() <= 2.2
+    prices = episodes["hindcast_drc_2025"].series["cobalt"]
+    before = prices[0]  # the replay opens in 2024Q4, the quarter before the ban
+    assert 1.5 <= prices[1:4].max() / before <= 2.2
 
 
 @pytest.mark.xfail(
     strict=True,
-    reason="mass balance: the sourced ore stocks (90 days at Chinese refiners) and the ore "
-    "mined outside the DRC keep about 0.72-0.78 of refined output; the real 2025 figure "
-    "leaned on stocks the sources do not quantify; see docs/validation.md",
+    reason="about 0.73: Chinese refiners' ore stocks (90 days, sourced) and the ore mined "
+    "outside the DRC (Indonesia's growth included) are not enough, refiners keep ~20 kt as "
+    "working cover, and hydroxide bid up to the metal's value idles plants; see "
+    "docs/validation.md",
 )
 def test_drc_suspension_keeps_world_refined_cobalt_output_within_15_percent_in_year_one(
     episodes,
 ):
     series = episodes["hindcast_drc_2025"].series
-    assert series["output"][:4].mean() >= 0.85 * series["output0"]
+    assert series["output"][1:5].mean() >= 0.85 * series["output0"]
 
 
 def test_the_hindcast_checks_say_what_the_tests_say(episodes):

@@ -170,6 +170,9 @@ class WorldData:
     routes: np.ndarray | None = None
     # (C, G) t held in commercial inventories at the start (commercial_stocks.csv)
     commercial_stock0: np.ndarray | None = None
+    # Capacity being built that the sources date (projects.csv), (P, 5): economy index, good
+    # index, t/step of capacity, first and last quarter index over which it comes online.
+    projects: np.ndarray | None = None
     # (country code, mineral, stage) -> intermediate product key (production.csv)
     intermediates: dict[tuple[str, str, str], str] = field(default_factory=dict)
     # What the score weighs per good (score.csv): USD of welfare lost per tonne of final use
@@ -535,6 +538,9 @@ def _load(folder: Path) -> WorldData:
     cover_days, long_run, adjustment = _buffers(folder, goods, goods_frame)
     alignment = _alignment(_read_csv(folder, "alignment.csv", required=False), codes)
     programmes = _programmes(_read_csv(folder, "programmes.csv", required=False), codes)
+    projects = _projects(
+        _read_csv(folder, "projects.csv", required=False), codes, goods, steps_per_year
+    )
 
     return WorldData(
         name=world.get("name", folder.name),
@@ -569,6 +575,7 @@ def _load(folder: Path) -> WorldData:
         good_parameters=good_parameters,
         routes=routes,
         commercial_stock0=commercial_stock0,
+        projects=projects,
         intermediates=intermediates,
         downstream_loss=downstream_loss,
         cost_share=cost_share,
@@ -766,6 +773,33 @@ def _programmes(frame: pd.DataFrame, codes: list[str]) -> np.ndarray | None:
             frame["amount_usd"].to_numpy(float),
             start.to_numpy(float),
             frame["quarters"].to_numpy(float),
+        ]
+    )
+
+
+def _projects(frame: pd.DataFrame, codes, goods, steps_per_year: int) -> np.ndarray | None:
+    """(P, 5): economy, good, t/step of capacity, first and last quarter it arrives over."""
+    if frame.empty:
+        return None
+    _check_sources(frame)
+    _check_values(frame, "country", codes)
+    pairs = list(zip(frame["mineral"], frame["stage"], strict=True))
+    first, last = frame["first"].map(quarter_index), frame["last"].map(quarter_index)
+    if (
+        any(pair not in goods for pair in pairs)
+        or first.isna().any()
+        or last.isna().any()
+        or (last < first).any()
+        or (frame["tonnes_pa"] <= 0).any()
+    ):
+        raise WorldDataError(t("economics.bad_projects", path=frame.attrs["path"]))
+    return np.column_stack(
+        [
+            frame["country"].map(codes.index).to_numpy(float),
+            np.array([goods.index(pair) for pair in pairs], float),
+            frame["tonnes_pa"].to_numpy(float) / steps_per_year,
+            first.to_numpy(float),
+            last.to_numpy(float),
         ]
     )
 

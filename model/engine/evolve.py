@@ -67,6 +67,22 @@ def projects_under_way(
     }
 
 
+def recorded_projects(world: WorldData, first_quarter: int) -> dict[int, np.ndarray]:
+    """Capacity the sources date (projects.csv), by the step it comes online.
+
+    A project arrives in equal parts over its quarters; what was due before the scenario's
+    first quarter is there from step 1, on top of the base year's capacity.
+    """
+    arrivals: dict[int, np.ndarray] = {}
+    for c, g, tonnes, first, last in world.projects if world.projects is not None else ():
+        quarters = np.arange(int(first), int(last) + 1)
+        for quarter in quarters:
+            step = max(int(quarter) - first_quarter + 1, 1)
+            cell = arrivals.setdefault(step, np.zeros_like(world.production0))
+            cell[int(c), int(g)] += tonnes / quarters.size
+    return arrivals
+
+
 def unit_margin(world: WorldData, state: State, price: np.ndarray) -> np.ndarray:
     """Cash margin per tonne (USD) of each producer at ``price`` (G, C, relative), (C, G).
 

@@ -189,11 +189,7 @@ class World(mesa.Model):
             price=np.ones((G, C)),
             price_trend=np.ones((G, C)),
             paid=np.ones((G, C)),
-            pipeline=evolve.projects_under_way(
-                data,
-                calibration.capacity0,
-                self.parameters["depreciation_rate"] / data.steps_per_year,
-            ),
+            pipeline=self._pipeline(),
             stock_orders=np.zeros((C, G)),
             subsidy_spend=np.zeros(C),
             trust=trust,
@@ -206,6 +202,18 @@ class World(mesa.Model):
             threat_seen=np.zeros((C, G)),
             marginal=np.ones((G, C)),
         )
+
+    def _pipeline(self) -> dict[int, np.ndarray]:
+        """Capacity under way at the start: the trend's, plus the projects the sources date."""
+        pipeline = evolve.projects_under_way(
+            self.data,
+            self.calibration.capacity0,
+            self.parameters["depreciation_rate"] / self.data.steps_per_year,
+        )
+        first_quarter = int(quarter_index(self.spec.start))
+        for step, capacity in evolve.recorded_projects(self.data, first_quarter).items():
+            pipeline[step] = pipeline.get(step, 0.0) + capacity
+        return pipeline
 
     # --- what countries see ---------------------------------------------------------------
     def quarter_label(self, step: int | None = None) -> str:
