@@ -60,10 +60,15 @@ def make_controller(kind: str, strategy: str, price_usd: np.ndarray, parameters=
     return PassiveController()  # "passive", "scripted", and "human" until the browser seat
 
 
+def usual_inventory(data: WorldData) -> np.ndarray:
+    """Commercial stocks of the goods' usual days of cover (buffers.csv), (C, G)."""
+    return data.cover_days * data.demand0 / (DAYS_PER_YEAR / data.steps_per_year)
+
+
 def opening_inventory(data: WorldData) -> np.ndarray:
     """Commercial stocks at the start, (C, G): the recorded tonnes where the world has them
-    (commercial_stocks.csv: cobalt's 2023-24 surplus), else the goods' usual days of cover."""
-    usual = data.cover_days * data.demand0 / (DAYS_PER_YEAR / data.steps_per_year)
+    (commercial_stocks.csv: cobalt's 2023-24 surplus), else the usual cover."""
+    usual = usual_inventory(data)
     recorded = data.commercial_stock0
     if recorded is None:
         return usual
