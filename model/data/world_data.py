@@ -686,6 +686,8 @@ def _score_weights(folder: Path, goods, goods_frame) -> tuple[np.ndarray, np.nda
         loss[g] = frame["at_risk_usd_t"].iloc[row] * frame["lost_share"].iloc[row]
         cost[g] = frame["cost_share"].iloc[row]
     return loss, cost
+
+
 def _costs(folder: Path, codes, goods) -> tuple[np.ndarray, np.ndarray]:
     """Unit cash cost (share of base price) and capex multiple per producer and good.
 

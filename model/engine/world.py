@@ -203,6 +203,10 @@ class World(mesa.Model):
             inventory=opening_inventory(data),
             demand_shift=np.zeros((C, G)),
             mothballed=np.zeros((C, G)),
+            grant_usd=np.zeros((C, G)),
+            grant_share=np.zeros((C, G)),
+            cfd_usd=np.zeros((C, G)),
+            cfd_strike=np.zeros((G, C)),
             last_output=data.production0.copy(),
             threat_seen=np.zeros((C, G)),
             marginal=np.ones((G, C)),
@@ -233,6 +237,7 @@ class World(mesa.Model):
     def plays_ai(self, code: str) -> bool:
         """Whether an AI strategy plays ``code`` now (not a person, a script or nobody)."""
         return isinstance(self._countries[code].controller, Strategy)
+
     def seat_person(self, code: str, controller) -> None:
         """A person (browser, class delegation, outside policy) plays ``code`` from now on.
 
@@ -508,6 +513,7 @@ class World(mesa.Model):
         self._price_history.append(self.outcome.index)
 
     def evolve(self, step: int) -> None:
+        evolve.pay_contracts(self.data, self.state, self.outcome.production)
         self.state.price_support = diplomacy.price_support(self.state, self.data)
         evolve.invest(self.data, self.parameters, self.state, step)
         evolve.adjust_demand(self.data, self.state)
