@@ -282,7 +282,8 @@ def from_dict(record: dict) -> Action:
         if not _fits(value, known[name].type):
             raise ValueError(t("deals.bad_record_value", kind=kind, field=name, value=record[name]))
     values = {  # a whole number in a number field is that number (JSON writes 2.0 as 2)
-        name: float(value) if known[name].type is float else value for name, value in values.items()
+        name: float(value) if known[name].type in NUMBERS and value is not None else value
+        for name, value in values.items()
     }
     missing = [
         name
@@ -294,12 +295,17 @@ def from_dict(record: dict) -> Action:
     return cls(**values)
 
 
+NUMBERS = (float, float | None)
+
+
 def _fits(value, annotation) -> bool:
     """Whether a JSON value has the type, and a sane size, a field of the contract declares."""
     if isinstance(value, bool):
         return False  # JSON true/false is never a number or a name here
     if annotation is float:
         return isinstance(value, int | float) and abs(value) < MAX_NUMBER  # NaN fails too
+    if annotation == float | None:  # an optional magnitude (a subsidy's share or strike)
+        return value is None or _fits(value, float)
     if annotation is int:
         return isinstance(value, int) and 0 <= value < MAX_WHOLE
     if annotation is str:
