@@ -27,6 +27,7 @@ MAX_WHOLE = 2**31  # steps, offer ids: a whole number field is within 0..MAX_WHO
 # scenario format when it reads one: one place, so a file and a browser get the same answer.
 MAX_TARIFF = 10.0  # 1,000 %: above any tariff seen in the data (145 % in 2025)
 MIN_USD = 1.0  # a subsidy of less than a dollar is a typing mistake
+MAX_STRIKE = 10.0  # a contract for difference's strike, × the 2024 price: the price ceiling
 MAX_DELAY = 40  # licensing delays beyond ten years are a ban: say so with level = 0
 MAX_SHOCK_DURATION = 10_000  # steps; longer than any run
 MAX_DEAL_DURATION = 40  # quarters: ten years
@@ -83,7 +84,14 @@ class Stockpile:
 
 @dataclass(frozen=True)
 class Subsidy:
-    """The actor pays ``usd`` for new domestic capacity, online after the build lag."""
+    """The actor spends ``usd`` on new domestic capacity, by one of three instruments.
+
+    Without ``share`` or ``strike`` the state builds plants itself (online after the build
+    lag). With ``share`` it is a capital grant: ``usd`` pays that share of the capex of the
+    plants private investors order, so a plant that almost pays gets built. With
+    ``strike`` it is a contract for difference: ``usd`` pays producers the gap between
+    ``strike`` (× the 2024 price) and the market price, so investors count on the strike.
+    """
 
     kind: ClassVar[str] = "subsidy"
     actor: str
@@ -91,6 +99,8 @@ class Subsidy:
     stage: str
     usd: float
     note: str = ""
+    share: float | None = None  # capital grant: share of capex paid, 0..1
+    strike: float | None = None  # contract for difference: guaranteed price, × 2024
 
 
 @dataclass(frozen=True)
@@ -213,6 +223,7 @@ MEASURE_MAGNITUDES: dict[str, tuple[str, ...]] = {
 OPTIONAL_MAGNITUDES: dict[str, tuple[str, ...]] = {
     ExportControl.kind: ("delay",),
     Demand.kind: ("ramp",),
+    Subsidy.kind: ("share", "strike"),
 }
 MAGNITUDE_NAMES: tuple[str, ...] = tuple(
     dict.fromkeys(
@@ -271,7 +282,8 @@ def from_dict(record: dict) -> Action:
         if not _fits(value, known[name].type):
             raise ValueError(t("deals.bad_record_value", kind=kind, field=name, value=record[name]))
     values = {  # a whole number in a number field is that number (JSON writes 2.0 as 2)
-        name: float(value) if known[name].type is float else value for name, value in values.items()
+        name: float(value) if known[name].type in NUMBERS and value is not None else value
+        for name, value in values.items()
     }
     missing = [
         name
@@ -283,12 +295,17 @@ def from_dict(record: dict) -> Action:
     return cls(**values)
 
 
+NUMBERS = (float, float | None)
+
+
 def _fits(value, annotation) -> bool:
     """Whether a JSON value has the type, and a sane size, a field of the contract declares."""
     if isinstance(value, bool):
         return False  # JSON true/false is never a number or a name here
     if annotation is float:
         return isinstance(value, int | float) and abs(value) < MAX_NUMBER  # NaN fails too
+    if annotation == float | None:  # an optional magnitude (a subsidy's share or strike)
+        return value is None or _fits(value, float)
     if annotation is int:
         return isinstance(value, int) and 0 <= value < MAX_WHOLE
     if annotation is str:

@@ -41,7 +41,6 @@ controller = "passive"
 trade_cost = 0.05
 shock_min_factor = 0.5
 shock_max_factor = 0.9
-gdp_multiplier = 10.0
 
 [countries.CHN]
 controller = "scripted"

@@ -68,11 +68,10 @@ def test_a_set_that_puts_the_shock_range_upside_down_is_refused_before_running(t
     assert not out.exists()
 
 
-def test_a_huge_gdp_multiplier_never_gives_a_negative_gdp_index(tmp_path, capsys):
+def test_a_huge_choke_price_never_gives_a_negative_gdp_index(tmp_path, capsys):
     out = tmp_path / "out"
     code, _, err = minerals(
         capsys, "run", "producer_nationalism", "--steps", "3", "-q", "--out", str(out),
-        "--set", "parameters.gdp_multiplier=1000",
         "--set", "parameters.choke_price_multiple=501",
     )
     assert code == 0, err

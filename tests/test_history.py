@@ -93,11 +93,6 @@ def test_ree_quota_dy_tb_outside_china_peaks_at_4x_or_more_within_6_quarters(epi
     assert episodes["hindcast_ree_2010"].series["dytb"][:6].max() >= 4.0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="2024 world: China exports little NdPr oxide (it exports magnets), so a 40 % cut "
-    "of its oxide exports is 12 % of ex-China supply; see docs/validation.md",
-)
 def test_ree_quota_ndpr_outside_china_peaks_at_4x_or_more_within_6_quarters(episodes):
     assert episodes["hindcast_ree_2010"].series["ndpr"][:6].max() >= 4.0
 
@@ -107,45 +102,56 @@ def fall_after_peak(prices):
     return prices[peak_at + 1 : peak_at + 9].min() / prices[peak_at]
 
 
-@pytest.mark.xfail(strict=True, reason="not reached yet: see docs/validation.md")
-def test_ree_quota_price_falls_to_half_its_peak_within_8_quarters_while_it_holds(episodes):
-    series = episodes["hindcast_ree_2010"].series
-    assert fall_after_peak(series["dytb"]) <= 0.5
-    assert fall_after_peak(series["ndpr"]) <= 0.5
+def test_ree_quota_ndpr_price_falls_to_half_its_peak_within_8_quarters_while_it_holds(
+    episodes,
+):
+    assert fall_after_peak(episodes["hindcast_ree_2010"].series["ndpr"]) <= 0.5
 
 
-def test_ree_quota_grows_refining_outside_china(episodes):
-    series = episodes["hindcast_ree_2010"].series
-    assert series["capacity"][15] >= 1.05 * series["capacity0"]
+@pytest.mark.xfail(
+    strict=True,
+    reason="Dy/Tb outside China stays near 4x: its few producers outside China are pinned at "
+    "capacity, and what ended the real squeeze (smuggling about 1.2x legal exports in 2011, "
+    "exports far below the quota from 2011) is not modelled; see docs/validation.md",
+)
+def test_ree_quota_dy_tb_price_falls_to_half_its_peak_within_8_quarters_while_it_holds(
+    episodes,
+):
+    assert fall_after_peak(episodes["hindcast_ree_2010"].series["dytb"]) <= 0.5
 
 
-@pytest.mark.xfail(strict=True, reason="band ≥ 1.2×: the model reaches about 1.1×")
 def test_ree_quota_grows_refining_outside_china_by_a_fifth_within_16_quarters(episodes):
     series = episodes["hindcast_ree_2010"].series
     assert series["capacity"][15] >= 1.2 * series["capacity0"]
 
 
-def test_drc_suspension_raises_refined_cobalt_outside_drc_at_least_half_within_3_quarters(
+def test_drc_suspension_raises_refined_cobalt_outside_drc_by_1_5_to_2_2_within_3_quarters(
     episodes,
 ):
-    assert episodes["hindcast_drc_2025"].series["cobalt"][:3].max() >= 1.5
+    prices = episodes["hindcast_drc_2025"].series["cobalt"]
+    before = prices[0]  # the replay opens in 2024Q4, the quarter before the ban
+    assert 1.5 <= prices[1:4].max() / before <= 2.2
 
 
 @pytest.mark.xfail(
     strict=True,
-    reason="the model overshoots (about 2.6×) and loses a quarter of refined output: the "
-    "world data still sets refined cobalt = mined with no surplus stocks (issue 11 §5, data)",
+    reason="about 0.73: Chinese refiners' ore stocks (90 days, sourced) and the ore mined "
+    "outside the DRC (Indonesia's growth included) are not enough, refiners keep ~20 kt as "
+    "working cover, and hydroxide bid up to the metal's value idles plants; see "
+    "docs/validation.md",
 )
-def test_drc_suspension_matches_2025_within_the_bands(episodes):
+def test_drc_suspension_keeps_world_refined_cobalt_output_within_15_percent_in_year_one(
+    episodes,
+):
     series = episodes["hindcast_drc_2025"].series
-    assert 1.5 <= series["cobalt"][:3].max() <= 2.2
-    assert series["output"][:4].mean() >= 0.85 * series["output0"]
+    assert series["output"][1:5].mean() >= 0.85 * series["output0"]
 
 
 def test_the_hindcast_checks_say_what_the_tests_say(episodes):
     ree = {check.label: check.passed for check in episodes["hindcast_ree_2010"].checks}
-    assert sum(ree.values()) == 1  # the Dy/Tb peak, as above
-    assert not episodes["hindcast_drc_2025"].passed
+    assert sum(ree.values()) == len(ree) - 1  # all but the Dy/Tb fall, as above
+    drc = [check.passed for check in episodes["hindcast_drc_2025"].checks]
+    assert drc == [True, False]
 
 
 # --- every bundled scenario, 40 quarters --------------------------------------------------

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from model.data.world_data import WorldDataError, load_world
 from model.engine.economy import calibrate, clear_step
-from model.engine.world import World
+from model.engine.world import World, usual_inventory
 from model.text import t
 from support.builders import TINY, at, event, scenario
 
@@ -44,6 +44,9 @@ def test_the_calibrated_base_year_is_still_an_exact_fixed_point(name):
     world = load_world(name)
     model = World("baseline") if name == "world_2024" else World("washington_coalition")
     state = model.state.copy()
+    # The base year is balanced at the usual cover; the recorded surplus (cobalt's 2023-24
+    # stocks) is drawn down from the first quarter.
+    state.inventory = usual_inventory(world)
     outcome = clear_step(world, model.calibration, model.parameters, state, 0)
     assert outcome.converged
     assert np.abs(outcome.price - 1).max() < 1e-9
@@ -297,3 +300,80 @@ def test_a_closed_route_carries_nothing_whatever_the_measures(routed_world, meas
     flows = model.outcome.flows[routed_world.good("rare_earths", "mined")]
     aus, chn = routed_world.country("AUS"), routed_world.country("CHN")
     assert np.delete(flows[:, aus], [aus, chn]).sum() == 0
+
+
+# --- worlds drawn from another, opening stocks, dated projects ------------------------------
+
+
+def test_the_2010_rare_earth_world_differs_from_2024_only_in_the_goods_it_lists():
+    """The hindcast's world: China separates 97 % of NdPr oxide and Japan makes a fifth of
+    the magnets (2010), everything else is world_2024's."""
+    then, now = load_world("world_2010_ree"), load_world("world_2024")
+    oxide, magnets = then.good("rare_earths", "refined"), then.good("rare_earths", "magnets")
+    chn, jpn = then.country("CHN"), then.country("JPN")
+    assert then.production0[chn, oxide] / then.production0[:, oxide].sum() == pytest.approx(0.97)
+    assert then.production0[jpn, magnets] / then.production0[:, magnets].sum() == pytest.approx(
+        0.193
+    )
+    others = [g for g in range(len(then.goods)) if g not in (oxide, magnets)]
+    assert np.array_equal(then.production0[:, others], now.production0[:, others])
+    assert then.parameters == now.parameters
+    assert np.array_equal(then.cash_cost, now.cash_cost)
+
+
+def test_a_drawn_world_replaces_the_rows_of_the_goods_it_lists(tmp_path):
+    folder = tmp_path / "drawn"
+    folder.mkdir()
+    (folder / "world.toml").write_text(
+        f'[world]\nname = "drawn"\nbase = "{TINY}"\nsteps_per_year = 4\n'
+        '[parameters.trade_cost]\nvalue = 0.1\nunit = "share"\nsource = "assumption: test"\n'
+    )
+    base = load_world(TINY)
+    g = base.good("lithium", "mined")
+    share = base.production0[:, g] / base.production0[:, g].sum()
+    top = int(np.argmax(share))
+    rows = [
+        f"{code},lithium,mined,{100 if c == top else 0},assumption: test"
+        for c, code in enumerate(base.codes)
+    ]
+    (folder / "production.csv").write_text(
+        "country,mineral,stage,share_pct,source\n" + "\n".join(rows) + "\n"
+    )
+    drawn = load_world(folder)
+    assert drawn.production0[top, g] == pytest.approx(base.production0[:, g].sum())
+    others = [k for k in range(len(base.goods)) if k != g]
+    assert np.array_equal(drawn.production0[:, others], base.production0[:, others])
+    assert drawn.parameters["trade_cost"] == 0.1
+    assert drawn.parameters["base_utilisation"] == base.parameters["base_utilisation"]
+
+
+def test_the_world_opens_with_the_recorded_commercial_stocks():
+    world = World(scenario([], 2, shock_rate=0.0), world=load_world("world_2024"))
+    data = world.data
+    g = data.good("cobalt", "refined")
+    assert world.state.inventory[:, g].sum() == pytest.approx(data.commercial_stock0[:, g].sum())
+    lithium = data.good("lithium", "refined")  # no recorded stock: the usual days of cover
+    cover = data.cover_days[lithium] / (365 / 4) * data.demand0[:, lithium]
+    assert world.state.inventory[:, lithium] == pytest.approx(cover)
+
+
+def test_indonesian_cobalt_capacity_grows_as_the_recorded_projects_say():
+    """projects.csv: about 55 kt in 2024 to 114 kt by 2027 (wave2 drc_cobalt_2025.csv)."""
+    quiet = World(scenario([], 12, shock_rate=0.0, start="2025Q1"), world=load_world("world_2024"))
+    data = quiet.data
+    c, g = data.country("IDN"), data.good("cobalt", "mined")
+    start = quiet.state.capacity[c, g]
+    quiet.run()
+    added = (quiet.state.capacity[c, g] - start) * data.steps_per_year
+    assert 50_000 <= added <= 70_000
+
+
+def test_a_project_with_a_quarter_that_is_no_quarter_is_refused(tmp_path):
+    folder = _tiny_copy(tmp_path)
+    (folder / "projects.csv").write_text(
+        "country,mineral,stage,tonnes_pa,first,last,source\n"
+        "AUS,lithium,mined,1000,2025Q5,2026Q1,assumption: test\n"
+    )
+    with pytest.raises(WorldDataError) as error:
+        load_world(folder)
+    assert "projects.csv" in str(error.value) and "2025Q1" in str(error.value)

@@ -66,7 +66,8 @@ COALITION = GUESTS | {"EU", "USA"}
 HEADLINES = {
     ("CHN", "rare_earths", "mined"): 71.05,
     ("CHN", "rare_earths", "refined"): 90.0,
-    ("COD", "cobalt", "mined"): 74.83,
+    # the 2024 flow to refiners: the DRC mined 74.83 %, but its surplus went into stocks
+    ("COD", "cobalt", "mined"): 65.76,
     ("IDN", "nickel", "mined"): 59.46,
     ("AUS", "lithium", "mined"): 37.25,
 }

@@ -32,6 +32,7 @@ from agents.actions import (
     MAX_DEMAND_FACTOR,
     MAX_RAMP,
     MAX_SHOCK_DURATION,
+    MAX_STRIKE,
     MAX_TARIFF,
     MEASURE_MAGNITUDES,
     MIN_DEMAND_FACTOR,
@@ -231,6 +232,8 @@ class Event(StrictModel):
     delay: int | None = Field(
         default=None, ge=0, le=MAX_DELAY
     )  # export_control only: licensing delay
+    share: float | None = Field(default=None, gt=0, le=1)  # subsidy: capital grant share
+    strike: float | None = Field(default=None, gt=0, le=MAX_STRIKE)  # subsidy: CfD price
     factor: float | None = None  # demand only: multiplier on final demand
     ramp: int | None = None  # demand only: quarters to build up to factor
     note: str = ""
@@ -258,6 +261,8 @@ class Event(StrictModel):
                 _fail("missing_magnitude", name, action=self.action, takes=required)
         if self.tonnes == 0:
             _fail("zero_tonnes", "tonnes")
+        if self.share is not None and self.strike is not None:
+            _fail("one_instrument", "strike")
         if self.factor is not None:
             _in_range("factor", self.factor, MIN_DEMAND_FACTOR, MAX_DEMAND_FACTOR)
         if self.ramp is not None:
@@ -341,8 +346,13 @@ class Scenario(StrictModel):
             raise PydanticCustomError(
                 "parameter_order",
                 "order",
-                {"at": f"parameters.{at}", "low_name": low, "high_name": high,
-                 "low": merged[low], "high": merged[high]},
+                {
+                    "at": f"parameters.{at}",
+                    "low_name": low,
+                    "high_name": high,
+                    "low": merged[low],
+                    "high": merged[high],
+                },
             )
         for name, value in self.parameters.items():
             allowed = parameter_problem(name, value)
@@ -430,8 +440,12 @@ def scenario_path(name_or_path: str | Path) -> Path:
     bundled = ", ".join(bundled_names())
     if len(str(name_or_path)) > MAX_PATH:
         raise ScenarioError(
-            t("files.name_too_long", value=shown(name_or_path), length=len(str(name_or_path)),
-              limit=MAX_PATH)
+            t(
+                "files.name_too_long",
+                value=shown(name_or_path),
+                length=len(str(name_or_path)),
+                limit=MAX_PATH,
+            )
         )
     if isinstance(name_or_path, Path) or path.suffix or len(path.parts) != 1:
         if not path.exists() and not path.is_symlink():

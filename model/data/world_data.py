@@ -66,14 +66,11 @@ PARAMETER_RANGES: dict[str, tuple[float, float]] = {
     "spread_share": (0.0, 1.0),
     "price_floor_share": (0.001, 1.0),
     "choke_price_multiple": (1.01, 1000.0),
-    "hurdle_margin": (0.0, 10.0),
-    "investment_rate": (0.0, 1.0),
     "shock_rate": (0.0, 1.0),
     "shock_min_factor": (0.0, 1.0),
     "shock_max_factor": (0.0, 1.0),
     "shock_max_duration": (1.0, 1000.0),
     "stock_release_share": (0.0, 1.0),
-    "gdp_multiplier": (0.0, 1000.0),
     "discount_rate": (0.0, 1.0),
     "plant_life_years": (1.0, 100.0),
     "depreciation_rate": (0.0, 1.0),
@@ -173,6 +170,9 @@ class WorldData:
     routes: np.ndarray | None = None
     # (C, G) t held in commercial inventories at the start (commercial_stocks.csv)
     commercial_stock0: np.ndarray | None = None
+    # Capacity being built that the sources date (projects.csv), (P, 5): economy index, good
+    # index, t/step of capacity, first and last quarter index over which it comes online.
+    projects: np.ndarray | None = None
     # (country code, mineral, stage) -> intermediate product key (production.csv)
     intermediates: dict[tuple[str, str, str], str] = field(default_factory=dict)
     # What the score weighs per good (score.csv): USD of welfare lost per tonne of final use
@@ -290,16 +290,53 @@ def load_world(name_or_path: str | Path) -> WorldData:
         raise WorldDataError(t("world.broken", path=folder, detail=repr(error))) from None
 
 
+def base_world(folder: Path) -> Path | None:
+    """The world a world is drawn from (``base`` in world.toml), or None.
+
+    A drawn world (the 2010 rare-earth market for the hindcast) holds only what differs:
+    its own rows for the goods it lists replace the base's rows for those goods.
+    """
+    with (folder / "world.toml").open("rb") as f:
+        base = tomllib.load(f)["world"].get("base")
+    return None if base is None else world_path(base)
+
+
 def _read_csv(folder: Path, name: str, required: bool = True) -> pd.DataFrame:
     import pandas as pd  # here, not at the top: `minerals --help` need not load it
 
     path = folder / name
+    base = base_world(folder)
+    if base is not None:
+        inherited = _read_csv(base, name, required and not path.is_file())
+        if not path.is_file():
+            return inherited
+        return _overlay(inherited, _own(path))
     if not path.is_file():
         if required:
             raise WorldDataError(t("world.missing_file", path=path))
         return pd.DataFrame()
+    return _own(path)
+
+
+def _own(path: Path) -> pd.DataFrame:
+    import pandas as pd
+
     frame = pd.read_csv(path, comment=None, skipinitialspace=True)
     frame.attrs["path"] = str(path)
+    return frame
+
+
+def _overlay(base: pd.DataFrame, own: pd.DataFrame) -> pd.DataFrame:
+    """The base's rows with ``own``'s instead for every good ``own`` lists (whole table if
+    the table is not by good)."""
+    import pandas as pd
+
+    keys = ["mineral", "stage"]
+    if base.empty or not set(keys) <= set(own.columns):
+        return own
+    listed = base.set_index(keys).index.isin(own.set_index(keys).index)
+    frame = pd.concat([base[~listed], own], ignore_index=True)
+    frame.attrs["path"] = own.attrs["path"]
     return frame
 
 
@@ -365,6 +402,19 @@ def _share_matrix(frame, codes, goods, what) -> np.ndarray:
     return shares / np.where(totals > 0, totals, 1.0)
 
 
+def _parameters(folder: Path) -> dict[str, float]:
+    """world.toml's and behaviour.toml's parameters, over the base world's if drawn from one."""
+    base = base_world(folder)
+    parameters = {} if base is None else _parameters(base)
+    for name in ("world.toml", "behaviour.toml"):
+        path = folder / name
+        if path.is_file():
+            with path.open("rb") as f:
+                entries = tomllib.load(f).get("parameters", {})
+            parameters |= {key: float(entry["value"]) for key, entry in entries.items()}
+    return parameters
+
+
 def _load(folder: Path) -> WorldData:
     with (folder / "world.toml").open("rb") as f:
         meta = tomllib.load(f)
@@ -372,14 +422,7 @@ def _load(folder: Path) -> WorldData:
     steps_per_year = int(world.get("steps_per_year", 4))
     if steps_per_year != 4:
         raise WorldDataError(t("world.quarters_only", path=folder / "world.toml"))
-    parameters = {name: float(entry["value"]) for name, entry in meta["parameters"].items()}
-    parameters = {**PARAMETER_DEFAULTS, **parameters}
-    behaviour = folder / "behaviour.toml"
-    if behaviour.is_file():
-        with behaviour.open("rb") as f:
-            parameters |= {
-                name: float(entry["value"]) for name, entry in tomllib.load(f)["parameters"].items()
-            }
+    parameters = {**PARAMETER_DEFAULTS, **_parameters(folder)}
     missing = sorted(set(PARAMETER_RANGES) - set(parameters))
     if missing:
         raise WorldDataError(
@@ -495,6 +538,9 @@ def _load(folder: Path) -> WorldData:
     cover_days, long_run, adjustment = _buffers(folder, goods, goods_frame)
     alignment = _alignment(_read_csv(folder, "alignment.csv", required=False), codes)
     programmes = _programmes(_read_csv(folder, "programmes.csv", required=False), codes)
+    projects = _projects(
+        _read_csv(folder, "projects.csv", required=False), codes, goods, steps_per_year
+    )
 
     return WorldData(
         name=world.get("name", folder.name),
@@ -529,6 +575,7 @@ def _load(folder: Path) -> WorldData:
         good_parameters=good_parameters,
         routes=routes,
         commercial_stock0=commercial_stock0,
+        projects=projects,
         intermediates=intermediates,
         downstream_loss=downstream_loss,
         cost_share=cost_share,
@@ -639,6 +686,8 @@ def _score_weights(folder: Path, goods, goods_frame) -> tuple[np.ndarray, np.nda
         loss[g] = frame["at_risk_usd_t"].iloc[row] * frame["lost_share"].iloc[row]
         cost[g] = frame["cost_share"].iloc[row]
     return loss, cost
+
+
 def _costs(folder: Path, codes, goods) -> tuple[np.ndarray, np.ndarray]:
     """Unit cash cost (share of base price) and capex multiple per producer and good.
 
@@ -726,6 +775,33 @@ def _programmes(frame: pd.DataFrame, codes: list[str]) -> np.ndarray | None:
             frame["amount_usd"].to_numpy(float),
             start.to_numpy(float),
             frame["quarters"].to_numpy(float),
+        ]
+    )
+
+
+def _projects(frame: pd.DataFrame, codes, goods, steps_per_year: int) -> np.ndarray | None:
+    """(P, 5): economy, good, t/step of capacity, first and last quarter it arrives over."""
+    if frame.empty:
+        return None
+    _check_sources(frame)
+    _check_values(frame, "country", codes)
+    pairs = list(zip(frame["mineral"], frame["stage"], strict=True))
+    first, last = frame["first"].map(quarter_index), frame["last"].map(quarter_index)
+    if (
+        any(pair not in goods for pair in pairs)
+        or first.isna().any()
+        or last.isna().any()
+        or (last < first).any()
+        or (frame["tonnes_pa"] <= 0).any()
+    ):
+        raise WorldDataError(t("economics.bad_projects", path=frame.attrs["path"]))
+    return np.column_stack(
+        [
+            frame["country"].map(codes.index).to_numpy(float),
+            np.array([goods.index(pair) for pair in pairs], float),
+            frame["tonnes_pa"].to_numpy(float) / steps_per_year,
+            first.to_numpy(float),
+            last.to_numpy(float),
         ]
     )
 

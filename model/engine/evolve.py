@@ -67,6 +67,22 @@ def projects_under_way(
     }
 
 
+def recorded_projects(world: WorldData, first_quarter: int) -> dict[int, np.ndarray]:
+    """Capacity the sources date (projects.csv), by the step it comes online.
+
+    A project arrives in equal parts over its quarters; what was due before the scenario's
+    first quarter is there from step 1, on top of the base year's capacity.
+    """
+    arrivals: dict[int, np.ndarray] = {}
+    for c, g, tonnes, first, last in world.projects if world.projects is not None else ():
+        quarters = np.arange(int(first), int(last) + 1)
+        for quarter in quarters:
+            step = max(int(quarter) - first_quarter + 1, 1)
+            cell = arrivals.setdefault(step, np.zeros_like(world.production0))
+            cell[int(c), int(g)] += tonnes / quarters.size
+    return arrivals
+
+
 def unit_margin(world: WorldData, state: State, price: np.ndarray) -> np.ndarray:
     """Cash margin per tonne (USD) of each producer at ``price`` (G, C, relative), (C, G).
 
@@ -95,6 +111,43 @@ def coalition_floors(world: WorldData, state: State) -> np.ndarray:
     return floors
 
 
+def contract_floors(state: State) -> np.ndarray:
+    """(G, C) the strike of each contract for difference that still has money, relative."""
+    if state.cfd_usd is None:
+        return np.zeros_like(state.price)
+    return np.where(state.cfd_usd.T > 0, state.cfd_strike, 0.0)
+
+
+def grant_per_tonne(state: State, capex: np.ndarray) -> np.ndarray:
+    """(C, G) USD of a new tonne-per-step of capacity that a capital grant still pays."""
+    if state.grant_usd is None:
+        return np.zeros_like(capex)
+    return np.where(state.grant_usd > 0, state.grant_share * capex, 0.0)
+
+
+def pay_contracts(world: WorldData, state: State, production: np.ndarray) -> np.ndarray:
+    """Pay producers under contracts for difference the gap to the strike; (C, G) USD paid.
+
+    Each contract pays from its own money until that is spent; then it ends.
+    """
+    if state.cfd_usd is None:
+        return np.zeros_like(production)
+    gap = np.maximum(contract_floors(state) - state.price, 0.0).T * world.price0
+    paid = np.minimum(gap * production, state.cfd_usd)
+    state.cfd_usd = state.cfd_usd - paid
+    return paid
+
+
+def payback_gap(
+    world: WorldData, parameters: dict[str, float], state: State, price: np.ndarray
+) -> np.ndarray:
+    """(C, G) USD per tonne-per-step by which a new plant's capex exceeds what its margin
+    at ``price`` (G, C, relative) pays back over its life (0 where it pays)."""
+    margin = unit_margin(world, state, price)
+    value = margin * parameters["base_utilisation"] * annuity(parameters, world.steps_per_year)
+    return np.maximum(world.capex * world.capex_multiple - value, 0.0)
+
+
 def annuity(parameters: dict[str, float], steps_per_year: int) -> float:
     """Present value of 1 USD a quarter over a plant's life at the stated discount rate."""
     rate = (1.0 + parameters["discount_rate"]) ** (1.0 / steps_per_year) - 1.0
@@ -114,14 +167,20 @@ def invest(world: WorldData, parameters: dict[str, float], state: State, step: i
     the plant's life at the discount rate covers its own capex (costs.csv multiple).
     """
     state.price_trend = (1 - TREND_WEIGHT) * state.price_trend + TREND_WEIGHT * state.price
-    expected = np.maximum(
-        np.maximum(state.price_trend, state.price_support), coalition_floors(world, state)
+    expected = np.maximum.reduce(
+        [
+            state.price_trend,
+            state.price_support,
+            coalition_floors(world, state),
+            contract_floors(state),
+        ]
     )
     margin = unit_margin(world, state, expected)  # (C, G) USD/t
     base_margin = (1.0 - base_cost_share(world)) * world.price0
     capex = world.capex * world.capex_multiple  # USD per t/step
+    grant = grant_per_tonne(state, capex)
     utilisation = parameters["base_utilisation"]
-    pays = margin * utilisation * annuity(parameters, world.steps_per_year) >= capex
+    pays = margin * utilisation * annuity(parameters, world.steps_per_year) >= capex - grant
 
     when = arrival_steps(world, step)
     path = demand_path(world, int(when.max()))
@@ -139,9 +198,11 @@ def invest(world: WorldData, parameters: dict[str, float], state: State, step: i
     )
     depreciation = parameters["depreciation_rate"] / world.steps_per_year
     routine = state.capacity * (announced + depreciation) * (margin > 0)
-    # Beyond them, a margin above normal raises the capacity a producer aims for; the gap to
+    # Beyond them, a return on capital above normal (a margin above normal, or a capital
+    # grant paying part of the capex) raises the capacity a producer aims for; the gap to
     # capacity in hand or on order is closed over the adjustment time, where it pays.
     ratio = np.maximum(margin, 0.0) / np.maximum(base_margin, 1e-9 * world.price0)
+    ratio = ratio * capex / np.maximum(capex - grant, 1e-9 * capex)
     response = np.minimum(ratio, MAX_MARGIN_RATIO) ** LONG_RUN_SUPPLY
     on_order = sum(
         (arriving for arriving in state.pipeline.values()), np.zeros_like(state.capacity)
@@ -153,6 +214,8 @@ def invest(world: WorldData, parameters: dict[str, float], state: State, step: i
     busy = state.last_output >= BUSY * utilisation * running
     extra = np.where(pays & busy, gap / parameters["investment_adjustment_quarters"], 0.0)
     order_capacity(state, step, when, routine + extra)
+    if state.grant_usd is not None:  # grants pay their share of what is ordered
+        state.grant_usd = state.grant_usd - np.minimum(grant * (routine + extra), state.grant_usd)
 
     retired = depreciation * state.capacity
     state.capacity -= retired

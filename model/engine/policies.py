@@ -12,6 +12,7 @@ from agents.actions import (
     MAX_DEMAND_FACTOR,
     MAX_RAMP,
     MAX_SHOCK_DURATION,
+    MAX_STRIKE,
     MAX_TARIFF,
     MIN_DEMAND_FACTOR,
     MIN_USD,
@@ -24,6 +25,7 @@ from agents.actions import (
     Tariff,
 )
 from model.data.world_data import WorldData
+from model.engine.evolve import payback_gap
 from model.engine.state import DemandShift, Licence, State
 from model.engine.state import Shock as ActiveShock
 from model.text import number, percent, t
@@ -80,6 +82,42 @@ def budget(world: WorldData, actor: int, state: State | None = None) -> float:
 def budget_left(world: WorldData, actor: int, state: State) -> float:
     """What ``actor`` may still spend this quarter."""
     return budget(world, actor, state) - float(state.subsidy_spend[actor])
+
+
+def _private_subsidy(action, state, world, actor, goods, what, funded) -> str:
+    """A capital grant or a contract for difference: money private investors count on.
+
+    The news says how much of the gap between a new plant's capex and what its margin pays
+    back (at today's smoothed price and the world's discount rate) the subsidy closes.
+    """
+    _check_range(action.usd, MIN_USD, np.inf, "usd")
+    if action.share is not None and action.strike is not None:
+        raise PolicyError(t("scenario.one_instrument"))
+    capex = world.capex[goods] * world.capex_multiple[actor, goods]
+    gap = payback_gap(world, world.parameters, state, state.price_trend)[actor, goods]
+    if action.share is not None:
+        _check_range(action.share, 0.0, 1.0, "share")
+        _spend(state, world, actor, action.actor, action.usd, funded)
+        state.grant_usd[actor, goods] += action.usd / len(goods)
+        state.grant_share[actor, goods] = action.share
+        closed = action.share * capex
+        key, size = "news.subsidy_grant", percent(action.share)
+    else:
+        _check_range(action.strike, 0.0, MAX_STRIKE, "strike")
+        _spend(state, world, actor, action.actor, action.usd, funded)
+        state.cfd_usd[actor, goods] += action.usd / len(goods)
+        state.cfd_strike[goods, actor] = action.strike
+        at_strike = np.maximum(state.price_trend, 0.0)
+        at_strike[goods, actor] = np.maximum(at_strike[goods, actor], action.strike)
+        closed = gap - payback_gap(world, world.parameters, state, at_strike)[actor, goods]
+        key, size = "news.subsidy_cfd", number(action.strike, 2)
+    if gap.sum() <= 0:
+        effect = t("news.subsidy_pays_already")
+    else:
+        effect = t("news.subsidy_closes", share=percent(min(closed.sum() / gap.sum(), 1.0)))
+    return t(
+        key, actor=action.actor, good=what, usd=number(action.usd / 1e6), size=size, effect=effect
+    )
 
 
 def _spend(
@@ -239,6 +277,8 @@ def apply(action: Action, state: State, world: WorldData, step: int, funded: boo
             state.stock_orders[actor, goods] += per_good
             key = "news.stockpile_buy" if per_good > 0 else "news.stockpile_release"
             return t(key, actor=action.actor, good=what, tonnes=number(abs(action.tonnes)))
+        case Subsidy() if action.share is not None or action.strike is not None:
+            return _private_subsidy(action, state, world, actor, goods, what, funded)
         case Subsidy():
             _check_range(action.usd, MIN_USD, np.inf, "usd")
             _spend(state, world, actor, action.actor, action.usd, funded)

@@ -69,6 +69,7 @@ def _same(a, b) -> bool:
     except ValueError:  # objects holding arrays: count as changed, the safe side
         return False
 
+
 KEEP = 8  # reference paths kept at once (a sweep moves on; a class game reuses one)
 
 

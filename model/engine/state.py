@@ -80,6 +80,13 @@ class State:
     threat_seen: np.ndarray | None = None  # (C, G) export threat users are used to, 0..1
     last_output: np.ndarray | None = None  # (C, G) last quarter's production, t/step
     mothballed: np.ndarray | None = None  # (C, G) installed capacity idled for losses, t/step
+    # Subsidies that work through private investors (policies.apply, evolve.invest): what is
+    # left of each capital grant's money and the share of capex it pays, and of each
+    # contract for difference's money and its strike price.
+    grant_usd: np.ndarray | None = None  # (C, G) USD
+    grant_share: np.ndarray | None = None  # (C, G) 0..1
+    cfd_usd: np.ndarray | None = None  # (C, G) USD
+    cfd_strike: np.ndarray | None = None  # (G, C) relative to the 2024 price
     # Offers waiting a quarter for a person's answer: (diplomacy.Deal, responder, round)
     waiting: list = field(default_factory=list)
     demand_shifts: list[DemandShift] = field(default_factory=list)

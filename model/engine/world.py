@@ -60,6 +60,21 @@ def make_controller(kind: str, strategy: str, price_usd: np.ndarray, parameters=
     return PassiveController()  # "passive", "scripted", and "human" until the browser seat
 
 
+def usual_inventory(data: WorldData) -> np.ndarray:
+    """Commercial stocks of the goods' usual days of cover (buffers.csv), (C, G)."""
+    return data.cover_days * data.demand0 / (DAYS_PER_YEAR / data.steps_per_year)
+
+
+def opening_inventory(data: WorldData) -> np.ndarray:
+    """Commercial stocks at the start, (C, G): the recorded tonnes where the world has them
+    (commercial_stocks.csv: cobalt's 2023-24 surplus), else the usual cover."""
+    usual = usual_inventory(data)
+    recorded = data.commercial_stock0
+    if recorded is None:
+        return usual
+    return np.where(recorded > 0, recorded, usual)
+
+
 def controller_kind(scenario: Scenario, code: str, scripted: bool) -> str:
     """Who plays ``code``: its own setting, else its script if it has events, else the header's.
 
@@ -179,23 +194,35 @@ class World(mesa.Model):
             price=np.ones((G, C)),
             price_trend=np.ones((G, C)),
             paid=np.ones((G, C)),
-            pipeline=evolve.projects_under_way(
-                data,
-                calibration.capacity0,
-                self.parameters["depreciation_rate"] / data.steps_per_year,
-            ),
+            pipeline=self._pipeline(),
             stock_orders=np.zeros((C, G)),
             subsidy_spend=np.zeros(C),
             trust=trust,
             price_support=np.zeros((G, C)),
             floor_tariff=np.zeros((G, C, C)),
-            inventory=data.cover_days * data.demand0 / (DAYS_PER_YEAR / data.steps_per_year),
+            inventory=opening_inventory(data),
             demand_shift=np.zeros((C, G)),
             mothballed=np.zeros((C, G)),
+            grant_usd=np.zeros((C, G)),
+            grant_share=np.zeros((C, G)),
+            cfd_usd=np.zeros((C, G)),
+            cfd_strike=np.zeros((G, C)),
             last_output=data.production0.copy(),
             threat_seen=np.zeros((C, G)),
             marginal=np.ones((G, C)),
         )
+
+    def _pipeline(self) -> dict[int, np.ndarray]:
+        """Capacity under way at the start: the trend's, plus the projects the sources date."""
+        pipeline = evolve.projects_under_way(
+            self.data,
+            self.calibration.capacity0,
+            self.parameters["depreciation_rate"] / self.data.steps_per_year,
+        )
+        first_quarter = int(quarter_index(self.spec.start))
+        for step, capacity in evolve.recorded_projects(self.data, first_quarter).items():
+            pipeline[step] = pipeline.get(step, 0.0) + capacity
+        return pipeline
 
     # --- what countries see ---------------------------------------------------------------
     def quarter_label(self, step: int | None = None) -> str:
@@ -210,6 +237,7 @@ class World(mesa.Model):
     def plays_ai(self, code: str) -> bool:
         """Whether an AI strategy plays ``code`` now (not a person, a script or nobody)."""
         return isinstance(self._countries[code].controller, Strategy)
+
     def seat_person(self, code: str, controller) -> None:
         """A person (browser, class delegation, outside policy) plays ``code`` from now on.
 
@@ -485,6 +513,7 @@ class World(mesa.Model):
         self._price_history.append(self.outcome.index)
 
     def evolve(self, step: int) -> None:
+        evolve.pay_contracts(self.data, self.state, self.outcome.production)
         self.state.price_support = diplomacy.price_support(self.state, self.data)
         evolve.invest(self.data, self.parameters, self.state, step)
         evolve.adjust_demand(self.data, self.state)

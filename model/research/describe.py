@@ -43,7 +43,9 @@ def describe(world_name: str = WORLD) -> str:
     world = load_world(world_name)
     parts = [t("describe.intro", world=world.name, title=world.title, year=world.year)]
     parts += [_world_parameters(folder), _goods(folder), _inputs(folder)]
-    parts += [_optional(folder, name) for name in ("routes", "commercial_stocks", "stocks")]
+    parts += [
+        _optional(folder, name) for name in ("routes", "commercial_stocks", "projects", "stocks")
+    ]
     parts += [_objectives(folder), _economies(world), _engine_constants(), _others(world)]
     return "\n\n".join(part for part in parts if part) + "\n"
 
@@ -125,7 +127,7 @@ def _inputs(folder: Path) -> str:
 
 
 def _optional(folder: Path, name: str) -> str:
-    """A small world-data file shown whole (routes, opening stocks, stockpiles)."""
+    """A small world-data file shown whole (routes, opening stocks, projects, stockpiles)."""
     path = folder / f"{name}.csv"
     if not path.is_file():
         return ""

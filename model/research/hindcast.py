@@ -34,6 +34,7 @@ class Episode:
     checks: Callable[[dict[str, np.ndarray]], list[Check]]
     real: str  # the recorded figures, with their sources (catalogue key)
     chart: tuple[str, ...]  # series drawn
+    gap: str = ""  # where the model falls short of the bands, and why (catalogue key)
 
 
 @dataclass
@@ -98,8 +99,11 @@ def drc_series(world: World) -> dict[str, float]:
 
 
 def drc_checks(series: dict[str, np.ndarray]) -> list[Check]:
-    peak = float(series["cobalt"][:3].max())
-    year = float(series["output"][:4].mean() / series["output0"])
+    """The replay opens a quarter before the ban (2024Q4): prices are measured against that
+    quarter's, as the real ×1.5–2.2 is against the US$21.5k/t the ban met."""
+    before, after = series["cobalt"][0], series["cobalt"][1:]
+    peak = float(after[:3].max() / before)
+    year = float(series["output"][1:5].mean() / series["output0"])
     return [
         Check(t("economics.hindcast_peak_cobalt"), "1.5–2.2×", peak, 1.5 <= peak <= 2.2),
         Check(t("economics.hindcast_output_cobalt"), "≥ 0.85", year, year >= 0.85),
@@ -113,9 +117,15 @@ EPISODES = {
         ree_checks,
         "economics.hindcast_real_ree",
         ("ndpr", "dytb"),
+        "economics.hindcast_gap_ree",
     ),
     "hindcast_drc_2025": Episode(
-        "hindcast_drc_2025", drc_series, drc_checks, "economics.hindcast_real_drc", ("cobalt",)
+        "hindcast_drc_2025",
+        drc_series,
+        drc_checks,
+        "economics.hindcast_real_drc",
+        ("cobalt",),
+        "economics.hindcast_gap_drc",
     ),
 }
 
@@ -184,6 +194,8 @@ def report(results: list[Result], charts: str = "validation") -> str:
         for check in result.checks:
             mark = t("economics.hindcast_pass" if check.passed else "economics.hindcast_fail")
             out.append(f"| {check.label} | {check.band} | {check.value:.2f} | {mark} |")
+        if result.episode.gap and not result.passed:
+            out += ["", t(result.episode.gap)]
         out += ["", f"![{name}]({charts}/{name}.svg)", ""]
     return "\n".join(out)
 

@@ -17,7 +17,9 @@ def tiny_world(**changes):
     return dataclasses.replace(load_world(TINY), **changes)
 
 
-def scenario(events=(), steps=8, seed=1, controller="passive", countries=None, **parameters):
+def scenario(
+    events=(), steps=8, seed=1, controller="passive", countries=None, start=None, **parameters
+):
     """A scenario for tests; countries take no measures of their own unless told to."""
     return validate_scenario(
         {
@@ -27,6 +29,7 @@ def scenario(events=(), steps=8, seed=1, controller="passive", countries=None, *
                 "steps": steps,
                 "seed": seed,
                 "controller": controller,
+                **({"start": start} if start else {}),
             },
             "countries": countries or {},
             "parameters": parameters,

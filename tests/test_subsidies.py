@@ -1,0 +1,87 @@
+"""Subsidies as a government would choose them (issue 11 §2): plants the state builds, a
+capital grant, a contract for difference. Western NdPr separation does not pay at 2024
+prices (a cost gap, not a lack of money); the news says how much of the gap a subsidy
+closes, and private investors build only where it closes."""
+
+import numpy as np
+import pytest
+
+from agents.actions import Subsidy
+from model.data.scenario import ScenarioError
+from model.data.world_data import load_world
+from model.engine.world import World
+from support.builders import event, scenario
+
+WORLD = load_world("world_2024")
+NDPR = ("rare_earths", "refined")
+# The US Department of Defense's floor for MP Materials' NdPr oxide: US$110/kg (July 2025,
+# wave2 policy/programmes.csv), against US$54/kg in 2024 (goods.csv): about 2.04×.
+DOD_FLOOR = 110 / 54
+
+
+def eu_capacity_after(magnitudes=None, steps=16):
+    events = [] if magnitudes is None else [event(1, "EU", "subsidy", *NDPR, **magnitudes)]
+    world = World(scenario(events, steps, shock_rate=0.0), world=WORLD)
+    world.run()
+    c, g = WORLD.country("EU"), WORLD.good(*NDPR)
+    news = world.tables()["events"]
+    said = news[news["action"] == "subsidy"]["detail"].tolist()
+    return world.state.capacity[c, g], world, said
+
+
+def test_a_contract_for_difference_at_the_dod_floor_gets_european_separation_built():
+    none, _, _ = eu_capacity_after()
+    low, low_world, _ = eu_capacity_after({"usd": 500e6, "strike": 1.3})
+    floor, world, said = eu_capacity_after({"usd": 500e6, "strike": DOD_FLOOR})
+    assert low == pytest.approx(none)  # 1.3× closes too little of the gap: nothing built
+    assert floor > 2 * none
+    c, g = WORLD.country("EU"), WORLD.good(*NDPR)
+    # It pays producers the gap to the strike from its own money, and only that money.
+    assert 0 < world.state.cfd_usd[c, g] < 500e6
+    assert "contracts for difference" in said[0] and "of the gap" in said[0]
+
+
+def test_a_capital_grant_says_how_much_of_the_gap_it_closes_and_builds_only_where_it_pays():
+    _, world, said = eu_capacity_after({"usd": 500e6, "share": 0.6})
+    none, _, _ = eu_capacity_after()
+    c, g = WORLD.country("EU"), WORLD.good(*NDPR)
+    # 60 % of a US$600k-per-t/quarter plant against a margin that pays back ~US$76k: the
+    # grant closes most of the gap but not all, so investors wait and the money stays.
+    assert "capital grants" in said[0] and "of the gap" in said[0]
+    assert world.state.capacity[c, g] == pytest.approx(none, rel=0.01)
+    assert world.state.grant_usd[c, g] > 0.9 * 500e6
+    whole, world, _ = eu_capacity_after({"usd": 500e6, "share": 1.0})
+    assert whole > 1.5 * none
+    assert world.state.grant_usd[c, g] < 500e6
+
+
+def test_the_state_building_plants_itself_still_adds_capacity_for_its_money():
+    built, _, said = eu_capacity_after({"usd": 500e6})
+    none, _, _ = eu_capacity_after()
+    assert built > none
+    assert "t a year" in said[0]
+
+
+@pytest.mark.parametrize(
+    ("magnitudes", "expected"),
+    [
+        ({"usd": 1e6, "share": 0.5, "strike": 2.0}, "not both"),
+        ({"usd": 1e6, "share": 1.5}, "share"),
+        ({"usd": 1e6, "strike": 0.0}, "strike"),
+        ({"usd": 1e6, "strike": 11.0}, "strike"),
+    ],
+)
+def test_a_subsidy_with_a_wrong_instrument_is_refused_naming_it(magnitudes, expected):
+    with pytest.raises(ScenarioError) as error:
+        scenario([event(1, "EU", "subsidy", *NDPR, **magnitudes)])
+    assert expected in str(error.value)
+
+
+def test_a_subsidy_record_with_both_instruments_is_refused_and_changes_nothing():
+    world = World(scenario([], 2, shock_rate=0.0), world=WORLD)
+    before = world.state.copy()
+    both = Subsidy("EU", *NDPR, usd=1e6, share=0.5, strike=2.0)
+    assert not world.apply(both, 1)
+    assert np.array_equal(world.state.grant_usd, before.grant_usd)
+    assert np.array_equal(world.state.cfd_usd, before.cfd_usd)
+    assert world.state.subsidy_spend.sum() == before.subsidy_spend.sum()
