@@ -343,7 +343,7 @@ class World(mesa.Model):
                 step,
                 code,
                 "licences",
-                ",".join(self.data.codes[b] for b in buyers),
+                [self.data.codes[b] for b in buyers],
                 t(
                     "news.licences_granted",
                     actor=code,
@@ -468,7 +468,7 @@ class World(mesa.Model):
         diplomacy.lose_trust(self.state, self.data, bystanders, guilty, diplomacy.REPUTATION_COST)
         if row is not None:
             self.recorder.deal(row)
-        self.recorder.event(step, guilty, "breach", ",".join(victims), text)
+        self.recorder.event(step, guilty, "breach", victims, text)
 
     def clear(self, step: int) -> None:
         self._stock_before = self.state.stock.copy()
@@ -625,9 +625,9 @@ def _measure(name: str):
     return report
 
 
-def _targets(action: Action) -> str:
+def _targets(action: Action) -> tuple[str, ...]:
     targets = getattr(action, "targets", None) or [getattr(action, "partner", "")]
-    return ",".join(code for code in targets if code)
+    return tuple(code for code in targets if code)
 
 
 class ReferenceWorld(World):
