@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from model.data import provenance
+from model.data.arguments import command_line
 from model.data.files import reason, shown
 from model.data.scenario import Scenario, ScenarioError, display_path, list_scenarios, load_scenario
 from model.data.tables import FORMATS, write_tables
@@ -282,7 +283,7 @@ def main(argv: list[str] | None = None) -> int:
         print(t("cli.error", lang="en", message=error), file=sys.stderr)
         return USAGE_ERROR
     argparse_words.install()
-    with use_language(lang):
+    with use_language(lang), command_line():  # messages name flags, not Python keywords
         return _run(argv)
 
 
