@@ -31,6 +31,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from model.data.files import InputError, parse_toml, read_text, shown
+from model.data.overrides import toml_literal
 from model.data.scenario import (
     MAX_SEED,
     MAX_STEPS,
@@ -335,12 +336,9 @@ class Setup:
 
 
 def toml_value(value: Any) -> str:
-    """A value as the right-hand side of ``--set key=value``."""
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)  # a TOML basic string
-    return repr(value)  # ints, and floats that read back bit for bit
+    """A value as the right-hand side of ``--set key=value``: Python or numpy scalars
+    (``np.float64``, ``np.int64``, ``np.bool_``), read back to the same value."""
+    return toml_literal(value)
 
 
 def overrides(values: dict[str, Any]) -> list[str]:
