@@ -132,5 +132,7 @@ def toml_literal(value: Any) -> str:
     if isinstance(value, bool):
         return str(value).lower()
     if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)  # a TOML basic string
+        # A TOML basic string: JSON escapes the control characters below 0x20, TOML also
+        # refuses DEL raw.
+        return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
     return repr(value)  # ints, and floats that read back bit for bit
