@@ -21,7 +21,8 @@ COLUMNS = {
     ],
     "prices": ["step", "country", "mineral", "stage", "price"],
     "flows": ["step", "exporter", "importer", "mineral", "stage", "tonnes", "value"],
-    "events": ["step", "actor", "action", "target", "detail"],
+    "events": ["step", "event", "actor", "action", "target", "detail"],
+    "event_targets": ["step", "date", "event", "target"],
     "deals": ["step", "date", "deal_id", "kind", "proposer", "partner", "status", "terms"],
 }
 

@@ -172,10 +172,16 @@ def test_nobody_bans_ore_unprovoked_in_the_first_quarter(run, request):
     assert first.empty, first.detail.tolist()  # neither scenario scripts a control in 2025Q1
 
 
+def aimed_at(world, events):
+    """The codes these events name, from the long event_targets table (one row each)."""
+    targets = world.tables()["event_targets"]
+    return targets.loc[targets["event"].isin(events["event"]), "target"]
+
+
 def test_the_us_hawk_does_not_tariff_the_producers_it_needs(coalition):
     events = coalition.tables()["events"]
     usa = measures(events, "USA", ("tariff",))
-    hit = {code for targets in usa.target for code in targets.split(",")}
+    hit = set(aimed_at(coalition, usa))
     assert not hit & {"COD", "IDN", "ZWE", "AUS", "CHL", "PHL", "ZAF", "GAB"}, usa.detail.tolist()
 
 
@@ -199,7 +205,7 @@ def test_china_sees_the_floor_tariffs_and_answers_the_members(coalition):
     members = [coalition.data.country(code) for code in coalition.state.coalitions["ATCM"].members]
     assert (seen.tariffs_on_me[:, members] > 0).any()  # the floor is in what China sees
     china = measures(coalition.tables()["events"], "CHN", ("export_control",))
-    targets = {code for targets in china.target for code in targets.split(",")}
+    targets = set(aimed_at(coalition, china))
     assert targets and targets <= set(coalition.state.coalitions["ATCM"].members)
 
 

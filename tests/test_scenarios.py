@@ -345,17 +345,17 @@ def test_apply_overrides_leaves_the_original_alone():
 @pytest.mark.parametrize(
     "override, fragments",
     [
-        ("steps", ["--set steps", "key=value"]),
-        ("=3", ["--set =3", "key=value"]),
+        ("steps", ["override steps", "key=value"]),
+        ("=3", ["override =3", "key=value"]),
         ("events[].rate=1", ["key=value"]),
-        ("steps.x=1", ["--set steps.x=1", "scenario.steps"]),
-        ("events[9].rate=1", ["--set events[9].rate=1", "events", "1 entries"]),
-        ("scenario.stepz=3", ["--set scenario.stepz=3", "scenario.stepz", "steps"]),
-        ("stepz=3", ["--set stepz=3", "'stepz'", "scenario, parameters"]),
-        ("countries.XYZ.strategy=hawk", ["--set countries.XYZ", "'XYZ'", "USA"]),
-        ("seed=abc", ["--set seed=abc", "scenario.seed", "'abc'"]),
-        ("steps=-1", ["--set steps=-1", "scenario.steps", "1 or more"]),
-        ("parameters.nope=1", ["--set parameters.nope=1", "'nope'"]),
+        ("steps.x=1", ["override steps.x=1", "scenario.steps"]),
+        ("events[9].rate=1", ["override events[9].rate=1", "events", "1 entries"]),
+        ("scenario.stepz=3", ["override scenario.stepz=3", "scenario.stepz", "steps"]),
+        ("stepz=3", ["override stepz=3", "'stepz'", "scenario, parameters"]),
+        ("countries.XYZ.strategy=hawk", ["override countries.XYZ", "'XYZ'", "USA"]),
+        ("seed=abc", ["override seed=abc", "scenario.seed", "'abc'"]),
+        ("steps=-1", ["override steps=-1", "scenario.steps", "1 or more"]),
+        ("parameters.nope=1", ["override parameters.nope=1", "'nope'"]),
     ],
 )
 def test_a_bad_override_is_refused_naming_the_argument(tmp_path, override, fragments):
@@ -363,7 +363,7 @@ def test_a_bad_override_is_refused_naming_the_argument(tmp_path, override, fragm
 
 
 def test_a_bad_steps_argument_names_the_argument():
-    refused("baseline", "--steps 0", "scenario.steps", "1 or more", steps=0)
+    refused("baseline", "steps=0", "scenario.steps", "1 or more", steps=0)
 
 
 KEYS = [

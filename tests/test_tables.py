@@ -78,3 +78,32 @@ def test_the_committed_docs_tables_md_is_current():
     assert DOCS.read_text(encoding="utf-8") == markdown(), (
         "run `python -m model.data.dictionary > docs/tables.md`"
     )
+
+
+def test_an_event_aimed_at_several_economies_has_one_target_row_each():
+    # Review §1.5: events.target held comma-joined codes that a researcher had to split.
+    both = event(1, "USA", "tariff", "lithium", "refined", targets=["CHN", "JPN"], rate=0.25)
+    ban = event(2, "CHN", "export_control", "lithium", "refined", targets=["all"], level=0.0)
+    tables = run([both, ban], steps=2).tables()
+    events, targets = tables["events"], tables["event_targets"]
+    assert events["event"].tolist() == list(range(len(events)))  # the key: unique, in order
+    joined = targets.merge(events[["event", "actor", "action"]], on="event")
+    tariff = joined[joined["action"] == "tariff"]
+    assert sorted(tariff["target"]) == ["CHN", "JPN"] and (tariff["step"] == 1).all()
+    assert joined.loc[joined["action"] == "export_control", "target"].tolist() == ["all"]
+    # Every event's readable text is exactly its rows in the long table, in order.
+    by_event = targets.groupby("event")["target"].agg(",".join)
+    assert events.set_index("event")["target"].replace("", None).dropna().equals(
+        by_event.rename("target")
+    )
+    assert not targets["target"].str.contains(",").any()
+
+
+def test_no_cell_of_a_table_holds_a_list(tables):
+    # Text columns hold one value each; only sentences (detail), the readable target and
+    # the deal terms (a documented JSON object) may contain commas.
+    free_text = {("events", "detail"), ("events", "target"), ("deals", "terms")}
+    for name, frame in tables.items():
+        for column in dictionary()[name]:
+            if column.dtype == "text" and (name, column.name) not in free_text:
+                assert not frame[column.name].astype(str).str.contains(",").any(), column

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from model.data import provenance
+from model.data.arguments import command_line
 from model.data.files import reason, shown
 from model.data.scenario import Scenario, ScenarioError, display_path, list_scenarios, load_scenario
 from model.data.tables import FORMATS, write_tables
@@ -100,6 +101,32 @@ def _table_format(text: str) -> str:
     return text
 
 
+# Arguments that several commands share, defined once: flags, options, catalogue key of
+# the help. ``_add(parser, "seed", "quiet")`` gives a command its copies.
+_FORMAT = {"type": _table_format, "default": FORMATS[0], "metavar": "{" + ",".join(FORMATS) + "}"}
+_SHARED: dict[str, tuple[tuple[str, ...], dict, str]] = {
+    "scenario": (("scenario",), {"metavar": "SCENARIO"}, "cli.help_scenario"),
+    "steps": (("--steps",), {"type": _whole_number, "metavar": "N"}, "cli.help_steps"),
+    "seed": (("--seed",), {"type": _whole_number, "metavar": "S"}, "cli.help_seed"),
+    "format": (("--format",), _FORMAT, "cli.help_format"),
+    "port": (("--port",), {"type": _port, "default": 8765, "metavar": "PORT"}, "cli.help_port"),
+    "seats": (("--seats",), {"metavar": "CODES"}, "classroom.help_seats"),
+    "force_resume": (("--force-resume",), {"action": "store_true"}, "provenance.help_force_resume"),
+    "quiet": (("-q", "--quiet"), {"action": "store_true"}, "cli.help_quiet"),
+}
+
+
+def _add(parser: argparse.ArgumentParser, *names: str) -> None:
+    for name in names:
+        flags, options, help_key = _SHARED[name]
+        parser.add_argument(*flags, **options, help=t(help_key))
+
+
+def _command(commands, name: str, help_key: str) -> argparse.ArgumentParser:
+    """A subcommand whose one-line help is also its description."""
+    return commands.add_parser(name, help=t(help_key), description=t(help_key))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="minerals", description=t("cli.description"))
     # Read by main() before parsing (the help must already be in that language); listed here
@@ -108,22 +135,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--lang", metavar="LANG", help=t("text.help_lang", allowed=", ".join(languages()))
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", title=t("cli.commands"))
-    commands.add_parser(
-        "scenarios", help=t("cli.help_scenarios"), description=t("cli.help_scenarios")
-    )
+    _command(commands, "scenarios", "cli.help_scenarios")
 
-    run = commands.add_parser("run", help=t("cli.help_run"), description=t("cli.help_run"))
-    run.add_argument("scenario", metavar="SCENARIO", help=t("cli.help_scenario"))
-    run.add_argument("--steps", type=_whole_number, metavar="N", help=t("cli.help_steps"))
-    run.add_argument("--seed", type=_whole_number, metavar="S", help=t("cli.help_seed"))
+    run = _command(commands, "run", "cli.help_run")
+    _add(run, "scenario", "steps", "seed")
     run.add_argument("--out", type=_path, metavar="DIR", help=t("cli.help_out"))
-    run.add_argument(
-        "--format",
-        type=_table_format,
-        default=FORMATS[0],
-        metavar="{" + ",".join(FORMATS) + "}",
-        help=t("cli.help_format"),
-    )
+    _add(run, "format")
     run.add_argument(
         "--set",
         dest="overrides",
@@ -132,14 +149,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="KEY=VALUE",
         help=t("cli.help_set"),
     )
-    run.add_argument("-q", "--quiet", action="store_true", help=t("cli.help_quiet"))
+    _add(run, "quiet")
 
-    validate = commands.add_parser(
-        "validate", help=t("cli.help_validate"), description=t("cli.help_validate")
-    )
+    validate = _command(commands, "validate", "cli.help_validate")
     validate.add_argument("path", metavar="PATH", help=t("cli.help_path"))
 
-    sweep = commands.add_parser("sweep", help=t("cli.help_sweep"), description=t("cli.help_sweep"))
+    sweep = _command(commands, "sweep", "cli.help_sweep")
     sweep.add_argument("spec", metavar="SPEC", help=t("cli.help_spec"))
     sweep.add_argument("--workers", type=_whole_number, metavar="N", help=t("cli.help_workers"))
     sweep.add_argument("--scheduler", metavar="ADDRESS", help=t("cli.help_scheduler"))
@@ -152,14 +167,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sweep.add_argument("--out", type=_path, metavar="DIR", help=t("cli.help_sweep_out"))
     sweep.add_argument("--csv", action="store_true", help=t("cli.help_csv"))
-    sweep.add_argument(
-        "--force-resume", action="store_true", help=t("provenance.help_force_resume")
-    )
-    sweep.add_argument("-q", "--quiet", action="store_true", help=t("cli.help_quiet"))
+    _add(sweep, "force_resume", "quiet")
 
-    analyse = commands.add_parser(
-        "analyse", help=t("analysis.help"), description=t("analysis.help")
-    )
+    analyse = _command(commands, "analyse", "analysis.help")
     analyse.add_argument("out", type=_path, metavar="OUT_DIR", help=t("analysis.help_dir"))
     analyse.add_argument(
         "--outcome",
@@ -173,32 +183,28 @@ def build_parser() -> argparse.ArgumentParser:
     analyse.add_argument("--against", metavar="VALUE", help=t("analysis.help_against"))
     analyse.add_argument("--svg", type=_path, metavar="FILE", help=t("analysis.help_svg"))
 
-    ui = commands.add_parser("ui", help=t("cli.help_ui"), description=t("cli.help_ui"))
+    ui = _command(commands, "ui", "cli.help_ui")
     ui.add_argument("--host", default="127.0.0.1", metavar="HOST", help=t("cli.help_host"))
-    ui.add_argument("--port", type=_port, default=8765, metavar="PORT", help=t("cli.help_port"))
+    _add(ui, "port")
     _classroom_parsers(commands)
     return parser
 
 
 def _classroom_parsers(commands) -> None:
     """``host``, ``replay`` and ``briefing``: the class game's commands."""
-    host = commands.add_parser(
-        "host", help=t("classroom.help_host"), description=t("classroom.help_host")
-    )
+    host = _command(commands, "host", "classroom.help_host")
     host.add_argument(
         "scenario", nargs="?", metavar="SCENARIO", help=t("classroom.help_host_scenario")
     )
-    host.add_argument("--seats", metavar="CODES", help=t("classroom.help_seats"))
+    _add(host, "seats")
     host.add_argument(
         "--host", default="0.0.0.0", metavar="HOST", help=t("classroom.help_host_address")
     )
-    host.add_argument("--port", type=_port, default=8765, metavar="PORT", help=t("cli.help_port"))
+    _add(host, "port")
     host.add_argument("--state-dir", type=_path, metavar="DIR", help=t("classroom.help_state_dir"))
-    host.add_argument("--seed", type=_whole_number, metavar="S", help=t("cli.help_seed"))
+    _add(host, "seed")
     host.add_argument("--resume", type=_path, metavar="DIR", help=t("classroom.help_resume"))
-    host.add_argument(
-        "--force-resume", action="store_true", help=t("provenance.help_force_resume")
-    )
+    _add(host, "force_resume")
     host.add_argument("--rounds", type=_whole_number, metavar="N", help=t("lesson.help_rounds"))
     host.add_argument(
         "--quarters", type=_whole_number, default=1, metavar="N", help=t("lesson.help_quarters")
@@ -209,9 +215,7 @@ def _classroom_parsers(commands) -> None:
     host.add_argument("--minutes", type=float, metavar="M", help=t("lesson.help_minutes"))
     host.add_argument("--auto-close", action="store_true", help=t("lesson.help_auto_close"))
 
-    replay = commands.add_parser(
-        "replay", help=t("classroom.help_replay"), description=t("classroom.help_replay")
-    )
+    replay = _command(commands, "replay", "classroom.help_replay")
     replay.add_argument("archive", type=_path, metavar="ARCHIVE", help=t("classroom.help_archive"))
     replay.add_argument(
         "--change",
@@ -222,19 +226,10 @@ def _classroom_parsers(commands) -> None:
         help=t("classroom.help_change"),
     )
     replay.add_argument("--out", type=_path, metavar="DIR", help=t("classroom.help_replay_out"))
-    replay.add_argument(
-        "--format",
-        type=_table_format,
-        default=FORMATS[0],
-        metavar="{" + ",".join(FORMATS) + "}",
-        help=t("cli.help_format"),
-    )
+    _add(replay, "format")
 
-    briefing = commands.add_parser(
-        "briefing", help=t("classroom.help_briefing"), description=t("classroom.help_briefing")
-    )
-    briefing.add_argument("scenario", metavar="SCENARIO", help=t("cli.help_scenario"))
-    briefing.add_argument("--seats", metavar="CODES", help=t("classroom.help_seats"))
+    briefing = _command(commands, "briefing", "classroom.help_briefing")
+    _add(briefing, "scenario", "seats")
     briefing.add_argument(
         "--out", type=_path, metavar="FILE", help=t("classroom.help_briefing_out")
     )
@@ -243,9 +238,7 @@ def _classroom_parsers(commands) -> None:
     )
     briefing.add_argument("--key", action="store_true", help=t("lesson.help_briefing_key"))
 
-    hindcast = commands.add_parser(
-        "hindcast", help=t("economics.help_hindcast"), description=t("economics.help_hindcast")
-    )
+    hindcast = _command(commands, "hindcast", "economics.help_hindcast")
     hindcast.add_argument(
         "--out",
         type=_path,
@@ -282,7 +275,7 @@ def main(argv: list[str] | None = None) -> int:
         print(t("cli.error", lang="en", message=error), file=sys.stderr)
         return USAGE_ERROR
     argparse_words.install()
-    with use_language(lang):
+    with use_language(lang), command_line():  # messages name flags, not Python keywords
         return _run(argv)
 
 

@@ -13,6 +13,7 @@ from collections.abc import Collection, Mapping, Sequence
 from copy import deepcopy
 from typing import Any
 
+from model.data.arguments import argument
 from model.data.files import MAX_DEPTH, InputError, parse_toml, shown
 from model.text import t
 
@@ -74,8 +75,15 @@ def apply_overrides(
 
 
 def set_label(text: str) -> str:
-    """How a message names a ``--set``; escaped so the message stays on one line."""
-    return t("scenario.from_set", text=shown(text))
+    """How a message names an override: ``--set TEXT`` on the command line, the override
+    text in Python; escaped so the message stays on one line."""
+    return argument("set", text=shown(text))
+
+
+def keyword_label(key: str, value: Any) -> str:
+    """How a message names a keyword argument (``World(trade_cost=0.1)``): as Python
+    shows it (``trade_cost=np.float64(0.1)``), or ``--set`` on the command line."""
+    return argument("keyword", text=shown(f"{key}={value!r}"))
 
 
 def set_value(data: dict, path: KeyPath, value: Any, label: str) -> None:
@@ -124,5 +132,7 @@ def toml_literal(value: Any) -> str:
     if isinstance(value, bool):
         return str(value).lower()
     if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)  # a TOML basic string
+        # A TOML basic string: JSON escapes the control characters below 0x20, TOML also
+        # refuses DEL raw.
+        return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
     return repr(value)  # ints, and floats that read back bit for bit

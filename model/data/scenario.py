@@ -41,6 +41,7 @@ from agents.actions import (
     OPTIONAL_MAGNITUDES,
 )
 from model.data import overrides as keypaths
+from model.data.arguments import argument
 from model.data.files import MAX_NAME, InputError, parse_toml, read_text, regular_file, shown
 from model.data.overrides import KeyPath, ScenarioError, format_path  # the error: its lowest user
 from model.data.world_data import (
@@ -521,13 +522,14 @@ def load_scenario(
     path = scenario_path(name_or_path)
     data = _read_toml(path)
     changes = [(*parse_override(text), keypaths.set_label(text)) for text in overrides]
-    for key, value, label in (("steps", steps, "from_steps"), ("seed", seed, "from_seed")):
+    for key, value in (("steps", steps), ("seed", seed)):
         if value is None:
             continue
+        label = argument(key, value=value)
         set_too = [origin for path, _, origin in changes if path == ("scenario", key)]
         if set_too:  # two arguments for one number: say so rather than pick one silently
-            raise ScenarioError(t("scenario.set_twice", first=set_too[0], key=key, value=value))
-        changes.append((("scenario", key), value, t(f"scenario.{label}", value=value)))
+            raise ScenarioError(t("scenario.set_twice", first=set_too[0], second=label, key=key))
+        changes.append((("scenario", key), value, label))
     for key_path, value, label in changes:
         keypaths.set_value(data, key_path, value, label)
     origins = [(key_path, label) for key_path, _, label in changes]

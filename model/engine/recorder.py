@@ -4,6 +4,8 @@ Steps are kept as numpy arrays; DataFrames (with their string columns) are built
 when someone asks for the tables, so recording costs almost nothing per step.
 """
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
@@ -17,12 +19,13 @@ COUNTRY_COLUMNS = columns("countries")
 PRICE_COLUMNS = columns("prices")
 FLOW_COLUMNS = columns("flows")
 EVENT_COLUMNS = columns("events")
+EVENT_TARGET_COLUMNS = columns("event_targets")
 DEAL_COLUMNS = columns("deals")
 PRODUCTION_COLUMNS = columns("production")
 # The key columns of a table by good end with its stage (step, date, country, mineral, stage).
 _KEYS = PRICE_COLUMNS.index("stage") + 1
 MIN_TONNES = 1e-6  # flows below a gram are rounding, not trade
-TABLES = ("countries", "prices", "flows", "production", "events", "deals")
+TABLES = ("countries", "prices", "flows", "production", "events", "event_targets", "deals")
 
 
 def labels(names: list[str], index: np.ndarray) -> pd.api.extensions.ExtensionArray:
@@ -48,6 +51,7 @@ class Recorder:
         self._flows: list[np.ndarray] = []
         self._flow_prices: list[np.ndarray] = []
         self._events: list[dict] = []
+        self._event_targets: list[tuple[int, str, int, str]] = []  # step, date, event, target
         self._deals: list[dict] = []
         self.world_shortage_share = 0.0
 
@@ -56,22 +60,32 @@ class Recorder:
         step: int,
         actor: str,
         action: str,
-        target: str,
+        target: str | Sequence[str],
         detail: str,
         weight: str | None = None,
     ) -> None:
-        """One news item; its importance follows from the action unless ``weight`` says."""
+        """One news item; its importance follows from the action unless ``weight`` says.
+
+        ``target``: whom it concerns, one name (a code, a coalition, "all") or several
+        codes. The events table shows them joined by commas for reading; the
+        event_targets table has one row per name, so nobody has to split text.
+        """
+        targets = [target] if isinstance(target, str) else list(target)
+        targets = [name for name in targets if name]
+        event, date = len(self._events), self.date(step)
         self._events.append(
             {
                 "step": step,
-                "date": self.date(step),
+                "date": date,
+                "event": event,
                 "actor": actor,
                 "action": action,
-                "target": target,
+                "target": ",".join(targets),
                 "detail": detail,
                 "importance": weight or importance(action),
             }
         )
+        self._event_targets += [(step, date, event, name) for name in targets]
 
     def deal(self, row: dict) -> None:
         self._deals.append({**row, "date": self.date(row["step"])})
@@ -123,6 +137,9 @@ class Recorder:
             "flows": self._flow_table,
             "production": lambda: self._by_good(PRODUCTION_COLUMNS),
             "events": lambda: pd.DataFrame(self._events, columns=EVENT_COLUMNS),
+            "event_targets": lambda: pd.DataFrame(
+                self._event_targets, columns=EVENT_TARGET_COLUMNS
+            ),
             "deals": lambda: pd.DataFrame(self._deals, columns=DEAL_COLUMNS),
         }
         if name not in builders:

@@ -20,8 +20,8 @@ from agents.strategies import Strategy
 from agents.strategies import make_controller as make_strategy
 from model.data.overrides import (
     ScenarioError,
+    keyword_label,
     parse_override,
-    set_label,
     set_value,
     typed_overrides,
 )
@@ -371,7 +371,7 @@ class World(mesa.Model):
                 step,
                 code,
                 "licences",
-                ",".join(self.data.codes[b] for b in buyers),
+                [self.data.codes[b] for b in buyers],
                 t(
                     "news.licences_granted",
                     actor=code,
@@ -496,7 +496,7 @@ class World(mesa.Model):
         diplomacy.lose_trust(self.state, self.data, bystanders, guilty, diplomacy.REPUTATION_COST)
         if row is not None:
             self.recorder.deal(row)
-        self.recorder.event(step, guilty, "breach", ",".join(victims), text)
+        self.recorder.event(step, guilty, "breach", victims, text)
 
     def clear(self, step: int) -> None:
         self._stock_before = self.state.stock.copy()
@@ -628,17 +628,18 @@ class World(mesa.Model):
 
 def _scenario_with(scenario: Scenario | str | None, parameters: dict) -> Scenario:
     """The scenario named or given, with keyword parameters checked and set."""
-    changes = typed_overrides(parameters, prefix="parameters.")
     if scenario is None or isinstance(scenario, str | Path):
-        return load_scenario(scenario or "baseline", changes)
+        scenario = load_scenario(scenario or "baseline")
     if not parameters:
         return scenario
     data = scenario.model_dump(by_alias=True, exclude_none=True)
-    for text in changes:
+    origins = []  # messages name each keyword as it was passed
+    for key, given in parameters.items():
+        [text] = typed_overrides({key: given}, prefix="parameters.")
         path, value = parse_override(text)
-        set_value(data, path, value, set_label(text))
-    origins = [(parse_override(text)[0], set_label(text)) for text in changes]
-    checked = validate_scenario(data, origins=origins)
+        set_value(data, path, value, keyword_label(key, given))
+        origins.append((path, keyword_label(key, given)))
+    checked = validate_scenario(data, source=scenario._source, origins=origins)
     return scenario.model_copy(update={"parameters": checked.parameters})
 
 
@@ -654,9 +655,9 @@ def _measure(name: str):
     return report
 
 
-def _targets(action: Action) -> str:
+def _targets(action: Action) -> tuple[str, ...]:
     targets = getattr(action, "targets", None) or [getattr(action, "partner", "")]
-    return ",".join(code for code in targets if code)
+    return tuple(code for code in targets if code)
 
 
 class ReferenceWorld(World):

@@ -31,6 +31,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from model.data.files import InputError, parse_toml, read_text, shown
+from model.data.overrides import toml_literal
 from model.data.scenario import (
     MAX_SEED,
     MAX_STEPS,
@@ -42,11 +43,12 @@ from model.data.scenario import (
     load_scenario,
     parse_override,
 )
-from model.data.world_data import load_world
+from model.data.world_data import CONFIG_DIR, load_world
 from model.engine.recorder import TABLES
 from model.research.outcomes import OUTCOMES, PATTERNS, pattern_code
 from model.text import t
 
+SWEEPS_DIR = CONFIG_DIR / "sweeps"  # the bundled specs, named without path or suffix
 SAMPLERS = ("grid", "random", "lhs", "sobol", "morris")
 # Samplers whose design is one of SALib's, analysed by its own method (model/research/analysis.py).
 SALIB_SAMPLERS = ("sobol", "morris")
@@ -335,12 +337,9 @@ class Setup:
 
 
 def toml_value(value: Any) -> str:
-    """A value as the right-hand side of ``--set key=value``."""
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)  # a TOML basic string
-    return repr(value)  # ints, and floats that read back bit for bit
+    """A value as the right-hand side of ``--set key=value``: Python or numpy scalars
+    (``np.float64``, ``np.int64``, ``np.bool_``), read back to the same value."""
+    return toml_literal(value)
 
 
 def overrides(values: dict[str, Any]) -> list[str]:
@@ -350,13 +349,30 @@ def overrides(values: dict[str, Any]) -> list[str]:
 # --- reading and checking a spec ---------------------------------------------------------
 
 
+def bundled_specs() -> list[str]:
+    return sorted(path.stem for path in SWEEPS_DIR.glob("*.toml"))
+
+
+def spec_path(name_or_path: str | Path) -> Path:
+    """A spec file's path; a bare name that is no file here (``coalition_floor_sobol``)
+    is a bundled spec, so documented commands work from any folder."""
+    path = Path(name_or_path)
+    bare = not isinstance(name_or_path, Path) and not path.suffix and len(path.parts) == 1
+    if path.exists() or not bare:
+        return path
+    if str(name_or_path) in bundled_specs():
+        return SWEEPS_DIR / f"{name_or_path}.toml"
+    bundled = ", ".join(bundled_specs())
+    raise SweepError(t("sweep_specs.no_spec", name=shown(name_or_path), bundled=bundled))
+
+
 def load_spec(path: str | Path) -> SweepSpec:
     """Read and check a sweep spec; raise ``SweepError`` with one message for any mistake.
 
     Every lever value and range end is applied to the base scenario once, so a bad key
     path or value is refused before any run.
     """
-    path = Path(path)
+    path = spec_path(path)
     file = display_path(path)
     try:
         text = read_text(path)

@@ -22,6 +22,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from model.data import provenance
+from model.data.arguments import argument
 from model.data.scenario import display_path, load_scenario
 from model.research.outcomes import LazyTables, catalogue, outcome_function
 from model.research.scheduler import SCHEDULER_TIMEOUT, reach_scheduler
@@ -263,10 +264,20 @@ def _claim(
         except (OSError, ValueError):
             same = False
         if not same:
-            raise SweepError(t("sweep.other_sweep", out=display_path(out)))
+            raise SweepError(
+                t("sweep.other_sweep", out=display_path(out), out_argument=argument("out"))
+            )
         why = provenance.mismatch(out, record)
         if why is not None and not force_resume:
-            raise SweepError(t("provenance.refuse_sweep", out=display_path(out), why=why))
+            raise SweepError(
+                t(
+                    "provenance.refuse_sweep",
+                    out=display_path(out),
+                    why=why,
+                    out_argument=argument("out"),
+                    force_resume=argument("force_resume"),
+                )
+            )
         if why is not None:
             provenance.note_forced(out, record)
         return why
@@ -382,7 +393,7 @@ def dask_client(address: str, timeout: float = SCHEDULER_TIMEOUT):
     try:
         from distributed import Client
     except ImportError:
-        raise SweepError(t("sweep.no_dask")) from None
+        raise SweepError(t("sweep.no_dask", scheduler=argument("scheduler"))) from None
     try:
         return Client(address, timeout=f"{timeout}s")
     except (OSError, TimeoutError, ValueError) as error:
