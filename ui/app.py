@@ -144,6 +144,8 @@ def ScenarioCard(name: str, chosen: bool, on_choose: Callable[[str], None]):
                 t("game.card_coalition", names=", ".join(facts["coalitions"])),
                 style={"display": "block"},
             )
+        if scenario(name).header.found_coalitions:
+            solara.Text(t("founding.card_open"), style={"display": "block"})
         if facts["replays"]:
             with Disclosure(f"{t('game.card_replays')} ({len(facts['replays'])})"):
                 for line in facts["replays"][: start.REPLAYS_SHOWN * 4]:
