@@ -89,7 +89,7 @@ def test_play_one_quarter_offline(server):
             ).to_be_visible()
 
             news = page.get_by_text(
-                "2025 Q1: JPN sets a 40% tariff on refined rare earths from CHN."
+                "2025 Q1: Japan sets a 40% tariff on refined rare earths from China."
             )
             started = time.monotonic()
             page.get_by_role("button", name="Step", exact=True).click()
@@ -219,10 +219,10 @@ def test_a_class_plays_a_round_and_survives_a_kill(tmp_path):
                 usa = browser.new_context().new_page()
                 usa.set_default_timeout(WAIT)
                 usa.goto(seat_link(links, "USA"))
-                news = "USA sets a 35% tariff on mined rare earths from CHN"
+                news = "The United States sets a 35% tariff on mined rare earths from China"
                 teacher.get_by_role("button", name="Close round").click()
                 expect(usa.get_by_text(re.compile(news))).to_be_visible(timeout=WAIT)
-                expect(teacher.get_by_text(re.compile("CHN sets a 20% tariff"))).to_be_visible(
+                expect(teacher.get_by_text(re.compile("China sets a 20% tariff"))).to_be_visible(
                     timeout=WAIT
                 )
             finally:

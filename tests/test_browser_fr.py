@@ -90,8 +90,8 @@ def test_a_quarter_in_french_while_another_browser_stays_in_english(server):  # 
 
             page.get_by_role("button", name="Trimestre suivant", exact=True).click()
             news = (
-                rf"T1 2025 : JPN impose un droit de douane de 40{SPACE}% sur les importations "
-                r"de terres rares raffinées en provenance de CHN\."
+                rf"T1 2025 : Japon : droit de douane de 40{SPACE}% sur les importations "
+                r"de terres rares raffinées \(provenance : Chine\)\."
             )
             expect(page.get_by_text(re.compile(news))).to_be_visible()
             expect(heading).to_have_text("T2 2025 · étape 2 sur 20")
@@ -149,10 +149,10 @@ def test_a_class_round_in_french_where_one_delegation_reads_english(tmp_path):
                 teacher.get_by_role("button", name="Clore le tour").click()
                 expect(usa.get_by_text(re.compile(r"^T2 2025 · tour"))).to_be_visible()
                 # the quarter was played in French; each reads its news in its own language
-                french = rf"USA impose un droit de douane de 35{SPACE}%"
+                french = rf"États-Unis : droit de douane de 35{SPACE}%"
                 expect(usa.get_by_text(re.compile(french))).to_be_visible()
                 expect(
-                    chn.get_by_text(re.compile(r"USA sets a 35% tariff")).first
+                    chn.get_by_text(re.compile(r"The United States sets a 35% tariff")).first
                 ).to_be_visible()
             finally:
                 browser.close()
