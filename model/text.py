@@ -298,7 +298,9 @@ class _Formatter(string.Formatter):
         if format_spec == "name":
             return economy_name(str(value), self.lang)
         if format_spec == "names":  # a comma list of codes; other words stay as they are
-            return ", ".join(economy_name(part.strip(), self.lang) for part in str(value).split(","))
+            return ", ".join(
+                economy_name(part.strip(), self.lang) for part in str(value).split(",")
+            )
         if format_spec == "de":  # French "de" elided before a vowel: d'aimants, de cobalt
             text = str(value)
             return ("d'" if text[:1].lower() in VOWELS else "de ") + text

@@ -263,7 +263,8 @@ def test_forged_and_other_seat_tokens_are_refused_and_change_nothing(game, tmp_p
             game.submit(token, [tariff("USA", "CHN", 0.9)])
     # the Chinese delegation cannot decide for the United States
     assert (
-        "the United States is not your country" in game.submit(seat(game, "CHN"), [tariff("USA", "CHN", 0.9)])[0]
+        "the United States is not your country"
+        in game.submit(seat(game, "CHN"), [tariff("USA", "CHN", 0.9)])[0]
     )
     with pytest.raises(ClassroomError, match="not one of this game's links"):
         game.messages(forged)
@@ -712,7 +713,11 @@ def test_a_changed_decision_changes_the_outcome(tmp_path, capsys):
     assert changed["prices.csv"] != live["prices.csv"]
     events = pd.read_csv(tmp_path / "what-if" / "events.csv")
     chinese = events[(events["step"] == 1) & (events["actor"] == "CHN")]
-    assert chinese["detail"].str.contains("bans exports of magnet rare earths to the United States").any()
+    assert (
+        chinese["detail"]
+        .str.contains("bans exports of magnet rare earths to the United States")
+        .any()
+    )
 
 
 def assert_refused(code, err, *fragments):

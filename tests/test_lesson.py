@@ -233,7 +233,9 @@ def test_the_printable_debrief_shows_each_delegation_against_its_no_action_path(
     game.close_round(teacher)
     page = game.debrief_page(teacher)
     assert page.startswith("<!doctype html>") and page.count("<section>") == len(SEATS)
-    assert "The United States sets a 25% tariff" in page and "ARECOMS" in page  # a move, a real source
+    assert (
+        "The United States sets a 25% tariff" in page and "ARECOMS" in page
+    )  # a move, a real source
     assert "Questions for the debrief" in page and "nan" not in page
     with pytest.raises(ClassroomError, match="only the teacher"):
         game.debrief_page(game.seat_tokens["USA"])

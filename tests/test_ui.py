@@ -174,7 +174,11 @@ def test_undo_gives_back_the_steps_decisions():
     tariff = TariffForm("CHN", "all", "all", "10").build(game.world.data, "USA")[0]
     assert game.queue(tariff) is None
     game.step()
-    assert views.news(game.tables(), 2)["detail"].str.contains("The United States sets a 10% tariff").any()
+    assert (
+        views.news(game.tables(), 2)["detail"]
+        .str.contains("The United States sets a 10% tariff")
+        .any()
+    )
     assert game.undo() and game.world.steps == 1
     assert game.decisions == [tariff]  # back in the queue, to change or withdraw
     game.withdraw(0)

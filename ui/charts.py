@@ -158,10 +158,11 @@ def column_help(columns: list[tuple]) -> str:
     )
     if not entries:
         return ""
+    summary = escape(t("page.columns_help"))
     return (
         '<details class="minerals-help" style="margin:4px 0">'
-        f'<summary style="cursor:pointer;color:#1a4fa0;padding:6px 0">{escape(t("page.columns_help"))}'
-        f"</summary><dl style=\"margin:4px 0\">{entries}</dl></details>"
+        f'<summary style="cursor:pointer;color:#1a4fa0;padding:6px 0">{summary}</summary>'
+        f'<dl style="margin:4px 0">{entries}</dl></details>'
     )
 
 
