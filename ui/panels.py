@@ -569,19 +569,31 @@ def DealsLedger(tables: dict, country: str | None):
 
 
 @solara.component
-def Views(world, tables: dict, country: str | None):
-    """The views of the world, one tab each."""
+def Views(
+    world,
+    tables: dict,
+    country: str | None,
+    map_view: Callable[[], None] | None = None,
+    deals_view: Callable[[], None] | None = None,
+):
+    """The views of the world, one tab each: the one list of them for every page.
+
+    ``map_view`` draws the world map as the first tab where a page has one; ``deals_view``
+    the deals tab (default: the ledger).
+    """
+    tabs = [
+        (t("game.map_title"), map_view),
+        (t("ui.prices_title"), lambda: PriceChart(world, tables, country)),
+        (t("ui.control_title"), lambda: StageControl(world, tables)),
+        (t("ui.flows_title"), lambda: TradeFlows(world, tables)),
+        (t("ui.industry_title"), lambda: IndustryView(world, tables, country)),
+        (t("ui.deals_title"), deals_view or (lambda: DealsLedger(tables, country))),
+    ]
     with solara.lab.Tabs(lazy=True):  # only the open tab is drawn each step
-        with solara.lab.Tab(t("ui.prices_title")):
-            PriceChart(world, tables, country)
-        with solara.lab.Tab(t("ui.control_title")):
-            StageControl(world, tables)
-        with solara.lab.Tab(t("ui.flows_title")):
-            TradeFlows(world, tables)
-        with solara.lab.Tab(t("ui.industry_title")):
-            IndustryView(world, tables, country)
-        with solara.lab.Tab(t("ui.deals_title")):
-            DealsLedger(tables, country)
+        for title, draw in tabs:
+            if draw is not None:
+                with solara.lab.Tab(title):
+                    draw()
 
 
 @solara.component
