@@ -253,7 +253,7 @@ class Game:
             cached = self._tables = (
                 self.table,
                 self.world.steps,
-                views.Tables(self.world.tables()),
+                views.Tables(recorder=self.world.recorder),  # each table when first read
             )
         return cached[2]
 
