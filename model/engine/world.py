@@ -219,7 +219,6 @@ class World(mesa.Model):
     def plays_ai(self, code: str) -> bool:
         """Whether an AI strategy plays ``code`` now (not a person, a script or nobody)."""
         return isinstance(self._countries[code].controller, Strategy)
-
     def seat_person(self, code: str, controller) -> None:
         """A person (browser, class delegation, outside policy) plays ``code`` from now on.
 
