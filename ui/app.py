@@ -316,7 +316,7 @@ def GameView(game: Game, changed: Callable[[], None], on_new: Callable[[], None]
             values=list(speeds),
             value=t(f"ui.speed_{speed}"),
             on_value=lambda label: set_speed(speeds.get(label, "normal")),
-            style={"max-width": "12em"},
+            style={"min-width": "15em", "max-width": "18em"},  # the whole label shows
         )
         solara.Button(t("ui.undo"), on_click=undo, disabled=not game.snapshots)
         solara.Button(t("ui.reset"), on_click=lambda: set_asking("reset"))
