@@ -142,7 +142,7 @@ def t(key: str, /, lang: str | None = None, **fields) -> str:
 
 # Sentences that go into the events table, whose text columns pandas stores as plain
 # strings: remembered by their text so ``t`` can still say them again (bounded memory).
-RECORDED = ("news.", "deals.", "strategies.")
+RECORDED = ("news.", "deals.", "strategies.", "founding.", "demand.", "score.ai_diplomacy")
 REMEMBERED_MOST = 200_000
 _remembered: dict[str, Said] = {}
 
@@ -173,9 +173,19 @@ def _say(key: str, lang: str, fields: dict) -> str:
     template = catalogue(lang).get(key) or catalogue(DEFAULT_LANGUAGE)[key]
     if isinstance(template, dict):
         template = _variant(template, lang, fields)
+    if ":name" in template or ":de}" in template:
+        return _opening_capital(template, _Formatter(lang).format(template, **fields))
     if lang in _SEPARATORS and any(_is_number(value) for value in fields.values()):
         return _Formatter(lang).format(template, **fields)
     return template.format(**fields)
+
+
+def _opening_capital(template: str, text: str) -> str:
+    """A sentence that opens with a name ("the United States sets …") starts with a capital;
+    a fragment quoted inside another sentence (no full stop) is left as it is."""
+    if template.startswith("{") and template.rstrip().endswith(".") and text[:1].islower():
+        return text[0].upper() + text[1:]
+    return text
 
 
 def _variant(forms: dict, lang: str, fields: dict) -> str:
@@ -273,13 +283,27 @@ def _is_number(value: object) -> bool:
     return isinstance(value, Number) and not isinstance(value, bool)
 
 
+VOWELS = "aeiouyàâéèêëîïôûh"  # no good's name starts with an aspirated h
+
+
 class _Formatter(string.Formatter):
-    """``str.format`` whose numbers follow the language's separators."""
+    """``str.format`` whose numbers follow the language's separators, and whose
+    ``{actor:name}`` / ``{targets:names}`` fields turn economy codes into names; French
+    writes ``{good:de}`` for "de" + the good, elided where it must be (d'aimants)."""
 
     def __init__(self, lang: str):
         self.lang = lang
 
     def format_field(self, value, format_spec):
+        if format_spec == "name":
+            return economy_name(str(value), self.lang)
+        if format_spec == "names":  # a comma list of codes; other words stay as they are
+            return ", ".join(
+                economy_name(part.strip(), self.lang) for part in str(value).split(",")
+            )
+        if format_spec == "de":  # French "de" elided before a vowel: d'aimants, de cobalt
+            text = str(value)
+            return ("d'" if text[:1].lower() in VOWELS else "de ") + text
         text = super().format_field(value, format_spec)
         if _is_number(value):
             return localise_number(text, self.lang)
@@ -315,6 +339,19 @@ def named(topic: str, code: str, default: str = "") -> str:
     """
     key = f"{topic}.{code}"
     return t(key) if has(key) else default or code
+
+
+def economy_name(code: str, lang: str) -> str:
+    """How a sentence names an economy in ``lang``: its short name where the full one reads
+    badly in a sentence ("South Korea", not "Korea, Republic of"), else its name; anything
+    that is not a known code (a typing slip quoted back, "all partners") stays as it is.
+
+    Catalogue templates ask for it with ``{actor:name}`` (one code) or ``{targets:names}``.
+    """
+    for key in (f"short_names.{code}", f"countries.{code}"):
+        if key in catalogue(DEFAULT_LANGUAGE):
+            return _say(key, lang, {})
+    return code
 
 
 def country_name(code: str, default: str = "") -> str:

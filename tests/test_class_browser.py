@@ -173,9 +173,13 @@ def test_a_lesson_with_a_projector_and_a_phone(tmp_path):
                 ).to_be_visible()
                 board = screen.get_by_role("table", name="Delegations")
                 expect(board.locator("tbody tr")).to_have_count(3)
-                expect(screen.get_by_text(re.compile("USA sets a 30% tariff"))).to_be_visible()
+                expect(
+                    screen.get_by_text(re.compile("The United States sets a 30% tariff"))
+                ).to_be_visible()
                 expect(usa.get_by_text(re.compile(r"^Your score is"))).to_be_visible()
-                expect(phone.get_by_text(re.compile("USA sets a 30% tariff")).first).to_be_visible()
+                expect(
+                    phone.get_by_text(re.compile("The United States sets a 30% tariff")).first
+                ).to_be_visible()
                 _shot(screen, "screen-round2")
                 _shot(usa, "usa-report")
 

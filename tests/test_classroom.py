@@ -128,7 +128,7 @@ def test_a_refused_decision_stores_nothing_and_says_why(game):
         [tariff("USA", "CHN", 0.5), tariff("CHN", "USA", 0.5), {"kind": "nonsense"}],
     )
     assert reasons[0] is None
-    assert "CHN is not your country" in reasons[1]
+    assert "China is not your country" in reasons[1]
     assert "unknown action kind 'nonsense'" in reasons[2]
     shock = {
         "kind": "shock",
@@ -263,7 +263,8 @@ def test_forged_and_other_seat_tokens_are_refused_and_change_nothing(game, tmp_p
             game.submit(token, [tariff("USA", "CHN", 0.9)])
     # the Chinese delegation cannot decide for the United States
     assert (
-        "USA is not your country" in game.submit(seat(game, "CHN"), [tariff("USA", "CHN", 0.9)])[0]
+        "the United States is not your country"
+        in game.submit(seat(game, "CHN"), [tariff("USA", "CHN", 0.9)])[0]
     )
     with pytest.raises(ClassroomError, match="not one of this game's links"):
         game.messages(forged)
@@ -712,7 +713,11 @@ def test_a_changed_decision_changes_the_outcome(tmp_path, capsys):
     assert changed["prices.csv"] != live["prices.csv"]
     events = pd.read_csv(tmp_path / "what-if" / "events.csv")
     chinese = events[(events["step"] == 1) & (events["actor"] == "CHN")]
-    assert chinese["detail"].str.contains("bans exports of magnet rare earths to USA").any()
+    assert (
+        chinese["detail"]
+        .str.contains("bans exports of magnet rare earths to the United States")
+        .any()
+    )
 
 
 def assert_refused(code, err, *fragments):
@@ -742,7 +747,7 @@ def test_replay_refuses_bad_arguments_and_writes_nothing(tmp_path, capsys):
         ([archive, "--change", "1:USA:[]", "--change", "1:USA:[]"], "changed twice"),
         (
             [archive, "--change", "1:USA:" + json.dumps([tariff("CHN", "USA", 0.1)])],
-            "CHN is not your country",
+            "China is not your country",
         ),
         ([archive, "--format", "xlsx"], "not a table format"),
     ]
@@ -1029,7 +1034,7 @@ SPOILED = {
     ),
     "actor": (
         lambda log: first(log)["actions"].update(USA=[tariff("CHN", "USA", 0.1)]),
-        "CHN is not your country",
+        "China is not your country",
     ),
     "card": (
         lambda log: first(log).update(cards=[tariff("ZZZ", "CHN", 0.1)]),
@@ -1066,7 +1071,7 @@ def test_a_seat_adds_and_withdraws_decisions_one_at_a_time(game):
     subsidy = {"kind": "subsidy", "actor": "USA", "mineral": "lithium", "stage": "refined"}
     assert game.add_decision(usa, subsidy | {"usd": 1e9}) is None
     assert game.budget_left("USA") == pytest.approx(full - 1e9)
-    assert "CHN is not your country" in game.add_decision(usa, tariff("CHN", "USA", 0.1))
+    assert "China is not your country" in game.add_decision(usa, tariff("CHN", "USA", 0.1))
     assert "field rate cannot be nan" in game.add_decision(usa, tariff("USA", "CHN", math.nan))
     assert [a.kind for a in game.submission("USA")] == ["tariff", "subsidy"]
     game.withdraw(usa, 0)

@@ -52,7 +52,9 @@ def test_a_round_from_the_teachers_and_a_delegations_page(game):
     _click(teacher, "Close round")
     assert game.world.steps == 1 and not game.round_open
     news = game.tables()["events"]["detail"]
-    assert news.str.contains("USA sets a 30% tariff on mined rare earths from CHN").any()
+    assert news.str.contains(
+        "The United States sets a 30% tariff on mined rare earths from China"
+    ).any()
     teacher.close()
     seat.close()
 

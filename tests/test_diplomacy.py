@@ -79,7 +79,7 @@ def test_an_accepted_truce_lifts_measures_and_a_breach_costs_trust():
     assert list(deals["status"])[-1] == "breached"
     assert world.state.trust[chn, usa] < trust_before - diplomacy.BREACH_COST / 2
     events = world.tables()["events"]
-    assert "USA breaks its truce with CHN" in " ".join(events["detail"])
+    assert "The United States breaks its truce with China" in " ".join(events["detail"])
 
 
 def test_the_look_ahead_prices_a_deal_for_the_one_who_answers():

@@ -59,7 +59,9 @@ def test_an_export_ban_zeroes_the_flow_and_makes_two_tier_prices():
     inside = price(banned, 3, "CHN", "rare_earths", "magnets")
     assert outside > 1.5 * price(free, 3, "USA", "rare_earths", "magnets")
     assert inside < price(free, 3, "CHN", "rare_earths", "magnets")
-    assert "CHN bans exports of magnet rare earths to USA." in set(banned["events"]["detail"])
+    assert "China bans exports of magnet rare earths to the United States." in set(
+        banned["events"]["detail"]
+    )
 
 
 def test_a_quota_lets_through_only_its_share_of_normal_exports():

@@ -174,7 +174,7 @@ def test_the_projector_ranks_the_class_only_and_puts_the_students_moves_first(tm
     assert sorted(board["country"]) == ["CHN", "JPN", "USA"]
     assert list(board["rank"]) == [1, 2, 3] and board["score"].is_monotonic_decreasing
     news = report.headlines(tables, ["USA", "CHN", "JPN"], 0, 1)
-    assert any("JPN sets a 30% tariff" in line for line in news["students"])
+    assert any("Japan sets a 30% tariff" in line for line in news["students"])
     assert len(news["ai"]) <= report.AI_HEADLINES
     events = tables["events"]
     first = events[events["step"] == 1]
@@ -187,7 +187,7 @@ def test_the_projector_ranks_the_class_only_and_puts_the_students_moves_first(tm
         and ("more", "USA", len(first[first["actor"] == "USA"]) - 2) in news["students"]
     )
     happened = report.what_happened(tables, "CHN", 0, 1)
-    assert any("JPN sets a 30% tariff" in hit for hit in happened["hits"])
+    assert any("Japan sets a 30% tariff" in hit for hit in happened["hits"])
     assert happened["played"] and happened["change"] is None
 
 
@@ -233,7 +233,9 @@ def test_the_printable_debrief_shows_each_delegation_against_its_no_action_path(
     game.close_round(teacher)
     page = game.debrief_page(teacher)
     assert page.startswith("<!doctype html>") and page.count("<section>") == len(SEATS)
-    assert "USA sets a 25% tariff" in page and "ARECOMS" in page  # a move, a real source
+    assert (
+        "The United States sets a 25% tariff" in page and "ARECOMS" in page
+    )  # a move, a real source
     assert "Questions for the debrief" in page and "nan" not in page
     with pytest.raises(ClassroomError, match="only the teacher"):
         game.debrief_page(game.seat_tokens["USA"])

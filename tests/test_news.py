@@ -1,5 +1,7 @@
 """Headlines, not chatter: each news item says how much it matters and to whom."""
 
+import pytest
+
 from model.data.scenario import validate_scenario
 from model.engine.news import importance_for
 from model.engine.world import World
@@ -35,3 +37,39 @@ def test_diplomacy_between_ai_governments_is_one_line_a_quarter_and_every_offer_
     summary = first[first["action"] == "ai_diplomacy"]
     assert len(summary) == 1
     assert "AI governments: 4 (4 × coalition membership)" in summary["detail"].iloc[0]
+
+
+# --- names, not codes (issue 13 §5) ----------------------------------------------------------
+def _codes_in(sentences, codes) -> list[str]:
+    """The sentences that still name an economy by its bare code (CHN, EU, …)."""
+    import re
+
+    word = re.compile(r"\b[A-Z]{2,3}\b")
+    return [s for s in sentences if set(word.findall(str(s))) & set(codes)]
+
+
+def test_a_ban_names_the_countries_in_english_and_in_french():
+    from model.text import again
+
+    events = [
+        event(1, "CHN", "export_control", "rare_earths", "magnets", ["USA", "JPN"], level=0.0)
+    ]
+    news = World(scenario(events, steps=1), world=tiny_world()).run().tables()["events"]
+    ban = news.loc[news["action"] == "export_control", "detail"].iloc[0]
+    assert ban == "China bans exports of magnet rare earths to the United States, Japan."
+    assert again(ban, "fr") == (
+        "Chine : interdiction des exportations d'aimants aux terres rares "
+        "(destination : États-Unis, Japon)."
+    )
+
+
+@pytest.mark.slow
+def test_no_news_sentence_of_a_coalition_game_names_a_country_by_its_code():
+    """12 quarters of washington_coalition with its AI governments, read in both languages."""
+    from model.text import again
+
+    world = World("washington_coalition").run(12)
+    details = list(world.tables()["events"]["detail"])
+    assert len(details) > 50
+    assert _codes_in(details, world.data.codes) == []
+    assert _codes_in([again(d, "fr") for d in details], world.data.codes) == []

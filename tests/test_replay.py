@@ -127,7 +127,7 @@ def test_a_log_is_checked_before_it_replays():
         ),
         (
             lambda log: log.turns[0].actions.update(CHN=log.turns[0].actions["USA"]),
-            "round 1, CHN: USA is not your country",
+            "round 1, CHN: the United States is not your country",
         ),
         (lambda log: log.turns[0].cards.append({"kind": "wish"}), "round 1, event card"),
     ]

@@ -134,7 +134,7 @@ def test_valid_tariff_is_in_the_news_after_step(page):
     page.find(v.TextField, label="Rate (%)").widget.v_model = "25"
     _click(page, "Queue tariff")
     assert "Tariff of 25% on lithium (refined) from CHN" in _texts(page)
-    news = "2025 Q1: USA sets a 25% tariff on refined lithium from CHN."
+    news = "2025 Q1: The United States sets a 25% tariff on refined lithium from China."
     assert news not in _news(page)
     _click(page, "Step")
     assert news in _news(page)
@@ -174,7 +174,11 @@ def test_undo_gives_back_the_steps_decisions():
     tariff = TariffForm("CHN", "all", "all", "10").build(game.world.data, "USA")[0]
     assert game.queue(tariff) is None
     game.step()
-    assert views.news(game.tables(), 2)["detail"].str.contains("USA sets a 10% tariff").any()
+    assert (
+        views.news(game.tables(), 2)["detail"]
+        .str.contains("The United States sets a 10% tariff")
+        .any()
+    )
     assert game.undo() and game.world.steps == 1
     assert game.decisions == [tariff]  # back in the queue, to change or withdraw
     game.withdraw(0)
@@ -220,7 +224,7 @@ def test_export_ban_goes_to_the_news(page):
         line.startswith("Export control on cobalt (refined) to CHN: 0%") for line in _texts(page)
     )
     _click(page, "Step")
-    assert "USA bans exports of refined cobalt to CHN" in _news(page)
+    assert "The United States bans exports of refined cobalt to China" in _news(page)
 
 
 def test_licensing_needs_a_whole_delay(page):
@@ -428,7 +432,7 @@ def test_debrief_ranks_everyone_and_compares_with_no_action():
     assert list(compared["game"]) == ["as played", "without your actions"]
     assert compared["score"].iloc[0] != pytest.approx(compared["score"].iloc[1])
     moves = views.timeline(game.tables())
-    assert moves["detail"].str.contains("CHN bans exports of refined rare earths").any()
+    assert moves["detail"].str.contains("China bans exports of refined rare earths").any()
     box, rc = solara.render(app.GameView(game, lambda: None, lambda: None), handle_error=False)
     rc.find(v.Btn, children=["Step"]).assert_single()
     assert rc.find(v.Btn, children=["Step"]).widget.disabled

@@ -25,15 +25,7 @@ from ui.game import WATCH, Game, countries_of, parse_seed, scenario, scenario_ch
 from ui.language import LanguageSwitch
 from ui.map import WorldMap
 from ui.news import NewsFeed
-from ui.panels import (
-    DecisionPanel,
-    Inbox,
-    IndustryView,
-    PriceChart,
-    Scoreboard,
-    StageControl,
-    TradeFlows,
-)
+from ui.panels import DecisionPanel, Inbox, Scoreboard, Views
 from ui.progress import Ranking, ScorePanel, Situation
 
 # Visible focus for every control, a page that fits a phone, and no footer over content.
@@ -73,6 +65,7 @@ def game_id_of(search: str | None) -> str | None:
     """The ``game`` parameter of the page's query string."""
     found = parse_qs((search or "").lstrip("?")).get("game", [""])[0]
     return found or None
+
 
 server.harden()
 
@@ -144,6 +137,8 @@ def ScenarioCard(name: str, chosen: bool, on_choose: Callable[[str], None]):
                 t("game.card_coalition", names=", ".join(facts["coalitions"])),
                 style={"display": "block"},
             )
+        if scenario(name).header.found_coalitions:
+            solara.Text(t("founding.card_open"), style={"display": "block"})
         if facts["replays"]:
             with Disclosure(f"{t('game.card_replays')} ({len(facts['replays'])})"):
                 for line in facts["replays"][: start.REPLAYS_SHOWN * 4]:
@@ -321,7 +316,7 @@ def GameView(game: Game, changed: Callable[[], None], on_new: Callable[[], None]
             values=list(speeds),
             value=t(f"ui.speed_{speed}"),
             on_value=lambda label: set_speed(speeds.get(label, "normal")),
-            style={"max-width": "12em"},
+            style={"min-width": "15em", "max-width": "18em"},  # the whole label shows
         )
         solara.Button(t("ui.undo"), on_click=undo, disabled=not game.snapshots)
         solara.Button(t("ui.reset"), on_click=lambda: set_asking("reset"))
@@ -390,22 +385,17 @@ def GameView(game: Game, changed: Callable[[], None], on_new: Callable[[], None]
 
 @solara.component
 def WorldTabs(world, tables: dict, country: str | None):
-    """The views of the world, one tab each; the map first."""
-    with solara.lab.Tabs(lazy=True):  # only the open tab is drawn each step
-        with solara.lab.Tab(t("game.map_title")):
-            # the mineral the scenario is about (its first scripted event), not the first listed
-            events = [e for e in world.spec.events if e.mineral in world.data.minerals]
-            WorldMap(world, tables, country, events[0].mineral if events else None)
-        with solara.lab.Tab(t("ui.prices_title")):
-            PriceChart(world, tables, country)
-        with solara.lab.Tab(t("ui.control_title")):
-            StageControl(world, tables)
-        with solara.lab.Tab(t("ui.flows_title")):
-            TradeFlows(world, tables)
-        with solara.lab.Tab(t("ui.industry_title")):
-            IndustryView(world, tables, country)
-        with solara.lab.Tab(t("ui.deals_title")):
-            DealsWithReasons(world, tables, country)
+    """The views of the world (ui/panels.Views), the map first, deals with their reasons."""
+    # the mineral the scenario is about (its first scripted event), not the first listed
+    events = [e for e in world.spec.events if e.mineral in world.data.minerals]
+    mineral = events[0].mineral if events else None
+    Views(
+        world,
+        tables,
+        country,
+        map_view=lambda: WorldMap(world, tables, country, mineral),
+        deals_view=lambda: DealsWithReasons(world, tables, country),
+    )
 
 
 __all__ = ["Page", "views"]

@@ -6,7 +6,7 @@ from html import escape
 
 import pandas as pd
 
-from model.text import format_value, localise_number
+from model.text import format_value, localise_number, t
 
 WIDTH, HEIGHT = 640, 300
 MARGIN = {"left": 80, "right": 110, "top": 16, "bottom": 36}
@@ -118,9 +118,11 @@ def table_html(
 ) -> str:
     """An HTML table of ``frame``; ``columns`` are (column, header, hover help, format).
 
-    Every header carries its one-line explanation as a tooltip (``title``); the row whose
-    first column equals ``bold`` (the player's country), or whose ``highlight[0]`` column
-    equals ``highlight[1]``, stands out.
+    Every header carries its one-line explanation as a tooltip (``title``) for a mouse,
+    and the same explanations follow the table in a disclosure one can tap or open with
+    the keyboard (``column_help``): a phone has no hover. The row whose first column equals
+    ``bold`` (the player's country), or whose ``highlight[0]`` column equals
+    ``highlight[1]``, stands out.
     """
     head = "".join(
         f'<th scope="col" title="{escape(help_)}" style="text-align:left;padding:2px 6px">'
@@ -142,6 +144,25 @@ def table_html(
     return (
         f'<table aria-label="{escape(label)}" style="border-collapse:collapse;width:100%">'
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        + column_help(columns)
+    )
+
+
+def column_help(columns: list[tuple]) -> str:
+    """What each column means, behind a native disclosure (tap, Enter or Space opens it)."""
+    entries = "".join(
+        f'<dt style="font-weight:bold">{escape(header)}</dt>'
+        f'<dd style="margin:0 0 4px 12px">{escape(help_)}</dd>'
+        for _, header, help_, _ in columns
+        if help_
+    )
+    if not entries:
+        return ""
+    summary = escape(t("page.columns_help"))
+    return (
+        '<details class="minerals-help" style="margin:4px 0">'
+        f'<summary style="cursor:pointer;color:#1a4fa0;padding:6px 0">{summary}</summary>'
+        f'<dl style="margin:4px 0">{entries}</dl></details>'
     )
 
 

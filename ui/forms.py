@@ -13,11 +13,14 @@ from dataclasses import dataclass
 from agents.actions import (
     ALL,
     DEAL_KINDS,
+    MAX_COALITION_FLOOR,
+    MAX_COALITION_NAME,
     MAX_DEAL_DURATION,
     MAX_DELAY,
     MAX_TARIFF,
     Action,
     ExportControl,
+    FoundCoalition,
     Propose,
     Respond,
     Stockpile,
@@ -215,6 +218,26 @@ class ProposalForm:
         if errors:
             return None, errors
         return Propose(actor, self.partner, self.deal, terms, int(duration)), {}
+
+
+@dataclass
+class FoundingForm:
+    name: str
+    guests: tuple[str, ...]  # economy codes
+    floor: str = "0"  # per cent of the base price; 0: no floor
+
+    amount_field = "name"
+
+    def build(self, data: WorldData, actor: str) -> tuple[Action | None, dict[str, str]]:
+        errors: dict[str, str] = {}
+        if not self.name.strip():
+            errors["name"] = t("founding.bad_name", most=MAX_COALITION_NAME)
+        if not self.guests:
+            errors["guests"] = t("founding.no_guests")
+        floor = number(self.floor or "0", errors, "floor", 0.0, MAX_COALITION_FLOOR * 100, 0.01)
+        if errors:
+            return None, errors
+        return FoundCoalition(actor, self.name.strip(), tuple(self.guests), floor), {}
 
 
 def counter(actor: str, offer: dict, amount: str) -> tuple[Action | None, dict[str, str]]:

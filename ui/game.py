@@ -100,7 +100,7 @@ class Game:
         self.snapshots: list[Table] = []
         self.before_reset: tuple[Table, list[Table]] | None = None  # what Reset threw away
         self.version = 0  # counts changes: the page re-reads the tables when it moves
-        self._tables: tuple[int, views.Tables] | None = None
+        self._tables: tuple[Table, int, views.Tables] | None = None
         self._without_me: tuple[int, dict[str, pd.DataFrame]] | None = None
         # The Play thread and the page's buttons may act at once: one change at a time.
         self.lock = threading.RLock()
@@ -243,10 +243,19 @@ class Game:
 
     # --- what the page shows --------------------------------------------------------------
     def tables(self) -> views.Tables:
-        """The World's tables, built once per change."""
-        if self._tables is None or self._tables[0] != self.version:
-            self._tables = (self.version, views.Tables(self.world.tables()))
-        return self._tables[1]
+        """The World's tables, built once per quarter played (or undone, or reset).
+
+        Queueing a decision changes no table: the same object then tells every panel that
+        draws only tables that it need not redraw.
+        """
+        cached = self._tables
+        if cached is None or cached[0] is not self.table or cached[1] != self.world.steps:
+            cached = self._tables = (
+                self.table,
+                self.world.steps,
+                views.Tables(recorder=self.world.recorder),  # each table when first read
+            )
+        return cached[2]
 
     @property
     def next_step(self) -> int:

@@ -20,6 +20,7 @@ from ui.forms import (
     DEAL_NUMBER,
     DIRECTIONS,
     ControlForm,
+    FoundingForm,
     ProposalForm,
     StockpileForm,
     SubsidyForm,
@@ -30,6 +31,7 @@ from ui.forms import (
 MAJOR_ECONOMIES = ["USA", "CHN", "EU", "JPN", "IND"]  # drawn in the charts with yours
 MAX_NEWS = 60  # lines in the news feed
 MEASURES = ("tariff", "export_control", "stockpile", "subsidy", "proposal")
+FOUND = "found_coalition"  # offered only where the scenario lets players found coalitions
 MINERAL, STAGE = "news.mineral_", "news.stage_"  # catalogue words for the codes
 
 
@@ -156,6 +158,13 @@ def describe(action: Action) -> str:
             )
         case "respond":
             return t(f"ui.queued_{action.answer}", offer=action.offer_id)
+        case "found_coalition":
+            guests = ", ".join(
+                t("game.partner_all") if code == ALL else country_name(code)
+                for code in action.targets
+            )
+            floor = percent(action.price_floor) if action.price_floor else t("founding.no_floor")
+            return t("founding.queued", coalition=action.coalition, guests=guests, floor=floor)
     return t("ui.queued_other", kind=action.kind)
 
 
@@ -163,17 +172,27 @@ def _partner_words(code: str) -> str:
     return t("game.partner_all") if code == ALL else str(code)
 
 
+def measures_of(world) -> tuple[str, ...]:
+    """The decisions a player may take in this scenario's world."""
+    return (*MEASURES, FOUND) if world.spec.header.found_coalitions else MEASURES
+
+
+def measure_label(measure: str) -> str:
+    return t("founding.measure") if measure == FOUND else t(f"ui.measure_{measure}")
+
+
 @solara.component
 def DecisionPanel(desk, changed: Callable[[], None], version: int = 0):
     """The player's measures and proposals for the coming quarter."""
     data = desk.world.data
     measure, set_measure = solara.use_state(MEASURES[0])
-    labels = {t(f"ui.measure_{m}"): m for m in MEASURES}
+    measures = measures_of(desk.world)
+    labels = {measure_label(m): m for m in measures}
     with solara.Card(t("ui.decisions_title", date=desk.date())):
         solara.Select(
             label=t("ui.measure"),
             values=list(labels),
-            value=t(f"ui.measure_{measure}"),
+            value=measure_label(measure),
             on_value=lambda label: set_measure(labels.get(label, MEASURES[0])),
         )
         MeasureForm(desk, measure, changed, data.minerals[0])
@@ -208,6 +227,8 @@ def MeasureForm(desk, measure: str, changed: Callable[[], None], first_mineral: 
     floor, set_floor = solara.use_state("")
     duration, set_duration = solara.use_state("8")
     coalition, set_coalition = solara.use_state("")
+    club_name, set_club_name = solara.use_state("")
+    guests, set_guests = solara.use_state([])
     errors, set_errors = solara.use_state({})
     clubs = list(desk.world.state.coalitions)
     first_club = clubs[0] if clubs else ""
@@ -228,6 +249,7 @@ def MeasureForm(desk, measure: str, changed: Callable[[], None], first_mineral: 
         "proposal": lambda: ProposalForm(
             partner, deal, mineral, stage, amount, floor, duration, coalition or first_club
         ),
+        FOUND: lambda: FoundingForm(club_name, tuple(guests), floor or "0"),
     }
 
     def queue():
@@ -240,6 +262,8 @@ def MeasureForm(desk, measure: str, changed: Callable[[], None], first_mineral: 
         set_errors(problems)
         if not problems:
             set_amount("")
+            if measure == FOUND:
+                set_club_name("")
             changed()
 
     one_good = measure in ("stockpile", "subsidy")
@@ -266,6 +290,20 @@ def MeasureForm(desk, measure: str, changed: Callable[[], None], first_mineral: 
             lambda label: edit(set_deal, "deal")(kinds.get(label, DEAL_KINDS[0])),
             errors.get("deal"),
         )
+    if measure == FOUND:
+        FoundingFields(
+            data,
+            partners,
+            club_name,
+            edit(set_club_name, "name"),
+            guests,
+            edit(set_guests, "guests"),
+            floor,
+            edit(set_floor, "floor"),
+            errors,
+        )
+        solara.Button(t("founding.button"), on_click=queue, color="primary")
+        return
     if measure != "proposal" or deal in (
         "tariff_agreement",
         "supply_guarantee",
@@ -349,6 +387,22 @@ def MeasureForm(desk, measure: str, changed: Callable[[], None], first_mineral: 
                 solara.Text(t("ui.no_coalitions"))
         type_in(t("ui.duration"), duration, edit(set_duration, "duration"), errors.get("duration"))
     solara.Button(t(f"ui.queue_{measure}"), on_click=queue, color="primary")
+
+
+def FoundingFields(data, partners, name, on_name, guests, on_guests, floor, on_floor, errors):
+    """The founding form: a name, the guests (by name), the floor on outsiders."""
+    type_in(t("founding.name_label"), name, on_name, errors.get("name"))
+    named = partner_name(data)
+    shown = {named(code): code for code in partners}
+    solara.SelectMultiple(
+        t("founding.guests_label"),
+        [named(code) for code in guests if code in partners],
+        list(shown),
+        on_value=lambda words: on_guests([shown[w] for w in words if w in shown]),
+    )
+    field_error(errors.get("guests"))
+    solara.Text(t("founding.guests_hint"), style={"display": "block", "font-size": "0.9em"})
+    type_in(t("founding.floor_label"), floor, on_floor, errors.get("floor"))
 
 
 @solara.component
@@ -515,19 +569,31 @@ def DealsLedger(tables: dict, country: str | None):
 
 
 @solara.component
-def Views(world, tables: dict, country: str | None):
-    """The views of the world, one tab each."""
+def Views(
+    world,
+    tables: dict,
+    country: str | None,
+    map_view: Callable[[], None] | None = None,
+    deals_view: Callable[[], None] | None = None,
+):
+    """The views of the world, one tab each: the one list of them for every page.
+
+    ``map_view`` draws the world map as the first tab where a page has one; ``deals_view``
+    the deals tab (default: the ledger).
+    """
+    tabs = [
+        (t("game.map_title"), map_view),
+        (t("ui.prices_title"), lambda: PriceChart(world, tables, country)),
+        (t("ui.control_title"), lambda: StageControl(world, tables)),
+        (t("ui.flows_title"), lambda: TradeFlows(world, tables)),
+        (t("ui.industry_title"), lambda: IndustryView(world, tables, country)),
+        (t("ui.deals_title"), deals_view or (lambda: DealsLedger(tables, country))),
+    ]
     with solara.lab.Tabs(lazy=True):  # only the open tab is drawn each step
-        with solara.lab.Tab(t("ui.prices_title")):
-            PriceChart(world, tables, country)
-        with solara.lab.Tab(t("ui.control_title")):
-            StageControl(world, tables)
-        with solara.lab.Tab(t("ui.flows_title")):
-            TradeFlows(world, tables)
-        with solara.lab.Tab(t("ui.industry_title")):
-            IndustryView(world, tables, country)
-        with solara.lab.Tab(t("ui.deals_title")):
-            DealsLedger(tables, country)
+        for title, draw in tabs:
+            if draw is not None:
+                with solara.lab.Tab(title):
+                    draw()
 
 
 @solara.component

@@ -82,45 +82,31 @@ def why(tables: dict, code: str) -> list[str]:
 
 
 def measures_in_force(world, code: str) -> tuple[list[str], list[str]]:
-    """(your measures, measures aimed at you) in force now, in words, biggest first."""
+    """(your measures, measures aimed at you) in force now, in words, biggest first.
+
+    Only the (good, partner) pairs with a measure are put in words (numpy finds them): a
+    Step redraws this, and naming every pair of a 59-economy world took most of its time.
+    """
     data, state = world.data, world.state
     i = data.country(code)
     tariff, level = state.effective_tariff(), state.export_level
-    yours, at_you = [], []
-    for g, (mineral, stage) in enumerate(data.goods):
-        good = words.good(mineral, stage)
-        for j, other in enumerate(data.codes):
-            if j == i:
-                continue
-            who = words.name(data, other)
-            if tariff[g, i, j] > 0:
-                yours.append(
-                    (
-                        tariff[g, i, j],
-                        t("game.your_tariff", rate=tariff[g, i, j], good=good, partner=who),
-                    )
-                )
-            if level[g, j, i] < 1:
-                yours.append(
-                    (
-                        2 - level[g, j, i],
-                        t("game.your_control", level=level[g, j, i], good=good, partner=who),
-                    )
-                )
-            if tariff[g, j, i] > 0:
-                at_you.append(
-                    (
-                        tariff[g, j, i],
-                        t("game.tariff_on_you", rate=tariff[g, j, i], good=good, partner=who),
-                    )
-                )
-            if level[g, i, j] < 1:
-                at_you.append(
-                    (
-                        2 - level[g, i, j],
-                        t("game.control_on_you", level=level[g, i, j], good=good, partner=who),
-                    )
-                )
+    others = np.arange(len(data.codes)) != i
+    # (size for sorting, key, value, good, partner) per kind: g × partner arrays
+    kinds = (
+        ("yours", "game.your_tariff", "rate", tariff[:, i, :], tariff[:, i, :] > 0),
+        ("yours", "game.your_control", "level", level[:, :, i], level[:, :, i] < 1),
+        ("at_you", "game.tariff_on_you", "rate", tariff[:, :, i], tariff[:, :, i] > 0),
+        ("at_you", "game.control_on_you", "level", level[:, i, :], level[:, i, :] < 1),
+    )
+    found: dict[str, list] = {"yours": [], "at_you": []}
+    for side, key, field, values, in_force in kinds:
+        for g, j in zip(*np.nonzero(in_force & others[None, :]), strict=True):
+            value = float(values[g, j])
+            size = value if field == "rate" else 2 - value
+            partner = words.name(data, data.codes[j])
+            good = words.good(*data.goods[g])
+            found[side].append((size, t(key, good=good, partner=partner, **{field: value})))
+    yours, at_you = found["yours"], found["at_you"]
 
     def top(items):
         items.sort(key=lambda item: -item[0])

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from model.data.world_data import NAMED_INDUSTRIES
+from model.engine.recorder import TABLES
 from model.game.debrief import key_moves, latest_deals
 from model.game.decisions import waiting_offers
 from model.text import localise_number, percent, t
@@ -29,20 +30,27 @@ class Tables(Mapping):
     """A game's output tables at one moment, compared by identity.
 
     Components compare their arguments to decide whether to redraw; comparing six
-    DataFrames cell by cell on every redraw cost a third of a step's page time.
+    DataFrames cell by cell on every redraw cost a third of a step's page time. Given a
+    recorder instead of tables, each table is built the first time a panel reads it: the
+    page as it opens reads two of the six (scores and news), the closed tabs the others.
     """
 
-    def __init__(self, tables: dict[str, pd.DataFrame]):
-        self._tables = tables
+    def __init__(self, tables: dict[str, pd.DataFrame] | None = None, recorder=None):
+        self._tables = dict(tables or {})
+        self._recorder = recorder
 
     def __getitem__(self, name: str) -> pd.DataFrame:
+        if name not in self._tables:
+            if self._recorder is None or name not in TABLES:
+                raise KeyError(name)
+            self._tables[name] = self._recorder.table(name)
         return self._tables[name]
 
     def __iter__(self):
-        return iter(self._tables)
+        return iter(TABLES if self._recorder is not None else self._tables)
 
     def __len__(self) -> int:
-        return len(self._tables)
+        return len(TABLES if self._recorder is not None else self._tables)
 
     __eq__ = object.__eq__
     __hash__ = object.__hash__

@@ -202,6 +202,8 @@ class Header(StrictModel):
     start: Annotated[str, AfterValidator(_quarter)] = DEFAULT_START
     # Who plays the economies not listed under [countries]: AI strategies by default.
     controller: Controller = "ai"
+    # Whether players may found coalitions of their own (the found_coalition action).
+    found_coalitions: bool = False
 
 
 class CountrySettings(StrictModel):

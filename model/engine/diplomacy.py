@@ -13,7 +13,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from agents.actions import ALL, DEAL_KINDS, MAX_DEAL_DURATION, Propose
+from agents.actions import (
+    ALL,
+    DEAL_KINDS,
+    MAX_COALITION_FLOOR,
+    MAX_COALITION_NAME,
+    MAX_DEAL_DURATION,
+    FoundCoalition,
+    Propose,
+)
 from model.data.world_data import WorldData
 from model.engine.evolve import arrival_steps, order_capacity
 from model.engine.policies import PolicyError, good_indices
@@ -123,6 +131,41 @@ def check_terms(world: WorldData, offer: Propose, coalitions: Collection[str] = 
     for name, value in defaults.get(offer.deal, {}).items():
         terms.setdefault(name, value)
     return terms
+
+
+def check_founding(
+    world: WorldData, action: FoundCoalition, coalitions: Collection[str], allowed: bool
+) -> list[str]:
+    """The guests a new coalition invites (``all`` expanded); raise PolicyError naming
+    what is wrong: founding not allowed here, a bad or taken name, a guest, the floor."""
+    if not allowed:
+        raise PolicyError(t("founding.not_allowed"))
+    name = action.coalition.strip()
+    if not name or len(name) > MAX_COALITION_NAME:
+        raise PolicyError(t("founding.bad_name", most=MAX_COALITION_NAME))
+    if name in coalitions:
+        raise PolicyError(t("founding.name_taken", coalition=name))
+    if ALL in action.targets:
+        guests = [code for code in world.codes if code != action.actor]
+    else:
+        guests = list(dict.fromkeys(action.targets))
+    unknown = [code for code in guests if code not in world.codes]
+    if unknown:
+        raise PolicyError(t("founding.unknown_guest", codes=", ".join(unknown)))
+    if action.actor in guests:
+        raise PolicyError(t("founding.self_guest"))
+    if not guests:
+        raise PolicyError(t("founding.no_guests"))
+    floor = action.price_floor
+    if isinstance(floor, bool) or not isinstance(floor, int | float):
+        raise PolicyError(t("deals.term_not_number", name="price_floor", value=floor))
+    if not 0 <= floor <= MAX_COALITION_FLOOR:  # NaN fails the comparison
+        raise PolicyError(
+            t("founding.bad_floor", value=_g(float(floor)), high=_g(MAX_COALITION_FLOOR))
+        )
+    if not isinstance(action.duration, int) or not 1 <= action.duration <= MAX_DEAL_DURATION:
+        raise PolicyError(t("deals.bad_duration", duration=action.duration, high=MAX_DEAL_DURATION))
+    return guests
 
 
 def _g(number: float) -> str | int:

@@ -18,7 +18,17 @@ DETAIL = "detail"
 ABOUT_YOU = "about_you"
 IMPORTANCES = (HEADLINE, ABOUT_YOU, DETAIL)  # most important first
 HEADLINE_ACTIONS = frozenset(
-    {"tariff", "export_control", "licences", "shock", "accepted", "breach", "join", "leave"}
+    {
+        "tariff",
+        "export_control",
+        "licences",
+        "shock",
+        "accepted",
+        "breach",
+        "join",
+        "leave",
+        "found",
+    }
 )
 AI_DIPLOMACY = "ai_diplomacy"  # the action of the quarter's summary line
 

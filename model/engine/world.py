@@ -14,7 +14,16 @@ import numpy as np
 import pandas as pd
 
 from agents import Country
-from agents.actions import Action, ExportControl, Join, Leave, Propose, Respond, Tariff
+from agents.actions import (
+    Action,
+    ExportControl,
+    FoundCoalition,
+    Join,
+    Leave,
+    Propose,
+    Respond,
+    Tariff,
+)
 from agents.controllers import PassiveController, ScriptedController, scripted_schedules
 from agents.strategies import Strategy
 from agents.strategies import make_controller as make_strategy
@@ -46,7 +55,7 @@ from model.engine.reference import Cleared, Reference, digest, shared
 from model.engine.state import State
 from model.text import percent, t
 
-DIPLOMACY = (Propose, Respond, Join, Leave)
+DIPLOMACY = (Propose, Respond, Join, Leave, FoundCoalition)
 
 
 AI_KINDS = ("ai", "ai+script")
@@ -387,7 +396,17 @@ class World(mesa.Model):
         for action in actions:
             if isinstance(action, Respond):  # answers are given when asked, in the rounds
                 self.refuse(step, action, t("deals.answer_out_of_turn"))
-        proposals = [*self.coalition_offers(step), *(a for a in actions if isinstance(a, Propose))]
+        founded = [
+            offer
+            for action in actions
+            if isinstance(action, FoundCoalition)
+            for offer in self.found(action, step)
+        ]
+        proposals = [
+            *self.coalition_offers(step),
+            *founded,
+            *(a for a in actions if isinstance(a, Propose)),
+        ]
         negotiate(self, proposals, step)
         for action in actions:
             if isinstance(action, Join | Leave):
@@ -413,6 +432,30 @@ class World(mesa.Model):
                         )
                     )
         return offers
+
+    def found(self, action: FoundCoalition, step: int) -> list[Propose]:
+        """A player's new coalition: the founder is its first member, and each guest gets
+        an offer this step (refused, with the reason, where the scenario does not allow it)."""
+        try:
+            guests = diplomacy.check_founding(
+                self.data, action, self.state.coalitions, self.spec.header.found_coalitions
+            )
+        except policies.PolicyError as refusal:
+            self.refuse(step, action, str(refusal))
+            return []
+        name = action.coalition.strip()
+        self.state.coalitions[name] = diplomacy.Coalition(
+            name, action.actor, [action.actor], float(action.price_floor)
+        )
+        self.recorder.event(
+            step,
+            action.actor,
+            "found",
+            ",".join(guests),
+            t("founding.founded", actor=action.actor, coalition=name, count=len(guests)),
+        )
+        terms = {"coalition": name}
+        return [Propose(action.actor, code, "coalition", terms, action.duration) for code in guests]
 
     def membership(self, action: Join | Leave, step: int) -> None:
         club = self.state.coalitions.get(action.coalition)

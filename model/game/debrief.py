@@ -30,6 +30,7 @@ KEY_MOVES = (
     "breach",
     "join",
     "leave",
+    "found",
 )
 AI = "ai"  # who plays a country that is no seat of the class
 

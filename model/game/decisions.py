@@ -8,7 +8,7 @@ World applies (model/engine/policies.py, model/engine/diplomacy.py). Nothing in 
 
 import contextlib
 
-from agents.actions import ANSWERS, Action, Join, Leave, Propose, Respond, Shock
+from agents.actions import ANSWERS, Action, FoundCoalition, Join, Leave, Propose, Respond, Shock
 from model.engine import diplomacy, policies
 from model.engine.policies import PolicyError
 from model.text import t
@@ -44,6 +44,12 @@ def check(world, code: str, actions: list[Action]) -> list[str | None]:
                     diplomacy.check_terms(world.data, action, trial.coalitions)
                 case Respond():
                     _check_answer(world, action, code, waiting, trial.coalitions)
+                case FoundCoalition():
+                    diplomacy.check_founding(
+                        world.data, action, trial.coalitions, world.spec.header.found_coalitions
+                    )
+                    name = action.coalition.strip()  # a second founding of it is refused
+                    trial.coalitions[name] = diplomacy.Coalition(name, code, [code])
                 case Join() | Leave():
                     if action.coalition not in trial.coalitions:
                         raise PolicyError(t("deals.no_coalition", coalition=action.coalition))
@@ -75,7 +81,7 @@ def budget_left(world, code: str, actions: list[Action]) -> float:
     """What ``code`` may still spend this quarter once ``actions`` are paid for."""
     trial = _quarter(world)
     for action in actions:
-        if not isinstance(action, Propose | Respond | Join | Leave):
+        if not isinstance(action, Propose | Respond | Join | Leave | FoundCoalition):
             with contextlib.suppress(PolicyError):
                 policies.apply(action, trial, world.data, world.steps + 1)
     c = world.data.country(code)

@@ -13,6 +13,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -51,8 +53,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def choose(page, label: str, option: str):
-    """Pick ``option`` in the select labelled ``label`` (a Vuetify menu)."""
+def choose(page, label: str, option: str, check: bool = True):
+    """Pick ``option`` in the select labelled ``label`` (a Vuetify menu).
+
+    ``check``: wait until the select shows it (not for the language switch, whose own
+    label changes with the choice).
+    """
     from playwright.sync_api import expect
 
     # the game page makes its selects comboboxes (ui/a11y.vue); other pages keep Vuetify's
@@ -63,7 +69,49 @@ def choose(page, label: str, option: str):
         select = select.locator("xpath=ancestor::div[contains(@class, 'v-select__slot')]")
     select.click()
     page.get_by_role("option", name=option, exact=True).click()
-    expect(select).to_contain_text(option)
+    if check:
+        expect(select).to_contain_text(option)
+
+
+@contextmanager
+def chromium() -> Iterator:
+    """A headless Debian Chromium driven by Playwright, closed afterwards."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def open_page(
+    browser,
+    url: str,
+    width: int = 1280,
+    height: int = 1000,
+    requests: list[str] | None = None,
+    touch: bool = False,
+    ready: str | None = "Start",
+):
+    """A page in its own context (its own cookies: its own session) at ``url``.
+
+    ``requests`` collects every address the page asks for (the offline checks); ``touch``
+    makes it a touch screen; ``ready`` names the button to wait for (None: do not wait).
+    """
+    context = browser.new_context(viewport={"width": width, "height": height}, has_touch=touch)
+    page = context.new_page()
+    page.set_default_timeout(WAIT)
+    if requests is not None:
+        page.on("request", lambda r: requests.append(r.url))
+        page.on("websocket", lambda ws: requests.append(ws.url))
+    page.goto(url)
+    if ready:
+        page.get_by_role("button", name=ready, exact=True).wait_for(timeout=60_000)
+    return page
 
 
 SERVER_START = 120  # seconds: a cold start imports solara, pandas and the world
