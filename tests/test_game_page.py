@@ -320,3 +320,29 @@ def test_chart_end_labels_never_overlap_and_read_on_white():
         return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
 
     assert all(1.05 / (luminance(c) + 0.05) >= 4.5 for c in COLOURS)  # WCAG AA on white
+
+
+def test_the_page_queues_a_contract_for_difference_chosen_by_name(tmp_path, monkeypatch):
+    """The subsidy form offers the three instruments by name; a CfD asks for its strike."""
+    from agents.actions import Subsidy
+    from ui import panels
+
+    monkeypatch.setenv("MINERALS_GAMES", str(tmp_path / "games"))
+    game = Game("baseline", "EU")
+    box, rc = solara.render(panels.DecisionPanel(game, lambda: None), handle_error=False)
+    rc.find(v.Select, label="Measure").widget.v_model = "Capacity subsidy"
+    how = rc.find(v.Select, label="How the subsidy works").widget
+    assert how.items == [
+        "plants the state builds",
+        "capital grant to private plants",
+        "contract for difference (guaranteed price)",
+    ]
+    how.v_model = "contract for difference (guaranteed price)"
+    rc.find(v.TextField, label="Guaranteed price (× the 2024 price)").widget.v_model = "2"
+    rc.find(v.TextField, label="Amount (USD million)").widget.v_model = "300"
+    rc.find(v.Btn, children=["Queue subsidy"]).widget.click()
+    (queued,) = game.decisions
+    assert isinstance(queued, Subsidy)
+    assert (queued.strike, queued.share, queued.usd) == (2.0, None, 300e6)
+    assert "guaranteeing" in panels.describe(game.decisions[0])
+    rc.close()

@@ -482,3 +482,40 @@ def test_the_deals_ledger_reads_as_words():
     [row] = views.ledger_in_words(ledger).to_dict("records")
     assert row["kind"] == "tariff agreement" and row["status"] == "accepted"
     assert row["terms"] == "mineral lithium, highest tariff 10%, 8 quarters, odd 1"
+
+
+@pytest.mark.parametrize(
+    ("instrument", "typed", "field", "expected"),
+    [
+        ("grant", {"grant_share": "40"}, "share", 0.4),
+        ("cfd", {"strike": "2"}, "strike", 2.0),
+    ],
+)
+def test_a_subsidy_can_be_a_capital_grant_or_a_contract_for_difference(
+    instrument, typed, field, expected
+):
+    game = Game("baseline", "EU")
+    form = SubsidyForm("rare_earths", "refined", "200", instrument, **typed)
+    action, errors = form.build(game.world.data, "EU")
+    assert errors == {}
+    assert getattr(action, field) == pytest.approx(expected)
+    assert game.queue(action) is None
+    game.step()
+    said = views.news(game.tables(), 1)
+    line = said[said["action"].eq("subsidy")]["detail"].iloc[0]
+    assert "of the gap" in line  # the news says how much of the cost gap it closes
+
+
+@pytest.mark.parametrize(
+    ("typed", "field"),
+    [
+        ({"instrument": "grant", "grant_share": "150"}, "grant_share"),
+        ({"instrument": "cfd", "strike": "0"}, "strike"),
+        ({"instrument": "loan"}, "instrument"),
+    ],
+)
+def test_a_subsidy_form_with_a_wrong_instrument_value_names_the_field(typed, field):
+    action, errors = SubsidyForm("rare_earths", "refined", "200", **typed).build(
+        _BASELINE.world.data, "EU"
+    )
+    assert action is None and field in errors

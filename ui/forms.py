@@ -17,6 +17,7 @@ from agents.actions import (
     MAX_COALITION_NAME,
     MAX_DEAL_DURATION,
     MAX_DELAY,
+    MAX_STRIKE,
     MAX_TARIFF,
     Action,
     ExportControl,
@@ -33,6 +34,9 @@ from model.text import number as number_text
 
 CONTROL_KINDS = ("ban", "quota", "licensing")
 DIRECTIONS = ("buy", "release")
+# How a capacity subsidy works (agents/actions.Subsidy): plants the state builds, a capital
+# grant paying a share of private plants' capex, a contract for difference at a strike.
+SUBSIDY_KINDS = ("build", "grant", "cfd")
 # The one number each kind of deal is about, as (term, unit factor from what people type).
 DEAL_NUMBER = {
     "tariff_agreement": ("max_rate", 0.01),  # typed in per cent
@@ -163,6 +167,9 @@ class SubsidyForm:
     mineral: str
     stage: str
     usd_million: str
+    instrument: str = "build"  # one of SUBSIDY_KINDS
+    grant_share: str = "50"  # per cent of a new plant's capex (capital grant)
+    strike: str = "1.5"  # × the 2024 price (contract for difference)
 
     amount_field = "usd_million"
 
@@ -170,9 +177,16 @@ class SubsidyForm:
         errors: dict[str, str] = {}
         _good(data, self.mineral, self.stage, errors, one=True)
         usd = number(self.usd_million, errors, "usd_million", 0.000001, math.inf, 1e6)
+        share = strike = None
+        if self.instrument not in SUBSIDY_KINDS:
+            errors["instrument"] = t("ui.error_choice", value=self.instrument or "")
+        elif self.instrument == "grant":
+            share = number(self.grant_share, errors, "grant_share", 1.0, 100.0) / 100.0
+        elif self.instrument == "cfd":
+            strike = number(self.strike, errors, "strike", 0.01, MAX_STRIKE)
         if errors:
             return None, errors
-        return Subsidy(actor, self.mineral, self.stage, usd), {}
+        return Subsidy(actor, self.mineral, self.stage, usd, share=share, strike=strike), {}
 
 
 @dataclass

@@ -19,6 +19,7 @@ from ui.forms import (
     CONTROL_KINDS,
     DEAL_NUMBER,
     DIRECTIONS,
+    SUBSIDY_KINDS,
     ControlForm,
     FoundingForm,
     ProposalForm,
@@ -146,6 +147,12 @@ def describe(action: Action) -> str:
         case "stockpile":
             key = "ui.queued_buy" if action.tonnes > 0 else "ui.queued_release"
             return t(key, tonnes=number(abs(action.tonnes)), **fields)
+        case "subsidy" if action.share is not None:
+            share = percent(action.share)
+            return t("ui.queued_grant", usd=number(action.usd / 1e6), share=share, **fields)
+        case "subsidy" if action.strike is not None:
+            strike = number(action.strike, 2)
+            return t("ui.queued_cfd", usd=number(action.usd / 1e6), strike=strike, **fields)
         case "subsidy":
             return t("ui.queued_subsidy", usd=number(action.usd / 1e6), **fields)
         case "propose":
@@ -223,6 +230,9 @@ def MeasureForm(desk, measure: str, changed: Callable[[], None], first_mineral: 
     control, set_control = solara.use_state(CONTROL_KINDS[0])
     delay, set_delay = solara.use_state("2")
     direction, set_direction = solara.use_state(DIRECTIONS[0])
+    instrument, set_instrument = solara.use_state(SUBSIDY_KINDS[0])
+    grant_share, set_grant_share = solara.use_state("50")
+    strike, set_strike = solara.use_state("1.5")
     deal, set_deal = solara.use_state(DEAL_KINDS[0])
     floor, set_floor = solara.use_state("")
     duration, set_duration = solara.use_state("8")
@@ -245,7 +255,7 @@ def MeasureForm(desk, measure: str, changed: Callable[[], None], first_mineral: 
         "tariff": lambda: TariffForm(partner, mineral, stage, amount),
         "export_control": lambda: ControlForm(partner, mineral, stage, control, amount, delay),
         "stockpile": lambda: StockpileForm(mineral, stage, direction, amount),
-        "subsidy": lambda: SubsidyForm(mineral, stage, amount),
+        "subsidy": lambda: SubsidyForm(mineral, stage, amount, instrument, grant_share, strike),
         "proposal": lambda: ProposalForm(
             partner, deal, mineral, stage, amount, floor, duration, coalition or first_club
         ),
@@ -358,6 +368,23 @@ def MeasureForm(desk, measure: str, changed: Callable[[], None], first_mineral: 
             t("ui.budget_hint", usd=number(desk.budget_usd() / 1e6)),
         )
     elif measure == "subsidy":
+        choose(
+            t("ui.instrument"),
+            list(SUBSIDY_KINDS),
+            instrument,
+            edit(set_instrument, "instrument"),
+            errors.get("instrument"),
+            lambda choice: t(f"text.choice_{choice}"),
+        )
+        if instrument == "grant":
+            type_in(
+                t("ui.grant_share"),
+                grant_share,
+                edit(set_grant_share, "grant_share"),
+                errors.get("grant_share"),
+            )
+        elif instrument == "cfd":
+            type_in(t("ui.strike"), strike, edit(set_strike, "strike"), errors.get("strike"))
         type_in(
             t("ui.usd_million"),
             amount,
