@@ -230,3 +230,25 @@ def test_on_the_baseline_a_us_tariff_on_china_moves_us_graphite_buying_elsewhere
     assert price(taxed, 3, "USA", "graphite", "refined") > price(
         free, 3, "USA", "graphite", "refined"
     )
+
+
+def test_a_stockpile_release_order_reaches_the_market_and_lowers_the_price():
+    """A government that releases stock sells it to its own users, who buy that much less
+    abroad; the stockpile shrinks by what was released (review of docs/model.md: releases
+    were capped by users' shortfall, so an order in a quiet market did nothing)."""
+    from model.data.world_data import load_world
+
+    world_2024 = load_world("world_2024")
+    g = world_2024.good("rare_earths", "refined")
+    stock = world_2024.stock_days[world_2024.country("JPN"), g]
+    assert stock > 0
+    release = event(2, "JPN", "stockpile", "rare_earths", "refined", tonnes=-500.0)
+    quiet = run([], 2, world=world_2024, shock_rate=0.0)
+    released = run([release], 2, world=world_2024, shock_rate=0.0)
+    jpn = world_2024.country("JPN")
+    # (the quiet world draws a fraction of a tonne into small shortfalls as well)
+    assert released.state.stock[jpn, g] == pytest.approx(quiet.state.stock[jpn, g] - 500.0, abs=1)
+    assert released.outcome.released[jpn, g] == pytest.approx(500.0, abs=1)
+    bought = released.outcome.bought[jpn, g], quiet.outcome.bought[jpn, g]
+    assert bought[0] < bought[1] - 250.0
+    assert released.state.price[g].max() < quiet.state.price[g].max()

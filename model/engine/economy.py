@@ -178,8 +178,9 @@ def clear_step(
     ]
     demand_ref = use_ref + restock
     # Stocks are released into shortages: after the market, up to what users still miss.
+    # A release a government orders goes to its own users first, who buy that much less.
     release_share = parameters["stock_release_share"]
-    ordered_release = np.maximum(-state.stock_orders, 0.0)
+    ordered_release = np.minimum(np.maximum(-state.stock_orders, 0.0), state.stock)
     release = np.zeros((C, G))
     buys = np.maximum(state.stock_orders, 0.0)
     limit = running * state.shock_factor(step)
@@ -228,7 +229,9 @@ def clear_step(
             index_ref=calibration.index0[goods],
             elasticity=elasticity[goods],
             adjustment=(
-                buys[:, goods] - parameters["inventory_adjustment"] * state.inventory[:, goods]
+                buys[:, goods]
+                - ordered_release[:, goods]
+                - parameters["inventory_adjustment"] * state.inventory[:, goods]
             ).T,
             capacity=capacity,
             limit=stage_limit.T,
@@ -261,7 +264,7 @@ def clear_step(
         final_ref_g = final_ref[:, goods]
         final_wanted = final_ref_g * (paid[goods].T) ** world.demand_elasticity[goods]
         need = input_need[:, goods]
-        have = on_hand[:, goods] + got - to_stock
+        have = on_hand[:, goods] + got - to_stock + ordered_release[:, goods]
         # Final users and processors share what is on hand; processors may use more than
         # they planned if final users leave it.
         share = np.divide(
@@ -270,14 +273,13 @@ def clear_step(
         served = np.minimum(final_wanted, np.maximum(have * share, have - need))
         # State stockpiles cover what users miss against their base-price use.
         gap = np.maximum(final_ref_g - served, 0.0) + np.maximum(need - (have - served), 0.0)
-        release[:, goods] = np.minimum(
-            np.minimum(release_share * gap + ordered_release[:, goods], gap), state.stock[:, goods]
+        emergency = np.minimum(
+            release_share * gap, state.stock[:, goods] - ordered_release[:, goods]
         )
+        release[:, goods] = ordered_release[:, goods] + emergency
         state.stock[:, goods] += to_stock - release[:, goods]
-        final_use[:, goods] = served + np.minimum(
-            release[:, goods], np.maximum(final_ref_g - served, 0.0)
-        )
-        on_hand[:, goods] = have + release[:, goods] - final_use[:, goods]
+        final_use[:, goods] = served + np.minimum(emergency, np.maximum(final_ref_g - served, 0.0))
+        on_hand[:, goods] = have + emergency - final_use[:, goods]
         bought[:, goods], stocked[:, goods] = got, to_stock
 
     state.price = price
