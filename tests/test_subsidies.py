@@ -85,3 +85,17 @@ def test_a_subsidy_record_with_both_instruments_is_refused_and_changes_nothing()
     assert np.array_equal(world.state.grant_usd, before.grant_usd)
     assert np.array_equal(world.state.cfd_usd, before.cfd_usd)
     assert world.state.subsidy_spend.sum() == before.subsidy_spend.sum()
+
+
+def test_what_a_contract_pays_producers_comes_back_in_the_score():
+    """The fund is spent when the contract is signed; each payment to producers is income
+    the economy gets back, so the transfers component recovers what was paid."""
+    _, world, _ = eu_capacity_after({"usd": 500e6, "strike": DOD_FLOOR}, steps=4)
+    c, g = WORLD.country("EU"), WORLD.good(*NDPR)
+    paid = 500e6 - world.state.cfd_usd[c, g]
+    assert paid > 0
+    countries = world.tables()["countries"]
+    eu = countries[countries["country"] == "EU"]
+    signed = eu[eu["step"] == 1]["score_transfers"].iloc[0]
+    later = eu[eu["step"] > 1]["score_transfers"]
+    assert signed < 0 and (later > 0).all()  # spending, then payments received

@@ -128,13 +128,16 @@ def grant_per_tonne(state: State, capex: np.ndarray) -> np.ndarray:
 def pay_contracts(world: WorldData, state: State, production: np.ndarray) -> np.ndarray:
     """Pay producers under contracts for difference the gap to the strike; (C, G) USD paid.
 
-    Each contract pays from its own money until that is spent; then it ends.
+    Each contract pays from its own money until that is spent; then it ends. The money was
+    the government's spending when it signed; what producers receive comes back to the
+    economy as income (``state.contract_paid``, counted in the score's transfers).
     """
     if state.cfd_usd is None:
         return np.zeros_like(production)
     gap = np.maximum(contract_floors(state) - state.price, 0.0).T * world.price0
     paid = np.minimum(gap * production, state.cfd_usd)
     state.cfd_usd = state.cfd_usd - paid
+    state.contract_paid = paid.sum(axis=1)
     return paid
 
 

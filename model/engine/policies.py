@@ -65,6 +65,7 @@ def open_quarter(state: State, world: WorldData, parameters: dict, quarter: int)
     spent = np.zeros(len(world.codes)) if state.subsidy_spend is None else state.subsidy_spend
     state.funds = funds - spent + disbursed(world, parameters, quarter)
     state.subsidy_spend = np.zeros(len(world.codes))
+    state.contract_paid = np.zeros(len(world.codes))
     state.stock_orders = np.zeros_like(state.stock)
 
 

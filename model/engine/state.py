@@ -87,6 +87,7 @@ class State:
     grant_share: np.ndarray | None = None  # (C, G) 0..1
     cfd_usd: np.ndarray | None = None  # (C, G) USD
     cfd_strike: np.ndarray | None = None  # (G, C) relative to the 2024 price
+    contract_paid: np.ndarray | None = None  # (C,) USD contracts paid producers this quarter
     # Offers waiting a quarter for a person's answer: (diplomacy.Deal, responder, round)
     waiting: list = field(default_factory=list)
     demand_shifts: list[DemandShift] = field(default_factory=list)

@@ -617,6 +617,8 @@ class World(mesa.Model):
             self.parameters["trade_cost"],
             transfers,
         )
+        if state.contract_paid is not None:  # what contracts for difference paid producers
+            transfers = transfers + state.contract_paid
         now = standing(
             self.data,
             outcome,
