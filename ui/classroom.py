@@ -53,6 +53,15 @@ MAX_MESSAGES = 50
 MAX_AI_OFFERS = 3  # offers from countries the computer plays shown in a delegation's inbox
 
 
+def lines(texts: list[str], heading: str | None = None) -> None:
+    """Lines of text as ONE widget: a round's close redraws thirty tabs, and each widget
+    is a message to send and a component for every browser to build."""
+    if not texts and heading is None:
+        return
+    top = f"<h3>{escape(heading)}</h3>" if heading else ""
+    html(top + "".join(f"<div>{escape(text)}</div>" for text in texts))
+
+
 def class_game(token: str) -> ClassGame:
     """The game this link belongs to: the hosted one, or a game branched from it (branches
     are remembered in the hosted game, so their links work again after a restart)."""
@@ -102,25 +111,32 @@ def use_watch(game: ClassGame, shows: tuple[str, ...] = (), presence: bool = Fal
     return seen[0] * 100_000 + seen[1]
 
 
-def use_board(game: ClassGame) -> int:
-    """Re-render the calling component (a message box) when a message is posted."""
-    seen, set_seen = solara.use_state(game.quiet[BOARD])
+def use_board(game: ClassGame, token: str) -> int:
+    """Re-render the calling component (the message lines) when a message this link may
+    read is posted: a message between two delegations redraws three tabs, not thirty."""
+
+    def readable() -> int:
+        return game.message_count(token)
+
+    seen, set_seen = solara.use_state(readable)
 
     def watch(cancel: threading.Event):
         changed = threading.Event()
         unsubscribe = game.subscribe(changed.set)
         try:
-            drawn = seen
+            posted, drawn = game.quiet[BOARD], seen
             while not cancel.is_set():
-                if game.quiet[BOARD] != drawn:
-                    drawn = game.quiet[BOARD]
-                    set_seen(drawn)
+                if game.quiet[BOARD] != posted:  # a message: is it one this link reads?
+                    posted = game.quiet[BOARD]
+                    if readable() != drawn:
+                        drawn = readable()
+                        set_seen(drawn)
                 changed.wait(WATCH_TIMEOUT)
                 changed.clear()
         finally:
             unsubscribe()
 
-    solara.use_thread(watch, dependencies=[id(game)], intrusive_cancel=False)
+    solara.use_thread(watch, dependencies=[id(game), token], intrusive_cancel=False)
     return seen
 
 
@@ -408,7 +424,7 @@ def _since(game: ClassGame) -> int:
 
 @solara.component
 def RoundReport(game: ClassGame, code: str, version: int = 0):
-    """What happened to this delegation in the last round."""
+    """What happened to this delegation in the last round (one block of text)."""
     with solara.Card(t("lesson.report_tab")):
         tables = game.tables()
         result = game.per_world(
@@ -418,32 +434,31 @@ def RoundReport(game: ClassGame, code: str, version: int = 0):
         if not result["played"]:
             solara.Text(t("lesson.report_none"))
             return
+        said = []
         if result["change"] is None:
-            line(t("lesson.report_score_first", score=result["score"]))
+            said.append(t("lesson.report_score_first", score=result["score"]))
         else:
-            line(t("lesson.report_score", score=result["score"], change=result["change"]))
+            said.append(t("lesson.report_score", score=result["score"], change=result["change"]))
         parts = [
             t("lesson.report_part", name=t(f"lesson.component_{name}"), value=value)
             for name, value in result["components"].items()
             if abs(value) >= 0.05
         ]
         if parts:
-            line(t("lesson.report_parts", parts=", ".join(parts)))
+            said.append(t("lesson.report_parts", parts=", ".join(parts)))
         if result["yours"]:
-            line(t("lesson.report_yours"))
-            for move in result["yours"][:8]:
-                line(f"• {again(move, language())}")
+            said.append(t("lesson.report_yours"))
+            said += [f"• {again(move, language())}" for move in result["yours"][:8]]
         if result["hits"]:
-            line(t("lesson.report_hits"))
-            for hit in result["hits"][:8]:
-                line(f"• {again(hit, language())}")
+            said.append(t("lesson.report_hits"))
+            said += [f"• {again(hit, language())}" for hit in result["hits"][:8]]
         else:
-            line(t("lesson.report_no_hits"))
+            said.append(t("lesson.report_no_hits"))
         offers = len(game.inbox(code))
         if offers and game.round_open:
-            line(t("lesson.report_offers", count=offers))
+            said.append(t("lesson.report_offers", count=offers))
         if result["prices"]:
-            line(t("lesson.report_prices"))
+            said.append(t("lesson.report_prices"))
             for row in result["prices"]:
                 change = (
                     t("lesson.report_price_new")
@@ -451,7 +466,10 @@ def RoundReport(game: ClassGame, code: str, version: int = 0):
                     else t("lesson.report_price_change", change=round(row["change"], 2) + 0.0)
                 )
                 good = good_label(row["mineral"], row["stage"])
-                line("• " + t("lesson.report_price", good=good, price=row["price"], change=change))
+                said.append(
+                    "• " + t("lesson.report_price", good=good, price=row["price"], change=change)
+                )
+        lines(said)
 
 
 @solara.component
@@ -533,10 +551,26 @@ def who(code: str) -> str:
 
 
 @solara.component
+def MessageLines(game: ClassGame, token: str):
+    """The messages this link reads, in one block: the only part redrawn for a message."""
+    use_board(game, token)
+    world = game.world
+    texts = [
+        t(
+            "class_ui.message_line",
+            sender=who(message["sender"]),
+            to=who(message["to"]),
+            date=world.quarter_label(min(message["round"], world.spec.steps)),
+            text=message["text"],
+        )
+        for message in game.messages(token)[-MAX_MESSAGES:]
+    ]
+    lines(texts)
+
+
+@solara.component
 def Messages(game: ClassGame, token: str, code: str | None, version: int = 0):
     """Short messages between delegations; the teacher reads them all."""
-    use_board(game)
-    world = game.world
     names = {t("class_ui.to_all"): EVERYONE, t("class_ui.teacher"): TEACHER}
     names |= {c: c for c in game.seats}
     choices = [label for label, target in names.items() if target != (code or TEACHER)]
@@ -555,19 +589,7 @@ def Messages(game: ClassGame, token: str, code: str | None, version: int = 0):
         set_error("")
 
     with solara.Card(t("class_ui.messages_title")):
-        # One block for all the lines: a new message changes one widget, not fifty.
-        lines = [
-            t(
-                "class_ui.message_line",
-                sender=who(message["sender"]),
-                to=who(message["to"]),
-                date=world.quarter_label(min(message["round"], world.spec.steps)),
-                text=message["text"],
-            )
-            for message in game.messages(token)[-MAX_MESSAGES:]
-        ]
-        if lines:
-            html("".join(f"<div>{escape(entry)}</div>" for entry in lines))
+        MessageLines(game, token)
         solara.Select(label=t("class_ui.message_to"), values=choices, value=to, on_value=set_to)
         solara.InputText(
             label=t("class_ui.message_text"),
@@ -954,8 +976,12 @@ def Movers(game: ClassGame, tables: dict, since: int, now: int):
     with solara.Card(t("lesson.movers_title")):
         if moved.empty:
             solara.Text(t("ui.no_prices"))
-        for row in moved.itertuples():
-            line(t("lesson.mover_line", good=good_label(row.mineral, row.stage), change=row.change))
+        lines(
+            [
+                t("lesson.mover_line", good=good_label(row.mineral, row.stage), change=row.change)
+                for row in moved.itertuples()
+            ]
+        )
 
 
 @solara.component
@@ -972,19 +998,23 @@ def ClassNews(game: ClassGame, version: int = 0):
             solara.Text(t("lesson.no_news"))
             return
         if news["students"]:
-            rv.Html(tag="h3", children=[t("lesson.students_moves")])
-            for detail in news["students"]:
-                if isinstance(detail, tuple):  # ("more", actor, count)
-                    line(t("lesson.more_moves", actor=detail[1], count=detail[2]))
-                else:
-                    line(f"• {detail}")
+            lines(
+                [
+                    t("lesson.more_moves", actor=detail[1], count=detail[2])
+                    if isinstance(detail, tuple)  # ("more", actor, count)
+                    else f"• {detail}"
+                    for detail in news["students"]
+                ],
+                heading=t("lesson.students_moves"),
+            )
         if news["ai"] or news["ai_counts"]:
-            rv.Html(tag="h3", children=[t("lesson.ai_moves")])
-            for detail in news["ai"]:
-                line(f"• {detail}")
+            said = [f"• {detail}" for detail in news["ai"]]
             if news["ai_counts"]:
                 kinds = ", ".join(f"{n} {kind}" for kind, n in news["ai_counts"].items())
-                line(t("lesson.ai_counted", count=sum(news["ai_counts"].values()), kinds=kinds))
+                said.append(
+                    t("lesson.ai_counted", count=sum(news["ai_counts"].values()), kinds=kinds)
+                )
+            lines(said, heading=t("lesson.ai_moves"))
 
 
 @solara.component

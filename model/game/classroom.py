@@ -148,6 +148,7 @@ class ClassGame:
         self.version = 0
         self._world_changes = 0  # rounds played and rollbacks: when the tables change
         self._tables_cache: tuple[int, dict[str, pd.DataFrame]] | None = None
+        self._files = store.TableFiles(self.state_dir / TABLES_DIR)  # rows appended per round
         self._debrief_cache: tuple[tuple, dict] | None = None
         self.lesson = Lesson()
         self.branches: list[str] = []  # state folders of games branched from this one
@@ -253,7 +254,7 @@ class ClassGame:
 
     def _save(self, tables: bool = False) -> None:
         """Save the game (and its tables after a round); SaveError if the disk refuses."""
-        store.save(self.state_dir, self._record(), self._tables() if tables else None)
+        store.save(self.state_dir, self._record(), self._tables() if tables else None, self._files)
 
     def _undo(self, record: dict, table: Table) -> None:
         """Go back to the game ``record`` describes, whose world ``table`` held before."""
@@ -264,6 +265,7 @@ class ClassGame:
         table.log = log
         self.table = table
         self._world_changes += 1
+        self._files.forget()  # a save failed: its tables may be half-written
         self._submissions = {}
         self.board = MessageBoard()
         self._restore(record)
@@ -468,6 +470,7 @@ class ClassGame:
         except Exception as error:
             self.table = replay(self.log)  # never leave a half-played quarter behind
             self._world_changes += 1
+            self._files.forget()
             self._failed(turn, error)
         self.log.turns.append(turn)
         # The round's further quarters: the class's measures stand, the AI plays its seats.
@@ -685,6 +688,7 @@ class ClassGame:
         self._check_round(round_no)
         self.table = replay(self.log.upto(round_no))
         self._world_changes += 1
+        self._files.forget()  # the later rounds' rows go: the tables are rewritten
         self._submissions = {}
         self.round_open = False
         self.deadline = None
@@ -905,6 +909,14 @@ class ClassGame:
         if role is None:
             raise ClassroomError(t("classroom.not_a_link"))
         return self.board.read_by(None if role[0] == TEACHER else role[1])
+
+    @_reads
+    def message_count(self, token: str) -> int:
+        """How many messages ``token``'s link reads (0 for the projector or a stale link)."""
+        role = self.role(token)
+        if role is None or role[0] not in (TEACHER, "seat"):
+            return 0
+        return self.board.count_for(None if role[0] == TEACHER else role[1])
 
     @_reads
     def inbox(self, code: str) -> list[dict]:
