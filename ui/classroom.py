@@ -17,6 +17,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from html import escape
 from urllib.parse import parse_qs
 
@@ -30,10 +31,12 @@ from model.game import classroom, report, roles
 from model.game.board import BOARD
 from model.game.classroom import EVERYONE, TEACHER, ClassGame, ClassroomError
 from model.game.decisions import answer_to
+from model.game.lesson import MAX_QUARTERS
 from model.text import again, country_name, language, t
 from ui import server, views
 from ui.charts import table_html
 from ui.language import ClassLanguage, LanguageSwitch
+from ui.map import WorldMap
 from ui.panels import (
     DecisionPanel,
     Inbox,
@@ -630,18 +633,6 @@ def TeacherPage(game: ClassGame, token: str, version: int = 0):
 
         return run
 
-    def typed_minutes(text: str) -> float | None:
-        text = text.strip()
-        if not text:
-            return None
-        try:
-            value = float(text)
-        except ValueError:
-            value = math.nan
-        if not (math.isfinite(value) and 0 < value <= MAX_MINUTES):
-            raise ClassroomError(t("class_ui.bad_minutes", value=text, most=MAX_MINUTES))
-        return value
-
     Header(game, t("class_ui.teacher_title", scenario=world.spec.title), version)
     ClassLanguage()
     if error:
@@ -701,6 +692,8 @@ def TeacherPage(game: ClassGame, token: str, version: int = 0):
         )
         solara.Button(t("class_ui.debrief"), on_click=lambda: set_show_debrief(not show_debrief))
         Export(game, token, act)
+    if game.round_no == 0 and not game.round_open:
+        LessonForm(game, token)
     SeatStatus(game, token, act, version=version)
     if show_debrief or over:
         ClassDebrief(game, version=version)
@@ -715,6 +708,102 @@ def TeacherPage(game: ClassGame, token: str, version: int = 0):
     with solara.Card(t("ui.views_title")):
         Views(world, tables, None)
     ClassNews(game, version=version)
+
+
+def whole(text: str, field: str, least: int, most: int) -> int | None:
+    """A typed whole number from ``least`` to ``most`` (None if left empty); ClassroomError
+    naming the field and what is allowed otherwise."""
+    text = text.strip()
+    if not text:
+        return None
+    if not text.isdigit() or not least <= int(text) <= most:
+        raise ClassroomError(
+            t("lesson_form.bad_whole", field=t(field), value=text, least=least, most=most)
+        )
+    return int(text)
+
+
+@solara.component
+def LessonForm(game: ClassGame, token: str):
+    """The lesson's shape, chosen before round 1 opens (as ``minerals host --rounds ...``)."""
+    lesson, steps = game.lesson, game.world.spec.steps
+    rounds, set_rounds = solara.use_state("" if lesson.rounds is None else str(lesson.rounds))
+    quarters, set_quarters = solara.use_state(str(lesson.quarters))
+    deals, set_deals = solara.use_state(str(lesson.deals_from))
+    minutes, set_minutes = solara.use_state("" if lesson.minutes is None else f"{lesson.minutes:g}")
+    error, set_error = solara.use_state("")
+    done, set_done = solara.use_state("")
+
+    def save():
+        try:
+            quarter_count = whole(quarters, "lesson_form.quarters", 1, MAX_QUARTERS) or 1
+            most = math.ceil(steps / quarter_count)
+            round_count = whole(rounds, "lesson_form.rounds", 1, most)
+            deals_from = whole(deals, "lesson_form.deals_from", 1, round_count or most) or 1
+            timer = typed_minutes(minutes)
+            shaped = replace(
+                lesson,
+                rounds=round_count,
+                quarters=quarter_count,
+                deals_from=deals_from,
+                minutes=timer,
+            )
+            game.set_lesson(token, shaped)
+        except ClassroomError as refusal:
+            set_error(str(refusal))
+            set_done("")
+            return
+        set_error("")
+        timer_words = (
+            t("lesson_form.no_timer")
+            if shaped.minutes is None
+            else t("lesson_form.timer", minutes=shaped.minutes)
+        )
+        set_done(
+            t(
+                "lesson_form.saved",
+                total=game.rounds_total,
+                quarters=shaped.quarters,
+                deals=shaped.deals_from,
+                timer=timer_words,
+            )
+        )
+
+    with solara.Card(t("lesson_form.title")):
+        solara.Text(t("lesson_form.intro"))
+        with solara.Row(style={"flex-wrap": "wrap"}):
+            for label, value, setter in (
+                ("lesson_form.rounds", rounds, set_rounds),
+                ("lesson_form.quarters", quarters, set_quarters),
+                ("lesson_form.deals_from", deals, set_deals),
+                ("lesson_form.minutes", minutes, set_minutes),
+            ):
+                solara.InputText(
+                    label=t(label),
+                    value=value,
+                    on_value=lambda v, setter=setter: setter(v or ""),
+                    continuous_update=True,
+                    style={"min-width": "14em"},
+                )
+        solara.Button(t("lesson_form.save"), on_click=save, color="primary")
+        if error:
+            solara.Error(error)
+        elif done:
+            solara.Success(done)
+
+
+def typed_minutes(text: str) -> float | None:
+    """Minutes typed in a field: None if empty; ClassroomError unless above 0 and at most 180."""
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and 0 < value <= MAX_MINUTES):
+        raise ClassroomError(t("class_ui.bad_minutes", value=text, most=MAX_MINUTES))
+    return value
 
 
 @solara.component
@@ -935,9 +1024,12 @@ def ScreenPage(game: ClassGame, version: int = 0):
 
 @solara.component
 def WorldMapSlot(game: ClassGame, tables: dict):
-    """Slot for the world map of the single-player game (ui/map.py, being written by the
-    "game" helper): the integrator wires it here. Until then it draws nothing."""
-    return
+    """The single-player game's world map (ui/map.py), of the mineral the scenario is about
+    (its first scripted event), with nobody's flows: the projector has no "you"."""
+    world = game.world
+    events = [e for e in world.spec.events if e.mineral in world.data.minerals]
+    with solara.Card(t("game.map_title")):
+        WorldMap(world, tables, None, events[0].mineral if events else None)
 
 
 @solara.component

@@ -569,6 +569,24 @@ class ClassGame:
         self._changed()
 
     @_changes
+    def set_lesson(self, token: str, lesson: Lesson) -> None:
+        """Give the lesson another shape (rounds, quarters, deals, timer), before it starts:
+        once a round is open, the class is playing the shape it was told."""
+        self._teacher(token)
+        if not isinstance(lesson, Lesson):
+            raise ClassroomError(t("lesson.bad_record"))
+        if self.round_no or self.round_open:
+            raise ClassroomError(t("lesson_form.started", round=self.class_round))
+        total = lesson.total(self.world.spec.steps)
+        if lesson.deals_from > total:
+            raise ClassroomError(
+                t("lesson_form.deals_after_end", value=lesson.deals_from, total=total)
+            )
+        if lesson != self.lesson:
+            self.lesson = lesson
+            self._changed()
+
+    @_changes
     def set_auto_close(self, token: str, on: bool) -> None:
         """Close each round by itself when its time is up (``tick`` does it)."""
         self._teacher(token)
