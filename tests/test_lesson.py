@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from model.game import report, roles
+from model.game import classroom, report, roles
 from model.game.classroom import ClassGame, ClassroomError
 from model.game.lesson import Lesson
 from ui.cli import main
@@ -383,3 +383,34 @@ def test_deals_cannot_open_after_the_last_round(tmp_path):
     with pytest.raises(ClassroomError, match="the lesson has 3 rounds"):
         game.set_lesson(game.teacher_token, Lesson(rounds=3, deals_from=4))
     assert game.lesson == Lesson()
+
+
+@pytest.mark.slow  # two washington_coalition quarters in which the computer's countries bargain
+def test_the_computers_offers_held_back_reach_no_delegation(tmp_path):
+    import ipyvuetify as v
+    import solara
+
+    from ui import classroom as pages
+
+    game = ClassGame.create("washington_coalition", SEATS, tmp_path / "g", seed=1)
+    for _ in range(2):
+        game.open_round(game.teacher_token)
+        game.close_round(game.teacher_token)
+    game.open_round(game.teacher_token)
+    waiting = [o for o in game.world.state.waiting if o[1] == "USA"]
+    shown, hidden = game.inbox("USA"), game.hidden_offers("USA")
+    assert len(waiting) > classroom.MAX_AI_OFFERS  # the computer offers more than it may show
+    assert len(shown) == classroom.MAX_AI_OFFERS and sum(hidden.values()) == len(waiting) - 3
+    held = next(o[0].deal_id for o in waiting if o[0].deal_id not in {s["deal_id"] for s in shown})
+    usa = game.seat_tokens["USA"]
+    answer = {"kind": "respond", "actor": "USA", "answer": "accept"}
+    [reason] = game.submit(usa, [answer | {"offer_id": held}])
+    assert "cannot be answered" in reason and not game.submitted()["USA"]
+    assert game.submit(usa, [answer | {"offer_id": shown[0]["deal_id"]}]) == [None]
+    # the delegation's page lists the offers shown, and only counts the others
+    _, rc = solara.render(pages.SeatPage(game, usa, "USA", version=game.version), handle_error=False)
+    page = repr(rc.find(v.Btn).widgets) + repr(rc.find(v.Html).widgets)
+    assert re.search(rf"offer {shown[1]['deal_id']}\b", page)  # answerable: a button
+    assert not re.search(rf"offer {held}\b", page)
+    assert f"{len(waiting) - 3} more offers from countries played by the computer" in page
+    rc.close()

@@ -53,7 +53,6 @@ server.harden()
 MAX_MINUTES = classroom.MAX_MINUTES  # the model's limit: the page refuses what it would
 WATCH_TIMEOUT = 1.0  # seconds a tab's watcher waits before checking it is still wanted
 MAX_MESSAGES = 50
-MAX_AI_OFFERS = 3  # offers from countries the computer plays shown in a delegation's inbox
 
 
 def lines(texts: list[str], heading: str | None = None) -> None:
@@ -169,21 +168,11 @@ class SeatDesk:
 
     def inbox(self) -> list[dict]:
         """Offers from delegations, all of them; from the computer's countries, a few."""
-        return self._offers()[0]
+        return self.game.inbox(self.country)
 
     def hidden_offers(self) -> dict[str, int]:
-        """The computer's offers left out of the inbox, counted by kind of deal."""
-        return self._offers()[1]
-
-    def _offers(self) -> tuple[list[dict], dict[str, int]]:
-        offers = self.game.inbox(self.country)
-        people = {c for c, p in self.game.players.items() if p == "people"}
-        ours = [offer for offer in offers if offer["proposer"] in people]
-        theirs = [offer for offer in offers if offer["proposer"] not in people]
-        hidden: dict[str, int] = {}
-        for offer in theirs[MAX_AI_OFFERS:]:
-            hidden[offer["deal"]] = hidden.get(offer["deal"], 0) + 1
-        return ours + theirs[:MAX_AI_OFFERS], hidden
+        """The computer's offers held back from this delegation, counted by kind of deal."""
+        return self.game.hidden_offers(self.country)
 
     def answer_to(self, offer_id: int) -> str | None:
         return answer_to(self.decisions, offer_id)

@@ -86,6 +86,7 @@ __all__ = [
 STANDING = "standing"
 ABSENT_RULES = (STANDING, BOT)
 MAX_ACTIONS = 40  # per submission: more than any delegation types in a round
+MAX_AI_OFFERS = 3  # offers from the computer's countries that reach a delegation each round
 MAX_MINUTES = 180.0  # a round timer longer than a double lesson is a typing mistake
 DEALS = (Propose, Respond, Join, Leave)  # what "deals open from round N" holds back
 
@@ -858,6 +859,7 @@ class ClassGame:
             raise ClassroomError(t("classroom.not_a_list", value=type(actions).__name__))
         if len(actions) > MAX_ACTIONS:
             raise ClassroomError(t("classroom.too_many", count=len(actions), most=MAX_ACTIONS))
+        hidden = {offer["deal_id"] for offer in self._offers(code)[1]}
         decoded: list[Action | None] = []
         reasons: list[str | None] = []
         for entry in actions:
@@ -874,6 +876,8 @@ class ClassGame:
                 reasons.append(t("demand.not_a_decision"))
             elif isinstance(action, DEALS) and not self.deals_open:
                 reasons.append(t("lesson.deals_closed", round=self.lesson.deals_from))
+            elif isinstance(action, Respond) and action.offer_id in hidden:
+                reasons.append(t("class_offers.hidden", offer=action.offer_id))
             else:
                 reasons.append(None)
         # The World's own rules judge every well-formed action, so each gets its reason.
@@ -938,8 +942,25 @@ class ClassGame:
 
     @_reads
     def inbox(self, code: str) -> list[dict]:
-        """Offers waiting for ``code``'s answer this round (they lapse if unanswered)."""
-        return decisions.waiting_offers(self.world, code)
+        """Offers waiting for ``code``'s answer this round (they lapse if unanswered): every
+        delegation's, and at most MAX_AI_OFFERS from countries the computer plays."""
+        return self._offers(code)[0]
+
+    @_reads
+    def hidden_offers(self, code: str) -> dict[str, int]:
+        """The computer's offers to ``code`` beyond the cap, counted by kind of deal: they
+        reach no delegation (nobody can answer them) and lapse at the round's close."""
+        hidden: dict[str, int] = {}
+        for offer in self._offers(code)[1]:
+            hidden[offer["deal"]] = hidden.get(offer["deal"], 0) + 1
+        return hidden
+
+    def _offers(self, code: str) -> tuple[list[dict], list[dict]]:
+        """(shown, hidden): the offers waiting for ``code``, the computer's flood held back."""
+        offers = decisions.waiting_offers(self.world, code)
+        ours = [offer for offer in offers if self.players.get(offer["proposer"]) == PEOPLE]
+        theirs = [offer for offer in offers if self.players.get(offer["proposer"]) != PEOPLE]
+        return ours + theirs[:MAX_AI_OFFERS], theirs[MAX_AI_OFFERS:]
 
     @_reads
     def budget_left(self, code: str) -> float:
