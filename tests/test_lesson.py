@@ -408,7 +408,9 @@ def test_the_computers_offers_held_back_reach_no_delegation(tmp_path):
     assert "cannot be answered" in reason and not game.submitted()["USA"]
     assert game.submit(usa, [answer | {"offer_id": shown[0]["deal_id"]}]) == [None]
     # the delegation's page lists the offers shown, and only counts the others
-    _, rc = solara.render(pages.SeatPage(game, usa, "USA", version=game.version), handle_error=False)
+    _, rc = solara.render(
+        pages.SeatPage(game, usa, "USA", version=game.version), handle_error=False
+    )
     page = repr(rc.find(v.Btn).widgets) + repr(rc.find(v.Html).widgets)
     assert re.search(rf"offer {shown[1]['deal_id']}\b", page)  # answerable: a button
     assert not re.search(rf"offer {held}\b", page)
