@@ -169,7 +169,9 @@ def round_times(scenario: str, codes: list[str], rounds: int, folder: Path) -> d
             reasons = game.submit(game.seat_tokens[code], wanted)
             submits.append(time.perf_counter() - start)
             if any(reasons):  # e.g. a purchase beyond what is left of its budget: drop it
-                kept = [action for action, reason in zip(wanted, reasons) if reason is None]
+                kept = [
+                    action for action, reason in zip(wanted, reasons, strict=True) if reason is None
+                ]
                 assert not any(game.submit(game.seat_tokens[code], kept))
         start = time.perf_counter()
         game.close_round(teacher)
