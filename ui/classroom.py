@@ -61,7 +61,13 @@ def lines(texts: list[str], heading: str | None = None) -> None:
     if not texts and heading is None:
         return
     top = f"<h3>{escape(heading)}</h3>" if heading else ""
-    html(top + "".join(f"<div>{escape(text)}</div>" for text in texts))
+    body = "".join(f"<div>{escape(text)}</div>" for text in texts)
+    html(f'<div class="class-lines">{top}{body}</div>')
+
+
+def tenth(value: float) -> float:
+    """A score to one decimal, never "-0.0" (a change too small to show is no change)."""
+    return round(value, 1) + 0.0
 
 
 def class_game(token: str) -> ClassGame:
@@ -235,6 +241,9 @@ PAGE_CSS = """
 .screen-page { font-size: 1.35rem; }
 .screen-page h1 { font-size: 2.2rem; margin: 0; }
 .screen-page table { font-size: 1.5rem; }
+.class-lines { color: rgba(0, 0, 0, 0.87); line-height: 1.5; }
+.class-lines h3 { font-size: 1.05em; margin: 0.6em 0 0.2em; }
+.screen-page .class-lines { font-size: 1.4rem; }
 """
 
 
@@ -428,29 +437,36 @@ def RoundReport(game: ClassGame, code: str, version: int = 0):
             return
         said = []
         if result["change"] is None:
-            said.append(t("lesson.report_score_first", score=result["score"]))
+            said.append(t("lesson.report_score_first", score=tenth(result["score"])))
         else:
-            said.append(t("lesson.report_score", score=result["score"], change=result["change"]))
+            said.append(
+                t(
+                    "lesson.report_score",
+                    score=tenth(result["score"]),
+                    change=tenth(result["change"]),
+                )
+            )
         parts = [
-            t("lesson.report_part", name=t(f"lesson.component_{name}"), value=value)
+            t("lesson.report_part", name=t(f"lesson.component_{name}"), value=tenth(value))
             for name, value in result["components"].items()
             if abs(value) >= 0.05
         ]
         if parts:
             said.append(t("lesson.report_parts", parts=", ".join(parts)))
-        if result["yours"]:
-            said.append(t("lesson.report_yours"))
-            said += [f"• {again(move, language())}" for move in result["yours"][:8]]
-        if result["hits"]:
-            said.append(t("lesson.report_hits"))
-            said += [f"• {again(hit, language())}" for hit in result["hits"][:8]]
-        else:
-            said.append(t("lesson.report_no_hits"))
         offers = len(game.inbox(code))
         if offers and game.round_open:
             said.append(t("lesson.report_offers", count=offers))
+        if not result["hits"]:
+            said.append(t("lesson.report_no_hits"))
+        lines(said)
+        if result["yours"]:
+            moves = [f"• {again(move, language())}" for move in result["yours"][:8]]
+            lines(moves, heading=t("lesson.report_yours"))
+        if result["hits"]:
+            hits = [f"• {again(hit, language())}" for hit in result["hits"][:8]]
+            lines(hits, heading=t("lesson.report_hits"))
         if result["prices"]:
-            said.append(t("lesson.report_prices"))
+            prices = []
             for row in result["prices"]:
                 change = (
                     t("lesson.report_price_new")
@@ -458,10 +474,10 @@ def RoundReport(game: ClassGame, code: str, version: int = 0):
                     else t("lesson.report_price_change", change=round(row["change"], 2) + 0.0)
                 )
                 good = good_label(row["mineral"], row["stage"])
-                said.append(
+                prices.append(
                     "• " + t("lesson.report_price", good=good, price=row["price"], change=change)
                 )
-        lines(said)
+            lines(prices, heading=t("lesson.report_prices"))
 
 
 @solara.component
@@ -817,8 +833,11 @@ def Export(game: ClassGame, token: str, act):
 
 
 def _number(value: float, fmt: str) -> str:
-    """A number for a table; "–" where there is none yet (never "nan")."""
-    return "–" if value is None or not math.isfinite(value) else fmt.format(value)
+    """A number for a table; "–" where there is none yet (never "nan", never "-0.0")."""
+    if value is None or not math.isfinite(value):
+        return "–"
+    shown = fmt.format(value)
+    return fmt.format(0.0) if shown == fmt.format(-0.0) else shown
 
 
 @solara.component
@@ -1036,7 +1055,7 @@ def Leaderboard(game: ClassGame, board, change: bool = True):
         return
     frame = board.assign(
         delegation=[country_name(c) for c in board["country"]],
-        score=[f"{x:+.1f}" for x in board["score"]],
+        score=[_number(x, "{:+.1f}") for x in board["score"]],
         change=[_number(x, "{:+.1f}") for x in board["change"]],
     )
     columns = [
