@@ -89,7 +89,7 @@ def class_game(token: str) -> ClassGame:
 def use_watch(game: ClassGame, shows: tuple[str, ...] = (), presence: bool = False) -> int:
     """Re-render this tab when the shared game changes in a way it shows (``shows``: the
     seats whose submissions it lists; messages redraw only the message box, see
-    ``use_board``), and, with ``presence``, when a device joins or leaves a seat; return
+    ``MessageLines``), and, with ``presence``, when a device joins or leaves a seat; return
     the version seen. The watcher also lets the game close a round whose time is up, if
     the lesson says so."""
 
@@ -117,35 +117,6 @@ def use_watch(game: ClassGame, shows: tuple[str, ...] = (), presence: bool = Fal
 
     solara.use_thread(watch, dependencies=[id(game), shows, presence], intrusive_cancel=False)
     return seen[0] * 100_000 + seen[1]
-
-
-def use_board(game: ClassGame, token: str) -> int:
-    """Re-render the calling component (the message lines) when a message this link may
-    read is posted: a message between two delegations redraws three tabs, not thirty."""
-
-    def readable() -> int:
-        return game.message_count(token)
-
-    seen, set_seen = solara.use_state(readable)
-
-    def watch(cancel: threading.Event):
-        changed = threading.Event()
-        unsubscribe = game.subscribe(changed.set)
-        try:
-            posted, drawn = game.quiet[BOARD], seen
-            while not cancel.is_set():
-                if game.quiet[BOARD] != posted:  # a message: is it one this link reads?
-                    posted = game.quiet[BOARD]
-                    if readable() != drawn:
-                        drawn = readable()
-                        set_seen(drawn)
-                changed.wait(WATCH_TIMEOUT)
-                changed.clear()
-        finally:
-            unsubscribe()
-
-    solara.use_thread(watch, dependencies=[id(game), token], intrusive_cancel=False)
-    return seen
 
 
 class SeatDesk:
@@ -560,20 +531,52 @@ def who(code: str) -> str:
 
 @solara.component
 def MessageLines(game: ClassGame, token: str):
-    """The messages this link reads, in one block: the only part redrawn for a message."""
-    use_board(game, token)
-    world = game.world
-    texts = [
-        t(
-            "class_ui.message_line",
-            sender=who(message["sender"]),
-            to=who(message["to"]),
-            date=world.quarter_label(min(message["round"], world.spec.steps)),
-            text=message["text"],
-        )
-        for message in game.messages(token)[-MAX_MESSAGES:]
-    ]
-    lines(texts)
+    """The messages this link reads, in one block. A new message rewrites that block's
+    text straight from this tab's watcher thread, without a render: reacton renders a page
+    by walking all of it, and a message to everyone would make thirty tabs walk theirs.
+    Only the links that may read it are rewritten (a message between two delegations
+    touches three tabs, not thirty)."""
+    block = solara.use_ref(None)
+
+    def markup() -> str:
+        world = game.world
+        texts = [
+            t(
+                "class_ui.message_line",
+                sender=who(message["sender"]),
+                to=who(message["to"]),
+                date=world.quarter_label(min(message["round"], world.spec.steps)),
+                text=message["text"],
+            )
+            for message in game.messages(token)[-MAX_MESSAGES:]
+        ]
+        body = "".join(f"<div>{escape(text)}</div>" for text in texts)
+        return f'<div class="class-lines">{body}</div>'
+
+    shown = solara.HTML(tag="div", unsafe_innerHTML=markup())
+
+    def keep() -> None:
+        block.current = solara.get_widget(shown)
+
+    solara.use_effect(keep, [])
+
+    def watch(cancel: threading.Event):
+        changed = threading.Event()
+        unsubscribe = game.subscribe(changed.set)
+        try:
+            posted, read = game.quiet[BOARD], game.message_count(token)
+            while not cancel.is_set():
+                if game.quiet[BOARD] != posted:  # a message: is it one this link reads?
+                    posted = game.quiet[BOARD]
+                    if game.message_count(token) != read and block.current is not None:
+                        read = game.message_count(token)
+                        block.current.unsafe_innerHTML = markup()
+                changed.wait(WATCH_TIMEOUT)
+                changed.clear()
+        finally:
+            unsubscribe()
+
+    solara.use_thread(watch, dependencies=[id(game), token], intrusive_cancel=False)
 
 
 @solara.component
