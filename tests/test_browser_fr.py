@@ -30,7 +30,6 @@ def server(tmp_path_factory):
     """The module's own ``minerals ui``."""
     yield from ui_server(tmp_path_factory)
 
-
 SPACE = r"\s"  # French puts a (narrow) no-break space before % and between thousands
 
 
@@ -152,7 +151,9 @@ def test_a_class_round_in_french_where_one_delegation_reads_english(tmp_path):
                 # the quarter was played in French; each reads its news in its own language
                 french = rf"USA impose un droit de douane de 35{SPACE}%"
                 expect(usa.get_by_text(re.compile(french))).to_be_visible()
-                expect(chn.get_by_text(re.compile(r"USA sets a 35% tariff")).first).to_be_visible()
+                expect(
+                    chn.get_by_text(re.compile(r"USA sets a 35% tariff")).first
+                ).to_be_visible()
             finally:
                 browser.close()
     finally:

@@ -67,36 +67,10 @@ rate = 0.25
 LINES = SCENARIO.splitlines()
 # Values a slip of the keyboard or an attacker may put anywhere.
 ODD_VALUES = [
-    "nan",
-    "inf",
-    "-inf",
-    "-1",
-    "-0.0",
-    "0",
-    "1e308",
-    "1e-320",
-    "2",
-    "10001",
-    "1" + "0" * 30,
-    "1" + "0" * 5000,
-    '""',
-    '"x"',
-    '"' + "y" * 3000 + '"',
-    '"../../etc/passwd"',
-    '"all"',
-    '"CHN"',
-    '"\\u0000"',
-    '"{value}"',
-    "true",
-    "[]",
-    '["all", "USA"]',
-    "{}",
-    "{a = 1}",
-    "[" * 400 + "]" * 400,
-    "1979-05-27T07:32:00Z",
-    '"lithum"',
-    '"mined"',
-    '"magnets"',
+    "nan", "inf", "-inf", "-1", "-0.0", "0", "1e308", "1e-320", "2", "10001", "1" + "0" * 30,
+    "1" + "0" * 5000, '""', '"x"', '"' + "y" * 3000 + '"', '"../../etc/passwd"', '"all"',
+    '"CHN"', '"\\u0000"', '"{value}"', "true", "[]", '["all", "USA"]', "{}", "{a = 1}",
+    "[" * 400 + "]" * 400, "1979-05-27T07:32:00Z", '"lithum"', '"mined"', '"magnets"',
 ]
 
 
@@ -215,9 +189,8 @@ def test_a_mutated_sweep_spec_is_refused_cleanly_or_accepted(tmp_path, text):
 
 JUNK_JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
-    lambda inner: (
-        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
-    ),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner,
+                                                                 max_size=4),
     max_leaves=12,
 )
 LOG = {"scenario": "baseline", "seed": 1, "seats": ["USA"], "turns": [], "cards": []}
@@ -227,13 +200,8 @@ LOG = {"scenario": "baseline", "seed": 1, "seats": ["USA"], "turns": [], "cards"
 @given(key=st.sampled_from([*LOG, "turns.0", "turns.0.actions"]), value=JUNK_JSON)
 def test_an_edited_archive_is_refused_cleanly_or_replays(tmp_path, capsys, key, value):
     log = json.loads(json.dumps(LOG))
-    turn = {
-        "step": 1,
-        "actions": {"USA": []},
-        "answers": {"USA": []},
-        "players": {"USA": "people"},
-        "cards": [],
-    }
+    turn = {"step": 1, "actions": {"USA": []}, "answers": {"USA": []},
+            "players": {"USA": "people"}, "cards": []}
     log["turns"] = [turn]
     if key == "turns.0":
         log["turns"][0] = value
@@ -254,36 +222,10 @@ def test_an_edited_archive_is_refused_cleanly_or_replays(tmp_path, capsys, key, 
 
 
 ARGUMENTS = [
-    "run",
-    "validate",
-    "scenarios",
-    "sweep",
-    "analyse",
-    "replay",
-    "briefing",
-    "baseline",
-    "--steps",
-    "--seed",
-    "--set",
-    "--out",
-    "--format",
-    "-q",
-    "1",
-    "2",
-    "-1",
-    "x",
-    "",
-    "steps=2",
-    "parameters.trade_cost=0.1",
-    "parameters.nope=1",
-    "csv",
-    "parquet",
-    "xml",
-    "/dev/null",
-    "/dev/zero",
-    "--bogus",
-    "a" * 300,
-    "base\nline",
+    "run", "validate", "scenarios", "sweep", "analyse", "replay", "briefing", "baseline",
+    "--steps", "--seed", "--set", "--out", "--format", "-q", "1", "2", "-1", "x", "",
+    "steps=2", "parameters.trade_cost=0.1", "parameters.nope=1", "csv", "parquet", "xml",
+    "/dev/null", "/dev/zero", "--bogus", "a" * 300, "base\nline",
 ]
 
 
@@ -314,12 +256,11 @@ def in_range_parameters(draw) -> dict[str, float]:
 @given(parameters=in_range_parameters())
 def test_parameters_in_range_never_give_absurd_outputs(tmp_path, capsys, parameters):
     out = Path(tempfile.mkdtemp(dir=tmp_path)) / "out"
-    sets = [
-        item
-        for name, value in parameters.items()
-        for item in ("--set", f"parameters.{name}={value!r}")
-    ]
-    code, err = run_cli(capsys, "run", "baseline", "--steps", "2", "-q", "--out", str(out), *sets)
+    sets = [item for name, value in parameters.items()
+            for item in ("--set", f"parameters.{name}={value!r}")]
+    code, err = run_cli(
+        capsys, "run", "baseline", "--steps", "2", "-q", "--out", str(out), *sets
+    )
     event("refused" if code else "ran")
     if code:  # only an order the world's own values break (e.g. min above the world's max)
         assert clean_refusal(code, err) and "must not exceed" in err, err

@@ -61,15 +61,8 @@ def test_shock_factors_in_the_wrong_order_are_refused_by_validate(tmp_path, caps
 def test_a_set_that_puts_the_shock_range_upside_down_is_refused_before_running(tmp_path, capsys):
     out = tmp_path / "out"
     code, _, err = minerals(
-        capsys,
-        "run",
-        "baseline",
-        "--steps",
-        "2",
-        "--set",
-        "parameters.shock_max_factor=0",
-        "--out",
-        str(out),
+        capsys, "run", "baseline", "--steps", "2", "--set", "parameters.shock_max_factor=0",
+        "--out", str(out),
     )
     refused(code, err, "--set parameters.shock_max_factor=0", "shock_min_factor")
     assert not out.exists()
@@ -78,18 +71,9 @@ def test_a_set_that_puts_the_shock_range_upside_down_is_refused_before_running(t
 def test_a_huge_gdp_multiplier_never_gives_a_negative_gdp_index(tmp_path, capsys):
     out = tmp_path / "out"
     code, _, err = minerals(
-        capsys,
-        "run",
-        "producer_nationalism",
-        "--steps",
-        "3",
-        "-q",
-        "--out",
-        str(out),
-        "--set",
-        "parameters.gdp_multiplier=1000",
-        "--set",
-        "parameters.choke_price_multiple=501",
+        capsys, "run", "producer_nationalism", "--steps", "3", "-q", "--out", str(out),
+        "--set", "parameters.gdp_multiplier=1000",
+        "--set", "parameters.choke_price_multiple=501",
     )
     assert code == 0, err
     assert (pd.read_csv(out / "countries.csv")["gdp_index"] >= 0).all()
@@ -111,9 +95,7 @@ def test_a_fifo_is_refused_instead_of_waiting_forever(tmp_path, command):
     # A separate process, so that a regression hangs it and fails here, not the suite.
     done = subprocess.run(
         [Path(sys.executable).with_name("minerals"), command, str(fifo)],
-        capture_output=True,
-        text=True,
-        timeout=120,
+        capture_output=True, text=True, timeout=120,
     )
     refused(done.returncode, done.stderr, "pipe.toml", "not a regular file")
 
@@ -253,11 +235,8 @@ LOG = {"scenario": "baseline", "seed": 1, "seats": ["USA"], "turns": [], "cards"
 
 def turn(step: int, actions: list | None = None, answers: list | None = None) -> dict:
     return {
-        "step": step,
-        "actions": {"USA": actions or []},
-        "answers": {"USA": answers or []},
-        "players": {"USA": "people"},
-        "cards": [],
+        "step": step, "actions": {"USA": actions or []}, "answers": {"USA": answers or []},
+        "players": {"USA": "people"}, "cards": [],
     }
 
 
@@ -268,26 +247,15 @@ def test_a_log_longer_than_its_scenario_is_refused(tmp_path, capsys):
 
 
 def test_a_seat_cannot_order_a_shock_in_a_log_or_a_change(tmp_path, capsys):
-    shock = {
-        "kind": "shock",
-        "actor": "USA",
-        "mineral": "all",
-        "stage": "all",
-        "capacity_factor": 0.0,
-        "duration": 40,
-    }
+    shock = {"kind": "shock", "actor": "USA", "mineral": "all",
+             "stage": "all", "capacity_factor": 0.0, "duration": 40}
     path = game_archive(tmp_path, {**LOG, "turns": [turn(1, [shock])]})
     code, _, err = minerals(capsys, "replay", str(path), "--out", str(tmp_path / "o"))
     refused(code, err, "a shock is something that happens to a country")
     good = game_archive(tmp_path, {**LOG, "turns": [turn(1)]}, "good.zip")
     code, _, err = minerals(
-        capsys,
-        "replay",
-        str(good),
-        "--change",
-        "1:USA:" + json.dumps([shock]),
-        "--out",
-        str(tmp_path / "o"),
+        capsys, "replay", str(good), "--change", "1:USA:" + json.dumps([shock]),
+        "--out", str(tmp_path / "o"),
     )
     refused(code, err, "a shock is something that happens to a country")
     assert not (tmp_path / "o").exists()
@@ -319,9 +287,8 @@ def patched_zip(path: Path, offset: int, value: bytes) -> None:
     ("offset", "value", "fragment"),
     [(8, b"\x01\x00", "encrypted"), (10, b"\x63\x00", "compressed with a method")],
 )
-def test_encrypted_or_unsupported_zips_get_their_own_message(
-    tmp_path, capsys, offset, value, fragment
-):
+def test_encrypted_or_unsupported_zips_get_their_own_message(tmp_path, capsys, offset, value,
+                                                              fragment):
     path = game_archive(tmp_path, {**LOG, "turns": [turn(1)]})
     patched_zip(path, offset, value)
     code, _, err = minerals(capsys, "replay", str(path))
@@ -349,18 +316,12 @@ steps = 1
 @pytest.mark.parametrize(
     ("extra", "fragment"),
     [
-        (
-            'sampler = "random"\nsamples = 1000000000000000000\n'
-            '[uncertainties]\n"parameters.trade_cost" = {low = 0.0, high = 0.1}\n',
-            "samples",
-        ),
+        ('sampler = "random"\nsamples = 1000000000000000000\n'
+         '[uncertainties]\n"parameters.trade_cost" = {low = 0.0, high = 0.1}\n', "samples"),
         ("replications = 1000000000000000000000000000000\n", "replications"),
-        (
-            "replications = 3\n[levers]\n"
-            f'"parameters.trade_cost" = {[i / 1000 for i in range(1000)]}\n'
-            f'"parameters.spread_share" = {[i / 1000 for i in range(1000)]}\n',
-            "1,000,000",
-        ),
+        ("replications = 3\n[levers]\n"
+         f'"parameters.trade_cost" = {[i / 1000 for i in range(1000)]}\n'
+         f'"parameters.spread_share" = {[i / 1000 for i in range(1000)]}\n', "1,000,000"),
         ('[outcomes]\nkeep = ["mean_score", "mean_score"]\n', "named twice"),
     ],
 )

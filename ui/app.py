@@ -74,7 +74,6 @@ def game_id_of(search: str | None) -> str | None:
     found = parse_qs((search or "").lstrip("?")).get("game", [""])[0]
     return found or None
 
-
 server.harden()
 
 

@@ -196,7 +196,9 @@ def _classroom_parsers(commands) -> None:
     host.add_argument("--state-dir", type=_path, metavar="DIR", help=t("classroom.help_state_dir"))
     host.add_argument("--seed", type=_whole_number, metavar="S", help=t("cli.help_seed"))
     host.add_argument("--resume", type=_path, metavar="DIR", help=t("classroom.help_resume"))
-    host.add_argument("--force-resume", action="store_true", help=t("provenance.help_force_resume"))
+    host.add_argument(
+        "--force-resume", action="store_true", help=t("provenance.help_force_resume")
+    )
     host.add_argument("--rounds", type=_whole_number, metavar="N", help=t("lesson.help_rounds"))
     host.add_argument(
         "--quarters", type=_whole_number, default=1, metavar="N", help=t("lesson.help_quarters")
