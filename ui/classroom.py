@@ -88,7 +88,7 @@ def class_game(token: str) -> ClassGame:
 
 def use_watch(game: ClassGame, shows: tuple[str, ...] = (), presence: bool = False) -> int:
     """Re-render this tab when the shared game changes in a way it shows (``shows``: the
-    seats whose submissions it lists; messages redraw only the message box, see
+    seats whose submissions it lists; a message rewrites only the message block, see
     ``MessageLines``), and, with ``presence``, when a device joins or leaves a seat; return
     the version seen. The watcher also lets the game close a round whose time is up, if
     the lesson says so."""
@@ -324,7 +324,7 @@ def SeatPage(game: ClassGame, token: str, code: str, version: int = 0):
         with solara.Card(t("lesson.leaderboard_title")):
             board = class_board(game)
             Leaderboard(game, board)
-            solara.Text(t("lesson.leaderboard_note"))
+            line(t("lesson.leaderboard_note"))
     else:
         SeatDebrief(game, code, version=version)
 
@@ -396,7 +396,7 @@ def _since(game: ClassGame) -> int:
 
 @solara.component
 def RoundReport(game: ClassGame, code: str, version: int = 0):
-    """What happened to this delegation in the last round (one block of text)."""
+    """What happened to this delegation in the last round, in a few blocks of text."""
     with solara.Card(t("lesson.report_tab")):
         tables = game.tables()
         result = game.per_world(
@@ -1025,12 +1025,15 @@ def ScreenPage(game: ClassGame, version: int = 0):
                 board = class_board(game)
                 with solara.Card(t("lesson.leaderboard_title")):
                     Leaderboard(game, board)
-                    solara.Text(t("lesson.leaderboard_note"))
+                    line(t("lesson.leaderboard_note"))
                 Movers(game, tables, since, now)
             with solara.Column():
+                if game.round_no == 0:  # while the class joins, the code is in view
+                    JoinBox(game)
                 WorldMapSlot(game, tables)
                 ClassNews(game, version=version)
-                JoinBox(game)
+                if game.round_no:
+                    JoinBox(game)
 
 
 @solara.component
@@ -1054,7 +1057,7 @@ def JoinBox(game: ClassGame):
 @solara.component
 def Leaderboard(game: ClassGame, board, change: bool = True):
     if board.empty:
-        solara.Text(t("ui.no_scores"))
+        line(t("ui.no_scores"))
         return
     frame = board.assign(
         delegation=[country_name(c) for c in board["country"]],
