@@ -355,7 +355,7 @@ def test_the_teacher_sets_the_lesson_plan_on_the_console_before_the_class_starts
 
     said = fill(rounds="4", quarters="2", deals="2", minutes="8")
     assert game.lesson == Lesson(rounds=4, quarters=2, deals_from=2, minutes=8.0)
-    assert "4 rounds of 2 quarter(s), deals from round 2, 8 minutes a round" in said
+    assert "4 rounds of 2 quarters, deals from round 2, 8 minutes a round" in said
     assert "round 1 of 4" in pages.round_line(game)
     # bad input: one clear message naming the field and what is allowed; nothing changes
     for typed, message in [
