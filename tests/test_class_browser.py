@@ -91,10 +91,6 @@ def test_a_lesson_with_a_projector_and_a_phone(tmp_path):
         "baseline",
         "--seats",
         "USA,CHN,JPN",
-        "--rounds",
-        "3",
-        "--deals-from",
-        "2",
         "--state-dir",
         str(tmp_path / "class"),
     )
@@ -118,6 +114,12 @@ def test_a_lesson_with_a_projector_and_a_phone(tmp_path):
                 screen = open_page(_link(printed, "screen"), 1024, 768)
                 usa = open_page(_link(printed, "seat", "USA"), 1280, 800)
                 phone = open_page(f"http://127.0.0.1:{port}/join", 390, 844, mobile=True)
+
+                # the teacher shapes the lesson on the console before it starts
+                teacher.get_by_label("Rounds (empty: one per quarter of the scenario)").fill("3")
+                teacher.get_by_label("Deals open from round").fill("2")
+                teacher.get_by_role("button", name="Set the lesson plan").click()
+                expect(teacher.get_by_text(re.compile("Lesson plan set: 3 rounds"))).to_be_visible()
 
                 # the projector: round 1 of 3, the class code, nothing private
                 expect(
@@ -176,6 +178,9 @@ def test_a_lesson_with_a_projector_and_a_phone(tmp_path):
                 expect(
                     screen.get_by_text(re.compile("The United States sets a 30% tariff"))
                 ).to_be_visible()
+                world_map = screen.get_by_role("img", name=re.compile("^World map of"))
+                expect(world_map).to_be_visible()
+                assert world_map.bounding_box()["width"] > 300  # readable from the back
                 expect(usa.get_by_text(re.compile(r"^Your score is"))).to_be_visible()
                 expect(
                     phone.get_by_text(re.compile("The United States sets a 30% tariff")).first

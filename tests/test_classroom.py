@@ -500,6 +500,33 @@ def test_rollback_gives_the_world_of_that_round(game):
         game.rollback(game.teacher_token, 2)
 
 
+def test_the_table_files_append_each_round_and_are_rewritten_after_a_rollback(game, tmp_path):
+    """A round appends its rows to tables/*.csv; after a rollback the files lose the later
+    rounds, and the rounds played next append again: always the game's tables, byte for byte
+    as a full write of them."""
+    folder = game.state_dir / store.TABLES_DIR
+
+    def assert_files_are_the_tables(name):
+        store.TableFiles(tmp_path / name).write(game.tables())  # written whole
+        assert read_tables(folder) == read_tables(tmp_path / name)
+
+    play_three_rounds(game)
+    assert_files_are_the_tables("after-three")
+    flows = (folder / "flows.csv").read_text()
+    game.rollback(game.teacher_token, 1)
+    assert_files_are_the_tables("after-rollback")
+    assert len((folder / "flows.csv").read_text()) < len(flows)
+    for rate in (0.4, 0.05):  # two rounds other than the ones rolled back
+        game.open_round(game.teacher_token)
+        game.submit(seat(game, "USA"), [tariff("USA", "CHN", rate)])
+        game.close_round(game.teacher_token)
+    assert game.round_no == 3
+    assert_files_are_the_tables("after-replaying")
+    assert (folder / "flows.csv").read_text() != flows  # another third round
+    news = pd.read_csv(folder / "events.csv")
+    assert news["detail"].str.contains("40%").any() and not news["detail"].str.contains("30%").any()
+
+
 def test_a_branch_is_a_new_game_from_that_round(game, tmp_path):
     after = play_three_rounds(game)
     branch = game.branch(game.teacher_token, 2, tmp_path / "branch")

@@ -101,3 +101,35 @@ def test_the_teacher_exports_the_game_and_shows_the_debrief(game):
     debrief = game.debrief()
     assert list(debrief["ranking"]["rank"])[:3] == [1, 2, 3]
     teacher.close()
+
+
+def test_a_message_shows_on_the_tabs_that_may_read_it_without_redrawing_them(game):
+    import time
+
+    def lines(rc) -> str:
+        return "".join(w.unsafe_innerHTML for w in rc.find(solara.widgets.HTML).widgets)
+
+    game.open_round(game.teacher_token)
+    pages = {
+        code: _render(classroom.SeatPage(game, game.seat_tokens[code], code, version=game.version))
+        for code in ("CHN", "JPN")
+    }
+    teacher = _render(classroom.TeacherPage(game, game.teacher_token, version=game.version))
+    game.send_message(game.seat_tokens["USA"], "CHN", "Truce on lithium?")
+    for _ in range(100):  # each tab's watcher thread rewrites its block
+        if "Truce on lithium?" in lines(pages["CHN"]) + lines(teacher):
+            break
+        time.sleep(0.05)
+    time.sleep(0.3)
+    assert "USA → CHN: Truce on lithium?" in lines(pages["CHN"]) and "Truce on lithium?" in lines(
+        teacher
+    )
+    assert "Truce on lithium?" not in lines(pages["JPN"])  # not a message JPN may read
+    game.send_message(game.seat_tokens["CHN"], "all", "Hello everyone")
+    for _ in range(100):
+        if "Hello everyone" in lines(pages["JPN"]):
+            break
+        time.sleep(0.05)
+    assert "Hello everyone" in lines(pages["JPN"])
+    for rc in (*pages.values(), teacher):
+        rc.close()

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from model.game import report, roles
+from model.game import classroom, report, roles
 from model.game.classroom import ClassGame, ClassroomError
 from model.game.lesson import Lesson
 from ui.cli import main
@@ -301,4 +301,120 @@ def test_the_projector_page_shows_nothing_private(tmp_path):
     assert game.class_code in shown and "round 1 of" in shown
     for secret in (*game.seat_tokens.values(), game.teacher_token, "secret offer", "40%"):
         assert secret not in shown
+    rc.close()
+
+
+def test_the_projector_shows_the_world_map_of_the_scenarios_mineral(tmp_path):
+    import ipyvuetify as v
+    import solara
+    import solara.widgets
+
+    from ui import classroom as pages
+
+    game = ClassGame.create("graphite_controls", ["USA", "CHN"], tmp_path / "g", seed=3)
+    game.open_round(game.teacher_token)
+    game.close_round(game.teacher_token)
+    _, rc = solara.render(pages.ScreenPage(game, version=game.version), handle_error=False)
+    shown = "".join(w.unsafe_innerHTML for w in rc.find(solara.widgets.HTML).widgets)
+    assert '<svg xmlns="http://www.w3.org/2000/svg" role="img"' in shown
+    assert 'aria-label="World map of refined graphite' in shown
+    assert "China" in shown  # the map's text alternative names the economies
+    assert rc.find(v.Select, label="Map mineral").widget.v_model == "graphite"
+    rc.close()
+
+
+def test_a_message_redraws_only_the_tabs_that_may_read_it(game):
+    usa, chn, jpn = (game.seat_tokens[code] for code in ("USA", "CHN", "JPN"))
+    counts = {code: game.message_count(game.seat_tokens[code]) for code in SEATS}
+    game.send_message(usa, "CHN", "truce?")
+    after = {code: game.message_count(game.seat_tokens[code]) for code in SEATS}
+    assert after == counts | {"USA": counts["USA"] + 1, "CHN": counts["CHN"] + 1}
+    assert game.message_count(game.teacher_token) == 1
+    game.send_message(jpn, "all", "hello all")
+    assert [game.message_count(token) for token in (usa, chn, jpn)] == [2, 2, 1]
+
+
+def test_the_teacher_sets_the_lesson_plan_on_the_console_before_the_class_starts(tmp_path):
+    import ipyvuetify as v
+    import solara
+
+    from ui import classroom as pages
+
+    game = ClassGame.create("baseline", SEATS, tmp_path / "g", seed=3)
+    _, rc = solara.render(pages.TeacherPage(game, game.teacher_token), handle_error=False)
+
+    def fill(**typed):
+        labels = {
+            "rounds": "Rounds (empty: one per quarter of the scenario)",
+            "quarters": "Quarters each round plays",
+            "deals": "Deals open from round",
+            "minutes": "Minutes per round (empty: no timer)",
+        }
+        for field, text in typed.items():
+            rc.find(v.TextField, label=labels[field]).widget.v_model = text
+        rc.find(v.Btn, children=["Set the lesson plan"]).widget.click()
+        return " ".join(str(w.children) for w in rc.find(v.Alert).widgets)
+
+    said = fill(rounds="4", quarters="2", deals="2", minutes="8")
+    assert game.lesson == Lesson(rounds=4, quarters=2, deals_from=2, minutes=8.0)
+    assert "4 rounds of 2 quarters, deals from round 2, 8 minutes a round" in said
+    assert "round 1 of 4" in pages.round_line(game)
+    # bad input: one clear message naming the field and what is allowed; nothing changes
+    for typed, message in [
+        ({"rounds": "0"}, "Rounds (empty: one per quarter of the scenario): '0' is not allowed"),
+        ({"rounds": "4", "quarters": "2.5"}, "from 1 to 8"),
+        ({"quarters": "2", "deals": "9"}, "Deals open from round: '9' is not allowed"),
+        ({"deals": "2", "minutes": "-3"}, "'-3' is not a number of minutes"),
+    ]:
+        assert message in fill(**typed)
+        assert game.lesson == Lesson(rounds=4, quarters=2, deals_from=2, minutes=8.0)
+    fill(rounds="", quarters="1", deals="1", minutes="")
+    assert game.lesson == Lesson() and game.rounds_total == game.world.spec.steps
+    game.open_round(game.teacher_token)  # the class has started: the plan stays as told
+    rc.render(pages.TeacherPage(game, game.teacher_token, version=game.version))
+    assert not rc.find(v.Btn, children=["Set the lesson plan"]).widgets
+    with pytest.raises(ClassroomError, match="already in round 1"):
+        game.set_lesson(game.teacher_token, Lesson(rounds=2))
+    with pytest.raises(ClassroomError, match="teacher"):
+        game.set_lesson(game.seat_tokens["USA"], Lesson(rounds=2))
+    rc.close()
+
+
+def test_deals_cannot_open_after_the_last_round(tmp_path):
+    game = ClassGame.create("baseline", SEATS, tmp_path / "g", seed=3)
+    with pytest.raises(ClassroomError, match="the lesson has 3 rounds"):
+        game.set_lesson(game.teacher_token, Lesson(rounds=3, deals_from=4))
+    assert game.lesson == Lesson()
+
+
+@pytest.mark.slow  # two washington_coalition quarters in which the computer's countries bargain
+def test_the_computers_offers_held_back_reach_no_delegation(tmp_path):
+    import ipyvuetify as v
+    import solara
+
+    from ui import classroom as pages
+
+    game = ClassGame.create("washington_coalition", SEATS, tmp_path / "g", seed=1)
+    for _ in range(2):
+        game.open_round(game.teacher_token)
+        game.close_round(game.teacher_token)
+    game.open_round(game.teacher_token)
+    waiting = [o for o in game.world.state.waiting if o[1] == "USA"]
+    shown, hidden = game.inbox("USA"), game.hidden_offers("USA")
+    assert len(waiting) > classroom.MAX_AI_OFFERS  # the computer offers more than it may show
+    assert len(shown) == classroom.MAX_AI_OFFERS and sum(hidden.values()) == len(waiting) - 3
+    held = next(o[0].deal_id for o in waiting if o[0].deal_id not in {s["deal_id"] for s in shown})
+    usa = game.seat_tokens["USA"]
+    answer = {"kind": "respond", "actor": "USA", "answer": "accept"}
+    [reason] = game.submit(usa, [answer | {"offer_id": held}])
+    assert "cannot be answered" in reason and not game.submitted()["USA"]
+    assert game.submit(usa, [answer | {"offer_id": shown[0]["deal_id"]}]) == [None]
+    # the delegation's page lists the offers shown, and only counts the others
+    _, rc = solara.render(
+        pages.SeatPage(game, usa, "USA", version=game.version), handle_error=False
+    )
+    page = repr(rc.find(v.Btn).widgets) + repr(rc.find(v.Html).widgets)
+    assert re.search(rf"offer {shown[1]['deal_id']}\b", page)  # answerable: a button
+    assert not re.search(rf"offer {held}\b", page)
+    assert f"{len(waiting) - 3} more offers from countries played by the computer" in page
     rc.close()

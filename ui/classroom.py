@@ -17,6 +17,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from html import escape
 from urllib.parse import parse_qs
 
@@ -30,10 +31,12 @@ from model.game import classroom, report, roles
 from model.game.board import BOARD
 from model.game.classroom import EVERYONE, TEACHER, ClassGame, ClassroomError
 from model.game.decisions import answer_to
+from model.game.lesson import MAX_QUARTERS
 from model.text import again, country_name, language, t
 from ui import server, views
 from ui.charts import table_html
 from ui.language import ClassLanguage, LanguageSwitch
+from ui.map import WorldMap
 from ui.panels import (
     DecisionPanel,
     Inbox,
@@ -50,7 +53,21 @@ server.harden()
 MAX_MINUTES = classroom.MAX_MINUTES  # the model's limit: the page refuses what it would
 WATCH_TIMEOUT = 1.0  # seconds a tab's watcher waits before checking it is still wanted
 MAX_MESSAGES = 50
-MAX_AI_OFFERS = 3  # offers from countries the computer plays shown in a delegation's inbox
+
+
+def lines(texts: list[str], heading: str | None = None) -> None:
+    """Lines of text as ONE widget: a round's close redraws thirty tabs, and each widget
+    is a message to send and a component for every browser to build."""
+    if not texts and heading is None:
+        return
+    top = f"<h3>{escape(heading)}</h3>" if heading else ""
+    body = "".join(f"<div>{escape(text)}</div>" for text in texts)
+    html(f'<div class="class-lines">{top}{body}</div>')
+
+
+def tenth(value: float) -> float:
+    """A score to one decimal, never "-0.0" (a change too small to show is no change)."""
+    return round(value, 1) + 0.0
 
 
 def class_game(token: str) -> ClassGame:
@@ -71,8 +88,8 @@ def class_game(token: str) -> ClassGame:
 
 def use_watch(game: ClassGame, shows: tuple[str, ...] = (), presence: bool = False) -> int:
     """Re-render this tab when the shared game changes in a way it shows (``shows``: the
-    seats whose submissions it lists; messages redraw only the message box, see
-    ``use_board``), and, with ``presence``, when a device joins or leaves a seat; return
+    seats whose submissions it lists; a message rewrites only the message block, see
+    ``MessageLines``), and, with ``presence``, when a device joins or leaves a seat; return
     the version seen. The watcher also lets the game close a round whose time is up, if
     the lesson says so."""
 
@@ -102,28 +119,6 @@ def use_watch(game: ClassGame, shows: tuple[str, ...] = (), presence: bool = Fal
     return seen[0] * 100_000 + seen[1]
 
 
-def use_board(game: ClassGame) -> int:
-    """Re-render the calling component (a message box) when a message is posted."""
-    seen, set_seen = solara.use_state(game.quiet[BOARD])
-
-    def watch(cancel: threading.Event):
-        changed = threading.Event()
-        unsubscribe = game.subscribe(changed.set)
-        try:
-            drawn = seen
-            while not cancel.is_set():
-                if game.quiet[BOARD] != drawn:
-                    drawn = game.quiet[BOARD]
-                    set_seen(drawn)
-                changed.wait(WATCH_TIMEOUT)
-                changed.clear()
-        finally:
-            unsubscribe()
-
-    solara.use_thread(watch, dependencies=[id(game)], intrusive_cancel=False)
-    return seen
-
-
 class SeatDesk:
     """A delegation's desk for the decision panel: every change is a new submission."""
 
@@ -150,21 +145,11 @@ class SeatDesk:
 
     def inbox(self) -> list[dict]:
         """Offers from delegations, all of them; from the computer's countries, a few."""
-        return self._offers()[0]
+        return self.game.inbox(self.country)
 
     def hidden_offers(self) -> dict[str, int]:
-        """The computer's offers left out of the inbox, counted by kind of deal."""
-        return self._offers()[1]
-
-    def _offers(self) -> tuple[list[dict], dict[str, int]]:
-        offers = self.game.inbox(self.country)
-        people = {c for c, p in self.game.players.items() if p == "people"}
-        ours = [offer for offer in offers if offer["proposer"] in people]
-        theirs = [offer for offer in offers if offer["proposer"] not in people]
-        hidden: dict[str, int] = {}
-        for offer in theirs[MAX_AI_OFFERS:]:
-            hidden[offer["deal"]] = hidden.get(offer["deal"], 0) + 1
-        return ours + theirs[:MAX_AI_OFFERS], hidden
+        """The computer's offers held back from this delegation, counted by kind of deal."""
+        return self.game.hidden_offers(self.country)
 
     def answer_to(self, offer_id: int) -> str | None:
         return answer_to(self.decisions, offer_id)
@@ -227,6 +212,9 @@ PAGE_CSS = """
 .screen-page { font-size: 1.35rem; }
 .screen-page h1 { font-size: 2.2rem; margin: 0; }
 .screen-page table { font-size: 1.5rem; }
+.class-lines { color: rgba(0, 0, 0, 0.87); line-height: 1.5; }
+.class-lines h3 { font-size: 1.05em; margin: 0.6em 0 0.2em; }
+.screen-page .class-lines { font-size: 1.4rem; }
 """
 
 
@@ -336,7 +324,7 @@ def SeatPage(game: ClassGame, token: str, code: str, version: int = 0):
         with solara.Card(t("lesson.leaderboard_title")):
             board = class_board(game)
             Leaderboard(game, board)
-            solara.Text(t("lesson.leaderboard_note"))
+            line(t("lesson.leaderboard_note"))
     else:
         SeatDebrief(game, code, version=version)
 
@@ -408,7 +396,7 @@ def _since(game: ClassGame) -> int:
 
 @solara.component
 def RoundReport(game: ClassGame, code: str, version: int = 0):
-    """What happened to this delegation in the last round."""
+    """What happened to this delegation in the last round, in a few blocks of text."""
     with solara.Card(t("lesson.report_tab")):
         tables = game.tables()
         result = game.per_world(
@@ -418,32 +406,38 @@ def RoundReport(game: ClassGame, code: str, version: int = 0):
         if not result["played"]:
             solara.Text(t("lesson.report_none"))
             return
+        said = []
         if result["change"] is None:
-            line(t("lesson.report_score_first", score=result["score"]))
+            said.append(t("lesson.report_score_first", score=tenth(result["score"])))
         else:
-            line(t("lesson.report_score", score=result["score"], change=result["change"]))
+            said.append(
+                t(
+                    "lesson.report_score",
+                    score=tenth(result["score"]),
+                    change=tenth(result["change"]),
+                )
+            )
         parts = [
-            t("lesson.report_part", name=t(f"lesson.component_{name}"), value=value)
+            t("lesson.report_part", name=t(f"lesson.component_{name}"), value=tenth(value))
             for name, value in result["components"].items()
             if abs(value) >= 0.05
         ]
         if parts:
-            line(t("lesson.report_parts", parts=", ".join(parts)))
-        if result["yours"]:
-            line(t("lesson.report_yours"))
-            for move in result["yours"][:8]:
-                line(f"• {again(move, language())}")
-        if result["hits"]:
-            line(t("lesson.report_hits"))
-            for hit in result["hits"][:8]:
-                line(f"• {again(hit, language())}")
-        else:
-            line(t("lesson.report_no_hits"))
+            said.append(t("lesson.report_parts", parts=", ".join(parts)))
         offers = len(game.inbox(code))
         if offers and game.round_open:
-            line(t("lesson.report_offers", count=offers))
+            said.append(t("lesson.report_offers", count=offers))
+        if not result["hits"]:
+            said.append(t("lesson.report_no_hits"))
+        lines(said)
+        if result["yours"]:
+            moves = [f"• {again(move, language())}" for move in result["yours"][:8]]
+            lines(moves, heading=t("lesson.report_yours"))
+        if result["hits"]:
+            hits = [f"• {again(hit, language())}" for hit in result["hits"][:8]]
+            lines(hits, heading=t("lesson.report_hits"))
         if result["prices"]:
-            line(t("lesson.report_prices"))
+            prices = []
             for row in result["prices"]:
                 change = (
                     t("lesson.report_price_new")
@@ -451,7 +445,10 @@ def RoundReport(game: ClassGame, code: str, version: int = 0):
                     else t("lesson.report_price_change", change=round(row["change"], 2) + 0.0)
                 )
                 good = good_label(row["mineral"], row["stage"])
-                line("• " + t("lesson.report_price", good=good, price=row["price"], change=change))
+                prices.append(
+                    "• " + t("lesson.report_price", good=good, price=row["price"], change=change)
+                )
+            lines(prices, heading=t("lesson.report_prices"))
 
 
 @solara.component
@@ -533,10 +530,58 @@ def who(code: str) -> str:
 
 
 @solara.component
+def MessageLines(game: ClassGame, token: str):
+    """The messages this link reads, in one block. A new message rewrites that block's
+    text straight from this tab's watcher thread, without a render: reacton renders a page
+    by walking all of it, and a message to everyone would make thirty tabs walk theirs.
+    Only the links that may read it are rewritten (a message between two delegations
+    touches three tabs, not thirty)."""
+    block = solara.use_ref(None)
+
+    def markup() -> str:
+        world = game.world
+        texts = [
+            t(
+                "class_ui.message_line",
+                sender=who(message["sender"]),
+                to=who(message["to"]),
+                date=world.quarter_label(min(message["round"], world.spec.steps)),
+                text=message["text"],
+            )
+            for message in game.messages(token)[-MAX_MESSAGES:]
+        ]
+        body = "".join(f"<div>{escape(text)}</div>" for text in texts)
+        return f'<div class="class-lines">{body}</div>'
+
+    shown = solara.HTML(tag="div", unsafe_innerHTML=markup())
+
+    def keep() -> None:
+        block.current = solara.get_widget(shown)
+
+    solara.use_effect(keep, [])
+
+    def watch(cancel: threading.Event):
+        changed = threading.Event()
+        unsubscribe = game.subscribe(changed.set)
+        try:
+            posted, read = game.quiet[BOARD], game.message_count(token)
+            while not cancel.is_set():
+                if game.quiet[BOARD] != posted:  # a message: is it one this link reads?
+                    posted = game.quiet[BOARD]
+                    if game.message_count(token) != read and block.current is not None:
+                        read = game.message_count(token)
+                        block.current.unsafe_innerHTML = markup()
+                changed.wait(WATCH_TIMEOUT)
+                changed.clear()
+        finally:
+            unsubscribe()
+
+    solara.use_thread(watch, dependencies=[id(game), token], intrusive_cancel=False)
+
+
+@solara.component
 def Messages(game: ClassGame, token: str, code: str | None, version: int = 0):
     """Short messages between delegations; the teacher reads them all."""
-    use_board(game)
-    world = game.world
     names = {t("class_ui.to_all"): EVERYONE, t("class_ui.teacher"): TEACHER}
     names |= {c: c for c in game.seats}
     choices = [label for label, target in names.items() if target != (code or TEACHER)]
@@ -555,19 +600,7 @@ def Messages(game: ClassGame, token: str, code: str | None, version: int = 0):
         set_error("")
 
     with solara.Card(t("class_ui.messages_title")):
-        # One block for all the lines: a new message changes one widget, not fifty.
-        lines = [
-            t(
-                "class_ui.message_line",
-                sender=who(message["sender"]),
-                to=who(message["to"]),
-                date=world.quarter_label(min(message["round"], world.spec.steps)),
-                text=message["text"],
-            )
-            for message in game.messages(token)[-MAX_MESSAGES:]
-        ]
-        if lines:
-            html("".join(f"<div>{escape(entry)}</div>" for entry in lines))
+        MessageLines(game, token)
         solara.Select(label=t("class_ui.message_to"), values=choices, value=to, on_value=set_to)
         solara.InputText(
             label=t("class_ui.message_text"),
@@ -607,18 +640,6 @@ def TeacherPage(game: ClassGame, token: str, version: int = 0):
                 set_error("")
 
         return run
-
-    def typed_minutes(text: str) -> float | None:
-        text = text.strip()
-        if not text:
-            return None
-        try:
-            value = float(text)
-        except ValueError:
-            value = math.nan
-        if not (math.isfinite(value) and 0 < value <= MAX_MINUTES):
-            raise ClassroomError(t("class_ui.bad_minutes", value=text, most=MAX_MINUTES))
-        return value
 
     Header(game, t("class_ui.teacher_title", scenario=world.spec.title), version)
     ClassLanguage()
@@ -679,6 +700,8 @@ def TeacherPage(game: ClassGame, token: str, version: int = 0):
         )
         solara.Button(t("class_ui.debrief"), on_click=lambda: set_show_debrief(not show_debrief))
         Export(game, token, act)
+    if game.round_no == 0 and not game.round_open:
+        LessonForm(game, token)
     SeatStatus(game, token, act, version=version)
     if show_debrief or over:
         ClassDebrief(game, version=version)
@@ -693,6 +716,102 @@ def TeacherPage(game: ClassGame, token: str, version: int = 0):
     with solara.Card(t("ui.views_title")):
         Views(world, tables, None)
     ClassNews(game, version=version)
+
+
+def whole(text: str, field: str, least: int, most: int) -> int | None:
+    """A typed whole number from ``least`` to ``most`` (None if left empty); ClassroomError
+    naming the field and what is allowed otherwise."""
+    text = text.strip()
+    if not text:
+        return None
+    if not text.isdigit() or not least <= int(text) <= most:
+        raise ClassroomError(
+            t("lesson_form.bad_whole", field=t(field), value=text, least=least, most=most)
+        )
+    return int(text)
+
+
+@solara.component
+def LessonForm(game: ClassGame, token: str):
+    """The lesson's shape, chosen before round 1 opens (as ``minerals host --rounds ...``)."""
+    lesson, steps = game.lesson, game.world.spec.steps
+    rounds, set_rounds = solara.use_state("" if lesson.rounds is None else str(lesson.rounds))
+    quarters, set_quarters = solara.use_state(str(lesson.quarters))
+    deals, set_deals = solara.use_state(str(lesson.deals_from))
+    minutes, set_minutes = solara.use_state("" if lesson.minutes is None else f"{lesson.minutes:g}")
+    error, set_error = solara.use_state("")
+    done, set_done = solara.use_state("")
+
+    def save():
+        try:
+            quarter_count = whole(quarters, "lesson_form.quarters", 1, MAX_QUARTERS) or 1
+            most = math.ceil(steps / quarter_count)
+            round_count = whole(rounds, "lesson_form.rounds", 1, most)
+            deals_from = whole(deals, "lesson_form.deals_from", 1, round_count or most) or 1
+            timer = typed_minutes(minutes)
+            shaped = replace(
+                lesson,
+                rounds=round_count,
+                quarters=quarter_count,
+                deals_from=deals_from,
+                minutes=timer,
+            )
+            game.set_lesson(token, shaped)
+        except ClassroomError as refusal:
+            set_error(str(refusal))
+            set_done("")
+            return
+        set_error("")
+        timer_words = (
+            t("lesson_form.no_timer")
+            if shaped.minutes is None
+            else t("lesson_form.timer", minutes=shaped.minutes)
+        )
+        set_done(
+            t(
+                "lesson_form.saved",
+                total=game.rounds_total,
+                quarters=shaped.quarters,
+                deals=shaped.deals_from,
+                timer=timer_words,
+            )
+        )
+
+    with solara.Card(t("lesson_form.title")):
+        solara.Text(t("lesson_form.intro"))
+        with solara.Row(style={"flex-wrap": "wrap"}):
+            for label, value, setter in (
+                ("lesson_form.rounds", rounds, set_rounds),
+                ("lesson_form.quarters", quarters, set_quarters),
+                ("lesson_form.deals_from", deals, set_deals),
+                ("lesson_form.minutes", minutes, set_minutes),
+            ):
+                solara.InputText(
+                    label=t(label),
+                    value=value,
+                    on_value=lambda v, setter=setter: setter(v or ""),
+                    continuous_update=True,
+                    style={"min-width": "14em"},
+                )
+        solara.Button(t("lesson_form.save"), on_click=save, color="primary")
+        if error:
+            solara.Error(error)
+        elif done:
+            solara.Success(done)
+
+
+def typed_minutes(text: str) -> float | None:
+    """Minutes typed in a field: None if empty; ClassroomError unless above 0 and at most 180."""
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and 0 < value <= MAX_MINUTES):
+        raise ClassroomError(t("class_ui.bad_minutes", value=text, most=MAX_MINUTES))
+    return value
 
 
 @solara.component
@@ -717,8 +836,11 @@ def Export(game: ClassGame, token: str, act):
 
 
 def _number(value: float, fmt: str) -> str:
-    """A number for a table; "–" where there is none yet (never "nan")."""
-    return "–" if value is None or not math.isfinite(value) else fmt.format(value)
+    """A number for a table; "–" where there is none yet (never "nan", never "-0.0")."""
+    if value is None or not math.isfinite(value):
+        return "–"
+    shown = fmt.format(value)
+    return fmt.format(0.0) if shown == fmt.format(-0.0) else shown
 
 
 @solara.component
@@ -903,19 +1025,25 @@ def ScreenPage(game: ClassGame, version: int = 0):
                 board = class_board(game)
                 with solara.Card(t("lesson.leaderboard_title")):
                     Leaderboard(game, board)
-                    solara.Text(t("lesson.leaderboard_note"))
+                    line(t("lesson.leaderboard_note"))
                 Movers(game, tables, since, now)
             with solara.Column():
+                if game.round_no == 0:  # while the class joins, the code is in view
+                    JoinBox(game)
                 WorldMapSlot(game, tables)
                 ClassNews(game, version=version)
-                JoinBox(game)
+                if game.round_no:
+                    JoinBox(game)
 
 
 @solara.component
 def WorldMapSlot(game: ClassGame, tables: dict):
-    """Slot for the world map of the single-player game (ui/map.py, being written by the
-    "game" helper): the integrator wires it here. Until then it draws nothing."""
-    return
+    """The single-player game's world map (ui/map.py), of the mineral the scenario is about
+    (its first scripted event), with nobody's flows: the projector has no "you"."""
+    world = game.world
+    events = [e for e in world.spec.events if e.mineral in world.data.minerals]
+    with solara.Card(t("game.map_title")):
+        WorldMap(world, tables, None, events[0].mineral if events else None)
 
 
 @solara.component
@@ -929,11 +1057,11 @@ def JoinBox(game: ClassGame):
 @solara.component
 def Leaderboard(game: ClassGame, board, change: bool = True):
     if board.empty:
-        solara.Text(t("ui.no_scores"))
+        line(t("ui.no_scores"))
         return
     frame = board.assign(
         delegation=[country_name(c) for c in board["country"]],
-        score=[f"{x:+.1f}" for x in board["score"]],
+        score=[_number(x, "{:+.1f}") for x in board["score"]],
         change=[_number(x, "{:+.1f}") for x in board["change"]],
     )
     columns = [
@@ -954,8 +1082,12 @@ def Movers(game: ClassGame, tables: dict, since: int, now: int):
     with solara.Card(t("lesson.movers_title")):
         if moved.empty:
             solara.Text(t("ui.no_prices"))
-        for row in moved.itertuples():
-            line(t("lesson.mover_line", good=good_label(row.mineral, row.stage), change=row.change))
+        lines(
+            [
+                t("lesson.mover_line", good=good_label(row.mineral, row.stage), change=row.change)
+                for row in moved.itertuples()
+            ]
+        )
 
 
 @solara.component
@@ -972,19 +1104,23 @@ def ClassNews(game: ClassGame, version: int = 0):
             solara.Text(t("lesson.no_news"))
             return
         if news["students"]:
-            rv.Html(tag="h3", children=[t("lesson.students_moves")])
-            for detail in news["students"]:
-                if isinstance(detail, tuple):  # ("more", actor, count)
-                    line(t("lesson.more_moves", actor=detail[1], count=detail[2]))
-                else:
-                    line(f"• {detail}")
+            lines(
+                [
+                    t("lesson.more_moves", actor=detail[1], count=detail[2])
+                    if isinstance(detail, tuple)  # ("more", actor, count)
+                    else f"• {detail}"
+                    for detail in news["students"]
+                ],
+                heading=t("lesson.students_moves"),
+            )
         if news["ai"] or news["ai_counts"]:
-            rv.Html(tag="h3", children=[t("lesson.ai_moves")])
-            for detail in news["ai"]:
-                line(f"• {detail}")
+            said = [f"• {detail}" for detail in news["ai"]]
             if news["ai_counts"]:
                 kinds = ", ".join(f"{n} {kind}" for kind, n in news["ai_counts"].items())
-                line(t("lesson.ai_counted", count=sum(news["ai_counts"].values()), kinds=kinds))
+                said.append(
+                    t("lesson.ai_counted", count=sum(news["ai_counts"].values()), kinds=kinds)
+                )
+            lines(said, heading=t("lesson.ai_moves"))
 
 
 @solara.component

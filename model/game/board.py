@@ -57,6 +57,12 @@ class MessageBoard:
         self.messages.append(message)
         return message
 
+    def count_for(self, code: str | None) -> int:
+        """How many messages ``code`` may read (None: the teacher): a tab redraws when it grows."""
+        if code is None:
+            return len(self.messages)
+        return sum(code in (m["sender"], m["to"]) or m["to"] == EVERYONE for m in self.messages)
+
     def read_by(self, code: str | None) -> list[dict]:
         """Copies of the messages ``code`` may read (None: the teacher, who reads them all)."""
         if code is None:

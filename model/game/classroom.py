@@ -86,6 +86,7 @@ __all__ = [
 STANDING = "standing"
 ABSENT_RULES = (STANDING, BOT)
 MAX_ACTIONS = 40  # per submission: more than any delegation types in a round
+MAX_AI_OFFERS = 3  # offers from the computer's countries that reach a delegation each round
 MAX_MINUTES = 180.0  # a round timer longer than a double lesson is a typing mistake
 DEALS = (Propose, Respond, Join, Leave)  # what "deals open from round N" holds back
 
@@ -148,6 +149,7 @@ class ClassGame:
         self.version = 0
         self._world_changes = 0  # rounds played and rollbacks: when the tables change
         self._tables_cache: tuple[int, dict[str, pd.DataFrame]] | None = None
+        self._files = store.TableFiles(self.state_dir / TABLES_DIR)  # rows appended per round
         self._debrief_cache: tuple[tuple, dict] | None = None
         self.lesson = Lesson()
         self.branches: list[str] = []  # state folders of games branched from this one
@@ -253,7 +255,7 @@ class ClassGame:
 
     def _save(self, tables: bool = False) -> None:
         """Save the game (and its tables after a round); SaveError if the disk refuses."""
-        store.save(self.state_dir, self._record(), self._tables() if tables else None)
+        store.save(self.state_dir, self._record(), self._tables() if tables else None, self._files)
 
     def _undo(self, record: dict, table: Table) -> None:
         """Go back to the game ``record`` describes, whose world ``table`` held before."""
@@ -264,6 +266,7 @@ class ClassGame:
         table.log = log
         self.table = table
         self._world_changes += 1
+        self._files.forget()  # a save failed: its tables may be half-written
         self._submissions = {}
         self.board = MessageBoard()
         self._restore(record)
@@ -468,6 +471,7 @@ class ClassGame:
         except Exception as error:
             self.table = replay(self.log)  # never leave a half-played quarter behind
             self._world_changes += 1
+            self._files.forget()
             self._failed(turn, error)
         self.log.turns.append(turn)
         # The round's further quarters: the class's measures stand, the AI plays its seats.
@@ -564,6 +568,24 @@ class ClassGame:
         else:
             self.deadline = max(self.deadline, now) + more
         self._changed()
+
+    @_changes
+    def set_lesson(self, token: str, lesson: Lesson) -> None:
+        """Give the lesson another shape (rounds, quarters, deals, timer), before it starts:
+        once a round is open, the class is playing the shape it was told."""
+        self._teacher(token)
+        if not isinstance(lesson, Lesson):
+            raise ClassroomError(t("lesson.bad_record"))
+        if self.round_no or self.round_open:
+            raise ClassroomError(t("lesson_form.started", round=self.class_round))
+        total = lesson.total(self.world.spec.steps)
+        if lesson.deals_from > total:
+            raise ClassroomError(
+                t("lesson_form.deals_after_end", value=lesson.deals_from, total=total)
+            )
+        if lesson != self.lesson:
+            self.lesson = lesson
+            self._changed()
 
     @_changes
     def set_auto_close(self, token: str, on: bool) -> None:
@@ -685,6 +707,7 @@ class ClassGame:
         self._check_round(round_no)
         self.table = replay(self.log.upto(round_no))
         self._world_changes += 1
+        self._files.forget()  # the later rounds' rows go: the tables are rewritten
         self._submissions = {}
         self.round_open = False
         self.deadline = None
@@ -836,6 +859,7 @@ class ClassGame:
             raise ClassroomError(t("classroom.not_a_list", value=type(actions).__name__))
         if len(actions) > MAX_ACTIONS:
             raise ClassroomError(t("classroom.too_many", count=len(actions), most=MAX_ACTIONS))
+        hidden = {offer["deal_id"] for offer in self._offers(code)[1]}
         decoded: list[Action | None] = []
         reasons: list[str | None] = []
         for entry in actions:
@@ -852,6 +876,8 @@ class ClassGame:
                 reasons.append(t("demand.not_a_decision"))
             elif isinstance(action, DEALS) and not self.deals_open:
                 reasons.append(t("lesson.deals_closed", round=self.lesson.deals_from))
+            elif isinstance(action, Respond) and action.offer_id in hidden:
+                reasons.append(t("class_offers.hidden", offer=action.offer_id))
             else:
                 reasons.append(None)
         # The World's own rules judge every well-formed action, so each gets its reason.
@@ -907,9 +933,34 @@ class ClassGame:
         return self.board.read_by(None if role[0] == TEACHER else role[1])
 
     @_reads
+    def message_count(self, token: str) -> int:
+        """How many messages ``token``'s link reads (0 for the projector or a stale link)."""
+        role = self.role(token)
+        if role is None or role[0] not in (TEACHER, "seat"):
+            return 0
+        return self.board.count_for(None if role[0] == TEACHER else role[1])
+
+    @_reads
     def inbox(self, code: str) -> list[dict]:
-        """Offers waiting for ``code``'s answer this round (they lapse if unanswered)."""
-        return decisions.waiting_offers(self.world, code)
+        """Offers waiting for ``code``'s answer this round (they lapse if unanswered): every
+        delegation's, and at most MAX_AI_OFFERS from countries the computer plays."""
+        return self._offers(code)[0]
+
+    @_reads
+    def hidden_offers(self, code: str) -> dict[str, int]:
+        """The computer's offers to ``code`` beyond the cap, counted by kind of deal: they
+        reach no delegation (nobody can answer them) and lapse at the round's close."""
+        hidden: dict[str, int] = {}
+        for offer in self._offers(code)[1]:
+            hidden[offer["deal"]] = hidden.get(offer["deal"], 0) + 1
+        return hidden
+
+    def _offers(self, code: str) -> tuple[list[dict], list[dict]]:
+        """(shown, hidden): the offers waiting for ``code``, the computer's flood held back."""
+        offers = decisions.waiting_offers(self.world, code)
+        ours = [offer for offer in offers if self.players.get(offer["proposer"]) == PEOPLE]
+        theirs = [offer for offer in offers if self.players.get(offer["proposer"]) != PEOPLE]
+        return ours + theirs[:MAX_AI_OFFERS], theirs[MAX_AI_OFFERS:]
 
     @_reads
     def budget_left(self, code: str) -> float:

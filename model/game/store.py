@@ -3,6 +3,11 @@
 A server killed at any moment leaves the old or the new ``game.json`` whole, never half of
 one, so ``minerals host --resume`` always finds a game it can replay. The file holds the
 links' tokens, so only its owner may read it.
+
+The tables (``tables/NAME.csv``) are a copy of the World's output for people to open: a
+round appends its rows to them instead of rewriting every table (with 40 seats and a dozen
+rounds the rewrite was nearly all of a round's close). A rollback, a failed save or a
+resume rewrites them whole once, so they always end up equal to the game's tables.
 """
 
 import json
@@ -35,13 +40,54 @@ def claim(state_dir: Path) -> None:
         raise ClassroomError(t("classroom.game_exists", dir=state_dir))
 
 
-def save(state_dir: Path, record: dict, tables: dict[str, pd.DataFrame] | None = None) -> None:
-    """Write game.json atomically (and, first, the ``tables`` if given); SaveError if the disk
-    refuses. game.json, written last, is what a resume reads; the tables are only a copy of
-    the output, rewritten by the next round."""
+class TableFiles:
+    """The game's tables as CSV files in ``folder``, each round's new rows appended.
+
+    The World's tables only ever grow at the end (rows are ordered by quarter), so the rows
+    past those already written are the round's. Whatever breaks that (a rollback, a save
+    that failed half-way, a resume after a crash mid-append) calls ``forget``, and the next
+    ``write`` rewrites every file whole.
+    """
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+        self.rows: dict[str, int] | None = None  # rows in each file, None: not known
+
+    def forget(self) -> None:
+        self.rows = None
+
+    def write(self, tables: dict[str, pd.DataFrame]) -> None:
+        """Bring the files up to ``tables`` (OSError if the disk refuses: then ``forget``)."""
+        rows = self.rows
+        if (
+            rows is None
+            or set(rows) != set(tables)
+            or any(len(frame) < rows[name] for name, frame in tables.items())
+        ):
+            self.rows = None
+            write_tables(tables, self.folder)
+            self.rows = {name: len(frame) for name, frame in tables.items()}
+            return
+        self.rows = None  # until every file has its rows
+        for name, frame in tables.items():
+            if len(frame) > rows[name]:
+                with open(self.folder / f"{name}.csv", "a", encoding="utf-8", newline="") as f:
+                    frame.iloc[rows[name] :].to_csv(f, header=False, index=False)
+        self.rows = {name: len(frame) for name, frame in tables.items()}
+
+
+def save(
+    state_dir: Path,
+    record: dict,
+    tables: dict[str, pd.DataFrame] | None = None,
+    files: TableFiles | None = None,
+) -> None:
+    """Write game.json atomically (and, first, the ``tables`` if given, appended through
+    ``files`` when given); SaveError if the disk refuses. game.json, written last, is what a
+    resume reads; the tables are only a copy of the output."""
     try:
         if tables is not None:
-            write_tables(tables, state_dir / TABLES_DIR)
+            (files or TableFiles(state_dir / TABLES_DIR)).write(tables)
         write_atomic(state_dir / GAME_FILE, json.dumps(record))
     except OSError as error:
         raise SaveError(
