@@ -198,3 +198,18 @@ def test_an_offtake_top_up_counts_once_for_the_seller_and_once_against_the_buyer
     transfers = world.last_metrics["score_transfers"]
     assert transfers[chn] == pytest.approx(paid[chn] / size[chn] * 1e4)
     assert transfers[usa] == pytest.approx(-paid[chn] / size[usa] * 1e4)
+
+
+def test_an_economy_without_minerals_gets_a_score_on_the_scale_of_the_others():
+    """Sierra Leone and the Cook Islands neither use nor make these minerals in the
+    59-economy world; scored in basis points of nothing they ranked at 62,860,020 (class
+    walk-through). They are scored against a floor of 0.01 % of their GDP instead."""
+    from model.engine.world import World
+
+    world = World("washington_coalition")
+    world.run(2)
+    countries = world.tables()["countries"]
+    last = countries[countries["step"] == 2].set_index("country")["score"]
+    assert np.isfinite(last).all()
+    others = last.drop(["SLE", "COK"]).abs().max()
+    assert last[["SLE", "COK"]].abs().max() <= others

@@ -30,6 +30,10 @@ from model.engine.economy import Calibration, Outcome
 
 VOLATILITY_WINDOW = 4  # quarters
 POINTS_PER_SHARE = 10_000.0  # basis points: 1 point = 0.01 % of the mineral economy
+# An economy that neither uses nor makes these minerals (Sierra Leone, the Cook Islands in
+# world_2026_ministerial) is scored against a mineral economy of this share of its GDP, near
+# a tenth of the median economy's (0.07 %): basis points of nothing would be unbounded.
+MIN_MINERAL_SHARE_OF_GDP = 0.0001
 # The objectives the score weighs on top of welfare (the rest of objectives.csv's columns
 # are welfare itself: industry output is downstream, export revenue producers, fiscal
 # transfers).
@@ -117,7 +121,7 @@ def score(world: WorldData, now: Standing, reference: Standing) -> dict[str, np.
         now.stock_change - reference.stock_change
     ) @ price0
     downstream = -(now.missing - reference.missing) @ world.downstream_loss
-    scale = POINTS_PER_SHARE / np.maximum(reference.size, 1e-9 * world.gdp)
+    scale = POINTS_PER_SHARE / np.maximum(reference.size, MIN_MINERAL_SHARE_OF_GDP * world.gdp)
     columns = [OBJECTIVES.index(name) for name in SCORED_OBJECTIVES]
     weights = world.objectives[:, columns]
     objectives = OBJECTIVE_POINTS * (weights * (now.objectives - reference.objectives)).sum(1)
