@@ -39,6 +39,9 @@ def test_a_lesson_of_three_rounds_of_two_quarters_with_deals_from_round_two(game
     game.open_round(teacher)
     [refused] = game.submit(usa, [truce("USA", "CHN")])
     assert "deals open in round 2" in refused
+    club = {"kind": "found_coalition", "actor": "USA", "coalition": "Early", "targets": ["JPN"]}
+    [refused] = game.submit(usa, [club])  # founding a club is a deal too
+    assert "deals open in round 2" in refused
     assert game.submit(usa, [tariff("USA", "CHN")]) == [None]
     turn = game.close_round(teacher)
     assert game.round_no == 2 and game.class_round == 2  # one round played two quarters

@@ -35,6 +35,7 @@ from agents.actions import (
     ACTION_TYPES,
     Action,
     Demand,
+    FoundCoalition,
     Join,
     Leave,
     Propose,
@@ -88,7 +89,8 @@ ABSENT_RULES = (STANDING, BOT)
 MAX_ACTIONS = 40  # per submission: more than any delegation types in a round
 MAX_AI_OFFERS = 3  # offers from the computer's countries that reach a delegation each round
 MAX_MINUTES = 180.0  # a round timer longer than a double lesson is a typing mistake
-DEALS = (Propose, Respond, Join, Leave)  # what "deals open from round N" holds back
+# what "deals open from round N" holds back
+DEALS = (Propose, Respond, Join, Leave, FoundCoalition)
 
 
 def _changes(method):
