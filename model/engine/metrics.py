@@ -144,7 +144,6 @@ def country_metrics(
     tariff: np.ndarray,
     stock: np.ndarray,
     subsidy: np.ndarray,
-    trade_cost: float,
     transfers: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Per-economy (C,) arrays for the countries table, without the score.
@@ -156,9 +155,10 @@ def country_metrics(
     price_usd = outcome.price * world.price0[:, None]  # (G, J)
     fob = outcome.flows * price_usd[:, None, :]  # (G, I, J) USD
     imports = fob * foreign
-    import_bill = imports.sum(axis=(0, 2)) * (1 + trade_cost)
+    cif = imports * calibration.trade_wedge  # each good's own freight (bulk ore pays more)
+    import_bill = cif.sum(axis=(0, 2))
     export_revenue = imports.sum(axis=(0, 1))
-    tariff_revenue = (imports * (1 + trade_cost) * tariff).sum(axis=(0, 2))
+    tariff_revenue = (cif * tariff).sum(axis=(0, 2))
     if transfers is not None:  # an offtake top-up is the seller's revenue, the buyer's bill
         export_revenue = export_revenue + np.maximum(transfers, 0.0)
         import_bill = import_bill + np.maximum(-transfers, 0.0)

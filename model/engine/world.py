@@ -614,7 +614,6 @@ class World(mesa.Model):
             state.effective_tariff(),
             state.stock,
             state.subsidy_spend,
-            self.parameters["trade_cost"],
             transfers,
         )
         if state.contract_paid is not None:  # what contracts for difference paid producers
