@@ -4,8 +4,10 @@ Importers split their demand (physical tonnes) across sources by Armington share
 delivered prices q = producer price × wedge (tariff and trade cost):
 ``s_ij = a_ij q_ij^-σ / Σ_k a_ik q_ik^-σ``. Their price index is the average price they
 pay, and their demand falls with it. Exporters supply along a rising cost curve up to a
-hard limit. Producer prices move by a two-level Newton step (the good's common level,
-then each exporter relative to it) until every exporter's market clears.
+hard limit. Producer prices move by Newton steps on each good's whole system (its
+exporters' log excess demand against their log prices), with a backtracking line search,
+until every exporter's market clears; only the economies that can sell a good take part
+in its system.
 
 An export cap binds when a source's share of the importer's demand exceeds it: the
 importer then takes the cap from that source and splits the rest of its demand over the
@@ -31,10 +33,11 @@ MIN_STEP_LENGTH = 1 / 32  # the line search takes a step this short whatever it 
 MIN_ELASTICITY = 0.02  # keeps a Newton step finite where demand barely answers the price
 DEMAND_ROUNDS = 12  # rounds for which caps bind, for the demand of importers facing caps
 PRICE_ROUNDS = 30  # Newton rounds for the price an importer facing caps pays
-# Up to this many exporters, each iteration solves the good's full Newton system (exporters
-# of one good are substitutes, so each one's demand answers the others' prices). Measured
-# on this machine: the 27-economy baseline step falls from 13.7 to 7.7 ms; at 59 economies
-# the J × J systems cost more than the iterations they save, so each exporter steps alone.
+# Up to this many sellers of one good (after dropping the economies that make none of it),
+# each iteration solves the good's full Newton system (exporters of one good are
+# substitutes, so each one's demand answers the others' prices); beyond it each exporter
+# steps alone. Measured: even at 200 economies × 16 goods (116 sellers) the full system
+# wins, 21 iterations and 0.5 s CPU against 123 iterations and 1.1 s for single steps.
 FULL_NEWTON_EXPORTERS = 1000
 
 
