@@ -31,8 +31,7 @@ TOLERANCE = 1e-6  # relative excess demand (0.0001 %) at which an exporter's mar
 MAX_ITERATIONS = 300
 MIN_STEP_LENGTH = 1 / 32  # the line search takes a step this short whatever it does
 MIN_ELASTICITY = 0.02  # keeps a Newton step finite where demand barely answers the price
-DEMAND_ROUNDS = 12  # rounds for which caps bind, for the demand of importers facing caps
-PRICE_ROUNDS = 30  # Newton rounds for the price an importer facing caps pays
+DEMAND_ROUNDS = 12  # fixed-point rounds for the demand of importers facing caps
 # Up to this many sellers of one good (after dropping the economies that make none of it),
 # each iteration solves the good's full Newton system (exporters of one good are
 # substitutes, so each one's demand answers the others' prices); beyond it each exporter
@@ -137,9 +136,7 @@ def split_capped_rows(market, caps, weight, value, entry_weight, entry_value, st
     ``weight``/``value`` are each row's Σ_j a w^-σ p^-σ and Σ_j a w^(1-σ) p^(1-σ);
     ``entry_*`` the same terms of each capped entry. A cap binds when the source's share of
     what is left exceeds it; caps that bind take their cap and the rest is split over the
-    free sources. Demand depends on the average price paid, and which caps bind on demand:
-    for each binding set the price is solved exactly (``_capped_index``), until the set
-    stops changing.
+    free sources. Demand depends on the average price paid, so the two are iterated.
     """
     g, i = caps.rows
     n = len(g)
@@ -149,7 +146,6 @@ def split_capped_rows(market, caps, weight, value, entry_weight, entry_value, st
     elasticity = market.elasticity[g]
     own_price = entry_value / np.where(entry_weight > 0, entry_weight, 1.0)  # q of each entry
     index = start_index.copy()
-    last = None
     for _ in range(DEMAND_ROUNDS):
         want = np.maximum(ref * (index / index_ref) ** elasticity + adjust, 0.0)
         binding = np.zeros(len(caps), bool)
@@ -167,23 +163,20 @@ def split_capped_rows(market, caps, weight, value, entry_weight, entry_value, st
             if not grows.any():
                 break
             binding |= grows
-        if last is not None and np.array_equal(binding, last):
-            break
-        last = binding
         # What is left after removing capped sources is a difference: treat rounding dust
         # (a row whose every source is capped) as nothing left.
         served = free_weight > 1e-12 * weight
         free_value = value - np.bincount(caps.row, entry_value * binding, minlength=n)
-        free_price = np.where(served, free_value / np.where(served, free_weight, 1.0), 0.0)
-        capped_value = np.bincount(caps.row, caps.tonnes * own_price * binding, minlength=n)
-        index = _capped_index(
-            index, capped, capped_value, free_price, served, ref, index_ref, elasticity, adjust
-        )
-        index = np.where(np.isfinite(index), index, market.choke * index_ref)
-    want = np.maximum(ref * (index / index_ref) ** elasticity + adjust, 0.0)
-    residual = np.maximum(want - capped, 0.0)
+        paid = np.bincount(caps.row, caps.tonnes * own_price * binding, minlength=n)
+        paid += np.where(served, residual * free_value / np.where(served, free_weight, 1.0), 0.0)
+        bought = capped + np.where(served, residual, 0.0)
+        nothing = market.choke * index_ref  # no source at all: priced out of reach
+        new_index = np.where(bought > 0, paid / np.where(bought > 0, bought, 1.0), nothing)
+        if np.allclose(new_index, index, rtol=1e-12, atol=0.0):
+            break
+        index = new_index
     unmet = np.where(served, 0.0, residual)
-    free_price = np.where(served, free_price, index)
+    free_price = np.where(served, free_value / np.where(served, free_weight, 1.0), index)
     return CappedRows(
         index,
         want,
@@ -194,34 +187,6 @@ def split_capped_rows(market, caps, weight, value, entry_weight, entry_value, st
         free_price,
         capped,
     )
-
-
-def _capped_index(index, capped, capped_value, free_price, served, ref, index_ref, eps, adjust):
-    """The average price P each capped row pays, solved by Newton for a given binding set.
-
-    P (C + R) = V + R F, with C and V the tonnes and value at binding caps, F the free
-    sources' price and R = B(P) + stock change − C what is left for them (B = ref·P^ε).
-    P lies between V/C and F; a row that buys nothing is priced at the ceiling (NaN here).
-    """
-    dear = np.where(capped > 0, capped_value / np.where(capped > 0, capped, 1.0), free_price)
-    low = np.where(served, np.minimum(dear, free_price), dear)
-    high = np.where(served, np.maximum(dear, free_price), dear)
-    price = np.clip(index, low, high)
-    for _ in range(PRICE_ROUNDS):
-        base = ref * (np.maximum(price, 1e-300) / index_ref) ** eps
-        residual = np.where(served, np.maximum(base + adjust - capped, 0.0), 0.0)
-        bought = capped + residual
-        gap = price * bought - capped_value - residual * free_price
-        answer = np.divide(eps * base, price, out=np.zeros_like(price), where=residual > 0)
-        slope = bought + (price - free_price) * answer
-        average = (capped_value + residual * free_price) / np.where(bought > 0, bought, 1.0)
-        new = np.where(slope > 0, price - gap / np.where(slope > 0, slope, 1.0), average)
-        new = np.where(bought > 0, np.clip(new, low, high), np.nan)
-        done = np.allclose(new, price, rtol=1e-14, atol=0.0, equal_nan=True)
-        price = new
-        if done:
-            break
-    return price
 
 
 @dataclass
