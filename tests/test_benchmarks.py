@@ -129,3 +129,15 @@ def test_the_classroom_benchmark_measures_seats_and_rounds(tmp_path):
     for key in (*measured, "submit_ms_median"):
         assert math.isfinite(rounds[key]) and rounds[key] > 0
     assert "2 seats, 1 rounds of baseline" in module.report(rounds)
+
+
+def test_the_clearing_is_compared_with_another_tree_case_by_case(capsys):
+    spec = importlib.util.spec_from_file_location(
+        "bench_clearing_against", SCRIPT.with_name("bench_clearing_against.py")
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.main([str(SCRIPT.parents[1]), "6x2"]) == 0  # this tree against itself
+    rows = [line for line in capsys.readouterr().out.splitlines() if "| 6 × 2 |" in line]
+    assert [row.split("|")[1].strip() for row in rows] == list(module.bc.CASES)
+    assert all(row.rstrip(" |").endswith("0.0e+00") for row in rows)  # same code, same prices
