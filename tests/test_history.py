@@ -201,11 +201,6 @@ def test_no_good_idles_or_prices_ore_above_its_product_for_long(name):
 
 
 @pytest.mark.parametrize("name", AI_DRIVEN)
-@pytest.mark.xfail(
-    strict=False,
-    reason="AI diversifiers subsidise Dy/Tb refining every quarter and resource nationalists "
-    "ban ore unprovoked (review E5, E6: issue 12); the idle plants follow",
-)
 def test_ai_scenarios_no_good_idles_or_prices_ore_above_its_product_for_long(name):
     idle, dear = scenario_facts(name)
     assert max(idle.values()) <= 8, idle
