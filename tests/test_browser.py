@@ -20,6 +20,7 @@ from support.browser import (
     chromium,
     need_browser,
     open_page,
+    queue_a_tariff,
     seat_link,
     start_host,
     stop,
@@ -63,17 +64,19 @@ def test_play_one_quarter_offline(server):
         heading = page.get_by_role("heading", name=re.compile(r"^\d{4} Q\d · step"))
         expect(heading).to_have_text("2025 Q1 · step 1 of 20")
 
-        rate = page.get_by_label("Rate (%)")
-        rate.fill("-5")
-        page.get_by_role("button", name="Queue tariff").click()
-        expect(page.get_by_text("-5 is not allowed here")).to_be_visible()
-        expect(page.get_by_text("Nothing queued.")).to_be_visible()
-
-        choose(page, "Partner", "China (CHN)")
-        choose(page, "Mineral", "rare earths")
-        choose(page, "Stage", "refined")
-        rate.fill("40")
-        page.get_by_role("button", name="Queue tariff").click()
+        words = {
+            "rate": "Rate (%)",
+            "queue": "Queue tariff",
+            "refused": "-5 is not allowed here",
+            "nothing_queued": "Nothing queued.",
+            "partner": "Partner",
+            "china": "China (CHN)",
+            "mineral": "Mineral",
+            "rare_earths": "rare earths",
+            "stage": "Stage",
+            "refined": "refined",
+        }
+        queue_a_tariff(page, words)
         expect(page.get_by_text("Tariff of 40% on rare earths (refined) from CHN")).to_be_visible()
 
         news = page.get_by_text(

@@ -14,6 +14,7 @@ from support.browser import (
     chromium,
     need_browser,
     open_page,
+    queue_a_tariff,
     seat_link,
     start_host,
     stop,
@@ -57,16 +58,18 @@ def test_a_quarter_in_french_while_another_browser_stays_in_english(server):  # 
         expect(heading).to_have_text("T1 2025 · étape 1 sur 20")
         expect(page.get_by_text("Vous jouez : Japon (JPN).")).to_be_visible()
 
-        rate = page.get_by_label("Taux (%)")
-        rate.fill("-5")
-        page.get_by_role("button", name="Ajouter le droit de douane").click()
-        expect(page.get_by_text("-5 n'est pas admis ici")).to_be_visible()
-
-        choose(page, "Partenaire", "Chine (CHN)")
-        choose(page, "Minerai", "terres rares")
-        choose(page, "Stade", "raffiné")
-        rate.fill("40")
-        page.get_by_role("button", name="Ajouter le droit de douane").click()
+        mots = {
+            "rate": "Taux (%)",
+            "queue": "Ajouter le droit de douane",
+            "refused": "-5 n'est pas admis ici",
+            "partner": "Partenaire",
+            "china": "Chine (CHN)",
+            "mineral": "Minerai",
+            "rare_earths": "terres rares",
+            "stage": "Stade",
+            "refined": "raffiné",
+        }
+        queue_a_tariff(page, mots)
         queued = rf"Droit de douane de 40{SPACE}% sur terres rares \(raffiné\) en provenance de CHN"
         expect(page.get_by_text(re.compile(queued))).to_be_visible()
 

@@ -73,6 +73,28 @@ def choose(page, label: str, option: str, check: bool = True):
         expect(select).to_contain_text(option)
 
 
+def queue_a_tariff(page, words: dict[str, str]) -> None:
+    """The game page's first decision, in the page's own words: a wrong rate, refused beside
+    the field and queueing nothing, then a 40 % tariff on refined rare earths from China.
+
+    ``words``: the labels (rate, queue, partner, mineral, stage), the choices (china,
+    rare_earths, refined), the refusal and, where the test checks it, nothing_queued.
+    """
+    from playwright.sync_api import expect
+
+    rate = page.get_by_label(words["rate"])
+    rate.fill("-5")
+    page.get_by_role("button", name=words["queue"]).click()
+    expect(page.get_by_text(words["refused"])).to_be_visible()
+    if "nothing_queued" in words:
+        expect(page.get_by_text(words["nothing_queued"])).to_be_visible()
+    choose(page, words["partner"], words["china"])
+    choose(page, words["mineral"], words["rare_earths"])
+    choose(page, words["stage"], words["refined"])
+    rate.fill("40")
+    page.get_by_role("button", name=words["queue"]).click()
+
+
 @contextmanager
 def chromium() -> Iterator:
     """A headless Debian Chromium driven by Playwright, closed afterwards."""
