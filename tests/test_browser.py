@@ -18,6 +18,7 @@ from support.browser import (
     WAIT,
     choose,
     chromium,
+    class_pages,
     need_browser,
     open_page,
     queue_a_tariff,
@@ -145,15 +146,7 @@ def test_a_class_plays_a_round_and_survives_a_kill(tmp_path):
     proc, links = start_host(tmp_path, "baseline", "--seats", "USA,CHN", "--state-dir", str(state))
     try:
         with chromium() as browser:
-            pages = {
-                who: open_page(browser, url, ready=None)
-                for who, url in (
-                    ("teacher", teacher_link(links)),
-                    ("USA", seat_link(links, "USA")),
-                    ("CHN", seat_link(links, "CHN")),
-                )
-            }
-            teacher, usa, chn = pages["teacher"], pages["USA"], pages["CHN"]
+            teacher, usa, chn = class_pages(browser, links, "USA", "CHN")
             teacher.get_by_role("button", name="Open round").click(timeout=60_000)
             # the delegations' pages follow the teacher's without a reload
             expect(usa.get_by_role("button", name="Queue tariff")).to_be_visible()

@@ -12,13 +12,12 @@ import pytest
 from support.browser import (
     choose,
     chromium,
+    class_pages,
     need_browser,
     open_page,
     queue_a_tariff,
-    seat_link,
     start_host,
     stop,
-    teacher_link,
     ui_server,
 )
 
@@ -100,15 +99,7 @@ def test_a_class_round_in_french_where_one_delegation_reads_english(tmp_path):
     )
     try:
         with chromium() as browser:
-            pages = {
-                who: open_page(browser, url, ready=None)
-                for who, url in (
-                    ("teacher", teacher_link(links)),
-                    ("USA", seat_link(links, "USA")),
-                    ("CHN", seat_link(links, "CHN")),
-                )
-            }
-            teacher, usa, chn = pages["teacher"], pages["USA"], pages["CHN"]
+            teacher, usa, chn = class_pages(browser, links, "USA", "CHN")
             teacher.get_by_role("button", name="Ouvrir le tour").click(timeout=60_000)
             expect(usa.get_by_role("heading", name="Délégation : États-Unis (USA)")).to_be_visible()
             usa.get_by_label("Taux (%)").fill("35")

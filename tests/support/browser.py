@@ -73,6 +73,12 @@ def choose(page, label: str, option: str, check: bool = True):
         expect(select).to_contain_text(option)
 
 
+def class_pages(browser, links: dict[str, str], *seats: str) -> list:
+    """The teacher's page, then each seat's, opened from ``minerals host``'s links."""
+    urls = [teacher_link(links), *(seat_link(links, code) for code in seats)]
+    return [open_page(browser, url, ready=None) for url in urls]
+
+
 def queue_a_tariff(page, words: dict[str, str]) -> None:
     """The game page's first decision, in the page's own words: a wrong rate, refused beside
     the field and queueing nothing, then a 40 % tariff on refined rare earths from China.
