@@ -78,7 +78,8 @@ def test_play_one_quarter_offline(server):
             "refined": "refined",
         }
         queue_a_tariff(page, words)
-        expect(page.get_by_text("Tariff of 40% on rare earths (refined) from CHN")).to_be_visible()
+        queued = "Tariff of 40% on rare earths (refined) from China"
+        expect(page.get_by_text(queued)).to_be_visible()
 
         news = page.get_by_text(
             "2025 Q1: Japan sets a 40% tariff on refined rare earths from China."
@@ -106,7 +107,8 @@ def test_play_one_quarter_offline(server):
         expect(heading).to_have_text("2025 Q1 · step 1 of 20")
         expect(news).to_have_count(0)
         # the undone quarter's decision is back in the queue, to change or withdraw
-        expect(page.get_by_text("Tariff of 40% on rare earths (refined) from CHN")).to_be_visible()
+        queued = "Tariff of 40% on rare earths (refined) from China"
+        expect(page.get_by_text(queued)).to_be_visible()
 
     print("browser timings:", timings)
     hosts = {urlsplit(u).hostname for u in requests}

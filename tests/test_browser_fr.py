@@ -69,7 +69,9 @@ def test_a_quarter_in_french_while_another_browser_stays_in_english(server):  # 
             "refined": "raffiné",
         }
         queue_a_tariff(page, mots)
-        queued = rf"Droit de douane de 40{SPACE}% sur terres rares \(raffiné\) en provenance de CHN"
+        queued = (
+            rf"Droit de douane de 40{SPACE}% sur terres rares \(raffiné\) \(provenance : Chine\)"
+        )
         expect(page.get_by_text(re.compile(queued))).to_be_visible()
 
         page.get_by_role("button", name="Trimestre suivant", exact=True).click()

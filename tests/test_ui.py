@@ -133,7 +133,7 @@ def test_valid_tariff_is_in_the_news_after_step(page):
     page.find(v.Select, label="Stage").widget.v_model = "refined"
     page.find(v.TextField, label="Rate (%)").widget.v_model = "25"
     _click(page, "Queue tariff")
-    assert "Tariff of 25% on lithium (refined) from CHN" in _texts(page)
+    assert "Tariff of 25% on lithium (refined) from China" in _texts(page)
     news = "2025 Q1: The United States sets a 25% tariff on refined lithium from China."
     assert news not in _news(page)
     _click(page, "Step")
@@ -221,7 +221,7 @@ def test_export_ban_goes_to_the_news(page):
     page.find(v.Select, label="Control").widget.v_model = "ban"
     _click(page, "Queue export control")
     assert any(
-        line.startswith("Export control on cobalt (refined) to CHN: 0%") for line in _texts(page)
+        line.startswith("Export control on cobalt (refined) to China: 0%") for line in _texts(page)
     )
     _click(page, "Step")
     assert "The United States bans exports of refined cobalt to China" in _news(page)
