@@ -359,8 +359,15 @@ def country_name(code: str, default: str = "") -> str:
     return named("countries", code, default)
 
 
+def joined(parts, separator: str = ", ") -> str:
+    """Words joined into one, each of them said again in the reader's language."""
+    parts = tuple(parts)
+    return Said(separator.join(parts), ("join", parts, separator))
+
+
 # How a Said is said again: Said.how names one of these, with its arguments.
 _AGAIN = {
+    "join": lambda parts, separator, lang: separator.join(again(p, lang) for p in parts),
     "t": _t_again,
     "number": lambda value, digits, lang: number(value, digits, lang=lang),
     "percent": lambda share, digits, lang: percent(share, digits, lang=lang),

@@ -73,3 +73,17 @@ def test_no_news_sentence_of_a_coalition_game_names_a_country_by_its_code():
     assert len(details) > 50
     assert _codes_in(details, world.data.codes) == []
     assert _codes_in([again(d, "fr") for d in details], world.data.codes) == []
+
+
+def test_the_ai_diplomacy_line_names_the_deal_kinds_in_the_readers_language():
+    from model.engine.news import AiDiplomacy
+    from model.text import again
+
+    tally = AiDiplomacy()
+    tally.count("proposed", "coalition")
+    tally.count("proposed", "truce")
+    line = tally.sentence("2026 Q1")
+    assert "coalition membership" in line and "truce" in line
+    french = again(line, "fr")
+    assert "adhésion à une coalition" in french and "trêve" in french
+    assert "membership" not in french

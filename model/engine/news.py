@@ -11,7 +11,7 @@ from collections import Counter
 
 import pandas as pd
 
-from model.text import t
+from model.text import joined, t
 
 HEADLINE = "headline"
 DETAIL = "detail"
@@ -70,7 +70,7 @@ class AiDiplomacy:
         """The quarter's summary line, or None if AI governments did not negotiate."""
         if not self.offers and not self.answers:
             return None
-        kinds = ", ".join(
+        kinds = joined(
             t("score.kind_count", count=n, kind=t(f"deals.kind_{kind}"))
             for kind, n in sorted(self.offers.items())
         )
