@@ -252,3 +252,20 @@ def test_a_stockpile_release_order_reaches_the_market_and_lowers_the_price():
     bought = released.outcome.bought[jpn, g], quiet.outcome.bought[jpn, g]
     assert bought[0] < bought[1] - 250.0
     assert released.state.price[g].max() < quiet.state.price[g].max()
+
+
+def test_a_stockpile_released_in_a_quiet_market_costs_little_in_the_score():
+    """Review: the released stock was charged to the score at its value while nobody paid
+    the government for it (Japan: −182 points for 1,000 t of NdPr). Its users pay for it,
+    so a release in a quiet market nearly breaks even: the stock leaves at its 2024 value
+    and sells at this quarter's price, which the release itself lowers; buyers gain that."""
+    from model.data.world_data import load_world
+
+    world_2024 = load_world("world_2024")
+    release = event(2, "JPN", "stockpile", "rare_earths", "refined", tonnes=-1000.0)
+    released = run([release], 2, world=world_2024, shock_rate=0.0)
+    countries = released.tables()["countries"]
+    jpn = countries[(countries["country"] == "JPN") & (countries["step"] == 2)]
+    assert -60 < jpn["score_transfers"].iloc[0] < 0
+    assert jpn["score_consumers"].iloc[0] > 0
+    assert abs(jpn["score"].iloc[0]) < 30

@@ -99,3 +99,39 @@ def test_what_a_contract_pays_producers_comes_back_in_the_score():
     signed = eu[eu["step"] == 1]["score_transfers"].iloc[0]
     later = eu[eu["step"] > 1]["score_transfers"]
     assert signed < 0 and (later > 0).all()  # spending, then payments received
+
+
+def test_investors_count_on_a_subsidy_only_as_far_as_its_money_reaches():
+    """Review: a US$1 grant paying 100 % of capex, or a contract whose money lasts a quarter,
+    made investors order plants as if the subsidy were endless."""
+
+    def ordered(magnitudes=None):  # in hand or on order after three quarters
+        _, world, _ = eu_capacity_after(magnitudes, steps=3)
+        c, g = WORLD.country("EU"), WORLD.good(*NDPR)
+        return world.state.capacity[c, g] + sum(p[c, g] for p in world.state.pipeline.values())
+
+    none = ordered()
+    assert ordered({"usd": 1.0, "share": 1.0}) == pytest.approx(none, rel=0.01)
+    assert ordered({"usd": 5e6, "strike": 10.0}) < 1.1 * none
+    assert ordered({"usd": 500e6, "strike": DOD_FLOOR}) > 1.5 * none
+
+
+def test_a_second_grant_pools_its_money_and_its_terms_are_weighted_by_money():
+    world = World(scenario([], 2, shock_rate=0.0), world=WORLD)
+    c, g = WORLD.country("EU"), WORLD.good(*NDPR)
+    assert world.apply(Subsidy("EU", *NDPR, usd=300e6, share=0.6), 1, funded=True)
+    assert world.apply(Subsidy("EU", *NDPR, usd=100e6, share=1.0), 1, funded=True)
+    assert world.state.grant_usd[c, g] == pytest.approx(400e6)
+    assert world.state.grant_share[c, g] == pytest.approx(0.7)  # (0.6·300 + 1.0·100) / 400
+
+
+@pytest.mark.parametrize("magnitudes", [{"share": 0.0}, {"strike": 0.0}, {"strike": -1.0}])
+def test_a_subsidy_record_with_a_zero_share_or_strike_is_refused_and_spends_nothing(magnitudes):
+    world = World(scenario([], 2, shock_rate=0.0), world=WORLD)
+    before = world.state.copy()
+    assert not world.apply(Subsidy("EU", *NDPR, usd=1e6, **magnitudes), 1)
+    assert np.array_equal(world.state.grant_usd, before.grant_usd)
+    assert np.array_equal(world.state.cfd_usd, before.cfd_usd)
+    assert world.state.subsidy_spend.sum() == before.subsidy_spend.sum()
+    refusal = world.tables()["events"].iloc[-1]["detail"]
+    assert "above 0" in refusal

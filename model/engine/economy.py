@@ -181,6 +181,7 @@ def clear_step(
     # A release a government orders goes to its own users first, who buy that much less.
     release_share = parameters["stock_release_share"]
     ordered_release = np.minimum(np.maximum(-state.stock_orders, 0.0), state.stock)
+    state.stock_sales = np.zeros(C)  # what its users pay the government for them, USD
     release = np.zeros((C, G))
     buys = np.maximum(state.stock_orders, 0.0)
     limit = running * state.shock_factor(step)
@@ -281,6 +282,8 @@ def clear_step(
         final_use[:, goods] = served + np.minimum(emergency, np.maximum(final_ref_g - served, 0.0))
         on_hand[:, goods] = have + emergency - final_use[:, goods]
         bought[:, goods], stocked[:, goods] = got, to_stock
+        sold = ordered_release[:, goods] * world.price0[goods] * paid[goods].T
+        state.stock_sales = state.stock_sales + sold.sum(axis=1)
 
     state.price = price
     state.paid = index / calibration.index0

@@ -111,11 +111,29 @@ def coalition_floors(world: WorldData, state: State) -> np.ndarray:
     return floors
 
 
-def contract_floors(state: State) -> np.ndarray:
+def contract_strikes(state: State) -> np.ndarray:
     """(G, C) the strike of each contract for difference that still has money, relative."""
     if state.cfd_usd is None:
         return np.zeros_like(state.price)
     return np.where(state.cfd_usd.T > 0, state.cfd_strike, 0.0)
+
+
+def contract_expectation(
+    world: WorldData, parameters: dict[str, float], state: State
+) -> np.ndarray:
+    """(G, C) the price investors expect from contracts for difference, relative.
+
+    The strike counts for as much of a new plant's life as the contract's money pays the
+    gap at today's output: a fund that lasts a quarter does not make a 20-year plant pay.
+    """
+    if state.cfd_usd is None:
+        return np.zeros_like(state.price)
+    gap = np.maximum(state.cfd_strike - state.price_trend, 0.0)  # (G, C)
+    payout = gap.T * world.price0 * state.capacity * parameters["base_utilisation"]  # (C, G)
+    quarters = np.divide(state.cfd_usd, payout, out=np.full_like(payout, np.inf), where=payout > 0)
+    life = parameters["plant_life_years"] * world.steps_per_year
+    weight = np.minimum(quarters / life, 1.0).T
+    return np.where(state.cfd_usd.T > 0, state.price_trend + weight * gap, 0.0)
 
 
 def grant_per_tonne(state: State, capex: np.ndarray) -> np.ndarray:
@@ -134,7 +152,7 @@ def pay_contracts(world: WorldData, state: State, production: np.ndarray) -> np.
     """
     if state.cfd_usd is None:
         return np.zeros_like(production)
-    gap = np.maximum(contract_floors(state) - state.price, 0.0).T * world.price0
+    gap = np.maximum(contract_strikes(state) - state.price, 0.0).T * world.price0
     paid = np.minimum(gap * production, state.cfd_usd)
     state.cfd_usd = state.cfd_usd - paid
     state.contract_paid = paid.sum(axis=1)
@@ -175,7 +193,7 @@ def invest(world: WorldData, parameters: dict[str, float], state: State, step: i
             state.price_trend,
             state.price_support,
             coalition_floors(world, state),
-            contract_floors(state),
+            contract_expectation(world, parameters, state),
         ]
     )
     margin = unit_margin(world, state, expected)  # (C, G) USD/t
@@ -183,7 +201,8 @@ def invest(world: WorldData, parameters: dict[str, float], state: State, step: i
     capex = world.capex * world.capex_multiple  # USD per t/step
     grant = grant_per_tonne(state, capex)
     utilisation = parameters["base_utilisation"]
-    pays = margin * utilisation * annuity(parameters, world.steps_per_year) >= capex - grant
+    value = margin * utilisation * annuity(parameters, world.steps_per_year)
+    pays = value >= capex - grant
 
     when = arrival_steps(world, step)
     path = demand_path(world, int(when.max()))
@@ -216,6 +235,10 @@ def invest(world: WorldData, parameters: dict[str, float], state: State, step: i
     running = np.maximum(state.capacity - state.mothballed, 0.0) * state.shock_factor(step)
     busy = state.last_output >= BUSY * utilisation * running
     extra = np.where(pays & busy, gap / parameters["investment_adjustment_quarters"], 0.0)
+    # Plants that pay only with a grant are ordered only as far as its money reaches.
+    money = np.zeros_like(grant) if state.grant_usd is None else state.grant_usd
+    funded = np.divide(money, grant, out=np.full_like(grant, np.inf), where=grant > 0)
+    extra = np.where(value >= capex, extra, np.minimum(extra, funded))
     order_capacity(state, step, when, routine + extra)
     if state.grant_usd is not None:  # grants pay their share of what is ordered
         state.grant_usd = state.grant_usd - np.minimum(grant * (routine + extra), state.grant_usd)

@@ -97,17 +97,24 @@ def _private_subsidy(action, state, world, actor, goods, what, funded) -> str:
     capex = world.capex[goods] * world.capex_multiple[actor, goods]
     gap = payback_gap(world, world.parameters, state, state.price_trend)[actor, goods]
     if action.share is not None:
-        _check_range(action.share, 0.0, 1.0, "share")
+        _check_positive(action.share, 1.0, "share")
         _spend(state, world, actor, action.actor, action.usd, funded)
-        state.grant_usd[actor, goods] += action.usd / len(goods)
-        state.grant_share[actor, goods] = action.share
+        usd = action.usd / len(goods)
+        # A second grant for the same plants pools its money: the share is money-weighted.
+        state.grant_share[actor, goods] = _pooled(
+            state.grant_share[actor, goods], state.grant_usd[actor, goods], action.share, usd
+        )
+        state.grant_usd[actor, goods] += usd
         closed = action.share * capex
         key, size = "news.subsidy_grant", percent(action.share)
     else:
-        _check_range(action.strike, 0.0, MAX_STRIKE, "strike")
+        _check_positive(action.strike, MAX_STRIKE, "strike")
         _spend(state, world, actor, action.actor, action.usd, funded)
-        state.cfd_usd[actor, goods] += action.usd / len(goods)
-        state.cfd_strike[goods, actor] = action.strike
+        usd = action.usd / len(goods)
+        state.cfd_strike[goods, actor] = _pooled(
+            state.cfd_strike[goods, actor], state.cfd_usd[actor, goods], action.strike, usd
+        )
+        state.cfd_usd[actor, goods] += usd
         at_strike = np.maximum(state.price_trend, 0.0)
         at_strike[goods, actor] = np.maximum(at_strike[goods, actor], action.strike)
         closed = gap - payback_gap(world, world.parameters, state, at_strike)[actor, goods]
@@ -119,6 +126,17 @@ def _private_subsidy(action, state, world, actor, goods, what, funded) -> str:
     return t(
         key, actor=action.actor, good=what, usd=number(action.usd / 1e6), size=size, effect=effect
     )
+
+
+def _pooled(old: np.ndarray, old_usd: np.ndarray, new: float, usd: float) -> np.ndarray:
+    """Terms of a fund that receives ``usd`` more on ``new`` terms: weighted by the money."""
+    return (old * old_usd + new * usd) / (old_usd + usd)
+
+
+def _check_positive(value: float, high: float, name: str) -> None:
+    """A share or price that must be above 0 and at most ``high``."""
+    if not np.isfinite(value) or not 0.0 < value <= high:
+        raise PolicyError(t("news.refused_positive", name=name, value=value, high=high))
 
 
 def _spend(

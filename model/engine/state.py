@@ -88,6 +88,7 @@ class State:
     cfd_usd: np.ndarray | None = None  # (C, G) USD
     cfd_strike: np.ndarray | None = None  # (G, C) relative to the 2024 price
     contract_paid: np.ndarray | None = None  # (C,) USD contracts paid producers this quarter
+    stock_sales: np.ndarray | None = None  # (C,) USD users paid for released state stocks
     # Offers waiting a quarter for a person's answer: (diplomacy.Deal, responder, round)
     waiting: list = field(default_factory=list)
     demand_shifts: list[DemandShift] = field(default_factory=list)

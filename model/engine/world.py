@@ -618,6 +618,8 @@ class World(mesa.Model):
         )
         if state.contract_paid is not None:  # what contracts for difference paid producers
             transfers = transfers + state.contract_paid
+        if state.stock_sales is not None:  # what users paid for a released stockpile
+            transfers = transfers + state.stock_sales
         now = standing(
             self.data,
             outcome,
