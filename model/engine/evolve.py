@@ -146,9 +146,9 @@ def grant_per_tonne(state: State, capex: np.ndarray) -> np.ndarray:
 def pay_contracts(world: WorldData, state: State, production: np.ndarray) -> np.ndarray:
     """Pay producers under contracts for difference the gap to the strike; (C, G) USD paid.
 
-    Each contract pays from its own money until that is spent; then it ends. The money was
-    the government's spending when it signed; what producers receive comes back to the
-    economy as income (``state.contract_paid``, counted in the score's transfers).
+    Each contract pays from its own money until that is spent; then it ends. A payment
+    goes from the government to the economy's own producers: no cost to the economy
+    (policies.spending), recorded in ``state.contract_paid``.
     """
     if state.cfd_usd is None:
         return np.zeros_like(production)
@@ -241,7 +241,9 @@ def invest(world: WorldData, parameters: dict[str, float], state: State, step: i
     extra = np.where(value >= capex, extra, np.minimum(extra, funded))
     order_capacity(state, step, when, routine + extra)
     if state.grant_usd is not None:  # grants pay their share of what is ordered
-        state.grant_usd = state.grant_usd - np.minimum(grant * (routine + extra), state.grant_usd)
+        paid = np.minimum(grant * (routine + extra), state.grant_usd)
+        state.grant_usd = state.grant_usd - paid
+        state.grant_paid = paid.sum(axis=1)
 
     retired = depreciation * state.capacity
     state.capacity -= retired

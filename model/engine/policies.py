@@ -66,7 +66,24 @@ def open_quarter(state: State, world: WorldData, parameters: dict, quarter: int)
     state.funds = funds - spent + disbursed(world, parameters, quarter)
     state.subsidy_spend = np.zeros(len(world.codes))
     state.contract_paid = np.zeros(len(world.codes))
+    state.set_aside = np.zeros(len(world.codes))
+    state.grant_paid = np.zeros(len(world.codes))
     state.stock_orders = np.zeros_like(state.stock)
+
+
+def spending(state: State) -> np.ndarray:
+    """(C,) what the quarter's policies cost the economy, USD, for the score.
+
+    Money set aside for capital grants and contracts for difference leaves the budget at
+    once but is no cost until it is paid: a grant when plants are ordered (the capex it
+    pays); a contract's payments go to the economy's own producers, a transfer within it.
+    """
+    spent = state.subsidy_spend
+    if state.set_aside is not None:
+        spent = spent - state.set_aside
+    if state.grant_paid is not None:
+        spent = spent + state.grant_paid
+    return spent
 
 
 def budget(world: WorldData, actor: int, state: State | None = None) -> float:
@@ -99,6 +116,7 @@ def _private_subsidy(action, state, world, actor, goods, what, funded) -> str:
     if action.share is not None:
         _check_positive(action.share, 1.0, "share")
         _spend(state, world, actor, action.actor, action.usd, funded)
+        state.set_aside[actor] += action.usd
         usd = action.usd / len(goods)
         # A second grant for the same plants pools its money: the share is money-weighted.
         state.grant_share[actor, goods] = _pooled(
@@ -110,6 +128,7 @@ def _private_subsidy(action, state, world, actor, goods, what, funded) -> str:
     else:
         _check_positive(action.strike, MAX_STRIKE, "strike")
         _spend(state, world, actor, action.actor, action.usd, funded)
+        state.set_aside[actor] += action.usd
         usd = action.usd / len(goods)
         state.cfd_strike[goods, actor] = _pooled(
             state.cfd_strike[goods, actor], state.cfd_usd[actor, goods], action.strike, usd

@@ -89,6 +89,8 @@ class State:
     cfd_strike: np.ndarray | None = None  # (G, C) relative to the 2024 price
     contract_paid: np.ndarray | None = None  # (C,) USD contracts paid producers this quarter
     stock_sales: np.ndarray | None = None  # (C,) USD users paid for released state stocks
+    set_aside: np.ndarray | None = None  # (C,) USD put into grants and contracts this quarter
+    grant_paid: np.ndarray | None = None  # (C,) USD grants paid towards plants this quarter
     # Offers waiting a quarter for a person's answer: (diplomacy.Deal, responder, round)
     waiting: list = field(default_factory=list)
     demand_shifts: list[DemandShift] = field(default_factory=list)

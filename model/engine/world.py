@@ -616,8 +616,6 @@ class World(mesa.Model):
             state.subsidy_spend,
             transfers,
         )
-        if state.contract_paid is not None:  # what contracts for difference paid producers
-            transfers = transfers + state.contract_paid
         if state.stock_sales is not None:  # what users paid for a released stockpile
             transfers = transfers + state.stock_sales
         now = standing(
@@ -625,7 +623,7 @@ class World(mesa.Model):
             outcome,
             metrics["tariff_revenue"],
             transfers,
-            state.subsidy_spend,
+            policies.spending(state),
             state.stock - stock_before,
         )
         if state is self.state:
