@@ -332,12 +332,8 @@ def test_the_page_queues_a_contract_for_difference_chosen_by_name(tmp_path, monk
     box, rc = solara.render(panels.DecisionPanel(game, lambda: None), handle_error=False)
     rc.find(v.Select, label="Measure").widget.v_model = "Capacity subsidy"
     how = rc.find(v.Select, label="How the subsidy works").widget
-    assert how.items == [
-        "plants the state builds",
-        "capital grant to private plants",
-        "contract for difference (guaranteed price)",
-    ]
-    how.v_model = "contract for difference (guaranteed price)"
+    assert how.items == ["state-built plants", "capital grant", "contract for difference"]
+    how.v_model = "contract for difference"
     rc.find(v.TextField, label="Guaranteed price (× the 2024 price)").widget.v_model = "2"
     rc.find(v.TextField, label="Amount (USD million)").widget.v_model = "300"
     rc.find(v.Btn, children=["Queue subsidy"]).widget.click()
