@@ -113,26 +113,22 @@ def _private_subsidy(action, state, world, actor, goods, what, funded) -> str:
         raise PolicyError(t("scenario.one_instrument"))
     capex = world.capex[goods] * world.capex_multiple[actor, goods]
     gap = payback_gap(world, world.parameters, state, state.price_trend)[actor, goods]
-    if action.share is not None:
-        _check_positive(action.share, 1.0, "share")
-        _spend(state, world, actor, action.actor, action.usd, funded)
-        state.set_aside[actor] += action.usd
-        usd = action.usd / len(goods)
-        # A second grant for the same plants pools its money: the share is money-weighted.
-        state.grant_share[actor, goods] = _pooled(
-            state.grant_share[actor, goods], state.grant_usd[actor, goods], action.share, usd
-        )
+    grant = action.share is not None
+    terms = action.share if grant else action.strike
+    _check_positive(terms, 1.0 if grant else MAX_STRIKE, "share" if grant else "strike")
+    _spend(state, world, actor, action.actor, action.usd, funded)
+    state.set_aside[actor] += action.usd
+    usd = action.usd / len(goods)
+    # A second grant or contract for the same good pools its money: money-weighted terms.
+    if grant:
+        held = state.grant_usd[actor, goods]
+        state.grant_share[actor, goods] = _pooled(state.grant_share[actor, goods], held, terms, usd)
         state.grant_usd[actor, goods] += usd
         closed = action.share * capex
         key, size = "news.subsidy_grant", percent(action.share)
     else:
-        _check_positive(action.strike, MAX_STRIKE, "strike")
-        _spend(state, world, actor, action.actor, action.usd, funded)
-        state.set_aside[actor] += action.usd
-        usd = action.usd / len(goods)
-        state.cfd_strike[goods, actor] = _pooled(
-            state.cfd_strike[goods, actor], state.cfd_usd[actor, goods], action.strike, usd
-        )
+        held = state.cfd_usd[actor, goods]
+        state.cfd_strike[goods, actor] = _pooled(state.cfd_strike[goods, actor], held, terms, usd)
         state.cfd_usd[actor, goods] += usd
         at_strike = np.maximum(state.price_trend, 0.0)
         at_strike[goods, actor] = np.maximum(at_strike[goods, actor], action.strike)
