@@ -328,24 +328,16 @@ def GameView(game: Game, changed: Callable[[], None], on_new: Callable[[], None]
             filename=f"minerals-{game.scenario_name}-{game.game_id}.zip",
             label=t("game.export"),
         )
-    solara.lab.ConfirmationDialog(
-        asking == "reset",
-        on_close=lambda: set_asking(None),
-        content=t("game.confirm_reset"),
-        title=t("ui.reset"),
-        ok=t("game.confirm_yes_reset"),
-        cancel=t("game.confirm_cancel"),
-        on_ok=reset,
-    )
-    solara.lab.ConfirmationDialog(
-        asking == "new",
-        on_close=lambda: set_asking(None),
-        content=t("game.confirm_new"),
-        title=t("ui.new_game"),
-        ok=t("game.confirm_yes_new"),
-        cancel=t("game.confirm_cancel"),
-        on_ok=on_new,
-    )
+    for kind, title, on_ok in (("reset", "ui.reset", reset), ("new", "ui.new_game", on_new)):
+        solara.lab.ConfirmationDialog(
+            asking == kind,
+            on_close=lambda: set_asking(None),
+            content=t(f"game.confirm_{kind}"),
+            title=t(title),
+            ok=t(f"game.confirm_yes_{kind}"),
+            cancel=t("game.confirm_cancel"),
+            on_ok=on_ok,
+        )
     if game.country and offers and not game.finished:
         words_ = t("game.inbox_badge", count=len(offers))
         if paused_for_offer:

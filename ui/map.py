@@ -209,6 +209,18 @@ def _legend(height: float) -> str:
     return "".join(items)
 
 
+def _named_select(label: str, codes, chosen: str, key: str, choose, width: int) -> None:
+    """A select that shows each code's name (catalogue ``key`` + code) and sets the code."""
+    names = {t(f"{key}{code}"): code for code in codes}
+    solara.Select(
+        label=t(label),
+        values=list(names),
+        value=t(f"{key}{chosen}"),
+        on_value=lambda words: choose(names.get(words, chosen)),
+        style={"min-width": f"{width}em"},
+    )
+
+
 def goods_of(data, mineral: str) -> list[str]:
     """The stages this world has for ``mineral``: the dropdowns offer nothing else."""
     return [stage for m, stage in data.goods if m == mineral]
@@ -235,23 +247,9 @@ def WorldMap(world, tables: dict, country: str | None, mineral: str | None = Non
     stage, set_stage = solara.use_state("refined" if "refined" in stages else stages[0])
     if stage not in stages:
         stage = stages[0]
-    names = {t(f"news.mineral_{m}"): m for m in data.minerals}
-    stage_names = {t(f"game.stage_{s}"): s for s in stages}
     with solara.Row(style={"flex-wrap": "wrap"}):
-        solara.Select(
-            label=t("game.map_mineral"),
-            values=list(names),
-            value=t(f"news.mineral_{chosen}"),
-            on_value=lambda v: set_chosen(names.get(v, chosen)),
-            style={"min-width": "12em"},
-        )
-        solara.Select(
-            label=t("game.map_stage"),
-            values=list(stage_names),
-            value=t(f"game.stage_{stage}"),
-            on_value=lambda v: set_stage(stage_names.get(v, stage)),
-            style={"min-width": "10em"},
-        )
+        _named_select("game.map_mineral", data.minerals, chosen, "news.mineral_", set_chosen, 12)
+        _named_select("game.map_stage", stages, stage, "game.stage_", set_stage, 10)
     frame = map_table(world, tables, chosen, stage, country)
     good = good_label(chosen, stage)
     label = t("game.map_label", good=good)
