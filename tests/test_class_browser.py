@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from support.browser import stop
+
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
 SERVER_START = 120
@@ -215,9 +217,7 @@ def test_a_lesson_with_a_projector_and_a_phone(tmp_path):
             finally:
                 browser.close()
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=30)
+        stop(proc)
 
 
 def test_open_tabs_come_back_by_themselves_after_a_restart(tmp_path):
@@ -244,6 +244,4 @@ def test_open_tabs_come_back_by_themselves_after_a_restart(tmp_path):
             finally:
                 browser.close()
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=30)
+        stop(proc)
