@@ -1,9 +1,7 @@
 """The batched look-ahead: several deals projected at once give the answers of one by one.
 
-``project_many`` starts every deal's clearing from the no-deal path's prices (the speed of
-an invitation step, benchmarks/README.md); the start may move an answer only within the
-clearing's tolerance, so verdicts and the size of gains must agree with separate
-projections started, as before, from last quarter's prices.
+``project_many`` shares the no-deal path among the deals and projects each deal from its
+own state, so a deal's verdict does not depend on the others judged with it.
 """
 
 import numpy as np
@@ -41,8 +39,7 @@ def test_a_batch_gives_the_gains_of_separate_projections(club, horizon):
         alone = lookahead.project(world, states[k], step, horizon)[c] - without[c]
         together = batch[k, c] - without[c]
         assert abs(alone) > 10  # a real gain or loss, so agreement means something
-        assert np.sign(together) == np.sign(alone)
-        assert abs(together - alone) <= 0.02 * abs(alone) + 0.5
+        assert together == alone
 
 
 def test_the_judge_answers_alike_in_a_batch_and_one_at_a_time(club):
