@@ -71,6 +71,8 @@ class Observation:
     others_controls: np.ndarray | None = None  # (G, J) each exporter's median allowed share
     #   to importers other than me: a control on me below it singles me out
     buyers_dependence: np.ndarray | None = None  # (G, I) share of each buyer's supply from me
+    # (partner, deal kind) -> the last step that partner turned down my offer of that kind
+    refused: dict[tuple[str, str], int] = field(default_factory=dict)
 
     def index(self, code: str) -> int:
         return self.codes.index(code)

@@ -30,6 +30,9 @@ from model.text import t
 EPS = 1e-9  # tariffs, levels and shares closer than this count as equal
 MAX_ACTIONS = 8  # a government takes a handful of decisions a quarter, not one per good
 PROPOSAL_INTERVAL = 4  # unprompted proposals once a year (4 quarterly steps), not every step
+# assumption: a government turned down asks the same partner for the same deal again after a
+# year (and it sees the partner's reasons change meanwhile), not every quarter
+REOFFER_QUARTERS = 4
 LAST_COUNTER_ROUND = 1  # counter only a first proposal: the protocol has a deadline
 COUNTER_MAX_RATE = 0.1  # assumption: a zero-tariff pact is countered with room for 10 %
 COUNTER_STEP = 0.2  # assumption: a counter asks for 20 % better money terms
@@ -120,6 +123,13 @@ def _has_deal(obs: Observation, deal: str, partner: str, mineral: str | None = N
         and (mineral is None or d["terms"].get("mineral") == mineral)
         for d in obs.deals
     )
+
+
+def _may_offer(obs: Observation, deal: str, partner: str, mineral: str | None = None) -> bool:
+    """Not already agreed, and not turned down by that partner within REOFFER_QUARTERS."""
+    refused = obs.refused.get((partner, deal))
+    lately = refused is not None and obs.step - refused < REOFFER_QUARTERS
+    return not lately and not _has_deal(obs, deal, partner, mineral)
 
 
 def _goods(obs: Observation, mineral: str, stage: str) -> list[int]:
@@ -391,7 +401,7 @@ class Cooperative(Strategy):
                 if partner in controlled
                 else ("tariff_agreement", {"mineral": ALL, "stage": ALL, "max_rate": 0.0})
             )
-            if not _has_deal(obs, deal, code):
+            if _may_offer(obs, deal, code):
                 note = t("strategies.peace_offer", target=code)
                 actions.append(Propose(obs.country, code, deal, terms, note=note))
         return actions
@@ -503,7 +513,7 @@ class Hawk(Strategy):
         tightest[obs.index(obs.country)] = 1.0
         partner = int(np.argmin(tightest))
         code = obs.codes[partner]
-        if tightest[partner] >= 1.0 - EPS or _has_deal(obs, "truce", code):
+        if tightest[partner] >= 1.0 - EPS or not _may_offer(obs, "truce", code):
             return []
         return [Propose(obs.country, code, "truce", {}, note=t("strategies.pain", target=code))]
 
@@ -572,7 +582,7 @@ class Leverage(Strategy):
         cleared[me] = False
         value = self.value(obs, obs.exports).sum(axis=0)
         candidates = [
-            int(c) for c in np.flatnonzero(cleared) if not _has_deal(obs, "truce", obs.codes[c])
+            int(c) for c in np.flatnonzero(cleared) if _may_offer(obs, "truce", obs.codes[c])
         ]
         if not candidates:
             return []
@@ -678,10 +688,10 @@ class Diversifier(Strategy):
         usd = self.INVEST_BUDGET * obs.budget_usd
         if others.max() > EPS and usd >= MIN_SPEND_USD:
             host = obs.codes[int(others.argmax())]
-            if not _has_deal(obs, "investment", host, mineral):
+            if _may_offer(obs, "investment", host, mineral):
                 terms = {"host": host, "mineral": mineral, "stage": stage, "usd": usd}
                 actions.append(Propose(obs.country, host, "investment", terms, note=note))
-        if not _has_deal(obs, "supply_guarantee", dominant, mineral):
+        if _may_offer(obs, "supply_guarantee", dominant, mineral):
             terms = {"supplier": dominant, "mineral": mineral, "stage": stage}
             actions.append(Propose(obs.country, dominant, "supply_guarantee", terms, note=note))
         return actions

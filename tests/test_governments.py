@@ -17,6 +17,7 @@ from model.data.scenario import (
 )
 from model.data.world_data import load_world, quarter_index
 from model.engine.lookahead import Judge
+from model.engine.observe import observation
 from model.engine.policies import budget, disbursed
 from model.engine.world import World
 from model.game.classroom import ClassGame
@@ -271,3 +272,15 @@ def test_without_a_floor_the_club_is_a_reserve_bill_and_most_guests_stay_out():
     world.step()
     members = set(world.state.coalitions["ATCM"].members) - {"USA"}
     assert len(members) < len(world.spec.coalitions[0].invite) // 2, sorted(members)
+
+
+def test_refusals_reach_the_proposers_observation_and_nobody_elses():
+    world = World("washington_coalition")
+    world.step()
+    world.step()  # the cooperators offer pacts to the United States, which says no
+    refusals = world.state.refusals
+    assert refusals and all(when <= world.steps for when in refusals.values())
+    proposer, partner, deal = next(iter(refusals))
+    seen = observation(world, proposer)
+    assert seen.refused[(partner, deal)] == refusals[(proposer, partner, deal)]
+    assert (proposer, deal) not in observation(world, partner).refused

@@ -296,6 +296,32 @@ def test_cooperative_proposes_a_deal_instead_of_retaliating():
     assert decide("cooperative", controlled) == [Propose("AUS", "IDN", "truce", {})]
 
 
+def test_a_partner_that_said_no_is_not_asked_again_for_a_year():
+    """Turned down, a government does not re-send the same offer every quarter (in
+    washington_coalition the cooperators re-offered the United States a pact each quarter
+    it raised a tariff: 7 refusals in 8 quarters, each a look-ahead of the world)."""
+    tariff = grid({("lithium", "refined", "USA"): 0.5})
+    sales = grid({("lithium", "refined", "USA"): 1_000.0})
+    terms = {"mineral": ALL, "stage": ALL, "max_rate": 0.0}
+    pact = [Propose("AUS", "USA", "tariff_agreement", terms)]
+    for step, refused, expected in (
+        (5, {("USA", "tariff_agreement"): 4}, []),  # turned down last quarter
+        (7, {("USA", "tariff_agreement"): 4}, []),
+        (8, {("USA", "tariff_agreement"): 4}, pact),  # a year later it asks again
+        (5, {("USA", "truce"): 4}, pact),  # another kind of deal was turned down
+        (5, {("CHN", "tariff_agreement"): 4}, pact),  # by another partner
+    ):
+        obs = observation(
+            "AUS",
+            step=step,
+            exports=sales,
+            tariffs_on_me=tariff,
+            new_tariffs_on_me=tariff,
+            refused=refused,
+        )
+        assert decide("cooperative", obs) == expected, (step, refused)
+
+
 def test_cooperative_ignores_measures_on_goods_it_does_not_trade():
     tariff = grid({("lithium", "refined", "USA"): 0.5})
     fall = grid({("nickel", "refined", "IDN"): 0.5})

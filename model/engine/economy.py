@@ -199,6 +199,7 @@ def clear_step(
     on_hand = state.inventory.copy()  # inventories, then plus purchases as each stage clears
     iterations, converged = 0, True
     stage_of = world.stage_of
+    wedge = calibration.trade_wedge * (1.0 + state.effective_tariff())
     for stage in range(len(STAGES)):
         goods = np.flatnonzero(stage_of == stage)
         if goods.size == 0:
@@ -225,7 +226,7 @@ def clear_step(
         caps[:, np.arange(C), np.arange(C)] = np.inf
         market = Market(
             weights=weights,
-            wedge=calibration.trade_wedge[goods] * (1.0 + state.effective_tariff()[goods]),
+            wedge=wedge[goods],
             demand_ref=demand_ref[:, goods].T,
             index_ref=calibration.index0[goods],
             elasticity=elasticity[goods],

@@ -156,6 +156,8 @@ def record(
     between AI governments, a count in the quarter's ``tally``)."""
     partner = diplomacy.other(deal.parties, actor)
     world.recorder.deal(diplomacy.deal_row(step, deal, status))
+    if status == "rejected":  # remembered, so the proposer does not ask again at once
+        world.state.refusals[(partner, actor, deal.deal)] = step
     if all(world.plays_ai(code) for code in deal.parties):  # told once a quarter, in sum
         tally.count(status, deal.deal)
         return

@@ -71,6 +71,11 @@ def observation(world, code: str, offers=(), evaluate=None) -> Observation:
         buyers_dependence=np.divide(
             flows[:, :, c], supply, out=np.zeros_like(supply), where=supply > 0
         ),
+        refused={
+            (partner, deal): when
+            for (proposer, partner, deal), when in state.refusals.items()
+            if proposer == code
+        },
     )
 
 

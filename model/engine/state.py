@@ -93,6 +93,8 @@ class State:
     grant_paid: np.ndarray | None = None  # (C,) USD grants paid towards plants this quarter
     # Offers waiting a quarter for a person's answer: (diplomacy.Deal, responder, round)
     waiting: list = field(default_factory=list)
+    # Offers a partner turned down: (proposer, partner, deal kind) -> the step it last did
+    refusals: dict = field(default_factory=dict)
     demand_shifts: list[DemandShift] = field(default_factory=list)
 
     def copy(self) -> "State":
