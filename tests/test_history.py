@@ -81,6 +81,28 @@ def test_an_ore_ban_by_a_low_cost_producer_moves_refining_home():
     assert grown >= 0.5 * ore_kept
 
 
+def test_magnet_makers_squeezed_by_the_2010_quota_thrift_dysprosium_as_sourced():
+    """Dy-lean magnets (grain-boundary diffusion): outside China, where the quota made Dy
+    dear, magnet makers use less Dy per tonne of magnet, building up over years towards the
+    sourced long-run intensity elasticity (−0.42); inside China, where it stayed cheap,
+    they do not. The magnets' NdPr, a fixed recipe, is not thrifted."""
+    world = World("hindcast_ree_2010")
+    data = world.data
+    dy, ndpr = data.good("heavy_rare_earths", "refined"), data.good("rare_earths", "refined")
+    jpn, chn = data.country("JPN"), data.country("CHN")
+    lean = []
+    for _ in range(8):
+        world.step()
+        lean.append(float(np.exp(world.state.input_shift[jpn, dy])))
+    dear = float(world.state.marginal[dy, jpn])
+    assert dear > 2.0  # the squeeze is on
+    assert lean[0] > lean[3] > lean[7]  # it builds up quarter after quarter ...
+    assert 0.6 <= lean[7] <= 0.9  # ... a tenth to a third less Dy per magnet in two years
+    assert lean[7] >= dear**-0.42  # never beyond the long run
+    assert world.state.input_shift[chn, dy] >= -0.05
+    assert np.all(world.state.input_shift[:, ndpr] == 0.0)
+
+
 # --- recorded episodes (minerals hindcast; docs/validation.md) -----------------------------
 
 
@@ -102,18 +124,19 @@ def fall_after_peak(prices):
     return prices[peak_at + 1 : peak_at + 9].min() / prices[peak_at]
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="about 0.7: Japan's magnet makers plan output on their average input cost (cheap "
+    "quota tonnes) and keep buying marginal NdPr at 8-10x; what ended the real squeeze "
+    "(smuggling about 1.2x legal exports in 2011, Japanese demand -31 % in 2012, magnet making "
+    "moving into China) is not reproduced; see docs/validation.md",
+)
 def test_ree_quota_ndpr_price_falls_to_half_its_peak_within_8_quarters_while_it_holds(
     episodes,
 ):
     assert fall_after_peak(episodes["hindcast_ree_2010"].series["ndpr"]) <= 0.5
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Dy/Tb outside China stays near 4x: its few producers outside China are pinned at "
-    "capacity, and what ended the real squeeze (smuggling about 1.2x legal exports in 2011, "
-    "exports far below the quota from 2011) is not modelled; see docs/validation.md",
-)
 def test_ree_quota_dy_tb_price_falls_to_half_its_peak_within_8_quarters_while_it_holds(
     episodes,
 ):

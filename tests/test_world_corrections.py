@@ -271,6 +271,34 @@ def test_a_goods_own_sigma_out_of_range_is_refused(tmp_path):
         load_world(folder)
 
 
+@pytest.mark.parametrize(
+    "values, message",
+    [
+        (["0.3", ""], "intensity_elasticity 0.3 must be between -2 and 0"),
+        (["-0.4", "-0.2"], "intensity_elasticity -0.2 must be between -2 and 0"),  # one input
+    ],
+)
+def test_a_thrift_elasticity_out_of_range_or_differing_by_input_is_refused(
+    tmp_path, values, message
+):
+    folder = _tiny_copy(tmp_path)
+    path = folder / "inputs.csv"
+    header, *rows = path.read_text().splitlines()
+    first = rows[0].split(",")
+    # the same input twice (a second product made from it) to compare the two rows' values
+    rows = [rows[0], ",".join(["rare_earths", "magnets", *first[2:]])]
+    names = header.split(",")
+    names.insert(-1, "intensity_elasticity")
+    lines = []
+    for row, value in zip(rows, values, strict=True):
+        cells = row.split(",")
+        lines.append(",".join(cells[:-1] + [value, cells[-1]]))
+    path.write_text("\n".join([",".join(names), *lines]) + "\n")
+    with pytest.raises(WorldDataError) as error:
+        load_world(folder)
+    assert message in str(error.value) and "inputs.csv, row" in str(error.value)
+
+
 @pytest.fixture(scope="module")
 def routed_world(tmp_path_factory):
     folder = tmp_path_factory.mktemp("routed") / "tiny"

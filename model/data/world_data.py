@@ -162,6 +162,9 @@ class WorldData:
     cover_days: np.ndarray | None = None  # (G,) commercial stocks, days of use
     long_run_elasticity: np.ndarray | None = None  # (G,) demand elasticity after adjustment
     adjustment_quarters: np.ndarray | None = None  # (G,) time for demand to adjust
+    # (G,) long-run elasticity of a good's use per tonne of the products made from it to its
+    # price (Dy-lean magnets); 0 where the recipe is chemistry (ore in refined metal)
+    intensity_elasticity: np.ndarray | None = None
     parameters: dict[str, float] = field(default_factory=dict)
     # goods.csv's own values of PER_GOOD_PARAMETERS, (G,), NaN where the world's applies
     good_parameters: dict[str, np.ndarray] = field(default_factory=dict)
@@ -473,6 +476,7 @@ def _load(folder: Path) -> WorldData:
         inputs[
             goods.index((row.mineral, row.stage)), goods.index((row.input_mineral, row.input_stage))
         ] = row.tonnes_per_tonne
+    intensity = _intensity_elasticity(input_frame, goods)
     intermediate = production0 @ inputs
     final_world = world_tonnes - intermediate.sum(axis=0)
     if (final_world < -1e-6 * world_tonnes).any():
@@ -570,6 +574,7 @@ def _load(folder: Path) -> WorldData:
         capex_multiple=capex_multiple,
         cover_days=cover_days,
         long_run_elasticity=long_run,
+        intensity_elasticity=intensity,
         adjustment_quarters=adjustment,
         parameters=parameters,
         good_parameters=good_parameters,
@@ -711,6 +716,26 @@ def _costs(folder: Path, codes, goods) -> tuple[np.ndarray, np.ndarray]:
     if (cash < 0).any() or (capex <= 0).any():
         raise WorldDataError(t("economics.bad_costs", path=frame.attrs["path"]))
     return cash, capex
+
+
+def _intensity_elasticity(frame: pd.DataFrame, goods) -> np.ndarray:
+    """inputs.csv's optional ``intensity_elasticity``, by input good, (G,): one value per
+    input (its users thrift it alike), between −2 and 0; blank means a fixed recipe."""
+    found = np.zeros(len(goods))
+    if "intensity_elasticity" not in frame.columns:
+        return found
+    seen: dict[int, float] = {}
+    for row, entry in enumerate(frame.itertuples(), start=2):
+        value = float(entry.intensity_elasticity)
+        if np.isnan(value):
+            continue
+        k = goods.index((entry.input_mineral, entry.input_stage))
+        if not -2.0 <= value <= 0.0 or seen.get(k, value) != value:
+            raise WorldDataError(
+                t("economics.bad_intensity", path=f"{frame.attrs['path']}, row {row}", value=value)
+            )
+        seen[k] = found[k] = value
+    return found
 
 
 def _buffers(folder: Path, goods, goods_frame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -78,14 +78,18 @@ def processed_goods(world: WorldData) -> np.ndarray:
     return world.inputs.any(axis=1)
 
 
-def unit_cost_index(world: WorldData, paid: np.ndarray) -> np.ndarray:
+def unit_cost_index(
+    world: WorldData, paid: np.ndarray, input_shift: np.ndarray | None = None
+) -> np.ndarray:
     """Each producer's unit cash cost relative to its base cost, (C, G).
 
     A processor's cost is its inputs at the delivered prices it pays (``paid``, (G, C),
-    relative) plus its own conversion cost; a mine's cost does not move with prices.
+    relative) on the tonnes it uses of each (``input_shift``, (C, G): thrifting) plus its
+    own conversion cost; a mine's cost does not move with prices.
     """
     input_value = world.inputs * world.price0[None, :] / world.price0[:, None]  # share of p0
-    input_cost = paid.T @ input_value.T  # (C, G)
+    per_input = paid.T if input_shift is None else paid.T * np.exp(input_shift)
+    input_cost = per_input @ input_value.T  # (C, G)
     conversion = world.cash_cost
     base = input_value.sum(axis=1) + conversion
     relative = (input_cost + conversion) / np.maximum(base, 1e-12)
@@ -101,18 +105,23 @@ def base_cost_share(world: WorldData) -> np.ndarray:
 
 
 def marginal_price(result, market: Market, base_wedge, index0) -> np.ndarray:
-    """The dearest source each importer still buys freely, relative to its base, (g, I).
+    """What the tonnes each importer buys freely cost on average, relative to its base, (g, I).
 
     Under an export cap the capped tonnes come cheap and the rest at the free sources'
-    price: that last price is the one users weigh when they redesign or substitute.
+    price: that last price is the one users weigh when they redesign or substitute. Not the
+    dearest free source: under Armington shares a trickle from a dear producer would set it.
     """
     relative = result.price[:, None, :] * market.wedge / base_wedge  # p_j (1 + tariff)
     total = result.flows.sum(axis=2, keepdims=True)
     free = result.flows > 1e-9 * total
     if market.caps is not None:
         free &= result.flows < market.caps * (1.0 - 1e-9)
-    dearest = np.where(free, relative, 0.0).max(axis=2)
-    return np.where(dearest > 0, dearest, result.index / index0)
+    tonnes = np.where(free, result.flows, 0.0)
+    bought = tonnes.sum(axis=2)
+    average = np.divide(
+        (tonnes * relative).sum(axis=2), bought, out=np.zeros_like(bought), where=bought > 0
+    )
+    return np.where(bought > 0, average, result.index / index0)
 
 
 def threatened_share(state: State, calibration: Calibration) -> np.ndarray:
@@ -152,10 +161,11 @@ def clear_step(
     # Processors plan output at the smoothed price (as investors do) against the cost of
     # last quarter's inputs, and buy inputs for it; planning at last quarter's price alone
     # makes a cobweb when demand is inelastic.
-    cost = unit_cost_index(world, state.paid)
+    intensity = np.exp(state.input_shift)  # (C, G) each input per tonne, × the recipe's
+    cost = unit_cost_index(world, state.paid, state.input_shift)
     expected = state.price_trend.T / cost
     planned = running * np.minimum(utilisation * expected**world.supply_elasticity, 1.0)
-    input_need = planned @ world.inputs
+    input_need = (planned @ world.inputs) * intensity
     use_ref = final_ref + input_need
     # Commercial inventories: a target cover of days of use, raised when supply is newly
     # threatened. Users get used to a lasting threat (new suppliers, thrifting), so the
@@ -208,10 +218,11 @@ def clear_step(
         needs = world.inputs[goods]  # (g, inputs)
         input_limit = np.full((C, goods.size), np.inf)
         for k in np.flatnonzero(needs.any(axis=0)):
-            can_make = on_hand[:, [k]] / np.where(needs[:, k] > 0, needs[:, k], 1.0)
+            per_tonne = np.where(needs[:, k] > 0, needs[:, k], 1.0) * intensity[:, [k]]
+            can_make = on_hand[:, [k]] / per_tonne
             input_limit = np.where(needs[:, k] > 0, np.minimum(input_limit, can_make), input_limit)
         stage_limit = np.minimum(limit[:, goods], input_limit)
-        cost = unit_cost_index(world, paid)[:, goods]  # this quarter's input prices
+        cost = unit_cost_index(world, paid, state.input_shift)[:, goods]  # this quarter's prices
 
         capacity = running[:, goods].T
         weights = calibration.preference[goods] * capacity[:, None, :]
@@ -256,7 +267,7 @@ def clear_step(
         converged &= result.converged
         # Processors of this stage used their inputs.
         made = result.flows.sum(axis=1).T  # (C, g)
-        used = made @ world.inputs[goods]  # (C, G)
+        used = (made @ world.inputs[goods]) * intensity  # (C, G)
         input_used += used
         on_hand = np.maximum(on_hand - used, 0.0)
         # Users of this stage's goods: stockpile first, then final users and processors.

@@ -89,7 +89,8 @@ def unit_margin(world: WorldData, state: State, price: np.ndarray) -> np.ndarray
     A processor pays its inputs at last quarter's delivered prices; every producer pays its
     own cash cost (costs.csv).
     """
-    cost = base_cost_share(world) * unit_cost_index(world, state.paid) * world.price0
+    cost = base_cost_share(world) * unit_cost_index(world, state.paid, state.input_shift)
+    cost = cost * world.price0
     return price.T * world.price0 - cost
 
 
@@ -276,6 +277,10 @@ def adjust_demand(world: WorldData, state: State) -> None:
     target = (world.long_run_elasticity - world.demand_elasticity) * np.log(paid)
     speed = 1.0 / world.adjustment_quarters
     state.demand_shift += speed * (target - state.demand_shift)
+    # Processors thrift an input the same way (less Dy per magnet), from a fixed recipe in
+    # the short run towards its long-run intensity elasticity.
+    lean = world.intensity_elasticity * np.log(paid)
+    state.input_shift += speed * (lean - state.input_shift)
 
 
 def commission(state: State, step: int) -> np.ndarray:

@@ -187,7 +187,7 @@ def country_metrics(
         where=industry_wanted.sum(1) > 0,
     )
 
-    demand_value = (outcome.final_ref + outcome.production @ world.inputs) * base_value
+    demand_value = (outcome.final_ref + outcome.input_used) * base_value
     per_day = demand_value.sum(1) * world.steps_per_year / DAYS_PER_YEAR
     stock_cover_days = np.divide(
         (stock * base_value).sum(1), per_day, out=np.zeros(C), where=per_day > 0

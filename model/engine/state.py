@@ -76,6 +76,8 @@ class State:
     inventory: np.ndarray | None = None
     # Final demand's long-run adjustment (thrifting, substitution): log multiplier (C, G)
     demand_shift: np.ndarray | None = None
+    # Processors' use of each input per tonne of output, log multiplier (C, G): thrifting
+    input_shift: np.ndarray | None = None
     marginal: np.ndarray | None = None  # (G, C) delivered price of the marginal tonne, relative
     threat_seen: np.ndarray | None = None  # (C, G) export threat users are used to, 0..1
     last_output: np.ndarray | None = None  # (C, G) last quarter's production, t/step

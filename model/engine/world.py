@@ -211,6 +211,7 @@ class World(mesa.Model):
             floor_tariff=np.zeros((G, C, C)),
             inventory=opening_inventory(data),
             demand_shift=np.zeros((C, G)),
+            input_shift=np.zeros((C, G)),
             mothballed=np.zeros((C, G)),
             grant_usd=np.zeros((C, G)),
             grant_share=np.zeros((C, G)),

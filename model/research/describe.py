@@ -108,16 +108,24 @@ def _goods(folder: Path) -> str:
 
 def _inputs(folder: Path) -> str:
     inputs = pd.read_csv(folder / "inputs.csv")
+    if "intensity_elasticity" not in inputs.columns:
+        inputs["intensity_elasticity"] = float("nan")
     rows = [
         [
             f"{row.mineral}/{row.stage}",
             f"{row.input_mineral}/{row.input_stage}",
             float(row.tonnes_per_tonne),
+            "" if pd.isna(row.intensity_elasticity) else float(row.intensity_elasticity),
             row.source,
         ]
         for row in inputs.itertuples()
     ]
-    header = [t("describe.col_good"), t("describe.col_input"), t("describe.col_coefficient")]
+    header = [
+        t("describe.col_good"),
+        t("describe.col_input"),
+        t("describe.col_coefficient"),
+        t("describe.col_thrift"),
+    ]
     return "\n\n".join(
         [
             t("describe.inputs_heading", file="inputs.csv"),
