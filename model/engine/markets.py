@@ -103,6 +103,10 @@ class Caps:
     tonnes: np.ndarray
     row: np.ndarray  # index of each entry's (good, importer) row in ``rows``
     rows: tuple[np.ndarray, np.ndarray]
+    # (G, S) the exporters that cap some importer, per good (S the most of any good; the
+    # rest padded with column 0), and each entry's place among its good's: ``slot``.
+    columns: np.ndarray
+    slot: np.ndarray
 
     @classmethod
     def from_dense(cls, caps: np.ndarray | None) -> "Caps":
@@ -110,7 +114,12 @@ class Caps:
             caps = np.empty((0, 0, 0))
         g, i, j = np.nonzero(np.isfinite(caps))
         keys, row = np.unique(np.stack([g, i]), axis=1, return_inverse=True)
-        return cls(g, i, j, caps[g, i, j], row.reshape(-1), (keys[0], keys[1]))
+        pairs, pair = np.unique(np.stack([g, j]), axis=1, return_inverse=True)
+        place = np.arange(pairs.shape[1]) - np.searchsorted(pairs[0], pairs[0])
+        columns = np.zeros((caps.shape[0], place.max(initial=-1) + 1), int)
+        columns[pairs[0], place] = pairs[1]
+        slot = place[pair.reshape(-1)]
+        return cls(g, i, j, caps[g, i, j], row.reshape(-1), (keys[0], keys[1]), columns, slot)
 
     def __len__(self) -> int:
         return len(self.tonnes)
@@ -215,39 +224,58 @@ def newton_move(market, quantity_weights, caps, point: Point, fallback):
     (1−σ) v_ik + σ s_ik (v: value shares). Flows at a binding cap do not move, but their
     price raises what the importer pays on average. Goods whose system is singular keep
     the ``fallback`` move.
+
+    The Jacobian is one product per good, Σ_i x_ij x_ik (c_i + d_i q_ik) with c, d per
+    importer and q the delivered price, built in one (G, I, J) buffer besides the flows;
+    the binding caps add a few columns only (``Caps.columns``).
     """
     price, residual, excess, live = point.price, point.residual, point.excess, point.live
     binding, at_limit = point.binding, point.at_limit
-    sigma = _by_good(market.sigma, price.shape[0])[:, :, None]  # (G, 1, 1)
-    flows = quantity_weights * point.p_weight[:, None, :] * point.pull[:, :, None]  # free (G,I,J)
+    n_goods, _, n_exporters = quantity_weights.shape
+    sigma = _by_good(market.sigma, n_goods)  # (G, 1)
+    flows = quantity_weights * point.p_weight[:, None, :]  # free flows x (G, I, J)
+    flows *= point.pull[:, :, None]
     if len(caps):
         flows[caps.good, caps.importer, caps.exporter] *= ~binding
-    shares = flows / np.where(residual > 0, residual, 1.0)[:, :, None]
-    spent = flows * price[:, None, :] * market.wedge
-    values = spent / np.maximum(spent.sum(axis=2, keepdims=True), 1e-300)
-    amplified = market.elasticity[:, None] * point.amplification
-    response = amplified[:, :, None] * ((1 - sigma) * values + sigma * shares)
     sold = flows.sum(axis=1)  # (G, J) free sales
-    jacobian = flows.transpose(0, 2, 1) @ (sigma * shares + response)  # (G, J, J)
+    # x_ik (σ s_ik + response_ik) = x_ik (c_i + d_i q_ik): c = σ(1 + A)/R, d = A(1 − σ)/S
+    # with A = ε ∂log R/∂log F and S = Σ_k x_ik q_ik what the importer spends on free sources.
+    amplified = market.elasticity[:, None] * point.amplification
+    mix = market.wedge * price[:, None, :]  # delivered prices q (G, I, J)
+    spent = np.einsum("gij,gij->gi", flows, mix)
+    mix *= np.divide(
+        amplified * (1 - sigma), spent, out=np.zeros_like(spent), where=spent > 0
+    )[:, :, None]
+    mix += (sigma * (1 + amplified) / np.where(residual > 0, residual, 1.0))[:, :, None]
+    mix *= flows
+    jacobian = flows.transpose(0, 2, 1) @ mix  # (G, J, J)
     if binding.any():
+        # Σ_i x_ij ε ∂log R_i/∂(capped value) · (tonnes at the cap · q_ik), over binding caps.
         entry = (caps.good, caps.importer, caps.exporter)
-        capped_value = np.zeros_like(flows)
-        capped_value[entry] = caps.tonnes * binding * price[caps.good, caps.exporter]
-        capped_value[entry] *= market.wedge[entry]
-        reply = market.elasticity[:, None] * point.cap_response
-        jacobian += flows.transpose(0, 2, 1) @ (reply[:, :, None] * capped_value)
-    eye = np.eye(sold.shape[1])
-    jacobian -= sigma * eye * sold[:, :, None]
+        capped_value = caps.tonnes * binding * price[caps.good, caps.exporter] * market.wedge[entry]
+        reply = market.elasticity[caps.good] * point.cap_response[caps.good, caps.importer]
+        by_column = np.zeros((n_goods, residual.shape[1], caps.columns.shape[1]))
+        np.add.at(by_column, (caps.good, caps.importer, caps.slot), reply * capped_value)
+        goods = np.arange(n_goods)[:, None]
+        np.add.at(
+            jacobian,
+            (goods, slice(None), caps.columns),
+            (flows.transpose(0, 2, 1) @ by_column).transpose(0, 2, 1),
+        )
+    diagonal = jacobian.reshape(n_goods, -1)[:, :: n_exporters + 1]  # a view
+    diagonal -= sigma * sold
     eta = np.where(at_limit, 0.0, market.supply_elasticity[:, None])
-    system = jacobian / np.maximum(point.sales, 1e-300)[:, :, None] - eye * eta[:, :, None]
+    jacobian /= np.maximum(point.sales, 1e-300)[:, :, None]
+    diagonal -= eta
     # Exporters that do not move: identity rows and columns, nothing to solve for them
     # (among them those selling only at caps at their limit: no price moves their excess).
     fixed = ~live | (point.sales <= 0) | ((sold <= 0) & (eta <= 0))
-    system = np.where(fixed[:, :, None] | fixed[:, None, :], 0.0, system)
-    system += eye * fixed[:, :, None]
+    np.copyto(jacobian, 0.0, where=fixed[:, :, None])
+    np.copyto(jacobian, 0.0, where=fixed[:, None, :])
+    diagonal += fixed
     rhs = np.where(fixed, 0.0, -excess)
     try:
-        step = np.linalg.solve(system, rhs[:, :, None])[:, :, 0]
+        step = np.linalg.solve(jacobian, rhs[:, :, None])[:, :, 0]
     except np.linalg.LinAlgError:
         return fallback
     good = np.isfinite(step).all(axis=1, keepdims=True)
