@@ -112,14 +112,16 @@ class Caps:
     def from_dense(cls, caps: np.ndarray | None) -> "Caps":
         if caps is None:
             caps = np.empty((0, 0, 0))
+        n_goods, n_importers, n_exporters = caps.shape
         g, i, j = np.nonzero(np.isfinite(caps))
-        keys, row = np.unique(np.stack([g, i]), axis=1, return_inverse=True)
-        pairs, pair = np.unique(np.stack([g, j]), axis=1, return_inverse=True)
-        place = np.arange(pairs.shape[1]) - np.searchsorted(pairs[0], pairs[0])
-        columns = np.zeros((caps.shape[0], place.max(initial=-1) + 1), int)
-        columns[pairs[0], place] = pairs[1]
-        slot = place[pair.reshape(-1)]
-        return cls(g, i, j, caps[g, i, j], row.reshape(-1), (keys[0], keys[1]), columns, slot)
+        keys, row = np.unique(g * n_importers + i, return_inverse=True)
+        pairs, pair = np.unique(g * n_exporters + j, return_inverse=True)
+        good = pairs // max(n_exporters, 1)
+        place = np.arange(len(pairs)) - np.searchsorted(good, good)
+        columns = np.zeros((n_goods, place.max(initial=-1) + 1), int)
+        columns[good, place] = pairs % max(n_exporters, 1)
+        rows = (keys // max(n_importers, 1), keys % max(n_importers, 1))
+        return cls(g, i, j, caps[g, i, j], row, rows, columns, place[pair])
 
     def __len__(self) -> int:
         return len(self.tonnes)
@@ -243,10 +245,10 @@ def newton_move(market, quantity_weights, caps, point: Point, fallback):
     amplified = market.elasticity[:, None] * point.amplification
     mix = market.wedge * price[:, None, :]  # delivered prices q (G, I, J)
     spent = np.einsum("gij,gij->gi", flows, mix)
-    mix *= np.divide(
-        amplified * (1 - sigma), spent, out=np.zeros_like(spent), where=spent > 0
-    )[:, :, None]
-    mix += (sigma * (1 + amplified) / np.where(residual > 0, residual, 1.0))[:, :, None]
+    d = np.divide(amplified * (1 - sigma), spent, out=np.zeros_like(spent), where=spent > 0)
+    c = sigma * (1 + amplified) / np.where(residual > 0, residual, 1.0)
+    mix *= d[:, :, None]
+    mix += c[:, :, None]
     mix *= flows
     jacobian = flows.transpose(0, 2, 1) @ mix  # (G, J, J)
     if binding.any():
