@@ -215,6 +215,55 @@ class Point:
     excess: np.ndarray  # log(sold / offered)
     live: np.ndarray  # exporters whose price may move
     at_limit: np.ndarray  # exporters producing all they can
+    # What only the single-exporter fallback reads:
+    free_weight: np.ndarray  # (G, I) Σ over free sources of a w^-σ p^-σ
+    index: np.ndarray  # (G, I) average price paid
+    offered: np.ndarray  # (G, J) tonnes supplied
+    capped_sales: np.ndarray  # (G, J) tonnes sold at binding caps
+    entry_weight: np.ndarray  # (K,) a w^-σ p^-σ of each capped entry
+
+
+def single_moves(market, caps, square_weights, cross_weights, point: Point) -> np.ndarray:
+    """Each exporter's own step, the fallback of the full Newton step: a common step for
+    the good (all its exporters together face only the demand elasticity), then each
+    exporter relative to that common level."""
+    price, p_weight, pull, free_weight = point.price, point.p_weight, point.pull, point.free_weight
+    index, sold, excess, at_limit = point.index, point.sales, point.excess, point.at_limit
+    sigma = _by_good(market.sigma, price.shape[0])
+    eps = market.elasticity[:, None]
+    eta = market.supply_elasticity[:, None]
+    # Σ_i x s (substitution among sources) and Σ_i x (D/R) v = Σ_i x² q / (P R) (the
+    # importer's demand answering its price; a capped importer's residual R moves D/R
+    # times as much as its demand D).
+    share_sum = p_weight**2 * ((pull / free_weight)[:, None, :] @ square_weights)[:, 0, :]
+    per_row = pull / free_weight / np.where(index > 0, index, 1.0)
+    value_sum = p_weight**2 * price * (per_row[:, None, :] @ cross_weights)[:, 0, :]
+    if len(caps):
+        entry = (caps.good, caps.importer, caps.exporter)
+        taken = np.where(point.binding, point.entry_weight * pull[caps.good, caps.importer], 0.0)
+        entry_share = point.entry_weight / free_weight[caps.good, caps.importer]
+        np.subtract.at(share_sum, (caps.good, caps.exporter), taken * entry_share)
+        entry_price = price[caps.good, caps.exporter] * market.wedge[entry]
+        np.subtract.at(
+            value_sum,
+            (caps.good, caps.exporter),
+            taken * entry_share * entry_price / index[caps.good, caps.importer],
+        )
+    # Elasticity of demand for each exporter: σ(1 − s) − ε v D/R over its free sales.
+    free_sales = np.maximum(sold - point.capped_sales, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        own_elasticity = np.where(
+            sold > 0, (sigma * (free_sales - share_sum) - eps * value_sum) / sold, sigma
+        )
+    own_elasticity = np.maximum(own_elasticity + np.where(at_limit, 0.0, eta), MIN_ELASTICITY)
+    supplied = np.where(point.live, point.offered, 0.0)
+    total = np.maximum(supplied.sum(axis=1, keepdims=True), 1e-300)
+    common = (supplied * excess).sum(axis=1, keepdims=True) / total
+    common_elasticity = (
+        np.maximum(-eps, MIN_ELASTICITY)
+        + (supplied * np.where(at_limit, 0.0, eta)).sum(axis=1, keepdims=True) / total
+    )
+    return common / common_elasticity + (excess - common) / own_elasticity
 
 
 def newton_move(market, quantity_weights, caps, point: Point, fallback):
@@ -224,8 +273,8 @@ def newton_move(market, quantity_weights, caps, point: Point, fallback):
     them), ∂log x_ij/∂log p_k = −σ δ_jk + σ s_ik + ε (B_i/R_i) ∂log P_i/∂log p_k (B: the
     demand that answers the price, without stock changes), and ∂log P_i/∂log p_k =
     (1−σ) v_ik + σ s_ik (v: value shares). Flows at a binding cap do not move, but their
-    price raises what the importer pays on average. Goods whose system is singular keep
-    the ``fallback`` move.
+    price raises what the importer pays on average. Goods whose system is singular take
+    the ``fallback()`` move.
 
     The Jacobian is one product per good, Σ_i x_ij x_ik (c_i + d_i q_ik) with c, d per
     importer and q the delivered price, built in one (G, I, J) buffer besides the flows;
@@ -243,14 +292,15 @@ def newton_move(market, quantity_weights, caps, point: Point, fallback):
     # x_ik (σ s_ik + response_ik) = x_ik (c_i + d_i q_ik): c = σ(1 + A)/R, d = A(1 − σ)/S
     # with A = ε ∂log R/∂log F and S = Σ_k x_ik q_ik what the importer spends on free sources.
     amplified = market.elasticity[:, None] * point.amplification
-    mix = market.wedge * price[:, None, :]  # delivered prices q (G, I, J)
-    spent = np.einsum("gij,gij->gi", flows, mix)
+    single = flows.astype(np.float32)
+    mix = np.multiply(market.wedge, price[:, None, :], dtype=np.float32)  # delivered prices q
+    spent = np.einsum("gij,gij->gi", single, mix, dtype=float)
     d = np.divide(amplified * (1 - sigma), spent, out=np.zeros_like(spent), where=spent > 0)
     c = sigma * (1 + amplified) / np.where(residual > 0, residual, 1.0)
-    mix *= d[:, :, None]
-    mix += c[:, :, None]
-    mix *= flows
-    jacobian = flows.transpose(0, 2, 1) @ mix  # (G, J, J)
+    mix *= d[:, :, None].astype(np.float32)
+    mix += c[:, :, None].astype(np.float32)
+    mix *= single
+    jacobian = (single.transpose(0, 2, 1) @ mix).astype(float)  # (G, J, J)
     if binding.any():
         # Σ_i x_ij ε ∂log R_i/∂(capped value) · (tonnes at the cap · q_ik), over binding caps.
         entry = (caps.good, caps.importer, caps.exporter)
@@ -279,9 +329,9 @@ def newton_move(market, quantity_weights, caps, point: Point, fallback):
     try:
         step = np.linalg.solve(jacobian, rhs[:, :, None])[:, :, 0]
     except np.linalg.LinAlgError:
-        return fallback
+        return fallback()
     good = np.isfinite(step).all(axis=1, keepdims=True)
-    return np.where(good, step, fallback)
+    return step if good.all() else np.where(good, step, fallback())
 
 
 def clear(
@@ -369,7 +419,6 @@ def _solve(market: Market, price: np.ndarray, tolerance: float) -> Clearing:
     caps = Caps.from_dense(market.caps)
     entry = (caps.good, caps.importer, caps.exporter)
     eps = market.elasticity[:, None]
-    eta = market.supply_elasticity[:, None]
 
     step_scale = np.ones((n_goods, n_exporters))
     last_sign = np.zeros((n_goods, n_exporters))
@@ -440,36 +489,14 @@ def _solve(market: Market, price: np.ndarray, tolerance: float) -> Clearing:
         # x_ij = a w^-σ p_j^-σ · residual_i / free_weight_i for free sources.
         pull = residual / free_weight
         sold = p_weight * (pull[:, None, :] @ quantity_weights)[:, 0, :]
-        # For each exporter's Newton step: Σ_i x s (substitution among sources) and
-        # Σ_i x (D/R) v = Σ_i x² q / (P R) (the importer's demand answering its price; a
-        # capped importer's residual R moves D/R times as much as its demand D).
-        share_sum = p_weight**2 * ((pull / free_weight)[:, None, :] @ square_weights)[:, 0, :]
-        per_row = pull / free_weight / np.where(index > 0, index, 1.0)
-        value_sum = p_weight**2 * price * (per_row[:, None, :] @ cross_weights)[:, 0, :]
         capped_sales = np.zeros((n_goods, n_exporters))
         if len(caps):
             free_entry = entry_weight * pull[caps.good, caps.importer]
             taken = np.where(binding, free_entry, 0.0)
             np.subtract.at(sold, (caps.good, caps.exporter), taken - caps.tonnes * binding)
-            entry_share = entry_weight / free_weight[caps.good, caps.importer]
-            np.subtract.at(share_sum, (caps.good, caps.exporter), taken * entry_share)
-            entry_price = price[caps.good, caps.exporter] * market.wedge[entry]
-            np.subtract.at(
-                value_sum,
-                (caps.good, caps.exporter),
-                taken * entry_share * entry_price / index[caps.good, caps.importer],
-            )
             np.add.at(capped_sales, (caps.good, caps.exporter), caps.tonnes * binding)
         offered = supply(market, price)
-
-        # Elasticity of demand for each exporter: σ(1 − s) − ε v D/R over its free sales.
-        free_sales = np.maximum(sold - capped_sales, 0.0)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            own_elasticity = np.where(
-                sold > 0, (sigma * (free_sales - share_sum) - eps * value_sum) / sold, sigma
-            )
         at_limit = offered >= capacity * (1 - 1e-12)
-        own_elasticity = np.maximum(own_elasticity + np.where(at_limit, 0.0, eta), MIN_ELASTICITY)
         excess = np.log(np.maximum(sold, 1e-300)) - np.log(np.maximum(offered, 1e-300))
         floored = (price <= market.floor * (1 + 1e-9)) & (excess < 0)
         ceilinged = (price >= market.choke * (1 - 1e-9)) & (excess > 0)
@@ -480,16 +507,27 @@ def _solve(market: Market, price: np.ndarray, tolerance: float) -> Clearing:
         if iterations == MAX_ITERATIONS:
             break  # report the flows at these prices rather than move once more
 
-        # A common step for the good (all its exporters together face only the demand
-        # elasticity), then each exporter relative to that common level.
-        supplied = np.where(live, offered, 0.0)
-        total = np.maximum(supplied.sum(axis=1, keepdims=True), 1e-300)
-        common = (supplied * excess).sum(axis=1, keepdims=True) / total
-        common_elasticity = (
-            np.maximum(-eps, MIN_ELASTICITY)
-            + (supplied * np.where(at_limit, 0.0, eta)).sum(axis=1, keepdims=True) / total
+        point = Point(
+            price,
+            p_weight,
+            pull,
+            residual,
+            amplification,
+            cap_response,
+            sold,
+            binding,
+            excess,
+            live,
+            at_limit,
+            free_weight,
+            index,
+            offered,
+            capped_sales,
+            entry_weight if len(caps) else np.zeros(0),
         )
-        move = common / common_elasticity + (excess - common) / own_elasticity
+        fallback = functools.partial(
+            single_moves, market, caps, square_weights, cross_weights, point
+        )
         if full_newton:
             # Newton on each good's whole system, with a backtracking line search on its
             # Σ excess²: a step that does not reduce it enough (kinks: caps that start or
@@ -497,20 +535,9 @@ def _solve(market: Market, price: np.ndarray, tolerance: float) -> Clearing:
             norm = (np.where(live, excess, 0.0) ** 2).sum(axis=1)
             accept = (norm <= (1 - 1e-4 * length) * base_norm) | (length <= MIN_STEP_LENGTH)
             if accept.any():
-                point = Point(
-                    price,
-                    p_weight,
-                    pull,
-                    residual,
-                    amplification,
-                    cap_response,
-                    sold,
-                    binding,
-                    excess,
-                    live,
-                    at_limit,
+                newton = np.where(
+                    live, newton_move(market, quantity_weights, caps, point, fallback), 0
                 )
-                newton = np.where(live, newton_move(market, quantity_weights, caps, point, move), 0)
                 biggest = np.abs(newton).max(axis=1, keepdims=True)
                 newton *= np.minimum(1.0, MAX_LOG_STEP / np.maximum(biggest, 1e-300))
                 direction = np.where(accept[:, None], newton, direction)
@@ -521,6 +548,7 @@ def _solve(market: Market, price: np.ndarray, tolerance: float) -> Clearing:
         else:
             # Halve an exporter's step when its excess changes sign and cut it when only its
             # move does (fixed steps make 2-cycles); let it grow back while neither flips.
+            move = fallback()
             sign = np.sign(excess)
             excess_flipped = sign * last_sign < 0
             move_flipped = np.sign(move) * np.sign(last_move) < 0
