@@ -317,3 +317,72 @@ def test_a_clearing_that_stops_short_reports_flows_at_its_prices(monkeypatch):
         index, demand, flows, _ = good.outcome(result.price[g].tolist())
         np.testing.assert_allclose(result.index[g], index, rtol=AGREE)
         np.testing.assert_allclose(result.flows[g], flows, rtol=AGREE, atol=1e-9)
+
+
+# --- the solver's steps ----------------------------------------------------------------------
+def capped_market(seed: int, economies: int = 8, goods: int = 3) -> Market:
+    """The biggest producer of each good bans some importers, holds others to half their
+    normal purchase, and can make only 60 % of its capacity."""
+    market = synthetic_market(
+        np.random.default_rng(seed), economies, goods, bans=True, ban_share=0.4, shock=0.6
+    )
+    normal = flows_at(market, np.ones((goods, economies)))
+    caps, biggest = market.caps.copy(), biggest_exporters(market)
+    for g, j in enumerate(biggest):
+        held = np.flatnonzero(np.isinf(caps[g, :, j]) & (np.arange(economies) != j))[::2]
+        caps[g, held, j] = 0.5 * normal[g, held, j]
+    return dataclasses.replace(market, caps=caps)
+
+
+def exact_excess(market, price):
+    """log(demand/supply) of every exporter by the reference's demand and supply."""
+    excess = np.zeros(price.shape)
+    for g in range(len(price)):
+        good = one_good(market, g)
+        sold = good.sales(price[g].tolist())
+        offered = [good.supply(j, p) for j, p in enumerate(price[g].tolist())]
+        with np.errstate(divide="ignore", invalid="ignore"):  # economies that make none
+            excess[g] = np.log(sold) - np.log(offered)
+    return excess
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_the_newton_step_is_the_one_the_exact_demand_asks_for(monkeypatch, seed):
+    # J Δ = −e: a short way h along the first Newton step changes each moving exporter's log
+    # excess demand (the reference's) by −h e. A wrong term anywhere in the Jacobian
+    # (substitution, the importers' demand, the price of tonnes at binding caps) shows here.
+    market = capped_market(seed)
+    steps = []
+
+    def spy(*args):
+        step = newton_move(*args)
+        steps.append(step)
+        return step
+
+    newton_move = model.engine.markets.newton_move
+    monkeypatch.setattr(model.engine.markets, "newton_move", spy)
+    monkeypatch.setattr(model.engine.markets, "MAX_ITERATIONS", 2)
+    clear(market)
+    # The step of each good's sellers, spread back over all exporters.
+    sellers = model.engine.markets._sellers(np.minimum(market.capacity, market.limit) > 0)
+    step, h = np.zeros(market.capacity.shape), 1e-6
+    np.put_along_axis(step, sellers, steps[0], axis=1)
+    assert (step != 0).sum() >= (market.capacity > 0).sum() - len(step)
+    start = exact_excess(market, np.ones(step.shape))
+    moved = exact_excess(market, np.exp(h * step))
+    moving = step != 0
+    np.testing.assert_allclose((moved - start)[moving] / h, -start[moving], rtol=1e-3, atol=1e-6)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_exporters_stepping_alone_reach_the_same_equilibrium(monkeypatch, seed):
+    # Beyond FULL_NEWTON_EXPORTERS sellers of a good, or where its Newton system is
+    # singular, each exporter steps alone (markets.single_moves). Prices agree; flows of a
+    # few tonnes in a million can differ by more than assert_same_equilibrium allows, as
+    # this path stops at the tolerance from another side.
+    monkeypatch.setattr(model.engine.markets, "FULL_NEWTON_EXPORTERS", 0)
+    market = capped_market(seed)
+    vectorised, reference = clear(market), clear_reference(market)
+    assert vectorised.converged
+    np.testing.assert_allclose(vectorised.price, reference.price, rtol=AGREE)
+    np.testing.assert_allclose(vectorised.index, reference.index, rtol=AGREE)
