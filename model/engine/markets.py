@@ -208,6 +208,7 @@ class Point:
     p_weight: np.ndarray  # p^-σ
     pull: np.ndarray  # (G, I) tonnes left for free sources per unit of their weight
     residual: np.ndarray  # (G, I) tonnes left for free sources
+    free_price: np.ndarray  # (G, I) their average delivered price
     amplification: np.ndarray  # (G, I) ∂log R/∂log F over ε (F: free sources' price)
     cap_response: np.ndarray  # (G, I) ∂log R/∂(capped value) over ε
     sales: np.ndarray  # (G, J) tonnes sold, at caps included
@@ -290,11 +291,12 @@ def newton_move(market, quantity_weights, caps, point: Point, fallback):
         flows[caps.good, caps.importer, caps.exporter] *= ~binding
     sold = flows.sum(axis=1)  # (G, J) free sales
     # x_ik (σ s_ik + response_ik) = x_ik (c_i + d_i q_ik): c = σ(1 + A)/R, d = A(1 − σ)/S
-    # with A = ε ∂log R/∂log F and S = Σ_k x_ik q_ik what the importer spends on free sources.
+    # with A = ε ∂log R/∂log F and S = Σ_k x_ik q_ik = R × their average price, what the
+    # importer spends on free sources.
     amplified = market.elasticity[:, None] * point.amplification
     single = flows.astype(np.float32)
     mix = np.multiply(market.wedge, price[:, None, :], dtype=np.float32)  # delivered prices q
-    spent = np.einsum("gij,gij->gi", single, mix, dtype=float)
+    spent = residual * point.free_price
     d = np.divide(amplified * (1 - sigma), spent, out=np.zeros_like(spent), where=spent > 0)
     c = sigma * (1 + amplified) / np.where(residual > 0, residual, 1.0)
     mix *= d[:, :, None].astype(np.float32)
@@ -512,6 +514,7 @@ def _solve(market: Market, price: np.ndarray, tolerance: float) -> Clearing:
             p_weight,
             pull,
             residual,
+            free_price,
             amplification,
             cap_response,
             sold,
