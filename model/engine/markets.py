@@ -267,7 +267,7 @@ def single_moves(market, caps, square_weights, cross_weights, point: Point) -> n
     return common / common_elasticity + (excess - common) / own_elasticity
 
 
-def newton_move(market, quantity_weights, caps, point: Point, fallback):
+def newton_move(market, single_weights, caps, point: Point, fallback):
     """Solve each good's Newton system  Σ_k ∂e_j/∂log p_k Δ_k = −e_j  over live exporters.
 
     With free flows x_ij = s_ij R_i (shares s among free sources, R the tonnes left for
@@ -279,23 +279,25 @@ def newton_move(market, quantity_weights, caps, point: Point, fallback):
 
     The Jacobian is one product per good, Σ_i x_ij x_ik (c_i + d_i q_ik) with c, d per
     importer and q the delivered price, built in one (G, I, J) buffer besides the flows;
-    the binding caps add a few columns only (``Caps.columns``).
+    the binding caps add a few columns only (``Caps.columns``). It only chooses the
+    direction (the float64 excess decides convergence), so it is built in float32 from
+    ``single_weights``: a w^-σ and the wedge w in float32.
     """
     price, residual, excess, live = point.price, point.residual, point.excess, point.live
     binding, at_limit = point.binding, point.at_limit
+    quantity_weights, wedge = single_weights
     n_goods, _, n_exporters = quantity_weights.shape
     sigma = _by_good(market.sigma, n_goods)  # (G, 1)
-    flows = quantity_weights * point.p_weight[:, None, :]  # free flows x (G, I, J)
-    flows *= point.pull[:, :, None]
+    single = quantity_weights * point.p_weight[:, None, :].astype(np.float32)  # free flows x
+    single *= point.pull[:, :, None].astype(np.float32)
     if len(caps):
-        flows[caps.good, caps.importer, caps.exporter] *= ~binding
-    sold = flows.sum(axis=1)  # (G, J) free sales
+        single[caps.good, caps.importer, caps.exporter] *= ~binding
+    sold = single.sum(axis=1, dtype=float)  # (G, J) free sales
     # x_ik (σ s_ik + response_ik) = x_ik (c_i + d_i q_ik): c = σ(1 + A)/R, d = A(1 − σ)/S
     # with A = ε ∂log R/∂log F and S = Σ_k x_ik q_ik = R × their average price, what the
     # importer spends on free sources.
     amplified = market.elasticity[:, None] * point.amplification
-    single = flows.astype(np.float32)
-    mix = np.multiply(market.wedge, price[:, None, :], dtype=np.float32)  # delivered prices q
+    mix = wedge * price[:, None, :].astype(np.float32)  # delivered prices q
     spent = residual * point.free_price
     d = np.divide(amplified * (1 - sigma), spent, out=np.zeros_like(spent), where=spent > 0)
     c = sigma * (1 + amplified) / np.where(residual > 0, residual, 1.0)
@@ -314,7 +316,7 @@ def newton_move(market, quantity_weights, caps, point: Point, fallback):
         np.add.at(
             jacobian,
             (goods, slice(None), caps.columns),
-            (flows.transpose(0, 2, 1) @ by_column).transpose(0, 2, 1),
+            (single.transpose(0, 2, 1) @ by_column.astype(np.float32)).transpose(0, 2, 1),
         )
     diagonal = jacobian.reshape(n_goods, -1)[:, :: n_exporters + 1]  # a view
     diagonal -= sigma * sold
@@ -418,6 +420,7 @@ def _solve(market: Market, price: np.ndarray, tolerance: float) -> Clearing:
     value_weights = quantity_weights * market.wedge  # a w^(1-σ)
     square_weights = quantity_weights**2  # (a w^-σ)², for Σ x·s
     cross_weights = quantity_weights * value_weights  # for Σ x·v
+    single_weights = (quantity_weights.astype(np.float32), market.wedge.astype(np.float32))
     caps = Caps.from_dense(market.caps)
     entry = (caps.good, caps.importer, caps.exporter)
     eps = market.elasticity[:, None]
@@ -539,7 +542,7 @@ def _solve(market: Market, price: np.ndarray, tolerance: float) -> Clearing:
             accept = (norm <= (1 - 1e-4 * length) * base_norm) | (length <= MIN_STEP_LENGTH)
             if accept.any():
                 newton = np.where(
-                    live, newton_move(market, quantity_weights, caps, point, fallback), 0
+                    live, newton_move(market, single_weights, caps, point, fallback), 0
                 )
                 biggest = np.abs(newton).max(axis=1, keepdims=True)
                 newton *= np.minimum(1.0, MAX_LOG_STEP / np.maximum(biggest, 1e-300))
