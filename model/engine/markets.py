@@ -267,6 +267,9 @@ def single_moves(market, caps, square_weights, cross_weights, point: Point) -> n
     return common / common_elasticity + (excess - common) / own_elasticity
 
 
+SINGLE_MAX = float(np.finfo(np.float32).max)
+
+
 def newton_move(market, single_weights, caps, point: Point, fallback):
     """Solve each good's Newton system  Σ_k ∂e_j/∂log p_k Δ_k = −e_j  over live exporters.
 
@@ -277,8 +280,8 @@ def newton_move(market, single_weights, caps, point: Point, fallback):
     price raises what the importer pays on average. Goods whose system is singular take
     the ``fallback()`` move.
 
-    The Jacobian is one product per good, Σ_i x_ij x_ik (c_i + d_i q_ik) with c, d per
-    importer and q the delivered price, built in one (G, I, J) buffer besides the flows;
+    The Jacobian is one product per good, Σ_i s_ij s_ik (c_i + d_i q_ik) with c, d per
+    importer and q the delivered price, built in one (G, I, J) buffer besides the shares;
     the binding caps add a few columns only (``Caps.columns``). It only chooses the
     direction (the float64 excess decides convergence), so it is built in float32 from
     ``single_weights``: a w^-σ and the wedge w in float32.
@@ -288,35 +291,44 @@ def newton_move(market, single_weights, caps, point: Point, fallback):
     quantity_weights, wedge = single_weights
     n_goods, _, n_exporters = quantity_weights.shape
     sigma = _by_good(market.sigma, n_goods)  # (G, 1)
-    single = quantity_weights * point.p_weight[:, None, :].astype(np.float32)  # free flows x
-    single *= point.pull[:, :, None].astype(np.float32)
+    # Shares s among free sources (a w^-σ p^-σ over the free weight, where tonnes are
+    # left): free flows x_ij = s_ij R_i, so Σ_i x_ij (σ s_ik + response_ik) =
+    # Σ_i s_ij s_ik (c_i + d_i q_ik) with c = σ(1 + A) R, d = A(1 − σ) R/F, A = ε ∂log R/∂log F
+    # and F the free sources' average delivered price: nothing divided by R, so float32
+    # holds rows of any size.
+    over_weight = np.divide(1.0, point.free_weight, out=np.zeros_like(residual), where=residual > 0)
+    shares = quantity_weights * point.p_weight[:, None, :].astype(np.float32)
     if len(caps):
-        single[caps.good, caps.importer, caps.exporter] *= ~binding
-    sold = single.sum(axis=1, dtype=float)  # (G, J) free sales
-    # x_ik (σ s_ik + response_ik) = x_ik (c_i + d_i q_ik): c = σ(1 + A)/R, d = A(1 − σ)/S
-    # with A = ε ∂log R/∂log F and S = Σ_k x_ik q_ik = R × their average price, what the
-    # importer spends on free sources.
+        shares[caps.good, caps.importer, caps.exporter] *= ~binding
+    shares *= np.minimum(over_weight, SINGLE_MAX)[:, :, None].astype(np.float32)
+    sold = (residual[:, None, :].astype(np.float32) @ shares)[:, 0, :].astype(float)  # free sales
     amplified = market.elasticity[:, None] * point.amplification
+    c = sigma * (1 + amplified) * residual
+    d = np.divide(
+        amplified * (1 - sigma) * residual,
+        point.free_price,
+        out=np.zeros_like(c),
+        where=residual > 0,
+    )
     mix = wedge * price[:, None, :].astype(np.float32)  # delivered prices q
-    spent = residual * point.free_price
-    d = np.divide(amplified * (1 - sigma), spent, out=np.zeros_like(spent), where=spent > 0)
-    c = sigma * (1 + amplified) / np.where(residual > 0, residual, 1.0)
-    mix *= d[:, :, None].astype(np.float32)
-    mix += c[:, :, None].astype(np.float32)
-    mix *= single
-    jacobian = (single.transpose(0, 2, 1) @ mix).astype(float)  # (G, J, J)
+    mix *= np.clip(d, -SINGLE_MAX, SINGLE_MAX)[:, :, None].astype(np.float32)
+    mix += np.clip(c, -SINGLE_MAX, SINGLE_MAX)[:, :, None].astype(np.float32)
+    mix *= shares
+    jacobian = (shares.transpose(0, 2, 1) @ mix).astype(float)  # (G, J, J)
     if binding.any():
-        # Σ_i x_ij ε ∂log R_i/∂(capped value) · (tonnes at the cap · q_ik), over binding caps.
+        # Σ_i x_ij ε ∂log R_i/∂(capped value) · (tonnes at the cap · q_ik), over binding caps
+        # (x_ij = s_ij R_i).
         entry = (caps.good, caps.importer, caps.exporter)
         capped_value = caps.tonnes * binding * price[caps.good, caps.exporter] * market.wedge[entry]
         reply = market.elasticity[caps.good] * point.cap_response[caps.good, caps.importer]
+        reply *= residual[caps.good, caps.importer]
         by_column = np.zeros((n_goods, residual.shape[1], caps.columns.shape[1]))
         np.add.at(by_column, (caps.good, caps.importer, caps.slot), reply * capped_value)
         goods = np.arange(n_goods)[:, None]
         np.add.at(
             jacobian,
             (goods, slice(None), caps.columns),
-            (single.transpose(0, 2, 1) @ by_column.astype(np.float32)).transpose(0, 2, 1),
+            (shares.transpose(0, 2, 1) @ by_column.astype(np.float32)).transpose(0, 2, 1),
         )
     diagonal = jacobian.reshape(n_goods, -1)[:, :: n_exporters + 1]  # a view
     diagonal -= sigma * sold
