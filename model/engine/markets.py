@@ -432,7 +432,7 @@ def _solve(market: Market, price: np.ndarray, tolerance: float) -> Clearing:
     value_weights = quantity_weights * market.wedge  # a w^(1-σ)
     square_weights = quantity_weights**2  # (a w^-σ)², for Σ x·s
     cross_weights = quantity_weights * value_weights  # for Σ x·v
-    single_weights = (quantity_weights.astype(np.float32), market.wedge.astype(np.float32))
+    single_weights = None  # a w^-σ and w in float32 for the Newton step, once one is needed
     caps = Caps.from_dense(market.caps)
     entry = (caps.good, caps.importer, caps.exporter)
     eps = market.elasticity[:, None]
@@ -553,6 +553,11 @@ def _solve(market: Market, price: np.ndarray, tolerance: float) -> Clearing:
             norm = (np.where(live, excess, 0.0) ** 2).sum(axis=1)
             accept = (norm <= (1 - 1e-4 * length) * base_norm) | (length <= MIN_STEP_LENGTH)
             if accept.any():
+                if single_weights is None:
+                    single_weights = (
+                        quantity_weights.astype(np.float32),
+                        market.wedge.astype(np.float32),
+                    )
                 newton = np.where(
                     live, newton_move(market, single_weights, caps, point, fallback), 0
                 )
