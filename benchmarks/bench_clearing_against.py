@@ -1,14 +1,18 @@
 """Issue 16 §1: one clear of bench_clearing's synthetic cases by two source trees, in CPU time.
 
     .venv/bin/python benchmarks/bench_clearing_against.py BEFORE_TREE 20x16 54x16 200x40 ...
+        [--repeat N]
 
 ``BEFORE_TREE`` is a checkout of the commit to compare with; its ``model/engine/markets.py``
-and this tree's are loaded side by side and each case is cleared by one, then the other
-(median of 3 after a warm-up; 1 at 200 economies), so both meet the same load. CPU time
-(``time.process_time``), because the machine is shared.
+and this tree's are loaded side by side and each case is cleared by one, then the other,
+N times in turn after a warm-up (median; N = 3, or 1 at 200 economies unless ``--repeat``
+says), so both meet the same load. CPU time (``time.process_time``), because the machine
+is shared.
 """
 
+import argparse
 import importlib.util
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -30,9 +34,14 @@ def load(path: Path, name: str):
 
 
 def main(argv: list[str]) -> int:
-    before = load(Path(argv[0]) / "model" / "engine" / "markets.py", "before_markets")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("before", type=Path, help="a checkout of the commit to compare with")
+    parser.add_argument("sizes", nargs="+", help="economies x goods, e.g. 200x40")
+    parser.add_argument("--repeat", type=int, help="clears timed per case and tree")
+    args = parser.parse_args(argv)
+    before = load(args.before / "model" / "engine" / "markets.py", "before_markets")
     after = load(ROOT / "model" / "engine" / "markets.py", "after_markets")
-    sizes = [tuple(int(x) for x in size.split("x")) for size in argv[1:]]
+    sizes = [tuple(int(x) for x in size.split("x")) for size in args.sizes]
     print(bc.machine())
     print(
         "| case | economies × goods | before CPU ms (iterations) | after CPU ms (iterations) "
@@ -40,23 +49,29 @@ def main(argv: list[str]) -> int:
     )
     print("|---|---|---:|---:|---:|---:|")
     for n, g in sizes:
+        repeat = args.repeat or (3 if n < 200 else 1)
         markets = bc.cases(n, g)
         results = {"before": {}, "after": {}}
         for name in bc.CASES:
-            row = {}
-            for side, module in (("before", before), ("after", after)):
+            sides = (("before", before), ("after", after))
+            runs = {}
+            for side, module in sides:
                 if name == "bans, next quarter":
                     market, start = bc.next_quarter(markets["bans"]), results[side]["bans"].price
                 else:
                     market, start = markets[name], None
                 module.clear(market, start)  # warm-up
-                times = []
-                for _ in range(3 if n < 200 else 1):
+                runs[side] = (module, market, start, [])
+            for _ in range(repeat):  # in turn, so that both meet the same load
+                for side, _module in sides:
+                    module, market, start, times = runs[side]
                     begin = time.process_time()
-                    result = module.clear(market, start)
+                    results[side][name] = module.clear(market, start)
                     times.append(time.process_time() - begin)
-                results[side][name] = result
-                row[side] = (1e3 * sorted(times)[len(times) // 2], result.iterations)
+            row = {
+                side: (1e3 * statistics.median(runs[side][3]), results[side][name].iterations)
+                for side, _module in sides
+            }
             gap = np.abs(
                 np.log(results["before"][name].price) - np.log(results["after"][name].price)
             ).max()

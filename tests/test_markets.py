@@ -21,11 +21,16 @@ from support.synthetic import flows_at, synthetic_market
 AGREE = 1e-5  # relative agreement of prices, indices, flows (markets.TOLERANCE: 1e-6 in log excess)
 SLACK = 1e-9  # relative slack on caps and capacities
 # |log(demand/supply)| below which an exporter counts as clear when the reference evaluates
-# markets.py's prices. markets.py stops at 1e-6 by its own evaluation, in which the demand of
-# importers facing caps is a fixed point of DEMAND_ROUNDS rounds; on rare capped markets the
-# exact demand differs from it by up to ~1e-5 (a case Hypothesis found: 1.2e-5). 1e-4 is
-# still a hundredth of a per cent.
+# markets.py's prices with the exact demand. markets.py stops at TOLERANCE (1e-6) by its own
+# evaluation, which is the exact one wherever no quota binds (an importer facing only bans
+# pays the average of its free sources, whatever it wants): EXACT. With quotas, the price
+# index P of an importer facing them solves P = F(P) (F: the average price of what it buys
+# when it wants D(P)); the root is unique, but markets.py takes DEMAND_ROUNDS rounds of
+# P ← F(P), which need not settle, so there its demand can be off the exact one: by 1.2e-5
+# in the case that loosened this to CLEAR, by 7.6 % in the market of
+# test_a_quota_market_clears_by_the_exact_demand (strict xfail; see issue 16).
 CLEAR = 1e-4
+EXACT = 1.5e-6
 
 
 def biggest_exporters(market):
@@ -175,7 +180,7 @@ def test_a_ban_shrinks_world_trade_in_tonnes_but_would_grow_it_in_a_ces_bundle(s
 
 # --- properties on random small markets ---------------------------------------------------------
 @st.composite
-def random_markets(draw, zero_limits=True):
+def random_markets(draw, zero_limits=True, quotas=True):
     """A calibrated market with random tariffs (0–2), caps (bans and quotas) and limits."""
     C = draw(st.integers(2, 6))
     G = draw(st.integers(1, 3))
@@ -187,7 +192,9 @@ def random_markets(draw, zero_limits=True):
         arrays(
             float,
             (G, C, C),
-            elements=st.one_of(st.just(np.nan), st.just(0.0), st.floats(0.01, 1.5)),
+            elements=st.one_of(
+                st.just(np.nan), st.just(0.0), st.floats(0.01, 1.5) if quotas else st.nothing()
+            ),
         )
     )
     normal = flows_at(market, np.ones((G, C)))
@@ -219,7 +226,7 @@ def test_clearing_keeps_quantities_physical(market):
     assert (shipped <= np.minimum(market.capacity, market.limit) * (1 + SLACK)).all()
 
 
-def assert_every_exporter_clears_or_sits_at_a_bound(market, result):
+def assert_every_exporter_clears_or_sits_at_a_bound(market, result, within=CLEAR):
     """Checked with the reference's own demand and supply at the returned prices."""
     for g in range(len(result.price)):
         good = one_good(market, g)
@@ -232,7 +239,7 @@ def assert_every_exporter_clears_or_sits_at_a_bound(market, result):
             excess = np.log(max(sold[j], 1e-300) / max(offered, 1e-300))
             floored = p <= market.floor * (1 + 1e-9) and excess < 0
             ceilinged = p >= market.choke * (1 - 1e-9) and excess > 0
-            assert abs(excess) < CLEAR or floored or ceilinged, (g, j, p, excess)
+            assert abs(excess) < within or floored or ceilinged, (g, j, p, excess)
 
 
 @given(random_markets(zero_limits=False))
@@ -245,6 +252,69 @@ def test_every_exporter_clears_or_sits_at_a_bound(market):
     result = clear(market)
     assert result.converged
     assert_every_exporter_clears_or_sits_at_a_bound(market, result)
+
+
+@given(random_markets(zero_limits=False, quotas=False))
+@settings(
+    max_examples=80, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
+def test_with_bans_only_every_exporter_clears_by_the_exact_demand(market):
+    result = clear(market)
+    assert result.converged
+    assert_every_exporter_clears_or_sits_at_a_bound(market, result, within=EXACT)
+
+
+def quota_market() -> Market:
+    """Four economies, three make the good; importers 0–2 face quotas (found by Hypothesis)."""
+    wedge = np.where(np.eye(4, dtype=bool), 1.0, 1.05)[None]
+    capacity = np.array([[958.78111848, 7800.16416269, 2361.82154416, 0.0]])
+    caps = np.array(
+        [
+            [
+                [np.inf, 317.28801928, 56.21198712, 0.0],
+                [25.95812155, np.inf, 63.94415736, 0.0],
+                [18.86437391, 153.47112129, np.inf, 0.0],
+                [np.inf, 2793.81870172, 375.24622936, np.inf],
+            ]
+        ]
+    )
+    weights = np.array(
+        [
+            [
+                [0.52433476, 0.40558342, 0.07185475, 0.0],
+                [0.01978327, 0.93190821, 0.04873329, 0.0],
+                [0.0194967, 0.15861539, 0.82287884, 0.0],
+                [0.01724308, 0.86638953, 0.11636739, 0.0],
+            ]
+        ]
+    )
+    return Market(
+        weights=weights,
+        wedge=wedge,
+        demand_ref=np.array([[1131.12398074, 2007.23057897, 1458.70139714, 4299.55750341]]),
+        index_ref=np.array([[1.0220135, 1.00298595, 1.00787621, 1.05]]),
+        elasticity=np.array([-0.22319166]),
+        adjustment=np.zeros((1, 4)),
+        capacity=capacity,
+        limit=capacity,
+        utilisation=0.8,
+        supply_elasticity=np.array([0.1806226]),
+        floor=0.2,
+        choke=10.0,
+        sigma=3.0,
+        caps=caps,
+    )
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="DEMAND_ROUNDS rounds of P ← F(P) stop 7.6 % off the exact demand here (issue 16)",
+)
+def test_a_quota_market_clears_by_the_exact_demand():
+    market = quota_market()
+    result = clear(market)
+    assert result.converged
+    assert_every_exporter_clears_or_sits_at_a_bound(market, result, within=EXACT)
 
 
 # --- known disagreements (model/engine/markets.py) ---------------------------------------------
@@ -317,3 +387,84 @@ def test_a_clearing_that_stops_short_reports_flows_at_its_prices(monkeypatch):
         index, demand, flows, _ = good.outcome(result.price[g].tolist())
         np.testing.assert_allclose(result.index[g], index, rtol=AGREE)
         np.testing.assert_allclose(result.flows[g], flows, rtol=AGREE, atol=1e-9)
+
+
+# --- the solver's steps ----------------------------------------------------------------------
+def capped_market(seed: int, economies: int = 8, goods: int = 3) -> Market:
+    """The biggest producer of each good bans some importers, holds others to half their
+    normal purchase, and can make only 60 % of its capacity."""
+    market = synthetic_market(
+        np.random.default_rng(seed), economies, goods, bans=True, ban_share=0.4, shock=0.6
+    )
+    normal = flows_at(market, np.ones((goods, economies)))
+    caps, biggest = market.caps.copy(), biggest_exporters(market)
+    for g, j in enumerate(biggest):
+        held = np.flatnonzero(np.isinf(caps[g, :, j]) & (np.arange(economies) != j))[::2]
+        caps[g, held, j] = 0.5 * normal[g, held, j]
+    return dataclasses.replace(market, caps=caps)
+
+
+def exact_excess(market, price):
+    """log(demand/supply) of every exporter by the reference's demand and supply."""
+    excess = np.zeros(price.shape)
+    for g in range(len(price)):
+        good = one_good(market, g)
+        sold = good.sales(price[g].tolist())
+        offered = [good.supply(j, p) for j, p in enumerate(price[g].tolist())]
+        with np.errstate(divide="ignore", invalid="ignore"):  # economies that make none
+            excess[g] = np.log(sold) - np.log(offered)
+    return excess
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_the_newton_step_is_the_one_the_exact_demand_asks_for(monkeypatch, seed):
+    # J Δ = −e: a short way h along the first Newton step changes each moving exporter's log
+    # excess demand (the reference's) by −h e. A wrong term anywhere in the Jacobian
+    # (substitution, the importers' demand, the price of tonnes at binding caps) shows here.
+    market = capped_market(seed)
+    steps = []
+
+    def spy(*args):
+        step = newton_move(*args)
+        steps.append(step)
+        return step
+
+    newton_move = model.engine.markets.newton_move
+    monkeypatch.setattr(model.engine.markets, "newton_move", spy)
+    monkeypatch.setattr(model.engine.markets, "MAX_ITERATIONS", 2)
+    clear(market)
+    # The step of each good's sellers, spread back over all exporters.
+    sellers = model.engine.markets._sellers(np.minimum(market.capacity, market.limit) > 0)
+    step, h = np.zeros(market.capacity.shape), 1e-6
+    np.put_along_axis(step, sellers, steps[0], axis=1)
+    assert (step != 0).sum() >= (market.capacity > 0).sum() - len(step)
+    start = exact_excess(market, np.ones(step.shape))
+    moved = exact_excess(market, np.exp(h * step))
+    moving = step != 0
+    np.testing.assert_allclose((moved - start)[moving] / h, -start[moving], rtol=1e-3, atol=1e-6)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_exporters_stepping_alone_reach_the_same_equilibrium(monkeypatch, seed):
+    # Beyond FULL_NEWTON_EXPORTERS sellers of a good, or where its Newton system is
+    # singular, each exporter steps alone (markets.single_moves). Prices agree; flows of a
+    # few tonnes in a million can differ by more than assert_same_equilibrium allows, as
+    # this path stops at the tolerance from another side.
+    monkeypatch.setattr(model.engine.markets, "FULL_NEWTON_EXPORTERS", 0)
+    market = capped_market(seed)
+    vectorised, reference = clear(market), clear_reference(market)
+    assert vectorised.converged
+    np.testing.assert_allclose(vectorised.price, reference.price, rtol=AGREE)
+    np.testing.assert_allclose(vectorised.index, reference.index, rtol=AGREE)
+
+
+def test_an_importer_that_wants_next_to_nothing_does_not_stall_the_newton_step():
+    # Its shares enter the Jacobian, its tonnes (1e-290) do not: built in float32 from
+    # tonnes divided by tonnes, the step was lost and the clearing took 21–64 iterations.
+    for seed in range(6):
+        market = synthetic_market(
+            np.random.default_rng(seed), 6, 2, bans=True, ban_share=0.5, shock=0.5
+        )
+        market.demand_ref[:, 1] = 1e-290
+        result = clear(market)
+        assert result.converged and result.iterations <= 10, (seed, result.iterations)

@@ -103,14 +103,25 @@ class Caps:
     tonnes: np.ndarray
     row: np.ndarray  # index of each entry's (good, importer) row in ``rows``
     rows: tuple[np.ndarray, np.ndarray]
+    # (G, S) the exporters that cap some importer, per good (S the most of any good; the
+    # rest padded with column 0), and each entry's place among its good's: ``slot``.
+    columns: np.ndarray
+    slot: np.ndarray
 
     @classmethod
     def from_dense(cls, caps: np.ndarray | None) -> "Caps":
         if caps is None:
             caps = np.empty((0, 0, 0))
+        n_goods, n_importers, n_exporters = caps.shape
         g, i, j = np.nonzero(np.isfinite(caps))
-        keys, row = np.unique(np.stack([g, i]), axis=1, return_inverse=True)
-        return cls(g, i, j, caps[g, i, j], row.reshape(-1), (keys[0], keys[1]))
+        keys, row = np.unique(g * n_importers + i, return_inverse=True)
+        pairs, pair = np.unique(g * n_exporters + j, return_inverse=True)
+        good = pairs // max(n_exporters, 1)
+        place = np.arange(len(pairs)) - np.searchsorted(good, good)
+        columns = np.zeros((n_goods, place.max(initial=-1) + 1), int)
+        columns[good, place] = pairs % max(n_exporters, 1)
+        rows = (keys // max(n_importers, 1), keys % max(n_importers, 1))
+        return cls(g, i, j, caps[g, i, j], row, rows, columns, place[pair])
 
     def __len__(self) -> int:
         return len(self.tonnes)
@@ -197,6 +208,7 @@ class Point:
     p_weight: np.ndarray  # p^-σ
     pull: np.ndarray  # (G, I) tonnes left for free sources per unit of their weight
     residual: np.ndarray  # (G, I) tonnes left for free sources
+    free_price: np.ndarray  # (G, I) their average delivered price
     amplification: np.ndarray  # (G, I) ∂log R/∂log F over ε (F: free sources' price)
     cap_response: np.ndarray  # (G, I) ∂log R/∂(capped value) over ε
     sales: np.ndarray  # (G, J) tonnes sold, at caps included
@@ -204,54 +216,138 @@ class Point:
     excess: np.ndarray  # log(sold / offered)
     live: np.ndarray  # exporters whose price may move
     at_limit: np.ndarray  # exporters producing all they can
+    # What only the single-exporter fallback reads:
+    free_weight: np.ndarray  # (G, I) Σ over free sources of a w^-σ p^-σ
+    index: np.ndarray  # (G, I) average price paid
+    offered: np.ndarray  # (G, J) tonnes supplied
+    capped_sales: np.ndarray  # (G, J) tonnes sold at binding caps
+    entry_weight: np.ndarray  # (K,) a w^-σ p^-σ of each capped entry
 
 
-def newton_move(market, quantity_weights, caps, point: Point, fallback):
+def single_moves(market, caps, square_weights, cross_weights, point: Point) -> np.ndarray:
+    """Each exporter's own step, the fallback of the full Newton step: a common step for
+    the good (all its exporters together face only the demand elasticity), then each
+    exporter relative to that common level."""
+    price, p_weight, pull, free_weight = point.price, point.p_weight, point.pull, point.free_weight
+    index, sold, excess, at_limit = point.index, point.sales, point.excess, point.at_limit
+    sigma = _by_good(market.sigma, price.shape[0])
+    eps = market.elasticity[:, None]
+    eta = market.supply_elasticity[:, None]
+    # Σ_i x s (substitution among sources) and Σ_i x (D/R) v = Σ_i x² q / (P R) (the
+    # importer's demand answering its price; a capped importer's residual R moves D/R
+    # times as much as its demand D).
+    share_sum = p_weight**2 * ((pull / free_weight)[:, None, :] @ square_weights)[:, 0, :]
+    per_row = pull / free_weight / np.where(index > 0, index, 1.0)
+    value_sum = p_weight**2 * price * (per_row[:, None, :] @ cross_weights)[:, 0, :]
+    if len(caps):
+        entry = (caps.good, caps.importer, caps.exporter)
+        taken = np.where(point.binding, point.entry_weight * pull[caps.good, caps.importer], 0.0)
+        entry_share = point.entry_weight / free_weight[caps.good, caps.importer]
+        np.subtract.at(share_sum, (caps.good, caps.exporter), taken * entry_share)
+        entry_price = price[caps.good, caps.exporter] * market.wedge[entry]
+        np.subtract.at(
+            value_sum,
+            (caps.good, caps.exporter),
+            taken * entry_share * entry_price / index[caps.good, caps.importer],
+        )
+    # Elasticity of demand for each exporter: σ(1 − s) − ε v D/R over its free sales.
+    free_sales = np.maximum(sold - point.capped_sales, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        own_elasticity = np.where(
+            sold > 0, (sigma * (free_sales - share_sum) - eps * value_sum) / sold, sigma
+        )
+    own_elasticity = np.maximum(own_elasticity + np.where(at_limit, 0.0, eta), MIN_ELASTICITY)
+    supplied = np.where(point.live, point.offered, 0.0)
+    total = np.maximum(supplied.sum(axis=1, keepdims=True), 1e-300)
+    common = (supplied * excess).sum(axis=1, keepdims=True) / total
+    common_elasticity = (
+        np.maximum(-eps, MIN_ELASTICITY)
+        + (supplied * np.where(at_limit, 0.0, eta)).sum(axis=1, keepdims=True) / total
+    )
+    return common / common_elasticity + (excess - common) / own_elasticity
+
+
+SINGLE_MAX = float(np.finfo(np.float32).max)
+
+
+def newton_move(market, single_weights, caps, point: Point, fallback):
     """Solve each good's Newton system  Σ_k ∂e_j/∂log p_k Δ_k = −e_j  over live exporters.
 
     With free flows x_ij = s_ij R_i (shares s among free sources, R the tonnes left for
     them), ∂log x_ij/∂log p_k = −σ δ_jk + σ s_ik + ε (B_i/R_i) ∂log P_i/∂log p_k (B: the
     demand that answers the price, without stock changes), and ∂log P_i/∂log p_k =
     (1−σ) v_ik + σ s_ik (v: value shares). Flows at a binding cap do not move, but their
-    price raises what the importer pays on average. Goods whose system is singular keep
-    the ``fallback`` move.
+    price raises what the importer pays on average. Goods whose system is singular take
+    the ``fallback()`` move.
+
+    The Jacobian is one product per good, Σ_i s_ij s_ik (c_i + d_i q_ik) with c, d per
+    importer and q the delivered price, built in one (G, I, J) buffer besides the shares;
+    the binding caps add a few columns only (``Caps.columns``). It only chooses the
+    direction (the float64 excess decides convergence), so it is built in float32 from
+    ``single_weights``: a w^-σ and the wedge w in float32.
     """
     price, residual, excess, live = point.price, point.residual, point.excess, point.live
     binding, at_limit = point.binding, point.at_limit
-    sigma = _by_good(market.sigma, price.shape[0])[:, :, None]  # (G, 1, 1)
-    flows = quantity_weights * point.p_weight[:, None, :] * point.pull[:, :, None]  # free (G,I,J)
+    quantity_weights, wedge = single_weights
+    n_goods, _, n_exporters = quantity_weights.shape
+    sigma = _by_good(market.sigma, n_goods)  # (G, 1)
+    # Shares s among free sources (a w^-σ p^-σ over the free weight, where tonnes are
+    # left): free flows x_ij = s_ij R_i, so Σ_i x_ij (σ s_ik + response_ik) =
+    # Σ_i s_ij s_ik (c_i + d_i q_ik) with c = σ(1 + A) R, d = A(1 − σ) R/F, A = ε ∂log R/∂log F
+    # and F the free sources' average delivered price: nothing divided by R, so float32
+    # holds rows of any size.
+    over_weight = np.divide(1.0, point.free_weight, out=np.zeros_like(residual), where=residual > 0)
+    shares = quantity_weights * point.p_weight[:, None, :].astype(np.float32)
     if len(caps):
-        flows[caps.good, caps.importer, caps.exporter] *= ~binding
-    shares = flows / np.where(residual > 0, residual, 1.0)[:, :, None]
-    spent = flows * price[:, None, :] * market.wedge
-    values = spent / np.maximum(spent.sum(axis=2, keepdims=True), 1e-300)
+        shares[caps.good, caps.importer, caps.exporter] *= ~binding
+    shares *= np.minimum(over_weight, SINGLE_MAX)[:, :, None].astype(np.float32)
+    sold = (residual[:, None, :].astype(np.float32) @ shares)[:, 0, :].astype(float)  # free sales
     amplified = market.elasticity[:, None] * point.amplification
-    response = amplified[:, :, None] * ((1 - sigma) * values + sigma * shares)
-    sold = flows.sum(axis=1)  # (G, J) free sales
-    jacobian = flows.transpose(0, 2, 1) @ (sigma * shares + response)  # (G, J, J)
+    c = sigma * (1 + amplified) * residual
+    d = np.divide(
+        amplified * (1 - sigma) * residual,
+        point.free_price,
+        out=np.zeros_like(c),
+        where=residual > 0,
+    )
+    mix = wedge * price[:, None, :].astype(np.float32)  # delivered prices q
+    mix *= np.clip(d, -SINGLE_MAX, SINGLE_MAX)[:, :, None].astype(np.float32)
+    mix += np.clip(c, -SINGLE_MAX, SINGLE_MAX)[:, :, None].astype(np.float32)
+    mix *= shares
+    jacobian = (shares.transpose(0, 2, 1) @ mix).astype(float)  # (G, J, J)
     if binding.any():
+        # Σ_i x_ij ε ∂log R_i/∂(capped value) · (tonnes at the cap · q_ik), over binding caps
+        # (x_ij = s_ij R_i).
         entry = (caps.good, caps.importer, caps.exporter)
-        capped_value = np.zeros_like(flows)
-        capped_value[entry] = caps.tonnes * binding * price[caps.good, caps.exporter]
-        capped_value[entry] *= market.wedge[entry]
-        reply = market.elasticity[:, None] * point.cap_response
-        jacobian += flows.transpose(0, 2, 1) @ (reply[:, :, None] * capped_value)
-    eye = np.eye(sold.shape[1])
-    jacobian -= sigma * eye * sold[:, :, None]
+        capped_value = caps.tonnes * binding * price[caps.good, caps.exporter] * market.wedge[entry]
+        reply = market.elasticity[caps.good] * point.cap_response[caps.good, caps.importer]
+        reply *= residual[caps.good, caps.importer]
+        by_column = np.zeros((n_goods, residual.shape[1], caps.columns.shape[1]))
+        np.add.at(by_column, (caps.good, caps.importer, caps.slot), reply * capped_value)
+        goods = np.arange(n_goods)[:, None]
+        np.add.at(
+            jacobian,
+            (goods, slice(None), caps.columns),
+            (shares.transpose(0, 2, 1) @ by_column.astype(np.float32)).transpose(0, 2, 1),
+        )
+    diagonal = jacobian.reshape(n_goods, -1)[:, :: n_exporters + 1]  # a view
+    diagonal -= sigma * sold
     eta = np.where(at_limit, 0.0, market.supply_elasticity[:, None])
-    system = jacobian / np.maximum(point.sales, 1e-300)[:, :, None] - eye * eta[:, :, None]
+    jacobian /= np.maximum(point.sales, 1e-300)[:, :, None]
+    diagonal -= eta
     # Exporters that do not move: identity rows and columns, nothing to solve for them
     # (among them those selling only at caps at their limit: no price moves their excess).
     fixed = ~live | (point.sales <= 0) | ((sold <= 0) & (eta <= 0))
-    system = np.where(fixed[:, :, None] | fixed[:, None, :], 0.0, system)
-    system += eye * fixed[:, :, None]
+    np.copyto(jacobian, 0.0, where=fixed[:, :, None])
+    np.copyto(jacobian, 0.0, where=fixed[:, None, :])
+    diagonal += fixed
     rhs = np.where(fixed, 0.0, -excess)
     try:
-        step = np.linalg.solve(system, rhs[:, :, None])[:, :, 0]
+        step = np.linalg.solve(jacobian, rhs[:, :, None])[:, :, 0]
     except np.linalg.LinAlgError:
-        return fallback
+        return fallback()
     good = np.isfinite(step).all(axis=1, keepdims=True)
-    return np.where(good, step, fallback)
+    return step if good.all() else np.where(good, step, fallback())
 
 
 def clear(
@@ -336,10 +432,10 @@ def _solve(market: Market, price: np.ndarray, tolerance: float) -> Clearing:
     value_weights = quantity_weights * market.wedge  # a w^(1-σ)
     square_weights = quantity_weights**2  # (a w^-σ)², for Σ x·s
     cross_weights = quantity_weights * value_weights  # for Σ x·v
+    single_weights = None  # a w^-σ and w in float32 for the Newton step, once one is needed
     caps = Caps.from_dense(market.caps)
     entry = (caps.good, caps.importer, caps.exporter)
     eps = market.elasticity[:, None]
-    eta = market.supply_elasticity[:, None]
 
     step_scale = np.ones((n_goods, n_exporters))
     last_sign = np.zeros((n_goods, n_exporters))
@@ -410,36 +506,14 @@ def _solve(market: Market, price: np.ndarray, tolerance: float) -> Clearing:
         # x_ij = a w^-σ p_j^-σ · residual_i / free_weight_i for free sources.
         pull = residual / free_weight
         sold = p_weight * (pull[:, None, :] @ quantity_weights)[:, 0, :]
-        # For each exporter's Newton step: Σ_i x s (substitution among sources) and
-        # Σ_i x (D/R) v = Σ_i x² q / (P R) (the importer's demand answering its price; a
-        # capped importer's residual R moves D/R times as much as its demand D).
-        share_sum = p_weight**2 * ((pull / free_weight)[:, None, :] @ square_weights)[:, 0, :]
-        per_row = pull / free_weight / np.where(index > 0, index, 1.0)
-        value_sum = p_weight**2 * price * (per_row[:, None, :] @ cross_weights)[:, 0, :]
         capped_sales = np.zeros((n_goods, n_exporters))
         if len(caps):
             free_entry = entry_weight * pull[caps.good, caps.importer]
             taken = np.where(binding, free_entry, 0.0)
             np.subtract.at(sold, (caps.good, caps.exporter), taken - caps.tonnes * binding)
-            entry_share = entry_weight / free_weight[caps.good, caps.importer]
-            np.subtract.at(share_sum, (caps.good, caps.exporter), taken * entry_share)
-            entry_price = price[caps.good, caps.exporter] * market.wedge[entry]
-            np.subtract.at(
-                value_sum,
-                (caps.good, caps.exporter),
-                taken * entry_share * entry_price / index[caps.good, caps.importer],
-            )
             np.add.at(capped_sales, (caps.good, caps.exporter), caps.tonnes * binding)
         offered = supply(market, price)
-
-        # Elasticity of demand for each exporter: σ(1 − s) − ε v D/R over its free sales.
-        free_sales = np.maximum(sold - capped_sales, 0.0)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            own_elasticity = np.where(
-                sold > 0, (sigma * (free_sales - share_sum) - eps * value_sum) / sold, sigma
-            )
         at_limit = offered >= capacity * (1 - 1e-12)
-        own_elasticity = np.maximum(own_elasticity + np.where(at_limit, 0.0, eta), MIN_ELASTICITY)
         excess = np.log(np.maximum(sold, 1e-300)) - np.log(np.maximum(offered, 1e-300))
         floored = (price <= market.floor * (1 + 1e-9)) & (excess < 0)
         ceilinged = (price >= market.choke * (1 - 1e-9)) & (excess > 0)
@@ -450,16 +524,28 @@ def _solve(market: Market, price: np.ndarray, tolerance: float) -> Clearing:
         if iterations == MAX_ITERATIONS:
             break  # report the flows at these prices rather than move once more
 
-        # A common step for the good (all its exporters together face only the demand
-        # elasticity), then each exporter relative to that common level.
-        supplied = np.where(live, offered, 0.0)
-        total = np.maximum(supplied.sum(axis=1, keepdims=True), 1e-300)
-        common = (supplied * excess).sum(axis=1, keepdims=True) / total
-        common_elasticity = (
-            np.maximum(-eps, MIN_ELASTICITY)
-            + (supplied * np.where(at_limit, 0.0, eta)).sum(axis=1, keepdims=True) / total
+        point = Point(
+            price,
+            p_weight,
+            pull,
+            residual,
+            free_price,
+            amplification,
+            cap_response,
+            sold,
+            binding,
+            excess,
+            live,
+            at_limit,
+            free_weight,
+            index,
+            offered,
+            capped_sales,
+            entry_weight if len(caps) else np.zeros(0),
         )
-        move = common / common_elasticity + (excess - common) / own_elasticity
+        fallback = functools.partial(
+            single_moves, market, caps, square_weights, cross_weights, point
+        )
         if full_newton:
             # Newton on each good's whole system, with a backtracking line search on its
             # Σ excess²: a step that does not reduce it enough (kinks: caps that start or
@@ -467,20 +553,14 @@ def _solve(market: Market, price: np.ndarray, tolerance: float) -> Clearing:
             norm = (np.where(live, excess, 0.0) ** 2).sum(axis=1)
             accept = (norm <= (1 - 1e-4 * length) * base_norm) | (length <= MIN_STEP_LENGTH)
             if accept.any():
-                point = Point(
-                    price,
-                    p_weight,
-                    pull,
-                    residual,
-                    amplification,
-                    cap_response,
-                    sold,
-                    binding,
-                    excess,
-                    live,
-                    at_limit,
+                if single_weights is None:
+                    single_weights = (
+                        quantity_weights.astype(np.float32),
+                        market.wedge.astype(np.float32),
+                    )
+                newton = np.where(
+                    live, newton_move(market, single_weights, caps, point, fallback), 0
                 )
-                newton = np.where(live, newton_move(market, quantity_weights, caps, point, move), 0)
                 biggest = np.abs(newton).max(axis=1, keepdims=True)
                 newton *= np.minimum(1.0, MAX_LOG_STEP / np.maximum(biggest, 1e-300))
                 direction = np.where(accept[:, None], newton, direction)
@@ -491,6 +571,7 @@ def _solve(market: Market, price: np.ndarray, tolerance: float) -> Clearing:
         else:
             # Halve an exporter's step when its excess changes sign and cut it when only its
             # move does (fixed steps make 2-cycles); let it grow back while neither flips.
+            move = fallback()
             sign = np.sign(excess)
             excess_flipped = sign * last_sign < 0
             move_flipped = np.sign(move) * np.sign(last_move) < 0

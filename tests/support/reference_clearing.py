@@ -285,21 +285,32 @@ class SharesGood(Good):
             if not sourced:
                 return Row(self, i, index, demand, 0.0, unmet=demand)
             return Row(self, i, index, demand, demand / weight)
-        if self.fill(i, sums, self.demand(i, index), prices).bought > 0:
+        if self.not_banned(i, sums, prices)[0] > 1e-300:
             index = self.price_paid(i, sums, prices)
-        # else nothing can be bought: the index stays at the average price of the sources
+        # else every source bans it: the index stays at the average price of the sources
         demand = self.demand(i, index)
         fill = self.fill(i, sums, demand, prices)
         if not fill.served:
             return Row(self, i, index, demand, 0.0, unmet=fill.residual, fixed=fill.at_cap)
         return Row(self, i, index, demand, fill.residual / fill.free_weight, fixed=fill.at_cap)
 
+    def not_banned(self, i: int, sums: tuple[float, float], prices: list[float]):
+        """Σ a q^-σ and Σ a q^(1-σ) over the sources that do not ban importer i."""
+        total = sums
+        for j in self.capped[i]:
+            if self.cap[i][j] > 0:
+                total = add(total, self.source(i, j, prices[j]))
+        return total
+
     def price_paid(self, i: int, sums: tuple[float, float], prices: list[float]) -> float:
         """The index P of a capped importer: the average price it pays when it wants D(P).
 
         That average F(P) lies between the cheapest and dearest source, and
         log F − log P falls as P rises (d log F / d log P = ε (q_free/F − 1) < 1), so the
-        root is unique. With bans only, P is the average over the uncapped sources.
+        root is unique. Where it wants nothing, F is the limit of a small purchase (the
+        average of the sources not banning it, as an uncapped importer's index is its
+        sources' average whatever it buys): without that, every price at which it wants
+        nothing would be a root. With bans only, P is the average over the uncapped sources.
         """
         if sums[0] > 1e-300 and all(self.cap[i][j] == 0 for j in self.capped[i]):
             return sums[1] / sums[0]
@@ -307,7 +318,11 @@ class SharesGood(Good):
 
         def gap(log_index):
             fill = self.fill(i, sums, self.demand(i, math.exp(log_index)), prices)
-            paid = fill.paid / fill.bought if fill.bought > 0 else math.exp(log_index)
+            if fill.bought > 0:
+                paid = fill.paid / fill.bought
+            else:  # it wants nothing: the limit of a small purchase, from sources not banning it
+                weight, value = self.not_banned(i, sums, prices)
+                paid = value / weight
             return math.log(paid) - log_index
 
         return math.exp(settle_between(gap, math.log(min(delivered)), math.log(max(delivered))))
