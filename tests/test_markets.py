@@ -21,16 +21,10 @@ from support.synthetic import flows_at, synthetic_market
 AGREE = 1e-5  # relative agreement of prices, indices, flows (markets.TOLERANCE: 1e-6 in log excess)
 SLACK = 1e-9  # relative slack on caps and capacities
 # |log(demand/supply)| below which an exporter counts as clear when the reference evaluates
-# markets.py's prices with the exact demand. markets.py stops at TOLERANCE (1e-6) by its own
-# evaluation, which is the exact one wherever no quota binds (an importer facing only bans
-# pays the average of its free sources, whatever it wants): EXACT. With quotas, the price
-# index P of an importer facing them solves P = F(P) (F: the average price of what it buys
-# when it wants D(P)); the root is unique, but markets.py takes DEMAND_ROUNDS rounds of
-# P ← F(P), which need not settle, so there its demand can be off the exact one: by 1.2e-5
-# in the case that loosened this to CLEAR, by 7.6 % in the market of
-# test_a_quota_market_clears_by_the_exact_demand (strict xfail; see issue 16).
-CLEAR = 1e-4
-EXACT = 1.5e-6
+# markets.py's prices with the exact demand: markets.py stops at TOLERANCE (1e-6) by its own
+# evaluation, which is the exact one (a capped importer's price index is solved as the
+# reference solves it, not iterated a fixed number of rounds).
+CLEAR = EXACT = 1.5e-6
 
 
 def biggest_exporters(market):
@@ -306,11 +300,8 @@ def quota_market() -> Market:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="DEMAND_ROUNDS rounds of P ← F(P) stop 7.6 % off the exact demand here (issue 16)",
-)
 def test_a_quota_market_clears_by_the_exact_demand():
+    # Twelve rounds of P ← F(P) (markets.py before issue 16) stopped 7.6 % off it here.
     market = quota_market()
     result = clear(market)
     assert result.converged

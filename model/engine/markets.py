@@ -31,7 +31,8 @@ TOLERANCE = 1e-6  # relative excess demand (0.0001 %) at which an exporter's mar
 MAX_ITERATIONS = 300
 MIN_STEP_LENGTH = 1 / 32  # the line search takes a step this short whatever it does
 MIN_ELASTICITY = 0.02  # keeps a Newton step finite where demand barely answers the price
-DEMAND_ROUNDS = 12  # fixed-point rounds for the demand of importers facing caps
+INDEX_TOLERANCE = 1e-13  # |log F(P) − log P| at which a capped importer's price index is solved
+INDEX_STEPS = 60  # Newton steps at most for that index (two with bans only, a few with quotas)
 # Up to this many sellers of one good (after dropping the economies that make none of it),
 # each iteration solves the good's full Newton system (exporters of one good are
 # substitutes, so each one's demand answers the others' prices); beyond it each exporter
@@ -139,6 +140,8 @@ class CappedRows:
     unmet: np.ndarray  # (R,) tonnes no free source is left to serve
     free_price: np.ndarray  # (R,) average delivered price of the free sources
     capped: np.ndarray  # (R,) tonnes taken at binding caps
+    paid: np.ndarray  # (R,) average price of what is bought at ``index`` (= index when solved)
+    slope: np.ndarray  # (R,) d log paid/d log index
 
 
 def split_capped_rows(market, caps, weight, value, entry_weight, entry_value, start_index):
@@ -147,56 +150,99 @@ def split_capped_rows(market, caps, weight, value, entry_weight, entry_value, st
     ``weight``/``value`` are each row's Σ_j a w^-σ p^-σ and Σ_j a w^(1-σ) p^(1-σ);
     ``entry_*`` the same terms of each capped entry. A cap binds when the source's share of
     what is left exceeds it; caps that bind take their cap and the rest is split over the
-    free sources. Demand depends on the average price paid, so the two are iterated.
+    free sources. Demand depends on the average price paid P, and what is paid on average,
+    F(P), on the demand: P solves log F(P) = log P, by Newton's method in log P kept inside
+    the bracket of the points tried (F falls as P rises when the capped sources are the
+    cheaper ones, so the root is unique; see ``_paid``).
     """
     g, i = caps.rows
-    n = len(g)
-    ref, index_ref, adjust = (
-        x[g, i] for x in (market.demand_ref, market.index_ref, market.adjustment)
+    rows = (
+        market.demand_ref[g, i],
+        market.index_ref[g, i],
+        market.adjustment[g, i],
+        market.elasticity[g],
     )
-    elasticity = market.elasticity[g]
     own_price = entry_value / np.where(entry_weight > 0, entry_weight, 1.0)  # q of each entry
-    index = start_index.copy()
-    for _ in range(DEMAND_ROUNDS):
-        want = np.maximum(ref * (index / index_ref) ** elasticity + adjust, 0.0)
-        binding = np.zeros(len(caps), bool)
-        for _ in range(len(caps) + 1):  # the binding set only grows: water-filling
-            free_weight = weight - np.bincount(caps.row, entry_weight * binding, minlength=n)
-            capped = np.bincount(caps.row, caps.tonnes * binding, minlength=n)
-            residual = np.maximum(want - capped, 0.0)
-            share = np.divide(
-                entry_weight,
-                free_weight[caps.row],
-                out=np.zeros(len(caps)),
-                where=free_weight[caps.row] > 0,
-            )
-            grows = ~binding & (share * residual[caps.row] > caps.tonnes)
-            if not grows.any():
-                break
-            binding |= grows
-        # What is left after removing capped sources is a difference: treat rounding dust
-        # (a row whose every source is capped) as nothing left.
-        served = free_weight > 1e-12 * weight
-        free_value = value - np.bincount(caps.row, entry_value * binding, minlength=n)
-        paid = np.bincount(caps.row, caps.tonnes * own_price * binding, minlength=n)
-        paid += np.where(served, residual * free_value / np.where(served, free_weight, 1.0), 0.0)
-        bought = capped + np.where(served, residual, 0.0)
-        nothing = market.choke * index_ref  # no source at all: priced out of reach
-        new_index = np.where(bought > 0, paid / np.where(bought > 0, bought, 1.0), nothing)
-        if np.allclose(new_index, index, rtol=1e-12, atol=0.0):
+    terms = (weight, value, entry_weight, entry_value, own_price)
+    log_index = np.log(start_index)
+    low, high = np.full(len(g), -np.inf), np.full(len(g), np.inf)
+    for _ in range(INDEX_STEPS):
+        fill = _paid(market, caps, rows, terms, np.exp(log_index))
+        gap = np.log(fill.paid) - log_index
+        if (np.abs(gap) <= INDEX_TOLERANCE).all():
             break
-        index = new_index
-    unmet = np.where(served, 0.0, residual)
+        low = np.where(gap > 0, np.maximum(low, log_index), low)
+        high = np.where(gap < 0, np.minimum(high, log_index), high)
+        # d gap/d log P = slope − 1 ≤ −1 where capped sources are the cheaper ones; a
+        # Newton step outside the bracket bisects it instead.
+        newton = log_index + gap / np.maximum(1.0 - fill.slope, 0.1)
+        inside = (newton > low) & (newton < high)
+        bisect = np.isfinite(low) & np.isfinite(high) & ~inside
+        middle = 0.5 * (np.where(bisect, low, 0.0) + np.where(bisect, high, 0.0))
+        log_index = np.where(bisect, middle, newton)
+    return fill
+
+
+def _paid(market, caps, rows, terms, index) -> CappedRows:
+    """What importers facing caps buy when their average price paid is ``index``, and the
+    average price F that purchase costs (``CappedRows.paid``) with d log F/d log index.
+
+    When the importer wants nothing, F is the limit of a small purchase: the average
+    delivered price of the sources not banned (as an uncapped importer's index is the
+    average of its sources whatever it buys), so F is continuous in the index.
+    """
+    ref, index_ref, adjust, elasticity = rows
+    weight, value, entry_weight, entry_value, own_price = terms
+    n = len(ref)
+    responsive = ref * (index / index_ref) ** elasticity
+    want = np.maximum(responsive + adjust, 0.0)
+    binding = caps.tonnes <= 0  # a ban binds whatever is wanted
+    for _ in range(len(caps) + 1):  # the binding set only grows: water-filling
+        free_weight = weight - np.bincount(caps.row, entry_weight * binding, minlength=n)
+        capped = np.bincount(caps.row, caps.tonnes * binding, minlength=n)
+        residual = np.maximum(want - capped, 0.0)
+        share = np.divide(
+            entry_weight,
+            free_weight[caps.row],
+            out=np.zeros(len(caps)),
+            where=free_weight[caps.row] > 0,
+        )
+        grows = ~binding & (share * residual[caps.row] > caps.tonnes)
+        if not grows.any():
+            break
+        binding |= grows
+    # What is left after removing capped sources is a difference: treat rounding dust
+    # (a row whose every source is capped) as nothing left.
+    served = free_weight > 1e-12 * weight
+    free_value = value - np.bincount(caps.row, entry_value * binding, minlength=n)
     free_price = np.where(served, free_value / np.where(served, free_weight, 1.0), index)
+    spent = np.bincount(caps.row, caps.tonnes * own_price * binding, minlength=n)
+    spent += np.where(served, residual * free_price, 0.0)
+    bought = capped + np.where(served, residual, 0.0)
+    nothing = market.choke * index_ref  # no source at all: priced out of reach
+    paid = np.where(
+        bought > 0, spent / np.where(bought > 0, bought, 1.0), np.where(served, free_price, nothing)
+    )
+    # F = (capped value + R F_free)/(C + R) with R = D(P) − C, so
+    # d log F/d log P = ε B (F_free − F)/(F (C + R)), B the demand that answers the price.
+    moving = served & (residual > 0)
+    slope = np.divide(
+        elasticity * responsive * (free_price - paid),
+        paid * bought,
+        out=np.zeros(n),
+        where=moving & (paid * bought > 0),
+    )
     return CappedRows(
         index,
         want,
         residual,
         np.where(served, free_weight, 0.0),
         binding,
-        unmet,
+        np.where(served, 0.0, residual),
         free_price,
         capped,
+        paid,
+        slope,
     )
 
 
