@@ -97,7 +97,9 @@ def test_magnet_makers_squeezed_by_the_2010_quota_thrift_dysprosium_as_sourced()
     dear = float(world.state.marginal[dy, jpn])
     assert dear > 2.0  # the squeeze is on
     assert lean[0] > lean[3] > lean[7]  # it builds up quarter after quarter ...
-    assert 0.6 <= lean[7] <= 0.9  # ... a tenth to a third less Dy per magnet in two years
+    # ... a tenth to a half less Dy per magnet in two years (Nissan -40 % by 2012, TIME 2012;
+    # Hitachi Metals' target 8 -> 4 %, wave2 costs/elasticities.csv)
+    assert 0.5 <= lean[7] <= 0.9
     assert lean[7] >= dear**-0.42  # never beyond the long run
     assert world.state.input_shift[chn, dy] >= -0.05
     assert np.all(world.state.input_shift[:, ndpr] == 0.0)
@@ -126,8 +128,8 @@ def fall_after_peak(prices):
 
 @pytest.mark.xfail(
     strict=True,
-    reason="about 0.7: Japan's magnet makers plan output on their average input cost (cheap "
-    "quota tonnes) and keep buying marginal NdPr at 8-10x; what ended the real squeeze "
+    reason="about 0.67: Japan's magnet makers plan output on their average input cost (cheap "
+    "quota tonnes) and keep buying marginal NdPr up to the 10x ceiling; what ended the squeeze "
     "(smuggling about 1.2x legal exports in 2011, Japanese demand -31 % in 2012, magnet making "
     "moving into China) is not reproduced; see docs/validation.md",
 )
@@ -158,7 +160,7 @@ def test_drc_suspension_raises_refined_cobalt_outside_drc_by_1_5_to_2_2_within_3
 
 @pytest.mark.xfail(
     strict=True,
-    reason="about 0.73: Chinese refiners' ore stocks (90 days, sourced) and the ore mined "
+    reason="about 0.72: Chinese refiners' ore stocks (90 days, sourced) and the ore mined "
     "outside the DRC (Indonesia's growth included) are not enough, refiners keep ~20 kt as "
     "working cover, and hydroxide bid up to the metal's value idles plants; see "
     "docs/validation.md",
@@ -273,7 +275,12 @@ def test_producers_idle_plants_below_cash_cost_and_restart_them_when_margins_ret
 
 
 def test_the_price_ceiling_is_a_safety_net_that_no_episode_reaches(episodes):
-    choke = WORLD_2024.parameters["choke_price_multiple"]
-    for key in ("ndpr", "dytb"):
-        assert episodes["hindcast_ree_2010"].series[key].max() < 0.8 * choke
-    assert episodes["hindcast_drc_2025"].series["cobalt"].max() < 0.8 * choke
+    choke = WORLD_2024.per_good("choke_price_multiple")
+    for key, good in (
+        ("ndpr", ("rare_earths", "refined")),
+        ("dytb", ("heavy_rare_earths", "refined")),
+    ):
+        ceiling = choke[WORLD_2024.good(*good)]
+        assert episodes["hindcast_ree_2010"].series[key].max() < 0.8 * ceiling
+    cobalt = choke[WORLD_2024.good("cobalt", "refined")]
+    assert episodes["hindcast_drc_2025"].series["cobalt"].max() < 0.8 * cobalt

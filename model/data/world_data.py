@@ -83,7 +83,11 @@ PARAMETER_RANGES: dict[str, tuple[float, float]] = {
 }
 # World parameters a good may set for itself in goods.csv (a column of the same name and
 # its ``*_source``); a good without its own value takes the world parameter.
-PER_GOOD_PARAMETERS = {"armington_sigma": "sigma_source", "trade_cost": "trade_cost_source"}
+PER_GOOD_PARAMETERS = {
+    "armington_sigma": "sigma_source",
+    "trade_cost": "trade_cost_source",
+    "choke_price_multiple": "choke_source",
+}
 # What a producer's output of a stage physically is, where it is not ore or concentrate:
 # an export ban on it is not an "ore ban" (production.csv column ``intermediate``).
 INTERMEDIATES = ("mhp_matte", "hydroxide")

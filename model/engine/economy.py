@@ -210,6 +210,7 @@ def clear_step(
     iterations, converged = 0, True
     stage_of = world.stage_of
     wedge = calibration.trade_wedge * (1.0 + state.effective_tariff())
+    choke = world.per_good("choke_price_multiple", parameters)
     for stage in range(len(STAGES)):
         goods = np.flatnonzero(stage_of == stage)
         if goods.size == 0:
@@ -251,7 +252,7 @@ def clear_step(
             utilisation=utilisation,
             supply_elasticity=world.supply_elasticity[goods],
             floor=parameters["price_floor_share"],
-            choke=parameters["choke_price_multiple"],
+            choke=choke[goods, None],
             sigma=calibration.sigma[goods],
             caps=caps if np.isfinite(caps).any() else None,
             cost=cost.T,

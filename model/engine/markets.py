@@ -56,7 +56,8 @@ class Market:
     utilisation: float  # share of capacity used at the base price
     supply_elasticity: np.ndarray  # (G,)
     floor: float  # lowest producer price (relative)
-    choke: float  # price ceiling (relative): above it producers ration instead of outbidding
+    # price ceiling (relative), one or (G, 1): above it producers ration instead of outbidding
+    choke: float | np.ndarray
     sigma: np.ndarray | float  # (G,) elasticity of substitution between sources, by good
     caps: np.ndarray | None = None  # (G, I, J) tonnes exporter j lets importer i have; inf = none
     # (G, J) each exporter's unit cost relative to its base cost: the cost curve shifts up
@@ -144,6 +145,12 @@ class CappedRows:
     slope: np.ndarray  # (R,) d log paid/d log index
 
 
+def ceiling(market: Market) -> np.ndarray:
+    """Each good's price ceiling, (G, 1), whether the market sets one or one per good."""
+    choke = np.asarray(market.choke, float).reshape(-1, 1)
+    return np.broadcast_to(choke, (market.weights.shape[0], 1))
+
+
 def split_capped_rows(market, caps, weight, value, entry_weight, entry_value, start_index):
     """Demand and binding caps of importer rows that face caps.
 
@@ -161,6 +168,7 @@ def split_capped_rows(market, caps, weight, value, entry_weight, entry_value, st
         market.index_ref[g, i],
         market.adjustment[g, i],
         market.elasticity[g],
+        ceiling(market)[g, 0] * market.index_ref[g, i],  # no source at all: out of reach
     )
     own_price = entry_value / np.where(entry_weight > 0, entry_weight, 1.0)  # q of each entry
     terms = (weight, value, entry_weight, entry_value, own_price)
@@ -191,7 +199,7 @@ def _paid(market, caps, rows, terms, index) -> CappedRows:
     delivered price of the sources not banned (as an uncapped importer's index is the
     average of its sources whatever it buys), so F is continuous in the index.
     """
-    ref, index_ref, adjust, elasticity = rows
+    ref, index_ref, adjust, elasticity, nothing = rows
     weight, value, entry_weight, entry_value, own_price = terms
     n = len(ref)
     responsive = ref * (index / index_ref) ** elasticity
@@ -219,7 +227,6 @@ def _paid(market, caps, rows, terms, index) -> CappedRows:
     spent = np.bincount(caps.row, caps.tonnes * own_price * binding, minlength=n)
     spent += np.where(served, residual * free_price, 0.0)
     bought = capped + np.where(served, residual, 0.0)
-    nothing = market.choke * index_ref  # no source at all: priced out of reach
     paid = np.where(
         bought > 0, spent / np.where(bought > 0, bought, 1.0), np.where(served, free_price, nothing)
     )

@@ -34,6 +34,7 @@ GOOD_COLUMNS = (
     ("demand_growth_pa", "growth_source", "unit_growth"),
     ("armington_sigma", PER_GOOD_PARAMETERS["armington_sigma"], "unit_sigma"),
     ("trade_cost", PER_GOOD_PARAMETERS["trade_cost"], "unit_share"),
+    ("choke_price_multiple", PER_GOOD_PARAMETERS["choke_price_multiple"], "unit_ceiling"),
 )
 
 
@@ -93,9 +94,10 @@ def _goods(folder: Path) -> str:
     for column, source, unit in GOOD_COLUMNS:
         if column not in goods.columns:
             continue
-        rows = [
+        rows = [  # a blank per-good parameter is the world's value, shown with the world's
             [f"{row.mineral}/{row.stage}", float(getattr(row, column)), getattr(row, source)]
             for row in goods.itertuples()
+            if not pd.isna(getattr(row, column))
         ]
         parts += [
             t("describe.good_column", column=column, unit=t(f"describe.{unit}")),
