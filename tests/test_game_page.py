@@ -161,7 +161,8 @@ def test_map_shades_china_and_draws_flows_to_you_with_a_table():
 def test_a_step_sends_the_maps_shading_not_its_outlines_again():
     game = Game("tutorial", "JPN")
     game.step()
-    before = map_layers(map_table(game.world, game.tables(), "rare_earths", "refined", "JPN"), "JPN")
+    frame = map_table(game.world, game.tables(), "rare_earths", "refined", "JPN")
+    before = map_layers(frame, "JPN")
 
     @solara.component
     def Page(version: int):
@@ -336,6 +337,8 @@ def test_the_map_opens_on_the_scenarios_mineral():
 
 
 def test_chart_end_labels_never_overlap_and_read_on_white():
+    import re
+
     from ui.charts import COLOURS, LABEL_GAP, line_chart
 
     same = pd.DataFrame({"as played": [1.0, 2.0, 3.0], "without your actions": [1.0, 2.0, 3.0]})
