@@ -280,24 +280,11 @@ def GameView(game: Game, changed: Callable[[], None], on_new: Callable[[], None]
         game.reset()
         changed()
 
-    def play_on(cancel: threading.Event):
-        """While playing, one step per ``speed``; each step re-runs this (version moved).
+    def stop(for_offer: bool) -> None:
+        set_playing(False)
+        set_paused_for_offer(for_offer)
 
-        Pause or a change of speed cancels the wait, never a step half played. An offer
-        waiting for the player's answer pauses the play.
-        """
-        if not playing or cancel.wait(SPEEDS[speed]):
-            return
-        if game.finished:
-            set_playing(False)
-            return
-        step()
-        if game.inbox():
-            set_playing(False)
-            set_paused_for_offer(True)
-
-    solara.use_thread(play_on, dependencies=[playing, speed, version], intrusive_cancel=False)
-
+    Autoplay(game, step, stop, playing, speed, version)
     total = world.spec.steps
     tables = game.tables()
     offers = game.inbox()
@@ -373,6 +360,36 @@ def GameView(game: Game, changed: Callable[[], None], on_new: Callable[[], None]
             with solara.Card(t("ui.views_title")):
                 WorldTabs(world, tables, game.country)
             NewsFeed(world, tables, game.country)
+
+
+@solara.component
+def Autoplay(
+    game: Game,
+    step: Callable[[], None],
+    stop: Callable[[bool], None],
+    playing: bool,
+    speed: str,
+    version: int,
+):
+    """While playing, one step per ``speed``; each step starts the next wait (version moved).
+
+    Pause or a change of speed cancels the wait, never a step half played. An offer waiting
+    for the player's answer pauses the play. A component of its own, drawing nothing: the
+    thread's state changes (started, running, finished: three per Step) then redraw only
+    this, not the whole game page.
+    """
+
+    def play_on(cancel: threading.Event):
+        if not playing or cancel.wait(SPEEDS[speed]):
+            return
+        if game.finished:
+            stop(False)
+            return
+        step()
+        if game.inbox():
+            stop(True)
+
+    solara.use_thread(play_on, dependencies=[playing, speed, version], intrusive_cancel=False)
 
 
 @solara.component
