@@ -2,6 +2,7 @@
 
 import io
 import json
+import re
 import zipfile
 
 import ipyvuetify as v
@@ -336,9 +337,15 @@ def test_the_map_opens_on_the_scenarios_mineral():
     rc.close()
 
 
-def test_chart_end_labels_never_overlap_and_read_on_white():
-    import re
+def test_a_flat_score_of_zero_has_a_readable_axis():
+    from ui.charts import line_chart
 
+    flat = pd.DataFrame({"score": [0.0, 0.0, 0.0]}, index=[1, 2, 3])
+    ticks = re.findall(r'text-anchor="end">([^<]*)<', line_chart(flat, "Your score"))
+    assert ticks == ["-1.1", "-0.55", "0", "0.55", "1.1"]  # it read "-1.1e-09 … 1.1e-09"
+
+
+def test_chart_end_labels_never_overlap_and_read_on_white():
     from ui.charts import COLOURS, LABEL_GAP, line_chart
 
     same = pd.DataFrame({"as played": [1.0, 2.0, 3.0], "without your actions": [1.0, 2.0, 3.0]})
