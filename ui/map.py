@@ -125,10 +125,12 @@ def map_table(world, tables: dict, mineral: str, stage: str, country: str | None
 
 
 @cache
-def outlines() -> list[list[str]]:
-    """Every country's [iso number, SVG path, name]: one object for every map drawn, so the
-    page sees it unchanged and sends the geometry to a browser once, not every Step."""
-    return [[number, shape["d"], shape["name"]] for number, shape in shapes()["countries"].items()]
+def outlines() -> str:
+    """Every country's [iso number, SVG path, name], as JSON text: one object for every map
+    drawn, so the page sees it unchanged and sends the geometry to a browser once, not
+    every Step (text, not a list: Solara would walk a list's 500 items on every redraw)."""
+    rows = [[number, shape["d"], shape["name"]] for number, shape in shapes()["countries"].items()]
+    return json.dumps(rows, separators=(",", ":"))
 
 
 def view_box() -> str:
@@ -242,7 +244,7 @@ def map_columns(country: str | None) -> list[tuple]:
 
 @solara.component_vue("map.vue")
 def MapSvg(
-    shapes: list, outside: str, view_box: str, label: str, legend: str, fills: dict,
+    shapes: str, outside: str, view_box: str, label: str, legend: str, fills: dict,
     titles: dict, marks: str,
 ):  # fmt: skip
     """The map drawn in the browser (ui/map.vue) from the outlines and what changes."""
