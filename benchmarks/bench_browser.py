@@ -42,7 +42,15 @@ from model.text import t  # noqa: E402
 from support.browser import CHROMIUM, CHROMIUM_ARGS, choose, free_port  # noqa: E402
 
 TARGETS_MS = {"baseline": 300.0, "washington_coalition": 1000.0}  # median Step → page
-SHOWS_STEP = "w => [...document.querySelectorAll('h2')].some(h => h.textContent.includes(w))"
+# Armed before a click: resolves when a heading shows ``words``, told by the page's own
+# MutationObserver. Polling instead (Playwright's role lookup walks the whole page; a test
+# each animation frame makes the page draw 60 frames a second) costs the browser CPU that
+# would be counted as the page's.
+WATCH_STEP = """words => { window.stepShown = new Promise(resolve => {
+  const shown = () => [...document.querySelectorAll('h2')].some(h => h.textContent.includes(words));
+  const watch = new MutationObserver(() => { if (shown()) { watch.disconnect(); resolve(); } });
+  watch.observe(document.body, {childList: true, subtree: true, characterData: true});
+}); }"""
 
 
 HERE = Path(__file__).resolve().parents[1]  # the code served unless --compare says more
@@ -136,12 +144,11 @@ def click_times(
             # ~60 ms (more under load) on Playwright's checks, inside the timed span.
             box = step.bounding_box()
             x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+            page.evaluate(WATCH_STEP, f"step {k + 1} of")
             cpu0, chrome0 = group_cpu_ms(server_pgid), browser_cpu_ms()
             began = time.perf_counter()
             page.mouse.click(x, y)
-            # a cheap test each frame: Playwright's role lookup would walk the whole page
-            # while it waits, and its CPU would count as the browser's
-            page.wait_for_function(SHOWS_STEP, arg=f"step {k + 1} of", polling="raf")
+            page.evaluate("window.stepShown")
             times.append((time.perf_counter() - began) * 1000)
             page.wait_for_timeout(300)  # what the same update still sends and draws
             server_cpu.append(group_cpu_ms(server_pgid) - cpu0)

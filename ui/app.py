@@ -30,6 +30,9 @@ from ui.panels import DecisionPanel, Inbox, Scoreboard, Views
 from ui.progress import Ranking, ScorePanel, Situation
 
 # Visible focus for every control, a page that fits a phone, and no footer over content.
+# Solara's busy bar (shown while a Step is computed) moves by transform, which the
+# compositor animates, not by left/right, which re-laid and repainted the page 60 times a
+# second (washington_coalition: ≈ 90 frames, most of the browser's CPU, per Step).
 STYLE = """
 .v-application a:focus-visible, .v-application button:focus-visible,
 .v-application [role=button]:focus-visible, .v-application input:focus-visible,
@@ -48,6 +51,14 @@ STYLE = """
   color: #111; margin: 6px 0; font-weight: bold; }
 .v-application .v-footer, .solara-footer, footer { position: static !important; }
 @media (max-width: 600px) { .minerals-page h1 { font-size: 1.5em; } }
+.v-progress-linear__indeterminate .long, .v-progress-linear__indeterminate .short {
+  left: 0 !important; right: auto !important; width: 40%; will-change: transform; }
+.v-progress-linear__indeterminate--active .long {
+  animation: minerals-busy 2.2s linear infinite !important; }
+.v-progress-linear__indeterminate--active .short {
+  animation: minerals-busy 2.2s linear 1.1s infinite !important; }
+@keyframes minerals-busy {
+  from { transform: translateX(-100%); } to { transform: translateX(250%); } }
 """
 
 
