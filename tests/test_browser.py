@@ -258,6 +258,15 @@ def test_a_first_game_from_the_cards_to_the_debrief(server, tmp_path):
         for quarter in (3, 4):
             page.get_by_role("button", name="Step", exact=True).click()
             expect(heading).to_have_text(f"2025 Q{quarter} · step {quarter} of 4")
+        # the map, drawn in the browser from outlines sent once (ui/map.vue), follows the
+        # Steps: China shaded with its share on hover, the ring of its hold-back, the flows
+        world_map = page.get_by_role("img", name=re.compile("^World map of refined rare earths"))
+        china = world_map.locator("path > title", has_text=re.compile(r"^China: \d+%$"))
+        expect(china).to_have_count(1)
+        ring = world_map.locator("circle > title", has_text="limits its exports to you")
+        expect(ring).to_have_count(1)
+        assert world_map.locator('path[stroke="#b35806"]').count() >= 1  # what you were sent
+        assert world_map.locator("path").count() > 170  # the outlines
         page.get_by_role("button", name="Step", exact=True).click()
         expect(page.get_by_text("Your key moves")).to_be_visible()
         expect(page.get_by_text("What really happened")).to_be_visible()

@@ -1,6 +1,8 @@
 """The single-player game as a game (issue 13): cards, briefing, tutorial, score, map, saves."""
 
 import io
+import json
+import re
 import zipfile
 
 import ipyvuetify as v
@@ -8,12 +10,13 @@ import pandas as pd
 import pytest
 import solara
 import solara.widgets
+import traitlets
 
 from model.game import archive
 from ui import app, news, progress, saves, start, views, words
 from ui.forms import ProposalForm, TariffForm
 from ui.game import Game
-from ui.map import map_svg, map_table
+from ui.map import SHADES, map_layers, map_table
 
 
 @pytest.fixture(autouse=True)
@@ -28,6 +31,12 @@ def _html(rc) -> str:
 
 def _markdown(rc) -> str:
     return " ".join(str(w.template) for w in rc.find(v.VuetifyTemplate).widgets)
+
+
+def _map(rc):
+    """The world map's widget (ui/map.vue): its outlines, fills, titles and marks."""
+    (drawn,) = [w for w in rc.find(v.VuetifyTemplate).widgets if hasattr(w, "shapes")]
+    return drawn
 
 
 def _texts(rc) -> list[str]:
@@ -137,13 +146,38 @@ def test_map_shades_china_and_draws_flows_to_you_with_a_table():
     assert china["share"] == pytest.approx(0.90, abs=0.05)
     assert china["to_you"] > 0 and "limits its exports to you to 50%" in china["measures"]
     assert frame["country"].iloc[0] == "CHN"  # biggest producer first
-    svg = map_svg(frame, "JPN", "map")
-    assert svg.count("<path") > 150  # the world's outlines
-    assert "China: 90%" in svg or "China: 89%" in svg or "China: 91%" in svg
-    assert 'stroke="#b35806"' in svg  # the flows to you
+    layers = map_layers(frame, "JPN")
+    assert layers["fills"]["156"] == SHADES[-1]  # China's outline, darkest: 60% or more
+    assert layers["titles"]["156"] in ("China: 89%", "China: 90%", "China: 91%")
+    assert 'stroke="#b35806"' in layers["marks"]  # the flows to you
+    assert "limits its exports to you to 50%" in layers["marks"]  # a ring's hover title
     box, rc = solara.render(app.WorldTabs(game.world, game.tables(), "JPN"), handle_error=False)
-    html = _html(rc)
-    assert 'role="img"' in html and 'aria-label="Map of refined rare earths as a table"' in html
+    drawn = _map(rc)
+    assert drawn.label.startswith("World map of refined rare earths")
+    assert len(json.loads(drawn.shapes)) > 150  # the world's outlines
+    assert drawn.fills == layers["fills"]
+    assert 'aria-label="Map of refined rare earths as a table"' in _html(rc)
+    rc.close()
+
+
+def test_a_step_sends_the_maps_shading_not_its_outlines_again():
+    game = Game("tutorial", "JPN")
+    game.step()
+    frame = map_table(game.world, game.tables(), "rare_earths", "refined", "JPN")
+    before = map_layers(frame, "JPN")
+
+    @solara.component
+    def Page(version: int):
+        app.WorldTabs(game.world, game.tables(), "JPN")
+
+    box, rc = solara.render(Page(version=0), handle_error=False)
+    drawn, sent = _map(rc), []
+    drawn.observe(lambda change: sent.append(change["name"]), names=traitlets.All)
+    game.step()  # China limits its exports to Japan (the tutorial's quarter 2)
+    rc.render(Page(version=1))
+    assert _map(rc) is drawn and "marks" in sent and "shapes" not in sent  # no outlines again
+    assert drawn.marks != before["marks"] and "limits its exports to you" in drawn.marks
+    assert len(drawn.shapes) > 100_000 > len(json.dumps(drawn.fills))  # what no longer moves
     rc.close()
 
 
@@ -300,13 +334,19 @@ def test_the_map_opens_on_the_scenarios_mineral():
     game = Game("graphite_controls")  # watching
     box, rc = solara.render(app.WorldTabs(game.world, game.tables(), None), handle_error=False)
     assert rc.find(v.Select, label="Map mineral").widget.v_model == "graphite"
-    assert 'aria-label="World map of refined graphite' in _html(rc)
+    assert _map(rc).label.startswith("World map of refined graphite")
     rc.close()
 
 
-def test_chart_end_labels_never_overlap_and_read_on_white():
-    import re
+def test_a_flat_score_of_zero_has_a_readable_axis():
+    from ui.charts import line_chart
 
+    flat = pd.DataFrame({"score": [0.0, 0.0, 0.0]}, index=[1, 2, 3])
+    ticks = re.findall(r'text-anchor="end">([^<]*)<', line_chart(flat, "Your score"))
+    assert ticks == ["-1.1", "-0.55", "0", "0.55", "1.1"]  # it read "-1.1e-09 … 1.1e-09"
+
+
+def test_chart_end_labels_never_overlap_and_read_on_white():
     from ui.charts import COLOURS, LABEL_GAP, line_chart
 
     same = pd.DataFrame({"as played": [1.0, 2.0, 3.0], "without your actions": [1.0, 2.0, 3.0]})

@@ -313,14 +313,16 @@ def test_the_projector_shows_the_world_map_of_the_scenarios_mineral(tmp_path):
     import solara.widgets
 
     from ui import classroom as pages
+    from ui.map import SHADES
 
     game = ClassGame.create("graphite_controls", ["USA", "CHN"], tmp_path / "g", seed=3)
     game.open_round(game.teacher_token)
     game.close_round(game.teacher_token)
     _, rc = solara.render(pages.ScreenPage(game, version=game.version), handle_error=False)
     shown = "".join(w.unsafe_innerHTML for w in rc.find(solara.widgets.HTML).widgets)
-    assert '<svg xmlns="http://www.w3.org/2000/svg" role="img"' in shown
-    assert 'aria-label="World map of refined graphite' in shown
+    (drawn,) = [w for w in rc.find(v.VuetifyTemplate).widgets if hasattr(w, "shapes")]
+    assert drawn.label.startswith("World map of refined graphite")  # ui/map.vue's aria-label
+    assert drawn.fills["156"] == SHADES[-1] and not drawn.marks.count("<path")  # nobody's flows
     assert "China" in shown  # the map's text alternative names the economies
     assert rc.find(v.Select, label="Map mineral").widget.v_model == "graphite"
     rc.close()

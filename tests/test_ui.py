@@ -391,7 +391,8 @@ def test_views_show_control_flows_industry_and_help_on_every_header(page):
         ]
     ):
         tabs.v_model = k  # one tab drawn at a time
-        shown = "".join(_html(page))
+        maps = [w for w in page.find(v.VuetifyTemplate).widgets if hasattr(w, "shapes")]
+        shown = "".join(_html(page)) + "".join(f'aria-label="{w.label}"' for w in maps)  # map.vue
         assert label in shown
         html += shown
     assert 'aria-label="Industry"' in html and ">2025 Q1</text>" in html  # quarters on x

@@ -44,8 +44,9 @@ def line_chart(
     y0, y1 = float(pd.DataFrame(values).min().min()), float(pd.DataFrame(values).max().max())
     if x1 == x0:
         x0, x1 = x0 - 1, x1 + 1
-    if y1 == y0:
-        y0, y1 = y0 * 0.95 - 1e-9, y1 * 1.05 + 1e-9
+    if y1 == y0:  # a flat line: 5% either side, or 1 either side of zero (a score of 0)
+        half = abs(y0) * 0.05 or 1.0
+        y0, y1 = y0 - half, y1 + half
     pad = (y1 - y0) * 0.05
     y0, y1 = y0 - pad, y1 + pad
     left, right = MARGIN["left"], WIDTH - MARGIN["right"]

@@ -1,10 +1,12 @@
 """A world map of one good: who produces it, who supplies you, and where measures bite.
 
-Drawn as SVG text from country outlines shipped in ``ui/assets/world-110m.json`` (made
-by ``ui/build_map.py`` from the world-atlas package of Natural Earth's 1:110m countries):
-no tile server, nothing fetched. ``map_table`` is the same picture as a table, the map's
-text alternative. The single-player page and the classroom projector both draw
-``WorldMap``.
+Drawn as SVG from country outlines shipped in ``ui/assets/world-110m.json`` (made by
+``ui/build_map.py`` from the world-atlas package of Natural Earth's 1:110m countries): no
+tile server, nothing fetched. The browser receives the outlines once (``ui/map.vue``) and
+after each Step only their fills and titles and the marks over them (``map_layers``): the
+outlines were 130 KB of the page's update per Step. ``map_table`` is the same picture as
+a table, the map's text alternative. The single-player page and the classroom projector
+both draw ``WorldMap``.
 """
 
 import json
@@ -122,27 +124,30 @@ def map_table(world, tables: dict, mineral: str, stage: str, country: str | None
     return frame.sort_values(["share", "to_you"], ascending=False).reset_index(drop=True)
 
 
-def map_svg(frame: pd.DataFrame, country: str | None, label: str) -> str:
-    """The map as SVG: shaded by share, flows to ``country`` as lines, measures outlined."""
+@cache
+def outlines() -> str:
+    """Every country's [iso number, SVG path, name], as JSON text: one object for every map
+    drawn, so the page sees it unchanged and sends the geometry to a browser once, not
+    every Step (text, not a list: Solara would walk a list's 500 items on every redraw)."""
+    rows = [[number, shape["d"], shape["name"]] for number, shape in shapes()["countries"].items()]
+    return json.dumps(rows, separators=(",", ":"))
+
+
+def view_box() -> str:
     world = shapes()
-    width, height = world["width"], world["height"] + LEGEND
+    return f"0 0 {world['width']:.0f} {world['height'] + LEGEND:.0f}"
+
+
+def map_layers(frame: pd.DataFrame, country: str | None) -> dict:
+    """What a Step changes on the map: fills and hover titles of the outlines by iso number
+    (shaded by share), and the marks drawn over them as SVG text: the dots of economies too
+    small to see, a red ring where measures bite, flows to ``country`` as lines."""
     rows = {row.country: row for row in frame.itertuples()}
-    fills: dict[str, tuple[str, str]] = {}  # iso number -> (fill, title)
+    fills, titles = {}, {}
     for code, row in rows.items():
         for number in _numbers(code):
-            fills[number] = (shade(row.share), f"{row.name}: {row.share:.0%}")
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{escape(label)}" '
-        f'viewBox="0 0 {width:.0f} {height:.0f}" width="100%" '
-        'style="max-width:960px;background:#ffffff">',
-        f"<title>{escape(label)}</title>",
-    ]
-    for number, shape in world["countries"].items():
-        fill, title = fills.get(number, (OUTSIDE, shape["name"]))
-        parts.append(
-            f'<path d="{shape["d"]}" fill="{fill}" stroke="#9aa5b1" stroke-width="0.4">'
-            f"<title>{escape(title)}</title></path>"
-        )
+            fills[number], titles[number] = shade(row.share), f"{row.name}: {row.share:.0%}"
+    parts = []
     for code in DOTS:
         if code in rows:
             x, y = _point(code)
@@ -177,12 +182,12 @@ def map_svg(frame: pd.DataFrame, country: str | None, label: str) -> str:
         parts.append(
             f'<circle cx="{home[0]:.1f}" cy="{home[1]:.1f}" r="5" fill="#111" stroke="#fff"/>'
         )
-    parts.append(_legend(height))
-    parts.append("</svg>")
-    return "".join(parts)
+    return {"fills": fills, "titles": titles, "marks": "".join(parts)}
 
 
-def _legend(height: float) -> str:
+def legend_svg() -> str:
+    """The key under the map, as SVG text (it changes only with the page's language)."""
+    height = shapes()["height"] + LEGEND
     bounds = (0.0, *SHADE_LIMITS)
     items = []
     for k, colour in enumerate(SHADES):
@@ -237,6 +242,14 @@ def map_columns(country: str | None) -> list[tuple]:
     return columns
 
 
+@solara.component_vue("map.vue")
+def MapSvg(
+    shapes: str, outside: str, view_box: str, label: str, legend: str, fills: dict,
+    titles: dict, marks: str,
+):  # fmt: skip
+    """The map drawn in the browser (ui/map.vue) from the outlines and what changes."""
+
+
 @solara.component
 def WorldMap(world, tables: dict, country: str | None, mineral: str | None = None):
     """The map of one good, its pickers (only goods that exist) and its table."""
@@ -254,7 +267,14 @@ def WorldMap(world, tables: dict, country: str | None, mineral: str | None = Non
     good = good_label(chosen, stage)
     label = t("game.map_label", good=good)
     solara.Text(t("game.map_caption_you" if country else "game.map_caption", good=good))
-    solara.HTML(tag="div", unsafe_innerHTML=map_svg(frame, country, label))
+    MapSvg(
+        shapes=outlines(),
+        outside=OUTSIDE,
+        view_box=view_box(),
+        label=label,
+        legend=legend_svg(),
+        **map_layers(frame, country),
+    )
     notable = frame[(frame["share"] >= 0.005) | (frame["to_you"] > 0) | (frame["measures"] != "")]
     table = table_html(notable, map_columns(country), t("game.map_table", good=good))
     summary = escape(t("game.map_table_summary"))
