@@ -14,6 +14,8 @@ child (``RUSAGE_CHILDREN``), medians of N runs, and the ratio is the figure to r
   run, the reference path's clearings not reused.
 - invitation step: the first quarter of washington_coalition (42 invitations judged);
   before = the same quarter with no offer answered, so the ratio is what judging costs.
+- negotiating quarters: washington_coalition's first 8 quarters, every country AI; before =
+  a turned-down offer re-sent every quarter (``REOFFER_QUARTERS`` = 0).
 - PettingZoo step: baseline, USA and CHN with uniformly random MultiDiscrete actions, the
   other 25 passive; before = a state copy per measure (World.apply's old all-or-nothing).
 - reference path: a 40-quarter baseline run from a fresh path; before = the World clears
@@ -76,6 +78,22 @@ def invitation_step(negotiating: bool) -> float:
     if not negotiating:
         world.negotiate = lambda actions, step: None
     return cpu(world.step)
+
+
+def negotiating_quarters(old: bool, steps: int = 8) -> float:
+    """Median CPU of washington_coalition's first ``steps`` quarters, every country AI;
+    before = a turned-down offer re-sent every quarter (no memory of refusals)."""
+    import agents.strategies as strategies
+
+    remembered = strategies.REOFFER_QUARTERS
+    strategies.REOFFER_QUARTERS = 0 if old else remembered
+    try:
+        reference._shared.clear()
+        world = World("washington_coalition")
+        world.reference.standing(1)
+        return statistics.median(cpu(world.step) for _ in range(steps))
+    finally:
+        strategies.REOFFER_QUARTERS = remembered
 
 
 def env_steps(old: bool, steps: int) -> float:
@@ -165,6 +183,9 @@ def main(argv=None) -> int:
     plain, negotiating = median_pair(lambda old: invitation_step(not old))
     print(row("washington_coalition invitation step (CPU)", plain, negotiating, "ms",
               TARGETS["invitation"]) + "  (before = the same quarter, no offer answered)")
+    before, after = median_pair(negotiating_quarters)
+    print(row("washington_coalition quarters 1-8, median (CPU)", before, after, "ms", None)
+          + "  (before = turned-down offers re-sent every quarter)")
     before, after = median_pair(lambda old: env_steps(old, args.env_steps))
     print(row("PettingZoo step, random actions (CPU)", before, after, "ms", TARGETS["env"]))
     runs = [(baseline_run(True), baseline_run(False)) for _ in range(n)]

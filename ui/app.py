@@ -8,7 +8,6 @@ and submits actions through the player's seat (agents/seat.py), the same action 
 every controller uses.
 """
 
-import os
 import threading
 from collections.abc import Callable
 from html import escape
@@ -80,10 +79,6 @@ def game_id_of(search: str | None) -> str | None:
 
 
 server.harden()
-# Reacton's fast renderer (opt-in since reacton 1.11, checked against the default by its own
-# fuzz tests): a redraw skips the unchanged parts of the page in both of its phases. Read
-# when a page is first drawn, so set here, at import. A Step's server CPU: 95 -> 75 ms.
-os.environ.setdefault("REACTON_FAST", "1")
 
 
 @solara.component
