@@ -11,7 +11,7 @@ gives the same deals.
 from dataclasses import replace
 
 from agents.actions import ANSWERS, Propose
-from agents.observation import Offer
+from agents.observation import Observation, Offer
 from model.engine import diplomacy
 from model.engine.diplomacy import Deal
 from model.engine.lookahead import Judge
@@ -46,15 +46,20 @@ def negotiate(world, proposals: list[Propose], step: int) -> None:
         record(world, step, deal, "proposed", proposal.actor, tally)
         open_offers.append((deal, proposal.partner, 1, False))
 
+    # Each responder's view of the world, shared by the offers it answers until an answer
+    # changes the world (a deal in force, a refusal remembered): a class's thirty offers to
+    # one delegation were thirty observations of the same state.
+    views: dict[str, Observation] = {}
     for _ in range(diplomacy.MAX_ROUNDS):
         judge.begin_round()
         still_open = []
         for deal, responder, round_, waited in open_offers:
-            answer = ask(world, judge, deal, responder, round_)
+            answer = ask(world, judge, deal, responder, round_, views)
             if answer is None:
                 still_open.append((deal, responder, round_, waited))
             elif answer.answer == "accept":
                 accept(world, deal, responder, step, tally)
+                views.clear()
             elif answer.answer == "counter" and answer.terms and round_ < diplomacy.MAX_ROUNDS:
                 try:
                     deal.terms = diplomacy.check_terms(
@@ -78,6 +83,7 @@ def negotiate(world, proposals: list[Propose], step: int) -> None:
                 )
             else:
                 record(world, step, deal, "rejected", responder, tally)
+                views.clear()
         open_offers = still_open
         if not open_offers:
             break
@@ -96,8 +102,9 @@ def answers_later(world, code: str) -> bool:
     return world.country_agent(code).controller.answers_later
 
 
-def ask(world, judge: Judge, deal: Deal, responder: str, round_: int):
-    """The responder's answer to an offer, or None if it does not answer."""
+def ask(world, judge: Judge, deal: Deal, responder: str, round_: int, views: dict):
+    """The responder's answer to an offer, or None if it does not answer; ``views`` holds
+    the responders' observations of the world as it stands."""
     controller = world.country_agent(responder).controller
     if not controller.observes:  # it never looks, so it cannot judge an offer: it lapses
         return None
@@ -119,7 +126,10 @@ def ask(world, judge: Judge, deal: Deal, responder: str, round_: int):
         trial.deals.append(trial_deal)
         return judge.gain(responder, trial)
 
-    answer = controller.respond(observation(world, responder, [offer], evaluate), offer)
+    view = views.get(responder)
+    if view is None:
+        view = views[responder] = observation(world, responder)
+    answer = controller.respond(replace(view, offers=[offer], evaluate=evaluate), offer)
     if answer is not None and answer.answer not in ANSWERS:
         world.refuse(
             world.steps,
