@@ -159,13 +159,24 @@ def what_happened(tables: dict, code: str, since: int, now: int) -> dict:
 def _prices_that_matter(tables: dict, code: str, since: int, now: int) -> list[dict]:
     production, prices = tables["production"], tables["prices"]
     used = production[(production["step"] == now) & (production["country"] == code)]
-    mine = prices[prices["country"] == code].set_index(["step", "mineral", "stage"])["price"]
-    if used.empty or mine.empty:
+    # only my two quarters' prices, as a dict: thirty delegations' tabs read this each round
+    wanted = (prices["country"] == code) & prices["step"].isin((since, now))
+    chosen = prices[wanted]
+    mine = dict(
+        zip(
+            zip(chosen["step"], chosen["mineral"], chosen["stage"], strict=True),
+            chosen["price"],
+            strict=True,
+        )
+    )
+    if used.empty or not mine:
         return []
     used = used.assign(
         value=[
-            row.final_use * mine.get((now, row.mineral, row.stage), 0.0)
-            for row in used.itertuples()
+            final_use * mine.get((now, mineral, stage), 0.0)
+            for final_use, mineral, stage in zip(
+                used["final_use"], used["mineral"], used["stage"], strict=True
+            )
         ]
     )
     used = used[used["value"] > 0].sort_values("value", ascending=False).head(MATTERS)
