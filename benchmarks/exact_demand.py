@@ -11,7 +11,6 @@ evaluation, so anything much above that is its demand differing from the exact o
 """
 
 import argparse
-import math
 import sys
 from pathlib import Path
 
@@ -22,26 +21,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from model.data.scenario import load_scenario  # noqa: E402
 from model.engine import economy, markets  # noqa: E402
 from model.engine.world import World  # noqa: E402
-from support.reference_clearing import one_good  # noqa: E402
+from support.reference_clearing import off_balance  # noqa: E402
 
 
 def exact_gap(market: markets.Market, result: markets.Clearing) -> float:
     """Largest |log(exact demand/supply)| at ``result``'s prices, bounds excepted."""
-    worst = 0.0
-    for g in range(len(result.price)):
-        good = one_good(market, g)
-        prices = result.price[g].tolist()
-        sold = good.sales(prices)
-        for j, p in enumerate(prices):
-            offered = good.supply(j, p)
-            if offered <= 0 and sold[j] <= 0:
-                continue
-            excess = math.log(max(sold[j], 1e-300) / max(offered, 1e-300))
-            floored = p <= market.floor * (1 + 1e-9) and excess < 0
-            ceilinged = p >= market.choke * (1 - 1e-9) and excess > 0
-            if not (floored or ceilinged):
-                worst = max(worst, abs(excess))
-    return worst
+    return max((abs(excess) for *_, excess in off_balance(market, result)), default=0.0)
 
 
 def main(argv=None) -> int:

@@ -483,3 +483,22 @@ def find_root(f, lo: float, hi: float, f_lo: float | None = None, f_hi: float | 
         if hi - lo <= 4e-16 * max(abs(lo), abs(hi), 1.0):
             break
     return best
+
+
+def off_balance(market, result):
+    """(good, exporter, price, log(sold/offered)) by this reference's own demand and supply
+    at ``result``'s prices, for every exporter whose market does not clear exactly and
+    that is not held at the price floor (selling less) or the ceiling (selling more)."""
+    for g in range(len(result.price)):
+        good = one_good(market, g)
+        prices = result.price[g].tolist()
+        sold = good.sales(prices)
+        for j, p in enumerate(prices):
+            offered = good.supply(j, p)
+            if sold[j] == offered:
+                continue
+            excess = math.log(max(sold[j], 1e-300) / max(offered, 1e-300))
+            floored = p <= market.floor * (1 + 1e-9) and excess < 0
+            ceilinged = p >= market.choke * (1 - 1e-9) and excess > 0
+            if not (floored or ceilinged):
+                yield g, j, p, excess
