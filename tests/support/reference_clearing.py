@@ -37,7 +37,7 @@ import math
 
 import numpy as np
 
-from model.engine.markets import Clearing, Market
+from model.engine.markets import Clearing, Market, ceiling
 
 DEMAND = "shares"  # the demand system markets.py clears
 TOLERANCE = 1e-9  # |log(demand/supply)| at which an exporter counts as clear
@@ -82,7 +82,7 @@ class Good:
 
     def __init__(self, market: Market, g: int):
         self.sigma = float(np.broadcast_to(market.sigma, market.weights.shape[:1])[g])
-        self.floor, self.choke = float(market.floor), float(market.choke)
+        self.floor, self.choke = float(market.floor), float(ceiling(market)[g, 0])
         self.utilisation = float(market.utilisation)
         self.elasticity = float(market.elasticity[g])
         self.supply_elasticity = float(market.supply_elasticity[g])
@@ -498,7 +498,7 @@ def off_balance(market, result):
             if sold[j] == offered:
                 continue
             excess = math.log(max(sold[j], 1e-300) / max(offered, 1e-300))
-            floored = p <= market.floor * (1 + 1e-9) and excess < 0
-            ceilinged = p >= market.choke * (1 - 1e-9) and excess > 0
+            floored = p <= good.floor * (1 + 1e-9) and excess < 0
+            ceilinged = p >= good.choke * (1 - 1e-9) and excess > 0
             if not (floored or ceilinged):
                 yield g, j, p, excess
