@@ -126,7 +126,10 @@ def time_batch_run(seeds: list[int], steps: int, processes: int) -> tuple[Clock,
         with Clock() as clock:
             results = mesa.batch_run(
                 World,
-                parameters={"scenario": SCENARIO},
+                # the scenario's own length would stop the World (running = False) early:
+                # baseline is 20 quarters, the sweep runs ``steps`` (a list: one value, not
+                # a Scenario taken apart as values to sweep)
+                parameters={"scenario": [load_scenario(SCENARIO, [f"steps={steps}"])]},
                 number_processes=processes,
                 rng=seeds,
                 max_steps=steps,
