@@ -228,6 +228,11 @@ class WorldData:
         return self.production0 @ self.inputs
 
     @property
+    def plant_capex(self) -> np.ndarray:
+        """(C, G) USD per t/step of new capacity, each producer's own (costs.csv multiple)."""
+        return self.capex * self.capex_multiple
+
+    @property
     def demand0(self) -> np.ndarray:
         return self.final_demand0 + self.intermediate_demand0
 

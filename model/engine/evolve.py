@@ -165,9 +165,16 @@ def payback_gap(
 ) -> np.ndarray:
     """(C, G) USD per tonne-per-step by which a new plant's capex exceeds what its margin
     at ``price`` (G, C, relative) pays back over its life (0 where it pays)."""
-    margin = unit_margin(world, state, price)
-    value = margin * parameters["base_utilisation"] * annuity(parameters, world.steps_per_year)
-    return np.maximum(world.capex * world.capex_multiple - value, 0.0)
+    value = lifetime_value(world, parameters, unit_margin(world, state, price))
+    return np.maximum(world.plant_capex - value, 0.0)
+
+
+def lifetime_value(
+    world: WorldData, parameters: dict[str, float], margin: np.ndarray
+) -> np.ndarray:
+    """(C, G) USD a new tonne-per-step of capacity earns over its life at ``margin``, run at
+    the base utilisation and discounted: what its capex is weighed against."""
+    return margin * parameters["base_utilisation"] * annuity(parameters, world.steps_per_year)
 
 
 def annuity(parameters: dict[str, float], steps_per_year: int) -> float:
@@ -199,10 +206,10 @@ def invest(world: WorldData, parameters: dict[str, float], state: State, step: i
     )
     margin = unit_margin(world, state, expected)  # (C, G) USD/t
     base_margin = (1.0 - base_cost_share(world)) * world.price0
-    capex = world.capex * world.capex_multiple  # USD per t/step
+    capex = world.plant_capex  # USD per t/step
     grant = grant_per_tonne(state, capex)
     utilisation = parameters["base_utilisation"]
-    value = margin * utilisation * annuity(parameters, world.steps_per_year)
+    value = lifetime_value(world, parameters, margin)
     pays = value >= capex - grant
 
     when = arrival_steps(world, step)

@@ -111,7 +111,7 @@ def _private_subsidy(action, state, world, actor, goods, what, funded) -> str:
     _check_range(action.usd, MIN_USD, np.inf, "usd")
     if action.share is not None and action.strike is not None:
         raise PolicyError(t("scenario.one_instrument"))
-    capex = world.capex[goods] * world.capex_multiple[actor, goods]
+    capex = world.plant_capex[actor, goods]
     gap = payback_gap(world, world.parameters, state, state.price_trend)[actor, goods]
     grant = action.share is not None
     terms = action.share if grant else action.strike
@@ -318,7 +318,7 @@ def apply(action: Action, state: State, world: WorldData, step: int, funded: boo
             _spend(state, world, actor, action.actor, action.usd, funded)
             per_good = action.usd / len(goods)
             # At the actor's own capex (costs.csv): a subsidy buys less where plants cost more.
-            new = per_good / (world.capex[goods] * world.capex_multiple[actor, goods])
+            new = per_good / world.plant_capex[actor, goods]
             arrival = step + np.maximum(world.build_lag[goods].round().astype(int), 1)
             for g, when, tonnes in zip(goods, arrival, new, strict=True):
                 state.pipeline.setdefault(int(when), np.zeros_like(state.capacity))[actor, g] += (
