@@ -323,6 +323,7 @@ def test_the_projector_shows_the_world_map_of_the_scenarios_mineral(tmp_path):
     (drawn,) = [w for w in rc.find(v.VuetifyTemplate).widgets if hasattr(w, "shapes")]
     assert drawn.label.startswith("World map of refined graphite")  # ui/map.vue's aria-label
     assert drawn.fills["156"] == SHADES[-1] and not drawn.marks.count("<path")  # nobody's flows
+    assert "shipped to you" not in drawn.legend and "measure in force" in drawn.legend
     assert "China" in shown  # the map's text alternative names the economies
     assert rc.find(v.Select, label="Map mineral").widget.v_model == "graphite"
     rc.close()

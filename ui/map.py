@@ -185,8 +185,9 @@ def map_layers(frame: pd.DataFrame, country: str | None) -> dict:
     return {"fills": fills, "titles": titles, "marks": "".join(parts)}
 
 
-def legend_svg() -> str:
-    """The key under the map, as SVG text (it changes only with the page's language)."""
+def legend_svg(flows: bool = True) -> str:
+    """The key under the map, as SVG text (it changes only with the page's language);
+    without ``flows`` (a map for nobody in particular: the projector) no "shipped to you"."""
     height = shapes()["height"] + LEGEND
     bounds = (0.0, *SHADE_LIMITS)
     items = []
@@ -200,12 +201,13 @@ def legend_svg() -> str:
             f'font-size="12" fill="#222">{escape(text)}</text>'
         )
     x = 10 + len(SHADES) * 70
-    items.append(
-        f'<line x1="{x}" y1="{height - 17}" x2="{x + 24}" y2="{height - 17}" stroke="{SUPPLY}" '
-        f'stroke-width="4"/><text x="{x + 30}" y="{height - 13}" font-size="12" fill="#222">'
-        f"{escape(t('game.map_legend_flow'))}</text>"
-    )
-    x += 150
+    if flows:
+        items.append(
+            f'<line x1="{x}" y1="{height - 17}" x2="{x + 24}" y2="{height - 17}" '
+            f'stroke="{SUPPLY}" stroke-width="4"/><text x="{x + 30}" y="{height - 13}" '
+            f'font-size="12" fill="#222">{escape(t("game.map_legend_flow"))}</text>'
+        )
+        x += 150
     items.append(
         f'<circle cx="{x + 8}" cy="{height - 17}" r="7" fill="none" stroke="{BITE}" '
         f'stroke-width="2.5" stroke-dasharray="4 2"/><text x="{x + 22}" y="{height - 13}" '
@@ -272,7 +274,7 @@ def WorldMap(world, tables: dict, country: str | None, mineral: str | None = Non
         outside=OUTSIDE,
         view_box=view_box(),
         label=label,
-        legend=legend_svg(),
+        legend=legend_svg(flows=country is not None),
         **map_layers(frame, country),
     )
     notable = frame[(frame["share"] >= 0.005) | (frame["to_you"] > 0) | (frame["measures"] != "")]
