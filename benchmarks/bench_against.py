@@ -133,7 +133,6 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         corpus = str(Path(tmp) / "calls.pkl")
         child(trees["before"], RECORD, corpus)
-        rows = []
         figures = {
             name: {"before": [], "after": []}
             for name in ("corpus", "baseline", "invitation", "env", "run", "help")
@@ -182,7 +181,6 @@ def main(argv=None) -> int:
     for name, label in labels.items():
         before = statistics.median(figures[name]["before"])
         after = statistics.median(figures[name]["after"])
-        rows.append((label, before, after))
         print(f"| {label} | {before:.3f} | {after:.3f} | {after / before:.2f} |")
     for side in trees:
         out = extra[side]

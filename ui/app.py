@@ -23,7 +23,7 @@ from ui.a11y import Disclosure, PageRepairs
 from ui.deals import DealsWithReasons
 from ui.game import WATCH, Game, countries_of, parse_seed, scenario, scenario_choices
 from ui.language import LanguageSwitch
-from ui.map import WorldMap
+from ui.map import WorldMap, scenario_mineral
 from ui.news import NewsFeed
 from ui.panels import DecisionPanel, Inbox, Scoreboard, Views
 from ui.progress import Ranking, ScorePanel, Situation
@@ -412,9 +412,7 @@ def Autoplay(
 @solara.component
 def WorldTabs(world, tables: dict, country: str | None):
     """The views of the world (ui/panels.Views), the map first, deals with their reasons."""
-    # the mineral the scenario is about (its first scripted event), not the first listed
-    events = [e for e in world.spec.events if e.mineral in world.data.minerals]
-    mineral = events[0].mineral if events else None
+    mineral = scenario_mineral(world)
     Views(
         world,
         tables,

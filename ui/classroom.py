@@ -31,12 +31,12 @@ from model.game import classroom, report, roles
 from model.game.board import BOARD
 from model.game.classroom import EVERYONE, TEACHER, ClassGame, ClassroomError
 from model.game.decisions import answer_to
-from model.game.lesson import MAX_QUARTERS
+from model.game.lesson import MAX_QUARTERS, Lesson
 from model.text import again, country_name, language, t
 from ui import server, views
 from ui.charts import table_html
 from ui.language import ClassLanguage, LanguageSwitch
-from ui.map import WorldMap
+from ui.map import WorldMap, scenario_mineral
 from ui.panels import (
     DecisionPanel,
     Inbox,
@@ -568,8 +568,9 @@ def MessageLines(game: ClassGame, token: str):
             while not cancel.is_set():
                 if game.quiet[BOARD] != posted:  # a message: is it one this link reads?
                     posted = game.quiet[BOARD]
-                    if game.message_count(token) != read and block.current is not None:
-                        read = game.message_count(token)
+                    count = game.message_count(token)
+                    if count != read and block.current is not None:
+                        read = count
                         block.current.unsafe_innerHTML = markup()
                 changed.wait(WATCH_TIMEOUT)
                 changed.clear()
@@ -745,7 +746,7 @@ def LessonForm(game: ClassGame, token: str):
     def save():
         try:
             quarter_count = whole(quarters, "lesson_form.quarters", 1, MAX_QUARTERS) or 1
-            most = math.ceil(steps / quarter_count)
+            most = Lesson(quarters=quarter_count).total(steps)
             round_count = whole(rounds, "lesson_form.rounds", 1, most)
             deals_from = whole(deals, "lesson_form.deals_from", 1, round_count or most) or 1
             timer = typed_minutes(minutes)
@@ -1040,10 +1041,8 @@ def ScreenPage(game: ClassGame, version: int = 0):
 def WorldMapSlot(game: ClassGame, tables: dict):
     """The single-player game's world map (ui/map.py), of the mineral the scenario is about
     (its first scripted event), with nobody's flows: the projector has no "you"."""
-    world = game.world
-    events = [e for e in world.spec.events if e.mineral in world.data.minerals]
     with solara.Card(t("game.map_title")):
-        WorldMap(world, tables, None, events[0].mineral if events else None)
+        WorldMap(game.world, tables, None, scenario_mineral(game.world))
 
 
 @solara.component

@@ -21,6 +21,7 @@ import solara
 from model.engine.policies import good_label
 from model.text import country_name, t
 from ui.charts import table_html
+from ui.panels import choose, mineral_name, stage_name
 
 SHAPES = Path(__file__).parent / "assets" / "world-110m.json"
 EU_MEMBERS = [  # ISO numbers of the EU's 27 members
@@ -216,16 +217,10 @@ def legend_svg(flows: bool = True) -> str:
     return "".join(items)
 
 
-def _named_select(label: str, codes, chosen: str, key: str, choose, width: int) -> None:
-    """A select that shows each code's name (catalogue ``key`` + code) and sets the code."""
-    names = {t(f"{key}{code}"): code for code in codes}
-    solara.Select(
-        label=t(label),
-        values=list(names),
-        value=t(f"{key}{chosen}"),
-        on_value=lambda words: choose(names.get(words, chosen)),
-        style={"min-width": f"{width}em"},
-    )
+def scenario_mineral(world) -> str | None:
+    """The mineral the scenario is about (its first scripted event), not the first listed."""
+    events = [e for e in world.spec.events if e.mineral in world.data.minerals]
+    return events[0].mineral if events else None
 
 
 def goods_of(data, mineral: str) -> list[str]:
@@ -263,8 +258,10 @@ def WorldMap(world, tables: dict, country: str | None, mineral: str | None = Non
     if stage not in stages:
         stage = stages[0]
     with solara.Row(style={"flex-wrap": "wrap"}):
-        _named_select("game.map_mineral", data.minerals, chosen, "news.mineral_", set_chosen, 12)
-        _named_select("game.map_stage", stages, stage, "game.stage_", set_stage, 10)
+        choose(t("game.map_mineral"), data.minerals, chosen, set_chosen, names=mineral_name,
+               style={"min-width": "12em"})  # fmt: skip
+        choose(t("game.map_stage"), stages, stage, set_stage, names=stage_name,
+               style={"min-width": "10em"})  # fmt: skip
     frame = map_table(world, tables, chosen, stage, country)
     good = good_label(chosen, stage)
     label = t("game.map_label", good=good)

@@ -68,10 +68,12 @@ def field_error(message: str | None) -> None:
         solara.Error(message, dense=True, text=True, outlined=False)
 
 
-def choose(label: str, values: list, value, on_value, error: str | None = None, names=None) -> None:
+def choose(
+    label: str, values: list, value, on_value, error: str | None = None, names=None, style=None
+) -> None:
     """A select; with ``names`` (value -> words) people read names and the form gets codes."""
     if names is None:
-        solara.Select(label=label, values=values, value=value, on_value=on_value)
+        solara.Select(label=label, values=values, value=value, on_value=on_value, style=style)
     else:
         shown = {names(v): v for v in values}
         solara.Select(
@@ -79,6 +81,7 @@ def choose(label: str, values: list, value, on_value, error: str | None = None, 
             values=list(shown),
             value=names(value),
             on_value=lambda words: on_value(shown.get(words, words)),
+            style=style,
         )
     field_error(error)
 

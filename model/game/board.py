@@ -59,14 +59,16 @@ class MessageBoard:
 
     def count_for(self, code: str | None) -> int:
         """How many messages ``code`` may read (None: the teacher): a tab redraws when it grows."""
-        if code is None:
-            return len(self.messages)
-        return sum(code in (m["sender"], m["to"]) or m["to"] == EVERYONE for m in self.messages)
+        return sum(1 for _ in self._readable(code))
 
     def read_by(self, code: str | None) -> list[dict]:
         """Copies of the messages ``code`` may read (None: the teacher, who reads them all)."""
-        if code is None:
-            return [dict(m) for m in self.messages]
-        return [
-            dict(m) for m in self.messages if code in (m["sender"], m["to"]) or m["to"] == EVERYONE
-        ]
+        return [dict(m) for m in self._readable(code)]
+
+    def _readable(self, code: str | None):
+        """The messages ``code`` may read: to or from it, or to everyone (the teacher: all)."""
+        return (
+            m
+            for m in self.messages
+            if code is None or code in (m["sender"], m["to"]) or m["to"] == EVERYONE
+        )

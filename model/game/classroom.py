@@ -952,10 +952,7 @@ class ClassGame:
     def hidden_offers(self, code: str) -> dict[str, int]:
         """The computer's offers to ``code`` beyond the cap, counted by kind of deal: they
         reach no delegation (nobody can answer them) and lapse at the round's close."""
-        hidden: dict[str, int] = {}
-        for offer in self._offers(code)[1]:
-            hidden[offer["deal"]] = hidden.get(offer["deal"], 0) + 1
-        return hidden
+        return dict(Counter(offer["deal"] for offer in self._offers(code)[1]))
 
     def _offers(self, code: str) -> tuple[list[dict], list[dict]]:
         """(shown, hidden): the offers waiting for ``code``, the computer's flood held back."""

@@ -336,10 +336,9 @@ class Setup:
     series: tuple[str, ...] = ()
 
 
-def toml_value(value: Any) -> str:
-    """A value as the right-hand side of ``--set key=value``: Python or numpy scalars
-    (``np.float64``, ``np.int64``, ``np.bool_``), read back to the same value."""
-    return toml_literal(value)
+# A value as the right-hand side of ``--set key=value`` (Python or numpy scalars, read back
+# to the same value): the name research code and its tests use for ``toml_literal``.
+toml_value = toml_literal
 
 
 def overrides(values: dict[str, Any]) -> list[str]:
