@@ -74,7 +74,9 @@ def invitation_step(negotiating: bool) -> float:
     same quarter with every offer left unanswered (what the look-ahead adds)."""
     reference._shared.clear()
     world = World("washington_coalition")
-    world.reference.standing(1)  # the path is not what is measured here
+    # The reference path is not what is measured: its first quarters (those the look-ahead
+    # reads) are stepped before, as a game has them from the quarters before.
+    world.reference.standing(int(world.parameters["lookahead_quarters"]))
     if not negotiating:
         world.negotiate = lambda actions, step: None
     return cpu(world.step)

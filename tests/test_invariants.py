@@ -1,10 +1,13 @@
 """Whatever the measures, the economy keeps its books: property tests on the tiny world."""
 
+import warnings
+
 import numpy as np
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from model.engine.economy import growth_factor
+from model.engine.observe import _typical
 from model.engine.world import World
 from support.builders import scenario, tiny_world
 
@@ -142,3 +145,39 @@ def test_no_measure_breaks_the_books(measures):
         intensity = np.exp(world.state.input_shift)
         world.step()
         check_books(world, step, inventory_before, intensity)
+
+
+@given(
+    st.integers(1, 6).flatmap(
+        lambda size: st.tuples(
+            st.lists(
+                st.sampled_from([0.0, 0.0, 0.25, 0.5, 1.0]),
+                min_size=size * size,
+                max_size=size * size,
+            ),
+            st.sampled_from([0.0, 0.25, 1.0]),
+            st.just(size),
+            st.integers(0, size - 1),
+        )
+    ),
+    st.sampled_from([1, 2]),
+)
+@settings(max_examples=200, deadline=None)
+def test_what_an_ai_reads_as_the_others_typical_measure_is_their_median(case, across):
+    """An observation's others_tariffs / others_controls: the median over the partners
+    other than the observer and the setter, the default where none is left. A good with one
+    value everywhere (the second here) takes a shortcut; it must give the median too."""
+    values, everywhere, size, me = case
+    measures = np.stack([np.array(values).reshape(size, size), np.full((size, size), everywhere)])
+    expected = measures.copy()
+    others = ~np.eye(size, dtype=bool)
+    if across == 2:
+        others[:, me] = False
+    else:
+        others[me, :] = False
+    expected[:, ~others] = np.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # rows with no partner left
+        median = np.nanmedian(expected, axis=across)
+    median = np.nan_to_num(median, nan=1.0 if across == 1 else 0.0)
+    assert np.allclose(_typical(measures, me, across), median)

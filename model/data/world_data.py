@@ -8,7 +8,7 @@ from __future__ import annotations  # pandas is imported on first use
 
 import tomllib
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -218,9 +218,22 @@ class WorldData:
     def good(self, mineral: str, stage: str) -> int:
         return self.goods.index((mineral, stage))
 
-    @property
+    @cached_property
     def stage_of(self) -> np.ndarray:
-        return np.array([STAGES.index(s) for _, s in self.goods])
+        """Each good's stage, (G,) (read-only: computed once, read every quarter)."""
+        stages = np.array([STAGES.index(s) for _, s in self.goods])
+        stages.flags.writeable = False
+        return stages
+
+    @cached_property
+    def requirements(self) -> np.ndarray:
+        """(G, G) tonnes of each good (columns) that a tonne of final use of a good (rows)
+        takes, itself and its inputs' inputs included: magnets pull oxide, oxide ore."""
+        needs = np.eye(len(self.goods))
+        for g in np.argsort(-self.stage_of, kind="stable"):  # the last stage first
+            needs = needs + needs[:, [g]] * self.inputs[g]
+        needs.flags.writeable = False
+        return needs
 
     @property
     def intermediate_demand0(self) -> np.ndarray:

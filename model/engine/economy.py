@@ -11,7 +11,7 @@ import numpy as np
 
 from model.data.world_data import DAYS_PER_YEAR, STAGES, WorldData
 from model.engine.calibration import armington_weights, base_flows, weights_per_capacity
-from model.engine.markets import TOLERANCE, Market, clear
+from model.engine.markets import TOLERANCE, Market, clear, one_blas_thread
 from model.engine.state import State
 
 THREAT_MEMORY = 0.25  # share of a new export threat users get used to each quarter
@@ -28,6 +28,7 @@ class Calibration:
     trade_wedge: np.ndarray  # (G, I, J) 1 + trade cost between economies
     capacity0: np.ndarray  # (C, G)
     sigma: np.ndarray  # (G,) elasticity of substitution between sources of each good
+    weight_total: np.ndarray  # (G, I, 1) each importer's Armington weights summed, at base
 
 
 def calibrate(world: WorldData, parameters: dict[str, float]) -> Calibration:
@@ -45,7 +46,10 @@ def calibrate(world: WorldData, parameters: dict[str, float]) -> Calibration:
     preference = weights_per_capacity(weights, capacity0.T)
     if world.routes is not None:  # new capacity does not open a closed route either
         preference = preference * world.routes
-    return Calibration(flows, weights, preference, index0, trade_wedge, capacity0, sigma)
+    weight_total = weights.sum(axis=2, keepdims=True)
+    return Calibration(
+        flows, weights, preference, index0, trade_wedge, capacity0, sigma, weight_total
+    )
 
 
 @dataclass
@@ -104,32 +108,36 @@ def base_cost_share(world: WorldData) -> np.ndarray:
     )
 
 
-def marginal_price(result, market: Market, base_wedge, index0) -> np.ndarray:
+def marginal_price(result, market: Market, tariffed: np.ndarray, index0) -> np.ndarray:
     """What the tonnes each importer buys freely cost on average, relative to its base, (g, I).
 
     Under an export cap the capped tonnes come cheap and the rest at the free sources'
     price: that last price is the one users weigh when they redesign or substitute. Not the
     dearest free source: under Armington shares a trickle from a dear producer would set it.
+    ``tariffed`` is 1 + the tariff on each pair, (g, I, J).
     """
-    relative = result.price[:, None, :] * market.wedge / base_wedge  # p_j (1 + tariff)
     total = result.flows.sum(axis=2, keepdims=True)
     free = result.flows > 1e-9 * total
     if market.caps is not None:
         free &= result.flows < market.caps * (1.0 - 1e-9)
     tonnes = np.where(free, result.flows, 0.0)
     bought = tonnes.sum(axis=2)
-    average = np.divide(
-        (tonnes * relative).sum(axis=2), bought, out=np.zeros_like(bought), where=bought > 0
-    )
+    spent = ((tonnes * tariffed) @ result.price[:, :, None])[:, :, 0]  # Σ_j x p_j (1 + tariff)
+    average = np.divide(spent, bought, out=np.zeros_like(bought), where=bought > 0)
     return np.where(bought > 0, average, result.index / index0)
 
 
 def threatened_share(state: State, calibration: Calibration) -> np.ndarray:
     """Share of each economy's normal purchases under export controls, (C, G)."""
-    normal = calibration.flows
-    cut = (normal * (1.0 - np.minimum(state.export_level, 1.0))).sum(axis=2)
-    total = normal.sum(axis=2)
-    return np.divide(cut, total, out=np.zeros_like(cut), where=total > 0).T
+    share = np.zeros(state.capacity.shape)
+    controlled = np.flatnonzero((state.export_level < 1.0).any(axis=(1, 2)))
+    if controlled.size:  # most quarters control few goods, or none
+        normal = calibration.flows[controlled]
+        level = np.minimum(state.export_level[controlled], 1.0)
+        cut = (normal * (1.0 - level)).sum(axis=2)
+        total = normal.sum(axis=2)
+        share[:, controlled] = np.divide(cut, total, out=np.zeros_like(cut), where=total > 0).T
+    return share
 
 
 def clear_step(
@@ -149,6 +157,18 @@ def clear_step(
     for, from the inputs on hand (stock plus this quarter's purchases). Nothing bought is
     lost: what is not used stays in the inventory for the next quarter.
     """
+    with one_blas_thread():
+        return _clear_step(world, calibration, parameters, state, step, tolerance)
+
+
+def _clear_step(
+    world: WorldData,
+    calibration: Calibration,
+    parameters: dict[str, float],
+    state: State,
+    step: int,
+    tolerance: float,
+) -> Outcome:
     C, G = state.capacity.shape
     utilisation = parameters["base_utilisation"]
     growth = growth_factor(world, step)
@@ -209,7 +229,8 @@ def clear_step(
     on_hand = state.inventory.copy()  # inventories, then plus purchases as each stage clears
     iterations, converged = 0, True
     stage_of = world.stage_of
-    wedge = calibration.trade_wedge * (1.0 + state.effective_tariff())
+    tariffed = 1.0 + state.effective_tariff()
+    wedge = calibration.trade_wedge * tariffed
     choke = world.per_good("choke_price_multiple", parameters)
     for stage in range(len(STAGES)):
         goods = np.flatnonzero(stage_of == stage)
@@ -228,14 +249,17 @@ def clear_step(
         capacity = running[:, goods].T
         weights = calibration.preference[goods] * capacity[:, None, :]
         row_total = weights.sum(axis=2, keepdims=True)
-        base_total = calibration.weights[goods].sum(axis=2, keepdims=True)
+        base_total = calibration.weight_total[goods]
         weights *= np.divide(
             base_total, row_total, out=np.zeros_like(row_total), where=row_total > 0
         )
         level = state.export_level[goods]
-        normal = calibration.flows[goods] * growth[goods][:, None, None]
-        caps = np.where(level < 1.0, level * normal, np.inf)
-        caps[:, np.arange(C), np.arange(C)] = np.inf
+        caps = None
+        if (level < 1.0).any():
+            normal = calibration.flows[goods] * growth[goods][:, None, None]
+            caps = np.where(level < 1.0, level * normal, np.inf)
+            caps[:, np.arange(C), np.arange(C)] = np.inf
+            caps = caps if np.isfinite(caps).any() else None
         market = Market(
             weights=weights,
             wedge=wedge[goods],
@@ -254,15 +278,13 @@ def clear_step(
             floor=parameters["price_floor_share"],
             choke=choke[goods, None],
             sigma=calibration.sigma[goods],
-            caps=caps if np.isfinite(caps).any() else None,
+            caps=caps,
             cost=cost.T,
         )
         result = clear(market, start=state.price[goods], tolerance=tolerance)
         price[goods], index[goods], flows[goods] = result.price, result.index, result.flows
         paid[goods] = result.index / calibration.index0[goods]
-        marginal[goods] = marginal_price(
-            result, market, calibration.trade_wedge[goods], calibration.index0[goods]
-        )
+        marginal[goods] = marginal_price(result, market, tariffed[goods], calibration.index0[goods])
         unmet[:, goods] = result.unmet.T
         iterations = max(iterations, result.iterations)
         converged &= result.converged

@@ -45,10 +45,7 @@ def demand_path(world: WorldData, last_step: int) -> np.ndarray:
     (more magnets need more oxide), so goods are filled from the last stage back.
     """
     steps = np.arange(last_step + 1)[:, None]
-    total = world.final_demand0.sum(axis=0) * (1.0 + world.growth) ** steps
-    for g in np.argsort(-world.stage_of, kind="stable"):
-        total = total + total[:, [g]] * world.inputs[g]
-    return total
+    return (world.final_demand0.sum(axis=0) * (1.0 + world.growth) ** steps) @ world.requirements
 
 
 def projects_under_way(

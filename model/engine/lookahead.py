@@ -19,6 +19,7 @@ import numpy as np
 from model.engine.diplomacy import reserve_orders
 from model.engine.economy import clear_step
 from model.engine.evolve import adjust_demand, commission, invest
+from model.engine.markets import one_blas_thread
 from model.engine.state import State
 
 # Quarters simulated ahead when the world sets none; the worlds set ``lookahead_quarters``
@@ -37,6 +38,11 @@ class Projection:
 
 def projection(world, state: State, step: int, horizon: int = HORIZON) -> Projection:
     """Project ``state`` ``horizon`` quarters from a copy."""
+    with one_blas_thread():
+        return _projection(world, state, step, horizon)
+
+
+def _projection(world, state: State, step: int, horizon: int) -> Projection:
     trial = state.copy()
     scores = []
     for ahead in range(horizon):
@@ -52,7 +58,7 @@ def projection(world, state: State, step: int, horizon: int = HORIZON) -> Projec
         )
         invest(world.data, world.parameters, trial, step + ahead)
         adjust_demand(world.data, trial)
-        scores.append(world.metrics(outcome, trial, step + ahead, stock_before)["score"])
+        scores.append(world.projected_score(outcome, trial, step + ahead, stock_before))
     return Projection(np.mean(scores, axis=0))
 
 

@@ -19,8 +19,10 @@ serve (it rations its buyers pro rata).
 Prices are relative to each good's base price (1.0 = base) inside this module.
 """
 
+import contextlib
 import dataclasses
 import functools
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -78,7 +80,8 @@ class Clearing:
 
 def _by_good(sigma, n_goods: int) -> np.ndarray:
     """σ as a (G, 1) column, whether given per good or as one number."""
-    return np.broadcast_to(np.asarray(sigma, float), (n_goods,))[:, None]
+    sigma = np.asarray(sigma, float)
+    return (sigma if sigma.ndim else np.full(n_goods, sigma))[:, None]
 
 
 def supply(market: Market, price: np.ndarray) -> np.ndarray:
@@ -113,7 +116,7 @@ class Caps:
     @classmethod
     def from_dense(cls, caps: np.ndarray | None) -> "Caps":
         if caps is None:
-            caps = np.empty((0, 0, 0))
+            return _NO_CAPS
         n_goods, n_importers, n_exporters = caps.shape
         g, i, j = np.nonzero(np.isfinite(caps))
         keys, row = np.unique(g * n_importers + i, return_inverse=True)
@@ -127,6 +130,9 @@ class Caps:
 
     def __len__(self) -> int:
         return len(self.tonnes)
+
+
+_NO_CAPS = Caps.from_dense(np.empty((0, 0, 0)))
 
 
 @dataclass
@@ -417,16 +423,16 @@ def clear(
     price = np.clip(price, market.floor, market.choke)
     active = np.minimum(market.capacity, market.limit) > 0
     columns = _sellers(active)
-    with _blas().limit(limits=1, user_api="blas"):
+    flat = _flat_index(market.weights.shape, columns)
+    with one_blas_thread():
         narrow = _solve(
-            _take_columns(market, columns), np.take_along_axis(price, columns, 1), tolerance
+            _take_columns(market, columns, flat), np.take_along_axis(price, columns, 1), tolerance
         )
     np.put_along_axis(price, columns, narrow.price, axis=1)
     # An exporter whose capacity is all out of action is sold out: priced at the ceiling.
     price = np.where((market.capacity > 0) & ~active, market.choke, price)
     flows = np.zeros(market.weights.shape)
-    wide = np.broadcast_to(columns[:, None, :], narrow.flows.shape)
-    np.put_along_axis(flows, wide, narrow.flows, axis=2)
+    np.put(flows, flat, narrow.flows)
     return Clearing(
         price, narrow.index, flows, narrow.demand, narrow.unmet, narrow.iterations, narrow.converged
     )
@@ -434,10 +440,31 @@ def clear(
 
 @functools.cache
 def _blas() -> ThreadpoolController:
+    return ThreadpoolController()
+
+
+_one_thread_depth = 0
+
+
+@contextlib.contextmanager
+def one_blas_thread() -> Iterator[None]:
     """BLAS limited to one thread while clearing: its matrices are small, threads waiting
     on a busy machine cost ten times the work (measured: 6.2 against 0.5 CPU s for a
-    200 × 16 outage), and one thread sums in one order, so results do not depend on load."""
-    return ThreadpoolController()
+    200 × 16 outage), and one thread sums in one order, so results do not depend on load.
+
+    Re-entrant: a quarter (or a look-ahead's projection) takes the limit once around all
+    its clearings, since setting and restoring it costs about 50 µs a time.
+    """
+    global _one_thread_depth
+    if _one_thread_depth:
+        yield
+        return
+    with _blas().limit(limits=1, user_api="blas"):
+        _one_thread_depth += 1
+        try:
+            yield
+        finally:
+            _one_thread_depth -= 1
 
 
 def _sellers(active: np.ndarray) -> np.ndarray:
@@ -449,16 +476,31 @@ def _sellers(active: np.ndarray) -> np.ndarray:
     return order[:, : max(int(active.sum(axis=1).max(initial=0)), 1)]
 
 
-def _take_columns(market: Market, columns: np.ndarray) -> Market:
-    """The same market restricted to ``columns`` (G, K) of exporters."""
+def _flat_index(shape: tuple[int, int, int], columns: np.ndarray) -> np.ndarray:
+    """(G, I, K) positions in a (G, I, J) array of every importer's pair with ``columns``:
+    one index for all the takes and puts of a clearing (take_along_axis builds its own
+    each time, at seven times the cost of a take)."""
+    n_goods, n_importers, n_exporters = shape
+    return (
+        np.arange(n_goods)[:, None, None] * (n_importers * n_exporters)
+        + np.arange(n_importers)[None, :, None] * n_exporters
+        + columns[:, None, :]
+    )
+
+
+def _take_columns(market: Market, columns: np.ndarray, flat: np.ndarray) -> Market:
+    """The same market restricted to ``columns`` (G, K) of exporters (``flat``: their
+    ``_flat_index``)."""
     shape = market.weights.shape
-    wide = columns[:, None, :]
 
     def by_pair(x):
-        return np.take_along_axis(np.broadcast_to(x, shape), wide, axis=2)
+        return np.take(x if x.shape == shape else np.broadcast_to(x, shape), flat)
+
+    n_goods, _, n_exporters = shape
+    at = np.arange(n_goods)[:, None] * n_exporters + columns  # the same in a (G, J) array
 
     def by_exporter(x):
-        return np.take_along_axis(np.broadcast_to(x, shape[::2]), columns, axis=1)
+        return np.take(x if x.shape == shape[::2] else np.broadcast_to(x, shape[::2]), at)
 
     caps = None if market.caps is None else by_pair(market.caps)
     return dataclasses.replace(

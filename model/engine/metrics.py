@@ -137,6 +137,16 @@ def score(world: WorldData, now: Standing, reference: Standing) -> dict[str, np.
     return parts
 
 
+def tariffs_collected(
+    world: WorldData, calibration: Calibration, outcome: Outcome, tariff: np.ndarray
+) -> np.ndarray:
+    """What each importer collects in tariffs on its imports' CIF value, USD (C,)."""
+    on_cif = calibration.trade_wedge * tariff
+    np.einsum("gii->gi", on_cif)[...] = 0.0  # no tariff on what an economy buys at home
+    price_usd = outcome.price * world.price0[:, None]
+    return np.einsum("gij,gj,gij->i", outcome.flows, price_usd, on_cif)
+
+
 def country_metrics(
     world: WorldData,
     calibration: Calibration,
@@ -158,7 +168,7 @@ def country_metrics(
     cif = imports * calibration.trade_wedge  # each good's own freight (bulk ore pays more)
     import_bill = cif.sum(axis=(0, 2))
     export_revenue = imports.sum(axis=(0, 1))
-    tariff_revenue = (cif * tariff).sum(axis=(0, 2))
+    tariff_revenue = tariffs_collected(world, calibration, outcome, tariff)
     if transfers is not None:  # an offtake top-up is the seller's revenue, the buyer's bill
         export_revenue = export_revenue + np.maximum(transfers, 0.0)
         import_bill = import_bill + np.maximum(-transfers, 0.0)

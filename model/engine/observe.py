@@ -85,8 +85,18 @@ def _typical(measures: np.ndarray, me: int, across: int) -> np.ndarray:
     ``across`` = 2: each importer's typical tariff on exporters (G, I); ``across`` = 1:
     each exporter's typical allowed share to importers (G, J).
     """
-    values = measures.astype(float)  # a copy
-    C = values.shape[1]
+    G, C, _ = measures.shape
+    empty = 1.0 if across == 1 else 0.0  # what a row with no partner left reads
+    # Most goods carry one value everywhere (no tariff, no control): its median is that
+    # value, so only the goods whose measures differ are sorted (42 observations of one
+    # quarter sorted every good's C × C measures twice each).
+    flat = measures.reshape(G, -1)
+    uniform = (flat == flat[:, :1]).all(axis=1) if C > 2 else np.zeros(G, bool)
+    typical = np.broadcast_to(flat[:, :1].astype(float), (G, C)).copy()
+    varying = np.flatnonzero(~uniform)
+    if varying.size == 0:
+        return typical
+    values = measures[varying].astype(float)  # a copy
     others = np.ones((C, C), dtype=bool)
     np.fill_diagonal(others, False)  # nobody taxes or controls itself
     if across == 2:
@@ -100,5 +110,6 @@ def _typical(measures: np.ndarray, me: int, across: int) -> np.ndarray:
     n = np.expand_dims(np.sum(~np.isnan(values), axis=across), across)
     low = np.take_along_axis(ordered, np.maximum((n - 1) // 2, 0), axis=across)
     high = np.take_along_axis(ordered, n // 2, axis=across)
-    typical = np.where(n > 0, (low + high) / 2, np.nan).squeeze(axis=across)
-    return np.nan_to_num(typical, nan=1.0 if across == 1 else 0.0)
+    median = np.where(n > 0, (low + high) / 2, np.nan).squeeze(axis=across)
+    typical[varying] = np.nan_to_num(median, nan=empty)
+    return typical

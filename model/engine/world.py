@@ -47,6 +47,7 @@ from model.engine.metrics import (
     price_volatility,
     score,
     standing,
+    tariffs_collected,
 )
 from model.engine.negotiation import negotiate
 from model.engine.observe import observation
@@ -605,8 +606,7 @@ class World(mesa.Model):
         self, outcome: Outcome, state: State, step: int, stock_before: np.ndarray
     ) -> dict[str, np.ndarray]:
         """The countries table's numbers for one outcome of ``state`` at ``step``, score
-        and its components against the reference path included (the look-ahead uses it
-        on projected states)."""
+        and its components against the reference path included."""
         transfers = diplomacy.offtake_payments(state, self.data, outcome.price)
         metrics = country_metrics(
             self.data,
@@ -617,12 +617,29 @@ class World(mesa.Model):
             state.subsidy_spend,
             transfers,
         )
+        metrics.update(
+            self._score(outcome, state, step, stock_before, metrics["tariff_revenue"], transfers)
+        )
+        # An economy cannot lose more than its output: the index stops at 0.
+        metrics["gdp_index"] = np.maximum(1.0 + metrics["welfare_usd"] / self.data.gdp, 0.0)
+        return metrics
+
+    def projected_score(
+        self, outcome: Outcome, state: State, step: int, stock_before: np.ndarray
+    ) -> np.ndarray:
+        """The score alone, (C,): the look-ahead reads nothing else of a projected quarter,
+        and the countries table's other numbers were a tenth of its cost."""
+        transfers = diplomacy.offtake_payments(state, self.data, outcome.price)
+        revenue = tariffs_collected(self.data, self.calibration, outcome, state.effective_tariff())
+        return self._score(outcome, state, step, stock_before, revenue, transfers)["score"]
+
+    def _score(self, outcome, state, step, stock_before, tariff_revenue, transfers) -> dict:
         if state.stock_sales is not None:  # what users paid for a released stockpile
             transfers = transfers + state.stock_sales
         now = standing(
             self.data,
             outcome,
-            metrics["tariff_revenue"],
+            tariff_revenue,
             transfers,
             policies.spending(state),
             state.stock - stock_before,
@@ -630,10 +647,7 @@ class World(mesa.Model):
         if state is self.state:
             self.last_standing = now
         reference = now if self.reference is None else self.reference.standing(step)
-        metrics.update(score(self.data, now, reference))
-        # An economy cannot lose more than its output: the index stops at 0.
-        metrics["gdp_index"] = np.maximum(1.0 + metrics["welfare_usd"] / self.data.gdp, 0.0)
-        return metrics
+        return score(self.data, now, reference)
 
     def _reference(self) -> Reference:
         """The shared reference path of this world, parameters and seed (reference.py)."""
