@@ -107,9 +107,9 @@ def env_steps(old: bool, steps: int) -> float:
         space.seed(7)
     original = policies.apply
 
-    def copying(action, state, data, step):  # the old World.apply: a copy, then swap in
+    def copying(action, state, data, step, *args, **kwargs):  # the old World.apply: a copy
         trial = state.copy()
-        detail = original(action, trial, data, step)
+        detail = original(action, trial, data, step, *args, **kwargs)
         vars(state).update(vars(trial))
         return detail
 

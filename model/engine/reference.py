@@ -28,8 +28,11 @@ from model.engine.metrics import Standing
 
 
 def digest(state) -> bytes:
-    """A digest of every number and object in ``state`` (all a clearing reads of it)."""
-    return hashlib.blake2b(pickle.dumps(state, protocol=5), digest_size=20).digest()
+    """A digest of every number and object in ``state`` (all a clearing reads of it).
+
+    SHA-256: twice as fast as BLAKE2b here (the CPU hashes it in hardware), and a passive
+    run takes two digests a quarter."""
+    return hashlib.sha256(pickle.dumps(state, protocol=5)).digest()
 
 
 @dataclass(frozen=True)
