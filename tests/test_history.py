@@ -160,9 +160,9 @@ def test_drc_suspension_raises_refined_cobalt_outside_drc_by_1_5_to_2_2_within_3
 
 @pytest.mark.xfail(
     strict=True,
-    reason="about 0.72: Chinese refiners' ore stocks (90 days, sourced) and the ore mined "
-    "outside the DRC (Indonesia's growth included) are not enough, refiners keep ~20 kt as "
-    "working cover, and hydroxide bid up to the metal's value idles plants; see "
+    reason="about 0.72: the year's ore is short (134 kt mined and sold, 26 kt of stocks "
+    "drawn; refining every tonne left outside the DRC too would give 0.84); recycled feed "
+    "(22 % of China's sulphate feed in June 2025) is not in the model; see "
     "docs/validation.md",
 )
 def test_drc_suspension_keeps_world_refined_cobalt_output_within_15_percent_in_year_one(
@@ -172,9 +172,19 @@ def test_drc_suspension_keeps_world_refined_cobalt_output_within_15_percent_in_y
     assert series["output"][1:5].mean() >= 0.85 * series["output0"]
 
 
+def test_the_drc_year_lacks_the_ore_for_the_band_as_the_validation_report_says(episodes):
+    """Why the band above fails (docs/validation.md): even refining every tonne of ore
+    still held outside the DR Congo after the year would leave output under 85 %."""
+    series = episodes["hindcast_drc_2025"].series
+    year = 4 * series["output0"]
+    assert series["output"][1:5].sum() / year == pytest.approx(0.72, abs=0.01)
+    best = (series["output"][1:5].sum() + series["ore_outside"][4]) / year
+    assert best == pytest.approx(0.84, abs=0.01)
+
+
 def test_the_hindcast_checks_say_what_the_tests_say(episodes):
     ree = {check.label: check.passed for check in episodes["hindcast_ree_2010"].checks}
-    assert sum(ree.values()) == len(ree) - 1  # all but the Dy/Tb fall, as above
+    assert sum(ree.values()) == len(ree) - 1  # all but the NdPr fall, as above
     drc = [check.passed for check in episodes["hindcast_drc_2025"].checks]
     assert drc == [True, False]
 

@@ -92,9 +92,12 @@ def ree_checks(series: dict[str, np.ndarray]) -> list[Check]:
 
 def drc_series(world: World) -> dict[str, float]:
     g = world.data.good("cobalt", "refined")
+    ore = world.state.inventory[:, world.data.good("cobalt", "mined")]
     return {
         "cobalt": price_outside(world, "cobalt", "refined", "COD"),
         "output": float(world.outcome.production[:, g].sum()),
+        # hydroxide held outside the DR Congo: what refiners could still run down
+        "ore_outside": float(ore.sum() - ore[world.data.country("COD")]),
     }
 
 
