@@ -231,7 +231,7 @@ LONG = 300_000  # ms: a loaded machine with 30 tabs is slow, and slowness is wha
 NOTE_WHEN_SHOWN = """label => {
   window.__shown = null;
   const seen = () => [...document.querySelectorAll('h1,h2,h3,h4,h5,h6,[role=heading]')]
-    .some(h => h.textContent.includes(label));
+    .some(h => h.textContent.includes(label) && h.checkVisibility());
   const watcher = new MutationObserver(() => {
     if (seen()) { window.__shown = Date.now(); watcher.disconnect(); }
   });
@@ -347,6 +347,8 @@ def class_tabs(tabs: int, folder: Path, rounds: int = 2, messages: int = 3) -> d
                         expect(heading).to_be_visible(timeout=LONG)
                     close_wall.append(time.monotonic() - t0)
                     shown = [page.evaluate("window.__shown") for page in [teacher, *pages]]
+                    if None in shown:  # a tab reloaded, or its heading changed unseen
+                        raise RuntimeError(f"{shown.count(None)} tabs did not note {label!r}")
                     close_drawn.append(max(shown) / 1000 - clicked)
                     close_cpu.append(settle(cpu0, t0, idle))
             finally:

@@ -38,6 +38,7 @@ from bench_clearing import code_version, machine  # noqa: E402
 
 from model.engine import policies, reference  # noqa: E402
 from model.engine import world as world_module  # noqa: E402
+from model.engine.lookahead import Judge  # noqa: E402
 from model.engine.world import World  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -76,7 +77,7 @@ def invitation_step(negotiating: bool) -> float:
     world = World("washington_coalition")
     # The reference path is not what is measured: its first quarters (those the look-ahead
     # reads) are stepped before, as a game has them from the quarters before.
-    world.reference.standing(int(world.parameters["lookahead_quarters"]))
+    world.reference.standing(Judge(world, 1).horizon)
     if not negotiating:
         world.negotiate = lambda actions, step: None
     return cpu(world.step)

@@ -6,15 +6,17 @@ implementation against itself. Property tests check the invariants on random sma
 """
 
 import dataclasses
+import threading
 
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
+from threadpoolctl import threadpool_info
 
 import model.engine.markets
-from model.engine.markets import Market, clear
+from model.engine.markets import Market, clear, one_blas_thread
 from support.reference_clearing import clear_reference, off_balance, one_good
 from support.synthetic import flows_at, synthetic_market
 
@@ -449,3 +451,31 @@ def test_an_importer_that_wants_next_to_nothing_does_not_stall_the_newton_step()
         market.demand_ref[:, 1] = 1e-290
         result = clear(market)
         assert result.converged and result.iterations <= 10, (seed, result.iterations)
+
+
+def test_blas_stays_on_one_thread_until_the_last_clearing_in_any_thread_ends():
+    """A class server clears in several threads: the first clearing to end must not give
+    BLAS its threads back while another is still clearing (results would then depend on
+    the load), and the last one must give them back."""
+
+    def blas_threads():
+        return {i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"}
+
+    original = blas_threads()
+    if original <= {1}:
+        pytest.skip("BLAS runs on one thread here anyway")
+    inside, leave = threading.Event(), threading.Event()
+
+    def other_clearing():
+        with one_blas_thread():
+            inside.set()
+            leave.wait(10)
+
+    other = threading.Thread(target=other_clearing)
+    other.start()
+    inside.wait(10)
+    with one_blas_thread():
+        leave.set()
+        other.join(10)
+        assert blas_threads() == {1}  # the other thread's clearing ended, this one goes on
+    assert blas_threads() == original

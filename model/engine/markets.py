@@ -22,6 +22,7 @@ Prices are relative to each good's base price (1.0 = base) inside this module.
 import contextlib
 import dataclasses
 import functools
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -443,7 +444,9 @@ def _blas() -> ThreadpoolController:
     return ThreadpoolController()
 
 
-_one_thread_depth = 0
+_one_thread = threading.Lock()
+_one_thread_users = 0  # clearings under way in any thread
+_one_thread_limiter = None
 
 
 @contextlib.contextmanager
@@ -452,19 +455,24 @@ def one_blas_thread() -> Iterator[None]:
     on a busy machine cost ten times the work (measured: 6.2 against 0.5 CPU s for a
     200 × 16 outage), and one thread sums in one order, so results do not depend on load.
 
-    Re-entrant: a quarter (or a look-ahead's projection) takes the limit once around all
-    its clearings, since setting and restoring it costs about 50 µs a time.
+    The limit is the process's: the first clearing to start sets it and the last to end
+    (in any thread: a class server clears in several) restores it. Re-entrant, so a
+    quarter or a look-ahead's projection takes it once around all its clearings (setting
+    and restoring it costs about 50 µs a time).
     """
-    global _one_thread_depth
-    if _one_thread_depth:
+    global _one_thread_users, _one_thread_limiter
+    with _one_thread:
+        if _one_thread_users == 0:
+            _one_thread_limiter = _blas().limit(limits=1, user_api="blas")
+        _one_thread_users += 1
+    try:
         yield
-        return
-    with _blas().limit(limits=1, user_api="blas"):
-        _one_thread_depth += 1
-        try:
-            yield
-        finally:
-            _one_thread_depth -= 1
+    finally:
+        with _one_thread:
+            _one_thread_users -= 1
+            if _one_thread_users == 0:
+                _one_thread_limiter.restore_original_limits()
+                _one_thread_limiter = None
 
 
 def _sellers(active: np.ndarray) -> np.ndarray:
