@@ -98,6 +98,38 @@ def check_books(
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(events(), max_size=6))
 # Cases hypothesis once found that needed a sturdier price search:
+@example(  # Australia bans its refined rare earths to everyone and uses none itself: its
+    # price cannot clear a market it has no buyer in, and stopped the others converging
+    [
+        {
+            "step": 1,
+            "actor": "CHN",
+            "mineral": "rare_earths",
+            "stage": "mined",
+            "action": "tariff",
+            "targets": ["all"],
+            "rate": 0.0,
+        },
+        {
+            "step": 2,
+            "actor": "AUS",
+            "mineral": "rare_earths",
+            "stage": "refined",
+            "action": "export_control",
+            "targets": ["all"],
+            "level": 0.0,
+        },
+        {
+            "step": 1,
+            "actor": "CHN",
+            "mineral": "rare_earths",
+            "stage": "refined",
+            "action": "shock",
+            "capacity_factor": 0.0,
+            "duration": 1,
+        },
+    ]
+)
 @example(  # a partial magnet quota: 300 iterations without converging until the capped
     # importers' price index was solved exactly instead of iterated 12 rounds
     [

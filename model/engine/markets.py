@@ -275,7 +275,7 @@ class Point:
     binding: np.ndarray  # (K,) caps that bind
     excess: np.ndarray  # log(sold / offered)
     live: np.ndarray  # exporters whose price may move
-    at_limit: np.ndarray  # exporters producing all they can
+    at_limit: np.ndarray  # exporters producing all they can (their supply cannot rise)
     # What only the single-exporter fallback reads:
     free_weight: np.ndarray  # (G, I) Σ over free sources of a w^-σ p^-σ
     index: np.ndarray  # (G, I) average price paid
@@ -458,7 +458,9 @@ def one_blas_thread() -> Iterator[None]:
     The limit is the process's: the first clearing to start sets it and the last to end
     (in any thread: a class server clears in several) restores it. Re-entrant, so a
     quarter or a look-ahead's projection takes it once around all its clearings (setting
-    and restoring it costs about 50 µs a time).
+    and restoring it costs about 50 µs a time). OpenBLAS 0.3.34 (numpy 2.5's) ignores a
+    limit set from a thread other than the main one, so a clearing that starts first in
+    a server's worker thread runs BLAS as it finds it.
     """
     global _one_thread_users, _one_thread_limiter
     with _one_thread:
@@ -618,9 +620,23 @@ def _solve(market: Market, price: np.ndarray, tolerance: float) -> Clearing:
         offered = supply(market, price)
         at_limit = offered >= capacity * (1 - 1e-12)
         excess = np.log(np.maximum(sold, 1e-300)) - np.log(np.maximum(offered, 1e-300))
+        # At its limit an exporter's supply cannot rise with the price, but it falls with
+        # it below: one that sells only at its buyers' quotas, and less than it offers, has
+        # no other slope, and without it its price would never move.
+        at_limit &= ~((excess < 0) & (sold - capped_sales <= 1e-12 * sold))
         floored = (price <= market.floor * (1 + 1e-9)) & (excess < 0)
         ceilinged = (price >= market.choke * (1 - 1e-9)) & (excess > 0)
         live = active & ~floored & ~ceilinged
+        # An exporter nobody can buy from (every buyer with demand banned, none at home)
+        # sells nothing at any price: no price clears it, and Newton cannot move it (no
+        # sales, no slope), so it does not hold the others' convergence back.
+        unsold = live & (sold <= 1e-12 * offered)
+        if unsold.any():
+            open_to = quantity_weights > 0
+            if len(caps):
+                open_to[entry] &= caps.tonnes > 0
+            reachable = (open_to & (quantity > 0)[:, :, None]).any(axis=1)
+            live &= ~(unsold & ~reachable)
         if not (np.abs(np.where(live, excess, 0.0)) > tolerance).any():
             converged = True
             break
