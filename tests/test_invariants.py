@@ -98,6 +98,29 @@ def check_books(
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(events(), max_size=6))
 # Cases hypothesis once found that needed a sturdier price search:
+@example(  # the United States' quotas ask for twice what its shocked mines can make: its
+    # price had no slope while they bound, and did not move
+    [
+        {
+            "step": 1,
+            "actor": "USA",
+            "mineral": "rare_earths",
+            "stage": "mined",
+            "action": "export_control",
+            "targets": ["all"],
+            "level": 0.5,
+        },
+        {
+            "step": 1,
+            "actor": "USA",
+            "mineral": "rare_earths",
+            "stage": "mined",
+            "action": "shock",
+            "capacity_factor": 0.25,
+            "duration": 1,
+        },
+    ]
+)
 @example(  # Australia bans its refined rare earths to everyone and uses none itself: its
     # price cannot clear a market it has no buyer in, and stopped the others converging
     [

@@ -611,6 +611,7 @@ def _solve(market: Market, price: np.ndarray, tolerance: float) -> Clearing:
         # x_ij = a w^-σ p_j^-σ · residual_i / free_weight_i for free sources.
         pull = residual / free_weight
         sold = p_weight * (pull[:, None, :] @ quantity_weights)[:, 0, :]
+        uncapped = sold.copy()  # what would be sold if no quota bound
         capped_sales = np.zeros((n_goods, n_exporters))
         if len(caps):
             free_entry = entry_weight * pull[caps.good, caps.importer]
@@ -623,7 +624,13 @@ def _solve(market: Market, price: np.ndarray, tolerance: float) -> Clearing:
         # At its limit an exporter's supply cannot rise with the price, but it falls with
         # it below: one that sells only at its buyers' quotas, and less than it offers, has
         # no other slope, and without it its price would never move.
-        at_limit &= ~((excess < 0) & (sold - capped_sales <= 1e-12 * sold))
+        quota_bound = sold - capped_sales <= 1e-12 * sold
+        at_limit &= ~((excess < 0) & quota_bound)
+        # ... and one asked at quotas for more than it can make has no slope while they
+        # bind: its price moves by what its buyers would take without them (they turn away
+        # at σ as it rises) until a quota stops binding.
+        short = quota_bound & (excess > 0)
+        short_move = np.log(np.maximum(uncapped, 1e-300) / np.maximum(offered, 1e-300)) / sigma
         floored = (price <= market.floor * (1 + 1e-9)) & (excess < 0)
         ceilinged = (price >= market.choke * (1 - 1e-9)) & (excess > 0)
         live = active & ~floored & ~ceilinged
@@ -680,6 +687,7 @@ def _solve(market: Market, price: np.ndarray, tolerance: float) -> Clearing:
                 newton = np.where(
                     live, newton_move(market, single_weights, caps, point, fallback), 0
                 )
+                newton = np.where(live & short, short_move, newton)
                 biggest = np.abs(newton).max(axis=1, keepdims=True)
                 newton *= np.minimum(1.0, MAX_LOG_STEP / np.maximum(biggest, 1e-300))
                 direction = np.where(accept[:, None], newton, direction)
@@ -690,7 +698,7 @@ def _solve(market: Market, price: np.ndarray, tolerance: float) -> Clearing:
         else:
             # Halve an exporter's step when its excess changes sign and cut it when only its
             # move does (fixed steps make 2-cycles); let it grow back while neither flips.
-            move = fallback()
+            move = np.where(short, short_move, fallback())
             sign = np.sign(excess)
             excess_flipped = sign * last_sign < 0
             move_flipped = np.sign(move) * np.sign(last_move) < 0
