@@ -611,9 +611,10 @@ def _solve(market: Market, price: np.ndarray, tolerance: float) -> Clearing:
         # x_ij = a w^-σ p_j^-σ · residual_i / free_weight_i for free sources.
         pull = residual / free_weight
         sold = p_weight * (pull[:, None, :] @ quantity_weights)[:, 0, :]
-        uncapped = sold.copy()  # what would be sold if no quota bound
+        uncapped = sold  # what would be sold if no quota bound
         capped_sales = np.zeros((n_goods, n_exporters))
         if len(caps):
+            sold = sold.copy()
             free_entry = entry_weight * pull[caps.good, caps.importer]
             taken = np.where(binding, free_entry, 0.0)
             np.subtract.at(sold, (caps.good, caps.exporter), taken - caps.tonnes * binding)
@@ -630,7 +631,10 @@ def _solve(market: Market, price: np.ndarray, tolerance: float) -> Clearing:
         # bind: its price moves by what its buyers would take without them (they turn away
         # at σ as it rises) until a quota stops binding.
         short = quota_bound & (excess > 0)
-        short_move = np.log(np.maximum(uncapped, 1e-300) / np.maximum(offered, 1e-300)) / sigma
+        short_move = None
+        if short.any():
+            short_move = np.log(np.maximum(uncapped, 1e-300) / np.maximum(offered, 1e-300))
+            short_move /= sigma
         floored = (price <= market.floor * (1 + 1e-9)) & (excess < 0)
         ceilinged = (price >= market.choke * (1 - 1e-9)) & (excess > 0)
         live = active & ~floored & ~ceilinged
@@ -687,7 +691,8 @@ def _solve(market: Market, price: np.ndarray, tolerance: float) -> Clearing:
                 newton = np.where(
                     live, newton_move(market, single_weights, caps, point, fallback), 0
                 )
-                newton = np.where(live & short, short_move, newton)
+                if short_move is not None:
+                    newton = np.where(live & short, short_move, newton)
                 biggest = np.abs(newton).max(axis=1, keepdims=True)
                 newton *= np.minimum(1.0, MAX_LOG_STEP / np.maximum(biggest, 1e-300))
                 direction = np.where(accept[:, None], newton, direction)
@@ -698,7 +703,7 @@ def _solve(market: Market, price: np.ndarray, tolerance: float) -> Clearing:
         else:
             # Halve an exporter's step when its excess changes sign and cut it when only its
             # move does (fixed steps make 2-cycles); let it grow back while neither flips.
-            move = np.where(short, short_move, fallback())
+            move = fallback() if short_move is None else np.where(short, short_move, fallback())
             sign = np.sign(excess)
             excess_flipped = sign * last_sign < 0
             move_flipped = np.sign(move) * np.sign(last_move) < 0
