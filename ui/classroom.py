@@ -610,7 +610,7 @@ def Messages(game: ClassGame, token: str, code: str | None, version: int = 0):
             continuous_update=True,
             error=error or False,
         )
-        solara.Button(t("class_ui.send"), on_click=send)
+        solara.Button(t("class_ui.send"), on_click=send, classes=["mt-2"])
 
 
 # --- the teacher's page ----------------------------------------------------------------------
