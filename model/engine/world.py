@@ -37,7 +37,7 @@ from model.data.overrides import (
 from model.data.scenario import Scenario, load_scenario, validate_scenario
 from model.data.world_data import DAYS_PER_YEAR, WorldData, load_world, quarter_index
 from model.engine import diplomacy, evolve, policies
-from model.engine.economy import Outcome, calibrate, clear_step
+from model.engine.economy import Outcome, calibrated, clear_step
 from model.engine.metrics import (
     Standing,
     base_consumption_value,
@@ -135,7 +135,7 @@ class World(mesa.Model):
         self.spec = scenario  # Mesa reserves ``scenario`` for its own Scenario object
         self.data = world or load_world(scenario.world)
         self.parameters = {**self.data.parameters, **scenario.parameters}
-        self.calibration = calibrate(self.data, self.parameters)
+        self.calibration = calibrated(self.data, self.parameters)
         self.state = self._initial_state()
         self.recorder = Recorder(self.data, date=self.quarter_label)
         self._price_history: list[np.ndarray] = [self.calibration.index0]
