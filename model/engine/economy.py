@@ -5,13 +5,13 @@ ore it bought, a magnet maker on the oxide it bought, so a cap upstream propagat
 Within a stage, all minerals clear at once (see markets.py).
 """
 
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
 
 from model.data.world_data import DAYS_PER_YEAR, STAGES, WorldData
 from model.engine.calibration import armington_weights, base_flows, weights_per_capacity
+from model.engine.kept import Kept
 from model.engine.markets import TOLERANCE, Market, clear, one_blas_thread
 from model.engine.state import State
 
@@ -54,26 +54,22 @@ def calibrate(world: WorldData, parameters: dict[str, float]) -> Calibration:
 
 
 CALIBRATIONS_KEPT = 8  # calibrations kept at once (a sweep varies its parameters)
-_calibrated: OrderedDict[tuple, tuple[WorldData, Calibration]] = OrderedDict()
+_calibrated: Kept[tuple[WorldData, Calibration]] = Kept(CALIBRATIONS_KEPT)
 
 
 def calibrated(world: WorldData, parameters: dict[str, float]) -> Calibration:
     """``calibrate``, once per world data and parameters in a process: a sweep's runs and
     a World's reference path share it. Balancing the base flows was a tenth of a
     40-quarter run, done twice. Its arrays are read-only, so nobody changes a shared one."""
-    key = (id(world), tuple(sorted(parameters.items())))
-    kept = _calibrated.get(key)
-    if kept is not None and kept[0] is world:  # the world is kept too: its id is not reused
-        _calibrated.move_to_end(key)
-        return kept[1]
-    calibration = calibrate(world, parameters)
-    for array in vars(calibration).values():
-        if isinstance(array, np.ndarray):
-            array.flags.writeable = False
-    _calibrated[key] = (world, calibration)
-    while len(_calibrated) > CALIBRATIONS_KEPT:
-        _calibrated.popitem(last=False)
-    return calibration
+
+    def make() -> tuple[WorldData, Calibration]:
+        calibration = calibrate(world, parameters)
+        for array in vars(calibration).values():
+            if isinstance(array, np.ndarray):
+                array.flags.writeable = False
+        return world, calibration  # the world kept with it: its id is not reused
+
+    return _calibrated.get((id(world), tuple(sorted(parameters.items()))), make)[1]
 
 
 @dataclass

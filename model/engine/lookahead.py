@@ -75,7 +75,7 @@ def project_many(
     without: Projection | None = None,
     start: State | None = None,
 ) -> np.ndarray:
-    """Mean scores of several deals' states, (K, C), projected as one batch.
+    """Mean scores of several deals' states, (K, C), projected one after another.
 
     ``without`` is the no-deal path (projected from ``start`` when not given); every
     deal is projected from its own state.

@@ -17,13 +17,13 @@ time of a passive run (benchmarks/README.md).
 import copy
 import hashlib
 import pickle
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
 
+from model.engine.kept import Kept
 from model.engine.metrics import Standing
 
 
@@ -122,15 +122,9 @@ class Reference:
         return cleared
 
 
-_shared: OrderedDict[tuple, Reference] = OrderedDict()
+_shared: Kept[Reference] = Kept(KEEP)
 
 
 def shared(key: tuple, make: Callable[[], Stepped]) -> Reference:
     """The reference path for ``key`` (world data, parameters, seed), made once."""
-    if key in _shared:
-        _shared.move_to_end(key)
-        return _shared[key]
-    reference = _shared[key] = Reference(make)
-    while len(_shared) > KEEP:
-        _shared.popitem(last=False)
-    return reference
+    return _shared.get(key, lambda: Reference(make))
