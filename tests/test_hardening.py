@@ -119,13 +119,13 @@ def test_a_byte_order_mark_is_read_as_utf8(tmp_path, capsys):
 def test_a_full_disk_leaves_no_table_behind(tmp_path, capsys, monkeypatch):
     written = []
 
-    def fill_up(frame, path, **kwargs):
+    def fill_up(frame, path):
         if len(written) == 2:
             raise OSError(28, "No space left on device")
         Path(path).write_text("partial")
         written.append(path)
 
-    monkeypatch.setattr(pd.DataFrame, "to_csv", fill_up)
+    monkeypatch.setattr(tables_module, "write_csv", fill_up)
     out = tmp_path / "out"
     code, _, err = minerals(capsys, "run", "baseline", "--steps", "1", "-q", "--out", str(out))
     refused(code, err, "No space left on device")
@@ -138,10 +138,10 @@ def test_a_failed_write_keeps_the_tables_already_there(tmp_path, monkeypatch):
     (out / "countries.csv").write_text("the earlier run")
     frames = {"countries": pd.DataFrame({"a": [1]}), "prices": pd.DataFrame({"b": [2]})}
 
-    def broken(frame, path, **kwargs):
+    def broken(frame, path):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(pd.DataFrame, "to_csv", broken)
+    monkeypatch.setattr(tables_module, "write_csv", broken)
     with pytest.raises(OSError):
         tables_module.write_tables(frames, out)
     assert (out / "countries.csv").read_text() == "the earlier run"

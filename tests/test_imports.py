@@ -45,3 +45,29 @@ def test_start_up_does_not_import_heavy_libraries(setup):
 def test_the_probe_sees_a_heavy_import():
     """The check can fail: building a World does load Mesa."""
     assert "mesa" in loaded_after("from model.engine.world import World")
+
+
+def printed_by(code: str):
+    """The JSON a fresh interpreter prints last after running ``code``."""
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_a_world_runs_without_mesas_spaces_which_still_load_whole_when_used():
+    """Mesa's spaces pull in scipy and networkx (about 0.35 s of a ``minerals run``); the
+    game uses none of them, so they load when someone reads from them (agents/mesa_core.py)."""
+    loaded = "import json, sys; print(json.dumps([n in sys.modules for n in NAMES]))"
+    names = "NAMES = ('scipy.spatial', 'networkx')\n"
+    played = "from model.engine.world import World\nWorld('baseline').run(2)\n"
+    assert printed_by(names + played + loaded) == [False, False]
+    used = (
+        "import mesa\n"
+        "from mesa.discrete_space import OrthogonalMooreGrid, Network\n"
+        "import networkx\n"
+        "assert len(OrthogonalMooreGrid((3, 3)).all_cells) == 9\n"
+        "assert len(Network(networkx.path_graph(4)).all_cells) == 4\n"
+        "assert mesa.space.MultiGrid(2, 2, False).width == 2\n"
+    )
+    assert printed_by(names + played + used + loaded) == [True, True]

@@ -8,8 +8,10 @@ as the World does something the path did not.
 import pandas as pd
 import pytest
 
+from agents.actions import ExportControl, Tariff
 from model.engine import reference
 from model.engine.world import World
+from support.seats import Scripted
 
 STEPS = 6
 CLEARING = reference.Reference.clearing  # before any test wraps it
@@ -32,6 +34,7 @@ def run(name: str, reuse: bool, monkeypatch) -> tuple[dict[str, pd.DataFrame], i
 
 @pytest.mark.parametrize("name", ["baseline", "washington_coalition"])
 def test_reusing_the_paths_clearing_changes_no_number(name, monkeypatch):
+    scored_against_the_shared_path(monkeypatch)  # a baseline run is otherwise its own path
     solved, _ = run(name, False, monkeypatch)
     reused, taken = run(name, True, monkeypatch)
     for table in ("countries", "prices", "flows", "production"):
@@ -40,3 +43,60 @@ def test_reusing_the_paths_clearing_changes_no_number(name, monkeypatch):
         assert taken == STEPS
     else:  # the club forms in the first quarter: the World leaves the path at once
         assert taken == 0
+
+
+def scored_against_the_shared_path(monkeypatch) -> None:
+    """Every World from here on scores against the shared path, as before it could be its own."""
+    monkeypatch.setattr(World, "_nobody_acts", lambda self: False)
+
+
+def test_a_world_where_nobody_acts_is_its_own_path_and_scores_the_same(monkeypatch):
+    """A baseline run neither clears its quarters twice nor asks the shared path: its
+    tables are those it has scored against the shared path, bit for bit."""
+    own, taken = run("baseline", True, monkeypatch)
+    assert taken == 0 and (own["countries"]["score"] == 0).all()
+    scored_against_the_shared_path(monkeypatch)
+    shared, _ = run("baseline", False, monkeypatch)
+    for table in ("countries", "prices", "flows", "production", "events"):
+        pd.testing.assert_frame_equal(own[table], shared[table], check_exact=True)
+
+
+def late_measures(world: World) -> None:
+    """Two quarters as the path, then a measure put in from outside, then a seat that acts."""
+    world.run(2)
+    world.apply(Tariff("USA", ("CHN",), "lithium", "refined", 0.5), world.steps)
+    world.run(1)
+    world.country_agent("JPN").controller = Scripted(
+        {5: [ExportControl("JPN", ("KOR",), "rare_earths", "magnets", 0.5)]}
+    )
+    world.run(3)
+
+
+def test_a_world_changed_from_outside_its_step_leaves_its_own_path(monkeypatch):
+    """A measure applied between quarters, or a country handed to a player, is scored
+    against the shared path from then on, exactly as if it had never been its own."""
+    reference._shared.clear()
+    world = World("baseline")
+    late_measures(world)
+    scored_against_the_shared_path(monkeypatch)
+    reference._shared.clear()
+    shared = World("baseline")
+    late_measures(shared)
+    ours, theirs = world.tables(), shared.tables()
+    for table in ("countries", "prices", "flows", "production", "events"):
+        pd.testing.assert_frame_equal(ours[table], theirs[table], check_exact=True)
+    scores = ours["countries"].pivot(index="step", columns="country", values="score")
+    assert (scores.loc[:2] == 0).all().all()  # the path's own quarters
+    assert scores.loc[3:, "CHN"].abs().min() > 0.1  # the tariff's quarter on
+    assert scores.loc[5, "KOR"] != pytest.approx(0.0, abs=1e-6)  # the seat's measure
+
+
+def test_a_card_or_a_queued_measure_counts_as_acting(monkeypatch):
+    """What a teacher's card or a person's queue adds is played in the same quarter."""
+    reference._shared.clear()
+    world = World("baseline")
+    world.run(1)
+    world.country_agent("USA").cards[2] = [Tariff("USA", ("CHN",), "all", "all", 0.5)]
+    world.run(1)
+    scores = world.tables()["countries"].set_index(["step", "country"])["score"]
+    assert scores[(1, "USA")] == 0 and abs(scores[(2, "CHN")]) > 0.1

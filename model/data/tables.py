@@ -6,6 +6,7 @@ field metadata, so a file explains itself without this code.
 
 from __future__ import annotations  # pandas is imported by the tables' owner
 
+import io
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -35,10 +36,48 @@ def write_tables(
         for name, frame in tables.items():
             path = staging / f"{name}.{fmt}"
             if fmt == "csv":
-                frame.to_csv(path, index=False)
+                write_csv(frame, path)
             else:
                 write_parquet(name, frame, path)
     return [out_dir / f"{name}.{fmt}" for name in tables]
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> None:
+    """One table as a CSV file (``csv_bytes``)."""
+    Path(path).write_bytes(csv_bytes(frame))
+
+
+def csv_bytes(frame: pd.DataFrame, header: bool = True) -> bytes:
+    """A table as CSV, numbers written by Arrow. A run's tables, a class game's rounds as
+    they are appended and its archive all come from here, so they match byte for byte.
+
+    pandas formats every float in Python: a 40-quarter run's 260,000 numbers took 0.25 s of
+    a 1.5 s ``minerals run``; Arrow takes 0.04 s. Its shortest form of a whole number has no
+    decimal point ("0"), so one is added ("0.0", as pandas writes it) and a column of whole
+    numbers still reads back as floats. A table whose text needs quoting (the news in
+    events and deals) is written by pandas, its numbers formatted by Arrow all the same.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv
+
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    for i, field in enumerate(table.schema):
+        if pa.types.is_floating(field.type):
+            text = pc.cast(table.column(i), pa.string())
+            whole = pc.match_substring_regex(text, r"^-?[0-9]+$")
+            decimal = pc.binary_join_element_wise(text, ".0", "")
+            table = table.set_column(i, field.name, pc.if_else(whole, decimal, text))
+    out = io.BytesIO()
+    if header:
+        out.write((",".join(frame.columns) + "\n").encode())
+    options = pyarrow.csv.WriteOptions(include_header=False, quoting_style="none")
+    try:
+        pyarrow.csv.write_csv(table, out, options)
+    except pa.ArrowInvalid:  # a comma, quote or line break in a text: pandas quotes it
+        text = table.to_pandas().to_csv(index=False, header=header, lineterminator="\n")
+        return text.encode()
+    return out.getvalue()
 
 
 def write_parquet(name: str, frame: pd.DataFrame, path: Path) -> None:

@@ -7,11 +7,14 @@ same outages. The path is stepped on demand (the look-ahead may ask a few quarte
 the game) and shared by every World with the same world data, parameters and seed: a
 replay, a debrief's counterfactual or a lookahead costs nothing more.
 
-A World that has done nothing yet the path did not (a baseline run: everyone passive)
-clears exactly the markets the path cleared. The path keeps each quarter's clearing with a
-digest of the state it started from, and a World whose state has the same digest takes
-that clearing instead of solving it again: the same numbers, bit for bit, for half the
-time of a passive run (benchmarks/README.md).
+A World where nobody can act (no events, no coalitions, every country passive: a baseline
+run, a sweep of one) is the path itself: it scores against its own quarters (World's
+``_own_path``) and asks for the shared path only once something changes it from outside
+its step. Any other World that has done nothing yet the path did not clears exactly the
+markets the path cleared: the path keeps each quarter's clearing with a digest of the
+state it started from, and a World whose state has the same digest takes that clearing
+instead of solving it again. Both give the same numbers, bit for bit
+(tests/test_reference_reuse.py), for less time (benchmarks/README.md).
 """
 
 import copy

@@ -9,7 +9,6 @@ tables.
 import math
 from pathlib import Path
 
-import mesa
 import numpy as np
 import pandas as pd
 
@@ -25,6 +24,7 @@ from agents.actions import (
     Tariff,
 )
 from agents.controllers import PassiveController, ScriptedController, scripted_schedules
+from agents.mesa_core import DataCollector, Model
 from agents.strategies import Strategy
 from agents.strategies import make_controller as make_strategy
 from model.data.overrides import (
@@ -96,7 +96,7 @@ def controller_kind(scenario: Scenario, code: str, scripted: bool) -> str:
     return "scripted" if scripted else scenario.header.controller
 
 
-class World(mesa.Model):
+class World(Model):
     """The critical-minerals world of one scenario."""
 
     # False replays a game with no negotiation at all: the class debrief's "without the deals".
@@ -144,6 +144,7 @@ class World(mesa.Model):
         self.last_standing: Standing | None = None
         self._stock_before = self.state.stock.copy()
         self.reference: Reference | None = None if self.is_reference else self._reference()
+        self._own_path: bytes | None = None  # set below if this world is the path itself
         self.previous_measures = (self.state.effective_tariff(), self.state.export_level.copy())
         policies.open_quarter(self.state, self.data, self.parameters, self.calendar_quarter(1))
 
@@ -176,7 +177,7 @@ class World(mesa.Model):
             )
         self._consumption0 = base_consumption_value(self.data)
         self._row = {code: c for c, code in enumerate(self.data.codes)}
-        self.datacollector = mesa.DataCollector(
+        self.datacollector = DataCollector(
             model_reporters={
                 "mean_price_index": lambda m: m.price_index(mean_price_index),
                 "median_price_index": lambda m: m.price_index(median_price_index),
@@ -188,6 +189,8 @@ class World(mesa.Model):
             },
         )
         self.running = True
+        if not self.is_reference and self._nobody_acts():
+            self._own_path = self._path_digest()
 
     # --- set-up -------------------------------------------------------------------------
     def _initial_state(self) -> State:
@@ -283,6 +286,8 @@ class World(mesa.Model):
     # --- one step -------------------------------------------------------------------------
     def step(self) -> None:
         step = self.steps  # Mesa has already counted this step
+        if self._own_path is not None and self._path_digest() != self._own_path:
+            self._own_path = None  # changed from outside: scored against the shared path
         evolve.commission(self.state, step)
         self.grant_licences(step)
         self.start_budgets()
@@ -294,6 +299,8 @@ class World(mesa.Model):
         self.clear(step)
         self.evolve(step)
         self.measure(step)
+        if self._own_path is not None:
+            self._own_path = self._path_digest()
         for country in self.agents_by_type[Country]:
             if not country.follows_script:
                 self.advise(country.code, step)
@@ -545,8 +552,10 @@ class World(mesa.Model):
 
     def clear(self, step: int) -> None:
         self._stock_before = self.state.stock.copy()
-        # Where this world still matches the reference path, its clearing is the path's.
-        known = None if self.reference is None else self.reference.clearing(step, self.state)
+        # Where this world still matches the reference path, its clearing is the path's
+        # (unless it is the path itself: then nothing has cleared this quarter yet).
+        shared = self.reference is not None and self._own_path is None
+        known = self.reference.clearing(step, self.state) if shared else None
         if known is None:
             self.outcome = clear_step(
                 self.data, self.calibration, self.parameters, self.state, step
@@ -646,8 +655,30 @@ class World(mesa.Model):
         )
         if state is self.state:
             self.last_standing = now
-        reference = now if self.reference is None else self.reference.standing(step)
+        if self.reference is None or (self._own_path is not None and state is self.state):
+            reference = now  # the path itself, or a quarter of a world still on it
+        else:
+            reference = self.reference.standing(step)
         return score(self.data, now, reference)
+
+    # --- a world that is its own reference path ------------------------------------------
+    def _nobody_acts(self) -> bool:
+        """True for a world the reference path describes exactly (reference.py): no events,
+        no coalitions, every country passive (a baseline run, a sweep of one). Such a world
+        is its own path, and its score 0, until something changes it from outside its step
+        (a person's queued measure, ``apply``): the shared path would clear every quarter a
+        second time."""
+        return (
+            not self.spec.events
+            and not self.spec.coalitions
+            and all(type(c.controller) is PassiveController for c in self._countries.values())
+        )
+
+    def _path_digest(self) -> bytes:
+        """All a step reads that the reference path fixes: the state, the parameters, the
+        outage stream, who plays each country and what a person or a card queued for it."""
+        players = [(type(c.controller), c.pending, c.cards) for c in self._countries.values()]
+        return digest((self.state, self.parameters, self.shock_rng.bit_generator.state, players))
 
     def _reference(self) -> Reference:
         """The shared reference path of this world, parameters and seed (reference.py)."""

@@ -20,6 +20,7 @@ import pandas as pd
 from agents.actions import Action, from_dict
 from model.data.files import InputError, parse_json, read_bytes, regular_file, shown, size
 from model.data.scenario import ScenarioError
+from model.data.tables import csv_bytes
 from model.data.world_data import WorldDataError
 from model.game.decisions import check
 from model.game.replay import PEOPLE, GameLog, Table, Turn, checked, records
@@ -56,7 +57,7 @@ def write(
         archive.writestr(GAME_JSON, json.dumps(game, indent=1))
         archive.writestr(MESSAGES_JSON, json.dumps(messages, indent=1, ensure_ascii=False))
         for name, frame in tables.items():
-            archive.writestr(f"{TABLES}/{name}.csv", frame.to_csv(index=False))
+            archive.writestr(f"{TABLES}/{name}.csv", csv_bytes(frame))
         archive.writestr(README, readme)
         if made is not None:
             archive.writestr(PROVENANCE_JSON, json.dumps(made, indent=1))

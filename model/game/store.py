@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from model.data.files import parse_json, read_bytes
-from model.data.tables import write_tables
+from model.data.tables import csv_bytes, write_tables
 from model.game.refusals import ClassroomError, SaveError
 from model.text import t
 
@@ -71,8 +71,8 @@ class TableFiles:
         self.rows = None  # until every file has its rows
         for name, frame in tables.items():
             if len(frame) > rows[name]:
-                with open(self.folder / f"{name}.csv", "a", encoding="utf-8", newline="") as f:
-                    frame.iloc[rows[name] :].to_csv(f, header=False, index=False)
+                with open(self.folder / f"{name}.csv", "ab") as f:
+                    f.write(csv_bytes(frame.iloc[rows[name] :], header=False))
         self.rows = {name: len(frame) for name, frame in tables.items()}
 
 
