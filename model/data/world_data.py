@@ -8,7 +8,7 @@ from __future__ import annotations  # pandas is imported on first use
 
 import tomllib
 from dataclasses import dataclass, field
-from functools import cache, cached_property
+from functools import cache, cached_property, lru_cache
 from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -321,9 +321,21 @@ def base_world(folder: Path) -> Path | None:
     A drawn world (the 2010 rare-earth market for the hindcast) holds only what differs:
     its own rows for the goods it lists replace the base's rows for those goods.
     """
-    with (folder / "world.toml").open("rb") as f:
-        base = tomllib.load(f)["world"].get("base")
+    base = _toml(folder / "world.toml")["world"].get("base")
     return None if base is None else world_path(base)
+
+
+def _toml(path: Path) -> dict:
+    """A world's TOML file, read once while it is unchanged: every CSV of a drawn world
+    asks world.toml for its base (18 reads of its sourced parameters a load)."""
+    stat = path.stat()
+    return _parsed_toml(path, stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=32)
+def _parsed_toml(path: Path, modified: int, size: int) -> dict:
+    with path.open("rb") as f:
+        return tomllib.load(f)
 
 
 def _read_csv(folder: Path, name: str, required: bool = True) -> pd.DataFrame:
@@ -434,16 +446,13 @@ def _parameters(folder: Path) -> dict[str, float]:
     for name in ("world.toml", "behaviour.toml"):
         path = folder / name
         if path.is_file():
-            with path.open("rb") as f:
-                entries = tomllib.load(f).get("parameters", {})
+            entries = _toml(path).get("parameters", {})
             parameters |= {key: float(entry["value"]) for key, entry in entries.items()}
     return parameters
 
 
 def _load(folder: Path) -> WorldData:
-    with (folder / "world.toml").open("rb") as f:
-        meta = tomllib.load(f)
-    world = meta["world"]
+    world = _toml(folder / "world.toml")["world"]
     steps_per_year = int(world.get("steps_per_year", 4))
     if steps_per_year != 4:
         raise WorldDataError(t("world.quarters_only", path=folder / "world.toml"))
