@@ -334,15 +334,14 @@ def run_command(args: argparse.Namespace) -> int:
 
     world = World(scenario, rng=scenario.seed)
     quiet = args.quiet or not sys.stderr.isatty()
-    progress = tqdm(
-        range(scenario.steps),
+    with tqdm(
+        total=scenario.steps,
         desc=scenario.name,
         unit=t("cli.progress_unit"),
         file=sys.stderr,
         disable=quiet,
-    )
-    for _ in progress:
-        world.step()
+    ) as progress:
+        world.run(scenario.steps, progress=progress.update)
     tables = world.tables()
     try:
         write_tables(tables, out, args.format)

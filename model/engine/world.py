@@ -96,6 +96,10 @@ def controller_kind(scenario: Scenario, code: str, scripted: bool) -> str:
     return "scripted" if scripted else scenario.header.controller
 
 
+# A world on its own path in the middle of run(): no digest needed until the run ends.
+UNBROKEN = b"unbroken"
+
+
 class World(Model):
     """The critical-minerals world of one scenario."""
 
@@ -145,6 +149,7 @@ class World(Model):
         self._stock_before = self.state.stock.copy()
         self.reference: Reference | None = None if self.is_reference else self._reference()
         self._own_path: bytes | None = None  # set below if this world is the path itself
+        self._run_ahead = False  # run() steps again at once: nothing can change it between
         self.previous_measures = (self.state.effective_tariff(), self.state.export_level.copy())
         policies.open_quarter(self.state, self.data, self.parameters, self.calendar_quarter(1))
 
@@ -286,7 +291,7 @@ class World(Model):
     # --- one step -------------------------------------------------------------------------
     def step(self) -> None:
         step = self.steps  # Mesa has already counted this step
-        if self._own_path is not None and self._path_digest() != self._own_path:
+        if self._own_path not in (None, UNBROKEN) and self._path_digest() != self._own_path:
             self._own_path = None  # changed from outside: scored against the shared path
         evolve.commission(self.state, step)
         self.grant_licences(step)
@@ -300,7 +305,7 @@ class World(Model):
         self.evolve(step)
         self.measure(step)
         if self._own_path is not None:
-            self._own_path = self._path_digest()
+            self._own_path = UNBROKEN if self._run_ahead else self._path_digest()
         for country in self.agents_by_type[Country]:
             if not country.follows_script:
                 self.advise(country.code, step)
@@ -704,11 +709,23 @@ class World(Model):
 
     # --- running and results ----------------------------------------------------------------
     def run(self, steps: int | None = None, progress=None) -> "World":
-        """Run ``steps`` more steps (default: the scenario's), calling ``progress()`` after each."""
-        for _ in range(self.spec.steps if steps is None else steps):
-            self.step()
-            if progress is not None:
-                progress()
+        """Run ``steps`` more steps (default: the scenario's), calling ``progress()`` after each.
+
+        ``progress`` reports; it must not change the world. Nothing else runs between the
+        steps, so a world that is its own reference path checks that it still is only
+        before the first and after the last (two digests a run, not two a quarter).
+        """
+        count = self.spec.steps if steps is None else steps
+        try:
+            for i in range(count):
+                self._run_ahead = i < count - 1
+                self.step()
+                if progress is not None:
+                    progress()
+        finally:
+            self._run_ahead = False
+            if self._own_path is UNBROKEN:
+                self._own_path = self._path_digest()
         return self
 
     def tables(self) -> dict[str, pd.DataFrame]:
