@@ -1,11 +1,12 @@
 """An economy as a Mesa agent: who it is, what it wants, and who decides for it."""
 
+import mesa
+
 from agents.actions import Action
 from agents.controllers import Controller, ScriptedController
-from agents.mesa_core import Agent
 
 
-class Country(Agent):
+class Country(mesa.Agent):
     """Holds identity, objectives and controller; the world owns every number."""
 
     def __init__(

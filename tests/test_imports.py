@@ -55,19 +55,28 @@ def printed_by(code: str):
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def test_a_world_runs_without_mesas_spaces_which_still_load_whole_when_used():
+def test_minerals_run_leaves_mesas_spaces_unloaded_and_whole_for_whoever_uses_them(tmp_path):
     """Mesa's spaces pull in scipy and networkx (about 0.35 s of a ``minerals run``); the
-    game uses none of them, so they load when someone reads from them (agents/mesa_core.py)."""
+    command line's headless runs defer them (ui/lean_mesa.py). Code that then uses them,
+    by attribute or by importing one of their modules, gets the same classes as Mesa's."""
     loaded = "import json, sys; print(json.dumps([n in sys.modules for n in NAMES]))"
     names = "NAMES = ('scipy.spatial', 'networkx')\n"
-    played = "from model.engine.world import World\nWorld('baseline').run(2)\n"
+    argv = ["run", "baseline", "--steps", "2", "-q", "--out", str(tmp_path)]
+    played = (
+        "import contextlib, io, ui.cli\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    assert ui.cli.main({argv!r}) == 0\n"
+    )
     assert printed_by(names + played + loaded) == [False, False]
     used = (
-        "import mesa\n"
-        "from mesa.discrete_space import OrthogonalMooreGrid, Network\n"
-        "import networkx\n"
-        "assert len(OrthogonalMooreGrid((3, 3)).all_cells) == 9\n"
-        "assert len(Network(networkx.path_graph(4)).all_cells) == 4\n"
+        "from mesa.discrete_space.grid import OrthogonalMooreGrid\n"
+        "from mesa.experimental.continuous_space.continuous_space import ContinuousSpace\n"
+        "import mesa, networkx, pickle\n"
+        "assert mesa.discrete_space.OrthogonalMooreGrid is OrthogonalMooreGrid\n"
+        "assert mesa.experimental.continuous_space.ContinuousSpace is ContinuousSpace\n"
+        "grid = pickle.loads(pickle.dumps(OrthogonalMooreGrid((3, 3))))\n"
+        "assert len(grid.all_cells) == 9\n"
+        "assert len(mesa.discrete_space.Network(networkx.path_graph(4)).all_cells) == 4\n"
         "assert mesa.space.MultiGrid(2, 2, False).width == 2\n"
     )
     assert printed_by(names + played + used + loaded) == [True, True]

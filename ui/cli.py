@@ -33,7 +33,7 @@ from model.text import (
     t,
     use_language,
 )
-from ui import argparse_words
+from ui import argparse_words, lean_mesa
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -328,6 +328,7 @@ def run_command(args: argparse.Namespace) -> int:
     out = args.out if args.out is not None else Path("out") / scenario.name
     check_out_dir(out)
     # Imported only here: listing and validating need none of the economics.
+    lean_mesa.defer_optional_parts()
     from tqdm import tqdm
 
     from model.engine.world import World
@@ -623,6 +624,7 @@ def _check_made_by(state_dir: Path, scenario: Scenario, force: bool) -> None:
 
 def replay_command(args: argparse.Namespace) -> int:
     """Replay a class game headless, optionally with changed decisions, and write its tables."""
+    lean_mesa.defer_optional_parts()
     from model.game.archive import ArchiveError, parse_change, read_log, replay_changed
 
     try:
@@ -695,6 +697,7 @@ def briefing_command(args: argparse.Namespace) -> int:
 
 def hindcast_command(args: argparse.Namespace) -> int:
     """Replay the recorded episodes and write the validation report (docs/validation.md)."""
+    lean_mesa.defer_optional_parts()
     from model.research.hindcast import write
 
     if args.out.suffix != ".md":

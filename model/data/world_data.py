@@ -321,21 +321,18 @@ def base_world(folder: Path) -> Path | None:
     A drawn world (the 2010 rare-earth market for the hindcast) holds only what differs:
     its own rows for the goods it lists replace the base's rows for those goods.
     """
-    base = _toml(folder / "world.toml")["world"].get("base")
+    path = folder / "world.toml"
+    stat = path.stat()
+    base = _base_name(path, stat.st_mtime_ns, stat.st_size)
     return None if base is None else world_path(base)
 
 
-def _toml(path: Path) -> dict:
-    """A world's TOML file, read once while it is unchanged: every CSV of a drawn world
-    asks world.toml for its base (18 reads of its sourced parameters a load)."""
-    stat = path.stat()
-    return _parsed_toml(path, stat.st_mtime_ns, stat.st_size)
-
-
 @lru_cache(maxsize=32)
-def _parsed_toml(path: Path, modified: int, size: int) -> dict:
+def _base_name(path: Path, modified: int, size: int) -> str | None:
+    """Read once while the file is unchanged: every CSV of a load asks (18 parses of
+    world.toml's sourced parameters a load)."""
     with path.open("rb") as f:
-        return tomllib.load(f)
+        return tomllib.load(f)["world"].get("base")
 
 
 def _read_csv(folder: Path, name: str, required: bool = True) -> pd.DataFrame:
@@ -446,13 +443,15 @@ def _parameters(folder: Path) -> dict[str, float]:
     for name in ("world.toml", "behaviour.toml"):
         path = folder / name
         if path.is_file():
-            entries = _toml(path).get("parameters", {})
+            with path.open("rb") as f:
+                entries = tomllib.load(f).get("parameters", {})
             parameters |= {key: float(entry["value"]) for key, entry in entries.items()}
     return parameters
 
 
 def _load(folder: Path) -> WorldData:
-    world = _toml(folder / "world.toml")["world"]
+    with (folder / "world.toml").open("rb") as f:
+        world = tomllib.load(f)["world"]
     steps_per_year = int(world.get("steps_per_year", 4))
     if steps_per_year != 4:
         raise WorldDataError(t("world.quarters_only", path=folder / "world.toml"))

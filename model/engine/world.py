@@ -9,6 +9,7 @@ tables.
 import math
 from pathlib import Path
 
+import mesa
 import numpy as np
 import pandas as pd
 
@@ -24,7 +25,6 @@ from agents.actions import (
     Tariff,
 )
 from agents.controllers import PassiveController, ScriptedController, scripted_schedules
-from agents.mesa_core import DataCollector, Model
 from agents.strategies import Strategy
 from agents.strategies import make_controller as make_strategy
 from model.data.overrides import (
@@ -96,11 +96,7 @@ def controller_kind(scenario: Scenario, code: str, scripted: bool) -> str:
     return "scripted" if scripted else scenario.header.controller
 
 
-# A world on its own path in the middle of run(): no digest needed until the run ends.
-UNBROKEN = b"unbroken"
-
-
-class World(Model):
+class World(mesa.Model):
     """The critical-minerals world of one scenario."""
 
     # False replays a game with no negotiation at all: the class debrief's "without the deals".
@@ -149,7 +145,6 @@ class World(Model):
         self._stock_before = self.state.stock.copy()
         self.reference: Reference | None = None if self.is_reference else self._reference()
         self._own_path: bytes | None = None  # set below if this world is the path itself
-        self._run_ahead = False  # run() steps again at once: nothing can change it between
         self.previous_measures = (self.state.effective_tariff(), self.state.export_level.copy())
         policies.open_quarter(self.state, self.data, self.parameters, self.calendar_quarter(1))
 
@@ -182,7 +177,7 @@ class World(Model):
             )
         self._consumption0 = base_consumption_value(self.data)
         self._row = {code: c for c, code in enumerate(self.data.codes)}
-        self.datacollector = DataCollector(
+        self.datacollector = mesa.DataCollector(
             model_reporters={
                 "mean_price_index": lambda m: m.price_index(mean_price_index),
                 "median_price_index": lambda m: m.price_index(median_price_index),
@@ -291,7 +286,7 @@ class World(Model):
     # --- one step -------------------------------------------------------------------------
     def step(self) -> None:
         step = self.steps  # Mesa has already counted this step
-        if self._own_path not in (None, UNBROKEN) and self._path_digest() != self._own_path:
+        if self._own_path is not None and self._path_digest() != self._own_path:
             self._own_path = None  # changed from outside: scored against the shared path
         evolve.commission(self.state, step)
         self.grant_licences(step)
@@ -305,7 +300,7 @@ class World(Model):
         self.evolve(step)
         self.measure(step)
         if self._own_path is not None:
-            self._own_path = UNBROKEN if self._run_ahead else self._path_digest()
+            self._own_path = self._path_digest()
         for country in self.agents_by_type[Country]:
             if not country.follows_script:
                 self.advise(country.code, step)
@@ -660,7 +655,7 @@ class World(Model):
         )
         if state is self.state:
             self.last_standing = now
-        if self.reference is None or (self._own_path is not None and state is self.state):
+        if self.is_reference or (self._own_path is not None and state is self.state):
             reference = now  # the path itself, or a quarter of a world still on it
         else:
             reference = self.reference.standing(step)
@@ -682,7 +677,10 @@ class World(Model):
     def _path_digest(self) -> bytes:
         """All a step reads that the reference path fixes: the state, the parameters, the
         outage stream, who plays each country and what a person or a card queued for it."""
-        players = [(type(c.controller), c.pending, c.cards) for c in self._countries.values()]
+        players = [
+            (type(c.controller) is PassiveController, c.pending, c.cards)
+            for c in self._countries.values()
+        ]
         return digest((self.state, self.parameters, self.shock_rng.bit_generator.state, players))
 
     def _reference(self) -> Reference:
@@ -709,23 +707,11 @@ class World(Model):
 
     # --- running and results ----------------------------------------------------------------
     def run(self, steps: int | None = None, progress=None) -> "World":
-        """Run ``steps`` more steps (default: the scenario's), calling ``progress()`` after each.
-
-        ``progress`` reports; it must not change the world. Nothing else runs between the
-        steps, so a world that is its own reference path checks that it still is only
-        before the first and after the last (two digests a run, not two a quarter).
-        """
-        count = self.spec.steps if steps is None else steps
-        try:
-            for i in range(count):
-                self._run_ahead = i < count - 1
-                self.step()
-                if progress is not None:
-                    progress()
-        finally:
-            self._run_ahead = False
-            if self._own_path is UNBROKEN:
-                self._own_path = self._path_digest()
+        """Run ``steps`` more steps (default: the scenario's), calling ``progress()`` after each."""
+        for _ in range(self.spec.steps if steps is None else steps):
+            self.step()
+            if progress is not None:
+                progress()
         return self
 
     def tables(self) -> dict[str, pd.DataFrame]:
