@@ -41,16 +41,17 @@ class _Deferred(types.ModuleType):
         _load(self)
         return getattr(self, name)
 
+    def __dir__(self):
+        _load(self)
+        return sorted(self.__dict__)
+
 
 def _load(module: types.ModuleType) -> None:
     if type(module) is not _Deferred or module.__name__ in _running:
         return
     _running.add(module.__name__)
-    try:
+    try:  # if its code fails, it stays deferred: the next read runs it again, in place
         module.__spec__.loader.exec_module(module)
-    except BaseException:
-        sys.modules.pop(module.__name__, None)  # as a failed import leaves it
-        raise
     finally:
         _running.discard(module.__name__)
     module.__class__ = types.ModuleType
@@ -78,7 +79,8 @@ class _PackageFirst(importlib.abc.MetaPathFinder):
 
 
 class _Made(importlib.abc.Loader):
-    """Gives the import system a module that is already made, as it was made."""
+    """Gives the import system a module that is already made, as it was made; anything
+    else (sources, data) is its own loader's."""
 
     def __init__(self, spec: importlib.machinery.ModuleSpec):
         self.spec = spec
@@ -89,11 +91,16 @@ class _Made(importlib.abc.Loader):
     def exec_module(self, module):
         module.__spec__ = self.spec  # the import system set its copy of the spec
 
+    def __getattr__(self, name: str):
+        return getattr(self.spec.loader, name)
+
 
 def defer_optional_parts() -> None:
-    """Defer Mesa's optional parts, unless Mesa is already loaded."""
+    """Defer Mesa's optional parts, unless Mesa is already loaded (or they are deferred)."""
+    if "mesa" in sys.modules or any(isinstance(f, _PackageFirst) for f in sys.meta_path):
+        return
     mesa = importlib.util.find_spec("mesa")  # finds the package without running it
-    if "mesa" in sys.modules or mesa is None or not mesa.submodule_search_locations:
+    if mesa is None or not mesa.submodule_search_locations:
         return
     root = Path(mesa.submodule_search_locations[0])
     for name in OPTIONAL_PARTS:

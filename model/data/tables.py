@@ -56,8 +56,8 @@ def csv_bytes(frame: pd.DataFrame, header: bool = True) -> bytes:
     form that reads back exactly, as pandas does, but Arrow turns to an exponent sooner
     (1.2e+10, not 12000000000.0) and writes a whole number bare ("0"), so ".0" is added: a
     column of whole numbers still reads back as floats. Lines end in "\n" on every system.
-    A table whose text needs quoting (the news in events and deals) is written by pandas,
-    its numbers formatted by Arrow all the same.
+    Arrow writes no quotes; a table whose text needs them (the news in events and deals)
+    is written field by field here instead, its numbers formatted by Arrow all the same.
     """
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -65,21 +65,35 @@ def csv_bytes(frame: pd.DataFrame, header: bool = True) -> bytes:
 
     table = pa.Table.from_pandas(frame, preserve_index=False)
     for i, field in enumerate(table.schema):
+        column = table.column(i)
         if pa.types.is_floating(field.type):
-            text = pc.cast(table.column(i), pa.string())
+            text = pc.cast(column, pa.string())
             whole = pc.match_substring_regex(text, r"^-?[0-9]+$")
             decimal = pc.binary_join_element_wise(text, ".0", "")
             table = table.set_column(i, field.name, pc.if_else(whole, decimal, text))
-    out = io.BytesIO()
-    if header:
-        out.write((",".join(map(str, frame.columns)) + "\n").encode())
+        elif pa.types.is_boolean(field.type):  # as pandas writes them, on both paths
+            table = table.set_column(i, field.name, pc.if_else(column, "True", "False"))
+    head = ",".join(_field(str(name)) for name in frame.columns) + "\n" if header else ""
+    out = io.BytesIO(head.encode())
+    out.seek(0, io.SEEK_END)
     options = pyarrow.csv.WriteOptions(include_header=False, quoting_style="none")
     try:
         pyarrow.csv.write_csv(table, out, options)
-    except pa.ArrowInvalid:  # a comma, quote or line break in a text: pandas quotes it
-        text = table.to_pandas().to_csv(index=False, header=header, lineterminator="\n")
-        return text.encode()
+    except pa.ArrowInvalid:  # a comma, quote or line break in a text
+        rows = zip(*(column.to_pylist() for column in table.columns), strict=True)
+        return (head + "".join(",".join(map(_field, row)) + "\n" for row in rows)).encode()
     return out.getvalue()
+
+
+def _field(value) -> str:
+    """One CSV field, quoted where it holds a comma, a quote or a line break: "\r" too,
+    which pandas left bare (and read back as the end of a row)."""
+    if value is None:
+        return ""
+    text = str(value)
+    if any(mark in text for mark in ',"\n\r'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
 
 
 def write_parquet(name: str, frame: pd.DataFrame, path: Path) -> None:
