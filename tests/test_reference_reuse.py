@@ -91,8 +91,8 @@ def test_a_world_changed_from_outside_its_step_leaves_its_own_path(monkeypatch):
     assert scores.loc[5, "KOR"] != pytest.approx(0.0, abs=1e-6)  # the seat's measure
 
 
-def test_a_card_or_a_queued_measure_counts_as_acting(monkeypatch):
-    """What a teacher's card or a person's queue adds is played in the same quarter."""
+def test_a_teachers_card_counts_as_acting_in_its_own_quarter():
+    """A card fired for a quarter is played, and scored, in that quarter."""
     reference._shared.clear()
     world = World("baseline")
     world.run(1)

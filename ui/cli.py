@@ -327,8 +327,8 @@ def run_command(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, args.overrides, steps=args.steps, seed=args.seed)
     out = args.out if args.out is not None else Path("out") / scenario.name
     check_out_dir(out)
+    lean_mesa.defer_optional_parts()  # before Mesa is imported: its spaces wait until used
     # Imported only here: listing and validating need none of the economics.
-    lean_mesa.defer_optional_parts()
     from tqdm import tqdm
 
     from model.engine.world import World

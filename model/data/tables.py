@@ -48,7 +48,7 @@ def write_csv(frame: pd.DataFrame, path: Path) -> None:
 
 
 def csv_bytes(frame: pd.DataFrame, header: bool = True) -> bytes:
-    """A table as CSV, numbers written by Arrow. A run's tables, a class game's rounds as
+    r"""A table as CSV, numbers written by Arrow. A run's tables, a class game's rounds as
     they are appended and its archive all come from here, so they match byte for byte.
 
     pandas formats every float in Python: a 40-quarter run's 260,000 numbers took 0.25 s of
@@ -74,8 +74,8 @@ def csv_bytes(frame: pd.DataFrame, header: bool = True) -> bytes:
         elif pa.types.is_boolean(field.type):  # as pandas writes them, on both paths
             table = table.set_column(i, field.name, pc.if_else(column, "True", "False"))
     head = ",".join(_field(str(name)) for name in frame.columns) + "\n" if header else ""
-    out = io.BytesIO(head.encode())
-    out.seek(0, io.SEEK_END)
+    out = io.BytesIO()
+    out.write(head.encode())
     options = pyarrow.csv.WriteOptions(include_header=False, quoting_style="none")
     try:
         pyarrow.csv.write_csv(table, out, options)
@@ -86,7 +86,7 @@ def csv_bytes(frame: pd.DataFrame, header: bool = True) -> bytes:
 
 
 def _field(value) -> str:
-    """One CSV field, quoted where it holds a comma, a quote or a line break: "\r" too,
+    r"""One CSV field, quoted where it holds a comma, a quote or a line break: "\r" too,
     which pandas left bare (and read back as the end of a row)."""
     if value is None:
         return ""

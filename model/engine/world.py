@@ -554,8 +554,8 @@ class World(mesa.Model):
         self._stock_before = self.state.stock.copy()
         # Where this world still matches the reference path, its clearing is the path's
         # (unless it is the path itself: then nothing has cleared this quarter yet).
-        shared = self.reference is not None and self._own_path is None
-        known = self.reference.clearing(step, self.state) if shared else None
+        on_shared_path = self.reference is not None and self._own_path is None
+        known = self.reference.clearing(step, self.state) if on_shared_path else None
         if known is None:
             self.outcome = clear_step(
                 self.data, self.calibration, self.parameters, self.state, step
@@ -666,7 +666,7 @@ class World(mesa.Model):
         """True for a world the reference path describes exactly (reference.py): no events,
         no coalitions, every country passive (a baseline run, a sweep of one). Such a world
         is its own path, and its score 0, until something changes it from outside its step
-        (a person's queued measure, ``apply``): the shared path would clear every quarter a
+        (``apply``, a card, a seat taken): the shared path would clear every quarter a
         second time."""
         return (
             not self.spec.events
@@ -676,10 +676,10 @@ class World(mesa.Model):
 
     def _path_digest(self) -> bytes:
         """All a step reads that the reference path fixes: the state, the parameters, the
-        outage stream, who plays each country and what a person or a card queued for it."""
+        outage stream, whether each country is still passive (a person's seat is not) and
+        the moves of a teacher's cards."""
         players = [
-            (type(c.controller) is PassiveController, c.pending, c.cards)
-            for c in self._countries.values()
+            (type(c.controller) is PassiveController, c.cards) for c in self._countries.values()
         ]
         return digest((self.state, self.parameters, self.shock_rng.bit_generator.state, players))
 
