@@ -20,12 +20,16 @@ print(json.dumps(sorted(name for name in {heavy!r} if name in sys.modules)))
 """
 
 
-def loaded_after(setup: str) -> list[str]:
-    code = PROBE.format(setup=setup, heavy=HEAVY)
+def printed_by(code: str):
+    """The JSON a fresh interpreter prints last after running ``code``."""
     done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
     )
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def loaded_after(setup: str) -> list[str]:
+    return printed_by(PROBE.format(setup=setup, heavy=HEAVY))
 
 
 @pytest.mark.parametrize(
@@ -45,14 +49,6 @@ def test_start_up_does_not_import_heavy_libraries(setup):
 def test_the_probe_sees_a_heavy_import():
     """The check can fail: building a World does load Mesa."""
     assert "mesa" in loaded_after("from model.engine.world import World")
-
-
-def printed_by(code: str):
-    """The JSON a fresh interpreter prints last after running ``code``."""
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
-    )
-    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def test_minerals_run_leaves_mesas_spaces_unloaded_and_whole_for_whoever_uses_them(tmp_path):
