@@ -80,6 +80,7 @@ PARAMETER_RANGES: dict[str, tuple[float, float]] = {
     "precaution": (0.0, 10.0),
     "mothball_rate": (0.0, 1.0),
     "restart_rate": (0.0, 1.0),
+    "smuggling_quarters": (1.0, 100.0),
 }
 # World parameters a good may set for itself in goods.csv (a column of the same name and
 # its ``*_source``); a good without its own value takes the world parameter.
@@ -102,6 +103,7 @@ PARAMETER_DEFAULTS: dict[str, float] = {
     "precaution": 1.0,
     "mothball_rate": 0.25,
     "restart_rate": 0.5,
+    "smuggling_quarters": 4.0,
 }
 MAX_BASE_COST = 0.95  # highest unit cash cost, share of the base price, of a base producer
 # Producers' costs when a world has no costs.csv: shares of the base price (assumption).
@@ -180,6 +182,9 @@ class WorldData:
     # Capacity being built that the sources date (projects.csv), (P, 5): economy index, good
     # index, t/step of capacity, first and last quarter index over which it comes online.
     projects: np.ndarray | None = None
+    # (G, C) the most of what an export control withholds that smuggling carries, once its
+    # networks are built and the price gap is whole (smuggling.csv); 0: controls hold.
+    smuggling: np.ndarray | None = None
     # (country code, mineral, stage) -> intermediate product key (production.csv)
     intermediates: dict[tuple[str, str, str], str] = field(default_factory=dict)
     # What the score weighs per good (score.csv): USD of welfare lost per tonne of final use
@@ -611,6 +616,7 @@ def _load(folder: Path) -> WorldData:
         routes=routes,
         commercial_stock0=commercial_stock0,
         projects=projects,
+        smuggling=_smuggling(_read_csv(folder, "smuggling.csv", required=False), codes, goods),
         intermediates=intermediates,
         downstream_loss=downstream_loss,
         cost_share=cost_share,
@@ -859,6 +865,26 @@ def _projects(frame: pd.DataFrame, codes, goods, steps_per_year: int) -> np.ndar
             last.to_numpy(float),
         ]
     )
+
+
+def _smuggling(frame: pd.DataFrame, codes, goods) -> np.ndarray:
+    """(G, C) the share of withheld exports smuggling can carry; 0 where the file is silent."""
+    import pandas as pd
+
+    shares = np.zeros((len(goods), len(codes)))
+    if frame.empty:
+        return shares
+    if not {"country", "mineral", "stage", "share", "source"} <= set(frame.columns):
+        raise WorldDataError(t("economics.bad_smuggling", path=frame.attrs["path"]))
+    _check_sources(frame)
+    _check_values(frame, "country", codes)
+    pairs = list(zip(frame["mineral"], frame["stage"], strict=True))
+    share = pd.to_numeric(frame["share"], errors="coerce")
+    if any(pair not in goods for pair in pairs) or not share.between(0.0, 1.0).all():
+        raise WorldDataError(t("economics.bad_smuggling", path=frame.attrs["path"]))
+    for code, pair, value in zip(frame["country"], pairs, share, strict=True):
+        shares[goods.index(pair), codes.index(code)] = value
+    return shares
 
 
 def quarter_index(label: str) -> float:

@@ -277,6 +277,8 @@ def _clear_step(
         caps = None
         if (level < 1.0).any():
             normal = calibration.flows[goods] * growth[goods][:, None, None]
+            if state.smuggled is not None:  # smugglers carry part of what is withheld
+                level = level + state.smuggled[goods] * (1.0 - level)
             caps = np.where(level < 1.0, level * normal, np.inf)
             caps[:, np.arange(C), np.arange(C)] = np.inf
             caps = caps if np.isfinite(caps).any() else None

@@ -287,6 +287,25 @@ def adjust_demand(world: WorldData, state: State) -> None:
     state.input_shift += speed * (lean - state.input_shift)
 
 
+def build_smuggling(world: WorldData, parameters: dict[str, float], state: State) -> None:
+    """Smuggling grows where an export control leaves a price gap, and fades where none.
+
+    Each quarter a share 1/smuggling_quarters of the gap closes between the share of the
+    withheld exports smuggled and its target: the exporter's most (smuggling.csv) times the
+    gap's share of the importer's marginal price, 1 − p_j / marginal_i. A control that
+    lasts leaks more as its rent lasts (China's rare earths, 2011); 0 in smuggling.csv
+    (every exporter of the 2024 world) means controls hold.
+    """
+    most = world.smuggling
+    if most is None or not most.any():
+        return
+    if state.smuggled is None:
+        state.smuggled = np.zeros_like(state.export_level)
+    gap = 1.0 - state.price[:, None, :] / np.maximum(state.marginal[:, :, None], 1e-9)
+    target = np.where(state.export_level < 1.0, most[:, None, :] * np.clip(gap, 0.0, 1.0), 0.0)
+    state.smuggled += (target - state.smuggled) / parameters["smuggling_quarters"]
+
+
 def commission(state: State, step: int) -> np.ndarray:
     """Capacity due this step comes online; returns what arrived."""
     arrived = state.pipeline.pop(step, np.zeros_like(state.capacity))

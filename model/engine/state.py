@@ -98,6 +98,8 @@ class State:
     # Offers a partner turned down: (proposer, partner, deal kind) -> the step it last did
     refusals: dict = field(default_factory=dict)
     demand_shifts: list[DemandShift] = field(default_factory=list)
+    # Share of what each export control withholds that smuggling carries (G, I, J), 0..1
+    smuggled: np.ndarray | None = None
 
     def copy(self) -> "State":
         return copy.deepcopy(self)

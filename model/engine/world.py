@@ -224,6 +224,7 @@ class World(mesa.Model):
             last_output=data.production0.copy(),
             threat_seen=np.zeros((C, G)),
             marginal=np.ones((G, C)),
+            smuggled=np.zeros((G, C, C)),
         )
 
     def _pipeline(self) -> dict[int, np.ndarray]:
@@ -571,6 +572,7 @@ class World(mesa.Model):
         self.state.price_support = diplomacy.price_support(self.state, self.data)
         evolve.invest(self.data, self.parameters, self.state, step)
         evolve.adjust_demand(self.data, self.state)
+        evolve.build_smuggling(self.data, self.parameters, self.state)
         for deal in [d for d in self.state.deals if d.until <= step]:
             self.state.deals.remove(deal)
             deal.status = "expired"

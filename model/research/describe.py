@@ -45,7 +45,8 @@ def describe(world_name: str = WORLD) -> str:
     parts = [t("describe.intro", world=world.name, title=world.title, year=world.year)]
     parts += [_world_parameters(folder), _goods(folder), _inputs(folder)]
     parts += [
-        _optional(folder, name) for name in ("routes", "commercial_stocks", "projects", "stocks")
+        _optional(folder, name)
+        for name in ("routes", "commercial_stocks", "projects", "smuggling", "stocks")
     ]
     parts += [_objectives(folder), _economies(world), _engine_constants(), _others(world)]
     return "\n\n".join(part for part in parts if part) + "\n"
@@ -137,7 +138,8 @@ def _inputs(folder: Path) -> str:
 
 
 def _optional(folder: Path, name: str) -> str:
-    """A small world-data file shown whole (routes, opening stocks, projects, stockpiles)."""
+    """A small world-data file shown whole (routes, opening stocks, projects, smuggling,
+    stockpiles)."""
     path = folder / f"{name}.csv"
     if not path.is_file():
         return ""

@@ -34,7 +34,7 @@ class Episode:
     checks: Callable[[dict[str, np.ndarray]], list[Check]]
     real: str  # the recorded figures, with their sources (catalogue key)
     chart: tuple[str, ...]  # series drawn
-    gap: str = ""  # where the model falls short of the bands, and why (catalogue key)
+    gap: str = ""  # where the model falls short, and why (catalogue key); shown pass or fail
 
 
 @dataclass
@@ -197,7 +197,7 @@ def report(results: list[Result], charts: str = "validation") -> str:
         for check in result.checks:
             mark = t("economics.hindcast_pass" if check.passed else "economics.hindcast_fail")
             out.append(f"| {check.label} | {check.band} | {check.value:.2f} | {mark} |")
-        if result.episode.gap and not result.passed:
+        if result.episode.gap:
             out += ["", t(result.episode.gap)]
         out += ["", f"![{name}]({charts}/{name}.svg)", ""]
     return "\n".join(out)
