@@ -216,7 +216,7 @@ def keep_the_books(measures, data, steps=4):
     for step in range(1, steps + 1):
         inventory_before = world.state.inventory.copy()
         intensity = np.exp(world.state.input_shift)
-        smuggled = world.state.smuggled.copy()
+        smuggled = 0.0 if world.state.smuggled is None else world.state.smuggled.copy()
         world.step()
         check_books(world, step, inventory_before, intensity, smuggled)
 

@@ -299,10 +299,13 @@ def build_smuggling(world: WorldData, parameters: dict[str, float], state: State
     most = world.smuggling
     if most is None or not most.any():
         return
+    controlled = state.export_level < 1.0
     if state.smuggled is None:
+        if not controlled.any():
+            return
         state.smuggled = np.zeros_like(state.export_level)
     gap = 1.0 - state.price[:, None, :] / np.maximum(state.marginal[:, :, None], 1e-9)
-    target = np.where(state.export_level < 1.0, most[:, None, :] * np.clip(gap, 0.0, 1.0), 0.0)
+    target = np.where(controlled, most[:, None, :] * np.clip(gap, 0.0, 1.0), 0.0)
     state.smuggled += (target - state.smuggled) / parameters["smuggling_quarters"]
 
 

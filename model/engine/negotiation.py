@@ -51,6 +51,8 @@ def negotiate(world, proposals: list[Propose], step: int) -> None:
     # one delegation were thirty observations of the same state.
     views: dict[str, Observation] = {}
     for _ in range(diplomacy.MAX_ROUNDS):
+        if not open_offers:  # nothing to answer: no round, no copy of the world to judge on
+            break
         judge.begin_round()
         still_open = []
         for deal, responder, round_, waited in open_offers:
@@ -85,8 +87,6 @@ def negotiate(world, proposals: list[Propose], step: int) -> None:
                 record(world, step, deal, "rejected", responder, tally)
                 views.clear()
         open_offers = still_open
-        if not open_offers:
-            break
     for deal, responder, round_, waited in open_offers:
         if not waited and answers_later(world, responder):
             world.state.waiting.append((deal, responder, round_))

@@ -33,8 +33,8 @@ from model.engine.metrics import Standing
 def digest(state) -> bytes:
     """A digest of every number and object in ``state`` (all a clearing reads of it).
 
-    SHA-256: twice as fast as BLAKE2b here (the CPU hashes it in hardware), and a World
-    on the path takes two digests a quarter (its own, or the shared path's and its own)."""
+    SHA-256: twice as fast as BLAKE2b here; the shared path keeps one per quarter (a World
+    that is its own path keeps its pickled state instead: World._path_snapshot)."""
     return hashlib.sha256(pickle.dumps(state, protocol=5)).digest()
 
 

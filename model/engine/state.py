@@ -98,7 +98,8 @@ class State:
     # Offers a partner turned down: (proposer, partner, deal kind) -> the step it last did
     refusals: dict = field(default_factory=dict)
     demand_shifts: list[DemandShift] = field(default_factory=list)
-    # Share of what each export control withholds that smuggling carries (G, I, J), 0..1
+    # Share of what each export control withholds that smuggling carries (G, I, J), 0..1;
+    # None until a control meets an exporter that smuggles (world data's smuggling.csv)
     smuggled: np.ndarray | None = None
 
     def copy(self) -> "State":

@@ -7,6 +7,7 @@ tables.
 """
 
 import math
+import pickle
 from pathlib import Path
 
 import mesa
@@ -190,7 +191,7 @@ class World(mesa.Model):
         )
         self.running = True
         if not self.is_reference and self._nobody_acts():
-            self._own_path = self._path_digest()
+            self._own_path = self._path_snapshot()
 
     # --- set-up -------------------------------------------------------------------------
     def _initial_state(self) -> State:
@@ -224,7 +225,6 @@ class World(mesa.Model):
             last_output=data.production0.copy(),
             threat_seen=np.zeros((C, G)),
             marginal=np.ones((G, C)),
-            smuggled=np.zeros((G, C, C)),
         )
 
     def _pipeline(self) -> dict[int, np.ndarray]:
@@ -287,7 +287,7 @@ class World(mesa.Model):
     # --- one step -------------------------------------------------------------------------
     def step(self) -> None:
         step = self.steps  # Mesa has already counted this step
-        if self._own_path is not None and self._path_digest() != self._own_path:
+        if self._own_path is not None and self._path_snapshot() != self._own_path:
             self._own_path = None  # changed from outside: scored against the shared path
         evolve.commission(self.state, step)
         self.grant_licences(step)
@@ -301,7 +301,7 @@ class World(mesa.Model):
         self.evolve(step)
         self.measure(step)
         if self._own_path is not None:
-            self._own_path = self._path_digest()
+            self._own_path = self._path_snapshot()
         for country in self.agents_by_type[Country]:
             if not country.follows_script:
                 self.advise(country.code, step)
@@ -676,14 +676,17 @@ class World(mesa.Model):
             and all(type(c.controller) is PassiveController for c in self._countries.values())
         )
 
-    def _path_digest(self) -> bytes:
-        """All a step reads that the reference path fixes: the state, the parameters, the
-        outage stream, whether each country is still passive (a person's seat is not) and
-        the moves of a teacher's cards."""
+    def _path_snapshot(self) -> bytes:
+        """All a step reads that the reference path fixes, pickled: the state, the
+        parameters, the outage stream, whether each country is still passive (a person's
+        seat is not) and the moves of a teacher's cards. Kept whole and compared byte for
+        byte (a hash of it would cost twice the pickling)."""
         players = [
             (type(c.controller) is PassiveController, c.cards) for c in self._countries.values()
         ]
-        return digest((self.state, self.parameters, self.shock_rng.bit_generator.state, players))
+        return pickle.dumps(
+            (self.state, self.parameters, self.shock_rng.bit_generator.state, players), protocol=5
+        )
 
     def _reference(self) -> Reference:
         """The shared reference path of this world, parameters and seed (reference.py)."""
