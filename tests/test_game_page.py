@@ -1,7 +1,9 @@
 """The single-player game as a game (issue 13): cards, briefing, tutorial, score, map, saves."""
 
+import datetime
 import io
 import json
+import os
 import re
 import zipfile
 
@@ -211,6 +213,22 @@ def test_a_saved_game_comes_back_with_its_queue_and_exports_for_replay(saved_gam
     path.write_bytes(game.export())
     assert zipfile.is_zipfile(io.BytesIO(path.read_bytes()))
     assert len(archive.read_log(path).turns) == 1  # `minerals replay` reads it
+
+
+def test_two_saved_games_at_the_same_quarter_are_told_apart_by_when_they_were_saved(
+    saved_games,
+):
+    for seed, when in ((1, 1_800_000_000), (2, 1_800_003_600)):  # an hour apart
+        game = Game("baseline", "USA", seed=seed)
+        game.step()
+        os.utime(saves.path_of(game.game_id) / archive.GAME_JSON, (when, when))
+    box, rc = solara.render(app.StartScreen(lambda game: None), handle_error=False)
+    texts = ["".join(map(str, button.children)) for button in rc.find(v.Btn).widgets]
+    labels = [text for text in texts if text.startswith("Continue")]
+    rc.close()
+    assert len(labels) == 2 and labels[0] != labels[1]
+    newest = datetime.datetime.fromtimestamp(1_800_003_600).strftime("%Y-%m-%d %H:%M")
+    assert labels[0].endswith(f"; saved {newest})")  # newest first
 
 
 def test_new_game_asks_first():

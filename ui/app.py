@@ -8,6 +8,7 @@ and submits actions through the player's seat (agents/seat.py), the same action 
 every controller uses.
 """
 
+import datetime
 import threading
 from collections.abc import Callable
 from html import escape
@@ -192,8 +193,8 @@ def StartScreen(on_start: Callable[[Game], None]):
     saved = saves.latest()
     if saved:
         with solara.Card(t("game.continue_title")):
-            for game_id, record in saved:
-                ContinueButton(game_id, record, on_start)
+            for game_id, record, saved_at in saved:
+                ContinueButton(game_id, record, saved_at, on_start)
     if start.TUTORIAL in names:
         with solara.Card(t("game.tutorial_title")):
             solara.Text(t("game.tutorial_intro"), style={"display": "block"})
@@ -242,7 +243,9 @@ def StartScreen(on_start: Callable[[Game], None]):
 
 
 @solara.component
-def ContinueButton(game_id: str, record: dict, on_start: Callable[[Game], None]):
+def ContinueButton(
+    game_id: str, record: dict, saved_at: float, on_start: Callable[[Game], None]
+):
     log = record["log"] if isinstance(record.get("log"), dict) else {}
     name = log.get("scenario", "")
     if name not in [n for n, _ in scenario_choices()]:
@@ -255,6 +258,7 @@ def ContinueButton(game_id: str, record: dict, on_start: Callable[[Game], None])
         scenario=start.facts(name)["title"],
         who=record.get("country") or t("game.watching_who"),
         date=start.quarter(scenario(name).header.start, min(len(turns) + 1, scenario(name).steps)),
+        saved=datetime.datetime.fromtimestamp(saved_at).strftime("%Y-%m-%d %H:%M"),
     )
 
     def resume():

@@ -55,8 +55,9 @@ def load(game_id: str) -> dict | None:
     return record if isinstance(record, dict) and "log" in record else None
 
 
-def latest(n: int = LATEST) -> list[tuple[str, dict]]:
-    """The ``n`` most recently saved games as (id, record), newest first."""
+def latest(n: int = LATEST) -> list[tuple[str, dict, float]]:
+    """The ``n`` most recently saved games as (id, record, when saved: a POSIX time),
+    newest first: two games of the same scenario, country and quarter differ by the last."""
     folder = games_dir()
     if not folder.is_dir():
         return []
@@ -66,10 +67,10 @@ def latest(n: int = LATEST) -> list[tuple[str, dict]]:
         if ID.match(path.parent.name)
     ]
     out = []
-    for _, game_id in sorted(found, reverse=True):
+    for saved_at, game_id in sorted(found, reverse=True):
         record = load(game_id)
         if record is not None:
-            out.append((game_id, record))
+            out.append((game_id, record, saved_at))
         if len(out) == n:
             break
     return out
