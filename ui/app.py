@@ -243,9 +243,7 @@ def StartScreen(on_start: Callable[[Game], None]):
 
 
 @solara.component
-def ContinueButton(
-    game_id: str, record: dict, saved_at: float, on_start: Callable[[Game], None]
-):
+def ContinueButton(game_id: str, record: dict, saved_at: float, on_start: Callable[[Game], None]):
     log = record["log"] if isinstance(record.get("log"), dict) else {}
     name = log.get("scenario", "")
     if name not in [n for n, _ in scenario_choices()]:

@@ -14,7 +14,7 @@ def lapse_reason(world, partner: str, country: str | None) -> str:
         return t("game.lapse_you")
     # A script or nobody never looks at its inbox.
     if partner in world.data.codes and not world.country_agent(partner).controller.observes:
-            return t("game.lapse_never", name=words.name(world.data, partner))
+        return t("game.lapse_never", name=words.name(world.data, partner))
     return t("game.lapse_no_answer", name=words.name(world.data, partner))
 
 
