@@ -71,6 +71,8 @@ def check_books(
         assert np.isfinite(array).all()
         assert (array >= -TOLERANCE).all()
     assert outcome.converged
+    if state.smuggled is not None:  # smugglers carry a share of what controls withhold
+        assert ((state.smuggled >= 0) & (state.smuggled <= 1)).all()
     # Flows stay within export caps, with what smugglers carry ...
     normal = world.calibration.flows * growth_factor(world.data, step)[:, None, None]
     capped = state.export_level < 1
@@ -201,12 +203,58 @@ def check_books(
         }
     ]
 )
+@example(  # Australia's quotas on refined rare earths ask more than its shocked plants can
+    # make: its price had no slope at all (supply at the limit, sales at the caps), and the
+    # line search, seeing no progress on it, held it at the floor for 300 iterations
+    [
+        {
+            "step": 2,
+            "actor": "AUS",
+            "mineral": "rare_earths",
+            "stage": "refined",
+            "action": "export_control",
+            "targets": ["all"],
+            "level": 0.625,
+        },
+        {
+            "step": 3,
+            "actor": "AUS",
+            "mineral": "rare_earths",
+            "stage": "refined",
+            "action": "shock",
+            "capacity_factor": 0.5,
+            "duration": 1,
+        },
+    ]
+)
 def test_no_measure_breaks_the_books(measures):
     keep_the_books(measures, WORLD)
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(events(), min_size=1, max_size=6))
+@example(  # a ban that leaks more each quarter, then a quota on the same flows
+    [
+        {
+            "step": 1,
+            "actor": "CHN",
+            "mineral": "rare_earths",
+            "stage": "refined",
+            "action": "export_control",
+            "targets": ["all"],
+            "level": 0.0,
+        },
+        {
+            "step": 3,
+            "actor": "CHN",
+            "mineral": "rare_earths",
+            "stage": "refined",
+            "action": "export_control",
+            "targets": ["JPN"],
+            "level": 0.5,
+        },
+    ]
+)
 def test_no_measure_breaks_the_books_when_controls_leak(measures):
     keep_the_books(measures, LEAKY, steps=6)
 

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from model.data.world_data import WorldDataError, load_world
+from model.engine import evolve
 from model.engine.world import World
 from model.research.hindcast import ree_checks, ree_series
 from support.builders import TINY, at, event, scenario, tiny_world
@@ -48,6 +49,33 @@ def test_a_ban_leaks_more_each_quarter_while_its_price_gap_lasts_then_smuggling_
     # Lifted in quarter 7: buyers restock above the normal trade, and the networks fade.
     assert exports[6] > free[6]
     assert 0.0 < leaky.state.smuggled[g, :, chn].max() < 0.5 * built
+
+
+def test_smuggling_follows_the_price_gap_a_control_leaves_and_fades_once_it_is_lifted():
+    """evolve.build_smuggling on a hand-set quarter: a share 1/smuggling_quarters of the way
+    to most × (1 − p_j (1 + tariff) / marginal_i) while the control lasts, to 0 after."""
+    world = World(scenario([], steps=1), world=smuggling_world(0.8))
+    data, state = world.data, world.state
+    g, chn, usa = data.good("rare_earths", "refined"), data.country("CHN"), data.country("USA")
+    quarters = world.parameters["smuggling_quarters"]
+    state.export_level[g, usa, chn] = 0.0
+    state.price[g, chn], state.marginal[g, usa], state.tariff[g, usa, chn] = 0.5, 2.0, 0.2
+    evolve.build_smuggling(data, world.parameters, state)
+    gap = 1 - 0.5 * 1.2 / 2.0
+    assert state.smuggled[g, usa, chn] == pytest.approx(0.8 * gap / quarters)
+    assert np.count_nonzero(state.smuggled) == 1  # no other pair is controlled
+    built = state.smuggled[g, usa, chn]
+    state.export_level[g, usa, chn] = 1.0  # lifted, the gap still there
+    evolve.build_smuggling(data, world.parameters, state)
+    assert state.smuggled[g, usa, chn] == pytest.approx(built * (1 - 1 / quarters))
+    state.export_level[g, usa, chn] = 0.0  # no gap: dearer landed than bought freely
+    state.price[g, chn], state.marginal[g, usa] = 3.0, 2.0
+    for _ in range(40):
+        evolve.build_smuggling(data, world.parameters, state)
+    assert state.smuggled[g, usa, chn] == pytest.approx(0.0, abs=1e-4)
+    state.marginal[g, usa] = np.nan  # an unpriced quarter counts as no gap, never as NaN
+    evolve.build_smuggling(data, world.parameters, state)
+    assert np.isfinite(state.smuggled).all()
 
 
 def test_an_exporter_the_data_do_not_list_holds_its_ban_exactly():
@@ -97,16 +125,23 @@ def quota_and_sales(world: World, step: int) -> tuple[np.ndarray, np.ndarray]:
     return quota, sold
 
 
+HEADER = "country,mineral,stage,share,source\n"
+
+
 @pytest.mark.parametrize(
     ("text", "named"),
     [
+        (HEADER + "CHN,rare_earths,refined,1.5,assumption: x\n", "row 2: share '1.5'"),
+        (HEADER + "CHN,rare_earths,refined,half,assumption: x\n", "row 2: share 'half'"),
+        (HEADER + "CHN,rare_earths,refined,,assumption: x\n", "row 2: share ''"),
+        (HEADER + "XXX,rare_earths,refined,0.5,assumption: x\n", "row 2: country 'XXX'"),
+        (HEADER + "CHN,rare_earths,ore,0.5,assumption: x\n", "row 2: 'rare_earths/ore'"),
+        (HEADER + "CHN,rare_earths,refined,0.5,\n", "row 2: source is empty"),
         (
-            "country,mineral,stage,share,source\nCHN,rare_earths,refined,1.5,assumption: x\n",
-            "0 to 1",
+            HEADER + "CHN,lithium,refined,0.5,assumption: x\nCHN,lithium,refined,1,assumption: y\n",
+            "row 3: CHN lithium/refined is listed twice",
         ),
-        ("country,mineral,stage,share,source\nXXX,rare_earths,refined,0.5,assumption: x\n", "XXX"),
-        ("country,mineral,stage,source\nCHN,rare_earths,refined,assumption: x\n", "share"),
-        ("country,mineral,stage,share,source\nCHN,rare_earths,refined,0.5,\n", "source"),
+        ("country,mineral,stage,source\nCHN,rare_earths,refined,assumption: x\n", "columns must"),
     ],
 )
 def test_a_smuggling_table_out_of_bounds_is_refused_with_what_is_allowed(tmp_path, text, named):

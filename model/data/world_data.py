@@ -874,16 +874,28 @@ def _smuggling(frame: pd.DataFrame, codes, goods) -> np.ndarray:
     shares = np.zeros((len(goods), len(codes)))
     if frame.empty:
         return shares
+    path = frame.attrs["path"]
     if not {"country", "mineral", "stage", "share", "source"} <= set(frame.columns):
-        raise WorldDataError(t("economics.bad_smuggling", path=frame.attrs["path"]))
+        raise WorldDataError(t("economics.bad_smuggling_columns", path=path))
     _check_sources(frame)
     _check_values(frame, "country", codes)
-    pairs = list(zip(frame["mineral"], frame["stage"], strict=True))
     share = pd.to_numeric(frame["share"], errors="coerce")
-    if any(pair not in goods for pair in pairs) or not share.between(0.0, 1.0).all():
-        raise WorldDataError(t("economics.bad_smuggling", path=frame.attrs["path"]))
-    for code, pair, value in zip(frame["country"], pairs, share, strict=True):
-        shares[goods.index(pair), codes.index(code)] = value
+    seen = set()
+    for row, (code, mineral, stage, value) in enumerate(
+        zip(frame["country"], frame["mineral"], frame["stage"], share, strict=True), start=2
+    ):
+        if (mineral, stage) not in goods:
+            raise WorldDataError(t("world.bad_good", path=path, row=row, good=f"{mineral}/{stage}"))
+        if not 0.0 <= value <= 1.0:  # NaN too: not a number
+            raw = frame["share"].iloc[row - 2]
+            raw = "" if pd.isna(raw) else raw
+            raise WorldDataError(t("economics.bad_smuggling_share", path=path, row=row, value=raw))
+        if (code, mineral, stage) in seen:
+            raise WorldDataError(
+                t("economics.twice_smuggling", path=path, row=row, what=f"{code} {mineral}/{stage}")
+            )
+        seen.add((code, mineral, stage))
+        shares[goods.index((mineral, stage)), codes.index(code)] = value
     return shares
 
 

@@ -150,10 +150,11 @@ def marginal_price(result, market: Market, tariffed: np.ndarray, index0) -> np.n
 def threatened_share(state: State, calibration: Calibration) -> np.ndarray:
     """Share of each economy's normal purchases under export controls, (C, G)."""
     share = np.zeros(state.capacity.shape)
-    controlled = np.flatnonzero((state.export_level < 1.0).any(axis=(1, 2)))
+    exported = state.effective_export_level()
+    controlled = np.flatnonzero((exported < 1.0).any(axis=(1, 2)))
     if controlled.size:  # most quarters control few goods, or none
         normal = calibration.flows[controlled]
-        level = np.minimum(state.export_level[controlled], 1.0)
+        level = np.minimum(exported[controlled], 1.0)
         cut = (normal * (1.0 - level)).sum(axis=2)
         total = normal.sum(axis=2)
         share[:, controlled] = np.divide(cut, total, out=np.zeros_like(cut), where=total > 0).T
@@ -251,6 +252,7 @@ def _clear_step(
     stage_of = world.stage_of
     tariffed = 1.0 + state.effective_tariff()
     wedge = calibration.trade_wedge * tariffed
+    exported = state.effective_export_level()  # controls, less what smugglers carry
     choke = world.per_good("choke_price_multiple", parameters)
     for stage in range(len(STAGES)):
         goods = np.flatnonzero(stage_of == stage)
@@ -273,12 +275,10 @@ def _clear_step(
         weights *= np.divide(
             base_total, row_total, out=np.zeros_like(row_total), where=row_total > 0
         )
-        level = state.export_level[goods]
+        level = exported[goods]
         caps = None
         if (level < 1.0).any():
             normal = calibration.flows[goods] * growth[goods][:, None, None]
-            if state.smuggled is not None:  # smugglers carry part of what is withheld
-                level = level + state.smuggled[goods] * (1.0 - level)
             caps = np.where(level < 1.0, level * normal, np.inf)
             caps[:, np.arange(C), np.arange(C)] = np.inf
             caps = caps if np.isfinite(caps).any() else None

@@ -291,10 +291,10 @@ def build_smuggling(world: WorldData, parameters: dict[str, float], state: State
     """Smuggling grows where an export control leaves a price gap, and fades where none.
 
     Each quarter a share 1/smuggling_quarters of the gap closes between the share of the
-    withheld exports smuggled and its target: the exporter's most (smuggling.csv) times the
-    gap's share of the importer's marginal price, 1 − p_j / marginal_i. A control that
-    lasts leaks more as its rent lasts (China's rare earths, 2011); 0 in smuggling.csv
-    (every exporter of the 2024 world) means controls hold.
+    withheld exports smuggled and its target: the exporter's most (smuggling.csv) times
+    the price gap's share of the importer's marginal price, 1 − p_j (1 + τ_ij) / m_i. A
+    control whose rent lasts leaks more each quarter (China's rare earths, 2011); 0 in
+    smuggling.csv (every exporter of the 2024 world) means controls hold.
     """
     most = world.smuggling
     if most is None or not most.any():
@@ -304,7 +304,11 @@ def build_smuggling(world: WorldData, parameters: dict[str, float], state: State
         if not controlled.any():
             return
         state.smuggled = np.zeros_like(state.export_level)
-    gap = 1.0 - state.price[:, None, :] / np.maximum(state.marginal[:, :, None], 1e-9)
+    # The smuggler's margin: what the importer pays for a free tonne over what a smuggled
+    # one costs it at the exporter's price and the importer's tariff (a tonne that slips
+    # past the exporter's control is still taxed at the importer's border).
+    landed = state.price[:, None, :] * (1.0 + state.effective_tariff())
+    gap = np.nan_to_num(1.0 - landed / np.maximum(state.marginal[:, :, None], 1e-9))
     target = np.where(controlled, most[:, None, :] * np.clip(gap, 0.0, 1.0), 0.0)
     state.smuggled += (target - state.smuggled) / parameters["smuggling_quarters"]
 

@@ -18,7 +18,7 @@ import numpy as np
 
 from model.engine.diplomacy import reserve_orders
 from model.engine.economy import clear_step
-from model.engine.evolve import adjust_demand, commission, invest
+from model.engine.evolve import adjust_demand, build_smuggling, commission, invest
 from model.engine.markets import one_blas_thread
 from model.engine.state import State
 
@@ -58,6 +58,7 @@ def _projection(world, state: State, step: int, horizon: int) -> Projection:
         )
         invest(world.data, world.parameters, trial, step + ahead)
         adjust_demand(world.data, trial)
+        build_smuggling(world.data, world.parameters, trial)
         scores.append(world.projected_score(outcome, trial, step + ahead, stock_before))
     return Projection(np.mean(scores, axis=0))
 

@@ -680,7 +680,12 @@ def _solve(market: Market, price: np.ndarray, tolerance: float) -> Clearing:
             # Newton on each good's whole system, with a backtracking line search on its
             # Σ excess²: a step that does not reduce it enough (kinks: caps that start or
             # stop binding, limits, the price band) is halved from the last point accepted.
-            norm = (np.where(live, excess, 0.0) ** 2).sum(axis=1)
+            # One asked at quotas for more than its limit lets it make has no slope at all
+            # (``flat``: supply at the limit, sales at the caps): no step shows progress on
+            # it, so it is left out of the norm and takes its move whole, from where it
+            # stands, every iteration, while the line search moves the others.
+            flat = live & short & at_limit
+            norm = (np.where(live & ~flat, excess, 0.0) ** 2).sum(axis=1)
             accept = (norm <= (1 - 1e-4 * length) * base_norm) | (length <= MIN_STEP_LENGTH)
             if accept.any():
                 if single_weights is None:
@@ -699,7 +704,13 @@ def _solve(market: Market, price: np.ndarray, tolerance: float) -> Clearing:
                 base_price = np.where(accept[:, None], price, base_price)
                 base_norm = np.where(accept, norm, base_norm)
             length = np.where(accept, 1.0, length * 0.5)
-            price = base_price * np.exp(length[:, None] * direction)
+            moved = base_price * np.exp(length[:, None] * direction)
+            if flat.any():
+                jump = np.clip(short_move, -MAX_LOG_STEP, MAX_LOG_STEP)
+                moved = np.where(flat, price * np.exp(jump), moved)
+                base_price = np.where(flat, moved, base_price)
+                direction = np.where(flat, 0.0, direction)
+            price = moved
         else:
             # Halve an exporter's step when its excess changes sign and cut it when only its
             # move does (fixed steps make 2-cycles); let it grow back while neither flips.

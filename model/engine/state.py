@@ -111,6 +111,13 @@ class State:
             return self.tariff
         return np.maximum(self.tariff, self.floor_tariff)
 
+    def effective_export_level(self) -> np.ndarray:
+        """What exporters let through: each control's level, plus the share of the rest that
+        smugglers carry."""
+        if self.smuggled is None:
+            return self.export_level
+        return self.export_level + self.smuggled * (1.0 - self.export_level)
+
     def demand_factor(self, step: int) -> np.ndarray:
         """(C, G) multiplier on final demand from the demand shifts under way at ``step``."""
         factor = np.ones_like(self.capacity)
