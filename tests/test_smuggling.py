@@ -86,7 +86,7 @@ def test_an_exporter_the_data_do_not_list_holds_its_ban_exactly():
 
 
 def test_the_2010_rare_earth_quota_halves_its_price_only_with_smuggling():
-    """docs/validation.md: NdPr outside China falls to 0.44 of its peak; without smuggling it
+    """docs/validation.md: NdPr outside China falls to 0.45 of its peak; without smuggling it
     would keep 0.67 (new refineries alone); smuggled oxide in 2011 is about a third of legal
     exports, under the record's 1.2× (ECNS, low confidence)."""
     fall = {}
