@@ -218,7 +218,7 @@ def test_a_saved_game_comes_back_with_its_queue_and_exports_for_replay(saved_gam
 def test_two_saved_games_at_the_same_quarter_are_told_apart_by_when_they_were_saved(
     saved_games,
 ):
-    for seed, when in ((1, 1_800_000_000), (2, 1_800_003_600)):  # an hour apart
+    for seed, when in ((1, 1_800_000_000), (2, 1_800_000_030)):  # half a minute apart
         game = Game("baseline", "USA", seed=seed)
         game.step()
         os.utime(saves.path_of(game.game_id) / archive.GAME_JSON, (when, when))
@@ -227,7 +227,7 @@ def test_two_saved_games_at_the_same_quarter_are_told_apart_by_when_they_were_sa
     labels = [text for text in texts if text.startswith("Continue")]
     rc.close()
     assert len(labels) == 2 and labels[0] != labels[1]
-    newest = datetime.datetime.fromtimestamp(1_800_003_600).strftime("%Y-%m-%d %H:%M")
+    newest = datetime.datetime.fromtimestamp(1_800_000_030).strftime("%Y-%m-%d %H:%M:%S")
     assert labels[0].endswith(f"; saved {newest})")  # newest first
 
 

@@ -256,7 +256,7 @@ def ContinueButton(game_id: str, record: dict, saved_at: float, on_start: Callab
         scenario=start.facts(name)["title"],
         who=record.get("country") or t("game.watching_who"),
         date=start.quarter(scenario(name).header.start, min(len(turns) + 1, scenario(name).steps)),
-        saved=datetime.datetime.fromtimestamp(saved_at).strftime("%Y-%m-%d %H:%M"),
+        saved=datetime.datetime.fromtimestamp(saved_at).strftime("%Y-%m-%d %H:%M:%S"),
     )
 
     def resume():
