@@ -78,6 +78,20 @@ def test_smuggling_follows_the_price_gap_a_control_leaves_and_fades_once_it_is_l
     assert np.isfinite(state.smuggled).all()
 
 
+def test_the_news_tells_when_smugglers_carry_a_quarter_a_half_of_what_a_ban_holds_back():
+    leaky = World(scenario([BAN], steps=10), world=smuggling_world(1.0)).run().tables()
+    told = at(leaky["events"], actor="CHN", action="smuggling")
+    assert list(told["detail"]) == [
+        "Smugglers now carry more than 25% of the refined rare earths that China's export "
+        "controls hold back.",
+        "Smugglers now carry more than 50% of the refined rare earths that China's export "
+        "controls hold back.",
+    ]
+    assert list(told["importance"]) == ["headline", "headline"]
+    held = World(scenario([BAN], steps=10), world=smuggling_world(0.0)).run().tables()
+    assert at(held["events"], action="smuggling").empty
+
+
 def test_an_exporter_the_data_do_not_list_holds_its_ban_exactly():
     held = World(scenario([BAN], steps=10), world=smuggling_world(0.0)).run().tables()
     assert np.all(chinese_exports(held)[1:] == 0.0)

@@ -28,6 +28,7 @@ HEADLINE_ACTIONS = frozenset(
         "join",
         "leave",
         "found",
+        "smuggling",
     }
 )
 AI_DIPLOMACY = "ai_diplomacy"  # the action of the quarter's summary line

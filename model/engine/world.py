@@ -97,6 +97,9 @@ def controller_kind(scenario: Scenario, code: str, scripted: bool) -> str:
     return "scripted" if scripted else scenario.header.controller
 
 
+SMUGGLING_NEWS = 4  # the news tells smuggling in quarters of the withheld trade
+
+
 class World(mesa.Model):
     """The critical-minerals world of one scenario."""
 
@@ -572,7 +575,7 @@ class World(mesa.Model):
         self.state.price_support = diplomacy.price_support(self.state, self.data)
         evolve.invest(self.data, self.parameters, self.state, step)
         evolve.adjust_demand(self.data, self.state)
-        evolve.build_smuggling(self.data, self.parameters, self.state)
+        self.tell_smuggling(step)
         for deal in [d for d in self.state.deals if d.until <= step]:
             self.state.deals.remove(deal)
             deal.status = "expired"
@@ -597,6 +600,26 @@ class World(mesa.Model):
             )
         for shock in evolve.random_shocks(self.data, self.parameters, self.state, self.shock_rng):
             self.apply(shock, step, start=step + 1)
+
+    def tell_smuggling(self, step: int) -> None:
+        """Smuggling grows or fades (evolve.build_smuggling); the news says when what it
+        carries of an exporter's withheld trade first passes a quarter, a half, three
+        quarters."""
+        before = self.state.smuggled
+        was = None if before is None else before.max(axis=1)  # (G, J): to any importer
+        evolve.build_smuggling(self.data, self.parameters, self.state)
+        if self.state.smuggled is None:
+            return
+        now = self.state.smuggled.max(axis=1)
+        was = np.zeros_like(now) if was is None else was
+        passed = np.floor(now * SMUGGLING_NEWS) > np.floor(was * SMUGGLING_NEWS)
+        for g, j in zip(*np.nonzero(passed), strict=True):
+            mineral, stage = self.data.goods[g]
+            code = self.data.codes[j]
+            share = percent(np.floor(now[g, j] * SMUGGLING_NEWS) / SMUGGLING_NEWS)
+            good = policies.producer_label(self.data, code, mineral, stage)
+            detail = t("news.smuggling", actor=code, good=good, share=share)
+            self.recorder.event(step, code, "smuggling", "", detail)
 
     def measure(self, step: int) -> None:
         metrics = self.metrics(self.outcome, self.state, step, self._stock_before)
