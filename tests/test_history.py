@@ -255,6 +255,25 @@ def test_minerals_hindcast_writes_the_report_and_its_charts(tmp_path, capsys, mo
     assert "0 of 1" in capsys.readouterr().out
 
 
+def test_minerals_hindcast_set_replays_a_changed_world_into_its_own_report(tmp_path, capsys):
+    """How much a band owes to a value: smugglers who take two quarters to get going leave
+    the NdPr price on its plateau past the eight quarters after its first (the report's
+    text says so); the committed report is never overwritten by such a run."""
+    from ui.cli import main
+
+    out = tmp_path / "sensitivity.md"
+    assert main(["hindcast", "--set", "parameters.smuggling_quarters=2", "--out", str(out)]) == 0
+    text = out.read_text()
+    assert "`parameters.smuggling_quarters=2`" in text
+    assert "| ≤ 0.5 | 0.69 | FAIL |" in text
+    capsys.readouterr()
+    assert main(["hindcast", "--set", "parameters.smuggling_quarters=2"]) == 2
+    assert "--out" in capsys.readouterr().err
+    assert main(["hindcast", "--set", "parameters.smuggling_quartrs=2", "--out", str(out)]) == 2
+    error = capsys.readouterr().err
+    assert "smuggling_quartrs" in error and "allowed: " in error and "smuggling_quarters" in error
+
+
 def test_minerals_hindcast_refuses_a_report_that_is_not_markdown(tmp_path, capsys):
     from ui.cli import main
 

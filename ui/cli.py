@@ -59,6 +59,9 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(t("cli.usage_error", message=shown(message, 400), prog=self.prog))
 
 
+VALIDATION_REPORT = Path("docs/validation.md")  # the calibrated world's, committed
+
+
 def _whole_number(text: str) -> int:
     # Plain ASCII digits only: Python's int() also takes " 2 ", "+2", "1_0" and other scripts.
     if not re.fullmatch(r"-?[0-9]{1,19}", text):
@@ -242,9 +245,17 @@ def _classroom_parsers(commands) -> None:
     hindcast.add_argument(
         "--out",
         type=_path,
-        default=Path("docs/validation.md"),
+        default=VALIDATION_REPORT,
         metavar="FILE",
         help=t("economics.help_hindcast_out"),
+    )
+    hindcast.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help=t("economics.help_hindcast_set"),
     )
 
 
@@ -698,13 +709,17 @@ def briefing_command(args: argparse.Namespace) -> int:
 def hindcast_command(args: argparse.Namespace) -> int:
     """Replay the recorded episodes and write the validation report (docs/validation.md)."""
     lean_mesa.defer_optional_parts()
-    from model.research.hindcast import write
+    from model.research.hindcast import EPISODES, write
 
     if args.out.suffix != ".md":
         raise UsageError(t("economics.hindcast_not_md", out=args.out))
+    if args.overrides and args.out == VALIDATION_REPORT:
+        raise UsageError(t("economics.hindcast_set_needs_out", report=VALIDATION_REPORT))
+    for name in EPISODES:  # a wrong --set is refused before anything runs
+        load_scenario(name, args.overrides)
     check_out_dir(args.out.parent)
     try:
-        results = write(args.out)
+        results = write(args.out, args.overrides)
     except OSError as error:
         raise UsageError(
             t("cli.cannot_write", out=args.out, reason=error.strerror or error)
