@@ -575,7 +575,7 @@ class World(mesa.Model):
         self.state.price_support = diplomacy.price_support(self.state, self.data)
         evolve.invest(self.data, self.parameters, self.state, step)
         evolve.adjust_demand(self.data, self.state)
-        self.tell_smuggling(step)
+        self.smuggle(step)
         for deal in [d for d in self.state.deals if d.until <= step]:
             self.state.deals.remove(deal)
             deal.status = "expired"
@@ -601,7 +601,7 @@ class World(mesa.Model):
         for shock in evolve.random_shocks(self.data, self.parameters, self.state, self.shock_rng):
             self.apply(shock, step, start=step + 1)
 
-    def tell_smuggling(self, step: int) -> None:
+    def smuggle(self, step: int) -> None:
         """Smuggling grows or fades (evolve.build_smuggling); the news says when what it
         carries of an exporter's withheld trade first passes a quarter, a half, three
         quarters."""
