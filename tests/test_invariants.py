@@ -255,6 +255,66 @@ def test_no_measure_breaks_the_books(measures):
         },
     ]
 )
+@example(  # Australia's, Japan's and China's lithium ore under quotas and outages: an
+    # exporter pinned at its limit that sells only at quotas, less than it makes, had no
+    # slope until its price fell to where its cost curve meets those sales (300 iterations)
+    [
+        {
+            "step": 1,
+            "actor": "AUS",
+            "mineral": "lithium",
+            "stage": "mined",
+            "action": "export_control",
+            "targets": ["all"],
+            "level": 0.5354438130650007,
+        },
+        {
+            "step": 1,
+            "actor": "AUS",
+            "mineral": "lithium",
+            "stage": "mined",
+            "action": "shock",
+            "capacity_factor": 0.6504613005239245,
+            "duration": 3,
+        },
+        {
+            "step": 1,
+            "actor": "JPN",
+            "mineral": "lithium",
+            "stage": "mined",
+            "action": "export_control",
+            "targets": ["all"],
+            "level": 0.870361201398848,
+        },
+        {
+            "step": 1,
+            "actor": "JPN",
+            "mineral": "lithium",
+            "stage": "mined",
+            "action": "shock",
+            "capacity_factor": 0.5907004480163516,
+            "duration": 3,
+        },
+        {
+            "step": 2,
+            "actor": "CHN",
+            "mineral": "lithium",
+            "stage": "mined",
+            "action": "export_control",
+            "targets": ["all"],
+            "level": 0.3733014959977634,
+        },
+        {
+            "step": 3,
+            "actor": "CHN",
+            "mineral": "lithium",
+            "stage": "mined",
+            "action": "shock",
+            "capacity_factor": 0.40741299884963755,
+            "duration": 3,
+        },
+    ]
+)
 def test_no_measure_breaks_the_books_when_controls_leak(measures):
     keep_the_books(measures, LEAKY, steps=6)
 

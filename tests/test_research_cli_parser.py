@@ -20,7 +20,7 @@ FLAGS = {
              "--minutes", "--auto-close"],
     "replay": ["-h/--help", "archive", "--change", "--out", "--format"],
     "briefing": ["-h/--help", "scenario", "--seats", "--out", "--format", "--key"],
-    "hindcast": ["-h/--help", "--out"],
+    "hindcast": ["-h/--help", "--out", "--set"],
 }  # as the parser had them before the shared definitions (commit abc627e)
 
 

@@ -86,12 +86,16 @@ def _by_good(sigma, n_goods: int) -> np.ndarray:
 
 
 def supply(market: Market, price: np.ndarray) -> np.ndarray:
-    """Output along the cost curve: base utilisation at the base price and base cost, up to
-    the limit. The curve shifts with the exporter's unit cost."""
+    """Output along the cost curve, up to the limit."""
+    return np.minimum(cost_curve(market, price), np.minimum(market.capacity, market.limit))
+
+
+def cost_curve(market: Market, price: np.ndarray) -> np.ndarray:
+    """What producers would make at ``price`` with no limit: base utilisation at the base
+    price and base cost; the curve shifts with the exporter's unit cost."""
     eta = market.supply_elasticity[:, None]
     relative = price if market.cost is None else price / market.cost
-    wanted = market.capacity * market.utilisation * relative**eta
-    return np.minimum(wanted, np.minimum(market.capacity, market.limit))
+    return market.capacity * market.utilisation * relative**eta
 
 
 def demand(market: Market, index: np.ndarray) -> np.ndarray:
@@ -548,6 +552,7 @@ def _solve(market: Market, price: np.ndarray, tolerance: float) -> Clearing:
     base_price, base_norm = price, np.full(n_goods, np.inf)  # the line search's last point
     direction = np.zeros((n_goods, n_exporters))
     length = np.ones(n_goods)
+    was_flat = np.zeros((n_goods, n_exporters), bool)
     full_newton = n_exporters <= FULL_NEWTON_EXPORTERS
     converged = False
     iterations = 0
@@ -620,21 +625,31 @@ def _solve(market: Market, price: np.ndarray, tolerance: float) -> Clearing:
             np.subtract.at(sold, (caps.good, caps.exporter), taken - caps.tonnes * binding)
             np.add.at(capped_sales, (caps.good, caps.exporter), caps.tonnes * binding)
         offered = supply(market, price)
-        at_limit = offered >= capacity * (1 - 1e-12)
+        pinned = offered >= capacity * (1 - 1e-12)  # at the limit: no more at any price
+        at_limit = pinned.copy()
         excess = np.log(np.maximum(sold, 1e-300)) - np.log(np.maximum(offered, 1e-300))
         # At its limit an exporter's supply cannot rise with the price, but it falls with
         # it below: one that sells only at its buyers' quotas, and less than it offers, has
         # no other slope, and without it its price would never move.
         quota_bound = sold - capped_sales <= 1e-12 * sold
         at_limit &= ~((excess < 0) & quota_bound)
-        # ... and one asked at quotas for more than it can make has no slope while they
-        # bind: its price moves by what its buyers would take without them (they turn away
-        # at σ as it rises) until a quota stops binding.
+        # ... and one asked at quotas for more than it makes rises along its supply curve
+        # while it can; at its limit it has no slope while they bind: its price moves by
+        # what its buyers would take without them (they turn away at σ as it rises), at
+        # least by its excess at σ, until a quota stops binding.
         short = quota_bound & (excess > 0)
         short_move = None
         if short.any():
             short_move = np.log(np.maximum(uncapped, 1e-300) / np.maximum(offered, 1e-300))
             short_move /= sigma
+        # One at its limit that sells only at quotas, less than it makes (``glut``), has no
+        # slope either until its price falls to where its cost curve meets those sales.
+        eta = market.supply_elasticity[:, None]
+        glut = quota_bound & (excess < 0) & pinned & (eta > 0)
+        glut_move = None
+        if glut.any():
+            curve = np.maximum(cost_curve(market, price), 1e-300)
+            glut_move = np.log(np.maximum(sold, 1e-300) / curve) / np.where(eta > 0, eta, 1.0)
         floored = (price <= market.floor * (1 + 1e-9)) & (excess < 0)
         ceilinged = (price >= market.choke * (1 - 1e-9)) & (excess > 0)
         live = active & ~floored & ~ceilinged
@@ -680,11 +695,15 @@ def _solve(market: Market, price: np.ndarray, tolerance: float) -> Clearing:
             # Newton on each good's whole system, with a backtracking line search on its
             # Σ excess²: a step that does not reduce it enough (kinks: caps that start or
             # stop binding, limits, the price band) is halved from the last point accepted.
-            # One asked at quotas for more than its limit lets it make has no slope at all
-            # (``flat``: supply at the limit, sales at the caps): no step shows progress on
-            # it, so it is left out of the norm and takes its move whole, from where it
-            # stands, every iteration, while the line search moves the others.
-            flat = live & short & at_limit
+            # An exporter with no slope at all (``flat``: supply pinned at its limit, sales
+            # at the caps, asked for more than it makes or for less) shows no progress to
+            # a line search: it is left out of the norm and takes its own move whole, from
+            # where it stands, every iteration, while the line search moves the others.
+            # A good whose flat exporters change starts its search afresh (its norm left
+            # out or took in an excess the last accepted point's did not).
+            flat = live & ((short & at_limit) | glut)
+            base_norm = np.where((flat != was_flat).any(axis=1), np.inf, base_norm)
+            was_flat = flat
             norm = (np.where(live & ~flat, excess, 0.0) ** 2).sum(axis=1)
             accept = (norm <= (1 - 1e-4 * length) * base_norm) | (length <= MIN_STEP_LENGTH)
             if accept.any():
@@ -696,8 +715,7 @@ def _solve(market: Market, price: np.ndarray, tolerance: float) -> Clearing:
                 newton = np.where(
                     live, newton_move(market, single_weights, caps, point, fallback), 0
                 )
-                if short_move is not None:
-                    newton = np.where(live & short, short_move, newton)
+                newton = np.where(flat, 0.0, newton)  # moved apart, below
                 biggest = np.abs(newton).max(axis=1, keepdims=True)
                 newton *= np.minimum(1.0, MAX_LOG_STEP / np.maximum(biggest, 1e-300))
                 direction = np.where(accept[:, None], newton, direction)
@@ -706,7 +724,12 @@ def _solve(market: Market, price: np.ndarray, tolerance: float) -> Clearing:
             length = np.where(accept, 1.0, length * 0.5)
             moved = base_price * np.exp(length[:, None] * direction)
             if flat.any():
-                jump = np.clip(short_move, -MAX_LOG_STEP, MAX_LOG_STEP)
+                jump = 0.0
+                if short_move is not None:  # up, at least as far as its excess at σ says
+                    jump = np.where(short, np.maximum(short_move, excess / sigma), 0.0)
+                if glut_move is not None:
+                    jump = np.where(glut, glut_move, jump)
+                jump = np.clip(jump, -MAX_LOG_STEP, MAX_LOG_STEP)
                 moved = np.where(flat, price * np.exp(jump), moved)
                 base_price = np.where(flat, moved, base_price)
                 direction = np.where(flat, 0.0, direction)
