@@ -227,7 +227,10 @@ def test_two_saved_games_at_the_same_quarter_are_told_apart_by_when_they_were_sa
     labels = [text for text in texts if text.startswith("Continue")]
     rc.close()
     assert len(labels) == 2 and labels[0] != labels[1]
-    newest = datetime.datetime.fromtimestamp(1_800_000_030).strftime("%Y-%m-%d %H:%M:%S")
+    newest = saves.when(1_800_000_030)
+    assert newest.startswith(
+        datetime.datetime.fromtimestamp(1_800_000_030).strftime("%Y-%m-%d %H:%M:%S ")
+    )
     assert labels[0].endswith(f"; saved {newest})")  # newest first
 
 

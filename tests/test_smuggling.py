@@ -82,12 +82,13 @@ def test_the_news_tells_when_smugglers_carry_a_quarter_a_half_of_what_a_ban_hold
     leaky = World(scenario([BAN], steps=10), world=smuggling_world(1.0)).run().tables()
     told = at(leaky["events"], actor="CHN", action="smuggling")
     assert list(told["detail"]) == [
-        "Smugglers now carry more than 25% of the refined rare earths that China's export "
-        "controls hold back.",
-        "Smugglers now carry more than 50% of the refined rare earths that China's export "
-        "controls hold back.",
+        "China: smugglers now carry more than 25% of the refined rare earths held back by "
+        "its export controls.",
+        "China: smugglers now carry more than 50% of the refined rare earths held back by "
+        "its export controls.",
     ]
     assert list(told["importance"]) == ["headline", "headline"]
+    assert set(told["target"]) == {"USA,AUS,JPN,ROW"}  # the buyers it holds back from
     held = World(scenario([BAN], steps=10), world=smuggling_world(0.0)).run().tables()
     assert at(held["events"], action="smuggling").empty
 

@@ -8,7 +8,6 @@ and submits actions through the player's seat (agents/seat.py), the same action 
 every controller uses.
 """
 
-import datetime
 import threading
 from collections.abc import Callable
 from html import escape
@@ -256,7 +255,7 @@ def ContinueButton(game_id: str, record: dict, saved_at: float, on_start: Callab
         scenario=start.facts(name)["title"],
         who=record.get("country") or t("game.watching_who"),
         date=start.quarter(scenario(name).header.start, min(len(turns) + 1, scenario(name).steps)),
-        saved=datetime.datetime.fromtimestamp(saved_at).strftime("%Y-%m-%d %H:%M:%S"),
+        saved=saves.when(saved_at),
     )
 
     def resume():

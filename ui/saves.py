@@ -7,6 +7,7 @@ URL (``?game=<id>``); the start page offers the latest games under "Continue".
 The folder is ``MINERALS_GAMES`` or ``~/.minerals/games``.
 """
 
+import datetime
 import json
 import os
 import re
@@ -74,3 +75,9 @@ def latest(n: int = LATEST) -> list[tuple[str, dict, float]]:
         if len(out) == n:
             break
     return out
+
+
+def when(saved_at: float) -> str:
+    """A save's time to the second, with the server's time zone named (a class server
+    often runs in UTC, not where its players are)."""
+    return datetime.datetime.fromtimestamp(saved_at).astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")

@@ -603,23 +603,33 @@ class World(mesa.Model):
 
     def smuggle(self, step: int) -> None:
         """Smuggling grows or fades (evolve.build_smuggling); the news says when what it
-        carries of an exporter's withheld trade first passes a quarter, a half, three
-        quarters."""
-        before = self.state.smuggled
-        was = None if before is None else before.max(axis=1)  # (G, J): to any importer
+        carries of an exporter's withheld trade passes a quarter, a half, three quarters."""
+        was = self._smuggled_share()
         evolve.build_smuggling(self.data, self.parameters, self.state)
-        if self.state.smuggled is None:
+        now = self._smuggled_share()
+        if now is None:
             return
-        now = self.state.smuggled.max(axis=1)
         was = np.zeros_like(now) if was is None else was
         passed = np.floor(now * SMUGGLING_NEWS) > np.floor(was * SMUGGLING_NEWS)
         for g, j in zip(*np.nonzero(passed), strict=True):
             mineral, stage = self.data.goods[g]
             code = self.data.codes[j]
-            share = percent(np.floor(now[g, j] * SMUGGLING_NEWS) / SMUGGLING_NEWS)
+            share = percent(min(np.floor(now[g, j] * SMUGGLING_NEWS), 3) / SMUGGLING_NEWS)
             good = policies.producer_label(self.data, code, mineral, stage)
             detail = t("news.smuggling", actor=code, good=good, share=share)
-            self.recorder.event(step, code, "smuggling", "", detail)
+            buyers = np.flatnonzero(self.state.export_level[g, :, j] < 1.0)
+            target = ",".join(self.data.codes[i] for i in buyers if i != j)
+            self.recorder.event(step, code, "smuggling", target, detail)
+
+    def _smuggled_share(self) -> np.ndarray | None:
+        """(G, J) the share of each exporter's withheld trade that smugglers carry, by
+        withheld tonnes (normal flows × (1 − level)); None where nothing is smuggled."""
+        if self.state.smuggled is None:
+            return None
+        withheld = self.calibration.flows * (1.0 - self.state.export_level)
+        carried = (self.state.smuggled * withheld).sum(axis=1)
+        total = withheld.sum(axis=1)
+        return np.divide(carried, total, out=np.zeros_like(total), where=total > 0)
 
     def measure(self, step: int) -> None:
         metrics = self.metrics(self.outcome, self.state, step, self._stock_before)
