@@ -116,13 +116,19 @@ _SHARED: dict[str, tuple[tuple[str, ...], dict, str]] = {
     "seats": (("--seats",), {"metavar": "CODES"}, "classroom.help_seats"),
     "force_resume": (("--force-resume",), {"action": "store_true"}, "provenance.help_force_resume"),
     "quiet": (("-q", "--quiet"), {"action": "store_true"}, "cli.help_quiet"),
+    "set": (
+        ("--set",),
+        {"dest": "overrides", "action": "append", "default": [], "metavar": "KEY=VALUE"},
+        "cli.help_set",
+    ),
 }
 
 
-def _add(parser: argparse.ArgumentParser, *names: str) -> None:
+def _add(parser: argparse.ArgumentParser, *names: str, help_key: str | None = None) -> None:
+    """Arguments several commands share; ``help_key`` words one command's help its way."""
     for name in names:
-        flags, options, help_key = _SHARED[name]
-        parser.add_argument(*flags, **options, help=t(help_key))
+        flags, options, shared_help = _SHARED[name]
+        parser.add_argument(*flags, **options, help=t(help_key or shared_help))
 
 
 def _command(commands, name: str, help_key: str) -> argparse.ArgumentParser:
@@ -143,15 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     run = _command(commands, "run", "cli.help_run")
     _add(run, "scenario", "steps", "seed")
     run.add_argument("--out", type=_path, metavar="DIR", help=t("cli.help_out"))
-    _add(run, "format")
-    run.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help=t("cli.help_set"),
-    )
+    _add(run, "format", "set")
     _add(run, "quiet")
 
     validate = _command(commands, "validate", "cli.help_validate")
@@ -249,14 +247,7 @@ def _classroom_parsers(commands) -> None:
         metavar="FILE",
         help=t("economics.help_hindcast_out"),
     )
-    hindcast.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help=t("economics.help_hindcast_set"),
-    )
+    _add(hindcast, "set", help_key="economics.help_hindcast_set")
 
 
 def requested_language(argv: list[str]) -> tuple[str | None, list[str]]:
