@@ -625,8 +625,8 @@ def _solve(market: Market, price: np.ndarray, tolerance: float) -> Clearing:
             np.subtract.at(sold, (caps.good, caps.exporter), taken - caps.tonnes * binding)
             np.add.at(capped_sales, (caps.good, caps.exporter), caps.tonnes * binding)
         offered = supply(market, price)
-        pinned = offered >= capacity * (1 - 1e-12)  # at the limit: no more at any price
-        at_limit = pinned.copy()
+        at_limit = offered >= capacity * (1 - 1e-12)  # at the limit: no more at any price
+        pinned = at_limit.copy() if len(caps) else at_limit
         excess = np.log(np.maximum(sold, 1e-300)) - np.log(np.maximum(offered, 1e-300))
         # At its limit an exporter's supply cannot rise with the price, but it falls with
         # it below: one that sells only at its buyers' quotas, and less than it offers, has
@@ -645,9 +645,9 @@ def _solve(market: Market, price: np.ndarray, tolerance: float) -> Clearing:
         # One at its limit that sells only at quotas, less than it makes (``glut``), has no
         # slope either until its price falls to where its cost curve meets those sales.
         eta = market.supply_elasticity[:, None]
-        glut = quota_bound & (excess < 0) & pinned & (eta > 0)
+        glut = quota_bound & (excess < 0) & pinned & (eta > 0) if len(caps) else None
         glut_move = None
-        if glut.any():
+        if glut is not None and glut.any():
             curve = np.maximum(cost_curve(market, price), 1e-300)
             glut_move = np.log(np.maximum(sold, 1e-300) / curve) / np.where(eta > 0, eta, 1.0)
         floored = (price <= market.floor * (1 + 1e-9)) & (excess < 0)
@@ -701,10 +701,13 @@ def _solve(market: Market, price: np.ndarray, tolerance: float) -> Clearing:
             # where it stands, every iteration, while the line search moves the others.
             # A good whose flat exporters change starts its search afresh (its norm left
             # out or took in an excess the last accepted point's did not).
-            flat = live & ((short & at_limit) | glut)
-            base_norm = np.where((flat != was_flat).any(axis=1), np.inf, base_norm)
-            was_flat = flat
-            norm = (np.where(live & ~flat, excess, 0.0) ** 2).sum(axis=1)
+            flat = None  # only quotas make an exporter flat
+            if len(caps):
+                flat = live & ((short & at_limit) | glut)
+                base_norm = np.where((flat != was_flat).any(axis=1), np.inf, base_norm)
+                was_flat = flat
+            counted = live if flat is None else live & ~flat
+            norm = (np.where(counted, excess, 0.0) ** 2).sum(axis=1)
             accept = (norm <= (1 - 1e-4 * length) * base_norm) | (length <= MIN_STEP_LENGTH)
             if accept.any():
                 if single_weights is None:
@@ -715,7 +718,8 @@ def _solve(market: Market, price: np.ndarray, tolerance: float) -> Clearing:
                 newton = np.where(
                     live, newton_move(market, single_weights, caps, point, fallback), 0
                 )
-                newton = np.where(flat, 0.0, newton)  # moved apart, below
+                if flat is not None:
+                    newton = np.where(flat, 0.0, newton)  # moved apart, below
                 biggest = np.abs(newton).max(axis=1, keepdims=True)
                 newton *= np.minimum(1.0, MAX_LOG_STEP / np.maximum(biggest, 1e-300))
                 direction = np.where(accept[:, None], newton, direction)
@@ -723,7 +727,7 @@ def _solve(market: Market, price: np.ndarray, tolerance: float) -> Clearing:
                 base_norm = np.where(accept, norm, base_norm)
             length = np.where(accept, 1.0, length * 0.5)
             moved = base_price * np.exp(length[:, None] * direction)
-            if flat.any():
+            if flat is not None and flat.any():
                 jump = 0.0
                 if short_move is not None:  # up, at least as far as its excess at σ says
                     jump = np.where(short, np.maximum(short_move, excess / sigma), 0.0)
