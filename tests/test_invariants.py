@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from model.engine.economy import growth_factor
 from model.engine.observe import _typical
 from model.engine.world import World
-from support.builders import scenario, tiny_world
+from support.builders import event, scenario, tiny_world
 
 WORLD = tiny_world()
 # Every exporter smuggles all that its controls withhold, once networks are built.
@@ -207,24 +207,8 @@ def check_books(
     # make: its price had no slope at all (supply at the limit, sales at the caps), and the
     # line search, seeing no progress on it, held it at the floor for 300 iterations
     [
-        {
-            "step": 2,
-            "actor": "AUS",
-            "mineral": "rare_earths",
-            "stage": "refined",
-            "action": "export_control",
-            "targets": ["all"],
-            "level": 0.625,
-        },
-        {
-            "step": 3,
-            "actor": "AUS",
-            "mineral": "rare_earths",
-            "stage": "refined",
-            "action": "shock",
-            "capacity_factor": 0.5,
-            "duration": 1,
-        },
+        event(2, "AUS", "export_control", "rare_earths", "refined", ["all"], level=0.625),
+        event(3, "AUS", "shock", "rare_earths", "refined", capacity_factor=0.5, duration=1),
     ]
 )
 def test_no_measure_breaks_the_books(measures):
@@ -235,84 +219,26 @@ def test_no_measure_breaks_the_books(measures):
 @given(st.lists(events(), min_size=1, max_size=6))
 @example(  # a ban that leaks more each quarter, then a quota on the same flows
     [
-        {
-            "step": 1,
-            "actor": "CHN",
-            "mineral": "rare_earths",
-            "stage": "refined",
-            "action": "export_control",
-            "targets": ["all"],
-            "level": 0.0,
-        },
-        {
-            "step": 3,
-            "actor": "CHN",
-            "mineral": "rare_earths",
-            "stage": "refined",
-            "action": "export_control",
-            "targets": ["JPN"],
-            "level": 0.5,
-        },
+        event(1, "CHN", "export_control", "rare_earths", "refined", ["all"], level=0.0),
+        event(3, "CHN", "export_control", "rare_earths", "refined", ["JPN"], level=0.5),
     ]
 )
 @example(  # Australia's, Japan's and China's lithium ore under quotas and outages: an
     # exporter pinned at its limit that sells only at quotas, less than it makes, had no
     # slope until its price fell to where its cost curve meets those sales (300 iterations)
     [
-        {
-            "step": 1,
-            "actor": "AUS",
-            "mineral": "lithium",
-            "stage": "mined",
-            "action": "export_control",
-            "targets": ["all"],
-            "level": 0.5354438130650007,
-        },
-        {
-            "step": 1,
-            "actor": "AUS",
-            "mineral": "lithium",
-            "stage": "mined",
-            "action": "shock",
-            "capacity_factor": 0.6504613005239245,
-            "duration": 3,
-        },
-        {
-            "step": 1,
-            "actor": "JPN",
-            "mineral": "lithium",
-            "stage": "mined",
-            "action": "export_control",
-            "targets": ["all"],
-            "level": 0.870361201398848,
-        },
-        {
-            "step": 1,
-            "actor": "JPN",
-            "mineral": "lithium",
-            "stage": "mined",
-            "action": "shock",
-            "capacity_factor": 0.5907004480163516,
-            "duration": 3,
-        },
-        {
-            "step": 2,
-            "actor": "CHN",
-            "mineral": "lithium",
-            "stage": "mined",
-            "action": "export_control",
-            "targets": ["all"],
-            "level": 0.3733014959977634,
-        },
-        {
-            "step": 3,
-            "actor": "CHN",
-            "mineral": "lithium",
-            "stage": "mined",
-            "action": "shock",
-            "capacity_factor": 0.40741299884963755,
-            "duration": 3,
-        },
+        event(1, "AUS", "export_control", "lithium", "mined", ["all"], level=0.5354438130650007),
+        event(
+            1, "AUS", "shock", "lithium", "mined", capacity_factor=0.6504613005239245, duration=3
+        ),
+        event(1, "JPN", "export_control", "lithium", "mined", ["all"], level=0.870361201398848),
+        event(
+            1, "JPN", "shock", "lithium", "mined", capacity_factor=0.5907004480163516, duration=3
+        ),
+        event(2, "CHN", "export_control", "lithium", "mined", ["all"], level=0.3733014959977634),
+        event(
+            3, "CHN", "shock", "lithium", "mined", capacity_factor=0.40741299884963755, duration=3
+        ),
     ]
 )
 def test_no_measure_breaks_the_books_when_controls_leak(measures):

@@ -149,8 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     run = _command(commands, "run", "cli.help_run")
     _add(run, "scenario", "steps", "seed")
     run.add_argument("--out", type=_path, metavar="DIR", help=t("cli.help_out"))
-    _add(run, "format", "set")
-    _add(run, "quiet")
+    _add(run, "format", "set", "quiet")
 
     validate = _command(commands, "validate", "cli.help_validate")
     validate.add_argument("path", metavar="PATH", help=t("cli.help_path"))

@@ -147,10 +147,11 @@ def marginal_price(result, market: Market, tariffed: np.ndarray, index0) -> np.n
     return np.where(bought > 0, average, result.index / index0)
 
 
-def threatened_share(state: State, calibration: Calibration) -> np.ndarray:
-    """Share of each economy's normal purchases under export controls, (C, G)."""
-    share = np.zeros(state.capacity.shape)
-    exported = state.effective_export_level()
+def threatened_share(exported: np.ndarray, calibration: Calibration) -> np.ndarray:
+    """Share of each economy's normal purchases under export controls, (C, G); ``exported``
+    is what the controls let through (``State.effective_export_level``)."""
+    n_goods, n_economies = calibration.flows.shape[:2]
+    share = np.zeros((n_economies, n_goods))
     controlled = np.flatnonzero((exported < 1.0).any(axis=(1, 2)))
     if controlled.size:  # most quarters control few goods, or none
         normal = calibration.flows[controlled]
@@ -211,7 +212,8 @@ def _clear_step(
     # Commercial inventories: a target cover of days of use, raised when supply is newly
     # threatened. Users get used to a lasting threat (new suppliers, thrifting), so the
     # precautionary stock is unwound again: hoarding, then destocking, as in 2010-12.
-    threat = threatened_share(state, calibration)
+    exported = state.effective_export_level()  # controls, less what smugglers carry
+    threat = threatened_share(exported, calibration)
     news = np.maximum(threat - state.threat_seen, 0.0)
     state.threat_seen = state.threat_seen + THREAT_MEMORY * (threat - state.threat_seen)
     target = world.cover_days * use_ref / days_per_step * (1.0 + parameters["precaution"] * news)
@@ -252,7 +254,6 @@ def _clear_step(
     stage_of = world.stage_of
     tariffed = 1.0 + state.effective_tariff()
     wedge = calibration.trade_wedge * tariffed
-    exported = state.effective_export_level()  # controls, less what smugglers carry
     choke = world.per_good("choke_price_multiple", parameters)
     for stage in range(len(STAGES)):
         goods = np.flatnonzero(stage_of == stage)

@@ -313,6 +313,17 @@ def build_smuggling(world: WorldData, parameters: dict[str, float], state: State
     state.smuggled += (target - state.smuggled) / parameters["smuggling_quarters"]
 
 
+def smuggled_share(state: State, flows: np.ndarray) -> np.ndarray | None:
+    """(G, J) the share of each exporter's withheld trade that smugglers carry, weighed by
+    withheld tonnes (normal ``flows`` × (1 − level)); None where nothing is smuggled."""
+    if state.smuggled is None:
+        return None
+    withheld = flows * (1.0 - state.export_level)
+    total = withheld.sum(axis=1)
+    carried = (state.smuggled * withheld).sum(axis=1)
+    return np.divide(carried, total, out=np.zeros_like(total), where=total > 0)
+
+
 def commission(state: State, step: int) -> np.ndarray:
     """Capacity due this step comes online; returns what arrived."""
     arrived = state.pipeline.pop(step, np.zeros_like(state.capacity))

@@ -703,7 +703,7 @@ def _solve(market: Market, price: np.ndarray, tolerance: float) -> Clearing:
             # out or took in an excess the last accepted point's did not).
             flat = None  # only quotas make an exporter flat
             if len(caps):
-                flat = live & ((short & at_limit) | glut)
+                flat = live & pinned & (short | glut)
                 base_norm = np.where((flat != was_flat).any(axis=1), np.inf, base_norm)
                 was_flat = flat
             counted = live if flat is None else live & ~flat

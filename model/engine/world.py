@@ -604,9 +604,10 @@ class World(mesa.Model):
     def smuggle(self, step: int) -> None:
         """Smuggling grows or fades (evolve.build_smuggling); the news says when what it
         carries of an exporter's withheld trade passes a quarter, a half, three quarters."""
-        was = self._smuggled_share()
+        flows = self.calibration.flows
+        was = evolve.smuggled_share(self.state, flows)
         evolve.build_smuggling(self.data, self.parameters, self.state)
-        now = self._smuggled_share()
+        now = evolve.smuggled_share(self.state, flows)
         if now is None:
             return
         was = np.zeros_like(now) if was is None else was
@@ -620,16 +621,6 @@ class World(mesa.Model):
             buyers = np.flatnonzero(self.state.export_level[g, :, j] < 1.0)
             target = ",".join(self.data.codes[i] for i in buyers if i != j)
             self.recorder.event(step, code, "smuggling", target, detail)
-
-    def _smuggled_share(self) -> np.ndarray | None:
-        """(G, J) the share of each exporter's withheld trade that smugglers carry, by
-        withheld tonnes (normal flows × (1 − level)); None where nothing is smuggled."""
-        if self.state.smuggled is None:
-            return None
-        withheld = self.calibration.flows * (1.0 - self.state.export_level)
-        carried = (self.state.smuggled * withheld).sum(axis=1)
-        total = withheld.sum(axis=1)
-        return np.divide(carried, total, out=np.zeros_like(total), where=total > 0)
 
     def measure(self, step: int) -> None:
         metrics = self.metrics(self.outcome, self.state, step, self._stock_before)

@@ -139,7 +139,7 @@ def replay(name: str, overrides: Sequence[str] = ()) -> Result:
     are ``--set`` changes (``parameters.smuggling_quarters=2``): how much a band owes to
     a value."""
     episode = EPISODES[name]
-    world = World(load_scenario(name, list(overrides)) if overrides else name)
+    world = World(load_scenario(name, list(overrides)))
     start = {}
     if name == "hindcast_ree_2010":
         start["capacity0"] = capacity_outside(world, REE_GOODS, "CHN")
