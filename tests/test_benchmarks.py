@@ -7,6 +7,7 @@ import importlib.util
 import math
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_clearing.py"
@@ -141,3 +142,24 @@ def test_the_clearing_is_compared_with_another_tree_case_by_case(capsys):
     rows = [line for line in capsys.readouterr().out.splitlines() if "| 6 × 2 |" in line]
     assert [row.split("|")[1].strip() for row in rows] == list(module.bc.CASES)
     assert all(row.rstrip(" |").endswith("0.0e+00") for row in rows)  # same code, same prices
+
+
+def test_the_numba_probe_solves_what_the_clearing_solves_even_uncompiled(capsys):
+    """benchmarks/probe_numba.py's kernel, run as plain Python, finds the clearing's prices:
+    its timing is of the same method (numba itself is not a dependency)."""
+    from model.engine import markets
+    from support.synthetic import synthetic_market
+
+    spec = importlib.util.spec_from_file_location("probe_numba", SCRIPT.with_name("probe_numba.py"))
+    probe = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(probe)
+    market = synthetic_market(np.random.default_rng(3), 6, 3, shock=0.5)
+    start = np.ones((3, 6))
+    expected = markets.clear(market, start)
+    price, iterations = probe.kernel_clear(probe.solve_good, market, start, markets.TOLERANCE)
+    assert expected.converged and 1 < iterations < markets.MAX_ITERATIONS
+    # Its prices clear the market by the clearing's own test (no step taken from them),
+    # and lie within that tolerance's reach of the clearing's.
+    assert markets.clear(market, price).iterations == 1
+    assert np.abs(np.log(price) - np.log(expected.price)).max() < 1e-4
+    assert not np.allclose(price, 1.0)  # the outage moved prices: not a trivial agreement
