@@ -2,6 +2,7 @@
 
 import math
 
+import mesa
 import numpy as np
 import pytest
 
@@ -30,25 +31,58 @@ def test_the_datacollector_has_no_jump_between_the_start_and_a_quiet_first_step(
     assert np.allclose(series.to_numpy(), 1.0, atol=1e-9)
 
 
-def test_each_countrys_datacollector_variables_are_its_row_of_the_countries_table():
-    """The collector reads a quarter's arrays at once; Mesa's reporters say the same."""
+def _same_records(fast, slow) -> bool:
+    """Equal record for record, NaN equal to NaN (the measures before the first step)."""
+
+    def same(a, b) -> bool:
+        return a == b or (isinstance(a, float) and math.isnan(a) and math.isnan(b))
+
+    return len(fast) == len(slow) and all(
+        len(f) == len(s) and all(same(a, b) for a, b in zip(f, s, strict=True))
+        for f, s in zip(fast, slow, strict=True)
+    )
+
+
+def test_each_countrys_datacollector_variables_are_its_row_of_the_countries_table(monkeypatch):
+    """The collector reads a quarter's arrays at once (Mesa's per-reporter path is not taken)
+    and records what Mesa's reporters would, every quarter."""
+    world = World(scenario(steps=3), world=tiny_world())
+    collector = world.datacollector
+    mesa_path = mesa.DataCollector._record_agents
+    by_reporter = []
+
+    def refuse(self, model):
+        raise AssertionError("Mesa's per-reporter path was taken")
+
+    monkeypatch.setattr(mesa.DataCollector, "_record_agents", refuse)
+    collector.collect(world)  # before any step: no measures yet
+    by_reporter.append(list(mesa_path(collector, world)))
+    for _ in range(3):
+        world.step()
+        by_reporter.append(list(mesa_path(collector, world)))
+    recorded = [collector._agent_records[time] for time in sorted(collector._agent_records)]
+    assert len(recorded) == 4
+    assert all(_same_records(a, b) for a, b in zip(recorded, by_reporter, strict=True))
+    frame = collector.get_agent_vars_dataframe()
+    countries = world.tables()["countries"].set_index(["step", "country"])
+    measures = frame.columns.drop("country")
+    for (time, _), row in frame.iterrows():
+        if time == 0:
+            assert row[measures].isna().all()
+            continue
+        table = countries.loc[(time, row["country"]), measures].astype(float).to_numpy()
+        assert row[measures].astype(float).to_numpy() == pytest.approx(table, nan_ok=True)
+
+
+def test_a_reporter_added_to_the_datacollector_is_called_like_the_others():
     world = World(scenario(steps=2), world=tiny_world())
-    world.datacollector.collect(world)  # before any step: no measures yet
+    world.datacollector._new_agent_reporter("code_length", lambda country: len(country.code))
+    world.datacollector._new_agent_reporter("score", lambda country: -1.0)  # replaced
     world.run()
     frame = world.datacollector.get_agent_vars_dataframe()
-    countries = world.tables()["countries"].set_index(["step", "country"])
-    for (step, _), row in frame.iterrows():
-        if step == 0:
-            assert row.drop("country").isna().all()
-            continue
-        table = countries.loc[(step, row["country"]), row.index.drop("country")]
-        assert row.drop("country").astype(float).to_numpy() == pytest.approx(
-            table.astype(float).to_numpy(), nan_ok=True
-        )
-    collector = world.datacollector
-    by_reporter = list(super(type(collector), collector)._record_agents(world))
-    assert collector._record_agents(world) == by_reporter
-    assert len(frame) == 3 * len(world.data.codes)
+    assert (frame["code_length"] == 3).all()
+    assert (frame["score"] == -1.0).all()
+    assert frame["gdp_index"].notna().all()
 
 
 def test_the_mean_price_index_weighs_each_price_by_its_base_consumption_value():

@@ -240,6 +240,14 @@ class WorldData:
         needs.flags.writeable = False
         return needs
 
+    @cached_property
+    def input_value(self) -> np.ndarray:
+        """(G, G) each input's base value per unit of base value of the good made from it
+        (read-only: every processor's unit cost reads it, several times a quarter)."""
+        value = self.inputs * self.price0[None, :] / self.price0[:, None]
+        value.flags.writeable = False
+        return value
+
     @property
     def intermediate_demand0(self) -> np.ndarray:
         """Inputs that producers of processed goods buy: refiners buy ore, magnet makers oxide."""

@@ -111,7 +111,7 @@ def unit_cost_index(
     relative) on the tonnes it uses of each (``input_shift``, (C, G): thrifting) plus its
     own conversion cost; a mine's cost does not move with prices.
     """
-    input_value = world.inputs * world.price0[None, :] / world.price0[:, None]  # share of p0
+    input_value = world.input_value  # share of p0
     per_input = paid.T if input_shift is None else paid.T * np.exp(input_shift)
     input_cost = per_input @ input_value.T  # (C, G)
     conversion = world.cash_cost
@@ -122,9 +122,8 @@ def unit_cost_index(
 
 def base_cost_share(world: WorldData) -> np.ndarray:
     """Each producer's unit cash cost at base prices, as a share of the base price, (C, G)."""
-    input_value = world.inputs * world.price0[None, :] / world.price0[:, None]
     return np.where(
-        processed_goods(world), input_value.sum(axis=1) + world.cash_cost, world.cash_cost
+        processed_goods(world), world.input_value.sum(axis=1) + world.cash_cost, world.cash_cost
     )
 
 
@@ -260,13 +259,11 @@ def _clear_step(
         if goods.size == 0:
             continue
         # Output is limited by the scarcest input on hand.
-        needs = world.inputs[goods]  # (g, inputs)
-        input_limit = np.full((C, goods.size), np.inf)
-        for k in np.flatnonzero(needs.any(axis=0)):
-            per_tonne = np.where(needs[:, k] > 0, needs[:, k], 1.0) * intensity[:, [k]]
-            can_make = on_hand[:, [k]] / per_tonne
-            input_limit = np.where(needs[:, k] > 0, np.minimum(input_limit, can_make), input_limit)
-        stage_limit = np.minimum(limit[:, goods], input_limit)
+        inputs = np.flatnonzero(world.inputs[goods].any(axis=0))
+        needs = world.inputs[np.ix_(goods, inputs)]  # (g, k) tonnes of input k a tonne takes
+        per_tonne = np.where(needs > 0, needs, 1.0) * intensity[:, None, inputs]  # (C, g, k)
+        can_make = np.where(needs > 0, on_hand[:, None, inputs] / per_tonne, np.inf)
+        stage_limit = np.minimum(limit[:, goods], can_make.min(axis=2, initial=np.inf))
         cost = unit_cost_index(world, paid, state.input_shift)[:, goods]  # this quarter's prices
 
         capacity = running[:, goods].T

@@ -28,10 +28,15 @@ MAX_MARGIN_RATIO = 16.0  # at most 4× the capacity target, however high the mar
 
 
 def order_capacity(state: State, step: int, when: np.ndarray, tonnes: np.ndarray) -> None:
-    """Add ``tonnes`` (C, G) to the pipeline, each good arriving at ``when[g]``."""
-    for g in np.flatnonzero(tonnes.any(axis=0)):
-        arriving = state.pipeline.setdefault(int(when[g]), np.zeros_like(state.capacity))
-        arriving[:, g] += tonnes[:, g]
+    """Add ``tonnes`` (C, G) to the pipeline, each good arriving at ``when[g]``: the goods
+    due together at once, new arrival steps in the order of their first good."""
+    ordered = np.flatnonzero(tonnes.any(axis=0))
+    due = when[ordered]
+    _, first = np.unique(due, return_index=True)
+    for step_due in due[np.sort(first)]:
+        goods = ordered[due == step_due]
+        arriving = state.pipeline.setdefault(int(step_due), np.zeros_like(state.capacity))
+        arriving[:, goods] += tonnes[:, goods]
 
 
 def arrival_steps(world: WorldData, step: int) -> np.ndarray:
