@@ -14,6 +14,9 @@ medians of N, and the ratio after/before is the figure to read.
   ``producer_nationalism``, recorded once with the before tree's economics and replayed
   through each tree's ``clear``; iterations and CPU per call.
 - ``baseline 40 quarters``: ``World("baseline").run(40)`` with a fresh reference path.
+- ``sweep run``: what a sweep does per run of ``baseline``, 40 quarters: read the
+  scenario, build the World with the run's seed, run it, compute the catalogue's
+  outcomes from its tables; mean of 8 seeds after one.
 - ``invitation step``: the first quarter of ``washington_coalition`` (42 invitations
   judged by look-ahead), its reference path computed first.
 - ``PettingZoo step``: ``baseline``, USA and CHN with uniformly random MultiDiscrete
@@ -77,6 +80,21 @@ elif what == "baseline":
     from model.engine.world import World
     start = time.process_time(); World("baseline").run(40)
     out["cpu"] = time.process_time() - start
+elif what == "sweep":
+    from model.data.scenario import load_scenario
+    from model.engine import reference
+    from model.engine.world import World
+    from model.research.outcomes import OUTCOMES, LazyTables, outcome_function
+    def one(seed):
+        reference._shared.clear()
+        world = World(load_scenario("baseline", {}, steps=40, seed=seed), rng=seed).run()
+        tables = LazyTables(world.recorder)
+        return [outcome_function(name)(world, tables) for name in OUTCOMES]
+    one(99)
+    start = time.process_time()
+    for seed in range(100, 108):
+        one(seed)
+    out["cpu"] = (time.process_time() - start) / 8
 elif what == "invitation":
     from model.engine.world import World
     world = World("washington_coalition"); world.reference.standing(1)
@@ -135,7 +153,7 @@ def main(argv=None) -> int:
         child(trees["before"], RECORD, corpus)
         figures = {
             name: {"before": [], "after": []}
-            for name in ("corpus", "baseline", "invitation", "env", "run", "help")
+            for name in ("corpus", "baseline", "sweep", "invitation", "env", "run", "help")
         }
         extra = {}
         for _ in range(args.repeat):
@@ -143,7 +161,7 @@ def main(argv=None) -> int:
                 out, _ = child(tree, MEASURE, "corpus", corpus, side)
                 figures["corpus"][side].append(out["cpu"])
                 extra[side] = out
-                for name in ("baseline", "invitation", "env"):
+                for name in ("baseline", "sweep", "invitation", "env"):
                     figures[name][side].append(child(tree, MEASURE, name, corpus)[0]["cpu"])
                 figures["run"][side].append(
                     child(
@@ -172,6 +190,7 @@ def main(argv=None) -> int:
     labels = {
         "corpus": f"clearing corpus ({extra['after']['calls']} calls), CPU s",
         "baseline": "baseline 40 quarters, fresh path, CPU s",
+        "sweep": "a sweep's baseline run with its outcomes, CPU s",
         "invitation": "washington_coalition invitation step, CPU s",
         "env": "PettingZoo step, random actions, CPU s",
         "run": "minerals run baseline --steps 40, CPU s",
