@@ -87,7 +87,7 @@ elif what == "sweep":
     from model.research.outcomes import OUTCOMES, LazyTables, outcome_function
     def one(seed):
         reference._shared.clear()
-        world = World(load_scenario("baseline", {}, steps=40, seed=seed), rng=seed).run()
+        world = World(load_scenario("baseline", (), steps=40, seed=seed), rng=seed).run()
         tables = LazyTables(world.recorder)
         return [outcome_function(name)(world, tables) for name in OUTCOMES]
     one(99)
