@@ -144,7 +144,7 @@ def test_the_clearing_is_compared_with_another_tree_case_by_case(capsys):
     assert all(row.rstrip(" |").endswith("0.0e+00") for row in rows)  # same code, same prices
 
 
-def test_the_numba_probe_solves_what_the_clearing_solves_even_uncompiled(capsys):
+def test_the_numba_probe_solves_what_the_clearing_solves_even_uncompiled():
     """benchmarks/probe_numba.py's kernel, run as plain Python, takes the clearing's steps
     to its prices: its timing is of the same method (numba itself is not a dependency)."""
     from model.engine import markets
