@@ -16,7 +16,8 @@ medians of N, and the ratio after/before is the figure to read.
 - ``baseline 40 quarters``: ``World("baseline").run(40)`` with a fresh reference path.
 - ``sweep run``: what a sweep does per run of ``baseline``, 40 quarters: read the
   scenario, build the World with the run's seed, run it, compute the catalogue's
-  outcomes from its tables; mean of 8 seeds after one.
+  outcomes from its tables; mean of 8 seeds after one. Whether both trees' outcomes are
+  the same is printed (a change meant to be faster only should leave them so).
 - ``invitation step``: the first quarter of ``washington_coalition`` (42 invitations
   judged by look-ahead), its reference path computed first.
 - ``PettingZoo step``: ``baseline``, USA and CHN with uniformly random MultiDiscrete
@@ -92,9 +93,9 @@ elif what == "sweep":
         return [outcome_function(name)(world, tables) for name in OUTCOMES]
     one(99)
     start = time.process_time()
-    for seed in range(100, 108):
-        one(seed)
+    found = [one(seed) for seed in range(100, 108)]
     out["cpu"] = (time.process_time() - start) / 8
+    out["outcomes"] = found
 elif what == "invitation":
     from model.engine.world import World
     world = World("washington_coalition"); world.reference.standing(1)
@@ -155,14 +156,17 @@ def main(argv=None) -> int:
             name: {"before": [], "after": []}
             for name in ("corpus", "baseline", "sweep", "invitation", "env", "run", "help")
         }
-        extra = {}
+        extra, outcomes = {}, {}
         for _ in range(args.repeat):
             for side, tree in trees.items():
                 out, _ = child(tree, MEASURE, "corpus", corpus, side)
                 figures["corpus"][side].append(out["cpu"])
                 extra[side] = out
                 for name in ("baseline", "sweep", "invitation", "env"):
-                    figures[name][side].append(child(tree, MEASURE, name, corpus)[0]["cpu"])
+                    out, _ = child(tree, MEASURE, name, corpus)
+                    figures[name][side].append(out["cpu"])
+                    if name == "sweep":
+                        outcomes[side] = out["outcomes"]
                 figures["run"][side].append(
                     child(
                         tree,
@@ -208,6 +212,8 @@ def main(argv=None) -> int:
             f"(max {out['max_iterations']}), every call converged: {out['converged']}"
         )
     print(f"largest |log price| gap between the two trees over the corpus: {gap:.1e}")
+    same = json.dumps(outcomes["before"]) == json.dumps(outcomes["after"])  # NaN as NaN
+    print(f"the sweep runs' outcomes (8 seeds) identical between the two trees: {same}")
     return 0
 
 
