@@ -5,6 +5,9 @@ second time (reference.py). The reuse must change nothing, bit for bit, and stop
 as the World does something the path did not.
 """
 
+import copy
+
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -100,3 +103,33 @@ def test_a_teachers_card_counts_as_acting_in_its_own_quarter():
     world.run(1)
     scores = world.tables()["countries"].set_index(["step", "country"])["score"]
     assert scores[(1, "USA")] == 0 and abs(scores[(2, "CHN")]) > 0.1
+
+
+def test_a_number_written_into_the_state_between_quarters_leaves_its_own_path():
+    """No API call needed: a script that halves one plant's capacity by hand is scored
+    against the shared path from that quarter on (the state's bytes changed)."""
+    reference._shared.clear()
+    world = World("baseline")
+    world.run(2)
+    row, good = world.data.country("CHN"), world.data.good("rare_earths", "refined")
+    world.state.capacity[row, good] *= 0.5
+    world.run(2)
+    scores = world.tables()["countries"].pivot(index="step", columns="country", values="score")
+    assert (scores.loc[:2] == 0).all().all()
+    assert scores.loc[3:, "CHN"].abs().min() > 0.01
+
+
+def test_a_snapshot_changes_with_any_number_or_object_in_it():
+    tags = np.empty((2, 1), dtype=object)
+    tags[0, 0], tags[1, 0] = ["a"], ["b"]
+    state = {"price": np.ones((2, 3)), "tags": tags}
+    before = reference.snapshot(state)
+    assert reference.snapshot(copy.deepcopy(state)) == before  # equal values, equal bytes
+    state["price"][1, 2] = np.nextafter(1.0, 2.0)  # one bit of one number
+    assert reference.snapshot(state) != before
+    state["price"][1, 2] = 1.0
+    state["tags"][0, 0].append("c")  # inside an object array (its bytes are pointers)
+    assert reference.snapshot(state) != before
+    state["tags"][0, 0].pop()
+    assert reference.snapshot(state.copy() | {"price": np.ones((3, 2))}) != before  # shape
+    assert reference.snapshot(state.copy() | {"price": np.ones((2, 3), int)}) != before  # type

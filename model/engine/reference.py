@@ -19,6 +19,7 @@ instead of solving it again. Both give the same numbers, bit for bit
 
 import copy
 import hashlib
+import io
 import pickle
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -35,7 +36,30 @@ def digest(state) -> bytes:
 
     SHA-256: twice as fast as BLAKE2b here; the shared path keeps one per quarter (a World
     that is its own path keeps its pickled state instead: World._path_snapshot)."""
-    return hashlib.sha256(pickle.dumps(state, protocol=5)).digest()
+    return hashlib.sha256(snapshot(state)).digest()
+
+
+def snapshot(value) -> bytes:
+    """``value`` pickled, its numeric arrays as dtype, shape and bytes: equal bytes, equal
+    values. A baseline state pickles in three quarters of the time numpy's own reduction of
+    its thirty small arrays takes (the own-path check pickles a state twice a quarter)."""
+    buffer = io.BytesIO()
+    _Snapshot(buffer, protocol=5).dump(value)
+    return buffer.getvalue()
+
+
+class _Snapshot(pickle.Pickler):
+    def reducer_override(self, value):
+        if type(value) is np.ndarray and value.dtype.kind in NUMERIC_KINDS:
+            return _array, (value.dtype.str, value.shape, value.tobytes())
+        return NotImplemented  # anything else (object arrays hold pointers) as pickle does
+
+
+NUMERIC_KINDS = "biufc"  # bool, integers, floats, complex: their bytes are their values
+
+
+def _array(dtype: str, shape: tuple, data: bytes) -> np.ndarray:
+    return np.frombuffer(data, dtype).reshape(shape).copy()
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,6 @@ tables.
 """
 
 import math
-import pickle
 from pathlib import Path
 
 import mesa
@@ -53,7 +52,7 @@ from model.engine.metrics import (
 from model.engine.negotiation import negotiate
 from model.engine.observe import observation
 from model.engine.recorder import COUNTRY_COLUMNS, Recorder
-from model.engine.reference import Cleared, Reference, digest, shared
+from model.engine.reference import Cleared, Reference, digest, shared, snapshot
 from model.engine.state import State
 from model.text import percent, t
 
@@ -704,9 +703,7 @@ class World(mesa.Model):
         players = [
             (type(c.controller) is PassiveController, c.cards) for c in self._countries.values()
         ]
-        return pickle.dumps(
-            (self.state, self.parameters, self.shock_rng.bit_generator.state, players), protocol=5
-        )
+        return snapshot((self.state, self.parameters, self.shock_rng.bit_generator.state, players))
 
     def _reference(self) -> Reference:
         """The shared reference path of this world, parameters and seed (reference.py)."""
