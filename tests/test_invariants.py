@@ -289,3 +289,26 @@ def test_what_an_ai_reads_as_the_others_typical_measure_is_their_median(case, ac
         median = np.nanmedian(expected, axis=across)
     median = np.nan_to_num(median, nan=1.0 if across == 1 else 0.0)
     assert np.allclose(_typical(measures, me, across), median)
+
+
+def test_a_refiner_selling_almost_only_at_quotas_does_not_swing_between_two_prices():
+    """benchmarks/stress_quotas.py --seed 2, case 136: four refiners of rare earths on
+    quotas and outages. In the fourth quarter Australia's refiner, at its limit and
+    selling 99 % at its buyers' quotas, swung between 0.90 and 1.81 for 300 iterations."""
+    refined = ("rare_earths", "refined")
+    events = [
+        event(2, "AUS", "export_control", *refined, targets=["all"], level=0.7391833698483101),
+        event(3, "AUS", "shock", *refined, capacity_factor=0.645255434364276, duration=2),
+        event(2, "CHN", "export_control", *refined, targets=["all"], level=0.5820201412738665),
+        event(2, "CHN", "shock", *refined, capacity_factor=0.14340027836882774, duration=2),
+        event(1, "ROW", "export_control", *refined, targets=["all"], level=0.49011407545023705),
+        event(2, "ROW", "shock", *refined, capacity_factor=0.3279122642946769, duration=3),
+        event(2, "USA", "export_control", *refined, targets=["all"], level=0.3755148170933449),
+        event(3, "USA", "shock", *refined, capacity_factor=0.6072351929804259, duration=2),
+    ]
+    world = World(scenario(events, steps=4), world=WORLD)
+    for _ in range(4):
+        world.step()
+        assert world.outcome.converged
+        assert world.outcome.iterations < 100
+

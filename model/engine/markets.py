@@ -32,6 +32,7 @@ from threadpoolctl import ThreadpoolController
 MAX_LOG_STEP = 0.7  # the largest price move in one iteration (× e^0.7 ≈ 2)
 TOLERANCE = 1e-6  # relative excess demand (0.0001 %) at which an exporter's market is clear
 MAX_ITERATIONS = 300
+SWING = 1e-6  # back where it was two iterations ago after a larger move: a 2-cycle (log)
 MIN_STEP_LENGTH = 1 / 32  # the line search takes a step this short whatever it does
 MIN_ELASTICITY = 0.02  # keeps a Newton step finite where demand barely answers the price
 INDEX_TOLERANCE = 1e-13  # |log F(P) − log P| at which a capped importer's price index is solved
@@ -553,6 +554,7 @@ def _solve(market: Market, price: np.ndarray, tolerance: float) -> Clearing:
     direction = np.zeros((n_goods, n_exporters))
     length = np.ones(n_goods)
     was_flat = np.zeros((n_goods, n_exporters), bool)
+    last_prices = (price, price)  # the prices one and two iterations back
     full_newton = n_exporters <= FULL_NEWTON_EXPORTERS
     converged = False
     iterations = 0
@@ -737,6 +739,22 @@ def _solve(market: Market, price: np.ndarray, tolerance: float) -> Clearing:
                 moved = np.where(flat, price * np.exp(jump), moved)
                 base_price = np.where(flat, moved, base_price)
                 direction = np.where(flat, 0.0, direction)
+            if flat is not None:
+                # A price can swing for ever between two points under quotas: a refiner at
+                # its limit that sells almost only at its buyers' quotas jumps up (flat,
+                # short) to where one quota stops binding, and Newton's step on its few
+                # free sales sends it back down, each move capped at MAX_LOG_STEP; the
+                # flat set changes every time, so the line search restarts every time. A
+                # price back exactly where it stood two iterations ago, having moved in
+                # between, goes halfway between the two (in log) instead.
+                before, before_last = last_prices
+                swing = np.abs(np.log(price / before)) > SWING  # not a last digit's dither
+                cycling = live & swing & (price == before_last)
+                if cycling.any():
+                    moved = np.where(cycling, np.sqrt(price * before), moved)
+                    base_price = np.where(cycling, moved, base_price)
+                    direction = np.where(cycling, 0.0, direction)
+                last_prices = (price, before)
             price = moved
         else:
             # Halve an exporter's step when its excess changes sign and cut it when only its
