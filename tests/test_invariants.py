@@ -312,3 +312,26 @@ def test_a_refiner_selling_almost_only_at_quotas_does_not_swing_between_two_pric
         assert world.outcome.converged
         assert world.outcome.iterations < 100
 
+
+def test_a_miner_that_can_sell_only_at_quotas_less_than_it_makes_goes_to_the_floor():
+    """benchmarks/stress_quotas.py --seed 3, case 112: lithium miners on quotas and
+    outages. One miner at its limit, with no buyer at home and quotas abroad taking less
+    than it makes, kept a price with no slope for 300 iterations: its free sales were
+    rounding (2e-8 t of 6,100 t), so it did not count as selling only at quotas."""
+    mined = ("lithium", "mined")
+    events = [
+        event(1, "CHN", "export_control", *mined, targets=["all"], level=0.831566292115171),
+        event(2, "CHN", "shock", *mined, capacity_factor=0.14172934507610668, duration=3),
+        event(2, "AUS", "export_control", *mined, targets=["all"], level=0.3049678593484755),
+        event(2, "AUS", "shock", *mined, capacity_factor=0.2814197336971481, duration=3),
+        event(1, "ROW", "export_control", *mined, targets=["all"], level=0.7331236758227118),
+        event(1, "ROW", "shock", *mined, capacity_factor=0.19149935141964736, duration=3),
+        event(1, "JPN", "export_control", *mined, targets=["all"], level=0.34430968424621655),
+        event(1, "JPN", "shock", *mined, capacity_factor=0.24834498699941593, duration=1),
+    ]
+    world = World(scenario(events, steps=4), world=WORLD)
+    for _ in range(4):
+        world.step()
+        assert world.outcome.converged
+        assert world.outcome.iterations < 100
+

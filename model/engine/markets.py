@@ -632,8 +632,10 @@ def _solve(market: Market, price: np.ndarray, tolerance: float) -> Clearing:
         excess = np.log(np.maximum(sold, 1e-300)) - np.log(np.maximum(offered, 1e-300))
         # At its limit an exporter's supply cannot rise with the price, but it falls with
         # it below: one that sells only at its buyers' quotas, and less than it offers, has
-        # no other slope, and without it its price would never move.
-        quota_bound = sold - capped_sales <= 1e-12 * sold
+        # no other slope, and without it its price would never move. (Its sales and the
+        # tonnes at its quotas are summed in different orders, so its free sales can be
+        # rounding, 4e-12 of its sales seen: up to a billionth counts as none.)
+        quota_bound = sold - capped_sales <= 1e-9 * sold
         at_limit &= ~((excess < 0) & quota_bound)
         # ... and one asked at quotas for more than it makes rises along its supply curve
         # while it can; at its limit it has no slope while they bind: its price moves by
