@@ -3,6 +3,7 @@
 import warnings
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -330,8 +331,12 @@ def test_a_miner_that_can_sell_only_at_quotas_less_than_it_makes_goes_to_the_flo
         event(1, "JPN", "shock", *mined, capacity_factor=0.24834498699941593, duration=1),
     ]
     world = World(scenario(events, steps=4), world=WORLD)
-    for _ in range(4):
+    lithium, australia = WORLD.good(*mined), WORLD.codes.index("AUS")
+    for quarter in range(1, 5):
         world.step()
         assert world.outcome.converged
         assert world.outcome.iterations < 100
+        if quarter >= 2:  # its quota binds from the second quarter: it sells at the floor
+            floor = world.parameters["price_floor_share"]
+            assert world.outcome.price[lithium, australia] == pytest.approx(floor)
 

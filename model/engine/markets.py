@@ -620,22 +620,26 @@ def _solve(market: Market, price: np.ndarray, tolerance: float) -> Clearing:
         sold = p_weight * (pull[:, None, :] @ quantity_weights)[:, 0, :]
         uncapped = sold  # what would be sold if no quota bound
         capped_sales = np.zeros((n_goods, n_exporters))
+        free_sales = sold
         if len(caps):
             sold = sold.copy()
             free_entry = entry_weight * pull[caps.good, caps.importer]
             taken = np.where(binding, free_entry, 0.0)
             np.subtract.at(sold, (caps.good, caps.exporter), taken - caps.tonnes * binding)
             np.add.at(capped_sales, (caps.good, caps.exporter), caps.tonnes * binding)
+            # Summed over the sources left free, not as sold − capped: that difference
+            # cancels to rounding, large where quotas are tight, when nothing is free.
+            free_weights = quantity_weights.copy()
+            free_weights[entry] *= ~binding
+            free_sales = p_weight * (pull[:, None, :] @ free_weights)[:, 0, :]
         offered = supply(market, price)
         at_limit = offered >= capacity * (1 - 1e-12)  # at the limit: no more at any price
         pinned = at_limit.copy() if len(caps) else at_limit
         excess = np.log(np.maximum(sold, 1e-300)) - np.log(np.maximum(offered, 1e-300))
         # At its limit an exporter's supply cannot rise with the price, but it falls with
         # it below: one that sells only at its buyers' quotas, and less than it offers, has
-        # no other slope, and without it its price would never move. (Its sales and the
-        # tonnes at its quotas are summed in different orders, so its free sales can be
-        # rounding, 4e-12 of its sales seen: up to a billionth counts as none.)
-        quota_bound = sold - capped_sales <= 1e-9 * sold
+        # no other slope, and without it its price would never move.
+        quota_bound = free_sales <= 1e-12 * sold
         at_limit &= ~((excess < 0) & quota_bound)
         # ... and one asked at quotas for more than it makes rises along its supply curve
         # while it can; at its limit it has no slope while they bind: its price moves by
@@ -709,7 +713,7 @@ def _solve(market: Market, price: np.ndarray, tolerance: float) -> Clearing:
             if len(caps):
                 flat = live & pinned & (short | glut)
                 base_norm = np.where((flat != was_flat).any(axis=1), np.inf, base_norm)
-                was_flat = flat
+                flat_before, was_flat = was_flat, flat
             counted = live if flat is None else live & ~flat
             norm = (np.where(counted, excess, 0.0) ** 2).sum(axis=1)
             accept = (norm <= (1 - 1e-4 * length) * base_norm) | (length <= MIN_STEP_LENGTH)
@@ -751,7 +755,7 @@ def _solve(market: Market, price: np.ndarray, tolerance: float) -> Clearing:
                 # between, goes halfway between the two (in log) instead.
                 before, before_last = last_prices
                 swing = np.abs(np.log(price / before)) > SWING  # not a last digit's dither
-                cycling = live & swing & (price == before_last)
+                cycling = live & (flat | flat_before) & swing & (price == before_last)
                 if cycling.any():
                     moved = np.where(cycling, np.sqrt(price * before), moved)
                     base_price = np.where(cycling, moved, base_price)
