@@ -292,26 +292,39 @@ def test_what_an_ai_reads_as_the_others_typical_measure_is_their_median(case, ac
     assert np.allclose(_typical(measures, me, across), median)
 
 
+def quotas_and_outages(good, plan):
+    """benchmarks/stress_quotas.py's events: per actor (quota step, level, outage step,
+    capacity factor, duration), a quota to everyone on ``good`` and an outage."""
+    events = []
+    for actor, (step, level, outage, factor, duration) in plan.items():
+        events.append(event(step, actor, "export_control", *good, targets=["all"], level=level))
+        events.append(
+            event(outage, actor, "shock", *good, capacity_factor=factor, duration=duration)
+        )
+    return events
+
+
+def cleared_quarters(events, quarters=4):
+    """The tiny world through ``events``: each quarter's clearing converges, quickly."""
+    world = World(scenario(events, steps=quarters), world=WORLD)
+    for quarter in range(1, quarters + 1):
+        world.step()
+        assert world.outcome.converged
+        assert world.outcome.iterations < 100
+        yield quarter, world
+
+
 def test_a_refiner_selling_almost_only_at_quotas_does_not_swing_between_two_prices():
     """benchmarks/stress_quotas.py --seed 2, case 136: four refiners of rare earths on
     quotas and outages. In the fourth quarter Australia's refiner, at its limit and
     selling 99 % at its buyers' quotas, swung between 0.90 and 1.81 for 300 iterations."""
-    refined = ("rare_earths", "refined")
-    events = [
-        event(2, "AUS", "export_control", *refined, targets=["all"], level=0.7391833698483101),
-        event(3, "AUS", "shock", *refined, capacity_factor=0.645255434364276, duration=2),
-        event(2, "CHN", "export_control", *refined, targets=["all"], level=0.5820201412738665),
-        event(2, "CHN", "shock", *refined, capacity_factor=0.14340027836882774, duration=2),
-        event(1, "ROW", "export_control", *refined, targets=["all"], level=0.49011407545023705),
-        event(2, "ROW", "shock", *refined, capacity_factor=0.3279122642946769, duration=3),
-        event(2, "USA", "export_control", *refined, targets=["all"], level=0.3755148170933449),
-        event(3, "USA", "shock", *refined, capacity_factor=0.6072351929804259, duration=2),
-    ]
-    world = World(scenario(events, steps=4), world=WORLD)
-    for _ in range(4):
-        world.step()
-        assert world.outcome.converged
-        assert world.outcome.iterations < 100
+    plan = {
+        "AUS": (2, 0.7391833698483101, 3, 0.645255434364276, 2),
+        "CHN": (2, 0.5820201412738665, 2, 0.14340027836882774, 2),
+        "ROW": (1, 0.49011407545023705, 2, 0.3279122642946769, 3),
+        "USA": (2, 0.3755148170933449, 3, 0.6072351929804259, 2),
+    }
+    assert len(list(cleared_quarters(quotas_and_outages(("rare_earths", "refined"), plan)))) == 4
 
 
 def test_a_miner_that_can_sell_only_at_quotas_less_than_it_makes_goes_to_the_floor():
@@ -320,23 +333,14 @@ def test_a_miner_that_can_sell_only_at_quotas_less_than_it_makes_goes_to_the_flo
     than it makes, kept a price with no slope for 300 iterations: its free sales were
     rounding (2e-8 t of 6,100 t), so it did not count as selling only at quotas."""
     mined = ("lithium", "mined")
-    events = [
-        event(1, "CHN", "export_control", *mined, targets=["all"], level=0.831566292115171),
-        event(2, "CHN", "shock", *mined, capacity_factor=0.14172934507610668, duration=3),
-        event(2, "AUS", "export_control", *mined, targets=["all"], level=0.3049678593484755),
-        event(2, "AUS", "shock", *mined, capacity_factor=0.2814197336971481, duration=3),
-        event(1, "ROW", "export_control", *mined, targets=["all"], level=0.7331236758227118),
-        event(1, "ROW", "shock", *mined, capacity_factor=0.19149935141964736, duration=3),
-        event(1, "JPN", "export_control", *mined, targets=["all"], level=0.34430968424621655),
-        event(1, "JPN", "shock", *mined, capacity_factor=0.24834498699941593, duration=1),
-    ]
-    world = World(scenario(events, steps=4), world=WORLD)
+    plan = {
+        "CHN": (1, 0.831566292115171, 2, 0.14172934507610668, 3),
+        "AUS": (2, 0.3049678593484755, 2, 0.2814197336971481, 3),
+        "ROW": (1, 0.7331236758227118, 1, 0.19149935141964736, 3),
+        "JPN": (1, 0.34430968424621655, 1, 0.24834498699941593, 1),
+    }
     lithium, australia = WORLD.good(*mined), WORLD.codes.index("AUS")
-    for quarter in range(1, 5):
-        world.step()
-        assert world.outcome.converged
-        assert world.outcome.iterations < 100
+    for quarter, world in cleared_quarters(quotas_and_outages(mined, plan)):
         if quarter >= 2:  # its quota binds from the second quarter: it sells at the floor
             floor = world.parameters["price_floor_share"]
             assert world.outcome.price[lithium, australia] == pytest.approx(floor)
-
