@@ -750,9 +750,9 @@ def _solve(market: Market, price: np.ndarray, tolerance: float) -> Clearing:
                 # its limit that sells almost only at its buyers' quotas jumps up (flat,
                 # short) to where one quota stops binding, and Newton's step on its few
                 # free sales sends it back down, each move capped at MAX_LOG_STEP; the
-                # flat set changes every time, so the line search restarts every time. A
-                # price back exactly where it stood two iterations ago, having moved in
-                # between, goes halfway between the two (in log) instead.
+                # flat set changes every time, so the line search restarts every time. The
+                # price of an exporter flat now or last time, back exactly where it stood
+                # two iterations ago after moving, goes halfway between the two (in log).
                 before, before_last = last_prices
                 swing = np.abs(np.log(price / before)) > SWING  # not a last digit's dither
                 cycling = live & (flat | flat_before) & swing & (price == before_last)
