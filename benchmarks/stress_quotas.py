@@ -1,12 +1,13 @@
 """How often the clearing fails to converge under export quotas and outages together.
 
-    .venv/bin/python benchmarks/stress_quotas.py [--seed 1] [--cases 300]
+    .venv/bin/python benchmarks/stress_quotas.py [--seed 1] [--cases 300] [--quota 0.3 0.95]
 
-Each case puts 2-4 economies of the tiny test world on quotas (25-95 % of normal exports,
-to everyone) on one good, with outages of 30-90 % of their capacity, half of them in a
-world where every exporter smuggles (tests/test_invariants.py's LEAKY); each runs 4
-quarters. Prints the clearings that stopped at the iteration limit and the iterations
-spent. A convergence figure, not a speed one: read it beside another tree's, same seed.
+Each case puts 2-4 economies of the tiny test world on quotas (a share of normal exports
+drawn between the two --quota bounds, to everyone) on one good, with outages of 30-90 %
+of their capacity, half of them in a world where every exporter smuggles
+(tests/test_invariants.py's LEAKY); each runs 4 quarters. Prints the clearings that
+stopped at the iteration limit and the iterations spent. A convergence figure, not a
+speed one: read it beside another tree's, same seed.
 """
 
 import argparse
@@ -21,7 +22,7 @@ from support.builders import scenario  # noqa: E402
 from test_invariants import LEAKY, WORLD  # noqa: E402
 
 
-def case(rng: random.Random) -> list[dict]:
+def case(rng: random.Random, quota: tuple[float, float] = (0.3, 0.95)) -> list[dict]:
     mineral, stage = rng.choice(WORLD.goods)
     events = []
     for actor in rng.sample(WORLD.codes, rng.randint(2, 4)):
@@ -33,7 +34,7 @@ def case(rng: random.Random) -> list[dict]:
                 "step": step,
                 "action": "export_control",
                 "targets": ["all"],
-                "level": rng.uniform(0.3, 0.95),
+                "level": rng.uniform(*quota),
             }
         )
         events.append(
@@ -52,11 +53,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--cases", type=int, default=300)
+    parser.add_argument(
+        "--quota",
+        type=float,
+        nargs=2,
+        default=(0.3, 0.95),
+        metavar=("LOW", "HIGH"),
+        help="quota levels drawn between these shares of normal exports",
+    )
     args = parser.parse_args()
     rng = random.Random(args.seed)
     clearings = unconverged = iterations = 0
     for _ in range(args.cases):
-        world = World(scenario(case(rng), steps=4), world=rng.choice([WORLD, LEAKY]))
+        world = World(scenario(case(rng, args.quota), steps=4), world=rng.choice([WORLD, LEAKY]))
         for _ in range(4):
             world.step()
             clearings += 1
