@@ -3,6 +3,8 @@
 import numpy as np
 import pytest
 
+from model.data.scenario import load_scenario
+from model.engine.economy import passed_down, threatened_share
 from model.engine.world import World
 from support.builders import at, event, run, scenario, tiny_world, value
 
@@ -269,3 +271,35 @@ def test_a_stockpile_released_in_a_quiet_market_costs_little_in_the_score():
     assert -60 < jpn["score_transfers"].iloc[0] < 0
     assert jpn["score_consumers"].iloc[0] > 0
     assert abs(jpn["score"].iloc[0]) < 30
+
+
+def test_a_ban_on_ore_threatens_the_buyers_of_the_metal_and_of_the_magnets_made_from_it():
+    """Users buy ahead as soon as a processor's ore is cut, before any metal is short."""
+    world = World(load_scenario("baseline"))
+    data, calibration = world.data, world.calibration
+    nothing = np.ones_like(calibration.flows)
+    assert not passed_down(data, calibration, threatened_share(nothing, calibration)).any()
+
+    cobalt = nothing.copy()
+    ore, metal = data.good("cobalt", "mined"), data.good("cobalt", "refined")
+    cod = data.country("COD")
+    cobalt[ore, :, cod] = 0.0
+    cobalt[ore, cod, cod] = 1.0  # the DR Congo's own refiners are not banned
+    direct = threatened_share(cobalt, calibration)
+    assert not direct[:, metal].any()
+    threat = passed_down(data, calibration, direct)
+    flows = calibration.flows[metal]  # (buyer, supplier)
+    for buyer in range(len(data.codes)):
+        if flows[buyer].sum() > 0:
+            expected = (flows[buyer] * direct[:, ore]).sum() / flows[buyer].sum()
+            assert threat[buyer, metal] == pytest.approx(expected)
+    assert threat[data.country("CHN"), metal] > 0.5  # China refines DRC hydroxide
+    assert threat[data.country("KOR"), metal] > 0.3  # Korea buys Chinese metal, mines no ore
+    assert threat[cod, metal] == 0.0  # the DR Congo refines its own
+
+    heavy = nothing.copy()
+    heavy[data.good("heavy_rare_earths", "mined"), :, data.country("MMR")] = 0.0
+    threat = passed_down(data, calibration, threatened_share(heavy, calibration))
+    magnets = data.good("rare_earths", "magnets")
+    assert threat[data.country("CHN"), data.good("heavy_rare_earths", "refined")] > 0
+    assert 0 < threat[data.country("EU"), magnets] < 1  # through China's magnet makers

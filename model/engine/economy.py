@@ -161,6 +161,32 @@ def threatened_share(exported: np.ndarray, calibration: Calibration) -> np.ndarr
     return share
 
 
+def passed_down(world: WorldData, calibration: Calibration, threat: np.ndarray) -> np.ndarray:
+    """``threat`` (C, G) with the threat to processors' inputs passed on to their buyers.
+
+    A ban on ore threatens the users of the metal made from it before any metal is short:
+    refined cobalt and sulphate rose 37-80 % within days of the DR Congo's 2025 ban on
+    hydroxide (wave2 history/drc_cobalt_2025.csv). Each economy's threat on a processed good
+    is at least its normal suppliers' share of output made from a threatened input (the
+    most threatened of a good's inputs), stage by stage, so magnet users see a cut of ore.
+    """
+    if not threat.any():
+        return threat
+    threat = threat.copy()
+    uses = world.inputs > 0  # (G, G)
+    for stage in range(1, len(STAGES)):
+        goods = np.flatnonzero(world.stage_of == stage)
+        at_risk = (threat[:, None, :] * uses[goods][None]).max(axis=2)  # each maker, (J, g)
+        if not at_risk.any():
+            continue
+        normal = calibration.flows[goods]  # (g, I, J)
+        via = np.matmul(normal, at_risk.T[:, :, None])[..., 0]  # (g, I)
+        total = normal.sum(axis=2)
+        share = np.divide(via, total, out=np.zeros_like(via), where=total > 0)
+        threat[:, goods] = np.maximum(threat[:, goods], share.T)
+    return threat
+
+
 def clear_step(
     world: WorldData,
     calibration: Calibration,
@@ -212,7 +238,7 @@ def _clear_step(
     # threatened. Users get used to a lasting threat (new suppliers, thrifting), so the
     # precautionary stock is unwound again: hoarding, then destocking, as in 2010-12.
     exported = state.effective_export_level()  # controls, less what smugglers carry
-    threat = threatened_share(exported, calibration)
+    threat = passed_down(world, calibration, threatened_share(exported, calibration))
     news = np.maximum(threat - state.threat_seen, 0.0)
     state.threat_seen = state.threat_seen + THREAT_MEMORY * (threat - state.threat_seen)
     target = world.cover_days * use_ref / days_per_step * (1.0 + parameters["precaution"] * news)
