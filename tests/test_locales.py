@@ -459,8 +459,8 @@ def test_a_scenarios_notes_reach_the_french_news(tmp_path, capsys):
         == 0
     )
     events = (tmp_path / "events.csv").read_text(encoding="utf-8")
-    assert "interdiction des exportations de minerai de nickel (exporté en MHP et matte" in events
-    assert "Interdiction d'exporter le minerai de nickel en vigueur depuis" in events
+    assert "interdiction des exportations de minerai de cobalt (exporté en hydroxyde" in events
+    assert "La suspension de quatre mois couvre tout le trimestre" in events
 
 
 def test_english_world_titles_are_the_world_datas():
@@ -507,11 +507,11 @@ def test_news_played_in_one_language_reads_in_each_readers_own(tmp_path):
     details = list(game.tables()["events"]["detail"])
     french = " ".join(details)
     assert "États-Unis : droit de douane de 12" in french
-    assert "Interdiction d'exporter le minerai de nickel" in french
+    assert "Toutes les exportations de cobalt suspendues" in french
     english = " ".join(t("ui.news_line", lang="en", date="-", detail=d) for d in details)
     assert "The United States sets a 1" in english
     assert "tariff on refined rare earths from China" in english
-    assert "Nickel-ore export ban in force since 1 Jan 2020" in english
+    assert "All cobalt exports suspended from 22 Feb 2025" in english
     assert "douane" not in english and "minerai" not in english
     # the tables a run writes keep the words of the language it ran in
     assert (
