@@ -18,6 +18,7 @@ catalogues shows up unwrapped.
 """
 
 import os
+import re
 import string
 import tomllib
 from collections.abc import Callable, Iterator, Mapping
@@ -37,6 +38,7 @@ PLURAL_FORMS = ("zero", "one", "two", "few", "many", "other")
 # no-break space (U+202F) between groups and before % (Imprimerie nationale's rule).
 NNBSP = "\u202f"
 _SEPARATORS = {"fr": (NNBSP, ",")}
+_THOUSANDS = re.compile(r"[-+]?\d{1,3}(,\d{3})+(\.\d*)?")  # English: 1,234,567.5
 
 _chosen: ContextVar[str | None] = ContextVar("minerals_language", default=None)
 _session_source: Callable[[], str | None] | None = None
@@ -246,6 +248,12 @@ def percent(share: float, digits: int = 0, lang: str | None = None) -> str:
     return Said(localise_number(f"{share:.{digits}%}", lang), ("percent", share, digits))
 
 
+def exact_percent(share: float, lang: str | None = None) -> str:
+    """A rate or level as it was set: 12.5 % stays 12.5 %, a whole percentage has no decimals."""
+    whole = abs(share * 100 - round(share * 100)) < 1e-9
+    return percent(share, 0 if whole else 1, lang)
+
+
 def signed_percent(change: float, digits: int = 1, lang: str | None = None) -> str:
     """A change (0.125) as a signed percentage: +12.5% / +12,5 %."""
     return localise_number(f"{change:+.{digits}%}", lang)
@@ -255,12 +263,15 @@ def read_number(typed: str, lang: str | None = None) -> str:
     """What a person typed ("1 234,5", "12.5 %") as Python reads a number ("1234.5").
 
     Spaces and the percent sign go; in French the comma is the decimal mark, in English a
-    thousands separator.
+    thousands separator, and only between groups of three digits ("1,234.5"): "12,5" is
+    left as typed, not a number, rather than read as 125.
     """
     lang = lang or language()
     cleaned = "".join(typed.split()).replace(NNBSP, "").replace("\u00a0", "").rstrip("%")
     if lang in _SEPARATORS:
         return cleaned.replace(_SEPARATORS[lang][1], ".")
+    if "," in cleaned and not _THOUSANDS.fullmatch(cleaned):
+        return cleaned
     return cleaned.replace(",", "")
 
 

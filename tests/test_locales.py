@@ -112,6 +112,10 @@ def test_what_a_person_types_is_read_in_their_language():
     assert float(read_number("1 234,5", lang="fr")) == 1234.5
     assert float(read_number("12,5 %", lang="fr")) == 12.5
     assert float(read_number("1,234.5", lang="en")) == 1234.5
+    assert float(read_number("12,345,678", lang="en")) == 12345678
+    for ambiguous in ("12,5", "1,23", "1 234,5"):  # a decimal comma is not a thousands mark
+        with pytest.raises(ValueError):
+            float(read_number(ambiguous, lang="en"))
 
 
 def test_plurals_follow_each_languages_rule_not_a_glued_s():

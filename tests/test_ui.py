@@ -15,7 +15,7 @@ from agents.actions import Respond
 from agents.seat import HumanSeat
 from model.data.scenario import list_scenarios
 from model.game.decisions import check
-from ui import app, views
+from ui import app, panels, views
 from ui.cli import main
 from ui.forms import ControlForm, ProposalForm, StockpileForm, SubsidyForm, TariffForm
 from ui.game import Game, parse_seed
@@ -288,6 +288,36 @@ def test_any_typing_gives_an_action_or_a_reason(text, field):
 
 
 _BASELINE = Game("baseline", "USA")
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("12,5", "'12,5' is not a number: type digits, with a dot for decimals, e.g. 12.5."),
+        ("", "Type a number here, e.g. 25."),
+        ("  ", "Type a number here, e.g. 25."),
+    ],
+)
+def test_a_decimal_comma_in_english_is_refused_not_read_as_a_hundred_times_more(typed, message):
+    """Review: "12,5" queued a tariff of 125 % and a subsidy of USD 125 m, with no word."""
+    data = _BASELINE.world.data
+    action, errors = TariffForm("CHN", "lithium", "refined", typed).build(data, "USA")
+    assert action is None and errors == {"rate": message}
+    action, errors = SubsidyForm("lithium", "refined", typed).build(data, "USA")
+    assert action is None and list(errors.values()) == [message]
+
+
+def test_a_rate_is_shown_as_typed_and_thousands_are_still_read():
+    data = _BASELINE.world.data
+    tariff, _ = TariffForm("CHN", "lithium", "refined", "12.5").build(data, "USA")
+    assert tariff.rate == pytest.approx(0.125)
+    assert "Tariff of 12.5%" in panels.describe(tariff)
+    quota, _ = ControlForm("CHN", "lithium", "refined", "quota", "50").build(data, "USA")
+    assert "licences" not in panels.describe(quota)  # none asked for
+    buy, _ = StockpileForm("lithium", "refined", "buy", "1,500").build(data, "USA")
+    assert buy.tonnes == 1500
+    _, errors = StockpileForm("lithium", "refined", "buy", "0").build(data, "USA")
+    assert list(errors.values()) == ["0 is not allowed here: type a number above 0."]
 
 
 # --- deals: proposals, the inbox, the ledger -----------------------------------------------

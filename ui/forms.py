@@ -45,6 +45,9 @@ DEAL_NUMBER = {
 }
 
 
+MORE_THAN_ZERO = 0.01  # a lower bound below this is shown to people as "above 0"
+
+
 def number(
     text: str | None, errors: dict, field: str, low: float, high: float, unit: float = 1.0
 ) -> float:
@@ -54,11 +57,15 @@ def number(
         value = float(cleaned)
     except ValueError:
         value = math.nan
-    if not math.isfinite(value * unit):
-        errors[field] = t("ui.error_number", value=text or "")
+    if not (text or "").strip():
+        errors[field] = t("ui.error_empty")
+    elif not math.isfinite(value * unit):
+        errors[field] = t("ui.error_number", value=text)
     elif not low <= value <= high:
         key = "ui.error_between" if math.isfinite(high) else "ui.error_at_least"
-        errors[field] = t(key, value=cleaned, low=_show(low), high=_show(high))
+        if not math.isfinite(high) and 0 < low < MORE_THAN_ZERO:
+            key = "ui.error_above_zero"  # a floor of 1e-6 t means "more than nothing"
+        errors[field] = t(key, value=localise_number(cleaned), low=_show(low), high=_show(high))
     return value * unit
 
 

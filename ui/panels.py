@@ -14,7 +14,7 @@ from html import escape
 import solara
 
 from agents.actions import ALL, DEAL_KINDS, Action, Respond
-from model.text import country_name, number, percent, t
+from model.text import country_name, exact_percent, number, percent, t
 from ui import views
 from ui.charts import flow_chart, line_chart, table_html
 from ui.forms import (
@@ -145,11 +145,11 @@ def describe(action: Action) -> str:
     targets = ", ".join(_partner_words(code) for code in getattr(action, "targets", ()) or ())
     match action.kind:
         case "tariff":
-            return t("ui.queued_tariff", rate=percent(action.rate), partner=targets, **fields)
+            return t("ui.queued_tariff", rate=exact_percent(action.rate), partner=targets, **fields)
         case "export_control":
             return t(
-                "ui.queued_control",
-                level=percent(action.level),
+                "ui.queued_control" if action.delay else "ui.queued_control_now",
+                level=exact_percent(action.level),
                 delay=action.delay,
                 partner=targets,
                 **fields,

@@ -28,7 +28,7 @@ from model.data.world_data import WorldData
 from model.engine.evolve import payback_gap
 from model.engine.state import DemandShift, Licence, State
 from model.engine.state import Shock as ActiveShock
-from model.text import number, percent, t
+from model.text import exact_percent, number, percent, t
 
 
 def disbursed(world: WorldData, parameters: dict, quarter: int) -> np.ndarray:
@@ -253,7 +253,7 @@ def apply(action: Action, state: State, world: WorldData, step: int, funded: boo
                 actor=action.actor,
                 good=what,
                 targets=_targets_label(action.targets),
-                rate=percent(action.rate),
+                rate=exact_percent(action.rate),
             )
         case ExportControl():
             what = producer_label(world, action.actor, action.mineral, action.stage)
@@ -279,7 +279,7 @@ def apply(action: Action, state: State, world: WorldData, step: int, funded: boo
                     good=what,
                     targets=_targets_label(action.targets),
                     delay=int(action.delay),
-                    level=percent(action.level),
+                    level=exact_percent(action.level),
                 )
             state.export_level[np.ix_(goods, buyers, [actor])] = action.level
             key = (
@@ -294,7 +294,7 @@ def apply(action: Action, state: State, world: WorldData, step: int, funded: boo
                 actor=action.actor,
                 good=what,
                 targets=_targets_label(action.targets),
-                level=percent(action.level),
+                level=exact_percent(action.level),
             )
         case Stockpile():
             if not np.isfinite(action.tonnes) or action.tonnes == 0:
