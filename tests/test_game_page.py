@@ -96,6 +96,35 @@ def test_why_names_the_biggest_moves_in_words():
     assert all(reason.endswith(".") and "e+" not in reason for reason in reasons)
 
 
+def test_the_first_quarter_says_why_the_score_left_zero():
+    """Review: the first score read "(+0.0 since last quarter)" and the tutorial's hint
+    pointed at a "Why it changed" that only appeared from the third quarter."""
+    game = Game("tutorial", "JPN")
+    game.step()
+    score = float(progress.history(game.tables(), "JPN")["score"].iloc[-1])
+    assert abs(score) > 0.05
+    assert progress.why(game.tables(), "JPN")
+    box, rc = solara.render(progress.ScorePanel(game.world, game.tables(), "JPN"))
+    assert f"({words.signed(score)} since last quarter)" in _markdown(rc) + str(box)
+    rc.close()
+
+
+def test_a_subsidys_cost_and_its_end_are_told_as_the_public_purse_moving():
+    from ui.forms import SubsidyForm
+
+    game = Game("tutorial", "JPN")
+    game.step()
+    subsidy, _ = SubsidyForm("rare_earths", "refined", "100").build(game.world.data, "JPN")
+    game.queue(subsidy)
+    game.step()
+    assert any("public purse did worse" in r for r in progress.why(game.tables(), "JPN"))
+    game.step()
+    assert any("public purse did better" in r for r in progress.why(game.tables(), "JPN"))
+    built = views.news(game.tables(), 2)
+    line = built[(built.actor == "JPN") & (built.action == "subsidy")]["detail"].iloc[0]
+    assert re.search(r"t a year from 20\d\d Q[1-4]\.", line) and "step" not in line
+
+
 def test_why_uses_the_score_parts_when_they_are_recorded():
     frame = pd.DataFrame(
         {

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import solara
 
-from model.text import t
+from model.text import localise_number, t
 from ui import words
 from ui.charts import line_chart, table_html
 
@@ -54,10 +54,12 @@ def why(tables: dict, code: str) -> list[str]:
     """The two or three biggest reasons the score moved in the last quarter, in words."""
     frame = tables["countries"]
     mine = frame[frame["country"] == code].sort_values("step")
-    if len(mine) < 2:
-        return []
-    now, before = mine.iloc[-1], mine.iloc[-2]
     found = parts(frame)
+    if mine.empty or (len(mine) < 2 and not found):
+        return []
+    now = mine.iloc[-1]
+    # The rebuilt score is 0 on the no-action path, so the first quarter moves from 0.
+    before = mine.iloc[-2] if len(mine) > 1 else pd.Series(0.0, index=mine.columns)
     if found:
         moves = [(name, float(now[name] - before[name])) for name in found]
         moves = [m for m in moves if abs(m[1]) >= 0.05]
@@ -225,11 +227,13 @@ def ScorePanel(world, tables: dict, code: str):
             solara.Text(t("game.score_none"))
             return
         score = float(mine["score"].iloc[-1])
-        move = float(mine["score"].iloc[-1] - mine["score"].iloc[-2]) if len(mine) > 1 else 0.0
+        before = float(mine["score"].iloc[-2]) if len(mine) > 1 else 0.0  # 0: nobody acted yet
+        move = score - before
         solara.HTML(
             tag="p",
             unsafe_innerHTML=(
-                f'<span style="font-size:2em;font-weight:bold">{score:.1f}</span> '
+                f'<span style="font-size:2em;font-weight:bold">{localise_number(f"{score:.1f}")}'
+                "</span> "
                 f"{t('game.score_move', move=words.signed(move))}"
             ),
         )

@@ -28,7 +28,7 @@ from model.data.world_data import WorldData
 from model.engine.evolve import payback_gap
 from model.engine.state import DemandShift, Licence, State
 from model.engine.state import Shock as ActiveShock
-from model.text import exact_percent, number, percent, t
+from model.text import exact_percent, number, percent, quarter, t
 
 
 def disbursed(world: WorldData, parameters: dict, quarter: int) -> np.ndarray:
@@ -229,6 +229,14 @@ def _check_range(value: float, low: float, high: float, name: str) -> None:
         raise PolicyError(t("news.refused_range", name=name, value=value, low=low, high=high))
 
 
+def _calendar(state: State, step: int, later: int) -> str:
+    """Step ``later`` as the quarter a person reads ("2027 Q3"), from the quarter open now."""
+    if state.funds_quarter is None:
+        return str(later)
+    index = state.funds_quarter + later - step
+    return quarter(index // 4, index % 4 + 1)
+
+
 def apply(action: Action, state: State, world: WorldData, step: int, funded: bool = False) -> str:
     """Change ``state`` for ``action`` and return the news sentence; raise PolicyError.
 
@@ -330,7 +338,7 @@ def apply(action: Action, state: State, world: WorldData, step: int, funded: boo
                 good=what,
                 usd=number(action.usd / 1e6),
                 tonnes=number(new.sum() * world.steps_per_year),
-                when=int(arrival.max()),
+                when=_calendar(state, step, int(arrival.max())),
             )
         case Shock():
             _check_range(action.capacity_factor, 0.0, 1.0, "capacity_factor")
