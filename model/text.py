@@ -175,7 +175,7 @@ def _say(key: str, lang: str, fields: dict) -> str:
     template = catalogue(lang).get(key) or catalogue(DEFAULT_LANGUAGE)[key]
     if isinstance(template, dict):
         template = _variant(template, lang, fields)
-    if ":name" in template or ":de}" in template:
+    if ":name" in template or ":de}" in template or ":a}" in template or ":A}" in template:
         return _opening_capital(template, _Formatter(lang).format(template, **fields))
     if lang in _SEPARATORS and any(_is_number(value) for value in fields.values()):
         return _Formatter(lang).format(template, **fields)
@@ -185,7 +185,7 @@ def _say(key: str, lang: str, fields: dict) -> str:
 def _opening_capital(template: str, text: str) -> str:
     """A sentence that opens with a name ("the United States sets …") starts with a capital;
     a fragment quoted inside another sentence (no full stop) is left as it is."""
-    if template.startswith("{") and template.rstrip().endswith(".") and text[:1].islower():
+    if template.startswith("{") and text.rstrip().endswith(".") and text[:1].islower():
         return text[0].upper() + text[1:]
     return text
 
@@ -300,7 +300,8 @@ VOWELS = "aeiouyàâéèêëîïôûh"  # no good's name starts with an aspirate
 class _Formatter(string.Formatter):
     """``str.format`` whose numbers follow the language's separators, and whose
     ``{actor:name}`` / ``{targets:names}`` fields turn economy codes into names; French
-    writes ``{good:de}`` for "de" + the good, elided where it must be (d'aimants)."""
+    writes ``{good:de}`` for "de" + the good, elided where it must be (d'aimants), English
+    ``{deal:a}`` for "a" or "an" + the deal (an offtake contract)."""
 
     def __init__(self, lang: str):
         self.lang = lang
@@ -315,6 +316,10 @@ class _Formatter(string.Formatter):
         if format_spec == "de":  # French "de" elided before a vowel: d'aimants, de cobalt
             text = str(value)
             return ("d'" if text[:1].lower() in VOWELS else "de ") + text
+        if format_spec in ("a", "A"):  # English "a" or "an": an offtake contract
+            text = str(value)
+            article = "an" if text[:1].lower() in "aeiou" else "a"
+            return f"{article.capitalize() if format_spec == 'A' else article} {text}"
         text = super().format_field(value, format_spec)
         if _is_number(value):
             return localise_number(text, self.lang)

@@ -536,3 +536,22 @@ def test_news_played_in_one_language_reads_in_each_readers_own(tmp_path):
         )
         == 0
     )
+
+
+def test_english_articles_follow_the_word_and_french_budgets_cover_the_same_year():
+    """Review: "proposes a offtake contract"; the French sheet gave the year's budget as
+    a quarter's, four times too much."""
+    offtake, truce = t("deals.kind_offtake", lang="en"), t("deals.kind_truce", lang="en")
+    assert "proposes an offtake contract" in t(
+        "deals.proposed", lang="en", actor="USA", partner="AUS", deal=offtake
+    )
+    assert "proposes a truce" in t(
+        "deals.proposed", lang="en", actor="USA", partner="AUS", deal=truce
+    )
+    assert t(
+        "ui.error_no_counter", lang="en", deal=t("deals.kind_investment", lang="en")
+    ).startswith("An investment deal")
+    english = t("briefing.lever_budget", lang="en", usd=6023)
+    french = t("briefing.lever_budget", lang="fr", usd=6023)
+    assert "first year" in english and "première année" in french
+    assert "par trimestre" not in french
