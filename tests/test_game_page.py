@@ -432,3 +432,32 @@ def test_the_page_queues_a_contract_for_difference_chosen_by_name(tmp_path, monk
     assert (queued.strike, queued.share, queued.usd) == (2.0, None, 300e6)
     assert "guaranteeing" in panels.describe(game.decisions[0])
     rc.close()
+
+
+def test_the_budget_under_the_form_follows_what_is_queued_and_withdrawn(tmp_path, monkeypatch):
+    """Review: the form said "budget left: USD 191 million" while the situation said 234."""
+    from model.text import number
+    from ui import panels
+
+    monkeypatch.setenv("MINERALS_GAMES", str(tmp_path / "games"))
+    game = Game("baseline", "EU")
+    version = solara.reactive(0)
+
+    @solara.component
+    def Desk():
+        panels.DecisionPanel(game, lambda: version.set(version.value + 1), version.value)
+
+    box, rc = solara.render(Desk(), handle_error=False)
+    rc.find(v.Select, label="Measure").widget.v_model = "Capacity subsidy"
+
+    def hint() -> str:
+        return rc.find(v.TextField, label="Amount (USD million)").widget.messages[0]
+
+    left = game.budget_usd() / 1e6
+    assert hint() == f"budget left this quarter: USD {number(left)} million"
+    rc.find(v.TextField, label="Amount (USD million)").widget.v_model = "100"
+    rc.find(v.Btn, children=["Queue subsidy"]).widget.click()
+    assert hint() == f"budget left this quarter: USD {number(left - 100)} million"
+    rc.find(v.Btn, children=["Withdraw 1"]).widget.click()
+    assert hint() == f"budget left this quarter: USD {number(left)} million"
+    rc.close()

@@ -212,7 +212,7 @@ def DecisionPanel(desk, changed: Callable[[], None], version: int = 0):
             value=measure_label(measure),
             on_value=lambda label: set_measure(labels.get(label, MEASURES[0])),
         )
-        MeasureForm(desk, measure, changed, data.minerals[0])
+        MeasureForm(desk, measure, changed, data.minerals[0], version)
         solara.Markdown(f"**{t('ui.queued_title')}**")
         if not desk.decisions:
             solara.Text(t("ui.queued_none"))
@@ -228,8 +228,11 @@ def DecisionPanel(desk, changed: Callable[[], None], version: int = 0):
 
 
 @solara.component
-def MeasureForm(desk, measure: str, changed: Callable[[], None], first_mineral: str):
-    """One form of the decision panel; its fields keep their values between quarters."""
+def MeasureForm(
+    desk, measure: str, changed: Callable[[], None], first_mineral: str, version: int = 0
+):
+    """One form of the decision panel; its fields keep their values between quarters.
+    ``version`` changes with every queue, withdrawal and step: the budget shown is redrawn."""
     data, country = desk.world.data, desk.country
     partners = [c for c in data.codes if c != country]
     first = data.hegemon if data.hegemon in partners else partners[0]
