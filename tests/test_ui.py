@@ -307,6 +307,26 @@ def test_a_decimal_comma_in_english_is_refused_not_read_as_a_hundred_times_more(
     assert action is None and list(errors.values()) == [message]
 
 
+def test_an_investment_abroad_is_paid_from_the_budget_and_refused_under_its_amount():
+    """Review: USD 100 bn of investment was queued with USD 196 m left, and USD 1e15 was
+    refused as "usd = 1e+15 is outside 1..1e+13" under the Partner field."""
+    game = Game("baseline", "USA")
+    data = game.world.data
+    form = ProposalForm("AUS", "investment", "lithium", "refined", "1e9")
+    assert form.build(data, "USA") == (
+        None,
+        {"amount": "1e9 is not allowed here: type a number above 0 and at most 10,000,000."},
+    )
+    left = game.budget_usd() / 1e6
+    over = ProposalForm("AUS", "investment", "lithium", "refined", str(round(left) + 50))
+    action, errors = over.build(data, "USA")
+    assert errors == {} and over.amount_field == "amount"
+    assert "cannot spend" in game.queue(action) and not game.decisions
+    within = ProposalForm("AUS", "investment", "lithium", "refined", str(round(left) - 50))
+    assert game.queue(within.build(data, "USA")[0]) is None
+    assert ProposalForm("AUS", "truce").amount_field == "partner"  # no number to blame
+
+
 def test_a_rate_is_shown_as_typed_and_thousands_are_still_read():
     data = _BASELINE.world.data
     tariff, _ = TariffForm("CHN", "lithium", "refined", "12.5").build(data, "USA")

@@ -29,6 +29,7 @@ from agents.actions import (
     Tariff,
 )
 from model.data.world_data import WorldData
+from model.engine.diplomacy import TERM_BOUNDS
 from model.text import localise_number, read_number, t
 from model.text import number as number_text
 
@@ -63,8 +64,8 @@ def number(
         errors[field] = t("ui.error_number", value=text)
     elif not low <= value <= high:
         key = "ui.error_between" if math.isfinite(high) else "ui.error_at_least"
-        if not math.isfinite(high) and 0 < low < MORE_THAN_ZERO:
-            key = "ui.error_above_zero"  # a floor of 1e-6 t means "more than nothing"
+        if 0 < low < MORE_THAN_ZERO:  # a floor of 1e-6 t means "more than nothing"
+            key = "ui.error_above_zero_most" if math.isfinite(high) else "ui.error_above_zero"
         errors[field] = t(key, value=localise_number(cleaned), low=_show(low), high=_show(high))
     return value * unit
 
@@ -207,7 +208,10 @@ class ProposalForm:
     duration: str = "8"  # quarters
     coalition: str = ""
 
-    amount_field = "partner"
+    @property
+    def amount_field(self) -> str:
+        """Where a refusal is shown: under the deal's number if it has one."""
+        return "amount" if self.deal in DEAL_NUMBER else "partner"
 
     def build(self, data: WorldData, actor: str) -> tuple[Action | None, dict[str, str]]:
         errors: dict[str, str] = {}
@@ -221,8 +225,8 @@ class ProposalForm:
             terms |= {"mineral": self.mineral, "stage": self.stage}
         if self.deal in DEAL_NUMBER:
             name, unit = DEAL_NUMBER[self.deal]
-            high = MAX_TARIFF * 100 if name == "max_rate" else math.inf
-            terms[name] = number(self.amount, errors, "amount", 0.0, high, unit)
+            low, high = TERM_BOUNDS[name]
+            terms[name] = number(self.amount, errors, "amount", low / unit, high / unit, unit)
         if self.deal == "offtake":
             terms["floor"] = number(self.floor or "0", errors, "floor", 0.0, math.inf)
         if self.deal == "supply_guarantee":  # the partner supplies, sells or hosts

@@ -280,8 +280,8 @@ def MeasureForm(
         action, problems = form.build(data, country)
         if action is not None:
             reason = desk.queue(action)
-            if reason:
-                problems = {form.amount_field: reason}
+            if reason:  # a sentence of the news ("the United States cannot …"), said alone
+                problems = {form.amount_field: reason[:1].upper() + reason[1:]}
         set_errors(problems)
         if not problems:
             set_amount("")

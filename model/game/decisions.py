@@ -11,7 +11,7 @@ import contextlib
 from agents.actions import ANSWERS, Action, FoundCoalition, Join, Leave, Propose, Respond, Shock
 from model.engine import diplomacy, policies
 from model.engine.policies import PolicyError
-from model.text import t
+from model.text import number, t
 
 
 def _quarter(world):
@@ -42,6 +42,19 @@ def check(world, code: str, actions: list[Action]) -> list[str | None]:
                     raise PolicyError(t("classroom.no_shock"))
                 case Propose():
                     diplomacy.check_terms(world.data, action, trial.coalitions)
+                    if action.deal == "investment":  # paid from the same budget as subsidies
+                        actor = world.data.country(code)
+                        usd = float(action.terms.get("usd", 0.0))
+                        left = policies.budget_left(world.data, actor, trial)
+                        if usd > left + 1e-6:
+                            raise PolicyError(
+                                t(
+                                    "news.refused_budget",
+                                    actor=code,
+                                    usd=number(usd / 1e6),
+                                    left=number(max(left, 0) / 1e6),
+                                )
+                            )
                 case Respond():
                     _check_answer(world, action, code, waiting, trial.coalitions)
                 case FoundCoalition():
