@@ -159,6 +159,14 @@ BAD_FILES = {
     "float for an integer": (edit("steps = 4", "steps = 4.5"), ["scenario.steps", "4.5"]),
     "missing title": (edit('title = "A trial"\n', ""), ["scenario.title"]),
     "zero steps": (edit("steps = 4", "steps = 0"), ["scenario.steps", "0", "1 or more"]),
+    "event after the last step": (
+        edit("step = 2", "step = 20"),
+        ["events[0].step", "step 20 is after the scenario's last step (4)", "from 1 to 4"],
+    ),
+    "a target twice": (
+        edit('targets = ["CHN"]', 'targets = ["CHN", "CHN"]'),
+        ["events[0].targets", "'CHN' is listed more than once"],
+    ),
     "negative steps": (edit("steps = 4", "steps = -3"), ["scenario.steps", "-3", "1 or more"]),
     "negative seed": (edit("seed = 7", "seed = -1"), ["scenario.seed", "0 or more"]),
     "bad start": (edit("seed = 7", 'seed = 7\nstart = "2025-01"'), ["scenario.start", "2025Q1"]),
@@ -420,3 +428,9 @@ def test_any_override_either_validates_or_gives_one_message(key, raw):
         validate_scenario(apply_overrides(data, [f"{key}={raw}"]))
     except ScenarioError as error:
         assert str(error) and "\n" not in str(error)
+
+
+def test_a_run_shortened_on_purpose_may_stop_before_an_event(tmp_path):
+    """``--steps 1`` on a file whose event comes at step 2 is a choice, not a mistake."""
+    assert load_scenario(write(tmp_path, TRIAL), steps=1).steps == 1
+    refused(write(tmp_path, edit("steps = 4", "steps = 1")), "events[0].step", "(1)")

@@ -276,6 +276,9 @@ class Event(StrictModel):
     def _check_targets(self) -> None:
         if ALL in self.targets and len(self.targets) > 1:
             _fail("all_alone", "targets", value=self.targets)
+        twice = sorted({code for code in self.targets if self.targets.count(code) > 1})
+        if twice:
+            _fail("target_twice", "targets", value=self.targets, twice=", ".join(twice))
         if self.action in AIMED_ACTIONS:
             if not self.targets:
                 _fail("missing_targets", "targets", action=self.action)
@@ -536,9 +539,12 @@ def load_scenario(
         keypaths.set_value(data, key_path, value, label)
     origins = [(key_path, label) for key_path, _, label in changes]
     bundled = path.resolve().parent == SCENARIOS_DIR.resolve()
-    return validate_scenario(
+    scenario = validate_scenario(
         data, source=path, origins=origins, file_stem=path.stem if bundled else None
     )
+    if ("scenario", "steps") not in [key_path for key_path, _ in origins]:
+        _check_timing(scenario, display_path(path))  # a run shortened on purpose may stop early
+    return scenario
 
 
 def validate_scenario(
@@ -563,6 +569,20 @@ def validate_scenario(
         raise ScenarioError(_message(error, where, origins)) from None
     scenario._source = source
     return scenario
+
+
+def _check_timing(scenario: Scenario, where: str) -> None:
+    """An event or an invitation after the file's last step would never happen: say so.
+    (A World built in code may step past its scenario's end, so only files are checked.)"""
+    late = [(f"events[{k}].step", e.step) for k, e in enumerate(scenario.events)]
+    late += [
+        (f"coalitions[{k}].offer_step", club.offer_step)
+        for k, club in enumerate(scenario.coalitions)
+    ]
+    for path, step in late:
+        if step > scenario.steps:
+            problem = t("scenario.after_last_step", step=step, steps=scenario.steps)
+            raise ScenarioError(t("scenario.error", where=where, path=path, problem=problem))
 
 
 def _message(error: ValidationError, where: str, origins: Sequence[tuple[KeyPath, str]]) -> str:
