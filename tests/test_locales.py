@@ -2,11 +2,13 @@
 pseudo-locale run that finds any word a person reads which escaped the catalogues."""
 
 import csv
+import json
 import re
 from pathlib import Path
 
 import ipyvuetify as v
 import ipywidgets
+import pandas as pd
 import pytest
 import solara
 import solara.widgets
@@ -555,3 +557,17 @@ def test_english_articles_follow_the_word_and_french_budgets_cover_the_same_year
     french = t("briefing.lever_budget", lang="fr", usd=6023)
     assert "first year" in english and "première année" in french
     assert "par trimestre" not in french
+
+
+def test_a_run_in_french_writes_the_same_tables_but_the_news_sentences(tmp_path):
+    """Review: ``--lang fr`` wrote "T1 2025" in every table's date column."""
+    for lang in ("en", "fr"):
+        assert main(["--lang", lang, "run", "tutorial", "-q", "--out", str(tmp_path / lang)]) == 0
+    for table in ("countries", "prices", "flows", "production", "deals", "event_targets"):
+        english = (tmp_path / "en" / f"{table}.csv").read_text(encoding="utf-8")
+        assert english == (tmp_path / "fr" / f"{table}.csv").read_text(encoding="utf-8"), table
+    en, fr = (pd.read_csv(tmp_path / lang / "events.csv") for lang in ("en", "fr"))
+    pd.testing.assert_frame_equal(en.drop(columns="detail"), fr.drop(columns="detail"))
+    assert (en["detail"] != fr["detail"]).any()
+    for lang in ("en", "fr"):
+        assert json.loads((tmp_path / lang / "provenance.json").read_text())["language"] == lang

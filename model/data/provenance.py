@@ -15,7 +15,7 @@ from typing import Any
 
 from model.data.scenario import Scenario
 from model.data.world_data import world_path
-from model.text import t
+from model.text import language, t
 
 FILE = "provenance.json"
 DISTRIBUTION = "critical-minerals-game"
@@ -80,6 +80,7 @@ def describe(scenario: Scenario) -> dict[str, Any]:
         "code": code_version(),
         "world": {"name": scenario.world, "sha256": folder_sha256(world_path(scenario.world))},
         "scenario": {"name": scenario.name, "sha256": scenario_sha256(scenario)},
+        "language": language(),  # of the sentences in the tables (the news), not of the data
     }
 
 

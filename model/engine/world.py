@@ -54,7 +54,7 @@ from model.engine.observe import observation
 from model.engine.recorder import COUNTRY_COLUMNS, Recorder
 from model.engine.reference import Cleared, Reference, digest, shared, snapshot
 from model.engine.state import State
-from model.text import percent, t
+from model.text import DEFAULT_LANGUAGE, percent, t
 
 DIPLOMACY = (Propose, Respond, Join, Leave, FoundCoalition)
 
@@ -140,7 +140,7 @@ class World(mesa.Model):
         self.parameters = {**self.data.parameters, **scenario.parameters}
         self.calibration = calibrated(self.data, self.parameters)
         self.state = self._initial_state()
-        self.recorder = Recorder(self.data, date=self.quarter_label)
+        self.recorder = Recorder(self.data, date=self.table_date)
         self._price_history: list[np.ndarray] = [self.calibration.index0]
         self.outcome: Outcome | None = None
         self.last_metrics: dict[str, np.ndarray] | None = None
@@ -238,11 +238,15 @@ class World(mesa.Model):
         return pipeline
 
     # --- what countries see ---------------------------------------------------------------
-    def quarter_label(self, step: int | None = None) -> str:
+    def quarter_label(self, step: int | None = None, lang: str | None = None) -> str:
         step = self.steps if step is None else step
         year, quarter = int(self.spec.start[:4]), int(self.spec.start[-1])
         index = quarter - 1 + max(step, 1) - 1
-        return t("news.quarter", year=year + index // 4, quarter=index % 4 + 1)
+        return t("news.quarter", lang=lang, year=year + index // 4, quarter=index % 4 + 1)
+
+    def table_date(self, step: int) -> str:
+        """The tables' ``date``: data, written the same way in every language ("2025 Q1")."""
+        return self.quarter_label(step, lang=DEFAULT_LANGUAGE)
 
     def country_agent(self, code: str) -> Country:
         return self._countries[code]
@@ -624,7 +628,7 @@ class World(mesa.Model):
         self.last_metrics = metrics
         self.recorder.step(
             step,
-            self.quarter_label(step),
+            self.table_date(step),
             self.outcome,
             metrics,
             self.state.stock,
