@@ -1,7 +1,7 @@
 """The market's magnitudes against history: recorded episodes and stylised facts (issue 11).
 
 Bands come from the issue; the real figures and their sources are in docs/validation.md
-(written by ``minerals hindcast``) and /shared/data/wave2/history/.
+(written by ``minerals hindcast``) and docs/sources/wave2/history/.
 """
 
 import numpy as np

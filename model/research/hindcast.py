@@ -4,7 +4,7 @@
 the recorded measures, everyone else passive, no random outages), measures what the
 issue's bands speak of, and writes docs/validation.md with a small SVG chart per episode.
 The bands are the ones tests/test_history.py asserts; the real figures and their sources
-come from /shared/data/wave2/history/.
+come from docs/sources/wave2/history/.
 """
 
 from collections.abc import Callable, Sequence
