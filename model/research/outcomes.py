@@ -83,7 +83,7 @@ OUTCOMES: dict[str, tuple[str, Callable[[Any, Tables], float]]] = {
         lambda w, tb: float(_last(tb["countries"])["score"].mean()),
     ),
     "mean_gdp_index": (
-        "mean of the countries' GDP indices at the last step (1.0 = base year)",
+        "mean of the countries' GDP indices at the last step (1.0 = the no-action reference path)",
         lambda w, tb: float(_last(tb["countries"])["gdp_index"].mean()),
     ),
     "china_refined_share": (
