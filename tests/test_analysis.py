@@ -225,6 +225,7 @@ def _not_runs(folder: Path) -> None:
 
 BAD_FOLDERS = [
     (lambda folder: None, "no such folder; give the --out folder of a finished 'minerals sweep'"),
+    (lambda folder: folder.write_text("x"), "is a file, not a folder; give the --out folder"),
     (_empty, "is not a sweep folder: expected runs.parquet"),
     (_unfinished, "the sweep is not finished (no runs.parquet yet)"),
     (_broken, "cannot read the runs table"),
@@ -319,3 +320,11 @@ def test_the_chart_parses_with_one_group_per_lever_value_whatever_the_text(drawn
         assert [g.get("data-value") for g in groups] == [NOT_XML.sub("\ufffd", v) for v in values]
     else:  # one value is a constant, not a lever: all runs are one group
         assert len(groups) == 1
+
+
+def test_a_chart_asked_inside_a_file_names_the_file(finished, capsys):
+    chart = finished / "runs.parquet" / "x.svg"
+    assert main(["analyse", str(finished), "--svg", str(chart)]) == 2
+    err = capsys.readouterr().err
+    assert "runs.parquet is a file, so nothing can be written inside it" in err
+    assert "File exists" not in err and len(err.strip().splitlines()) == 1

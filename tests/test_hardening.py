@@ -187,7 +187,7 @@ def test_steps_have_an_upper_bound(capsys):
     code, _, err = minerals(capsys, "run", "baseline", "--steps", "9" * 19)
     refused(code, err, "--steps", "400 or less")
     code, _, err = minerals(capsys, "run", "baseline", "--steps", "9" * 30)
-    refused(code, err, "not a whole number")
+    refused(code, err, "is too long", "at most 19 digits")
 
 
 @pytest.mark.parametrize("steps", [" 2 ", "+2", "1_0", "١٢"])
@@ -358,3 +358,22 @@ def test_tables_stay_finite(tmp_path, capsys):
     assert minerals(capsys, "run", "baseline", "--steps", "2", "-q", "--out", str(out))[0] == 0
     frame = pd.read_csv(out / "countries.csv")
     assert np.isfinite(frame.select_dtypes("number").to_numpy()).all()
+
+
+def test_a_seed_too_long_for_64_bits_is_called_too_long_not_a_non_number(capsys):
+    code, _, err = minerals(capsys, "run", "baseline", "--seed", "18446744073709551616")
+    refused(code, err, "'18446744073709551616' is too long", "at most 19 digits")
+
+
+def test_a_range_end_that_is_not_a_number_says_so_without_pydantics_type_names(
+    tmp_path, capsys
+):
+    spec = tmp_path / "r.toml"
+    spec.write_text(
+        '[sweep]\nname = "r"\nscenario = "baseline"\nsteps = 1\n[uncertainties]\n'
+        '"parameters.armington_sigma" = {low = "a", high = 5.0}\n'
+        '[outcomes]\nkeep = ["mean_price_index"]\n'
+    )
+    code, _, err = minerals(capsys, "sweep", str(spec), "--out", str(tmp_path / "out"))
+    refused(code, err, '"parameters.armington_sigma".low: \'a\' is not a number')
+    assert ".int" not in err and "problems left" not in err

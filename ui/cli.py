@@ -64,6 +64,8 @@ VALIDATION_REPORT = Path("docs/validation.md")  # the calibrated world's, commit
 
 def _whole_number(text: str) -> int:
     # Plain ASCII digits only: Python's int() also takes " 2 ", "+2", "1_0" and other scripts.
+    if re.fullmatch(r"-?[0-9]{20,}", text):  # whole, but more than a 64-bit seed holds
+        raise argparse.ArgumentTypeError(t("cli.whole_number_too_long", value=shown(text)))
     if not re.fullmatch(r"-?[0-9]{1,19}", text):
         raise argparse.ArgumentTypeError(t("cli.not_whole_number", value=shown(text)))
     return int(text)
@@ -444,13 +446,17 @@ def analyse_command(args: argparse.Namespace) -> int:
     if args.svg is not None:
         if args.svg.is_dir():
             raise UsageError(t("analysis.svg_is_dir", path=args.svg))
+        blocking = next((p for p in args.svg.parents if p.exists() and not p.is_dir()), None)
+        if blocking is not None:  # "File exists" from mkdir says nothing to a person
+            why = t("analysis.inside_a_file", file=blocking)
+            raise UsageError(t("analysis.cannot_write", path=args.svg, reason=why))
         chart = distribution_svg(sweep, args.outcomes, args.by)
         try:
             args.svg.parent.mkdir(parents=True, exist_ok=True)
             args.svg.write_text(chart, encoding="utf-8")
         except OSError as error:
-            reason = error.strerror or error
-            raise UsageError(t("analysis.cannot_write", path=args.svg, reason=reason)) from None
+            why = reason(error)
+            raise UsageError(t("analysis.cannot_write", path=args.svg, reason=why)) from None
     keys = sweep.group_keys(args.by)
     path = display_path(args.out)
     extra: list[str] = []

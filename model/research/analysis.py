@@ -104,6 +104,8 @@ def load_sweep(out_dir: str | Path) -> Sweep:
     """Read the ``runs`` table a finished ``minerals sweep`` wrote to ``out_dir``."""
     folder = Path(out_dir)
     where = display_path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise AnalysisError(t("analysis.not_a_folder", path=where))
     if not folder.is_dir():
         raise AnalysisError(t("analysis.no_folder", path=where))
     table = folder / RUNS_TABLE

@@ -438,11 +438,18 @@ def _check_factors(spec: SweepSpec, scenario: str, file: str) -> None:
                 ) from None
 
 
+NUMBER_MEMBERS = ("int", "float")  # how pydantic names the members of ``int | float``
+
+
 def _message(error: ValidationError, file: str) -> str:
     problems = error.errors(include_url=False)
     first = problems[0]
     ctx = dict(first.get("ctx", {}))
     loc = [p for p in first["loc"] if not (isinstance(p, str) and p.startswith(TAG))]
+    kind = first["type"]
+    if loc and loc[-1] in NUMBER_MEMBERS:  # ``int | float``: one problem, not one per type
+        loc, kind = loc[:-1], "float_type"
+        problems = [p for p in problems if p["loc"][:-1] != first["loc"][:-1]] + [first]
     if "at" in ctx:
         at = ctx["at"]
         loc = list(at) if isinstance(at, tuple) else [*loc, at]
@@ -453,7 +460,6 @@ def _message(error: ValidationError, file: str) -> str:
         if name in ctx:
             fields[name] = bound(ctx[name])
     fields.setdefault("value", shown(_show(first["input"])))
-    kind = first["type"]
     if kind == "string_pattern_mismatch":
         kind = "bad_name"
     try:
