@@ -377,3 +377,20 @@ def test_a_range_end_that_is_not_a_number_says_so_without_pydantics_type_names(
     code, _, err = minerals(capsys, "sweep", str(spec), "--out", str(tmp_path / "out"))
     refused(code, err, '"parameters.armington_sigma".low: \'a\' is not a number')
     assert ".int" not in err and "problems left" not in err
+
+
+def test_a_run_is_not_written_beside_another_runs_tables(tmp_path, capsys):
+    """Review: a baseline run in Parquet landed beside producer_nationalism's CSVs, with one
+    provenance.json saying baseline."""
+    out = str(tmp_path / "mixed")
+    once = ["--steps", "1", "-q", "--out", out]
+    assert minerals(capsys, "run", "producer_nationalism", *once)[0] == 0
+    before = {path: path.read_bytes() for path in (tmp_path / "mixed").iterdir()}
+    code, _, err = minerals(capsys, "run", "baseline", *once)
+    refused(code, err, "holds the tables of another run (scenario producer_nationalism)")
+    code, _, err = minerals(capsys, "run", "producer_nationalism", *once, "--format", "parquet")
+    refused(code, err, "in the other format")
+    assert {path: path.read_bytes() for path in (tmp_path / "mixed").iterdir()} == before
+    # the same scenario again, in the same format, replaces its own tables
+    again = ["--steps", "2", "-q", "--out", out]
+    assert minerals(capsys, "run", "producer_nationalism", *again)[0] == 0

@@ -12,8 +12,7 @@ from hypothesis import strategies as st
 
 from agents.actions import Propose
 from model.data.dictionary import DTYPES, dictionary, markdown
-from model.data.tables import write_csv, write_tables
-from model.engine.recorder import TABLES
+from model.data.tables import TABLES, write_csv, write_tables
 from model.engine.world import World
 from support.builders import event, run, scenario, tiny_world
 from support.seats import Scripted

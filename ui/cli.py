@@ -20,7 +20,7 @@ from model.data import provenance
 from model.data.arguments import command_line
 from model.data.files import reason, shown
 from model.data.scenario import Scenario, ScenarioError, display_path, list_scenarios, load_scenario
-from model.data.tables import FORMATS, write_tables
+from model.data.tables import FORMATS, TABLES, write_tables
 from model.data.world_data import WorldDataError
 from model.engine.policies import good_label
 from model.text import (
@@ -330,6 +330,7 @@ def run_command(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, args.overrides, steps=args.steps, seed=args.seed)
     out = args.out if args.out is not None else Path("out") / scenario.name
     check_out_dir(out)
+    check_no_other_run(out, scenario.name, args.format)
     lean_mesa.defer_optional_parts()  # before Mesa is imported: its spaces wait until used
     # Imported only here: listing and validating need none of the economics.
     from tqdm import tqdm
@@ -744,6 +745,18 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "briefing": briefing_command,
     "hindcast": hindcast_command,
 }
+
+
+def check_no_other_run(out: Path, scenario: str, fmt: str) -> None:
+    """Refuse a folder holding another scenario's tables, or this one's in the other
+    format: writing beside them would leave two runs mixed in one folder."""
+    saved = provenance.read(out) if out.is_dir() else None
+    other = ((saved or {}).get("scenario") or {}).get("name")
+    if other is not None and other != scenario:
+        raise UsageError(t("cli.out_other_run", out=shown(out), other=other))
+    stale = [f"{name}.{kind}" for name in TABLES for kind in FORMATS if kind != fmt]
+    if out.is_dir() and any((out / name).exists() for name in stale):
+        raise UsageError(t("cli.out_other_format", out=shown(out), fmt=fmt))
 
 
 def check_out_dir(out: Path) -> None:

@@ -9,8 +9,8 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from model.data.tables import TABLES
 from model.data.world_data import NAMED_INDUSTRIES
-from model.engine.recorder import TABLES
 from model.game.debrief import key_moves, latest_deals
 from model.game.decisions import waiting_offers
 from model.text import localise_number, percent, t

@@ -18,6 +18,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
 FORMATS = ("csv", "parquet")
+# The tables a World writes, in order (model/engine/recorder.py records them).
+TABLES = ("countries", "prices", "flows", "production", "events", "event_targets", "deals")
 
 
 def write_tables(

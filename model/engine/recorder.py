@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from model.data.dictionary import TEXT, columns, typed
+from model.data.tables import TABLES
 from model.data.world_data import WorldData
 from model.engine.economy import Outcome
 from model.engine.news import importance
@@ -25,7 +26,6 @@ PRODUCTION_COLUMNS = columns("production")
 # The key columns of a table by good end with its stage (step, date, country, mineral, stage).
 _KEYS = PRICE_COLUMNS.index("stage") + 1
 MIN_TONNES = 1e-6  # flows below a gram are rounding, not trade
-TABLES = ("countries", "prices", "flows", "production", "events", "event_targets", "deals")
 
 
 def labels(names: list[str], index: np.ndarray) -> pd.api.extensions.ExtensionArray:

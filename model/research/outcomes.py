@@ -11,8 +11,8 @@ from typing import Any
 
 import pandas as pd
 
+from model.data.tables import TABLES
 from model.engine.metrics import mean_price_index, median_price_index
-from model.engine.recorder import TABLES
 from model.text import t
 
 Tables = Mapping[str, pd.DataFrame]

@@ -43,8 +43,8 @@ from model.data.scenario import (
     load_scenario,
     parse_override,
 )
+from model.data.tables import TABLES
 from model.data.world_data import CONFIG_DIR, load_world
-from model.engine.recorder import TABLES
 from model.research.outcomes import OUTCOMES, PATTERNS, pattern_code
 from model.text import t
 
