@@ -327,6 +327,19 @@ def test_an_investment_abroad_is_paid_from_the_budget_and_refused_under_its_amou
     assert ProposalForm("AUS", "truce").amount_field == "partner"  # no number to blame
 
 
+def test_deal_terms_read_as_words_not_codes_or_scientific_notation():
+    """Review: "USD 1.8698e+07", "heavy_rare_earths", "capacity in ROW", "to AUS"."""
+    data = _BASELINE.world.data
+    offer, _ = ProposalForm("AUS", "investment", "heavy_rare_earths", "refined", "18.7").build(
+        data, "USA"
+    )
+    said = panels.describe(offer)
+    assert said.startswith("Propose an investment deal to Australia (")
+    assert "refined heavy rare earths" in said or "heavy rare earths" in said
+    assert "USD 19 m" in said and "capacity in Australia" in said
+    assert not re.search(r"e\+|_|\bAUS\b", said)
+
+
 def test_a_rate_is_shown_as_typed_and_thousands_are_still_read():
     data = _BASELINE.world.data
     tariff, _ = TariffForm("CHN", "lithium", "refined", "12.5").build(data, "USA")

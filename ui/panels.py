@@ -186,7 +186,7 @@ def describe(action: Action) -> str:
 
 
 def _partner_words(code: str) -> str:
-    return t("game.partner_all") if code == ALL else str(code)
+    return t("game.partner_all") if code == ALL else country_name(str(code), str(code))
 
 
 def measures_of(world) -> tuple[str, ...]:

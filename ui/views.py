@@ -9,11 +9,13 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from agents.actions import ALL
 from model.data.tables import TABLES
 from model.data.world_data import NAMED_INDUSTRIES
 from model.game.debrief import key_moves, latest_deals
 from model.game.decisions import waiting_offers
-from model.text import localise_number, percent, t
+from model.text import country_name, number, percent, t
+from ui.words import money
 
 inbox = waiting_offers  # offers waiting for a country's answer
 timeline = key_moves  # the game's key moves, for the debrief
@@ -139,13 +141,26 @@ def describe_terms(terms: str | dict) -> str:
     values = json.loads(terms) if isinstance(terms, str) else terms
     shown = []
     for name, value in values.items():
-        if name == "max_rate":
-            value = percent(value)
-        elif isinstance(value, float):
-            value = localise_number(f"{value:,.6g}")
         key = f"ui.term_{name}" if name in TERMS else "ui.term_other"
-        shown.append(t(key, name=name, value=value))
+        shown.append(t(key, name=name, value=_term_value(name, value)))
     return ", ".join(shown)
+
+
+def _term_value(name: str, value):
+    """A deal term's value in words: names, not codes; no scientific notation."""
+    if name == "max_rate":
+        return percent(value)
+    if name == "mineral":
+        return t("game.mineral_all") if value == ALL else t(f"news.mineral_{value}")
+    if name == "stage":
+        return t(f"game.stage_{value}")
+    if name in ("supplier", "seller", "host"):
+        return country_name(str(value), str(value))
+    if name == "usd":
+        return money(float(value))
+    if isinstance(value, float):
+        return number(value)
+    return value
 
 
 def ledger_in_words(ledger: pd.DataFrame) -> pd.DataFrame:
