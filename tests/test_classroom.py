@@ -672,7 +672,8 @@ def test_any_order_of_submissions_plays_each_seats_last_valid_one(order):
         last = {}
         for code, n, valid in order:
             target = "USA" if code == "CHN" else "CHN"
-            actions = [tariff(code, target, 0.05 * (k + 1)) for k in range(n)]
+            goods = ["lithium", "cobalt", "nickel"]  # one tariff per good and partner
+            actions = [tariff(code, target, 0.05 * (k + 1), goods[k]) for k in range(n)]
             if not valid:
                 actions.append(tariff(target, code, 0.1))
             reasons = game.submit(game.seat_tokens[code], actions)

@@ -327,6 +327,22 @@ def test_an_investment_abroad_is_paid_from_the_budget_and_refused_under_its_amou
     assert ProposalForm("AUS", "truce").amount_field == "partner"  # no number to blame
 
 
+def test_a_second_measure_on_the_same_good_and_partner_is_refused_until_the_first_goes():
+    """Review: a ban and a 50 % quota on refined cobalt to China were both queued and both
+    reported in the news of one quarter."""
+    game = Game("baseline", "EU")
+    data = game.world.data
+    ban, _ = ControlForm("CHN", "cobalt", "refined", "ban", "").build(data, "EU")
+    quota, _ = ControlForm("CHN", "cobalt", "all", "quota", "50").build(data, "EU")
+    elsewhere, _ = ControlForm("USA", "cobalt", "refined", "quota", "50").build(data, "EU")
+    tariff, _ = TariffForm("CHN", "cobalt", "refined", "10").build(data, "EU")
+    assert game.queue(ban) is None
+    assert "already hold a measure of this kind (Export control)" in game.queue(quota)
+    assert game.queue(elsewhere) is None and game.queue(tariff) is None
+    game.withdraw(0)
+    assert game.queue(quota) is None
+
+
 def test_deal_terms_read_as_words_not_codes_or_scientific_notation():
     """Review: "USD 1.8698e+07", "heavy_rare_earths", "capacity in ROW", "to AUS"."""
     data = _BASELINE.world.data

@@ -8,7 +8,17 @@ World applies (model/engine/policies.py, model/engine/diplomacy.py). Nothing in 
 
 import contextlib
 
-from agents.actions import ANSWERS, Action, FoundCoalition, Join, Leave, Propose, Respond, Shock
+from agents.actions import (
+    ALL,
+    ANSWERS,
+    Action,
+    FoundCoalition,
+    Join,
+    Leave,
+    Propose,
+    Respond,
+    Shock,
+)
 from model.engine import diplomacy, policies
 from model.engine.policies import PolicyError
 from model.text import number, t
@@ -33,10 +43,14 @@ def check(world, code: str, actions: list[Action]) -> list[str | None]:
     trial = _quarter(world)
     waiting = {deal.deal_id: (deal, responder) for deal, responder, _ in world.state.waiting}
     reasons: list[str | None] = []
+    taken: list[Action] = []  # measures accepted so far in this list
     for action in actions:
         try:
             if action.actor != code:
                 raise PolicyError(t("deals.not_your_seat", actor=action.actor, code=code))
+            twin = next((done for done in taken if _same_measure(done, action)), None)
+            if twin is not None:  # a ban and a quota on one good and partner: which is meant?
+                raise PolicyError(t("classroom.measure_twice", kind=t(f"ui.measure_{twin.kind}")))
             match action:
                 case Shock():  # something that happens to a country, never a decision
                     raise PolicyError(t("classroom.no_shock"))
@@ -72,7 +86,19 @@ def check(world, code: str, actions: list[Action]) -> list[str | None]:
             reasons.append(str(refusal))
         else:
             reasons.append(None)
+            taken.append(action)
     return reasons
+
+
+def _same_measure(one: Action, other: Action) -> bool:
+    """Two tariffs, or two export controls, on a good and a partner in common."""
+    if one.kind != other.kind or one.kind not in ("tariff", "export_control"):
+        return False
+    common = ALL in (one.mineral, other.mineral) or one.mineral == other.mineral
+    common &= ALL in (one.stage, other.stage) or one.stage == other.stage
+    return common and (
+        ALL in one.targets or ALL in other.targets or bool(set(one.targets) & set(other.targets))
+    )
 
 
 def _check_answer(world, answer: Respond, code: str, waiting: dict, coalitions) -> None:
