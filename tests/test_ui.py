@@ -599,3 +599,37 @@ def test_a_subsidy_form_with_a_wrong_instrument_value_names_the_field(typed, fie
         _BASELINE.world.data, "EU"
     )
     assert action is None and field in errors
+
+
+class _Desk:
+    """The inbox's view of a game: one waiting offer of each kind asked for."""
+
+    country = "USA"
+
+    def __init__(self, *kinds):
+        self.offers = [
+            {"deal_id": k + 1, "deal": kind, "proposer": "IND", "duration": 8, "terms": terms}
+            for k, (kind, terms) in enumerate(kinds)
+        ]
+
+    def inbox(self):
+        return self.offers
+
+    def answer_to(self, number):
+        return None
+
+    def queue(self, action):
+        return None
+
+
+def test_only_an_offer_with_a_number_can_be_countered():
+    """Review: "Counter offer 8" on a supply guarantee answered that it has no number."""
+    guarantee = ("supply_guarantee", {"mineral": "cobalt", "stage": "refined", "supplier": "IND"})
+    agreement = ("tariff_agreement", {"mineral": "cobalt", "stage": "refined", "max_rate": 0.1})
+    box, rc = solara.render(panels.Inbox(_Desk(guarantee, agreement), lambda: None))
+    labels = [button.children[0] for button in rc.find(v.Btn).widgets]
+    assert "Counter offer 1" not in labels and "Accept offer 1" in labels
+    assert "Counter offer 2" in labels
+    said = " ".join(w.unsafe_innerHTML for w in rc.find(solara.widgets.HTML).widgets)
+    assert "India" in said and "IND" not in said
+    rc.close()

@@ -459,7 +459,7 @@ def Inbox(desk, changed: Callable[[], None], version: int = 0):
             words = t(
                 "ui.offer_line",
                 offer=number,
-                proposer=offer["proposer"],
+                proposer=_partner_words(offer["proposer"]),
                 deal=deal_with_article(offer["deal"]),
                 terms=terms_in_brackets(offer["terms"]),
                 duration=offer["duration"],
@@ -482,8 +482,10 @@ def Inbox(desk, changed: Callable[[], None], version: int = 0):
                 if not problems:
                     changed()
 
+            # Only a deal with a number (a rate, tonnes, dollars) can be countered.
+            answers = ("accept", "reject", *(("counter",) if offer["deal"] in DEAL_NUMBER else ()))
             with solara.Row():
-                for word in ("accept", "reject", "counter"):
+                for word in answers:
                     solara.Button(
                         t(f"ui.{word}_offer", offer=number),
                         on_click=lambda word=word, answer=answer: answer(word),
