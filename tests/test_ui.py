@@ -633,3 +633,22 @@ def test_only_an_offer_with_a_number_can_be_countered():
     said = " ".join(w.unsafe_innerHTML for w in rc.find(solara.widgets.HTML).widgets)
     assert "India" in said and "IND" not in said
     rc.close()
+
+
+def test_a_partner_that_never_answers_is_named_before_the_offer_is_made(tmp_path, monkeypatch):
+    """Review: in Japan under pressure, offers to Australia lapsed and only the ledger said
+    why, afterwards."""
+    monkeypatch.setenv("MINERALS_GAMES", str(tmp_path / "games"))
+    game = Game("japan_pressure", "JPN")
+    scripted = next(
+        code
+        for code in game.world.data.codes
+        if code != "JPN" and not game.world.country_agent(code).controller.observes
+    )
+    box, rc = solara.render(panels.DecisionPanel(game, lambda: None), handle_error=False)
+    rc.find(v.Select, label="Measure").widget.v_model = "Deal proposal"
+    partner = rc.find(v.Select, label="Partner").widget
+    partner.v_model = next(item for item in partner.items if f"({scripted})" in item)
+    texts = [w.children[0] for w in rc.find(v.Html).widgets if w.children]
+    assert any("never answers offers" in str(text) for text in texts)
+    rc.close()

@@ -304,6 +304,10 @@ def MeasureForm(
             errors.get("partner"),
             partner_name(data),
         )
+    answers = partner not in data.codes or desk.world.country_agent(partner).controller.observes
+    if measure == "proposal" and not answers:  # said before the offer, not after it lapses
+        never = t("game.lapse_never", name=partner_name(data)(partner))
+        solara.Text(never + ".", style={"color": "#8a4b00", "display": "block"})
     if measure == "proposal":
         kinds = {t(f"deals.kind_{k}"): k for k in DEAL_KINDS}
         choose(
