@@ -461,3 +461,12 @@ def test_the_budget_under_the_form_follows_what_is_queued_and_withdrawn(tmp_path
     rc.find(v.Btn, children=["Withdraw 1"]).widget.click()
     assert hint() == f"budget left this quarter: USD {number(left)} million"
     rc.close()
+
+
+def test_the_briefing_of_a_scripted_country_says_its_history_is_advice_not_played():
+    """Review: the briefing said history is advice, then "the script also makes your
+    country's historical moves": a person's seat is never played by the script."""
+    game = Game("japan_pressure", "JPN")
+    text = start.mission("japan_pressure", "JPN")
+    assert "none of it is done for you" in text and "also makes" not in text
+    assert not game.world.country_agent("JPN").follows_script
