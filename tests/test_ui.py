@@ -517,9 +517,10 @@ def test_debrief_ranks_everyone_and_compares_with_no_action():
     rc.find(v.Btn, children=["Step"]).assert_single()
     assert rc.find(v.Btn, children=["Step"]).widget.disabled
     markdown = " ".join(str(w.template) for w in rc.find(v.VuetifyTemplate).widgets)
-    assert "Final ranking" in markdown and "CHN against the same game" in markdown
+    assert "Final ranking" in markdown and "China against the same game" in markdown
     html = "".join(_html(rc))
     assert 'aria-label="Final ranking"' in html
+    assert "Rank of all" in html  # the comparison ranks among every economy, said so
     rc.close()
 
 

@@ -96,13 +96,13 @@ def Debrief(game, version: int = 0):
                     paths, t("game.debrief_score_chart"), t("ui.chart_quarter"), world.quarter_label
                 ),
             )
-            solara.Markdown(f"**{t('ui.comparison_title', code=code)}**")
+            solara.Markdown(f"**{t('ui.comparison_title', code=words.name(world.data, code))}**")
             if done:
                 frame = views.comparison(tables, without.value, code)
                 columns = [
                     column("game"),
                     column("score", fmt="{:.1f}"),
-                    column("rank"),
+                    ("rank", t("ui.col_rank_all"), t("ui.help_rank_all"), "{}"),
                     column("shortage_share", "shortage", fmt="{:.1%}"),
                     ("industry_output", t("ui.col_industry"), t("ui.help_industry_all"), "{:.1%}"),
                     column("gdp_index", "gdp", fmt="{:.3f}"),
@@ -110,7 +110,7 @@ def Debrief(game, version: int = 0):
                 solara.HTML(
                     tag="div",
                     unsafe_innerHTML=table_html(
-                        frame, columns, t("ui.comparison_title", code=code)
+                        frame, columns, t("ui.comparison_title", code=words.name(world.data, code))
                     ),
                 )
             else:
