@@ -142,9 +142,13 @@ def table_html(
             for col, _, _, fmt in columns
         )
         rows.append(f"<tr{style}>{cells}</tr>")
+    # A table wider than a phone scrolls sideways in its own box (focusable, so a keyboard
+    # can scroll it too) instead of being cut off by the card.
     return (
+        f'<div tabindex="0" role="group" aria-label="{escape(label)}" '
+        'style="overflow-x:auto;max-width:100%">'
         f'<table aria-label="{escape(label)}" style="border-collapse:collapse;width:100%">'
-        f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
         + column_help(columns)
     )
 
