@@ -470,3 +470,11 @@ def test_the_briefing_of_a_scripted_country_says_its_history_is_advice_not_playe
     text = start.mission("japan_pressure", "JPN")
     assert "none of it is done for you" in text and "also makes" not in text
     assert not game.world.country_agent("JPN").follows_script
+
+
+def test_a_change_never_reads_minus_zero_and_follows_the_languages_decimal_mark():
+    from model.text import use_language
+
+    assert words.signed(-0.04) == "+0.0" and words.signed(-2.5) == "−2.5"
+    with use_language("fr"):
+        assert words.signed(-2.5) == "−2,5"

@@ -3,7 +3,7 @@
 import math
 
 from model.engine.policies import good_label
-from model.text import country_name, t
+from model.text import country_name, localise_number, t
 
 
 def money(usd: float) -> str:
@@ -39,5 +39,7 @@ def tonnes(value: float) -> str:
 
 
 def signed(value: float, digits: int = 1) -> str:
-    """``+2.5`` / ``−1.0``: a change, with its sign always shown."""
-    return f"{value:+.{digits}f}".replace("-", "−")
+    """``+2.5`` / ``−1.0``: a change, with its sign always shown (``+0.0``, never ``−0.0``)."""
+    if round(value, digits) == 0:
+        value = 0.0
+    return localise_number(f"{value:+.{digits}f}").replace("-", "−")
