@@ -571,3 +571,21 @@ def test_a_run_in_french_writes_the_same_tables_but_the_news_sentences(tmp_path)
     assert (en["detail"] != fr["detail"]).any()
     for lang in ("en", "fr"):
         assert json.loads((tmp_path / lang / "provenance.json").read_text())["language"] == lang
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_the_tutorials_hints_name_only_what_the_page_calls_things(lang):
+    """Review: the French hints said "Stock stratégique", "Programmer le stock" and "Offres
+    reçues" where the page said "Stocks stratégiques", "Ajouter l'opération de stockage"
+    and "Offres qui vous sont faites"."""
+    words = catalogue(lang)
+    shown = [
+        re.sub(r"\{[^}]*\}", "", value).strip()
+        for value in words.values()
+        if isinstance(value, str)
+    ]
+    hints = [key for key in words if key.startswith("game.hint")]
+    assert len(hints) >= 6
+    for key in hints:
+        for named in re.findall(r"\*\*(.+?)\*\*", words[key]):
+            assert any(label.startswith(named) for label in shown), (key, named)
