@@ -478,3 +478,21 @@ def test_a_change_never_reads_minus_zero_and_follows_the_languages_decimal_mark(
     assert words.signed(-0.04) == "+0.0" and words.signed(-2.5) == "−2.5"
     with use_language("fr"):
         assert words.signed(-2.5) == "−2,5"
+
+
+def test_a_refused_ban_shows_why_under_the_form(tmp_path, monkeypatch):
+    """Review: a ban refused (here: the same ban twice) was filed under the share field,
+    which a ban does not show, so nothing said why nothing was queued."""
+    from ui import panels
+
+    monkeypatch.setenv("MINERALS_GAMES", str(tmp_path / "games"))
+    game = Game("baseline", "EU")
+    box, rc = solara.render(panels.DecisionPanel(game, lambda: None), handle_error=False)
+    rc.find(v.Select, label="Measure").widget.v_model = "Export control"
+    rc.find(v.Select, label="Control").widget.v_model = "ban"
+    for _ in range(2):
+        rc.find(v.Btn, children=["Queue export control"]).widget.click()
+    assert len(game.decisions) == 1
+    shown = " ".join(str(w.children) for w in rc.find(v.Alert).widgets)
+    assert "already hold a measure of this kind" in shown
+    rc.close()

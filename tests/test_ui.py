@@ -322,8 +322,13 @@ def test_an_investment_abroad_is_paid_from_the_budget_and_refused_under_its_amou
     action, errors = over.build(data, "USA")
     assert errors == {} and over.amount_field == "amount"
     assert "cannot spend" in game.queue(action) and not game.decisions
-    within = ProposalForm("AUS", "investment", "lithium", "refined", str(round(left) - 50))
+    within = ProposalForm("AUS", "investment", "lithium", "refined", str(round(0.8 * left)))
     assert game.queue(within.build(data, "USA")[0]) is None
+    assert game.budget_usd() / 1e6 == pytest.approx(left - round(0.8 * left))  # set aside
+    again = ProposalForm("CAN", "investment", "lithium", "refined", str(round(0.8 * left)))
+    assert "cannot spend" in game.queue(again.build(data, "USA")[0])
+    subsidy, _ = SubsidyForm("lithium", "refined", str(round(0.5 * left))).build(data, "USA")
+    assert "cannot spend" in game.queue(subsidy)
     assert ProposalForm("AUS", "truce").amount_field == "partner"  # no number to blame
 
 
@@ -338,6 +343,8 @@ def test_a_second_measure_on_the_same_good_and_partner_is_refused_until_the_firs
     tariff, _ = TariffForm("CHN", "cobalt", "refined", "10").build(data, "EU")
     assert game.queue(ban) is None
     assert "already hold a measure of this kind (Export control)" in game.queue(quota)
+    twice = ControlForm("CHN", "cobalt", "refined", "ban", "")
+    assert twice.amount_field == "control"  # a ban has no share field to show it under
     assert game.queue(elsewhere) is None and game.queue(tariff) is None
     game.withdraw(0)
     assert game.queue(quota) is None

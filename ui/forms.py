@@ -124,7 +124,10 @@ class ControlForm:
     share: str = "0"  # per cent of normal exports allowed (quota, licensing)
     delay: str = "1"  # quarters before licences are granted (licensing)
 
-    amount_field = "share"
+    @property
+    def amount_field(self) -> str:
+        """Where a refusal is shown: a ban has no share field, so under its kind."""
+        return "control" if self.control == "ban" else "share"
 
     def build(self, data: WorldData, actor: str) -> tuple[Action | None, dict[str, str]]:
         errors: dict[str, str] = {}

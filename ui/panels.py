@@ -186,7 +186,7 @@ def describe(action: Action) -> str:
 
 
 def _partner_words(code: str) -> str:
-    return t("game.partner_all") if code == ALL else country_name(str(code), str(code))
+    return t("game.partner_all") if code == ALL else str(code)  # {partner:names} names it
 
 
 def measures_of(world) -> tuple[str, ...]:
@@ -463,7 +463,7 @@ def Inbox(desk, changed: Callable[[], None], version: int = 0):
             words = t(
                 "ui.offer_line",
                 offer=number,
-                proposer=_partner_words(offer["proposer"]),
+                proposer=offer["proposer"],
                 deal=deal_with_article(offer["deal"]),
                 terms=terms_in_brackets(offer["terms"]),
                 duration=offer["duration"],

@@ -14,7 +14,7 @@ from model.data.tables import TABLES
 from model.data.world_data import NAMED_INDUSTRIES
 from model.game.debrief import key_moves, latest_deals
 from model.game.decisions import waiting_offers
-from model.text import country_name, number, percent, t
+from model.text import economy_name, exact_percent, language, number, t
 from ui.words import money
 
 inbox = waiting_offers  # offers waiting for a country's answer
@@ -149,13 +149,13 @@ def describe_terms(terms: str | dict) -> str:
 def _term_value(name: str, value):
     """A deal term's value in words: names, not codes; no scientific notation."""
     if name == "max_rate":
-        return percent(value)
+        return exact_percent(value)
     if name == "mineral":
         return t("game.mineral_all") if value == ALL else t(f"news.mineral_{value}")
     if name == "stage":
         return t(f"game.stage_{value}")
     if name in ("supplier", "seller", "host"):
-        return country_name(str(value), str(value))
+        return economy_name(str(value), language())
     if name == "usd":
         return money(float(value))
     if isinstance(value, float):

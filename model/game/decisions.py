@@ -55,20 +55,8 @@ def check(world, code: str, actions: list[Action]) -> list[str | None]:
                 case Shock():  # something that happens to a country, never a decision
                     raise PolicyError(t("classroom.no_shock"))
                 case Propose():
-                    diplomacy.check_terms(world.data, action, trial.coalitions)
-                    if action.deal == "investment":  # paid from the same budget as subsidies
-                        actor = world.data.country(code)
-                        usd = float(action.terms.get("usd", 0.0))
-                        left = policies.budget_left(world.data, actor, trial)
-                        if usd > left + 1e-6:
-                            raise PolicyError(
-                                t(
-                                    "news.refused_budget",
-                                    actor=code,
-                                    usd=number(usd / 1e6),
-                                    left=number(max(left, 0) / 1e6),
-                                )
-                            )
+                    terms = diplomacy.check_terms(world.data, action, trial.coalitions)
+                    _reserve_investment(world, trial, action, terms)
                 case Respond():
                     _check_answer(world, action, code, waiting, trial.coalitions)
                 case FoundCoalition():
@@ -116,12 +104,32 @@ def _check_answer(world, answer: Respond, code: str, waiting: dict, coalitions) 
         diplomacy.check_terms(world.data, offer, coalitions)
 
 
+def _reserve_investment(world, trial, offer: Propose, terms: dict) -> None:
+    """An investment abroad is paid from the investor's budget, like a subsidy: refuse one
+    the budget left cannot pay and set aside what it would cost (the World pays it when the
+    partner accepts)."""
+    if offer.deal != "investment":
+        return
+    payer = diplomacy.other((offer.actor, offer.partner), terms["host"])
+    usd, c = float(terms["usd"]), world.data.country(payer)
+    left = policies.budget_left(world.data, c, trial)
+    if usd > left + 1e-6:
+        raise PolicyError(
+            t("news.refused_budget", actor=payer, usd=number(usd / 1e6), left=number(left / 1e6))
+        )
+    trial.subsidy_spend[c] += usd
+
+
 def budget_left(world, code: str, actions: list[Action]) -> float:
-    """What ``code`` may still spend this quarter once ``actions`` are paid for."""
+    """What ``code`` may still spend this quarter once ``actions`` are paid for (investments
+    it proposes included)."""
     trial = _quarter(world)
     for action in actions:
-        if not isinstance(action, Propose | Respond | Join | Leave | FoundCoalition):
-            with contextlib.suppress(PolicyError):
+        with contextlib.suppress(PolicyError):
+            if isinstance(action, Propose):
+                terms = diplomacy.check_terms(world.data, action, trial.coalitions)
+                _reserve_investment(world, trial, action, terms)
+            elif not isinstance(action, Respond | Join | Leave | FoundCoalition):
                 policies.apply(action, trial, world.data, world.steps + 1)
     c = world.data.country(code)
     return max(policies.budget_left(world.data, c, trial), 0.0)
