@@ -394,3 +394,12 @@ def test_a_run_is_not_written_beside_another_runs_tables(tmp_path, capsys):
     # the same scenario again, in the same format, replaces its own tables
     again = ["--steps", "2", "-q", "--out", out]
     assert minerals(capsys, "run", "producer_nationalism", *again)[0] == 0
+
+
+@pytest.mark.parametrize("record", ['{"scenario": "tutorial"}', "[1, 2]", "{oops"])
+def test_a_hand_edited_provenance_file_does_not_stop_a_run(tmp_path, capsys, record):
+    out = tmp_path / "edited"
+    out.mkdir()
+    (out / "provenance.json").write_text(record)
+    code, _, err = minerals(capsys, "run", "tutorial", "--steps", "1", "-q", "--out", str(out))
+    assert code == 0 and "Traceback" not in err

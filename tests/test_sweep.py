@@ -283,3 +283,18 @@ def test_an_unknown_series_table_is_refused(tmp_path):
         SweepError, match="outcomes.series: 'weather' is not an output table; allowed: countries"
     ):
         load_spec(path)
+
+
+def test_workers_write_the_news_in_the_sweeps_language(tmp_path):
+    """Review: ``--lang fr`` recorded "fr" in provenance.json while the worker processes
+    wrote their events in English."""
+    import json
+
+    path = small_spec(tmp_path)
+    path.write_text(path.read_text() + 'series = ["events"]\n')
+    out = tmp_path / "out"
+    assert main(["--lang", "fr", "sweep", str(path), "--out", str(out), "--workers", "2"]) == 0
+    events = pd.read_parquet(tmp_path / "out" / "series" / "events")
+    assert json.loads((tmp_path / "out" / "provenance.json").read_text())["language"] == "fr"
+    assert events["detail"].str.contains("Union européenne").any()
+    assert not events["detail"].str.contains("The European Union").any()

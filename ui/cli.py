@@ -751,8 +751,9 @@ def check_no_other_run(out: Path, scenario: str, fmt: str) -> None:
     """Refuse a folder holding another scenario's tables, or this one's in the other
     format: writing beside them would leave two runs mixed in one folder."""
     saved = provenance.read(out) if out.is_dir() else None
-    other = ((saved or {}).get("scenario") or {}).get("name")
-    if other is not None and other != scenario:
+    made = saved.get("scenario") if isinstance(saved, dict) else None
+    other = made.get("name") if isinstance(made, dict) else None  # a hand-edited file: no name
+    if isinstance(other, str) and other != scenario:
         raise UsageError(t("cli.out_other_run", out=shown(out), other=other))
     stale = [f"{name}.{kind}" for name in TABLES for kind in FORMATS if kind != fmt]
     if out.is_dir() and any((out / name).exists() for name in stale):

@@ -46,7 +46,7 @@ from model.data.scenario import (
 from model.data.tables import TABLES
 from model.data.world_data import CONFIG_DIR, load_world
 from model.research.outcomes import OUTCOMES, PATTERNS, pattern_code
-from model.text import t
+from model.text import DEFAULT_LANGUAGE, language, t
 
 SWEEPS_DIR = CONFIG_DIR / "sweeps"  # the bundled specs, named without path or suffix
 SAMPLERS = ("grid", "random", "lhs", "sobol", "morris")
@@ -176,6 +176,7 @@ class SweepSpec(StrictModel):
             tuple(self.outcomes.keep),
             tuple(self.factors),
             tuple(self.outcomes.series),
+            language(),
         )
 
     @model_validator(mode="after")
@@ -334,6 +335,7 @@ class Setup:
     keep: tuple[str, ...]
     factors: tuple[str, ...]
     series: tuple[str, ...] = ()
+    language: str = DEFAULT_LANGUAGE  # of the news sentences a worker writes in its series
 
 
 # A value as the right-hand side of ``--set key=value`` (Python or numpy scalars, read back

@@ -36,7 +36,7 @@ from model.research.spec import (
     overrides,
     sample_unit,
 )
-from model.text import t
+from model.text import t, use_language
 
 # What others import from here: running, and the spec and outcomes a sweep is made of.
 __all__ = [
@@ -91,13 +91,15 @@ def run_and_return(
     try:
         from model.engine.world import World  # imported here so reading specs stays light
 
-        scenario = load_scenario(
-            setup.scenario, overrides(run.values), steps=setup.steps, seed=run.seed
-        )
-        world = World(scenario, rng=run.seed).run()
-        tables = LazyTables(world.recorder)  # only the tables the outcomes read
-        outcomes = {name: outcome_function(name)(world, tables) for name in setup.keep}
-        series = {name: tables[name] for name in setup.series}
+        # A worker process has a language of its own: its news is written in the sweep's.
+        with use_language(setup.language):
+            scenario = load_scenario(
+                setup.scenario, overrides(run.values), steps=setup.steps, seed=run.seed
+            )
+            world = World(scenario, rng=run.seed).run()
+            tables = LazyTables(world.recorder)  # only the tables the outcomes read
+            outcomes = {name: outcome_function(name)(world, tables) for name in setup.keep}
+            series = {name: tables[name] for name in setup.series}
         row.update(status="ok", error=None, **outcomes)
     except Exception as error:  # a failing run is data, not a crash
         row.update(failed_row(setup, run, error))
