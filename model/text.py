@@ -268,6 +268,7 @@ def read_number(typed: str, lang: str | None = None) -> str:
     """
     lang = lang or language()
     cleaned = "".join(typed.split()).replace(NNBSP, "").replace("\u00a0", "").rstrip("%")
+    cleaned = cleaned.replace("\u2212", "-")  # the minus sign the page itself prints
     if lang in _SEPARATORS:
         return cleaned.replace(_SEPARATORS[lang][1], ".")
     if "," in cleaned and not _THOUSANDS.fullmatch(cleaned):

@@ -279,7 +279,7 @@ def test_a_first_game_from_the_cards_to_the_debrief(server, tmp_path):
         page.get_by_role("button", name="Yes, new game").click()
         # the button names the scenario by its full title (fr2: no title cut at ":")
         tutorial = re.escape("Tutorial: your first four quarters (play Japan)")
-        continue_ = page.get_by_role("button", name=re.compile(rf"^Continue {tutorial} as JPN"))
+        continue_ = page.get_by_role("button", name=re.compile(rf"^Continue {tutorial} as Japan"))
         expect(continue_.first).to_be_visible()
     _offline(requests)
 

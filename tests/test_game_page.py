@@ -496,3 +496,12 @@ def test_a_refused_ban_shows_why_under_the_form(tmp_path, monkeypatch):
     shown = " ".join(str(w.children) for w in rc.find(v.Alert).widgets)
     assert "already hold a measure of this kind" in shown
     rc.close()
+
+
+def test_a_score_reads_with_a_true_minus_and_never_minus_zero():
+    from model.text import read_number, use_language
+
+    assert words.points(-0.04) == "0.0" and words.points(-1020.62) == "−1,020.6"
+    with use_language("fr"):
+        assert words.points(-1020.62) == "−1\u202f020,6"
+    assert float(read_number("−2.5", lang="en")) == -2.5  # the sign the page prints

@@ -434,3 +434,12 @@ def test_a_run_shortened_on_purpose_may_stop_before_an_event(tmp_path):
     """``--steps 1`` on a file whose event comes at step 2 is a choice, not a mistake."""
     assert load_scenario(write(tmp_path, TRIAL), steps=1).steps == 1
     refused(write(tmp_path, edit("steps = 4", "steps = 1")), "events[0].step", "(1)")
+
+
+def test_a_set_that_moves_an_event_past_the_end_is_blamed_for_it():
+    refused(
+        "japan_pressure",
+        "override events[0].step=99 (applied to",
+        "events[0].step: step 99 is after the scenario's last step (16)",
+        overrides=["events[0].step=99"],
+    )

@@ -253,7 +253,11 @@ def ContinueButton(game_id: str, record: dict, saved_at: float, on_start: Callab
     label = t(
         "game.continue_button",
         scenario=start.facts(name)["title"],
-        who=record.get("country") or t("game.watching_who"),
+        role=(
+            t("game.continue_as", who=record["country"])
+            if record.get("country")
+            else t("game.watching_who")
+        ),
         date=start.quarter(scenario(name).header.start, min(len(turns) + 1, scenario(name).steps)),
         saved=saves.when(saved_at),
     )

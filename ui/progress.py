@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import solara
 
-from model.text import localise_number, t
+from model.text import t
 from ui import words
 from ui.charts import line_chart, table_html
 
@@ -232,8 +232,7 @@ def ScorePanel(world, tables: dict, code: str):
         solara.HTML(
             tag="p",
             unsafe_innerHTML=(
-                f'<span style="font-size:2em;font-weight:bold">{localise_number(f"{score:.1f}")}'
-                "</span> "
+                f'<span style="font-size:2em;font-weight:bold">{words.points(score)}</span> '
                 f"{t('game.score_move', move=words.signed(move))}"
             ),
         )

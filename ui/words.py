@@ -38,6 +38,12 @@ def tonnes(value: float) -> str:
     return t("game.tonnes", value=f"{value:,.0f}")
 
 
+def points(value: float, digits: int = 1) -> str:
+    """A score as the page shows it: ``−2.5``, ``0.0`` (never ``−0.0``), the language's mark."""
+    value = 0.0 if round(value, digits) == 0 else value
+    return localise_number(f"{value:,.{digits}f}").replace("-", "−")
+
+
 def signed(value: float, digits: int = 1) -> str:
     """``+2.5`` / ``−1.0``: a change, with its sign always shown (``+0.0``, never ``−0.0``)."""
     if round(value, digits) == 0:

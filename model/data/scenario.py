@@ -543,7 +543,7 @@ def load_scenario(
         data, source=path, origins=origins, file_stem=path.stem if bundled else None
     )
     if ("scenario", "steps") not in [key_path for key_path, _ in origins]:
-        _check_timing(scenario, display_path(path))  # a run shortened on purpose may stop early
+        _check_timing(scenario, display_path(path), origins)  # a shortened run may stop early
     return scenario
 
 
@@ -571,18 +571,24 @@ def validate_scenario(
     return scenario
 
 
-def _check_timing(scenario: Scenario, where: str) -> None:
-    """An event or an invitation after the file's last step would never happen: say so.
-    (A World built in code may step past its scenario's end, so only files are checked.)"""
-    late = [(f"events[{k}].step", e.step) for k, e in enumerate(scenario.events)]
+def _check_timing(
+    scenario: Scenario, where: str, origins: Sequence[tuple[KeyPath, str]] = ()
+) -> None:
+    """An event or an invitation after the file's last step would never happen: say so,
+    blaming the ``--set`` that moved it if one did. (A World built in code may step past
+    its scenario's end, so only files are checked.)"""
+    late = [(("events", k, "step"), e.step) for k, e in enumerate(scenario.events)]
     late += [
-        (f"coalitions[{k}].offer_step", club.offer_step)
+        (("coalitions", k, "offer_step"), club.offer_step)
         for k, club in enumerate(scenario.coalitions)
     ]
-    for path, step in late:
+    for key_path, step in late:
         if step > scenario.steps:
             problem = t("scenario.after_last_step", step=step, steps=scenario.steps)
-            raise ScenarioError(t("scenario.error", where=where, path=path, problem=problem))
+            set_by = [label for changed, label in origins if _caused_by(key_path, changed)]
+            at = t("scenario.from_file", origin=set_by[-1], file=where) if set_by else where
+            path = format_path(list(key_path))
+            raise ScenarioError(t("scenario.error", where=at, path=path, problem=problem))
 
 
 def _message(error: ValidationError, where: str, origins: Sequence[tuple[KeyPath, str]]) -> str:
