@@ -39,6 +39,7 @@ STYLE = """
   outline: 3px solid #1a4fa0 !important; outline-offset: 2px; }
 .minerals-page { max-width: 1280px; margin: 0 auto; padding: 8px; }
 .minerals-page table { font-size: 14px; }
+.minerals-page table:not([aria-label]) { display: block; overflow-x: auto; max-width: 100%; }
 .minerals-page .v-card { overflow-x: auto; }
 .minerals-page .v-card__title { word-break: normal; overflow-wrap: anywhere; }
 .minerals-page .v-btn { max-width: 100%; height: auto !important; min-height: 36px;
