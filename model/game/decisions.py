@@ -115,7 +115,12 @@ def _reserve_investment(world, trial, offer: Propose, terms: dict) -> None:
     left = policies.budget_left(world.data, c, trial)
     if usd > left + 1e-6:
         raise PolicyError(
-            t("news.refused_budget", actor=payer, usd=number(usd / 1e6), left=number(left / 1e6))
+            t(
+                "news.refused_budget",
+                actor=payer,
+                usd=number(usd / 1e6),
+                left=number(max(left, 0.0) / 1e6),
+            )
         )
     trial.subsidy_spend[c] += usd
 
