@@ -38,6 +38,7 @@ PLURAL_FORMS = ("zero", "one", "two", "few", "many", "other")
 # no-break space (U+202F) between groups and before % (Imprimerie nationale's rule).
 NNBSP = "\u202f"
 _SEPARATORS = {"fr": (NNBSP, ",")}
+_MINUS_ZERO = re.compile(r"-0(\.0+)?%?")  # a negative number that rounds to nothing
 _THOUSANDS = re.compile(r"[-+]?\d{1,3}(,\d{3})+(\.\d*)?")  # English: 1,234,567.5
 
 _chosen: ContextVar[str | None] = ContextVar("minerals_language", default=None)
@@ -281,6 +282,8 @@ def format_value(spec: str, value: object, lang: str | None = None) -> str:
     if isinstance(value, float) and value != value:
         return "–"  # no value (NaN): a dash, in every language
     text = spec.format(value)
+    if isinstance(value, float) and _MINUS_ZERO.fullmatch(text):  # −0.04 shown as "-0.0"
+        text = ("+" if "+" in spec else "") + text[1:]
     return localise_number(text, lang) if isinstance(value, Number) else text
 
 

@@ -23,6 +23,7 @@ from model.text import (
     PSEUDO,
     UnknownLanguage,
     catalogue,
+    format_value,
     language,
     languages,
     number,
@@ -589,3 +590,11 @@ def test_the_tutorials_hints_name_only_what_the_page_calls_things(lang):
     for key in hints:
         for named in re.findall(r"\*\*(.+?)\*\*", words[key]):
             assert any(label.startswith(named) for label in shown), (key, named)
+
+
+def test_a_table_cell_that_rounds_to_nothing_has_no_minus():
+    """Review: the score's parts read "downstream industry -0.0"."""
+    assert format_value("{:+.1f}", -0.04) == "+0.0"
+    assert format_value("{:.1%}", -0.00001) == "0.0%"
+    assert format_value("{:+.1f}", -1.5) == "-1.5"
+    assert format_value("{:+.1f}", -0.04, lang="fr") == "+0,0"
