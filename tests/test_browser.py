@@ -319,3 +319,29 @@ def test_the_game_fits_a_phone_a_tablet_and_a_desktop(server):
                 page.screenshot(path=f"{keep}/game_{width}.png")
             page.close()
     _offline(requests)
+
+
+def test_the_map_key_stays_readable_on_a_phone(server, tmp_path):
+    """Review: on a phone the key drawn inside the map shrank with it to text 4 px high; a
+    narrow screen shows the same key as page text instead."""
+    from playwright.sync_api import expect
+
+    url, _ = server
+    with chromium() as browser:
+        for width, phone in ((390, True), (1280, False)):
+            page = open_page(browser, url, width=width, height=844, ready=None)
+            page.get_by_role("button", name="Start the tutorial (4 quarters, Japan)").click()
+            page.get_by_role("tab", name="Map").click()
+            key = page.locator(".map-legend-html")
+            drawn = page.locator("svg .map-legend")
+            if phone:
+                expect(key).to_be_visible()
+                expect(key).to_contain_text("measure in force")
+                assert drawn.evaluate("g => getComputedStyle(g).display") == "none"
+                size = key.evaluate("k => parseFloat(getComputedStyle(k).fontSize)")
+                assert size >= 12
+                page.screenshot(path=str(tmp_path / "phone_map.png"), full_page=True)
+            else:
+                expect(key).to_be_hidden()
+                assert drawn.evaluate("g => getComputedStyle(g).display") != "none"
+            page.context.close()

@@ -217,6 +217,28 @@ def legend_svg(flows: bool = True) -> str:
     return "".join(items)
 
 
+def legend_html(flows: bool = True) -> str:
+    """The same key as HTML, for a phone: inside the SVG it shrinks with the map to text a
+    few pixels high (the page's style shows one or the other by the screen's width)."""
+    bounds = (0.0, *SHADE_LIMITS)
+    box = "display:inline-block;width:14px;height:14px;margin-right:4px;vertical-align:middle"
+    items = [
+        f'<span><span style="{box};background:{colour};border:1px solid #555"></span>'
+        f"{escape(f'≥ {bounds[k]:.0%}' if k else f'< {SHADE_LIMITS[0]:.0%}')}</span>"
+        for k, colour in enumerate(SHADES)
+    ]
+    if flows:
+        items.append(
+            f'<span><span style="{box};height:0;border-top:4px solid {SUPPLY}"></span>'
+            f"{escape(t('game.map_legend_flow'))}</span>"
+        )
+    items.append(
+        f'<span><span style="{box};border:2px dashed {BITE};border-radius:50%"></span>'
+        f"{escape(t('game.map_legend_measure'))}</span>"
+    )
+    return f'<div class="map-legend-html">{"".join(items)}</div>'
+
+
 def scenario_mineral(world) -> str | None:
     """The mineral the scenario is about (its first scripted event), not the first listed."""
     events = [e for e in world.spec.events if e.mineral in world.data.minerals]
@@ -274,6 +296,7 @@ def WorldMap(world, tables: dict, country: str | None, mineral: str | None = Non
         legend=legend_svg(flows=country is not None),
         **map_layers(frame, country),
     )
+    solara.HTML(tag="div", unsafe_innerHTML=legend_html(flows=country is not None))
     notable = frame[(frame["share"] >= 0.005) | (frame["to_you"] > 0) | (frame["measures"] != "")]
     table = table_html(notable, map_columns(country), t("game.map_table", good=good))
     summary = escape(t("game.map_table_summary"))
