@@ -51,8 +51,6 @@ STYLE = """
   color: #111; margin: 6px 0; font-weight: bold; }
 .v-application .v-footer, .solara-footer, footer { position: static !important; }
 @media (max-width: 600px) { .minerals-page h1 { font-size: 1.5em; } }
-.map-legend-html { display: none; flex-wrap: wrap; gap: 4px 12px; font-size: 14px; }
-@media (max-width: 600px) { .map-legend { display: none; } .map-legend-html { display: flex; } }
 .v-progress-linear__indeterminate .long, .v-progress-linear__indeterminate .short {
   left: 0 !important; right: auto !important; width: 40%; will-change: transform; }
 .v-progress-linear__indeterminate--active .long {

@@ -217,6 +217,14 @@ def legend_svg(flows: bool = True) -> str:
     return "".join(items)
 
 
+# The key drawn in the map on a wide screen, the key as page text on a narrow one (every
+# page that shows the map: the game and the classroom).
+MAP_CSS = """
+.map-legend-html { display: none; flex-wrap: wrap; gap: 4px 12px; font-size: 14px; }
+@media (max-width: 600px) { .map-legend { display: none; } .map-legend-html { display: flex; } }
+"""
+
+
 def legend_html(flows: bool = True) -> str:
     """The same key as HTML, for a phone: inside the SVG it shrinks with the map to text a
     few pixels high (the page's style shows one or the other by the screen's width)."""
@@ -296,6 +304,7 @@ def WorldMap(world, tables: dict, country: str | None, mineral: str | None = Non
         legend=legend_svg(flows=country is not None),
         **map_layers(frame, country),
     )
+    solara.Style(MAP_CSS)
     solara.HTML(tag="div", unsafe_innerHTML=legend_html(flows=country is not None))
     notable = frame[(frame["share"] >= 0.005) | (frame["to_you"] > 0) | (frame["measures"] != "")]
     table = table_html(notable, map_columns(country), t("game.map_table", good=good))
