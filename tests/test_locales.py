@@ -598,3 +598,19 @@ def test_a_table_cell_that_rounds_to_nothing_has_no_minus():
     assert format_value("{:.1%}", -0.00001) == "0.0%"
     assert format_value("{:+.1f}", -1.5) == "-1.5"
     assert format_value("{:+.1f}", -0.04, lang="fr") == "+0,0"
+
+
+def test_names_not_codes_in_the_ledger_the_briefing_and_the_maps_key():
+    """Review: "JPN,AUS" in the deals ledger, "ROW" among a briefing's sources, "≥ 2%" in
+    the French map key."""
+    from ui.map import legend_html
+    from ui.views import ledger_in_words
+
+    ledger = pd.DataFrame(
+        {"proposer": ["JPN"], "partner": ["USA"], "kind": ["truce"], "status": ["accepted"],
+         "terms": ["{}"]}
+    )  # fmt: skip
+    assert ledger_in_words(ledger)["parties"].item() == "Japan, the United States"
+    assert "the rest of the world" in t("briefing.source_item", code="ROW", share=0.2)
+    with use_language("fr"):
+        assert f"≥ 2{NNBSP}%" in legend_html()

@@ -19,7 +19,7 @@ import pandas as pd
 import solara
 
 from model.engine.policies import good_label
-from model.text import country_name, t
+from model.text import country_name, percent, t
 from ui.charts import table_html
 from ui.panels import choose, mineral_name, stage_name
 
@@ -194,7 +194,7 @@ def legend_svg(flows: bool = True) -> str:
     items = []
     for k, colour in enumerate(SHADES):
         low = bounds[k]
-        text = f"≥ {low:.0%}" if k else f"< {SHADE_LIMITS[0]:.0%}"
+        text = f"≥ {percent(low)}" if k else f"< {percent(SHADE_LIMITS[0])}"
         x = 10 + k * 70
         items.append(
             f'<rect x="{x}" y="{height - 24}" width="14" height="14" fill="{colour}" '
@@ -232,7 +232,7 @@ def legend_html(flows: bool = True) -> str:
     box = "display:inline-block;width:14px;height:14px;margin-right:4px;vertical-align:middle"
     items = [
         f'<span><span style="{box};background:{colour};border:1px solid #555"></span>'
-        f"{escape(f'≥ {bounds[k]:.0%}' if k else f'< {SHADE_LIMITS[0]:.0%}')}</span>"
+        f"{escape(f'≥ {percent(bounds[k])}' if k else f'< {percent(SHADE_LIMITS[0])}')}</span>"
         for k, colour in enumerate(SHADES)
     ]
     if flows:

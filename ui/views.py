@@ -166,7 +166,10 @@ def _term_value(name: str, value):
 def ledger_in_words(ledger: pd.DataFrame) -> pd.DataFrame:
     """The deals ledger with kinds, statuses and terms as a person reads them."""
     return ledger.assign(
-        parties=ledger["proposer"] + "," + ledger["partner"],
+        parties=[
+            f"{economy_name(a, language())}, {economy_name(b, language())}"
+            for a, b in zip(ledger["proposer"], ledger["partner"], strict=True)
+        ],
         kind=ledger["kind"].map(lambda kind: t(f"deals.kind_{kind}")),
         status=ledger["status"].map(lambda status: t(f"ui.status_{status}")),
         terms=ledger["terms"].map(describe_terms),
