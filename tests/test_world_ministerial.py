@@ -166,3 +166,20 @@ def test_runs_two_steps():
     for _, rows in countries.groupby("step"):
         assert sorted(rows["country"]) == sorted(codes)
     assert not countries.isna().to_numpy().any()
+
+
+def test_china_has_money_for_reserves_in_every_bundled_scenario_and_year():
+    """Review (a class on washington_coalition): China's delegation opened with USD 0, its
+    only programme having ended in 2025, so it could never buy a stockpile."""
+    from model.data.scenario import list_scenarios
+    from model.engine.policies import budget_left
+
+    for name, _ in list_scenarios():
+        if name.startswith("hindcast_"):  # replays with everyone passive, before 2025
+            continue
+        world = World(name)
+        china = world.data.country("CHN")
+        assert budget_left(world.data, china, world.state) > 0, name
+    later = World("baseline")
+    later.run(20)  # 2029
+    assert budget_left(later.data, later.data.country("CHN"), later.state) > 0
