@@ -127,7 +127,7 @@ def test_the_page_founds_a_coalition_where_the_scenario_allows_it(tmp_path, monk
     rc.find(v.TextField, label="Coalition name").widget.v_model = "Pacific club"
     rc.find(v.Select, label="Invite").widget.v_model = [
         "Australia (AUS)",
-        "Korea, Republic of (KOR)",
+        "South Korea (KOR)",
     ]
     rc.find(v.TextField, label=panels.t("founding.floor_label")).widget.v_model = "120"
     rc.find(v.Btn, children=["Queue: found the coalition"]).widget.click()

@@ -92,6 +92,8 @@ def test_a_class_code_opens_the_seats_not_locked_and_a_reissued_link_replaces_th
     with pytest.raises(ClassroomError, match="class code is not right"):
         game.join("WRONG1")
     assert set(game.join(game.class_code.lower())) == set(SEATS)
+    code = game.class_code.lower()
+    assert set(game.join(f" {code[:3]} {code[3:]} ")) == set(SEATS)  # as read off a screen
     game.lock_seat(teacher, "USA")
     assert set(game.join(game.class_code)) == {"CHN", "EU", "JPN"}
     old = game.seat_tokens["CHN"]
@@ -281,7 +283,7 @@ def test_the_consoles_round_picker_starts_at_the_last_round_and_rollback_asks_fi
     rc.find(v.Btn, children=["Roll back to this round"]).widget.click()
     assert game.round_no == 2  # nothing yet: the console asks first
     warning = " ".join(str(w.children) for w in rc.find(v.Alert).widgets)
-    assert "deletes 2 quarters" in warning
+    assert "quarters played: 2" in warning
     rc.find(v.Btn, children=["Yes, do it"]).widget.click()
     assert game.round_no == 0
     rc.close()

@@ -614,3 +614,12 @@ def test_names_not_codes_in_the_ledger_the_briefing_and_the_maps_key():
     assert "the rest of the world" in t("briefing.source_item", code="ROW", share=0.2)
     with use_language("fr"):
         assert f"≥ 2{NNBSP}%" in legend_html()
+
+
+def test_counts_in_a_rollback_warning_need_no_plural_and_sources_are_never_nobody():
+    """Review: "This deletes 1 quarters played"; "98% made at home; the rest from nobody
+    abroad"."""
+    counts = {"quarters": 1, "decisions": 3, "cards": 0}
+    warning = t("lesson.confirm_rollback", lang="en", when="2026 Q2", **counts)
+    assert "1 quarters" not in warning and "quarters played: 1" in warning
+    assert t("lesson.many_small_sources", lang="fr") == "de nombreuses petites sources"

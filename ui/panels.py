@@ -14,7 +14,7 @@ from html import escape
 import solara
 
 from agents.actions import ALL, DEAL_KINDS, Action, Respond
-from model.text import country_name, exact_percent, number, percent, t
+from model.text import country_name, economy_name, exact_percent, language, number, percent, t
 from ui import views
 from ui.charts import flow_chart, line_chart, table_html
 from ui.forms import (
@@ -94,8 +94,11 @@ def partner_name(data):
             return t("game.partner_all")
         if code not in data.codes:
             return str(code)
-        called = country_name(code, data.names[data.country(code)])
-        return t("ui.country_choice", name=called, code=code)
+        called = economy_name(code, language())  # "South Korea", not "Korea, Republic of"
+        if called == code:
+            called = country_name(code, data.names[data.country(code)])
+        called = re.sub(r"^the ", "", called)  # a list item, not a sentence: no "the"
+        return t("ui.country_choice", name=called[:1].upper() + called[1:], code=code)
 
     return name
 

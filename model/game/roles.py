@@ -104,7 +104,7 @@ def card(world: World, code: str) -> RoleCard:
                 "lesson.depends_item",
                 good=good_label(*data.goods[g]),
                 home=s[c],
-                sources=", ".join(source) or t("lesson.nobody_abroad"),
+                sources=", ".join(source) or t("lesson.many_small_sources"),
             )
         )
     trade = flows.sum(axis=0)  # (importer, exporter) tonnes of all goods: who trades with whom

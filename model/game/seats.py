@@ -83,7 +83,8 @@ class Seats:
     def open_seats(self, class_code: str) -> dict[str, str]:
         """The seats a student with ``class_code`` may pick, with their tokens; ClassroomError
         for a wrong code."""
-        given = (class_code or "").strip().upper().encode("utf-8", "replace")
+        # "az7 cax" as read off the projector: spaces are not part of the code
+        given = "".join((class_code or "").split()).upper().encode("utf-8", "replace")
         if not secrets.compare_digest(given, self.class_code.encode()):
             raise ClassroomError(t("lesson.bad_class_code"))
         return {code: self.tokens[code] for code in self.codes if code not in self.locked}
