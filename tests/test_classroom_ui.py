@@ -133,3 +133,11 @@ def test_a_message_shows_on_the_tabs_that_may_read_it_without_redrawing_them(gam
     assert "Hello everyone" in lines(pages["JPN"])
     for rc in (*pages.values(), teacher):
         rc.close()
+
+
+def test_the_computers_moves_are_counted_by_kind_in_words():
+    """Review: the round summary read "(6 subsidy, 6 proposed, … 1 ai_diplomacy)"."""
+    from ui.classroom import _kind
+
+    assert _kind("proposed") == "deal offer" and _kind("ai_diplomacy") == "round of talks"
+    assert _kind("tariff") == "tariff" and _kind("something_new") == "something new"

@@ -32,7 +32,7 @@ from model.game.board import BOARD
 from model.game.classroom import EVERYONE, TEACHER, ClassGame, ClassroomError
 from model.game.decisions import answer_to
 from model.game.lesson import MAX_QUARTERS, Lesson
-from model.text import again, country_name, language, t
+from model.text import again, country_name, has, language, t
 from ui import server, views
 from ui.charts import table_html
 from ui.language import ClassLanguage, LanguageSwitch
@@ -1089,6 +1089,12 @@ def Movers(game: ClassGame, tables: dict, since: int, now: int):
         )
 
 
+def _kind(action: str) -> str:
+    """An event's kind in words ("deal offer", not "proposed")."""
+    key = f"game.action_{action}"
+    return t(key) if has(key) else action.replace("_", " ")
+
+
 @solara.component
 def ClassNews(game: ClassGame, version: int = 0):
     """The round's news: the delegations' moves first, the computer's summarised."""
@@ -1115,7 +1121,7 @@ def ClassNews(game: ClassGame, version: int = 0):
         if news["ai"] or news["ai_counts"]:
             said = [f"• {detail}" for detail in news["ai"]]
             if news["ai_counts"]:
-                kinds = ", ".join(f"{n} {kind}" for kind, n in news["ai_counts"].items())
+                kinds = ", ".join(f"{n} {_kind(kind)}" for kind, n in news["ai_counts"].items())
                 said.append(
                     t("lesson.ai_counted", count=sum(news["ai_counts"].values()), kinds=kinds)
                 )
