@@ -1121,7 +1121,7 @@ def ClassNews(game: ClassGame, version: int = 0):
         if news["ai"] or news["ai_counts"]:
             said = [f"• {detail}" for detail in news["ai"]]
             if news["ai_counts"]:
-                kinds = ", ".join(f"{n} {_kind(kind)}" for kind, n in news["ai_counts"].items())
+                kinds = "; ".join(f"{_kind(kind)}: {n}" for kind, n in news["ai_counts"].items())
                 said.append(
                     t("lesson.ai_counted", count=sum(news["ai_counts"].values()), kinds=kinds)
                 )
