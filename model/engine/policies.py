@@ -116,7 +116,7 @@ def _private_subsidy(action, state, world, actor, goods, what, funded) -> str:
     grant = action.share is not None
     terms = action.share if grant else action.strike
     _check_positive(terms, 1.0 if grant else MAX_STRIKE, "share" if grant else "strike")
-    _spend(state, world, actor, action.actor, action.usd, funded)
+    charge(state, world, actor, action.actor, action.usd, funded)
     state.set_aside[actor] += action.usd
     usd = action.usd / len(goods)
     # A second grant or contract for the same good pools its money: money-weighted terms.
@@ -154,9 +154,11 @@ def _check_positive(value: float, high: float, name: str) -> None:
         raise PolicyError(t("news.refused_positive", name=name, value=value, high=high))
 
 
-def _spend(
+def charge(
     state: State, world: WorldData, actor: int, code: str, usd: float, funded: bool = False
 ) -> None:
+    """Take ``usd`` from ``actor``'s budget this quarter; PolicyError if it has not got it
+    (stockpiles, subsidies, and an investment abroad when it is proposed)."""
     if funded and state.funds is not None:  # the scenario states the money: it is there
         state.funds[actor] += usd
     left = budget_left(world, actor, state)
@@ -315,7 +317,7 @@ def apply(action: Action, state: State, world: WorldData, step: int, funded: boo
                 )
             if per_good > 0:
                 cost = per_good * world.price0[goods] * state.paid[goods, actor]
-                _spend(state, world, actor, action.actor, float(cost.sum()), funded)
+                charge(state, world, actor, action.actor, float(cost.sum()), funded)
             state.stock_orders[actor, goods] += per_good
             key = "news.stockpile_buy" if per_good > 0 else "news.stockpile_release"
             return t(key, actor=action.actor, good=what, tonnes=number(abs(action.tonnes)))
@@ -323,7 +325,7 @@ def apply(action: Action, state: State, world: WorldData, step: int, funded: boo
             return _private_subsidy(action, state, world, actor, goods, what, funded)
         case Subsidy():
             _check_range(action.usd, MIN_USD, np.inf, "usd")
-            _spend(state, world, actor, action.actor, action.usd, funded)
+            charge(state, world, actor, action.actor, action.usd, funded)
             per_good = action.usd / len(goods)
             # At the actor's own capex (costs.csv): a subsidy buys less where plants cost more.
             new = per_good / world.plant_capex[actor, goods]

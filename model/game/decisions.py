@@ -21,7 +21,7 @@ from agents.actions import (
 )
 from model.engine import diplomacy, policies
 from model.engine.policies import PolicyError
-from model.text import number, t
+from model.text import t
 
 
 def _quarter(world):
@@ -111,18 +111,7 @@ def _reserve_investment(world, trial, offer: Propose, terms: dict) -> None:
     if offer.deal != "investment":
         return
     payer = diplomacy.other((offer.actor, offer.partner), terms["host"])
-    usd, c = float(terms["usd"]), world.data.country(payer)
-    left = policies.budget_left(world.data, c, trial)
-    if usd > left + 1e-6:
-        raise PolicyError(
-            t(
-                "news.refused_budget",
-                actor=payer,
-                usd=number(usd / 1e6),
-                left=number(max(left, 0.0) / 1e6),
-            )
-        )
-    trial.subsidy_spend[c] += usd
+    policies.charge(trial, world.data, world.data.country(payer), payer, float(terms["usd"]))
 
 
 def budget_left(world, code: str, actions: list[Action]) -> float:
