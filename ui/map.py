@@ -186,15 +186,18 @@ def map_layers(frame: pd.DataFrame, country: str | None) -> dict:
     return {"fills": fills, "titles": titles, "marks": "".join(parts)}
 
 
+def shade_label(k: int) -> str:
+    """The key's words for shade ``k``: "< 2%", "≥ 2%", … in the reader's language."""
+    return f"≥ {percent(SHADE_LIMITS[k - 1])}" if k else f"< {percent(SHADE_LIMITS[0])}"
+
+
 def legend_svg(flows: bool = True) -> str:
     """The key under the map, as SVG text (it changes only with the page's language);
     without ``flows`` (a map for nobody in particular: the projector) no "shipped to you"."""
     height = shapes()["height"] + LEGEND
-    bounds = (0.0, *SHADE_LIMITS)
     items = []
     for k, colour in enumerate(SHADES):
-        low = bounds[k]
-        text = f"≥ {percent(low)}" if k else f"< {percent(SHADE_LIMITS[0])}"
+        text = shade_label(k)
         x = 10 + k * 70
         items.append(
             f'<rect x="{x}" y="{height - 24}" width="14" height="14" fill="{colour}" '
@@ -228,11 +231,10 @@ MAP_CSS = """
 def legend_html(flows: bool = True) -> str:
     """The same key as HTML, for a phone: inside the SVG it shrinks with the map to text a
     few pixels high (the page's style shows one or the other by the screen's width)."""
-    bounds = (0.0, *SHADE_LIMITS)
     box = "display:inline-block;width:14px;height:14px;margin-right:4px;vertical-align:middle"
     items = [
         f'<span><span style="{box};background:{colour};border:1px solid #555"></span>'
-        f"{escape(f'≥ {percent(bounds[k])}' if k else f'< {percent(SHADE_LIMITS[0])}')}</span>"
+        f"{escape(shade_label(k))}</span>"
         for k, colour in enumerate(SHADES)
     ]
     if flows:

@@ -40,12 +40,15 @@ def tonnes(value: float) -> str:
 
 def points(value: float, digits: int = 1) -> str:
     """A score as the page shows it: ``−2.5``, ``0.0`` (never ``−0.0``), the language's mark."""
-    value = 0.0 if round(value, digits) == 0 else value
-    return localise_number(f"{value:,.{digits}f}").replace("-", "−")
+    return _with_minus(value, f",.{digits}f", digits)
 
 
 def signed(value: float, digits: int = 1) -> str:
     """``+2.5`` / ``−1.0``: a change, with its sign always shown (``+0.0``, never ``−0.0``)."""
-    if round(value, digits) == 0:
-        value = 0.0
-    return localise_number(f"{value:+.{digits}f}").replace("-", "−")
+    return _with_minus(value, f"+.{digits}f", digits)
+
+
+def _with_minus(value: float, spec: str, digits: int) -> str:
+    """``value`` in ``spec`` with a true minus sign, and no sign on what rounds to zero."""
+    value = 0.0 if round(value, digits) == 0 else value
+    return localise_number(format(value, spec)).replace("-", "−")
