@@ -114,6 +114,27 @@ def test_the_shipped_example_is_a_valid_spec():
     assert len(spec.design()) == levers * spec.header.samples * spec.header.replications
 
 
+def test_a_strategy_is_swept_where_the_controller_that_plays_it_is_swept_too(tmp_path):
+    path = tmp_path / "spec.toml"
+    path.write_text(
+        HEAD + '[levers]\n"countries.CHN.strategy" = ["hawk", "cooperative"]\n'
+        '"countries.CHN.controller" = ["passive", "ai"]\n'
+    )
+    assert len(load_spec(path).design()) == 4
+
+
+@pytest.mark.slow
+def test_the_shipped_examples_lever_changes_what_it_asks_about():
+    """A researcher's first sweep: China's strategy must move scores and prices."""
+    spec = load_spec(EXAMPLE)
+    first = spec.design()[0]
+    twins = [run for run in spec.design() if run.seed == first.seed]
+    rows = pd.DataFrame([sweeps.run_one(spec.setup, run) for run in twins])
+    assert sorted(rows["countries.CHN.strategy"]) == ["cooperative", "leverage"]
+    for outcome in ["final_score_CHN", "final_score_USA", "mean_price_index"]:
+        assert rows[outcome].nunique() == 2, outcome
+
+
 # --- running -----------------------------------------------------------------------------
 
 
@@ -224,6 +245,16 @@ BAD = [
         "'hwak' is not a strategy",
     ),
     ('[sweep]\nname = "x"\nscenario = "baseline"\n[levers]\n"seed" = [1, 2]\n', "steps and seed"),
+    (  # nobody plays the baseline: China's strategy would decide nothing in any run
+        HEAD + '[levers]\n"countries.CHN.strategy" = ["hawk", "cooperative"]\n',
+        'CHN is not played by its AI in baseline',
+    ),
+    (  # China plays its recorded moves of 2025 only
+        '[sweep]\nname = "x"\nscenario = "april_2025_escalation"\n'
+        '[uncertainties]\n"countries.CHN.strategy" = ["hawk", "cooperative"]\n',
+        'uncertainties."countries.CHN.strategy": CHN is not played by its AI in '
+        "april_2025_escalation",
+    ),
     ('[sweep]\nname = "x"\nscenario = "nowhere"\n', "no bundled scenario named 'nowhere'"),
     ('[sweep]\nname = "x"\nscenario = "baseline"\n[outcomes]\nkeep = ["joy"]\n', "not an outcome"),
 ]

@@ -438,6 +438,38 @@ def _check_factors(spec: SweepSpec, scenario: str, file: str) -> None:
                 raise SweepError(
                     t("sweep.bad_factor", file=file, key=where, message=error)
                 ) from None
+    _check_strategies(spec, scenario, file)
+
+
+def _check_strategies(spec: SweepSpec, scenario: str, file: str) -> None:
+    """A strategy decides only for an economy its AI plays: a factor setting the strategy
+    of one that plays its script or nothing would give the same runs for every value."""
+    from model.engine.world import AI_KINDS, controller_kind  # the engine only when needed
+
+    factors = {**spec.levers, **spec.uncertainties}
+    for key in factors:
+        path, _ = parse_override(f"{key}=0")
+        if len(path) != 3 or path[0] != "countries" or path[2] != "strategy":
+            continue
+        code, controls = path[1], f"countries.{path[1]}.controller"
+        kinds = []
+        for controller in factors.get(controls, [None]):  # the controller may be a factor too
+            changes = overrides({controls: controller}) if controller else []
+            base = load_scenario(scenario, changes, steps=spec.header.steps)
+            scripted = any(event.actor == code for event in base.events)
+            kinds.append(controller_kind(base, code, scripted))
+        if not any(kind in AI_KINDS for kind in kinds):
+            table = "levers" if key in spec.levers else "uncertainties"
+            raise SweepError(
+                t(
+                    "sweep.strategy_unplayed",
+                    file=file,
+                    key=f'{table}."{key}"',
+                    code=code,
+                    scenario=spec.header.scenario,
+                    controller=kinds[0],
+                )
+            )
 
 
 NUMBER_MEMBERS = ("int", "float")  # how pydantic names the members of ``int | float``
