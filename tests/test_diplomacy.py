@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from agents.actions import ExportControl, Propose, Tariff
-from model.engine import diplomacy
+from model.engine import diplomacy, policies
 from model.engine.policies import PolicyError
 from model.engine.world import World
 from support.builders import at, event, scenario, tiny_world
@@ -252,3 +252,28 @@ def test_an_offer_naming_no_coalition_is_refused_in_the_news_not_a_crash():
     world.run()
     refused = at(world.tables()["events"], 1, action="refused")
     assert "no coalition named" in refused["detail"].iloc[0]
+
+
+def test_an_investment_its_investor_can_no_longer_pay_does_not_go_ahead():
+    """Review: an investment accepted a quarter after it was offered was paid from a
+    budget already spent; nothing checked it when the deal came into force."""
+    probe = world_with({})
+    usa = probe.data.country("USA")
+    left = policies.budget_left(probe.data, usa, probe.state)
+    terms = {"mineral": "lithium", "stage": "refined", "usd": 2 * left, "host": "AUS"}
+    offer = {1: [Propose("USA", "AUS", "investment", terms, 8)]}
+    world = world_with({"USA": Scripted(offer), "AUS": Scripted(answer="accept")}, steps=1)
+    world.run()
+    assert statuses(world) == ["proposed", "lapsed"]
+    assert world.state.subsidy_spend[usa] == 0.0 and not world.state.deals
+    without = world_with({"USA": Scripted(offer), "AUS": Scripted(answer="reject")}, steps=1)
+    without.run()
+    assert world.state.pipeline.keys() == without.state.pipeline.keys()
+    assert all(
+        np.array_equal(world.state.pipeline[k], without.state.pipeline[k])
+        for k in world.state.pipeline
+    )
+    news = world.tables()["events"]
+    refused = news[news.action == "refused"]
+    assert list(refused.actor) == ["USA"]
+    assert "cannot spend" in refused.detail.iloc[0]

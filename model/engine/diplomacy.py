@@ -24,7 +24,7 @@ from agents.actions import (
 )
 from model.data.world_data import WorldData
 from model.engine.evolve import arrival_steps, order_capacity
-from model.engine.policies import PolicyError, good_indices
+from model.engine.policies import PolicyError, charge, good_indices
 from model.engine.state import State
 from model.text import t
 
@@ -178,7 +178,13 @@ def other(parties: tuple[str, str], code: str) -> str:
 
 
 def activate(deal: Deal, state: State, world: WorldData, step: int) -> None:
-    """Put an accepted deal into force: change the measures it changes, record its pledges."""
+    """Put an accepted deal into force: change the measures it changes, record its pledges.
+
+    An investment is paid first, from the investor's budget of this quarter: PolicyError,
+    and nothing changed, if it cannot pay (it may have spent the money since its offer)."""
+    if deal.deal == "investment":
+        payer = other(deal.parties, deal.terms["host"])
+        charge(state, world, world.country(payer), payer, deal.terms["usd"])
     a, b = deal.parties
     ia, ib = world.country(a), world.country(b)
     terms = deal.terms
@@ -212,7 +218,6 @@ def activate(deal: Deal, state: State, world: WorldData, step: int) -> None:
             tonnes = np.zeros_like(state.capacity)
             tonnes[host, goods] = per_good
             order_capacity(state, step, arrival_steps(world, step), tonnes)
-            state.subsidy_spend[world.country(buyer)] += terms["usd"]
     elif deal.deal == "truce":
         for importer, exporter, party in ((ia, ib, a), (ib, ia, b)):
             _pledge(deal, state, party, "tariff", every, importer, exporter, 0.0, True)

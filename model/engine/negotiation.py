@@ -8,6 +8,7 @@ message is a row of the deals table. Offers are handled in id order, so the same
 gives the same deals.
 """
 
+import math
 from dataclasses import replace
 
 from agents.actions import ANSWERS, Propose
@@ -122,7 +123,10 @@ def ask(world, judge: Judge, deal: Deal, responder: str, round_: int, views: dic
     def evaluate(offer: Offer) -> float:
         trial = judge.start()
         trial_deal = replace(deal, terms=dict(offer.terms), pledges=[])
-        put_in_force(world, trial_deal, trial, world.steps)
+        try:
+            put_in_force(world, trial_deal, trial, world.steps)
+        except PolicyError:  # an investment its investor cannot pay: it would not happen
+            return -math.inf
         trial.deals.append(trial_deal)
         return judge.gain(responder, trial)
 
@@ -154,7 +158,19 @@ def put_in_force(world, deal: Deal, state, step: int) -> None:
 
 
 def accept(world, deal: Deal, responder: str, step: int, tally: AiDiplomacy) -> None:
-    put_in_force(world, deal, world.state, step)
+    try:
+        put_in_force(world, deal, world.state, step)
+    except PolicyError as refusal:  # the investor's budget is spent: the deal lapses
+        world.recorder.deal(diplomacy.deal_row(step, deal, "lapsed"))
+        payer = diplomacy.other(deal.parties, deal.terms["host"])
+        world.recorder.event(
+            step,
+            payer,
+            "refused",
+            deal.terms["host"],
+            t("news.refused", actor=payer, kind=t(f"deals.kind_{deal.deal}"), reason=refusal),
+        )
+        return
     world.state.deals.append(deal)
     record(world, step, deal, "accepted", responder, tally, until=world.quarter_label(deal.until))
 
