@@ -243,7 +243,8 @@ def test_a_first_game_from_the_cards_to_the_debrief(server, tmp_path):
         choose(page, "Mineral", "rare earths")
         choose(page, "Stage", "refined")
         page.get_by_label("Tonnes").fill("100")
-        page.get_by_role("button", name="Queue stockpile").click()
+        page.get_by_role("button", name="Queue stockpile").dblclick()  # one order, not two
+        expect(page.get_by_text(re.compile("^Buy 100 t of rare earths"))).to_have_count(1)
         expect(page.get_by_text(re.compile("^Now press Step"))).to_be_visible()
         page.get_by_role("button", name="Step", exact=True).click()
         expect(heading).to_have_text("2025 Q2 · step 2 of 4")

@@ -253,6 +253,18 @@ def test_stockpile_beyond_the_budget_is_refused_with_the_budget(page):
     assert "Buy 100 t of rare earths (mined ore) for the stockpile" in _texts(page)
 
 
+def test_the_same_purchase_queued_twice_is_one_order():
+    """Review: two quick taps on "Queue stockpile" bought the stockpile twice (the second
+    click reached the server before the form was cleared; tests/test_browser.py taps)."""
+    game = Game("baseline", "USA")
+    buy, _ = StockpileForm("lithium", "refined", "buy", "100").build(game.world.data, "USA")
+    assert game.queue(buy) is None
+    assert "pressed twice?" in game.queue(buy)
+    assert len(game.decisions) == 1
+    more, _ = StockpileForm("lithium", "refined", "buy", "200").build(game.world.data, "USA")
+    assert game.queue(more) is None  # a different purchase is a second order
+
+
 def test_release_more_than_held_is_refused():
     game = Game("baseline", "USA")
     form = StockpileForm("rare_earths", "mined", "release", "1e12")

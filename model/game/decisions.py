@@ -48,6 +48,8 @@ def check(world, code: str, actions: list[Action]) -> list[str | None]:
         try:
             if action.actor != code:
                 raise PolicyError(t("deals.not_your_seat", actor=action.actor, code=code))
+            if action in taken:  # the same button pressed twice: buying twice is one order
+                raise PolicyError(t("classroom.move_twice"))
             twin = next((done for done in taken if _same_measure(done, action)), None)
             if twin is not None:  # a ban and a quota on one good and partner: which is meant?
                 raise PolicyError(t("classroom.measure_twice", kind=t(f"ui.measure_{twin.kind}")))
