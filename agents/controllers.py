@@ -31,12 +31,21 @@ class BaseController:
     name = "base"
     observes = True
     answers_later = False
+    # Who decided its moves, as the events table says (``decided_by``): a person's seat,
+    # a class delegation or an outside policy is a "player"; an AI strategy says "ai".
+    decider = "player"
 
     def decide(self, observation: Observation) -> list[Action]:
         return []
 
     def respond(self, observation: Observation, offer: Offer) -> Respond | None:
         return None
+
+
+def decider(controller) -> str:
+    """Who decides what ``controller`` plays: its ``decider``, "player" for a controller
+    written elsewhere without one (an outside policy)."""
+    return getattr(controller, "decider", "player")
 
 
 class PassiveController(BaseController):

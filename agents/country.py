@@ -33,6 +33,7 @@ class Country(mesa.Agent):
         self.cards: dict[int, list[Action]] = {}  # moves of event cards a teacher fired
         self.pending: list[Action] = []
         self.funded: list[Action] = []  # the pending actions the scenario pays for
+        self.made_by: dict[int, str] = {}  # id of a scripted or card move -> "script" | "card"
 
     def scripted_at(self, step: int) -> list[Action]:
         """What really happened at ``step``, as the scenario scripts it."""
@@ -40,8 +41,11 @@ class Country(mesa.Agent):
 
     def decide(self) -> None:
         step = self.model.steps
-        scripted = self.scripted_at(step) if self.follows_script else []
-        scripted += self.cards.get(step, [])
+        script = self.scripted_at(step) if self.follows_script else []
+        cards = self.cards.get(step, [])
+        scripted = [*script, *cards]
+        self.made_by = {id(action): "script" for action in script}
+        self.made_by |= {id(action): "card" for action in cards}
         # A controller that never looks (passive) is spared building an observation.
         looks = self.controller.observes
         own = self.controller.decide(self.model.observe(self.code)) if looks else []

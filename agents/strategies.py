@@ -320,6 +320,7 @@ class Strategy(BaseController):
     """Takes no measures; answers offers by ``judge`` with its own thresholds."""
 
     name = "strategy"
+    decider = "ai"
     MIN_GAIN = 0.0  # a deal must raise the look-ahead score (strictly)
     TRUST = "trust_threshold"  # the behaviour parameter below which a word is worth nothing
 

@@ -79,8 +79,10 @@ def test_a_bad_founding_is_refused_next_to_the_form_and_changes_nothing(action, 
 
 def test_the_same_name_twice_in_one_quarter_is_refused_the_second_time():
     world = world_where(True)
-    assert check(world, "JPN", [CLUB, CLUB])[0] is None
-    assert "already exists" in check(world, "JPN", [CLUB, CLUB])[1]
+    other_guests = FoundCoalition("JPN", CLUB.coalition, ("USA",), 1.2)
+    assert check(world, "JPN", [CLUB, other_guests])[0] is None
+    assert "already exists" in check(world, "JPN", [CLUB, other_guests])[1]
+    assert "pressed twice?" in check(world, "JPN", [CLUB, CLUB])[1]  # the very same founding
 
 
 def test_inviting_all_invites_every_other_economy():

@@ -87,3 +87,43 @@ def test_the_ai_diplomacy_line_names_the_deal_kinds_in_the_readers_language():
     french = again(line, "fr")
     assert "adhésion à une coalition" in french and "trêve" in french
     assert "membership" not in french
+
+
+def test_the_events_table_says_who_decided_each_move():
+    """Review (a class walk): a delegation's own moves could not be told apart from what
+    the scenario scripts for its country or what a teacher's card makes it do."""
+    from agents.actions import Propose, Tariff
+    from agents.seat import HumanSeat
+    from agents.strategies import Strategy
+    from support.builders import event, scenario, tiny_world
+
+    class Taxing(Strategy):  # an AI that taxes China's lithium every quarter
+        def decide(self, observation):
+            return [Tariff(observation.country, ("CHN",), "lithium", "refined", 0.1)]
+
+    history = [
+        event(1, "CHN", "tariff", "lithium", "refined", targets=["JPN"], rate=0.2),
+        event(2, "USA", "tariff", "lithium", "refined", targets=["CHN"], rate=0.3),
+    ]
+    world = World(scenario(history, steps=2, shock_rate=1.0), world=tiny_world())
+    seat = HumanSeat()
+    world.seat_person("USA", seat)  # its scripted tariff of step 2 becomes advice
+    world.country_agent("AUS").controller = Taxing()
+    world.country_agent("JPN").cards[1] = [Tariff("JPN", ("CHN",), "lithium", "refined", 0.05)]
+    seat.submit(Tariff("USA", ("CHN",), "rare_earths", "magnets", 0.25))
+    seat.submit(Tariff("USA", ("CHN",), "rare_earths", "magnets", -1.0))  # refused
+    seat.submit(Propose("USA", "AUS", "truce", {}, 4))
+    world.step()
+    events = world.tables()["events"]
+    who = {(row.actor, row.action): row.decided_by for row in events.itertuples()}
+    assert who[("CHN", "tariff")] == "script"
+    assert who[("JPN", "tariff")] == "card"
+    assert who[("AUS", "tariff")] == "ai"
+    assert who[("USA", "tariff")] == "player" and who[("USA", "refused")] == "player"
+    assert who[("USA", "history")] == "script"  # the advice of what its government did
+    assert who[("USA", "proposed")] == "player"
+    answer = events[(events.actor == "AUS") & events.action.isin(["accepted", "rejected"])]
+    assert list(answer.decided_by) == ["ai"]
+    shocks = events[events.action == "shock"]
+    assert len(shocks) and set(shocks.decided_by) == {"world"}
+    assert set(events.decided_by) <= {"script", "card", "ai", "player", "world"}

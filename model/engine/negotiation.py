@@ -12,6 +12,7 @@ import math
 from dataclasses import replace
 
 from agents.actions import ANSWERS, Propose
+from agents.controllers import decider
 from agents.observation import Observation, Offer
 from model.engine import diplomacy
 from model.engine.diplomacy import Deal
@@ -44,7 +45,7 @@ def negotiate(world, proposals: list[Propose], step: int) -> None:
             int(proposal.duration),
         )
         world.state.next_deal_id += 1
-        record(world, step, deal, "proposed", proposal.actor, tally)
+        record(world, step, deal, "proposed", proposal.actor, tally, world.decided_by(proposal))
         open_offers.append((deal, proposal.partner, 1, False))
 
     # Each responder's view of the world, shared by the offers it answers until an answer
@@ -85,7 +86,8 @@ def negotiate(world, proposals: list[Propose], step: int) -> None:
                     (deal, diplomacy.other(deal.parties, responder), round_ + 1, False)
                 )
             else:
-                record(world, step, deal, "rejected", responder, tally)
+                by = responder_kind(world, responder)
+                record(world, step, deal, "rejected", responder, tally, by)
                 views.clear()
         open_offers = still_open
     for deal, responder, round_, waited in open_offers:
@@ -95,7 +97,7 @@ def negotiate(world, proposals: list[Propose], step: int) -> None:
             world.recorder.deal(diplomacy.deal_row(step, deal, "lapsed"))
     summary = tally.sentence(world.quarter_label(step))
     if summary:
-        world.recorder.event(step, "", AI_DIPLOMACY, "", summary, DETAIL)
+        world.recorder.event(step, "", AI_DIPLOMACY, "", summary, DETAIL, by="ai")
 
 
 def answers_later(world, code: str) -> bool:
@@ -172,14 +174,20 @@ def accept(world, deal: Deal, responder: str, step: int, tally: AiDiplomacy) -> 
         )
         return
     world.state.deals.append(deal)
-    record(world, step, deal, "accepted", responder, tally, until=world.quarter_label(deal.until))
+    until, by = world.quarter_label(deal.until), responder_kind(world, responder)
+    record(world, step, deal, "accepted", responder, tally, by, until=until)
+
+
+def responder_kind(world, code: str) -> str:
+    """Who answers for ``code`` (the events table's ``decided_by``): "ai" or "player"."""
+    return decider(world.country_agent(code).controller)
 
 
 def record(
-    world, step: int, deal: Deal, status: str, actor: str, tally: AiDiplomacy, **fields
+    world, step: int, deal: Deal, status: str, actor: str, tally: AiDiplomacy, by: str, **fields
 ) -> None:
     """One message of the negotiation: a row of the deals table and a line of news (or,
-    between AI governments, a count in the quarter's ``tally``)."""
+    between AI governments, a count in the quarter's ``tally``); ``by``: who decided it."""
     partner = diplomacy.other(deal.parties, actor)
     world.recorder.deal(diplomacy.deal_row(step, deal, status))
     if status == "rejected":  # remembered, so the proposer does not ask again at once
@@ -190,4 +198,4 @@ def record(
     sentence = t(
         f"deals.{status}", actor=actor, partner=partner, deal=t(f"deals.kind_{deal.deal}"), **fields
     )
-    world.recorder.event(step, actor, status, partner, sentence)
+    world.recorder.event(step, actor, status, partner, sentence, by=by)

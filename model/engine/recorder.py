@@ -63,8 +63,10 @@ class Recorder:
         target: str | Sequence[str],
         detail: str,
         weight: str | None = None,
+        by: str = "world",
     ) -> None:
-        """One news item; its importance follows from the action unless ``weight`` says.
+        """One news item; its importance follows from the action unless ``weight`` says;
+        ``by`` says who decided it (the dictionary's ``decided_by``).
 
         ``target``: whom it concerns, one name (a code, a coalition, "all") or several
         codes. The events table shows them joined by commas for reading; the
@@ -79,6 +81,7 @@ class Recorder:
                 "date": date,
                 "event": event,
                 "actor": actor,
+                "decided_by": by,
                 "action": action,
                 "target": ",".join(targets),
                 "detail": detail,

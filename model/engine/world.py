@@ -24,7 +24,7 @@ from agents.actions import (
     Respond,
     Tariff,
 )
-from agents.controllers import PassiveController, ScriptedController, scripted_schedules
+from agents.controllers import PassiveController, ScriptedController, decider, scripted_schedules
 from agents.strategies import Strategy
 from agents.strategies import make_controller as make_strategy
 from model.data.overrides import (
@@ -148,6 +148,7 @@ class World(mesa.Model):
         self._stock_before = self.state.stock.copy()
         self.reference: Reference | None = None if self.is_reference else self._reference()
         self._own_path: bytes | None = None  # set below if this world is the path itself
+        self._made_by: dict[int, str] = {}  # id of an offer the world made -> who decided it
         self.previous_measures = (self.state.effective_tariff(), self.state.export_level.copy())
         policies.open_quarter(self.state, self.data, self.parameters, self.calendar_quarter(1))
 
@@ -272,7 +273,7 @@ class World(mesa.Model):
         for action in self._countries[code].scripted_at(step + 1):
             what = self.describe(action)
             detail = t("governments.advice_history", date=self.quarter_label(step + 1), what=what)
-            self.recorder.event(step, code, "history", code, detail)
+            self.recorder.event(step, code, "history", code, detail, by="script")
 
     def describe(self, action: Action) -> str:
         """The news sentence of a measure, without taking it (tried on a copy of the state)."""
@@ -337,13 +338,20 @@ class World(mesa.Model):
         return diplomatic
 
     def apply(
-        self, action: Action, step: int, start: int | None = None, funded: bool = False
+        self,
+        action: Action,
+        step: int,
+        start: int | None = None,
+        funded: bool = False,
+        by: str | None = None,
     ) -> bool:
         """Apply one measure all-or-nothing; a refusal is logged with its reason.
 
         ``start`` is the first step the action affects (default: this one); ``funded``: the
-        scenario's script pays for it (policies.apply).
+        scenario's script pays for it (policies.apply); ``by``: who decided it, if not the
+        actor's script, card or controller (``decided_by``).
         """
+        by = by or self.decided_by(action)
         # policies.apply checks everything before it changes anything, so a refusal
         # leaves the state as it was without a copy per measure (a learning agent's
         # quarter can hold hundreds of measures).
@@ -352,7 +360,7 @@ class World(mesa.Model):
                 action, self.state, self.data, step if start is None else start, funded
             )
         except policies.PolicyError as refusal:
-            self.refuse(step, action, str(refusal))
+            self.refuse(step, action, str(refusal), by)
             return False
         if isinstance(action, Tariff | ExportControl) and self._hurts(action):
             victims = policies.target_indices(self.data, action.actor, action.targets)
@@ -365,21 +373,32 @@ class World(mesa.Model):
             )
         if action.note:
             detail = t("news.with_note", detail=detail, note=action.note)
-        self.recorder.event(step, action.actor, action.kind, _targets(action), detail)
+        self.recorder.event(step, action.actor, action.kind, _targets(action), detail, by=by)
         return True
 
     @staticmethod
     def _hurts(action) -> bool:
         return action.rate > 0 if isinstance(action, Tariff) else action.level < 1
 
-    def refuse(self, step: int, action: Action, reason: str) -> None:
+    def refuse(self, step: int, action: Action, reason: str, by: str | None = None) -> None:
         self.recorder.event(
             step,
             action.actor,
             "refused",
             _targets(action),
             t("news.refused", actor=action.actor, kind=action.kind, reason=reason),
+            by=by or self.decided_by(action),
         )
+
+    def decided_by(self, action: Action) -> str:
+        """Who decided ``action`` (the events table's ``decided_by``): the scenario's script
+        or a teacher's card if it is one of theirs this quarter, else whoever plays its
+        actor now (an AI strategy, or a person's seat: "player")."""
+        country = self._countries.get(action.actor)
+        if country is None:
+            return "world"
+        made = self._made_by.get(id(action)) or country.made_by.get(id(action))
+        return made or decider(country.controller)
 
     def grant_licences(self, step: int) -> None:
         due = [licence for licence in self.state.licences if licence.due <= step]
@@ -408,18 +427,18 @@ class World(mesa.Model):
         for action in actions:
             if isinstance(action, Respond):  # answers are given when asked, in the rounds
                 self.refuse(step, action, t("deals.answer_out_of_turn"))
-        founded = [
-            offer
+        founded = [  # each guest's offer, with who founded the club
+            (offer, self.decided_by(action))
             for action in actions
             if isinstance(action, FoundCoalition)
             for offer in self.found(action, step)
         ]
-        proposals = [
-            *self.coalition_offers(step),
-            *founded,
-            *(a for a in actions if isinstance(a, Propose)),
-        ]
-        negotiate(self, proposals, step)
+        invited = self.coalition_offers(step)
+        self._made_by = {id(offer): "script" for offer in invited}  # the scenario's clubs
+        self._made_by |= {id(offer): by for offer, by in founded}
+        proposals = [*invited, *(offer for offer, _ in founded)]
+        negotiate(self, [*proposals, *(a for a in actions if isinstance(a, Propose))], step)
+        self._made_by = {}
         for action in actions:
             if isinstance(action, Join | Leave):
                 self.membership(action, step)
@@ -465,6 +484,7 @@ class World(mesa.Model):
             "found",
             ",".join(guests),
             t("founding.founded", actor=action.actor, coalition=name, count=len(guests)),
+            by=self.decided_by(action),
         )
         terms = {"coalition": name}
         return [Propose(action.actor, code, "coalition", terms, action.duration) for code in guests]
@@ -484,6 +504,7 @@ class World(mesa.Model):
                 "join",
                 club.name,
                 t("deals.joined", actor=action.actor, coalition=club.name),
+                by=self.decided_by(action),
             )
             return
         if action.actor not in club.members:
@@ -510,6 +531,7 @@ class World(mesa.Model):
             "leave",
             club.name,
             t("deals.left", actor=action.actor, coalition=club.name),
+            by=self.decided_by(action),
         )
 
     def keep_pledges(self, step: int) -> None:
@@ -598,7 +620,7 @@ class World(mesa.Model):
                 t("news.shock_end", actor=code, good=policies.good_label(mineral, stage)),
             )
         for shock in evolve.random_shocks(self.data, self.parameters, self.state, self.shock_rng):
-            self.apply(shock, step, start=step + 1)
+            self.apply(shock, step, start=step + 1, by="world")
 
     def smuggle(self, step: int) -> None:
         """Smuggling grows or fades (evolve.build_smuggling); the news says when what it
