@@ -4,6 +4,7 @@ import pandas as pd
 import pytest
 
 from model.data.scenario import list_scenarios
+from model.engine.policies import good_label
 from ui.cli import main
 
 COLUMNS = {
@@ -206,3 +207,18 @@ def test_replay_refuses_an_archive_it_cannot_read_in_plain_words(tmp_path, capsy
     (state / "game.json").write_bytes(b"\xff\xfe")
     code, _, err = minerals(capsys, "replay", str(state), "--out", str(tmp_path / "o"))
     assert_refused(code, err, "game.json is not UTF-8 text")
+
+
+def test_the_biggest_price_rise_is_one_that_somebody_pays(tmp_path, capsys):
+    """Review (this session): after China's licensing of April 2025 the summary named
+    "refined heavy rare earths in IND, +1143.1 %": India buys none, so its price is only
+    the ceiling of a good it cannot get, while the buyers' price rose about 2.2×."""
+    out_dir = tmp_path / "out"
+    argv = ("run", "april_2025_escalation", "--steps", "3", "--out", str(out_dir))
+    code, out, _ = minerals(capsys, *argv)
+    assert code == 0
+    line = next(line for line in out.splitlines() if line.startswith("Biggest price rise"))
+    flows = pd.read_csv(out_dir / "flows.csv")
+    bought = flows[flows.step == 3].groupby(["importer", "mineral", "stage"]).tonnes.sum()
+    paid = [f": {good_label(mineral, stage)} in {code}, +" for code, mineral, stage in bought.index]
+    assert any(words in line for words in paid), line

@@ -797,7 +797,7 @@ def summary(
     if not countries.empty:
         yield _top_scores(world, countries)
     if not prices.empty:
-        yield _price_rise(world, prices)
+        yield _price_rise(world, prices, tables["flows"])
     if not countries.empty:
         yield _worst_shortage(world, countries)
 
@@ -811,14 +811,19 @@ def _top_scores(world, countries: pd.DataFrame) -> str:
     return t("cli.run_scores", quarter=world.quarter_label(last), scores=scores)
 
 
-def _price_rise(world, prices: pd.DataFrame) -> str:
-    """The delivered price that rose most from step 1 (or the first step) to the last."""
+def _price_rise(world, prices: pd.DataFrame, flows: pd.DataFrame) -> str:
+    """The delivered price that rose most from step 1 (or the first step) to the last,
+    among those somebody paid in the last quarter: an economy that gets none of a good
+    (no source, or no use for it) only shows the ceiling of a price out of reach."""
     steps = prices["step"]
     first = 1 if (steps == 1).any() else steps.min()
     last = steps.max()
     key = ["country", "mineral", "stage"]
     before = prices[steps == first].set_index(key)["price"]
     after = prices[steps == last].set_index(key)["price"]
+    bought = flows[flows["step"] == last].groupby(["importer", "mineral", "stage"])["tonnes"]
+    paid = bought.sum().loc[lambda tonnes: tonnes > 0].index
+    after = after[after.index.isin(paid)]
     with np.errstate(divide="ignore", invalid="ignore"):
         change = (after / before - 1).replace([np.inf, -np.inf], np.nan).dropna()
     if change.empty or change.max() < NOTABLE:
