@@ -224,6 +224,22 @@ def test_map_offers_only_stages_that_exist():
 # --- 4. nothing missed, nothing lost -------------------------------------------------------
 
 
+ME, THEM = "me-" + "k" * 29, "them-" + "t" * 27  # two browsers' keys (ui/player.vue)
+
+
+def _continue_labels(owner) -> list[str]:
+    box, rc = solara.render(app.StartScreen(lambda game: None, owner=owner), handle_error=False)
+    texts = ["".join(map(str, button.children)) for button in rc.find(v.Btn).widgets]
+    rc.close()
+    return [text for text in texts if text.startswith("Continue")]
+
+
+def _played(country: str, owner: str | None, seed: int) -> Game:
+    game = Game("baseline", country, seed=seed, owner=owner)
+    game.step()
+    return game
+
+
 def test_a_saved_game_comes_back_with_its_queue_and_exports_for_replay(saved_games):
     game = Game("baseline", "USA", seed=3)
     tariff, _ = TariffForm("CHN", "lithium", "refined", "25").build(game.world.data, "USA")
@@ -237,7 +253,7 @@ def test_a_saved_game_comes_back_with_its_queue_and_exports_for_replay(saved_gam
         played["score"].to_numpy()
     )
     assert Game.resume("../../etc") is None and Game.resume("nothing-here") is None
-    assert saves.latest()[0][0] == game.game_id
+    assert saves.latest(None) == []  # a game started before the browser's key: nobody's
     path = saved_games / "export.zip"
     path.write_bytes(game.export())
     assert zipfile.is_zipfile(io.BytesIO(path.read_bytes()))
@@ -248,19 +264,48 @@ def test_two_saved_games_at_the_same_quarter_are_told_apart_by_when_they_were_sa
     saved_games,
 ):
     for seed, when in ((1, 1_800_000_000), (2, 1_800_000_030)):  # half a minute apart
-        game = Game("baseline", "USA", seed=seed)
-        game.step()
+        game = _played("USA", ME, seed)
         os.utime(saves.path_of(game.game_id) / archive.GAME_JSON, (when, when))
-    box, rc = solara.render(app.StartScreen(lambda game: None), handle_error=False)
-    texts = ["".join(map(str, button.children)) for button in rc.find(v.Btn).widgets]
-    labels = [text for text in texts if text.startswith("Continue")]
-    rc.close()
+    labels = _continue_labels(ME)
     assert len(labels) == 2 and labels[0] != labels[1]
     newest = saves.when(1_800_000_030)
     assert newest.startswith(
         datetime.datetime.fromtimestamp(1_800_000_030).strftime("%Y-%m-%d %H:%M:%S ")
     )
     assert labels[0].endswith(f"; saved {newest})")  # newest first
+
+
+def test_continue_lists_only_the_games_this_browser_started(saved_games):
+    mine, theirs = _played("USA", ME, 1), _played("CHN", THEM, 2)
+    old = _played("JPN", None, 3)
+    record = saves.load(old.game_id)  # saved before games had owners: no owner at all
+    record.pop("owner", None)
+    saves.save(old.game_id, record)
+    assert saves.load(mine.game_id)["owner"] == ME  # in game.json
+    assert [game_id for game_id, _, _ in saves.latest(ME)] == [mine.game_id]
+    assert [game_id for game_id, _, _ in saves.latest(THEM)] == [theirs.game_id]
+    # no key yet (the browser has not sent it), or a key that is no key: nobody's games
+    for nobody in (None, "", "../../etc", "x"):
+        assert saves.latest(nobody) == []
+    # the address opens any game for whoever has it (another device), and keeps its owner
+    for game, owner in ((mine, ME), (theirs, THEM), (old, None)):
+        again = Game.resume(game.game_id)
+        assert again.world.steps == 1 and again.owner == owner
+        again.step()
+        assert saves.load(game.game_id).get("owner") == owner
+
+
+def test_the_start_page_offers_only_its_own_browsers_games(saved_games):
+    _played("USA", ME, 1)
+    _played("CHN", THEM, 2)
+    (label,) = _continue_labels(ME)
+    assert "as the United States" in label
+    box, rc = solara.render(app.StartScreen(lambda game: None, owner=ME), handle_error=False)
+    assert any("started in this browser" in text for text in _texts(rc))
+    rc.close()
+    (label,) = _continue_labels(THEM)
+    assert "as China" in label
+    assert _continue_labels(None) == []  # until the browser's key arrives: none, not all
 
 
 def test_new_game_asks_first():

@@ -169,7 +169,9 @@ def ScenarioCard(name: str, chosen: bool, on_choose: Callable[[str], None]):
 
 
 @solara.component
-def StartScreen(on_start: Callable[[Game], None]):
+def StartScreen(on_start: Callable[[Game], None], owner: str | None = None):
+    """Continue one of this browser's games (``owner``: its key, None until it has come),
+    the tutorial, or a new game of a chosen scenario and country."""
     names = [name for name, _ in scenario_choices()]
     first = "baseline" if "baseline" in names else names[0]
     name, set_name = solara.use_state(first)
@@ -188,11 +190,12 @@ def StartScreen(on_start: Callable[[Game], None]):
         if error:
             set_seed_error(error)
             return
-        on_start(Game(name, choices[choice], seed))
+        on_start(Game(name, choices[choice], seed, owner=owner))
 
-    saved = saves.latest()
+    saved = saves.latest(owner)
     if saved:
         with solara.Card(t("game.continue_title")):
+            solara.Text(t("game.continue_hint"), style={"display": "block"})
             for game_id, record, saved_at in saved:
                 ContinueButton(game_id, record, saved_at, on_start)
     if start.TUTORIAL in names:
@@ -200,7 +203,7 @@ def StartScreen(on_start: Callable[[Game], None]):
             solara.Text(t("game.tutorial_intro"), style={"display": "block"})
             solara.Button(
                 t("game.tutorial_button"),
-                on_click=lambda: on_start(Game(start.TUTORIAL, "JPN")),
+                on_click=lambda: on_start(Game(start.TUTORIAL, "JPN", owner=owner)),
                 color="primary",
             )
     with solara.ColumnsResponsive(default=12, large=[7, 5]):

@@ -86,9 +86,13 @@ class Game:
         country: str = WATCH,
         seed: int | None = None,
         game_id: str | None = None,
+        owner: str | None = None,
     ):
         self.scenario_name = scenario_name
         self.game_id = game_id or saves.new_id()  # in the URL; the game is saved under it
+        # The key of the browser that started it (ui/saves.py): "Continue" offers it there.
+        self.owner = saves.owner_key(owner)
+        self._adoptable = game_id is None  # started here, not opened from a save
         self.country = None if country in (None, "", WATCH) else country
         spec = load_scenario(scenario_name, seed=seed)
         if self.country is not None and self.country not in load_world(spec.world).codes:
@@ -177,12 +181,24 @@ class Game:
             "log": self.table.log.to_json(),
             "country": self.country,
             "queued": [to_dict(action) for action in self.decisions],
+            "owner": self.owner,
         }
 
     def save(self) -> None:
         # A full or read-only disk must not stop the game; it is only not kept.
         with contextlib.suppress(OSError):
             saves.save(self.game_id, self.record())
+
+    @_locked
+    def adopt(self, owner: str | None) -> None:
+        """Make a game started before the browser's key arrived that browser's.
+
+        Only a game started in this session without a key: a saved game opened from its
+        address keeps the owner it has (or its lack of one).
+        """
+        if self._adoptable and self.owner is None and saves.owner_key(owner):
+            self.owner = owner
+            self.save()
 
     @classmethod
     def resume(cls, game_id: str) -> "Game | None":
@@ -193,6 +209,7 @@ class Game:
         try:
             log = GameLog.from_json(record["log"])
             game = cls(log.scenario, record.get("country") or WATCH, log.seed, game_id)
+            game.owner = saves.owner_key(record.get("owner"))  # opening it changes no owner
             for turn in log.turns:  # Undo works after a reload too
                 game.snapshots.append(copy.deepcopy(game.table))
                 del game.snapshots[:-MAX_UNDO]
