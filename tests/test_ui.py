@@ -15,7 +15,7 @@ from agents.actions import Respond
 from agents.seat import HumanSeat
 from model.data.scenario import list_scenarios
 from model.game.decisions import check
-from ui import app, panels, views
+from ui import app, panels, saves, views
 from ui.cli import main
 from ui.forms import ControlForm, ProposalForm, StockpileForm, SubsidyForm, TariffForm
 from ui.game import Game, parse_seed
@@ -166,6 +166,51 @@ def test_each_page_has_its_own_game():
     assert _date(second) == "2025 Q1 · step 1 of 20"
     first.close()
     second.close()
+
+
+def _player_key(rc):
+    """The widget that brings the browser's lasting key (ui/player.vue)."""
+    (widget,) = [w for w in rc.find(v.VuetifyTemplate).widgets if hasattr(w, "player")]
+    return widget
+
+
+def _continue_buttons(rc) -> list[str]:
+    texts = ["".join(map(str, button.children)) for button in rc.find(v.Btn).widgets]
+    return [text for text in texts if text.startswith("Continue")]
+
+
+def test_the_page_offers_a_browser_only_its_own_saved_games(saved_games):
+    me, them = "me-" + "k" * 29, "them-" + "t" * 27
+    for code, owner in (("USA", me), ("CHN", them)):
+        game = Game("baseline", code, owner=owner)
+        game.step()
+    _, rc = solara.render(app.Page(), handle_error=False)
+    try:
+        assert _continue_buttons(rc) == []  # the browser's key has not arrived: nothing
+        _player_key(rc).player = me  # what ui/player.vue sends once mounted
+        (label,) = _continue_buttons(rc)
+        assert "as the United States" in label
+        _start(rc, "Japan (JPN)")
+        _click(rc, "Step")
+        assert saves.latest(me)[0][1]["country"] == "JPN"  # the new game is this browser's
+        assert len(saves.latest(me)) == 2 and len(saves.latest(them)) == 1
+    finally:
+        rc.close()
+
+
+def test_a_game_started_before_the_key_arrived_is_still_the_browsers(saved_games):
+    me = "me-" + "k" * 29
+    _, rc = solara.render(app.Page(), handle_error=False)
+    try:
+        _start(rc)
+        _click(rc, "Step")
+        assert saves.latest(me) == []
+        _player_key(rc).player = me
+        assert [record["country"] for _, record, _ in saves.latest(me)] == ["USA"]
+        _player_key(rc).player = "not a key / at all"  # refused: never a path, never "all"
+        assert saves.latest("not a key / at all") == []
+    finally:
+        rc.close()
 
 
 def test_undo_gives_back_the_steps_decisions():

@@ -3,9 +3,10 @@
 Served by ``minerals ui`` (``solara run ui/app.py``). Solara runs this file once per
 server process, so nothing here holds a game: each browser session makes its own
 ``Game`` in ``Page``'s state, saved on the server under the id in the page's address
-(``?game=<id>``, ui/saves.py) so that a reload continues it. The page renders the game
-and submits actions through the player's seat (agents/seat.py), the same action contract
-every controller uses.
+(``?game=<id>``, ui/saves.py) so that a reload continues it, and the start page offers
+under "Continue" the games this browser started (its key in ``localStorage``,
+ui/player.py). The page renders the game and submits actions through the player's seat
+(agents/seat.py), the same action contract every controller uses.
 """
 
 import threading
@@ -26,6 +27,7 @@ from ui.language import LanguageSwitch
 from ui.map import WorldMap, scenario_mineral
 from ui.news import NewsFeed
 from ui.panels import DecisionPanel, Inbox, Scoreboard, Views
+from ui.player import PlayerKey
 from ui.progress import Ranking, ScorePanel, Situation
 
 # Visible focus for every control, a page that fits a phone, and no footer over content.
@@ -89,6 +91,7 @@ def Page():
     game, set_game = solara.use_state(None)  # one Game per browser session, never shared
     version, set_version = solara.use_state(0)
     missing, set_missing = solara.use_state(None)
+    owner, set_owner = solara.use_state(None)  # this browser's key, once it has sent it
     left = LEFT.value
 
     def changed():
@@ -110,16 +113,22 @@ def Page():
             set_game(found)
             game = found
 
+    def adopt():  # a game started before the key arrived is this browser's all the same
+        if game is not None and owner:
+            game.adopt(owner)
+
+    solara.use_effect(adopt, [game, owner])
     solara.Title(t("ui.title"))
     solara.Style(STYLE)
     PageRepairs()
+    PlayerKey(owner, set_owner)
     LanguageSwitch()
     with solara.Column(classes=["minerals-page"]):
         rv.Html(tag="h1", children=[t("ui.title")])
         if game is None:
             if missing:
                 solara.Warning(t("game.not_found", id=missing))
-            StartScreen(on_start=open_game)
+            StartScreen(on_start=open_game, owner=owner)
         else:
             GameView(game, changed, on_new=lambda: open_game(None), version=version)
 
