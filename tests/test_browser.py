@@ -139,6 +139,35 @@ def test_two_browsers_have_independent_games(server):
         expect(second.get_by_role("heading", name=heading)).to_have_text("2025 Q2 · step 2 of 20")
         expect(first.get_by_role("heading", name=heading)).to_have_text("2025 Q3 · step 3 of 20")
 
+        # "Continue" offers each browser its own games only (its key in localStorage)
+        as_usa = re.compile(r"^Continue Baseline.* as the United States \(2025 Q3")
+        as_china = re.compile(r"^Continue Baseline.* as China \(2025 Q2")
+        first_game = first.url
+        assert "?game=" in first_game
+        second.goto(url)
+        second.get_by_role("button", name="Start", exact=True).wait_for()
+        expect(second.get_by_role("button", name=as_china)).to_have_count(1)
+        expect(second.get_by_role("button", name=as_usa)).to_have_count(0)
+        # the browser closed and opened again: Solara's session cookie is gone, not the key
+        first.context.clear_cookies()
+        first.goto(url)
+        first.get_by_role("button", name="Start", exact=True).wait_for()
+        expect(first.get_by_role("button", name=as_usa)).to_have_count(1)
+        expect(first.get_by_role("button", name=as_china)).to_have_count(0)
+        first.reload()
+        expect(first.get_by_role("button", name=as_usa)).to_have_count(1)
+        first.get_by_role("button", name=as_usa).click()
+        expect(first.get_by_role("heading", name=heading)).to_have_text("2025 Q3 · step 3 of 20")
+        # the game's address still opens it anywhere (how a player moves to another device);
+        # opening it does not make it the second browser's
+        second.goto(first_game)
+        expect(second.get_by_role("heading", name=heading)).to_have_text("2025 Q3 · step 3 of 20")
+        expect(second.get_by_text("You play United States (USA).")).to_be_visible()
+        second.goto(url)
+        second.get_by_role("button", name="Start", exact=True).wait_for()
+        expect(second.get_by_role("button", name=as_china)).to_have_count(1)
+        expect(second.get_by_role("button", name=as_usa)).to_have_count(0)
+
 
 def test_a_class_plays_a_round_and_survives_a_kill(tmp_path):
     need_browser()
