@@ -141,3 +141,88 @@ def test_the_computers_moves_are_counted_by_kind_in_words():
 
     assert _kind("proposed") == "deal offer" and _kind("ai_diplomacy") == "round of talks"
     assert _kind("tariff") == "tariff" and _kind("something_new") == "something new"
+
+
+# --- the whole page at its link, as a browser session opens it -----------------------------
+
+
+@pytest.fixture
+def at_link(monkeypatch):
+    """Render ``classroom.Page`` at a link of ``game`` (its own watcher thread refreshes it,
+    as in a browser); the session's language choice is undone afterwards."""
+    from solara.routing import Router, router_context
+
+    from model.game import classroom as hosted
+    from ui import language
+
+    @solara.component
+    def At(url: str):
+        router_context.provide(Router(url, classroom.routes))
+        classroom.Page()
+
+    opened = []
+
+    def open_page(game, path: str, token: str):
+        monkeypatch.setenv("MINERALS_CLASS_DIR", str(game.state_dir))
+        hosted.adopt(game)
+        rc = _render(At(f"/{path}?token={token}"))
+        opened.append(rc)
+        return rc
+
+    yield open_page
+    for rc in opened:
+        rc.close()
+    language.chosen.set(None)
+
+
+def _shown(rc) -> str:
+    """Every sentence on the page: text widgets and the blocks of lines."""
+    from html import unescape
+
+    texts = [str(w.children[0]) for w in rc.find(v.Html).widgets if w.children]
+    texts += [unescape(w.unsafe_innerHTML) for w in rc.find(solara.widgets.HTML).widgets]
+    texts += [w.value for w in rc.find(v.Html).widgets if getattr(w, "value", None)]
+    return "\n".join(texts)
+
+
+def _wait_for(rc, text: str, seconds: float = 20.0) -> bool:
+    """Whether ``text`` shows on the page (a sentence, or a button's label) within ``seconds``."""
+    import time
+
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if text in _shown(rc) or rc.find(v.Btn, children=[text]).widgets:
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_a_french_delegation_reads_the_round_summary_in_french_while_the_class_reads_english(
+    game, at_link
+):
+    """Review: the round summary (the news of the class's moves and the computer's) was
+    said once, in the teacher's language, and a French delegation read it in English."""
+    game.open_round(game.teacher_token)
+    tariff = {
+        "kind": "tariff",
+        "actor": "USA",
+        "targets": ["CHN"],
+        "mineral": "rare_earths",
+        "stage": "mined",
+        "rate": 0.3,
+    }
+    assert game.add_decision(game.seat_tokens["USA"], tariff) is None
+    game.close_round(game.teacher_token)
+    english = "The United States sets a 30% tariff on mined rare earths from China."
+    # the class's tables stay in the teacher's (server's) language, for the researchers
+    assert (game.tables()["events"]["detail"] == english).any()
+    chn = at_link(game, "seat", game.seat_tokens["CHN"])
+    chn.find(v.Select, label="Language").widget.v_model = "Français"
+    _click(chn, "Le monde")
+    shown = _shown(chn)
+    assert (
+        "États-Unis : droit de douane de 30\u202f% sur les importations de minerai de terres "
+        "rares (provenance : Chine)." in shown
+    )
+    assert "Philippines : un incident met à l'arrêt 18\u202f%" in shown  # the computer's
+    assert english not in shown and "Outage in" not in shown

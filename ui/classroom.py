@@ -65,6 +65,16 @@ def lines(texts: list[str], heading: str | None = None) -> None:
     html(f'<div class="class-lines">{top}{body}</div>')
 
 
+def news_item(detail: str) -> str:
+    """A sentence of the events table as a list item, in this reader's language.
+
+    The tables keep the words the quarter was played in (one language, for researchers;
+    provenance says which); ``again`` says a recorded sentence anew from its catalogue key
+    and fields, so one round summary, worked out once for every tab, reads in each
+    delegation's own language."""
+    return f"• {again(detail, language())}"
+
+
 def tenth(value: float) -> float:
     """A score to one decimal, never "-0.0" (a change too small to show is no change)."""
     return round(value, 1) + 0.0
@@ -431,10 +441,10 @@ def RoundReport(game: ClassGame, code: str, version: int = 0):
             said.append(t("lesson.report_no_hits"))
         lines(said)
         if result["yours"]:
-            moves = [f"• {again(move, language())}" for move in result["yours"][:8]]
+            moves = [news_item(move) for move in result["yours"][:8]]
             lines(moves, heading=t("lesson.report_yours"))
         if result["hits"]:
-            hits = [f"• {again(hit, language())}" for hit in result["hits"][:8]]
+            hits = [news_item(hit) for hit in result["hits"][:8]]
             lines(hits, heading=t("lesson.report_hits"))
         if result["prices"]:
             prices = []
@@ -1097,7 +1107,8 @@ def _kind(action: str) -> str:
 
 @solara.component
 def ClassNews(game: ClassGame, version: int = 0):
-    """The round's news: the delegations' moves first, the computer's summarised."""
+    """The round's news: the delegations' moves first, the computer's summarised; worked
+    out once for every tab, said in each reader's language."""
     people = [code for code, who in game.players.items() if who == "people"]
     tables = game.tables()
     news = game.per_world(
@@ -1113,13 +1124,13 @@ def ClassNews(game: ClassGame, version: int = 0):
                 [
                     t("lesson.more_moves", actor=detail[1], count=detail[2])
                     if isinstance(detail, tuple)  # ("more", actor, count)
-                    else f"• {detail}"
+                    else news_item(detail)
                     for detail in news["students"]
                 ],
                 heading=t("lesson.students_moves"),
             )
         if news["ai"] or news["ai_counts"]:
-            said = [f"• {detail}" for detail in news["ai"]]
+            said = [news_item(detail) for detail in news["ai"]]
             if news["ai_counts"]:
                 kinds = "; ".join(f"{_kind(kind)}: {n}" for kind, n in news["ai_counts"].items())
                 said.append(
