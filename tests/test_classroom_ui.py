@@ -226,3 +226,21 @@ def test_a_french_delegation_reads_the_round_summary_in_french_while_the_class_r
     )
     assert "Philippines : un incident met à l'arrêt 18\u202f%" in shown  # the computer's
     assert english not in shown and "Outage in" not in shown
+
+
+def test_an_event_cards_news_reads_in_the_french_delegations_language(game, at_link):
+    """The card fired into the round is named in the reader's language in the summary too
+    (its title lost its French when the card's words were tidied)."""
+    game.hand_over(game.teacher_token, "CHN", "bot")  # the card's moves are the computer's
+    game.fire_card(game.teacher_token, "china_magnet_licences")
+    game.open_round(game.teacher_token)
+    game.close_round(game.teacher_token)
+    jpn = at_link(game, "seat", game.seat_tokens["JPN"])
+    jpn.find(v.Select, label="Language").widget.v_model = "Français"
+    _click(jpn, "Le monde")
+    shown = _shown(jpn)
+    assert (
+        "Carte événement « La Chine soumet à licence les exportations de terres rares lourdes "
+        "et d'aimants (avril 2025) »" in shown
+    )
+    assert "Event card" not in shown and "China puts heavy rare earths" not in shown

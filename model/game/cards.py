@@ -86,9 +86,14 @@ def load_card(name: str, world: str) -> Card:
         },
         source=path,
     )
+    # Tidy the words before from_data: its answer is a sentence that can be said again in
+    # another language (the news of the card's moves), which str methods would flatten.
+    words = {
+        key: " ".join(value.split()) for key, value in header.items() if isinstance(value, str)
+    }
     return Card(
         name,
-        from_data(header, "title").strip(),
-        " ".join(from_data(header, "description").split()),
+        from_data(words, "title"),
+        from_data(words, "description"),
         [(event.step, action_from_event(event)) for event in spec.events],
     )
