@@ -245,3 +245,101 @@ def test_open_tabs_come_back_by_themselves_after_a_restart(tmp_path):
                 browser.close()
     finally:
         stop(proc)
+
+
+@pytest.mark.browser
+def test_the_lesson_end_moves_every_delegation_on_by_itself_each_in_its_language(tmp_path):
+    """Review: after the teacher closed the last round, a delegation that had picked a tab
+    kept its playing screen until a student reloaded; and a French delegation read the
+    round's news in the teacher's English. Here an English delegation on a laptop and a
+    French one on a phone look at *The world* when the lesson ends, and nobody reloads."""
+    _need_browser()
+    from playwright.sync_api import expect, sync_playwright
+
+    proc, printed, _ = _host(
+        tmp_path,
+        "baseline",
+        "--seats",
+        "USA,CHN",
+        "--rounds",
+        "2",
+        "--state-dir",
+        str(tmp_path / "class"),
+    )
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+            try:
+
+                def open_page(url, width, height, mobile=False):
+                    context = browser.new_context(
+                        viewport={"width": width, "height": height}, is_mobile=mobile
+                    )
+                    page = context.new_page()
+                    page.set_default_timeout(WAIT)
+                    page.goto(url)
+                    return page
+
+                teacher = open_page(_link(printed, "teacher"), 1280, 800)
+                usa = open_page(_link(printed, "seat", "USA"), 1280, 800)
+                chn = open_page(_link(printed, "seat", "CHN"), 390, 844, mobile=True)
+                expect(usa.get_by_text("Your mission.")).to_be_visible()
+                expect(chn.get_by_text("Your mission.")).to_be_visible()
+                _choose(chn, "Language", "Français")  # this delegation reads French
+                expect(chn.get_by_text("Votre mission.")).to_be_visible()
+
+                # round 1: the United States taxes China's rare earths
+                teacher.get_by_role("button", name="Open round").click()
+                usa.get_by_label("Rate (%)").fill("30")
+                usa.get_by_role("button", name="Queue tariff").click()
+                expect(usa.get_by_text("Your decisions are saved.")).to_be_visible()
+                teacher.get_by_role("button", name="Close round").click()
+                expect(usa.get_by_text(re.compile(r"^Your score is"))).to_be_visible()
+
+                # each delegation reads the round's news in its own language
+                usa.get_by_role("button", name="The world", exact=True).click()
+                chn.get_by_role("button", name="Le monde", exact=True).click()
+                english = re.compile("The United States sets a 30% tariff on mined rare earths")
+                french = re.compile(
+                    r"États-Unis : droit de douane de 30\s% sur les importations de minerai"
+                )
+                expect(usa.locator(".class-lines").get_by_text(english)).to_be_visible()
+                expect(chn.locator(".class-lines").get_by_text(french)).to_be_visible()
+                expect(
+                    chn.get_by_text("Les décisions des pays joués par la classe")
+                ).to_be_visible()
+                assert not english.search(" ".join(chn.locator(".class-lines").all_inner_texts()))
+                _shot(chn, "fr-phone-news")
+
+                # the last round: both delegations are on a tab they picked when it ends
+                teacher.get_by_role("button", name="Open round").click()
+                usa.get_by_role("button", name="Decide", exact=True).click()
+                expect(usa.get_by_role("button", name="Queue tariff")).to_be_visible()
+                usa.get_by_role("button", name="The world", exact=True).click()
+                chn.get_by_role("button", name="Le monde", exact=True).click()
+                expect(chn.locator(".class-lines").get_by_text(french)).to_be_visible()
+                for page in (usa, chn):
+                    page.evaluate("window.notReloaded = true")
+                teacher.get_by_role("button", name="Close round").click()
+                expect(
+                    teacher.get_by_role("heading", name=re.compile("lesson is over"))
+                ).to_be_visible()
+
+                # nobody touches either page: each moves on to its end screen by itself
+                expect(
+                    usa.get_by_text(re.compile(r"^Your final score: .*rank \d of 2"))
+                ).to_be_visible()
+                expect(
+                    chn.get_by_text(re.compile(r"^Votre score final : .*rang \d sur 2"))
+                ).to_be_visible()
+                for page in (usa, chn):
+                    assert page.evaluate("window.notReloaded === true")  # no reload
+                width = chn.evaluate("document.scrollingElement.scrollWidth")
+                assert width <= 392, f"the phone's end screen scrolls sideways ({width} px)"
+                _shot(usa, "en-debrief")
+                _shot(chn, "fr-phone-debrief")
+                _shot(teacher, "teacher-over")
+            finally:
+                browser.close()
+    finally:
+        stop(proc)

@@ -244,3 +244,69 @@ def test_an_event_cards_news_reads_in_the_french_delegations_language(game, at_l
         "et d'aimants (avril 2025) »" in shown
     )
     assert "Event card" not in shown and "China puts heavy rare earths" not in shown
+
+
+@pytest.mark.parametrize("tab", ["Decide", "The world"])
+def test_a_delegations_page_moves_on_to_the_debrief_when_the_lesson_ends(tmp_path, at_link, tab):
+    """Review: when the teacher closed the last round, a delegation that had picked a tab
+    kept its playing screen until it reloaded the page."""
+    from model.game.lesson import Lesson
+
+    game = ClassGame.create(
+        "baseline", ["USA", "CHN"], tmp_path / "class", seed=5, lesson=Lesson(rounds=1)
+    )
+    usa = at_link(game, "seat", game.seat_tokens["USA"])
+    assert _wait_for(usa, "Your mission")  # the role card's tab
+    game.open_round(game.teacher_token)
+    assert _wait_for(usa, "Queue tariff")  # the page follows the round: deciding
+    _click(usa, tab)  # the delegation looks at a tab of its own choosing
+    game.close_round(game.teacher_token)  # the last round: the lesson is over
+    assert game.finished
+    # nobody touches the page: its watcher redraws it on the end screen
+    assert _wait_for(usa, "Your final score:"), _shown(usa)[:2000]
+    assert usa.find(v.Btn, children=["Debrief"]).widgets
+    assert not usa.find(v.Btn, children=["Queue tariff"]).widgets
+
+
+TABS = ("Your mission", "Decide", "What happened to you", "The world", "Debrief")
+
+
+def _tab(rc, seconds: float = 20.0, wanted: str | None = None) -> str | None:
+    """The tab the page shows (its button is the one filled in); with ``wanted``, wait up to
+    ``seconds`` for the page to show that one."""
+    import time
+
+    end = time.monotonic() + seconds
+    while True:
+        shown = [
+            w.children[0]
+            for w in rc.find(v.Btn).widgets
+            if w.children and w.children[0] in TABS and not w.outlined
+        ]
+        if wanted is None or shown == [wanted] or time.monotonic() > end:
+            return shown[0] if shown else None
+        time.sleep(0.1)
+
+
+def test_a_tab_picked_holds_until_the_game_moves_on(tmp_path, at_link):
+    """A delegation may look around; when a round opens or closes the page goes where the
+    game is, and a tab picked in an earlier round does not come back."""
+    from model.game.lesson import Lesson
+
+    game = ClassGame.create(
+        "baseline", ["USA", "CHN"], tmp_path / "class", seed=5, lesson=Lesson(rounds=3)
+    )
+    usa = at_link(game, "seat", game.seat_tokens["USA"])
+    assert _tab(usa) == "Your mission"
+    _click(usa, "The world")
+    game.send_message(game.seat_tokens["CHN"], "all", "Hello")  # the game did not move on
+    assert _tab(usa, seconds=1.5, wanted="Decide") == "The world"
+    game.open_round(game.teacher_token)
+    assert _tab(usa, wanted="Decide") == "Decide"
+    game.close_round(game.teacher_token)
+    assert _tab(usa, wanted="What happened to you") == "What happened to you"
+    _click(usa, "The world")  # picked after round 1
+    game.open_round(game.teacher_token)
+    assert _tab(usa, wanted="Decide") == "Decide"
+    game.close_round(game.teacher_token)  # round 2: the same stage as the pick, not the same round
+    assert _tab(usa, wanted="What happened to you") == "What happened to you"

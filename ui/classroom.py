@@ -292,31 +292,46 @@ def Header(game: ClassGame, title: str, version: int) -> None:
 SECTIONS = ("card", "decide", "report", "world", "debrief")
 
 
+def stage(game: ClassGame) -> str:
+    """The section the game puts a delegation on now: its role card before the first round,
+    deciding while a round is open, what happened once it closed, the debrief at the end."""
+    if game.finished:
+        return "debrief"
+    if game.round_open and not game.paused:
+        return "decide"
+    if game.round_no == 0:
+        return "card"
+    return "report"
+
+
+def moment(game: ClassGame) -> tuple[str, int]:
+    """Where the game is: its stage in its round. A tab picked holds while this stays."""
+    return stage(game), game.round_no
+
+
 @solara.component
 def SeatPage(game: ClassGame, token: str, code: str, version: int = 0):
-    """A delegation's page: its role card first, then deciding, what happened, the world."""
+    """A delegation's page: its role card first, then deciding, what happened, the world.
+
+    The page follows the game: a tab the delegation picks holds until the game moves on
+    (a round opens or closes, the lesson ends), and then the page goes where the game is,
+    as it would after a reload; so the end of the lesson brings every page to its debrief.
+    """
     world = game.world
     desk = SeatDesk(game, token, code)
     name = country_name(code, world.data.names[world.data.country(code)])
-    chosen, set_chosen = solara.use_state(None)
+    here = moment(game)
+    chosen, set_chosen = solara.use_state((None, None))  # (tab picked, the game's moment then)
     solara.use_effect(lambda: game.connect(code), [id(game), code])
     Header(game, t("class_ui.seat_title", name=name, code=code), version)
-    if chosen is not None:
-        section = chosen
-    elif game.finished:
-        section = "debrief"
-    elif game.round_open and not game.paused:
-        section = "decide"
-    elif game.round_no == 0:
-        section = "card"
-    else:
-        section = "report"
+    picked, when = chosen
+    section = picked if picked is not None and when == here else here[0]
     sections = [s for s in SECTIONS if s != "debrief" or game.finished]
     with solara.Row(style={"flex-wrap": "wrap", "gap": "4px"}):
         for key in sections:
             solara.Button(
                 t(f"lesson.{key}_tab"),
-                on_click=lambda key=key: set_chosen(key),
+                on_click=lambda key=key: set_chosen((key, moment(game))),
                 color="primary",
                 outlined=key != section,
             )
