@@ -310,3 +310,28 @@ def test_a_tab_picked_holds_until_the_game_moves_on(tmp_path, at_link):
     assert _tab(usa, wanted="Decide") == "Decide"
     game.close_round(game.teacher_token)  # round 2: the same stage as the pick, not the same round
     assert _tab(usa, wanted="What happened to you") == "What happened to you"
+
+
+def test_a_final_score_that_rounds_to_nothing_never_reads_minus_zero(tmp_path):
+    """Seen on a French phone at the end of a lesson: "Votre score final : -0,0"."""
+    from model.game import report
+    from model.game.lesson import Lesson
+    from model.text import use_language
+
+    game = ClassGame.create(
+        "baseline", ["USA", "CHN"], tmp_path / "class", seed=5, lesson=Lesson(rounds=1)
+    )
+    game.open_round(game.teacher_token)
+    tariff = {"kind": "tariff", "actor": "USA", "targets": ["CHN"], "rate": 0.3}
+    game.add_decision(
+        game.seat_tokens["USA"], tariff | {"mineral": "rare_earths", "stage": "mined"}
+    )
+    game.close_round(game.teacher_token)
+    board = report.leaderboard(game.tables(), game.seats, game.round_no, 0)
+    assert -0.05 < board.set_index("country").at["CHN", "score"] < 0  # China lost a little
+    for lang, said in (("en", "Your final score: +0.0,"), ("fr", "Votre score final : +0,0,")):
+        with use_language(lang):
+            rc = _render(classroom.SeatDebrief(game, "CHN", version=game.version))
+            shown = _shown(rc)
+            rc.close()
+        assert said in shown

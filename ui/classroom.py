@@ -489,7 +489,7 @@ def SeatDebrief(game: ClassGame, code: str, version: int = 0):
             line(
                 t(
                     "lesson.debrief_you",
-                    score=float(mine["score"].iloc[0]),
+                    score=tenth(float(mine["score"].iloc[0])),
                     rank=int(mine["rank"].iloc[0]),
                     count=len(board),
                 )
