@@ -312,11 +312,10 @@ def test_a_tab_picked_holds_until_the_game_moves_on(tmp_path, at_link):
     assert _tab(usa, wanted="What happened to you") == "What happened to you"
 
 
-def test_a_final_score_that_rounds_to_nothing_never_reads_minus_zero(tmp_path):
-    """Seen on a French phone at the end of a lesson: "Votre score final : -0,0"."""
-    from model.game import report
+@pytest.fixture
+def taxed(tmp_path):
+    """A lesson of one round, played: the United States put a 30 % tariff on China."""
     from model.game.lesson import Lesson
-    from model.text import use_language
 
     game = ClassGame.create(
         "baseline", ["USA", "CHN"], tmp_path / "class", seed=5, lesson=Lesson(rounds=1)
@@ -327,11 +326,31 @@ def test_a_final_score_that_rounds_to_nothing_never_reads_minus_zero(tmp_path):
         game.seat_tokens["USA"], tariff | {"mineral": "rare_earths", "stage": "mined"}
     )
     game.close_round(game.teacher_token)
-    board = report.leaderboard(game.tables(), game.seats, game.round_no, 0)
+    return game
+
+
+def test_a_final_score_that_rounds_to_nothing_never_reads_minus_zero(taxed):
+    """Seen on a French phone at the end of a lesson: "Votre score final : -0,0"."""
+    from model.game import report
+    from model.text import use_language
+
+    board = report.leaderboard(taxed.tables(), taxed.seats, taxed.round_no, 0)
     assert -0.05 < board.set_index("country").at["CHN", "score"] < 0  # China lost a little
     for lang, said in (("en", "Your final score: +0.0,"), ("fr", "Votre score final : +0,0,")):
         with use_language(lang):
-            rc = _render(classroom.SeatDebrief(game, "CHN", version=game.version))
+            rc = _render(classroom.SeatDebrief(taxed, "CHN", version=taxed.version))
             shown = _shown(rc)
             rc.close()
         assert said in shown
+
+
+def test_the_class_leaderboard_writes_numbers_as_the_readers_language_does(taxed):
+    """Seen on the French phone's debrief: "Votre score final : +0,4" above a leaderboard
+    that read "+0.4"."""
+    from model.text import use_language
+
+    with use_language("fr"):
+        rc = _render(classroom.SeatDebrief(taxed, "USA", version=taxed.version))
+        table = _shown(rc).split('aria-label="Délégations"', 1)[1]
+        rc.close()
+    assert ">+0,4<" in table and ">+0,0<" in table and ">+0.4<" not in table

@@ -32,7 +32,7 @@ from model.game.board import BOARD
 from model.game.classroom import EVERYONE, TEACHER, ClassGame, ClassroomError
 from model.game.decisions import answer_to
 from model.game.lesson import MAX_QUARTERS, Lesson
-from model.text import again, country_name, has, language, t
+from model.text import again, country_name, format_value, has, language, t
 from ui import server, views
 from ui.charts import table_html
 from ui.language import ClassLanguage, LanguageSwitch
@@ -862,11 +862,11 @@ def Export(game: ClassGame, token: str, act):
 
 
 def _number(value: float, fmt: str) -> str:
-    """A number for a table; "–" where there is none yet (never "nan", never "-0.0")."""
+    """A number for a table as the reader's language writes it (+0,4 in French); "–" where
+    there is none yet (never "nan", never "-0.0")."""
     if value is None or not math.isfinite(value):
         return "–"
-    shown = fmt.format(value)
-    return fmt.format(0.0) if shown == fmt.format(-0.0) else shown
+    return format_value(fmt, float(value))
 
 
 @solara.component
