@@ -42,6 +42,7 @@ _MINUS_ZERO = re.compile(r"-0(\.0+)?%?")  # a negative number that rounds to not
 _THOUSANDS = re.compile(r"[-+]?\d{1,3}(,\d{3})+(\.\d*)?")  # English: 1,234,567.5
 
 _chosen: ContextVar[str | None] = ContextVar("minerals_language", default=None)
+_recording: ContextVar[str | None] = ContextVar("minerals_recording", default=None)
 _session_source: Callable[[], str | None] | None = None
 
 
@@ -109,13 +110,29 @@ def use_language(lang: str) -> Iterator[str]:
         _chosen.reset(token)
 
 
+@contextmanager
+def recording_in(lang: str | None) -> Iterator[str | None]:
+    """Record a game's sentences in ``lang`` inside the block, whichever page plays it (a
+    class's quarter closed from a French student's page): its tables keep one language,
+    and a replay writes them again word for word. None: as the reader's language says."""
+    token = _recording.set(None if lang is None else check_language(lang))
+    try:
+        yield _recording.get()
+    finally:
+        _recording.reset(token)
+
+
 def environment_language() -> str:
     """``MINERALS_LANG``, checked: UnknownLanguage if it names no catalogue."""
     return check_language(os.environ.get("MINERALS_LANG") or DEFAULT_LANGUAGE)
 
 
 def language() -> str:
-    """The reader's language: the session's choice, ``use_language``, ``MINERALS_LANG``."""
+    """The reader's language: a game being recorded (``recording_in``), the session's
+    choice, ``use_language``, ``MINERALS_LANG``."""
+    recording = _recording.get()
+    if recording:
+        return recording
     session = _session_source() if _session_source else None
     if session:
         return session

@@ -166,3 +166,28 @@ def test_the_game_without_deals_replays_with_no_negotiation():
     log.turns.append(_turn(1, [Propose("USA", "CHN", "truce", {}, 4)]))
     assert not replay(log).world.tables()["deals"].empty
     assert replay(log, deals_allowed=False).world.tables()["deals"].empty
+
+
+def test_a_class_records_its_tables_in_its_own_language_whoever_closes_the_round(tmp_path):
+    """Review (helper's class walk): a quarter's news was written in the language of the
+    page that closed the round (a French student's, when the timer closed it), so one
+    class's events table mixed languages, and a replay wrote other sentences."""
+    from dataclasses import replace as with_
+
+    from model.game.classroom import ClassGame
+    from model.text import use_language
+
+    with use_language("en"):
+        game = ClassGame.create("april_2025_escalation", ["USA", "JPN"], tmp_path / "class")
+    assert game.log.language == "en"
+    game.open_round(game.teacher_token)
+    with use_language("fr"):  # the round closed from a French page
+        game.close_round(game.teacher_token)
+    news = game.table.world.tables()["events"]["detail"].tolist()
+    with use_language("fr"):  # a replay on a French machine writes the same sentences
+        assert replay(GameLog.from_json(game.log.to_json())).world.tables()["events"][
+            "detail"
+        ].tolist() == news
+    in_french = replay(with_(game.log, language="fr")).world.tables()["events"]["detail"]
+    assert len(news) > 1 and in_french.tolist() != news  # so they were said in English
+    assert "réellement passé" in " ".join(in_french)

@@ -30,6 +30,7 @@ from model.text import (
     environment_language,
     language,
     languages,
+    recording_in,
     t,
     use_language,
 )
@@ -651,7 +652,8 @@ def replay_command(args: argparse.Namespace) -> int:
     tables = table.world.tables()
     try:
         write_tables(tables, out, args.format)
-        provenance.write(out, provenance.describe(table.spec))
+        with recording_in(log.language):  # the language its sentences were recorded in
+            provenance.write(out, provenance.describe(table.spec))
     except OSError as error:
         raise UsageError(t("cli.cannot_write", out=shown(out), reason=reason(error))) from None
     print(

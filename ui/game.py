@@ -111,7 +111,8 @@ class Game:
 
     def _new_table(self) -> Table:
         seats = [self.country] if self.country else []
-        return Table(GameLog(self.scenario_name, self.seed, seats), self._spec)
+        log = GameLog(self.scenario_name, self.seed, seats, language=language())
+        return Table(log, self._spec)
 
     @property
     def world(self) -> World:

@@ -67,7 +67,7 @@ from model.game.replay import (
 )
 from model.game.seats import DEFAULT_SEATS, Seats, one_of, seat_codes
 from model.game.store import GAME_FILE, TABLES_DIR
-from model.text import country_name, t
+from model.text import country_name, language, t
 
 logger = logging.getLogger(__name__)
 
@@ -181,7 +181,9 @@ class ClassGame:
         seats = seat_codes(codes, seats)
         bundled = scenario_path(scenario).resolve().parent == SCENARIOS_DIR.resolve()
         source = spec.name if bundled else str(scenario_path(scenario).resolve())
-        log = GameLog(source, spec.seed, seats, scenario_sha256=scenario_digest(scenario))
+        log = GameLog(
+            source, spec.seed, seats, scenario_sha256=scenario_digest(scenario), language=language()
+        )
         game = cls(Table(log, spec), Path(state_dir), name or spec.title)
         game.lesson = lesson or Lesson()
         game._claim_dir()

@@ -19,7 +19,7 @@ from model.data.files import read_bytes
 from model.data.scenario import SCENARIOS_DIR, Scenario, load_scenario, scenario_path
 from model.data.world_data import REST_OF_WORLD, WorldData, load_world
 from model.engine.world import World
-from model.text import t
+from model.text import UnknownLanguage, check_language, recording_in, t
 
 PEOPLE, BOT = "people", "bot"
 NOBODY = (REST_OF_WORLD,)  # the rest-of-world aggregate is no country people can play
@@ -28,11 +28,23 @@ NOBODY = (REST_OF_WORLD,)  # the rest-of-world aggregate is no country people ca
 def _typed(value, kind, name: str):
     """``value`` if it is a ``kind``; a ValueError naming the field of the log otherwise."""
     if isinstance(value, bool) or not isinstance(value, kind):
-        shown = repr(value)
-        raise ValueError(
-            t("classroom.log_bad_field", field=name, value=shown[:60] + "…" * (len(shown) > 60))
-        )
+        raise _bad(value, name)
     return value
+
+
+def _bad(value, name: str) -> ValueError:
+    shown = repr(value)
+    return ValueError(
+        t("classroom.log_bad_field", field=name, value=shown[:60] + "…" * (len(shown) > 60))
+    )
+
+
+def _language(value) -> str:
+    """A log's language, checked like the other fields (an edited file may hold anything)."""
+    try:
+        return check_language(_typed(value, str, "language"))
+    except UnknownLanguage:
+        raise _bad(value, "language") from None
 
 
 def _listings(value, name: str) -> dict[str, list]:
@@ -95,6 +107,9 @@ class GameLog:
     turns: list[Turn] = field(default_factory=list)
     cards: list[dict] = field(default_factory=list)  # {"round", "step", "card", "action"}
     scenario_sha256: str | None = None
+    # The language its tables' sentences are recorded in (None in logs saved before it was
+    # kept: the language of whoever plays it).
+    language: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -104,6 +119,7 @@ class GameLog:
             "turns": [turn.to_json() for turn in self.turns],
             "cards": self.cards,
             "scenario_sha256": self.scenario_sha256,
+            "language": self.language,
         }
 
     @classmethod
@@ -113,6 +129,7 @@ class GameLog:
         for code in seats:
             _typed(code, str, "seats")
         digest = record.get("scenario_sha256")
+        language = record.get("language")
         return cls(
             scenario=_typed(record.get("scenario"), str, "scenario"),
             seed=_typed(record.get("seed"), int, "seed"),
@@ -122,6 +139,7 @@ class GameLog:
                 _typed(c, dict, "cards") for c in _typed(record.get("cards", []), list, "cards")
             ],
             scenario_sha256=None if digest is None else _typed(digest, str, "scenario_sha256"),
+            language=None if language is None else _language(language),
         )
 
     def upto(self, rounds: int) -> "GameLog":
@@ -133,6 +151,7 @@ class GameLog:
             self.turns[:rounds],
             [card for card in self.cards if card["round"] <= rounds],
             self.scenario_sha256,
+            self.language,
         )
 
     def without_people(self) -> "GameLog":
@@ -141,7 +160,13 @@ class GameLog:
             Turn(turn.step, players=dict(turn.players), cards=turn.cards) for turn in self.turns
         ]
         return GameLog(
-            self.scenario, self.seed, list(self.seats), turns, self.cards, self.scenario_sha256
+            self.scenario,
+            self.seed,
+            list(self.seats),
+            turns,
+            self.cards,
+            self.scenario_sha256,
+            self.language,
         )
 
     def validate(self, data: WorldData) -> None:
@@ -247,6 +272,10 @@ class Table:
         else:
             log.validate(load_world(spec.world))
         self.spec = spec
+        with recording_in(log.language):
+            self._seat_people(log)
+
+    def _seat_people(self, log: GameLog) -> None:
         self.world = World(self.spec, rng=log.seed)
         self.seats = {code: HumanSeat() for code in log.seats}
         # Each seat's bot is made once, so its memory carries over when it plays again.
@@ -280,7 +309,8 @@ class Table:
         for record in turn.cards:
             action = from_dict(record)
             world.country_agent(action.actor).cards.setdefault(turn.step, []).append(action)
-        world.step()
+        with recording_in(self.log.language):
+            world.step()
 
 
 def replay(log: GameLog, upto: int | None = None, deals_allowed: bool = True) -> Table:
