@@ -5,6 +5,7 @@ Playwright's own browser download does not work on these machines. Without the b
 the test is skipped, unless REQUIRE_BROWSER=1 (CI), where a missing browser fails.
 """
 
+import itertools
 import os
 import re
 import signal
@@ -374,4 +375,63 @@ def test_the_map_key_stays_readable_on_a_phone(server, tmp_path):
             else:
                 expect(key).to_be_hidden()
                 assert drawn.evaluate("g => getComputedStyle(g).display") != "none"
+            page.context.close()
+
+
+def _shot(page, tmp_path, name: str) -> None:
+    """A screenshot to look at: in MINERALS_SCREENSHOTS=dir if set, else the test's tmp."""
+    page.screenshot(path=f"{os.environ.get('MINERALS_SCREENSHOTS') or tmp_path}/{name}.png")
+
+
+def _overlap(a: dict, b: dict) -> bool:
+    """Two bounding boxes share some area (touching edges do not count)."""
+    across = min(a["x"] + a["width"], b["x"] + b["width"]) - max(a["x"], b["x"])
+    down = min(a["y"] + a["height"], b["y"] + b["height"]) - max(a["y"], b["y"])
+    return across > 0 and down > 0
+
+
+def test_the_score_charts_line_names_stay_apart_and_readable(server, tmp_path):
+    """Review h3: the score chart names each line at its end; at 390 px those names shrank
+    with the chart to text 6 px high, crowded into one smudge (and at 768 and 1280 px the
+    boxes of close lines overlapped). At every width each line's name shows once, in the
+    line's colour, at least 12 px high, inside the page, and no two names overlap."""
+    from playwright.sync_api import expect
+
+    url, _ = server
+    colour = "e => getComputedStyle(e)[e instanceof SVGElement ? 'fill' : 'color']"
+    with chromium() as browser:
+        for width in WIDTHS:
+            page = open_page(browser, url, width=width, height=844, ready=None)
+            page.get_by_role("button", name="Start the tutorial (4 quarters, Japan)").click()
+            heading = page.get_by_role("heading", name=re.compile(r"^\d{4} Q\d · step"))
+            for quarter in (2, 3):
+                page.get_by_role("button", name="Step", exact=True).click()
+                expect(heading).to_have_text(f"2025 Q{quarter} · step {quarter} of 4")
+            chart = page.get_by_role("img", name="Your score by quarter")
+            expect(chart).to_be_visible()
+            chart.scroll_into_view_if_needed()
+            frame = chart.bounding_box()
+            lines = chart.locator("polyline")
+            assert lines.count() >= 4  # the score and its parts
+            around = chart.locator("xpath=..")  # the chart and whatever names its lines
+            boxes = {}
+            for k in range(lines.count()):
+                line = lines.nth(k)
+                name = line.locator("title").text_content()
+                shown = [e for e in around.get_by_text(name, exact=True).all() if e.is_visible()]
+                assert len(shown) == 1, f"{width} px: {name!r} is shown {len(shown)} times"
+                (label,) = shown
+                assert label.evaluate(colour) == line.evaluate("p => getComputedStyle(p).stroke")
+                box = label.bounding_box()
+                assert box["height"] >= 12, f"{width} px: {name!r} is {box['height']} px high"
+                assert box["x"] >= 0 and box["x"] + box["width"] <= width, f"{name!r} is cut off"
+                if label.evaluate("e => e instanceof SVGElement"):  # not cut off by the chart
+                    assert frame["x"] <= box["x"] + 0.5
+                    assert box["x"] + box["width"] <= frame["x"] + frame["width"] + 0.5
+                boxes[name] = box
+            for first, second in itertools.combinations(boxes, 2):
+                assert not _overlap(boxes[first], boxes[second]), (
+                    f"{width} px: {first!r} {boxes[first]} overlaps {second!r} {boxes[second]}"
+                )
+            _shot(page, tmp_path, f"score_chart_{width}")
             page.context.close()

@@ -2,6 +2,7 @@
 
 import datetime
 import io
+import itertools
 import json
 import os
 import re
@@ -13,6 +14,8 @@ import pytest
 import solara
 import solara.widgets
 import traitlets
+from hypothesis import given
+from hypothesis import strategies as st
 
 from model.game import archive
 from ui import app, news, progress, saves, start, views, words
@@ -455,6 +458,56 @@ def test_chart_end_labels_never_overlap_and_read_on_white():
         return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
 
     assert all(1.05 / (luminance(c) + 0.05) >= 4.5 for c in COLOURS)  # WCAG AA on white
+
+
+@given(
+    targets=st.lists(st.floats(0, 300, allow_nan=False), max_size=10),
+    gap=st.floats(1, 30),
+    low=st.floats(0, 100),
+    room=st.floats(0, 300),
+)
+def test_end_labels_keep_their_order_a_gap_apart_inside_the_chart(targets, gap, low, room):
+    from ui.charts import spread
+
+    high = low + room
+    placed = spread(targets, gap, low, high)
+    assert len(placed) == len(targets)
+    order = sorted(range(len(targets)), key=lambda k: targets[k])  # top to bottom
+    for upper, lower in itertools.pairwise(order):
+        assert placed[lower] - placed[upper] >= gap - 1e-9
+    if (len(targets) - 1) * gap <= room:  # room for all: none pushed out of the chart
+        assert all(low - 1e-9 <= y <= high + 1e-9 for y in placed)
+    apart = all(b - a >= gap for a, b in itertools.pairwise(sorted(targets)))
+    if apart and all(low <= y <= high for y in targets):  # nothing to move: nothing moved
+        assert placed == pytest.approx(targets)
+
+
+def test_crowded_end_labels_gather_around_their_lines():
+    """Three lines ending together: their names stand one gap apart, centred on them."""
+    from ui.charts import spread
+
+    assert spread([100.0, 100.0, 100.0, 40.0], 14, 0, 300) == pytest.approx(
+        [86.0, 100.0, 114.0, 40.0]
+    )
+    assert spread([0.0, 1.0], 14, 5, 300) == pytest.approx([5.0, 19.0])  # kept inside
+    assert spread([299.0, 300.0], 14, 0, 300) == pytest.approx([286.0, 300.0])
+
+
+def test_a_narrow_chart_names_its_lines_in_a_legend_below():
+    """The names drawn at the lines' ends shrink with the chart; under NARROW px wide the
+    chart shows them instead as page text below it, top to bottom as the lines end, each
+    in its line's colour (the page's own CSS picks one or the other)."""
+    from ui.charts import COLOURS, NARROW, line_chart
+
+    frame = pd.DataFrame({"low": [1.0, 0.0], "high": [1.0, 5.0]}, index=[1, 2])
+    chart = line_chart(frame, "Two lines")
+    assert f"@container (max-width: {NARROW - 1}px)" in chart
+    legend = re.search(r'<ul class="minerals-chart-legend"[^>]*>(.*)</ul>', chart).group(1)
+    names = re.findall(r'<li style="color:(#\w+)">.*?</span>([^<]*)</li>', legend)
+    assert names == [(COLOURS[1], "high"), (COLOURS[0], "low")]
+    ends = re.findall(r'<text [^>]*fill="(#\w+)">([^<]*)</text>', chart)
+    assert ends == [(COLOURS[1], "high"), (COLOURS[0], "low")]
+    assert 'role="img" aria-label="Two lines"' in chart and "<title>Two lines</title>" in chart
 
 
 def test_the_page_queues_a_contract_for_difference_chosen_by_name(tmp_path, monkeypatch):

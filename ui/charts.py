@@ -1,7 +1,7 @@
 """Small charts and tables drawn as SVG and HTML text: no plotting library, nothing fetched."""
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from html import escape
 
 import pandas as pd
@@ -11,7 +11,16 @@ from model.text import format_value, localise_number, t
 WIDTH, HEIGHT = 640, 300
 MARGIN = {"left": 80, "right": 110, "top": 16, "bottom": 36}
 MAX_TICKS = 6  # labels on the x axis ("2025 Q2" is wide)
-LABEL_GAP = 12  # px between the end labels of two lines
+END_FONT = 11  # the size of a line's name at its end, in the chart's own units
+# Between the baselines of two names: a line of text is ≈ 1.2 × its font size high, so two
+# names 12 apart (the first rule) still overlapped by a pixel at full size.
+LABEL_GAP = math.ceil(END_FONT * 1.25)
+GLYPH = 0.6  # a generous average width of a letter, in font sizes (Roboto: 0.45 to 0.56)
+# A chart drawn narrower than this (px) would shrink its names below ≈ 9.5 px (11 × 560 /
+# 640) and crowd them (6 px high on a 390 px phone): there it names its lines in a legend
+# below instead, in page text. Chosen by the chart's own width (a container query), not
+# the screen's, so a chart in a narrow column does the same.
+NARROW = 560
 # Dark enough for their end labels to pass WCAG AA (4.5:1) on white.
 COLOURS = ["#1f5fa8", "#c0392b", "#23812f", "#b35900", "#7b4fa8", "#8c564b", "#b0407f", "#127a86"]
 
@@ -24,6 +33,50 @@ def _fmt(value: float) -> str:
     return localise_number(f"{value:.3g}")
 
 
+def spread(targets: Sequence[float], gap: float, low: float, high: float) -> list[float]:
+    """Where to put labels wanted at ``targets`` (one axis): as near them as can be, kept in
+    their order (ties in the order given), at least ``gap`` apart, and inside [low, high]
+    when there is room for all (else from ``low`` on).
+
+    Labels that would crowd each other gather in a block one gap apart, centred on where
+    its labels want to be (so three lines ending together have their names above, beside
+    and below them, not all pushed under the first); a label with room does not move.
+    """
+    order = sorted(range(len(targets)), key=lambda k: targets[k])
+    blocks: list[list[int]] = []  # runs of places in ``order`` set one gap apart
+    starts: list[float] = []  # each block's first position
+
+    def place(block: list[int]) -> float:
+        wanted = sum(targets[order[j]] - (j - block[0]) * gap for j in block) / len(block)
+        return max(low, min(wanted, high - (len(block) - 1) * gap))
+
+    for j in range(len(order)):
+        blocks.append([j])
+        starts.append(place([j]))
+        while len(blocks) > 1 and starts[-2] + len(blocks[-2]) * gap > starts[-1]:
+            merged = blocks.pop()
+            blocks[-1] += merged
+            starts.pop()
+            starts[-1] = place(blocks[-1])
+    placed = [0.0] * len(targets)
+    for block, start in zip(blocks, starts, strict=True):
+        for j in block:
+            placed[order[j]] = start + (j - block[0]) * gap
+    return placed
+
+
+# The names at the lines' ends, or below a narrow chart the same names as a legend.
+CHART_CSS = f"""<style>
+.minerals-chart {{ container-type: inline-size; }}
+.minerals-chart-legend {{ display: none; flex-wrap: wrap; gap: 2px 14px; list-style: none;
+  margin: 4px 0 0; padding: 0; font-size: 14px; }}
+.minerals-chart-key {{ display: inline-block; width: 18px; height: 0; margin-right: 4px;
+  border-top: 3px solid currentColor; vertical-align: middle; }}
+@container (max-width: {NARROW - 1}px) {{
+  .minerals-chart-ends {{ display: none; }} .minerals-chart-legend {{ display: flex; }} }}
+</style>"""
+
+
 def line_chart(
     frame: pd.DataFrame, label: str, x_label: str = "step", tick: Callable[[int], str] = str
 ) -> str:
@@ -32,13 +85,14 @@ def line_chart(
     ``tick`` writes an x value as a person reads it (a step as its quarter, "2025 Q2").
     """
     parts = [
+        f'<div class="minerals-chart">{CHART_CSS}'
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{escape(label)}" '
         f'viewBox="0 0 {WIDTH} {HEIGHT}" width="100%" style="max-width:{WIDTH}px">',
         f"<title>{escape(label)}</title>",
     ]
     values = frame.to_numpy(dtype=float)
     if frame.empty or not (values == values).any():
-        parts.append("</svg>")
+        parts.append("</svg></div>")
         return "".join(parts)
     x0, x1 = float(frame.index.min()), float(frame.index.max())
     y0, y1 = float(pd.DataFrame(values).min().min()), float(pd.DataFrame(values).max().max())
@@ -49,7 +103,10 @@ def line_chart(
         y0, y1 = y0 - half, y1 + half
     pad = (y1 - y0) * 0.05
     y0, y1 = y0 - pad, y1 + pad
-    left, right = MARGIN["left"], WIDTH - MARGIN["right"]
+    # room on the right for the longest name (up to a third of the chart), none cut off
+    longest = max(len(str(column)) for column in frame.columns)
+    margin = min(max(MARGIN["right"], math.ceil(6 + longest * END_FONT * GLYPH + 4)), WIDTH // 3)
+    left, right = MARGIN["left"], WIDTH - margin
     top, bottom = MARGIN["top"], HEIGHT - MARGIN["bottom"]
 
     def sx(x: float) -> float:
@@ -79,7 +136,7 @@ def line_chart(
         f'<text x="{(left + right) / 2}" y="{HEIGHT - 4}" font-size="11" '
         f'text-anchor="middle">{escape(x_label)}</text>'
     )
-    ends = []  # (y, x, name, colour) of each line's end label, spread apart below
+    ends = []  # (wanted y, x, name, colour) of each line's end label, spread apart below
     for i, column in enumerate(frame.columns):
         colour = COLOURS[i % len(COLOURS)]
         series = frame[column].dropna()
@@ -95,15 +152,27 @@ def line_chart(
             for x, y in series.items()
         )
         last_x, last_y = series.index[-1], series.iloc[-1]
-        ends.append([sy(float(last_y)) + 4, sx(float(last_x)) + 6, str(column), colour])
-    ends.sort()
-    for k in range(1, len(ends)):  # end labels never overlap: at least a line apart
-        ends[k][0] = max(ends[k][0], ends[k - 1][0] + LABEL_GAP)
+        ends.append((sy(float(last_y)) + 4, sx(float(last_x)) + 6, str(column), colour))
+    # A name's baseline 4 below its line's end centres it there; names stay beside the plot
+    # (above the last quarter's tick, which reaches into the right margin).
+    ys = spread([end[0] for end in ends], LABEL_GAP, top + 4, bottom)
+    ends = sorted(  # top to bottom, as the legend reads
+        ((y, x, name, colour) for y, (_, x, name, colour) in zip(ys, ends, strict=True)),
+        key=lambda end: end[0],
+    )
+    parts.append('<g class="minerals-chart-ends">')
     parts.extend(
-        f'<text x="{x:.1f}" y="{y:.1f}" font-size="11" fill="{colour}">{escape(name)}</text>'
+        f'<text x="{x:.1f}" y="{y:.1f}" font-size="{END_FONT}" fill="{colour}">'
+        f"{escape(name)}</text>"
         for y, x, name, colour in ends
     )
-    parts.append("</svg>")
+    parts.append("</g></svg>")
+    legend = "".join(
+        f'<li style="color:{colour}"><span class="minerals-chart-key"></span>{escape(name)}</li>'
+        for _, _, name, colour in ends
+    )
+    # aria-hidden: a screen reader reads the chart by its name, at every width alike
+    parts.append(f'<ul class="minerals-chart-legend" aria-hidden="true">{legend}</ul></div>')
     return "".join(parts)
 
 
