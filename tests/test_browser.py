@@ -435,3 +435,70 @@ def test_the_score_charts_line_names_stay_apart_and_readable(server, tmp_path):
                 )
             _shot(page, tmp_path, f"score_chart_{width}")
             page.context.close()
+
+
+# What each view shows once a quarter is played (its accessible name, or its text).
+VIEW_CONTENT = {
+    "Map": ("img", re.compile("^World map of")),
+    "Prices": ("img", re.compile("^Price chart of")),
+    "Who controls": ("table", re.compile("^Production shares of")),
+    "Trade flows": ("img", re.compile("^Main trade flows of")),
+    "Industry": ("img", re.compile("^Shortage chart")),
+    "Deals": ("text", "No deal has been proposed yet."),
+}
+
+
+def test_the_tabs_stay_in_sight_as_a_keyboard_moves_through_them(server, tmp_path):
+    """Review h3: at 390 px the views' tab bar scrolled with Vuetify's slide group; a tab
+    reached with Tab was scrolled half into sight by the browser, Enter then scrolled it
+    again by Vuetify and the bar went blank. Every tab stays in sight while a keyboard
+    moves through them (Tab and Enter), the focused one outlined,
+    and the chosen view shows; a tap still chooses a tab."""
+    from playwright.sync_api import expect
+
+    url, _ = server
+    with chromium() as browser:
+        page = open_page(browser, url, width=390, height=844, touch=True, ready=None)
+        page.get_by_role("button", name="Start the tutorial (4 quarters, Japan)").click()
+        page.get_by_role("button", name="Step", exact=True).click()
+        expect(page.get_by_role("heading", name="2025 Q2 · step 2 of 4")).to_be_visible()
+        tablist = page.get_by_role("tablist")
+        tabs = tablist.get_by_role("tab")
+        names = tabs.all_text_contents()
+        assert names == list(VIEW_CONTENT)
+
+        def in_sight(focused, step: str) -> None:
+            expect(focused).to_be_focused()
+            assert focused.evaluate("e => e.matches(':focus-visible')"), step
+            assert focused.evaluate("e => getComputedStyle(e).outlineStyle") != "none", step
+            tablist.evaluate("e => e.scrollIntoView({block: 'center'})")  # the page, not the bar
+            for k, name in enumerate(names):
+                tab = tabs.nth(k)
+                expect(tab, f"{step}: {name}").to_be_visible()
+                expect(tab, f"{step}: {name}").to_be_in_viewport(ratio=1)
+                box = tab.bounding_box()
+                assert box["x"] >= 0 and box["x"] + box["width"] <= 390, f"{step}: {name} {box}"
+
+        def shows(name: str) -> None:
+            tab = tablist.get_by_role("tab", name=name, exact=True)
+            expect(tab).to_have_attribute("aria-selected", "true")
+            kind, content = VIEW_CONTENT[name]
+            panel = page.locator(".v-window-item--active")
+            if kind == "text":
+                expect(panel.get_by_text(content)).to_be_visible()
+            else:
+                expect(panel.get_by_role(kind, name=content)).to_be_visible()
+
+        tabs.nth(1).focus()
+        page.keyboard.press("Shift+Tab")  # the first tab, reached by the keyboard
+        for k, name in enumerate(names):
+            if k:
+                page.keyboard.press("Tab")
+            in_sight(tabs.nth(k), f"Tab to {name}")
+            page.keyboard.press("Enter")
+            shows(name)
+            in_sight(tabs.nth(k), f"Enter on {name}")
+        _shot(page, tmp_path, "tabs_keyboard_390")
+        tablist.get_by_role("tab", name="Prices", exact=True).tap()  # a tap still works
+        shows("Prices")
+        page.context.close()

@@ -36,6 +36,25 @@ MAX_NEWS = 60  # lines in the news feed
 MEASURES = ("tariff", "export_control", "stockpile", "subsidy", "proposal")
 FOUND = "found_coalition"  # offered only where the scenario lets players found coalitions
 MINERAL, STAGE = "news.mineral_", "news.stage_"  # catalogue words for the codes
+# The views' tab bar wraps onto more rows where its tabs do not fit, every tab in sight.
+# Vuetify's slide group instead moved a bar too wide with a transform and prev/next arrows;
+# a tab reached by the keyboard was scrolled into sight by the browser too (the bar's own
+# scroll, which Vuetify does not know), so Enter then moved it by both and the bar went
+# blank (390 px). The underline marks the chosen tab itself (the slider would sit under
+# the last row); the focus outline is drawn inside the tab, where no edge cuts it off. A
+# phone's tabs are only as wide as their names: two rows, not three.
+TABS_CSS = """
+.minerals-tabs .v-tabs-bar { height: auto; }
+.minerals-tabs .v-slide-group__prev, .minerals-tabs .v-slide-group__next {
+  display: none !important; }
+.minerals-tabs .v-slide-group__content { flex: 1 1 auto; min-width: 0; flex-wrap: wrap;
+  transform: none !important; }
+.minerals-tabs .v-tab { min-height: 48px; }
+.minerals-tabs .v-tabs-slider-wrapper { display: none; }
+.minerals-tabs .v-tab--active { box-shadow: inset 0 -2px 0 currentColor; }
+.v-application .minerals-tabs [role=tab]:focus-visible { outline-offset: -3px; }
+@media (max-width: 600px) { .minerals-tabs .v-tab { min-width: 0; padding: 0 12px; } }
+"""
 
 
 def shown_countries(world, country: str | None) -> list[str]:
@@ -638,7 +657,9 @@ def Views(
         (t("ui.industry_title"), lambda: IndustryView(world, tables, country)),
         (t("ui.deals_title"), deals_view or (lambda: DealsLedger(tables, country))),
     ]
-    with solara.lab.Tabs(lazy=True):  # only the open tab is drawn each step
+    solara.Style(TABS_CSS)
+    # only the open tab is drawn each step
+    with solara.Div(classes=["minerals-tabs"]), solara.lab.Tabs(lazy=True):
         for title, draw in tabs:
             if draw is not None:
                 with solara.lab.Tab(title):
