@@ -452,7 +452,7 @@ def test_the_tabs_stay_in_sight_as_a_keyboard_moves_through_them(server, tmp_pat
     """Review h3: at 390 px the views' tab bar scrolled with Vuetify's slide group; a tab
     reached with Tab was scrolled half into sight by the browser, Enter then scrolled it
     again by Vuetify and the bar went blank. Every tab stays in sight while a keyboard
-    moves through them (Tab and Enter), the focused one outlined,
+    moves through them (Tab and Enter, then the arrow keys and Space), the focused one outlined,
     and the chosen view shows; a tap still chooses a tab."""
     from playwright.sync_api import expect
 
@@ -499,6 +499,16 @@ def test_the_tabs_stay_in_sight_as_a_keyboard_moves_through_them(server, tmp_pat
             shows(name)
             in_sight(tabs.nth(k), f"Enter on {name}")
         _shot(page, tmp_path, "tabs_keyboard_390")
+        for k in reversed(range(len(names) - 1)):  # back with the arrow keys
+            page.keyboard.press("ArrowLeft")
+            in_sight(tabs.nth(k), f"ArrowLeft to {names[k]}")
+        page.keyboard.press("End")
+        in_sight(tabs.nth(len(names) - 1), "End")
+        page.keyboard.press("ArrowRight")  # round to the first again
+        in_sight(tabs.nth(0), "ArrowRight from the last")
+        page.keyboard.press("Space")
+        shows(names[0])
+        in_sight(tabs.nth(0), "Space on the first")
         tablist.get_by_role("tab", name="Prices", exact=True).tap()  # a tap still works
         shows("Prices")
         page.context.close()

@@ -16,6 +16,12 @@ def PageRepairs():
     _Repairs(lang=language())
 
 
+@solara.component_vue("tabkeys.vue")
+def TabKeys():
+    """Put inside a box with tab bars: the arrow keys, Home and End move between the tabs
+    of a bar, as ARIA's tabs pattern has it (Vuetify 2's tabs answer Tab and Enter only)."""
+
+
 @solara.component
 def Disclosure(summary: str, expand: bool = False, children: list = []):  # noqa: B006
     """A button that shows or hides what follows (Vuetify's expansion panel fails axe-core)."""

@@ -16,6 +16,7 @@ import solara
 from agents.actions import ALL, DEAL_KINDS, Action, Respond
 from model.text import country_name, economy_name, exact_percent, language, number, percent, t
 from ui import views
+from ui.a11y import TabKeys
 from ui.charts import flow_chart, line_chart, table_html
 from ui.forms import (
     CONTROL_KINDS,
@@ -658,12 +659,13 @@ def Views(
         (t("ui.deals_title"), deals_view or (lambda: DealsLedger(tables, country))),
     ]
     solara.Style(TABS_CSS)
-    # only the open tab is drawn each step
-    with solara.Div(classes=["minerals-tabs"]), solara.lab.Tabs(lazy=True):
-        for title, draw in tabs:
-            if draw is not None:
-                with solara.lab.Tab(title):
-                    draw()
+    with solara.Div(classes=["minerals-tabs"]):
+        TabKeys()  # the arrow keys move between the tabs
+        with solara.lab.Tabs(lazy=True):  # only the open tab is drawn each step
+            for title, draw in tabs:
+                if draw is not None:
+                    with solara.lab.Tab(title):
+                        draw()
 
 
 @solara.component
