@@ -71,11 +71,14 @@ def targets(row) -> list[str]:
 
 
 def headlines(tables: dict, people: list[str], since: int, now: int) -> dict:
-    """The round's news for the room: the students' own moves first (every one), then the
-    AI's most important moves, the rest counted by kind."""
+    """The round's news for the room: the delegations' own moves first (every one), then
+    the rest of the world's most important news (the AI's moves, the scenario's history,
+    outages), the rest counted by kind. What a delegation reads of its government's real
+    moves is advice to it alone, not news for the room."""
     events = events_between(tables, since, now)
-    ours = events[events["actor"].isin(people)]
-    theirs = events[~events["actor"].isin(people)]
+    events = events[events["action"] != "history"]
+    own = events["actor"].isin(people) & (events["decided_by"] == "player")
+    ours, theirs = events[own], events[~own]
     if "importance" in theirs:
         theirs = theirs.sort_values("importance", key=lambda s: s.ne("headline"), kind="stable")
     named = theirs.head(AI_HEADLINES)
