@@ -306,7 +306,7 @@ def test_the_lesson_end_moves_every_delegation_on_by_itself_each_in_its_language
                 expect(usa.locator(".class-lines").get_by_text(english)).to_be_visible()
                 expect(chn.locator(".class-lines").get_by_text(french)).to_be_visible()
                 expect(
-                    chn.get_by_text("Les décisions des pays joués par la classe")
+                    chn.get_by_text("Les décisions de la classe")
                 ).to_be_visible()
                 assert not english.search(" ".join(chn.locator(".class-lines").all_inner_texts()))
                 _shot(chn, "fr-phone-news")
