@@ -119,6 +119,23 @@ def test_a_number_written_into_the_state_between_quarters_leaves_its_own_path():
     assert scores.loc[3:, "CHN"].abs().min() > 0.01
 
 
+def test_a_run_whose_progress_call_changes_the_world_leaves_its_own_path():
+    """run() checks the path once when nothing outside can act between its quarters; a
+    progress callback can, so with one the check stays every quarter."""
+    reference._shared.clear()
+    world = World("baseline")
+    row, good = world.data.country("CHN"), world.data.good("rare_earths", "refined")
+
+    def halve_after_the_second_quarter():
+        if world.steps == 2:
+            world.state.capacity[row, good] *= 0.5
+
+    world.run(4, progress=halve_after_the_second_quarter)
+    scores = world.tables()["countries"].pivot(index="step", columns="country", values="score")
+    assert (scores.loc[:2] == 0).all().all()
+    assert scores.loc[3:, "CHN"].abs().min() > 0.01
+
+
 def test_a_snapshot_changes_with_any_number_or_object_in_it():
     tags = np.empty((2, 1), dtype=object)
     tags[0, 0], tags[1, 0] = ["a"], ["b"]

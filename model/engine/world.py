@@ -149,6 +149,7 @@ class World(mesa.Model):
         self.reference: Reference | None = None if self.is_reference else self._reference()
         self._own_path: bytes | None = None  # set below if this world is the path itself
         self._made_by: dict[int, str] = {}  # id of an offer the world made -> who decided it
+        self._alone = False  # inside run(): nothing outside touches it between its steps
         self.previous_measures = (self.state.effective_tariff(), self.state.export_level.copy())
         policies.open_quarter(self.state, self.data, self.parameters, self.calendar_quarter(1))
 
@@ -290,8 +291,8 @@ class World(mesa.Model):
     # --- one step -------------------------------------------------------------------------
     def step(self) -> None:
         step = self.steps  # Mesa has already counted this step
-        if self._own_path is not None and self._path_snapshot() != self._own_path:
-            self._own_path = None  # changed from outside: scored against the shared path
+        if not self._alone:
+            self._leave_path_if_changed()
         evolve.commission(self.state, step)
         self.grant_licences(step)
         self.start_budgets()
@@ -303,8 +304,8 @@ class World(mesa.Model):
         self.clear(step)
         self.evolve(step)
         self.measure(step)
-        if self._own_path is not None:
-            self._own_path = self._path_snapshot()
+        if not self._alone:
+            self._remember_path()
         for country in self.agents_by_type[Country]:
             if not country.follows_script:
                 self.advise(country.code, step)
@@ -721,6 +722,14 @@ class World(mesa.Model):
             and all(type(c.controller) is PassiveController for c in self._countries.values())
         )
 
+    def _leave_path_if_changed(self) -> None:
+        if self._own_path is not None and self._path_snapshot() != self._own_path:
+            self._own_path = None  # changed from outside: scored against the shared path
+
+    def _remember_path(self) -> None:
+        if self._own_path is not None:
+            self._own_path = self._path_snapshot()
+
     def _path_snapshot(self) -> bytes:
         """All a step reads that the reference path fixes, pickled: the state, the
         parameters, the outage stream, whether each country is still passive (a person's
@@ -755,11 +764,25 @@ class World(mesa.Model):
 
     # --- running and results ----------------------------------------------------------------
     def run(self, steps: int | None = None, progress=None) -> "World":
-        """Run ``steps`` more steps (default: the scenario's), calling ``progress()`` after each."""
-        for _ in range(self.spec.steps if steps is None else steps):
-            self.step()
-            if progress is not None:
-                progress()
+        """Run ``steps`` more steps (default: the scenario's), calling ``progress()`` after each.
+
+        Without ``progress`` nothing outside can touch the world between these steps, so a
+        world that is its own reference path checks that it still is once, not every
+        quarter (two picklings of its state a quarter: a tenth of a baseline sweep's time).
+        """
+        alone = progress is None and not self._alone
+        if alone:
+            self._leave_path_if_changed()
+            self._alone = True
+        try:
+            for _ in range(self.spec.steps if steps is None else steps):
+                self.step()
+                if progress is not None:
+                    progress()
+        finally:
+            if alone:
+                self._alone = False
+                self._remember_path()
         return self
 
     def tables(self) -> dict[str, pd.DataFrame]:
