@@ -92,6 +92,7 @@ def test_the_mean_price_index_weighs_each_price_by_its_base_consumption_value():
     now = at(banned.tables()["prices"], 2).set_index(["country", "mineral", "stage"])["price"]
     base = at(quiet.tables()["prices"], 2).set_index(["country", "mineral", "stage"])["price"]
     relative = (now / base).to_numpy().reshape(len(data.goods), len(data.codes)).T
+    relative = np.where(weights > 0, relative, 0.0)  # no price where a good has no use
     expected = (relative * weights).sum() / weights.sum()
     got = outcomes(banned, ["mean_price_index", "median_price_index"])
     assert got["mean_price_index"] == pytest.approx(expected, rel=1e-9)
@@ -106,7 +107,21 @@ def test_producer_price_is_empty_where_the_economy_produces_none_of_the_good():
     assert (~made).any() and made.any()  # the tiny world has both
     assert prices["producer_price"][~made].isna().all()
     assert prices["producer_price"][made].notna().all()
-    assert prices["price"].notna().all()  # everyone pays a delivered price
+
+
+def test_delivered_price_is_empty_where_the_economy_wants_none_of_the_good():
+    """Review: refined heavy rare earths 'cost' 14.8 times their 2024 price in economies
+    that use none: the ceiling of a good nobody there buys, averaged in by a reader."""
+    tables = run([BAN], steps=2).tables()
+    key = ["step", "country", "mineral", "stage"]
+    bought = tables["flows"].groupby(["step", "importer", "mineral", "stage"])["tonnes"].sum()
+    bought.index.names = key
+    prices = tables["prices"].set_index(key)["price"]
+    paid = bought.reindex(prices.index, fill_value=0.0) > 0
+    assert paid.any() and (~paid).any()
+    assert prices[paid].notna().all()  # whoever bought some paid a price
+    unpaid = prices[prices.isna()].index
+    assert len(unpaid) and (bought.reindex(unpaid, fill_value=0.0) == 0).all()
 
 
 def test_the_public_outcomes_api_is_the_sweeps_catalogue():
