@@ -222,3 +222,29 @@ def test_the_biggest_price_rise_is_one_that_somebody_pays(tmp_path, capsys):
     bought = flows[flows.step == 3].groupby(["importer", "mineral", "stage"]).tonnes.sum()
     paid = [f": {good_label(mineral, stage)} in {code}, +" for code, mineral, stage in bought.index]
     assert any(words in line for words in paid), line
+
+
+def test_the_biggest_price_rise_is_the_peak_and_says_where_it_ended(tmp_path, capsys):
+    """Review: the line compared the last quarter with the first and hid a 25-fold peak
+    of Japan's heavy rare earths a few quarters before."""
+    out_dir = tmp_path / "out"
+    code, out, _ = minerals(capsys, "run", "japan_pressure", "--steps", "8", "--out", str(out_dir))
+    assert code == 0
+    line = next(line for line in out.splitlines() if line.startswith("Biggest price rise"))
+    prices = pd.read_csv(out_dir / "prices.csv")
+    flows = pd.read_csv(out_dir / "flows.csv")
+    key = ["step", "country", "mineral", "stage"]
+    bought = flows.groupby(["step", "importer", "mineral", "stage"])["tonnes"].sum()
+    bought.index.names = key
+    paid = prices.set_index(key)["price"][lambda p: p.index.isin(bought[bought > 0].index)]
+    first = prices[prices.step == 1].set_index(["country", "mineral", "stage"])["price"]
+    rise = paid / first.reindex(paid.index.droplevel("step")).to_numpy() - 1
+    step, country, mineral, stage = rise.idxmax()
+    assert f"{good_label(mineral, stage)} in {country}, {rise.max():+.1%}" in line, line
+    assert f"in 2026 Q2); {rise[(8, country, mineral, stage)]:+.1%} in 2026 Q4" in line
+
+
+def test_a_run_where_nobody_acts_says_so_instead_of_ranking_zeros(tmp_path, capsys):
+    code, out, _ = minerals(capsys, "run", "baseline", "--steps", "2", "--out", str(tmp_path))
+    assert code == 0 and "Every score is 0 in 2025 Q2: nobody took a measure" in out
+    assert "Top scores" not in out

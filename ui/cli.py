@@ -806,7 +806,10 @@ def summary(
 
 def _top_scores(world, countries: pd.DataFrame) -> str:
     last = countries["step"].max()
-    top = countries[countries["step"] == last].nlargest(TOP_SCORES, "score")
+    final = countries[countries["step"] == last]
+    if (final["score"].abs() < 0.005).all():  # a ranking of zeros says nothing
+        return t("cli.run_scores_zero", quarter=world.quarter_label(last))
+    top = final.nlargest(TOP_SCORES, "score")
     scores = ", ".join(
         t("cli.score_item", country=row.country, score=row.score) for row in top.itertuples()
     )
@@ -814,34 +817,39 @@ def _top_scores(world, countries: pd.DataFrame) -> str:
 
 
 def _price_rise(world, prices: pd.DataFrame, flows: pd.DataFrame) -> str:
-    """The delivered price that rose most from step 1 (or the first step) to the last,
-    among those somebody paid in the last quarter: an economy that gets none of a good
-    (no source, or no use for it) only shows the ceiling of a price out of reach."""
+    """The delivered price that rose most from step 1 (or the first step) to its peak in
+    any later quarter, among prices somebody paid that quarter (an economy that gets none
+    of a good only shows the ceiling of a price out of reach); and where it ended."""
     steps = prices["step"]
     first = 1 if (steps == 1).any() else steps.min()
     last = steps.max()
     key = ["country", "mineral", "stage"]
     before = prices[steps == first].set_index(key)["price"]
-    after = prices[steps == last].set_index(key)["price"]
-    bought = flows[flows["step"] == last].groupby(["importer", "mineral", "stage"])["tonnes"]
-    paid = bought.sum().loc[lambda tonnes: tonnes > 0].index
-    after = after[after.index.isin(paid)]
+    later = prices[steps >= first].set_index(["step", *key])["price"]
+    bought = flows.groupby(["step", "importer", "mineral", "stage"])["tonnes"].sum()
+    later = later[later.index.isin(bought[bought > 0].index)]
     with np.errstate(divide="ignore", invalid="ignore"):
-        change = (after / before - 1).replace([np.inf, -np.inf], np.nan).dropna()
+        ratio = later / before.reindex(later.index.droplevel("step")).to_numpy()
+    change = (ratio - 1).replace([np.inf, -np.inf], np.nan).dropna()
     if change.empty or change.max() < NOTABLE:
         return t("cli.run_no_price_rise", since=world.quarter_label(first))
-    where = change.idxmax()
-    country, mineral, stage = where
-    return t(
+    step, country, mineral, stage = change.idxmax()
+    said = t(
         "cli.run_price_rise",
         good=good_label(mineral, stage),
         country=country,
-        change=change[where],
-        before=before[where],
-        after=after[where],
+        change=change.max(),
+        before=before[(country, mineral, stage)],
+        after=later[(step, country, mineral, stage)],
         since=world.quarter_label(first),
-        quarter=world.quarter_label(last),
+        quarter=world.quarter_label(step),
     )
+    if step == last:
+        return said
+    now = change.get((last, country, mineral, stage))
+    if now is None:
+        return said
+    return said + t("cli.run_price_rise_now", change=now, quarter=world.quarter_label(last))
 
 
 def _worst_shortage(world, countries: pd.DataFrame) -> str:
