@@ -248,3 +248,16 @@ def test_a_run_where_nobody_acts_says_so_instead_of_ranking_zeros(tmp_path, caps
     code, out, _ = minerals(capsys, "run", "baseline", "--steps", "2", "--out", str(tmp_path))
     assert code == 0 and "Every score is 0 in 2025 Q2: nobody took a measure" in out
     assert "Top scores" not in out
+
+
+def test_run_refuses_a_strategy_that_no_ai_plays_as_a_sweep_does(tmp_path, capsys):
+    """Review: `minerals run baseline --set countries.CHN.strategy=hawk` ran and changed
+    nothing (nobody plays the baseline), while a sweep refused the same lever."""
+    out_dir = tmp_path / "out"
+    hawk = "countries.CHN.strategy=hawk"
+    code, _, err = minerals(capsys, "run", "baseline", "--set", hawk, "--out", str(out_dir))
+    assert code == 2 and not out_dir.exists()
+    assert 'CHN is not played by its AI in baseline (its controller is "passive")' in err
+    assert 'add --set countries.CHN.controller="ai+script"' in err
+    played = ("--set", hawk, "--set", 'countries.CHN.controller="ai+script"', "--steps", "2")
+    assert minerals(capsys, "run", "baseline", *played, "--out", str(out_dir))[0] == 0

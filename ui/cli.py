@@ -338,6 +338,7 @@ def run_command(args: argparse.Namespace) -> int:
 
     from model.engine.world import World
 
+    _check_strategies(scenario, args.overrides)
     world = World(scenario, rng=scenario.seed)
     quiet = args.quiet or not sys.stderr.isatty()
     with tqdm(
@@ -357,6 +358,28 @@ def run_command(args: argparse.Namespace) -> int:
     for line in summary(world, scenario, tables, out, args.format):
         print(line)
     return 0
+
+
+def _check_strategies(scenario: Scenario, overrides: list[str]) -> None:
+    """A strategy set with --set decides only for an economy its AI plays (a sweep's
+    factors are checked alike): refuse one that would change nothing."""
+    from model.data.scenario import parse_override
+    from model.engine.world import unplayed_strategy
+
+    for text in overrides:
+        path, _ = parse_override(text)
+        if len(path) == 3 and path[0] == "countries" and path[2] == "strategy":
+            controller = unplayed_strategy(scenario, path[1])
+            if controller is not None:
+                raise UsageError(
+                    t(
+                        "cli.strategy_unplayed",
+                        text=text,
+                        code=path[1],
+                        scenario=scenario.name,
+                        controller=controller,
+                    )
+                )
 
 
 def sweep_command(args: argparse.Namespace) -> int:

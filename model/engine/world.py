@@ -96,6 +96,14 @@ def controller_kind(scenario: Scenario, code: str, scripted: bool) -> str:
     return "scripted" if scripted else scenario.header.controller
 
 
+def unplayed_strategy(scenario: Scenario, code: str) -> str | None:
+    """``code``'s controller where its AI does not play it (a strategy set for it then
+    decides nothing in a run), else None."""
+    scripted = any(event.actor == code for event in scenario.events)
+    kind = controller_kind(scenario, code, scripted)
+    return None if kind in AI_KINDS else kind
+
+
 SMUGGLING_NEWS = 4  # the news tells smuggling in quarters of the withheld trade
 
 

@@ -444,7 +444,7 @@ def _check_factors(spec: SweepSpec, scenario: str, file: str) -> None:
 def _check_strategies(spec: SweepSpec, scenario: str, file: str) -> None:
     """A strategy decides only for an economy its AI plays: a factor setting the strategy
     of one that plays its script or nothing would give the same runs for every value."""
-    from model.engine.world import AI_KINDS, controller_kind  # the engine only when needed
+    from model.engine.world import unplayed_strategy  # the engine only when needed
 
     factors = {**spec.levers, **spec.uncertainties}
     for key in factors:
@@ -456,9 +456,8 @@ def _check_strategies(spec: SweepSpec, scenario: str, file: str) -> None:
         for controller in factors.get(controls, [None]):  # the controller may be a factor too
             changes = overrides({controls: controller}) if controller else []
             base = load_scenario(scenario, changes, steps=spec.header.steps)
-            scripted = any(event.actor == code for event in base.events)
-            kinds.append(controller_kind(base, code, scripted))
-        if not any(kind in AI_KINDS for kind in kinds):
+            kinds.append(unplayed_strategy(base, code))
+        if all(kinds):
             table = "levers" if key in spec.levers else "uncertainties"
             raise SweepError(
                 t(
