@@ -144,3 +144,15 @@ def test_an_unknown_outcome_is_named_with_the_catalogue():
 def test_every_outcome_in_the_catalogue_is_a_finite_number_on_a_quiet_run():
     values = outcomes(run(steps=2))
     assert all(math.isfinite(v) for v in values.values())
+
+
+def test_the_worlds_welfare_adds_up_every_economys_in_dollars_not_its_points():
+    """Review: mean_score averages points that are shares of each economy's own mineral
+    economy, so China's cooperation 'lowered' it while the world as a whole gained."""
+    banned = run([BAN], steps=2)
+    got = outcomes(banned, ["world_welfare_usd_bn", "mean_score"])
+    assert got["world_welfare_usd_bn"] == pytest.approx(
+        banned.last_metrics["welfare_usd"].sum() / 1e9, rel=1e-9
+    )
+    assert got["world_welfare_usd_bn"] < 0  # a ban on a used good costs the world
+    assert outcomes(run(steps=2), ["world_welfare_usd_bn"])["world_welfare_usd_bn"] == 0.0

@@ -67,6 +67,13 @@ def _china_refined_share(world, tables: Tables) -> float:
     return float(value.get(world.data.hegemon, 0.0) / value.sum())
 
 
+def _world_welfare(world, tables: Tables) -> float:
+    """Σ welfare in USD bn: each GDP index less one, times that economy's GDP."""
+    last = _last(tables["countries"])
+    gdp = pd.Series(world.data.gdp, index=world.data.codes).reindex(last["country"]).to_numpy()
+    return float(((last["gdp_index"].to_numpy() - 1.0) * gdp).sum() / 1e9)
+
+
 def _deal_count(status: str) -> Callable[[Any, Tables], float]:
     def count(world, tables: Tables) -> float:
         deals = tables["deals"]
@@ -79,12 +86,19 @@ def _deal_count(status: str) -> Callable[[Any, Tables], float]:
 # float, so a failed run's row holds NaN in the same column type.
 OUTCOMES: dict[str, tuple[str, Callable[[Any, Tables], float]]] = {
     "mean_score": (
-        "mean of the countries' scores at the last step",
+        "mean of the countries' scores at the last step (unweighted: each economy's points "
+        "are shares of its own mineral economy, so a small producer counts as much as the US)",
         lambda w, tb: float(_last(tb["countries"])["score"].mean()),
     ),
     "mean_gdp_index": (
         "mean of the countries' GDP indices at the last step (1.0 = the no-action reference path)",
         lambda w, tb: float(_last(tb["countries"])["gdp_index"].mean()),
+    ),
+    "world_welfare_usd_bn": (
+        "the world's welfare change against the no-action reference path at the last step, "
+        "USD bn in the quarter: every economy's, summed (the world as a whole, each economy "
+        "by its size, where mean_score counts economies)",
+        _world_welfare,
     ),
     "china_refined_share": (
         "China's share of world refined production at the last step, by value over all "
