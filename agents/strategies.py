@@ -25,7 +25,7 @@ from agents.actions import (
 )
 from agents.controllers import BaseController, Controller
 from agents.observation import Observation, Offer
-from model.text import t
+from model.text import percent, t
 
 EPS = 1e-9  # tariffs, levels and shares closer than this count as equal
 MAX_ACTIONS = 8  # a government takes a handful of decisions a quarter, not one per good
@@ -671,7 +671,7 @@ class Diversifier(Strategy):
         note = t(
             "strategies.dependence",
             source=obs.codes[source],
-            share=f"{obs.dependence[g, source]:.0%}",
+            share=percent(obs.dependence[g, source]),
         )
         return [Subsidy(obs.country, *obs.goods[g], usd, note)]
 
@@ -682,7 +682,7 @@ class Diversifier(Strategy):
         g, source = exposed[0]
         mineral, stage = obs.goods[g]
         dominant = obs.codes[source]
-        note = t("strategies.dependence", source=dominant, share=f"{obs.dependence[g, source]:.0%}")
+        note = t("strategies.dependence", source=dominant, share=percent(obs.dependence[g, source]))
         actions = []
         others = _source_dependence(obs)[g]
         others[source] = 0.0

@@ -623,3 +623,22 @@ def test_counts_in_a_rollback_warning_need_no_plural_and_sources_are_never_nobod
     warning = t("lesson.confirm_rollback", lang="en", when="2026 Q2", **counts)
     assert "1 quarters" not in warning and "quarters played: 1" in warning
     assert t("lesson.many_small_sources", lang="fr") == "de nombreuses petites sources"
+
+
+def test_french_ai_notes_need_no_gender_and_write_percentages_the_french_way():
+    """Review: "Union européenne : … Il porte ses stocks" (and the same "Il" for l'Inde,
+    la Corée du Sud), and "100%" beside "39 %" in the same news."""
+    import tomllib
+
+    from model.data.scenario import load_scenario
+    from model.engine.world import World
+    from model.text import LOCALE_DIR
+
+    notes = tomllib.loads((LOCALE_DIR / "fr" / "strategies.toml").read_text(encoding="utf-8"))
+    gendered = [key for key, text in notes.items() if re.search(r"\b(Il|il|Elle|elle)\b", text)]
+    assert gendered == []
+    with use_language("fr"):
+        world = World(load_scenario("tutorial", ["steps=1"])).run()
+    news = " ".join(world.tables()["events"]["detail"])
+    assert "Dépendance à 100\u202f% envers un seul fournisseur" in news
+    assert not re.search(r"\d%", news)
