@@ -277,3 +277,20 @@ def test_an_investment_its_investor_can_no_longer_pay_does_not_go_ahead():
     refused = news[news.action == "refused"]
     assert list(refused.actor) == ["USA"]
     assert "cannot spend" in refused.detail.iloc[0]
+
+
+def test_a_club_is_founded_at_its_offer_step_and_the_news_tells_its_floor_tariff_once():
+    """Review: with offer_step = 3 the founder alone taxed outsiders from the first quarter
+    (the US scored +566 at step 1 with nobody acting), and no event ever said so."""
+    from model.data.scenario import load_scenario
+
+    later = ['scenario.controller="passive"', "coalitions[0].offer_step=3", "steps=4"]
+    world = World(load_scenario("washington_coalition", later)).run()
+    scores = world.tables()["countries"].pivot(index="step", columns="country", values="score")
+    assert (scores.loc[:2] == 0).all().all()  # no club yet: the reference path itself
+    assert scores.loc[3, "USA"] != 0
+    news = world.tables()["events"]
+    told = news[news.action == "floor_tariff"]
+    assert list(told.step) == [3] and list(told.actor) == ["USA"]
+    assert "ATCM levies its floor tariff" in told.detail.iloc[0]
+    assert len(told.target.iloc[0].split(",")) > 10  # the outsiders it taxes

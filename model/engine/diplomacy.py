@@ -75,6 +75,8 @@ class Coalition:
     price_floor: float = 0.0  # reference price for processed goods, share of base price
     reserve_usd: float = 0.0  # shared stockpile target (the USD 12 bn reserve)
     reserve_spent: float = 0.0
+    opens: int = 1  # the step it is founded: its rules and reserve apply from then on
+    levying: frozenset[str] = frozenset()  # members whose floor tariffs the news has told
 
 
 # The largest terms an offer may name, far above any real deal: 1e12 t is hundreds of

@@ -187,6 +187,7 @@ class World(mesa.Model):
                 members,
                 settings.price_floor,
                 settings.reserve_usd,
+                opens=settings.offer_step,
             )
         self._consumption0 = base_consumption_value(self.data)
         self._row = {code: c for c, code in enumerate(self.data.codes)}
@@ -332,7 +333,8 @@ class World(mesa.Model):
         """A new quarter's budgets, less what the coalitions' reserves take first."""
         policies.open_quarter(self.state, self.data, self.parameters, self.calendar_quarter())
         for club in self.state.coalitions.values():
-            diplomacy.reserve_orders(club, self.state, self.data)
+            if club.opens <= self.steps:
+                diplomacy.reserve_orders(club, self.state, self.data)
 
     def apply_actions(self, step: int) -> list[Action]:
         """Apply every measure; return the diplomatic actions for the negotiation."""
@@ -566,7 +568,11 @@ class World(mesa.Model):
             )
         self.state.floor_tariff = np.zeros_like(self.state.tariff)  # recomputed every quarter
         for club in self.state.coalitions.values():
-            for guilty in diplomacy.enforce_coalition(club, self.state, self.data):
+            if club.opens > step:  # not founded yet: its founder has no club to enforce
+                continue
+            broke = diplomacy.enforce_coalition(club, self.state, self.data)
+            self._tell_floor_tariffs(club, step)
+            for guilty in broke:
                 others = [code for code in club.members if code != guilty]
                 self._breach(
                     step,
@@ -575,6 +581,24 @@ class World(mesa.Model):
                     None,
                     t("deals.coalition_breach", actor=guilty, coalition=club.name),
                 )
+
+    def _tell_floor_tariffs(self, club: diplomacy.Coalition, step: int) -> None:
+        """One line of news in a quarter when members start levying the club's floor tariff
+        (on outsiders whose price is under the reference price), not every quarter it lasts."""
+        members = [self.data.country(code) for code in club.members]
+        taxing = self.state.floor_tariff[:, members, :] > 0  # (G, members, exporters)
+        on = taxing.any(axis=(0, 2))
+        levying = {code for code, yes in zip(club.members, on, strict=True) if yes}
+        if levying - club.levying:
+            outsiders = [self.data.codes[j] for j in np.flatnonzero(taxing.any(axis=(0, 1)))]
+            detail = t(
+                "deals.floor_tariff",
+                coalition=club.name,
+                levying=len(levying),
+                count=len(outsiders),
+            )
+            self.recorder.event(step, club.founder, "floor_tariff", outsiders, detail)
+        club.levying = frozenset(levying)
 
     def _breach(self, step, guilty: str, victims: list[str], row: dict | None, text: str):
         diplomacy.lose_trust(self.state, self.data, victims, guilty, diplomacy.BREACH_COST)
