@@ -17,6 +17,7 @@ language: ``1,234.5 t`` and ``12.5%`` in English, ``1 234,5 t`` and ``12,5 %`` i
 catalogues shows up unwrapped.
 """
 
+import math
 import os
 import re
 import string
@@ -259,6 +260,14 @@ def number(value: float, digits: int = 0, lang: str | None = None) -> str:
     """``value`` with thousands grouped and ``digits`` decimals: 1,234.5 / 1 234,5."""
     text = localise_number(f"{value:,.{digits}f}", lang)
     return Said(text, ("number", value, digits))
+
+
+def tonnage(value: float, lang: str | None = None) -> str:
+    """A tonnage: whole tonnes, a small one to two significant figures (0.34 t of
+    dysprosium is worth about USD 150,000; "0 t" would say nothing happened)."""
+    size = abs(value)
+    digits = 0 if size >= 10 or size == 0 else min(3, 1 - math.floor(math.log10(size)))
+    return number(value, digits, lang)
 
 
 def percent(share: float, digits: int = 0, lang: str | None = None) -> str:

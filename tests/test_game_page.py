@@ -156,6 +156,18 @@ def test_situation_lists_the_measure_aimed_at_you_and_your_stocks():
     assert (held["tonnes"] > 0).all() and (held["days"] > 0).all()
 
 
+def test_days_of_cover_count_what_processors_use_as_well():
+    """Review: Japan's 1,202 t of refined rare earths read 403 days of cover after the first
+    quarter (60 before): its magnet makers' use was left out of the quarter's use."""
+    game = Game("baseline", "JPN")
+    before = progress.stocks(game.world, game.tables(), "JPN").set_index("good")["days"]
+    game.step()
+    after = progress.stocks(game.world, game.tables(), "JPN").set_index("good")["days"]
+    assert before["refined rare earths"] == pytest.approx(60, abs=3)
+    assert after["refined rare earths"] == pytest.approx(before["refined rare earths"], rel=0.2)
+    assert (after / before).between(0.7, 1.4).all(), after / before
+
+
 def test_ranking_compares_importers_and_highlights_you():
     game = Game("baseline", "JPN")
     game.step()

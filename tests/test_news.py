@@ -127,3 +127,17 @@ def test_the_events_table_says_who_decided_each_move():
     shocks = events[events.action == "shock"]
     assert len(shocks) and set(shocks.decided_by) == {"world"}
     assert set(events.decided_by) <= {"script", "card", "ai", "player", "world"}
+
+
+def test_a_small_stockpile_order_reads_its_tonnes_not_zero():
+    """Review: "The European Union releases 0 t of refined heavy rare earths from its
+    stockpile" (0.3 t of dysprosium and terbium is worth over USD 100,000)."""
+    from agents.actions import Stockpile
+    from model.engine import policies
+    from support.builders import tiny_world
+
+    world = World(world=tiny_world())
+    said = policies.apply(
+        Stockpile("USA", "rare_earths", "refined", 0.34), world.state.copy(), world.data, 1
+    )
+    assert "buys 0.34 t of" in said

@@ -131,8 +131,8 @@ def stocks(world, tables: dict, code: str) -> pd.DataFrame:
     held = world.state.stock[i]
     if world.outcome is None:  # nothing played yet: the base year's use
         use = world.calibration.flows[:, i, :].sum(axis=1)
-    else:
-        use = world.outcome.final_use[i]
+    else:  # final users' and processors' alike (magnet makers use most refined rare earths)
+        use = world.outcome.final_use[i] + world.outcome.input_used[i]
     rows = []
     for g, (mineral, stage) in enumerate(data.goods):
         if held[g] <= 0:

@@ -28,7 +28,7 @@ from model.data.world_data import WorldData
 from model.engine.evolve import payback_gap
 from model.engine.state import DemandShift, Licence, State
 from model.engine.state import Shock as ActiveShock
-from model.text import exact_percent, number, percent, quarter, t
+from model.text import exact_percent, number, percent, quarter, t, tonnage
 
 
 def disbursed(world: WorldData, parameters: dict, quarter: int) -> np.ndarray:
@@ -320,7 +320,7 @@ def apply(action: Action, state: State, world: WorldData, step: int, funded: boo
                 charge(state, world, actor, action.actor, float(cost.sum()), funded)
             state.stock_orders[actor, goods] += per_good
             key = "news.stockpile_buy" if per_good > 0 else "news.stockpile_release"
-            return t(key, actor=action.actor, good=what, tonnes=number(abs(action.tonnes)))
+            return t(key, actor=action.actor, good=what, tonnes=tonnage(abs(action.tonnes)))
         case Subsidy() if action.share is not None or action.strike is not None:
             return _private_subsidy(action, state, world, actor, goods, what, funded)
         case Subsidy():
