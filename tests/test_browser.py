@@ -312,6 +312,11 @@ def test_a_first_game_from_the_cards_to_the_debrief(server, tmp_path):
         tutorial = re.escape("Tutorial: your first four quarters (play Japan)")
         continue_ = page.get_by_role("button", name=re.compile(rf"^Continue {tutorial} as Japan"))
         expect(continue_.first).to_be_visible()
+        # the address no longer names the old game: a reload stays on the start page
+        expect(page).not_to_have_url(re.compile(r"\?game="))
+        page.reload()
+        expect(continue_.first).to_be_visible(timeout=60_000)
+        expect(heading).to_have_count(0)
     _offline(requests)
 
 

@@ -63,7 +63,7 @@ def test_a_quarter_in_french_while_another_browser_stays_in_english(server):  # 
             "refused": "-5 n'est pas admis ici",
             "partner": "Partenaire",
             "china": "Chine (CHN)",
-            "mineral": "Minerai",
+            "mineral": "Minéral",
             "rare_earths": "terres rares",
             "stage": "Stade",
             "refined": "raffiné",

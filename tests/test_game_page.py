@@ -615,3 +615,12 @@ def test_a_score_reads_with_a_true_minus_and_never_minus_zero():
     with use_language("fr"):
         assert words.points(-1020.62) == "−1\u202f020,6"
     assert float(read_number("−2.5", lang="en")) == -2.5  # the sign the page prints
+
+
+def test_a_price_axis_writes_thousands_as_people_do():
+    """Review: nickel ore's price axis read "8.02e+03 … 8.23e+03"."""
+    from ui.charts import line_chart
+
+    frame = pd.DataFrame({"nickel ore": [8020.0, 8230.0]}, index=[1, 2])
+    svg = line_chart(frame, "Prices")
+    assert "e+0" not in svg and "8,0" in svg

@@ -100,6 +100,7 @@ def Page():
     def open_game(new: Game | None):
         if new is None:  # first, or the redraw that follows takes the game up again
             LEFT.set(game.game_id if game else None)  # the address may still name it
+            router.push(router.path or "/")  # and a reload would bring it back
         set_game(new)
         if new is not None:
             new.save()

@@ -30,6 +30,8 @@ def _fmt(value: float) -> str:
         return localise_number(f"{value / 1e6:.1f}M")
     if abs(value) >= 1e4:
         return localise_number(f"{value / 1e3:.3g}k")
+    if abs(value) >= 1e3:  # "8,020", never "8.02e+03"
+        return localise_number(f"{value:,.0f}")
     return localise_number(f"{value:.3g}")
 
 
