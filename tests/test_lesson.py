@@ -193,6 +193,9 @@ def test_the_projector_ranks_the_class_only_and_puts_the_students_moves_first(tm
     happened = report.what_happened(tables, "CHN", 0, 1)
     assert any("Japan sets a 30% tariff" in hit for hit in happened["hits"])
     assert happened["played"] and happened["change"] is None
+    # "What your delegation did": its own decisions, not the offers its script made
+    assert report.what_happened(tables, "USA", 0, 1)["yours"] == []
+    assert [m for m in report.what_happened(tables, "JPN", 0, 1)["yours"] if "30%" in m]
 
 
 def test_role_cards_give_a_mission_three_moves_and_the_story_in_plain_words(tmp_path, capsys):

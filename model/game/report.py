@@ -148,7 +148,7 @@ def what_happened(tables: dict, code: str, since: int, now: int) -> dict:
     }
     hits, yours = [], []
     for row in events_between(tables, since, now).itertuples():
-        if row.actor == code:
+        if row.actor == code and row.decided_by == "player":  # not its scripted history
             yours.append(row.detail)
         aimed = targets(row)
         if row.actor != code and row.action in MEASURES and (code in aimed or "all" in aimed):
@@ -231,7 +231,7 @@ def debrief_page(
         )
         happened = what_happened(tables, code, 0, now) if now else {"played": False}
         events = tables["events"]
-        moves = events[events["actor"] == code]
+        moves = events[(events["actor"] == code) & (events["decided_by"] == "player")]
         out.append(f"<h3>{escape(words['moves'])}</h3><ul>")
         out += [
             f"<li>{escape(quarter_label(int(r.step)))}: {escape(r.detail)}</li>"
