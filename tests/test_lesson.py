@@ -125,13 +125,20 @@ def test_an_event_card_never_acts_in_a_student_delegations_name(tmp_path):
     game = ClassGame.create("baseline", ["CHN", "USA"], tmp_path / "g", seed=1)
     teacher = game.teacher_token
     game.fire_card(teacher, "china_magnet_licences")  # China's moves: China is a delegation
-    assert game.log.cards == []
+    assert game.log.cards and all(card["advice"] for card in game.log.cards)  # told, not played
+    game.open_round(teacher)
+    game.close_round(teacher)
+    game.close_round(teacher)
+    events = game.tables()["events"]
+    assert not ((events.actor == "CHN") & (events.decided_by == "card")).any()
+    assert "China puts" in game.debrief_page(teacher)  # the debrief lists the card fired
     [note] = [m for m in game.messages(game.seat_tokens["CHN"]) if m["to"] == "CHN"]
     assert "your delegation's choice" in note["text"]
     assert not any(m["to"] == "CHN" for m in game.messages(game.seat_tokens["USA"]))
     game.hand_over(teacher, "CHN", "bot")  # played by the computer: the card plays for it
     game.fire_card(teacher, "china_magnet_licences")
-    assert {card["action"]["actor"] for card in game.log.cards} == {"CHN"}
+    played = [card for card in game.log.cards if not card.get("advice")]
+    assert played and {card["action"]["actor"] for card in played} == {"CHN"}
 
 
 def test_no_card_cites_a_file_path():

@@ -521,7 +521,8 @@ class ClassGame:
     def _turn(self, standing: bool = False) -> Turn:
         """The next quarter's turn: the submissions (or, ``standing``, nobody's new move)."""
         step = self.round_no + 1
-        turn = Turn(step, cards=[card["action"] for card in self.log.cards if card["step"] == step])
+        cards = [c["action"] for c in self.log.cards if c["step"] == step and not c.get("advice")]
+        turn = Turn(step, cards=cards)
         for code in self.log.seats:
             submitted = None if standing else self._submissions.get(code)
             absent = submitted is None and self.absent_rule == BOT and not standing
@@ -780,13 +781,12 @@ class ClassGame:
                 TEACHER, code, t("lesson.card_for_you", title=card.title, note=" ".join(notes))
             )
         for step, action in card.actions:
-            if action.actor in yours:
-                continue
             note = t("classroom.card_note", title=card.title, note=action.note)
             record = to_dict(action) | {"note": note}
-            self.log.cards.append(
-                {"round": now + 1, "step": now + step, "card": card.name, "action": record}
-            )
+            fired = {"round": now + 1, "step": now + step, "card": card.name, "action": record}
+            # Logged either way (the debrief lists every card fired); a delegation's own
+            # move is advice to it, never played in its name.
+            self.log.cards.append(fired | ({"advice": True} if action.actor in yours else {}))
         self._post(
             TEACHER,
             EVERYONE,
