@@ -354,3 +354,15 @@ def test_the_class_leaderboard_writes_numbers_as_the_readers_language_does(taxed
         table = _shown(rc).split('aria-label="Délégations"', 1)[1]
         rc.close()
     assert ">+0,4<" in table and ">+0,0<" in table and ">+0.4<" not in table
+
+
+def test_firing_a_card_tells_the_teacher_it_went(game):
+    """Review: after "Fire card" nothing on the console changed, so a teacher fired it
+    twice."""
+    rc = _render(classroom.Cards(game, game.teacher_token, lambda do: do))
+    title = rc.find(v.Select, label="Card").widget.v_model
+    _click(rc, "Fire card")
+    said = " ".join(str(w.children) for w in rc.find(v.Alert).widgets)
+    assert f"Fired: {title}. Its moves play from the next round" in said
+    assert len({card["card"] for card in game.log.cards}) == 1
+    rc.close()

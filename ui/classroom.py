@@ -999,6 +999,12 @@ def Cards(game: ClassGame, token: str, act, version: int = 0):
     cards = game.cards()
     titles = {title: name for name, title, _ in cards}
     chosen, set_chosen = solara.use_state(cards[0][1] if cards else "")
+    fired, set_fired = solara.use_state(None)  # the card just fired: the teacher sees it went
+
+    def fire():
+        game.fire_card(token, titles[chosen])
+        set_fired(chosen)
+
     with solara.Card(t("class_ui.cards_title")):
         if not cards:
             solara.Text(t("class_ui.no_cards"))
@@ -1009,10 +1015,9 @@ def Cards(game: ClassGame, token: str, act, version: int = 0):
         for _, title, description in cards:
             if title == chosen:
                 solara.Markdown(description)
-        solara.Button(
-            t("class_ui.fire_card"),
-            on_click=act(lambda: game.fire_card(token, titles[chosen])),
-        )
+        solara.Button(t("class_ui.fire_card"), on_click=act(fire))
+        if fired:
+            solara.Success(t("class_ui.card_fired", title=fired))
 
 
 @solara.component
