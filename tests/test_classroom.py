@@ -1112,3 +1112,34 @@ def test_a_seat_adds_and_withdraws_decisions_one_at_a_time(game):
     assert game.budget_left("USA") == pytest.approx(full)
     with pytest.raises(ClassroomError, match="join link"):
         game.add_decision(teacher, tariff("USA", "CHN", 0.1))
+
+
+def test_a_changed_replay_never_moves_an_answer_to_another_offer(tmp_path, capsys):
+    """Review: --change '2:USA:[]' renumbered the offers, and the class's 'reject 44 /
+    accept 45' then rejected Chile's offer, with no word said."""
+    game = ClassGame.create("baseline", SEATS, tmp_path / "class", seed=3)
+    teacher = game.teacher_token
+    truce = propose("USA", "CHN", "truce", {})
+    club = propose("JPN", "CHN", "tariff_agreement", {"mineral": "lithium", "stage": "refined"})
+    game.open_round(teacher)
+    game.submit(seat(game, "USA"), [truce])
+    game.submit(seat(game, "JPN"), [club])
+    game.close_round(teacher)
+    offers = {offer["proposer"]: offer["deal_id"] for offer in game.inbox("CHN")}
+    game.open_round(teacher)
+    answers = [
+        {"kind": "respond", "actor": "CHN", "offer_id": offers["USA"], "answer": "reject"},
+        {"kind": "respond", "actor": "CHN", "offer_id": offers["JPN"], "answer": "accept"},
+    ]
+    assert game.submit(seat(game, "CHN"), answers) == [None, None]
+    game.close_round(teacher)
+    archive = game.export(teacher, tmp_path / "class.zip")
+
+    out_dir = tmp_path / "what-if"
+    code = main(["replay", str(archive), "--change", "1:USA:[]", "--out", str(out_dir)])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert f"Round 2: the answer of CHN to offer {offers['USA']} is left out" in out
+    assert f"Round 2: the answer of CHN to offer {offers['JPN']} is left out" in out
+    deals = pd.read_csv(out_dir / "deals.csv")
+    assert not (deals["status"].isin(["accepted", "rejected"]) & (deals["partner"] == "CHN")).any()

@@ -689,6 +689,8 @@ def replay_command(args: argparse.Namespace) -> int:
             changes=len(changes),
         )
     )
+    for step, code, offer in getattr(table, "dropped", []):
+        print(t("classroom.replay_dropped_answer", step=step, code=code, offer=offer))
     for line in summary(table.world, table.spec, tables, out, args.format):
         print(line)
     return 0

@@ -23,7 +23,7 @@ from model.data.scenario import ScenarioError
 from model.data.tables import csv_bytes
 from model.data.world_data import WorldDataError
 from model.game.decisions import check
-from model.game.replay import PEOPLE, GameLog, Table, Turn, checked, records
+from model.game.replay import PEOPLE, GameLog, Table, Turn, checked, records, replay
 from model.game.store import MAX_GAME_BYTES
 from model.text import t
 
@@ -175,8 +175,14 @@ def replay_changed(log: GameLog, changes: list[tuple[int, str, list[Action]]] = 
         if (step, code) in wanted:
             raise ArchiveError(t("classroom.change_twice", step=step, code=code))
         wanted[(step, code)] = actions
+    # Which offer each answer of the log answered, as the game played it: a changed
+    # decision can renumber the offers, and an answer must not move to another one.
+    answered = _offers(replay(log)) if wanted else {}
     table = Table(log)
+    table.dropped = []  # (step, seat, offer id) of answers whose offer the change removed
     for turn in log.turns:
+        if wanted:
+            turn = _keep_answers_to_the_same_offers(table, turn, answered)
         for code in log.seats:
             actions = wanted.get((turn.step, code))
             if actions is None:
@@ -195,6 +201,32 @@ def replay_changed(log: GameLog, changes: list[tuple[int, str, list[Action]]] = 
             turn = changed(turn, code, actions)
         table.play(turn)
     return table
+
+
+def _offers(table: Table) -> dict[int, tuple]:
+    """Each offer's id -> (kind, proposer, partner), from a played game's deals table."""
+    deals = table.world.tables()["deals"]
+    return {
+        int(row.deal_id): (row.kind, row.proposer, row.partner)
+        for row in deals.drop_duplicates("deal_id").itertuples()
+    }
+
+
+def _keep_answers_to_the_same_offers(table: Table, turn: Turn, answered: dict) -> Turn:
+    """``turn`` without the answers whose offer id now names another offer (or none)."""
+    waiting = {
+        deal.deal_id: (deal.deal, *deal.parties) for deal, _, _ in table.world.state.waiting
+    }
+    kept = {}
+    for code, records_ in turn.answers.items():
+        kept[code] = []
+        for record in records_:
+            offer = int(record.get("offer_id", -1))
+            if waiting.get(offer) == answered.get(offer):
+                kept[code].append(record)
+            else:
+                table.dropped.append((turn.step, code, offer))
+    return replace(turn, answers=kept)
 
 
 def changed(turn: Turn, code: str, actions: list[Action]) -> Turn:
