@@ -47,6 +47,8 @@ def test_a_quarter_in_french_while_another_browser_stays_in_english(server):  # 
         _switch_language(page, "Language", "Français")
         start = page.get_by_role("button", name="Commencer", exact=True)
         expect(start).to_be_visible()
+        page.reload()  # the browser keeps its choice (a reload came back in English)
+        expect(start).to_be_visible(timeout=60_000)
         expect(
             page.get_by_text("Référence : le monde de 2024 sans nouvelle mesure").first
         ).to_be_visible()

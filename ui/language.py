@@ -2,7 +2,7 @@
 
 Each browser session chooses its own language (``chosen`` is a Solara reactive variable,
 so it is kept per session and every component that wrote a sentence redraws when it
-changes). A session that has not chosen follows the server's default: ``MINERALS_LANG``
+changes), and the browser keeps that choice for its next visits (``localStorage``). A session that has not chosen follows the server's default: ``MINERALS_LANG``
 (``minerals ui --lang fr``), which a class game's teacher may change for the whole class
 (kept in the game's folder, so a resumed game keeps it). ``model.text.t`` asks this module
 which language the current session reads.
@@ -10,6 +10,7 @@ which language the current session reads.
 
 import contextlib
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import solara
@@ -68,9 +69,22 @@ def _names() -> dict[str, str]:
     return {t(f"text.name_{lang}"): lang for lang in text.languages()}
 
 
+@solara.component_vue("remember.vue")
+def _Remembered(name: str, value: str, on_value: Callable[[str], None]):
+    pass
+
+
+def _remembered(lang: str) -> None:
+    """A language this browser chose on an earlier visit, if it is still a catalogue."""
+    if lang in text.languages() and lang != chosen.value:
+        chosen.set(lang)
+
+
 @solara.component
 def LanguageSwitch():
-    """The reader's language for this browser session, among the catalogues there are."""
+    """The reader's language for this browser session, among the catalogues there are;
+    the browser keeps its choice for its next visits (localStorage, ui/remember.vue)."""
+    _Remembered(name="minerals-language", value=chosen.value or "", on_value=_remembered)
     names = _names()
     current = text.language()
     shown = next((name for name, lang in names.items() if lang == current), None)
