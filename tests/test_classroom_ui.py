@@ -366,3 +366,16 @@ def test_firing_a_card_tells_the_teacher_it_went(game):
     assert f"Fired: {title}. Its moves play from the next round" in said
     assert len({card["card"] for card in game.log.cards}) == 1
     rc.close()
+
+
+def test_the_leaderboard_says_which_seat_the_computer_plays(game):
+    """Review: a seat handed to the computer was ranked as a delegation, unmarked."""
+    teacher = game.teacher_token
+    game.hand_over(teacher, "CHN", "bot")
+    game.open_round(teacher)
+    game.close_round(teacher)
+    board = classroom.class_board(game)
+    rc = _render(classroom.Leaderboard(game, board))
+    page = "".join(w.unsafe_innerHTML for w in rc.find(solara.widgets.HTML).widgets)
+    assert "China (played by the computer)" in page and "United States (played" not in page
+    rc.close()

@@ -1088,8 +1088,14 @@ def Leaderboard(game: ClassGame, board, change: bool = True):
     if board.empty:
         line(t("ui.no_scores"))
         return
+    players = game.players
+
+    def delegation(code: str) -> str:  # a seat the computer plays is no delegation's score
+        name = country_name(code)
+        return t("lesson.seat_by_bot", name=name) if players.get(code) == "bot" else name
+
     frame = board.assign(
-        delegation=[country_name(c) for c in board["country"]],
+        delegation=[delegation(c) for c in board["country"]],
         score=[_number(x, "{:+.1f}") for x in board["score"]],
         change=[_number(x, "{:+.1f}") for x in board["change"]],
     )
