@@ -2,9 +2,10 @@
 
 Each browser session chooses its own language (``chosen`` is a Solara reactive variable,
 so it is kept per session and every component that wrote a sentence redraws when it
-changes), and the browser keeps that choice for its next visits (``localStorage``). A session that has not chosen follows the server's default: ``MINERALS_LANG``
-(``minerals ui --lang fr``), which a class game's teacher may change for the whole class
-(kept in the game's folder, so a resumed game keeps it). ``model.text.t`` asks this module
+changes), and the browser keeps that choice for its next visits (``localStorage``). A
+session that has not chosen follows the server's default: ``MINERALS_LANG`` (``minerals
+ui --lang fr``), which a class game's teacher may change for the whole class (kept in the
+game's folder, so a resumed game keeps it). ``model.text.t`` asks this module
 which language the current session reads.
 """
 
