@@ -642,3 +642,25 @@ def test_french_ai_notes_need_no_gender_and_write_percentages_the_french_way():
     news = " ".join(world.tables()["events"]["detail"])
     assert "Dépendance à 100\u202f% envers un seul fournisseur" in news
     assert not re.search(r"\d%", news)
+
+
+def test_french_puts_a_space_before_a_colon_in_what_the_class_reads(tmp_path):
+    """Review: "offre d'accord: 42" and "code de classe: VAKYFX" on French class pages."""
+    import ipyvuetify as v
+    import solara
+
+    from model.game.classroom import ClassGame
+    from ui import classroom
+
+    game = ClassGame.create("washington_coalition", ["USA", "CHN"], tmp_path / "g", seed=1)
+    game.open_round(game.teacher_token)
+    game.close_round(game.teacher_token)
+    with use_language("fr"):
+        _, rc = solara.render(classroom.ClassNews(game), handle_error=False)
+        said = " ".join(str(w.children) for w in rc.find(v.Html).widgets)
+        said += "".join(w.unsafe_innerHTML for w in rc.find(solara.widgets.HTML).widgets)
+        rc.close()
+        join = t("lesson.join_on", url="http://x/join", code="ABC")
+    assert "accord accepté : " in said and "droit plancher de coalition : 1" in said
+    assert not re.search(r"\w[:;] ", said)
+    assert join.endswith("avec le code de classe : **ABC**")

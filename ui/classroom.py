@@ -1028,7 +1028,7 @@ def JoinLinks(game: ClassGame, token: str, act=None, version: int = 0):
     shown, set_shown = solara.use_state(none)
     with solara.Card(t("class_ui.links_title")):
         solara.Markdown(t("lesson.screen_link", url=f"[{links['screen']}]({links['screen']})"))
-        solara.Markdown(f"{t('lesson.join_on', url=links['join'])}: **{game.class_code}**")
+        solara.Markdown(t("lesson.join_on", url=links["join"], code=game.class_code))
         for code in game.seats:
             solara.Markdown(t("class_ui.link_line", code=code, url=links[code]))
         solara.Select(
@@ -1079,7 +1079,7 @@ def WorldMapSlot(game: ClassGame, tables: dict):
 def JoinBox(game: ClassGame):
     url = f"{base_url().rstrip('/')}/join"
     with solara.Card(t("lesson.join_title")):
-        solara.Markdown(f"{t('lesson.join_on', url=url)}: **{game.class_code}**")
+        solara.Markdown(t("lesson.join_on", url=url, code=game.class_code))
         html(qr_svg(url, scale=4))
 
 
@@ -1158,7 +1158,10 @@ def ClassNews(game: ClassGame, version: int = 0):
         if news["ai"] or news["ai_counts"]:
             said = [news_item(detail) for detail in news["ai"]]
             if news["ai_counts"]:
-                kinds = "; ".join(f"{_kind(kind)}: {n}" for kind, n in news["ai_counts"].items())
+                kinds = t("lesson.kind_separator").join(
+                    t("lesson.kind_count", kind=_kind(kind), count=n)
+                    for kind, n in news["ai_counts"].items()
+                )
                 said.append(
                     t("lesson.ai_counted", count=sum(news["ai_counts"].values()), kinds=kinds)
                 )
