@@ -28,6 +28,7 @@ from ui.map import SHADES, map_layers, map_table
 def saved_games(tmp_path, monkeypatch):
     monkeypatch.setenv("MINERALS_GAMES", str(tmp_path / "games"))
     return tmp_path / "games"
+UNSPENT = "budget left this quarter: USD {} million, what past quarters left unspent included"
 
 
 def _html(rc) -> str:
@@ -564,12 +565,12 @@ def test_the_budget_under_the_form_follows_what_is_queued_and_withdrawn(tmp_path
         return rc.find(v.TextField, label="Amount (USD million)").widget.messages[0]
 
     left = game.budget_usd() / 1e6
-    assert hint() == f"budget left this quarter: USD {number(left)} million"
+    assert hint() == UNSPENT.format(number(left))
     rc.find(v.TextField, label="Amount (USD million)").widget.v_model = "100"
     rc.find(v.Btn, children=["Queue subsidy"]).widget.click()
-    assert hint() == f"budget left this quarter: USD {number(left - 100)} million"
+    assert hint() == UNSPENT.format(number(left - 100))
     rc.find(v.Btn, children=["Withdraw 1"]).widget.click()
-    assert hint() == f"budget left this quarter: USD {number(left)} million"
+    assert hint() == UNSPENT.format(number(left))
     rc.close()
 
 
