@@ -275,6 +275,8 @@ def test_a_first_game_from_the_cards_to_the_debrief(server, tmp_path):
         page.get_by_label("Tonnes").fill("100")
         page.get_by_role("button", name="Queue stockpile").dblclick()  # one order, not two
         expect(page.get_by_text(re.compile("^Buy 100 t of rare earths"))).to_have_count(1)
+        withdraw = page.get_by_role("button", name=re.compile("^Withdraw 1: Buy 100 t of rare"))
+        expect(withdraw).to_be_visible()  # a screen reader hears what it withdraws
         expect(page.get_by_text(re.compile("^Now press Step"))).to_be_visible()
         page.get_by_role("button", name="Step", exact=True).click()
         expect(heading).to_have_text("2025 Q2 · step 2 of 4")

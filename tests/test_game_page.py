@@ -569,7 +569,10 @@ def test_the_budget_under_the_form_follows_what_is_queued_and_withdrawn(tmp_path
     rc.find(v.TextField, label="Amount (USD million)").widget.v_model = "100"
     rc.find(v.Btn, children=["Queue subsidy"]).widget.click()
     assert hint() == UNSPENT.format(number(left - 100))
-    rc.find(v.Btn, children=["Withdraw 1"]).widget.click()
+    withdraw = rc.find(v.Btn, children=["Withdraw 1"]).widget
+    # its accessible name says what it withdraws (review: "WITHDRAW 1/2/3" only)
+    assert withdraw.attributes["aria-label"].startswith("Withdraw 1: Subsidy of USD 100 million")
+    withdraw.click()
     assert hint() == UNSPENT.format(number(left))
     rc.close()
 

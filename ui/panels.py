@@ -240,13 +240,16 @@ def DecisionPanel(desk, changed: Callable[[], None], version: int = 0):
         if not desk.decisions:
             solara.Text(t("ui.queued_none"))
         for k, action in enumerate(desk.decisions):
+            said = describe(action)
             with solara.Row(style={"align-items": "center"}):
-                solara.Text(describe(action))
+                solara.Text(said)
                 solara.Button(
                     t("ui.withdraw", number=k + 1),
                     on_click=lambda k=k: (desk.withdraw(k), changed()),
                     text=True,
                     small=True,
+                    # a screen reader hears what it withdraws, not only its number
+                    attributes={"aria-label": t("ui.withdraw_named", number=k + 1, what=said)},
                 )
 
 
