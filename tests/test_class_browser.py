@@ -66,6 +66,15 @@ def _host(tmp_path, *args, port: int | None = None) -> tuple[subprocess.Popen, s
         time.sleep(0.5)
 
 
+def _open(browser, url: str, width: int, height: int, mobile: bool = False):
+    """A page in a context of its own (its own cookies and storage) at that size."""
+    context = browser.new_context(viewport={"width": width, "height": height}, is_mobile=mobile)
+    page = context.new_page()
+    page.set_default_timeout(WAIT)
+    page.goto(url)
+    return page
+
+
 def _link(text: str, path: str, line_start: str = "") -> str:
     return re.search(rf"(?m)^{line_start}.*?(http://127\.0\.0\.1:\d+/{path}\?token=[\w-]+)", text)[
         1
@@ -103,19 +112,10 @@ def test_a_lesson_with_a_projector_and_a_phone(tmp_path):
             browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
             try:
 
-                def open_page(url, width, height, mobile=False):
-                    context = browser.new_context(
-                        viewport={"width": width, "height": height}, is_mobile=mobile
-                    )
-                    page = context.new_page()
-                    page.set_default_timeout(WAIT)
-                    page.goto(url)
-                    return page
-
-                teacher = open_page(_link(printed, "teacher"), 1280, 800)
-                screen = open_page(_link(printed, "screen"), 1024, 768)
-                usa = open_page(_link(printed, "seat", "USA"), 1280, 800)
-                phone = open_page(f"http://127.0.0.1:{port}/join", 390, 844, mobile=True)
+                teacher = _open(browser, _link(printed, "teacher"), 1280, 800)
+                screen = _open(browser, _link(printed, "screen"), 1024, 768)
+                usa = _open(browser, _link(printed, "seat", "USA"), 1280, 800)
+                phone = _open(browser, f"http://127.0.0.1:{port}/join", 390, 844, mobile=True)
 
                 # the teacher shapes the lesson on the console before it starts
                 teacher.get_by_label("Rounds (empty: one per quarter of the scenario)").fill("3")
@@ -271,18 +271,9 @@ def test_the_lesson_end_moves_every_delegation_on_by_itself_each_in_its_language
             browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
             try:
 
-                def open_page(url, width, height, mobile=False):
-                    context = browser.new_context(
-                        viewport={"width": width, "height": height}, is_mobile=mobile
-                    )
-                    page = context.new_page()
-                    page.set_default_timeout(WAIT)
-                    page.goto(url)
-                    return page
-
-                teacher = open_page(_link(printed, "teacher"), 1280, 800)
-                usa = open_page(_link(printed, "seat", "USA"), 1280, 800)
-                chn = open_page(_link(printed, "seat", "CHN"), 390, 844, mobile=True)
+                teacher = _open(browser, _link(printed, "teacher"), 1280, 800)
+                usa = _open(browser, _link(printed, "seat", "USA"), 1280, 800)
+                chn = _open(browser, _link(printed, "seat", "CHN"), 390, 844, mobile=True)
                 expect(usa.get_by_text("Your mission.")).to_be_visible()
                 expect(chn.get_by_text("Your mission.")).to_be_visible()
                 _choose(chn, "Language", "Français")  # this delegation reads French

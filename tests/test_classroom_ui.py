@@ -175,6 +175,13 @@ def at_link(monkeypatch):
     language.chosen.set(None)
 
 
+def _world_in_french(page) -> str:
+    """What a delegation's page shows on its world tab once it reads French."""
+    page.find(v.Select, label="Language").widget.v_model = "Français"
+    _click(page, "Le monde")
+    return _shown(page)
+
+
 def _shown(rc) -> str:
     """Every sentence on the page: text widgets and the blocks of lines."""
     from html import unescape
@@ -216,10 +223,7 @@ def test_a_french_delegation_reads_the_round_summary_in_french_while_the_class_r
     english = "The United States sets a 30% tariff on mined rare earths from China."
     # the class's tables stay in the teacher's (server's) language, for the researchers
     assert (game.tables()["events"]["detail"] == english).any()
-    chn = at_link(game, "seat", game.seat_tokens["CHN"])
-    chn.find(v.Select, label="Language").widget.v_model = "Français"
-    _click(chn, "Le monde")
-    shown = _shown(chn)
+    shown = _world_in_french(at_link(game, "seat", game.seat_tokens["CHN"]))
     assert (
         "États-Unis : droit de douane de 30\u202f% sur les importations de minerai de terres "
         "rares (provenance : Chine)." in shown
@@ -235,10 +239,7 @@ def test_an_event_cards_news_reads_in_the_french_delegations_language(game, at_l
     game.fire_card(game.teacher_token, "china_magnet_licences")
     game.open_round(game.teacher_token)
     game.close_round(game.teacher_token)
-    jpn = at_link(game, "seat", game.seat_tokens["JPN"])
-    jpn.find(v.Select, label="Language").widget.v_model = "Français"
-    _click(jpn, "Le monde")
-    shown = _shown(jpn)
+    shown = _world_in_french(at_link(game, "seat", game.seat_tokens["JPN"]))
     assert (
         "Carte événement « La Chine soumet à licence les exportations de terres rares lourdes "
         "et d'aimants (avril 2025) »" in shown
