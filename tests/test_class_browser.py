@@ -284,6 +284,12 @@ def test_the_lesson_end_moves_every_delegation_on_by_itself_each_in_its_language
                 usa.get_by_label("Rate (%)").fill("30")
                 usa.get_by_role("button", name="Queue tariff").click()
                 expect(usa.get_by_text("Your decisions are saved.")).to_be_visible()
+                _choose(usa, "Measure", "Deal proposal")  # and offers China a tariff agreement
+                _choose(usa, "Partner", re.compile("China"))
+                _choose(usa, "Deal", re.compile("tariff agreement", re.I))
+                usa.get_by_label("Highest tariff either side may charge (%)").fill("5")
+                usa.get_by_role("button", name="Queue proposal").click()
+                expect(usa.get_by_text(re.compile("^Propose a tariff agreement"))).to_be_visible()
                 teacher.get_by_role("button", name="Close round").click()
                 expect(usa.get_by_text(re.compile(r"^Your score is"))).to_be_visible()
 
@@ -302,8 +308,15 @@ def test_the_lesson_end_moves_every_delegation_on_by_itself_each_in_its_language
                 assert not english.search(" ".join(chn.locator(".class-lines").all_inner_texts()))
                 _shot(chn, "fr-phone-news")
 
-                # the last round: both delegations are on a tab they picked when it ends
+                # the last round: the offer's three answers fit the phone, then both
+                # delegations are on a tab they picked when it ends
                 teacher.get_by_role("button", name="Open round").click()
+                counter = chn.get_by_role("button", name=re.compile("^Contre-proposition"))
+                expect(counter).to_be_visible()
+                width = chn.evaluate("document.scrollingElement.scrollWidth")
+                assert width <= 392, f"the phone page scrolls sideways ({width} px)"
+                box = counter.bounding_box()
+                assert box["x"] >= 0 and box["x"] + box["width"] <= 390
                 usa.get_by_role("button", name="Decide", exact=True).click()
                 expect(usa.get_by_role("button", name="Queue tariff")).to_be_visible()
                 usa.get_by_role("button", name="The world", exact=True).click()

@@ -717,3 +717,12 @@ def test_a_partner_that_never_answers_is_named_before_the_offer_is_made(tmp_path
     texts = [w.children[0] for w in rc.find(v.Html).widgets if w.children]
     assert any("never answers offers" in str(text) for text in texts)
     rc.close()
+
+
+def test_a_queued_counter_offer_shows_its_terms():
+    """Review (class walk): once queued it read "Counter offer 1", its 5 % nowhere."""
+    from agents.actions import Respond
+    from ui.panels import describe
+
+    counter = Respond("CHN", 1, "counter", {"max_rate": 0.05})
+    assert describe(counter) == "Counter offer 1 (highest tariff 5%)"

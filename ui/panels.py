@@ -196,6 +196,9 @@ def describe(action: Action) -> str:
                 terms=terms_in_brackets(action.terms),
                 duration=action.duration,
             )
+        case "respond" if action.answer == "counter" and action.terms:  # its terms, in words
+            said = t("ui.queued_counter", offer=action.offer_id)
+            return f"{said}{terms_in_brackets(action.terms)}"
         case "respond":
             return t(f"ui.queued_{action.answer}", offer=action.offer_id)
         case "found_coalition":
@@ -514,7 +517,7 @@ def Inbox(desk, changed: Callable[[], None], version: int = 0):
 
             # Only a deal with a number (a rate, tonnes, dollars) can be countered.
             answers = ("accept", "reject", *(("counter",) if offer["deal"] in DEAL_NUMBER else ()))
-            with solara.Row():
+            with solara.Row(style={"flex-wrap": "wrap", "gap": "4px"}):  # a phone's 390 px
                 for word in answers:
                     solara.Button(
                         t(f"ui.{word}_offer", offer=number),
