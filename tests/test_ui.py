@@ -726,3 +726,19 @@ def test_a_queued_counter_offer_shows_its_terms():
 
     counter = Respond("CHN", 1, "counter", {"max_rate": 0.05})
     assert describe(counter) == "Counter offer 1 (highest tariff 5%)"
+
+
+def test_licences_due_after_the_games_last_quarter_are_refused_with_the_longest_delay():
+    """Review: tapping into the delay field (it holds 1) and typing 1 queued "licences
+    after 21 quarters" in a 20-quarter game."""
+    game = Game("baseline", "EU")
+    data = game.world.data
+    late, errors = ControlForm("CHN", "cobalt", "refined", "licensing", "50", "21").build(
+        data, "EU"
+    )
+    assert errors == {}
+    said = game.queue(late)
+    assert said.startswith("licences after 21 quarters would come after the game's last")
+    assert "at most 19 here" in said and not game.decisions
+    last, _ = ControlForm("CHN", "cobalt", "refined", "licensing", "50", "19").build(data, "EU")
+    assert game.queue(last) is None

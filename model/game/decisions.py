@@ -12,6 +12,7 @@ from agents.actions import (
     ALL,
     ANSWERS,
     Action,
+    ExportControl,
     FoundCoalition,
     Join,
     Leave,
@@ -56,6 +57,11 @@ def check(world, code: str, actions: list[Action]) -> list[str | None]:
             match action:
                 case Shock():  # something that happens to a country, never a decision
                     raise PolicyError(t("classroom.no_shock"))
+                case ExportControl() if world.steps + 1 + action.delay > world.spec.steps:
+                    # licences due after the last quarter: a digit typed after the field's
+                    # own (21 for 1 in a 20-quarter game); a ban says that with level 0
+                    most = world.spec.steps - world.steps - 1
+                    raise PolicyError(t("ui.error_delay_after_end", value=action.delay, most=most))
                 case Propose():
                     terms = diplomacy.check_terms(world.data, action, trial.coalitions)
                     _reserve_investment(world, trial, action, terms)
