@@ -25,6 +25,8 @@ class Controller(Protocol):
     def respond(self, observation: Observation, offer: Offer) -> Respond | None: ...
 
 
+PLAYER = "player"  # decided_by of a seat's moves: a person, a delegation, an outside policy
+
 class BaseController:
     """A controller that looks, answers at once, and lets every offer lapse."""
 
@@ -33,7 +35,7 @@ class BaseController:
     answers_later = False
     # Who decided its moves, as the events table says (``decided_by``): a person's seat,
     # a class delegation or an outside policy is a "player"; an AI strategy says "ai".
-    decider = "player"
+    decider = PLAYER
 
     def decide(self, observation: Observation) -> list[Action]:
         return []
@@ -45,7 +47,7 @@ class BaseController:
 def decider(controller) -> str:
     """Who decides what ``controller`` plays: its ``decider``, "player" for a controller
     written elsewhere without one (an outside policy)."""
-    return getattr(controller, "decider", "player")
+    return getattr(controller, "decider", PLAYER)
 
 
 class PassiveController(BaseController):

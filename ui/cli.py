@@ -364,22 +364,21 @@ def _check_strategies(scenario: Scenario, overrides: list[str]) -> None:
     """A strategy set with --set decides only for an economy its AI plays (a sweep's
     factors are checked alike): refuse one that would change nothing."""
     from model.data.scenario import parse_override
-    from model.engine.world import unplayed_strategy
+    from model.engine.world import strategy_set_for, unplayed_strategy
 
     for text in overrides:
-        path, _ = parse_override(text)
-        if len(path) == 3 and path[0] == "countries" and path[2] == "strategy":
-            controller = unplayed_strategy(scenario, path[1])
-            if controller is not None:
-                raise UsageError(
-                    t(
-                        "cli.strategy_unplayed",
-                        text=text,
-                        code=path[1],
-                        scenario=scenario.name,
-                        controller=controller,
-                    )
+        code = strategy_set_for(parse_override(text)[0])
+        controller = None if code is None else unplayed_strategy(scenario, code)
+        if controller is not None:
+            raise UsageError(
+                t(
+                    "cli.strategy_unplayed",
+                    text=text,
+                    code=code,
+                    scenario=scenario.name,
+                    controller=controller,
                 )
+            )
 
 
 def sweep_command(args: argparse.Namespace) -> int:

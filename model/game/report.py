@@ -12,6 +12,8 @@ importance) are used when they are there.
 import numpy as np
 import pandas as pd
 
+from agents.controllers import PLAYER
+
 COMPONENTS = (
     "score_consumers",
     "score_producers",
@@ -60,6 +62,11 @@ def events_between(tables: dict, since: int, now: int) -> pd.DataFrame:
     return events[(events["step"] > since) & (events["step"] <= now)]
 
 
+def _decided_by(events: pd.DataFrame, codes: list[str]) -> pd.Series:
+    """The rows the delegations of ``codes`` decided themselves (not their script's)."""
+    return events["actor"].isin(codes) & (events["decided_by"] == PLAYER)
+
+
 def targets(row) -> list[str]:
     """The codes an event names as its targets ("all" for every partner)."""
     value = getattr(row, "targets", None)
@@ -77,7 +84,7 @@ def headlines(tables: dict, people: list[str], since: int, now: int) -> dict:
     moves is advice to it alone, not news for the room."""
     events = events_between(tables, since, now)
     events = events[events["action"] != "history"]
-    own = events["actor"].isin(people) & (events["decided_by"] == "player")
+    own = _decided_by(events, people)
     ours, theirs = events[own], events[~own]
     if "importance" in theirs:
         theirs = theirs.sort_values("importance", key=lambda s: s.ne("headline"), kind="stable")
@@ -146,10 +153,10 @@ def what_happened(tables: dict, code: str, since: int, now: int) -> dict:
         for name in COMPONENTS
         if name in mine
     }
-    hits, yours = [], []
-    for row in events_between(tables, since, now).itertuples():
-        if row.actor == code and row.decided_by == "player":  # not its scripted history
-            yours.append(row.detail)
+    events = events_between(tables, since, now)
+    yours = list(events.loc[_decided_by(events, [code]), "detail"])  # not its scripted history
+    hits = []
+    for row in events.itertuples():
         aimed = targets(row)
         if row.actor != code and row.action in MEASURES and (code in aimed or "all" in aimed):
             hits.append(row.detail)
@@ -231,7 +238,7 @@ def debrief_page(
         )
         happened = what_happened(tables, code, 0, now) if now else {"played": False}
         events = tables["events"]
-        moves = events[(events["actor"] == code) & (events["decided_by"] == "player")]
+        moves = events[_decided_by(events, [code])]
         out.append(f"<h3>{escape(words['moves'])}</h3><ul>")
         out += [
             f"<li>{escape(quarter_label(int(r.step)))}: {escape(r.detail)}</li>"

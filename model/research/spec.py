@@ -444,14 +444,14 @@ def _check_factors(spec: SweepSpec, scenario: str, file: str) -> None:
 def _check_strategies(spec: SweepSpec, scenario: str, file: str) -> None:
     """A strategy decides only for an economy its AI plays: a factor setting the strategy
     of one that plays its script or nothing would give the same runs for every value."""
-    from model.engine.world import unplayed_strategy  # the engine only when needed
+    from model.engine.world import strategy_set_for, unplayed_strategy  # only when needed
 
     factors = {**spec.levers, **spec.uncertainties}
     for key in factors:
-        path, _ = parse_override(f"{key}=0")
-        if len(path) != 3 or path[0] != "countries" or path[2] != "strategy":
+        code = strategy_set_for(parse_override(f"{key}=0")[0])
+        if code is None:
             continue
-        code, controls = path[1], f"countries.{path[1]}.controller"
+        controls = f"countries.{code}.controller"
         kinds = []
         for controller in factors.get(controls, [None]):  # the controller may be a factor too
             changes = overrides({controls: controller}) if controller else []
