@@ -4,6 +4,8 @@ Bands come from the issue; the real figures and their sources are in docs/valida
 (written by ``minerals hindcast``) and docs/sources/wave2/history/.
 """
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -14,6 +16,7 @@ from model.research.hindcast import EPISODES, replay
 from support.builders import event, scenario
 
 WORLD_2024 = load_world("world_2024")
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def world_price(world: World, mineral: str, stage: str) -> float:
@@ -245,6 +248,51 @@ def test_ai_scenarios_no_good_idles_or_prices_ore_above_its_product_for_long(nam
     idle, dear = scenario_facts(name)
     assert max(idle.values()) <= 8, idle
     assert max(dear.values()) <= 2, dear
+
+
+def test_the_report_sets_the_recorded_prices_beside_the_models_in_the_same_quarters(episodes):
+    """Each recorded price relative to the last one before the measure, at the model's level
+    then: Nd oxide FOB China 260 US$/kg in October 2011 against 27.56 in 2010Q1 (before the
+    run, so at the base price, 1) is 9.43; cobalt's 2024Q4 average, the quarter the replay
+    opens, sits on the model's own 2024Q4 price. The table and the chart show every one."""
+    from model.research.hindcast import beside, chart
+
+    ree, drc = episodes["hindcast_ree_2010"], episodes["hindcast_drc_2025"]
+    nd = {point.date: point for point in ree.recorded if point.line == "ndpr"}
+    assert nd["2011-10"].value == pytest.approx(260 / 27.56)
+    assert nd["2011-10"].quarter == 5  # 2010Q3 + 5 = 2011Q4
+    assert "2010-Q1" not in nd  # the reference precedes the run: not drawn
+    opening = next(point for point in drc.recorded if point.date == "2024-Q4")
+    assert opening.quarter == 0 and opening.value == pytest.approx(drc.series["cobalt"][0])
+    november = next(point for point in drc.recorded if point.date == "2025-11")
+    assert november.value == pytest.approx(drc.series["cobalt"][0] * 48139 / 24273)
+    for result in (ree, drc):
+        table = "\n".join(beside(result))
+        svg = chart(result)
+        assert svg.count("<circle") == len(result.recorded) > 0
+        for point in result.recorded:
+            model = result.series[point.line][point.quarter]
+            assert f"| {point.line} | {point.date} | {point.value:.2f} | {model:.2f} |" in table
+    assert "- dytb: the recorded price is highest in 2011-10 (14.70)" in "\n".join(beside(ree))
+
+
+def test_the_recorded_prices_are_the_sourced_ones():
+    """configs/history/recorded_prices.csv copies rows of docs/sources/wave2/history/ with
+    their sources: same series, date and value, no row without a source."""
+    import pandas as pd
+
+    from model.research.hindcast import RECORDED_PRICES
+
+    recorded = pd.read_csv(RECORDED_PRICES, dtype={"date": str})
+    sourced = pd.concat(
+        pd.read_csv(path, dtype={"date": str})
+        for path in (ROOT / "docs" / "sources" / "wave2" / "history").glob("*.csv")
+    )
+    assert len(recorded) > 20 and recorded.source.str.len().min() > 10
+    keys = ["series", "date", "value", "source"]
+    found = recorded.merge(sourced, on=keys, how="left", indicator=True)
+    assert (found._merge == "both").all(), found[found._merge != "both"]
+    assert set(recorded.episode) == set(EPISODES)
 
 
 def test_minerals_hindcast_writes_the_report_and_its_charts(tmp_path, capsys, monkeypatch):

@@ -4,7 +4,8 @@
 the recorded measures, everyone else passive, no random outages), measures what the
 issue's bands speak of, and writes docs/validation.md with a small SVG chart per episode.
 The bands are the ones tests/test_history.py asserts; the real figures and their sources
-come from docs/sources/wave2/history/.
+come from docs/sources/wave2/history/. The recorded prices drawn beside the model's
+(configs/history/recorded_prices.csv, each row with its source) are taken from there.
 """
 
 from collections.abc import Callable, Sequence
@@ -12,8 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from model.data.scenario import load_scenario
+from model.data.world_data import CONFIG_DIR, quarter_index
 from model.engine.world import World
 from model.text import t
 
@@ -38,11 +41,25 @@ class Episode:
     gap: str = ""  # where the model falls short, and why (catalogue key); shown pass or fail
 
 
+@dataclass(frozen=True)
+class Recorded:
+    """A recorded price beside one of the model's lines, on the model's scale: the price
+    at ``date`` relative to the recorded price at the line's reference date (the last one
+    before the measure), times the model's level then (its base, 1, before the run)."""
+
+    line: str
+    date: str  # as recorded: "2011-10" or "2011-Q2"
+    quarter: int  # quarters after the run's first
+    value: float
+
+
 @dataclass
 class Result:
     episode: Episode
     series: dict[str, np.ndarray] = field(default_factory=dict)
     checks: list[Check] = field(default_factory=list)
+    recorded: list[Recorded] = field(default_factory=list)
+    start: str = ""  # the run's first quarter, "2010Q3"
 
     @property
     def passed(self) -> bool:
@@ -152,21 +169,53 @@ def replay(name: str, overrides: Sequence[str] = ()) -> Result:
         rows.append(episode.series(world))
     series = {key: np.array([row[key] for row in rows]) for key in rows[0]}
     series.update({key: np.float64(value) for key, value in start.items()})
-    return Result(episode, series, episode.checks(series))
+    recorded = recorded_prices(name, world.spec.start, series)
+    return Result(episode, series, episode.checks(series), recorded, world.spec.start)
+
+
+RECORDED_PRICES = CONFIG_DIR / "history" / "recorded_prices.csv"
+
+
+def recorded_prices(name: str, start: str, series: dict[str, np.ndarray]) -> list[Recorded]:
+    """The recorded prices of episode ``name`` that fall within its run (first quarter
+    ``start``), scaled to the model's lines."""
+    rows = pd.read_csv(RECORDED_PRICES, dtype={"date": str, "reference": str})
+    rows = rows[rows.episode == name]
+    first = int(quarter_index(start))
+    scaled = []
+    for (line, reference), group in rows.groupby(["line", "reference"], sort=False):
+        at = group.set_index("date").value
+        offset = _quarter(reference) - first
+        level = float(series[line][offset]) if offset >= 0 else 1.0
+        for date, value in at.items():
+            quarter = _quarter(date) - first
+            if 0 <= quarter < len(series[line]):
+                scaled.append(Recorded(line, date, quarter, level * value / at[reference]))
+    return sorted(scaled, key=lambda point: (point.line, point.quarter, point.date))
+
+
+def _quarter(date: str) -> int:
+    """A recorded date, "2011-10" or "2011-Q4", as its quarter's index (quarter_index)."""
+    year, part = date.split("-")
+    quarter = int(part[1]) if part.startswith("Q") else (int(part) - 1) // 3 + 1
+    return int(quarter_index(f"{year}Q{quarter}"))
 
 
 def chart(result: Result) -> str:
-    """A small SVG line chart of the episode's prices, relative to 2024 (= 1)."""
+    """A small SVG line chart of the episode's prices, relative to 2024 (= 1): the model's
+    lines, and the recorded prices as rings of the same colour."""
     width, height, pad = 360, 160, 28
     lines = [result.series[key] for key in result.episode.chart]
-    top = max(2.0, max(float(line.max()) for line in lines) * 1.1)
+    drawn = [point for point in result.recorded if point.line in result.episode.chart]
+    highest = max([float(line.max()) for line in lines] + [point.value for point in drawn])
+    top = max(2.0, highest * 1.1)
     steps = len(lines[0])
 
     def point(k: int, y: float) -> str:
         x = pad + (width - 2 * pad) * k / max(steps - 1, 1)
         return f"{x:.1f},{height - pad - (height - 2 * pad) * y / top:.1f}"
 
-    colours = ("#1f77b4", "#d62728", "#2ca02c")
+    colours = dict(zip(result.episode.chart, ("#1f77b4", "#d62728", "#2ca02c"), strict=False))
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'role="img" aria-label="{t("economics.hindcast_chart", name=result.episode.scenario)}">',
@@ -174,19 +223,66 @@ def chart(result: Result) -> str:
         f'<polyline fill="none" stroke="#999" stroke-dasharray="3,3" '
         f'points="{point(0, 1.0)} {point(steps - 1, 1.0)}"/>',
     ]
-    for colour, key, line in zip(colours, result.episode.chart, lines, strict=False):
+    for key, line in zip(result.episode.chart, lines, strict=True):
         points = " ".join(point(k, float(y)) for k, y in enumerate(line))
         parts.append(
-            f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{points}"/>'
+            f'<polyline fill="none" stroke="{colours[key]}" stroke-width="2" points="{points}"/>'
         )
         parts.append(
             f'<text x="{width - pad}" y="{point(steps - 1, float(line[-1])).split(",")[1]}" '
-            f'font-size="10" fill="{colour}" text-anchor="end">{key}</text>'
+            f'font-size="10" fill="{colours[key]}" text-anchor="end">{key}</text>'
+        )
+    for recorded in drawn:
+        x, y = point(recorded.quarter, recorded.value).split(",")
+        parts.append(
+            f'<circle cx="{x}" cy="{y}" r="3" fill="white" stroke="{colours[recorded.line]}" '
+            f'stroke-width="1.5"><title>{recorded.date}: {recorded.value:.2f}</title></circle>'
         )
     axis = t("economics.hindcast_axis", top=top)
     parts.append(f'<text x="{pad}" y="{pad - 10}" font-size="10">{axis}</text>')
+    if drawn:
+        legend = t("economics.hindcast_legend")
+        parts.append(
+            f'<text x="{width - pad}" y="{pad - 10}" font-size="10" '
+            f'text-anchor="end">{legend}</text>'
+        )
     parts.append("</svg>")
     return "\n".join(parts) + "\n"
+
+
+def beside(result: Result) -> list[str]:
+    """The recorded prices and the model's in the same quarters, as a Markdown table."""
+    if not result.recorded:
+        return []
+    out = [t("economics.hindcast_beside_head"), "|---|---|---|---|"]
+    for point in result.recorded:
+        model = float(result.series[point.line][point.quarter])
+        out.append(f"| {point.line} | {point.date} | {point.value:.2f} | {model:.2f} |")
+    return ["", t("economics.hindcast_beside"), "", *out, "", *timing(result)]
+
+
+def timing(result: Result) -> list[str]:
+    """When each line is highest, recorded and modelled over the same quarters: what the
+    bands (a peak within so many quarters) do not test."""
+    first = int(quarter_index(result.start))
+    out = []
+    for line in dict.fromkeys(point.line for point in result.recorded):
+        points = [point for point in result.recorded if point.line == line]
+        top = max(points, key=lambda point: point.value)
+        window = result.series[line][: points[-1].quarter + 1]
+        peak = int(np.argmax(window))
+        year, quarter = divmod(first + peak, 4)
+        out.append(
+            t(
+                "economics.hindcast_timing",
+                line=line,
+                recorded_date=top.date,
+                recorded=top.value,
+                model_date=f"{year}-Q{quarter + 1}",
+                model=float(window[peak]),
+            )
+        )
+    return out
 
 
 def report(results: list[Result], charts: str = "validation", overrides: Sequence[str] = ()) -> str:
@@ -203,6 +299,7 @@ def report(results: list[Result], charts: str = "validation", overrides: Sequenc
         for check in result.checks:
             mark = t("economics.hindcast_pass" if check.passed else "economics.hindcast_fail")
             out.append(f"| {check.label} | {check.band} | {check.value:.2f} | {mark} |")
+        out += beside(result)
         if result.episode.gap:
             out += ["", t(result.episode.gap)]
         out += ["", f"![{name}]({charts}/{name}.svg)", ""]
