@@ -163,7 +163,15 @@ def t(key: str, /, lang: str | None = None, **fields) -> str:
 
 # Sentences that go into the events table, whose text columns pandas stores as plain
 # strings: remembered by their text so ``t`` can still say them again (bounded memory).
-RECORDED = ("news.", "deals.", "strategies.", "founding.", "demand.", "score.ai_diplomacy")
+RECORDED = (
+    "news.",
+    "deals.",
+    "strategies.",
+    "founding.",
+    "demand.",
+    "score.ai_diplomacy",
+    "governments.advice_history",  # a seat's history, shown as advice (World.advise)
+)
 REMEMBERED_MOST = 200_000
 _remembered: dict[str, Said] = {}
 

@@ -23,6 +23,7 @@ from model.engine.world import World
 from model.game.classroom import ClassGame
 from model.game.replay import GameLog, Table, Turn
 from model.research.environment import MineralsEnv
+from model.text import t, use_language
 
 HISTORICAL = [name for name in bundled_names() if load_scenario(name).events]
 SETTLE = 2  # quarters run after a scenario's last event
@@ -113,6 +114,21 @@ def test_the_browser_seat_is_not_moved_by_the_script_and_sees_its_history_as_adv
     assert len(advice) >= 2
     assert advice.detail.str.contains("2025 Q3").any()
     assert advice.detail.str.contains("500").any()
+
+
+def test_a_french_player_reads_the_history_advice_and_its_source_note_in_french():
+    """Tester (French game): the advice line's note stayed in the English it was recorded
+    in, so a French page read "Release from the national stockpile" inside French text."""
+    with use_language("en"):  # the game records its tables in English
+        table = Table(GameLog("japan_pressure", 42, ["JPN"]))
+        for step in range(1, 3):
+            table.play(Turn(step))
+    [recorded, *_] = history_advice(table.world, "JPN").detail
+    with use_language("fr"):  # the news list of a French page (ui/news.py)
+        read = t("ui.news_line", date=table.world.quarter_label(2), detail=recorded)
+    assert "Déstockage des réserves nationales" in read, read
+    assert "Release from the national stockpile" not in read
+    assert "réellement passé" in read
 
 
 def test_a_class_delegation_is_not_moved_by_the_script(tmp_path):

@@ -7,6 +7,7 @@ import pytest
 from model.game import classroom, report, roles
 from model.game.classroom import ClassGame, ClassroomError
 from model.game.lesson import Lesson
+from model.text import t, use_language
 from ui.cli import main
 
 SEATS = ["USA", "CHN", "EU", "JPN"]
@@ -139,6 +140,21 @@ def test_an_event_card_never_acts_in_a_student_delegations_name(tmp_path):
     game.fire_card(teacher, "china_magnet_licences")
     played = [card for card in game.log.cards if not card.get("advice")]
     assert played and {card["action"]["actor"] for card in played} == {"CHN"}
+
+
+def test_a_french_delegation_reads_its_private_card_note_in_french(tmp_path):
+    """Tester (French class): the card's note to a delegation ("in real history your
+    country did this: …") stayed in English inside the French sentence."""
+    with use_language("en"):  # an English teacher hosts and fires the card
+        game = ClassGame.create("baseline", ["CHN", "USA"], tmp_path / "g", seed=1)
+        game.fire_card(game.teacher_token, "china_magnet_licences")
+    [note] = [m for m in game.messages(game.seat_tokens["CHN"]) if m["to"] == "CHN"]
+    with use_language("fr"):  # the French delegation's message list (ui/classroom.py)
+        read = t("class_ui.message_line", sender="x", to="y", date="z", text=note["text"])
+    assert "Les aimants contenant du Dy ou du Tb sont aussi soumis à licence" in read, read
+    assert "Licences pour Sm, Gd, Tb" in read
+    assert "Magnets containing" not in read and "Licences for" not in read
+    assert "histoire réelle" in read
 
 
 def test_no_card_cites_a_file_path():

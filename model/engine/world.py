@@ -296,7 +296,9 @@ class World(mesa.Model):
             what = policies.apply(action, self.state.copy(), self.data, self.steps + 1, True)
         except policies.PolicyError:
             what = t("governments.advice_unplayable", kind=action.kind)
-        return f"{what} {action.note}" if action.note else what
+        # Through the catalogue, not an f-string: the note stays a sentence a French
+        # reader's page says again in French (text.Said).
+        return t("news.with_note", detail=what, note=action.note) if action.note else what
 
     def observe(self, code: str):
         """What a country's controller may see when it decides (agents/observation.py)."""

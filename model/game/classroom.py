@@ -67,7 +67,7 @@ from model.game.replay import (
 )
 from model.game.seats import DEFAULT_SEATS, Seats, one_of, seat_codes
 from model.game.store import GAME_FILE, TABLES_DIR
-from model.text import country_name, language, t
+from model.text import country_name, joined, language, t
 
 logger = logging.getLogger(__name__)
 
@@ -778,7 +778,7 @@ class ClassGame:
                 yours.setdefault(action.actor, []).append(action.note)
         for code, notes in yours.items():
             self._post(
-                TEACHER, code, t("lesson.card_for_you", title=card.title, note=" ".join(notes))
+                TEACHER, code, t("lesson.card_for_you", title=card.title, note=joined(notes, " "))
             )
         for step, action in card.actions:
             note = t("classroom.card_note", title=card.title, note=action.note)
