@@ -240,6 +240,21 @@ def test_role_cards_give_a_mission_three_moves_and_the_story_in_plain_words(tmp_
     assert "Three possible first moves" in text and "Teacher's answer key" not in text
 
 
+def test_a_french_role_card_names_every_country_in_french():
+    """Tester (French class): the mission card said "Que Indonesia cesse de vous vendre…",
+    "Alliés naturels : South Africa, …" and "China raffine l'essentiel…"."""
+    english = ("Indonesia", "China", "South Africa", "United States", "European Union", "Chile")
+    with use_language("fr"):
+        title, cards = roles.cards("baseline", ["USA", "CHN", "CHL"])
+        text = roles.markdown(title, cards, key=True)
+    usa, chn, chl = cards
+    assert "Que votre principal fournisseur (Indonésie) cesse de vous vendre" in usa.fears
+    assert "Afrique du Sud" in usa.allies and "Chine" in usa.rivals
+    assert chn.mission.startswith("Votre pays (Chine) raffine l'essentiel des minerais")
+    assert "Proposer à votre premier acheteur (Chine) une vente" in chl.moves[0]
+    assert [name for name in english if re.search(rf"\b{name}\b", text)] == []
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -17,7 +17,7 @@ from model.engine.policies import budget, good_label
 from model.engine.world import World
 from model.game.replay import NOBODY
 from model.game.seats import DEFAULT_SEATS, seat_codes
-from model.text import t
+from model.text import country_name, t
 
 GLOSSARY = (
     "mined",
@@ -72,7 +72,6 @@ def card(world: World, code: str) -> RoleCard:
     data = world.data
     c = data.country(code)
     flows = world.calibration.flows.copy()  # (G, importer, exporter), t/step, base year
-    names = data.names
     # "The rest of the world" is nobody's ally, rival or customer on a role card.
     aggregate = [j for j, other in enumerate(data.codes) if other in NOBODY and j != c]
     flows[:, :, aggregate] = 0.0
@@ -91,6 +90,8 @@ def card(world: World, code: str) -> RoleCard:
     buyers = flows[g_exp, :, c].copy()
     buyers[c] = 0.0
     role = data.roles[c]
+    # The reader's names: the world data's own are English.
+    names = [country_name(other, name) for other, name in zip(data.codes, data.names, strict=True)]
     hegemon = next((j for j, r in enumerate(data.roles) if r == "hegemon"), None)
 
     depends = []
@@ -126,13 +127,14 @@ def card(world: World, code: str) -> RoleCard:
         buyers_too = flows[g_dep, :, top].copy()
         buyers_too[[c, top]] = 0.0
         rivals += [names[j] for j in np.argsort(-buyers_too)[:1] if buyers_too[j] > 0]
-    fields = {
-        "name": names[c],
+    buyer = data.codes[int(np.argmax(buyers))] if buyers.max() > 0 else t("lesson.nobody_abroad")
+    fields = {  # economies by code: a sentence names them as it reads ({supplier:name})
+        "name": code,
         "dep_good": good_label(*data.goods[g_dep]),
         "dep_share": shares[top],
-        "supplier": names[top],
+        "supplier": data.codes[top],
         "exp_good": good_label(*data.goods[g_exp]),
-        "buyer": names[int(np.argmax(buyers))] if buyers.max() > 0 else t("lesson.nobody_abroad"),
+        "buyer": buyer,
         "budget": budget(data, c) / 1e6,
         "mineral": t(f"news.mineral_{data.goods[g_exp][0]}"),
     }
