@@ -202,7 +202,7 @@ def _say(key: str, lang: str, fields: dict) -> str:
     template = catalogue(lang).get(key) or catalogue(DEFAULT_LANGUAGE)[key]
     if isinstance(template, dict):
         template = _variant(template, lang, fields)
-    if ":name" in template or ":de}" in template or ":a}" in template or ":A}" in template:
+    if any(spec in template for spec in _WORD_SPECS):
         return _opening_capital(template, _Formatter(lang).format(template, **fields))
     if lang in _SEPARATORS and any(_is_number(value) for value in fields.values()):
         return _Formatter(lang).format(template, **fields)
@@ -333,13 +333,32 @@ def _is_number(value: object) -> bool:
 
 
 VOWELS = "aeiouyàâéèêëîïôûh"  # no good's name starts with an aspirated h
+# French determiners a good's name carries ({good:le}): (singular, before a vowel, plural).
+_FRENCH_DETERMINERS = {
+    "le": ("le ", "l'", "les "),
+    "du": ("du ", "de l'", "des "),
+    "votre": ("votre ", "votre ", "vos "),
+}
+_WORD_SPECS = (":name", ":de}", ":a}", ":A}", *(f":{form}}}" for form in _FRENCH_DETERMINERS))
+
+
+def _french_determiner(text: str, form: str) -> str:
+    """``text`` (a good's or mineral's French name) after the determiner ``form`` agreeing
+    with it: "les aimants", "le lithium raffiné", "du nickel", "des terres rares", "vos
+    terres rares". Its first word gives the number (a French plural ends in s or x); every
+    singular name we ship is masculine (minerai, lithium, cobalt, nickel, graphite…)."""
+    singular, elided, plural = _FRENCH_DETERMINERS[form]
+    if text.split(" ", 1)[0][-1:] in ("s", "x"):
+        return plural + text
+    return (elided if text[:1].lower() in VOWELS else singular) + text
 
 
 class _Formatter(string.Formatter):
     """``str.format`` whose numbers follow the language's separators, and whose
     ``{actor:name}`` / ``{targets:names}`` fields turn economy codes into names; French
-    writes ``{good:de}`` for "de" + the good, elided where it must be (d'aimants), English
-    ``{deal:a}`` for "a" or "an" + the deal (an offtake contract)."""
+    writes ``{good:de}`` for "de" + the good, elided where it must be (d'aimants),
+    ``{good:le}``, ``{good:du}`` and ``{good:votre}`` for the good with a determiner that
+    agrees (les aimants, du lithium), English ``{deal:a}`` for "a" or "an" + the deal."""
 
     def __init__(self, lang: str):
         self.lang = lang
@@ -354,6 +373,8 @@ class _Formatter(string.Formatter):
         if format_spec == "de":  # French "de" elided before a vowel: d'aimants, de cobalt
             text = str(value)
             return ("d'" if text[:1].lower() in VOWELS else "de ") + text
+        if format_spec in _FRENCH_DETERMINERS:
+            return _french_determiner(str(value), format_spec)
         if format_spec in ("a", "A"):  # English "a" or "an": an offtake contract
             text = str(value)
             article = "an" if text[:1].lower() in "aeiou" else "a"

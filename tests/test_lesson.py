@@ -255,6 +255,25 @@ def test_a_french_role_card_names_every_country_in_french():
     assert [name for name in english if re.search(rf"\b{name}\b", text)] == []
 
 
+def test_a_french_role_card_puts_a_determiner_that_agrees_before_each_good():
+    """Tester: "Soumettre le aimants" on China's card; "Vendre votre aimants", "du
+    terres rares" were waiting on other cards."""
+    with use_language("fr"):
+        _, [chn, aus] = roles.cards("baseline", ["CHN", "AUS"])
+        magnets = t("news.good", mineral="", stage="", good_id="magnets_rare_earths")
+        refined = t("news.good", mineral="", stage="", good_id="refined_rare_earths")
+        producer = t("lesson.mission_producer", exp_good=magnets)
+        importer = t("lesson.fears_importer", supplier="CHN", dep_good=refined, dep_share=0.9)
+        stock = t("lesson.move_importer_1", dep_good=magnets)
+    assert chn.moves[0].startswith("Soumettre les aimants aux terres rares à licence")
+    assert aus.mission.startswith("Vendre votre minerai de lithium à bon prix")
+    assert "les cours du minerai de lithium" in aus.fears
+    assert "raffiner votre lithium sur place" in aus.moves[1]
+    assert producer.startswith("Vendre vos aimants aux terres rares")
+    assert "cesse de vous vendre des terres rares raffinées" in importer
+    assert "acheter un stock d'aimants aux terres rares" in stock
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -644,6 +644,26 @@ def test_french_ai_notes_need_no_gender_and_write_percentages_the_french_way():
     assert not re.search(r"\d%", news)
 
 
+def test_no_french_sentence_writes_a_fixed_article_before_a_goods_name():
+    """Tester: "Soumettre le aimants" — "le {exp_good}" whatever the good. A good carries
+    its own determiner ({good:le}, {good:du}, {good:votre}), so it agrees."""
+    fixed = re.compile(r"\b(le|la|les|l'|du|des|votre|vos|au|aux) \{\w*(good|mineral)\w*\}")
+    found = [
+        key
+        for key, template in catalogue("fr").items()
+        for text in (template.values() if isinstance(template, dict) else [template])
+        if fixed.search(str(text))
+    ]
+    assert found == []
+    with use_language("fr"):
+        rare_earths = t("news.good", mineral="", stage="", good_id="refined_rare_earths")
+        lithium = t("news.good", mineral="", stage="", good_id="refined_lithium")
+        tariff = t("game.your_tariff", rate=0.2, good=lithium, partner="Chili")
+        chart = t("game.debrief_prices_chart", good=rare_earths)
+    assert tariff == "votre droit de douane de 20 % sur le lithium raffiné (provenance : Chili)"
+    assert chart.startswith("Prix payé pour les terres rares raffinées,")
+
+
 def test_french_puts_a_space_before_a_colon_in_what_the_class_reads(tmp_path):
     """Review: "offre d'accord: 42" and "code de classe: VAKYFX" on French class pages."""
     import ipyvuetify as v
