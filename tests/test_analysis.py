@@ -16,6 +16,7 @@ from model.research.analysis import (
     MIN_RUNS,
     NOT_XML,
     QUANTILES,
+    STATS,
     AnalysisError,
     Sweep,
     distribution_svg,
@@ -190,6 +191,36 @@ def test_the_analyse_command_shows_paired_changes_against_a_lever_value(finished
     out = capsys.readouterr().out
     assert "small: 72 runs (72 ok" in out  # the sweep as run, though 48 pairs are shown
     assert f"changes from the twin run with {SIGMA} = 2.0" in out
+
+
+HEADERS = {
+    "en": ["count", "mean", "std", "min", "p5", "p25", "median", "p75", "p95", "max"],
+    "fr": ["effectif", "moyenne", "écart-type", "min", "p5", "p25", "médiane", "p75", "p95", "max"],
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_the_printed_tables_are_headed_and_numbered_in_the_readers_language(finished, capsys, lang):
+    """What a person reads is in their language; the runs table and the frames the Python
+    functions return keep the English column names scripts read (docs/tables.md)."""
+    argv = ["--lang", lang, "analyse", str(finished), "--by", SIGMA, "--against", "3.0"]
+    assert main([*argv, "--outcome", "mean_price_index"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    heading = next(i for i, line in enumerate(lines) if line.startswith("mean_price_index "))
+    assert lines[heading + 1].split() == [SIGMA, *HEADERS[lang]]
+    row = lines[heading + 2].split()
+    decimal = {"en": ".", "fr": ","}[lang]
+    assert all(decimal in cell for cell in row[2:])  # changes of the order of 1e-5
+    if find_spec("SALib") is not None:
+        assert [{"en": "uncertainty", "fr": "incertitude"}[lang]] in [x.split() for x in lines]
+    assert pd.read_parquet(finished / "runs.parquet").columns.tolist()[:2] == ["run_id", "seed"]
+    assert distributions(load_sweep(finished)).columns.tolist()[-len(STATS) :] == list(STATS)
+
+
+def test_a_french_reader_names_the_reference_value_with_a_decimal_comma(finished, capsys):
+    argv = ["--lang", "fr", "analyse", str(finished), "--by", SIGMA, "--against", "2,0"]
+    assert main(argv) == 0
+    assert "où parameters.armington_sigma = 2.0" in capsys.readouterr().out
 
 
 def test_the_analyse_command_without_salib_still_shows_the_distributions(

@@ -6,9 +6,10 @@ import pandas as pd
 import pytest
 
 from model.research.analysis import AnalysisError, Sweep, load_sweep
-from model.research.sensitivity import salib_indices
+from model.research.sensitivity import salib_indices, salib_report
 from model.research.spec import salib_unit
 from model.research.sweep import load_spec, sweep
+from model.text import use_language
 from ui.cli import main
 
 pytest.importorskip("SALib")
@@ -98,6 +99,24 @@ def test_morris_screening_ranks_the_factors():
     # Effects are per whole range of a factor: y moves by 4 as a goes from low to high.
     assert indices.loc["a", "mu_star"] == pytest.approx(4, rel=1e-6)
     assert indices.loc["d", "mu_star"] == 0
+
+
+@pytest.mark.parametrize(
+    ("lang", "header"),
+    [
+        ("en", "uncertainty S1 S1_conf ST ST_conf seed_share noise_floor"),
+        ("fr", "incertitude S1 S1_ic ST ST_ic part_graines plancher_bruit"),
+    ],
+)
+def test_the_printed_indices_are_headed_and_numbered_in_the_readers_language(lang, header):
+    indices = salib_indices(synthetic("sobol", 16, 2, noise=0.5))
+    with use_language(lang):
+        text = "\n".join(salib_report(indices, [], "sobol")).splitlines()
+    table = next(i for i, line in enumerate(text) if line.split()[:1] == header.split()[:1])
+    assert text[table].split() == header.split()
+    decimal = {"en": ".", "fr": ","}[lang]
+    assert all(decimal in cell for cell in text[table + 1].split()[1:])
+    assert indices.columns.tolist()[:2] == ["outcome", "uncertainty"]  # for scripts: English
 
 
 def test_a_sobol_sweep_is_analysed_with_total_order_indices(tmp_path, capsys):

@@ -23,7 +23,7 @@ import pandas as pd
 
 from model.data.scenario import display_path
 from model.research.sweep import DESIGN_FILE, SweepError
-from model.text import t
+from model.text import has, localise_number, read_number, t
 
 RUNS_TABLE = "runs.parquet"
 REQUIRED = ("run_id", "seed", "status", "error")
@@ -154,7 +154,7 @@ def paired_effects(sweep: Sweep, by: str, reference: str) -> Sweep:
     chosen = column.astype(str) == reference
     if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
         with suppress(ValueError):  # text that is no number finds nothing below
-            chosen = column == float(reference)  # "0" finds 0.0
+            chosen = column == float(read_number(reference))  # "0" finds 0.0, "0,5" 0.5 in French
     if not chosen.any():
         allowed = ", ".join(dict.fromkeys(column.astype(str)))
         raise AnalysisError(
@@ -213,10 +213,11 @@ def _xml(text: str) -> str:
 
 
 def _tick(value: float, low: float, high: float) -> str:
-    """Enough significant digits that ticks 1/4 of the axis apart read differently."""
+    """Enough significant digits that ticks 1/4 of the axis apart read differently, written
+    as the reader's language writes numbers."""
     step = (high - low) / 4
     digits = max(3, int(np.ceil(np.log10(max(abs(low), abs(high)) / step))) + 1)
-    return f"{value:.{digits}g}"
+    return localise_number(f"{value:.{digits}g}")
 
 
 def distribution_svg(sweep: Sweep, outcomes: list[str] | None = None, by: str | None = None) -> str:
@@ -423,8 +424,7 @@ def report(
         lines.append(t("analysis.paired", by=lever, value=value))
     for outcome, block in table.groupby("outcome", sort=False):
         lines += ["", t("analysis.distribution_heading", outcome=outcome, by=by_name)]
-        shown = block.drop(columns="outcome")
-        lines.append(shown.to_string(index=False, float_format=_number))
+        lines.append(printed(block.drop(columns="outcome"), ".4g"))
     if indices is None:  # no note: the caller prints its own sensitivity block
         return [*lines, "", t("analysis.no_sensitivity", reason=note)] if note else lines
     lines += ["", t("analysis.sensitivity_heading")]
@@ -441,10 +441,25 @@ def report(
         grid = cells.pivot(index="uncertainty", columns="group", values="cell")
         rank = block.groupby("uncertainty")["S1"].mean().sort_values(ascending=False)
         grid = grid.loc[rank.index, list(dict.fromkeys(cells["group"]))]
-        grid.index.name, grid.columns.name = "uncertainty", by_name
+        grid.index.name, grid.columns.name = heading("uncertainty"), by_name
         lines += ["", t("analysis.sensitivity_outcome", outcome=outcome), grid.to_string()]
     return lines
 
 
-def _number(value: float) -> str:
-    return f"{value:.4g}"
+def heading(name: str) -> str:
+    """The header a person reads over a column of statistics (``analysis.column_mean``).
+
+    Only printed tables are translated: the frames the functions above return keep their
+    English names, which scripts read. A lever's or an outcome's name is what the
+    researcher typed in the spec and types again after --by or --outcome: it stays.
+    """
+    key = f"analysis.column_{name}"
+    return t(key) if has(key) else name
+
+
+def printed(frame: pd.DataFrame, digits: str) -> str:
+    """``frame`` as `minerals analyse` prints it, headers and numbers in the reader's
+    language (--against reads a lever's value written either way)."""
+    return frame.rename(columns=heading).to_string(
+        index=False, float_format=lambda value: localise_number(f"{value:{digits}}")
+    )

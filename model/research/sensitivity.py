@@ -25,7 +25,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from model.research.analysis import BOOTSTRAP_SEED, AnalysisError, Sweep
+from model.research.analysis import BOOTSTRAP_SEED, AnalysisError, Sweep, printed
 from model.research.spec import MORRIS_LEVELS, SALIB_SAMPLERS
 from model.text import t
 
@@ -127,5 +127,5 @@ def salib_report(indices: pd.DataFrame, keys: list[str], sampler: str) -> list[s
         lines += ["", t("sensitivity.outcome", outcome=outcome)]
         extra = ["seed_share", "noise_floor"] if sampler == "sobol" else ["seed_share"]
         table = block[[*keys, "uncertainty", *names, *extra]]
-        lines.append(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+        lines.append(printed(table, ".3f"))
     return lines
