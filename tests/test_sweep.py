@@ -275,6 +275,77 @@ def test_a_bad_spec_gets_one_clear_message_and_writes_nothing(tmp_path, capsys, 
     assert not out.exists()
 
 
+MISTAKE_WORD = {"en": "mistakes", "fr": "erreurs"}
+# One of each kind: the [sweep] table, a range, the base scenario, a factor's value the
+# scenario refuses, an outcome. Each is named in one run: nobody fixes them one per run.
+MISTAKES = """
+[sweep]
+name = "x"
+scenario = "{scenario}"
+replications = -2
+sampler = "lhs"
+samples = 4
+
+[uncertainties]
+"parameters.trade_cost" = {{low = 0.5, high = 0.1}}
+"parameters.shock_rate" = {{low = 0.0, high = 7.0}}
+
+[outcomes]
+keep = ["mean_score", "joy"]
+"""
+
+
+@pytest.mark.parametrize(
+    ("lang", "scenario", "named"),
+    [
+        (
+            "en",
+            "baselin",
+            [
+                "sweep.replications: -2 is too small; allowed: 1 or more",
+                'uncertainties."parameters.trade_cost": low 0.5 is above high 0.1',
+                "sweep.scenario: no bundled scenario named 'baselin'; bundled scenarios: ",
+                "outcomes.keep: joy is not an outcome; allowed: mean_score,",
+            ],
+        ),
+        (
+            "en",
+            "baseline",
+            [
+                "sweep.replications: -2 is too small",
+                'uncertainties."parameters.trade_cost": low 0.5 is above high 0.1',
+                'uncertainties."parameters.shock_rate": --set parameters.shock_rate=7.0',
+                "7.0 is outside the allowed range 0.0..1.0",
+                "outcomes.keep: joy is not an outcome",
+            ],
+        ),
+        (
+            "fr",
+            "baselin",
+            [
+                "sweep.replications : -2 est trop petit ; admis : 1 ou plus",
+                'uncertainties."parameters.trade_cost" : la borne basse 0.5 dépasse la borne',
+                "sweep.scenario : ",
+                "outcomes.keep : joy n'est pas un résultat ; possibles : mean_score,",
+            ],
+        ),
+    ],
+)
+def test_every_mistake_of_a_spec_is_named_in_one_message(tmp_path, capsys, lang, scenario, named):
+    path = tmp_path / "bad.toml"
+    path.write_text(MISTAKES.format(scenario=scenario))
+    out = tmp_path / "out"
+    assert main(["--lang", lang, "sweep", str(path), "--out", str(out), "--workers", "1"]) == 2
+    captured = capsys.readouterr()
+    err = captured.err
+    head, *lines = err.strip().splitlines()  # the file and the count, then one a line
+    assert "bad.toml" in head and f": 4 {MISTAKE_WORD[lang]}" in head and len(lines) == 4
+    for mistake in named:
+        assert mistake in err
+    assert captured.out == "" and "Traceback" not in err
+    assert not out.exists()
+
+
 def test_the_sweep_command_writes_the_runs_table(tmp_path, capsys):
     out = tmp_path / "out"
     code = main(["sweep", str(small_spec(tmp_path)), "--workers", "1", "--out", str(out), "--csv"])

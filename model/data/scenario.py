@@ -53,7 +53,7 @@ from model.data.world_data import (
     parameter_order_problem,
     parameter_problem,
 )
-from model.text import from_data, t
+from model.text import from_data, has, t
 
 SCENARIOS_DIR = CONFIG_DIR / "scenarios"
 HEADER_TABLE = "scenario"  # the table of the header keys a --set may name alone (steps=12)
@@ -603,12 +603,7 @@ def _message(error: ValidationError, where: str, origins: Sequence[tuple[KeyPath
         if _caused_by(tuple(loc), tuple(origin_path)):
             where = t("scenario.from_file", origin=label, file=where)
             break
-    text = t(
-        "scenario.error",
-        where=where,
-        path=format_path(loc) or ".",
-        problem=_problem(first, loc),
-    )
+    text = mistakes_message(where, [(format_path(loc), problem_text(first, loc))])
     if len(problems) > 1:
         text += " " + t("scenario.more_problems", count=len(problems) - 1)
     return text
@@ -621,7 +616,21 @@ def _caused_by(loc: KeyPath, changed: KeyPath) -> bool:
     return inside or holding
 
 
-def _problem(error: dict, loc: Sequence[str | int]) -> str:
+def mistakes_message(where: str, mistakes: Sequence[tuple[str, str]]) -> str:
+    """One message for every mistake found in a file (``where``), each a key path and what
+    is wrong with it: one line for one mistake, else a count and a line for each."""
+    if len(mistakes) == 1:
+        path, problem = mistakes[0]
+        return t("scenario.error", where=where, path=path or ".", problem=problem)
+    lines = [t("scenario.mistakes", where=where, count=len(mistakes))]
+    lines += [t("scenario.mistake", path=path or ".", problem=why) for path, why in mistakes]
+    return "\n".join(lines)
+
+
+def problem_text(error: dict, loc: Sequence[str | int], topics: Sequence[str] = ()) -> str:
+    """One of pydantic's problems as the sentence a person reads: the catalogue's
+    ``{topic}.{type}`` for the first of ``topics`` that words it (a sweep spec's own
+    problems), else the scenario catalogue's sentence for pydantic's type."""
     kind = error["type"]
     ctx = dict(error.get("ctx", {}))
     if kind == "literal_error" and loc and loc[-1] in CHOICES:
@@ -634,10 +643,13 @@ def _problem(error: dict, loc: Sequence[str | int]) -> str:
     for name in ("allowed", "takes"):
         if name in ctx:
             fields[name] = ", ".join(map(str, ctx[name]))
-    for name in ("ge", "gt", "le"):
+    for name in ("ge", "gt", "le", "limit"):
         if name in ctx:
             fields[name] = bound(ctx[name])
     fields.setdefault("value", shown(_show(error["input"])))
+    for topic in topics:
+        if has(f"{topic}.{kind}"):
+            return t(f"{topic}.{kind}", **fields)
     key = PROBLEMS.get(kind, kind)
     try:
         return t(f"scenario.{key}", **fields)

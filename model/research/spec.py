@@ -4,10 +4,10 @@ It names a base scenario, levers (policy choices, always crossed as a grid),
 uncertainties (lists crossed as a grid, or ``{low, high}`` ranges sampled at random or by
 Latin hypercube), replications, a master seed and the outcomes to keep. ``design()`` turns
 it into the list of runs, each a set of ``--set`` key paths (model/data/overrides.py) and
-a seed. Every mistake is one ``SweepError`` naming the file, the key and what is allowed.
+a seed. All the mistakes of a spec are one ``SweepError``, each naming the key, what is
+wrong and what is allowed.
 """
 
-import json
 import math
 import re
 import tomllib
@@ -21,10 +21,12 @@ from typing import Annotated, Any
 import numpy as np
 from pydantic import (
     AfterValidator,
+    ConfigDict,
     Discriminator,
     Field,
     PrivateAttr,
     Tag,
+    TypeAdapter,
     ValidationError,
     model_validator,
 )
@@ -33,15 +35,16 @@ from pydantic_core import PydanticCustomError
 from model.data.files import InputError, parse_toml, read_text, shown
 from model.data.overrides import toml_literal
 from model.data.scenario import (
+    DEFAULT_WORLD,
     MAX_SEED,
     MAX_STEPS,
-    PROBLEMS,
     ScenarioError,
     StrictModel,
-    bound,
     display_path,
     load_scenario,
+    mistakes_message,
     parse_override,
+    problem_text,
 )
 from model.data.tables import TABLES
 from model.data.world_data import CONFIG_DIR, load_world
@@ -79,6 +82,12 @@ def _same_kind(values: list) -> list:
     if len(kinds) > 1:
         raise PydanticCustomError("mixed_types", "values", {"value": values})
     return values
+
+
+def _name(value: str) -> str:
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]*", value):
+        raise PydanticCustomError("bad_name", "name", {"value": value})
+    return value
 
 
 def _sampler(value: str) -> str:
@@ -125,7 +134,7 @@ Uncertainty = Annotated[
 class SweepHeader(StrictModel):
     """The ``[sweep]`` table."""
 
-    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")]
+    name: Annotated[str, AfterValidator(_name)]
     scenario: str = Field(min_length=1)
     steps: int | None = Field(default=None, ge=1, le=MAX_STEPS)  # None: the scenario's own
     replications: int = Field(default=1, ge=1, le=MAX_RUNS)
@@ -368,10 +377,12 @@ def spec_path(name_or_path: str | Path) -> Path:
 
 
 def load_spec(path: str | Path) -> SweepSpec:
-    """Read and check a sweep spec; raise ``SweepError`` with one message for any mistake.
+    """Read and check a sweep spec; raise ``SweepError`` with one message naming every
+    mistake, so a researcher fixes them all in one go.
 
     Every lever value and range end is applied to the base scenario once, so a bad key
-    path or value is refused before any run.
+    path or value is refused before any run. A check that needs a part of the spec (the
+    base scenario, a factor's values) runs whenever that part is well formed.
     """
     path = spec_path(path)
     file = display_path(path)
@@ -385,32 +396,68 @@ def load_spec(path: str | Path) -> SweepSpec:
         raise SweepError(t("sweep.syntax", file=file, detail=error)) from None
     except InputError as error:
         raise SweepError(t("scenario.in_file", file=shown(file), problem=error)) from None
+    spec, mistakes = None, []
     try:
         spec = SweepSpec.model_validate(data)
     except ValidationError as error:
-        raise SweepError(_message(error, file)) from None
-    scenario = _scenario_location(spec.header.scenario, path.parent)
-    try:
-        base = load_scenario(scenario, steps=spec.header.steps)
-    except ScenarioError as error:
-        raise SweepError(t("sweep.bad_scenario", file=file, message=error)) from None
-    _check_factors(spec, scenario, file)
-    codes = load_world(base.world).codes
-    for name in spec.outcomes.keep:
-        code = pattern_code(name)
-        if name not in OUTCOMES and (code is None or code not in codes):
-            allowed = ", ".join([*OUTCOMES, *PATTERNS])
-            raise SweepError(
-                t(
-                    "sweep.unknown_outcome",
-                    file=file,
-                    value=name,
-                    allowed=allowed,
-                    codes=", ".join(codes),
-                )
-            )
+        mistakes += _shape_mistakes(error)
+    name, steps = _base(spec, data.get("sweep"))
+    scenario, base = "", None
+    if name:
+        scenario = _scenario_location(name, path.parent)
+        try:
+            base = load_scenario(scenario, steps=steps)
+        except ScenarioError as error:
+            mistakes.append(("sweep.scenario", str(error)))
+    if base is not None:
+        levers = _valid_entries(data.get("levers"), Values)
+        uncertainties = _valid_entries(data.get("uncertainties"), Uncertainty)
+        factor_mistakes = _factor_mistakes(levers, uncertainties, scenario, steps)
+        mistakes += factor_mistakes
+        if not factor_mistakes:
+            factors = {**levers, **uncertainties}
+            mistakes += _strategy_mistakes(factors, levers, scenario, name, steps)
+    codes = load_world(base.world if base is not None else DEFAULT_WORLD).codes
+    mistakes += _outcome_mistakes(data.get("outcomes"), codes)
+    if mistakes:
+        raise SweepError(mistakes_message(file, list(dict.fromkeys(mistakes))))
     spec._scenario = scenario
     return spec
+
+
+def _base(spec: SweepSpec | None, header: Any) -> tuple[str, int | None]:
+    """The base scenario's name and the steps of every run, read from the [sweep] table
+    even when another of its keys is wrong ("" if the name itself is)."""
+    if spec is not None:
+        return spec.header.scenario, spec.header.steps
+    fields = header if isinstance(header, dict) else {}
+    name = _valid(SweepHeader.model_fields["scenario"].annotation, fields.get("scenario"))
+    steps = fields.get("steps")
+    valid_steps = type(steps) is int and 1 <= steps <= MAX_STEPS
+    return name or "", steps if valid_steps else None
+
+
+def _valid(kind: Any, value: Any) -> Any:
+    """``value`` validated as ``kind`` (a model or a type), or None if it is not."""
+    try:
+        return TypeAdapter(kind, config=None if _is_model(kind) else STRICT).validate_python(value)
+    except ValidationError:
+        return None
+
+
+def _is_model(kind: Any) -> bool:
+    return isinstance(kind, type) and issubclass(kind, StrictModel)
+
+
+STRICT = ConfigDict(strict=True, allow_inf_nan=False)  # as StrictModel reads a TOML value
+
+
+def _valid_entries(table: Any, kind: Any) -> dict[str, Any]:
+    """The entries of a [levers] or [uncertainties] table that are well formed."""
+    if not isinstance(table, dict):
+        return {}
+    entries = {key: _valid(kind, value) for key, value in table.items()}
+    return {key: value for key, value in entries.items() if value is not None}
 
 
 def _scenario_location(scenario: str, spec_dir: Path) -> str:
@@ -421,32 +468,35 @@ def _scenario_location(scenario: str, spec_dir: Path) -> str:
     return scenario
 
 
-def _check_factors(spec: SweepSpec, scenario: str, file: str) -> None:
-    for table, factors in (("levers", spec.levers), ("uncertainties", spec.uncertainties)):
+def _factor_mistakes(
+    levers: dict, uncertainties: dict, scenario: str, steps: int | None
+) -> list[tuple[str, str]]:
+    """Each factor whose key path or a value the base scenario refuses, once."""
+    mistakes = []
+    for table, factors in (("levers", levers), ("uncertainties", uncertainties)):
         for key, spread in factors.items():
             values = [spread.low, spread.high] if isinstance(spread, Range) else spread
             where = f'{table}."{key}"'
             try:
                 key_path, _ = parse_override(f"{key}=0")
                 if key_path in RESERVED:
-                    raise SweepError(t("sweep.reserved", file=file, key=where))
+                    mistakes.append((where, t("sweep.reserved")))
+                    continue
                 for value in values:
-                    load_scenario(scenario, overrides({key: value}), steps=spec.header.steps)
-            except SweepError:
-                raise
+                    load_scenario(scenario, overrides({key: value}), steps=steps)
             except ScenarioError as error:
-                raise SweepError(
-                    t("sweep.bad_factor", file=file, key=where, message=error)
-                ) from None
-    _check_strategies(spec, scenario, file)
+                mistakes.append((where, str(error)))
+    return mistakes
 
 
-def _check_strategies(spec: SweepSpec, scenario: str, file: str) -> None:
+def _strategy_mistakes(
+    factors: dict, levers: dict, scenario: str, name: str, steps: int | None
+) -> list[tuple[str, str]]:
     """A strategy decides only for an economy its AI plays: a factor setting the strategy
     of one that plays its script or nothing would give the same runs for every value."""
     from model.engine.world import strategy_set_for, unplayed_strategy  # only when needed
 
-    factors = {**spec.levers, **spec.uncertainties}
+    mistakes = []
     for key in factors:
         code = strategy_set_for(parse_override(f"{key}=0")[0])
         if code is None:
@@ -455,58 +505,50 @@ def _check_strategies(spec: SweepSpec, scenario: str, file: str) -> None:
         kinds = []
         for controller in factors.get(controls, [None]):  # the controller may be a factor too
             changes = overrides({controls: controller}) if controller else []
-            base = load_scenario(scenario, changes, steps=spec.header.steps)
+            base = load_scenario(scenario, changes, steps=steps)
             kinds.append(unplayed_strategy(base, code))
         if all(kinds):
-            table = "levers" if key in spec.levers else "uncertainties"
-            raise SweepError(
-                t(
-                    "sweep.strategy_unplayed",
-                    file=file,
-                    key=f'{table}."{key}"',
-                    code=code,
-                    scenario=spec.header.scenario,
-                    controller=kinds[0],
-                )
+            table = "levers" if key in levers else "uncertainties"
+            problem = t(
+                "sweep.strategy_unplayed",
+                code=code,
+                scenario=name,
+                controller=kinds[0],
             )
+            mistakes.append((f'{table}."{key}"', problem))
+    return mistakes
+
+
+def _outcome_mistakes(outcomes: Any, codes: list[str]) -> list[tuple[str, str]]:
+    """Each name in outcomes.keep that is no outcome, nor a pattern with a code of the world."""
+    keep = outcomes.get("keep") if isinstance(outcomes, dict) else None
+    names = [name for name in keep if isinstance(name, str)] if isinstance(keep, list) else []
+    allowed = ", ".join([*OUTCOMES, *PATTERNS])
+    return [
+        (
+            "outcomes.keep",
+            t("sweep.unknown_outcome", value=name, allowed=allowed, codes=", ".join(codes)),
+        )
+        for name in dict.fromkeys(names)
+        if name not in OUTCOMES and pattern_code(name) not in codes
+    ]
 
 
 NUMBER_MEMBERS = ("int", "float")  # how pydantic names the members of ``int | float``
 
 
-def _message(error: ValidationError, file: str) -> str:
-    problems = error.errors(include_url=False)
-    first = problems[0]
-    ctx = dict(first.get("ctx", {}))
-    loc = [p for p in first["loc"] if not (isinstance(p, str) and p.startswith(TAG))]
-    kind = first["type"]
-    if loc and loc[-1] in NUMBER_MEMBERS:  # ``int | float``: one problem, not one per type
-        loc, kind = loc[:-1], "float_type"
-        problems = [p for p in problems if p["loc"][:-1] != first["loc"][:-1]] + [first]
-    if "at" in ctx:
-        at = ctx["at"]
-        loc = list(at) if isinstance(at, tuple) else [*loc, at]
-    fields = {k: shown(_show(v)) for k, v in ctx.items() if k != "at"}
-    if "allowed" in ctx:
-        fields["allowed"] = ", ".join(map(str, ctx["allowed"]))
-    for name in ("ge", "le", "gt", "limit"):
-        if name in ctx:
-            fields[name] = bound(ctx[name])
-    fields.setdefault("value", shown(_show(first["input"])))
-    if kind == "string_pattern_mismatch":
-        kind = "bad_name"
-    try:
-        problem = t(f"sweep.{kind}", **fields)
-    except KeyError:
-        key = PROBLEMS.get(kind, kind)
-        try:
-            problem = t(f"scenario.{key}", **fields)
-        except KeyError:
-            problem = t("scenario.invalid", value=fields["value"], detail=first["msg"])
-    text = t("sweep.error", file=file, path=_format_loc(loc) or ".", problem=problem)
-    if len(problems) > 1:
-        text += " " + t("scenario.more_problems", count=len(problems) - 1)
-    return text
+def _shape_mistakes(error: ValidationError) -> list[tuple[str, str]]:
+    """Each of pydantic's problems as (key path, sentence), the sweep catalogue's first."""
+    mistakes = []
+    for problem in error.errors(include_url=False):
+        loc = [p for p in problem["loc"] if not (isinstance(p, str) and p.startswith(TAG))]
+        if loc and loc[-1] in NUMBER_MEMBERS:  # ``int | float``: one problem, not one per type
+            loc, problem = loc[:-1], {**problem, "type": "float_type"}
+        at = problem.get("ctx", {}).get("at")
+        if at is not None:
+            loc = list(at) if isinstance(at, tuple) else [*loc, at]
+        mistakes.append((_format_loc(loc), problem_text(problem, loc, topics=("sweep",))))
+    return list(dict.fromkeys(mistakes))
 
 
 def _format_loc(loc: Iterable[str | int]) -> str:
@@ -518,11 +560,3 @@ def _format_loc(loc: Iterable[str | int]) -> str:
             name = part if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", part) else f'"{part}"'
             text += f".{name}" if text else name
     return text
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, str):
-        return repr(value)
-    return json.dumps(value, default=str) if isinstance(value, dict | list) else str(value)
