@@ -346,6 +346,25 @@ def test_every_mistake_of_a_spec_is_named_in_one_message(tmp_path, capsys, lang,
     assert not out.exists()
 
 
+@pytest.mark.parametrize(
+    ("lang", "says"),
+    [
+        ("en", "a {low, high} range is sampled, so it goes under [uncertainties]"),
+        ("fr", "une plage {low, high} est tirée au hasard : sa place est sous [uncertainties]"),
+    ],
+)
+def test_a_range_written_under_levers_is_sent_to_the_uncertainties(tmp_path, capsys, lang, says):
+    """It said '{low = 0.5, high = 0.1} is not a list; write it like ["CHN", "USA"]'."""
+    path = tmp_path / "range.toml"
+    path.write_text(
+        '[sweep]\nname = "r"\nscenario = "baseline"\nsteps = 2\n\n'
+        '[levers]\n"parameters.shock_rate" = {low = 0.0, high = 0.02}\n'
+    )
+    assert main(["--lang", lang, "sweep", str(path), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert 'levers."parameters.shock_rate"' in err and says in err and "CHN" not in err
+
+
 def test_the_sweep_command_writes_the_runs_table(tmp_path, capsys):
     out = tmp_path / "out"
     code = main(["sweep", str(small_spec(tmp_path)), "--workers", "1", "--out", str(out), "--csv"])

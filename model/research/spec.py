@@ -544,11 +544,17 @@ def _shape_mistakes(error: ValidationError) -> list[tuple[str, str]]:
         loc = [p for p in problem["loc"] if not (isinstance(p, str) and p.startswith(TAG))]
         if loc and loc[-1] in NUMBER_MEMBERS:  # ``int | float``: one problem, not one per type
             loc, problem = loc[:-1], {**problem, "type": "float_type"}
+        if loc[:1] == ["levers"] and problem["type"] == "list_type" and _is_range(problem["input"]):
+            problem = {**problem, "type": "lever_range"}  # a range under [levers]: say where
         at = problem.get("ctx", {}).get("at")
         if at is not None:
             loc = list(at) if isinstance(at, tuple) else [*loc, at]
         mistakes.append((_format_loc(loc), problem_text(problem, loc, topics=("sweep",))))
     return list(dict.fromkeys(mistakes))
+
+
+def _is_range(value: Any) -> bool:
+    return isinstance(value, dict) and {"low", "high"} <= set(value)
 
 
 def _format_loc(loc: Iterable[str | int]) -> str:
