@@ -153,6 +153,9 @@ class Propose:
     investment {host, mineral, stage, usd}: the other pays for capacity in host, and host
     guarantees it supply of that mineral; truce {}: both roll back tariffs and export
     controls on each other; coalition {coalition}: partner joins the proposer's coalition.
+
+    ``ref`` names an offer before the World numbers it (a class delegation's offer to
+    another), so that the partner can answer it in the quarter it is made.
     """
 
     kind: ClassVar[str] = "propose"
@@ -162,11 +165,16 @@ class Propose:
     terms: dict = field(default_factory=dict)
     duration: int = 8
     note: str = ""
+    ref: str = ""
 
 
 @dataclass(frozen=True)
 class Respond:
-    """Answer an offer: accept, reject, or counter with new terms (the turn passes back)."""
+    """Answer an offer: accept, reject, or counter with new terms (the turn passes back).
+
+    An answer with a ``ref`` answers the offer of that ref made this quarter, which has no
+    number yet (``offer_id`` is then 0).
+    """
 
     kind: ClassVar[str] = "respond"
     actor: str
@@ -174,6 +182,7 @@ class Respond:
     answer: str
     terms: dict | None = None
     note: str = ""
+    ref: str = ""
 
 
 @dataclass(frozen=True)

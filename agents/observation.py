@@ -23,6 +23,7 @@ class Offer:
     terms: dict
     duration: int
     round: int  # 1 for a first proposal, +1 per counter-offer
+    ref: str = ""  # the proposer's name for an offer made this quarter (Propose.ref)
 
 
 @dataclass(frozen=True)

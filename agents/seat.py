@@ -3,7 +3,8 @@
 The page queues the player's actions here; the World asks for them at the start of the
 next step like it asks any other controller (the action contract in agents/actions.py).
 Answers to offers are kept apart: the World asks for them during the negotiation, when
-an offer that waited a quarter in the player's inbox comes up.
+an offer that waited a quarter in the player's inbox comes up, or an offer made this
+quarter that the player answered by its ref (a class delegation's offer to another).
 """
 
 from agents.actions import Action, Respond
@@ -20,11 +21,11 @@ class HumanSeat(BaseController):
 
     def __init__(self) -> None:
         self.queue: list[Action] = []
-        self.answers: dict[int, Respond] = {}  # deal id -> the player's answer
+        self.answers: dict[int | str, Respond] = {}  # deal id, or ref -> the player's answer
 
     def submit(self, action: Action) -> None:
         if isinstance(action, Respond):
-            self.answers[action.offer_id] = action
+            self.answers[action.ref or action.offer_id] = action
         else:
             self.queue.append(action)
 
@@ -37,4 +38,7 @@ class HumanSeat(BaseController):
         return actions
 
     def respond(self, observation, offer) -> Respond | None:
-        return self.answers.pop(offer.deal_id, None)
+        answer = self.answers.pop(offer.deal_id, None)
+        if answer is None and offer.ref:
+            answer = self.answers.pop(offer.ref, None)
+        return answer

@@ -3,7 +3,8 @@
 Offers made this step are answered in rounds (accept, reject, or counter — the turn then
 passes back to the other side); after ``MAX_ROUNDS`` an unanswered or still-countered
 offer lapses, except one awaiting a person's answer: it waits in their inbox for one
-quarter (``State.waiting``) and is answered in the first round of the next step. Every
+quarter (``State.waiting``) and is answered in the first round of the next step, unless
+they answered it already, by its ref, in the quarter it was made. Every
 message is a row of the deals table. Offers are handled in id order, so the same seed
 gives the same deals.
 """
@@ -31,6 +32,7 @@ def negotiate(world, proposals: list[Propose], step: int) -> None:
         (deal, responder, round_, True) for deal, responder, round_ in world.state.waiting
     ]
     world.state.waiting = []
+    refs: dict[int, str] = {}  # the refs of this step's offers, by deal id (Propose.ref)
     for proposal in proposals:
         try:
             terms = diplomacy.check_terms(world.data, proposal, world.state.coalitions)
@@ -45,6 +47,8 @@ def negotiate(world, proposals: list[Propose], step: int) -> None:
             int(proposal.duration),
         )
         world.state.next_deal_id += 1
+        if proposal.ref:
+            refs[deal.deal_id] = proposal.ref
         record(world, step, deal, "proposed", proposal.actor, tally, world.decided_by(proposal))
         open_offers.append((deal, proposal.partner, 1, False))
 
@@ -58,7 +62,7 @@ def negotiate(world, proposals: list[Propose], step: int) -> None:
         judge.begin_round()
         still_open = []
         for deal, responder, round_, waited in open_offers:
-            answer = ask(world, judge, deal, responder, round_, views)
+            answer = ask(world, judge, deal, responder, round_, views, refs.get(deal.deal_id, ""))
             if answer is None:
                 still_open.append((deal, responder, round_, waited))
             elif answer.answer == "accept":
@@ -105,9 +109,10 @@ def answers_later(world, code: str) -> bool:
     return world.country_agent(code).controller.answers_later
 
 
-def ask(world, judge: Judge, deal: Deal, responder: str, round_: int, views: dict):
+def ask(world, judge: Judge, deal: Deal, responder: str, round_: int, views: dict, ref: str = ""):
     """The responder's answer to an offer, or None if it does not answer; ``views`` holds
-    the responders' observations of the world as it stands."""
+    the responders' observations of the world as it stands; ``ref``: the offer's name if
+    it was made this step (Propose.ref)."""
     controller = world.country_agent(responder).controller
     if not controller.observes:  # it never looks, so it cannot judge an offer: it lapses
         return None
@@ -120,6 +125,7 @@ def ask(world, judge: Judge, deal: Deal, responder: str, round_: int, views: dic
         dict(deal.terms),
         deal.duration,
         round_,
+        ref,
     )
 
     def evaluate(offer: Offer) -> float:
