@@ -1144,3 +1144,167 @@ def test_a_changed_replay_never_moves_an_answer_to_another_offer(tmp_path, capsy
     assert f"Round 2: the answer of CHN to offer {offers['JPN']} is left out" in out
     deals = pd.read_csv(out_dir / "deals.csv")
     assert not (deals["status"].isin(["accepted", "rejected"]) & (deals["partner"] == "CHN")).any()
+
+
+# --- deals between delegations within a round ------------------------------------------
+
+GUARANTEE = {"supplier": "CHN", "mineral": "graphite", "stage": "refined"}
+
+
+def answer(actor, ref, word, terms=None):
+    return {"kind": "respond", "actor": actor, "offer_id": 0, "answer": word, "ref": ref} | (
+        {"terms": terms} if terms else {}
+    )
+
+
+def test_a_delegation_answers_another_delegations_offer_in_the_same_round(game):
+    """Teacher's walk-through: the US offer reached China only when the round closed, so a
+    deal between two delegations took two rounds (and one made in the last round, none)."""
+    teacher = game.teacher_token
+    game.open_round(teacher)
+    assert game.submit(seat(game, "CHN"), [ban("CHN", "USA")]) == [None]
+    offer = propose("USA", "CHN", "supply_guarantee", GUARANTEE)
+    assert game.add_decision(seat(game, "USA"), offer) is None
+
+    # China sees the offer while the round is still open, named before the World numbers it
+    [offer] = game.inbox("CHN")
+    assert offer["proposer"] == "USA" and offer["deal"] == "supply_guarantee"
+    assert offer["deal_id"] is None and offer["ref"] == "USA-1"
+    assert game.inbox("EU") == []
+    assert game.add_decision(seat(game, "CHN"), answer("CHN", offer["ref"], "accept")) is None
+    assert game.answers_to("USA") == {"USA-1": "accept"}
+
+    game.close_round(teacher)  # one close, not two
+
+    deals = game.tables()["deals"]
+    assert deals[["step", "proposer", "partner", "status"]].values.tolist() == [
+        [1, "USA", "CHN", "proposed"],
+        [1, "USA", "CHN", "accepted"],
+    ]
+    events = game.tables()["events"].query("action == 'accepted'")
+    assert events[["step", "actor", "target", "decided_by"]].values.tolist() == [
+        [1, "CHN", "USA", "player"]
+    ]
+    [deal] = game.world.state.deals
+    assert deal.parties == ("USA", "CHN") and deal.status == "active"
+    # the guarantee lifted China's ban on graphite to the US in that very quarter
+    g = game.world.data
+    goods = [k for k, (m, s) in enumerate(g.goods) if m == "graphite" and s == "refined"]
+    assert (game.world.state.export_level[goods, g.country("USA"), g.country("CHN")] == 1.0).all()
+    assert game.inbox("CHN") == [] and game.world.state.waiting == []
+
+
+def test_answers_to_offers_made_this_round_are_checked_and_bad_ones_change_nothing(game):
+    teacher = game.teacher_token
+    usa, chn, eu = seat(game, "USA"), seat(game, "CHN"), seat(game, "EU")
+    game.open_round(teacher)
+    game.add_decision(usa, propose("USA", "CHN", "tariff_agreement", {"mineral": "lithium"}))
+    [offer] = game.inbox("CHN")
+    ref = offer["ref"]
+    before = snapshot(game)
+
+    # by the wrong seat, to an offer that does not exist, twice in one list, bad terms
+    assert "was made to China, not to your delegation" in game.add_decision(
+        eu, answer("EU", ref, "accept")
+    )
+    assert "China is not your country" in game.add_decision(eu, answer("CHN", ref, "accept"))
+    assert "offer USA-99 is no longer on the table" in game.add_decision(
+        chn, answer("CHN", "USA-99", "accept")
+    )
+    twice = [answer("CHN", ref, "accept"), answer("CHN", ref, "reject")]
+    assert "answer offer USA-1 twice" in game.submit(chn, twice)[1]
+    assert "max_rate = 50 is outside 0..10" in game.add_decision(
+        chn, answer("CHN", ref, "counter", {"max_rate": 50})
+    )
+    assert snapshot(game) == before
+
+    # the same answer again is said, and changes nothing
+    assert game.add_decision(chn, answer("CHN", ref, "accept")) is None
+    before = snapshot(game)
+    assert "already accepted offer USA-1" in game.add_decision(chn, answer("CHN", ref, "accept"))
+    assert snapshot(game) == before
+
+    # the proposer withdraws it: the answer goes with it, and a late answer is refused
+    game.withdraw(usa, 0)
+    assert game.inbox("CHN") == [] and game.submission("CHN") == []
+    assert "offer USA-1 is no longer on the table" in game.add_decision(
+        chn, answer("CHN", ref, "accept")
+    )
+    # an offer changed is another offer: it gets a new ref
+    game.add_decision(usa, propose("USA", "CHN", "tariff_agreement", {"mineral": "cobalt"}))
+    assert [o["ref"] for o in game.inbox("CHN")] == ["USA-2"]
+    # offers to the computer's countries have none: they are answered when the round plays
+    game.add_decision(usa, propose("USA", "AUS", "truce", {}))
+    assert [a.ref for a in game.submission("USA")] == ["USA-2", ""]
+
+
+def test_an_offer_made_in_the_last_round_is_answered_before_it_closes(tmp_path):
+    game = ClassGame.create("baseline", SEATS, tmp_path / "class", seed=7)
+    teacher = game.teacher_token
+    for _ in range(game.world.spec.steps - 1):
+        game.close_round(teacher)
+    game.open_round(teacher)
+    assert game.last_round
+    game.add_decision(seat(game, "USA"), propose("USA", "JPN", "truce", {}))
+    [offer] = game.inbox("JPN")
+    game.add_decision(seat(game, "JPN"), answer("JPN", offer["ref"], "accept"))
+    game.close_round(teacher)
+    assert game.finished
+    statuses = game.tables()["deals"].query("proposer == 'USA' and partner == 'JPN'")["status"]
+    assert statuses.tolist() == ["proposed", "accepted"]
+
+
+def test_a_deal_made_within_a_round_replays_resumes_and_rolls_back_exactly(game, tmp_path, capsys):
+    teacher = game.teacher_token
+    game.open_round(teacher)
+    game.add_decision(seat(game, "USA"), propose("USA", "CHN", "supply_guarantee", GUARANTEE))
+    game.add_decision(seat(game, "CHN"), ban("CHN", "USA"))
+    game.add_decision(seat(game, "JPN"), propose("JPN", "EU", "truce", {}))
+    game.add_decision(seat(game, "CHN"), answer("CHN", "USA-1", "accept"))
+    game.add_decision(seat(game, "EU"), answer("EU", "JPN-2", "counter", {}))  # refused: no terms
+    game.add_decision(seat(game, "EU"), answer("EU", "JPN-2", "reject"))
+    game.close_round(teacher)
+    game.close_round(teacher)
+    after = game.tables()
+    accepted = after["deals"].query("status in ['accepted', 'rejected']")
+    assert accepted[["step", "partner", "status"]].values.tolist() == [
+        [1, "CHN", "accepted"],
+        [1, "EU", "rejected"],
+    ]
+
+    # the log holds the offers and their answers: a replay gives the same game
+    assert_same_tables(replay(GameLog.from_json(game.log.to_json())).world.tables(), after)
+    assert_same_tables(ClassGame.resume(game.state_dir).tables(), after)
+    archive = game.export(teacher, tmp_path / "class.zip")
+    assert main(["replay", str(archive), "--out", str(tmp_path / "replayed")]) == 0
+    replayed = pd.read_csv(tmp_path / "replayed" / "deals.csv")
+    assert replayed["status"].tolist() == after["deals"]["status"].tolist()
+    # and with China's answer changed, China rejects the offer in that quarter
+    change = json.dumps([ban("CHN", "USA"), answer("CHN", "USA-1", "reject")])
+    out = tmp_path / "rejected"
+    assert main(["replay", str(archive), "--change", f"1:CHN:{change}", "--out", str(out)]) == 0
+    changed = pd.read_csv(out / "deals.csv").query("partner == 'CHN'")
+    assert changed[["step", "status"]].values.tolist() == [[1, "proposed"], [1, "rejected"]]
+    # rolled back to the first round, the deal is there; to none, it is gone
+    game.rollback(teacher, 1)
+    assert [d.parties for d in game.world.state.deals] == [("USA", "CHN")]
+    game.rollback(teacher, 0)
+    assert game.world.state.deals == [] and game.tables()["deals"].empty
+
+
+def test_a_pending_offer_survives_a_restart_and_the_partners_page_hears_of_it(game):
+    teacher = game.teacher_token
+    game.open_round(teacher)
+    chn_page, eu_page = game.page_version(("CHN",)), game.page_version(("EU",))
+    game.add_decision(seat(game, "USA"), propose("USA", "CHN", "truce", {}))
+    assert game.page_version(("CHN",)) > chn_page  # China's tab redraws: an offer came
+    assert game.page_version(("EU",)) == eu_page  # the others' do not
+    usa_page = game.page_version(("USA",))
+    game.add_decision(seat(game, "CHN"), answer("CHN", "USA-1", "accept"))
+    assert game.page_version(("USA",)) > usa_page  # the US tab hears the answer
+
+    resumed = ClassGame.resume(game.state_dir)
+    assert resumed.inbox("CHN") == game.inbox("CHN")
+    assert resumed.answers_to("USA") == {"USA-1": "accept"}
+    resumed.add_decision(seat(resumed, "USA"), propose("USA", "EU", "truce", {}))
+    assert resumed.inbox("EU")[0]["ref"] == "USA-2"  # refs are never given twice

@@ -22,7 +22,7 @@ from model.data.files import InputError, parse_json, read_bytes, regular_file, s
 from model.data.scenario import ScenarioError
 from model.data.tables import csv_bytes
 from model.data.world_data import WorldDataError
-from model.game.decisions import check
+from model.game.decisions import check, offers_made
 from model.game.replay import PEOPLE, GameLog, Table, Turn, checked, records, replay
 from model.game.store import MAX_GAME_BYTES
 from model.text import t
@@ -187,7 +187,9 @@ def replay_changed(log: GameLog, changes: list[tuple[int, str, list[Action]]] = 
             actions = wanted.get((turn.step, code))
             if actions is None:
                 continue
-            for action, reason in zip(actions, check(table.world, code, actions), strict=True):
+            made = offers_made(turn.actions, code)  # answerable in the round they are made
+            reasons = check(table.world, code, actions, made)
+            for action, reason in zip(actions, reasons, strict=True):
                 if reason is not None:
                     raise ArchiveError(
                         t(

@@ -148,6 +148,7 @@ class ClassGame:
         self.paused = False
         self._remaining: float | None = None  # seconds left on the timer while paused
         self._submissions: dict[str, list[dict]] = {}  # seat -> action records
+        self._refs_given = 0  # offers between delegations named so far (Propose.ref)
         self.version = 0
         self._world_changes = 0  # rounds played and rollbacks: when the tables change
         self._tables_cache: tuple[int, dict[str, pd.DataFrame]] | None = None
@@ -157,7 +158,9 @@ class ClassGame:
         self.branches: list[str] = []  # state folders of games branched from this one
         self.presence = 0  # counts devices joining and leaving seats (never saved)
         self._per_world: tuple[int, dict] = (-1, {})
-        self.quiet: Counter[str] = Counter()  # changes by kind that few pages show (not saved)
+        # changes by kind that few pages show (not saved): a kind is a seat, BOARD, or the
+        # seats one change touches (an offer between delegations: both of them)
+        self.quiet: Counter[str | tuple[str, ...]] = Counter()
 
     # --- making, resuming, saving -----------------------------------------------------------
     @classmethod
@@ -222,6 +225,7 @@ class ClassGame:
                 if from_dict(entry).actor != code:
                     raise ValueError(t("deals.not_your_seat", actor=entry["actor"], code=code))
             self._submissions[code] = list(entries)
+        self._refs_given = int(saved.get("refs_given", 0))
         self.board = MessageBoard(saved["messages"])
         self.version = int(saved["version"])
         self.lesson = Lesson.from_record(saved.get("lesson"))
@@ -250,6 +254,7 @@ class ClassGame:
             "paused": self.paused,
             "remaining": self._remaining,
             "submissions": {code: list(entries) for code, entries in self._submissions.items()},
+            "refs_given": self._refs_given,
             "messages": list(self.board.messages),
             "version": self.version,
             "lesson": self.lesson.record(),
@@ -275,9 +280,9 @@ class ClassGame:
         self.board = MessageBoard()
         self._restore(record)
 
-    def _changed(self, tables: bool = False, quiet: str | None = None) -> None:
+    def _changed(self, tables: bool = False, quiet: str | tuple[str, ...] | None = None) -> None:
         """Count and save a change; ``quiet`` names a change only some pages show: a message
-        ("board": the message boxes) or one seat's submission (its page and the teacher's)."""
+        ("board": the message boxes) or seats' submissions (their pages and the teacher's)."""
         self.version += 1
         if quiet is not None:
             self.quiet[quiet] += 1
@@ -285,7 +290,7 @@ class ClassGame:
 
     def page_version(self, shows: tuple[str, ...] = ()) -> int:
         """Changes a page must redraw for: all but the quiet ones it does not show."""
-        return self.version - sum(n for kind, n in self.quiet.items() if kind not in shows)
+        return self.version - sum(n for kind, n in self.quiet.items() if not _shown(kind, shows))
 
     # --- who is asking --------------------------------------------------------------------
     @property
@@ -690,6 +695,7 @@ class ClassGame:
             return
         if to == BOT:
             self._submissions.pop(code, None)
+            self._settle(code, [])
         self._changed()
 
     @_changes
@@ -837,6 +843,9 @@ class ClassGame:
         except ValueError as error:
             return str(error)
         submitted = [from_dict(entry) for entry in self._submissions.get(code, [])]
+        if isinstance(decision, Respond) and decision in submitted:
+            key = decisions.offer_key(decision)  # the same answer again: say so, change nothing
+            return t(f"class_offers.answered_{decision.answer}", offer=key)
         reasons = self._submit(code, decisions.with_decision(submitted, decision))
         return next((reason for reason in reasons if reason), None)
 
@@ -848,7 +857,7 @@ class ClassGame:
         if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < len(entries):
             raise ClassroomError(t("classroom.bad_index", value=index, count=len(entries)))
         self._submissions[code] = entries[:index] + entries[index + 1 :]
-        self._changed(quiet=code)
+        self._changed(quiet=self._settle(code, entries))
 
     def _seat_playing(self, token: str) -> str:
         """The seat of ``token``, if its delegation may decide now."""
@@ -864,6 +873,7 @@ class ClassGame:
         if len(actions) > MAX_ACTIONS:
             raise ClassroomError(t("classroom.too_many", count=len(actions), most=MAX_ACTIONS))
         hidden = {offer["deal_id"] for offer in self._offers(code)[1]}
+        made = decisions.offers_made(self._submissions, code)
         decoded: list[Action | None] = []
         reasons: list[str | None] = []
         for entry in actions:
@@ -880,22 +890,81 @@ class ClassGame:
                 reasons.append(t("demand.not_a_decision"))
             elif isinstance(action, DEALS) and not self.deals_open:
                 reasons.append(t("lesson.deals_closed", round=self.lesson.deals_from))
+            elif isinstance(action, Respond) and action.ref and action.ref not in made:
+                # another seat's answer is refused for being another seat's (check says so)
+                reasons.append(self._gone(action.ref) if action.actor == code else None)
             elif isinstance(action, Respond) and action.offer_id in hidden:
                 reasons.append(t("class_offers.hidden", offer=action.offer_id))
             else:
                 reasons.append(None)
-        # The World's own rules judge every well-formed action, so each gets its reason.
-        verdicts = iter(check(self.world, code, [a for a in decoded if a is not None]))
+        # The World's own rules judge every well-formed action, so each gets its reason; an
+        # offer's ref is the game's to give (two offers alike are one offer made twice).
+        tried = [
+            replace(a, ref="") if isinstance(a, Propose) else a for a in decoded if a is not None
+        ]
+        verdicts = iter(check(self.world, code, tried, made))
         for k, action in enumerate(decoded):
             if action is not None:
                 verdict = next(verdicts)
                 reasons[k] = reasons[k] or verdict
         if any(reasons):
             return reasons
-        others, answers = records(decoded)
+        before = self._submissions.get(code, [])
+        named = {e["ref"]: e for e in before if e["kind"] == Propose.kind and e.get("ref")}
+        others, answers = records([self._named(a, named) for a in decoded])
         self._submissions[code] = [*others, *answers]
-        self._changed(quiet=code)
+        self._changed(quiet=self._settle(code, before))
         return reasons
+
+    def _named(self, action: Action, named: dict[str, dict]) -> Action:
+        """``action``, and if it is an offer to a delegation, with its ref: the one it had if
+        it is unchanged, a new one if it is new or changed (an answer to the offer as it was
+        must not bind the partner to another). Offers to the computer's countries have none:
+        they are answered when the quarter is played."""
+        if not isinstance(action, Propose):
+            return action
+        if self.players.get(action.partner) != PEOPLE:
+            return replace(action, ref="")
+        if action.ref and named.get(action.ref) == to_dict(action):
+            return action
+        self._refs_given += 1
+        return replace(action, ref=f"{action.actor}-{self._refs_given}")
+
+    def _settle(self, code: str, before: list[dict]) -> tuple[str, ...]:
+        """After ``code``'s decisions changed from ``before``: drop the answers to offers
+        no longer on the table; the seats whose pages show the change (``code``, partners
+        whose offers came or went, proposers whose offer was answered)."""
+        proposers = {
+            entry["ref"]: seat
+            for seat, entries in self._submissions.items()
+            for entry in entries
+            if entry["kind"] == Propose.kind and entry.get("ref")
+        }
+        touched = {code}
+        for entry in [*before, *self._submissions.get(code, [])]:
+            if entry["kind"] == Propose.kind and entry.get("ref"):
+                touched.add(entry["partner"])
+            if entry["kind"] == Respond.kind and entry.get("ref") in proposers:
+                touched.add(proposers[entry["ref"]])
+        for seat, entries in list(self._submissions.items()):
+            made = decisions.offers_made(self._submissions, seat)
+            kept = [
+                e
+                for e in entries
+                if not (e["kind"] == Respond.kind and e.get("ref") and e["ref"] not in made)
+            ]
+            if len(kept) != len(entries):
+                self._submissions[seat] = kept
+                touched.add(seat)
+        return tuple(sorted(touched & set(self.log.seats)))
+
+    def _gone(self, ref: str) -> str:
+        """Why an answer to the offer ``ref`` made this round is refused."""
+        for entries in self._submissions.values():
+            for entry in entries:
+                if entry["kind"] == Propose.kind and entry.get("ref") == ref:
+                    return t("class_offers.not_yours", offer=ref, partner=entry["partner"])
+        return t("class_offers.withdrawn", offer=ref)
 
     def _check_open(self) -> None:
         if self.paused:
@@ -957,11 +1026,26 @@ class ClassGame:
         return dict(Counter(offer["deal"] for offer in self._offers(code)[1]))
 
     def _offers(self, code: str) -> tuple[list[dict], list[dict]]:
-        """(shown, hidden): the offers waiting for ``code``, the computer's flood held back."""
+        """(shown, hidden): the offers waiting for ``code``, the computer's flood held back;
+        the delegations' offers made this round come after those that waited a quarter."""
         offers = decisions.waiting_offers(self.world, code)
         ours = [offer for offer in offers if self.players.get(offer["proposer"]) == PEOPLE]
         theirs = [offer for offer in offers if self.players.get(offer["proposer"]) != PEOPLE]
+        made = decisions.offers_made(self._submissions, code)
+        ours += decisions.offers_on_the_table(self.world, made)
         return ours + theirs[:MAX_AI_OFFERS], theirs[MAX_AI_OFFERS:]
+
+    @_reads
+    def answers_to(self, code: str) -> dict[str, str]:
+        """The answers (accept, reject, counter) given this round to ``code``'s offers to
+        other delegations, by the offer's ref (only its partner may answer one)."""
+        mine = {e["ref"] for e in self._submissions.get(code, []) if e["kind"] == Propose.kind}
+        return {
+            entry["ref"]: entry["answer"]
+            for entries in self._submissions.values()
+            for entry in entries
+            if entry["kind"] == Respond.kind and entry.get("ref") and entry["ref"] in mine
+        }
 
     @_reads
     def budget_left(self, code: str) -> float:
@@ -1037,6 +1121,11 @@ class ClassGame:
         with self._lock:
             self._debrief_cache = (key, result)
         return result
+
+
+def _shown(kind: str | tuple[str, ...], shows: tuple[str, ...]) -> bool:
+    """Whether a page showing ``shows`` shows a quiet change of ``kind``."""
+    return any(k in shows for k in (kind if isinstance(kind, tuple) else (kind,)))
 
 
 def _decoded(entry: Action | dict) -> Action:

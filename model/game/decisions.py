@@ -19,6 +19,7 @@ from agents.actions import (
     Propose,
     Respond,
     Shock,
+    from_dict,
 )
 from model.engine import diplomacy, policies
 from model.engine.policies import PolicyError
@@ -35,14 +36,22 @@ def _quarter(world):
     return trial
 
 
-def check(world, code: str, actions: list[Action]) -> list[str | None]:
+def check(
+    world, code: str, actions: list[Action], made: dict[str, Propose] | None = None
+) -> list[str | None]:
     """One entry per action: None if the World would take it, else the reason it would not.
 
     Actions are tried in order, so the second purchase is refused when the first one has
-    spent the budget.
+    spent the budget. ``made``: the offers to ``code`` made this quarter, by ref, which
+    it may answer before the World numbers them.
     """
     trial = _quarter(world)
     waiting = {deal.deal_id: (deal, responder) for deal, responder, _ in world.state.waiting}
+    for ref, offer in (made or {}).items():
+        deal = diplomacy.Deal(
+            0, offer.deal, (offer.actor, offer.partner), offer.terms, offer.duration
+        )
+        waiting[ref] = (deal, offer.partner)
     reasons: list[str | None] = []
     taken: list[Action] = []  # measures accepted so far in this list
     for action in actions:
@@ -51,6 +60,10 @@ def check(world, code: str, actions: list[Action]) -> list[str | None]:
                 raise PolicyError(t("deals.not_your_seat", actor=action.actor, code=code))
             if action in taken:  # the same button pressed twice: buying twice is one order
                 raise PolicyError(t("classroom.move_twice"))
+            if isinstance(action, Respond) and any(
+                offer_key(done) == offer_key(action) for done in taken if isinstance(done, Respond)
+            ):
+                raise PolicyError(t("class_offers.answer_twice", offer=offer_key(action)))
             twin = next((done for done in taken if _same_measure(done, action)), None)
             if twin is not None:  # a ban and a quota on one good and partner: which is meant?
                 raise PolicyError(t("classroom.measure_twice", kind=t(f"ui.measure_{twin.kind}")))
@@ -98,10 +111,11 @@ def _same_measure(one: Action, other: Action) -> bool:
 
 
 def _check_answer(world, answer: Respond, code: str, waiting: dict, coalitions) -> None:
-    """An answer to an offer waiting for ``code``; a counter's terms as the World checks them."""
-    deal, responder = waiting.get(answer.offer_id, (None, None))
+    """An answer to an offer waiting for ``code`` (by its number, or by its ref if it was
+    made this quarter); a counter's terms as the World checks them."""
+    deal, responder = waiting.get(offer_key(answer), (None, None))
     if responder != code:
-        raise PolicyError(t("deals.no_offer", offer=answer.offer_id))
+        raise PolicyError(t("deals.no_offer", offer=offer_key(answer)))
     if answer.answer not in ANSWERS:
         raise PolicyError(t("deals.bad_answer", answer=answer.answer, allowed=", ".join(ANSWERS)))
     if answer.answer == "counter":
@@ -137,10 +151,16 @@ def budget_left(world, code: str, actions: list[Action]) -> float:
     return max(policies.budget_left(world.data, c, trial), 0.0)
 
 
-def answer_to(decisions: list[Action], offer_id: int) -> str | None:
-    """The answer (accept, reject, counter) among ``decisions`` to one offer, if any."""
+def offer_key(answer: Respond) -> int | str:
+    """The offer an answer answers: its ref if it was made this quarter, else its number."""
+    return answer.ref or answer.offer_id
+
+
+def answer_to(decisions: list[Action], offer: int | str) -> str | None:
+    """The answer (accept, reject, counter) among ``decisions`` to one offer (its number,
+    or its ref), if any."""
     for action in decisions:
-        if isinstance(action, Respond) and action.offer_id == offer_id:
+        if isinstance(action, Respond) and offer_key(action) == offer:
             return action.answer
     return None
 
@@ -149,7 +169,9 @@ def with_decision(decisions: list[Action], action: Action) -> list[Action]:
     """``decisions`` plus ``action``; a new answer to an offer replaces the earlier one."""
     if isinstance(action, Respond):
         decisions = [
-            a for a in decisions if not (isinstance(a, Respond) and a.offer_id == action.offer_id)
+            a
+            for a in decisions
+            if not (isinstance(a, Respond) and offer_key(a) == offer_key(action))
         ]
     return [*decisions, action]
 
@@ -168,3 +190,36 @@ def waiting_offers(world, code: str) -> list[dict]:
         for deal, responder, round_ in world.state.waiting
         if responder == code
     ]
+
+
+def offers_made(decided: dict[str, list[dict]], code: str) -> dict[str, Propose]:
+    """The offers to ``code`` with a ref among this quarter's decisions (seat -> action
+    records), by ref: offers it may answer before the World numbers them."""
+    return {
+        entry["ref"]: from_dict(entry)
+        for entries in decided.values()
+        for entry in entries
+        if entry["kind"] == Propose.kind and entry.get("ref") and entry["partner"] == code
+    }
+
+
+def offers_on_the_table(world, made: dict[str, Propose]) -> list[dict]:
+    """``offers_made`` as ``waiting_offers`` lists offers (with their ref, and no number)."""
+    offers = []
+    for ref, offer in made.items():
+        try:
+            terms = diplomacy.check_terms(world.data, offer, world.state.coalitions)
+        except PolicyError:  # checked when it was made: the world has not moved since
+            terms = dict(offer.terms)
+        offers.append(
+            {
+                "deal_id": None,
+                "ref": ref,
+                "deal": offer.deal,
+                "proposer": offer.actor,
+                "terms": terms,
+                "duration": offer.duration,
+                "round": 1,
+            }
+        )
+    return offers
