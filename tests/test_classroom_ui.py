@@ -380,3 +380,22 @@ def test_the_leaderboard_says_which_seat_the_computer_plays(game):
     page = "".join(w.unsafe_innerHTML for w in rc.find(solara.widgets.HTML).widgets)
     assert "China (played by the computer)" in page and "United States (played" not in page
     rc.close()
+
+
+def test_a_delegation_accepts_another_delegations_offer_on_its_page_in_the_same_round(game):
+    game.open_round(game.teacher_token)
+    truce = {"kind": "propose", "actor": "USA", "partner": "CHN", "deal": "truce", "terms": {}}
+    assert game.add_decision(game.seat_tokens["USA"], truce) is None
+    chn = _render(classroom.SeatPage(game, game.seat_tokens["CHN"], "CHN", version=game.version))
+    shown = "".join(w.unsafe_innerHTML for w in chn.find(solara.widgets.HTML).widgets)
+    assert "<strong>Offer USA-1</strong> from the United States, made this round" in shown
+    _click(chn, "Accept offer USA-1")  # a button found by its role and its name
+    [accepted] = game.submission("CHN")
+    assert (accepted.ref, accepted.answer) == ("USA-1", "accept")
+    usa = _render(classroom.SeatPage(game, game.seat_tokens["USA"], "USA", version=game.version))
+    shown = "".join(w.unsafe_innerHTML for w in usa.find(solara.widgets.HTML).widgets)
+    assert "China accepts your offer USA-1: it comes into force when the round is played." in shown
+    game.close_round(game.teacher_token)
+    assert [d.parties for d in game.world.state.deals] == [("USA", "CHN")]
+    chn.close()
+    usa.close()

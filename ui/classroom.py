@@ -25,7 +25,7 @@ import reacton.ipyvuetify as rv
 import segno
 import solara
 
-from agents.actions import Action
+from agents.actions import Action, Propose
 from model.engine.policies import good_label
 from model.game import classroom, report, roles
 from model.game.board import BOARD
@@ -161,8 +161,20 @@ class SeatDesk:
         """The computer's offers held back from this delegation, counted by kind of deal."""
         return self.game.hidden_offers(self.country)
 
-    def answer_to(self, offer_id: int) -> str | None:
-        return answer_to(self.decisions, offer_id)
+    def answer_to(self, offer: int | str) -> str | None:
+        return answer_to(self.decisions, offer)
+
+    def offers_answered(self) -> list[str]:
+        """What became of this delegation's offers to other delegations this round."""
+        answers = self.game.answers_to(self.country)
+        said = []
+        for action in self.decisions:
+            if isinstance(action, Propose) and action.ref:
+                answer = answers.get(action.ref, "waiting")
+                said.append(
+                    t(f"class_offers.yours_{answer}", partner=action.partner, offer=action.ref)
+                )
+        return said
 
     def date(self) -> str:
         return self.game.date()
@@ -369,6 +381,9 @@ def DecideSection(game: ClassGame, desk, token: str, code: str, version: int = 0
                 else:
                     solara.Info(t("class_ui.not_submitted"))
                 DecisionPanel(desk, changed, version=version)
+                offers = desk.offers_answered()
+                if offers:
+                    lines(offers, heading=t("class_offers.yours_title"))
             else:
                 solara.Info(t("class_ui.wait") if desk.decisions else t("class_ui.closed"))
                 Submitted(desk.decisions)

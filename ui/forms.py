@@ -278,4 +278,5 @@ def counter(actor: str, offer: dict, amount: str) -> tuple[Action | None, dict[s
     value = number(amount, errors, "amount", 0.0, math.inf, unit)
     if errors:
         return None, errors
-    return Respond(actor, offer["deal_id"], "counter", {name: value}), {}
+    terms = {name: value}
+    return Respond(actor, offer["deal_id"] or 0, "counter", terms, ref=offer.get("ref", "")), {}

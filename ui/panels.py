@@ -3,7 +3,7 @@
 Shared by the single-player page (ui/app.py) and the classroom's seat and teacher pages.
 The decision panel works on a *desk*: any object with ``world``, ``country``,
 ``decisions`` (the actions queued for the next step), ``queue(action) -> reason or
-None``, ``withdraw(index)``, ``inbox()``, ``answer_to(offer_id)`` and ``date()``; the
+None``, ``withdraw(index)``, ``inbox()``, ``answer_to(offer)`` and ``date()``; the
 single-player ``Game`` is one, the classroom's seat is another.
 """
 
@@ -197,10 +197,10 @@ def describe(action: Action) -> str:
                 duration=action.duration,
             )
         case "respond" if action.answer == "counter" and action.terms:  # its terms, in words
-            said = t("ui.queued_counter", offer=action.offer_id)
+            said = t("ui.queued_counter", offer=action.ref or action.offer_id)
             return f"{said}{terms_in_brackets(action.terms)}"
         case "respond":
-            return t(f"ui.queued_{action.answer}", offer=action.offer_id)
+            return t(f"ui.queued_{action.answer}", offer=action.ref or action.offer_id)
         case "found_coalition":
             guests = ", ".join(
                 t("game.partner_all") if code == ALL else country_name(code)
@@ -480,7 +480,9 @@ def FoundingFields(data, partners, name, on_name, guests, on_guests, floor, on_f
 
 @solara.component
 def Inbox(desk, changed: Callable[[], None], version: int = 0):
-    """Offers waiting for the player's answer: accept, reject or counter."""
+    """Offers waiting for the player's answer: accept, reject or counter. An offer another
+    delegation made this round has no number yet: its ref names it, and an answer to it
+    is played in the quarter the round plays."""
     offers = desk.inbox()
     amounts, set_amounts = solara.use_state({})
     errors, set_errors = solara.use_state({})
@@ -488,9 +490,10 @@ def Inbox(desk, changed: Callable[[], None], version: int = 0):
         if not offers:
             solara.Text(t("ui.inbox_empty"))
         for offer in offers:
-            number = offer["deal_id"]
+            ref = offer.get("ref") or ""
+            number = ref or offer["deal_id"]
             words = t(
-                "ui.offer_line",
+                "ui.offer_made_line" if ref else "ui.offer_line",
                 offer=number,
                 proposer=offer["proposer"],
                 deal=deal_with_article(offer["deal"]),
@@ -503,12 +506,13 @@ def Inbox(desk, changed: Callable[[], None], version: int = 0):
             if answered:
                 solara.Text(t(f"ui.queued_{answered}", offer=number))
 
-            def answer(word, number=number, offer=offer):
+            def answer(word, number=number, offer=offer, ref=ref):
                 if word == "counter":
                     action, problems = counter(desk.country, offer, amounts.get(number, ""))
                     problems = problems.get("amount")
                 else:
-                    action, problems = Respond(desk.country, number, word), None
+                    action = Respond(desk.country, offer["deal_id"] or 0, word, ref=ref)
+                    problems = None
                 if action is not None:
                     problems = desk.queue(action)
                 set_errors({**errors, number: problems})
