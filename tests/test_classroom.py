@@ -1247,6 +1247,12 @@ def test_an_offer_made_in_the_last_round_is_answered_before_it_closes(tmp_path):
     assert game.last_round
     game.add_decision(seat(game, "USA"), propose("USA", "JPN", "truce", {}))
     [offer] = game.inbox("JPN")
+    # a counter-offer could not be answered before the end: refused, saying why
+    club = propose("USA", "JPN", "tariff_agreement", {"mineral": "lithium"})
+    game.add_decision(seat(game, "USA"), club)
+    counter = answer("JPN", "USA-2", "counter", {"max_rate": 0.1})
+    assert "this is the last round" in game.add_decision(seat(game, "JPN"), counter)
+    game.withdraw(seat(game, "USA"), 1)
     game.add_decision(seat(game, "JPN"), answer("JPN", offer["ref"], "accept"))
     game.close_round(teacher)
     assert game.finished

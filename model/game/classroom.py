@@ -890,6 +890,9 @@ class ClassGame:
                 reasons.append(t("demand.not_a_decision"))
             elif isinstance(action, DEALS) and not self.deals_open:
                 reasons.append(t("lesson.deals_closed", round=self.lesson.deals_from))
+            elif isinstance(action, Respond) and action.answer == "counter" and self.last_round:
+                # the counter-offer's answer would be due in a round that never comes
+                reasons.append(t("class_offers.no_counter_last_round"))
             elif isinstance(action, Respond) and action.ref and action.ref not in made:
                 # another seat's answer is refused for being another seat's (check says so)
                 reasons.append(self._gone(action.ref) if action.actor == code else None)
