@@ -664,6 +664,46 @@ def test_no_french_sentence_writes_a_fixed_article_before_a_goods_name():
     assert chart.startswith("Prix payé pour les terres rares raffinées,")
 
 
+def test_a_french_sentence_names_a_country_after_a_colon_or_in_parentheses(tmp_path, monkeypatch):
+    """Tester: "Chine vous laisse 50 %…", "droit de douane de 20 % de États-Unis",
+    "contrôle … vers Chine", "proposée par États-Unis": a French country name needs an
+    article we cannot choose without a gender table, so a sentence names it after ':' or
+    in parentheses, never after a word or as the subject of a verb."""
+    from ui import progress
+    from ui.game import Game
+
+    country = r"\{(\w+:names?|partner)\}"
+    bare = re.compile(rf"^{country} [a-zà-ÿ]|[a-zà-ÿ'] {country}")
+    found = [
+        key
+        for key, template in catalogue("fr").items()
+        for text in (template.values() if isinstance(template, dict) else [template])
+        if bare.search(str(text))
+    ]
+    assert found == []
+    monkeypatch.setenv("MINERALS_GAMES", str(tmp_path / "games"))
+    game = Game("tutorial", "JPN")
+    game.step()
+    game.step()
+    with use_language("fr"):
+        _, at_you = progress.measures_in_force(game.world, "JPN")
+        good = t("news.good", mineral="", stage="", good_id="refined_lithium")
+        tariff = t("game.tariff_on_you", rate=0.2, good=good, partner="États-Unis")
+        mine = t("game.your_control", level=0.5, good=good, partner="Chine")
+        seat = t("deals.not_your_seat", actor="CHN", code="USA")
+        more = t("lesson.more_moves", actor="USA", count=3)
+    assert (
+        "Chine : contrôle de ses exportations de terres rares raffinées vers vous, "
+        f"50{NNBSP}% des exportations normales"
+    ) in at_you
+    assert tariff == (
+        f"États-Unis : droit de douane de 20{NNBSP}% sur vos exportations de lithium raffiné"
+    )
+    assert mine.startswith("votre contrôle des exportations de lithium raffiné (destination : ")
+    assert seat.endswith("cette délégation représente une autre économie (États-Unis)")
+    assert more.endswith("du même type (États-Unis)")
+
+
 def test_french_puts_a_space_before_a_colon_in_what_the_class_reads(tmp_path):
     """Review: "offre d'accord: 42" and "code de classe: VAKYFX" on French class pages."""
     import ipyvuetify as v
