@@ -704,6 +704,26 @@ def test_a_french_sentence_names_a_country_after_a_colon_or_in_parentheses(tmp_p
     assert more.endswith("du même type (États-Unis)")
 
 
+def test_a_measure_that_cannot_be_played_is_named_in_the_readers_words():
+    """Tester: "un(e) export_control impossible à représenter dans le monde actuel." in a
+    French seat's history advice, and "mesure « tariff » refusée" in the French news."""
+    from agents.actions import ExportControl
+    from model.engine.world import World
+    from model.text import again
+
+    world = World(load_scenario("tutorial", ["steps=1"]))
+    unknown = ExportControl("CHN", ("ZZZ",), "rare_earths", "refined", level=0.5)
+    advice = world.describe(unknown)
+    with use_language("fr"):
+        world.refuse(0, unknown, "x")
+    refused = world.tables()["events"]["detail"].iloc[-1]
+    assert advice == "An export control that cannot be shown on today's world."
+    assert again(advice, "fr") == (
+        "mesure « contrôle des exportations » impossible à représenter dans le monde actuel."
+    )
+    assert refused == "Chine : mesure « contrôle des exportations » refusée (x)"
+
+
 def test_french_puts_a_space_before_a_colon_in_what_the_class_reads(tmp_path):
     """Review: "offre d'accord: 42" and "code de classe: VAKYFX" on French class pages."""
     import ipyvuetify as v

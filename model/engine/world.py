@@ -15,6 +15,7 @@ import pandas as pd
 
 from agents import Country
 from agents.actions import (
+    MEASURE_MAGNITUDES,
     Action,
     ExportControl,
     FoundCoalition,
@@ -110,6 +111,12 @@ def unplayed_strategy(scenario: Scenario, code: str) -> str | None:
 
 
 SMUGGLING_NEWS = 4  # the news tells smuggling in quarters of the withheld trade
+
+
+def measure_name(kind: str) -> str:
+    """A measure's kind as people name it ("export control", "contrôle des exportations"),
+    from the names the event log gives kinds; a diplomatic move's kind stays its code."""
+    return t(f"game.action_{kind}") if kind in MEASURE_MAGNITUDES else kind
 
 
 class World(mesa.Model):
@@ -295,7 +302,7 @@ class World(mesa.Model):
         try:
             what = policies.apply(action, self.state.copy(), self.data, self.steps + 1, True)
         except policies.PolicyError:
-            what = t("governments.advice_unplayable", kind=action.kind)
+            what = t("governments.advice_unplayable", kind=measure_name(action.kind))
         # Through the catalogue, not an f-string: the note stays a sentence a French
         # reader's page says again in French (text.Said).
         return t("news.with_note", detail=what, note=action.note) if action.note else what
@@ -404,7 +411,7 @@ class World(mesa.Model):
             action.actor,
             "refused",
             _targets(action),
-            t("news.refused", actor=action.actor, kind=action.kind, reason=reason),
+            t("news.refused", actor=action.actor, kind=measure_name(action.kind), reason=reason),
             by=by or self.decided_by(action),
         )
 
