@@ -274,6 +274,20 @@ def test_a_french_role_card_puts_a_determiner_that_agrees_before_each_good():
     assert "acheter un stock d'aimants aux terres rares" in stock
 
 
+def test_a_printed_french_page_declares_french(tmp_path, game):
+    """Tester: the French role cards and class debrief said <html lang='en'>, so a screen
+    reader read them with English sounds and the browser offered to translate them."""
+    out = tmp_path / "cartes.html"
+    assert main(["--lang=fr", "briefing", "baseline", "--format", "html", "--out", str(out)]) == 0
+    with use_language("fr"):
+        debrief = game.debrief_page(game.teacher_token)
+    english = game.debrief_page(game.teacher_token)
+    assert out.read_text().startswith("<!doctype html><html lang='fr'>")
+    assert "<h1>Fiches de rôle : " in out.read_text()
+    assert debrief.startswith("<!doctype html><html lang='fr'>")
+    assert english.startswith("<!doctype html><html lang='en'>")
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

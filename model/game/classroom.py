@@ -1103,6 +1103,7 @@ class ClassGame:
             cards,
             questions,
             words,
+            language(),
         )
 
     def debrief(self) -> dict:

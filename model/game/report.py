@@ -208,11 +208,13 @@ def debrief_page(
     cards: list[tuple[str, str]],
     questions: list[str],
     words: dict[str, str],
+    lang: str = "en",
 ) -> str:
     """The class debrief as one printable HTML page: the final leaderboard, each
     delegation's score quarter by quarter (0 is its own no-action path), its moves and the
     measures that hit it, what really happened (the event cards fired, with their sources)
-    and the debrief questions. ``seats`` maps codes to names; ``words`` holds the headings."""
+    and the debrief questions. ``seats`` maps codes to names; ``words`` holds the headings,
+    in the language ``lang`` the page declares."""
     from html import escape
 
     countries = tables["countries"]
@@ -264,7 +266,7 @@ def debrief_page(
         "section{page-break-inside:avoid;border-top:1px solid #ccc;margin-top:1em}"
     )
     return (
-        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+        f"<!doctype html><html lang='{lang}'><head><meta charset='utf-8'>"
         f"<title>{escape(title)}</title><style>{style}</style></head><body>"
         + "".join(out)
         + "</body></html>\n"

@@ -17,7 +17,7 @@ from model.engine.policies import budget, good_label
 from model.engine.world import World
 from model.game.replay import NOBODY
 from model.game.seats import DEFAULT_SEATS, seat_codes
-from model.text import country_name, t
+from model.text import country_name, language, t
 
 GLOSSARY = (
     "mined",
@@ -231,7 +231,7 @@ def html(title: str, role_cards: list[RoleCard], key: bool = False) -> str:
     )
     heading = escape(t("lesson.cards_heading", title=title))
     return (
-        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+        f"<!doctype html><html lang='{language()}'><head><meta charset='utf-8'>"
         f"<title>{escape(title)}</title><style>{style}</style></head>"
         f"<body><h1>{heading}</h1>" + "".join(sections) + "</body></html>\n"
     )
