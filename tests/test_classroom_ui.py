@@ -192,6 +192,11 @@ def _shown(rc) -> str:
     return "\n".join(texts)
 
 
+def _markdown(rc) -> str:
+    """The page's blocks of Markdown (a role card), as written."""
+    return "\n".join(str(w.template) for w in rc.find(v.VuetifyTemplate).widgets)
+
+
 def _wait_for(rc, text: str, seconds: float = 20.0) -> bool:
     """Whether ``text`` shows on the page (a sentence, or a button's label) within ``seconds``."""
     import time
@@ -230,6 +235,19 @@ def test_a_french_delegation_reads_the_round_summary_in_french_while_the_class_r
     )
     assert "Philippines : un incident met à l'arrêt 18\u202f%" in shown  # the computer's
     assert english not in shown and "Outage in" not in shown
+
+
+def test_a_role_card_read_in_english_reads_in_french_once_the_delegation_switches(game, at_link):
+    """Tester: a delegation that switched to French kept its role card in English (the card
+    was made once per page, whatever the language) under French headings."""
+    page = at_link(game, "seat", game.seat_tokens["USA"])
+    _click(page, "Your mission")
+    assert "Keep your country's factories supplied" in _markdown(page)
+    page.find(v.Select, label="Language").widget.v_model = "Français"
+    _click(page, "Votre mission")
+    shown = _markdown(page)
+    assert "Approvisionner les usines de votre pays" in shown
+    assert "Keep your country's factories supplied" not in shown
 
 
 def test_an_event_cards_news_reads_in_the_french_delegations_language(game, at_link):

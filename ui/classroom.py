@@ -399,8 +399,10 @@ def DecideSection(game: ClassGame, desk, token: str, code: str, version: int = 0
 
 @solara.component
 def RoleCardView(game: ClassGame, code: str):
-    """The delegation's role card (model/game/roles.py), the same as the printed one."""
-    card = solara.use_memo(lambda: roles.card(game.world, code), [id(game), code])
+    """The delegation's role card (model/game/roles.py), the same as the printed one, made
+    again when the reader switches language (its sentences are the reader's)."""
+    lang = language()
+    card = solara.use_memo(lambda: roles.card(game.world, code), [id(game), code, lang])
     with solara.Card(t("lesson.card_tab")):
         solara.Markdown(
             "\n\n".join(
