@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache
-from numbers import Number
+from numbers import Integral, Number
 from pathlib import Path
 
 LOCALE_DIR = Path(__file__).parent / "locales"
@@ -440,6 +440,52 @@ def joined(parts, separator: str = ", ") -> str:
     return Said(separator.join(parts), ("join", parts, separator))
 
 
+def said_record(value: object) -> object:
+    """``value`` as JSON keeps it, a sentence we said with how to say it again: a Said is
+    ``{"said": text, "how": [name, arguments…]}``, its fields recorded the same way."""
+    if isinstance(value, Said):
+        name, *args = value.how
+        return {"said": str(value), "how": [name, *(said_record(arg) for arg in args)]}
+    if isinstance(value, Mapping):
+        return {str(key): said_record(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [said_record(item) for item in value]
+    if value is None or isinstance(value, bool | str):
+        return value
+    if isinstance(value, Integral):  # numpy's too, which JSON does not take
+        return int(value)
+    if isinstance(value, Number):
+        return float(value)
+    return str(value)
+
+
+def said_from_record(record: object, text: str) -> str:
+    """The sentence ``said_record`` kept, again a Said that each reader reads in their own
+    language; ``text`` as it is if the record is not one, or no longer says (a catalogue
+    that lost its key, a hand-edited file)."""
+    said = _from_record(record)
+    if not isinstance(said, Said):
+        return text
+    try:
+        for lang in languages():
+            said.again(lang)
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError):
+        return text
+    return said
+
+
+def _from_record(record: object) -> object:
+    if isinstance(record, list):
+        return [_from_record(item) for item in record]
+    if not isinstance(record, dict):
+        return record
+    text, how = record.get("said"), record.get("how")
+    name = how[0] if isinstance(how, list) and how else None
+    if record.keys() == {"said", "how"} and isinstance(text, str) and name in _AGAIN_NAMES:
+        return Said(text, (name, *(_from_record(arg) for arg in how[1:])))
+    return {key: _from_record(item) for key, item in record.items()}
+
+
 # How a Said is said again: Said.how names one of these, with its arguments.
 _AGAIN = {
     "join": lambda parts, separator, lang: separator.join(again(p, lang) for p in parts),
@@ -448,3 +494,4 @@ _AGAIN = {
     "percent": lambda share, digits, lang: percent(share, digits, lang=lang),
     "data": lambda values, key, lang: _from_data_again(values, key, lang),
 }
+_AGAIN_NAMES = tuple(_AGAIN)  # a name a saved record may give (never unhashable)

@@ -407,6 +407,42 @@ def test_a_server_killed_mid_round_resumes_with_every_submitted_decision(tmp_pat
     assert game.round_no == 1
 
 
+def test_the_games_own_notices_read_in_each_readers_language_after_a_restart(tmp_path):
+    """Tester: after the server restarted, a French delegation read the card fired, and the
+    note on it for its own country, in English: the board came back from game.json as the
+    text it was written in. A game saved before keeps its text as written."""
+    from model.text import t, use_language
+
+    game = ClassGame.create("baseline", ["CHN", "USA"], tmp_path / "g", seed=1)
+    game.fire_card(game.teacher_token, "china_magnet_licences")
+    game.send_message(seat(game, "USA"), "all", "hello")
+
+    def read(game, lang):
+        """What China's delegation reads on its board in ``lang`` (each message's text)."""
+        with use_language(lang):
+            lines = [
+                t("class_ui.message_line", sender="", to="", date="", text=message["text"])
+                for message in game.messages(seat(game, "CHN"))
+            ]
+        return [line.split(": ", 1)[1] for line in lines]
+
+    english = read(game, "en")
+    french = read(ClassGame.resume(game.state_dir), "fr")
+    assert french == read(game, "fr")
+    assert french[0].startswith("Carte événement « La Chine soumet à licence les exportations")
+    assert "Licences pour Sm, Gd" in french[0] and "À votre délégation de décider" in french[0]
+    assert french[1].startswith("Carte événement : La Chine soumet à licence les exportations")
+    assert french[2] == english[2] == "hello"  # a delegation's note stays as typed
+    # an older save (no "said"), a record a catalogue no longer says, a hand-edited one:
+    # their text as written, never a traceback
+    saved = json.loads((game.state_dir / store.GAME_FILE).read_text())
+    saved["messages"][0].pop("said")
+    saved["messages"][1]["said"]["how"] = ["t", "classroom.no_such_key", {}]
+    saved["messages"][2]["said"] = {"said": 3, "how": [["t"], {}]}  # hand-edited
+    (game.state_dir / store.GAME_FILE).write_text(json.dumps(saved))
+    assert read(ClassGame.resume(game.state_dir), "fr") == english
+
+
 def test_resume_gives_back_the_whole_game(game):
     teacher = game.teacher_token
     game.open_round(teacher)

@@ -8,7 +8,7 @@ keeps and filters messages: who may post is the class game's question.
 import time
 
 from model.game.refusals import ClassroomError
-from model.text import t
+from model.text import Said, said_from_record, said_record, t
 
 TEACHER = "teacher"
 EVERYONE = "all"
@@ -18,10 +18,24 @@ MAX_MESSAGES = 5000  # per game, so a runaway script cannot fill the disk
 
 
 class MessageBoard:
-    """Every message of one game, in the order they were posted."""
+    """Every message of one game, in the order they were posted.
+
+    The game's own notices (a card fired, a submission dropped) are sentences of the
+    catalogues: saved with how to say them (``said``), they read in each reader's language
+    after a restart too. A delegation's note is kept as typed.
+    """
 
     def __init__(self, messages: list[dict] | None = None):
-        self.messages: list[dict] = list(messages or [])
+        self.messages: list[dict] = [_said_again(message) for message in messages or []]
+
+    def record(self) -> list[dict]:
+        """The messages as JSON keeps them (``MessageBoard(board.record())`` is the board)."""
+        return [
+            message | {"said": said_record(message["text"])}
+            if isinstance(message["text"], Said)
+            else dict(message)
+            for message in self.messages
+        ]
 
     def send(self, sender: str, to: str, text: str, seats: list[str], round_no: int) -> dict:
         """Post ``text`` from ``sender`` after checking it; ClassroomError says what is wrong."""
@@ -72,3 +86,13 @@ class MessageBoard:
             for m in self.messages
             if code is None or code in (m["sender"], m["to"]) or m["to"] == EVERYONE
         )
+
+
+def _said_again(message: dict) -> dict:
+    """A saved message, its text said again in each reader's language if it was a notice
+    (a game saved before notices kept ``said`` has none: its text stays as written)."""
+    message = dict(message)
+    said = message.pop("said", None)
+    if said is not None:
+        message["text"] = said_from_record(said, message["text"])
+    return message

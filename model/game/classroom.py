@@ -255,7 +255,7 @@ class ClassGame:
             "remaining": self._remaining,
             "submissions": {code: list(entries) for code, entries in self._submissions.items()},
             "refs_given": self._refs_given,
-            "messages": list(self.board.messages),
+            "messages": self.board.record(),
             "version": self.version,
             "lesson": self.lesson.record(),
             "branches": list(self.branches),
