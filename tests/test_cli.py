@@ -5,6 +5,7 @@ import pytest
 
 from model.data.scenario import list_scenarios
 from model.engine.policies import good_label
+from model.text import economy_name
 from ui.cli import main
 
 COLUMNS = {
@@ -220,7 +221,10 @@ def test_the_biggest_price_rise_is_one_that_somebody_pays(tmp_path, capsys):
     line = next(line for line in out.splitlines() if line.startswith("Biggest price rise"))
     flows = pd.read_csv(out_dir / "flows.csv")
     bought = flows[flows.step == 3].groupby(["importer", "mineral", "stage"]).tonnes.sum()
-    paid = [f": {good_label(mineral, stage)} in {code}, +" for code, mineral, stage in bought.index]
+    paid = [
+        f": {good_label(mineral, stage)} in {economy_name(code, 'en')}, +"
+        for code, mineral, stage in bought.index
+    ]
     assert any(words in line for words in paid), line
 
 
@@ -240,8 +244,12 @@ def test_the_biggest_price_rise_is_the_peak_and_says_where_it_ended(tmp_path, ca
     first = prices[prices.step == 1].set_index(["country", "mineral", "stage"])["price"]
     rise = paid / first.reindex(paid.index.droplevel("step")).to_numpy() - 1
     step, country, mineral, stage = rise.idxmax()
-    assert f"{good_label(mineral, stage)} in {country}, {rise.max():+.1%}" in line, line
+    named = f"{good_label(mineral, stage)} in {economy_name(country, 'en')}"
+    assert f"{named}, {rise.max():+.1%}" in line
     assert f"in 2026 Q2); {rise[(8, country, mineral, stage)]:+.1%} in 2026 Q4" in line
+    french = ("--lang", "fr", "run", "japan_pressure", "--steps", "8", "--out", tmp_path / "fr")
+    code, out, _ = minerals(capsys, *map(str, french))
+    assert f"(acheteur : {economy_name(country, 'fr')})" in out  # "pour JPN", it said
 
 
 def test_a_run_where_nobody_acts_says_so_instead_of_ranking_zeros(tmp_path, capsys):

@@ -744,3 +744,13 @@ def test_french_puts_a_space_before_a_colon_in_what_the_class_reads(tmp_path):
     assert "accord accepté : " in said and "droit plancher de coalition : 1" in said
     assert not re.search(r"\w[:;] ", said)
     assert join.endswith("avec le code de classe : **ABC**")
+
+
+def test_an_english_tariff_on_you_names_who_set_it_after_the_measure():
+    """It read "the 20% tariff of United States on refined lithium from you"."""
+    from model.engine.policies import good_label
+
+    with use_language("en"):
+        good = good_label("lithium", "refined")
+        said = t("game.tariff_on_you", rate=0.2, good=good, partner="the United States")
+    assert said == "a 20% tariff on refined lithium from you, set by the United States"
