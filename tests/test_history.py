@@ -266,13 +266,18 @@ def test_the_report_sets_the_recorded_prices_beside_the_models_in_the_same_quart
     assert opening.quarter == 0 and opening.value == pytest.approx(drc.series["cobalt"][0])
     november = next(point for point in drc.recorded if point.date == "2025-11")
     assert november.value == pytest.approx(drc.series["cobalt"][0] * 48139 / 24273)
+    assert opening.anchor and not november.anchor
     for result in (ree, drc):
         table = "\n".join(beside(result))
         svg = chart(result)
-        assert svg.count("<circle") == len(result.recorded) > 0
+        assert svg.count("<circle") == len(result.recorded) + 1  # and one in the key
         for point in result.recorded:
             model = result.series[point.line][point.quarter]
-            assert f"| {point.line} | {point.date} | {point.value:.2f} | {model:.2f} |" in table
+            date = f"{point.date} (anchor)" if point.anchor else point.date
+            assert f"| {point.line} | {date} | {point.value:.2f} | {model:.2f} |" in table
+        # the key names every line; the axis says the first and last quarters
+        assert all(f">{line}</text>" in svg for line in result.episode.chart)
+        assert f">{result.start[:4]}-Q{result.start[-1]}</text>" in svg
     assert "- dytb: the recorded price is highest in 2011-10 (14.70)" in "\n".join(beside(ree))
 
 

@@ -51,6 +51,7 @@ class Recorded:
     date: str  # as recorded: "2011-10" or "2011-Q2"
     quarter: int  # quarters after the run's first
     value: float
+    anchor: bool = False  # the reference itself: equal to the model by construction
 
 
 @dataclass
@@ -190,7 +191,9 @@ def recorded_prices(name: str, start: str, series: dict[str, np.ndarray]) -> lis
         for date, value in at.items():
             quarter = _quarter(date) - first
             if 0 <= quarter < len(series[line]):
-                scaled.append(Recorded(line, date, quarter, level * value / at[reference]))
+                scaled.append(
+                    Recorded(line, date, quarter, level * value / at[reference], date == reference)
+                )
     return sorted(scaled, key=lambda point: (point.line, point.quarter, point.date))
 
 
@@ -202,52 +205,90 @@ def _quarter(date: str) -> int:
 
 
 def chart(result: Result) -> str:
-    """A small SVG line chart of the episode's prices, relative to 2024 (= 1): the model's
-    lines, and the recorded prices as rings of the same colour."""
-    width, height, pad = 360, 160, 28
+    """A small SVG line chart of the episode's prices relative to their base (= 1): the
+    model's lines, the recorded prices as rings of the same colour, a key, the first and
+    last quarters and a few values on the axis."""
+    width, height = 420, 210
+    left, right, top_pad, bottom = 36, 12, 44, 24
     lines = [result.series[key] for key in result.episode.chart]
     drawn = [point for point in result.recorded if point.line in result.episode.chart]
     highest = max([float(line.max()) for line in lines] + [point.value for point in drawn])
-    top = max(2.0, highest * 1.1)
+    ticks = _ticks(max(2.0, highest * 1.05))
+    top = ticks[-1]
     steps = len(lines[0])
 
-    def point(k: int, y: float) -> str:
-        x = pad + (width - 2 * pad) * k / max(steps - 1, 1)
-        return f"{x:.1f},{height - pad - (height - 2 * pad) * y / top:.1f}"
+    def x(k: float) -> float:
+        return left + (width - left - right) * k / max(steps - 1, 1)
+
+    def y(value: float) -> float:
+        return height - bottom - (height - top_pad - bottom) * value / top
 
     colours = dict(zip(result.episode.chart, ("#1f77b4", "#d62728", "#2ca02c"), strict=False))
+    title = t("economics.hindcast_chart", name=result.episode.scenario)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'role="img" aria-label="{t("economics.hindcast_chart", name=result.episode.scenario)}">',
+        f'role="img" aria-label="{title}">',
         f'<rect width="{width}" height="{height}" fill="white"/>',
-        f'<polyline fill="none" stroke="#999" stroke-dasharray="3,3" '
-        f'points="{point(0, 1.0)} {point(steps - 1, 1.0)}"/>',
+        f'<text x="{left}" y="14" font-size="11" font-weight="bold">{title}</text>',
     ]
+    for value in ticks:
+        dash = ' stroke-dasharray="3,3"' if value == 1 else ""
+        parts.append(
+            f'<line x1="{left}" x2="{width - right}" y1="{y(value):.1f}" y2="{y(value):.1f}" '
+            f'stroke="{"#999" if value == 1 else "#e5e5e5"}"{dash}/>'
+        )
+        parts.append(
+            f'<text x="{left - 4}" y="{y(value) + 3:.1f}" font-size="9" '
+            f'text-anchor="end">{value:g}</text>'
+        )
+    first = int(quarter_index(result.start))
+    for k, anchor in ((0, "start"), (steps - 1, "end")):
+        parts.append(
+            f'<text x="{x(k):.1f}" y="{height - 8}" font-size="9" '
+            f'text-anchor="{anchor}">{_label(first + k)}</text>'
+        )
+    parts.append(
+        f'<text x="4" y="{top_pad - 8}" font-size="9">{t("economics.hindcast_axis")}</text>'
+    )
+    key_x = left
     for key, line in zip(result.episode.chart, lines, strict=True):
-        points = " ".join(point(k, float(y)) for k, y in enumerate(line))
+        points = " ".join(f"{x(k):.1f},{y(float(v)):.1f}" for k, v in enumerate(line))
         parts.append(
             f'<polyline fill="none" stroke="{colours[key]}" stroke-width="2" points="{points}"/>'
         )
         parts.append(
-            f'<text x="{width - pad}" y="{point(steps - 1, float(line[-1])).split(",")[1]}" '
-            f'font-size="10" fill="{colours[key]}" text-anchor="end">{key}</text>'
+            f'<line x1="{key_x}" x2="{key_x + 16}" y1="27" y2="27" stroke="{colours[key]}" '
+            f'stroke-width="2"/><text x="{key_x + 20}" y="30" font-size="10">{key}</text>'
         )
+        key_x += 28 + 7 * len(key)
     for recorded in drawn:
-        x, y = point(recorded.quarter, recorded.value).split(",")
         parts.append(
-            f'<circle cx="{x}" cy="{y}" r="3" fill="white" stroke="{colours[recorded.line]}" '
-            f'stroke-width="1.5"><title>{recorded.date}: {recorded.value:.2f}</title></circle>'
+            f'<circle cx="{x(recorded.quarter):.1f}" cy="{y(recorded.value):.1f}" r="3" '
+            f'fill="white" stroke="{colours[recorded.line]}" stroke-width="1.5">'
+            f"<title>{recorded.date}: {recorded.value:.2f}</title></circle>"
         )
-    axis = t("economics.hindcast_axis", top=top)
-    parts.append(f'<text x="{pad}" y="{pad - 10}" font-size="10">{axis}</text>')
     if drawn:
-        legend = t("economics.hindcast_legend")
         parts.append(
-            f'<text x="{width - pad}" y="{pad - 10}" font-size="10" '
-            f'text-anchor="end">{legend}</text>'
+            f'<circle cx="{key_x + 4}" cy="27" r="3" fill="white" stroke="#555" '
+            f'stroke-width="1.5"/><text x="{key_x + 12}" y="30" font-size="10">'
+            f"{t('economics.hindcast_legend')}</text>"
         )
     parts.append("</svg>")
     return "\n".join(parts) + "\n"
+
+
+def _ticks(highest: float) -> list[float]:
+    """1 (the base) and round values up to just above ``highest``, at most six; 0 too
+    where it does not crowd the base."""
+    step = next(s for s in (0.5, 1, 2, 5, 10, 20, 50) if highest / s <= 5)
+    values = [k * step for k in range(0 if step < 5 else 1, int(np.ceil(highest / step)) + 1)]
+    return sorted({*values, 1.0})
+
+
+def _label(quarter: int) -> str:
+    """A quarter's index (world_data.quarter_index) as the report writes it: 2010-Q3."""
+    year, part = divmod(quarter, 4)
+    return f"{year}-Q{part + 1}"
 
 
 def beside(result: Result) -> list[str]:
@@ -257,7 +298,8 @@ def beside(result: Result) -> list[str]:
     out = [t("economics.hindcast_beside_head"), "|---|---|---|---|"]
     for point in result.recorded:
         model = float(result.series[point.line][point.quarter])
-        out.append(f"| {point.line} | {point.date} | {point.value:.2f} | {model:.2f} |")
+        date = t("economics.hindcast_anchor", date=point.date) if point.anchor else point.date
+        out.append(f"| {point.line} | {date} | {point.value:.2f} | {model:.2f} |")
     return ["", t("economics.hindcast_beside"), "", *out, "", *timing(result)]
 
 
@@ -271,14 +313,13 @@ def timing(result: Result) -> list[str]:
         top = max(points, key=lambda point: point.value)
         window = result.series[line][: points[-1].quarter + 1]
         peak = int(np.argmax(window))
-        year, quarter = divmod(first + peak, 4)
         out.append(
             t(
                 "economics.hindcast_timing",
                 line=line,
                 recorded_date=top.date,
                 recorded=top.value,
-                model_date=f"{year}-Q{quarter + 1}",
+                model_date=_label(first + peak),
                 model=float(window[peak]),
             )
         )
