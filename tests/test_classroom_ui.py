@@ -250,6 +250,21 @@ def test_a_role_card_read_in_english_reads_in_french_once_the_delegation_switche
     assert "Keep your country's factories supplied" not in shown
 
 
+def test_the_delegation_whose_country_leads_the_scenarios_club_reads_it_on_its_card(
+    tmp_path, at_link
+):
+    """Teacher's walk: the scenario's ATCM offers went out in the US delegation's name and
+    its students were never told."""
+    washington = ClassGame.create("washington_coalition", ["USA", "CHN"], tmp_path / "w", seed=5)
+    page = at_link(washington, "seat", washington.seat_tokens["USA"])
+    _click(page, "Your mission")
+    shown = _markdown(page)
+    assert "Already in place." in shown and "your country founded the club ATCM" in shown
+    china = at_link(washington, "seat", washington.seat_tokens["CHN"])
+    _click(china, "Your mission")
+    assert "Already in place." not in _markdown(china)
+
+
 def test_an_event_cards_news_reads_in_the_french_delegations_language(game, at_link):
     """The card fired into the round is named in the reader's language in the summary too
     (its title lost its French when the card's words were tidied)."""

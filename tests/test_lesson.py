@@ -255,6 +255,25 @@ def test_a_french_role_card_names_every_country_in_french():
     assert [name for name in english if re.search(rf"\b{name}\b", text)] == []
 
 
+def test_a_role_card_says_which_club_the_scenario_has_its_country_lead():
+    """Teacher's walk: on washington_coalition the EU read "Offer 1 from the United States:
+    a coalition membership (coalition ATCM)" and China's licences answered "the measure taken
+    by the United States", while the US students, whose country the scenario has found the
+    club, were never told. Their card says so, printed and on the class page."""
+    title, [usa, chn] = roles.cards("washington_coalition", ["USA", "CHN"])
+    assert chn.standing == []
+    [club] = usa.standing
+    assert "founded the club ATCM" in club and "2026 Q1" in club and "42 economies" in club
+    assert "floor price of 1.3×" in club and "USD 12 bn" in club
+    assert "these offers go out in your country's name" in club
+    assert f"**Already in place.** {club}" in roles.markdown(title, [usa])
+    assert "<b>Already in place.</b>" in roles.html(title, [usa])
+    with use_language("fr"):
+        _, [usa_fr] = roles.cards("washington_coalition", ["USA"])
+    assert "votre pays a fondé le club ATCM" in usa_fr.standing[0]
+    assert "ces offres partent au nom de votre pays" in usa_fr.standing[0]
+
+
 def test_a_french_role_card_puts_a_determiner_that_agrees_before_each_good():
     """Tester: "Soumettre le aimants" on China's card; "Vendre votre aimants", "du
     terres rares" were waiting on other cards."""

@@ -408,6 +408,7 @@ def RoleCardView(game: ClassGame, code: str):
             "\n\n".join(
                 [
                     f"**{t('lesson.mission_title')}** {card.mission}",
+                    *[f"**{t('lesson.standing_title')}** {line}" for line in card.standing],
                     f"**{t('lesson.fears_title')}** {card.fears}",
                     f"**{t('lesson.depends_title')}**\n\n"
                     + "\n".join(f"- {d}" for d in card.depends),

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from agents.actions import ALL
 from model.data.scenario import load_scenario
 from model.engine.policies import budget, good_label
 from model.engine.world import World
@@ -42,6 +43,7 @@ class RoleCard:
     code: str
     name: str
     mission: str
+    standing: list[str]  # what the scenario already does in the country's name (its clubs)
     fears: str
     depends: list[str]
     allies: list[str]
@@ -143,6 +145,7 @@ def card(world: World, code: str) -> RoleCard:
         code=code,
         name=names[c],
         mission=t(f"lesson.mission_{role}", **fields),
+        standing=standing(world, code),
         fears=t(f"lesson.fears_{role}", **fields),
         depends=depends,
         allies=allies,
@@ -160,6 +163,32 @@ def card(world: World, code: str) -> RoleCard:
     )
 
 
+def standing(world: World, code: str) -> list[str]:
+    """The clubs the scenario has ``code`` found: their offers go out in its name, so its
+    delegation must know it leads them (a teacher's walk: the US students never knew)."""
+    lines = []
+    for club in world.spec.coalitions:
+        if club.founder != code:
+            continue
+        invited = len(world.data.codes) - 1 if ALL in club.invite else len(set(club.invite))
+        parts = [
+            t(
+                "lesson.standing_club",
+                club=club.name,
+                quarter=world.quarter_label(club.offer_step),
+                count=invited,
+                duration=club.duration,
+            )
+        ]
+        if club.price_floor > 0:
+            parts.append(t("lesson.standing_floor", floor=club.price_floor))
+        if club.reserve_usd > 0:
+            parts.append(t("lesson.standing_reserve", reserve=club.reserve_usd / 1e9))
+        parts.append(t("lesson.standing_yours"))
+        lines.append(" ".join(parts))
+    return lines
+
+
 def markdown(title: str, role_cards: list[RoleCard], key: bool = False) -> str:
     """The cards as Markdown, one section each; with ``key``, the teacher's answer key."""
     parts = [t("lesson.cards_intro", title=title)]
@@ -169,6 +198,7 @@ def markdown(title: str, role_cards: list[RoleCard], key: bool = False) -> str:
             "",
             f"**{t('lesson.mission_title')}** {rc.mission}",
             "",
+            *[f"**{t('lesson.standing_title')}** {line}\n" for line in rc.standing],
             f"**{t('lesson.fears_title')}** {rc.fears}",
             "",
             f"**{t('lesson.depends_title')}**",
@@ -209,6 +239,10 @@ def html(title: str, role_cards: list[RoleCard], key: bool = False) -> str:
         body = [
             f"<h2>{escape(t('lesson.card_heading', name=rc.name, code=rc.code))}</h2>",
             f"<p><b>{escape(t('lesson.mission_title'))}</b> {escape(rc.mission)}</p>",
+            *[
+                f"<p><b>{escape(t('lesson.standing_title'))}</b> {escape(line)}</p>"
+                for line in rc.standing
+            ],
             f"<p><b>{escape(t('lesson.fears_title'))}</b> {escape(rc.fears)}</p>",
             f"<p><b>{escape(t('lesson.depends_title'))}</b></p>{items(rc.depends)}",
             f"<p><b>{escape(t('lesson.allies_title'))}</b> {escape(_names(rc.allies))}."
