@@ -26,6 +26,7 @@ from model.research.analysis import (
     sensitivity,
 )
 from model.research.sweep import load_spec, sweep
+from model.text import read_number, use_language
 from ui.cli import main
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -138,6 +139,70 @@ def test_the_chart_is_well_formed_svg_with_one_group_per_lever_value(finished):
     assert all(len(g.findall(f"{SVG}circle")) == 24 for g in groups)  # one dot per run
     both = ET.fromstring(distribution_svg(runs, ["mean_price_index", "breaches"]))
     assert len(both.findall(f".//{SVG}g[@class='panel']")) == 2
+
+
+def _strategy_sweep() -> Sweep:
+    """China's strategy as a lever; world welfare near -1,550 USD bn and a price index."""
+    rng = np.random.default_rng(3)
+    rows = [
+        {
+            "run_id": r,
+            "seed": 100 + p,
+            "countries.CHN.strategy": strategy,
+            "parameters.trade_cost": p / 10,
+            "status": "ok",
+            "error": None,
+            "world_welfare_usd_bn": -1550 + 40 * rng.normal() + 25 * (strategy == "hawk"),
+            "mean_price_index": 1 + 0.01 * rng.normal(),
+        }
+        for r, (strategy, p) in enumerate(
+            (s, p) for s in ("hawk", "leverage", "resource_nationalist") for p in range(8)
+        )
+    ]
+    return Sweep.of(pd.DataFrame(rows), name="my_sweep")
+
+
+def _extent(text: ET.Element) -> tuple[float, float]:
+    """Where a text line starts and ends, at about 0.6 em a character."""
+    wide = 0.6 * float(text.get("font-size", 11)) * len(text.text or "")
+    x = float(text.get("x"))
+    shift = {"end": wide, "middle": wide / 2}.get(text.get("text-anchor"), 0)
+    return x - shift, x - shift + wide
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+@pytest.mark.parametrize("paired", [False, True])
+def test_the_chart_fits_its_text_and_reads_round_numbers_in_the_readers_language(lang, paired):
+    swept = _strategy_sweep()
+    if paired:
+        swept = paired_effects(swept, "countries.CHN.strategy", "leverage")
+    with use_language(lang):
+        root = ET.fromstring(distribution_svg(swept, by="countries.CHN.strategy"))
+    width = float(root.get("width"))
+    texts = root.findall(f".//{SVG}text")
+    for text in texts:
+        start, end = _extent(text)
+        assert start >= 0 and end <= width, (text.text, start, end, width)
+    ticks = [text.text for text in root.findall(f".//{SVG}text[@class='tick']")]
+    assert ticks and not any("e+" in tick or "e-" in tick for tick in ticks)
+    for panel in root.findall(f".//{SVG}g[@class='panel']"):
+        values = [
+            float(read_number(text.text, lang))
+            for text in panel.findall(f"{SVG}text[@class='tick']")
+        ]
+        steps = np.diff(values)
+        assert len(values) >= 3 and np.allclose(steps, steps[0])
+        assert any(np.isclose(steps[0], m * 10.0**k) for m in (1, 2, 2.5, 5) for k in range(-3, 4))
+    if not paired:  # thousands grouped as the language groups them
+        assert ("-1,550" if lang == "en" else "-1\u202f550") in ticks
+    if lang == "fr":  # a decimal comma, never a point
+        assert any("," in tick for tick in ticks) and not any("." in tick for tick in ticks)
+    axes = [text.text for text in root.findall(f".//{SVG}text[@class='axis']")]
+    unit = {"en": "(USD bn)", "fr": "(Md USD)"}[lang]
+    assert any("world_welfare_usd_bn" in a and unit in a for a in axes)
+    title = root.find(f"{SVG}title").text
+    shown = " ".join(text.text for text in texts if text.get("font-size") == "13")
+    assert shown == title  # the whole title, in lines
 
 
 def test_sensitivity_ranks_the_uncertainty_that_drives_prices_above_one_without_effect(finished):

@@ -13,6 +13,7 @@ indices would need a Saltelli design and Morris its own trajectories.
 
 import json
 import re
+import textwrap
 from contextlib import suppress
 from dataclasses import dataclass, replace
 from html import escape
@@ -22,8 +23,9 @@ import numpy as np
 import pandas as pd
 
 from model.data.scenario import display_path
+from model.research.outcomes import outcome_unit
 from model.research.sweep import DESIGN_FILE, SweepError
-from model.text import has, localise_number, read_number, t
+from model.text import has, localise_number, number, read_number, t
 
 RUNS_TABLE = "runs.parquet"
 REQUIRED = ("run_id", "seed", "status", "error")
@@ -193,9 +195,14 @@ def distributions(
 
 # --- the chart ---------------------------------------------------------------------------
 
-SLOT, BOX = 96, 36  # px per lever value, box width
-PANEL, PLOT = 210, 150  # px per outcome panel, and of its plot area
-LEFT, RIGHT, TOP, MIN_WIDTH = 72, 16, 40, 560  # MIN_WIDTH: room for the legend
+SLOT, BOX = 96, 36  # px per lever value (at least), box width
+PANEL_GAP, PLOT = 60, 150  # px under a panel's plot (labels), and of its plot area
+LEFT, RIGHT, MARGIN, MIN_WIDTH = 72, 16, 8, 560  # LEFT at least: room for the ticks
+FONT, TITLE_FONT, LINE = 11, 13, 1.3  # px; LINE: a line's height per px of font
+# A sans-serif character is about 0.6 em wide on average (digits and lower case; capitals
+# are wider, "i" and "l" narrower): enough to wrap a title and size the chart to its text.
+EM_WIDTH = 0.6
+TICKS = 5  # about so many round values on an outcome's axis
 BOX_FILL, INK, DOT = "#cfe0f3", "#1f4e79", "#d62728"
 
 
@@ -212,112 +219,207 @@ def _xml(text: str) -> str:
     return escape(NOT_XML.sub("\ufffd", text)).translate(WHITESPACE)
 
 
-def _tick(value: float, low: float, high: float) -> str:
-    """Enough significant digits that ticks 1/4 of the axis apart read differently, written
-    as the reader's language writes numbers."""
-    step = (high - low) / 4
-    digits = max(3, int(np.ceil(np.log10(max(abs(low), abs(high)) / step))) + 1)
-    return localise_number(f"{value:.{digits}g}")
+def text_width(text: str, size: float = FONT) -> float:
+    """About how many px ``text`` takes at font size ``size`` (see EM_WIDTH)."""
+    return EM_WIDTH * size * len(text)
+
+
+def _wrapped(text: str, size: float, room: float) -> list[str]:
+    """``text`` in lines of about ``room`` px; a word longer than that keeps its own line."""
+    return textwrap.wrap(text, max(1, int(room / (EM_WIDTH * size))), break_long_words=False)
+
+
+def round_ticks(low: float, high: float) -> tuple[list[float], int]:
+    """Round values inside [low, high], about TICKS of them, each a whole number of a step
+    of 1, 2, 2.5 or 5 × a power of ten; and the decimals that step needs."""
+    rough = (high - low) / TICKS
+    power = 10.0 ** np.floor(np.log10(rough))
+    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= rough)
+    decimals = max(0, -int(np.floor(np.log10(step))) + (1 if step / power == 2.5 else 0))
+    first, last = int(np.ceil(low / step - 1e-9)), int(np.floor(high / step + 1e-9))
+    return [round(k * step, decimals) + 0.0 for k in range(first, last + 1)], decimals
+
+
+def readable(value: float, significant: int = 4) -> str:
+    """``value`` as the reader's language writes a number (thousands grouped, its decimal
+    mark), to about ``significant`` figures, never in e-notation."""
+    if not np.isfinite(value) or value == 0:
+        return number(0 if value == 0 else value, 0)
+    decimals = min(12, max(0, significant - 1 - int(np.floor(np.log10(abs(value))))))
+    return number(value, decimals)
+
+
+def _axis_label(outcome: str, against: tuple[str, str] | None) -> str:
+    """What a panel's vertical axis shows: the outcome (its change, when paired), its unit."""
+    unit = outcome_unit(outcome)
+    key = "analysis.svg_axis" if against is None else "analysis.svg_axis_change"
+    if unit:
+        key += "_unit"
+    return t(key, outcome=outcome, unit=t(f"analysis.unit_{unit}") if unit else "")
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Where the chart's parts go, sized to their text."""
+
+    width: int
+    left: int  # x of every vertical axis
+    slot: int  # px per lever value
+    header: list[tuple[str, int]]  # (line, font size) above the panels
+    heads: list[list[str]]  # per outcome, its axis label's lines
+    ticks: list[tuple[list[float], int, float, float]]  # per outcome: values, decimals, low, high
+
+    @property
+    def top(self) -> int:
+        return int(sum(size * LINE for _, size in self.header)) + MARGIN * 2
+
+    def panel_height(self, p: int) -> int:
+        return int(len(self.heads[p]) * FONT * LINE) + PLOT + PANEL_GAP
+
+    def panel_top(self, p: int) -> int:
+        """The y of outcome ``p``'s plot area."""
+        above = sum(self.panel_height(q) for q in range(p))
+        return self.top + above + int(len(self.heads[p]) * FONT * LINE)
+
+
+def _layout(sweep: Sweep, outcomes: list[str], order: list[str], title: str, by_name: str):
+    ok = sweep.ok
+    ticks = []
+    for outcome in outcomes:
+        low, high = float(ok[outcome].min()), float(ok[outcome].max())
+        if not np.isfinite(low):
+            low = high = 0.0
+        pad = (high - low) * 0.05 or max(abs(high) * 0.05, 0.5)  # a constant: centred
+        values, decimals = round_ticks(low - pad, high + pad)
+        ticks.append((values, decimals, low - pad, high + pad))
+    widest_tick = max(
+        (text_width(number(v, d)) for values, d, _, _ in ticks for v in values), default=0
+    )
+    left = max(LEFT, int(widest_tick) + 12)
+    slot = max(SLOT, *(int(text_width(label)) + 8 for label in order))
+    plots = left + slot * len(order) + RIGHT
+    width = max(plots, MIN_WIDTH, int(text_width(by_name)) + 2 * MARGIN)
+    room = width - 2 * MARGIN
+    legend = t("analysis.svg_legend")
+    header = [(line, TITLE_FONT) for line in _wrapped(title, TITLE_FONT, room)]
+    header += [(line, FONT) for line in _wrapped(legend, FONT, room)]
+    heads = [_wrapped(_axis_label(o, sweep.against), FONT, room) for o in outcomes]
+    longest = max(
+        [text_width(line, size) for line, size in header]
+        + [text_width(line) for lines in heads for line in lines]
+    )
+    width = max(width, int(np.ceil(longest)) + 2 * MARGIN)  # a word longer than a line
+    return _Layout(width, left, slot, header, heads, ticks)
 
 
 def distribution_svg(sweep: Sweep, outcomes: list[str] | None = None, by: str | None = None) -> str:
     """A standalone SVG: per outcome a panel, per lever value a box and its runs as dots.
 
     Written as text, as ui/charts.py does: no plotting library, and the file opens in
-    any browser. Each lever value is one ``<g class="group">`` inside its panel.
+    any browser. Each lever value is one ``<g class="group">`` inside its panel. The
+    chart is as wide as its longest line needs; titles wrap rather than run off it.
     """
     outcomes, keys = sweep.pick_outcomes(outcomes), sweep.group_keys(by)
-    stats = distributions(sweep, outcomes, by)
-    ok = sweep.ok
-    labels = _labels(ok, keys)
     order = list(dict.fromkeys(_labels(sweep.runs, keys)))  # a value whose runs all failed too
     by_name = " × ".join(keys) or t("analysis.all_runs")
-    width = max(LEFT + RIGHT + SLOT * len(order), MIN_WIDTH)
-    height = TOP + PANEL * len(outcomes)
     title = t("analysis.svg_title", by=by_name)
     if sweep.against is not None:
         title = t("analysis.svg_title_paired", by=sweep.against[0], value=sweep.against[1])
+    layout = _layout(sweep, outcomes, order, title, by_name)
+    height = layout.top + sum(layout.panel_height(p) for p in range(len(outcomes)))
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{_xml(title)}" '
-        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
-        'font-family="sans-serif" font-size="11">',
+        f'viewBox="0 0 {layout.width} {height}" width="{layout.width}" height="{height}" '
+        f'font-family="sans-serif" font-size="{FONT}">',
         f"<title>{_xml(title)}</title>",
-        f'<text x="{LEFT}" y="14" font-size="13">{_xml(title)}</text>',
-        f'<text x="{LEFT}" y="30" fill="#555">{_xml(t("analysis.svg_legend"))}</text>',
     ]
+    y = MARGIN
+    for line, size in layout.header:
+        y += size * LINE
+        shade = "" if size == TITLE_FONT else ' fill="#555"'
+        font = f' font-size="{size}"' if size != FONT else ""
+        parts.append(f'<text x="{MARGIN}" y="{y:.0f}"{font}{shade}>{_xml(line)}</text>')
+    stats = distributions(sweep, outcomes, by)
     for p, outcome in enumerate(outcomes):
-        top = TOP + PANEL * p + 18
-        values = ok[outcome]
-        low, high = float(values.min()), float(values.max())
-        if not np.isfinite(low):
-            low = high = 0.0
-        pad = (high - low) * 0.05 or max(abs(high) * 0.05, 0.5)  # a constant: centred
-        low, high = low - pad, high + pad
-
-        def y(v: float, top: int = top, low: float = low, high: float = high) -> float:
-            return top + PLOT - (v - low) / (high - low) * PLOT
-
-        parts.append(f'<g class="panel" data-outcome="{_xml(outcome)}">')
-        parts.append(f'<text x="{LEFT}" y="{top - 4}" font-weight="bold">{_xml(outcome)}</text>')
-        parts.append(f'<line x1="{LEFT}" y1="{top}" x2="{LEFT}" y2="{top + PLOT}" stroke="#888"/>')
-        for k in range(5):
-            v = low + (high - low) * k / 4
-            parts.append(
-                f'<text x="{LEFT - 6}" y="{y(v) + 4:.1f}" text-anchor="end">'
-                f"{_tick(v, low, high)}</text>"
-            )
-        if low < 0 < high:  # a change's sign is what a reader looks for first
-            parts.append(
-                f'<line x1="{LEFT}" y1="{y(0):.1f}" x2="{LEFT + SLOT * len(order)}" '
-                f'y2="{y(0):.1f}" stroke="#888" stroke-dasharray="4 3"/>'
-            )
-        panel = stats[stats["outcome"] == outcome]
-        for g, label in enumerate(order):
-            centre = LEFT + SLOT * g + SLOT / 2
-            row = panel[_labels(panel, keys) == label]
-            dots = values[(labels == label).to_numpy()].dropna()
-            parts.append(f'<g class="group" data-value="{_xml(label)}">')
-            if not row.empty:
-                s = row.iloc[0]
-                tip = t(
-                    "analysis.svg_group",
-                    by=by_name,
-                    value=label,
-                    count=int(s["count"]),
-                    median=s["median"],
-                )
-                parts.append(f"<title>{_xml(tip)}</title>")
-                parts.append(
-                    f'<line x1="{centre}" y1="{y(s["p5"]):.1f}" x2="{centre}" '
-                    f'y2="{y(s["p95"]):.1f}" stroke="{INK}"/>'
-                )
-                parts.append(
-                    f'<rect x="{centre - BOX / 2}" y="{y(s["p75"]):.1f}" width="{BOX}" '
-                    f'height="{y(s["p25"]) - y(s["p75"]):.1f}" fill="{BOX_FILL}" stroke="{INK}"/>'
-                )
-                parts.append(
-                    f'<line x1="{centre - BOX / 2}" y1="{y(s["median"]):.1f}" '
-                    f'x2="{centre + BOX / 2}" y2="{y(s["median"]):.1f}" stroke="{INK}" '
-                    'stroke-width="2"/>'
-                )
-            # Spread the dots sideways by their order, not at random: the same file every time.
-            parts.extend(
-                f'<circle cx="{centre + ((i % 9) - 4) * 3:.1f}" cy="{y(v):.1f}" r="2" '
-                f'fill="{DOT}" fill-opacity="0.6"/>'
-                for i, v in enumerate(dots)
-            )
-            parts.append(
-                f'<text x="{centre}" y="{top + PLOT + 16}" text-anchor="middle">'
-                f"{_xml(label)}</text>"
-            )
-            parts.append("</g>")
-        parts.append(
-            f'<text x="{LEFT + SLOT * len(order) / 2}" y="{top + PLOT + 32}" '
-            f'text-anchor="middle" fill="#555">{_xml(by_name)}</text>'
-        )
-        parts.append("</g>")
+        parts += _panel(sweep, stats, outcome, p, layout, keys, order, by_name)
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _panel(sweep, stats, outcome, p, layout, keys, order, by_name) -> list[str]:
+    """One outcome's panel: its axis label and round ticks, per lever value a box and dots."""
+    top, left, slot = layout.panel_top(p), layout.left, layout.slot
+    ticks, decimals, low, high = layout.ticks[p]
+    ok = sweep.ok
+    values, labels = ok[outcome], _labels(ok, keys)
+
+    def y(v: float) -> float:
+        return top + PLOT - (v - low) / (high - low) * PLOT
+
+    parts = [f'<g class="panel" data-outcome="{_xml(outcome)}">']
+    lines = layout.heads[p]
+    for i, line in enumerate(lines):
+        at = top - 4 - (len(lines) - 1 - i) * FONT * LINE
+        parts.append(
+            f'<text x="{MARGIN}" y="{at:.0f}" font-weight="bold" class="axis">{_xml(line)}</text>'
+        )
+    parts.append(f'<line x1="{left}" y1="{top}" x2="{left}" y2="{top + PLOT}" stroke="#888"/>')
+    parts.extend(
+        f'<text x="{left - 6}" y="{y(v) + 4:.1f}" text-anchor="end" class="tick">'
+        f"{_xml(number(v, decimals))}</text>"
+        for v in ticks
+    )
+    if low < 0 < high:  # a change's sign is what a reader looks for first
+        parts.append(
+            f'<line x1="{left}" y1="{y(0):.1f}" x2="{left + slot * len(order)}" '
+            f'y2="{y(0):.1f}" stroke="#888" stroke-dasharray="4 3"/>'
+        )
+    panel = stats[stats["outcome"] == outcome]
+    for g, label in enumerate(order):
+        centre = left + slot * g + slot / 2
+        row = panel[_labels(panel, keys) == label]
+        dots = values[(labels == label).to_numpy()].dropna()
+        parts.append(f'<g class="group" data-value="{_xml(label)}">')
+        if not row.empty:
+            s = row.iloc[0]
+            tip = t(
+                "analysis.svg_group",
+                by=by_name,
+                value=label,
+                count=int(s["count"]),
+                median=readable(s["median"]),
+            )
+            parts.append(f"<title>{_xml(tip)}</title>")
+            parts.append(
+                f'<line x1="{centre}" y1="{y(s["p5"]):.1f}" x2="{centre}" '
+                f'y2="{y(s["p95"]):.1f}" stroke="{INK}"/>'
+            )
+            parts.append(
+                f'<rect x="{centre - BOX / 2}" y="{y(s["p75"]):.1f}" width="{BOX}" '
+                f'height="{y(s["p25"]) - y(s["p75"]):.1f}" fill="{BOX_FILL}" stroke="{INK}"/>'
+            )
+            parts.append(
+                f'<line x1="{centre - BOX / 2}" y1="{y(s["median"]):.1f}" '
+                f'x2="{centre + BOX / 2}" y2="{y(s["median"]):.1f}" stroke="{INK}" '
+                'stroke-width="2"/>'
+            )
+        # Spread the dots sideways by their order, not at random: the same file every time.
+        parts.extend(
+            f'<circle cx="{centre + ((i % 9) - 4) * 3:.1f}" cy="{y(v):.1f}" r="2" '
+            f'fill="{DOT}" fill-opacity="0.6"/>'
+            for i, v in enumerate(dots)
+        )
+        parts.append(
+            f'<text x="{centre}" y="{top + PLOT + 16}" text-anchor="middle">{_xml(label)}</text>'
+        )
+        parts.append("</g>")
+    middle = max(left + slot * len(order) / 2, MARGIN + text_width(by_name) / 2)
+    parts.append(
+        f'<text x="{middle}" y="{top + PLOT + 32}" text-anchor="middle" fill="#555">'
+        f"{_xml(by_name)}</text>"
+    )
+    parts.append("</g>")
+    return parts
 
 
 def _labels(frame: pd.DataFrame, keys: list[str]) -> pd.Series:

@@ -143,6 +143,31 @@ PATTERNS: dict[str, tuple[str, Callable[[str], Callable[[Any, Tables], float]]]]
     ),
 }
 
+# The unit each outcome is counted in, as the chart's axis names it (``analysis.unit_<unit>``
+# in the catalogues); the meanings above say the same in more words.
+UNITS: dict[str, str] = {
+    "mean_score": "points",
+    "mean_gdp_index": "gdp_index",
+    "world_welfare_usd_bn": "usd_bn",
+    "china_refined_share": "share",
+    "non_china_refined_share": "share",
+    "world_shortage_share_mean": "share",
+    "max_shortage_share": "share",
+    "mean_price_index": "price_index",
+    "median_price_index": "price_index",
+    "deals_accepted": "deals",
+    "breaches": "deals",
+    "final_score_<CODE>": "points",
+}
+
+
+def outcome_unit(name: str) -> str:
+    """The unit of a catalogue outcome (``UNITS``), "" for a name the catalogue lacks."""
+    if name in UNITS:
+        return UNITS[name]
+    pattern = next((p for p in PATTERNS if name.startswith(p.removesuffix("<CODE>"))), "")
+    return UNITS.get(pattern, "")
+
 
 def outcomes(world: Any, names: Iterable[str] | None = None) -> dict[str, float]:
     """Catalogue outcomes of a finished ``World``, by name: the numbers a sweep keeps.
