@@ -17,12 +17,13 @@ language: ``1,234.5 t`` and ``12.5%`` in English, ``1 234,5 t`` and ``12,5 %`` i
 catalogues shows up unwrapped.
 """
 
+import difflib
 import math
 import os
 import re
 import string
 import tomllib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache
@@ -222,6 +223,28 @@ def _variant(forms: dict, lang: str, fields: dict) -> str:
     if "n" in forms:
         return forms.get(plural_form(lang, fields[forms["n"]])) or forms["other"]
     return forms.get(str(fields[forms["by"]])) or forms["other"]
+
+
+# How alike a typed name and an allowed one must be (difflib's ratio) to suggest it:
+# difflib's own default, which finds 'hawk' for 'hwak' and 'armington_sigma' for
+# 'armington_sigam' but nothing for an unrelated word.
+GUESS_CUTOFF = 0.6
+
+
+def allowed_list(value: object, names: Iterable[object], also: Iterable[object] = ()) -> str:
+    """What a "… is not a strategy; allowed: {allowed}" message lists: ``names`` joined,
+    then the one closest to ``value`` if it is close ("; did you mean hawk?"), so a typing
+    slip reads its fix. ``also``: more names to guess from that the list does not spell
+    out (an outcome pattern's ``final_score_USA``)."""
+    names = [str(name) for name in names]
+    listing = ", ".join(names)
+    typed = str(value).strip()
+    guesses = difflib.get_close_matches(
+        typed, list(dict.fromkeys([*names, *map(str, also)])), n=1, cutoff=GUESS_CUTOFF
+    )
+    if not typed or not guesses or guesses[0] == typed:
+        return listing
+    return t("text.allowed_guess", allowed=listing, guess=guesses[0])
 
 
 def has(key: str) -> bool:

@@ -424,3 +424,24 @@ def test_a_chart_asked_inside_a_file_names_the_file(finished, capsys):
     err = capsys.readouterr().err
     assert "runs.parquet is a file, so nothing can be written inside it" in err
     assert "File exists" not in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("lang", "question"),
+    [("en", "did you mean mean_score?"), ("fr", "vouliez-vous dire mean_score ?")],
+)
+def test_a_misspelt_outcome_is_refused_with_the_one_it_was_meant_to_be(
+    finished, tmp_path, capsys, lang, question
+):
+    assert main(["--lang", lang, "analyse", str(finished), "--outcome", "mean_scor"]) == 2
+    err = capsys.readouterr().err
+    assert question in err and "mean_price_index, mean_score, breaches" in err
+    spec = tmp_path / "spec.toml"
+    spec.write_text(SPEC.replace('"mean_score"', '"mean_scroe"'))
+    assert main(["--lang", lang, "sweep", str(spec), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert question in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()
+    spec.write_text(SPEC.replace('"breaches"', '"final_score_USB"'))
+    assert main(["--lang", lang, "sweep", str(spec), "--out", str(tmp_path / "out")]) == 2
+    assert "final_score_USA" in capsys.readouterr().err  # a pattern's filled-in name

@@ -269,3 +269,28 @@ def test_run_refuses_a_strategy_that_no_ai_plays_as_a_sweep_does(tmp_path, capsy
     assert 'add --set countries.CHN.controller="ai+script"' in err
     played = ("--set", hawk, "--set", 'countries.CHN.controller="ai+script"', "--steps", "2")
     assert minerals(capsys, "run", "baseline", *played, "--out", str(out_dir))[0] == 0
+
+
+SLIPS = {  # a typing slip, where it is typed, and the name it was meant to be
+    "strategy": (["run", "baseline", "--set", "countries.CHN.strategy=hwak"], "hawk"),
+    "parameter": (["run", "baseline", "--set", "parameters.armington_sigam=3"], "armington_sigma"),
+    "scenario": (["run", "baslien"], "baseline"),
+    "sweep spec": (["sweep", "coalition_flor"], "coalition_floor"),
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+@pytest.mark.parametrize("slip", list(SLIPS))
+def test_a_typing_slip_is_refused_with_the_name_it_was_meant_to_be(tmp_path, capsys, slip, lang):
+    argv, meant = SLIPS[slip]
+    code, _, err = minerals(capsys, "--lang", lang, *argv, "--out", str(tmp_path / "out"))
+    question = {"en": f"did you mean {meant}?", "fr": f"vouliez-vous dire {meant} ?"}[lang]
+    assert_refused(code, err, question, ", ")  # the list of what is allowed stays
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_name_like_none_allowed_gets_the_list_and_no_guess(capsys):
+    code, _, err = minerals(capsys, "run", "baseline", "--set", "countries.CHN.strategy=zzz")
+    assert_refused(code, err, "allowed: passive, cooperative")
+    assert "did you mean" not in err
+

@@ -25,6 +25,7 @@ from model.data.world_data import WorldDataError
 from model.engine.policies import good_label
 from model.text import (
     UnknownLanguage,
+    allowed_list,
     check_language,
     country_name,
     environment_language,
@@ -102,7 +103,7 @@ def _port(text: str) -> int:
 def _table_format(text: str) -> str:
     if text not in FORMATS:
         raise argparse.ArgumentTypeError(
-            t("cli.bad_format", value=text, allowed=", ".join(FORMATS))
+            t("cli.bad_format", value=text, allowed=allowed_list(text, FORMATS))
         )
     return text
 

@@ -53,7 +53,7 @@ from model.data.world_data import (
     parameter_order_problem,
     parameter_problem,
 )
-from model.text import from_data, has, t
+from model.text import allowed_list, from_data, has, t
 
 SCENARIOS_DIR = CONFIG_DIR / "scenarios"
 HEADER_TABLE = "scenario"  # the table of the header keys a --set may name alone (steps=12)
@@ -464,7 +464,8 @@ def scenario_path(name_or_path: str | Path) -> Path:
         raise ScenarioError(t("scenario.no_scenario", name=shown(name_or_path), bundled=bundled))
     candidate = SCENARIOS_DIR / f"{name_or_path}.toml"
     if not candidate.is_file():
-        raise ScenarioError(t("scenario.no_scenario", name=shown(name_or_path), bundled=bundled))
+        guess = allowed_list(name_or_path, bundled_names())
+        raise ScenarioError(t("scenario.no_scenario", name=shown(name_or_path), bundled=guess))
     return candidate
 
 
@@ -640,9 +641,10 @@ def problem_text(error: dict, loc: Sequence[str | int], topics: Sequence[str] = 
         name: value if name.endswith("_name") else shown(_show(value))
         for name, value in ctx.items()
     }
-    for name in ("allowed", "takes"):
-        if name in ctx:
-            fields[name] = ", ".join(map(str, ctx[name]))
+    if "allowed" in ctx:
+        fields["allowed"] = allowed_list(ctx.get("value", error["input"]), ctx["allowed"])
+    if "takes" in ctx:
+        fields["takes"] = ", ".join(map(str, ctx["takes"]))
     for name in ("ge", "gt", "le", "limit"):
         if name in ctx:
             fields[name] = bound(ctx[name])

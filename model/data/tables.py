@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from model.data.files import all_or_nothing
-from model.text import t
+from model.text import allowed_list, t
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -32,7 +32,7 @@ def write_tables(
     occasion is removed). Existing files of the same names are replaced.
     """
     if fmt not in FORMATS:
-        raise ValueError(t("cli.bad_format", value=fmt, allowed=", ".join(FORMATS)))
+        raise ValueError(t("cli.bad_format", value=fmt, allowed=allowed_list(fmt, FORMATS)))
     out_dir = Path(out_dir)
     with all_or_nothing(out_dir) as staging:
         for name, frame in tables.items():

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from model.text import t
+from model.text import allowed_list, t
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -291,7 +291,7 @@ def world_path(name_or_path: str | Path) -> Path:
     candidate = WORLDS_DIR / str(name_or_path)
     if candidate.is_dir():
         return candidate
-    known = ", ".join(sorted(p.name for p in WORLDS_DIR.iterdir() if p.is_dir()))
+    known = allowed_list(name_or_path, sorted(p.name for p in WORLDS_DIR.iterdir() if p.is_dir()))
     raise WorldDataError(t("world.unknown", name=name_or_path, allowed=known))
 
 
@@ -397,7 +397,7 @@ def _check_values(frame: pd.DataFrame, column: str, allowed) -> None:
                     row=row,
                     column=column,
                     value=value,
-                    allowed=", ".join(map(str, allowed)),
+                    allowed=allowed_list(value, allowed),
                 )
             )
 

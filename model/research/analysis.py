@@ -25,7 +25,7 @@ import pandas as pd
 from model.data.scenario import display_path
 from model.research.outcomes import outcome_unit
 from model.research.sweep import DESIGN_FILE, SweepError
-from model.text import has, localise_number, number, read_number, t
+from model.text import allowed_list, has, localise_number, number, read_number, t
 
 RUNS_TABLE = "runs.parquet"
 REQUIRED = ("run_id", "seed", "status", "error")
@@ -86,8 +86,8 @@ class Sweep:
     def pick_outcomes(self, outcomes: list[str] | None) -> list[str]:
         for name in outcomes or []:
             if name not in self.outcomes:
-                allowed = ", ".join(self.outcomes)
-                raise AnalysisError(t("analysis.unknown_outcome", value=name, allowed=allowed))
+                listing = allowed_list(name, self.outcomes)
+                raise AnalysisError(t("analysis.unknown_outcome", value=name, allowed=listing))
         return list(dict.fromkeys(outcomes)) if outcomes else list(self.outcomes)
 
     def group_keys(self, by: str | None) -> list[str]:
@@ -97,8 +97,8 @@ class Sweep:
         if by not in self.levers:
             if not self.levers:
                 raise AnalysisError(t("analysis.no_levers", value=by))
-            allowed = ", ".join(self.levers)
-            raise AnalysisError(t("analysis.unknown_lever", value=by, allowed=allowed))
+            listing = allowed_list(by, self.levers)
+            raise AnalysisError(t("analysis.unknown_lever", value=by, allowed=listing))
         return [by]
 
 
@@ -158,9 +158,9 @@ def paired_effects(sweep: Sweep, by: str, reference: str) -> Sweep:
         with suppress(ValueError):  # text that is no number finds nothing below
             chosen = column == float(read_number(reference))  # "0" finds 0.0, "0,5" 0.5 in French
     if not chosen.any():
-        allowed = ", ".join(dict.fromkeys(column.astype(str)))
+        listing = allowed_list(reference, dict.fromkeys(column.astype(str)))
         raise AnalysisError(
-            t("analysis.unknown_reference", value=reference, by=by, allowed=allowed)
+            t("analysis.unknown_reference", value=reference, by=by, allowed=listing)
         )
     match = ["seed", *(lever for lever in sweep.levers if lever != by)]
     twins = runs.loc[chosen, [*match, "status", *sweep.outcomes]]

@@ -13,7 +13,7 @@ import pandas as pd
 
 from model.data.tables import TABLES
 from model.engine.metrics import mean_price_index, median_price_index
-from model.text import t
+from model.text import allowed_list, t
 
 Tables = Mapping[str, pd.DataFrame]
 
@@ -182,8 +182,8 @@ def outcomes(world: Any, names: Iterable[str] | None = None) -> dict[str, float]
         try:
             functions[name] = outcome_function(name)
         except KeyError:
-            allowed = ", ".join(name for name, _ in catalogue())
-            raise KeyError(t("interfaces.unknown_outcome", name=name, allowed=allowed)) from None
+            listing = allowed_list(name, [known for known, _ in catalogue()])
+            raise KeyError(t("interfaces.unknown_outcome", name=name, allowed=listing)) from None
     return {name: function(world, tables) for name, function in functions.items()}
 
 

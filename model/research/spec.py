@@ -49,7 +49,7 @@ from model.data.scenario import (
 from model.data.tables import TABLES
 from model.data.world_data import CONFIG_DIR, load_world
 from model.research.outcomes import OUTCOMES, PATTERNS, pattern_code
-from model.text import DEFAULT_LANGUAGE, language, t
+from model.text import DEFAULT_LANGUAGE, allowed_list, language, t
 
 SWEEPS_DIR = CONFIG_DIR / "sweeps"  # the bundled specs, named without path or suffix
 SAMPLERS = ("grid", "random", "lhs", "sobol", "morris")
@@ -372,7 +372,7 @@ def spec_path(name_or_path: str | Path) -> Path:
         return path
     if str(name_or_path) in bundled_specs():
         return SWEEPS_DIR / f"{name_or_path}.toml"
-    bundled = ", ".join(bundled_specs())
+    bundled = allowed_list(name_or_path, bundled_specs())
     raise SweepError(t("sweep_specs.no_spec", name=shown(name_or_path), bundled=bundled))
 
 
@@ -523,11 +523,16 @@ def _outcome_mistakes(outcomes: Any, codes: list[str]) -> list[tuple[str, str]]:
     """Each name in outcomes.keep that is no outcome, nor a pattern with a code of the world."""
     keep = outcomes.get("keep") if isinstance(outcomes, dict) else None
     names = [name for name in keep if isinstance(name, str)] if isinstance(keep, list) else []
-    allowed = ", ".join([*OUTCOMES, *PATTERNS])
+    filled = [pattern.replace("<CODE>", code) for pattern in PATTERNS for code in codes]
     return [
         (
             "outcomes.keep",
-            t("sweep.unknown_outcome", value=name, allowed=allowed, codes=", ".join(codes)),
+            t(
+                "sweep.unknown_outcome",
+                value=name,
+                allowed=allowed_list(name, [*OUTCOMES, *PATTERNS], also=filled),
+                codes=", ".join(codes),
+            ),
         )
         for name in dict.fromkeys(names)
         if name not in OUTCOMES and pattern_code(name) not in codes
