@@ -294,3 +294,41 @@ def test_a_name_like_none_allowed_gets_the_list_and_no_guess(capsys):
     assert_refused(code, err, "allowed: passive, cooperative")
     assert "did you mean" not in err
 
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [("en", "replaced the tables of an earlier run in"), ("fr", "remplacent les tables")],
+)
+def test_a_rerun_into_the_same_folder_replaces_its_tables_and_says_so(tmp_path, capsys, lang, said):
+    out = tmp_path / "baseline"
+    code, first, _ = minerals(
+        capsys, "--lang", lang, "run", "baseline", "--steps", "3", "--out", str(out)
+    )
+    assert code == 0 and said not in first
+    code, again, _ = minerals(
+        capsys, "--lang", lang, "run", "baseline", "--steps", "2", "--out", str(out)
+    )
+    assert code == 0
+    (line,) = [line for line in again.splitlines() if said in line]
+    assert str(out) in line
+    assert pd.read_csv(out / "countries.csv")["step"].max() == 2  # replaced, as asked
+
+
+def test_hindcast_outside_the_checkout_says_where_it_wrote(tmp_path, capsys, monkeypatch):
+    import model.research.hindcast as hindcast
+
+    def write(out, overrides):  # the episodes' replay is tested in test_history.py
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text("# report\n")
+        return []
+
+    monkeypatch.setattr(hindcast, "write", write)
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = minerals(capsys, "hindcast")
+    assert code == 0
+    report = tmp_path.resolve() / "docs" / "validation.md"
+    assert report.is_file()
+    assert f"the report went to {report}" in out and "not the project's checkout" in out
+    chosen = tmp_path / "elsewhere.md"
+    code, out, _ = minerals(capsys, "hindcast", "--out", str(chosen))
+    assert code == 0 and "not the project's checkout" not in out

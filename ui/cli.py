@@ -351,12 +351,13 @@ def run_command(args: argparse.Namespace) -> int:
     ) as progress:
         world.run(scenario.steps, progress=progress.update)
     tables = world.tables()
+    replaced = holds_tables(out, args.format)
     try:
         write_tables(tables, out, args.format)
         provenance.write(out, provenance.describe(scenario))
     except OSError as error:
         raise UsageError(t("cli.cannot_write", out=shown(out), reason=reason(error))) from None
-    for line in summary(world, scenario, tables, out, args.format):
+    for line in summary(world, scenario, tables, out, args.format, replaced):
         print(line)
     return 0
 
@@ -673,6 +674,7 @@ def replay_command(args: argparse.Namespace) -> int:
         problem = f"{type(error).__name__}: {error}"
         raise UsageError(t("classroom.replay_bug", problem=problem)) from None
     tables = table.world.tables()
+    replaced = holds_tables(out, args.format)
     try:
         write_tables(tables, out, args.format)
         with recording_in(log.language):  # the language its sentences were recorded in
@@ -691,7 +693,7 @@ def replay_command(args: argparse.Namespace) -> int:
     )
     for step, code, offer in getattr(table, "dropped", []):
         print(t("classroom.replay_dropped_answer", step=step, code=code, offer=offer))
-    for line in summary(table.world, table.spec, tables, out, args.format):
+    for line in summary(table.world, table.spec, tables, out, args.format, replaced):
         print(line)
     return 0
 
@@ -757,6 +759,11 @@ def hindcast_command(args: argparse.Namespace) -> int:
             total=len(results),
         )
     )
+    if args.out == VALIDATION_REPORT and Path.cwd().resolve() != provenance.CHECKOUT:
+        # The default is the checkout's committed report; from any other folder the same
+        # relative path made a docs/ folder here, which a reader would not look for.
+        out = args.out.resolve()
+        print(t("economics.hindcast_outside_checkout", out=out, charts=out.with_suffix("")))
     return 0
 
 
@@ -787,6 +794,12 @@ def check_no_other_run(out: Path, scenario: str, fmt: str) -> None:
         raise UsageError(t("cli.out_other_format", out=shown(out), fmt=fmt))
 
 
+def holds_tables(out: Path, fmt: str) -> bool:
+    """Whether ``out`` holds tables of an earlier run in ``fmt``, which writing replaces: a
+    researcher reruns into the same folder on purpose, and is told it happened."""
+    return out.is_dir() and any((out / f"{name}.{fmt}").exists() for name in TABLES)
+
+
 def check_out_dir(out: Path) -> None:
     """Refuse an ``--out`` that cannot become a writable directory, before any work."""
     too_long = [part for part in out.parts if len(part.encode()) > MAX_NAME_BYTES]
@@ -808,9 +821,15 @@ def check_out_dir(out: Path) -> None:
 
 
 def summary(
-    world, scenario: Scenario, tables: dict[str, pd.DataFrame], out: Path, fmt: str
+    world,
+    scenario: Scenario,
+    tables: dict[str, pd.DataFrame],
+    out: Path,
+    fmt: str,
+    replaced: bool = False,
 ) -> Iterator[str]:
-    """The lines printed after a run: what ran, where it went, and what stood out."""
+    """The lines printed after a run: what ran, where it went (and whether it replaced an
+    earlier run's tables there), and what stood out."""
     yield t("cli.run_title", name=scenario.name, title=scenario.title)
     yield t(
         "cli.run_span",
@@ -820,6 +839,8 @@ def summary(
         seed=scenario.seed,
     )
     yield t("cli.run_written", out=display_path(out), format=fmt, tables=", ".join(tables))
+    if replaced:
+        yield t("cli.run_replaced", out=display_path(out))
     countries, prices = tables["countries"], tables["prices"]
     if not countries.empty:
         yield _top_scores(world, countries)
