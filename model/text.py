@@ -211,9 +211,14 @@ def _say(key: str, lang: str, fields: dict) -> str:
 
 
 def _opening_capital(template: str, text: str) -> str:
-    """A sentence that opens with a name ("the United States sets …") starts with a capital;
-    a fragment quoted inside another sentence (no full stop) is left as it is."""
-    if template.startswith("{") and text.rstrip().endswith(".") and text[:1].islower():
+    """A sentence that opens with words the catalogue supplies (an economy's name, "the
+    United States sets …"; a good with its article) starts with a capital; a fragment
+    quoted inside another sentence (no full stop) is left as it is, and so is a value
+    shown as given (a sweep's name, a key path, a code): an identifier reads as typed."""
+    opening = next(string.Formatter().parse(template), None)
+    spec = f":{opening[2]}}}" if opening is not None and not opening[0] else ""
+    supplied = any(spec.startswith(word) for word in _WORD_SPECS) if spec else False
+    if supplied and text.rstrip().endswith(".") and text[:1].islower():
         return text[0].upper() + text[1:]
     return text
 

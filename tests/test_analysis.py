@@ -445,3 +445,13 @@ def test_a_misspelt_outcome_is_refused_with_the_one_it_was_meant_to_be(
     spec.write_text(SPEC.replace('"breaches"', '"final_score_USB"'))
     assert main(["--lang", lang, "sweep", str(spec), "--out", str(tmp_path / "out")]) == 2
     assert "final_score_USA" in capsys.readouterr().err  # a pattern's filled-in name
+
+
+@pytest.mark.parametrize(("lang", "colon"), [("en", ":"), ("fr", " :")])
+def test_the_sweep_is_named_as_typed_by_sweep_its_resume_and_analyse(finished, capsys, lang, colon):
+    spec = finished.parent / "spec.toml"
+    assert main(["--lang", lang, "sweep", str(spec), "--out", str(finished)]) == 0  # resumed
+    assert main(["--lang", lang, "analyse", str(finished), "--outcome", "breaches"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    opening = [line for line in lines if line.lower().startswith("small")]
+    assert len(opening) == 2 and all(line.startswith(f"small{colon} 72 ") for line in opening)

@@ -754,3 +754,16 @@ def test_an_english_tariff_on_you_names_who_set_it_after_the_measure():
         good = good_label("lithium", "refined")
         said = t("game.tariff_on_you", rate=0.2, good=good, partner="the United States")
     assert said == "a 20% tariff on refined lithium from you, set by the United States"
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_a_name_as_typed_opens_a_sentence_unchanged_a_country_name_with_a_capital(
+    monkeypatch, lang
+):
+    from model.text import catalogue
+
+    monkeypatch.setitem(catalogue(lang), "test.sweep", "{name}: {runs} runs of {actor:name}.")
+    monkeypatch.setitem(catalogue(lang), "test.actor", "{actor:name} sets a tariff.")
+    with use_language(lang):
+        assert t("test.sweep", name="my_sweep", runs=20, actor="USA").startswith("my_sweep: 20")
+        assert t("test.actor", actor="USA")[:1].isupper()
