@@ -644,17 +644,21 @@ def test_french_ai_notes_need_no_gender_and_write_percentages_the_french_way():
     assert not re.search(r"\d%", news)
 
 
+def french_templates_matching(pattern: re.Pattern) -> list[str]:
+    """The keys of French templates (each variant of a plural one) that ``pattern`` finds."""
+    return [
+        key
+        for key, template in catalogue("fr").items()
+        for text in (template.values() if isinstance(template, dict) else [template])
+        if pattern.search(str(text))
+    ]
+
+
 def test_no_french_sentence_writes_a_fixed_article_before_a_goods_name():
     """Tester: "Soumettre le aimants" — "le {exp_good}" whatever the good. A good carries
     its own determiner ({good:le}, {good:du}, {good:votre}), so it agrees."""
     fixed = re.compile(r"\b(le|la|les|l'|du|des|votre|vos|au|aux) \{\w*(good|mineral)\w*\}")
-    found = [
-        key
-        for key, template in catalogue("fr").items()
-        for text in (template.values() if isinstance(template, dict) else [template])
-        if fixed.search(str(text))
-    ]
-    assert found == []
+    assert french_templates_matching(fixed) == []
     with use_language("fr"):
         rare_earths = t("news.good", mineral="", stage="", good_id="refined_rare_earths")
         lithium = t("news.good", mineral="", stage="", good_id="refined_lithium")
@@ -674,13 +678,7 @@ def test_a_french_sentence_names_a_country_after_a_colon_or_in_parentheses(tmp_p
 
     country = r"\{(\w+:names?|partner)\}"
     bare = re.compile(rf"^{country} [a-zà-ÿ]|[a-zà-ÿ'] {country}")
-    found = [
-        key
-        for key, template in catalogue("fr").items()
-        for text in (template.values() if isinstance(template, dict) else [template])
-        if bare.search(str(text))
-    ]
-    assert found == []
+    assert french_templates_matching(bare) == []
     monkeypatch.setenv("MINERALS_GAMES", str(tmp_path / "games"))
     game = Game("tutorial", "JPN")
     game.step()
