@@ -298,6 +298,8 @@ def test_the_recorded_prices_are_the_sourced_ones():
     found = recorded.merge(sourced, on=keys, how="left", indicator=True)
     assert (found._merge == "both").all(), found[found._merge != "both"]
     assert set(recorded.episode) == set(EPISODES)
+    for (_, _, reference), rows in recorded.groupby(["episode", "line", "reference"]):
+        assert reference in set(rows.date)  # every line holds the price it is rebased on
 
 
 def test_minerals_hindcast_writes_the_report_and_its_charts(tmp_path, capsys, monkeypatch):
