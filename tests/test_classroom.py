@@ -1230,6 +1230,42 @@ def test_a_delegation_answers_another_delegations_offer_in_the_same_round(game):
     assert game.inbox("CHN") == [] and game.world.state.waiting == []
 
 
+def test_a_delegation_is_warned_before_the_close_that_its_move_breaks_a_deal(game):
+    """Teacher's walk-through: China licensed exports to the US under its supply guarantee
+    with the US, and neither delegation was told before the debrief."""
+    teacher = game.teacher_token
+    game.open_round(teacher)
+    game.add_decision(seat(game, "USA"), propose("USA", "CHN", "supply_guarantee", GUARANTEE))
+    game.add_decision(seat(game, "CHN"), answer("CHN", "USA-1", "accept"))
+    assert game.breaches("CHN") == [[]]  # the deal comes into force when the round plays
+    game.close_round(teacher)
+    game.open_round(teacher)
+    game.add_decision(seat(game, "CHN"), tariff("CHN", "USA", 0.1))
+    licences = ban("CHN", "USA") | {"level": 0.5, "delay": 1}
+    assert game.add_decision(seat(game, "CHN"), licences) is None  # breaking it is allowed
+    [none, [deal]] = game.breaches("CHN")  # the tariff breaks nothing, the licences the deal
+    assert none == [] and deal.parties == ("USA", "CHN") and deal.deal == "supply_guarantee"
+    assert game.breaches("USA") == [] and game.breaches("EU") == []
+    game.close_round(teacher)  # the World agrees: the same rule found the same breach
+    breach = game.tables()["events"].query("action == 'breach'")
+    assert breach[["step", "actor", "target"]].values.tolist() == [[2, "CHN", "USA"]]
+
+
+def test_a_member_is_warned_that_a_tariff_on_another_member_breaks_its_coalitions_pledge(
+    tmp_path,
+):
+    game = ClassGame.create("washington_coalition", ["USA", "CHN"], tmp_path / "class", seed=1)
+    game.close_round(game.teacher_token)
+    [club] = game.world.state.coalitions.values()
+    assert {"USA", "AUS"} <= set(club.members)
+    game.open_round(game.teacher_token)
+    game.submit(seat(game, "USA"), [tariff("USA", "CHN", 0.1), tariff("USA", "AUS", 0.1)])
+    assert [[c.name for c in broken] for broken in game.breaches("USA")] == [[], [club.name]]
+    game.close_round(game.teacher_token)
+    breach = game.tables()["events"].query("action == 'breach'")
+    assert breach["actor"].tolist() == ["USA"]
+
+
 def test_answers_to_offers_made_this_round_are_checked_and_bad_ones_change_nothing(game):
     teacher = game.teacher_token
     usa, chn, eu = seat(game, "USA"), seat(game, "CHN"), seat(game, "EU")

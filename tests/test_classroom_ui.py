@@ -103,6 +103,44 @@ def test_the_teacher_exports_the_game_and_shows_the_debrief(game):
     teacher.close()
 
 
+GUARANTEE = {"supplier": "CHN", "mineral": "graphite", "stage": "refined"}
+
+
+def _deal_in_force(game):
+    """The US's supply guarantee from China, accepted in round 1; round 2 open."""
+    usa, chn = game.seat_tokens["USA"], game.seat_tokens["CHN"]
+    game.open_round(game.teacher_token)
+    offer = {"kind": "propose", "actor": "USA", "partner": "CHN", "deal": "supply_guarantee"}
+    game.add_decision(usa, offer | {"terms": GUARANTEE})
+    accept = {"kind": "respond", "actor": "CHN", "offer_id": 0, "answer": "accept"}
+    game.add_decision(chn, accept | {"ref": "USA-1"})
+    game.close_round(game.teacher_token)
+    game.open_round(game.teacher_token)
+
+
+def _alerts(rc) -> list[str]:
+    return [str(w.children[0]) for w in rc.find(v.Alert).widgets if w.children]
+
+
+def test_a_move_that_breaks_a_deal_is_flagged_beside_it_before_the_close(game):
+    """Teacher's walk-through: China queued licences on exports to the US while its supply
+    guarantee to the US was in force, and its page said nothing."""
+    _deal_in_force(game)
+    licences = {"kind": "export_control", "actor": "CHN", "targets": ["USA"], "level": 0.5}
+    licences |= {"mineral": "graphite", "stage": "refined", "delay": 1}
+    assert game.add_decision(game.seat_tokens["CHN"], licences) is None
+    chn = _render(classroom.SeatPage(game, game.seat_tokens["CHN"], "CHN", version=game.version))
+    [warning] = [a for a in _alerts(chn) if "breaks" in a]
+    assert "breaks your supply guarantee with the United States" in warning
+    until = game.world.quarter_label(game.world.state.deals[0].until)
+    assert "trust in your country falls" in warning and f"in force until {until}" in warning
+    assert chn.find(v.Btn, children=["Withdraw 1"]).widgets  # it may still be played
+    usa = _render(classroom.SeatPage(game, game.seat_tokens["USA"], "USA", version=game.version))
+    assert not [a for a in _alerts(usa) if "breaks" in a]  # the partner learns it when played
+    chn.close()
+    usa.close()
+
+
 def test_a_message_shows_on_the_tabs_that_may_read_it_without_redrawing_them(game):
     import time
 

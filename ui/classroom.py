@@ -164,6 +164,10 @@ class SeatDesk:
     def answer_to(self, offer: int | str) -> str | None:
         return answer_to(self.decisions, offer)
 
+    def breaches(self) -> list[list]:
+        """For each queued decision, the deals in force it would break."""
+        return self.game.breaches(self.country)
+
     def offers_answered(self) -> list[str]:
         """What became of this delegation's offers to other delegations this round."""
         answers = self.game.answers_to(self.country)

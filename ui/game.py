@@ -17,7 +17,7 @@ from model.data.scenario import Scenario, list_scenarios, load_scenario
 from model.data.world_data import WorldData, load_world
 from model.engine.world import World
 from model.game import archive
-from model.game.decisions import answer_to, budget_left, check, with_decision
+from model.game.decisions import answer_to, breaches, budget_left, check, with_decision
 from model.game.replay import PEOPLE, GameLog, Table, Turn, records, replay
 from model.text import country_name, language, t
 from ui import saves, views
@@ -258,6 +258,10 @@ class Game:
 
     def answer_to(self, offer_id: int) -> str | None:
         return answer_to(self.decisions, offer_id)
+
+    def breaches(self) -> list[list]:
+        """For each queued decision, the deals in force it would break."""
+        return breaches(self.world, self.country, self.decisions) if self.country else []
 
     # --- what the page shows --------------------------------------------------------------
     def tables(self) -> views.Tables:

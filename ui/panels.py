@@ -14,6 +14,7 @@ from html import escape
 import solara
 
 from agents.actions import ALL, DEAL_KINDS, Action, Respond
+from model.engine.diplomacy import Coalition, other
 from model.text import country_name, economy_name, exact_percent, language, number, percent, t
 from ui import views
 from ui.a11y import TabKeys
@@ -242,6 +243,7 @@ def DecisionPanel(desk, changed: Callable[[], None], version: int = 0):
         solara.Markdown(f"**{t('ui.queued_title')}**")
         if not desk.decisions:
             solara.Text(t("ui.queued_none"))
+        broken = desk.breaches()
         for k, action in enumerate(desk.decisions):
             said = describe(action)
             with solara.Row(style={"align-items": "center"}):
@@ -254,6 +256,21 @@ def DecisionPanel(desk, changed: Callable[[], None], version: int = 0):
                     # a screen reader hears what it withdraws, not only its number
                     attributes={"aria-label": t("ui.withdraw_named", number=k + 1, what=said)},
                 )
+            for deal in broken[k] if k < len(broken) else []:
+                solara.Warning(breach_warning(desk.world, desk.country, deal), dense=True)
+
+
+def breach_warning(world, code: str, deal) -> str:
+    """What a queued move breaking ``deal`` (or a coalition's pledge) costs: said before
+    the quarter is played."""
+    if isinstance(deal, Coalition):
+        return t("deals.coalition_breach_warning", coalition=deal.name)
+    return t(
+        "deals.breach_warning",
+        deal=t(f"deals.kind_{deal.deal}"),
+        partner=other(deal.parties, code),
+        until=world.quarter_label(deal.until),
+    )
 
 
 @solara.component

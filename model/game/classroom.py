@@ -1051,6 +1051,13 @@ class ClassGame:
         }
 
     @_reads
+    def breaches(self, code: str) -> list[list]:
+        """For each of ``code``'s submitted decisions, the deals in force it would break
+        (decisions.breaches): the delegation is warned before the round closes."""
+        submitted = [from_dict(entry) for entry in self._submissions.get(code, [])]
+        return decisions.breaches(self.world, code, submitted)
+
+    @_reads
     def budget_left(self, code: str) -> float:
         """What ``code`` may still spend this round once its submission is paid for."""
         submitted = [from_dict(entry) for entry in self._submissions.get(code, [])]

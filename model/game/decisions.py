@@ -25,6 +25,8 @@ from model.engine import diplomacy, policies
 from model.engine.policies import PolicyError
 from model.text import t
 
+DIPLOMATIC = (Propose, Respond, Join, Leave, FoundCoalition)  # not measures: nothing to apply
+
 
 def _quarter(world):
     """A copy of the state as the next quarter starts: fresh budgets, reserves served first."""
@@ -99,6 +101,39 @@ def check(
     return reasons
 
 
+def breaches(world, code: str, actions: list[Action]) -> list[list]:
+    """For each of ``code``'s decisions, the deals in force (``diplomacy.Deal``) and the
+    coalitions (``diplomacy.Coalition``) whose pledges it would break once played, by the
+    rules the World applies after the quarter's measures (``diplomacy.breaker``,
+    ``diplomacy.enforce_coalition``).
+
+    Breaking a deal is allowed: the World plays the move, ends the deal, and the partner
+    (and everyone a little) trusts ``code`` less. Each is named once, at the first
+    decision that breaks it."""
+    trial = _quarter(world)
+    step = world.steps + 1
+    clubs = [c for c in trial.coalitions.values() if code in c.members and c.opens <= step]
+    broken: set[int] = set()  # id() of what is broken already
+    found: list[list] = []
+    for action in actions:
+        if not isinstance(action, DIPLOMATIC) and action.actor == code:
+            with contextlib.suppress(PolicyError):  # a refused decision changes nothing
+                policies.apply(action, trial, world.data, step)
+        now: list = [
+            deal
+            for deal in trial.deals
+            if id(deal) not in broken and diplomacy.breaker(deal, trial) == code
+        ]
+        for club in clubs:  # the club's rule resets the measures it finds: try it on a copy
+            if id(club) not in broken and code in diplomacy.enforce_coalition(
+                club, trial.copy(), world.data
+            ):
+                now.append(club)
+        broken.update(id(pledged) for pledged in now)
+        found.append(now)
+    return found
+
+
 def _same_measure(one: Action, other: Action) -> bool:
     """Two tariffs, or two export controls, on a good and a partner in common."""
     if one.kind != other.kind or one.kind not in ("tariff", "export_control"):
@@ -145,7 +180,7 @@ def budget_left(world, code: str, actions: list[Action]) -> float:
             if isinstance(action, Propose):
                 terms = diplomacy.check_terms(world.data, action, trial.coalitions)
                 _reserve_investment(world, trial, action, terms)
-            elif not isinstance(action, Respond | Join | Leave | FoundCoalition):
+            elif not isinstance(action, DIPLOMATIC):
                 policies.apply(action, trial, world.data, world.steps + 1)
     c = world.data.country(code)
     return max(policies.budget_left(world.data, c, trial), 0.0)
