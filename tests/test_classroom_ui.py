@@ -141,6 +141,37 @@ def test_a_move_that_breaks_a_deal_is_flagged_beside_it_before_the_close(game):
     usa.close()
 
 
+def _html(rc) -> str:
+    return "".join(w.unsafe_innerHTML for w in rc.find(solara.widgets.HTML).widgets)
+
+
+def test_the_round_summaries_say_a_deal_came_into_force_and_that_it_was_broken(game):
+    """Teacher's walk-through: the US read only "The United States proposes a supply
+    guarantee to China", and neither page said when China broke it."""
+    _deal_in_force(game)
+    usa = _render(classroom.SeatPage(game, game.seat_tokens["USA"], "USA", version=game.version))
+    _click(usa, "What happened to you")
+    said = _html(usa)
+    assert "Answers to your offers:" in said
+    assert "China accepts the supply guarantee with the United States" in said
+    usa.close()
+    game.open_round(game.teacher_token)
+    licences = {"kind": "export_control", "actor": "CHN", "targets": ["USA"], "level": 0.5}
+    licences |= {"mineral": "graphite", "stage": "refined", "delay": 1}
+    game.add_decision(game.seat_tokens["CHN"], licences)
+    game.close_round(game.teacher_token)
+    for code in ("CHN", "USA"):
+        page = _render(classroom.SeatPage(game, game.seat_tokens[code], code, version=game.version))
+        said = _html(page)
+        assert "Deals broken:" in said
+        assert "China breaks its supply guarantee with the United States" in said
+        page.close()
+    screen = _render(classroom.ScreenPage(game, version=game.version))
+    moves = _html(screen).split("The rest of the world")[0]  # the class's, not the tally
+    assert "China breaks its supply guarantee with the United States" in moves
+    screen.close()
+
+
 def test_a_message_shows_on_the_tabs_that_may_read_it_without_redrawing_them(game):
     import time
 

@@ -221,6 +221,55 @@ def test_the_projector_ranks_the_class_only_and_puts_the_students_moves_first(tm
     assert [m for m in report.what_happened(tables, "JPN", 0, 1)["yours"] if "30%" in m]
 
 
+def _respond(actor, ref, word, terms=None):
+    answer = {"kind": "respond", "actor": actor, "offer_id": 0, "answer": word, "ref": ref}
+    return answer | ({"terms": terms} if terms else {})
+
+
+def test_each_delegation_reads_what_became_of_its_offers_and_of_a_broken_deal(tmp_path):
+    """Teacher's walk-through: the US summary said only that it proposed a guarantee China
+    had accepted; China broke it a round later and only the teacher's debrief said so."""
+    game = ClassGame.create("baseline", ["USA", "CHN", "EU"], tmp_path / "g", seed=7)
+    teacher, seat = game.teacher_token, game.seat_tokens
+    game.open_round(teacher)
+    guarantee = {"supplier": "CHN", "mineral": "graphite", "stage": "refined"}
+    offer = {"kind": "propose", "actor": "USA", "partner": "CHN", "deal": "supply_guarantee"}
+    game.add_decision(seat["USA"], offer | {"terms": guarantee})  # USA-1
+    game.add_decision(seat["EU"], truce("EU", "CHN"))  # EU-2
+    agreement = {"deal": "tariff_agreement", "terms": {"mineral": "lithium", "max_rate": 0.05}}
+    game.add_decision(seat["CHN"], offer | {"actor": "CHN", "partner": "EU"} | agreement)
+    game.add_decision(seat["CHN"], _respond("CHN", "USA-1", "accept"))
+    game.add_decision(seat["CHN"], _respond("CHN", "EU-2", "reject"))
+    game.add_decision(seat["EU"], _respond("EU", "CHN-3", "counter", {"max_rate": 0.1}))
+    game.close_round(teacher)
+    tables = game.tables()
+    [usa] = report.what_happened(tables, "USA", 0, 1)["answers"]
+    until = game.world.quarter_label(game.world.state.deals[0].until)
+    assert "China accepts the supply guarantee with the United States" in usa and until in usa
+    [eu] = report.what_happened(tables, "EU", 0, 1)["answers"]
+    assert "China rejects the truce offered by the European Union" in eu
+    # China's offer came back countered: it waits for China's answer, and China is told
+    assert report.what_happened(tables, "CHN", 0, 1)["answers"] == [
+        ("countered", "EU", "tariff_agreement")
+    ]
+
+    game.open_round(teacher)
+    licences = {"kind": "export_control", "actor": "CHN", "targets": ["USA"], "level": 0.5}
+    licences |= {"mineral": "graphite", "stage": "refined", "delay": 1}
+    game.add_decision(seat["CHN"], licences)
+    game.close_round(teacher)
+    tables = game.tables()
+    broken = "China breaks its supply guarantee with the United States"
+    for code in ("CHN", "USA"):  # the breaker and its partner both read it
+        [said] = report.what_happened(tables, code, 1, 2)["breaches"]
+        assert broken in said
+    assert report.what_happened(tables, "EU", 1, 2)["breaches"] == []
+    # the projector lists it among the class's moves, not in the rest of the world's tally
+    news = report.headlines(tables, ["USA", "CHN", "EU"], 1, 2)
+    assert any(broken in line for line in news["students"])
+    assert "breach" not in news["ai_counts"] and not any(broken in line for line in news["ai"])
+
+
 def test_role_cards_give_a_mission_three_moves_and_the_story_in_plain_words(tmp_path, capsys):
     title, cards = roles.cards("washington_coalition", ["USA", "CHN", "COD", "AUS"])
     for card in cards:

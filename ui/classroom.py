@@ -480,6 +480,17 @@ def RoundReport(game: ClassGame, code: str, version: int = 0):
         if result["yours"]:
             moves = [news_item(move) for move in result["yours"][:8]]
             lines(moves, heading=t("lesson.report_yours"))
+        if result["answers"]:
+            answers = [
+                "• " + t("lesson.report_countered", actor=said[1], deal=t(f"deals.kind_{said[2]}"))
+                if isinstance(said, tuple)  # ("countered", who, kind of deal)
+                else news_item(said)
+                for said in result["answers"]
+            ]
+            lines(answers, heading=t("lesson.report_answers"))
+        if result["breaches"]:
+            broken = [news_item(breach) for breach in result["breaches"]]
+            lines(broken, heading=t("lesson.report_breaches"))
         if result["hits"]:
             hits = [news_item(hit) for hit in result["hits"][:8]]
             lines(hits, heading=t("lesson.report_hits"))

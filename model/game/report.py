@@ -67,6 +67,14 @@ def _decided_by(events: pd.DataFrame, codes: list[str]) -> pd.Series:
     return events["actor"].isin(codes) & (events["decided_by"] == PLAYER)
 
 
+def _breaches_of(events: pd.DataFrame, codes: list[str]) -> pd.Series:
+    """The broken deals and coalition pledges of which a country of ``codes`` is the
+    breaker or a victim (the World finds them: nobody's decision in the table)."""
+    named = events["target"].fillna("").astype(str).str.split(",")
+    victim = named.map(lambda names: not set(names).isdisjoint(codes)).astype(bool)
+    return (events["action"] == "breach") & (events["actor"].isin(codes) | victim)
+
+
 def targets(row) -> list[str]:
     """The codes an event names as its targets ("all" for every partner)."""
     value = getattr(row, "targets", None)
@@ -78,13 +86,14 @@ def targets(row) -> list[str]:
 
 
 def headlines(tables: dict, people: list[str], since: int, now: int) -> dict:
-    """The round's news for the room: the delegations' own moves first (every one), then
-    the rest of the world's most important news (the AI's moves, the scenario's history,
-    outages), the rest counted by kind. What a delegation reads of its government's real
-    moves is advice to it alone, not news for the room."""
+    """The round's news for the room: the delegations' own moves (and the deals broken by
+    or against them) first, every one, then the rest of the world's most important news
+    (the AI's moves, the scenario's history, outages), the rest counted by kind. What a
+    delegation reads of its government's real moves is advice to it alone, not news for
+    the room."""
     events = events_between(tables, since, now)
     events = events[events["action"] != "history"]
-    own = _decided_by(events, people)
+    own = _decided_by(events, people) | _breaches_of(events, people)
     ours, theirs = events[own], events[~own]
     if "importance" in theirs:
         theirs = theirs.sort_values("importance", key=lambda s: s.ne("headline"), kind="stable")
@@ -162,8 +171,33 @@ def what_happened(tables: dict, code: str, since: int, now: int) -> dict:
             hits.append(row.detail)
     result["hits"] = hits
     result["yours"] = yours
+    result["answers"] = _answers(tables, events, code, since, now)
+    result["breaches"] = list(events.loc[_breaches_of(events, [code]), "detail"])
     result["prices"] = _prices_that_matter(tables, code, since, now)
     return result
+
+
+def _answers(tables: dict, events: pd.DataFrame, code: str, since: int, now: int) -> list:
+    """What became of ``code``'s offers (and counter-offers) in the round: accepted, and in
+    force until when, or rejected (the news says so), or countered: ("countered", who,
+    kind of deal) from the deals table (a counter-offer waits for ``code``'s answer)."""
+    answered = events[events["action"].isin(("accepted", "rejected")) & (events["actor"] != code)]
+    told: list = [row.detail for row in answered.itertuples() if code in targets(row)]
+    deals = tables["deals"]
+    mine = deals[
+        ((deals["proposer"] == code) | (deals["partner"] == code)) & (deals["step"] <= now)
+    ]
+    for _, rows in mine.groupby("deal_id", sort=False):
+        last = rows.iloc[-1]
+        if last["status"] != "countered" or last["step"] <= since:
+            continue
+        # the k-th counter-offer is made in the k-th round of answers: the partner answers
+        # the offer, the proposer the first counter, the partner the second (negotiation.py)
+        counters = int((rows["status"] == "countered").sum())
+        by = last["partner"] if counters % 2 else last["proposer"]
+        if by != code:
+            told.append(("countered", by, last["kind"]))
+    return told
 
 
 def _prices_that_matter(tables: dict, code: str, since: int, now: int) -> list[dict]:
