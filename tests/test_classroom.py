@@ -1266,6 +1266,27 @@ def test_a_member_is_warned_that_a_tariff_on_another_member_breaks_its_coalition
     assert breach["actor"].tolist() == ["USA"]
 
 
+def test_withdrawing_an_answered_offer_is_told_to_both_delegations(game):
+    """Teacher's walk-through: China accepted USA-1, the US withdrew it, and China's
+    acceptance vanished without a word to either side."""
+    teacher = game.teacher_token
+    game.open_round(teacher)
+    game.add_decision(seat(game, "USA"), propose("USA", "CHN", "supply_guarantee", GUARANTEE))
+    game.add_decision(seat(game, "CHN"), answer("CHN", "USA-1", "accept"))
+    game.add_decision(seat(game, "EU"), propose("EU", "JPN", "truce", {}))
+    game.withdraw(seat(game, "EU"), 0)  # withdrawn before an answer: nothing to tell
+    assert game.voided("CHN") == game.voided("USA") == game.voided("JPN") == []
+    chn_page = game.page_version(("CHN",))
+    game.withdraw(seat(game, "USA"), 0)
+    void = {"ref": "USA-1", "proposer": "USA", "partner": "CHN", "answer": "accept"}
+    assert game.voided("CHN") == [void] and game.voided("USA") == [void]
+    assert game.voided("EU") == [] and game.submission("CHN") == []
+    assert game.page_version(("CHN",)) > chn_page  # China's tab redraws to say so
+    assert ClassGame.resume(game.state_dir).voided("CHN") == [void]  # it survives a restart
+    game.close_round(teacher)
+    assert game.voided("CHN") == game.voided("USA") == []  # said for the round it happened in
+
+
 def test_answers_to_offers_made_this_round_are_checked_and_bad_ones_change_nothing(game):
     teacher = game.teacher_token
     usa, chn, eu = seat(game, "USA"), seat(game, "CHN"), seat(game, "EU")

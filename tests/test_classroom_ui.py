@@ -172,6 +172,27 @@ def test_the_round_summaries_say_a_deal_came_into_force_and_that_it_was_broken(g
     screen.close()
 
 
+def test_an_answered_offer_withdrawn_is_said_on_both_delegations_pages(game):
+    """Teacher's walk-through: after the US withdrew USA-1, China's page only said that no
+    offer awaited, and its acceptance had vanished."""
+    game.open_round(game.teacher_token)
+    offer = {"kind": "propose", "actor": "USA", "partner": "CHN", "deal": "supply_guarantee"}
+    game.add_decision(game.seat_tokens["USA"], offer | {"terms": GUARANTEE})
+    accept = {"kind": "respond", "actor": "CHN", "offer_id": 0, "answer": "accept"}
+    game.add_decision(game.seat_tokens["CHN"], accept | {"ref": "USA-1"})
+    usa = _render(classroom.SeatPage(game, game.seat_tokens["USA"], "USA", version=game.version))
+    _click(usa, "Withdraw 1")
+    usa.close()
+    usa = _render(classroom.SeatPage(game, game.seat_tokens["USA"], "USA", version=game.version))
+    assert "You withdrew offer USA-1, which China had already answered" in _html(usa)
+    chn = _render(classroom.SeatPage(game, game.seat_tokens["CHN"], "CHN", version=game.version))
+    [void] = [a for a in _alerts(chn) if "USA-1" in a]
+    assert "The United States withdrew offer USA-1 after you answered it" in void
+    assert "your answer is void" in void
+    usa.close()
+    chn.close()
+
+
 def test_a_message_shows_on_the_tabs_that_may_read_it_without_redrawing_them(game):
     import time
 

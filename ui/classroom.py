@@ -178,7 +178,20 @@ class SeatDesk:
                 said.append(
                     t(f"class_offers.yours_{answer}", partner=action.partner, offer=action.ref)
                 )
+        for void in self.game.voided(self.country):
+            if void["proposer"] == self.country:
+                said.append(
+                    t("class_offers.withdrawn_answered", offer=void["ref"], partner=void["partner"])
+                )
         return said
+
+    def answers_voided(self) -> list[str]:
+        """This delegation's answers made void: their offer was withdrawn after them."""
+        return [
+            t("class_offers.answer_voided", offer=void["ref"], proposer=void["proposer"])
+            for void in self.game.voided(self.country)
+            if void["partner"] == self.country
+        ]
 
     def date(self) -> str:
         return self.game.date()
@@ -393,6 +406,8 @@ def DecideSection(game: ClassGame, desk, token: str, code: str, version: int = 0
                 Submitted(desk.decisions)
         with solara.Column():
             if game.players.get(code) != "bot" and game.round_open and not game.paused:
+                for void in desk.answers_voided():
+                    solara.Warning(void, dense=True)
                 Inbox(desk, changed, version=version)
                 hidden = desk.hidden_offers()
                 if hidden:

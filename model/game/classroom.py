@@ -149,6 +149,8 @@ class ClassGame:
         self._remaining: float | None = None  # seconds left on the timer while paused
         self._submissions: dict[str, list[dict]] = {}  # seat -> action records
         self._refs_given = 0  # offers between delegations named so far (Propose.ref)
+        # answers made void this round by their offer's withdrawal: both sides are told
+        self._voided: list[dict] = []
         self.version = 0
         self._world_changes = 0  # rounds played and rollbacks: when the tables change
         self._tables_cache: tuple[int, dict[str, pd.DataFrame]] | None = None
@@ -226,6 +228,7 @@ class ClassGame:
                     raise ValueError(t("deals.not_your_seat", actor=entry["actor"], code=code))
             self._submissions[code] = list(entries)
         self._refs_given = int(saved.get("refs_given", 0))
+        self._voided = [dict(entry) for entry in saved.get("voided", [])]
         self.board = MessageBoard(saved["messages"])
         self.version = int(saved["version"])
         self.lesson = Lesson.from_record(saved.get("lesson"))
@@ -255,6 +258,7 @@ class ClassGame:
             "remaining": self._remaining,
             "submissions": {code: list(entries) for code, entries in self._submissions.items()},
             "refs_given": self._refs_given,
+            "voided": [dict(entry) for entry in self._voided],
             "messages": self.board.record(),
             "version": self.version,
             "lesson": self.lesson.record(),
@@ -489,7 +493,7 @@ class ClassGame:
             self.table.play(later)
             self.log.turns.append(later)
         self._world_changes += 1
-        self._submissions = {}
+        self._submissions, self._voided = {}, []
         self.round_open = False
         self.deadline = None
         self._changed(tables=True)
@@ -694,8 +698,7 @@ class ClassGame:
         if not self.seating.hand_over(code, to):
             return
         if to == BOT:
-            self._submissions.pop(code, None)
-            self._settle(code, [])
+            self._settle(code, self._submissions.pop(code, []))
         self._changed()
 
     @_changes
@@ -719,7 +722,7 @@ class ClassGame:
         self.table = replay(self.log.upto(round_no))
         self._world_changes += 1
         self._files.forget()  # the later rounds' rows go: the tables are rewritten
-        self._submissions = {}
+        self._submissions, self._voided = {}, []
         self.round_open = False
         self.deadline = None
         self._remaining = None
@@ -935,8 +938,9 @@ class ClassGame:
 
     def _settle(self, code: str, before: list[dict]) -> tuple[str, ...]:
         """After ``code``'s decisions changed from ``before``: drop the answers to offers
-        no longer on the table; the seats whose pages show the change (``code``, partners
-        whose offers came or went, proposers whose offer was answered)."""
+        no longer on the table (and remember them, so that both sides are told); the seats
+        whose pages show the change (``code``, partners whose offers came or went,
+        proposers whose offer was answered)."""
         proposers = {
             entry["ref"]: seat
             for seat, entries in self._submissions.items()
@@ -949,6 +953,7 @@ class ClassGame:
                 touched.add(entry["partner"])
             if entry["kind"] == Respond.kind and entry.get("ref") in proposers:
                 touched.add(proposers[entry["ref"]])
+        offered = {e["ref"]: e for e in before if e["kind"] == Propose.kind and e.get("ref")}
         for seat, entries in list(self._submissions.items()):
             made = decisions.offers_made(self._submissions, seat)
             kept = [
@@ -959,6 +964,11 @@ class ClassGame:
             if len(kept) != len(entries):
                 self._submissions[seat] = kept
                 touched.add(seat)
+                self._voided += [
+                    {"ref": e["ref"], "proposer": code, "partner": seat, "answer": e["answer"]}
+                    for e in entries
+                    if e not in kept and e["ref"] in offered
+                ]
         return tuple(sorted(touched & set(self.log.seats)))
 
     def _gone(self, ref: str) -> str:
@@ -1049,6 +1059,13 @@ class ClassGame:
             for entry in entries
             if entry["kind"] == Respond.kind and entry.get("ref") and entry["ref"] in mine
         }
+
+    @_reads
+    def voided(self, code: str) -> list[dict]:
+        """Answers made void this round because their offer was withdrawn (or changed, or its
+        delegation's seat handed to the AI) after the answer: ``code``'s, or to its offers;
+        each {"ref", "proposer", "partner", "answer"}."""
+        return [dict(e) for e in self._voided if code in (e["proposer"], e["partner"])]
 
     @_reads
     def breaches(self, code: str) -> list[list]:
