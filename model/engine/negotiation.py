@@ -48,7 +48,7 @@ def negotiate(world, proposals: list[Propose], step: int) -> None:
         )
         world.state.next_deal_id += 1
         if proposal.ref:
-            refs[deal.deal_id] = proposal.ref
+            refs[deal.deal_id] = world.deal_refs[deal.deal_id] = proposal.ref
         record(world, step, deal, "proposed", proposal.actor, tally, world.decided_by(proposal))
         open_offers.append((deal, proposal.partner, 1, False))
 

@@ -169,6 +169,9 @@ class World(mesa.Model):
         self.reference: Reference | None = None if self.is_reference else self._reference()
         self._own_path: bytes | None = None  # set below if this world is the path itself
         self._made_by: dict[int, str] = {}  # id of an offer the world made -> who decided it
+        # a class delegation's offer's ref (Propose.ref) by the number the world gave it, so a
+        # counter-offer and the deals ledger name the offer as the delegations knew it
+        self.deal_refs: dict[int, str] = {}
         self._alone = False  # inside run(): nothing outside touches it between its steps
         self.previous_measures = (self.state.effective_tariff(), self.state.export_level.copy())
         policies.open_quarter(self.state, self.data, self.parameters, self.calendar_quarter(1))

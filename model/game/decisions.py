@@ -212,19 +212,25 @@ def with_decision(decisions: list[Action], action: Action) -> list[Action]:
 
 
 def waiting_offers(world, code: str) -> list[dict]:
-    """Offers waiting for ``code``'s answer (they lapse if unanswered at the next step)."""
-    return [
-        {
+    """Offers waiting for ``code``'s answer (they lapse if unanswered at the next step). A
+    counter-offer (past the first round) says which of ``code``'s offers it ``counters``:
+    its ref if a delegation named it, else its number (a counter keeps the offer's number)."""
+    offers = []
+    for deal, responder, round_ in world.state.waiting:
+        if responder != code:
+            continue
+        offer = {
             "deal_id": deal.deal_id,
             "deal": deal.deal,
-            "proposer": deal.parties[0] if deal.parties[1] == code else deal.parties[1],
+            "proposer": diplomacy.other(deal.parties, code),
             "terms": dict(deal.terms),
             "duration": deal.duration,
             "round": round_,
         }
-        for deal, responder, round_ in world.state.waiting
-        if responder == code
-    ]
+        if round_ > 1:
+            offer["counters"] = world.deal_refs.get(deal.deal_id) or deal.deal_id
+        offers.append(offer)
+    return offers
 
 
 def offers_made(decided: dict[str, list[dict]], code: str) -> dict[str, Propose]:
