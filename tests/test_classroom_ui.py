@@ -6,7 +6,8 @@ import solara
 import solara.widgets
 
 from model.game.classroom import ClassGame
-from ui import classroom
+from model.game.lesson import Lesson
+from ui import classroom, panels
 
 
 @pytest.fixture
@@ -522,3 +523,136 @@ def test_a_delegation_accepts_another_delegations_offer_on_its_page_in_the_same_
     assert [d.parties for d in game.world.state.deals] == [("USA", "CHN")]
     chn.close()
     usa.close()
+
+
+def _seat_page(game, code):
+    return _render(classroom.SeatPage(game, game.seat_tokens[code], code, version=game.version))
+
+
+def _said(rc, sentence: str) -> bool:
+    """Whether a line of text reads ``sentence`` (a block of its own, not a button)."""
+    return bool(rc.find(v.Html, children=[sentence]).widgets)
+
+
+def _html(rc) -> str:
+    return "".join(w.unsafe_innerHTML for w in rc.find(solara.widgets.HTML).widgets)
+
+
+def _offer(actor, partner, deal, terms, duration=4):
+    return {
+        "kind": "propose",
+        "actor": actor,
+        "partner": partner,
+        "deal": deal,
+        "terms": terms,
+        "duration": duration,
+    }
+
+
+TARIFF_DEAL = {"mineral": "rare_earths", "stage": "magnets", "max_rate": 0.1}
+
+
+def test_a_queued_offer_to_a_delegation_is_withdrawn_by_its_ref(game):
+    """Walk-through: "WITHDRAW 1" sat next to offer USA-2 and read as "withdraw USA-1"."""
+    game.open_round(game.teacher_token)
+    usa = game.seat_tokens["USA"]
+    tariff = {"kind": "tariff", "actor": "USA", "rate": 0.1, "targets": ["CHN"]}
+    game.add_decision(usa, tariff | {"mineral": "lithium", "stage": "refined"})
+    game.add_decision(usa, _offer("USA", "CHN", "truce", {}))
+    page = _seat_page(game, "USA")
+    assert page.find(v.Btn, children=["Withdraw 1"]).widgets  # the tariff: by its place
+    [button] = page.find(v.Btn, children=["Withdraw offer USA-1"]).widgets
+    assert button.attributes["aria-label"].startswith("Withdraw offer USA-1: Propose a truce")
+    button.click()
+    assert [action.kind for action in game.submission("USA")] == ["tariff"]
+    page.close()
+
+
+def test_a_counter_offer_names_the_offer_it_counters_and_the_ledger_its_ref(tmp_path):
+    """Walk-through: China's counter to USA-3 reached the US as "Offer 44 from China", and
+    the deals tab numbered the deal 44 while the pages said USA-3."""
+    game = ClassGame.create("baseline", ["USA", "CHN"], tmp_path / "class", seed=5)
+    teacher = game.teacher_token
+    game.open_round(teacher)
+    agreement = _offer("USA", "CHN", "tariff_agreement", TARIFF_DEAL)
+    game.add_decision(game.seat_tokens["USA"], agreement)
+    counter = {"kind": "respond", "actor": "CHN", "offer_id": 0, "answer": "counter"}
+    counter |= {"terms": {"max_rate": 0.05}, "ref": "USA-1"}
+    assert game.add_decision(game.seat_tokens["CHN"], counter) is None
+    game.close_round(teacher)
+    game.open_round(teacher)
+    [waiting] = game.inbox("USA")
+    number = waiting["deal_id"]
+    assert waiting["counters"] == "USA-1" and game.world.deal_refs == {number: "USA-1"}
+    usa = _seat_page(game, "USA")
+    assert (
+        f"<strong>Offer {number}</strong> from China, its counter-offer to offer USA-1: "
+        "a tariff agreement" in _html(usa)
+    )
+    usa.close()
+    ledger = _render(panels.DealsLedger(game.tables(), "USA", game.world.deal_refs))
+    assert f"{number} (USA-1)" in _html(ledger)
+    ledger.close()
+    # the link is part of the game: a resumed game (its log replayed) keeps it
+    assert ClassGame.resume(game.state_dir).inbox("USA")[0]["counters"] == "USA-1"
+
+
+def test_an_offtake_counter_names_its_tonnes_and_refuses_a_price_typed_there(game):
+    """Walk-through: 80000 typed as a price was queued as 80 000 t a quarter, unchecked."""
+    game.open_round(game.teacher_token)
+    terms = {"mineral": "rare_earths", "stage": "refined", "tonnes": 500.0, "floor": 60000.0}
+    terms["seller"] = "CHN"
+    game.add_decision(game.seat_tokens["USA"], _offer("USA", "CHN", "offtake", terms))
+    chn = _seat_page(game, "CHN")
+    label = "Your counter to offer USA-1: tonnes a quarter (offered: 500 t)"
+    chn.find(v.TextField, label=label).widget.v_model = "80000"
+    _click(chn, "Counter offer USA-1")
+    said = chn.find(v.TextField, label=label).widget.messages
+    assert "80,000 t a quarter is more than China can make of this good" in str(said)
+    assert game.submission("CHN") == []
+    chn.find(v.TextField, label=label).widget.v_model = "400"
+    _click(chn, "Counter offer USA-1")
+    [countered] = game.submission("CHN")
+    assert countered.terms == {"tonnes": 400.0}
+    chn.close()
+
+
+def test_an_answer_reads_as_a_sentence_and_changing_it_says_so(game):
+    """Walk-through: "Accept offer USA-1" sat over the button of the same name, and Reject
+    after Accept silently replaced the acceptance."""
+    game.open_round(game.teacher_token)
+    agreement = _offer("USA", "CHN", "tariff_agreement", TARIFF_DEAL)
+    game.add_decision(game.seat_tokens["USA"], agreement)
+    chn = _seat_page(game, "CHN")
+    _click(chn, "Accept offer USA-1")
+    chn.close()
+    chn = _seat_page(game, "CHN")
+    said = "You have accepted offer USA-1: it comes into force when the round is played."
+    assert _said(chn, said)
+    assert not chn.find(v.Btn, children=["Accept offer USA-1"]).widgets
+    _click(chn, "Change my answer: reject offer USA-1")
+    [answer] = game.submission("CHN")
+    assert answer.answer == "reject"
+    assert _said(chn, "You have rejected offer USA-1.")
+    assert _said(chn, "Your answer to offer USA-1 is now: reject.")
+    assert chn.find(v.Btn, children=["Change my answer: accept offer USA-1"]).widgets
+    chn.close()
+
+
+def test_the_last_round_offers_no_counter_and_a_truce_says_why_it_has_none(tmp_path):
+    game = ClassGame.create(
+        "baseline", ["USA", "CHN"], tmp_path / "class", seed=5, lesson=Lesson(rounds=1)
+    )
+    game.open_round(game.teacher_token)
+    assert game.last_round
+    usa = game.seat_tokens["USA"]
+    game.add_decision(usa, _offer("USA", "CHN", "tariff_agreement", TARIFF_DEAL))
+    game.add_decision(usa, _offer("USA", "CHN", "truce", {}))
+    chn = _seat_page(game, "CHN")
+    assert not chn.find(v.Btn, children=["Counter offer USA-1"]).widgets
+    assert chn.find(v.Btn, children=["Accept offer USA-1"]).widgets
+    assert _said(
+        chn, "No counter-offer in the last round: nobody could answer it before the game ends."
+    )
+    assert _said(chn, "This kind of offer is accepted or refused as it is.")
+    chn.close()

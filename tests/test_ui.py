@@ -670,6 +670,7 @@ class _Desk:
     """The inbox's view of a game: one waiting offer of each kind asked for."""
 
     country = "USA"
+    last_round = False
 
     def __init__(self, *kinds):
         self.offers = [
@@ -697,6 +698,32 @@ def test_only_an_offer_with_a_number_can_be_countered():
     assert "Counter offer 2" in labels
     said = " ".join(w.unsafe_innerHTML for w in rc.find(solara.widgets.HTML).widgets)
     assert "India" in said and "IND" not in said
+    # the offer that cannot be countered says so, in a line of its own
+    assert "This kind of offer is accepted or refused as it is." in _text_lines(rc)
+    # the counter's field names the term it changes, its unit and what the offer says now
+    assert rc.find(
+        v.TextField, label="Your counter to offer 2: highest tariff, in % (offered: 10%)"
+    ).widgets
+    rc.close()
+
+
+def _text_lines(rc) -> list[str]:
+    return [w.children[0] for w in rc.find(v.Html).widgets if w.children]
+
+
+def test_no_counter_is_offered_in_the_last_round_and_a_line_says_why():
+    """Walk-through: in the last round the Counter button showed, refusing only on click."""
+    agreement = ("tariff_agreement", {"mineral": "cobalt", "stage": "refined", "max_rate": 0.1})
+    desk = _Desk(agreement)
+    desk.last_round = True
+    box, rc = solara.render(panels.Inbox(desk, lambda: None), handle_error=False)
+    labels = [button.children[0] for button in rc.find(v.Btn).widgets]
+    assert labels == ["Accept offer 1", "Reject offer 1"]
+    assert (
+        "No counter-offer in the last round: nobody could answer it before the game ends."
+        in _text_lines(rc)
+    )
+    assert not rc.find(v.TextField).widgets
     rc.close()
 
 

@@ -168,6 +168,10 @@ class SeatDesk:
         """For each queued decision, the deals in force it would break."""
         return self.game.breaches(self.country)
 
+    @property
+    def last_round(self) -> bool:
+        return self.game.last_round
+
     def offers_answered(self) -> list[str]:
         """What became of this delegation's offers to other delegations this round."""
         answers = self.game.answers_to(self.country)
@@ -1248,7 +1252,8 @@ def ClassDebrief(game: ClassGame, version: int = 0):
             line(t("ui.news_line", date=world.quarter_label(row.step), detail=row.detail))
         solara.Markdown(f"**{t('ui.deals_title')}**")
         deals = views.deals_ledger({"deals": result["deals"]})
-        for row in views.ledger_in_words(deals).itertuples() if not deals.empty else ():
+        deals = views.ledger_in_words(deals, world.deal_refs) if not deals.empty else deals
+        for row in deals.itertuples():
             line(
                 t(
                     "class_ui.deal_line",

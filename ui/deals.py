@@ -28,7 +28,7 @@ def DealsWithReasons(world, tables: dict, country: str | None):
         lapse_reason(world, partner, country) if status == "lapsed" else ""
         for partner, status in zip(ledger["partner"], ledger["status"], strict=True)
     ]
-    ledger = views.ledger_in_words(ledger).assign(why=why)
+    ledger = views.ledger_in_words(ledger, world.deal_refs).assign(why=why)
     columns = [
         column("deal_id", "deal"),
         column("kind"),

@@ -263,6 +263,11 @@ class Game:
         """For each queued decision, the deals in force it would break."""
         return breaches(self.world, self.country, self.decisions) if self.country else []
 
+    @property
+    def last_round(self) -> bool:
+        """The quarter played next is the game's last: a counter-offer would go unanswered."""
+        return self.next_step >= self.world.spec.steps
+
     # --- what the page shows --------------------------------------------------------------
     def tables(self) -> views.Tables:
         """The World's tables, built once per quarter played (or undone, or reset).

@@ -3,8 +3,9 @@
 Shared by the single-player page (ui/app.py) and the classroom's seat and teacher pages.
 The decision panel works on a *desk*: any object with ``world``, ``country``,
 ``decisions`` (the actions queued for the next step), ``queue(action) -> reason or
-None``, ``withdraw(index)``, ``inbox()``, ``answer_to(offer)`` and ``date()``; the
-single-player ``Game`` is one, the classroom's seat is another.
+None``, ``withdraw(index)``, ``inbox()``, ``answer_to(offer)``, ``last_round`` (a
+counter-offer could no longer be answered) and ``date()``; the single-player ``Game`` is
+one, the classroom's seat is another.
 """
 
 import re
@@ -13,7 +14,7 @@ from html import escape
 
 import solara
 
-from agents.actions import ALL, DEAL_KINDS, Action, Respond
+from agents.actions import ALL, DEAL_KINDS, Action, Propose, Respond
 from model.engine.diplomacy import Coalition, other
 from model.text import country_name, economy_name, exact_percent, language, number, percent, t
 from ui import views
@@ -31,6 +32,8 @@ from ui.forms import (
     SubsidyForm,
     TariffForm,
     counter,
+    counter_label,
+    most_tonnes,
 )
 
 MAJOR_ECONOMIES = ["USA", "CHN", "EU", "JPN", "IND"]  # drawn in the charts with yours
@@ -246,15 +249,18 @@ def DecisionPanel(desk, changed: Callable[[], None], version: int = 0):
         broken = desk.breaches()
         for k, action in enumerate(desk.decisions):
             said = describe(action)
+            # an offer to a delegation goes by its ref, which its partner's page shows too
+            ref = action.ref if isinstance(action, Propose) else ""
+            label = t("ui.withdraw_offer", offer=ref) if ref else t("ui.withdraw", number=k + 1)
             with solara.Row(style={"align-items": "center"}):
                 solara.Text(said)
                 solara.Button(
-                    t("ui.withdraw", number=k + 1),
+                    label,
                     on_click=lambda k=k: (desk.withdraw(k), changed()),
                     text=True,
                     small=True,
-                    # a screen reader hears what it withdraws, not only its number
-                    attributes={"aria-label": t("ui.withdraw_named", number=k + 1, what=said)},
+                    # a screen reader hears what it withdraws, not only its name
+                    attributes={"aria-label": t("ui.withdraw_named", label=label, what=said)},
                 )
             for deal in broken[k] if k < len(broken) else []:
                 solara.Warning(breach_warning(desk.world, desk.country, deal), dense=True)
@@ -501,59 +507,85 @@ def Inbox(desk, changed: Callable[[], None], version: int = 0):
     delegation made this round has no number yet: its ref names it, and an answer to it
     is played in the quarter the round plays."""
     offers = desk.inbox()
-    amounts, set_amounts = solara.use_state({})
-    errors, set_errors = solara.use_state({})
     with solara.Card(t("ui.inbox_title")):
         if not offers:
             solara.Text(t("ui.inbox_empty"))
         for offer in offers:
-            ref = offer.get("ref") or ""
-            number = ref or offer["deal_id"]
-            words = t(
-                "ui.offer_made_line" if ref else "ui.offer_line",
-                offer=number,
-                proposer=offer["proposer"],
-                deal=deal_with_article(offer["deal"]),
-                terms=terms_in_brackets(offer["terms"]),
-                duration=offer["duration"],
+            name = offer.get("ref") or offer["deal_id"]
+            OfferAnswers(desk, changed, offer).key(f"offer-{name}")
+
+
+def offer_words(offer: dict) -> str:
+    """An offer in the inbox in one paragraph: who, what, and until when it may be answered;
+    a counter-offer says which offer it counters."""
+    ref = offer.get("ref") or ""
+    if offer.get("counters"):
+        key = "ui.offer_counter_line"
+    else:
+        key = "ui.offer_made_line" if ref else "ui.offer_line"
+    return t(
+        key,
+        offer=ref or offer["deal_id"],
+        counters=offer.get("counters", ""),
+        proposer=offer["proposer"],
+        deal=deal_with_article(offer["deal"]),
+        terms=terms_in_brackets(offer["terms"]),
+        duration=offer["duration"],
+    )
+
+
+@solara.component
+def OfferAnswers(desk, changed: Callable[[], None], offer: dict):
+    """One offer, the answer given to it as a sentence, and the buttons that give the
+    answer or change it (a change replaces the answer before, and says so)."""
+    ref = offer.get("ref") or ""
+    number = ref or offer["deal_id"]
+    amount, set_amount = solara.use_state("")
+    error, set_error = solara.use_state(None)
+    changed_to, set_changed_to = solara.use_state(None)
+    # HTML, not Markdown: that was a new widget, compiled in the browser, per offer
+    html(f'<p style="color:rgba(0,0,0,.87);margin:0 0 7px">{bold(offer_words(offer))}</p>')
+    answered = desk.answer_to(number)
+    if answered:
+        line(t(f"ui.answered_{answered}", offer=number))
+        if changed_to == answered:
+            line(t("ui.answer_now", offer=number, answer=t(f"ui.answer_word_{answered}")))
+
+    def answer(word):
+        if word == "counter":
+            most = most_tonnes(desk.world, offer)
+            action, problems = counter(desk.country, offer, amount, most)
+            problem = problems.get("amount")
+        else:
+            action, problem = Respond(desk.country, offer["deal_id"] or 0, word, ref=ref), None
+        if action is not None:
+            problem = desk.queue(action)
+        set_error(problem)
+        if not problem:
+            set_changed_to(word if answered and answered != word else None)
+            changed()
+
+    # Only a deal with a number (a rate, tonnes, dollars) can be countered, and only while
+    # a round is left to answer the counter-offer in.
+    countered = offer["deal"] in DEAL_NUMBER and not desk.last_round
+    answers = ("accept", "reject", *(("counter",) if countered else ()))
+    with solara.Row(style={"flex-wrap": "wrap", "gap": "4px"}):  # a phone's 390 px
+        for word in answers:
+            if word == answered and word != "counter":  # said above; a new counter may differ
+                continue
+            solara.Button(
+                t(f"ui.change_{word}" if answered else f"ui.{word}_offer", offer=number),
+                on_click=lambda word=word: answer(word),
+                small=True,
             )
-            # HTML, not Markdown: that was a new widget, compiled in the browser, per offer
-            html(f'<p style="color:rgba(0,0,0,.87);margin:0 0 7px">{bold(words)}</p>')
-            answered = desk.answer_to(number)
-            if answered:
-                solara.Text(t(f"ui.queued_{answered}", offer=number))
-
-            def answer(word, number=number, offer=offer, ref=ref):
-                if word == "counter":
-                    action, problems = counter(desk.country, offer, amounts.get(number, ""))
-                    problems = problems.get("amount")
-                else:
-                    action = Respond(desk.country, offer["deal_id"] or 0, word, ref=ref)
-                    problems = None
-                if action is not None:
-                    problems = desk.queue(action)
-                set_errors({**errors, number: problems})
-                if not problems:
-                    changed()
-
-            # Only a deal with a number (a rate, tonnes, dollars) can be countered.
-            answers = ("accept", "reject", *(("counter",) if offer["deal"] in DEAL_NUMBER else ()))
-            with solara.Row(style={"flex-wrap": "wrap", "gap": "4px"}):  # a phone's 390 px
-                for word in answers:
-                    solara.Button(
-                        t(f"ui.{word}_offer", offer=number),
-                        on_click=lambda word=word, answer=answer: answer(word),
-                        small=True,
-                    )
-            if offer["deal"] in DEAL_NUMBER:
-                type_in(
-                    t("ui.counter_amount", offer=number),
-                    amounts.get(number, ""),
-                    lambda v, number=number: set_amounts({**amounts, number: v}),
-                    errors.get(number),
-                )
-            else:
-                field_error(errors.get(number))
+    if countered:
+        type_in(counter_label(offer, number), amount, set_amount, error)
+        return
+    if offer["deal"] not in DEAL_NUMBER:
+        line(t("ui.no_counter_kind"))
+    else:
+        line(t("ui.no_counter_last_round"))
+    field_error(error)
 
 
 def good_pickers(data, labels: tuple[str, str], mineral, set_mineral, stage, set_stage) -> str:
@@ -648,12 +680,12 @@ def IndustryView(world, tables: dict, country: str | None):
 
 
 @solara.component
-def DealsLedger(tables: dict, country: str | None):
+def DealsLedger(tables: dict, country: str | None, refs: dict[int, str] | None = None):
     ledger = views.deals_ledger(tables)
     if ledger.empty:
         solara.Text(t("ui.no_deals"))
         return
-    ledger = views.ledger_in_words(ledger)
+    ledger = views.ledger_in_words(ledger, refs)
     columns = [
         column("deal_id", "deal"),
         column("kind"),
@@ -683,7 +715,10 @@ def Views(
         (t("ui.control_title"), lambda: StageControl(world, tables)),
         (t("ui.flows_title"), lambda: TradeFlows(world, tables)),
         (t("ui.industry_title"), lambda: IndustryView(world, tables, country)),
-        (t("ui.deals_title"), deals_view or (lambda: DealsLedger(tables, country))),
+        (
+            t("ui.deals_title"),
+            deals_view or (lambda: DealsLedger(tables, country, world.deal_refs)),
+        ),
     ]
     solara.Style(TABS_CSS)
     with solara.Div(classes=["minerals-tabs"]):

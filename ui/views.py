@@ -163,8 +163,16 @@ def _term_value(name: str, value):
     return value
 
 
-def ledger_in_words(ledger: pd.DataFrame) -> pd.DataFrame:
-    """The deals ledger with kinds, statuses and terms as a person reads them."""
+def ledger_in_words(ledger: pd.DataFrame, refs: dict[int, str] | None = None) -> pd.DataFrame:
+    """The deals ledger with kinds, statuses and terms as a person reads them; a deal made
+    from a class delegation's offer shows its ref beside its number (``refs``: World.deal_refs)."""
+    if refs:
+        ledger = ledger.assign(
+            deal_id=[
+                t("ui.deal_with_ref", deal=deal, ref=refs[deal]) if deal in refs else deal
+                for deal in ledger["deal_id"].tolist()
+            ]
+        )
     return ledger.assign(
         parties=[
             f"{economy_name(a, language())}, {economy_name(b, language())}"
