@@ -182,7 +182,7 @@ def test_an_answered_offer_withdrawn_is_said_on_both_delegations_pages(game):
     accept = {"kind": "respond", "actor": "CHN", "offer_id": 0, "answer": "accept"}
     game.add_decision(game.seat_tokens["CHN"], accept | {"ref": "USA-1"})
     usa = _render(classroom.SeatPage(game, game.seat_tokens["USA"], "USA", version=game.version))
-    _click(usa, "Withdraw 1")
+    _click(usa, "Withdraw offer USA-1")
     usa.close()
     usa = _render(classroom.SeatPage(game, game.seat_tokens["USA"], "USA", version=game.version))
     assert "You withdrew offer USA-1, which China had already answered" in _html(usa)
