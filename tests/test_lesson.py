@@ -333,13 +333,13 @@ def test_a_french_role_card_puts_a_determiner_that_agrees_before_each_good():
         producer = t("lesson.mission_producer", exp_good=magnets)
         importer = t("lesson.fears_importer", supplier="CHN", dep_good=refined, dep_share=0.9)
         stock = t("lesson.move_importer_1", dep_good=magnets)
-    assert chn.moves[0].startswith("Soumettre les aimants aux terres rares à licence")
+    assert chn.moves[0].startswith("Soumettre les aimants de terres rares à licence")
     assert aus.mission.startswith("Vendre votre minerai de lithium à bon prix")
     assert "les cours du minerai de lithium" in aus.fears
     assert "raffiner votre lithium sur place" in aus.moves[1]
-    assert producer.startswith("Vendre vos aimants aux terres rares")
+    assert producer.startswith("Vendre vos aimants de terres rares")
     assert "cesse de vous vendre des terres rares raffinées" in importer
-    assert "acheter un stock d'aimants aux terres rares" in stock
+    assert "acheter un stock d'aimants de terres rares" in stock
 
 
 def test_a_printed_french_page_declares_french(tmp_path, game):

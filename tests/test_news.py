@@ -58,7 +58,7 @@ def test_a_ban_names_the_countries_in_english_and_in_french():
     ban = news.loc[news["action"] == "export_control", "detail"].iloc[0]
     assert ban == "China bans exports of magnet rare earths to the United States, Japan."
     assert again(ban, "fr") == (
-        "Chine : interdiction des exportations d'aimants aux terres rares "
+        "Chine : interdiction des exportations d'aimants de terres rares "
         "(destination : États-Unis, Japon)."
     )
 

@@ -12,6 +12,7 @@ import pandas as pd
 from agents.actions import ALL
 from model.data.tables import TABLES
 from model.data.world_data import NAMED_INDUSTRIES
+from model.engine.policies import good_label
 from model.game.debrief import key_moves, latest_deals
 from model.game.decisions import waiting_offers
 from model.text import economy_name, exact_percent, language, number, t
@@ -139,8 +140,14 @@ def deals_ledger(tables: dict) -> pd.DataFrame:
 def describe_terms(terms: str | dict) -> str:
     """Deal terms in one short line of words: ``mineral lithium, highest tariff 10%``."""
     values = json.loads(terms) if isinstance(terms, str) else terms
+    mineral, stage = values.get("mineral"), values.get("stage")
+    one_good = mineral not in (None, ALL) and stage not in (None, ALL)
     shown = []
     for name, value in values.items():
+        if one_good and name in ("mineral", "stage"):  # one good, named as the news names it
+            if name == "mineral":
+                shown.append(t("ui.term_good", value=good_label(mineral, stage)))
+            continue
         key = f"ui.term_{name}" if name in TERMS else "ui.term_other"
         shown.append(t(key, name=name, value=_term_value(name, value)))
     return ", ".join(shown)
