@@ -2,8 +2,16 @@
 the catalogue names them, plurals that agree, names instead of codes, rounds that say
 where the lesson is."""
 
+from html import unescape
+
+import ipywidgets
+import pytest
+import solara
+import solara.widgets
+
+from model.game.classroom import ClassGame
 from model.text import use_language
-from ui import views
+from ui import classroom, views
 
 
 def test_an_offers_good_is_named_as_the_catalogue_names_it():
@@ -18,3 +26,99 @@ def test_an_offers_good_is_named_as_the_catalogue_names_it():
         assert views.describe_terms({"mineral": "lithium", "stage": "all"}).startswith(
             "minéral : lithium, "
         )
+
+
+# --- a delegation's round report ------------------------------------------------------------
+
+
+@pytest.fixture
+def game(tmp_path):
+    return ClassGame.create("baseline", ["USA", "CHN", "JPN"], tmp_path / "class", seed=5)
+
+
+def _shown(component) -> str:
+    """Every sentence a component shows: its widgets' texts and blocks of lines."""
+    _, rc = solara.render(component, handle_error=False)
+    texts = list(_texts(rc.find(ipywidgets.Widget).widgets))
+    rc.close()
+    return "\n".join(texts)
+
+
+def _texts(widgets):
+    for widget in widgets:
+        if isinstance(widget, solara.widgets.HTML):
+            yield unescape(widget.unsafe_innerHTML)
+        for child in getattr(widget, "children", None) or ():
+            if isinstance(child, str):
+                yield child
+            else:
+                yield from _texts([child])
+
+
+def test_one_waiting_offer_is_one_offer_and_a_first_price_says_what_it_is(game):
+    """French phone: "1 offres attendent votre réponse", "(premier prix)" (read as the
+    cheapest), and "Personne n'a pris de mesure contre vous." while tariffs still applied."""
+    game.open_round(game.teacher_token)
+    game.close_round(game.teacher_token)
+    game.open_round(game.teacher_token)
+    truce = {"kind": "propose", "actor": "USA", "partner": "CHN", "deal": "truce", "terms": {}}
+    assert game.add_decision(game.seat_tokens["USA"], truce) is None
+    with use_language("fr"):
+        shown = _shown(classroom.RoundReport(game, "CHN", version=game.version))
+    assert "1 offre attend votre réponse (voir Décider)." in shown
+    assert "Aucune nouvelle mesure contre vous sur ce tour." in shown
+    assert "(premier trimestre : aucun prix antérieur à comparer)" in shown
+    assert "premier prix" not in shown
+    with use_language("en"):
+        shown = _shown(classroom.RoundReport(game, "CHN", version=game.version))
+    assert "1 offer is waiting for your answer (see Decide)." in shown
+    assert "No new measure against you this round." in shown
+    assert "(first quarter: no earlier price to compare)" in shown
+
+
+def test_the_score_reasons_are_named_alike(game):
+    """French phone: "acheteurs -91,1, mines et raffineries +62,3, les objectifs de votre
+    gouvernement -67,7": one part with an article, the others without."""
+    from model.text import t
+
+    names = ("consumers", "producers", "transfers", "downstream", "objectives")
+    for lang in ("en", "fr"):
+        with use_language(lang):
+            said = [t(f"lesson.component_score_{name}") for name in names]
+        assert not any(part.split()[0] in ("les", "la", "le", "your", "the") for part in said)
+    with use_language("fr"):
+        assert t("lesson.component_score_objectives") == "objectifs du gouvernement"
+
+
+def test_the_computers_held_back_offers_are_counted_in_words(game, monkeypatch):
+    """US page: "3 more offers from countries played by the computer (3 tariff agreement):
+    they lapse if you do not answer." – the students are never shown them."""
+    game.open_round(game.teacher_token)
+    monkeypatch.setattr(game, "hidden_offers", lambda code: {"tariff_agreement": 3})
+    token = game.seat_tokens["USA"]
+    with use_language("en"):
+        shown = _shown(
+            classroom.DecideSection(game, classroom.SeatDesk(game, token, "USA"), token, "USA")
+        )
+    assert (
+        "3 more offers from countries played by the computer (tariff agreement: 3) are held "
+        "back: they are not shown here and lapse at the round's close." in shown
+    )
+    monkeypatch.setattr(game, "hidden_offers", lambda code: {"offtake": 1})
+    with use_language("fr"):
+        shown = _shown(
+            classroom.DecideSection(game, classroom.SeatDesk(game, token, "USA"), token, "USA")
+        )
+    assert (
+        "1 autre offre d'un pays joué par l'ordinateur (contrat d'enlèvement : 1) est mise "
+        "de côté : elle ne s'affiche pas ici et devient caduque à la fin du tour." in shown
+    )
+
+
+def test_an_offtake_offer_reads_without_brackets_inside_brackets():
+    """French phone: "offre (contrat d'enlèvement (offtake))"."""
+    from model.text import t
+
+    with use_language("fr"):
+        said = t("deals.proposed", actor="EU", partner="CHN", deal=t("deals.kind_offtake"))
+    assert said == "Union européenne → Chine : offre (contrat d'enlèvement)."

@@ -415,7 +415,10 @@ def DecideSection(game: ClassGame, desk, token: str, code: str, version: int = 0
                 Inbox(desk, changed, version=version)
                 hidden = desk.hidden_offers()
                 if hidden:
-                    kinds = ", ".join(f"{n} {t(f'deals.kind_{k}')}" for k, n in hidden.items())
+                    kinds = t("lesson.kind_separator").join(
+                        t("lesson.kind_count", kind=t(f"deals.kind_{k}"), count=n)
+                        for k, n in hidden.items()
+                    )
                     solara.Text(t("lesson.offers_more", count=sum(hidden.values()), kinds=kinds))
             Messages(game, token, code, version=version)
 
