@@ -122,3 +122,55 @@ def test_an_offtake_offer_reads_without_brackets_inside_brackets():
     with use_language("fr"):
         said = t("deals.proposed", actor="EU", partner="CHN", deal=t("deals.kind_offtake"))
     assert said == "Union européenne → Chine : offre (contrat d'enlèvement)."
+
+
+# --- the projector and the teacher's console -----------------------------------------------
+
+
+def test_the_header_says_which_round_was_played_and_which_comes_next(tmp_path):
+    """Teacher's walk-through: "round 1 of 3 · round closed" before round 1 was opened, and
+    "round 2 of 3 · round closed" once round 1 was played (as if round 2 had been)."""
+    from model.game.lesson import Lesson
+
+    game = ClassGame.create(
+        "baseline", ["USA", "CHN"], tmp_path / "class", seed=5, lesson=Lesson(rounds=3)
+    )
+    with use_language("en"):
+        assert classroom.round_line(game).endswith("round 1 of 3 · not started")
+    with use_language("fr"):
+        assert classroom.round_line(game).endswith("tour 1 sur 3 · pas encore commencé")
+    game.open_round(game.teacher_token)
+    with use_language("en"):
+        assert classroom.round_line(game).endswith("round 1 of 3 · round open")
+    game.close_round(game.teacher_token)
+    with use_language("en"):
+        assert classroom.round_line(game).endswith("round 1 played · round 2 of 3 next")
+    with use_language("fr"):
+        assert classroom.round_line(game).endswith("tour 1 joué · prochain : tour 2 sur 3")
+    game.open_round(game.teacher_token)
+    game.close_round(game.teacher_token)
+    with use_language("en"):
+        assert classroom.round_line(game).endswith(
+            "round 2 played · round 3 of 3 next · last round"
+        )
+
+
+def test_this_rounds_column_shows_the_first_rounds_change(tmp_path):
+    """Projector: the "this round" column read "–" for every delegation after round 1.
+    Every score starts at 0, so round 1's change is the score itself."""
+    from model.game import report
+
+    game = ClassGame.create("baseline", ["USA", "CHN"], tmp_path / "class", seed=5)
+    game.open_round(game.teacher_token)
+    tariff = {"kind": "tariff", "actor": "USA", "targets": ["CHN"], "rate": 0.3}
+    game.add_decision(
+        game.seat_tokens["USA"], tariff | {"mineral": "rare_earths", "stage": "mined"}
+    )
+    game.close_round(game.teacher_token)
+    board = classroom.class_board(game).set_index("country")
+    assert list(board["change"]) == list(board["score"])
+    with use_language("en"):
+        shown = _shown(classroom.Leaderboard(game, classroom.class_board(game)))
+    usa = f"{board.at['USA', 'score']:+.1f}"
+    assert shown.count(f">{usa}<") == 2 and "–" not in shown
+    assert report.leaderboard(game.tables(), game.seats, 1, 0)["change"].notna().all()

@@ -416,7 +416,7 @@ def test_the_teachers_default_language_reaches_every_delegation_that_did_not_cho
         seat_box, seat = solara.render(
             classroom.SeatPage(game, game.seat_tokens["USA"], "USA"), handle_error=False
         )
-        assert any("tour clos" in text for text in _strings(seat_box))
+        assert any("pas encore commencé" in text for text in _strings(seat_box))
         seat.close()
     finally:
         teacher.close()

@@ -262,19 +262,22 @@ PAGE_CSS = """
 
 
 def round_line(game: ClassGame) -> str:
-    """ "2026 Q2 · round 3 of 5 · round open" (no clock: the Countdown ticks beside it)."""
+    """ "2026 Q2 · round 3 of 5 · round open" (no clock: the Countdown ticks beside it);
+    between rounds, the one played and the one next ("round 1 played · round 2 of 3 next"),
+    and before the first, "round 1 of 3 · not started"."""
     if game.finished:
         return t("lesson.over", total=game.rounds_total)
-    if game.paused:
-        state = t("lesson.paused")
-    elif game.round_open:
-        state = t("lesson.open")
+    last = [t("lesson.last_round")] if game.last_round else []
+    this = [t("lesson.round_of", round=game.class_round, total=game.rounds_total), *last]
+    if game.round_open:
+        parts = [*this, t("lesson.paused") if game.paused else t("lesson.open")]
+    elif game.rounds_played == 0:
+        parts = [*this, t("lesson.not_started")]
     else:
-        state = t("lesson.closed")
-    parts = [game.date(), t("lesson.round_of", round=game.class_round, total=game.rounds_total)]
-    if game.last_round:
-        parts.append(t("lesson.last_round"))
-    return " · ".join([*parts, state])
+        played = t("lesson.round_played", round=game.rounds_played)
+        parts = [played, t("lesson.round_next", round=game.class_round, total=game.rounds_total)]
+        parts += last
+    return " · ".join([game.date(), *parts])
 
 
 def clock_text(game: ClassGame) -> str:

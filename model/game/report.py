@@ -41,16 +41,16 @@ DEBRIEF_WORDS = (
 
 def leaderboard(tables: dict, seats: list[str], now: int, since: int) -> pd.DataFrame:
     """The class's delegations after quarter ``now``, best first: score, its change since
-    quarter ``since`` and, when the table has them, the score's components."""
+    quarter ``since`` and, when the table has them, the score's components. Every score
+    starts at 0 (the world as it was), so the change since quarter 0 is the score."""
     countries = tables["countries"]
     columns = ["country", "score", "change", *[c for c in COMPONENTS if c in countries]]
     if countries.empty or now < 1:
         return pd.DataFrame(columns=["rank", *columns])
     latest = countries[(countries["step"] == now) & countries["country"].isin(seats)]
     before = countries[countries["step"] == since].set_index("country")["score"]
-    board = latest.assign(
-        change=latest["country"].map(before).rsub(latest["score"]) if since >= 1 else np.nan
-    )
+    start = latest["country"].map(before) if since >= 1 else 0.0
+    board = latest.assign(change=latest["score"] - start)
     board = board.sort_values("score", ascending=False, kind="stable")[columns]
     return board.assign(rank=np.arange(1, len(board) + 1))[["rank", *columns]].reset_index(
         drop=True
