@@ -48,6 +48,8 @@ def _texts(widgets):
     for widget in widgets:
         if isinstance(widget, solara.widgets.HTML):
             yield unescape(widget.unsafe_innerHTML)
+        elif isinstance(getattr(widget, "template", None), str):  # Markdown
+            yield unescape(widget.template)
         for child in getattr(widget, "children", None) or ():
             if isinstance(child, str):
                 yield child
@@ -174,3 +176,57 @@ def test_this_rounds_column_shows_the_first_rounds_change(tmp_path):
     usa = f"{board.at['USA', 'score']:+.1f}"
     assert shown.count(f">{usa}<") == 2 and "–" not in shown
     assert report.leaderboard(game.tables(), game.seats, 1, 0)["change"].notna().all()
+
+
+# --- names, not codes ----------------------------------------------------------------------
+
+
+def test_a_delegations_page_names_its_country_and_the_others_not_their_codes(tmp_path):
+    """US page: "Delegation of United States (USA)"; French: "Union européenne (27)",
+    message recipients "USA", "EU" and lines "USA → CHN", a price legend "EU JPN CHN"."""
+    game = ClassGame.create("baseline", ["USA", "CHN", "EU"], tmp_path / "class", seed=5)
+    game.open_round(game.teacher_token)
+    game.send_message(game.seat_tokens["USA"], "CHN", "Truce on lithium?")
+    game.close_round(game.teacher_token)
+    with use_language("en"):
+        usa = _shown(classroom.SeatPage(game, game.seat_tokens["USA"], "USA"))
+        eu = _shown(classroom.SeatPage(game, game.seat_tokens["EU"], "EU"))
+    assert "Delegation of the United States (USA)" in usa
+    assert "Delegation of the European Union (EU)" in eu
+    with use_language("fr"):
+        eu = _shown(classroom.SeatPage(game, game.seat_tokens["EU"], "EU"))
+        chn = _shown(classroom.Messages(game, game.seat_tokens["CHN"], "CHN"))
+    assert "Délégation : Union européenne (EU)" in eu and "(27)" not in eu
+    assert "United States → China: Truce on lithium?" in _shown(
+        classroom.Messages(game, game.seat_tokens["USA"], "USA")
+    )
+    assert "États-Unis → Chine : Truce on lithium?" in chn and "USA → CHN" not in chn
+    with use_language("fr"):
+        _, rc = solara.render(
+            classroom.Messages(game, game.seat_tokens["CHN"], "CHN"), handle_error=False
+        )
+        [select] = rc.find(ipywidgets.Widget, label="Destinataire").widgets
+        assert "États-Unis" in select.items and "Union européenne" in select.items
+        assert "USA" not in select.items and "EU" not in select.items
+        rc.close()
+
+
+def test_the_price_chart_names_its_lines_and_its_good(tmp_path):
+    """China's world tab: a legend "EU JPN CHN IND USA" and "payé par chaque économie pour
+    terres rares (minerai)"."""
+    from ui import panels
+
+    game = ClassGame.create("baseline", ["USA", "CHN"], tmp_path / "class", seed=5)
+    game.open_round(game.teacher_token)
+    game.close_round(game.teacher_token)
+    tables = views.Tables(game.tables())
+    with use_language("fr"):
+        shown = _shown(panels.PriceChart(game.world, tables, "CHN"))
+    assert "payé par chaque économie pour le minerai de terres rares, par trimestre" in shown
+    legend = shown.split('class="minerals-chart-legend"', 1)[1]
+    assert "Chine</li>" in legend and "États-Unis</li>" in legend
+    assert "CHN</li>" not in legend and "USA</li>" not in legend
+    with use_language("en"):
+        shown = _shown(panels.PriceChart(game.world, tables, "CHN"))
+    assert "paid by each economy for mined rare earths, by quarter" in shown
+    assert "United States</li>" in shown.split('class="minerals-chart-legend"', 1)[1]

@@ -45,6 +45,7 @@ from ui.panels import (
     describe,
     html,
     line,
+    listed_name,
     score_columns,
 )
 
@@ -355,11 +356,10 @@ def SeatPage(game: ClassGame, token: str, code: str, version: int = 0):
     """
     world = game.world
     desk = SeatDesk(game, token, code)
-    name = country_name(code, world.data.names[world.data.country(code)])
     here = moment(game)
     chosen, set_chosen = solara.use_state((None, None))  # (tab picked, the game's moment then)
     solara.use_effect(lambda: game.connect(code), [id(game), code])
-    Header(game, t("class_ui.seat_title", name=name, code=code), version)
+    Header(game, t("class_ui.seat_title", code=code), version)
     picked, when = chosen
     section = picked if picked is not None and when == here else here[0]
     sections = [s for s in SECTIONS if s != "debrief" or game.finished]
@@ -608,8 +608,9 @@ def Submitted(decisions: list[Action]):
 
 
 def who(code: str) -> str:
-    """A message's sender or recipient as a person reads it."""
-    return {EVERYONE: t("class_ui.to_all"), TEACHER: t("class_ui.teacher")}.get(code, code)
+    """A message's sender or recipient as a person reads it: "China", not "CHN"."""
+    named = {EVERYONE: t("class_ui.to_all"), TEACHER: t("class_ui.teacher")}
+    return named.get(code) or listed_name(code)
 
 
 @solara.component
@@ -667,7 +668,7 @@ def MessageLines(game: ClassGame, token: str):
 def Messages(game: ClassGame, token: str, code: str | None, version: int = 0):
     """Short messages between delegations; the teacher reads them all."""
     names = {t("class_ui.to_all"): EVERYONE, t("class_ui.teacher"): TEACHER}
-    names |= {c: c for c in game.seats}
+    names |= {who(c): c for c in game.seats}
     choices = [label for label, target in names.items() if target != (code or TEACHER)]
     to, set_to = solara.use_state(choices[0])
     text, set_text = solara.use_state("")
@@ -1149,7 +1150,7 @@ def Leaderboard(game: ClassGame, board, change: bool = True):
     players = game.players
 
     def delegation(code: str) -> str:  # a seat the computer plays is no delegation's score
-        name = country_name(code)
+        name = listed_name(code)
         return t("lesson.seat_by_bot", name=name) if players.get(code) == "bot" else name
 
     frame = board.assign(

@@ -16,6 +16,7 @@ import solara
 
 from agents.actions import ALL, DEAL_KINDS, Action, Propose, Respond
 from model.engine.diplomacy import Coalition, other
+from model.engine.policies import good_label
 from model.text import country_name, economy_name, exact_percent, language, number, percent, t
 from ui import views
 from ui.a11y import TabKeys
@@ -110,6 +111,16 @@ def choose(
     field_error(error)
 
 
+def listed_name(code: str, default: str = "") -> str:
+    """An economy's name as a list, a legend or a table reads it: "United States",
+    "European Union", "South Korea" (not "Korea, Republic of"); else ``default`` or ``code``."""
+    called = economy_name(code, language())
+    if called == code:
+        called = country_name(code, default)
+    called = re.sub(r"^the ", "", called)  # a list item, not a sentence: no "the"
+    return called[:1].upper() + called[1:]
+
+
 def partner_name(data):
     """``China (CHN)``; "all partners" for ALL."""
 
@@ -118,11 +129,8 @@ def partner_name(data):
             return t("game.partner_all")
         if code not in data.codes:
             return str(code)
-        called = economy_name(code, language())  # "South Korea", not "Korea, Republic of"
-        if called == code:
-            called = country_name(code, data.names[data.country(code)])
-        called = re.sub(r"^the ", "", called)  # a list item, not a sentence: no "the"
-        return t("ui.country_choice", name=called[:1].upper() + called[1:], code=code)
+        called = listed_name(code, data.names[data.country(code)])
+        return t("ui.country_choice", name=called, code=code)
 
     return name
 
@@ -611,8 +619,9 @@ def PriceChart(world, tables: dict, country: str | None):
         solara.Text(t("ui.no_prices"))
         return
     names = {"mineral": mineral_name(mineral), "stage": stage_name(stage)}
-    solara.Text(t("ui.prices_caption", **names))
+    solara.Text(t("ui.prices_caption", good=good_label(mineral, stage)))
     label = t("ui.chart_label", **names)
+    prices = prices.rename(columns=listed_name)  # a legend of names, not codes
     html(line_chart(prices, label, t("ui.chart_quarter"), world.quarter_label))
 
 
@@ -676,6 +685,7 @@ def IndustryView(world, tables: dict, country: str | None):
     html(table_html(frame, columns, t("ui.industry_title"), bold=country))
     shortage = views.shortage_history(tables, shown_countries(world, country))
     solara.Text(t("ui.shortage_caption"))
+    shortage = shortage.rename(columns=listed_name)
     html(line_chart(shortage, t("ui.shortage_label"), t("ui.chart_quarter"), world.quarter_label))
 
 
