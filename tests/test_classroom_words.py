@@ -230,3 +230,31 @@ def test_the_price_chart_names_its_lines_and_its_good(tmp_path):
         shown = _shown(panels.PriceChart(game.world, tables, "CHN"))
     assert "paid by each economy for mined rare earths, by quarter" in shown
     assert "United States</li>" in shown.split('class="minerals-chart-legend"', 1)[1]
+
+
+def test_licences_a_delegation_asked_for_are_its_move_when_granted(tmp_path):
+    """Projector: "China grants export licences for magnet rare earths: 50% of normal
+    volumes to the United States." was listed under the rest of the world, though the
+    Chinese delegation had put those exports under licence a round before."""
+    from model.game import report
+
+    game = ClassGame.create("baseline", ["USA", "CHN"], tmp_path / "class", seed=5)
+    licences = {
+        "kind": "export_control",
+        "actor": "CHN",
+        "targets": ["USA"],
+        "mineral": "rare_earths",
+        "stage": "magnets",
+        "level": 0.5,
+        "delay": 1,
+    }
+    game.open_round(game.teacher_token)
+    assert game.add_decision(game.seat_tokens["CHN"], licences) is None
+    game.close_round(game.teacher_token)
+    game.open_round(game.teacher_token)
+    game.close_round(game.teacher_token)
+    with use_language("en"):
+        news = report.headlines(game.tables(), ["USA", "CHN"], 1, 2)
+    granted = "China grants export licences for magnet rare earths: 50% of normal volumes"
+    assert any(granted in str(line) for line in news["students"])
+    assert not any(granted in str(line) for line in news["ai"])

@@ -30,6 +30,7 @@ class Licence:
     level: float  # the share of normal exports allowed once granted
     mineral: str  # the good as the exporter named it ("all" included), for the news
     stage: str
+    by: str = "world"  # who decided them (the events table's decided_by), for their grant too
 
 
 @dataclass

@@ -380,6 +380,7 @@ class World(mesa.Model):
         actor's script, card or controller (``decided_by``).
         """
         by = by or self.decided_by(action)
+        queued = len(self.state.licences)
         # policies.apply checks everything before it changes anything, so a refusal
         # leaves the state as it was without a copy per measure (a learning agent's
         # quarter can hold hundreds of measures).
@@ -390,6 +391,8 @@ class World(mesa.Model):
         except policies.PolicyError as refusal:
             self.refuse(step, action, str(refusal), by)
             return False
+        for licence in self.state.licences[queued:]:  # their grant is the same hand's move
+            licence.by = by
         if isinstance(action, Tariff | ExportControl) and self._hurts(action):
             victims = policies.target_indices(self.data, action.actor, action.targets)
             diplomacy.lose_trust(
@@ -447,6 +450,7 @@ class World(mesa.Model):
                     good=policies.good_label(licence.mineral, licence.stage),
                     targets=",".join(self.data.codes[b] for b in buyers),
                 ),
+                by=getattr(licence, "by", "world"),  # a game saved before licences kept it
             )
 
     def negotiate(self, actions: list[Action], step: int) -> None:
