@@ -258,3 +258,31 @@ def test_licences_a_delegation_asked_for_are_its_move_when_granted(tmp_path):
     granted = "China grants export licences for magnet rare earths: 50% of normal volumes"
     assert any(granted in str(line) for line in news["students"])
     assert not any(granted in str(line) for line in news["ai"])
+
+
+def test_the_teachers_debrief_names_economies_and_says_each_deal_in_a_sentence(game):
+    """Console debrief: ranking tables of 59 economies by code (NOR, UKR…) and deal lines
+    "truce between the United States, China, accepted"."""
+    import time
+
+    game.open_round(game.teacher_token)
+    truce = {"kind": "propose", "actor": "USA", "partner": "CHN", "deal": "truce", "terms": {}}
+    assert game.add_decision(game.seat_tokens["USA"], truce) is None
+    answer = {"kind": "respond", "actor": "CHN", "offer_id": 0, "answer": "accept", "ref": "USA-1"}
+    assert game.add_decision(game.seat_tokens["CHN"], answer) is None
+    game.close_round(game.teacher_token)
+    for lang, said in (
+        ("en", "the United States offered China a truce; it was accepted."),
+        ("fr", "États-Unis → Chine, trêve ; état : accepté."),
+    ):
+        with use_language(lang):
+            _, rc = solara.render(classroom.ClassDebrief(game), handle_error=False)
+            end = time.monotonic() + 120
+            while "Deal" not in (shown := "\n".join(_texts(rc.find(ipywidgets.Widget).widgets))):
+                if "Accord" in shown or time.monotonic() > end:
+                    break
+                time.sleep(0.2)
+            rc.close()
+        assert said in shown
+        assert ">NOR<" not in shown and ">UKR<" not in shown
+    assert ">Norway<" not in shown and ">Norvège<" in shown

@@ -1239,10 +1239,12 @@ def ClassDebrief(game: ClassGame, version: int = 0):
         solara.Markdown(f"**{t('lesson.leaderboard_title')}**")
         Leaderboard(game, class_board(game), change=False)
         ranking = result["ranking"]
+        ranking = ranking.assign(country=ranking["country"].map(listed_name))  # not NOR, UKR
         columns = score_columns([column("rank")])
         html(table_html(ranking, columns, t("ui.ranking_title")))
         solara.Markdown(f"**{t('class_ui.counterfactual_title')}**")
         compared = result["counterfactual"]
+        compared = compared.assign(country=compared["country"].map(listed_name))
         columns = [
             column("country"),
             column("score", "real", fmt="{:.1f}", topic="class_ui"),
@@ -1259,15 +1261,19 @@ def ClassDebrief(game: ClassGame, version: int = 0):
             line(t("ui.news_line", date=world.quarter_label(row.step), detail=row.detail))
         solara.Markdown(f"**{t('ui.deals_title')}**")
         deals = views.deals_ledger({"deals": result["deals"]})
-        deals = views.ledger_in_words(deals, world.deal_refs) if not deals.empty else deals
-        for row in deals.itertuples():
+        refs = world.deal_refs  # a deal made from a class offer goes by its ref too
+        for row in deals.itertuples() if not deals.empty else ():
             line(
                 t(
                     "class_ui.deal_line",
-                    deal=row.deal_id,
-                    kind=row.kind,
-                    parties=row.parties,
-                    status=row.status,
+                    deal=t("ui.deal_with_ref", deal=row.deal_id, ref=refs[row.deal_id])
+                    if row.deal_id in refs
+                    else row.deal_id,
+                    kind=t(f"deals.kind_{row.kind}"),
+                    proposer=row.proposer,
+                    partner=row.partner,
+                    status=t(f"ui.status_{row.status}"),
+                    status_id=row.status,
                 )
             )
 
