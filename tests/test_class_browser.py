@@ -308,14 +308,19 @@ def test_the_lesson_end_moves_every_delegation_on_by_itself_each_in_its_language
                 assert not english.search(" ".join(chn.locator(".class-lines").all_inner_texts()))
                 _shot(chn, "fr-phone-news")
 
-                # the last round: the offer's three answers fit the phone, then both
-                # delegations are on a tab they picked when it ends
+                # the last round: the offer's answers fit the phone (no counter-offer: nobody
+                # could answer it, a line says so), then both delegations are on a tab they
+                # picked when it ends
                 teacher.get_by_role("button", name="Open round").click()
-                counter = chn.get_by_role("button", name=re.compile("^Contre-proposition"))
-                expect(counter).to_be_visible()
+                refuse = chn.get_by_role("button", name=re.compile("^Refuser l'offre"))
+                expect(refuse).to_be_visible()
+                no_counter = re.compile("^Pas de contre-proposition au dernier tour")
+                expect(chn.get_by_text(no_counter)).to_be_visible()
+                counters = chn.get_by_role("button", name=re.compile("^Contre-proposition"))
+                assert counters.count() == 0
                 width = chn.evaluate("document.scrollingElement.scrollWidth")
                 assert width <= 392, f"the phone page scrolls sideways ({width} px)"
-                box = counter.bounding_box()
+                box = refuse.bounding_box()
                 assert box["x"] >= 0 and box["x"] + box["width"] <= 390
                 usa.get_by_role("button", name="Decide", exact=True).click()
                 expect(usa.get_by_role("button", name="Queue tariff")).to_be_visible()
