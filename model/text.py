@@ -462,6 +462,27 @@ def country_name(code: str, default: str = "") -> str:
     return named("countries", code, default)
 
 
+def listed_name(code: str, default: str = "") -> str:
+    """An economy's name as a list, a legend or a table reads it: "United States",
+    "European Union", "South Korea" (not "Korea, Republic of"); else ``default`` or ``code``."""
+    called = economy_name(code, language())
+    if called == code:
+        called = country_name(code, default)
+    called = re.sub(r"^the ", "", called)  # a list item, not a sentence: no "the"
+    return called[:1].upper() + called[1:]
+
+
+def money(usd: float) -> str:
+    """``USD 390 m`` or ``USD 1.9 bn``; never scientific notation."""
+    if not math.isfinite(usd):
+        return t("game.money_unknown")
+    if abs(usd) >= 1e9:
+        return t("game.money_bn", value=f"{usd / 1e9:,.1f}")
+    if abs(usd) >= 1e7:
+        return t("game.money_m", value=f"{usd / 1e6:,.0f}")
+    return t("game.money_m", value=f"{usd / 1e6:,.1f}")
+
+
 def joined(parts, separator: str = ", ") -> str:
     """Words joined into one, each of them said again in the reader's language."""
     parts = tuple(parts)

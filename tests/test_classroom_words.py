@@ -272,8 +272,8 @@ def test_the_teachers_debrief_names_economies_and_says_each_deal_in_a_sentence(g
     assert game.add_decision(game.seat_tokens["CHN"], answer) is None
     game.close_round(game.teacher_token)
     for lang, said in (
-        ("en", "the United States offered China a truce; it was accepted."),
-        ("fr", "États-Unis → Chine, trêve ; état : accepté."),
+        ("en", "Deal 1 (USA-1): the United States offered China a truce; China accepted."),
+        ("fr", "Accord 1 (USA-1) : trêve ; offre : États-Unis ; partenaire : Chine ; acceptation"),
     ):
         with use_language(lang):
             _, rc = solara.render(classroom.ClassDebrief(game), handle_error=False)

@@ -30,6 +30,7 @@ from model.engine.policies import good_label
 from model.game import classroom, report, roles
 from model.game.board import BOARD
 from model.game.classroom import EVERYONE, TEACHER, ClassGame, ClassroomError
+from model.game.deals import deal_stories
 from model.game.decisions import answer_to
 from model.game.lesson import MAX_QUARTERS, Lesson
 from model.text import again, country_name, format_value, has, language, t
@@ -1260,22 +1261,9 @@ def ClassDebrief(game: ClassGame, version: int = 0):
         for row in result["timeline"].itertuples():
             line(t("ui.news_line", date=world.quarter_label(row.step), detail=row.detail))
         solara.Markdown(f"**{t('ui.deals_title')}**")
-        deals = views.deals_ledger({"deals": result["deals"]})
-        refs = world.deal_refs  # a deal made from a class offer goes by its ref too
-        for row in deals.itertuples() if not deals.empty else ():
-            line(
-                t(
-                    "class_ui.deal_line",
-                    deal=t("ui.deal_with_ref", deal=row.deal_id, ref=refs[row.deal_id])
-                    if row.deal_id in refs
-                    else row.deal_id,
-                    kind=t(f"deals.kind_{row.kind}"),
-                    proposer=row.proposer,
-                    partner=row.partner,
-                    status=t(f"ui.status_{row.status}"),
-                    status_id=row.status,
-                )
-            )
+        solara.Text(t("class_ui.deals_order"))
+        for story in deal_stories(game.tables(), world.deal_refs, world.quarter_label):
+            line(story.sentence)
 
 
 @solara.component

@@ -17,7 +17,7 @@ import solara
 from agents.actions import ALL, DEAL_KINDS, Action, Propose, Respond
 from model.engine.diplomacy import Coalition, other
 from model.engine.policies import good_label
-from model.text import country_name, economy_name, exact_percent, language, number, percent, t
+from model.text import country_name, exact_percent, listed_name, number, percent, t
 from ui import views
 from ui.a11y import TabKeys
 from ui.charts import flow_chart, line_chart, table_html
@@ -109,16 +109,6 @@ def choose(
             style=style,
         )
     field_error(error)
-
-
-def listed_name(code: str, default: str = "") -> str:
-    """An economy's name as a list, a legend or a table reads it: "United States",
-    "European Union", "South Korea" (not "Korea, Republic of"); else ``default`` or ``code``."""
-    called = economy_name(code, language())
-    if called == code:
-        called = country_name(code, default)
-    called = re.sub(r"^the ", "", called)  # a list item, not a sentence: no "the"
-    return called[:1].upper() + called[1:]
 
 
 def partner_name(data):

@@ -4,19 +4,16 @@ Pure pandas, no Solara: the single-player page, the classroom pages and the test
 the same views.
 """
 
-import json
 from collections.abc import Mapping
 
 import pandas as pd
 
-from agents.actions import ALL
 from model.data.tables import TABLES
 from model.data.world_data import NAMED_INDUSTRIES
-from model.engine.policies import good_label
+from model.game.deals import describe_terms as describe_terms  # the pages say terms too
 from model.game.debrief import key_moves, latest_deals
 from model.game.decisions import waiting_offers
-from model.text import economy_name, exact_percent, language, number, t
-from ui.words import money
+from model.text import economy_name, language, t
 
 inbox = waiting_offers  # offers waiting for a country's answer
 timeline = key_moves  # the game's key moves, for the debrief
@@ -25,8 +22,6 @@ NEWS_STEPS = 4  # the news feed shows the events of the last few steps
 INDUSTRIES = NAMED_INDUSTRIES  # "other" collects the rest and is not drawn
 TOP_PRODUCERS = 5  # named in the stage-control view; the rest are "others"
 TOP_FLOWS = 12
-TERMS = ("mineral", "stage", "max_rate", "supplier", "seller", "tonnes", "floor", "host", "usd")
-TERMS += ("coalition", "duration")  # the terms a deal may have (model/diplomacy.check_terms)
 
 
 class Tables(Mapping):
@@ -135,39 +130,6 @@ def shortage_history(tables: dict, countries: list[str]) -> pd.DataFrame:
 def deals_ledger(tables: dict) -> pd.DataFrame:
     """Each deal's latest status, newest first."""
     return latest_deals(tables, newest_first=True)
-
-
-def describe_terms(terms: str | dict) -> str:
-    """Deal terms in one short line of words: ``mineral lithium, highest tariff 10%``."""
-    values = json.loads(terms) if isinstance(terms, str) else terms
-    mineral, stage = values.get("mineral"), values.get("stage")
-    one_good = mineral not in (None, ALL) and stage not in (None, ALL)
-    shown = []
-    for name, value in values.items():
-        if one_good and name in ("mineral", "stage"):  # one good, named as the news names it
-            if name == "mineral":
-                shown.append(t("ui.term_good", value=good_label(mineral, stage)))
-            continue
-        key = f"ui.term_{name}" if name in TERMS else "ui.term_other"
-        shown.append(t(key, name=name, value=_term_value(name, value)))
-    return ", ".join(shown)
-
-
-def _term_value(name: str, value):
-    """A deal term's value in words: names, not codes; no scientific notation."""
-    if name == "max_rate":
-        return exact_percent(value)
-    if name == "mineral":
-        return t("game.mineral_all") if value == ALL else t(f"news.mineral_{value}")
-    if name == "stage":
-        return t(f"game.stage_{value}")
-    if name in ("supplier", "seller", "host"):
-        return economy_name(str(value), language())
-    if name == "usd":
-        return money(float(value))
-    if isinstance(value, float):
-        return number(value)
-    return value
 
 
 def ledger_in_words(ledger: pd.DataFrame, refs: dict[int, str] | None = None) -> pd.DataFrame:

@@ -1,20 +1,8 @@
 """Numbers and names as a person reads them: "USD 390 m", "Japan", "refined rare earths"."""
 
-import math
-
 from model.engine.policies import good_label
 from model.text import country_name, localise_number, t
-
-
-def money(usd: float) -> str:
-    """``USD 390 m`` or ``USD 1.9 bn``; never scientific notation."""
-    if not math.isfinite(usd):
-        return t("game.money_unknown")
-    if abs(usd) >= 1e9:
-        return t("game.money_bn", value=f"{usd / 1e9:,.1f}")
-    if abs(usd) >= 1e7:
-        return t("game.money_m", value=f"{usd / 1e6:,.0f}")
-    return t("game.money_m", value=f"{usd / 1e6:,.1f}")
+from model.text import money as money  # said in the model layer too (a deal's terms)
 
 
 def name(data, code: str) -> str:
