@@ -67,7 +67,7 @@ from model.game.replay import (
 )
 from model.game.seats import DEFAULT_SEATS, Seats, one_of, seat_codes
 from model.game.store import GAME_FILE, TABLES_DIR
-from model.text import country_name, joined, language, t
+from model.text import country_name, joined, language, listed_name, t
 
 logger = logging.getLogger(__name__)
 
@@ -1113,7 +1113,7 @@ class ClassGame:
         """The class debrief as a printable HTML page (model/game/report.py); teacher only."""
         self._teacher(token)
         data = self.world.data
-        seats = {c: country_name(c, data.names[data.country(c)]) for c in self.log.seats}
+        seats = {c: listed_name(c, data.names[data.country(c)]) for c in self.log.seats}
         fired = dict.fromkeys(card["card"] for card in self.log.cards)
         cards = [(title, text) for name, title, text in self.cards() if name in fired]
         words = {key: t(f"lesson.debrief_{key}") for key in report.DEBRIEF_WORDS}
@@ -1128,6 +1128,7 @@ class ClassGame:
             questions,
             words,
             language(),
+            refs=self.world.deal_refs,
         )
 
     def debrief(self) -> dict:

@@ -9,10 +9,13 @@ output tables; columns another part of the game adds later (score components, ev
 importance) are used when they are there.
 """
 
+from html import escape
+
 import numpy as np
 import pandas as pd
 
 from agents.controllers import PLAYER
+from model.game.deals import DealStory, deal_stories
 
 COMPONENTS = (
     "score_consumers",
@@ -36,7 +39,14 @@ DEBRIEF_WORDS = (
     "history",
     "no_cards",
     "questions",
+    "deals",
+    "kept",
+    "broken",
+    "not_agreed",
+    "none",
 )
+# the printable debrief's deal sections: the outcomes each lists (model/game/deals.py)
+DEAL_SECTIONS = (("kept", ("kept",)), ("broken", ("broken",)), ("not_agreed", ("refused", "open")))
 
 
 def leaderboard(tables: dict, seats: list[str], now: int, since: int) -> pd.DataFrame:
@@ -243,14 +253,14 @@ def debrief_page(
     questions: list[str],
     words: dict[str, str],
     lang: str = "en",
+    refs: dict[int, str] | None = None,
 ) -> str:
-    """The class debrief as one printable HTML page: the final leaderboard, each
-    delegation's score quarter by quarter (0 is its own no-action path), its moves and the
-    measures that hit it, what really happened (the event cards fired, with their sources)
-    and the debrief questions. ``seats`` maps codes to names; ``words`` holds the headings,
-    in the language ``lang`` the page declares."""
-    from html import escape
-
+    """The class debrief as one printable HTML page: the final leaderboard, the deals the
+    delegations kept, broke or did not agree on, each delegation's score quarter by quarter
+    (0 is its own no-action path), its moves (counter-offers and breaches among them) and
+    the measures that hit it, what really happened (the event cards fired, with their
+    sources) and the debrief questions. ``seats`` maps codes to names; ``words`` holds the
+    headings, in the language ``lang`` the page declares; ``refs``: World.deal_refs."""
     countries = tables["countries"]
     now = int(countries["step"].max()) if not countries.empty else 0
     board = leaderboard(tables, list(seats), now, 0)
@@ -263,7 +273,14 @@ def debrief_page(
             f"<td>{row.score:+.1f}</td></tr>"
         )
     out.append("</table>")
+    stories = [
+        story
+        for story in deal_stories(tables, refs or {}, quarter_label)
+        if not seats.keys().isdisjoint(story.parties)
+    ]
+    out += _deal_sections(stories, words)
     steps = sorted(countries["step"].unique()) if not countries.empty else []
+    events = tables["events"]
     for code, name in seats.items():
         out.append(f"<section><h2>{escape(name)} ({escape(code)})</h2>")
         path = countries[countries["country"] == code].set_index("step")["score"]
@@ -273,18 +290,14 @@ def debrief_page(
             f"<p>{escape(words['path'])}</p><table><tr>{cells}</tr><tr>{values}</tr></table>"
         )
         happened = what_happened(tables, code, 0, now) if now else {"played": False}
-        events = tables["events"]
-        moves = events[_decided_by(events, [code])]
-        out.append(f"<h3>{escape(words['moves'])}</h3><ul>")
-        out += [
-            f"<li>{escape(quarter_label(int(r.step)))}: {escape(r.detail)}</li>"
-            for r in moves.itertuples()
-        ]
-        out.append("</ul>")
+        out.append(f"<h3>{escape(words['moves'])}</h3>")
+        out += _listed(
+            [f"{quarter_label(step)}: {said}" for step, said in _moves(events, stories, code)],
+            words,
+        )
         if happened.get("played"):
-            out.append(f"<h3>{escape(words['hits'])}</h3><ul>")
-            out += [f"<li>{escape(hit)}</li>" for hit in happened["hits"][:12]]
-            out.append("</ul>")
+            out.append(f"<h3>{escape(words['hits'])}</h3>")
+            out += _listed(happened["hits"][:12], words)
         out.append("</section>")
     out.append(f"<h2>{escape(words['history'])}</h2>")
     if cards:
@@ -305,3 +318,28 @@ def debrief_page(
         + "".join(out)
         + "</body></html>\n"
     )
+
+
+def _moves(events: pd.DataFrame, stories: list[DealStory], code: str) -> list[tuple[int, str]]:
+    """``code``'s moves quarter by quarter: its decisions, its counter-offers (the deals
+    table's messages, not news) and the deals and pledges it broke."""
+    own = _decided_by(events, [code]) | ((events["action"] == "breach") & (events["actor"] == code))
+    moves = [(int(row.step), row.detail) for row in events[own].itertuples()]
+    moves += [(step, said) for story in stories for step, by, said in story.counters if by == code]
+    return sorted(moves, key=lambda move: move[0])
+
+
+def _deal_sections(stories: list[DealStory], words: dict[str, str]) -> list[str]:
+    """The deals a delegation was party to, by outcome, each said in one sentence."""
+    out = [f"<h2>{escape(words['deals'])}</h2>"]
+    for heading, outcomes in DEAL_SECTIONS:
+        out.append(f"<h3>{escape(words[heading])}</h3>")
+        out += _listed([story.sentence for story in stories if story.outcome in outcomes], words)
+    return out
+
+
+def _listed(items: list[str], words: dict[str, str]) -> list[str]:
+    """A list of sentences, or "none" when there is none."""
+    if not items:
+        return [f"<p>{escape(words['none'])}</p>"]
+    return ["<ul>", *(f"<li>{escape(item)}</li>" for item in items), "</ul>"]
