@@ -298,6 +298,20 @@ def test_messages_go_where_they_are_sent(game):
     assert len(texts(game.teacher_token)) == 4
 
 
+def test_a_refused_recipient_names_those_allowed_in_the_readers_words(game):
+    """Walk-through: « possibles : all, teacher, USA, EU » on a French page."""
+    from model.text import use_language
+
+    with use_language("fr"), pytest.raises(ClassroomError) as refusal:
+        game.send_message(seat(game, "CHN"), "tout le monde", "Bonjour")
+    said = str(refusal.value)
+    assert "possibles : tout le monde, l'enseignant, États-Unis, Union européenne, Japon" in said
+    with use_language("en"), pytest.raises(ClassroomError) as refusal:
+        game.send_message(seat(game, "CHN"), "everybody", "Hello")
+    allowed = "allowed: everyone, the teacher, the United States, the European Union, Japan"
+    assert allowed in str(refusal.value)
+
+
 def test_every_tab_hears_every_change_and_a_broken_tab_stops_nothing(game):
     heard = []
     stop = game.subscribe(lambda: heard.append(game.version))

@@ -63,7 +63,7 @@ def test_a_round_from_the_teachers_and_a_delegations_page(game):
 def test_messages_reach_the_other_delegation_and_the_teacher(game):
     usa = _render(classroom.SeatPage(game, game.seat_tokens["USA"], "USA"))
     _click(usa, "Decide")  # the page opens on the delegation's role card
-    usa.find(v.Select, label="Send to").widget.v_model = "China"
+    usa.find(v.Select, label="Send to").widget.v_model = "CHN"
     usa.find(v.TextField, label="Message").widget.v_model = "Truce on lithium?"
     _click(usa, "Send")
     chn = game.messages(game.seat_tokens["CHN"])
@@ -655,3 +655,36 @@ def test_the_last_round_offers_no_counter_and_a_truce_says_why_it_has_none(tmp_p
     )
     assert _said(chn, "This kind of offer is accepted or refused as it is.")
     chn.close()
+
+
+def test_a_french_delegation_writes_to_everyone_before_and_after_a_reload(game):
+    """Walk-through: after a reload the French page's "Destinataire" showed nothing and a
+    message to everyone was refused in English words (« possibles : all, teacher, USA »).
+    A reload opens the page in the class's language; the browser's own choice comes after."""
+    from ui import language
+
+    def send(page, text: str) -> None:
+        page.find(v.TextField, label="Message").widget.v_model = text
+        _click(page, "Envoyer")
+        assert not page.find(v.TextField, label="Message").widget.error
+
+    try:
+        language.chosen.set("fr")
+        chn = _seat_page(game, "CHN")
+        _click(chn, "Décider")
+        [recipient] = chn.find(v.Select, label="Destinataire").widgets
+        assert {"text": "tout le monde", "value": "all"} in recipient.items
+        send(chn, "Bonjour à tous")
+        chn.close()
+        language.chosen.set(None)  # the reloaded page, before it reads the browser's choice
+        chn = _seat_page(game, "CHN")
+        _click(chn, "Decide")
+        language._remembered("fr")
+        [recipient] = chn.find(v.Select, label="Destinataire").widgets
+        assert recipient.v_model == "all"
+        send(chn, "Encore bonjour")
+        chn.close()
+    finally:
+        language.chosen.set(None)
+    said = [(m["to"], m["text"]) for m in game.messages(game.teacher_token)]
+    assert said == [("all", "Bonjour à tous"), ("all", "Encore bonjour")]

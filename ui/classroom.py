@@ -668,17 +668,14 @@ def MessageLines(game: ClassGame, token: str):
 @solara.component
 def Messages(game: ClassGame, token: str, code: str | None, version: int = 0):
     """Short messages between delegations; the teacher reads them all."""
-    names = {t("class_ui.to_all"): EVERYONE, t("class_ui.teacher"): TEACHER}
-    names |= {who(c): c for c in game.seats}
-    choices = [label for label, target in names.items() if target != (code or TEACHER)]
-    to, set_to = solara.use_state(choices[0])
+    targets = [c for c in (EVERYONE, TEACHER, *game.seats) if c != (code or TEACHER)]
+    to, set_to = solara.use_state(targets[0])  # a code: the names follow the reader's language
     text, set_text = solara.use_state("")
     error, set_error = solara.use_state("")
 
     def send():
-        target = names.get(to, to)
         try:
-            game.send_message(token, target, text)
+            game.send_message(token, to, text)
         except ClassroomError as refusal:
             set_error(str(refusal))
             return
@@ -687,7 +684,12 @@ def Messages(game: ClassGame, token: str, code: str | None, version: int = 0):
 
     with solara.Card(t("class_ui.messages_title")):
         MessageLines(game, token)
-        solara.Select(label=t("class_ui.message_to"), values=choices, value=to, on_value=set_to)
+        rv.Select(
+            label=t("class_ui.message_to"),
+            items=[{"text": who(target), "value": target} for target in targets],
+            v_model=to,
+            on_v_model=set_to,
+        )
         solara.InputText(
             label=t("class_ui.message_text"),
             value=text,

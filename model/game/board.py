@@ -8,7 +8,7 @@ keeps and filters messages: who may post is the class game's question.
 import time
 
 from model.game.refusals import ClassroomError
-from model.text import Said, said_from_record, said_record, t
+from model.text import Said, economy_name, language, said_from_record, said_record, t
 
 TEACHER = "teacher"
 EVERYONE = "all"
@@ -45,7 +45,7 @@ class MessageBoard:
                 t(
                     "classroom.bad_recipient",
                     value=to,
-                    allowed=", ".join(code for code in allowed if code != sender),
+                    allowed=", ".join(_recipient(code) for code in allowed if code != sender),
                 )
             )
         if not isinstance(text, str) or not text.strip():
@@ -86,6 +86,12 @@ class MessageBoard:
             for m in self.messages
             if code is None or code in (m["sender"], m["to"]) or m["to"] == EVERYONE
         )
+
+
+def _recipient(code: str) -> str:
+    """Where a message may go, as the reader says it: "everyone", "the United States"."""
+    named = {EVERYONE: "classroom.recipient_all", TEACHER: "classroom.recipient_teacher"}
+    return t(named[code]) if code in named else economy_name(code, language())
 
 
 def _said_again(message: dict) -> dict:
