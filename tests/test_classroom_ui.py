@@ -688,3 +688,29 @@ def test_a_french_delegation_writes_to_everyone_before_and_after_a_reload(game):
         language.chosen.set(None)
     said = [(m["to"], m["text"]) for m in game.messages(game.teacher_token)]
     assert said == [("all", "Bonjour à tous"), ("all", "Encore bonjour")]
+
+
+def test_a_queued_answer_is_withdrawn_by_the_offer_it_answers(game):
+    """Walk-through: "Accept offer 44 · WITHDRAW 4" read as another offer's number."""
+    from agents.actions import Respond
+    from model.text import use_language
+
+    game.open_round(game.teacher_token)
+    game.add_decision(game.seat_tokens["USA"], _offer("USA", "CHN", "truce", {}))
+    chn = _seat_page(game, "CHN")
+    _click(chn, "Accept offer USA-1")
+    chn.close()
+    chn = _seat_page(game, "CHN")
+    assert not chn.find(v.Btn, children=["Withdraw 1"]).widgets
+    [button] = chn.find(v.Btn, children=["Withdraw answer to offer USA-1"]).widgets
+    assert button.attributes["aria-label"].startswith("Withdraw answer to offer USA-1: ")
+    button.click()
+    assert game.submission("CHN") == []
+    chn.close()
+    with use_language("fr"):
+        assert panels.withdraw_label(Respond("CHN", 44, "accept"), 3) == (
+            "Retirer la réponse à l'offre 44"
+        )
+        assert panels.withdraw_label(Respond("CHN", 0, "accept", ref="USA-1"), 0) == (
+            "Retirer la réponse à l'offre USA-1"
+        )

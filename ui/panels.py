@@ -199,10 +199,10 @@ def describe(action: Action) -> str:
                 duration=action.duration,
             )
         case "respond" if action.answer == "counter" and action.terms:  # its terms, in words
-            said = t("ui.queued_counter", offer=action.ref or action.offer_id)
+            said = t("ui.queued_counter", offer=action.ref or str(action.offer_id))
             return f"{said}{terms_in_brackets(action.terms)}"
         case "respond":
-            return t(f"ui.queued_{action.answer}", offer=action.ref or action.offer_id)
+            return t(f"ui.queued_{action.answer}", offer=action.ref or str(action.offer_id))
         case "found_coalition":
             guests = ", ".join(
                 t("game.partner_all") if code == ALL else country_name(code)
@@ -247,9 +247,7 @@ def DecisionPanel(desk, changed: Callable[[], None], version: int = 0):
         broken = desk.breaches()
         for k, action in enumerate(desk.decisions):
             said = describe(action)
-            # an offer to a delegation goes by its ref, which its partner's page shows too
-            ref = action.ref if isinstance(action, Propose) else ""
-            label = t("ui.withdraw_offer", offer=ref) if ref else t("ui.withdraw", number=k + 1)
+            label = withdraw_label(action, k)
             with solara.Row(style={"align-items": "center"}):
                 solara.Text(said)
                 solara.Button(
@@ -262,6 +260,17 @@ def DecisionPanel(desk, changed: Callable[[], None], version: int = 0):
                 )
             for deal in broken[k] if k < len(broken) else []:
                 solara.Warning(breach_warning(desk.world, desk.country, deal), dense=True)
+
+
+def withdraw_label(action, k: int) -> str:
+    """The name of the button that withdraws the ``k``-th queued decision: an offer goes by
+    its ref, which its partner's page shows too, and an answer by the offer it answers
+    (a bare "Withdraw 4" beside "Accept offer 44" read as another offer's number)."""
+    if isinstance(action, Propose) and action.ref:
+        return t("ui.withdraw_offer", offer=action.ref)
+    if isinstance(action, Respond):
+        return t("ui.withdraw_answer", offer=action.ref or str(action.offer_id))
+    return t("ui.withdraw", number=k + 1)
 
 
 def breach_warning(world, code: str, deal) -> str:
