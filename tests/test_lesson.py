@@ -567,3 +567,33 @@ def test_the_computers_offers_held_back_reach_no_delegation(tmp_path):
     assert not re.search(rf"offer {held}\b", page)
     assert f"{len(waiting) - 3} more offers from countries played by the computer" in page
     rc.close()
+
+
+def test_the_us_reads_chinas_answer_first_and_the_clubs_answers_counted(tmp_path):
+    """Teacher's re-walk: 41 computer countries answering the scenario's club came before
+    "China accepts the supply guarantee with the United States"."""
+    from ui.classroom import answer_line
+
+    game = ClassGame.create("washington_coalition", ["USA", "CHN"], tmp_path / "g", seed=7)
+    teacher, seat = game.teacher_token, game.seat_tokens
+    game.open_round(teacher)
+    guarantee = {"supplier": "CHN", "mineral": "graphite", "stage": "refined"}
+    offer = {"kind": "propose", "actor": "USA", "partner": "CHN", "deal": "supply_guarantee"}
+    game.add_decision(seat["USA"], offer | {"terms": guarantee})
+    game.add_decision(seat["CHN"], _respond("CHN", "USA-1", "accept"))
+    game.close_round(teacher)
+    answers = report.what_happened(game.tables(), "USA", 0, 1)["answers"]
+    assert "China accepts the supply guarantee with the United States" in answers[0]
+    [club] = [answer for answer in answers if isinstance(answer, tuple)]
+    _, name, accepted, rejected = club
+    assert name == "ATCM" and accepted > 0 and rejected > 0
+    assert len(answers) == 2  # not a line for each of the forty-odd guests
+    with use_language("en"):
+        said = answer_line(club)
+    assert said == (
+        f"• {accepted} economies accepted membership of the ATCM coalition, "
+        f"{rejected} turned it down."
+    )
+    with use_language("fr"):
+        said = answer_line(("club", "ATCM", 32, 1))
+    assert said == "• 32 économies ont accepté d'entrer dans la coalition ATCM, 1 a refusé."

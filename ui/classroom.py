@@ -77,6 +77,22 @@ def news_item(detail: str) -> str:
     return f"• {again(detail, language())}"
 
 
+def answer_line(said) -> str:
+    """An answer to a delegation's offer (``report.what_happened``) as a list item."""
+    if not isinstance(said, tuple):
+        return news_item(said)
+    if said[0] == "countered":  # ("countered", who, kind of deal)
+        return "• " + t("lesson.report_countered", actor=said[1], deal=t(f"deals.kind_{said[2]}"))
+    _, club, accepted, rejected = said  # ("club", coalition, how many accepted, rejected)
+    if not accepted:
+        return "• " + t("lesson.report_club_rejected", count=rejected, club=club)
+    yes = t("lesson.report_club_accepted", count=accepted, club=club)
+    if not rejected:
+        return f"• {yes}."
+    no = t("lesson.report_club_rejected_too", count=rejected)
+    return "• " + t("lesson.report_club_both", accepted=yes, rejected=no)
+
+
 def tenth(value: float) -> float:
     """A score to one decimal, never "-0.0" (a change too small to show is no change)."""
     return round(value, 1) + 0.0
@@ -507,12 +523,7 @@ def RoundReport(game: ClassGame, code: str, version: int = 0):
             moves = [news_item(move) for move in result["yours"][:8]]
             lines(moves, heading=t("lesson.report_yours"))
         if result["answers"]:
-            answers = [
-                "• " + t("lesson.report_countered", actor=said[1], deal=t(f"deals.kind_{said[2]}"))
-                if isinstance(said, tuple)  # ("countered", who, kind of deal)
-                else news_item(said)
-                for said in result["answers"]
-            ]
+            answers = [answer_line(said) for said in result["answers"]]
             lines(answers, heading=t("lesson.report_answers"))
         if result["breaches"]:
             broken = [news_item(breach) for breach in result["breaches"]]

@@ -9,6 +9,7 @@ output tables; columns another part of the game adds later (score components, ev
 importance) are used when they are there.
 """
 
+import json
 from html import escape
 
 import numpy as np
@@ -188,11 +189,26 @@ def what_happened(tables: dict, code: str, since: int, now: int) -> dict:
 
 
 def _answers(tables: dict, events: pd.DataFrame, code: str, since: int, now: int) -> list:
-    """What became of ``code``'s offers (and counter-offers) in the round: accepted, and in
-    force until when, or rejected (the news says so), or countered: ("countered", who,
-    kind of deal) from the deals table (a counter-offer waits for ``code``'s answer)."""
+    """What became of ``code``'s offers (and counter-offers) in the round, the class's
+    delegations' answers first: accepted, and in force until when, or rejected (the news
+    says so), or countered: ("countered", who, kind of deal) from the deals table (a
+    counter-offer waits for ``code``'s answer). The computer's answers to a coalition's
+    invitations come last, counted: ("club", coalition, accepted, rejected), not forty
+    lines that bury the class's own deal."""
     answered = events[events["action"].isin(("accepted", "rejected")) & (events["actor"] != code)]
-    told: list = [row.detail for row in answered.itertuples() if code in targets(row)]
+    to_code = [code in targets(row) for row in answered.itertuples()]
+    answered = answered[np.array(to_code, dtype=bool)]
+    people = answered["decided_by"] == PLAYER
+    told: list = list(answered.loc[people, "detail"])
+    computer: list = []
+    clubs: dict[str, dict[str, int]] = {}
+    invited = _club_invitations(tables["deals"], code, since, now)
+    for row in answered[~people].itertuples():
+        club = invited.get((row.step, row.actor, row.action))
+        if club is None:
+            computer.append(row.detail)
+        else:
+            clubs.setdefault(club, {"accepted": 0, "rejected": 0})[row.action] += 1
     deals = tables["deals"]
     mine = deals[
         ((deals["proposer"] == code) | (deals["partner"] == code)) & (deals["step"] <= now)
@@ -207,7 +223,29 @@ def _answers(tables: dict, events: pd.DataFrame, code: str, since: int, now: int
         by = last["partner"] if counters % 2 else last["proposer"]
         if by != code:
             told.append(("countered", by, last["kind"]))
-    return told
+    counted = [("club", club, n["accepted"], n["rejected"]) for club, n in clubs.items()]
+    return told + computer + counted
+
+
+def _club_invitations(deals: pd.DataFrame, code: str, since: int, now: int) -> dict:
+    """(step, who answered, accepted or rejected) -> the coalition, for the answers to
+    ``code``'s invitations into a coalition in the round. A pair that also answered
+    another kind of offer the same way that quarter is left out: its news line, one
+    sentence among the deals, cannot say which it was."""
+    answers = deals[
+        deals["step"].between(since + 1, now)
+        & deals["status"].isin(("accepted", "rejected"))
+        & (deals["proposer"] == code)
+    ]
+    invited: dict = {}
+    mixed = set()
+    for row in answers.itertuples():
+        key = (row.step, row.partner, row.status)
+        club = json.loads(row.terms).get("coalition") if row.kind == "coalition" else None
+        if key in invited and invited[key] != club:
+            mixed.add(key)
+        invited[key] = club
+    return {key: club for key, club in invited.items() if club and key not in mixed}
 
 
 def _prices_that_matter(tables: dict, code: str, since: int, now: int) -> list[dict]:
