@@ -464,7 +464,8 @@ def country_name(code: str, default: str = "") -> str:
 
 def listed_name(code: str, default: str = "") -> str:
     """An economy's name as a list, a legend or a table reads it: "United States",
-    "European Union", "South Korea" (not "Korea, Republic of"); else ``default`` or ``code``."""
+    "European Union", "South Korea" (not "Korea, Republic of" nor "European Union (27)");
+    else ``default`` or ``code``."""
     called = economy_name(code, language())
     if called == code:
         called = country_name(code, default)

@@ -597,3 +597,13 @@ def test_the_us_reads_chinas_answer_first_and_the_clubs_answers_counted(tmp_path
     with use_language("fr"):
         said = answer_line(("club", "ATCM", 32, 1))
     assert said == "• 32 économies ont accepté d'entrer dans la coalition ATCM, 1 a refusé."
+
+
+def test_a_role_card_names_the_european_union_without_its_member_count():
+    """Teacher's re-walk: « Rivaux : Union européenne (27), États-Unis »."""
+    rivals = (("en", "European Union, United States"), ("fr", "Union européenne, États-Unis"))
+    for lang, said in rivals:
+        with use_language(lang):
+            title, [chn] = roles.cards("baseline", ["CHN"])
+            card = roles.markdown(title, [chn])
+        assert f"{said}." in card and "(27)" not in card

@@ -18,7 +18,7 @@ from model.engine.policies import budget, good_label
 from model.engine.world import World
 from model.game.replay import NOBODY
 from model.game.seats import DEFAULT_SEATS, seat_codes
-from model.text import country_name, language, t
+from model.text import language, listed_name, t
 
 GLOSSARY = (
     "mined",
@@ -92,8 +92,8 @@ def card(world: World, code: str) -> RoleCard:
     buyers = flows[g_exp, :, c].copy()
     buyers[c] = 0.0
     role = data.roles[c]
-    # The reader's names: the world data's own are English.
-    names = [country_name(other, name) for other, name in zip(data.codes, data.names, strict=True)]
+    # The reader's names, as a list reads them ("European Union", not "European Union (27)")
+    names = [listed_name(other, name) for other, name in zip(data.codes, data.names, strict=True)]
     hegemon = next((j for j, r in enumerate(data.roles) if r == "hegemon"), None)
 
     depends = []
