@@ -653,7 +653,8 @@ def test_the_last_round_offers_no_counter_and_a_truce_says_why_it_has_none(tmp_p
     assert _said(
         chn, "No counter-offer in the last round: nobody could answer it before the game ends."
     )
-    assert _said(chn, "This kind of offer is accepted or refused as it is.")
+    whole = "A truce has no number to change: it is accepted or refused whole, without a"
+    assert _said(chn, f"{whole} counter-offer.")
     chn.close()
 
 

@@ -28,6 +28,28 @@ def test_an_offers_good_is_named_as_the_catalogue_names_it():
         )
 
 
+
+def test_the_teachers_re_walk_reads_plain_words_in_both_languages():
+    """The computer's truce read "(mineral all minerals, stage all stages, highest tariff
+    0%)"; a guarantee "is accepted or refused as it is" without saying why; French said
+    « Pas encore de score : ils apparaissent » and « un contrat d'enlèvement (offtake) »."""
+    from model.text import t
+
+    everything = {"mineral": "all", "stage": "all", "max_rate": 0.0}
+    with use_language("en"):
+        assert views.describe_terms(everything) == "all minerals at every stage, highest tariff 0%"
+        why = t("ui.no_counter_kind", deal=t("deals.kind_supply_guarantee"))
+        assert why.startswith("A supply guarantee has no number to change: it is accepted")
+    with use_language("fr"):
+        assert views.describe_terms(everything).startswith("tous les minerais, à tous les stades, ")
+        why = t("ui.no_counter_kind", deal=t("deals.kind_truce"))
+        assert why.startswith("Pas de chiffre à changer dans cette offre (trêve) : elle s'accepte")
+        assert t("ui.no_scores").startswith("Pas encore de scores : ils apparaissent")
+        assert t("game.a_offtake") == "un contrat d'enlèvement"
+        assert "offtake" not in t("lesson.move_importer_2", supplier="CHN")
+        assert "(offtake)" in t("lesson.word_offtake")  # the glossary keeps the English word
+
+
 # --- a delegation's round report ------------------------------------------------------------
 
 

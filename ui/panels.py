@@ -589,7 +589,7 @@ def OfferAnswers(desk, changed: Callable[[], None], offer: dict):
         type_in(counter_label(offer, number), amount, set_amount, error)
         return
     if offer["deal"] not in DEAL_NUMBER:
-        line(t("ui.no_counter_kind"))
+        line(t("ui.no_counter_kind", deal=t(f"deals.kind_{offer['deal']}")))
     else:
         line(t("ui.no_counter_last_round"))
     field_error(error)

@@ -27,11 +27,16 @@ def describe_terms(terms: str | dict) -> str:
     values = json.loads(terms) if isinstance(terms, str) else terms
     mineral, stage = values.get("mineral"), values.get("stage")
     one_good = mineral not in (None, ALL) and stage not in (None, ALL)
+    every_good = mineral == ALL and stage in (None, ALL)  # the computer's truces and clubs
     shown = []
     for name, value in values.items():
         if one_good and name in ("mineral", "stage"):  # one good, named as the news names it
             if name == "mineral":
                 shown.append(t("ui.term_good", value=good_label(mineral, stage)))
+            continue
+        if every_good and name in ("mineral", "stage"):  # not "mineral all minerals, stage…"
+            if name == "mineral":
+                shown.append(t("ui.term_every_good"))
             continue
         key = f"ui.term_{name}" if name in TERMS else "ui.term_other"
         shown.append(t(key, name=name, value=_term_value(name, value)))
