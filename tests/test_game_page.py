@@ -628,3 +628,30 @@ def test_a_price_axis_writes_thousands_as_people_do():
     frame = pd.DataFrame({"nickel ore": [8020.0, 8230.0]}, index=[1, 2])
     svg = line_chart(frame, "Prices")
     assert "e+0" not in svg and "8,0" in svg
+
+
+def test_answering_an_offer_redraws_the_inbox_at_once():
+    """Walk (French phone, April 2025 escalation as China): Accept then Reject moved the
+    queue, but the offer cards kept both buttons and no sentence until a reload."""
+    from solara.routing import Router, router_context
+
+    game = Game("april_2025_escalation", "CHN")
+    while not game.inbox():
+        game.step()
+    game.save()
+    first, second = (offer["deal_id"] for offer in game.inbox()[:2])
+
+    @solara.component
+    def Opened():
+        router_context.provide(Router(f"/?game={game.game_id}", [], set_path=lambda path: None))
+        return app.Page()
+
+    box, rc = solara.render(Opened(), handle_error=False)
+    rc.find(v.Btn, children=[f"Accept offer {first}"]).widget.click()
+    said = " ".join(map(str, _texts(rc)))
+    assert f"You have accepted offer {first}" in said
+    assert not rc.find(v.Btn, children=[f"Accept offer {first}"]).widgets
+    assert rc.find(v.Btn, children=[f"Change my answer: reject offer {first}"]).widgets
+    rc.find(v.Btn, children=[f"Reject offer {second}"]).widget.click()
+    assert f"You have rejected offer {second}." in " ".join(map(str, _texts(rc)))
+    rc.close()

@@ -519,7 +519,9 @@ def Inbox(desk, changed: Callable[[], None], version: int = 0):
             solara.Text(t("ui.inbox_empty"))
         for offer in offers:
             name = offer.get("ref") or offer["deal_id"]
-            OfferAnswers(desk, changed, offer).key(f"offer-{name}")
+            # The answer is an argument: the offer's own dict stays equal when it is
+            # answered, and an OfferAnswers with equal arguments is not drawn again.
+            OfferAnswers(desk, changed, offer, desk.answer_to(name)).key(f"offer-{name}")
 
 
 def offer_words(offer: dict) -> str:
@@ -542,9 +544,9 @@ def offer_words(offer: dict) -> str:
 
 
 @solara.component
-def OfferAnswers(desk, changed: Callable[[], None], offer: dict):
-    """One offer, the answer given to it as a sentence, and the buttons that give the
-    answer or change it (a change replaces the answer before, and says so)."""
+def OfferAnswers(desk, changed: Callable[[], None], offer: dict, answered: str | None = None):
+    """One offer, the answer given to it (``answered``) as a sentence, and the buttons that
+    give the answer or change it (a change replaces the answer before, and says so)."""
     ref = offer.get("ref") or ""
     number = ref or offer["deal_id"]
     amount, set_amount = solara.use_state("")
@@ -552,7 +554,6 @@ def OfferAnswers(desk, changed: Callable[[], None], offer: dict):
     changed_to, set_changed_to = solara.use_state(None)
     # HTML, not Markdown: that was a new widget, compiled in the browser, per offer
     html(f'<p style="color:rgba(0,0,0,.87);margin:0 0 7px">{bold(offer_words(offer))}</p>')
-    answered = desk.answer_to(number)
     if answered:
         line(t(f"ui.answered_{answered}", offer=number))
         if changed_to == answered:
