@@ -770,3 +770,37 @@ def test_licences_due_after_the_games_last_quarter_are_refused_with_the_longest_
     assert "at most 19 here" in said and not game.decisions
     last, _ = ControlForm("CHN", "cobalt", "refined", "licensing", "50", "19").build(data, "EU")
     assert game.queue(last) is None
+
+
+@pytest.mark.parametrize(
+    ("lang", "china", "words"),
+    [
+        ("en", "China", ("Others", "Economy: the country or bloc.", "produced in China.")),
+        ("fr", "Chine", ("Autres", "Économie : le pays ou le bloc.", "ce bloc : Chine.")),
+    ],
+)
+def test_the_world_tables_name_the_economies(lang, china, words):
+    """Walk: "Who controls" read CHN USA AUS JPN MMR, the flows MYS JPN 792 and ROW, the
+    industry rows CHN USA EU, its help "(code from the world data)"."""
+    from model.text import use_language
+
+    game = Game("april_2025_escalation", "CHN")
+    game.step()
+    tables = game.tables()
+    with use_language(lang):
+        drawn = ""
+        for view in (
+            panels.StageControl(game.world, tables),
+            panels.TradeFlows(game.world, tables),
+            panels.IndustryView(game.world, tables, "CHN"),
+        ):
+            box, rc = solara.render(view, handle_error=False)
+            drawn += "".join(w.unsafe_innerHTML for w in rc.find(solara.widgets.HTML).widgets)
+            rc.close()
+    cells = re.findall(r"<t[hd][^>]*>([^<]*)</t[hd]>", drawn)
+    assert china in cells and "CHN" not in cells
+    codes = set(game.world.data.codes) | {"ROW"}
+    assert not codes & set(cells), codes & set(cells)
+    assert not codes & set(re.findall(r"<text[^>]*>([^<]*)</text>", drawn))  # the flow chart
+    assert all(word in drawn for word in words)
+    assert f'aria-current="true"><td style="padding:2px 6px">{china}</td>' in drawn  # yours

@@ -63,7 +63,9 @@ def Debrief(game, version: int = 0):
             solara.HTML(
                 tag="div",
                 unsafe_innerHTML=table_html(
-                    views.scoreboard(tables), columns, t("ui.ranking_title")
+                    views.with_names(views.scoreboard(tables), "country"),
+                    columns,
+                    t("ui.ranking_title"),
                 ),
             )
         else:

@@ -36,6 +36,7 @@ from ui.forms import (
     counter_label,
     most_tonnes,
 )
+from ui.views import with_names
 
 MAJOR_ECONOMIES = ["USA", "CHN", "EU", "JPN", "IND"]  # drawn in the charts with yours
 MAX_NEWS = 60  # lines in the news feed
@@ -633,11 +634,19 @@ def StageControl(world, tables: dict):
     if tables["production"].empty:
         solara.Text(t("ui.no_prices"))
         return
-    shares = views.stage_shares(tables, mineral).reset_index()
-    shares["stage"] = shares["stage"].map(stage_name)
+    shares = views.stage_shares(tables, mineral)
+    others = t("ui.others")
     columns = [column("stage")] + [
-        (code, code, t("ui.help_share", code=code), "{:.0%}") for code in shares.columns[1:]
+        (
+            listed_name(code),
+            listed_name(code),
+            t("ui.help_share_others") if code == others else t("ui.help_share", code=code),
+            "{:.0%}",
+        )
+        for code in shares.columns
     ]
+    shares = shares.rename(columns=listed_name).reset_index()  # names, not CHN USA AUS
+    shares["stage"] = shares["stage"].map(stage_name)
     html(table_html(shares, columns, t("ui.control_label", mineral=mineral_name(mineral))))
 
 
@@ -653,6 +662,7 @@ def TradeFlows(world, tables: dict):
     if flows is None or flows.empty:
         solara.Text(t("ui.no_flows"))
         return
+    flows = with_names(flows, "exporter", "importer")  # names, not MYS JPN
     names = {"mineral": mineral_name(mineral), "stage": stage_name(stage)}
     label = t("ui.flows_label", **names)
     html(flow_chart(flows, label))
@@ -670,7 +680,7 @@ def IndustryView(world, tables: dict, country: str | None):
     if tables["countries"].empty:
         solara.Text(t("ui.no_scores"))
         return
-    frame = views.industry(tables, shown_countries(world, country))
+    frame = with_names(views.industry(tables, shown_countries(world, country)), "country")
     columns = [column("country")]
     columns += [
         (
@@ -682,7 +692,8 @@ def IndustryView(world, tables: dict, country: str | None):
         for name in views.INDUSTRIES
     ]
     columns.append(column("shortage_share", "shortage", fmt="{:.1%}"))
-    html(table_html(frame, columns, t("ui.industry_title"), bold=country))
+    mine = listed_name(country) if country else None
+    html(table_html(frame, columns, t("ui.industry_title"), bold=mine))
     shortage = views.shortage_history(tables, shown_countries(world, country))
     solara.Text(t("ui.shortage_caption"))
     shortage = shortage.rename(columns=listed_name)
@@ -767,5 +778,10 @@ def Scoreboard(tables: dict, country: str | None):
             solara.Text(t("ui.no_scores"))
             return
         html(
-            table_html(views.scoreboard(tables), score_columns(), t("ui.scoreboard_title"), country)
+            table_html(
+                with_names(views.scoreboard(tables), "country"),
+                score_columns(),
+                t("ui.scoreboard_title"),
+                listed_name(country) if country else None,
+            )
         )

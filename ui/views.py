@@ -13,7 +13,7 @@ from model.data.world_data import NAMED_INDUSTRIES
 from model.game.deals import describe_terms as describe_terms  # the pages say terms too
 from model.game.debrief import key_moves, latest_deals
 from model.game.decisions import waiting_offers
-from model.text import economy_name, language, t
+from model.text import economy_name, language, listed_name, t
 
 inbox = waiting_offers  # offers waiting for a country's answer
 timeline = key_moves  # the game's key moves, for the debrief
@@ -52,6 +52,12 @@ class Tables(Mapping):
 
     __eq__ = object.__eq__
     __hash__ = object.__hash__
+
+
+def with_names(frame: pd.DataFrame, *fields: str) -> pd.DataFrame:
+    """``frame`` as a person reads it: the economies' codes in ``fields`` as their names.
+    The tables a page offers to download keep the codes."""
+    return frame.assign(**{field: frame[field].map(listed_name) for field in fields})
 
 
 def latest(frame: pd.DataFrame) -> pd.DataFrame:
