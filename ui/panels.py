@@ -520,9 +520,9 @@ def Inbox(desk, changed: Callable[[], None], version: int = 0):
             solara.Text(t("ui.inbox_empty"))
         for offer in offers:
             name = offer.get("ref") or offer["deal_id"]
-            # The answer is an argument: the offer's own dict stays equal when it is
-            # answered, and an OfferAnswers with equal arguments is not drawn again.
-            OfferAnswers(desk, changed, offer, desk.answer_to(name)).key(f"offer-{name}")
+            # The offer's dict stays equal when it is answered, and a component given equal
+            # arguments is not drawn again: the version tells it the desk changed.
+            OfferAnswers(desk, changed, offer, version=version).key(f"offer-{name}")
 
 
 def offer_words(offer: dict) -> str:
@@ -545,9 +545,9 @@ def offer_words(offer: dict) -> str:
 
 
 @solara.component
-def OfferAnswers(desk, changed: Callable[[], None], offer: dict, answered: str | None = None):
-    """One offer, the answer given to it (``answered``) as a sentence, and the buttons that
-    give the answer or change it (a change replaces the answer before, and says so)."""
+def OfferAnswers(desk, changed: Callable[[], None], offer: dict, version: int = 0):
+    """One offer, the answer given to it as a sentence, and the buttons that give the
+    answer or change it (a change replaces the answer before, and says so)."""
     ref = offer.get("ref") or ""
     number = ref or offer["deal_id"]
     amount, set_amount = solara.use_state("")
@@ -555,6 +555,7 @@ def OfferAnswers(desk, changed: Callable[[], None], offer: dict, answered: str |
     changed_to, set_changed_to = solara.use_state(None)
     # HTML, not Markdown: that was a new widget, compiled in the browser, per offer
     html(f'<p style="color:rgba(0,0,0,.87);margin:0 0 7px">{bold(offer_words(offer))}</p>')
+    answered = desk.answer_to(number)
     if answered:
         line(t(f"ui.answered_{answered}", offer=number))
         if changed_to == answered:
