@@ -79,7 +79,7 @@ def test_play_one_quarter_offline(server):
             "refined": "refined",
         }
         queue_a_tariff(page, words)
-        queued = "Tariff of 40% on rare earths (refined) from China"
+        queued = "Tariff of 40% on refined rare earths from China"
         expect(page.get_by_text(queued)).to_be_visible()
 
         news = page.get_by_text(
@@ -108,7 +108,7 @@ def test_play_one_quarter_offline(server):
         expect(heading).to_have_text("2025 Q1 · step 1 of 20")
         expect(news).to_have_count(0)
         # the undone quarter's decision is back in the queue, to change or withdraw
-        queued = "Tariff of 40% on rare earths (refined) from China"
+        queued = "Tariff of 40% on refined rare earths from China"
         expect(page.get_by_text(queued)).to_be_visible()
 
     print("browser timings:", timings)
@@ -274,8 +274,8 @@ def test_a_first_game_from_the_cards_to_the_debrief(server, tmp_path):
         choose(page, "Stage", "refined")
         page.get_by_label("Tonnes").fill("100")
         page.get_by_role("button", name="Queue stockpile").dblclick()  # one order, not two
-        expect(page.get_by_text(re.compile("^Buy 100 t of rare earths"))).to_have_count(1)
-        withdraw = page.get_by_role("button", name=re.compile("^Withdraw 1: Buy 100 t of rare"))
+        expect(page.get_by_text(re.compile("^Buy 100 t of refined rare earths"))).to_have_count(1)
+        withdraw = page.get_by_role("button", name=re.compile("^Withdraw 1: Buy 100 t of refined"))
         expect(withdraw).to_be_visible()  # a screen reader hears what it withdraws
         expect(page.get_by_text(re.compile("^Now press Step"))).to_be_visible()
         page.get_by_role("button", name="Step", exact=True).click()

@@ -72,7 +72,8 @@ def test_a_quarter_in_french_while_another_browser_stays_in_english(server):  # 
         }
         queue_a_tariff(page, mots)
         queued = (
-            rf"Droit de douane de 40{SPACE}% sur terres rares \(raffiné\) \(provenance : Chine\)"
+            rf"Droit de douane de 40{SPACE}% sur les importations de terres rares raffinées "
+            r"\(provenance : Chine\)"
         )
         expect(page.get_by_text(re.compile(queued))).to_be_visible()
 

@@ -765,3 +765,43 @@ def test_a_name_as_typed_opens_a_sentence_unchanged_a_country_name_with_a_capita
     with use_language(lang):
         assert t("test.sweep", name="my_sweep", runs=20, actor="USA").startswith("my_sweep: 20")
         assert t("test.actor", actor="USA")[:1].isupper()
+
+
+def test_french_typography_in_what_the_single_player_reads():
+    """Walk (French phone): « Durée: », « Qui vous pouvez incarner: », the map's « vers elle
+    à 0 %; son droit… », « Pas encore de score : ils apparaissent » and « terres rares
+    lourdes (Dy, Tb) (raffiné) (destination : États-Unis) »."""
+    from agents.actions import ExportControl, Stockpile
+    from ui.forms import ControlForm, TariffForm
+    from ui.game import Game
+    from ui.map import map_table
+    from ui.panels import describe
+
+    game = Game("baseline", "CHN")
+    data = game.world.data
+    game.queue(ControlForm("USA", "rare_earths", "refined", "ban").build(data, "CHN")[0])
+    game.queue(TariffForm("USA", "rare_earths", "refined", "10").build(data, "CHN")[0])
+    game.step()
+    with use_language("fr"):
+        _, rc = solara.render(app.StartScreen(on_start=lambda game: None), handle_error=False)
+        markdown = " ".join(str(w.template) for w in rc.find(v.VuetifyTemplate).widgets)
+        said = " ".join(re.findall(r"<p>(.*?)</p>", markdown, re.S))  # its words, not its code
+        rc.close()
+        usa = map_table(game.world, game.tables(), "rare_earths", "refined", "CHN")
+        measures = usa.loc[usa["country"] == "USA", "measures"].iloc[0]
+        control = describe(ExportControl("CHN", ("USA",), "heavy_rare_earths", "refined", 0.0))
+        bought = describe(Stockpile("CHN", "heavy_rare_earths", "refined", 500.0))
+        empty = t("ui.no_scores")
+    assert "<strong>Durée :</strong>" in said
+    assert "<strong>Pays que vous pouvez incarner :</strong>" in said
+    assert not re.search(r"[\w)»%](</strong>)?[:;](?=[\s<])", said)
+    assert measures == (
+        f"vous limitez vos exportations vers ce pays à 0{NNBSP}% ; "
+        f"votre droit de douane de 10{NNBSP}% sur ce pays"
+    )
+    assert control.startswith(
+        "Contrôle des exportations de terres rares lourdes raffinées (Dy, Tb) "
+        "(destination : États-Unis)"
+    )
+    assert bought == "Achat de 500 t de terres rares lourdes raffinées (Dy, Tb) pour les stocks"
+    assert empty.startswith("Pas encore de scores : ils apparaissent")

@@ -133,7 +133,7 @@ def test_valid_tariff_is_in_the_news_after_step(page):
     page.find(v.Select, label="Stage").widget.v_model = "refined"
     page.find(v.TextField, label="Rate (%)").widget.v_model = "25"
     _click(page, "Queue tariff")
-    assert "Tariff of 25% on lithium (refined) from China" in _texts(page)
+    assert "Tariff of 25% on refined lithium from China" in _texts(page)
     news = "2025 Q1: The United States sets a 25% tariff on refined lithium from China."
     assert news not in _news(page)
     _click(page, "Step")
@@ -266,7 +266,7 @@ def test_export_ban_goes_to_the_news(page):
     page.find(v.Select, label="Control").widget.v_model = "ban"
     _click(page, "Queue export control")
     assert any(
-        line.startswith("Export control on cobalt (refined) to China: 0%") for line in _texts(page)
+        line.startswith("Export control on refined cobalt to China: 0%") for line in _texts(page)
     )
     _click(page, "Step")
     assert "The United States bans exports of refined cobalt to China" in _news(page)
@@ -295,7 +295,7 @@ def test_stockpile_beyond_the_budget_is_refused_with_the_budget(page):
     assert "Nothing queued." in _texts(page)
     tonnes.widget.v_model = "100"
     _click(page, "Queue stockpile")
-    assert "Buy 100 t of rare earths (mined ore) for the stockpile" in _texts(page)
+    assert "Buy 100 t of mined rare earths for the stockpile" in _texts(page)
 
 
 def test_the_same_purchase_queued_twice_is_one_order():

@@ -142,8 +142,8 @@ def ScenarioCard(name: str, chosen: bool, on_choose: Callable[[str], None]):
     with solara.Card(facts["title"], style={**style, "margin": "6px 0"}):
         solara.Text(facts["story"], style={"display": "block"})
         solara.Markdown(
-            f"**{t('game.card_length')}:** {facts['length']}  \n"
-            f"**{t('game.card_players')}:** {facts['players']}"
+            f"{t('game.card_length', length=facts['length'])}  \n"
+            f"{t('game.card_players', players=facts['players'])}"
         )
         if facts["reacts"]:
             solara.Text(t("game.card_reacts"), style={"display": "block"})

@@ -118,7 +118,7 @@ def map_table(world, tables: dict, mineral: str, stage: str, country: str | None
             "name": [country_name(c, n) for c, n in zip(data.codes, data.names, strict=True)],
             "share": share,
             "to_you": to_you,
-            "measures": ["; ".join(m) for m in measures],
+            "measures": [t("game.map_separator").join(m) for m in measures],
         }
     )
     frame = frame[frame["country"] != "ROW"]  # the rest of the world is no place on a map

@@ -164,10 +164,10 @@ def terms_in_brackets(terms) -> str:
 
 def describe(action: Action) -> str:
     """One queued decision in plain words."""
-    fields = {
-        "mineral": mineral_name(getattr(action, "mineral", ALL) or ALL),
-        "stage": stage_name(getattr(action, "stage", ALL) or ALL),
-    }
+    # the good as one name, as the news says it: "terres rares lourdes raffinées (Dy, Tb)",
+    # not "terres rares lourdes (Dy, Tb) (raffiné)"
+    mineral = getattr(action, "mineral", ALL) or ALL
+    fields = {"good": good_label(mineral, getattr(action, "stage", ALL) or ALL)}
     targets = ", ".join(_partner_words(code) for code in getattr(action, "targets", ()) or ())
     match action.kind:
         case "tariff":
