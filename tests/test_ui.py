@@ -804,3 +804,21 @@ def test_the_world_tables_name_the_economies(lang, china, words):
     assert not codes & set(re.findall(r"<text[^>]*>([^<]*)</text>", drawn))  # the flow chart
     assert all(word in drawn for word in words)
     assert f'aria-current="true"><td style="padding:2px 6px">{china}</td>' in drawn  # yours
+
+
+def test_the_shortage_charts_axis_reads_in_per_cent_as_its_table():
+    """Walk: caption « Pénurie : part (%) », axis « 0,087 … 0,436 », table « 0,1 % »."""
+    from model.text import NNBSP, use_language
+
+    game = Game("april_2025_escalation", "CHN")
+    game.step()
+    game.step()
+    with use_language("fr"):
+        box, rc = solara.render(panels.IndustryView(game.world, game.tables(), "CHN"))
+        drawn = "".join(w.unsafe_innerHTML for w in rc.find(solara.widgets.HTML).widgets)
+        rc.close()
+    chart = drawn[drawn.index("<svg") :]
+    y_axis = r'<text x="[\d.]+" y="[\d.]+" font-size="11" text-anchor="end">([^<]*)<'
+    ticks = re.findall(y_axis, chart)
+    assert len(ticks) == 5 and all(tick.endswith(f"{NNBSP}%") for tick in ticks), ticks
+    assert len(set(ticks)) == 5 and not any(tick.startswith("-0") for tick in ticks)

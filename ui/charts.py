@@ -25,6 +25,15 @@ NARROW = 560
 COLOURS = ["#1f5fa8", "#c0392b", "#23812f", "#b35900", "#7b4fa8", "#8c564b", "#b0407f", "#127a86"]
 
 
+def _percent(value: float, span: float) -> str:
+    """A y tick in per cent ("0.25%", "12%"), with as many decimals as the axis's span
+    needs for its five ticks to differ."""
+    digits = 0 if span >= 8 else 1 if span >= 0.8 else 2
+    if abs(value) < 0.5 * 10**-digits:  # the padding below a zero: "0%", not "-0.0%"
+        value = 0.0
+    return format_value(f"{{:.{digits}%}}", value / 100.0)
+
+
 def _fmt(value: float) -> str:
     if abs(value) >= 1e6:
         return localise_number(f"{value / 1e6:.1f}M")
@@ -80,11 +89,16 @@ CHART_CSS = f"""<style>
 
 
 def line_chart(
-    frame: pd.DataFrame, label: str, x_label: str = "step", tick: Callable[[int], str] = str
+    frame: pd.DataFrame,
+    label: str,
+    x_label: str = "step",
+    tick: Callable[[int], str] = str,
+    per_cent: bool = False,
 ) -> str:
     """One line per column of ``frame`` against its index; ``label`` names the picture.
 
-    ``tick`` writes an x value as a person reads it (a step as its quarter, "2025 Q2").
+    ``tick`` writes an x value as a person reads it (a step as its quarter, "2025 Q2");
+    ``per_cent``: the values are percentages, and the y axis says so as the tables do.
     """
     parts = [
         f'<div class="minerals-chart">{CHART_CSS}'
@@ -124,7 +138,7 @@ def line_chart(
         y = y0 + (y1 - y0) * k / 4
         parts.append(
             f'<text x="{left - 6}" y="{sy(y) + 4:.1f}" font-size="11" text-anchor="end">'
-            f"{_fmt(y)}</text>"
+            f"{escape(_percent(y, y1 - y0) if per_cent else _fmt(y))}</text>"
         )
     xs = sorted(set(int(v) for v in frame.index))
     every = max(1, math.ceil(len(xs) / MAX_TICKS))

@@ -698,7 +698,8 @@ def IndustryView(world, tables: dict, country: str | None):
     shortage = views.shortage_history(tables, shown_countries(world, country))
     solara.Text(t("ui.shortage_caption"))
     shortage = shortage.rename(columns=listed_name)
-    html(line_chart(shortage, t("ui.shortage_label"), t("ui.chart_quarter"), world.quarter_label))
+    quarter = world.quarter_label
+    html(line_chart(shortage, t("ui.shortage_label"), t("ui.chart_quarter"), quarter, True))
 
 
 @solara.component
