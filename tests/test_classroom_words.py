@@ -118,21 +118,20 @@ def test_the_computers_held_back_offers_are_counted_in_words(game, monkeypatch):
     """US page: "3 more offers from countries played by the computer (3 tariff agreement):
     they lapse if you do not answer." – the students are never shown them."""
     game.open_round(game.teacher_token)
-    monkeypatch.setattr(game, "hidden_offers", lambda code: {"tariff_agreement": 3})
     token = game.seat_tokens["USA"]
-    with use_language("en"):
-        shown = _shown(
-            classroom.DecideSection(game, classroom.SeatDesk(game, token, "USA"), token, "USA")
-        )
+
+    def decide_section(held_back: dict, lang: str) -> str:
+        monkeypatch.setattr(game, "hidden_offers", lambda code: held_back)
+        with use_language(lang):
+            desk = classroom.SeatDesk(game, token, "USA")
+            return _shown(classroom.DecideSection(game, desk, token, "USA"))
+
+    shown = decide_section({"tariff_agreement": 3}, "en")
     assert (
         "3 more offers from countries played by the computer (tariff agreement: 3) are held "
         "back: they are not shown here and lapse at the round's close." in shown
     )
-    monkeypatch.setattr(game, "hidden_offers", lambda code: {"offtake": 1})
-    with use_language("fr"):
-        shown = _shown(
-            classroom.DecideSection(game, classroom.SeatDesk(game, token, "USA"), token, "USA")
-        )
+    shown = decide_section({"offtake": 1}, "fr")
     assert (
         "1 autre offre d'un pays joué par l'ordinateur (contrat d'enlèvement : 1) est mise "
         "de côté : elle ne s'affiche pas ici et devient caduque à la fin du tour." in shown
