@@ -203,7 +203,7 @@ def _say(key: str, lang: str, fields: dict) -> str:
     template = catalogue(lang).get(key) or catalogue(DEFAULT_LANGUAGE)[key]
     if isinstance(template, dict):
         template = _variant(template, lang, fields)
-    if any(spec in template for spec in _WORD_SPECS):
+    if _WORD_SPEC_IN.search(template):  # one search, not one `in` per spec (every news line)
         return _opening_capital(template, _Formatter(lang).format(template, **fields))
     if lang in _SEPARATORS and any(_is_number(value) for value in fields.values()):
         return _Formatter(lang).format(template, **fields)
@@ -368,6 +368,7 @@ _FRENCH_DETERMINERS = {
     "votre": ("votre ", "votre ", "vos "),
 }
 _WORD_SPECS = (":name", ":de}", ":a}", ":A}", *(f":{form}}}" for form in _FRENCH_DETERMINERS))
+_WORD_SPEC_IN = re.compile("|".join(map(re.escape, _WORD_SPECS)))
 
 
 def _french_determiner(text: str, form: str) -> str:
