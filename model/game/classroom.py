@@ -916,7 +916,7 @@ class ClassGame:
         if any(reasons):
             return reasons
         before = self._submissions.get(code, [])
-        named = {e["ref"]: e for e in before if e["kind"] == Propose.kind and e.get("ref")}
+        named = decisions.named_offers(before)
         others, answers = records([self._named(a, named) for a in decoded])
         self._submissions[code] = [*others, *answers]
         self._changed(quiet=self._settle(code, before))
@@ -941,25 +941,27 @@ class ClassGame:
         no longer on the table (and remember them, so that both sides are told); the seats
         whose pages show the change (``code``, partners whose offers came or went,
         proposers whose offer was answered)."""
-        proposers = {
-            entry["ref"]: seat
+        on_table = {  # ref -> (who offered it, to whom), every seat's offers as they stand
+            ref: (seat, entry["partner"])
             for seat, entries in self._submissions.items()
-            for entry in entries
-            if entry["kind"] == Propose.kind and entry.get("ref")
+            for ref, entry in decisions.named_offers(entries).items()
         }
+        offered = decisions.named_offers(before)
+        now = self._submissions.get(code, [])
         touched = {code}
-        for entry in [*before, *self._submissions.get(code, [])]:
-            if entry["kind"] == Propose.kind and entry.get("ref"):
-                touched.add(entry["partner"])
-            if entry["kind"] == Respond.kind and entry.get("ref") in proposers:
-                touched.add(proposers[entry["ref"]])
-        offered = {e["ref"]: e for e in before if e["kind"] == Propose.kind and e.get("ref")}
+        touched.update(
+            e["partner"] for e in [*offered.values(), *decisions.named_offers(now).values()]
+        )
+        touched.update(on_table[e["ref"]][0] for e in [*before, *now] if e.get("ref") in on_table)
         for seat, entries in list(self._submissions.items()):
-            made = decisions.offers_made(self._submissions, seat)
             kept = [
                 e
                 for e in entries
-                if not (e["kind"] == Respond.kind and e.get("ref") and e["ref"] not in made)
+                if not (
+                    e["kind"] == Respond.kind
+                    and e.get("ref")
+                    and on_table.get(e["ref"], (None, None))[1] != seat
+                )
             ]
             if len(kept) != len(entries):
                 self._submissions[seat] = kept
@@ -974,9 +976,9 @@ class ClassGame:
     def _gone(self, ref: str) -> str:
         """Why an answer to the offer ``ref`` made this round is refused."""
         for entries in self._submissions.values():
-            for entry in entries:
-                if entry["kind"] == Propose.kind and entry.get("ref") == ref:
-                    return t("class_offers.not_yours", offer=ref, partner=entry["partner"])
+            entry = decisions.named_offers(entries).get(ref)
+            if entry is not None:
+                return t("class_offers.not_yours", offer=ref, partner=entry["partner"])
         return t("class_offers.withdrawn", offer=ref)
 
     def _check_open(self) -> None:
@@ -1052,7 +1054,7 @@ class ClassGame:
     def answers_to(self, code: str) -> dict[str, str]:
         """The answers (accept, reject, counter) given this round to ``code``'s offers to
         other delegations, by the offer's ref (only its partner may answer one)."""
-        mine = {e["ref"] for e in self._submissions.get(code, []) if e["kind"] == Propose.kind}
+        mine = decisions.named_offers(self._submissions.get(code, []))
         return {
             entry["ref"]: entry["answer"]
             for entries in self._submissions.values()

@@ -72,6 +72,12 @@ class DealStory:
     sentence: str
 
 
+def answering(proposer: str, partner: str, counters: int) -> str:
+    """Who answers a deal after ``counters`` counter-offers (negotiation.py): the partner
+    the offer and every even counter, the proposer the odd ones."""
+    return partner if counters % 2 == 0 else proposer
+
+
 def deal_stories(
     tables: dict, refs: dict[int, str], quarter_label: Callable[[int], str]
 ) -> list[DealStory]:
@@ -95,8 +101,7 @@ def _story(deal_id, rows: pd.DataFrame, refs, quarter_label, breaches) -> DealSt
     counters, offered, clauses = [], {}, []
     outcome = "open"
     for row in rows.iloc[1:].itertuples():
-        # who answers now: the partner the offer and even counters, the proposer odd ones
-        answerer = partner if len(counters) % 2 == 0 else proposer
+        answerer = answering(proposer, partner, len(counters))
         if row.status == "countered":
             new = json.loads(row.terms)
             changed = {k: v for k, v in new.items() if terms.get(k) != v}

@@ -233,14 +233,19 @@ def waiting_offers(world, code: str) -> list[dict]:
     return offers
 
 
+def named_offers(entries: list[dict]) -> dict[str, dict]:
+    """The offers among ``entries`` (action records) that carry a ref, by ref."""
+    return {e["ref"]: e for e in entries if e["kind"] == Propose.kind and e.get("ref")}
+
+
 def offers_made(decided: dict[str, list[dict]], code: str) -> dict[str, Propose]:
     """The offers to ``code`` with a ref among this quarter's decisions (seat -> action
     records), by ref: offers it may answer before the World numbers them."""
     return {
-        entry["ref"]: from_dict(entry)
+        ref: from_dict(entry)
         for entries in decided.values()
-        for entry in entries
-        if entry["kind"] == Propose.kind and entry.get("ref") and entry["partner"] == code
+        for ref, entry in named_offers(entries).items()
+        if entry["partner"] == code
     }
 
 

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from agents.controllers import PLAYER
-from model.game.deals import DealStory, deal_stories
+from model.game.deals import DealStory, answering, deal_stories
 
 COMPONENTS = (
     "score_consumers",
@@ -217,10 +217,8 @@ def _answers(tables: dict, events: pd.DataFrame, code: str, since: int, now: int
         last = rows.iloc[-1]
         if last["status"] != "countered" or last["step"] <= since:
             continue
-        # the k-th counter-offer is made in the k-th round of answers: the partner answers
-        # the offer, the proposer the first counter, the partner the second (negotiation.py)
-        counters = int((rows["status"] == "countered").sum())
-        by = last["partner"] if counters % 2 else last["proposer"]
+        counters = int((rows["status"] == "countered").sum())  # the last one made by:
+        by = answering(last["proposer"], last["partner"], counters - 1)
         if by != code:
             told.append(("countered", by, last["kind"]))
     counted = [("club", club, n["accepted"], n["rejected"]) for club, n in clubs.items()]
