@@ -17,6 +17,7 @@ import solara
 from agents.actions import ALL, DEAL_KINDS, Action, Propose, Respond
 from model.engine.diplomacy import Coalition, other
 from model.engine.policies import good_label
+from model.game.decisions import offer_key
 from model.text import country_name, exact_percent, listed_name, number, percent, t
 from ui import views
 from ui.a11y import TabKeys
@@ -200,10 +201,10 @@ def describe(action: Action) -> str:
                 duration=action.duration,
             )
         case "respond" if action.answer == "counter" and action.terms:  # its terms, in words
-            said = t("ui.queued_counter", offer=action.ref or str(action.offer_id))
+            said = t("ui.queued_counter", offer=answered(action))
             return f"{said}{terms_in_brackets(action.terms)}"
         case "respond":
-            return t(f"ui.queued_{action.answer}", offer=action.ref or str(action.offer_id))
+            return t(f"ui.queued_{action.answer}", offer=answered(action))
         case "found_coalition":
             guests = ", ".join(
                 t("game.partner_all") if code == ALL else country_name(code)
@@ -263,6 +264,12 @@ def DecisionPanel(desk, changed: Callable[[], None], version: int = 0):
                 solara.Warning(breach_warning(desk.world, desk.country, deal), dense=True)
 
 
+def answered(action: Respond) -> str:
+    """The offer an answer answers, as a page names it: its ref, or its number as written
+    (a number formatted as a quantity would read "1 234" in French)."""
+    return str(offer_key(action))
+
+
 def withdraw_label(action, k: int) -> str:
     """The name of the button that withdraws the ``k``-th queued decision: an offer goes by
     its ref, which its partner's page shows too, and an answer by the offer it answers
@@ -270,7 +277,7 @@ def withdraw_label(action, k: int) -> str:
     if isinstance(action, Propose) and action.ref:
         return t("ui.withdraw_offer", offer=action.ref)
     if isinstance(action, Respond):
-        return t("ui.withdraw_answer", offer=action.ref or str(action.offer_id))
+        return t("ui.withdraw_answer", offer=answered(action))
     return t("ui.withdraw", number=k + 1)
 
 

@@ -10,6 +10,7 @@ import pandas as pd
 
 from model.data.tables import TABLES
 from model.data.world_data import NAMED_INDUSTRIES
+from model.game.deals import deal_name
 from model.game.deals import describe_terms as describe_terms  # the pages say terms too
 from model.game.debrief import key_moves, latest_deals
 from model.game.decisions import waiting_offers
@@ -143,10 +144,7 @@ def ledger_in_words(ledger: pd.DataFrame, refs: dict[int, str] | None = None) ->
     from a class delegation's offer shows its ref beside its number (``refs``: World.deal_refs)."""
     if refs:
         ledger = ledger.assign(
-            deal_id=[
-                t("ui.deal_with_ref", deal=deal, ref=refs[deal]) if deal in refs else deal
-                for deal in ledger["deal_id"].tolist()
-            ]
+            deal_id=[deal_name(deal, refs) for deal in ledger["deal_id"].tolist()]
         )
     return ledger.assign(
         parties=[
