@@ -1253,12 +1253,12 @@ def ClassDebrief(game: ClassGame, version: int = 0):
         solara.Markdown(f"**{t('lesson.leaderboard_title')}**")
         Leaderboard(game, class_board(game), change=False)
         ranking = result["ranking"]
-        ranking = ranking.assign(country=ranking["country"].map(listed_name))  # not NOR, UKR
+        ranking = views.with_names(ranking, "country")  # not NOR, UKR
         columns = score_columns([column("rank")])
         html(table_html(ranking, columns, t("ui.ranking_title")))
         solara.Markdown(f"**{t('class_ui.counterfactual_title')}**")
         compared = result["counterfactual"]
-        compared = compared.assign(country=compared["country"].map(listed_name))
+        compared = views.with_names(compared, "country")
         columns = [
             column("country"),
             column("score", "real", fmt="{:.1f}", topic="class_ui"),
