@@ -47,6 +47,9 @@ def events(draw):
     return {**base, "action": kind, "tonnes": draw(st.floats(1, 5000))}
 
 
+BOOKS = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow]}
+
+
 def check_books(
     world: World,
     step: int,
@@ -106,7 +109,7 @@ def check_books(
     assert (np.abs(change - books) <= scale).all()
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, **BOOKS)
 @given(st.lists(events(), max_size=6))
 # Cases hypothesis once found that needed a sturdier price search:
 @example(  # the United States' quotas ask for twice what its shocked mines can make: its
@@ -216,7 +219,25 @@ def test_no_measure_breaks_the_books(measures):
     keep_the_books(measures, WORLD)
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.xfail(
+    strict=True,
+    reason="not converged in 300 iterations: China's refined rare earths at 12.5 % of normal "
+    "exports, then 97 % of its refining out for a quarter (hypothesis, CI run of session 12; "
+    "the same at f67cd93); not traced",
+)
+def test_a_tight_refined_quota_then_an_outage_of_the_same_plants_keeps_the_books():
+    keep_the_books(
+        [
+            event(1, "CHN", "export_control", "rare_earths", "refined", ["all"], level=0.125),
+            event(
+                3, "CHN", "shock", "rare_earths", "refined", capacity_factor=0.03125, duration=1
+            ),
+        ],
+        WORLD,
+    )
+
+
+@settings(max_examples=20, **BOOKS)
 @given(st.lists(events(), min_size=1, max_size=6))
 @example(  # a ban that leaks more each quarter, then a quota on the same flows
     [
