@@ -555,6 +555,7 @@ def _solve(market: Market, price: np.ndarray, tolerance: float) -> Clearing:
     length = np.ones(n_goods)
     was_flat = np.zeros((n_goods, n_exporters), bool)
     last_prices = (price, price)  # the prices one and two iterations back
+    last_excess = np.zeros((n_goods, n_exporters))  # each exporter's, one iteration back
     full_newton = n_exporters <= FULL_NEWTON_EXPORTERS
     converged = False
     iterations = 0
@@ -742,6 +743,13 @@ def _solve(market: Market, price: np.ndarray, tolerance: float) -> Clearing:
                 if glut_move is not None:
                     jump = np.where(glut, glut_move, jump)
                 jump = np.clip(jump, -MAX_LOG_STEP, MAX_LOG_STEP)
+                # One whose excess changed sign since the last iteration stepped over its
+                # clearing price (a Newton step past the point where its free buyers stop
+                # buying, from which a glut's move falls as far back): it goes back at
+                # most halfway, a bisection, instead of swinging between the two.
+                back = np.log(last_prices[0] / price)
+                crossed = (excess * last_excess < 0) & (jump * back > 0)
+                jump = np.where(crossed, np.clip(jump, -np.abs(back) / 2, np.abs(back) / 2), jump)
                 moved = np.where(flat, price * np.exp(jump), moved)
                 base_price = np.where(flat, moved, base_price)
                 direction = np.where(flat, 0.0, direction)
@@ -761,6 +769,7 @@ def _solve(market: Market, price: np.ndarray, tolerance: float) -> Clearing:
                     base_price = np.where(cycling, moved, base_price)
                     direction = np.where(cycling, 0.0, direction)
                 last_prices = (price, before)
+            last_excess = excess
             price = moved
         else:
             # Halve an exporter's step when its excess changes sign and cut it when only its
