@@ -185,6 +185,10 @@ class WorldData:
     # (G, C) the most of what an export control withholds that smuggling carries, once its
     # networks are built and the price gap is whole (smuggling.csv); 0: controls hold.
     smuggling: np.ndarray | None = None
+    # Recyclers' feed (secondary.csv): (C, G) t/step in the base year, sold to the
+    # economy's own users, and its elasticity to the price they pay; None: no recycling.
+    secondary0: np.ndarray | None = None
+    secondary_elasticity: np.ndarray | None = None  # (C, G)
     # (country code, mineral, stage) -> intermediate product key (production.csv)
     intermediates: dict[tuple[str, str, str], str] = field(default_factory=dict)
     # What the score weighs per good (score.csv): USD of welfare lost per tonne of final use
@@ -261,6 +265,11 @@ class WorldData:
     @property
     def demand0(self) -> np.ndarray:
         return self.final_demand0 + self.intermediate_demand0
+
+    @property
+    def market_demand0(self) -> np.ndarray:
+        """What users buy in the market in the base year: their use less recycled feed."""
+        return self.demand0 if self.secondary0 is None else self.demand0 - self.secondary0
 
     def per_good(self, name: str, parameters: dict[str, float] | None = None) -> np.ndarray:
         """Each good's value of world parameter ``name``, (G,).
@@ -520,8 +529,12 @@ def _load(folder: Path) -> WorldData:
             goods.index((row.mineral, row.stage)), goods.index((row.input_mineral, row.input_stage))
         ] = row.tonnes_per_tonne
     intensity = _intensity_elasticity(input_frame, goods)
+    secondary0, secondary_elasticity = _secondary(
+        _read_csv(folder, "secondary.csv", required=False), codes, goods, steps_per_year
+    )
     intermediate = production0 @ inputs
-    final_world = world_tonnes - intermediate.sum(axis=0)
+    # What is used is what the producers make plus what recyclers bring back.
+    final_world = world_tonnes + secondary0.sum(axis=0) - intermediate.sum(axis=0)
     if (final_world < -1e-6 * world_tonnes).any():
         g = int(np.argmin(final_world / world_tonnes))
         raise WorldDataError(t("world.negative_final_use", path=folder, good="/".join(goods[g])))
@@ -625,6 +638,8 @@ def _load(folder: Path) -> WorldData:
         commercial_stock0=commercial_stock0,
         projects=projects,
         smuggling=_smuggling(_read_csv(folder, "smuggling.csv", required=False), codes, goods),
+        secondary0=secondary0 if secondary0.any() else None,
+        secondary_elasticity=secondary_elasticity,
         intermediates=intermediates,
         downstream_loss=downstream_loss,
         cost_share=cost_share,
@@ -905,6 +920,33 @@ def _smuggling(frame: pd.DataFrame, codes, goods) -> np.ndarray:
         seen.add((code, mineral, stage))
         shares[goods.index((mineral, stage)), codes.index(code)] = value
     return shares
+
+
+def _secondary(frame: pd.DataFrame, codes, goods, steps_per_year) -> tuple[np.ndarray, ...]:
+    """(C, G) recyclers' feed in the base year, t/step, and its price elasticity
+    (secondary.csv: country, mineral, stage, tonnes_pa, elasticity, source)."""
+    tonnes, elasticity = np.zeros((len(codes), len(goods))), np.zeros((len(codes), len(goods)))
+    if frame.empty:
+        return tonnes, elasticity
+    path = frame.attrs["path"]
+    if not {"country", "mineral", "stage", "tonnes_pa", "elasticity", "source"} <= set(
+        frame.columns
+    ):
+        raise WorldDataError(t("economics.bad_secondary_columns", path=path))
+    _check_sources(frame)
+    _check_values(frame, "country", codes)
+    columns = ("country", "mineral", "stage", "tonnes_pa", "elasticity")
+    for row, (code, mineral, stage, amount, eta) in enumerate(
+        zip(*(frame[k] for k in columns), strict=True), start=2
+    ):
+        if (mineral, stage) not in goods:
+            raise WorldDataError(t("world.bad_good", path=path, row=row, good=f"{mineral}/{stage}"))
+        if not (float(amount) >= 0.0 and 0.0 <= float(eta) <= 5.0):  # NaN too
+            raise WorldDataError(t("economics.bad_secondary_row", path=path, row=row))
+        c, g = codes.index(code), goods.index((mineral, stage))
+        tonnes[c, g] += float(amount) / steps_per_year
+        elasticity[c, g] = float(eta)
+    return tonnes, elasticity
 
 
 def quarter_index(label: str) -> float:

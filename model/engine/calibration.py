@@ -37,7 +37,7 @@ def base_flows(world: WorldData, spread_share: float = 0.0) -> np.ndarray:
     exports magnets), and a source with no base flow could never be substituted to.
     """
     production = world.production0.T  # (G, C)
-    demand = world.demand0.T
+    demand = world.market_demand0.T
     home = np.minimum(production, demand)
     surplus = production - home
     deficit = demand - home

@@ -92,6 +92,7 @@ class Outcome:
     bought: np.ndarray | None = None
     stocked: np.ndarray | None = None
     input_used: np.ndarray | None = None
+    recycled: np.ndarray | None = None  # secondary supply into users' stocks (secondary.csv)
 
 
 def growth_factor(world: WorldData, step: int) -> np.ndarray:
@@ -125,6 +126,20 @@ def base_cost_share(world: WorldData) -> np.ndarray:
     return np.where(
         processed_goods(world), world.input_value.sum(axis=1) + world.cash_cost, world.cash_cost
     )
+
+
+def secondary_supply(world: WorldData, state: State, step: int) -> np.ndarray:
+    """Recycled feed each economy's users get this quarter, (C, G) t (secondary.csv).
+
+    Scrap and black mass are collected and sold at home at last quarter's delivered price:
+    the base tonnes grow with the good's demand and answer that price with the rows'
+    elasticity (recycled cobalt salts rose 40 % in a month as hydroxide doubled in 2025;
+    wave2 history/drc_cobalt_2025.csv).
+    """
+    if world.secondary0 is None or not world.secondary0.any():
+        return np.zeros_like(state.inventory)
+    price = np.maximum(state.paid.T, 1e-3)
+    return world.secondary0 * growth_factor(world, step) * price**world.secondary_elasticity
 
 
 def marginal_price(result, market: Market, tariffed: np.ndarray, index0) -> np.ndarray:
@@ -263,6 +278,8 @@ def _clear_step(
     release = np.zeros((C, G))
     buys = np.maximum(state.stock_orders, 0.0)
     limit = running * state.shock_factor(step)
+    # Recyclers' feed arrives in users' stocks, and users buy that much less in the market.
+    recycled = secondary_supply(world, state, step)
 
     price = state.price.copy()
     index = np.ones((G, C))
@@ -274,7 +291,7 @@ def _clear_step(
     bought = np.zeros((C, G))
     stocked = np.zeros((C, G))
     input_used = np.zeros((C, G))
-    on_hand = state.inventory.copy()  # inventories, then plus purchases as each stage clears
+    on_hand = state.inventory + recycled  # inventories, then plus purchases as each stage clears
     iterations, converged = 0, True
     stage_of = world.stage_of
     tariffed = 1.0 + state.effective_tariff()
@@ -316,6 +333,7 @@ def _clear_step(
                 buys[:, goods]
                 - ordered_release[:, goods]
                 - parameters["inventory_adjustment"] * state.inventory[:, goods]
+                - recycled[:, goods]
             ).T,
             capacity=capacity,
             limit=stage_limit.T,
@@ -385,4 +403,5 @@ def _clear_step(
         bought=bought,
         stocked=stocked,
         input_used=input_used,
+        recycled=recycled,
     )

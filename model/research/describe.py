@@ -46,7 +46,7 @@ def describe(world_name: str = WORLD) -> str:
     parts += [_world_parameters(folder), _goods(folder), _inputs(folder)]
     parts += [
         _optional(folder, name)
-        for name in ("routes", "commercial_stocks", "projects", "smuggling", "stocks")
+        for name in ("routes", "commercial_stocks", "projects", "smuggling", "secondary", "stocks")
     ]
     parts += [_objectives(folder), _economies(world), _engine_constants(), _others(world)]
     return "\n\n".join(part for part in parts if part) + "\n"
@@ -139,7 +139,7 @@ def _inputs(folder: Path) -> str:
 
 def _optional(folder: Path, name: str) -> str:
     """A small world-data file shown whole (routes, opening stocks, projects, smuggling,
-    stockpiles)."""
+    recycled feed, stockpiles)."""
     path = folder / f"{name}.csv"
     if not path.is_file():
         return ""
