@@ -190,7 +190,7 @@ def test_random_shocks_come_from_the_seed():
 CALIBRATION = [  # (country, mineral, stage, share in the data, %)
     ("CHN", "rare_earths", "mined", 71.0),
     ("CHN", "rare_earths", "refined", 90.0),
-    ("COD", "cobalt", "mined", 65.8),  # of the 2024 flow to refiners (74.8 % of mine output)
+    ("COD", "cobalt", "mined", 60.2),  # of the 2024 mined feed to refiners (74.8 % of mine output)
     ("IDN", "nickel", "mined", 59.5),
     ("AUS", "lithium", "mined", 37.2),
 ]

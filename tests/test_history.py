@@ -166,9 +166,9 @@ def test_drc_suspension_lifts_refined_cobalt_by_a_third_in_the_quarter_it_starts
 
 @pytest.mark.xfail(
     strict=True,
-    reason="about 0.73: the year's ore is short (129 kt mined and sold, 34 kt of stocks "
-    "drawn; refining every tonne left outside the DRC too would give 0.84); recycled feed "
-    "(22 % of China's sulphate feed in June 2025) is not in the model; see "
+    reason="about 0.81: ore no longer binds (refiners end the year with about 33 kt to "
+    "spare, recycled feed included); users run down 39 kt of the 2023-24 refined surplus "
+    "instead of buying new metal; world refined output in 2025 is not in the sources; see "
     "docs/validation.md",
 )
 def test_drc_suspension_keeps_world_refined_cobalt_output_within_15_percent_in_year_one(
@@ -178,17 +178,21 @@ def test_drc_suspension_keeps_world_refined_cobalt_output_within_15_percent_in_y
     assert series["output"][1:5].mean() >= 0.85 * series["output0"]
 
 
-def test_the_drc_year_lacks_the_ore_for_the_band_as_the_validation_report_says(episodes):
-    """Why the band above fails (docs/validation.md): even refining every tonne of ore
-    still held outside the DR Congo after the year would leave output under 85 %."""
+def test_the_drc_year_has_the_ore_for_the_band_but_users_draw_stocks_instead(episodes):
+    """Why the band above fails (docs/validation.md): with Chinese recyclers' feed
+    (secondary.csv) refiners end the year holding enough ore outside the DR Congo to have
+    met the band; users instead run down more of the 2023-24 refined surplus than the
+    band's whole margin (15 % of a year's output)."""
     series = episodes["hindcast_drc_2025"].series
     year = 4 * series["output0"]
-    assert series["output"][1:5].sum() / year == pytest.approx(0.73, abs=0.01)
+    assert series["output"][1:5].sum() / year == pytest.approx(0.81, abs=0.01)
     ore_per_tonne = WORLD_2024.inputs[
         WORLD_2024.good("cobalt", "refined"), WORLD_2024.good("cobalt", "mined")
     ]
     best = (series["output"][1:5].sum() + series["ore_outside"][4] / ore_per_tonne) / year
-    assert best == pytest.approx(0.84, abs=0.01)
+    assert best >= 0.9
+    drawn = series["stock_refined"][0] - series["stock_refined"][4]
+    assert drawn > 0.15 * year
 
 
 def test_the_hindcast_checks_say_what_the_tests_say(episodes):

@@ -117,6 +117,8 @@ def drc_series(world: World) -> dict[str, float]:
         "output": float(world.outcome.production[:, g].sum()),
         # hydroxide held outside the DR Congo: what refiners could still run down
         "ore_outside": float(ore.sum() - ore[world.data.country("COD")]),
+        # users' refined cobalt: the 2023-24 surplus they run down instead of buying new metal
+        "stock_refined": float(world.state.inventory[:, g].sum()),
     }
 
 
