@@ -67,7 +67,7 @@ HEADLINES = {
     ("CHN", "rare_earths", "mined"): 71.05,
     ("CHN", "rare_earths", "refined"): 90.0,
     # the 2024 flow to refiners: the DRC mined 74.83 %, but its surplus went into stocks
-    ("COD", "cobalt", "mined"): 65.76,
+    ("COD", "cobalt", "mined"): 60.16,  # of the mined feed, recycled feed apart (secondary.csv)
     ("IDN", "nickel", "mined"): 59.46,
     ("AUS", "lithium", "mined"): 37.25,
 }
