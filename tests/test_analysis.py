@@ -31,14 +31,17 @@ from ui.cli import main
 
 SVG = "{http://www.w3.org/2000/svg}"
 COALITION_FLOOR = Path(__file__).parents[1] / "configs" / "sweeps" / "coalition_floor.toml"
-TRADE_COST, DURATION, SIGMA = (
-    "parameters.trade_cost",
+UTILISATION, DURATION, SIGMA = (
+    "parameters.base_utilisation",
     "parameters.shock_max_duration",
     "parameters.armington_sigma",
 )
 # Two quarters of the passive baseline (about 0.03 s a run), 3 lever values × 24 samples. With
 # no shocks (shock_rate 0, a one-value lever: a constant), shock_max_duration cannot
-# matter; a higher trade cost raises every delivered price.
+# matter; the share of capacity in use at the base price does (the price index is 0.99776 at
+# 0.5 and 0.99747 at 0.95, a step a hundred times the clearing's tolerance; trade cost, which
+# the test used before, is in the base year's prices too and moved it by 3e-5, at the
+# tolerance, so its estimate followed the solver's last digits).
 SPEC = """
 [sweep]
 name = "small"
@@ -53,7 +56,7 @@ samples = 24
 "parameters.armington_sigma" = [2.0, 3.0, 4.0]
 
 [uncertainties]
-"parameters.trade_cost" = {low = 0.0, high = 0.5}
+"parameters.base_utilisation" = {low = 0.5, high = 0.95}
 "parameters.shock_max_duration" = {low = 1, high = 20}
 
 [outcomes]
@@ -75,7 +78,7 @@ def test_levers_uncertainties_and_outcomes_are_read_from_the_runs_table(finished
     runs = load_sweep(finished)
     assert runs.name == "small"
     assert runs.levers == [SIGMA]  # shock_rate takes one value: a constant, not a lever
-    assert runs.uncertainties == [TRADE_COST, DURATION]
+    assert runs.uncertainties == [UTILISATION, DURATION]
     assert runs.outcomes == ["mean_price_index", "mean_score", "breaches"]
     assert len(runs.ok) == 72
 
@@ -107,8 +110,8 @@ def test_one_lever_named_with_by_splits_the_runs_by_its_values_only(finished):
     table = distributions(runs, ["mean_price_index"], by=SIGMA)
     assert table[SIGMA].tolist() == [2.0, 3.0, 4.0]
     assert table["count"].tolist() == [24, 24, 24]
-    with pytest.raises(AnalysisError, match=r"--by parameters.trade_cost: not a lever"):
-        distributions(runs, by=TRADE_COST)
+    with pytest.raises(AnalysisError, match=r"--by parameters.base_utilisation: not a lever"):
+        distributions(runs, by=UTILISATION)
     with pytest.raises(AnalysisError, match="joy is not an outcome of this sweep; allowed: mean"):
         distributions(runs, ["joy"])
 
@@ -212,7 +215,7 @@ def test_sensitivity_ranks_the_uncertainty_that_drives_prices_above_one_without_
         index=SIGMA, columns="uncertainty", values="S1"
     )
     assert len(prices) == 3  # one estimate per lever value
-    assert (prices[TRADE_COST] > 0.9).all()
+    assert (prices[UTILISATION] > 0.9).all()
     assert (prices[DURATION].abs() < 0.2).all()
     assert indices.loc[indices["outcome"] == "breaches", "S1"].isna().all()  # never varies
     assert set(indices["runs"]) == {24}
@@ -247,7 +250,7 @@ def test_the_analyse_command_prints_the_tables_and_writes_the_chart(finished, tm
     assert "mean_price_index by parameters.armington_sigma:" in out
     assert "breaches" not in out
     if find_spec("SALib") is not None:
-        assert "Sensitivity: first-order index S1" in out and TRADE_COST in out
+        assert "Sensitivity: first-order index S1" in out and UTILISATION in out
     ET.parse(chart)
 
 
