@@ -381,6 +381,34 @@ def test_a_lapse_says_why():
     rc.close()
 
 
+def test_a_refused_offer_says_what_the_ai_judged():
+    from model.text import use_language
+    from ui.deals import DealsWithReasons
+
+    game = Game("japan_pressure", "JPN")  # the United States (a hawk) judges by look-ahead
+    action, _ = ProposalForm("USA", "tariff_agreement", amount="0").build(game.world.data, "JPN")
+    assert game.queue(action) is None
+    game.step()
+    assert views.deals_ledger(game.tables())["status"].tolist() == ["rejected"]
+    box, rc = solara.render(app.GameView(game, lambda: None, lambda: None), handle_error=False)
+    rc.find(v.Tabs).widget.v_model = 5  # the deals tab
+    shown = _html(rc)
+    assert (
+        "The United States projected its score over the next 4 quarters with and without the"
+        " deal: +0.0 points with it, and it signs only for more than +1.0 points." in shown
+    )
+    assert "a pledge against measures nobody has taken is worth nothing to it" in shown
+    rc.close()
+    with use_language("fr"):
+        box, rc = solara.render(
+            DealsWithReasons(game.world, game.tables(), "JPN", game.table.verdicts)
+        )
+        shown = _html(rc)
+        assert "États-Unis : avec l&#x27;accord, son score projeté sur les 4 prochains" in shown
+        assert "trimestres varie de +0,0 points" in shown
+        rc.close()
+
+
 def test_offers_of_the_last_quarter_are_said_to_lapse():
     from types import SimpleNamespace
 

@@ -1,7 +1,9 @@
-"""The deals ledger with the reason each lapsed offer lapsed (nobody is left wondering)."""
+"""The deals ledger with the reason each lapsed offer lapsed and each refused offer was
+refused (nobody is left wondering)."""
 
 import solara
 
+from model.game.verdicts import Verdict, why
 from model.text import t
 from ui import views, words
 from ui.charts import table_html
@@ -18,17 +20,28 @@ def lapse_reason(world, partner: str, country: str | None) -> str:
     return t("game.lapse_no_answer", name=words.name(world.data, partner))
 
 
+def reason(world, row, country: str | None, verdicts: dict[int, Verdict]) -> str:
+    """Why a deal of the ledger ended as it did: an offer lapsed, or refused by an AI
+    (its look-ahead, or its distrust); "" for the rest."""
+    if row.status == "lapsed":
+        return lapse_reason(world, row.partner, country)
+    verdict = verdicts.get(row.deal_id)
+    if row.status == "rejected" and verdict is not None and verdict.answer == "reject":
+        return why(verdict, row.proposer if verdict.responder == row.partner else row.partner)
+    return ""
+
+
 @solara.component
-def DealsWithReasons(world, tables: dict, country: str | None):
+def DealsWithReasons(
+    world, tables: dict, country: str | None, verdicts: dict[int, Verdict] | None = None
+):
+    """The ledger; ``verdicts``: the AI's answers to the player's offers (Table.verdicts)."""
     ledger = views.deals_ledger(tables)
     if ledger.empty:
         solara.Text(t("ui.no_deals"))
         return
-    why = [
-        lapse_reason(world, partner, country) if status == "lapsed" else ""
-        for partner, status in zip(ledger["partner"], ledger["status"], strict=True)
-    ]
-    ledger = views.ledger_in_words(ledger, world.deal_refs).assign(why=why)
+    reasons = [reason(world, row, country, verdicts or {}) for row in ledger.itertuples()]
+    ledger = views.ledger_in_words(ledger, world.deal_refs).assign(why=reasons)
     columns = [
         column("deal_id", "deal"),
         column("kind"),
