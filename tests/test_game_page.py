@@ -409,6 +409,26 @@ def test_a_refused_offer_says_what_the_ai_judged():
         rc.close()
 
 
+def test_what_really_happened_next_says_what_the_budget_allows():
+    from ui.forms import SubsidyForm
+
+    game = Game("japan_pressure", "JPN")
+    game.step()
+    game.step()  # the news now tells of Japan's USD 500 m for refining in 2025 Q3
+    spend, _ = SubsidyForm("lithium", "refined", "100").build(game.world.data, "JPN")
+    assert game.queue(spend) is None
+    left = game.budget_usd()
+    assert 0 < left < 500e6
+    box, rc = solara.render(app.GameView(game, lambda: None, lambda: None), handle_error=False)
+    shown = _html(rc)
+    assert "What really happened next (2025 Q3): Japan spends USD 500 m" in shown
+    assert (
+        f"It would cost you USD 500 m, more than the {words.money(left)} your budget has left"
+        " this quarter: you can do at most that much of it." in shown
+    )
+    rc.close()
+
+
 def test_offers_of_the_last_quarter_are_said_to_lapse():
     from types import SimpleNamespace
 

@@ -395,7 +395,7 @@ def GameView(game: Game, changed: Callable[[], None], on_new: Callable[[], None]
                 Scoreboard(tables, None)
             with solara.Card(t("ui.views_title")):
                 WorldTabs(world, tables, game.country, game.table.verdicts)
-            NewsFeed(world, tables, game.country)
+            NewsFeed(world, tables, game.country, game.budget_usd() if game.country else None)
 
 
 @solara.component

@@ -12,7 +12,8 @@ import pandas as pd
 import solara
 
 from model.game.debrief import KEY_MOVES
-from model.text import t
+from model.game.decisions import cost
+from model.text import money, t
 from ui import views
 
 MAX_NEWS = 60
@@ -49,8 +50,27 @@ def first_for(events: pd.DataFrame, code: str | None, which: str) -> pd.DataFram
     )
 
 
+def what_budget_allows(world, code: str, left: float) -> str:
+    """What the budget left this quarter allows of the advice "what really happened next":
+    what history spent next quarter against ``left``; "" when it spent nothing."""
+    spent = sum(cost(world, code, action) for action in advised(world, code))
+    if spent <= 0:
+        return ""
+    key = "game.advice_within_budget" if spent <= left else "game.advice_beyond_budget"
+    return t(key, cost=money(spent), left=money(left))
+
+
+def advised(world, code: str) -> list:
+    """The moves the newest advice tells of: ``code``'s history in the coming quarter."""
+    if world.steps >= world.spec.steps:
+        return []
+    return world.country_agent(code).scripted_at(world.steps + 1)
+
+
 @solara.component
-def NewsFeed(world, tables: dict, country: str | None = None):
+def NewsFeed(world, tables: dict, country: str | None = None, budget: float | None = None):
+    """The news; ``budget``: what the player may still spend this quarter, which the
+    advice of what their government really did next is weighed against."""
     which, set_which = solara.use_state(MINE)
     news = views.news(tables, world.steps)
     labels = {t("game.news_mine"): MINE, t("game.news_all"): ALL_NEWS}
@@ -69,9 +89,15 @@ def NewsFeed(world, tables: dict, country: str | None = None):
         if shown.empty:
             solara.Text(t("game.news_none_mine"))
         mine = about(shown, country).head(MAX_NEWS).to_numpy()
+        allows = ""
+        if country is not None and budget is not None:
+            allows = what_budget_allows(world, country, budget)
         items = []  # one block of HTML, not sixty widgets: a Step redraws it fast
         for row, is_mine in zip(shown.head(MAX_NEWS).itertuples(), mine, strict=True):
-            text = escape(t("ui.news_line", date=world.quarter_label(row.step), detail=row.detail))
+            detail = row.detail
+            if allows and row.action == "history" and row.step == world.steps:  # the newest
+                detail = t("news.with_note", detail=detail, note=allows)
+            text = escape(t("ui.news_line", date=world.quarter_label(row.step), detail=detail))
             items.append(f"<li><strong>{text}</strong></li>" if is_mine else f"<li>{text}</li>")
         listing = f'<ul style="list-style:none;padding:0;margin:0">{"".join(items)}</ul>'
         solara.HTML(tag="div", unsafe_innerHTML=listing)

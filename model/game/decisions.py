@@ -186,6 +186,17 @@ def budget_left(world, code: str, actions: list[Action]) -> float:
     return max(policies.budget_left(world.data, c, trial), 0.0)
 
 
+def cost(world, code: str, action: Action) -> float:
+    """What ``action`` would take from ``code``'s budget next quarter, whatever is left of
+    it (a stockpile purchase, a subsidy; 0 for a measure that costs nothing or is refused)."""
+    trial = _quarter(world)
+    c = world.data.country(code)
+    before = float(trial.subsidy_spend[c])
+    with contextlib.suppress(PolicyError):  # funded: the price, not whether it is affordable
+        policies.apply(action, trial, world.data, world.steps + 1, funded=True)
+    return float(trial.subsidy_spend[c]) - before
+
+
 def offer_key(answer: Respond) -> int | str:
     """The offer an answer answers: its ref if it was made this quarter, else its number."""
     return answer.ref or answer.offer_id
