@@ -429,6 +429,32 @@ def test_what_really_happened_next_says_what_the_budget_allows():
     rc.close()
 
 
+def test_the_debrief_tells_your_deals_the_history_and_names_the_economies():
+    from ui.debrief import Debrief
+
+    game = Game("japan_pressure", "JPN")
+    offer, _ = ProposalForm("CHL", "investment", "lithium", "refined", amount="100").build(
+        game.world.data, "JPN"
+    )
+    assert game.queue(offer) is None
+    while not game.finished:
+        game.step()
+    box, rc = solara.render(Debrief(game), handle_error=False)
+    said = [str(text) for text in _texts(rc)]
+    # your key moves: the deal Chile accepted is yours (the others' moves stay folded)
+    assert any("Chile accepts the investment deal with Japan" in line for line in said)
+    # what really happened: the events themselves, dated, yours (told as advice) included
+    assert any(
+        line.startswith("2025 Q2: China limits exports of refined heavy rare earths to Japan")
+        for line in said
+    )
+    assert any(line.startswith("2025 Q3: Japan spends USD 500 m") for line in said)
+    assert not any(line.startswith("2025 Q2: China's Dy exports") for line in said)
+    charts = _html(rc)
+    assert ">China</text>" in charts and ">CHN</text>" not in charts  # legends name economies
+    rc.close()
+
+
 def test_offers_of_the_last_quarter_are_said_to_lapse():
     from types import SimpleNamespace
 

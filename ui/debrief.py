@@ -5,8 +5,8 @@ import pandas as pd
 import solara
 
 from model.game.debrief import key_moves
-from model.text import t
-from ui import progress, start, views, words
+from model.text import again, language, listed_name, t
+from ui import progress, views, words
 from ui.a11y import Disclosure
 from ui.charts import line_chart, table_html
 from ui.deals import LastOffers
@@ -42,10 +42,36 @@ def prices_that_mattered(tables: dict, code: str, n: int = PRICES_SHOWN) -> list
 
 
 def your_moves(tables: dict, code: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(your key moves, the others' key moves)."""
+    """(your key moves, the others' key moves). Yours are the moves you made and the deals
+    you made: an accepted deal's news names whoever accepted it, so an offer of yours that
+    was accepted is yours by its target."""
     moves = key_moves(tables)
-    mine = moves["actor"] == code
+    with_you = moves["target"].astype(str).str.split(",").map(lambda names: code in names)
+    mine = (moves["actor"] == code) | ((moves["action"] == "accepted") & with_you)
     return moves[mine], moves[~mine]
+
+
+def what_really_happened(world, tables: dict, code: str | None) -> list[tuple[int, str]]:
+    """The scenario's history as the game told it, (step, sentence) by quarter: the moves
+    its script played (their news, the source's note included), and your own government's,
+    which the news gave you as advice a quarter ahead instead of playing them."""
+    events = tables["events"]
+    scripted = events[events["decided_by"] == "script"]
+    told = []
+    for row in scripted.itertuples():
+        if row.action != "history":
+            told.append((int(row.step), str(row.detail)))
+        elif row.actor == code:
+            told.append((int(row.step) + 1, _advised(world, int(row.step) + 1, row.detail)))
+    return sorted(told, key=lambda item: item[0])
+
+
+def _advised(world, step: int, detail: str) -> str:
+    """An advice's move without its "what really happened next (date)" (the debrief dates
+    it); as told, if it was told in words other than the reader's."""
+    said = str(again(detail, language()))
+    opening = t("governments.advice_history", date=world.quarter_label(step), what="")
+    return said[len(opening) :] if said.startswith(opening) else said
 
 
 @solara.component
@@ -124,6 +150,7 @@ def Debrief(game, version: int = 0):
                     shown = progress.peers(world, code)[:0] or [code, "CHN", "USA", "EU"]
                     shown = [c for c in dict.fromkeys(shown) if c in world.data.codes]
                     frame = views.prices(tables, mineral, stage, shown)
+                    frame = frame.rename(columns=listed_name)  # a legend of names, not codes
                     label = t("game.debrief_prices_chart", good=words.good(mineral, stage))
                     solara.Text(label, style={"display": "block"})
                     solara.HTML(
@@ -149,12 +176,11 @@ def Debrief(game, version: int = 0):
                         style={"display": "block"},
                     )
         solara.Markdown(f"**{t('game.debrief_history')}**")
-        spec = world.spec
-        notes = [(event.step, event.note) for event in spec.events if event.note]
-        if not notes:
+        told = what_really_happened(world, tables, code)
+        if not told:
             solara.Text(t("game.debrief_history_none"))
-        for step, note in notes:
+        for step, sentence in told:
             solara.Text(
-                t("ui.news_line", date=start.quarter(spec.header.start, step), detail=note),
+                t("ui.news_line", date=world.quarter_label(step), detail=sentence),
                 style={"display": "block"},
             )
