@@ -74,6 +74,28 @@ def test_choosing_a_country_shows_its_mission_briefing():
     rc.close()
 
 
+def test_the_picker_and_the_ranking_call_economies_as_players_do():
+    from model.text import use_language
+
+    box, rc = solara.render(app.StartScreen(on_start=lambda game: None), handle_error=False)
+    picker = rc.find(v.Select, label="Your country").widget.items
+    assert {"South Korea (KOR)", "DR Congo (COD)", "European Union (EU)"} <= set(picker)
+    assert not any("Republic of" in item or "(27)" in item for item in picker)
+    rc.close()
+    game = Game("japan_pressure", "JPN")
+    game.step()
+    box, rc = solara.render(progress.Ranking(game.world, game.tables(), "JPN"))
+    ranked = _html(rc)
+    assert ">South Korea<" in ranked and ">European Union<" in ranked
+    assert "Korea, Republic of" not in ranked and "(27)" not in ranked
+    rc.close()
+    with use_language("fr"):
+        box, rc = solara.render(app.StartScreen(on_start=lambda game: None), handle_error=False)
+        picker = rc.find(v.Select, label="Votre pays").widget.items
+        assert {"Corée du Sud (KOR)", "RD Congo (COD)", "Union européenne (EU)"} <= set(picker)
+        rc.close()
+
+
 def test_tutorial_starts_japan_and_points_at_the_next_control():
     started = []
     box, rc = solara.render(app.StartScreen(on_start=started.append), handle_error=False)
@@ -466,7 +488,7 @@ def test_offers_of_the_last_quarter_are_said_to_lapse():
     )
     box, rc = solara.render(LastOffers(late))
     text = " ".join(w.children[0] for w in rc.find(v.Html).widgets if w.children)
-    assert "European Union (27) offered you an investment deal" in text
+    assert "European Union offered you an investment deal" in text
     assert "no quarter left" in text
     rc.close()
 

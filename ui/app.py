@@ -18,8 +18,8 @@ import reacton.ipyvuetify as rv
 import solara
 import solara.lab
 
-from model.text import country_name, t
-from ui import debrief, saves, server, start, views
+from model.text import t
+from ui import debrief, saves, server, start, views, words
 from ui.a11y import Disclosure, PageRepairs
 from ui.deals import DealsWithReasons
 from ui.game import WATCH, Game, countries_of, parse_seed, scenario, scenario_choices
@@ -382,7 +382,7 @@ def GameView(game: Game, changed: Callable[[], None], on_new: Callable[[], None]
                 solara.Info(t("ui.watching"))
             else:
                 code = game.country
-                solara.Text(t("ui.playing_as", name=country_name(code), code=code))
+                solara.Text(t("ui.playing_as", name=words.name(world.data, code), code=code))
                 if not game.finished:
                     Inbox(game, changed, version=version)
                     DecisionPanel(game, changed, version=version)

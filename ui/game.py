@@ -19,8 +19,8 @@ from model.engine.world import World
 from model.game import archive
 from model.game.decisions import answer_to, breaches, budget_left, check, with_decision
 from model.game.replay import PEOPLE, GameLog, Table, Turn, records, replay
-from model.text import country_name, language, t
-from ui import saves, views
+from model.text import language, t
+from ui import saves, views, words
 
 WATCH = "watch"  # the country value meaning "no country: watch an all-AI world"
 MAX_UNDO = 40  # snapshots kept for Undo
@@ -49,9 +49,7 @@ def world_data(name: str) -> WorldData:
 def countries_of(scenario_name: str) -> list[tuple[str, str]]:
     """(code, name) of the economies a player can take in this scenario (not the rest of world)."""
     data = world_data(scenario(scenario_name).world)
-    playable = data.playable
-    names = zip(data.codes, data.names, strict=True)
-    return [(c, country_name(c, n)) for c, n in names if c in playable]
+    return [(code, words.name(data, code)) for code in data.codes if code in data.playable]
 
 
 def parse_seed(text: str | None) -> tuple[int | None, str | None]:

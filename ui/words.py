@@ -1,13 +1,14 @@
 """Numbers and names as a person reads them: "USD 390 m", "Japan", "refined rare earths"."""
 
 from model.engine.policies import good_label
-from model.text import country_name, localise_number, t
+from model.text import listed_name, localise_number, t
 from model.text import money as money  # said in the model layer too (a deal's terms)
 
 
 def name(data, code: str) -> str:
-    """An economy's name from the world data (its code when it has none)."""
-    return country_name(code, data.names[data.country(code)]) if code in data.codes else code
+    """An economy's name as a player reads it: "South Korea", "DR Congo", "European Union"
+    (``listed_name``), not the data's "Korea, Republic of"; its code when it has none."""
+    return listed_name(code, data.names[data.country(code)]) if code in data.codes else code
 
 
 def good(mineral: str, stage: str) -> str:
