@@ -477,6 +477,23 @@ def test_the_debrief_tells_your_deals_the_history_and_names_the_economies():
     rc.close()
 
 
+def test_a_queued_stockpile_purchase_says_what_it_costs():
+    from ui.forms import StockpileForm
+    from ui.panels import DecisionPanel
+
+    game = Game("baseline", "JPN")
+    before = game.budget_usd()
+    buy, _ = StockpileForm("lithium", "refined", "buy", "1000").build(game.world.data, "JPN")
+    assert game.queue(buy) is None
+    paid = before - game.budget_usd()
+    assert paid > 1e6
+    box, rc = solara.render(DecisionPanel(game, lambda: None), handle_error=False)
+    said = [str(text) for text in _texts(rc)]
+    bought = "Buy 1,000 t of refined lithium for the stockpile"
+    assert f"{bought} ({words.money(paid)} from your budget)" in said
+    rc.close()
+
+
 def test_offers_of_the_last_quarter_are_said_to_lapse():
     from types import SimpleNamespace
 
@@ -550,7 +567,16 @@ def test_a_flat_score_of_zero_has_a_readable_axis():
 
     flat = pd.DataFrame({"score": [0.0, 0.0, 0.0]}, index=[1, 2, 3])
     ticks = re.findall(r'text-anchor="end">([^<]*)<', line_chart(flat, "Your score"))
-    assert ticks == ["-1.1", "-0.55", "0", "0.55", "1.1"]  # it read "-1.1e-09 … 1.1e-09"
+    assert ticks == ["-2", "-1", "0", "1", "2"]  # it read "-1.1e-09 … 1.1e-09", then ±0.55
+
+
+def test_a_score_axis_has_round_ticks():
+    """Walk: the debrief's score axis read "-1,847 -1,358 -870 -381 107"."""
+    from ui.charts import line_chart
+
+    score = pd.DataFrame({"as played": [-1847.3, -600.0, 107.2]}, index=[1, 2, 3])
+    ticks = re.findall(r'text-anchor="end">([^<]*)<', line_chart(score, "Your score"))
+    assert ticks == ["-2,000", "-1,500", "-1,000", "-500", "0", "500"]
 
 
 def test_chart_end_labels_never_overlap_and_read_on_white():

@@ -11,6 +11,7 @@ from model.text import format_value, localise_number, t
 WIDTH, HEIGHT = 640, 300
 MARGIN = {"left": 80, "right": 110, "top": 16, "bottom": 36}
 MAX_TICKS = 6  # labels on the x axis ("2025 Q2" is wide)
+MAX_Y_TICKS = 6  # round values on the y axis, 1, 2 or 5 times a power of ten apart
 END_FONT = 11  # the size of a line's name at its end, in the chart's own units
 # Between the baselines of two names: a line of text is ≈ 1.2 × its font size high, so two
 # names 12 apart (the first rule) still overlapped by a pixel at full size.
@@ -42,6 +43,18 @@ def _fmt(value: float) -> str:
     if abs(value) >= 1e3:  # "8,020", never "8.02e+03"
         return localise_number(f"{value:,.0f}")
     return localise_number(f"{value:.3g}")
+
+
+def round_ticks(low: float, high: float, most: int = MAX_Y_TICKS) -> list[float]:
+    """At most ``most`` round values from at or below ``low`` to at or above ``high``, a
+    step of 1, 2 or 5 times a power of ten apart: −2,000, −1,500 … 500, not −1,847, −1,358."""
+    power = 10.0 ** math.floor(math.log10((high - low) / most))
+    for step in (m * power * 10**k for k in range(3) for m in (1, 2, 5)):
+        first, last = math.floor(low / step), math.ceil(high / step)
+        if last - first + 1 <= most:
+            break
+    digits = max(0, 1 - math.floor(math.log10(step)))  # no 0.30000000000000004
+    return [round(k * step, digits) + 0.0 for k in range(first, last + 1)]
 
 
 def spread(targets: Sequence[float], gap: float, low: float, high: float) -> list[float]:
@@ -118,7 +131,8 @@ def line_chart(
         half = abs(y0) * 0.05 or 1.0
         y0, y1 = y0 - half, y1 + half
     pad = (y1 - y0) * 0.05
-    y0, y1 = y0 - pad, y1 + pad
+    ticks = round_ticks(y0 - pad, y1 + pad)
+    y0, y1 = ticks[0], ticks[-1]
     # room on the right for the longest name (up to a third of the chart), none cut off
     longest = max(len(str(column)) for column in frame.columns)
     margin = min(max(MARGIN["right"], math.ceil(6 + longest * END_FONT * GLYPH + 4)), WIDTH // 3)
@@ -134,8 +148,7 @@ def line_chart(
     axis = 'stroke="#888" stroke-width="1"'
     parts.append(f'<line x1="{left}" y1="{bottom}" x2="{right}" y2="{bottom}" {axis}/>')
     parts.append(f'<line x1="{left}" y1="{top}" x2="{left}" y2="{bottom}" {axis}/>')
-    for k in range(5):
-        y = y0 + (y1 - y0) * k / 4
+    for y in ticks:
         parts.append(
             f'<text x="{left - 6}" y="{sy(y) + 4:.1f}" font-size="11" text-anchor="end">'
             f"{escape(_percent(y, y1 - y0) if per_cent else _fmt(y))}</text>"

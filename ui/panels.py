@@ -17,8 +17,8 @@ import solara
 from agents.actions import ALL, DEAL_KINDS, Action, Propose, Respond
 from model.engine.diplomacy import Coalition, other
 from model.engine.policies import good_label
-from model.game.decisions import offer_key
-from model.text import country_name, exact_percent, listed_name, number, percent, t
+from model.game.decisions import cost, offer_key
+from model.text import country_name, exact_percent, listed_name, money, number, percent, t
 from ui import views
 from ui.a11y import TabKeys
 from ui.charts import flow_chart, line_chart, table_html
@@ -163,8 +163,9 @@ def terms_in_brackets(terms) -> str:
     return f" ({words})" if words else ""
 
 
-def describe(action: Action) -> str:
-    """One queued decision in plain words."""
+def describe(action: Action, usd: float = 0.0) -> str:
+    """One queued decision in plain words; ``usd``: what a stockpile purchase takes from
+    the budget (decisions.cost), said with it."""
     # the good as one name, as the news says it: "terres rares lourdes raffinées (Dy, Tb)",
     # not "terres rares lourdes (Dy, Tb) (raffiné)"
     mineral = getattr(action, "mineral", ALL) or ALL
@@ -183,7 +184,8 @@ def describe(action: Action) -> str:
             )
         case "stockpile":
             key = "ui.queued_buy" if action.tonnes > 0 else "ui.queued_release"
-            return t(key, tonnes=number(abs(action.tonnes)), **fields)
+            said = t(key, tonnes=number(abs(action.tonnes)), **fields)
+            return t("ui.queued_cost", what=said, cost=money(usd)) if usd > 0 else said
         case "subsidy" if action.share is not None:
             share = percent(action.share)
             return t("ui.queued_grant", usd=number(action.usd / 1e6), share=share, **fields)
@@ -248,7 +250,8 @@ def DecisionPanel(desk, changed: Callable[[], None], version: int = 0):
             solara.Text(t("ui.queued_none"))
         broken = desk.breaches()
         for k, action in enumerate(desk.decisions):
-            said = describe(action)
+            bought = action.kind == "stockpile" and action.tonnes > 0
+            said = describe(action, cost(desk.world, desk.country, action) if bought else 0.0)
             label = withdraw_label(action, k)
             with solara.Row(style={"align-items": "center"}):
                 solara.Text(said)
