@@ -431,6 +431,22 @@ def test_a_refused_offer_says_what_the_ai_judged():
         rc.close()
 
 
+def test_an_offer_refused_for_distrust_says_so():
+    from ui.deals import DealsWithReasons
+
+    game = Game("japan_pressure", "JPN")
+    data = game.world.data
+    game.world.state.trust[data.country("KOR"), data.country("JPN")] = 0.1  # a broken word
+    action, _ = ProposalForm("KOR", "tariff_agreement", amount="0").build(data, "JPN")
+    assert game.queue(action) is None
+    game.step()
+    box, rc = solara.render(
+        DealsWithReasons(game.world, game.tables(), "JPN", game.table.verdicts)
+    )
+    assert "South Korea does not trust Japan enough to weigh the offer: trust 0.10" in _html(rc)
+    rc.close()
+
+
 def test_what_really_happened_next_says_what_the_budget_allows():
     from ui.forms import SubsidyForm
 

@@ -75,8 +75,8 @@ def listening(world, people, verdicts: dict[int, Verdict]) -> Iterator[None]:
 
 
 def why(verdict: Verdict, other: str) -> str:
-    """Why ``verdict.responder`` answered as it did, ``other`` being the other party: its
-    look-ahead against what it asks for, or its distrust; "" for a deal it signed."""
+    """Why ``verdict.responder`` refused, ``other`` being the other party: its look-ahead
+    against what it asks for, or its distrust; "" for a deal it signed."""
     if verdict.answer == "accept":
         return ""
     how = verdict.note.how if isinstance(verdict.note, Said) else None
@@ -90,9 +90,6 @@ def why(verdict: Verdict, other: str) -> str:
             trust=fields["trust"],
             least=verdict.least_trust,
         )
-    if key == "strategies.counter":
-        gain, counter = (round(fields[name], 1) + 0.0 for name in ("gain", "counter"))
-        return t("game.verdict_counter", gain=gain, counter=counter, **common)
     if key == "strategies.reject":
         gain = round(fields["gain"], 1) + 0.0  # never "-0.0 points"
         sentence = t("game.verdict_reject", gain=gain, **common)
