@@ -423,7 +423,7 @@ def test_a_refused_offer_says_what_the_ai_judged():
     rc.close()
     with use_language("fr"):
         box, rc = solara.render(
-            DealsWithReasons(game.world, game.tables(), "JPN", game.table.verdicts)
+            DealsWithReasons(game.world, game.tables(), "JPN")
         )
         shown = _html(rc)
         assert "États-Unis : avec l&#x27;accord, son score projeté sur les 4 prochains" in shown
@@ -441,7 +441,7 @@ def test_an_offer_refused_for_distrust_says_so():
     assert game.queue(action) is None
     game.step()
     box, rc = solara.render(
-        DealsWithReasons(game.world, game.tables(), "JPN", game.table.verdicts)
+        DealsWithReasons(game.world, game.tables(), "JPN")
     )
     assert "South Korea does not trust Japan enough to weigh the offer: trust 0.10" in _html(rc)
     rc.close()

@@ -394,7 +394,7 @@ def GameView(game: Game, changed: Callable[[], None], on_new: Callable[[], None]
             else:
                 Scoreboard(tables, None)
             with solara.Card(t("ui.views_title")):
-                WorldTabs(world, tables, game.country, game.table.verdicts)
+                WorldTabs(world, tables, game.country)
             NewsFeed(world, tables, game.country, game.budget_usd() if game.country else None)
 
 
@@ -429,16 +429,15 @@ def Autoplay(
 
 
 @solara.component
-def WorldTabs(world, tables: dict, country: str | None, verdicts: dict | None = None):
-    """The views of the world (ui/panels.Views), the map first, deals with their reasons
-    (``verdicts``: why the AI answered the player's offers as it did, Table.verdicts)."""
+def WorldTabs(world, tables: dict, country: str | None):
+    """The views of the world (ui/panels.Views), the map first, deals with their reasons."""
     mineral = scenario_mineral(world)
     Views(
         world,
         tables,
         country,
         map_view=lambda: WorldMap(world, tables, country, mineral),
-        deals_view=lambda: DealsWithReasons(world, tables, country, verdicts),
+        deals_view=lambda: DealsWithReasons(world, tables, country),
     )
 
 

@@ -3,7 +3,7 @@ refused (nobody is left wondering)."""
 
 import solara
 
-from model.game.verdicts import Verdict, why
+from model.game.verdicts import why
 from model.text import t
 from ui import views, words
 from ui.charts import table_html
@@ -20,27 +20,24 @@ def lapse_reason(world, partner: str, country: str | None) -> str:
     return t("game.lapse_no_answer", name=words.name(world.data, partner))
 
 
-def reason(world, row, country: str | None, verdicts: dict[int, Verdict]) -> str:
+def reason(world, row, country: str | None) -> str:
     """Why a deal of the ledger ended as it did: an offer lapsed, or refused by an AI
     (its look-ahead, or its distrust); "" for the rest."""
     if row.status == "lapsed":
         return lapse_reason(world, row.partner, country)
-    verdict = verdicts.get(row.deal_id)
-    if row.status == "rejected" and verdict is not None and verdict.answer == "reject":
-        return why(verdict, row.proposer if verdict.responder == row.partner else row.partner)
+    answer = world.answers.get(row.deal_id)
+    if row.status == "rejected" and answer is not None:
+        return why(world, row.deal_id, row.proposer if answer.actor == row.partner else row.partner)
     return ""
 
 
 @solara.component
-def DealsWithReasons(
-    world, tables: dict, country: str | None, verdicts: dict[int, Verdict] | None = None
-):
-    """The ledger; ``verdicts``: the AI's answers to the player's offers (Table.verdicts)."""
+def DealsWithReasons(world, tables: dict, country: str | None):
     ledger = views.deals_ledger(tables)
     if ledger.empty:
         solara.Text(t("ui.no_deals"))
         return
-    reasons = [reason(world, row, country, verdicts or {}) for row in ledger.itertuples()]
+    reasons = [reason(world, row, country) for row in ledger.itertuples()]
     ledger = views.ledger_in_words(ledger, world.deal_refs).assign(why=reasons)
     columns = [
         column("deal_id", "deal"),

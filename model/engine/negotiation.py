@@ -63,6 +63,10 @@ def negotiate(world, proposals: list[Propose], step: int) -> None:
         still_open = []
         for deal, responder, round_, waited in open_offers:
             answer = ask(world, judge, deal, responder, round_, views, refs.get(deal.deal_id, ""))
+            if answer is not None and world.plays_ai(responder) and not all(
+                world.plays_ai(code) for code in deal.parties
+            ):
+                world.answers[deal.deal_id] = answer
             if answer is None:
                 still_open.append((deal, responder, round_, waited))
             elif answer.answer == "accept":

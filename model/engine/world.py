@@ -172,6 +172,9 @@ class World(mesa.Model):
         # a class delegation's offer's ref (Propose.ref) by the number the world gave it, so a
         # counter-offer and the deals ledger name the offer as the delegations knew it
         self.deal_refs: dict[int, str] = {}
+        # an AI's last answer to each offer a person is party to, with its note (why), by
+        # the offer's number: a player whose offer was refused reads why (model/game/verdicts)
+        self.answers: dict[int, Respond] = {}
         self._alone = False  # inside run(): nothing outside touches it between its steps
         self.previous_measures = (self.state.effective_tariff(), self.state.export_level.copy())
         policies.open_quarter(self.state, self.data, self.parameters, self.calendar_quarter(1))

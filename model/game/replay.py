@@ -19,7 +19,6 @@ from model.data.files import read_bytes
 from model.data.scenario import SCENARIOS_DIR, Scenario, load_scenario, scenario_path
 from model.data.world_data import REST_OF_WORLD, WorldData, load_world
 from model.engine.world import World
-from model.game.verdicts import Verdict, listening
 from model.text import UnknownLanguage, check_language, recording_in, t
 
 PEOPLE, BOT = "people", "bot"
@@ -273,8 +272,6 @@ class Table:
         else:
             log.validate(load_world(spec.world))
         self.spec = spec
-        # Why the AI answered the people's offers as it did, by deal number (verdicts.py).
-        self.verdicts: dict[int, Verdict] = {}
         with recording_in(log.language):
             self._seat_people(log)
 
@@ -312,7 +309,7 @@ class Table:
         for record in turn.cards:
             action = from_dict(record)
             world.country_agent(action.actor).cards.setdefault(turn.step, []).append(action)
-        with recording_in(self.log.language), listening(world, self.log.seats, self.verdicts):
+        with recording_in(self.log.language):
             world.step()
 
 
