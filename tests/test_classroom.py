@@ -1345,6 +1345,34 @@ def test_answers_to_offers_made_this_round_are_checked_and_bad_ones_change_nothi
     assert [a.ref for a in game.submission("USA")] == ["USA-2", ""]
 
 
+def test_a_counter_offer_asks_at_most_ten_times_the_offer_and_what_the_seller_makes(game):
+    """Teacher's walk-through: 70000, a price typed into the tonnes of a 500 t offtake, was
+    taken as a counter-offer of 70 000 t a quarter."""
+    usa, chn = seat(game, "USA"), seat(game, "CHN")
+    game.open_round(game.teacher_token)
+    offtake = {"mineral": "rare_earths", "stage": "refined", "seller": "CHN", "floor": 60000}
+    game.add_decision(usa, propose("USA", "CHN", "offtake", offtake | {"tonnes": 500}))
+    game.add_decision(usa, propose("USA", "CHN", "offtake", offtake | {"tonnes": 5000}))
+    game.add_decision(usa, propose("USA", "CHN", "investment", {"host": "CHN", "usd": 1e8}))
+    before = snapshot(game)
+    said = game.add_decision(chn, answer("CHN", "USA-1", "counter", {"tonnes": 70000}))
+    assert said.startswith("70,000 t a quarter is too far from the 500 t offered")
+    assert "between 50 and 5,000 t a quarter" in said
+    assert "between 50 and" in game.add_decision(
+        chn, answer("CHN", "USA-1", "counter", {"tonnes": 40})
+    )
+    # ten times 5 000 t is more than China refined last quarter (20 250 t): that is the most
+    said = game.add_decision(chn, answer("CHN", "USA-2", "counter", {"tonnes": 25000}))
+    assert "between 500 and 20,250 t a quarter" in said
+    said = game.add_decision(chn, answer("CHN", "USA-3", "counter", {"usd": 2e9}))
+    assert said.startswith("USD 2,000 million is too far from the USD 100 million offered")
+    assert "between USD 10 and 1,000 million" in said
+    assert snapshot(game) == before
+    for ref, terms in [("USA-1", {"tonnes": 5000}), ("USA-2", {"tonnes": 20000})]:
+        assert game.add_decision(chn, answer("CHN", ref, "counter", terms)) is None
+    assert game.add_decision(chn, answer("CHN", "USA-3", "counter", {"usd": 1e9})) is None
+
+
 def test_an_offer_made_in_the_last_round_is_answered_before_it_closes(tmp_path):
     game = ClassGame.create("baseline", SEATS, tmp_path / "class", seed=7)
     teacher = game.teacher_token

@@ -597,17 +597,19 @@ def test_a_counter_offer_names_the_offer_it_counters_and_the_ledger_its_ref(tmp_
 
 
 def test_an_offtake_counter_names_its_tonnes_and_refuses_a_price_typed_there(game):
-    """Walk-through: 80000 typed as a price was queued as 80 000 t a quarter, unchecked."""
+    """Walk-through: 80000 typed as a price was queued as 80 000 t a quarter, unchecked;
+    then 70000 (140 times the 500 t offered) went through, under China's capacity."""
     game.open_round(game.teacher_token)
     terms = {"mineral": "rare_earths", "stage": "refined", "tonnes": 500.0, "floor": 60000.0}
     terms["seller"] = "CHN"
     game.add_decision(game.seat_tokens["USA"], _offer("USA", "CHN", "offtake", terms))
     chn = _seat_page(game, "CHN")
     label = "Your counter to offer USA-1: tonnes a quarter (offered: 500 t)"
-    chn.find(v.TextField, label=label).widget.v_model = "80000"
+    chn.find(v.TextField, label=label).widget.v_model = "70000"
     _click(chn, "Counter offer USA-1")
-    said = chn.find(v.TextField, label=label).widget.messages
-    assert "80,000 t a quarter is more than China can make of this good" in str(said)
+    said = str(chn.find(v.TextField, label=label).widget.messages)
+    assert "70,000 t a quarter is too far from the 500 t offered" in said
+    assert "between 50 and 5,000 t a quarter" in said
     assert game.submission("CHN") == []
     chn.find(v.TextField, label=label).widget.v_model = "400"
     _click(chn, "Counter offer USA-1")

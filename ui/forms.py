@@ -30,7 +30,6 @@ from agents.actions import (
 )
 from model.data.world_data import WorldData
 from model.engine.diplomacy import TERM_BOUNDS
-from model.engine.policies import good_indices
 from model.text import localise_number, read_number, t
 from model.text import number as number_text
 
@@ -277,22 +276,10 @@ def counter_label(offer: dict, name: int | str) -> str:
     return t(f"ui.counter_{term}", offer=name, now=now)
 
 
-def most_tonnes(world, offer: dict) -> float:
-    """The most an offtake's counter may buy a quarter: what its seller can make of the good
-    (its installed capacity), or the tonnes already offered if that is more."""
-    terms = offer["terms"]
-    if offer["deal"] != "offtake" or terms.get("seller") not in world.data.codes:
-        return math.inf
-    goods = good_indices(world.data, terms.get("mineral", ALL), terms.get("stage", ALL))
-    made = float(world.state.capacity[world.data.country(terms["seller"]), goods].sum())
-    return max(made, float(terms.get("tonnes", 0.0)))
-
-
-def counter(
-    actor: str, offer: dict, amount: str, most: float = math.inf
-) -> tuple[Action | None, dict[str, str]]:
+def counter(actor: str, offer: dict, amount: str) -> tuple[Action | None, dict[str, str]]:
     """A counter-offer changing the number the offered deal is about, within the bounds the
-    World takes (TERM_BOUNDS) and, for an offtake, at most ``most`` tonnes (``most_tonnes``)."""
+    World takes (TERM_BOUNDS); how far from the offer it may go is the World's rule
+    (``model.game.decisions.counter_range``)."""
     errors: dict[str, str] = {}
     name, unit = DEAL_NUMBER.get(offer["deal"], (None, 1.0))
     if name is None:
@@ -300,13 +287,6 @@ def counter(
         return None, errors
     low, high = TERM_BOUNDS[name]
     value = number(amount, errors, "amount", low / unit, high / unit, unit)
-    if not errors and value > most:
-        errors["amount"] = t(
-            "ui.error_counter_output",
-            value=_show(value),
-            most=_show(round(most)),
-            seller=offer["terms"]["seller"],
-        )
     if errors:
         return None, errors
     terms = {name: value}

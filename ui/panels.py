@@ -35,7 +35,6 @@ from ui.forms import (
     TariffForm,
     counter,
     counter_label,
-    most_tonnes,
 )
 from ui.views import with_names
 
@@ -573,8 +572,7 @@ def OfferAnswers(desk, changed: Callable[[], None], offer: dict, version: int = 
 
     def answer(word):
         if word == "counter":
-            most = most_tonnes(desk.world, offer)
-            action, problems = counter(desk.country, offer, amount, most)
+            action, problems = counter(desk.country, offer, amount)
             problem = problems.get("amount")
         else:
             action, problem = Respond(desk.country, offer["deal_id"] or 0, word, ref=ref), None

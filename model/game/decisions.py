@@ -7,6 +7,9 @@ World applies (model/engine/policies.py, model/engine/diplomacy.py). Nothing in 
 """
 
 import contextlib
+import math
+
+import numpy as np
 
 from agents.actions import (
     ALL,
@@ -22,10 +25,17 @@ from agents.actions import (
     from_dict,
 )
 from model.engine import diplomacy, policies
-from model.engine.policies import PolicyError
-from model.text import t
+from model.engine.policies import PolicyError, good_indices
+from model.text import number, t, tonnage
 
 DIPLOMATIC = (Propose, Respond, Join, Leave, FoundCoalition)  # not measures: nothing to apply
+# A counter-offer haggles over the offer's amount (its tonnes, or the dollars invested): one
+# that moves it more than tenfold either way is another deal, or a number typed in the
+# wrong field. The class walk-through's was a price: USD 70,000 a tonne typed as the tonnes
+# of a 500 t offtake (140 times the offer). A tariff agreement's rate is no amount (0 % to
+# 5 % is no factor): TERM_BOUNDS keeps it to 0..1000 %.
+COUNTER_FACTOR = 10
+COUNTER_AMOUNT = {"offtake": "tonnes", "investment": "usd"}  # the amount each haggles over
 
 
 def _quarter(world):
@@ -158,7 +168,49 @@ def _check_answer(world, answer: Respond, code: str, waiting: dict, coalitions) 
             raise PolicyError(t("deals.counter_without_terms"))
         merged = {**deal.terms, **answer.terms}
         offer = Propose(deal.parties[0], deal.parties[1], deal.deal, merged, deal.duration)
-        diplomacy.check_terms(world.data, offer, coalitions)
+        terms = diplomacy.check_terms(world.data, offer, coalitions)
+        _check_counter_amount(world, deal, terms)
+
+
+def counter_range(world, deal) -> tuple[float, float]:
+    """The amounts a counter to ``deal`` (an offtake or an investment) may ask: within
+    COUNTER_FACTOR of the offer either way; an offtake's tonnes also at most what its seller
+    made of the good last quarter (what it can sell in this one), unless the offer asked more."""
+    offered = float(deal.terms.get(COUNTER_AMOUNT[deal.deal], 0.0))
+    low, high = offered / COUNTER_FACTOR, offered * COUNTER_FACTOR
+    if offered == 0:  # nothing to scale ("0 t": what the seller will sell)
+        high = math.inf
+    if deal.deal == "offtake":
+        terms = deal.terms
+        seller = terms.get("seller", deal.parties[1])
+        goods = good_indices(world.data, terms.get("mineral", ALL), terms.get("stage", ALL))
+        made = float(np.sum(world.state.last_output[world.data.country(seller), goods]))
+        high = max(min(high, made), offered)
+    return low, high
+
+
+def _check_counter_amount(world, deal, terms: dict) -> None:
+    """Refuse a counter whose amount is out of ``counter_range``, saying what was offered
+    and what is allowed."""
+    name = COUNTER_AMOUNT.get(deal.deal)
+    if name is None:
+        return
+    low, high = counter_range(world, deal)
+    if low <= terms[name] <= high:
+        return
+    show = tonnage if name == "tonnes" else _millions
+    said = {"value": terms[name], "offered": deal.terms.get(name, 0.0), "low": low, "high": high}
+    said = {field: show(float(amount)) for field, amount in said.items()}
+    seller = terms.get("seller", deal.parties[1])
+    raise PolicyError(
+        t(f"deals.counter_{name}_range", factor=COUNTER_FACTOR, seller=seller, **said)
+    )
+
+
+def _millions(usd: float) -> str:
+    """Dollars in millions as typed in the form: 150, 0.5."""
+    millions = usd / 1e6
+    return number(millions, 0 if millions == round(millions) else 1)
 
 
 def _reserve_investment(world, trial, offer: Propose, terms: dict) -> None:
