@@ -100,6 +100,40 @@ def test_one_waiting_offer_is_one_offer_and_a_first_price_says_what_it_is(game):
     assert "(first quarter: no earlier price to compare)" in shown
 
 
+def test_a_round_summarys_deals_read_as_sentences_in_french_too(game):
+    """French phone: "Chine : offre acceptée (trêve) ; partenaire : États-Unis ; engagement
+    jusqu'au T1 2027." where English reads "China accepts the truce with the United States,
+    binding until 2027 Q1."."""
+    game.open_round(game.teacher_token)
+    game.close_round(game.teacher_token)
+    game.open_round(game.teacher_token)
+    usa, chn, jpn = (game.seat_tokens[code] for code in ("USA", "CHN", "JPN"))
+    truce = {"kind": "propose", "actor": "USA", "partner": "CHN", "deal": "truce", "terms": {}}
+    agreement = truce | {"partner": "JPN", "deal": "tariff_agreement"}
+    agreement["terms"] = {"mineral": "lithium", "max_rate": 0.1}
+    assert game.add_decision(usa, truce) is None and game.add_decision(usa, agreement) is None
+    accept = {"kind": "respond", "actor": "CHN", "offer_id": 0, "answer": "accept", "ref": "USA-1"}
+    counter = accept | {"actor": "JPN", "answer": "counter", "ref": "USA-2"}
+    counter["terms"] = {"max_rate": 0.05}
+    assert game.add_decision(chn, accept) is None and game.add_decision(jpn, counter) is None
+    game.close_round(game.teacher_token)
+    with use_language("fr"):
+        shown = _shown(classroom.RoundReport(game, "USA", version=game.version))
+    assert (
+        "Nouvelle offre (trêve) : son auteur (États-Unis) la soumet à un partenaire (Chine)."
+        in shown
+    )
+    assert (
+        "Offre acceptée (trêve) : son destinataire (Chine) et son auteur (États-Unis) sont liés "
+        "jusqu'au T1 2027." in shown
+    )
+    assert (
+        "Votre partenaire (Japon) répond à votre offre (accord tarifaire) par une "
+        "contre-proposition : elle attend votre réponse (voir Décider)." in shown
+    )
+    assert "; partenaire :" not in shown and "Chine : offre" not in shown
+
+
 def test_the_score_reasons_are_named_alike(game):
     """French phone: "acheteurs -91,1, mines et raffineries +62,3, les objectifs de votre
     gouvernement -67,7": one part with an article, the others without."""
@@ -144,7 +178,10 @@ def test_an_offtake_offer_reads_without_brackets_inside_brackets():
 
     with use_language("fr"):
         said = t("deals.proposed", actor="EU", partner="CHN", deal=t("deals.kind_offtake"))
-    assert said == "Union européenne → Chine : offre (contrat d'enlèvement)."
+    assert said == (
+        "Nouvelle offre (contrat d'enlèvement) : son auteur (Union européenne) la soumet à un "
+        "partenaire (Chine)."
+    )
 
 
 # --- the projector and the teacher's console -----------------------------------------------
