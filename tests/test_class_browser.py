@@ -248,6 +248,39 @@ def test_open_tabs_come_back_by_themselves_after_a_restart(tmp_path):
 
 
 @pytest.mark.browser
+def test_a_page_that_lost_its_server_says_so_in_its_readers_language(tmp_path):
+    """Walk-through: Solara's "Server disconnected." came up in English on a French phone
+    when the teacher's laptop went to sleep."""
+    _need_browser()
+    from playwright.sync_api import expect, sync_playwright
+
+    state = str(tmp_path / "class")
+    proc, printed, _ = _host(tmp_path, "baseline", "--seats", "USA,CHN", "--state-dir", state)
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+            try:
+                chn = _open(browser, _link(printed, "seat", "CHN"), 390, 844, mobile=True)
+                expect(chn.get_by_text("Your mission.")).to_be_visible()
+                _choose(chn, "Language", "Français")
+                expect(chn.get_by_text("Votre mission.")).to_be_visible()
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=30)
+                banner = chn.get_by_role("progressbar").locator(".v-progress-circular__info")
+                expect(banner).to_have_count(1)
+                said = banner.evaluate("e => getComputedStyle(e, '::after').content")
+                french = "Serveur déconnecté : cette page reviendra d'elle-même avec le serveur."
+                assert said == f'"{french}"'
+                english = banner.evaluate("e => getComputedStyle(e).visibility")
+                assert english == "hidden"  # Solara's own "Server disconnected." is not shown
+                _shot(chn, "fr-phone-disconnected")
+            finally:
+                browser.close()
+    finally:
+        stop(proc)
+
+
+@pytest.mark.browser
 def test_the_lesson_end_moves_every_delegation_on_by_itself_each_in_its_language(tmp_path):
     """Review: after the teacher closed the last round, a delegation that had picked a tab
     kept its playing screen until a student reloaded; and a French delegation read the

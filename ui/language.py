@@ -81,11 +81,30 @@ def _remembered(lang: str) -> None:
         chosen.set(lang)
 
 
+# Solara's own page (solara/server/templates/solara.html.j2) writes "Server disconnected." in
+# English into an overlay it shows while the server is unreachable (the one at z-index 100002)
+# and has no setting for that text; our pages' CSS hides it and writes the catalogue's.
+_DISCONNECTED = ".v-overlay[style*='100002'] .v-progress-circular__info"
+
+
+def solara_words_css() -> str:
+    """CSS that says Solara's disconnection overlay in the reader's language."""
+    said = t("text.server_disconnected").replace("\\", "\\\\").replace('"', '\\"')
+    return (
+        f"{_DISCONNECTED} {{ font-size: 0; visibility: hidden; }}\n"
+        f'{_DISCONNECTED}::after {{ content: "{said}"; visibility: visible; font-size: 1rem; '
+        "line-height: 1.4; position: absolute; top: calc(100% + 16px); width: min(20em, 90vw); "
+        "padding: 6px 12px; border-radius: 4px; background: rgba(0, 0, 0, 0.8); color: #fff; }\n"
+    )
+
+
 @solara.component
 def LanguageSwitch():
     """The reader's language for this browser session, among the catalogues there are;
-    the browser keeps its choice for its next visits (localStorage, ui/remember.vue)."""
+    the browser keeps its choice for its next visits (localStorage, ui/remember.vue).
+    Solara's own words on the page (``solara_words_css``) follow it."""
     _Remembered(name="minerals-language", value=chosen.value or "", on_value=_remembered)
+    solara.Style(solara_words_css())
     names = _names()
     current = text.language()
     shown = next((name for name, lang in names.items() if lang == current), None)
