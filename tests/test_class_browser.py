@@ -314,6 +314,15 @@ def test_the_lesson_end_moves_every_delegation_on_by_itself_each_in_its_language
 
                 # round 1: the United States taxes China's rare earths
                 teacher.get_by_role("button", name="Open round").click()
+                # the phone's typed fields show their whole label, unit and all (Vuetify's
+                # cut "Part des exportations habituelles autoris…")
+                _choose(chn, "Mesure", re.compile("^Contrôle des exportations"))
+                _choose(chn, "Contrôle", "quota")
+                share = "Part des exportations habituelles autorisée (%)"
+                expect(chn.get_by_label(share)).to_be_visible()
+                label = chn.locator("label", has_text=share)
+                cut = "l => l.scrollWidth > l.clientWidth || l.getBoundingClientRect().right > 390"
+                assert not label.evaluate(cut), "the share field's label is cut"
                 usa.get_by_label("Rate (%)").fill("30")
                 usa.get_by_role("button", name="Queue tariff").click()
                 expect(usa.get_by_text("Your decisions are saved.")).to_be_visible()

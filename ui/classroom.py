@@ -256,7 +256,9 @@ def Page():
             SeatPage(game, token, role[1], version=version)
 
 
-# Phones: one column under 700 px, words never broken mid-word, buttons wrap.
+# Phones: one column under 700 px, words never broken mid-word, buttons wrap. A typed field's
+# label sits above it and wraps (Vuetify's floats inside the field on one line, and a phone cut
+# "Part des exportations habituelles autorisée (%)" before its unit).
 PAGE_CSS = """
 .class-page { max-width: 1300px; margin: 0 auto; padding: 12px; }
 .class-cols { display: flex; flex-wrap: wrap; gap: 12px; align-items: flex-start; }
@@ -265,6 +267,12 @@ PAGE_CSS = """
 .class-page .v-btn__content { white-space: normal; word-break: normal; overflow-wrap: normal; }
 .class-page .row { flex-wrap: wrap; }
 .class-page, .class-page * { word-break: normal; overflow-wrap: break-word; hyphens: none; }
+.class-page .v-text-field:not(.v-select) .v-text-field__slot { flex-wrap: wrap; }
+.class-page .v-text-field:not(.v-select) .v-label {
+  position: static !important; transform: none !important; flex: 0 0 100%;
+  max-width: 100% !important; height: auto; white-space: normal; overflow: visible;
+  font-size: 12px; line-height: 1.3;
+}
 @media (max-width: 700px) {
   .class-cols > * { flex-basis: 100%; }
   .class-page { padding: 4px; }
