@@ -74,6 +74,9 @@ class Observation:
     buyers_dependence: np.ndarray | None = None  # (G, I) share of each buyer's supply from me
     # (partner, deal kind) -> the last step that partner turned down my offer of that kind
     refused: dict[tuple[str, str], int] = field(default_factory=dict)
+    # (G, I) the coalitions' floor tariff each importer levies on my exports (its part of
+    # ``tariffs_on_me``; None: none known), so an answer can name the club it answers
+    floor_tariffs_on_me: np.ndarray | None = None
 
     def index(self, code: str) -> int:
         return self.codes.index(code)

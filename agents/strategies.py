@@ -421,8 +421,33 @@ def _answer_tariffs(
             rate = min(factor * float(obs.tariffs_on_me[g, partner]), cap)
             if obs.my_tariffs[g, partner] < rate - EPS:
                 rates[int(g)] = rate
-        actions += _tariffs(obs, partner, rates, t(key, target=obs.codes[partner]))
+        club = _club_levying(obs, partner, list(rates))
+        if club is None:
+            note = t(key, target=obs.codes[partner])
+        else:  # the member only levies its club's floor: the answer names the club
+            note = t(f"{key}_club", target=obs.codes[partner], coalition=club)
+        actions += _tariffs(obs, partner, rates, note)
     return actions
+
+
+def _club_levying(obs: Observation, partner: int, goods: list[int]) -> str | None:
+    """The coalition whose floor tariff ``partner`` levies on my ``goods`` (its tariff on me
+    is the floor's, not one of its own), or None."""
+    floors = obs.floor_tariffs_on_me
+    if floors is None or not goods:
+        return None
+    levied = floors[goods, partner]
+    if not ((levied > EPS) & (levied >= obs.tariffs_on_me[goods, partner] - EPS)).all():
+        return None
+    code = obs.codes[partner]
+    return next(
+        (
+            name
+            for name, members in obs.coalitions.items()
+            if code in members and obs.country not in members
+        ),
+        None,
+    )
 
 
 class TitForTat(Strategy):

@@ -745,3 +745,33 @@ def test_the_same_observation_gives_the_same_actions(seed, country):
         first = make_controller(name, PRICE_USD).decide(obs)
         assert make_controller(name, PRICE_USD).decide(obs) == first
         assert make_controller(name, PRICE_USD).decide(varied_observation(seed, country)) == first
+
+
+def test_an_answer_to_a_clubs_floor_tariff_names_the_club():
+    """Walk-through: Russia "answers in kind the measure taken by the United States" where
+    the United States only levied the floor tariff of the club it founded."""
+    from model.text import use_language
+
+    floor = grid({("lithium", "refined", "USA"): 0.3})
+    obs = observation(
+        "RUS",
+        tariffs_on_me=floor,
+        new_tariffs_on_me=floor,
+        floor_tariffs_on_me=floor,
+        coalitions={"ATCM": ["USA", "EU"]},
+    )
+    with use_language("en"):
+        [answer] = make_controller("tit_for_tat", PRICE_USD).decide(obs)
+    assert answer.note == (
+        "It answers in kind the floor tariff the ATCM levies through the United States."
+    )
+    with use_language("fr"):
+        [answer] = make_controller("tit_for_tat", PRICE_USD).decide(obs)
+    assert "au droit plancher de la coalition ATCM (membre qui le prélève : États-Unis)" in (
+        answer.note
+    )
+    own = grid({("lithium", "refined", "USA"): 0.5})  # its own tariff, above the floor
+    obs = dataclasses.replace(obs, tariffs_on_me=own, new_tariffs_on_me=own)
+    with use_language("en"):
+        [answer] = make_controller("tit_for_tat", PRICE_USD).decide(obs)
+    assert answer.note == "It answers in kind the measure taken by the United States."

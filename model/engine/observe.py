@@ -76,6 +76,9 @@ def observation(world, code: str, offers=(), evaluate=None) -> Observation:
             for (proposer, partner, deal), when in state.refusals.items()
             if proposer == code
         },
+        floor_tariffs_on_me=(
+            None if state.floor_tariff is None else state.floor_tariff[:, :, c].copy()
+        ),
     )
 
 
