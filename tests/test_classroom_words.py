@@ -134,6 +134,32 @@ def test_a_round_summarys_deals_read_as_sentences_in_french_too(game):
     assert "; partenaire :" not in shown and "Chine : offre" not in shown
 
 
+def test_a_delegations_counter_offer_is_among_its_moves_and_the_classs(game):
+    """Walk-through: Japan's counter-offer to the US was in neither Japan's "What your
+    delegation did" nor the projector's list of the class's moves."""
+    game.open_round(game.teacher_token)
+    agreement = {"kind": "propose", "actor": "USA", "partner": "JPN", "deal": "tariff_agreement"}
+    agreement["terms"] = {"mineral": "lithium", "max_rate": 0.1}
+    assert game.add_decision(game.seat_tokens["USA"], agreement) is None
+    counter = {"kind": "respond", "actor": "JPN", "offer_id": 0, "answer": "counter"}
+    counter |= {"ref": "USA-1", "terms": {"max_rate": 0.05}}
+    assert game.add_decision(game.seat_tokens["JPN"], counter) is None
+    game.close_round(game.teacher_token)
+    [deal] = game.world.deal_refs
+    said = (
+        f"Japan makes a counter-offer to the United States on deal {deal} (USA-1), "
+        "a tariff agreement (highest tariff 5%)."
+    )
+    with use_language("en"):
+        japan = _shown(classroom.RoundReport(game, "JPN", version=game.version))
+        room = _shown(classroom.ClassNews(game, version=game.version))
+    assert said in japan.split("What your delegation did:")[1]
+    assert said in room.split("The class's moves")[1]
+    with use_language("fr"):
+        japan = _shown(classroom.RoundReport(game, "JPN", version=game.version))
+    assert f"Contre-proposition sur l'accord {deal} (USA-1) : l'une des parties (Japon)" in japan
+
+
 def test_the_score_reasons_are_named_alike(game):
     """French phone: "acheteurs -91,1, mines et raffineries +62,3, les objectifs de votre
     gouvernement -67,7": one part with an article, the others without."""

@@ -498,7 +498,9 @@ def RoundReport(game: ClassGame, code: str, version: int = 0):
         tables = game.tables()
         result = game.per_world(
             ("what_happened", code),
-            lambda: report.what_happened(tables, code, _since(game), game.round_no),
+            lambda: report.what_happened(
+                tables, code, _since(game), game.round_no, game.world.deal_refs
+            ),
         )
         if not result["played"]:
             solara.Text(t("lesson.report_none"))
@@ -1220,7 +1222,9 @@ def ClassNews(game: ClassGame, version: int = 0):
     tables = game.tables()
     news = game.per_world(
         ("headlines", tuple(people)),
-        lambda: report.headlines(tables, people, _since(game), game.round_no),
+        lambda: report.headlines(
+            tables, people, _since(game), game.round_no, game.world.deal_refs
+        ),
     )
     with solara.Card(t("lesson.headlines_title")):
         if game.round_no == 0:

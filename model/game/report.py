@@ -96,12 +96,18 @@ def targets(row) -> list[str]:
     return [part.strip() for part in str(value or "").split(",") if part.strip()]
 
 
-def headlines(tables: dict, people: list[str], since: int, now: int) -> dict:
-    """The round's news for the room: the delegations' own moves (and the deals broken by
-    or against them) first, every one, then the rest of the world's most important news
-    (the AI's moves, the scenario's history, outages), the rest counted by kind. What a
-    delegation reads of its government's real moves is advice to it alone, not news for
-    the room."""
+def headlines(
+    tables: dict,
+    people: list[str],
+    since: int,
+    now: int,
+    refs: dict[int, str] | None = None,
+) -> dict:
+    """The round's news for the room: the delegations' own moves (their counter-offers
+    among them, and the deals broken by or against them) first, every one, then the rest of
+    the world's most important news (the AI's moves, the scenario's history, outages), the
+    rest counted by kind. What a delegation reads of its government's real moves is advice
+    to it alone, not news for the room. ``refs``: World.deal_refs, to name the deals."""
     events = events_between(tables, since, now)
     events = events[events["action"] != "history"]
     own = _decided_by(events, people) | _breaches_of(events, people)
@@ -110,8 +116,10 @@ def headlines(tables: dict, people: list[str], since: int, now: int) -> dict:
         theirs = theirs.sort_values("importance", key=lambda s: s.ne("headline"), kind="stable")
     named = theirs.head(AI_HEADLINES)
     rest = theirs.iloc[AI_HEADLINES:]
+    countered = counters_made(tables, people, since, now, refs)
     return {
-        "students": _grouped(ours),  # details, and ("more", actor, count) for long runs
+        # details, and ("more", actor, count) for long runs
+        "students": _grouped(ours) + countered,
         "ai": list(named["detail"]),
         "ai_counts": rest["action"].value_counts().to_dict(),
     }
@@ -155,9 +163,34 @@ def movers(tables: dict, world_prices: dict, since: int, now: int, n: int = MOVE
     )
 
 
-def what_happened(tables: dict, code: str, since: int, now: int) -> dict:
-    """``code``'s round: its score change and the parts it came from, its own moves, the
-    measures others took against it, and the prices of the goods it uses most."""
+def counters_made(
+    tables: dict,
+    codes: list[str],
+    since: int,
+    now: int,
+    refs: dict[int, str] | None = None,
+) -> list[str]:
+    """The counter-offers the countries of ``codes`` made in quarters ``since`` < q <=
+    ``now``, each in a sentence: moves of theirs the events table does not hold (the deals
+    table does)."""
+    return [
+        said
+        for story in deal_stories(tables, refs or {}, str)  # a counter's sentence has no date
+        for step, by, said in story.counters
+        if by in codes and since < step <= now
+    ]
+
+
+def what_happened(
+    tables: dict,
+    code: str,
+    since: int,
+    now: int,
+    refs: dict[int, str] | None = None,
+) -> dict:
+    """``code``'s round: its score change and the parts it came from, its own moves (its
+    counter-offers among them), the measures others took against it, and the prices of the
+    goods it uses most. ``refs``: World.deal_refs, to name the deals."""
     countries = tables["countries"]
     mine = countries[countries["country"] == code].set_index("step")
     result = {"played": now >= 1 and now in mine.index}
@@ -181,7 +214,7 @@ def what_happened(tables: dict, code: str, since: int, now: int) -> dict:
         if row.actor != code and row.action in MEASURES and (code in aimed or "all" in aimed):
             hits.append(row.detail)
     result["hits"] = hits
-    result["yours"] = yours
+    result["yours"] = yours + counters_made(tables, [code], since, now, refs)
     result["answers"] = _answers(tables, events, code, since, now)
     result["breaches"] = list(events.loc[_breaches_of(events, [code]), "detail"])
     result["prices"] = _prices_that_matter(tables, code, since, now)
