@@ -86,22 +86,12 @@ def _by_good(sigma, n_goods: int) -> np.ndarray:
     return (sigma if sigma.ndim else np.full(n_goods, sigma))[:, None]
 
 
-def supply(market: Market, price: np.ndarray) -> np.ndarray:
-    """Output along the cost curve, up to the limit."""
-    return np.minimum(cost_curve(market, price), np.minimum(market.capacity, market.limit))
-
-
 def cost_curve(market: Market, price: np.ndarray) -> np.ndarray:
     """What producers would make at ``price`` with no limit: base utilisation at the base
     price and base cost; the curve shifts with the exporter's unit cost."""
     eta = market.supply_elasticity[:, None]
     relative = price if market.cost is None else price / market.cost
     return market.capacity * market.utilisation * relative**eta
-
-
-def demand(market: Market, index: np.ndarray) -> np.ndarray:
-    wanted = market.demand_ref * (index / market.index_ref) ** market.elasticity[:, None]
-    return np.maximum(wanted + market.adjustment, 0.0)
 
 
 @dataclass
@@ -289,10 +279,12 @@ class Point:
     entry_weight: np.ndarray  # (K,) a w^-σ p^-σ of each capped entry
 
 
-def single_moves(market, caps, square_weights, cross_weights, point: Point) -> np.ndarray:
+def single_moves(market, caps, quantity_weights, value_weights, point: Point) -> np.ndarray:
     """Each exporter's own step, the fallback of the full Newton step: a common step for
     the good (all its exporters together face only the demand elasticity), then each
     exporter relative to that common level."""
+    square_weights = quantity_weights**2  # (a w^-σ)², for Σ x·s
+    cross_weights = quantity_weights * value_weights  # for Σ x·v
     price, p_weight, pull, free_weight = point.price, point.p_weight, point.pull, point.free_weight
     index, sold, excess, at_limit = point.index, point.sales, point.excess, point.at_limit
     sigma = _by_good(market.sigma, price.shape[0])
@@ -335,7 +327,12 @@ def single_moves(market, caps, square_weights, cross_weights, point: Point) -> n
 SINGLE_MAX = float(np.finfo(np.float32).max)
 
 
-def newton_move(market, single_weights, caps, point: Point, fallback):
+def _within_single(x: np.ndarray) -> np.ndarray:
+    """``x`` in float32, clipped to its range (np.clip's own way, at half its cost)."""
+    return np.minimum(np.maximum(x, -SINGLE_MAX), SINGLE_MAX).astype(np.float32)
+
+
+def newton_move(market, sigma, single_weights, caps, point: Point, fallback):
     """Solve each good's Newton system  Σ_k ∂e_j/∂log p_k Δ_k = −e_j  over live exporters.
 
     With free flows x_ij = s_ij R_i (shares s among free sources, R the tonnes left for
@@ -349,13 +346,12 @@ def newton_move(market, single_weights, caps, point: Point, fallback):
     importer and q the delivered price, built in one (G, I, J) buffer besides the shares;
     the binding caps add a few columns only (``Caps.columns``). It only chooses the
     direction (the float64 excess decides convergence), so it is built in float32 from
-    ``single_weights``: a w^-σ and the wedge w in float32.
+    ``single_weights``: a w^-σ and the wedge w in float32. ``sigma``: σ by good, (G, 1).
     """
     price, residual, excess, live = point.price, point.residual, point.excess, point.live
     binding, at_limit = point.binding, point.at_limit
     quantity_weights, wedge = single_weights
     n_goods, _, n_exporters = quantity_weights.shape
-    sigma = _by_good(market.sigma, n_goods)  # (G, 1)
     # Shares s among free sources (a w^-σ p^-σ over the free weight, where tonnes are
     # left): free flows x_ij = s_ij R_i, so Σ_i x_ij (σ s_ik + response_ik) =
     # Σ_i s_ij s_ik (c_i + d_i q_ik) with c = σ(1 + A) R, d = A(1 − σ) R/F, A = ε ∂log R/∂log F
@@ -376,8 +372,8 @@ def newton_move(market, single_weights, caps, point: Point, fallback):
         where=residual > 0,
     )
     mix = wedge * price[:, None, :].astype(np.float32)  # delivered prices q
-    mix *= np.clip(d, -SINGLE_MAX, SINGLE_MAX)[:, :, None].astype(np.float32)
-    mix += np.clip(c, -SINGLE_MAX, SINGLE_MAX)[:, :, None].astype(np.float32)
+    mix *= _within_single(d)[:, :, None]
+    mix += _within_single(c)[:, :, None]
     mix *= shares
     jacobian = (shares.transpose(0, 2, 1) @ mix).astype(float)  # (G, J, J)
     if binding.any():
@@ -540,12 +536,18 @@ def _solve(market: Market, price: np.ndarray, tolerance: float) -> Clearing:
         active[:, None, :], market.weights * market.wedge ** (-sigma[:, :, None]), 0.0
     )
     value_weights = quantity_weights * market.wedge  # a w^(1-σ)
-    square_weights = quantity_weights**2  # (a w^-σ)², for Σ x·s
-    cross_weights = quantity_weights * value_weights  # for Σ x·v
     single_weights = None  # a w^-σ and w in float32 for the Newton step, once one is needed
     caps = Caps.from_dense(market.caps)
     entry = (caps.good, caps.importer, caps.exporter)
     eps = market.elasticity[:, None]
+    eta = market.supply_elasticity[:, None]
+    # What does not change between iterations, once per call: each iteration is some sixty
+    # numpy calls on small arrays, whose cost is the call, not the arithmetic.
+    minus_sigma = -sigma
+    unreached = market.choke * market.index_ref  # the index of an importer with no source
+    potential = market.capacity * market.utilisation  # output at the base price and cost
+    full = capacity * (1 - 1e-12)  # output at which an exporter is at its limit
+    near_floor, near_ceiling = market.floor * (1 + 1e-9), market.choke * (1 - 1e-9)
 
     step_scale = np.ones((n_goods, n_exporters))
     last_sign = np.zeros((n_goods, n_exporters))
@@ -561,14 +563,14 @@ def _solve(market: Market, price: np.ndarray, tolerance: float) -> Clearing:
     iterations = 0
     while iterations < MAX_ITERATIONS:
         iterations += 1
-        p_weight = price ** (-sigma)
+        p_weight = price**minus_sigma
         weight = (quantity_weights @ p_weight[:, :, None])[:, :, 0]  # Σ_j a q^-σ
         value = (value_weights @ (p_weight * price)[:, :, None])[:, :, 0]  # Σ_j a q^(1-σ)
         sourced = weight > 0
-        index = np.where(
-            sourced, value / np.where(sourced, weight, 1.0), market.choke * market.index_ref
-        )
-        quantity = demand(market, index)
+        index = np.where(sourced, value / np.where(sourced, weight, 1.0), unreached)
+        # Demand: B, what answers the price index, plus stock purchases or releases.
+        base = market.demand_ref * (index / market.index_ref) ** eps
+        quantity = np.maximum(base + market.adjustment, 0.0)
         residual = np.where(sourced, quantity, 0.0)  # tonnes split over free sources
         free_weight = np.where(sourced, weight, 1.0)
         unmet_rows = np.where(sourced, 0.0, quantity)
@@ -595,13 +597,13 @@ def _solve(market: Market, price: np.ndarray, tolerance: float) -> Clearing:
         # R = B(P) + stock change − C, P = (capped value + R F)/(C + R) with B the demand
         # that answers the price and C the tonnes at binding caps, so
         # ∂log R/∂log F = ε B F / (P (C + R) − (F − P) ε B)  (ε B/R without caps).
-        base = market.demand_ref * (index / market.index_ref) ** eps
-        responsive = np.where(quantity > 0, base, 0.0)
         free_price, bought = index, residual
         if len(caps):
+            base = market.demand_ref * (index / market.index_ref) ** eps  # at the new index
             free_price, bought = index.copy(), residual.copy()
             free_price[caps.rows] = rows.free_price
             bought[caps.rows] += rows.capped
+        responsive = np.where(quantity > 0, base, 0.0)
         denominator = index * bought - (free_price - index) * eps * responsive
         amplification = np.divide(
             responsive * free_price,
@@ -609,12 +611,14 @@ def _solve(market: Market, price: np.ndarray, tolerance: float) -> Clearing:
             out=np.zeros_like(denominator),
             where=denominator > 0,
         )
-        cap_response = np.divide(
-            amplification,
-            free_price * residual,
-            out=np.zeros_like(denominator),
-            where=free_price * residual > 0,
-        )
+        cap_response = None  # read only where caps bind
+        if len(caps):
+            cap_response = np.divide(
+                amplification,
+                free_price * residual,
+                out=np.zeros_like(denominator),
+                where=free_price * residual > 0,
+            )
 
         # x_ij = a w^-σ p_j^-σ · residual_i / free_weight_i for free sources.
         pull = residual / free_weight
@@ -633,8 +637,10 @@ def _solve(market: Market, price: np.ndarray, tolerance: float) -> Clearing:
             free_weights = quantity_weights.copy()
             free_weights[entry] *= ~binding
             free_sales = p_weight * (pull[:, None, :] @ free_weights)[:, 0, :]
-        offered = supply(market, price)
-        at_limit = offered >= capacity * (1 - 1e-12)  # at the limit: no more at any price
+        # Supply: along the cost curve (``cost_curve``), up to the limit.
+        relative = price if market.cost is None else price / market.cost
+        offered = np.minimum(potential * relative**eta, capacity)
+        at_limit = offered >= full  # at the limit: no more at any price
         pinned = at_limit.copy() if len(caps) else at_limit
         excess = np.log(np.maximum(sold, 1e-300)) - np.log(np.maximum(offered, 1e-300))
         # At its limit an exporter's supply cannot rise with the price, but it falls with
@@ -653,14 +659,13 @@ def _solve(market: Market, price: np.ndarray, tolerance: float) -> Clearing:
             short_move /= sigma
         # One at its limit that sells only at quotas, less than it makes (``glut``), has no
         # slope either until its price falls to where its cost curve meets those sales.
-        eta = market.supply_elasticity[:, None]
         glut = quota_bound & (excess < 0) & pinned & (eta > 0) if len(caps) else None
         glut_move = None
         if glut is not None and glut.any():
             curve = np.maximum(cost_curve(market, price), 1e-300)
             glut_move = np.log(np.maximum(sold, 1e-300) / curve) / np.where(eta > 0, eta, 1.0)
-        floored = (price <= market.floor * (1 + 1e-9)) & (excess < 0)
-        ceilinged = (price >= market.choke * (1 - 1e-9)) & (excess > 0)
+        floored = (price <= near_floor) & (excess < 0)
+        ceilinged = (price >= near_ceiling) & (excess > 0)
         live = active & ~floored & ~ceilinged
         # An exporter nobody can buy from (every buyer with demand banned, none at home)
         # sells nothing at any price: no price clears it, and Newton cannot move it (no
@@ -698,7 +703,7 @@ def _solve(market: Market, price: np.ndarray, tolerance: float) -> Clearing:
             entry_weight if len(caps) else np.zeros(0),
         )
         fallback = functools.partial(
-            single_moves, market, caps, square_weights, cross_weights, point
+            single_moves, market, caps, quantity_weights, value_weights, point
         )
         if full_newton:
             # Newton on each good's whole system, with a backtracking line search on its
@@ -725,7 +730,7 @@ def _solve(market: Market, price: np.ndarray, tolerance: float) -> Clearing:
                         market.wedge.astype(np.float32),
                     )
                 newton = np.where(
-                    live, newton_move(market, single_weights, caps, point, fallback), 0
+                    live, newton_move(market, sigma, single_weights, caps, point, fallback), 0
                 )
                 if flat is not None:
                     newton = np.where(flat, 0.0, newton)  # moved apart, below
@@ -787,7 +792,7 @@ def _solve(market: Market, price: np.ndarray, tolerance: float) -> Clearing:
             move = np.clip(move * step_scale, -MAX_LOG_STEP, MAX_LOG_STEP)
             last_move = np.where(live, move, 0.0)
             price = np.where(live, price * np.exp(move), price)
-        price = np.clip(price, market.floor, market.choke)
+        price = np.minimum(np.maximum(price, market.floor), market.choke)  # np.clip, faster
 
     flows = quantity_weights * p_weight[:, None, :] * pull[:, :, None]
     if len(caps):
