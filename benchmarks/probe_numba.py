@@ -219,14 +219,12 @@ def kernel_clear(solve_good, market, start, tolerance):
     n_goods, _, n_exporters = market.weights.shape
     price = np.clip(np.array(start, float), market.floor, market.choke)
     active = np.minimum(market.capacity, market.limit) > 0
-    columns = markets._sellers(active)
-    narrow = markets._take_columns(
-        market, columns, markets._flat_index(market.weights.shape, columns)
-    )
+    sellers = markets.sellers_of(active, market.weights.shape)
+    narrow = markets._take_columns(market, sellers)
     sigma = markets._by_good(narrow.sigma, n_goods)[:, 0]
     choke = markets.ceiling(narrow)[:, 0]
     cost = np.ones(narrow.capacity.shape) if narrow.cost is None else narrow.cost
-    start_narrow = np.take_along_axis(price, columns, 1)
+    start_narrow = price.take(sellers.at)
     iterations = 0
     for g in range(n_goods):
         alive = np.minimum(narrow.capacity[g], narrow.limit[g]) > 0
@@ -255,7 +253,7 @@ def kernel_clear(solve_good, market, start, tolerance):
         )
         start_narrow[g] = found
         iterations = max(iterations, used)
-    np.put_along_axis(price, columns, start_narrow, axis=1)
+    price.put(sellers.at, start_narrow)
     return np.where((market.capacity > 0) & ~active, market.choke, price), iterations
 
 
