@@ -613,6 +613,47 @@ def _solve(market: Market, price: np.ndarray, tolerance: float) -> Clearing:
             unmet_rows[caps.rows] = rows.unmet
             residual[caps.rows] = np.where(rows.free_weight > 0, rows.residual, 0.0)
             binding = rows.binding
+        # x_ij = a w^-σ p_j^-σ · residual_i / free_weight_i for free sources.
+        pull = residual / free_weight
+        sold = p_weight * (pull[:, None, :] @ quantity_weights)[:, 0, :]
+        uncapped = sold  # what would be sold if no quota bound
+        capped_sales = np.zeros((n_goods, n_exporters))
+        free_sales = sold
+        if len(caps):
+            sold = sold.copy()
+            free_entry = entry_weight * pull[caps.good, caps.importer]
+            taken = np.where(binding, free_entry, 0.0)
+            np.subtract.at(sold, (caps.good, caps.exporter), taken - caps.tonnes * binding)
+            np.add.at(capped_sales, (caps.good, caps.exporter), caps.tonnes * binding)
+            # Summed over the sources left free, not as sold − capped: that difference
+            # cancels to rounding, large where quotas are tight, when nothing is free.
+            free_weights = quantity_weights.copy()
+            free_weights[entry] *= ~binding
+            free_sales = p_weight * (pull[:, None, :] @ free_weights)[:, 0, :]
+        # Supply: along the cost curve (``cost_curve``), up to the limit.
+        relative = price if market.cost is None else price / market.cost
+        offered = np.minimum(potential * relative**eta, capacity)
+        excess = np.log(np.maximum(sold, 1e-300)) - np.log(np.maximum(offered, 1e-300))
+        floored = (price <= near_floor) & (excess < 0)
+        ceilinged = (price >= near_ceiling) & (excess > 0)
+        live = active & ~floored & ~ceilinged
+        # An exporter nobody can buy from (every buyer with demand banned, none at home)
+        # sells nothing at any price: no price clears it, and Newton cannot move it (no
+        # sales, no slope), so it does not hold the others' convergence back.
+        unsold = live & (sold <= 1e-12 * offered)
+        if unsold.any():
+            open_to = quantity_weights > 0
+            if len(caps):
+                open_to[entry] &= caps.tonnes > 0
+            reachable = (open_to & (quantity > 0)[:, :, None]).any(axis=1)
+            live &= ~(unsold & ~reachable)
+        if not (np.abs(np.where(live, excess, 0.0)) > tolerance).any():
+            converged = True
+            break
+        if iterations == MAX_ITERATIONS:
+            break  # report the flows at these prices rather than move once more
+
+        # What only a step reads, not the test above (the last iteration takes none).
         # How the tonnes left for free sources answer their price F, for the Newton step:
         # R = B(P) + stock change − C, P = (capped value + R F)/(C + R) with B the demand
         # that answers the price and C the tonnes at binding caps, so
@@ -639,30 +680,8 @@ def _solve(market: Market, price: np.ndarray, tolerance: float) -> Clearing:
                 out=np.zeros_like(denominator),
                 where=free_price * residual > 0,
             )
-
-        # x_ij = a w^-σ p_j^-σ · residual_i / free_weight_i for free sources.
-        pull = residual / free_weight
-        sold = p_weight * (pull[:, None, :] @ quantity_weights)[:, 0, :]
-        uncapped = sold  # what would be sold if no quota bound
-        capped_sales = np.zeros((n_goods, n_exporters))
-        free_sales = sold
-        if len(caps):
-            sold = sold.copy()
-            free_entry = entry_weight * pull[caps.good, caps.importer]
-            taken = np.where(binding, free_entry, 0.0)
-            np.subtract.at(sold, (caps.good, caps.exporter), taken - caps.tonnes * binding)
-            np.add.at(capped_sales, (caps.good, caps.exporter), caps.tonnes * binding)
-            # Summed over the sources left free, not as sold − capped: that difference
-            # cancels to rounding, large where quotas are tight, when nothing is free.
-            free_weights = quantity_weights.copy()
-            free_weights[entry] *= ~binding
-            free_sales = p_weight * (pull[:, None, :] @ free_weights)[:, 0, :]
-        # Supply: along the cost curve (``cost_curve``), up to the limit.
-        relative = price if market.cost is None else price / market.cost
-        offered = np.minimum(potential * relative**eta, capacity)
         at_limit = offered >= full  # at the limit: no more at any price
         pinned = at_limit.copy() if len(caps) else at_limit
-        excess = np.log(np.maximum(sold, 1e-300)) - np.log(np.maximum(offered, 1e-300))
         # At its limit an exporter's supply cannot rise with the price, but it falls with
         # it below: one that sells only at its buyers' quotas, and less than it offers, has
         # no other slope, and without it its price would never move.
@@ -684,24 +703,6 @@ def _solve(market: Market, price: np.ndarray, tolerance: float) -> Clearing:
         if glut is not None and glut.any():
             curve = np.maximum(cost_curve(market, price), 1e-300)
             glut_move = np.log(np.maximum(sold, 1e-300) / curve) / np.where(eta > 0, eta, 1.0)
-        floored = (price <= near_floor) & (excess < 0)
-        ceilinged = (price >= near_ceiling) & (excess > 0)
-        live = active & ~floored & ~ceilinged
-        # An exporter nobody can buy from (every buyer with demand banned, none at home)
-        # sells nothing at any price: no price clears it, and Newton cannot move it (no
-        # sales, no slope), so it does not hold the others' convergence back.
-        unsold = live & (sold <= 1e-12 * offered)
-        if unsold.any():
-            open_to = quantity_weights > 0
-            if len(caps):
-                open_to[entry] &= caps.tonnes > 0
-            reachable = (open_to & (quantity > 0)[:, :, None]).any(axis=1)
-            live &= ~(unsold & ~reachable)
-        if not (np.abs(np.where(live, excess, 0.0)) > tolerance).any():
-            converged = True
-            break
-        if iterations == MAX_ITERATIONS:
-            break  # report the flows at these prices rather than move once more
 
         point = Point(
             price,
