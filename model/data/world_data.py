@@ -129,6 +129,17 @@ SHARE_TOLERANCE_PCT = 0.05
 DAYS_PER_YEAR = 365.0
 
 
+@dataclass(frozen=True)
+class Stage:
+    """One stage's goods and what they are made from (``WorldData.stage_plans``; read-only)."""
+
+    goods: np.ndarray  # (g,) the stage's goods
+    inputs: np.ndarray  # (k,) the goods any of them is made from
+    recipe: np.ndarray  # (g, G) tonnes of each good a tonne of each takes
+    uses: np.ndarray  # (g, k) whether a good takes an input
+    per_tonne: np.ndarray  # (g, k) tonnes of an input a tonne takes, 1 where none (a divisor)
+
+
 class WorldDataError(Exception):
     """A world data set is missing or inconsistent; the message names file and row."""
 
@@ -243,6 +254,39 @@ class WorldData:
             needs = needs + needs[:, [g]] * self.inputs[g]
         needs.flags.writeable = False
         return needs
+
+    @cached_property
+    def stage_plans(self) -> tuple[Stage, ...]:
+        """Each stage's goods and recipe, in STAGES order (a stage without goods left out):
+        every quarter clears them in turn."""
+        found = []
+        for stage in range(len(STAGES)):
+            goods = np.flatnonzero(self.stage_of == stage)
+            if goods.size == 0:
+                continue
+            recipe = self.inputs[goods]
+            inputs = np.flatnonzero(recipe.any(axis=0))
+            needs = recipe[:, inputs]
+            found.append(Stage(goods, inputs, recipe, needs > 0, np.where(needs > 0, needs, 1.0)))
+        for stage in found:
+            for array in vars(stage).values():
+                array.flags.writeable = False
+        return tuple(found)
+
+    @cached_property
+    def processed(self) -> np.ndarray:
+        """(G,) goods made from other goods (read-only)."""
+        made = self.inputs.any(axis=1)
+        made.flags.writeable = False
+        return made
+
+    @cached_property
+    def base_unit_cost(self) -> np.ndarray:
+        """(C, G) each producer's unit cash cost at base prices, as a share of the base
+        price: its inputs at base value and its own conversion cost (read-only)."""
+        cost = self.input_value.sum(axis=1) + self.cash_cost
+        cost.flags.writeable = False
+        return cost
 
     @cached_property
     def input_value(self) -> np.ndarray:

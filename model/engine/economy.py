@@ -99,10 +99,6 @@ def growth_factor(world: WorldData, step: int) -> np.ndarray:
     return (1.0 + world.growth) ** step
 
 
-def processed_goods(world: WorldData) -> np.ndarray:
-    return world.inputs.any(axis=1)
-
-
 def unit_cost_index(
     world: WorldData, paid: np.ndarray, input_shift: np.ndarray | None = None
 ) -> np.ndarray:
@@ -112,20 +108,20 @@ def unit_cost_index(
     relative) on the tonnes it uses of each (``input_shift``, (C, G): thrifting) plus its
     own conversion cost; a mine's cost does not move with prices.
     """
-    input_value = world.input_value  # share of p0
-    per_input = paid.T if input_shift is None else paid.T * np.exp(input_shift)
-    input_cost = per_input @ input_value.T  # (C, G)
-    conversion = world.cash_cost
-    base = input_value.sum(axis=1) + conversion
-    relative = (input_cost + conversion) / np.maximum(base, 1e-12)
-    return np.where(processed_goods(world), relative, 1.0)
+    return _unit_cost(world, paid, None if input_shift is None else np.exp(input_shift))
+
+
+def _unit_cost(world: WorldData, paid: np.ndarray, intensity: np.ndarray | None) -> np.ndarray:
+    """``unit_cost_index`` with ``intensity`` = exp(input_shift) (a quarter computes it once)."""
+    per_input = paid.T if intensity is None else paid.T * intensity
+    input_cost = per_input @ world.input_value.T  # (C, G); input_value: shares of p0
+    relative = (input_cost + world.cash_cost) / np.maximum(world.base_unit_cost, 1e-12)
+    return np.where(world.processed, relative, 1.0)
 
 
 def base_cost_share(world: WorldData) -> np.ndarray:
     """Each producer's unit cash cost at base prices, as a share of the base price, (C, G)."""
-    return np.where(
-        processed_goods(world), world.input_value.sum(axis=1) + world.cash_cost, world.cash_cost
-    )
+    return np.where(world.processed, world.base_unit_cost, world.cash_cost)
 
 
 def secondary_supply(world: WorldData, state: State, step: int) -> np.ndarray:
@@ -244,7 +240,7 @@ def _clear_step(
     # last quarter's inputs, and buy inputs for it; planning at last quarter's price alone
     # makes a cobweb when demand is inelastic.
     intensity = np.exp(state.input_shift)  # (C, G) each input per tonne, × the recipe's
-    cost = unit_cost_index(world, state.paid, state.input_shift)
+    cost = _unit_cost(world, state.paid, intensity)
     expected = state.price_trend.T / cost
     planned = running * np.minimum(utilisation * expected**world.supply_elasticity, 1.0)
     input_need = (planned @ world.inputs) * intensity
@@ -293,21 +289,19 @@ def _clear_step(
     input_used = np.zeros((C, G))
     on_hand = state.inventory + recycled  # inventories, then plus purchases as each stage clears
     iterations, converged = 0, True
-    stage_of = world.stage_of
     tariffed = 1.0 + state.effective_tariff()
     wedge = calibration.trade_wedge * tariffed
     choke = world.per_good("choke_price_multiple", parameters)
-    for stage in range(len(STAGES)):
-        goods = np.flatnonzero(stage_of == stage)
-        if goods.size == 0:
-            continue
+    for stage in world.stage_plans:
+        goods, inputs = stage.goods, stage.inputs
         # Output is limited by the scarcest input on hand.
-        inputs = np.flatnonzero(world.inputs[goods].any(axis=0))
-        needs = world.inputs[np.ix_(goods, inputs)]  # (g, k) tonnes of input k a tonne takes
-        per_tonne = np.where(needs > 0, needs, 1.0) * intensity[:, None, inputs]  # (C, g, k)
-        can_make = np.where(needs > 0, on_hand[:, None, inputs] / per_tonne, np.inf)
-        stage_limit = np.minimum(limit[:, goods], can_make.min(axis=2, initial=np.inf))
-        cost = unit_cost_index(world, paid, state.input_shift)[:, goods]  # this quarter's prices
+        stage_limit = limit[:, goods]
+        cost = np.ones(stage_limit.shape)  # a mine's unit cost does not move with prices
+        if inputs.size:
+            per_tonne = stage.per_tonne * intensity[:, None, inputs]  # (C, g, k)
+            can_make = np.where(stage.uses, on_hand[:, None, inputs] / per_tonne, np.inf)
+            stage_limit = np.minimum(stage_limit, can_make.min(axis=2))
+            cost = _unit_cost(world, paid, intensity)[:, goods]  # this quarter's prices
 
         capacity = running[:, goods].T
         weights = calibration.preference[goods] * capacity[:, None, :]
@@ -354,7 +348,7 @@ def _clear_step(
         converged &= result.converged
         # Processors of this stage used their inputs.
         made = result.flows.sum(axis=1).T  # (C, g)
-        used = (made @ world.inputs[goods]) * intensity  # (C, G)
+        used = (made @ stage.recipe) * intensity  # (C, G)
         input_used += used
         on_hand = np.maximum(on_hand - used, 0.0)
         # Users of this stage's goods: stockpile first, then final users and processors.
