@@ -32,10 +32,9 @@ def order_capacity(state: State, step: int, when: np.ndarray, tonnes: np.ndarray
     due together at once, new arrival steps in the order of their first good."""
     ordered = np.flatnonzero(tonnes.any(axis=0))
     due = when[ordered]
-    _, first = np.unique(due, return_index=True)
-    for step_due in due[np.sort(first)]:
+    for step_due in dict.fromkeys(due.tolist()):  # distinct, in order of first appearance
         goods = ordered[due == step_due]
-        arriving = state.pipeline.setdefault(int(step_due), np.zeros_like(state.capacity))
+        arriving = state.pipeline.setdefault(step_due, np.zeros_like(state.capacity))
         arriving[:, goods] += tonnes[:, goods]
 
 
@@ -129,7 +128,7 @@ def contract_expectation(
     The strike counts for as much of a new plant's life as the contract's money pays the
     gap at today's output: a fund that lasts a quarter does not make a 20-year plant pay.
     """
-    if state.cfd_usd is None:
+    if state.cfd_usd is None or not (state.cfd_usd > 0).any():  # no contract: most runs
         return np.zeros_like(state.price)
     gap = np.maximum(state.cfd_strike - state.price_trend, 0.0)  # (G, C)
     payout = gap.T * world.price0 * state.capacity * parameters["base_utilisation"]  # (C, G)
@@ -141,7 +140,7 @@ def contract_expectation(
 
 def grant_per_tonne(state: State, capex: np.ndarray) -> np.ndarray:
     """(C, G) USD of a new tonne-per-step of capacity that a capital grant still pays."""
-    if state.grant_usd is None:
+    if state.grant_usd is None or not (state.grant_usd > 0).any():
         return np.zeros_like(capex)
     return np.where(state.grant_usd > 0, state.grant_share * capex, 0.0)
 
