@@ -43,6 +43,18 @@ def columns(table: str) -> list[str]:
     return [column.name for column in dictionary()[table]]
 
 
+def empty(table: str) -> pd.DataFrame:
+    """``table`` with no rows: its columns with their dtypes (a copy of one made once;
+    casting an empty frame's columns took 2–7 ms, a sweep's run builds a table of deals
+    that is empty in most runs)."""
+    return _empty(table).copy()
+
+
+@cache
+def _empty(table: str) -> pd.DataFrame:
+    return pd.DataFrame({c.name: pd.Series(dtype=DTYPES[c.dtype]) for c in dictionary()[table]})
+
+
 def typed(table: str, frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with the dictionary's columns, in its order and with its dtypes.
 

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from model.data.dictionary import TEXT, columns, typed
+from model.data.dictionary import TEXT, columns, empty, typed
 from model.data.tables import TABLES
 from model.data.world_data import WorldData
 from model.engine.economy import Outcome
@@ -142,11 +142,11 @@ class Recorder:
             "prices": lambda: self._by_good(PRICE_COLUMNS),
             "flows": self._flow_table,
             "production": lambda: self._by_good(PRODUCTION_COLUMNS),
-            "events": lambda: pd.DataFrame(self._events, columns=EVENT_COLUMNS),
-            "event_targets": lambda: pd.DataFrame(
-                self._event_targets, columns=EVENT_TARGET_COLUMNS
+            "events": lambda: _rows("events", self._events, EVENT_COLUMNS),
+            "event_targets": lambda: _rows(
+                "event_targets", self._event_targets, EVENT_TARGET_COLUMNS
             ),
-            "deals": lambda: pd.DataFrame(self._deals, columns=DEAL_COLUMNS),
+            "deals": lambda: _rows("deals", self._deals, DEAL_COLUMNS),
         }
         if name not in builders:
             raise KeyError(name)
@@ -185,7 +185,7 @@ class Recorder:
 
     def _flow_table(self) -> pd.DataFrame:
         if not self._flows:
-            return pd.DataFrame(columns=FLOW_COLUMNS)
+            return empty("flows")
         flows = np.stack(self._flows)  # (T, G, I, J)
         t, g, i, j = np.nonzero(flows > MIN_TONNES)
         tonnes = flows[t, g, i, j]
@@ -203,3 +203,8 @@ class Recorder:
             },
             columns=FLOW_COLUMNS,
         )
+
+
+def _rows(table: str, rows: list, columns: list[str]) -> pd.DataFrame:
+    """A table of ``rows`` (dicts or tuples); with none, the dictionary's empty table."""
+    return pd.DataFrame(rows, columns=columns) if rows else empty(table)
