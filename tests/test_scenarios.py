@@ -271,6 +271,37 @@ BAD_FILES |= {
 }
 
 
+CLUB = """
+[[coalitions]]
+name = "ATCM"
+founder = "USA"
+invite = ["JPN"]
+"""
+
+BAD_FILES |= {
+    "empty club title": (
+        TRIAL + CLUB + 'title = ""\n',
+        ["coalitions[0].title", "'' is not a usable club title", "at most 80 characters"],
+    ),
+    "club title of spaces": (
+        TRIAL + CLUB + 'title_fr = "   "\n',
+        ["coalitions[0].title_fr", "not a usable club title"],
+    ),
+    "club title too long": (
+        TRIAL + CLUB + 'title = "' + "Critical " * 10 + '"\n',
+        ["coalitions[0].title", "not a usable club title", "at most 80 characters"],
+    ),
+    "club title on two lines": (
+        TRIAL + CLUB + 'title = """Agreement on\nTrade"""\n',
+        ["coalitions[0].title", "on one line"],
+    ),
+    "club title not text": (
+        TRIAL + CLUB + "title = 7\n",
+        ["coalitions[0].title", "7 is not text"],
+    ),
+}
+
+
 @pytest.mark.parametrize("text, fragments", BAD_FILES.values(), ids=BAD_FILES.keys())
 def test_a_mistake_in_a_file_gets_one_message_naming_file_key_and_allowed(
     tmp_path, text, fragments
@@ -282,6 +313,17 @@ def test_the_trial_file_itself_is_valid(tmp_path):
     scenario = load_scenario(write(tmp_path, TRIAL))
     assert scenario.events[0].rate == 1.45
     assert scenario.countries["USA"].strategy == "hawk"
+
+
+def test_a_club_may_have_a_title_in_english_and_french(tmp_path):
+    titled = CLUB + 'title = "Agreement on Trade and Critical Minerals"\n'
+    titled += 'title_fr = "Accord sur le commerce et les minerais critiques"\n'
+    [club] = load_scenario(write(tmp_path, TRIAL + titled)).coalitions
+    assert club.name == "ATCM"
+    assert club.title == "Agreement on Trade and Critical Minerals"
+    assert club.title_fr == "Accord sur le commerce et les minerais critiques"
+    [untitled] = load_scenario(write(tmp_path, TRIAL + CLUB)).coalitions
+    assert untitled.title is None and untitled.title_fr is None
 
 
 def test_a_missing_file_lists_the_bundled_scenarios(tmp_path):

@@ -62,6 +62,9 @@ DEFAULT_START = "2025Q1"
 MAX_STEPS = 400  # a century of quarters: longer runs are a typing slip, not a study
 MAX_SEED = 2**63 - 1
 MAX_PATH = 1024  # characters of a path a user types
+# Characters of a club's title: a name that sentences and the proposal form's list read
+# ("Agreement on Trade and Critical Minerals" is 40), not a paragraph.
+MAX_CLUB_TITLE = 80
 
 # The actions an event may take and their magnitudes come from the action contract
 # (agents/actions.py); any magnitude an action does not take is a mistake.
@@ -157,6 +160,14 @@ def _name(value: str, info: ValidationInfo) -> str:
     expected = (info.context or {}).get("file_stem")
     if expected and value != expected:
         raise PydanticCustomError("name_not_stem", "name", {"value": value, "stem": expected})
+    return value
+
+
+def _club_title(value: str) -> str:
+    if not value.strip() or "\n" in value or len(value) > MAX_CLUB_TITLE:
+        raise PydanticCustomError(
+            "bad_club_title", "title", {"value": value, "limit": MAX_CLUB_TITLE}
+        )
     return value
 
 
@@ -314,9 +325,15 @@ def _in_range(name: str, value: float, low: float, high: float) -> None:
 
 
 class CoalitionSettings(StrictModel):
-    """A ``[[coalitions]]`` entry: a club its founder offers to the invited economies."""
+    """A ``[[coalitions]]`` entry: a club its founder offers to the invited economies.
+
+    ``name`` is its code (tables, deal terms and moves name it by it); people read its
+    ``title`` (``title_fr`` in French), or the code when the scenario gives none.
+    """
 
     name: str = Field(min_length=1)
+    title: Annotated[str, AfterValidator(_club_title)] | None = None
+    title_fr: Annotated[str, AfterValidator(_club_title)] | None = None
     founder: CountryCode
     members: list[CountryCode] = Field(default_factory=list)  # founding members
     invite: list[Target] = Field(default_factory=list)  # offered membership at offer_step
