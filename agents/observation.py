@@ -77,6 +77,9 @@ class Observation:
     # (G, I) the coalitions' floor tariff each importer levies on my exports (its part of
     # ``tariffs_on_me``; None: none known), so an answer can name the club it answers
     floor_tariffs_on_me: np.ndarray | None = None
+    # coalition name (its code) -> the name a sentence gives it: its title in words where
+    # the scenario gives one (absent: the code)
+    coalition_names: dict[str, str] = field(default_factory=dict)
 
     def index(self, code: str) -> int:
         return self.codes.index(code)

@@ -425,7 +425,8 @@ def _answer_tariffs(
         if club is None:
             note = t(key, target=obs.codes[partner])
         else:  # the member only levies its club's floor: the answer names the club
-            note = t(f"{key}_club", target=obs.codes[partner], coalition=club)
+            called = obs.coalition_names.get(club, club)
+            note = t(f"{key}_club", target=obs.codes[partner], coalition=called)
         actions += _tariffs(obs, partner, rates, note)
     return actions
 

@@ -292,5 +292,7 @@ def test_a_club_is_founded_at_its_offer_step_and_the_news_tells_its_floor_tariff
     news = world.tables()["events"]
     told = news[news.action == "floor_tariff"]
     assert list(told.step) == [3] and list(told.actor) == ["USA"]
-    assert "ATCM levies its floor tariff" in told.detail.iloc[0]
+    assert told.detail.iloc[0].startswith(
+        "The Agreement on Trade and Critical Minerals levies its floor tariff"
+    )
     assert len(told.target.iloc[0].split(",")) > 10  # the outsiders it taxes

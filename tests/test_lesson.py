@@ -312,14 +312,15 @@ def test_a_role_card_says_which_club_the_scenario_has_its_country_lead():
     title, [usa, chn] = roles.cards("washington_coalition", ["USA", "CHN"])
     assert chn.standing == []
     [club] = usa.standing
-    assert "founded the club ATCM" in club and "2026 Q1" in club and "42 economies" in club
+    assert "founded a club, the Agreement on Trade and Critical Minerals:" in club
+    assert "2026 Q1" in club and "42 economies" in club
     assert "floor price of 1.3×" in club and "USD 12 bn" in club
     assert "these offers go out in your country's name" in club
     assert f"**Already in place.** {club}" in roles.markdown(title, [usa])
     assert "<b>Already in place.</b>" in roles.html(title, [usa])
     with use_language("fr"):
         _, [usa_fr] = roles.cards("washington_coalition", ["USA"])
-    assert "votre pays a fondé le club ATCM" in usa_fr.standing[0]
+    assert "fondé le club Accord sur le commerce et les minerais critiques" in usa_fr.standing[0]
     assert "ces offres partent au nom de votre pays" in usa_fr.standing[0]
 
 
@@ -588,15 +589,19 @@ def test_the_us_reads_chinas_answer_first_and_the_clubs_answers_counted(tmp_path
     _, name, accepted, rejected = club
     assert name == "ATCM" and accepted > 0 and rejected > 0
     assert len(answers) == 2  # not a line for each of the forty-odd guests
+    clubs = game.world.club_names()
     with use_language("en"):
-        said = answer_line(club)
+        said = answer_line(club, clubs)
     assert said == (
-        f"• {accepted} economies accepted membership of the ATCM coalition, "
-        f"{rejected} turned it down."
+        f"• {accepted} economies accepted membership of the Agreement on Trade and Critical "
+        f"Minerals coalition, {rejected} turned it down."
     )
     with use_language("fr"):
-        said = answer_line(("club", "ATCM", 32, 1))
-    assert said == "• 32 économies ont accepté d'entrer dans la coalition ATCM, 1 a refusé."
+        said = answer_line(("club", "ATCM", 32, 1), clubs)
+    assert said == (
+        "• 32 économies ont accepté d'entrer dans la coalition Accord sur le commerce et les "
+        "minerais critiques, 1 a refusé."
+    )
 
 
 def test_a_role_card_names_the_european_union_without_its_member_count():

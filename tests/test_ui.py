@@ -672,6 +672,7 @@ class _Desk:
 
     country = "USA"
     last_round = False
+    world = _BASELINE.world
 
     def __init__(self, *kinds):
         self.offers = [

@@ -16,7 +16,7 @@ import math
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from html import escape
 from urllib.parse import parse_qs
@@ -77,13 +77,15 @@ def news_item(detail: str) -> str:
     return f"• {again(detail, language())}"
 
 
-def answer_line(said) -> str:
-    """An answer to a delegation's offer (``report.what_happened``) as a list item."""
+def answer_line(said, clubs: Mapping[str, str] | None = None) -> str:
+    """An answer to a delegation's offer (``report.what_happened``) as a list item;
+    ``clubs``: each coalition's code -> its name in words (World.club_names)."""
     if not isinstance(said, tuple):
         return news_item(said)
     if said[0] == "countered":  # ("countered", who, kind of deal)
         return "• " + t("lesson.report_countered", actor=said[1], deal=t(f"deals.kind_{said[2]}"))
     _, club, accepted, rejected = said  # ("club", coalition, how many accepted, rejected)
+    club = (clubs or {}).get(club, club)
     if not accepted:
         return "• " + t("lesson.report_club_rejected", count=rejected, club=club)
     yes = t("lesson.report_club_accepted", count=accepted, club=club)
@@ -435,7 +437,7 @@ def DecideSection(game: ClassGame, desk, token: str, code: str, version: int = 0
                     lines(offers, heading=t("class_offers.yours_title"))
             else:
                 solara.Info(t("class_ui.wait") if desk.decisions else t("class_ui.closed"))
-                Submitted(desk.decisions)
+                Submitted(desk.decisions, desk.world.club_names())
         with solara.Column():
             if game.players.get(code) != "bot" and game.round_open and not game.paused:
                 for void in desk.answers_voided():
@@ -533,7 +535,8 @@ def RoundReport(game: ClassGame, code: str, version: int = 0):
             moves = [news_item(move) for move in result["yours"][:8]]
             lines(moves, heading=t("lesson.report_yours"))
         if result["answers"]:
-            answers = [answer_line(said) for said in result["answers"]]
+            clubs = game.world.club_names()
+            answers = [answer_line(said, clubs) for said in result["answers"]]
             lines(answers, heading=t("lesson.report_answers"))
         if result["breaches"]:
             broken = [news_item(breach) for breach in result["breaches"]]
@@ -624,9 +627,9 @@ def JoinPage(game: ClassGame):
 
 
 @solara.component
-def Submitted(decisions: list[Action]):
+def Submitted(decisions: list[Action], clubs: Mapping[str, str] | None = None):
     for action in decisions:
-        line(describe(action))
+        line(describe(action, clubs=clubs))
 
 
 def who(code: str) -> str:
@@ -985,7 +988,10 @@ def SeatStatus(game: ClassGame, token: str, act, version: int = 0):
                     t(
                         "class_ui.seat_decisions",
                         code=code,
-                        decisions="; ".join(describe(action) for action in decisions),
+                        decisions="; ".join(
+                            describe(action, clubs=game.world.club_names())
+                            for action in decisions
+                        ),
                     )
                 )
         for code in status["code"]:

@@ -38,7 +38,8 @@ def DealsWithReasons(world, tables: dict, country: str | None):
         solara.Text(t("ui.no_deals"))
         return
     reasons = [reason(world, row, country) for row in ledger.itertuples()]
-    ledger = views.ledger_in_words(ledger, world.deal_refs).assign(why=reasons)
+    ledger = views.ledger_in_words(ledger, world.deal_refs, world.club_names())
+    ledger = ledger.assign(why=reasons)
     columns = [
         column("deal_id", "deal"),
         column("kind"),

@@ -9,7 +9,7 @@ one, the classroom's seat is another.
 """
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from html import escape
 
 import solara
@@ -156,15 +156,16 @@ def deal_with_article(kind: str) -> str:
     return t(f"game.a_{kind}")
 
 
-def terms_in_brackets(terms) -> str:
-    """`` (mineral …)`` or nothing: never empty brackets."""
-    words = views.describe_terms(terms)
+def terms_in_brackets(terms, clubs: Mapping[str, str] | None = None) -> str:
+    """`` (mineral …)`` or nothing: never empty brackets; ``clubs``: World.club_names."""
+    words = views.describe_terms(terms, clubs)
     return f" ({words})" if words else ""
 
 
-def describe(action: Action, usd: float = 0.0) -> str:
+def describe(action: Action, usd: float = 0.0, clubs: Mapping[str, str] | None = None) -> str:
     """One queued decision in plain words; ``usd``: what a stockpile purchase takes from
-    the budget (decisions.cost), said with it."""
+    the budget (decisions.cost), said with it; ``clubs``: World.club_names, for a coalition
+    offer's club."""
     # the good as one name, as the news says it: "terres rares lourdes raffinées (Dy, Tb)",
     # not "terres rares lourdes (Dy, Tb) (raffiné)"
     mineral = getattr(action, "mineral", ALL) or ALL
@@ -198,12 +199,12 @@ def describe(action: Action, usd: float = 0.0) -> str:
                 "ui.queued_proposal",
                 deal=deal_with_article(action.deal),
                 partner=_partner_words(action.partner),
-                terms=terms_in_brackets(action.terms),
+                terms=terms_in_brackets(action.terms, clubs),
                 duration=action.duration,
             )
         case "respond" if action.answer == "counter" and action.terms:  # its terms, in words
             said = t("ui.queued_counter", offer=answered(action))
-            return f"{said}{terms_in_brackets(action.terms)}"
+            return f"{said}{terms_in_brackets(action.terms, clubs)}"
         case "respond":
             return t(f"ui.queued_{action.answer}", offer=answered(action))
         case "found_coalition":
@@ -250,7 +251,8 @@ def DecisionPanel(desk, changed: Callable[[], None], version: int = 0):
         broken = desk.breaches()
         for k, action in enumerate(desk.decisions):
             bought = action.kind == "stockpile" and action.tonnes > 0
-            said = describe(action, cost(desk.world, desk.country, action) if bought else 0.0)
+            usd = cost(desk.world, desk.country, action) if bought else 0.0
+            said = describe(action, usd, desk.world.club_names())
             label = withdraw_label(action, k)
             with solara.Row(style={"align-items": "center"}):
                 solara.Text(said)
@@ -287,7 +289,7 @@ def breach_warning(world, code: str, deal) -> str:
     """What a queued move breaking ``deal`` (or a coalition's pledge) costs: said before
     the quarter is played."""
     if isinstance(deal, Coalition):
-        return t("deals.coalition_breach_warning", coalition=deal.name)
+        return t("deals.coalition_breach_warning", coalition=deal.called())
     return t(
         "deals.breach_warning",
         deal=t(f"deals.kind_{deal.deal}"),
@@ -322,7 +324,8 @@ def MeasureForm(
     club_name, set_club_name = solara.use_state("")
     guests, set_guests = solara.use_state([])
     errors, set_errors = solara.use_state({})
-    clubs = list(desk.world.state.coalitions)
+    club_names = desk.world.club_names()  # the list reads titles, the offer names the code
+    clubs = list(club_names)
     first_club = clubs[0] if clubs else ""
 
     def edit(setter, field):
@@ -495,6 +498,7 @@ def MeasureForm(
                     clubs,
                     coalition or first_club,
                     edit(set_coalition, "coalition"),
+                    names=lambda code: club_names.get(code, code),
                 )
             else:
                 solara.Text(t("ui.no_coalitions"))
@@ -534,9 +538,9 @@ def Inbox(desk, changed: Callable[[], None], version: int = 0):
             OfferAnswers(desk, changed, offer, version=version).key(f"offer-{name}")
 
 
-def offer_words(offer: dict) -> str:
+def offer_words(offer: dict, clubs: Mapping[str, str] | None = None) -> str:
     """An offer in the inbox in one paragraph: who, what, and until when it may be answered;
-    a counter-offer says which offer it counters."""
+    a counter-offer says which offer it counters (``clubs``: World.club_names)."""
     ref = offer.get("ref") or ""
     if offer.get("counters"):
         key = "ui.offer_counter_line"
@@ -548,7 +552,7 @@ def offer_words(offer: dict) -> str:
         counters=offer.get("counters", ""),
         proposer=offer["proposer"],
         deal=deal_with_article(offer["deal"]),
-        terms=terms_in_brackets(offer["terms"]),
+        terms=terms_in_brackets(offer["terms"], clubs),
         duration=offer["duration"],
     )
 
@@ -563,7 +567,8 @@ def OfferAnswers(desk, changed: Callable[[], None], offer: dict, version: int = 
     error, set_error = solara.use_state(None)
     changed_to, set_changed_to = solara.use_state(None)
     # HTML, not Markdown: that was a new widget, compiled in the browser, per offer
-    html(f'<p style="color:rgba(0,0,0,.87);margin:0 0 7px">{bold(offer_words(offer))}</p>')
+    said = offer_words(offer, desk.world.club_names())
+    html(f'<p style="color:rgba(0,0,0,.87);margin:0 0 7px">{bold(said)}</p>')
     answered = desk.answer_to(number)
     if answered:
         line(t(f"ui.answered_{answered}", offer=number))
@@ -711,12 +716,17 @@ def IndustryView(world, tables: dict, country: str | None):
 
 
 @solara.component
-def DealsLedger(tables: dict, country: str | None, refs: dict[int, str] | None = None):
+def DealsLedger(
+    tables: dict,
+    country: str | None,
+    refs: dict[int, str] | None = None,
+    clubs: Mapping[str, str] | None = None,
+):
     ledger = views.deals_ledger(tables)
     if ledger.empty:
         solara.Text(t("ui.no_deals"))
         return
-    ledger = views.ledger_in_words(ledger, refs)
+    ledger = views.ledger_in_words(ledger, refs, clubs)
     columns = [
         column("deal_id", "deal"),
         column("kind"),
@@ -748,7 +758,8 @@ def Views(
         (t("ui.industry_title"), lambda: IndustryView(world, tables, country)),
         (
             t("ui.deals_title"),
-            deals_view or (lambda: DealsLedger(tables, country, world.deal_refs)),
+            deals_view
+            or (lambda: DealsLedger(tables, country, world.deal_refs, world.club_names())),
         ),
     ]
     solara.Style(TABS_CSS)

@@ -72,7 +72,7 @@ def _facts(name: str, lang: str) -> dict:
         "players": t("game.who_plays", count=len([c for c in data.codes if c != "ROW"])),
         "scripted": [words.name(data, code) for code in scripted],
         "reacts": not passive,
-        "coalitions": [club.name for club in spec.coalitions],
+        "coalitions": [club.called() for club in spec.coalitions],
     }
 
 

@@ -139,9 +139,14 @@ def deals_ledger(tables: dict) -> pd.DataFrame:
     return latest_deals(tables, newest_first=True)
 
 
-def ledger_in_words(ledger: pd.DataFrame, refs: dict[int, str] | None = None) -> pd.DataFrame:
+def ledger_in_words(
+    ledger: pd.DataFrame,
+    refs: dict[int, str] | None = None,
+    clubs: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
     """The deals ledger with kinds, statuses and terms as a person reads them; a deal made
-    from a class delegation's offer shows its ref beside its number (``refs``: World.deal_refs)."""
+    from a class delegation's offer shows its ref beside its number (``refs``: World.deal_refs),
+    a coalition its name in words (``clubs``: World.club_names)."""
     if refs:
         ledger = ledger.assign(
             deal_id=[deal_name(deal, refs) for deal in ledger["deal_id"].tolist()]
@@ -153,7 +158,7 @@ def ledger_in_words(ledger: pd.DataFrame, refs: dict[int, str] | None = None) ->
         ],
         kind=ledger["kind"].map(lambda kind: t(f"deals.kind_{kind}")),
         status=ledger["status"].map(lambda status: t(f"ui.status_{status}")),
-        terms=ledger["terms"].map(describe_terms),
+        terms=ledger["terms"].map(lambda terms: describe_terms(terms, clubs)),
     )
 
 

@@ -342,6 +342,10 @@ class CoalitionSettings(StrictModel):
     price_floor: float = Field(default=0.0, ge=0)  # reference price, share of base price
     reserve_usd: float = Field(default=0.0, ge=0)  # shared stockpile to build
 
+    def called(self) -> str:
+        """The club as a person reads it: its title in the reader's language, else its code."""
+        return from_data(vars(self), "title") or self.name
+
 
 class Scenario(StrictModel):
     """A validated scenario: the header, parameter overrides, country settings, events.

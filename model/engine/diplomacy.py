@@ -26,7 +26,7 @@ from model.data.world_data import WorldData
 from model.engine.evolve import arrival_steps, order_capacity
 from model.engine.policies import PolicyError, charge, good_indices
 from model.engine.state import State
-from model.text import t
+from model.text import from_data, t
 
 MAX_ROUNDS = 3  # propose → counter → counter: the deadline of one step's negotiation
 INITIAL_TRUST = 0.6  # assumption: partners start mildly trusting
@@ -77,6 +77,16 @@ class Coalition:
     reserve_spent: float = 0.0
     opens: int = 1  # the step it is founded: its rules and reserve apply from then on
     levying: frozenset[str] = frozenset()  # members whose floor tariffs the news has told
+    # Its name in words, from the scenario ("" where it gives none: a player's club is
+    # named as its founder typed it); ``name`` stays its code for tables and deal terms.
+    title: str = ""
+    title_fr: str = ""
+
+    def called(self) -> str:
+        """The club as a person reads it: its title in the reader's language, else its code.
+        A sentence given it says it again in each reader's language (model.text.Said)."""
+        titles = {"title": self.title, "title_fr": self.title_fr}
+        return from_data(titles, "title") or self.name
 
 
 # The largest terms an offer may name, far above any real deal: 1e12 t is hundreds of

@@ -206,6 +206,8 @@ class World(mesa.Model):
                 settings.price_floor,
                 settings.reserve_usd,
                 opens=settings.offer_step,
+                title=settings.title or "",
+                title_fr=settings.title_fr or "",
             )
         self._consumption0 = base_consumption_value(self.data)
         self._row = {code: c for c, code in enumerate(self.data.codes)}
@@ -478,6 +480,10 @@ class World(mesa.Model):
             if isinstance(action, Join | Leave):
                 self.membership(action, step)
 
+    def club_names(self) -> dict[str, str]:
+        """Each coalition's code -> the name a person reads (its title, else its code)."""
+        return {code: club.called() for code, club in self.state.coalitions.items()}
+
     def coalition_offers(self, step: int) -> list[Propose]:
         """The scenario's clubs offer membership to their guests at the offer step."""
         offers = []
@@ -538,13 +544,13 @@ class World(mesa.Model):
                 action.actor,
                 "join",
                 club.name,
-                t("deals.joined", actor=action.actor, coalition=club.name),
+                t("deals.joined", actor=action.actor, coalition=club.called()),
                 by=self.decided_by(action),
             )
             return
         if action.actor not in club.members:
             self.refuse(
-                step, action, t("deals.not_member", actor=action.actor, coalition=club.name)
+                step, action, t("deals.not_member", actor=action.actor, coalition=club.called())
             )
             return
         club.members.remove(action.actor)
@@ -565,7 +571,7 @@ class World(mesa.Model):
             action.actor,
             "leave",
             club.name,
-            t("deals.left", actor=action.actor, coalition=club.name),
+            t("deals.left", actor=action.actor, coalition=club.called()),
             by=self.decided_by(action),
         )
 
@@ -603,7 +609,7 @@ class World(mesa.Model):
                     guilty,
                     others,
                     None,
-                    t("deals.coalition_breach", actor=guilty, coalition=club.name),
+                    t("deals.coalition_breach", actor=guilty, coalition=club.called()),
                 )
 
     def _tell_floor_tariffs(self, club: diplomacy.Coalition, step: int) -> None:
@@ -617,7 +623,7 @@ class World(mesa.Model):
             outsiders = [self.data.codes[j] for j in np.flatnonzero(taxing.any(axis=(0, 1)))]
             detail = t(
                 "deals.floor_tariff",
-                coalition=club.name,
+                coalition=club.called(),
                 levying=len(levying),
                 count=len(outsiders),
             )

@@ -8,7 +8,7 @@ and the printable class debrief say the same sentences, made here.
 """
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import pandas as pd
@@ -22,8 +22,9 @@ TERMS += ("coalition", "duration")  # the terms a deal may have (model/diplomacy
 OPEN = ("proposed", "countered")  # a deal whose last message is one of these was never answered
 
 
-def describe_terms(terms: str | dict) -> str:
-    """Deal terms in one short line of words: ``mineral lithium, highest tariff 10%``."""
+def describe_terms(terms: str | dict, clubs: Mapping[str, str] | None = None) -> str:
+    """Deal terms in one short line of words: ``mineral lithium, highest tariff 10%``;
+    ``clubs``: each coalition's code -> its name in words (World.club_names), else its code."""
     values = json.loads(terms) if isinstance(terms, str) else terms
     mineral, stage = values.get("mineral"), values.get("stage")
     one_good = mineral not in (None, ALL) and stage not in (None, ALL)
@@ -39,12 +40,14 @@ def describe_terms(terms: str | dict) -> str:
                 shown.append(t("ui.term_every_good"))
             continue
         key = f"ui.term_{name}" if name in TERMS else "ui.term_other"
-        shown.append(t(key, name=name, value=_term_value(name, value)))
+        shown.append(t(key, name=name, value=_term_value(name, value, clubs or {})))
     return ", ".join(shown)
 
 
-def _term_value(name: str, value):
+def _term_value(name: str, value, clubs: Mapping[str, str]):
     """A deal term's value in words: names, not codes; no scientific notation."""
+    if name == "coalition":
+        return clubs.get(value, value)
     if name == "max_rate":
         return exact_percent(value)
     if name == "mineral":

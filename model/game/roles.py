@@ -174,7 +174,7 @@ def standing(world: World, code: str) -> list[str]:
         parts = [
             t(
                 "lesson.standing_club",
-                club=club.name,
+                club=club.called(),
                 quarter=world.quarter_label(club.offer_step),
                 count=invited,
                 duration=club.duration,
