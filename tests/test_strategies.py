@@ -775,3 +775,29 @@ def test_an_answer_to_a_clubs_floor_tariff_names_the_club():
     with use_language("en"):
         [answer] = make_controller("tit_for_tat", PRICE_USD).decide(obs)
     assert answer.note == "It answers in kind the measure taken by the United States."
+
+
+def test_an_answer_to_a_titled_clubs_floor_tariff_names_it_by_its_title():
+    """Walk-through: "the floor tariff the ATCM levies" never said what the ATCM was."""
+    from model.text import again, from_data, use_language
+
+    titles = {"title": "Agreement on Trade and Critical Minerals"}
+    titles["title_fr"] = "Accord sur le commerce et les minerais critiques"
+    floor = grid({("lithium", "refined", "USA"): 0.3})
+    obs = observation(
+        "RUS",
+        tariffs_on_me=floor,
+        new_tariffs_on_me=floor,
+        floor_tariffs_on_me=floor,
+        coalitions={"ATCM": ["USA", "EU"]},
+        coalition_names={"ATCM": from_data(titles, "title")},
+    )
+    with use_language("en"):
+        [answer] = make_controller("tit_for_tat", PRICE_USD).decide(obs)
+    assert answer.note == (
+        "It answers in kind the floor tariff the Agreement on Trade and Critical Minerals "
+        "levies through the United States."
+    )
+    assert "la coalition Accord sur le commerce et les minerais critiques (membre" in again(
+        answer.note, "fr"
+    )
