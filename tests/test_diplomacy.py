@@ -162,7 +162,7 @@ def test_coalition_members_drop_tariffs_among_themselves_and_a_member_who_taxes_
     world.run(1)
     assert (world.state.tariff[:, usa, jpn] == 0).all()  # the club's rule holds
     assert world.state.trust[jpn, usa] < diplomacy.INITIAL_TRUST - diplomacy.BREACH_COST / 2
-    assert "breaks the club's pledge" in " ".join(world.tables()["events"]["detail"])
+    assert "breaks the pledge of the club:" in " ".join(world.tables()["events"]["detail"])
 
 
 def test_a_coalition_with_a_price_floor_grows_non_chinese_refining():

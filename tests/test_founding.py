@@ -42,7 +42,7 @@ def test_a_founded_coalition_has_its_founder_and_the_guests_who_accept_and_its_r
     )
     world.run(1)
     assert (world.state.tariff[:, jpn, aus] == 0).all()
-    assert "breaks the Pacific club" in " ".join(world.tables()["events"]["detail"])
+    assert "breaks the pledge of the Pacific club:" in " ".join(world.tables()["events"]["detail"])
 
 
 def test_guests_that_reject_stay_out_and_the_founder_stays_in():
