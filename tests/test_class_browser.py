@@ -199,9 +199,11 @@ def test_a_lesson_with_a_projector_and_a_phone(tmp_path):
             teacher.get_by_role("button", name="Close round").click()
             expect(screen.get_by_role("heading", name=re.compile("lesson is over"))).to_be_visible()
             expect(
-                phone.get_by_text(re.compile(r"Your final score: .*rank \d of 3"))
+                phone.get_by_text(re.compile(r"Your points over the game: .*rank \d of 3"))
             ).to_be_visible()
-            expect(usa.get_by_text(re.compile(r"Your final score"))).to_be_visible()
+            expect(
+                usa.get_by_text(re.compile(r"Your points over the game: .*rank"))
+            ).to_be_visible()
             _shot(phone, "phone-debrief")
             _shot(screen, "screen-over")
     finally:
@@ -353,10 +355,10 @@ def test_the_lesson_end_moves_every_delegation_on_by_itself_each_in_its_language
 
             # nobody touches either page: each moves on to its end screen by itself
             expect(
-                usa.get_by_text(re.compile(r"^Your final score: .*rank \d of 2"))
+                usa.get_by_text(re.compile(r"^Your points over the game: .*rank \d of 2"))
             ).to_be_visible()
             expect(
-                chn.get_by_text(re.compile(r"^Votre score final : .*rang \d sur 2"))
+                chn.get_by_text(re.compile(r"^Vos points sur la partie : .*rang \d sur 2"))
             ).to_be_visible()
             for page in (usa, chn):
                 assert page.evaluate("window.notReloaded === true")  # no reload

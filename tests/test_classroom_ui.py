@@ -388,7 +388,7 @@ def test_a_delegations_page_moves_on_to_the_debrief_when_the_lesson_ends(tmp_pat
     game.close_round(game.teacher_token)  # the last round: the lesson is over
     assert game.finished
     # nobody touches the page: its watcher redraws it on the end screen
-    assert _wait_for(usa, "Your final score:"), _shown(usa)[:2000]
+    assert _wait_for(usa, "Your points over the game:"), _shown(usa)[:2000]
     assert usa.find(v.Btn, children=["Debrief"]).widgets
     assert not usa.find(v.Btn, children=["Queue tariff"]).widgets
 
@@ -455,13 +455,18 @@ def taxed(tmp_path):
 
 
 def test_a_final_score_that_rounds_to_nothing_never_reads_minus_zero(taxed):
-    """Seen on a French phone at the end of a lesson: "Votre score final : -0,0"."""
+    """Seen on a French phone at the end of a lesson: "Votre score final : -0,0" (it now
+    says the points over the game)."""
     from model.game import report
     from model.text import use_language
 
     board = report.leaderboard(taxed.tables(), taxed.seats, taxed.round_no, 0)
-    assert -0.05 < board.set_index("country").at["CHN", "score"] < 0  # China lost a little
-    for lang, said in (("en", "Your final score: +0.0,"), ("fr", "Votre score final : +0,0,")):
+    assert -0.05 < board.set_index("country").at["CHN", "points"] < 0  # China lost a little
+    said_in = (
+        ("en", "Your points over the game: +0.0,"),
+        ("fr", "Vos points sur la partie : +0,0,"),
+    )
+    for lang, said in said_in:
         with use_language(lang):
             rc = _render(classroom.SeatDebrief(taxed, "CHN", version=taxed.version))
             shown = _shown(rc)

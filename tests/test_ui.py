@@ -144,7 +144,7 @@ def test_valid_tariff_is_in_the_news_after_step(page):
     html = [w.unsafe_innerHTML for w in page.find(solara.widgets.HTML).widgets]
     assert any('aria-label="Price chart of rare earths (mined ore)"' in h for h in html)
     assert any("<polyline" in h for h in html)
-    assert any("United States</td>" in h and 'title="Score:' in h for h in html)
+    assert any("United States</td>" in h and 'title="The total of the quarterly' in h for h in html)
     _click(page, "Undo")
     assert news not in _news(page)
 
@@ -575,7 +575,7 @@ def test_debrief_ranks_everyone_and_compares_with_no_action():
         game.step()
     compared = views.comparison(game.tables(), game.without_me(), "CHN")
     assert list(compared["game"]) == ["as played", "without your actions"]
-    assert compared["score"].iloc[0] != pytest.approx(compared["score"].iloc[1])
+    assert compared["points"].iloc[0] != pytest.approx(compared["points"].iloc[1])
     moves = views.timeline(game.tables())
     assert moves["detail"].str.contains("China bans exports of refined rare earths").any()
     box, rc = solara.render(app.GameView(game, lambda: None, lambda: None), handle_error=False)
@@ -586,6 +586,7 @@ def test_debrief_ranks_everyone_and_compares_with_no_action():
     html = "".join(_html(rc))
     assert 'aria-label="Final ranking"' in html
     assert "Rank of all" in html  # the comparison ranks among every economy, said so
+    assert ", by points over the game." in markdown and ">Points over the game</th>" in html
     rc.close()
 
 

@@ -508,16 +508,12 @@ def RoundReport(game: ClassGame, code: str, version: int = 0):
             solara.Text(t("lesson.report_none"))
             return
         said = []
+        points, score = tenth(result["points"]), tenth(result["score"])
         if result["change"] is None:
-            said.append(t("lesson.report_score_first", score=tenth(result["score"])))
+            said.append(t("lesson.report_score_first", points=points, score=score))
         else:
-            said.append(
-                t(
-                    "lesson.report_score",
-                    score=tenth(result["score"]),
-                    change=tenth(result["change"]),
-                )
-            )
+            change = tenth(result["change"])
+            said.append(t("lesson.report_score", points=points, change=change, score=score))
         parts = [
             t("lesson.report_part", name=t(f"lesson.component_{name}"), value=tenth(value))
             for name, value in result["components"].items()
@@ -572,7 +568,7 @@ def SeatDebrief(game: ClassGame, code: str, version: int = 0):
             line(
                 t(
                     "lesson.debrief_you",
-                    score=tenth(float(mine["score"].iloc[0])),
+                    points=tenth(float(mine["points"].iloc[0])),
                     rank=int(mine["rank"].iloc[0]),
                     count=len(board),
                 )
@@ -1185,16 +1181,16 @@ def Leaderboard(game: ClassGame, board, change: bool = True):
 
     frame = board.assign(
         delegation=[delegation(c) for c in board["country"]],
-        score=[_number(x, "{:+.1f}") for x in board["score"]],
+        points=[_number(x, "{:+.1f}") for x in board["points"]],
         change=[_number(x, "{:+.1f}") for x in board["change"]],
     )
     columns = [
         ("rank", t("lesson.col_rank"), t("lesson.col_rank"), "{}"),
         ("delegation", t("lesson.col_delegation"), t("lesson.col_delegation"), "{}"),
-        ("score", t("lesson.col_score"), t("lesson.leaderboard_note"), "{}"),
+        ("points", t("lesson.col_points"), t("lesson.help_points"), "{}"),
     ]
-    if change:
-        columns.append(("change", t("lesson.col_change"), t("lesson.col_change"), "{}"))
+    if change:  # the points of the round's quarters
+        columns.append(("change", t("lesson.col_change"), t("lesson.help_change"), "{}"))
     html(table_html(frame, columns, t("lesson.leaderboard_title"), bold=None))
 
 
@@ -1279,9 +1275,9 @@ def ClassDebrief(game: ClassGame, version: int = 0):
         compared = views.with_names(compared, "country")
         columns = [
             column("country"),
-            column("score", "real", fmt="{:.1f}", topic="class_ui"),
+            column("points", "real", fmt="{:.1f}", topic="class_ui"),
             (
-                "score_without_deals",
+                "points_without_deals",
                 t("class_ui.col_without"),
                 t("class_ui.help_without"),
                 "{:.1f}",

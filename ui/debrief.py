@@ -1,5 +1,6 @@
 """The end of the game: your score against your no-action path, the prices that mattered,
-your key moves first, what really happened, and your rank among your peers."""
+your key moves first, what really happened, and your rank among your peers by points over
+the game (the total of the quarterly scores)."""
 
 import pandas as pd
 import solara
@@ -108,6 +109,7 @@ def Debrief(game, version: int = 0):
             columns = [
                 ("rank", t("ui.col_rank"), t("ui.help_rank"), "{}"),
                 ("name", t("game.col_economy"), t("game.help_economy"), "{}"),
+                ("points", t("ui.col_points"), t("ui.help_points"), "{:.1f}"),
                 ("score", t("ui.col_score"), t("ui.help_score"), "{:.1f}"),
             ]
             solara.HTML(
@@ -129,6 +131,7 @@ def Debrief(game, version: int = 0):
                 frame = views.comparison(tables, without.value, code)
                 columns = [
                     column("game"),
+                    column("points", fmt="{:.1f}"),
                     column("score", fmt="{:.1f}"),
                     ("rank", t("ui.col_rank_all"), t("ui.help_rank_all"), "{}"),
                     column("shortage_share", "shortage", fmt="{:.1%}"),

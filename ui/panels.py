@@ -786,6 +786,7 @@ def score_columns(first: list[tuple] = ()) -> list[tuple]:
     return [
         *first,
         column("country"),
+        column("points", fmt="{:.1f}"),
         column("score", fmt="{:.1f}"),
         column("shortage_share", "shortage", fmt="{:.1%}"),
         column("gdp_index", "gdp", fmt="{:.3f}"),

@@ -1,5 +1,8 @@
 """How the player is doing, and why: the score and its parts, the situation, the ranking.
 
+A quarter's score is a flow; the game's result, and the ranking, is the total of the
+quarterly scores so far (its points over the game, ``model/game/totals.py``).
+
 The score's parts are the columns ``score_consumers``, ``score_producers``,
 ``score_transfers``, ``score_downstream`` and ``score_objectives`` of the countries table
 (they sum to ``score``; 0 = the no-action path). A table without them still shows the
@@ -13,6 +16,7 @@ import numpy as np
 import pandas as pd
 import solara
 
+from model.game import totals
 from model.text import t
 from ui import words
 from ui.charts import line_chart, table_html
@@ -180,16 +184,19 @@ def peers(world, code: str) -> list[str]:
 
 
 def ranking(world, tables: dict, code: str) -> pd.DataFrame:
-    """The latest scores of the player's peers, best first, with ranks and names."""
+    """The player's peers, best first by their points over the game so far (the total of
+    their quarterly scores), with ranks, names and this quarter's score."""
     frame = tables["countries"]
     now = frame[frame["step"] == frame["step"].max()]
     chosen = now[now["country"].isin(peers(world, code))]
-    chosen = chosen.sort_values("score", ascending=False).reset_index(drop=True)
+    chosen = chosen.assign(points=chosen["country"].map(totals.points(frame)))
+    chosen = chosen.sort_values("points", ascending=False, kind="stable").reset_index(drop=True)
     return pd.DataFrame(
         {
             "rank": range(1, len(chosen) + 1),
             "name": [words.name(world.data, c) for c in chosen["country"]],
             "country": chosen["country"].to_numpy(),
+            "points": chosen["points"].to_numpy(),
             "score": chosen["score"].to_numpy(),
         }
     )
@@ -238,6 +245,8 @@ def ScorePanel(world, tables: dict, code: str):
         )
         if parts(mine):  # the rebuilt score: 0 is the no-action path
             solara.Text(t("game.score_meaning"), style={"display": "block"})
+        total = words.points(float(mine["score"].sum()))
+        solara.Text(t("game.points_so_far", points=total), style={"display": "block"})
         reasons = why(tables, code)
         if reasons:
             title(t("game.why_title"))
@@ -302,9 +311,11 @@ def Ranking(world, tables: dict, code: str):
         board = ranking(world, tables, code)
         everyone = len(board) >= len(world.data.codes) - 1
         solara.Text(t("game.ranking_all") if everyone else t(f"game.ranking_{role}"))
+        solara.Text(t("game.ranking_by"), style={"display": "block"})
         columns = [
             ("rank", t("ui.col_rank"), t("ui.help_rank"), "{}"),
             ("name", t("game.col_economy"), t("game.help_economy"), "{}"),
+            ("points", t("ui.col_points"), t("ui.help_points"), "{:.1f}"),
             ("score", t("ui.col_score"), t("ui.help_score"), "{:.1f}"),
         ]
         html(table_html(board, columns, t("game.ranking_title"), highlight=("country", code)))

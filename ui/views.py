@@ -10,6 +10,7 @@ import pandas as pd
 
 from model.data.tables import TABLES
 from model.data.world_data import NAMED_INDUSTRIES
+from model.game import totals
 from model.game.deals import deal_name
 from model.game.deals import describe_terms as describe_terms  # the pages say terms too
 from model.game.debrief import key_moves, latest_deals
@@ -73,10 +74,13 @@ def news(tables: dict, now: int, steps: int = NEWS_STEPS) -> pd.DataFrame:
 
 
 def scoreboard(tables: dict) -> pd.DataFrame:
-    """Every economy's latest score, best first, with its rank."""
-    now = latest(tables["countries"])
+    """Every economy, best first by its points over the game so far (the total of its
+    quarterly scores), with its rank and its latest score, shortage and GDP index."""
+    countries = tables["countries"]
+    now = latest(countries)
     board = now[["country", "score", "shortage_share", "gdp_index"]]
-    board = board.sort_values("score", ascending=False).reset_index(drop=True)
+    board.insert(1, "points", board["country"].map(totals.points(countries)))
+    board = board.sort_values("points", ascending=False, kind="stable").reset_index(drop=True)
     board.insert(0, "rank", range(1, len(board) + 1))
     return board
 
@@ -163,15 +167,19 @@ def ledger_in_words(
 
 
 def comparison(played: dict, without: dict, code: str) -> pd.DataFrame:
-    """How ``code`` did in the game against the same seed without its actions."""
+    """How ``code`` did in the game against the same seed without its actions: its points
+    over the game and its rank by them among every economy, then the last quarter's score,
+    shortage, industry output and GDP index."""
     rows = []
     for label, tables in ((t("ui.debrief_played"), played), (t("ui.debrief_without"), without)):
         now = latest(tables["countries"])
         row = now[now["country"] == code].iloc[0]
-        rank = int((now["score"] > row["score"]).sum()) + 1
+        total = totals.points(tables["countries"])
+        rank = int((total > total[code]).sum()) + 1
         rows.append(
             {
                 "game": label,
+                "points": total[code],
                 "score": row["score"],
                 "rank": rank,
                 "shortage_share": row["shortage_share"],

@@ -1,12 +1,13 @@
 """What a class looks at after the game: ranking, key moves, deals, and the game without deals.
 
-Scores are welfare changes against the same world where nobody acted (0 = as well off as
-that world), so the ranking compares economies on one scale and its component columns say
-why each score moved.
+A quarter's score is a welfare change against the same world where nobody acted (0 = as
+well off as that world), so economies compare on one scale. The game's result is the total
+of the quarterly scores over the quarters played (its points, ``model/game/totals.py``):
+the ranking is by that total, and its component columns say where the points came from.
 
 The counterfactual is the same scenario, seed and decisions replayed with no negotiation
-at all (``World.deals_allowed = False``): the difference in each country's final score is
-what the deals made of the class's game.
+at all (``World.deals_allowed = False``): the difference in each country's points over the
+game is what the deals made of the class's game.
 """
 
 import pandas as pd
@@ -14,6 +15,7 @@ import pandas as pd
 from model.data.world_data import WorldData
 from model.engine.metrics import SCORE_COLUMNS
 from model.game.replay import GameLog, replay
+from model.game.totals import over_quarters, points
 from model.text import country_name
 
 # The moves a debrief talks about, here and in the browser (event cards show up as the
@@ -63,17 +65,27 @@ def final(tables: dict) -> pd.DataFrame:
 
 
 def ranking(tables: dict, data: WorldData, played_by: dict[str, str]) -> pd.DataFrame:
-    last = final(tables).sort_values("score", ascending=False)
-    codes = list(last["country"])
+    """Every economy, best first by its points over the game (``points``; ``points_*`` its
+    parts: the components summed over the quarters), with the last quarter's ``score``,
+    shortage and GDP index."""
+    last = final(tables).set_index("country")
+    total = over_quarters(tables["countries"], columns=SCORE_COLUMNS)
+    total = total.reindex(last.index).sort_values("score", ascending=False, kind="stable")
+    codes = list(total.index)
+    last = last.loc[codes]
     return pd.DataFrame(
         {
-            "rank": range(1, len(last) + 1),
+            "rank": range(1, len(codes) + 1),
             "country": codes,
             "name": [country_name(code, data.names[data.country(code)]) for code in codes],
             "played_by": [played_by.get(code, AI) for code in codes],
-            "score": last["score"].to_numpy(),
+            "points": total["score"].to_numpy(),
             # why: the components against the world where nobody acted (docs/scoring.md)
-            **{column: last[column].to_numpy() for column in SCORE_COLUMNS[1:]},
+            **{
+                column.replace("score_", "points_"): total[column].to_numpy()
+                for column in SCORE_COLUMNS[1:]
+            },
+            "score": last["score"].to_numpy(),
             "shortage_share": last["shortage_share"].to_numpy(),
             "gdp_index": last["gdp_index"].to_numpy(),
         }
@@ -93,20 +105,21 @@ def latest_deals(tables: dict, newest_first: bool = False) -> pd.DataFrame:
 def counterfactual(
     tables: dict, without: dict | None, data: WorldData, played_by: dict[str, str]
 ) -> pd.DataFrame:
-    """Each country's final score in the game and without the deals, best gain first."""
-    columns = ["country", "name", "played_by", "score", "score_without_deals", "difference"]
+    """Each country's points over the game as played and without the deals, best gain
+    first."""
+    columns = ["country", "name", "played_by", "points", "points_without_deals", "difference"]
     if without is None:
         return pd.DataFrame(columns=columns)
-    real = final(tables).set_index("country")["score"]
-    other = final(without).set_index("country")["score"].reindex(real.index)
+    real = points(tables["countries"]).reindex(final(tables)["country"])
+    other = points(without["countries"]).reindex(real.index)
     frame = pd.DataFrame(
         {
             "country": list(real.index),
             "name": [country_name(code, data.names[data.country(code)]) for code in real.index],
             "played_by": [played_by.get(code, AI) for code in real.index],
-            "score": real.to_numpy(),
-            "score_without_deals": other.to_numpy(),
+            "points": real.to_numpy(),
+            "points_without_deals": other.to_numpy(),
         }
     )
-    frame["difference"] = frame["score"] - frame["score_without_deals"]
+    frame["difference"] = frame["points"] - frame["points_without_deals"]
     return frame.sort_values("difference", ascending=False).reset_index(drop=True)[columns]

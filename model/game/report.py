@@ -1,12 +1,13 @@
 """What a round did, for the room and for each delegation.
 
-The projector shows the class's delegations only, ranked on ``score`` (each against its own
-no-action path, so the ranking is fair across roles), the round's headlines with the
-students' moves first and the AI's summarised, and the prices that moved most. Each
-delegation gets "what happened to you": its score change and the parts it came from, the
-measures that hit it, and the prices that matter to it. Everything here reads the World's
-output tables; columns another part of the game adds later (score components, event
-importance) are used when they are there.
+The projector shows the class's delegations only, ranked on their points over the game so
+far (the total of their quarterly scores, each against its own no-action path, so the
+ranking is fair across roles; ``model/game/totals.py``) and the points the round added, the
+round's headlines with the students' moves first and the AI's summarised, and the prices
+that moved most. Each delegation gets "what happened to you": the points its round earned
+and the parts they came from, the measures that hit it, and the prices that matter to it.
+Everything here reads the World's output tables; columns another part of the game adds
+later (score components, event importance) are used when they are there.
 """
 
 import json
@@ -17,6 +18,7 @@ import pandas as pd
 
 from agents.controllers import PLAYER
 from model.game.deals import DealStory, answering, deal_stories
+from model.game.totals import points
 
 COMPONENTS = (
     "score_consumers",
@@ -33,7 +35,7 @@ DEBRIEF_WORDS = (
     "title",
     "ranking",
     "delegation",
-    "score",
+    "points",
     "path",
     "moves",
     "hits",
@@ -51,18 +53,20 @@ DEAL_SECTIONS = (("kept", ("kept",)), ("broken", ("broken",)), ("not_agreed", ("
 
 
 def leaderboard(tables: dict, seats: list[str], now: int, since: int) -> pd.DataFrame:
-    """The class's delegations after quarter ``now``, best first: score, its change since
-    quarter ``since`` and, when the table has them, the score's components. Every score
-    starts at 0 (the world as it was), so the change since quarter 0 is the score."""
+    """The class's delegations after quarter ``now``, best first by ``points``, their
+    points over the game so far (the total of their quarterly scores), with ``change``, the
+    points of the quarters after ``since`` (the round's), and ``score``, quarter ``now``'s
+    own score."""
     countries = tables["countries"]
-    columns = ["country", "score", "change", *[c for c in COMPONENTS if c in countries]]
+    columns = ["country", "points", "change", "score"]
     if countries.empty or now < 1:
         return pd.DataFrame(columns=["rank", *columns])
     latest = countries[(countries["step"] == now) & countries["country"].isin(seats)]
-    before = countries[countries["step"] == since].set_index("country")["score"]
-    start = latest["country"].map(before) if since >= 1 else 0.0
-    board = latest.assign(change=latest["score"] - start)
-    board = board.sort_values("score", ascending=False, kind="stable")[columns]
+    board = latest.assign(
+        points=latest["country"].map(points(countries, upto=now)),
+        change=latest["country"].map(points(countries, after=since, upto=now)),
+    )
+    board = board.sort_values("points", ascending=False, kind="stable")[columns]
     return board.assign(rank=np.arange(1, len(board) + 1))[["rank", *columns]].reset_index(
         drop=True
     )
@@ -188,24 +192,22 @@ def what_happened(
     now: int,
     refs: dict[int, str] | None = None,
 ) -> dict:
-    """``code``'s round: its score change and the parts it came from, its own moves (its
-    counter-offers among them), the measures others took against it, and the prices of the
-    goods it uses most. ``refs``: World.deal_refs, to name the deals."""
+    """``code``'s round: its points over the game so far (``points``), the round's points
+    (``change``, the quarters after ``since``; None in the first round, whose points are
+    all there are) and the parts they came from, quarter ``now``'s ``score``, its own moves
+    (its counter-offers among them), the measures others took against it, and the prices of
+    the goods it uses most. ``refs``: World.deal_refs, to name the deals."""
     countries = tables["countries"]
     mine = countries[countries["country"] == code].set_index("step")
     result = {"played": now >= 1 and now in mine.index}
     if not result["played"]:
         return result
-    score = float(mine.at[now, "score"])
-    before = float(mine.at[since, "score"]) if since in mine.index else None
-    result["score"] = score
-    result["change"] = None if before is None else score - before
-    result["components"] = {
-        name: float(mine.at[now, name])
-        - (float(mine.at[since, name]) if before is not None else 0.0)
-        for name in COMPONENTS
-        if name in mine
-    }
+    played = mine[mine.index <= now]
+    rounds = played[played.index > since]  # the round's quarters
+    result["points"] = float(played["score"].sum())
+    result["score"] = float(mine.at[now, "score"])
+    result["change"] = float(rounds["score"].sum()) if since >= 1 else None
+    result["components"] = {name: float(rounds[name].sum()) for name in COMPONENTS if name in mine}
     events = events_between(tables, since, now)
     yours = list(events.loc[_decided_by(events, [code]), "detail"])  # not its scripted history
     hits = []
@@ -324,22 +326,23 @@ def debrief_page(
     lang: str = "en",
     refs: dict[int, str] | None = None,
 ) -> str:
-    """The class debrief as one printable HTML page: the final leaderboard, the deals the
-    delegations kept, broke or did not agree on, each delegation's score quarter by quarter
-    (0 is its own no-action path), its moves (counter-offers and breaches among them) and
-    the measures that hit it, what really happened (the event cards fired, with their
-    sources) and the debrief questions. ``seats`` maps codes to names; ``words`` holds the
-    headings, in the language ``lang`` the page declares; ``refs``: World.deal_refs."""
+    """The class debrief as one printable HTML page: the final leaderboard (by points over
+    the game), the deals the delegations kept, broke or did not agree on, each delegation's
+    score quarter by quarter (0 is its own no-action path) and their total, its moves
+    (counter-offers and breaches among them) and the measures that hit it, what really
+    happened (the event cards fired, with their sources) and the debrief questions.
+    ``seats`` maps codes to names; ``words`` holds the headings, in the language ``lang``
+    the page declares; ``refs``: World.deal_refs."""
     countries = tables["countries"]
     now = int(countries["step"].max()) if not countries.empty else 0
     board = leaderboard(tables, list(seats), now, 0)
     out = [f"<h1>{escape(words['title'])}: {escape(title)}</h1>", f"<p>{escape(story)}</p>"]
     out.append(f"<h2>{escape(words['ranking'])}</h2><table><tr><th>#</th>")
-    out.append(f"<th>{escape(words['delegation'])}</th><th>{escape(words['score'])}</th></tr>")
+    out.append(f"<th>{escape(words['delegation'])}</th><th>{escape(words['points'])}</th></tr>")
     for row in board.itertuples():
         out.append(
             f"<tr><td>{row.rank}</td><td>{escape(seats[row.country])}</td>"
-            f"<td>{row.score:+.1f}</td></tr>"
+            f"<td>{row.points:+.1f}</td></tr>"
         )
     out.append("</table>")
     stories = [
@@ -354,7 +357,9 @@ def debrief_page(
         out.append(f"<section><h2>{escape(name)} ({escape(code)})</h2>")
         path = countries[countries["country"] == code].set_index("step")["score"]
         cells = "".join(f"<th>{escape(quarter_label(int(s)))}</th>" for s in steps)
+        cells += f"<th>{escape(words['points'])}</th>"
         values = "".join(f"<td>{path.get(s, float('nan')):+.1f}</td>" for s in steps)
+        values += f"<td>{path.sum():+.1f}</td>"
         out.append(
             f"<p>{escape(words['path'])}</p><table><tr>{cells}</tr><tr>{values}</tr></table>"
         )
