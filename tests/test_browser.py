@@ -285,7 +285,9 @@ def test_a_first_game_from_the_cards_to_the_debrief(server, tmp_path):
 
         page.reload()  # the game is kept on the server under the id in the address
         expect(heading).to_have_text("2025 Q2 · step 2 of 4", timeout=60_000)
-        expect(page.locator(".v-card__title").get_by_text("Your score", exact=True)).to_be_visible()
+        expect(
+            page.locator(".v-card__title").get_by_text("Your score this quarter", exact=True)
+        ).to_be_visible()
         _no_serious_violations(page, "game")
 
         for quarter in (3, 4):

@@ -175,7 +175,7 @@ def test_a_lesson_with_a_projector_and_a_phone(tmp_path):
             world_map = screen.get_by_role("img", name=re.compile("^World map of"))
             expect(world_map).to_be_visible()
             assert world_map.bounding_box()["width"] > 300  # readable from the back
-            expect(usa.get_by_text(re.compile(r"^Your score is"))).to_be_visible()
+            expect(usa.get_by_text(re.compile(r"^Your points over the game: "))).to_be_visible()
             expect(
                 phone.get_by_text(re.compile("The United States sets a 30% tariff")).first
             ).to_be_visible()
@@ -312,7 +312,7 @@ def test_the_lesson_end_moves_every_delegation_on_by_itself_each_in_its_language
             usa.get_by_role("button", name="Queue proposal").click()
             expect(usa.get_by_text(re.compile("^Propose a tariff agreement"))).to_be_visible()
             teacher.get_by_role("button", name="Close round").click()
-            expect(usa.get_by_text(re.compile(r"^Your score is"))).to_be_visible()
+            expect(usa.get_by_text(re.compile(r"^Your points over the game: "))).to_be_visible()
 
             # each delegation reads the round's news in its own language
             usa.get_by_role("button", name="The world", exact=True).click()
