@@ -179,6 +179,24 @@ def test_situation_lists_the_measure_aimed_at_you_and_your_stocks():
     assert (held["tonnes"] > 0).all() and (held["days"] > 0).all()
 
 
+def test_a_stock_run_down_to_nothing_stays_in_your_stocks_at_0_t():
+    """A player: under China's cap Japan's refined heavy rare earths (41 t at the start)
+    ran out, and the good simply vanished from "Your stocks"."""
+    game = Game("japan_pressure", "JPN")
+    for _ in range(4):
+        game.step()
+    heavy = game.world.data.goods.index(("heavy_rare_earths", "refined"))
+    assert game.world.state.stock[game.world.data.country("JPN"), heavy] == 0
+    box, rc = solara.render(
+        progress.Situation(game.world, game.tables(), "JPN", 0.0), handle_error=False
+    )
+    shown = _html(rc)
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", shown)
+    k = cells.index("refined heavy rare earths")
+    assert cells[k + 1 : k + 3] == ["0", "0"]  # tonnes held, days of cover
+    rc.close()
+
+
 def test_days_of_cover_count_what_processors_use_as_well():
     """Review: Japan's 1,202 t of refined rare earths read 403 days of cover after the first
     quarter (60 before): its magnet makers' use was left out of the quarter's use."""

@@ -125,7 +125,9 @@ def measures_in_force(world, code: str) -> tuple[list[str], list[str]]:
 
 
 def stocks(world, tables: dict, code: str) -> pd.DataFrame:
-    """The goods the player holds in stock: tonnes and days of cover at last quarter's use.
+    """The goods the player holds in stock, or held at the end of an earlier quarter (a
+    stock run down to 0 t stays listed, at 0 days): tonnes and days of cover at last
+    quarter's use.
 
     Read from the World's last clearing (numpy), not the tables: a Step redraws it fast.
     """
@@ -133,15 +135,17 @@ def stocks(world, tables: dict, code: str) -> pd.DataFrame:
     i = data.country(code)
     days_per_step = 365.0 / data.steps_per_year
     held = world.state.stock[i]
+    listed = (held > 0) | world.recorder.ever_held(i)
     if world.outcome is None:  # nothing played yet: the base year's use
         use = world.calibration.flows[:, i, :].sum(axis=1)
     else:  # final users' and processors' alike (magnet makers use most refined rare earths)
         use = world.outcome.final_use[i] + world.outcome.input_used[i]
     rows = []
     for g, (mineral, stage) in enumerate(data.goods):
-        if held[g] <= 0:
+        if not listed[g]:
             continue
-        days = held[g] / use[g] * days_per_step if use[g] > 0 else np.inf
+        lasting = np.inf if held[g] > 0 else 0.0  # nothing used: forever, unless none held
+        days = held[g] / use[g] * days_per_step if use[g] > 0 else lasting
         rows.append({"good": words.good(mineral, stage), "tonnes": held[g], "days": days})
     frame = pd.DataFrame(rows, columns=["good", "tonnes", "days"])
     return frame.sort_values("days").head(SHOWN_STOCKS).reset_index(drop=True)

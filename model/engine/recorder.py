@@ -129,6 +129,13 @@ class Recorder:
         wanted = (outcome.final_ref * price0).sum()
         self.world_shortage_share = float((shortage * price0).sum() / max(wanted, 1e-300))
 
+    def ever_held(self, country: int) -> np.ndarray:
+        """(G,) whether ``country`` ended any recorded quarter with a stock of each good."""
+        held = np.zeros(len(self.world.goods), dtype=bool)
+        for stock in self._goods["stock"]:  # (G, C) per quarter
+            held |= stock[:, country] > 0
+        return held
+
     def tables(self) -> dict[str, pd.DataFrame]:
         return {name: self.table(name) for name in TABLES}
 
