@@ -197,6 +197,27 @@ def test_a_stock_run_down_to_nothing_stays_in_your_stocks_at_0_t():
     rc.close()
 
 
+def test_your_biggest_dependencies_lead_with_what_one_supplier_holds_most_at_stake():
+    """A player: under China's 5 % cap on Japan's refined heavy rare earths, "Your biggest
+    dependencies" still read manganese and nickel (ranked by value), and the briefing's
+    table left heavy rare earths out: every tonne comes from one supplier and stops magnets."""
+    from model.game.briefing import sheets
+
+    sheet = sheets("japan_pressure", ["JPN"])
+    table = sheet[sheet.index("| good |") : sheet.index("**Levers")]
+    assert table.splitlines()[2].startswith("| refined heavy rare earths | 249 | 0% | China 100%")
+    game = Game("japan_pressure", "JPN")
+    for _ in range(3):
+        game.step()
+    box, rc = solara.render(
+        progress.Situation(game.world, game.tables(), "JPN", 0.0), handle_error=False
+    )
+    shown = _html(rc)
+    listed = shown[shown.index("Your biggest dependencies") : shown.index("Your stocks")]
+    assert "<li>refined heavy rare earths: " in listed and "manganese" not in listed
+    rc.close()
+
+
 def test_days_of_cover_count_what_processors_use_as_well():
     """Review: Japan's 1,202 t of refined rare earths read 403 days of cover after the first
     quarter (60 before): its magnet makers' use was left out of the quarter's use."""

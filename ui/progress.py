@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import solara
 
+from model.engine.metrics import exposure
 from model.game import totals
 from model.text import t
 from ui import words
@@ -152,27 +153,25 @@ def stocks(world, tables: dict, code: str) -> pd.DataFrame:
 
 
 def dependencies(world, tables: dict, code: str) -> list[str]:
-    """The goods the player imports most (by value at base prices), with the biggest
-    supplier's share of its supply, from the World's last clearing."""
+    """The goods where the player's biggest foreign supplier holds most at stake (its
+    share × what a missing tonne stops: metrics.exposure), with that supplier's share of
+    its supply, from the World's last clearing."""
     data = world.data
     if world.outcome is None:
         return []
     i = data.country(code)
     supply = world.outcome.flows[:, i, :]  # (G, J) tonnes bought by the player
-    foreign = supply.copy()
-    foreign[:, i] = 0.0
-    imported = foreign.sum(axis=1) * data.price0
+    top, stake = exposure(data, supply, i)
     lines = []
-    for g in np.argsort(-imported)[:SHOWN_DEPENDENCIES]:
-        total = supply[g].sum()
-        if imported[g] <= 0 or total <= 0:
+    for g in np.argsort(-stake)[:SHOWN_DEPENDENCIES]:
+        if stake[g] <= 0:
             continue
-        j = int(np.argmax(foreign[g]))
+        j = int(top[g])
         lines.append(
             t(
                 "game.dependency",
                 good=words.good(*data.goods[g]),
-                share=foreign[g, j] / total,
+                share=supply[g, j] / supply[g].sum(),
                 partner=words.name(data, data.codes[j]),
             )
         )

@@ -232,6 +232,26 @@ def country_metrics(
     return metrics
 
 
+def exposure(world: WorldData, supply: np.ndarray, i: int) -> tuple[np.ndarray, np.ndarray]:
+    """What each good's biggest foreign supplier holds over economy ``i``: (that supplier,
+    (G,); the USD of downstream output lost per tonne ``i`` uses were it to stop, (G,)).
+
+    ``supply``: (G, J) tonnes ``i`` gets of each good from each economy, its own included.
+    The top foreign supplier's share of it times what a missing tonne stops (score.csv's
+    downstream loss, as the score weighs a shortage). Per tonne, not in total: ranked by
+    tonnes or value, a bulk good (Japan's 230 kt of manganese for steel, a fifth from
+    China) hides the small one whose every tonne comes from one supplier and stops
+    magnets when it is missing (its refined heavy rare earths, all from China).
+    """
+    foreign = supply.copy()
+    foreign[:, i] = 0.0
+    top = np.argmax(foreign, axis=1)
+    total = supply.sum(axis=1)
+    from_top = foreign[np.arange(len(top)), top]
+    share = np.divide(from_top, total, out=np.zeros_like(total), where=total > 0)
+    return top, share * world.downstream_loss
+
+
 def price_volatility(history: list[np.ndarray], weights: np.ndarray) -> np.ndarray:
     """Std of quarterly log changes of each economy's price indices, use-weighted (C,)."""
     if len(history) < 2:

@@ -11,13 +11,13 @@ import numpy as np
 
 from model.data.scenario import load_scenario
 from model.data.world_data import OBJECTIVES
-from model.engine.metrics import SCORED_OBJECTIVES
+from model.engine.metrics import SCORED_OBJECTIVES, exposure
 from model.engine.policies import disbursed, good_label, producer_label
 from model.engine.world import World
 from model.game.seats import DEFAULT_SEATS, seat_codes
 from model.text import country_name, named, percent, t
 
-USES = 6  # goods shown in a sheet's dependency table, by value of use
+USES = 6  # goods shown in a sheet's dependency table, most at stake first (exposure)
 SOURCES = 3  # import sources named per good
 NOTABLE = 0.02  # a share of world output (or of a supply) below 2 % is not worth a line
 
@@ -103,13 +103,14 @@ def _history(world: World, code: str) -> list[str]:
 
 
 def _dependencies(world: World, c: int, flows: np.ndarray) -> list[str]:
-    """One table row per good the country uses most (by value), with its sources."""
+    """One table row per good where the country's biggest foreign supplier holds most at
+    stake (metrics.exposure; by value of use where nothing foreign is), with its sources."""
     data = world.data
     use = flows[:, c, :].sum(axis=1)  # (G,) t/step, home supply included
-    value = use * data.price0
+    _, stake = exposure(data, flows[:, c, :], c)
     china = data.codes.index(data.hegemon) if data.hegemon is not None else None
     rows = []
-    for g in np.argsort(-value)[:USES]:
+    for g in np.lexsort((-use * data.price0, -stake))[:USES]:
         if use[g] <= 0:
             continue
         shares = flows[g, c, :] / use[g]
