@@ -230,6 +230,24 @@ def test_days_of_cover_count_what_processors_use_as_well():
     assert (after / before).between(0.7, 1.4).all(), after / before
 
 
+def test_days_of_cover_count_normal_use_not_the_use_a_shortage_cut():
+    """A player: under China's cap Japan's refined rare earths read 144 days of cover, and
+    heavy ones 384: its magnet makers, short of heavy rare earths, had cut their use."""
+    game = Game("japan_pressure", "JPN")
+    for _ in range(4):
+        game.step()
+    box, rc = solara.render(
+        progress.Situation(game.world, game.tables(), "JPN", 0.0), handle_error=False
+    )
+    shown = _html(rc)
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", shown)
+    k = cells.index("refined rare earths")
+    assert cells[k + 1] == "1,109" and 55 <= int(cells[k + 2]) <= 62  # 60 days at the start
+    assert ">Days of cover at normal use</th>" in shown
+    assert "at normal use: the base year&#x27;s, grown to this quarter" in shown
+    rc.close()
+
+
 def test_ranking_compares_importers_and_highlights_you():
     game = Game("baseline", "JPN")
     game.step()

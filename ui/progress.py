@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import solara
 
+from model.engine.economy import growth_factor
 from model.engine.metrics import exposure
 from model.game import totals
 from model.text import t
@@ -127,20 +128,19 @@ def measures_in_force(world, code: str) -> tuple[list[str], list[str]]:
 
 def stocks(world, tables: dict, code: str) -> pd.DataFrame:
     """The goods the player holds in stock, or held at the end of an earlier quarter (a
-    stock run down to 0 t stays listed, at 0 days): tonnes and days of cover at last
-    quarter's use.
+    stock run down to 0 t stays listed, at 0 days): tonnes and days of cover at normal use.
 
-    Read from the World's last clearing (numpy), not the tables: a Step redraws it fast.
+    Normal use is the base year's (final users' and processors' alike: magnet makers use
+    most refined rare earths), grown to this quarter as demand grows; not last quarter's
+    use, which a shortage cuts: 11 t of heavy rare earths read 384 days under China's cap.
+    Read from the World (numpy), not the tables: a Step redraws it fast.
     """
     data = world.data
     i = data.country(code)
     days_per_step = 365.0 / data.steps_per_year
     held = world.state.stock[i]
     listed = (held > 0) | world.recorder.ever_held(i)
-    if world.outcome is None:  # nothing played yet: the base year's use
-        use = world.calibration.flows[:, i, :].sum(axis=1)
-    else:  # final users' and processors' alike (magnet makers use most refined rare earths)
-        use = world.outcome.final_use[i] + world.outcome.input_used[i]
+    use = world.calibration.flows[:, i, :].sum(axis=1) * growth_factor(data, world.steps)
     rows = []
     for g, (mineral, stage) in enumerate(data.goods):
         if not listed[g]:
