@@ -18,6 +18,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from model.game import archive
+from model.game.decisions import cost
 from ui import app, news, progress, saves, start, views, words
 from ui.forms import ProposalForm, TariffForm
 from ui.game import Game
@@ -564,6 +565,35 @@ def test_a_queued_stockpile_purchase_says_what_it_costs():
     said = [str(text) for text in _texts(rc)]
     bought = "Buy 1,000 t of refined lithium for the stockpile"
     assert f"{bought} ({words.money(paid)} from your budget)" in said
+    rc.close()
+
+
+def test_the_stockpile_form_says_the_price_and_the_cost_as_the_tonnes_are_typed():
+    """A player: 30 t of heavy rare earths cost USD 131 m, said only once queued; the
+    offtake form asked for a floor price and never said the price."""
+    from ui.forms import StockpileForm
+    from ui.panels import DecisionPanel
+
+    game = Game("japan_pressure", "JPN")
+    box, rc = solara.render(DecisionPanel(game, lambda: None), handle_error=False)
+    rc.find(v.Select, label="Measure").widget.v_model = "Stockpile"
+    rc.find(v.Select, label="Mineral").widget.v_model = "heavy rare earths"
+    rc.find(v.Select, label="Stage").widget.v_model = "refined"
+    tonnes = rc.find(v.TextField, label="Tonnes").widget
+    assert re.match(r"today's price: USD \d{3},\d{3} a tonne; budget left", tonnes.messages[0])
+    tonnes.v_model = "30"
+    hint = rc.find(v.TextField, label="Tonnes").widget.messages[0]
+    buy, _ = StockpileForm("heavy_rare_earths", "refined", "buy", "30").build(
+        game.world.data, "JPN"
+    )
+    usd = cost(game.world, "JPN", buy)
+    assert hint.startswith(f"30 t cost {words.money(usd)} at today's price (USD ")
+    rc.find(v.Select, label="Measure").widget.v_model = "Deal proposal"
+    rc.find(v.Select, label="Deal").widget.v_model = "offtake contract"
+    rc.find(v.Select, label="Mineral").widget.v_model = "lithium"
+    rc.find(v.Select, label="Stage").widget.v_model = "refined"
+    floor = rc.find(v.TextField, label="Floor price (USD per tonne)").widget
+    assert re.fullmatch(r"the seller's price today: USD [\d,]+ a tonne", floor.messages[0])
     rc.close()
 
 

@@ -14,11 +14,20 @@ from html import escape
 
 import solara
 
-from agents.actions import ALL, DEAL_KINDS, Action, Propose, Respond
+from agents.actions import ALL, DEAL_KINDS, Action, Propose, Respond, Stockpile
 from model.engine.diplomacy import Coalition, other
 from model.engine.policies import good_label
-from model.game.decisions import cost, offer_key
-from model.text import country_name, exact_percent, listed_name, money, number, percent, t
+from model.game.decisions import cost, offer_key, seller_price
+from model.text import (
+    country_name,
+    exact_percent,
+    listed_name,
+    money,
+    number,
+    percent,
+    t,
+    tonnage,
+)
 from ui import views
 from ui.a11y import TabKeys
 from ui.charts import flow_chart, line_chart, table_html
@@ -454,7 +463,7 @@ def MeasureForm(
             amount,
             edit(set_amount, "tonnes"),
             errors.get("tonnes"),
-            t("ui.budget_hint", usd=number(desk.budget_usd() / 1e6)),
+            stockpile_hint(desk, StockpileForm(mineral, stage, direction, amount)),
         )
     elif measure == "subsidy":
         choose(
@@ -490,7 +499,9 @@ def MeasureForm(
                 errors.get("amount"),
             )
         if deal == "offtake":
-            type_in(t("ui.floor"), floor, edit(set_floor, "floor"), errors.get("floor"))
+            price = seller_price(desk.world, partner, mineral, stage)
+            hint = None if price is None else t("ui.floor_hint", price=number(price))
+            type_in(t("ui.floor"), floor, edit(set_floor, "floor"), errors.get("floor"), hint)
         if deal == "coalition":
             if clubs:
                 choose(
@@ -504,6 +515,25 @@ def MeasureForm(
                 solara.Text(t("ui.no_coalitions"))
         type_in(t("ui.duration"), duration, edit(set_duration, "duration"), errors.get("duration"))
     solara.Button(t(f"ui.queue_{measure}"), on_click=queue, color="primary")
+
+
+def stockpile_hint(desk, form: StockpileForm) -> str:
+    """Under the tonnes: today's price a tonne and what the tonnes typed cost at it (as
+    the queue will charge them: decisions.cost), then the budget left."""
+    budget = t("ui.budget_hint", usd=number(desk.budget_usd() / 1e6))
+    price = cost(desk.world, desk.country, Stockpile(desk.country, form.mineral, form.stage, 1.0))
+    if price <= 0:
+        return budget
+    action, _ = form.build(desk.world.data, desk.country)
+    if action is None or action.tonnes <= 0:  # nothing typed yet, or a release
+        return t("ui.stockpile_price_hint", price=number(price), budget=budget)
+    return t(
+        "ui.stockpile_cost_hint",
+        tonnes=tonnage(action.tonnes),
+        cost=money(price * action.tonnes),
+        price=number(price),
+        budget=budget,
+    )
 
 
 def FoundingFields(data, partners, name, on_name, guests, on_guests, floor, on_floor, errors):

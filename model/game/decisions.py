@@ -249,6 +249,15 @@ def cost(world, code: str, action: Action) -> float:
     return float(trial.subsidy_spend[c]) - before
 
 
+def seller_price(world, seller: str, mineral: str, stage: str) -> float | None:
+    """USD a tonne ``seller`` got for one good at the last clearing (the price an offtake's
+    floor is held against: diplomacy.offtake_payments); None for several goods at once."""
+    if ALL in (mineral, stage) or (mineral, stage) not in world.data.goods:
+        return None
+    g = world.data.goods.index((mineral, stage))
+    return float(world.state.price[g, world.data.country(seller)] * world.data.price0[g])
+
+
 def offer_key(answer: Respond) -> int | str:
     """The offer an answer answers: its ref if it was made this quarter, else its number."""
     return answer.ref or answer.offer_id
