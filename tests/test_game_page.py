@@ -489,6 +489,31 @@ def test_a_refused_offer_says_what_the_ai_judged():
         rc.close()
 
 
+def test_a_refusal_by_a_strategy_that_asks_for_any_gain_says_so_and_names_a_pledge_only():
+    """A player read "+0.0 points with it, and it signs only for more than +0.0 points",
+    and "a pledge against measures nobody has taken" for an offtake contract."""
+    from ui.deals import DealsWithReasons
+
+    game = Game("japan_pressure", "JPN")  # the European Union signs for any gain
+    data = game.world.data
+    for form in (
+        ProposalForm("EU", "tariff_agreement", amount="5"),
+        ProposalForm("EU", "offtake", "lithium", "refined", amount="100", floor="1000"),
+    ):
+        action, _ = form.build(data, "JPN")
+        assert game.queue(action) is None
+    game.step()
+    box, rc = solara.render(DealsWithReasons(game.world, game.tables(), "JPN"))
+    rows = re.findall(r"<tr>(.*?)</tr>", _html(rc))
+    offtake, agreement = (re.sub(r"<[^>]+>", "|", row) for row in rows[-2:])
+    said = "+0.0 points with it, and it signs only for a gain. The deal changes nothing"
+    assert "offtake" in offtake and said + " its projection can foresee.|" in offtake
+    assert "tariff agreement" in agreement and said in agreement
+    assert "a pledge against measures nobody has taken" in agreement
+    assert "pledge" not in offtake and "more than +0.0" not in agreement + offtake
+    rc.close()
+
+
 def test_an_offer_refused_for_distrust_says_so():
     from ui.deals import DealsWithReasons
 

@@ -27,7 +27,8 @@ def reason(world, row, country: str | None) -> str:
         return lapse_reason(world, row.partner, country)
     answer = world.answers.get(row.deal_id)
     if row.status == "rejected" and answer is not None:
-        return why(world, row.deal_id, row.proposer if answer.actor == row.partner else row.partner)
+        other = row.proposer if answer.actor == row.partner else row.partner
+        return why(world, row.deal_id, other, row.kind)
     return ""
 
 

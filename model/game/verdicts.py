@@ -7,18 +7,23 @@ says so in its answer's note, which the World keeps for the deals a person is pa
 (World.answers), so a player whose offer was refused reads why.
 """
 
+import numpy as np
+
 from agents.strategies import Strategy
 from model.engine.lookahead import HORIZON
 from model.text import Said, t
 
 # A look-ahead gain this small is the deal changing nothing the projection can see (it
-# prints as +0.0 points): a pledge against measures nobody has taken.
+# prints as +0.0 points): for a pledge, one against measures nobody has taken.
 NOTHING = 0.05
+# Deals that only promise not to take a measure (tariffs above a cap, export controls, any).
+PLEDGES = ("tariff_agreement", "supply_guarantee", "truce")
 
 
-def why(world, deal_id: int, other: str) -> str:
-    """Why the AI that answered deal ``deal_id`` last refused it, ``other`` being the other
-    party: its look-ahead against what it asks for, or its distrust; "" when no AI refused."""
+def why(world, deal_id: int, other: str, kind: str = "") -> str:
+    """Why the AI that answered deal ``deal_id`` (of ``kind``) last refused it, ``other``
+    being the other party: its look-ahead against what it asks for, or its distrust; ""
+    when no AI refused."""
     answer = world.answers.get(deal_id)
     if answer is None or answer.answer != "reject":
         return ""
@@ -39,13 +44,23 @@ def why(world, deal_id: int, other: str) -> str:
         quarters = int(round(world.parameters.get("lookahead_quarters", HORIZON)))  # as Judge
         gain = round(fields["gain"], 1) + 0.0  # never "-0.0 points"
         sentence = t(
-            "game.verdict_reject",
+            "game.verdict_reject" if controller.MIN_GAIN else "game.verdict_reject_gain",
             actor=answer.actor,
             quarters=quarters,
             least=controller.MIN_GAIN,
             gain=gain,
         )
         if abs(gain) < NOTHING:
-            sentence = t("game.verdict_nothing", verdict=sentence)
+            unseen = kind in PLEDGES and not _measures_between(world, answer.actor, other)
+            key = "game.verdict_nothing" if unseen else "game.verdict_unforeseen"
+            sentence = t(key, verdict=sentence)
         return sentence
     return str(answer.note)
+
+
+def _measures_between(world, a: str, b: str) -> bool:
+    """Whether a tariff or an export control is in force between ``a`` and ``b``."""
+    i, j = world.data.country(a), world.data.country(b)
+    tariff, level = world.state.effective_tariff(), world.state.export_level
+    pairs = (np.s_[:, i, j], np.s_[:, j, i])
+    return any((tariff[p] > 0).any() or (level[p] < 1).any() for p in pairs)
