@@ -478,11 +478,10 @@ def money(usd: float) -> str:
     """``USD 390 m`` or ``USD 1.9 bn``; never scientific notation."""
     if not math.isfinite(usd):
         return t("game.money_unknown")
+    # with the reader's marks: 3,7 M USD in French
     if abs(usd) >= 1e9:
-        return t("game.money_bn", value=f"{usd / 1e9:,.1f}")
-    if abs(usd) >= 1e7:
-        return t("game.money_m", value=f"{usd / 1e6:,.0f}")
-    return t("game.money_m", value=f"{usd / 1e6:,.1f}")
+        return t("game.money_bn", value=number(usd / 1e9, 1))
+    return t("game.money_m", value=number(usd / 1e6, 0 if abs(usd) >= 1e7 else 1))
 
 
 def joined(parts, separator: str = ", ") -> str:

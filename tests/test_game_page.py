@@ -593,6 +593,27 @@ def test_a_queued_stockpile_purchase_says_what_it_costs():
     rc.close()
 
 
+def test_a_queued_stockpiles_cost_reads_with_a_decimal_comma_in_french():
+    """A player read "(3.7 M USD pris sur votre budget)"."""
+    from model.text import use_language
+    from ui.forms import StockpileForm
+    from ui.panels import DecisionPanel
+
+    game = Game("baseline", "JPN")
+    buy, _ = StockpileForm("heavy_rare_earths", "refined", "buy", "10").build(
+        game.world.data, "JPN"
+    )
+    usd = cost(game.world, "JPN", buy)
+    assert 1e6 < usd < 1e7  # shown with one decimal
+    assert game.queue(buy) is None
+    with use_language("fr"):
+        box, rc = solara.render(DecisionPanel(game, lambda: None), handle_error=False)
+        said = " ".join(str(text) for text in _texts(rc))
+        rc.close()
+    whole, tenth = f"{usd / 1e6:.1f}".split(".")
+    assert f"({whole},{tenth} M USD pris sur votre budget)" in said
+
+
 def test_the_stockpile_form_says_the_price_and_the_cost_as_the_tonnes_are_typed():
     """A player: 30 t of heavy rare earths cost USD 131 m, said only once queued; the
     offtake form asked for a floor price and never said the price."""
