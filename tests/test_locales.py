@@ -805,3 +805,10 @@ def test_french_typography_in_what_the_single_player_reads():
     )
     assert bought == "Achat de 500 t de terres rares lourdes raffinées (Dy, Tb) pour les stocks"
     assert empty.startswith("Pas encore de scores : ils apparaissent")
+
+
+def test_dr_congo_opens_a_sentence_as_people_say_it():
+    """The player's walk read "The DR Congo spends…": DR Congo takes no article."""
+    with use_language("en"):
+        said = t("game.verdict_distrust", actor="COD", other="USA", trust=0.1, least=0.5)
+    assert said.startswith("DR Congo does not trust the United States enough")
