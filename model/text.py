@@ -340,13 +340,17 @@ def read_number(typed: str, lang: str | None = None) -> str:
 
 
 def format_value(spec: str, value: object, lang: str | None = None) -> str:
-    """``spec.format(value)`` (a table column's ``"{:.1%}"``) with the language's separators."""
+    """``spec.format(value)`` (a table column's ``"{:.1%}"``) with the language's separators
+    and, before a negative number, a true minus sign as the page's other numbers have."""
     if isinstance(value, float) and value != value:
         return "–"  # no value (NaN): a dash, in every language
     text = spec.format(value)
     if isinstance(value, float) and _MINUS_ZERO.fullmatch(text):  # −0.04 shown as "-0.0"
         text = ("+" if "+" in spec else "") + text[1:]
-    return localise_number(text, lang) if isinstance(value, Number) else text
+    if not isinstance(value, Number):
+        return text
+    text = localise_number(text, lang)
+    return "−" + text[1:] if text.startswith("-") else text
 
 
 def quarter(year: int, q: int, lang: str | None = None) -> str:

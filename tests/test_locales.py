@@ -34,7 +34,7 @@ from model.text import (
     use_language,
 )
 from model.translations import field_names, report
-from ui import app, classroom
+from ui import app, classroom, words
 from ui.cli import COMMANDS, main
 
 OPEN, CLOSE = "⟦", "⟧"
@@ -596,8 +596,18 @@ def test_a_table_cell_that_rounds_to_nothing_has_no_minus():
     """Review: the score's parts read "downstream industry -0.0"."""
     assert format_value("{:+.1f}", -0.04) == "+0.0"
     assert format_value("{:.1%}", -0.00001) == "0.0%"
-    assert format_value("{:+.1f}", -1.5) == "-1.5"
+    assert format_value("{:+.1f}", -1.5) == "−1.5"  # a true minus, as the score's headline
     assert format_value("{:+.1f}", -0.04, lang="fr") == "+0,0"
+
+
+def test_a_score_and_its_change_read_alike():
+    """The player's walk read "−5,474.2 (−4722.6 since last quarter)" above a table of
+    "-92.3": grouped one way and not the other, a hyphen for a minus."""
+    assert words.points(-5474.2) == "−5,474.2"
+    assert words.signed(-4722.6) == "−4,722.6"
+    assert format_value("{:.1f}", -92.3) == "−92.3"
+    with use_language("fr"):
+        assert words.signed(-4722.6) == "−4\u202f722,6"
 
 
 def test_names_not_codes_in_the_ledger_the_briefing_and_the_maps_key():

@@ -33,8 +33,9 @@ def points(value: float, digits: int = 1) -> str:
 
 
 def signed(value: float, digits: int = 1) -> str:
-    """``+2.5`` / ``−1.0``: a change, with its sign always shown (``+0.0``, never ``−0.0``)."""
-    return _with_minus(value, f"+.{digits}f", digits)
+    """``+2.5`` / ``−4,722.6``: a change, with its sign always shown (``+0.0``, never
+    ``−0.0``), grouped as a score is."""
+    return _with_minus(value, f"+,.{digits}f", digits)
 
 
 def _with_minus(value: float, spec: str, digits: int) -> str:
