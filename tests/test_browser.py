@@ -521,3 +521,82 @@ def test_the_tabs_stay_in_sight_as_a_keyboard_moves_through_them(server, tmp_pat
         tablist.get_by_role("tab", name="Prices", exact=True).tap()  # a tap still works
         shows("Prices")
         page.context.close()
+
+
+def _refused_deal_in_french() -> str:
+    """The deals ledger as the game page draws it, in French: one offer the United States
+    refused, with its long reason (the player's 390 px screen: two letters a line)."""
+    import solara
+    import solara.widgets
+
+    from model.text import use_language
+    from ui.deals import DealsWithReasons
+    from ui.forms import ProposalForm
+    from ui.game import Game
+
+    game = Game("japan_pressure", "JPN")
+    action, _ = ProposalForm("USA", "tariff_agreement", amount="0").build(game.world.data, "JPN")
+    assert game.queue(action) is None
+    game.step()
+    with use_language("fr"):
+        _, rc = solara.render(DealsWithReasons(game.world, game.tables(), "JPN"))
+        markup = "".join(w.unsafe_innerHTML for w in rc.find(solara.widgets.HTML).widgets)
+        rc.close()
+    return markup
+
+
+def test_on_a_phone_each_deal_reads_as_a_card_of_labelled_lines(tmp_path, monkeypatch):
+    """Walk 38b: at 390 px the deals table was wider than the screen, its reason two letters
+    a line and its terms off-screen. On a phone each deal is a card of "header: value"
+    lines as wide as the screen, the reason readable; on a desktop it stays a table."""
+    from playwright.sync_api import expect
+
+    from ui.app import STYLE
+    from ui.charts import STACK_CSS
+
+    need_browser()
+    monkeypatch.setenv("MINERALS_GAMES", str(tmp_path / "games"))
+    markup = _refused_deal_in_french()
+    page_html = f"<style>{STYLE}{STACK_CSS}</style><div class='minerals-page'>{markup}</div>"
+    with chromium() as browser:
+        for width, phone in ((390, True), (1280, False)):
+            page = browser.new_context(viewport={"width": width, "height": 844}).new_page()
+            page.set_content(page_html)
+            table = page.get_by_role("table", name="Accords")
+            expect(table).to_be_visible()
+            reason = table.get_by_role("cell", name=re.compile("^États-Unis : avec l'accord"))
+            terms = table.get_by_role("cell", name=re.compile(r"^\d+ trimestres, droit de douane"))
+            box = table.locator("xpath=..").evaluate("e => [e.scrollWidth, e.clientWidth]")
+            assert box[0] <= box[1], f"{width} px: the table scrolls sideways {box}"
+            for cell in (reason, terms):
+                found = cell.bounding_box()
+                assert found["x"] >= 0 and found["x"] + found["width"] <= width, found
+            if phone:  # a card: the reason's lines run the width of the screen
+                assert reason.bounding_box()["width"] >= 200
+                assert "Motif" in reason.evaluate("e => getComputedStyle(e, '::before').content")
+            else:
+                assert table.evaluate("e => getComputedStyle(e).display") == "table"
+            _shot(page, tmp_path, f"deals_{width}")
+            page.context.close()
+
+
+def test_the_briefings_dependency_table_is_named_and_fits_a_phone(server, tmp_path):
+    """Walk 33b: on a phone the briefing's dependency table was cut mid-word, and it had
+    no name for a screen reader (the stocks table has one). It is named, and on a phone
+    each good is a card inside the screen."""
+    from playwright.sync_api import expect
+
+    url, _ = server
+    with chromium() as browser:
+        page = open_page(browser, url, width=390, height=844, touch=True, ready=None)
+        page.get_by_role("button", name="Start the tutorial (4 quarters, Japan)").click()
+        table = page.get_by_role("table", name=re.compile("^Dependencies of Japan: where"))
+        expect(table).to_be_visible()
+        box = table.locator("xpath=..").evaluate("e => [e.scrollWidth, e.clientWidth]")
+        assert box[0] <= box[1], f"the table scrolls sideways {box}"
+        nickel = table.get_by_role("cell", name="refined nickel", exact=True)
+        found = nickel.bounding_box()
+        assert found["x"] >= 0 and found["x"] + found["width"] <= 390, found
+        table.scroll_into_view_if_needed()
+        _shot(page, tmp_path, "briefing_table_390")
+        page.context.close()

@@ -926,3 +926,18 @@ def test_answering_an_offer_redraws_the_inbox_at_once():
     rc.find(v.Btn, children=[f"Reject offer {second}"]).widget.click()
     assert f"You have rejected offer {second}." in " ".join(map(str, _texts(rc)))
     rc.close()
+
+
+def test_the_briefings_dependency_table_has_a_name_and_stacks_on_a_phone():
+    """Walk 33b: the mission's dependency table (a Markdown table) had no accessible name,
+    and on a phone it was cut mid-word; it is a named table that stacks in a narrow box,
+    with the numbers the printed sheet gives."""
+    from model.text import use_language
+
+    shown = start.mission("baseline", "JPN")
+    assert '<table role="table" aria-label="Dependencies of Japan: where the goods' in shown
+    assert 'class="minerals-stack"' in shown
+    assert 'data-label="use, t a year" style="padding:2px 6px">119,544</td>' in shown
+    with use_language("fr"):
+        shown = start.mission("baseline", "JPN")
+    assert 'aria-label="Dépendances (Japon) : d&#x27;où viennent' in shown

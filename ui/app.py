@@ -21,6 +21,7 @@ import solara.lab
 from model.text import t
 from ui import debrief, saves, server, start, views, words
 from ui.a11y import Disclosure, PageRepairs
+from ui.charts import STACK_CSS
 from ui.deals import DealsWithReasons
 from ui.game import WATCH, Game, countries_of, parse_seed, scenario, scenario_choices
 from ui.language import LanguageSwitch
@@ -120,7 +121,7 @@ def Page():
 
     solara.use_effect(adopt, [game, owner])
     solara.Title(t("ui.title"))
-    solara.Style(STYLE)
+    solara.Style(STYLE + STACK_CSS)
     PageRepairs()
     PlayerKey(owner, set_owner)
     LanguageSwitch()

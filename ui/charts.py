@@ -206,6 +206,26 @@ def line_chart(
 
 
 HIGHLIGHT = "font-weight:bold;background:#fff1a8"  # the player's row: bold on pale yellow
+# Below this width (px) of its box a ``stacked`` table shows each row as a card of
+# "header: value" lines: the deals' six columns at 390 px squeezed their reasons to two
+# letters a line, with the terms off-screen. The rule is page CSS (ui/app.py takes it in),
+# since a Markdown page drops a <style> of its own.
+STACK = 600
+STACK_CSS = f"""
+.minerals-stack {{ container-type: inline-size; }}
+@container (max-width: {STACK - 1}px) {{
+  .minerals-stack table, .minerals-stack tbody, .minerals-stack tr, .minerals-stack td {{
+    display: block; width: 100%; box-sizing: border-box; }}
+  .minerals-stack thead {{ position: absolute; width: 1px; height: 1px; overflow: hidden;
+    clip-path: inset(50%); white-space: nowrap; }}
+  .minerals-stack tr {{ border: 1px solid #bbb; border-radius: 4px; margin: 0 0 8px;
+    padding: 4px 0; }}
+  .minerals-stack td {{ display: grid; grid-template-columns: minmax(5em, 35%) 1fr; gap: 8px;
+    text-align: left !important; overflow-wrap: anywhere; }}
+  .minerals-stack td:empty {{ display: none; }}
+  .minerals-stack td::before {{ content: attr(data-label) / ""; font-weight: bold; }}
+}}
+"""
 
 
 def table_html(
@@ -214,6 +234,7 @@ def table_html(
     label: str,
     bold: str | None = None,
     highlight: tuple[str, str] | None = None,
+    stacked: bool = False,
 ) -> str:
     """An HTML table of ``frame``; ``columns`` are (column, header, hover help, format).
 
@@ -221,11 +242,19 @@ def table_html(
     and the same explanations follow the table in a disclosure one can tap or open with
     the keyboard (``column_help``): a phone has no hover. The row whose first column equals
     ``bold`` (the player's country), or whose ``highlight[0]`` column equals
-    ``highlight[1]``, stands out.
+    ``highlight[1]``, stands out. ``stacked``: in a narrow box each row is a card of
+    "header: value" lines (``STACK_CSS``); the roles keep it a table to a screen reader.
     """
+
+    def role(name: str) -> str:
+        return f' role="{name}"' if stacked else ""
+
+    def labelled(header: str) -> str:  # a card's line names its column
+        return f' data-label="{escape(header)}"' if stacked else ""
+
     head = "".join(
-        f'<th scope="col" title="{escape(help_)}" style="text-align:left;padding:2px 6px">'
-        f"{escape(header)}</th>"
+        f'<th scope="col"{role("columnheader")} title="{escape(help_)}" '
+        f'style="text-align:left;padding:2px 6px">{escape(header)}</th>'
         for _, header, help_, _ in columns
     )
     rows = []
@@ -236,19 +265,24 @@ def table_html(
         )
         style = f' style="{HIGHLIGHT}" aria-current="true"' if mine else ""
         cells = "".join(
-            f'<td style="padding:2px 6px">{escape(format_value(fmt, record[col]))}</td>'
-            for col, _, _, fmt in columns
+            f"<td{role('cell')}{labelled(header)} "
+            f'style="padding:2px 6px">{escape(format_value(fmt, record[col]))}</td>'
+            for col, header, _, fmt in columns
         )
-        rows.append(f"<tr{style}>{cells}</tr>")
+        rows.append(f"<tr{role('row')}{style}>{cells}</tr>")
     # A table wider than a phone scrolls sideways in its own box (focusable, so a keyboard
     # can scroll it too) instead of being cut off by the card.
-    return (
+    table = (
         f'<div tabindex="0" role="group" aria-label="{escape(label)}" '
         'style="overflow-x:auto;max-width:100%">'
-        f'<table aria-label="{escape(label)}" style="border-collapse:collapse;width:100%">'
-        f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
-        + column_help(columns)
+        f'<table{role("table")} aria-label="{escape(label)}" '
+        'style="border-collapse:collapse;width:100%">'
+        f"<thead{role('rowgroup')}><tr{role('row')}>{head}</tr></thead>"
+        f"<tbody{role('rowgroup')}>{''.join(rows)}</tbody></table></div>"
     )
+    if stacked:
+        table = f'<div class="minerals-stack">{table}</div>'
+    return table + column_help(columns)
 
 
 def column_help(columns: list[tuple]) -> str:

@@ -49,7 +49,9 @@ def DealsWithReasons(world, tables: dict, country: str | None):
         ("why", t("game.col_why"), t("game.help_why"), "{}"),
         column("terms"),
     ]
-    solara.HTML(tag="div", unsafe_innerHTML=table_html(ledger, columns, t("ui.deals_title")))
+    solara.HTML(
+        tag="div", unsafe_innerHTML=table_html(ledger, columns, t("ui.deals_title"), stacked=True)
+    )
 
 
 @solara.component

@@ -9,12 +9,14 @@ the score and the partners that matter; ``hint`` is the tutorial's next step.
 from functools import cache, lru_cache
 
 import numpy as np
+import pandas as pd
 
 from model.data.scenario import load_scenario
 from model.engine.world import World
-from model.game.briefing import sheet
+from model.game.briefing import COLUMNS, Use, sheet
 from model.text import catalogue, language, t
 from ui import words
+from ui.charts import table_html
 from ui.game import world_data
 
 TUTORIAL = "tutorial"
@@ -103,7 +105,9 @@ def _mission(name: str, code: str, lang: str) -> str:
     parts = [
         t("game.mission_goal", name=words.name(data, code)),
         t("game.mission_score"),
-        sheet(world, code).replace("\n## ", "\n### ").replace("# ", "### ", 1),
+        sheet(world, code, table=lambda uses: _table(uses, words.name(data, code)))
+        .replace("\n## ", "\n### ")
+        .replace("# ", "### ", 1),
         t(
             "game.mission_partners",
             suppliers=", ".join(suppliers) or t("game.none"),
@@ -116,6 +120,17 @@ def _mission(name: str, code: str, lang: str) -> str:
     if not facts_["reacts"]:
         parts.append(t("game.mission_passive"))
     return "\n\n".join(parts)
+
+
+FORMATS = {"tonnes": "{:,.0f}", "home": "{:.0%}"}  # the sheet's own (briefing.table_row)
+
+
+def _table(uses: list[Use], name: str) -> list[str]:
+    """The dependency table as one line of HTML in the Markdown: named for a screen reader
+    (a Markdown table has no name), each good a card of its own on a phone."""
+    frame = pd.DataFrame([vars(use) for use in uses], columns=list(COLUMNS))
+    columns = [(c, t(f"briefing.col_{c}"), "", FORMATS.get(c, "{}")) for c in COLUMNS]
+    return [table_html(frame, columns, t("game.mission_table", name=name), stacked=True)]
 
 
 def hint(step: int, queued: int, finished: bool) -> str:

@@ -7,6 +7,9 @@ others, its quarterly budget, its stocks). Every number comes from the scenario'
 (configs/worlds) and its calibration, the same the game starts from.
 """
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import numpy as np
 
 from model.data.scenario import load_scenario
@@ -20,6 +23,35 @@ from model.text import country_name, named, percent, t
 USES = 6  # goods shown in a sheet's dependency table, most at stake first (exposure)
 SOURCES = 3  # import sources named per good
 NOTABLE = 0.02  # a share of world output (or of a supply) below 2 % is not worth a line
+COLUMNS = ("good", "tonnes", "home", "sources", "china")  # the dependency table's, in order
+
+
+@dataclass(frozen=True)
+class Use:
+    """One row of the dependency table: a good the country uses and where it comes from."""
+
+    good: str
+    tonnes: float  # a year
+    home: float  # the share made at home
+    sources: str  # the main foreign sources with their shares, in words
+    china: str  # the share from China, in words
+
+
+def markdown_table(uses: list["Use"]) -> list[str]:
+    """The dependency table as Markdown lines (the printed sheets)."""
+    head = "| " + " | ".join(t(f"briefing.col_{name}") for name in COLUMNS) + " |"
+    rows = [
+        t(
+            "briefing.table_row",
+            good=use.good,
+            tonnes=use.tonnes,
+            home=use.home,
+            sources=use.sources,
+            china=use.china,
+        )
+        for use in uses
+    ]
+    return [head, t("briefing.table_rule"), *rows]
 
 
 def sheets(scenario: str, seats: list[str] | None = None) -> str:
@@ -39,8 +71,8 @@ def sheets(scenario: str, seats: list[str] | None = None) -> str:
     return "\n\n".join(parts) + "\n"
 
 
-def sheet(world: World, code: str) -> str:
-    """One country's sheet."""
+def sheet(world: World, code: str, table: Callable[[list[Use]], list[str]] = markdown_table) -> str:
+    """One country's sheet; ``table`` writes its dependency table (a page gives its own)."""
     data = world.data
     c = data.country(code)
     flows = world.calibration.flows  # (G, importer, exporter), t/step, base year
@@ -73,9 +105,7 @@ def sheet(world: World, code: str) -> str:
         "",
         t("briefing.dependencies"),
         "",
-        t("briefing.table_head"),
-        t("briefing.table_rule"),
-        *_dependencies(world, c, flows),
+        *table(_dependencies(world, c, flows)),
         "",
         t("briefing.levers"),
         "",
@@ -102,7 +132,7 @@ def _history(world: World, code: str) -> list[str]:
     return ["", t("governments.briefing_history"), "", *items] if items else []
 
 
-def _dependencies(world: World, c: int, flows: np.ndarray) -> list[str]:
+def _dependencies(world: World, c: int, flows: np.ndarray) -> list[Use]:
     """One table row per good where the country's biggest foreign supplier holds most at
     stake (metrics.exposure; by value of use where nothing foreign is), with its sources."""
     data = world.data
@@ -120,11 +150,10 @@ def _dependencies(world: World, c: int, flows: np.ndarray) -> list[str]:
             if j != c and shares[j] >= NOTABLE
         ][:SOURCES]
         rows.append(
-            t(
-                "briefing.table_row",
+            Use(
                 good=good_label(*data.goods[g]),
-                tonnes=use[g] * data.steps_per_year,
-                home=shares[c],
+                tonnes=float(use[g] * data.steps_per_year),
+                home=float(shares[c]),
                 sources=", ".join(sources) or t("briefing.none"),
                 china=_from_china(shares, c, china),
             )
