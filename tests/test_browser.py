@@ -600,3 +600,33 @@ def test_the_briefings_dependency_table_is_named_and_fits_a_phone(server, tmp_pa
         table.scroll_into_view_if_needed()
         _shot(page, tmp_path, "briefing_table_390")
         page.context.close()
+
+
+def test_a_card_chosen_far_down_the_list_comes_into_sight_with_its_country(server, tmp_path):
+    """Walk 03: choosing a card 2,600 px down the list left the page there, the chosen card
+    out of sight at the top and the list open. The list folds, the chosen card and the
+    country picker (on Japan, as the card asks) are in sight, and the card has the focus."""
+    from playwright.sync_api import expect
+
+    url, _ = server
+    title = "Japan under pressure: heavy rare earths withheld, stockpiles and new refining"
+    with chromium() as browser:
+        for width in (390, 1280):
+            page = open_page(browser, url, width=width, height=844)
+            page.get_by_role("button", name="Choose a scenario …").click()
+            choose_it = page.get_by_role("button", name=f"Choose {title}")
+            choose_it.scroll_into_view_if_needed()
+            heading = page.get_by_role("heading", name="Choose a scenario", exact=True)
+            expect(heading).not_to_be_in_viewport()  # far down the list
+            choose_it.click()
+            card = page.locator(".minerals-chosen-card")
+            expect(card.get_by_text(title, exact=True)).to_be_in_viewport()
+            expect(card).to_be_focused()
+            expect(page.get_by_role("button", name=f"Choose {title}")).to_have_count(0)
+            country = page.get_by_role("combobox", name="Your country", exact=True)
+            shown = country.locator("xpath=ancestor::div[contains(@class, 'v-select__slot')]")
+            expect(shown).to_contain_text("Japan (JPN)")
+            if width > 1000:  # beside the cards; on a phone it follows the chosen card
+                expect(country).to_be_in_viewport()
+            _shot(page, tmp_path, f"chosen_card_{width}")
+            page.context.close()

@@ -941,3 +941,34 @@ def test_the_briefings_dependency_table_has_a_name_and_stacks_on_a_phone():
     with use_language("fr"):
         shown = start.mission("baseline", "JPN")
     assert 'aria-label="Dépendances (Japon) : d&#x27;où viennent' in shown
+
+
+def test_choosing_a_card_that_asks_you_to_play_japan_chooses_japan_and_folds_the_list():
+    """Walk 03: after "Choose Japan under pressure…" the country stayed on "watch" though
+    the card says "play Japan to do better", and the list stayed open. The card chooses
+    Japan (the player may change it), the list folds and the chosen card is brought into
+    sight (ui/scrollto.vue, told by its nonce)."""
+    def buttons(words: str) -> list:
+        return [b for b in rc.find(v.Btn).widgets if b.children and b.children[-1] == words]
+
+    def nonce() -> int:
+        (scroll,) = [w for w in rc.find(v.VuetifyTemplate).widgets if hasattr(w, "nonce")]
+        return scroll.nonce
+
+    box, rc = solara.render(app.StartScreen(on_start=lambda game: None), handle_error=False)
+    country = rc.find(v.Select, label="Your country").widget
+    assert country.v_model.startswith("watch")
+    assert nonce() == 0
+    (others,) = buttons("Choose a scenario …")
+    others.click()
+    japan = "Choose Japan under pressure: heavy rare earths withheld, stockpiles and new refining"
+    (card,) = buttons(japan)
+    card.click()
+    assert country.v_model == "Japan (JPN)"
+    assert len(buttons("Chosen")) == 1
+    assert not buttons(japan)  # the list is folded away
+    assert not [b for b in rc.find(v.Btn).widgets if str(b.children[-1]).startswith("Choose Hind")]
+    assert nonce() == 1
+    country.v_model = "China (CHN)"  # the player may still change it
+    assert rc.find(v.Select, label="Your country").widget.v_model == "China (CHN)"
+    rc.close()

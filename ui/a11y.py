@@ -22,6 +22,13 @@ def TabKeys():
     of a bar, as ARIA's tabs pattern has it (Vuetify 2's tabs answer Tab and Enter only)."""
 
 
+@solara.component_vue("scrollto.vue")
+def ScrollTo(selector: str, nonce: int, around: str = ""):
+    """Each time ``nonce`` changes, the element ``selector`` finds takes the focus (a screen
+    reader goes on from there) and comes into sight at the top of the screen, with its
+    closest ``around`` (a selector) if it has one."""
+
+
 @solara.component
 def Disclosure(summary: str, expand: bool = False, children: list = []):  # noqa: B006
     """A button that shows or hides what follows (Vuetify's expansion panel fails axe-core)."""

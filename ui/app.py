@@ -20,7 +20,7 @@ import solara.lab
 
 from model.text import t
 from ui import debrief, saves, server, start, views, words
-from ui.a11y import Disclosure, PageRepairs
+from ui.a11y import Disclosure, PageRepairs, ScrollTo
 from ui.charts import STACK_CSS
 from ui.deals import DealsWithReasons
 from ui.game import WATCH, Game, countries_of, parse_seed, scenario, scenario_choices
@@ -135,12 +135,17 @@ def Page():
             GameView(game, changed, on_new=lambda: open_game(None), version=version)
 
 
+CHOSEN_CARD = "minerals-chosen-card"  # the scenario card chosen, brought into sight
+CHOOSING = "minerals-choosing"  # the scenario and the country pickers side by side
+
+
 @solara.component
 def ScenarioCard(name: str, chosen: bool, on_choose: Callable[[str], None]):
     """One scenario: its story, the real events it replays, its length and who reacts."""
     facts = start.facts(name)
     style = {"border": "3px solid #1a4fa0"} if chosen else {"border": "1px solid #bbb"}
-    with solara.Card(facts["title"], style={**style, "margin": "6px 0"}):
+    classes = [CHOSEN_CARD] if chosen else []
+    with solara.Card(facts["title"], style={**style, "margin": "6px 0"}, classes=classes):
         solara.Text(facts["story"], style={"display": "block"})
         solara.Markdown(
             f"{t('game.card_length', length=facts['length'])}  \n"
@@ -189,12 +194,28 @@ def StartScreen(on_start: Callable[[Game], None], owner: str | None = None):
     choice, set_choice = solara.use_state(t("ui.watch_choice"))
     seed_text, set_seed_text = solara.use_state("")
     seed_error, set_seed_error = solara.use_state("")
+    chosen_by_card, set_chosen_by_card = solara.use_state(0)  # brings the card into sight
 
-    choices = {t("ui.watch_choice"): WATCH} | {
-        t("ui.country_choice", name=full, code=code): code for code, full in countries_of(name)
-    }
+    def country_choices(name: str) -> dict[str, str]:
+        return {t("ui.watch_choice"): WATCH} | {
+            t("ui.country_choice", name=full, code=code): code for code, full in countries_of(name)
+        }
+
+    choices = country_choices(name)
     if choice not in choices:
         choice = t("ui.watch_choice")
+
+    def choose(new: str):
+        """A scenario whose story asks you to play an economy chooses it too."""
+        set_name(new)
+        play = scenario(new).header.play
+        for label, code in country_choices(new).items():
+            if code == play:
+                set_choice(label)
+
+    def choose_card(new: str):
+        choose(new)
+        set_chosen_by_card(lambda n: n + 1)
 
     def begin():
         seed, error = parse_seed(seed_text)
@@ -217,7 +238,7 @@ def StartScreen(on_start: Callable[[Game], None], owner: str | None = None):
                 on_click=lambda: on_start(Game(start.TUTORIAL, "JPN", owner=owner)),
                 color="primary",
             )
-    with solara.ColumnsResponsive(default=12, large=[7, 5]):
+    with solara.ColumnsResponsive(default=12, large=[7, 5], classes=[CHOOSING]):
         with solara.Column():
             rv.Html(tag="h2", children=[t("game.choose_scenario")])
             titles = dict(scenario_choices())
@@ -226,15 +247,15 @@ def StartScreen(on_start: Callable[[Game], None], owner: str | None = None):
                 label=t("ui.scenario"),
                 values=list(by_title),
                 value=titles.get(name) or name,
-                on_value=lambda title: set_name(by_title.get(title, name)),
+                on_value=lambda title: choose(by_title.get(title, name)),
             )
-            for other in names:
-                if other == name:
-                    ScenarioCard(other, True, set_name)
-            with Disclosure(t("game.choose_scenario") + " …", expand=False):
+            ScenarioCard(name, True, choose_card)
+            ScrollTo(selector=f".{CHOSEN_CARD}", nonce=chosen_by_card, around=f".{CHOOSING}")
+            # keyed by the scenario: choosing one folds the list away again
+            with Disclosure(t("game.choose_scenario") + " …", expand=False).key(f"others-{name}"):
                 for other in names:
                     if other != name:
-                        ScenarioCard(other, False, set_name)
+                        ScenarioCard(other, False, choose_card)
         with solara.Column():
             rv.Html(tag="h2", children=[t("game.choose_country")])
             solara.Select(

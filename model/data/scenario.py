@@ -215,6 +215,9 @@ class Header(StrictModel):
     controller: Controller = "ai"
     # Whether players may found coalitions of their own (the found_coalition action).
     found_coalitions: bool = False
+    # The economy its story asks you to play ("play Japan to do better"): the start page
+    # chooses it with the scenario, and the player may change it.
+    play: CountryCode | None = None
 
 
 class CountrySettings(StrictModel):
