@@ -434,6 +434,25 @@ def test_news_shows_what_concerns_you_first():
     assert list(news.first_for(marked, "USA", news.MINE)["detail"]) == ["Korea buys"]
 
 
+def test_the_news_reads_newest_first_each_line_dated_once():
+    """Walk 19: a 2025 Q2 headline came below the player's 2025 Q1 lines, and the advice
+    read "2025 Q2: What really happened next (2025 Q3): …". Newest first, what is about you
+    first within a quarter only, and the advice dated once, by the quarter it tells of."""
+    game = Game("japan_pressure", "JPN")
+    game.step()
+    game.step()
+    box, rc = solara.render(
+        news.NewsFeed(game.world, game.tables(), "JPN", game.budget_usd()), handle_error=False
+    )
+    lines = re.findall(r"<li>(?:<strong>)?([^<]*)", _html(rc))
+    rc.close()
+    assert lines[0].startswith("2025 Q3, what really happened: Japan spends USD 500 m")
+    assert not [line for line in lines if "What really happened next" in line]
+    dates = [re.match(r"(\d{4} Q\d)", line).group(1) for line in lines]
+    assert dates == sorted(dates, reverse=True)
+    assert "2025 Q2: Outage in Norway" in " ".join(lines)  # a headline, not below 2025 Q1
+
+
 # --- 5. words and numbers ------------------------------------------------------------------
 
 
@@ -542,7 +561,7 @@ def test_what_really_happened_next_says_what_the_budget_allows():
     assert 0 < left < 500e6
     box, rc = solara.render(app.GameView(game, lambda: None, lambda: None), handle_error=False)
     shown = _html(rc)
-    assert "What really happened next (2025 Q3): Japan spends USD 500 m" in shown
+    assert "2025 Q3, what really happened: Japan spends USD 500 m" in shown
     assert (
         f"It would cost you USD 500 m, more than the {words.money(left)} your budget has left"
         " this quarter: you can do at most that much of it." in shown

@@ -6,11 +6,12 @@ import pandas as pd
 import solara
 
 from model.game.debrief import key_moves
-from model.text import again, language, listed_name, t
+from model.text import listed_name, t
 from ui import progress, views, words
 from ui.a11y import Disclosure
 from ui.charts import line_chart, table_html
 from ui.deals import LastOffers
+from ui.news import advised_move
 from ui.panels import column, score_columns
 
 PRICES_SHOWN = 2  # goods whose price chart the debrief draws
@@ -63,16 +64,8 @@ def what_really_happened(world, tables: dict, code: str | None) -> list[tuple[in
         if row.action != "history":
             told.append((int(row.step), str(row.detail)))
         elif row.actor == code:
-            told.append((int(row.step) + 1, _advised(world, int(row.step) + 1, row.detail)))
+            told.append((int(row.step) + 1, advised_move(world, int(row.step) + 1, row.detail)))
     return sorted(told, key=lambda item: item[0])
-
-
-def _advised(world, step: int, detail: str) -> str:
-    """An advice's move without its "what really happened next (date)" (the debrief dates
-    it); as told, if it was told in words other than the reader's."""
-    said = str(again(detail, language()))
-    opening = t("governments.advice_history", date=world.quarter_label(step), what="")
-    return said[len(opening) :] if said.startswith(opening) else said
 
 
 @solara.component

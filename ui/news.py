@@ -13,7 +13,7 @@ import solara
 
 from model.game.debrief import KEY_MOVES
 from model.game.decisions import cost
-from model.text import money, t
+from model.text import again, language, money, t
 from ui import views
 
 MAX_NEWS = 60
@@ -36,18 +36,42 @@ def headline(events: pd.DataFrame) -> pd.Series:
     return events["action"].isin(KEY_MOVES) & events["actor"].isin(MAJOR)
 
 
+def dated(events: pd.DataFrame) -> pd.Series:
+    """The quarter a line of news is dated by: its step, or for your government's history,
+    told a quarter ahead, the quarter it happened in."""
+    return events["step"] + (events["action"] == "history").astype(int)
+
+
 def first_for(events: pd.DataFrame, code: str | None, which: str) -> pd.DataFrame:
-    """The news as shown: about you, then headlines (``mine``), or everything (``all``)."""
+    """The news as shown, newest first: what is about you and the headlines (``mine``), or
+    everything (``all``); within a quarter what is about you comes first."""
     if which == ALL_NEWS:
-        return events
-    mine, big = about(events, code), headline(events)
-    chosen = events[mine | big]
-    order = (~mine[mine | big]).astype(int)  # about you first, newest first within
+        chosen, mine = events, about(events, code)
+    else:
+        keep = about(events, code) | headline(events)
+        chosen, mine = events[keep], about(events, code)[keep]
     return (
-        chosen.assign(_order=order)
-        .sort_values(["_order", "step"], ascending=[True, False], kind="stable")
-        .drop(columns="_order")
+        chosen.assign(_date=dated(chosen), _theirs=(~mine).astype(int))
+        .sort_values(["_date", "_theirs"], ascending=[False, True], kind="stable")
+        .drop(columns=["_date", "_theirs"])
     )
+
+
+def advised_move(world, step: int, detail: str) -> str:
+    """An advice's move without its "what really happened next (date)" (the line dates it);
+    as told, if it was told in words other than the reader's."""
+    said = str(again(detail, language()))
+    opening = t("governments.advice_history", date=world.quarter_label(step), what="")
+    return said[len(opening) :] if said.startswith(opening) else said
+
+
+def news_line(world, row) -> str:
+    """One line of news, dated once."""
+    if row.action == "history":
+        step = int(row.step) + 1
+        what = advised_move(world, step, row.detail)
+        return t("game.news_history", date=world.quarter_label(step), what=what)
+    return t("ui.news_line", date=world.quarter_label(row.step), detail=row.detail)
 
 
 def what_budget_allows(world, code: str, left: float) -> str:
@@ -94,10 +118,10 @@ def NewsFeed(world, tables: dict, country: str | None = None, budget: float | No
             allows = what_budget_allows(world, country, budget)
         items = []  # one block of HTML, not sixty widgets: a Step redraws it fast
         for row, is_mine in zip(shown.head(MAX_NEWS).itertuples(), mine, strict=True):
-            detail = row.detail
+            text = news_line(world, row)
             if allows and row.action == "history" and row.step == world.steps:  # the newest
-                detail = t("news.with_note", detail=detail, note=allows)
-            text = escape(t("ui.news_line", date=world.quarter_label(row.step), detail=detail))
+                text = t("news.with_note", detail=text, note=allows)
+            text = escape(text)
             items.append(f"<li><strong>{text}</strong></li>" if is_mine else f"<li>{text}</li>")
         listing = f'<ul style="list-style:none;padding:0;margin:0">{"".join(items)}</ul>'
         solara.HTML(tag="div", unsafe_innerHTML=listing)
