@@ -630,3 +630,31 @@ def test_a_card_chosen_far_down_the_list_comes_into_sight_with_its_country(serve
                 expect(country).to_be_in_viewport()
             _shot(page, tmp_path, f"chosen_card_{width}")
             page.context.close()
+
+
+def test_the_trade_flows_names_are_never_cut_off(tmp_path):
+    """Walk 16: the trade-flows diagram cut its names on a desktop ("Rest of the worl",
+    "European Unior"): each name lies inside the drawing, whole."""
+    import pandas as pd
+
+    from ui.charts import flow_chart
+
+    need_browser()
+    flows = pd.DataFrame(
+        {
+            "exporter": ["Rest of the world", "Democratic Republic of the Congo", "China"],
+            "importer": ["European Union", "Rest of the world", "South Korea"],
+            "tonnes": [900.0, 500.0, 300.0],
+        }
+    )
+    with chromium() as browser:
+        page = browser.new_context(viewport={"width": 1280, "height": 600}).new_page()
+        page.set_content(f"<div style='width:640px'>{flow_chart(flows, 'Main flows')}</div>")
+        chart = page.get_by_role("img", name="Main flows").bounding_box()
+        for text in page.locator("svg text").all():
+            box = text.bounding_box()
+            name = text.text_content()
+            assert chart["x"] <= box["x"], f"{name!r} is cut off on the left"
+            assert box["x"] + box["width"] <= chart["x"] + chart["width"], f"{name!r} is cut off"
+        _shot(page, tmp_path, "flows_names")
+        page.context.close()

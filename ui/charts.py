@@ -16,6 +16,7 @@ END_FONT = 11  # the size of a line's name at its end, in the chart's own units
 # Between the baselines of two names: a line of text is ≈ 1.2 × its font size high, so two
 # names 12 apart (the first rule) still overlapped by a pixel at full size.
 LABEL_GAP = math.ceil(END_FONT * 1.25)
+FLOW_FONT = 12  # the size of the economies' names beside the trade-flows diagram
 GLYPH = 0.6  # a generous average width of a letter, in font sizes (Roboto: 0.45 to 0.56)
 # A chart drawn narrower than this (px) would shrink its names below ≈ 9.5 px (11 × 560 /
 # 640) and crowd them (6 px high on a 390 px phone): there it names its lines in a legend
@@ -313,7 +314,11 @@ def flow_chart(flows: pd.DataFrame, label: str) -> str:
         f'viewBox="0 0 {WIDTH} {height}" width="100%" style="max-width:{WIDTH}px">',
         f"<title>{escape(label)}</title>",
     ]
-    left, right = 90, WIDTH - 90
+    # room each side for the longest name (up to a third of the chart), none cut off:
+    # "Rest of the world" and "European Union" lost their last letter in 90
+    longest = max((len(str(name)) for name in exporters + importers), default=0)
+    margin = min(max(90, math.ceil(6 + longest * FLOW_FONT * GLYPH + 4)), WIDTH // 3)
+    left, right = margin, WIDTH - margin
     biggest = float(flows["tonnes"].max()) if not flows.empty else 1.0
 
     def y_of(names: list[str], name: str) -> float:
@@ -332,12 +337,12 @@ def flow_chart(flows: pd.DataFrame, label: str) -> str:
         )
     for name in exporters:
         parts.append(
-            f'<text x="{left - 6}" y="{y_of(exporters, name) + 4}" font-size="12" '
+            f'<text x="{left - 6}" y="{y_of(exporters, name) + 4}" font-size="{FLOW_FONT}" '
             f'text-anchor="end">{escape(name)}</text>'
         )
     for name in importers:
         parts.append(
-            f'<text x="{right + 6}" y="{y_of(importers, name) + 4}" font-size="12">'
+            f'<text x="{right + 6}" y="{y_of(importers, name) + 4}" font-size="{FLOW_FONT}">'
             f"{escape(name)}</text>"
         )
     parts.append("</svg>")
