@@ -991,3 +991,15 @@ def test_choosing_a_card_that_asks_you_to_play_japan_chooses_japan_and_folds_the
     country.v_model = "China (CHN)"  # the player may still change it
     assert rc.find(v.Select, label="Your country").widget.v_model == "China (CHN)"
     rc.close()
+
+
+def test_names_pushed_far_from_their_lines_give_way_to_a_key():
+    """Walk 26: at the end of a game six lines met at 0 and their names, spread apart,
+    stacked far above and below it: nobody could tell which line was which. Then the chart
+    names its lines in the key below at every width; names near their lines stay."""
+    from ui.charts import line_chart
+
+    met = pd.DataFrame({f"part {k}": [float(k * 500), 0.0] for k in range(6)}, index=[1, 2])
+    assert 'class="minerals-chart minerals-chart-keyed"' in line_chart(met, "Met at zero")
+    apart = pd.DataFrame({"low": [1.0, 0.0], "high": [1.0, 5.0]}, index=[1, 2])
+    assert 'class="minerals-chart"' in line_chart(apart, "Two lines")

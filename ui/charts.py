@@ -99,7 +99,13 @@ CHART_CSS = f"""<style>
   border-top: 3px solid currentColor; vertical-align: middle; }}
 @container (max-width: {NARROW - 1}px) {{
   .minerals-chart-ends {{ display: none; }} .minerals-chart-legend {{ display: flex; }} }}
+.minerals-chart-keyed .minerals-chart-ends {{ display: none; }}
+.minerals-chart-keyed .minerals-chart-legend {{ display: flex; }}
 </style>"""
+# A name pushed further than this from its line's end no longer says which line it names
+# (walk 26: at a game's end six lines met at 0, their names stacked far above and below):
+# the chart then names its lines in the legend below, at every width.
+DRIFT = 1.5 * LABEL_GAP
 
 
 def line_chart(
@@ -186,6 +192,8 @@ def line_chart(
     # A name's baseline 4 below its line's end centres it there; names stay beside the plot
     # (above the last quarter's tick, which reaches into the right margin).
     ys = spread([end[0] for end in ends], LABEL_GAP, top + 4, bottom)
+    if any(abs(y - end[0]) > DRIFT for y, end in zip(ys, ends, strict=True)):
+        parts[0] = parts[0].replace('"minerals-chart"', '"minerals-chart minerals-chart-keyed"', 1)
     ends = sorted(  # top to bottom, as the legend reads
         ((y, x, name, colour) for y, (_, x, name, colour) in zip(ys, ends, strict=True)),
         key=lambda end: end[0],
