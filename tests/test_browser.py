@@ -658,3 +658,25 @@ def test_the_trade_flows_names_are_never_cut_off(tmp_path):
             assert box["x"] + box["width"] <= chart["x"] + chart["width"], f"{name!r} is cut off"
         _shot(page, tmp_path, "flows_names")
         page.context.close()
+
+
+def test_a_focused_select_is_outlined_around_not_over_its_choice(server, tmp_path):
+    """Walk 31: after switching to French a dark focus box sat over the Language select
+    (the outline of its inner input, a small box after the chosen words). The focus is
+    drawn round the whole select, and still shows for a keyboard."""
+    url, _ = server
+    with chromium() as browser:
+        page = open_page(browser, url, width=390, height=844, touch=True)
+        choose(page, "Language", "Français", check=False)
+        select = page.get_by_role("combobox", name="Langue", exact=True)
+        select.wait_for()
+        select.focus()
+        page.keyboard.press("Tab")
+        page.keyboard.press("Shift+Tab")  # back, by the keyboard: its focus must show
+        assert select.evaluate("e => e === document.activeElement")
+        assert select.evaluate("e => e.matches(':focus-visible')")
+        assert select.evaluate("e => getComputedStyle(e).outlineStyle") == "none"
+        slot = select.locator("xpath=ancestor::div[contains(@class, 'v-input__slot')]")
+        assert slot.evaluate("e => getComputedStyle(e).outlineStyle") == "solid"
+        _shot(page, tmp_path, "language_focus_390")
+        page.context.close()

@@ -32,6 +32,8 @@ from ui.player import PlayerKey
 from ui.progress import Ranking, ScorePanel, Situation
 
 # Visible focus for every control, a page that fits a phone, and no footer over content.
+# A select's focus goes round the whole select: drawn on its inner input (a small box after
+# the chosen words) it sat over the select as a dark box (walk 31, after a language switch).
 # Solara's busy bar (shown while a Step is computed) moves by transform, which the
 # compositor animates, not by left/right, which re-laid and repainted the page 60 times a
 # second (washington_coalition: ≈ 90 frames, most of the browser's CPU, per Step).
@@ -40,6 +42,9 @@ STYLE = """
 .v-application [role=button]:focus-visible, .v-application input:focus-visible,
 .v-application [tabindex]:focus-visible, .v-application summary:focus-visible {
   outline: 3px solid #1a4fa0 !important; outline-offset: 2px; }
+.v-application .v-select input:focus-visible { outline: none !important; }
+.v-application .v-select .v-input__slot:has(input:focus-visible) {
+  outline: 3px solid #1a4fa0; outline-offset: 0; }
 .minerals-page { max-width: 1280px; margin: 0 auto; padding: 8px; }
 .minerals-page table { font-size: 14px; }
 .minerals-page table:not([aria-label]) { display: block; overflow-x: auto; max-width: 100%; }
