@@ -523,7 +523,7 @@ def test_a_refusal_by_a_strategy_that_asks_for_any_gain_says_so_and_names_a_pled
         assert game.queue(action) is None
     game.step()
     box, rc = solara.render(DealsWithReasons(game.world, game.tables(), "JPN"))
-    rows = re.findall(r"<tr>(.*?)</tr>", _html(rc))
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", _html(rc))
     offtake, agreement = (re.sub(r"<[^>]+>", "|", row) for row in rows[-2:])
     said = "+0.0 points with it, and it signs only for a gain. The deal changes nothing"
     assert "offtake" in offtake and said + " its projection can foresee.|" in offtake
@@ -956,7 +956,7 @@ def test_the_briefings_dependency_table_has_a_name_and_stacks_on_a_phone():
     shown = start.mission("baseline", "JPN")
     assert '<table role="table" aria-label="Dependencies of Japan: where the goods' in shown
     assert 'class="minerals-stack"' in shown
-    assert 'data-label="use, t a year" style="padding:2px 6px">119,544</td>' in shown
+    assert 'data-label="use, t a year" style="padding:2px 6px">249</td>' in shown  # Dy/Tb
     with use_language("fr"):
         shown = start.mission("baseline", "JPN")
     assert 'aria-label="Dépendances (Japon) : d&#x27;où viennent' in shown
