@@ -594,8 +594,8 @@ def test_the_briefings_dependency_table_is_named_and_fits_a_phone(server, tmp_pa
         expect(table).to_be_visible()
         box = table.locator("xpath=..").evaluate("e => [e.scrollWidth, e.clientWidth]")
         assert box[0] <= box[1], f"the table scrolls sideways {box}"
-        nickel = table.get_by_role("cell", name="refined nickel", exact=True)
-        found = nickel.bounding_box()
+        longest = table.get_by_role("cell", name="refined heavy rare earths", exact=True)
+        found = longest.bounding_box()
         assert found["x"] >= 0 and found["x"] + found["width"] <= 390, found
         table.scroll_into_view_if_needed()
         _shot(page, tmp_path, "briefing_table_390")
