@@ -806,7 +806,7 @@ def test_the_world_tables_name_the_economies(lang, china, words):
     assert not codes & set(cells), codes & set(cells)
     assert not codes & set(re.findall(r"<text[^>]*>([^<]*)</text>", drawn))  # the flow chart
     assert all(word in drawn for word in words)
-    assert f'aria-current="true"><td style="padding:2px 6px">{china}</td>' in drawn  # yours
+    assert re.search(f'aria-current="true"><td[^>]*>{china}</td>', drawn)  # yours
 
 
 def test_the_shortage_charts_axis_reads_in_per_cent_as_its_table():

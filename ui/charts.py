@@ -215,7 +215,7 @@ def line_chart(
 
 
 HIGHLIGHT = "font-weight:bold;background:#fff1a8"  # the player's row: bold on pale yellow
-# Below this width (px) of its box a ``stacked`` table shows each row as a card of
+# Below this width (px) of its box a table (table_html) shows each row as a card of
 # "header: value" lines: the deals' six columns at 390 px squeezed their reasons to two
 # letters a line, with the terms off-screen. The rule is page CSS (ui/app.py takes it in),
 # since a Markdown page drops a <style> of its own.
@@ -243,7 +243,6 @@ def table_html(
     label: str,
     bold: str | None = None,
     highlight: tuple[str, str] | None = None,
-    stacked: bool = False,
 ) -> str:
     """An HTML table of ``frame``; ``columns`` are (column, header, hover help, format).
 
@@ -251,15 +250,17 @@ def table_html(
     and the same explanations follow the table in a disclosure one can tap or open with
     the keyboard (``column_help``): a phone has no hover. The row whose first column equals
     ``bold`` (the player's country), or whose ``highlight[0]`` column equals
-    ``highlight[1]``, stands out. ``stacked``: in a narrow box each row is a card of
-    "header: value" lines (``STACK_CSS``); the roles keep it a table to a screen reader.
+    ``highlight[1]``, stands out. In a narrow box each row is a card of "header: value"
+    lines (``STACK_CSS``; a phone's walk found the deals, stocks, ranking and industry
+    tables scrolling sideways with no sign of it); the roles keep it a table to a screen
+    reader, since the cards' CSS takes the table's own away.
     """
 
     def role(name: str) -> str:
-        return f' role="{name}"' if stacked else ""
+        return f' role="{name}"'
 
     def labelled(header: str) -> str:  # a card's line names its column
-        return f' data-label="{escape(header)}"' if stacked else ""
+        return f' data-label="{escape(header)}"'
 
     head = "".join(
         f'<th scope="col"{role("columnheader")} title="{escape(help_)}" '
@@ -289,9 +290,7 @@ def table_html(
         f"<thead{role('rowgroup')}><tr{role('row')}>{head}</tr></thead>"
         f"<tbody{role('rowgroup')}>{''.join(rows)}</tbody></table></div>"
     )
-    if stacked:
-        table = f'<div class="minerals-stack">{table}</div>'
-    return table + column_help(columns)
+    return f'<div class="minerals-stack">{table}</div>' + column_help(columns)
 
 
 def column_help(columns: list[tuple]) -> str:

@@ -50,7 +50,7 @@ def DealsWithReasons(world, tables: dict, country: str | None):
         column("terms"),
     ]
     solara.HTML(
-        tag="div", unsafe_innerHTML=table_html(ledger, columns, t("ui.deals_title"), stacked=True)
+        tag="div", unsafe_innerHTML=table_html(ledger, columns, t("ui.deals_title"))
     )
 
 

@@ -764,7 +764,7 @@ def DealsLedger(
         column("status"),
         column("terms"),
     ]
-    html(table_html(ledger, columns, t("ui.deals_title"), stacked=True))
+    html(table_html(ledger, columns, t("ui.deals_title")))
 
 
 @solara.component

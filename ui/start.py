@@ -130,7 +130,7 @@ def _table(uses: list[Use], name: str) -> list[str]:
     (a Markdown table has no name), each good a card of its own on a phone."""
     frame = pd.DataFrame([vars(use) for use in uses], columns=list(COLUMNS))
     columns = [(c, t(f"briefing.col_{c}"), "", FORMATS.get(c, "{}")) for c in COLUMNS]
-    return [table_html(frame, columns, t("game.mission_table", name=name), stacked=True)]
+    return [table_html(frame, columns, t("game.mission_table", name=name))]
 
 
 def hint(step: int, queued: int, finished: bool) -> str:
