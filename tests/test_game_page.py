@@ -533,6 +533,25 @@ def test_a_refusal_by_a_strategy_that_asks_for_any_gain_says_so_and_names_a_pled
     rc.close()
 
 
+def test_a_refusals_reason_is_the_one_that_held_when_the_ai_answered():
+    """Review: the reason was worked out each time the tab was drawn, from the world as
+    it stands: a tariff agreement refused when no measure stood between the two read, once
+    the player had put a tariff on its partner, as if a measure had stood then."""
+    from ui.deals import DealsWithReasons
+
+    game = Game("japan_pressure", "JPN")
+    data = game.world.data
+    action, _ = ProposalForm("EU", "tariff_agreement", amount="5").build(data, "JPN")
+    assert game.queue(action) is None
+    game.step()
+    tariff, _ = TariffForm("EU", "lithium", "refined", "25").build(data, "JPN")
+    assert game.queue(tariff) is None
+    game.step()
+    box, rc = solara.render(DealsWithReasons(game.world, game.tables(), "JPN"))
+    assert "a pledge against measures nobody has taken" in _html(rc)
+    rc.close()
+
+
 def test_an_offer_refused_for_distrust_says_so():
     from ui.deals import DealsWithReasons
 

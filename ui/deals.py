@@ -25,9 +25,9 @@ def reason(world, row, country: str | None) -> str:
     (its look-ahead, or its distrust); "" for the rest."""
     if row.status == "lapsed":
         return lapse_reason(world, row.partner, country)
-    answer = world.answers.get(row.deal_id)
-    if row.status == "rejected" and answer is not None:
-        other = row.proposer if answer.actor == row.partner else row.partner
+    answered = world.answers.get(row.deal_id)
+    if row.status == "rejected" and answered is not None:
+        other = row.proposer if answered.answer.actor == row.partner else row.partner
         return why(world, row.deal_id, other, row.kind)
     return ""
 

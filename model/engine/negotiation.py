@@ -10,9 +10,11 @@ gives the same deals.
 """
 
 import math
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
-from agents.actions import ANSWERS, Propose
+import numpy as np
+
+from agents.actions import ANSWERS, Propose, Respond
 from agents.controllers import decider
 from agents.observation import Observation, Offer
 from model.engine import diplomacy
@@ -22,6 +24,19 @@ from model.engine.news import AI_DIPLOMACY, DETAIL, AiDiplomacy
 from model.engine.observe import observation
 from model.engine.policies import PolicyError
 from model.text import t
+
+
+@dataclass(frozen=True)
+class Answered:
+    """An AI's answer to an offer a person is party to, with what it weighed as it
+    answered (World.answers; model/game/verdicts says it in words): the gain and the trust
+    its strategy asks for, and whether a tariff or an export control stood between the
+    two, so the reason read later is the one that held then."""
+
+    answer: Respond
+    least_gain: float
+    least_trust: float
+    measures_between: bool
 
 
 def negotiate(world, proposals: list[Propose], step: int) -> None:
@@ -66,7 +81,7 @@ def negotiate(world, proposals: list[Propose], step: int) -> None:
             if answer is not None and world.plays_ai(responder) and not all(
                 world.plays_ai(code) for code in deal.parties
             ):
-                world.answers[deal.deal_id] = answer
+                world.answers[deal.deal_id] = answered(world, answer, deal.parties)
             if answer is None:
                 still_open.append((deal, responder, round_, waited))
             elif answer.answer == "accept":
@@ -106,6 +121,15 @@ def negotiate(world, proposals: list[Propose], step: int) -> None:
     summary = tally.sentence(world.quarter_label(step))
     if summary:
         world.recorder.event(step, "", AI_DIPLOMACY, "", summary, DETAIL, by="ai")
+
+
+def answered(world, answer: Respond, parties: tuple[str, str]) -> Answered:
+    controller = world.country_agent(answer.actor).controller
+    i, j = (world.data.country(code) for code in parties)
+    tariff, level = world.state.effective_tariff(), world.state.export_level
+    pairs = (np.s_[:, i, j], np.s_[:, j, i])
+    between = any((tariff[p] > 0).any() or (level[p] < 1).any() for p in pairs)
+    return Answered(answer, controller.MIN_GAIN, controller.p(controller.TRUST), between)
 
 
 def answers_later(world, code: str) -> bool:

@@ -50,7 +50,7 @@ from model.engine.metrics import (
     standing,
     tariffs_collected,
 )
-from model.engine.negotiation import negotiate
+from model.engine.negotiation import Answered, negotiate
 from model.engine.observe import observation
 from model.engine.recorder import COUNTRY_COLUMNS, Recorder
 from model.engine.reference import Cleared, Reference, digest, shared, snapshot
@@ -174,7 +174,7 @@ class World(mesa.Model):
         self.deal_refs: dict[int, str] = {}
         # an AI's last answer to each offer a person is party to, with its note (why), by
         # the offer's number: a player whose offer was refused reads why (model/game/verdicts)
-        self.answers: dict[int, Respond] = {}
+        self.answers: dict[int, Answered] = {}
         self._alone = False  # inside run(): nothing outside touches it between its steps
         self.previous_measures = (self.state.effective_tariff(), self.state.export_level.copy())
         policies.open_quarter(self.state, self.data, self.parameters, self.calendar_quarter(1))

@@ -7,9 +7,6 @@ says so in its answer's note, which the World keeps for the deals a person is pa
 (World.answers), so a player whose offer was refused reads why.
 """
 
-import numpy as np
-
-from agents.strategies import Strategy
 from model.engine.lookahead import HORIZON
 from model.text import Said, t
 
@@ -22,45 +19,35 @@ PLEDGES = ("tariff_agreement", "supply_guarantee", "truce")
 
 def why(world, deal_id: int, other: str, kind: str = "") -> str:
     """Why the AI that answered deal ``deal_id`` (of ``kind``) last refused it, ``other``
-    being the other party: its look-ahead against what it asks for, or its distrust; ""
-    when no AI refused."""
-    answer = world.answers.get(deal_id)
-    if answer is None or answer.answer != "reject":
+    being the other party: its look-ahead against what it asked for, or its distrust, as
+    they stood when it answered (negotiation.Answered); "" when no AI refused."""
+    answered = world.answers.get(deal_id)
+    if answered is None or answered.answer.answer != "reject":
         return ""
-    controller = world.country_agent(answer.actor).controller
+    answer = answered.answer
     how = answer.note.how if isinstance(answer.note, Said) else None
     key, fields = (how[1], how[2]) if how and how[0] == "t" else ("", {})
-    if not isinstance(controller, Strategy) or not key:
-        return str(answer.note)
     if key == "strategies.distrust":
         return t(
             "game.verdict_distrust",
             actor=answer.actor,
             other=other,
             trust=fields["trust"],
-            least=controller.p(controller.TRUST),
+            least=answered.least_trust,
         )
     if key == "strategies.reject":
         quarters = int(round(world.parameters.get("lookahead_quarters", HORIZON)))  # as Judge
         gain = round(fields["gain"], 1) + 0.0  # never "-0.0 points"
         sentence = t(
-            "game.verdict_reject" if controller.MIN_GAIN else "game.verdict_reject_gain",
+            "game.verdict_reject" if answered.least_gain else "game.verdict_reject_gain",
             actor=answer.actor,
             quarters=quarters,
-            least=controller.MIN_GAIN,
+            least=answered.least_gain,
             gain=gain,
         )
         if abs(gain) < NOTHING:
-            unseen = kind in PLEDGES and not _measures_between(world, answer.actor, other)
+            unseen = kind in PLEDGES and not answered.measures_between
             key = "game.verdict_nothing" if unseen else "game.verdict_unforeseen"
             sentence = t(key, verdict=sentence)
         return sentence
     return str(answer.note)
-
-
-def _measures_between(world, a: str, b: str) -> bool:
-    """Whether a tariff or an export control is in force between ``a`` and ``b``."""
-    i, j = world.data.country(a), world.data.country(b)
-    tariff, level = world.state.effective_tariff(), world.state.export_level
-    pairs = (np.s_[:, i, j], np.s_[:, j, i])
-    return any((tariff[p] > 0).any() or (level[p] < 1).any() for p in pairs)
