@@ -646,7 +646,7 @@ def _load(folder: Path) -> WorldData:
         _read_csv(folder, "projects.csv", required=False), codes, goods, steps_per_year
     )
 
-    return WorldData(
+    world = WorldData(
         name=world.get("name", folder.name),
         title=world.get("title", folder.name),
         year=int(world.get("year", 2024)),
@@ -690,6 +690,27 @@ def _load(folder: Path) -> WorldData:
         alignment=alignment,
         programmes=programmes,
     )
+    _check_secondary_within_use(world, folder)
+    return world
+
+
+def _check_secondary_within_use(world: WorldData, folder: Path) -> None:
+    """Recyclers cannot bring back more than their economy uses: the base year's market
+    purchases would be negative and the calibration would invent trade (a typo of a digit)."""
+    if world.secondary0 is None:
+        return
+    above = world.secondary0 > world.demand0 * (1 + 1e-9) + 1e-9
+    if above.any():
+        c, g = (int(k[0]) for k in np.nonzero(above))
+        raise WorldDataError(
+            t(
+                "economics.secondary_above_use",
+                path=folder / "secondary.csv",
+                what=f"{world.codes[c]} {'/'.join(world.goods[g])}",
+                tonnes=world.secondary0[c, g] * world.steps_per_year,
+                use=world.demand0[c, g] * world.steps_per_year,
+            )
+        )
 
 
 def _good_parameters(frame: pd.DataFrame) -> dict[str, np.ndarray]:
@@ -980,6 +1001,7 @@ def _secondary(frame: pd.DataFrame, codes, goods, steps_per_year) -> tuple[np.nd
     _check_sources(frame)
     _check_values(frame, "country", codes)
     columns = ("country", "mineral", "stage", "tonnes_pa", "elasticity")
+    seen = set()
     for row, (code, mineral, stage, amount, eta) in enumerate(
         zip(*(frame[k] for k in columns), strict=True), start=2
     ):
@@ -987,8 +1009,12 @@ def _secondary(frame: pd.DataFrame, codes, goods, steps_per_year) -> tuple[np.nd
             raise WorldDataError(t("world.bad_good", path=path, row=row, good=f"{mineral}/{stage}"))
         if not (float(amount) >= 0.0 and 0.0 <= float(eta) <= 5.0):  # NaN too
             raise WorldDataError(t("economics.bad_secondary_row", path=path, row=row))
+        if (code, mineral, stage) in seen:
+            what = f"{code} {mineral}/{stage}"
+            raise WorldDataError(t("economics.twice_secondary", path=path, row=row, what=what))
+        seen.add((code, mineral, stage))
         c, g = codes.index(code), goods.index((mineral, stage))
-        tonnes[c, g] += float(amount) / steps_per_year
+        tonnes[c, g] = float(amount) / steps_per_year
         elasticity[c, g] = float(eta)
     return tonnes, elasticity
 
