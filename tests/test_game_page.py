@@ -256,7 +256,8 @@ def test_ranking_compares_importers_and_highlights_you():
     roles = dict(zip(game.world.data.codes, game.world.data.roles, strict=True))
     assert {roles[c] for c in board["country"]} == {"importer"}
     box, rc = solara.render(progress.Ranking(game.world, game.tables(), "JPN"), handle_error=False)
-    assert '<tr style="font-weight:bold;background:#fff1a8" aria-current="true"><td' in _html(rc)
+    yours = '<tr role="row" style="font-weight:bold;background:#fff1a8" aria-current="true">'
+    assert yours + "<td" in _html(rc)
     assert "Japan" in _html(rc)
     rc.close()
 

@@ -131,8 +131,9 @@ def stocks(world, tables: dict, code: str) -> pd.DataFrame:
     stock run down to 0 t stays listed, at 0 days): tonnes and days of cover at normal use.
 
     Normal use is the base year's (final users' and processors' alike: magnet makers use
-    most refined rare earths), grown to this quarter as demand grows; not last quarter's
-    use, which a shortage cuts: 11 t of heavy rare earths read 384 days under China's cap.
+    most refined rare earths; recycled feed included), grown to this quarter as demand
+    grows; not last quarter's use, which a shortage cuts: 11 t of heavy rare earths read
+    384 days under China's cap.
     Read from the World (numpy), not the tables: a Step redraws it fast.
     """
     data = world.data
@@ -140,7 +141,7 @@ def stocks(world, tables: dict, code: str) -> pd.DataFrame:
     days_per_step = 365.0 / data.steps_per_year
     held = world.state.stock[i]
     listed = (held > 0) | world.recorder.ever_held(i)
-    use = world.calibration.flows[:, i, :].sum(axis=1) * growth_factor(data, world.steps)
+    use = data.demand0[i] * growth_factor(data, world.steps)  # recycled feed included
     rows = []
     for g, (mineral, stage) in enumerate(data.goods):
         if not listed[g]:

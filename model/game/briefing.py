@@ -136,14 +136,17 @@ def _dependencies(world: World, c: int, flows: np.ndarray) -> list[Use]:
     """One table row per good where the country's biggest foreign supplier holds most at
     stake (metrics.exposure; by value of use where nothing foreign is), with its sources."""
     data = world.data
-    use = flows[:, c, :].sum(axis=1)  # (G,) t/step, home supply included
-    _, stake = exposure(data, flows[:, c, :], c)
+    supply = flows[:, c, :].copy()  # (G, J) t/step, home supply included
+    if data.secondary0 is not None:  # recycled feed is made at home too
+        supply[:, c] += data.secondary0[c]
+    use = supply.sum(axis=1)
+    _, stake = exposure(data, supply, c)
     china = data.codes.index(data.hegemon) if data.hegemon is not None else None
     rows = []
     for g in np.lexsort((-use * data.price0, -stake))[:USES]:
         if use[g] <= 0:
             continue
-        shares = flows[g, c, :] / use[g]
+        shares = supply[g] / use[g]
         sources = [
             t("briefing.source_item", code=data.codes[j], share=shares[j])
             for j in np.argsort(-shares)
