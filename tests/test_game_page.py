@@ -755,7 +755,7 @@ def test_a_flat_score_of_zero_has_a_readable_axis():
 
     flat = pd.DataFrame({"score": [0.0, 0.0, 0.0]}, index=[1, 2, 3])
     ticks = re.findall(r'text-anchor="end">([^<]*)<', line_chart(flat, "Your score"))
-    assert ticks == ["-2", "-1", "0", "1", "2"]  # it read "-1.1e-09 … 1.1e-09", then ±0.55
+    assert ticks == ["−2", "−1", "0", "1", "2"]  # it read "-1.1e-09 … 1.1e-09", then ±0.55
 
 
 def test_a_score_axis_has_round_ticks():
@@ -764,7 +764,7 @@ def test_a_score_axis_has_round_ticks():
 
     score = pd.DataFrame({"as played": [-1847.3, -600.0, 107.2]}, index=[1, 2, 3])
     ticks = re.findall(r'text-anchor="end">([^<]*)<', line_chart(score, "Your score"))
-    assert ticks == ["-2,000", "-1,500", "-1,000", "-500", "0", "500"]
+    assert ticks == ["−2,000", "−1,500", "−1,000", "−500", "0", "500"]
 
 
 def test_chart_end_labels_never_overlap_and_read_on_white():

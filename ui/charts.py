@@ -37,13 +37,16 @@ def _percent(value: float, span: float) -> str:
 
 
 def _fmt(value: float) -> str:
+    """An axis value, short, with the true minus sign the tables and the score have."""
     if abs(value) >= 1e6:
-        return localise_number(f"{value / 1e6:.1f}M")
-    if abs(value) >= 1e4:
-        return localise_number(f"{value / 1e3:.3g}k")
-    if abs(value) >= 1e3:  # "8,020", never "8.02e+03"
-        return localise_number(f"{value:,.0f}")
-    return localise_number(f"{value:.3g}")
+        text = f"{value / 1e6:.1f}M"
+    elif abs(value) >= 1e4:
+        text = f"{value / 1e3:.3g}k"
+    elif abs(value) >= 1e3:  # "8,020", never "8.02e+03"
+        text = f"{value:,.0f}"
+    else:
+        text = f"{value:.3g}"
+    return localise_number(text).replace("-", "−")
 
 
 def round_ticks(low: float, high: float, most: int = MAX_Y_TICKS) -> list[float]:

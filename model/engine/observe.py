@@ -52,7 +52,7 @@ def observation(world, code: str, offers=(), evaluate=None) -> Observation:
         new_controls_on_me=np.maximum(previous[1][:, c, :] - state.export_level[:, c, :], 0.0),
         trust=state.trust[c].copy(),
         coalitions={name: list(club.members) for name, club in state.coalitions.items()},
-        coalition_names={name: club.called() for name, club in state.coalitions.items()},
+        coalition_names=world.club_names(),
         deals=[
             {
                 "deal_id": d.deal_id,
