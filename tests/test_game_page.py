@@ -1023,3 +1023,17 @@ def test_names_pushed_far_from_their_lines_give_way_to_a_key():
     assert 'class="minerals-chart minerals-chart-keyed"' in line_chart(met, "Met at zero")
     apart = pd.DataFrame({"low": [1.0, 0.0], "high": [1.0, 5.0]}, index=[1, 2])
     assert 'class="minerals-chart"' in line_chart(apart, "Two lines")
+
+
+def test_a_good_cut_off_entirely_stays_among_your_biggest_dependencies():
+    """Review: read from the last clearing, a good China stops selling to Japan left the
+    list the quarter the ban bit (nothing arrived, so nothing was at stake)."""
+    from model.data.world_data import load_world
+    from model.engine.world import World
+    from support.builders import event, scenario
+
+    ban = event(1, "CHN", "export_control", "heavy_rare_earths", "refined", ["JPN"], level=0.0)
+    world = World(scenario([ban], steps=2), world=load_world("world_2024"))
+    world.step()
+    lines = progress.dependencies(world, {}, "JPN")
+    assert lines[0] == "refined heavy rare earths: 0% from China", lines

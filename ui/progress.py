@@ -156,13 +156,18 @@ def stocks(world, tables: dict, code: str) -> pd.DataFrame:
 def dependencies(world, tables: dict, code: str) -> list[str]:
     """The goods where the player's biggest foreign supplier holds most at stake (its
     share × what a missing tonne stops: metrics.exposure), with that supplier's share of
-    its supply, from the World's last clearing."""
+    the player's supply in the World's last clearing.
+
+    What is at stake, and who holds it, are read from normal supply (the base year's
+    flows): read from the last clearing, a good cut off entirely would leave the list the
+    quarter it bites, and one cut to a trickle would name whoever still sells it."""
     data = world.data
     if world.outcome is None:
         return []
     i = data.country(code)
+    top, stake = exposure(data, world.calibration.flows[:, i, :], i)
     supply = world.outcome.flows[:, i, :]  # (G, J) tonnes bought by the player
-    top, stake = exposure(data, supply, i)
+    bought = supply.sum(axis=1)
     lines = []
     for g in np.argsort(-stake)[:SHOWN_DEPENDENCIES]:
         if stake[g] <= 0:
@@ -172,7 +177,7 @@ def dependencies(world, tables: dict, code: str) -> list[str]:
             t(
                 "game.dependency",
                 good=words.good(*data.goods[g]),
-                share=supply[g, j] / supply[g].sum(),
+                share=supply[g, j] / bought[g] if bought[g] > 0 else 0.0,
                 partner=words.name(data, data.codes[j]),
             )
         )
