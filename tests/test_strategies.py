@@ -747,19 +747,25 @@ def test_the_same_observation_gives_the_same_actions(seed, country):
         assert make_controller(name, PRICE_USD).decide(varied_observation(seed, country)) == first
 
 
-def test_an_answer_to_a_clubs_floor_tariff_names_the_club():
-    """Walk-through: Russia "answers in kind the measure taken by the United States" where
-    the United States only levied the floor tariff of the club it founded."""
-    from model.text import use_language
-
+def _under_a_clubs_floor(**names):
+    """Russia's view when the United States levies the ATCM's floor tariff on its lithium."""
     floor = grid({("lithium", "refined", "USA"): 0.3})
-    obs = observation(
+    return observation(
         "RUS",
         tariffs_on_me=floor,
         new_tariffs_on_me=floor,
         floor_tariffs_on_me=floor,
         coalitions={"ATCM": ["USA", "EU"]},
+        **names,
     )
+
+
+def test_an_answer_to_a_clubs_floor_tariff_names_the_club():
+    """Walk-through: Russia "answers in kind the measure taken by the United States" where
+    the United States only levied the floor tariff of the club it founded."""
+    from model.text import use_language
+
+    obs = _under_a_clubs_floor()
     with use_language("en"):
         [answer] = make_controller("tit_for_tat", PRICE_USD).decide(obs)
     assert answer.note == (
@@ -783,15 +789,7 @@ def test_an_answer_to_a_titled_clubs_floor_tariff_names_it_by_its_title():
 
     titles = {"title": "Agreement on Trade and Critical Minerals"}
     titles["title_fr"] = "Accord sur le commerce et les minerais critiques"
-    floor = grid({("lithium", "refined", "USA"): 0.3})
-    obs = observation(
-        "RUS",
-        tariffs_on_me=floor,
-        new_tariffs_on_me=floor,
-        floor_tariffs_on_me=floor,
-        coalitions={"ATCM": ["USA", "EU"]},
-        coalition_names={"ATCM": from_data(titles, "title")},
-    )
+    obs = _under_a_clubs_floor(coalition_names={"ATCM": from_data(titles, "title")})
     with use_language("en"):
         [answer] = make_controller("tit_for_tat", PRICE_USD).decide(obs)
     assert answer.note == (
