@@ -822,3 +822,14 @@ def test_dr_congo_opens_a_sentence_as_people_say_it():
     with use_language("en"):
         said = t("game.verdict_distrust", actor="COD", other="USA", trust=0.1, least=0.5)
     assert said.startswith("DR Congo does not trust the United States enough")
+
+
+def test_the_french_rules_say_what_the_score_is_as_the_english_do():
+    """The player's walk: the French rules' score paragraph said neither what 0 is nor what
+    a point is worth, where the English says both."""
+    with use_language("en"):
+        rules = t("ui.how_to")
+    assert "0 means no change" in rules and "1 point is 0.01 %" in rules
+    with use_language("fr"):
+        rules = t("ui.how_to")
+    assert "0 veut dire aucun changement" in rules and "1 point vaut 0,01 %" in rules
