@@ -132,7 +132,7 @@ def secondary_supply(world: WorldData, state: State, step: int) -> np.ndarray:
     elasticity (recycled cobalt salts rose 40 % in a month as hydroxide doubled in 2025;
     wave2 history/drc_cobalt_2025.csv).
     """
-    if world.secondary0 is None or not world.secondary0.any():
+    if world.secondary0 is None:  # the world has no secondary.csv, or it lists nothing
         return np.zeros_like(state.inventory)
     price = np.maximum(state.paid.T, 1e-3)
     return world.secondary0 * growth_factor(world, step) * price**world.secondary_elasticity

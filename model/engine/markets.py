@@ -86,14 +86,6 @@ def _by_good(sigma, n_goods: int) -> np.ndarray:
     return (sigma if sigma.ndim else np.full(n_goods, sigma))[:, None]
 
 
-def cost_curve(market: Market, price: np.ndarray) -> np.ndarray:
-    """What producers would make at ``price`` with no limit: base utilisation at the base
-    price and base cost; the curve shifts with the exporter's unit cost."""
-    eta = market.supply_elasticity[:, None]
-    relative = price if market.cost is None else price / market.cost
-    return market.capacity * market.utilisation * relative**eta
-
-
 @dataclass
 class Caps:
     """Finite export caps as a sparse list of (good, importer, exporter) entries."""
@@ -630,9 +622,12 @@ def _solve(market: Market, price: np.ndarray, tolerance: float) -> Clearing:
             free_weights = quantity_weights.copy()
             free_weights[entry] *= ~binding
             free_sales = p_weight * (pull[:, None, :] @ free_weights)[:, 0, :]
-        # Supply: along the cost curve (``cost_curve``), up to the limit.
+        # Supply: along the cost curve, up to the limit. The curve is base utilisation at
+        # the base price and cost; it shifts with the exporter's unit cost (a refiner
+        # paying twice for ore needs a higher price for the same output).
         relative = price if market.cost is None else price / market.cost
-        offered = np.minimum(potential * relative**eta, capacity)
+        curve = potential * relative**eta  # what producers would make with no limit
+        offered = np.minimum(curve, capacity)
         excess = np.log(np.maximum(sold, 1e-300)) - np.log(np.maximum(offered, 1e-300))
         floored = (price <= near_floor) & (excess < 0)
         ceilinged = (price >= near_ceiling) & (excess > 0)
@@ -701,8 +696,8 @@ def _solve(market: Market, price: np.ndarray, tolerance: float) -> Clearing:
         glut = quota_bound & (excess < 0) & pinned & (eta > 0) if len(caps) else None
         glut_move = None
         if glut is not None and glut.any():
-            curve = np.maximum(cost_curve(market, price), 1e-300)
-            glut_move = np.log(np.maximum(sold, 1e-300) / curve) / np.where(eta > 0, eta, 1.0)
+            glut_move = np.log(np.maximum(sold, 1e-300) / np.maximum(curve, 1e-300))
+            glut_move /= np.where(eta > 0, eta, 1.0)
 
         point = Point(
             price,

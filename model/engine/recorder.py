@@ -131,10 +131,9 @@ class Recorder:
 
     def ever_held(self, country: int) -> np.ndarray:
         """(G,) whether ``country`` ended any recorded quarter with a stock of each good."""
-        held = np.zeros(len(self.world.goods), dtype=bool)
-        for stock in self._goods["stock"]:  # (G, C) per quarter
-            held |= stock[:, country] > 0
-        return held
+        if not self._goods["stock"]:
+            return np.zeros(len(self.world.goods), dtype=bool)
+        return (np.stack(self._goods["stock"])[:, :, country] > 0).any(axis=0)  # (T, G, C)
 
     def tables(self) -> dict[str, pd.DataFrame]:
         return {name: self.table(name) for name in TABLES}
