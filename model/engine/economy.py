@@ -119,9 +119,6 @@ def _unit_cost(world: WorldData, paid: np.ndarray, intensity: np.ndarray | None)
     return np.where(world.processed, relative, 1.0)
 
 
-def base_cost_share(world: WorldData) -> np.ndarray:
-    """Each producer's unit cash cost at base prices, as a share of the base price, (C, G)."""
-    return np.where(world.processed, world.base_unit_cost, world.cash_cost)
 
 
 def secondary_supply(world: WorldData, state: State, step: int) -> np.ndarray:

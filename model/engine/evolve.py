@@ -13,7 +13,7 @@ import numpy as np
 
 from agents.actions import Shock
 from model.data.world_data import WorldData
-from model.engine.economy import base_cost_share, unit_cost_index
+from model.engine.economy import unit_cost_index
 from model.engine.state import Shock as ActiveShock
 from model.engine.state import State
 
@@ -90,7 +90,7 @@ def unit_margin(world: WorldData, state: State, price: np.ndarray) -> np.ndarray
     A processor pays its inputs at last quarter's delivered prices; every producer pays its
     own cash cost (costs.csv).
     """
-    cost = base_cost_share(world) * unit_cost_index(world, state.paid, state.input_shift)
+    cost = world.base_unit_cost * unit_cost_index(world, state.paid, state.input_shift)
     cost = cost * world.price0
     return price.T * world.price0 - cost
 
@@ -206,7 +206,7 @@ def invest(world: WorldData, parameters: dict[str, float], state: State, step: i
         ]
     )
     margin = unit_margin(world, state, expected)  # (C, G) USD/t
-    base_margin = (1.0 - base_cost_share(world)) * world.price0
+    base_margin = (1.0 - world.base_unit_cost) * world.price0
     capex = world.plant_capex  # USD per t/step
     grant = grant_per_tonne(state, capex)
     utilisation = parameters["base_utilisation"]
