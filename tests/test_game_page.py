@@ -180,22 +180,28 @@ def test_situation_lists_the_measure_aimed_at_you_and_your_stocks():
     assert (held["tonnes"] > 0).all() and (held["days"] > 0).all()
 
 
-def test_a_stock_run_down_to_nothing_stays_in_your_stocks_at_0_t():
-    """A player: under China's cap Japan's refined heavy rare earths (41 t at the start)
-    ran out, and the good simply vanished from "Your stocks"."""
+def _japans_situation(quarters: int) -> tuple[Game, str]:
+    """Japan's Situation panel in ``japan_pressure`` after ``quarters`` quarters, as HTML."""
     game = Game("japan_pressure", "JPN")
-    for _ in range(4):
+    for _ in range(quarters):
         game.step()
-    heavy = game.world.data.goods.index(("heavy_rare_earths", "refined"))
-    assert game.world.state.stock[game.world.data.country("JPN"), heavy] == 0
     box, rc = solara.render(
         progress.Situation(game.world, game.tables(), "JPN", 0.0), handle_error=False
     )
     shown = _html(rc)
+    rc.close()
+    return game, shown
+
+
+def test_a_stock_run_down_to_nothing_stays_in_your_stocks_at_0_t():
+    """A player: under China's cap Japan's refined heavy rare earths (41 t at the start)
+    ran out, and the good simply vanished from "Your stocks"."""
+    game, shown = _japans_situation(4)
+    heavy = game.world.data.goods.index(("heavy_rare_earths", "refined"))
+    assert game.world.state.stock[game.world.data.country("JPN"), heavy] == 0
     cells = re.findall(r"<td[^>]*>([^<]*)</td>", shown)
     k = cells.index("refined heavy rare earths")
     assert cells[k + 1 : k + 3] == ["0", "0"]  # tonnes held, days of cover
-    rc.close()
 
 
 def test_your_biggest_dependencies_lead_with_what_one_supplier_holds_most_at_stake():
@@ -207,16 +213,9 @@ def test_your_biggest_dependencies_lead_with_what_one_supplier_holds_most_at_sta
     sheet = sheets("japan_pressure", ["JPN"])
     table = sheet[sheet.index("| good |") : sheet.index("**Levers")]
     assert table.splitlines()[2].startswith("| refined heavy rare earths | 249 | 0% | China 100%")
-    game = Game("japan_pressure", "JPN")
-    for _ in range(3):
-        game.step()
-    box, rc = solara.render(
-        progress.Situation(game.world, game.tables(), "JPN", 0.0), handle_error=False
-    )
-    shown = _html(rc)
+    _, shown = _japans_situation(3)
     listed = shown[shown.index("Your biggest dependencies") : shown.index("Your stocks")]
     assert "<li>refined heavy rare earths: " in listed and "manganese" not in listed
-    rc.close()
 
 
 def test_days_of_cover_count_what_processors_use_as_well():
@@ -234,19 +233,12 @@ def test_days_of_cover_count_what_processors_use_as_well():
 def test_days_of_cover_count_normal_use_not_the_use_a_shortage_cut():
     """A player: under China's cap Japan's refined rare earths read 144 days of cover, and
     heavy ones 384: its magnet makers, short of heavy rare earths, had cut their use."""
-    game = Game("japan_pressure", "JPN")
-    for _ in range(4):
-        game.step()
-    box, rc = solara.render(
-        progress.Situation(game.world, game.tables(), "JPN", 0.0), handle_error=False
-    )
-    shown = _html(rc)
+    _, shown = _japans_situation(4)
     cells = re.findall(r"<td[^>]*>([^<]*)</td>", shown)
     k = cells.index("refined rare earths")
     assert cells[k + 1] == "1,109" and 55 <= int(cells[k + 2]) <= 62  # 60 days at the start
     assert ">Days of cover at normal use</th>" in shown
     assert "at normal use: the base year&#x27;s, grown to this quarter" in shown
-    rc.close()
 
 
 def test_ranking_compares_importers_and_highlights_you():

@@ -1,11 +1,8 @@
 """Recycled feed (secondary.csv): a table a world cannot hold is refused with what is wrong."""
 
-import shutil
-
 import pytest
 
-from model.data.world_data import WorldDataError, load_world
-from support.builders import TINY
+from support.builders import refusal
 
 HEADER = "country,mineral,stage,tonnes_pa,elasticity,source\n"
 
@@ -31,9 +28,5 @@ HEADER = "country,mineral,stage,tonnes_pa,elasticity,source\n"
 def test_a_recycling_table_a_world_cannot_hold_is_refused_with_what_is_allowed(
     tmp_path, text, named
 ):
-    folder = tmp_path / "tiny"
-    shutil.copytree(TINY, folder)
-    (folder / "secondary.csv").write_text(text)
-    with pytest.raises(WorldDataError) as error:
-        load_world(folder)
-    assert "secondary.csv" in str(error.value) and named in str(error.value)
+    message = refusal(tmp_path, "secondary.csv", text)
+    assert "secondary.csv" in message and named in message

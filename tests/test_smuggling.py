@@ -4,16 +4,15 @@ holds its controls exactly. The rare-earth quota of 2010-11 (docs/validation.md)
 record says it mattered."""
 
 import dataclasses
-import shutil
 
 import numpy as np
 import pytest
 
-from model.data.world_data import WorldDataError, load_world
+from model.data.world_data import load_world
 from model.engine import evolve
 from model.engine.world import World
 from model.research.hindcast import ree_checks, ree_series
-from support.builders import TINY, at, event, scenario, tiny_world
+from support.builders import at, event, refusal, scenario, tiny_world
 
 BAN = event(2, "CHN", "export_control", "rare_earths", "refined", targets=["all"], level=0.0)
 LIFT = event(7, "CHN", "export_control", "rare_earths", "refined", targets=["all"], level=1.0)
@@ -160,9 +159,5 @@ HEADER = "country,mineral,stage,share,source\n"
     ],
 )
 def test_a_smuggling_table_out_of_bounds_is_refused_with_what_is_allowed(tmp_path, text, named):
-    folder = tmp_path / "tiny"
-    shutil.copytree(TINY, folder)
-    (folder / "smuggling.csv").write_text(text)
-    with pytest.raises(WorldDataError) as error:
-        load_world(folder)
-    assert "smuggling.csv" in str(error.value) and named in str(error.value)
+    message = refusal(tmp_path, "smuggling.csv", text)
+    assert "smuggling.csv" in message and named in message

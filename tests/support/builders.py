@@ -1,15 +1,33 @@
 """Small worlds and scenarios for tests: a purpose-made four-economy world, events as dicts."""
 
 import dataclasses
+import shutil
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from model.data.scenario import validate_scenario
-from model.data.world_data import load_world
+from model.data.world_data import WorldDataError, load_world
 from model.engine.world import World
 
 TINY = Path(__file__).parents[1] / "worlds" / "tiny"
+
+
+def tiny_copy(tmp_path: Path) -> Path:
+    """A copy of the tiny world's folder to change a file of."""
+    folder = tmp_path / "tiny"
+    shutil.copytree(TINY, folder)
+    return folder
+
+
+def refusal(tmp_path: Path, file: str, text: str) -> str:
+    """The message with which the tiny world, ``file`` replaced by ``text``, is refused."""
+    folder = tiny_copy(tmp_path)
+    (folder / file).write_text(text)
+    with pytest.raises(WorldDataError) as error:
+        load_world(folder)
+    return str(error.value)
 
 
 def tiny_world(**changes):
