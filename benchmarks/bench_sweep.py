@@ -220,9 +220,9 @@ class TimedWorld(World):
         super().__init__(*args, **kwargs)
         self.clear_wall = self.clear_cpu = 0.0
 
-    def clear(self, step: int) -> None:
+    def clear(self, step: int):  # a generator, as World.clear (run alone: no pause inside)
         wall, cpu = time.perf_counter(), time.process_time()
-        super().clear(step)
+        yield from super().clear(step)
         self.clear_wall += time.perf_counter() - wall
         self.clear_cpu += time.process_time() - cpu
 

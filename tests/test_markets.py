@@ -17,7 +17,7 @@ from hypothesis.extra.numpy import arrays
 from threadpoolctl import threadpool_info
 
 import model.engine.markets
-from model.engine.markets import Market, clear, one_blas_thread
+from model.engine.markets import Market, clear, clear_together, one_blas_thread
 from support.reference_clearing import clear_reference, off_balance, one_good
 from support.synthetic import flows_at, synthetic_market
 
@@ -177,11 +177,15 @@ def test_a_ban_shrinks_world_trade_in_tonnes_but_would_grow_it_in_a_ces_bundle(s
 
 # --- properties on random small markets ---------------------------------------------------------
 @st.composite
-def random_markets(draw, zero_limits=True, quotas=True):
-    """A calibrated market with random tariffs (0–2), caps (bans and quotas) and limits."""
-    C = draw(st.integers(2, 6))
-    G = draw(st.integers(1, 3))
-    market = synthetic_market(np.random.default_rng(draw(st.integers(0, 2**32 - 1))), C, G)
+def random_markets(draw, zero_limits=True, quotas=True, world=None):
+    """A calibrated market with random tariffs (0–2), caps (bans and quotas) and limits;
+    ``world``: (economies, goods, seed) of the synthetic market, else drawn."""
+    C, G, seed = world or (
+        draw(st.integers(2, 6)),
+        draw(st.integers(1, 3)),
+        draw(st.integers(0, 2**32 - 1)),
+    )
+    market = synthetic_market(np.random.default_rng(seed), C, G)
     off_diagonal = ~np.eye(C, dtype=bool)
     tariff = draw(arrays(float, (G, C, C), elements=st.floats(0, 2))) * off_diagonal
     # a cap as a share of the normal flow: 0 is a ban, ≥ 1 hardly binds; NaN is no cap
@@ -221,6 +225,52 @@ def test_clearing_keeps_quantities_physical(market):
     assert (result.flows <= market.caps + SLACK * tonnes).all()
     shipped = result.flows.sum(axis=1)
     assert (shipped <= np.minimum(market.capacity, market.limit) * (1 + SLACK)).all()
+
+
+@st.composite
+def runs_of_one_world(draw):
+    """(market, start) pairs of several runs of one synthetic world: tariffs, caps (some
+    runs none), outages, stock moves and starts differ from run to run."""
+    world = (draw(st.integers(2, 6)), draw(st.integers(1, 3)), draw(st.integers(0, 2**32 - 1)))
+    requests = []
+    for _ in range(draw(st.integers(2, 6))):
+        market = draw(random_markets(world=world))
+        if draw(st.booleans()):
+            market = dataclasses.replace(market, caps=None)
+        moves = draw(arrays(float, market.demand_ref.shape, elements=st.floats(-0.5, 0.5)))
+        market = dataclasses.replace(market, adjustment=moves * market.demand_ref)
+        start = draw(
+            st.none() | arrays(float, market.capacity.shape, elements=st.floats(0.1, 12.0))
+        )
+        requests.append((market, start))
+    return requests
+
+
+@given(runs_of_one_world())
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_markets_cleared_together_clear_as_each_alone_bit_for_bit(requests):
+    # A sweep's runs clear together (model/research/lockstep.py): each must get the
+    # numbers it gets alone, whatever the others are.
+    together = clear_together(requests)
+    for (market, start), result in zip(requests, together, strict=True):
+        alone = clear(market, start)
+        for field in ("price", "index", "flows", "demand", "unmet"):
+            assert np.array_equal(getattr(result, field), getattr(alone, field)), field
+        assert (result.iterations, result.converged) == (alone.iterations, alone.converged)
+
+
+def test_a_run_whose_newton_system_is_singular_takes_the_fallback_alone():
+    # Stacked runs solve their Newton systems in one call; one singular system makes it
+    # fail, and then only that run's goods take the fallback move, as they would alone.
+    rng = np.random.default_rng(3)
+    jacobian = rng.random((4, 3, 3)) + 3 * np.eye(3)
+    jacobian[3] = 0.0  # the second run's second good
+    rhs = rng.random((4, 3))
+    with pytest.raises(np.linalg.LinAlgError):
+        np.linalg.solve(jacobian, rhs[:, :, None])
+    step = model.engine.markets._solve_by_run(jacobian, rhs, runs=2)
+    assert np.array_equal(step[:2], np.linalg.solve(jacobian[:2], rhs[:2, :, None])[:, :, 0])
+    assert np.isnan(step[2:]).all()
 
 
 def assert_every_exporter_clears_or_sits_at_a_bound(market, result, within=CLEAR):

@@ -149,6 +149,17 @@ def test_serial_and_a_process_pool_give_identical_runs(tmp_path):
     assert serial["seed"].tolist() == [run.seed for run in load_spec(path).design()]
 
 
+def test_runs_stepped_together_give_the_rows_each_gives_alone(tmp_path):
+    # A sweep steps its runs in groups whose markets clear together (run_several): a
+    # run's row must not depend on the group it fell in.
+    spec = load_spec(small_spec(tmp_path))
+    runs = spec.design()
+    together = [row for row, _ in sweeps.run_several(spec.setup, runs)]
+    alone = [sweeps.run_one(spec.setup, run) for run in runs]
+    assert [row["status"] for row in together] == ["ok"] * len(runs)
+    assert together == alone
+
+
 @pytest.mark.slow
 def test_a_dask_cluster_gives_the_same_runs_as_serial(tmp_path):
     distributed = pytest.importorskip("distributed")
@@ -173,8 +184,13 @@ def test_a_resumed_sweep_reruns_nothing_already_done(tmp_path, monkeypatch):
     assert (out / "runs.csv").is_file()
 
     calls = []
-    real = sweeps.run_one
-    monkeypatch.setattr(sweeps, "run_one", lambda *a: calls.append(a[1].run_id) or real(*a))
+    real = sweeps.run_several
+
+    def counted(setup, runs, *rest):
+        calls.extend(run.run_id for run in runs)
+        return real(setup, runs, *rest)
+
+    monkeypatch.setattr(sweeps, "run_several", counted)
     again = sweep(path, out, executor="serial")
     assert calls == []
     pd.testing.assert_frame_equal(first, again, check_exact=True)

@@ -99,7 +99,7 @@ def test_series_come_back_through_the_future_when_workers_share_no_disk(tmp_path
 @pytest.mark.slow
 def test_a_dead_pool_worker_gets_its_run_resubmitted(tmp_path, monkeypatch):
     serial = sweep(spec(tmp_path), tmp_path / "serial", executor="serial")
-    monkeypatch.setattr(sweeps, "run_and_return", dying.die_for_some_runs)
+    monkeypatch.setattr(sweeps, "run_several", dying.die_for_some_runs)
     out = tmp_path / "pool"
     runs = sweep(spec(tmp_path), out, workers=2)
     # Run ONCE lost its worker once and was done again on a fresh pool; run ALWAYS kills

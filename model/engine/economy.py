@@ -5,6 +5,7 @@ ore it bought, a magnet maker on the oxide it bought, so a cap upstream propagat
 Within a stage, all minerals clear at once (see markets.py).
 """
 
+from collections.abc import Generator
 from dataclasses import dataclass
 
 import numpy as np
@@ -12,7 +13,7 @@ import numpy as np
 from model.data.world_data import DAYS_PER_YEAR, STAGES, WorldData
 from model.engine.calibration import armington_weights, base_flows, weights_per_capacity
 from model.engine.kept import Kept
-from model.engine.markets import TOLERANCE, Market, clear, one_blas_thread
+from model.engine.markets import TOLERANCE, Clearing, Market, clear_each, one_blas_thread
 from model.engine.state import State
 
 THREAT_MEMORY = 0.25  # share of a new export threat users get used to each quarter
@@ -119,8 +120,6 @@ def _unit_cost(world: WorldData, paid: np.ndarray, intensity: np.ndarray | None)
     return np.where(world.processed, relative, 1.0)
 
 
-
-
 def secondary_supply(world: WorldData, state: State, step: int) -> np.ndarray:
     """Recycled feed each economy's users get this quarter, (C, G) t (secondary.csv).
 
@@ -212,18 +211,29 @@ def clear_step(
     for, from the inputs on hand (stock plus this quarter's purchases). Nothing bought is
     lost: what is not used stays in the inventory for the next quarter.
     """
-    with one_blas_thread():
-        return _clear_step(world, calibration, parameters, state, step, tolerance)
+    return clear_each(clearings(world, calibration, parameters, state, step), tolerance)
 
 
-def _clear_step(
+def clearings(
     world: WorldData,
     calibration: Calibration,
     parameters: dict[str, float],
     state: State,
     step: int,
-    tolerance: float,
-) -> Outcome:
+) -> Generator[tuple[Market, np.ndarray], Clearing, Outcome]:
+    """``clear_step`` handing out each stage's (market, start) and taking its clearing
+    back, so that a sweep can clear many runs' markets together (markets.clear_together)."""
+    with one_blas_thread():  # held while suspended too: a stage's economy is in its scope
+        return (yield from _clearings(world, calibration, parameters, state, step))
+
+
+def _clearings(
+    world: WorldData,
+    calibration: Calibration,
+    parameters: dict[str, float],
+    state: State,
+    step: int,
+) -> Generator[tuple[Market, np.ndarray], Clearing, Outcome]:
     C, G = state.capacity.shape
     utilisation = parameters["base_utilisation"]
     growth = growth_factor(world, step)
@@ -336,7 +346,7 @@ def _clear_step(
             caps=caps,
             cost=cost.T,
         )
-        result = clear(market, start=state.price[goods], tolerance=tolerance)
+        result = yield market, state.price[goods]
         price[goods], index[goods], flows[goods] = result.price, result.index, result.flows
         paid[goods] = result.index / calibration.index0[goods]
         marginal[goods] = marginal_price(result, market, tariffed[goods], calibration.index0[goods])

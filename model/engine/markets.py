@@ -23,7 +23,7 @@ import contextlib
 import dataclasses
 import functools
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -316,6 +316,18 @@ def single_moves(market, caps, quantity_weights, value_weights, point: Point) ->
     return common / common_elasticity + (excess - common) / own_elasticity
 
 
+def _solve_by_run(jacobian: np.ndarray, rhs: np.ndarray, runs: int) -> np.ndarray:
+    """Each run's systems alone once one was singular: a run with a singular system takes
+    the fallback move for all its goods (NaN here), as alone; the others their solution."""
+    step = np.full(rhs.shape, np.nan)
+    n_goods = len(rhs) // runs
+    for run in range(runs) if runs > 1 else ():
+        part = slice(run * n_goods, (run + 1) * n_goods)
+        with contextlib.suppress(np.linalg.LinAlgError):
+            step[part] = np.linalg.solve(jacobian[part], rhs[part, :, None])[:, :, 0]
+    return step
+
+
 SINGLE_MAX = float(np.finfo(np.float32).max)
 
 
@@ -324,7 +336,7 @@ def _within_single(x: np.ndarray) -> np.ndarray:
     return np.minimum(np.maximum(x, -SINGLE_MAX), SINGLE_MAX).astype(np.float32)
 
 
-def newton_move(market, sigma, single_weights, caps, point: Point, fallback):
+def newton_move(market, sigma, single_weights, caps, point: Point, fallback, runs: int = 1):
     """Solve each good's Newton system  Σ_k ∂e_j/∂log p_k Δ_k = −e_j  over live exporters.
 
     With free flows x_ij = s_ij R_i (shares s among free sources, R the tonnes left for
@@ -398,7 +410,7 @@ def newton_move(market, sigma, single_weights, caps, point: Point, fallback):
     try:
         step = np.linalg.solve(jacobian, rhs[:, :, None])[:, :, 0]
     except np.linalg.LinAlgError:
-        return fallback()
+        step = _solve_by_run(jacobian, rhs, runs)
     good = np.isfinite(step).all(axis=1, keepdims=True)
     return step if good.all() else np.where(good, step, fallback())
 
@@ -412,20 +424,100 @@ def clear(
     move, so the clearing runs on each good's exporters that can sell (the K ≤ J columns
     of ``_sellers``) and the answer is spread back over all J.
     """
-    n_goods, n_importers, n_exporters = market.weights.shape
-    price = np.ones((n_goods, n_exporters)) if start is None else np.asarray(start, dtype=float)
-    price = np.minimum(np.maximum(price, market.floor), market.choke)  # np.clip, faster
-    active = np.minimum(market.capacity, market.limit) > 0
-    narrowing = sellers_of(active, market.weights.shape)
+    narrowed = _Narrowed.of(market, start)
     with one_blas_thread():
-        narrow = _solve(_take_columns(market, narrowing), price.take(narrowing.at), tolerance)
-    price.put(narrowing.at, narrow.price)
-    # An exporter whose capacity is all out of action is sold out: priced at the ceiling.
-    price = np.where((market.capacity > 0) & ~active, market.choke, price)
-    flows = np.zeros(market.weights.shape)
-    flows.put(narrowing.flat, narrow.flows)
+        solved = _solve(narrowed.market, narrowed.price, tolerance)
+    return narrowed.widen(_run_of(solved, 0, 1))
+
+
+def clear_together(
+    requests: list[tuple[Market, np.ndarray | None]], tolerance: float = TOLERANCE
+) -> list[Clearing]:
+    """``clear`` each (market, start) of many runs of one world, as one call where it can.
+
+    A sweep's runs step in lockstep (model/research/lockstep.py) and hand their markets
+    here together: each numpy call of an iteration then works for all of them, where one
+    run's calls are too small to cost more than their overhead. Markets of the same shape,
+    parameters and sellers' count are stacked along the goods axis; each run stops at its
+    own convergence (``_solve``'s ``runs``), so every run's clearing is bit for bit the
+    one ``clear`` gives it alone (tests/test_markets.py). Markets with export caps clear
+    alone (their sparse caps are not stacked).
+    """
+    narrowed = [_Narrowed.of(market, start) for market, start in requests]
+    groups: dict[tuple, list[int]] = {}
+    for n, item in enumerate(narrowed):
+        groups.setdefault(item.batch_key(), []).append(n)
+    results: list[Clearing | None] = [None] * len(requests)
+    with one_blas_thread():
+        for key, members in groups.items():
+            if key is None or len(members) == 1:
+                for n in members:
+                    solved = _solve(narrowed[n].market, narrowed[n].price, tolerance)
+                    results[n] = narrowed[n].widen(_run_of(solved, 0, 1))
+                continue
+            parts = [narrowed[n] for n in members]
+            solved = _solve(
+                _stacked([part.market for part in parts]),
+                np.concatenate([part.price for part in parts]),
+                tolerance,
+                runs=len(parts),
+            )
+            for run, (n, part) in enumerate(zip(members, parts, strict=True)):
+                results[n] = part.widen(_run_of(solved, run, len(parts)))
+    return results
+
+
+def clear_each(work: Generator, tolerance: float = TOLERANCE):
+    """Run ``work``, a generator handing out (market, start) requests and taking each one's
+    ``Clearing`` back (economy.clearings, World.quarter), clearing each alone; its result."""
+    try:
+        request = next(work)
+        while True:
+            market, start = request
+            request = work.send(clear(market, start, tolerance))
+    except StopIteration as finished:
+        return finished.value
+
+
+STACKED_FIELDS = (
+    "weights",
+    "wedge",
+    "demand_ref",
+    "index_ref",
+    "elasticity",
+    "adjustment",
+    "capacity",
+    "limit",
+    "supply_elasticity",
+    "sigma",
+    "cost",
+    "choke",
+)
+
+
+def _stacked(markets: list[Market]) -> Market:
+    """Markets of equal shape as one, run after run along the goods axis."""
+    first = markets[0]
+    fields = {
+        name: np.concatenate([getattr(market, name) for market in markets])
+        for name in STACKED_FIELDS
+        if np.ndim(getattr(first, name))  # a number (or None) is the same in all: the key
+    }
+    return dataclasses.replace(first, **fields)
+
+
+def _run_of(solved: Clearing, run: int, runs: int) -> Clearing:
+    """One run's part of a stacked clearing."""
+    n_goods = solved.price.shape[0] // runs
+    part = slice(run * n_goods, (run + 1) * n_goods)
     return Clearing(
-        price, narrow.index, flows, narrow.demand, narrow.unmet, narrow.iterations, narrow.converged
+        solved.price[part],
+        solved.index[part],
+        solved.flows[part],
+        solved.demand[part],
+        solved.unmet[part],
+        int(solved.iterations[run]),
+        bool(solved.converged[run]),
     )
 
 
@@ -537,8 +629,67 @@ def _take_columns(market: Market, sellers: Sellers) -> Market:
     )
 
 
-def _solve(market: Market, price: np.ndarray, tolerance: float) -> Clearing:
-    """The clearing proper, from ``price`` (already within the floor and the ceiling)."""
+@dataclass
+class _Narrowed:
+    """A market restricted to each good's exporters that can sell, and how to widen back."""
+
+    market: Market  # (G, I, K)
+    price: np.ndarray  # (G, K) the start
+    whole: Market
+    start: np.ndarray  # (G, J) the start, within the floor and the ceiling
+    active: np.ndarray  # (G, J) exporters that can sell
+    sellers: Sellers
+
+    @classmethod
+    def of(cls, market: Market, start: np.ndarray | None) -> "_Narrowed":
+        n_goods, _, n_exporters = market.weights.shape
+        price = np.ones((n_goods, n_exporters)) if start is None else np.asarray(start, float)
+        price = np.minimum(np.maximum(price, market.floor), market.choke)  # np.clip, faster
+        active = np.minimum(market.capacity, market.limit) > 0
+        sellers = sellers_of(active, market.weights.shape)
+        narrow = _take_columns(market, sellers)
+        return cls(narrow, price.take(sellers.at), market, price, active, sellers)
+
+    def batch_key(self) -> tuple | None:
+        """Markets with equal keys stack into one ``_solve``: arrays of one shape, the
+        numbers a market may give as one (``Market``) equal. None: it clears alone."""
+        market = self.market
+        if market.caps is not None:
+            return None
+        either = (market.sigma, market.choke, market.cost)  # numbers, arrays (cost: or None)
+        return (
+            market.weights.shape,
+            market.utilisation,
+            market.floor,
+            *(np.shape(value) if np.ndim(value) else value for value in either),
+        )
+
+    def widen(self, narrow: Clearing) -> Clearing:
+        market, active, sellers = self.whole, self.active, self.sellers
+        price = self.start.copy()
+        price.put(sellers.at, narrow.price)
+        # An exporter whose capacity is all out of action is sold out: priced at the ceiling.
+        price = np.where((market.capacity > 0) & ~active, market.choke, price)
+        flows = np.zeros(market.weights.shape)
+        flows.put(sellers.flat, narrow.flows)
+        return Clearing(
+            price,
+            narrow.index,
+            flows,
+            narrow.demand,
+            narrow.unmet,
+            narrow.iterations,
+            narrow.converged,
+        )
+
+
+def _solve(market: Market, price: np.ndarray, tolerance: float, runs: int = 1) -> Clearing:
+    """The clearing proper, from ``price`` (already within the floor and the ceiling).
+
+    ``runs`` markets stacked along the goods axis (``clear_together``) clear as each would
+    alone: every good's iteration reads only its own rows, and a run whose markets have
+    cleared keeps its prices while the others go on (alone, its loop would have stopped
+    there). Its iterations and convergence come back per run, (runs,) each."""
     n_goods, n_importers, n_exporters = market.weights.shape
     sigma = _by_good(market.sigma, n_goods)  # (G, 1): broadcasts over exporters
     # Power terms of the wedge once per call: delivered q = p·w, so q^x = p^x · w^x.
@@ -571,10 +722,12 @@ def _solve(market: Market, price: np.ndarray, tolerance: float) -> Clearing:
     last_prices = (price, price)  # the prices one and two iterations back
     last_excess = np.zeros((n_goods, n_exporters))  # each exporter's, one iteration back
     full_newton = n_exporters <= FULL_NEWTON_EXPORTERS
-    converged = False
+    done = np.zeros(runs, bool)  # runs whose markets have cleared
+    run_iterations = np.full(runs, MAX_ITERATIONS)
     iterations = 0
     while iterations < MAX_ITERATIONS:
         iterations += 1
+        current = price
         p_weight = price**minus_sigma
         weight = (quantity_weights @ p_weight[:, :, None])[:, :, 0]  # Σ_j a q^-σ
         value = (value_weights @ (p_weight * price)[:, :, None])[:, :, 0]  # Σ_j a q^(1-σ)
@@ -642,8 +795,11 @@ def _solve(market: Market, price: np.ndarray, tolerance: float) -> Clearing:
                 open_to[entry] &= caps.tonnes > 0
             reachable = (open_to & (quantity > 0)[:, :, None]).any(axis=1)
             live &= ~(unsold & ~reachable)
-        if not (np.abs(np.where(live, excess, 0.0)) > tolerance).any():
-            converged = True
+        unsettled = np.abs(np.where(live, excess, 0.0)) > tolerance
+        settled = ~unsettled.reshape(runs, -1).any(axis=1)
+        run_iterations[settled & ~done] = iterations
+        done |= settled
+        if done.all():
             break
         if iterations == MAX_ITERATIONS:
             break  # report the flows at these prices rather than move once more
@@ -745,9 +901,8 @@ def _solve(market: Market, price: np.ndarray, tolerance: float) -> Clearing:
                         quantity_weights.astype(np.float32),
                         market.wedge.astype(np.float32),
                     )
-                newton = np.where(
-                    live, newton_move(market, sigma, single_weights, caps, point, fallback), 0
-                )
+                move = newton_move(market, sigma, single_weights, caps, point, fallback, runs)
+                newton = np.where(live, move, 0)
                 if flat is not None:
                     newton = np.where(flat, 0.0, newton)  # moved apart, below
                 biggest = np.abs(newton).max(axis=1, keepdims=True)
@@ -809,6 +964,8 @@ def _solve(market: Market, price: np.ndarray, tolerance: float) -> Clearing:
             last_move = np.where(live, move, 0.0)
             price = np.where(live, price * np.exp(move), price)
         price = np.minimum(np.maximum(price, market.floor), market.choke)  # np.clip, faster
+        if done.any():  # cleared runs stay where they cleared
+            price = np.where(np.repeat(done, n_goods // runs)[:, None], current, price)
 
     flows = quantity_weights * p_weight[:, None, :] * pull[:, :, None]
     if len(caps):
@@ -820,4 +977,4 @@ def _solve(market: Market, price: np.ndarray, tolerance: float) -> Clearing:
     wanted_flows = flows
     flows = np.where(active[:, None, :], flows * ration[:, None, :], 0.0)
     unmet = (wanted_flows - flows).sum(axis=2) + unmet_rows
-    return Clearing(price, index, flows, quantity, unmet, iterations, converged)
+    return Clearing(price, index, flows, quantity, unmet, run_iterations, done)

@@ -158,34 +158,49 @@ class Recorder:
             raise KeyError(name)
         return typed(name, builders[name]())
 
-    def _countries(self) -> pd.DataFrame:
+    def last(self, name: str) -> pd.DataFrame:
+        """The rows of the last recorded step of the countries, prices or production table,
+        built alone (a sweep's outcomes read little else): the whole table's, numbered from 0."""
+        first = max(len(self._steps) - 1, 0)
+        builders = {
+            "countries": lambda: self._countries(first),
+            "prices": lambda: self._by_good(PRICE_COLUMNS, first),
+            "production": lambda: self._by_good(PRODUCTION_COLUMNS, first),
+        }
+        return typed(name, builders[name]())
+
+    def _countries(self, first: int = 0) -> pd.DataFrame:
+        """Rows for every (step, country) from the ``first`` step recorded on."""
         codes = self.world.codes
-        n = len(self._steps)
+        steps, dates = self._steps[first:], self._dates[first:]
+        n = len(steps)
         table = {
-            "step": np.repeat(self._steps, len(codes)),
-            "date": labels(self._dates, np.repeat(np.arange(n), len(codes))),
+            "step": np.repeat(steps, len(codes)),
+            "date": labels(dates, np.repeat(np.arange(n), len(codes))),
             "country": labels(codes, np.tile(np.arange(len(codes)), n)),
         }
         for column in COUNTRY_COLUMNS[3:]:  # after step, date, country
-            values = [m[column] for m in self._metrics]
+            values = [m[column] for m in self._metrics[first:]]
             table[column] = np.concatenate(values) if values else np.zeros(0)
         return pd.DataFrame(table, columns=COUNTRY_COLUMNS)
 
-    def _by_good(self, columns: list[str]) -> pd.DataFrame:
-        """Rows for every (step, good, country), ordered that way."""
+    def _by_good(self, columns: list[str], first: int = 0) -> pd.DataFrame:
+        """Rows for every (step, good, country) from the ``first`` step recorded on, ordered
+        that way."""
         goods, codes = self.world.goods, self.world.codes
+        steps, dates = self._steps[first:], self._dates[first:]
         per_step = len(goods) * len(codes)
-        n = len(self._steps)
+        n = len(steps)
         good = np.tile(np.repeat(np.arange(len(goods)), len(codes)), n)
         table = {
-            "step": np.repeat(self._steps, per_step),
-            "date": labels(self._dates, np.repeat(np.arange(n), per_step)),
+            "step": np.repeat(steps, per_step),
+            "date": labels(dates, np.repeat(np.arange(n), per_step)),
             "country": labels(codes, np.tile(np.arange(len(codes)), len(goods) * n)),
             "mineral": labels([m for m, _ in goods], good),
             "stage": labels([s for _, s in goods], good),
         }
         for column in columns[_KEYS:]:
-            arrays = self._goods[column]
+            arrays = self._goods[column][first:]
             table[column] = np.concatenate([a.ravel() for a in arrays]) if arrays else []
         return pd.DataFrame(table, columns=columns)
 

@@ -6,7 +6,9 @@ and records the tables researchers and the browser read. Same scenario and seed,
 tables.
 """
 
+import contextlib
 import math
+from collections.abc import Generator, Iterator
 from pathlib import Path
 
 import mesa
@@ -38,7 +40,8 @@ from model.data.overrides import (
 from model.data.scenario import Scenario, load_scenario, validate_scenario
 from model.data.world_data import DAYS_PER_YEAR, WorldData, load_world, quarter_index
 from model.engine import diplomacy, evolve, policies
-from model.engine.economy import Outcome, calibrated, clear_step
+from model.engine.economy import Outcome, calibrated, clearings
+from model.engine.markets import Clearing, Market, clear_each
 from model.engine.metrics import (
     Standing,
     base_consumption_value,
@@ -176,6 +179,7 @@ class World(mesa.Model):
         # the offer's number: a player whose offer was refused reads why (model/game/verdicts)
         self.answers: dict[int, Answered] = {}
         self._alone = False  # inside run(): nothing outside touches it between its steps
+        self._handed_out: list | None = None  # start_quarter's, while it steps
         self.previous_measures = (self.state.effective_tariff(), self.state.export_level.copy())
         policies.open_quarter(self.state, self.data, self.parameters, self.calendar_quarter(1))
 
@@ -321,6 +325,25 @@ class World(mesa.Model):
 
     # --- one step -------------------------------------------------------------------------
     def step(self) -> None:
+        quarter = self.quarter()
+        if self._handed_out is None:
+            clear_each(quarter)
+        else:  # start_quarter: the caller runs it
+            self._handed_out.append(quarter)
+
+    def start_quarter(self) -> Generator[tuple[Market, np.ndarray], Clearing, None]:
+        """Mesa's step (its clock and scheduled events), the quarter itself handed back to
+        run: a generator of the markets to clear (``quarter``). A sweep steps its runs in
+        lockstep and clears their markets together (model/research/lockstep.py)."""
+        self._handed_out = []
+        try:
+            self.step()  # Mesa's: counts the step, then calls World.step
+            return self._handed_out[0]
+        finally:
+            self._handed_out = None
+
+    def quarter(self) -> Generator[tuple[Market, np.ndarray], Clearing, None]:
+        """One step, handing out each market to clear and taking its clearing back."""
         step = self.steps  # Mesa has already counted this step
         if not self._alone:
             self._leave_path_if_changed()
@@ -332,7 +355,7 @@ class World(mesa.Model):
         diplomatic = self.apply_actions(step)
         self.negotiate(diplomatic, step)
         self.keep_pledges(step)
-        self.clear(step)
+        yield from self.clear(step)
         self.evolve(step)
         self.measure(step)
         if not self._alone:
@@ -638,14 +661,14 @@ class World(mesa.Model):
             self.recorder.deal(row)
         self.recorder.event(step, guilty, "breach", victims, text)
 
-    def clear(self, step: int) -> None:
+    def clear(self, step: int) -> Generator[tuple[Market, np.ndarray], Clearing, None]:
         self._stock_before = self.state.stock.copy()
         # Where this world still matches the reference path, its clearing is the path's
         # (unless it is the path itself: then nothing has cleared this quarter yet).
         on_shared_path = self.reference is not None and self._own_path is None
         known = self.reference.clearing(step, self.state) if on_shared_path else None
         if known is None:
-            self.outcome = clear_step(
+            self.outcome = yield from clearings(
                 self.data, self.calibration, self.parameters, self.state, step
             )
         else:
@@ -826,26 +849,30 @@ class World(mesa.Model):
 
     # --- running and results ----------------------------------------------------------------
     def run(self, steps: int | None = None, progress=None) -> "World":
-        """Run ``steps`` more steps (default: the scenario's), calling ``progress()`` after each.
-
-        Without ``progress`` nothing outside can touch the world between these steps, so a
-        world that is its own reference path checks that it still is once, not every
-        quarter (two picklings of its state a quarter: a tenth of a baseline sweep's time).
-        """
-        alone = progress is None and not self._alone
-        if alone:
-            self._leave_path_if_changed()
-            self._alone = True
-        try:
+        """Run ``steps`` more steps (default: the scenario's), calling ``progress()`` after each."""
+        with self.unwatched() if progress is None else contextlib.nullcontext():
             for _ in range(self.spec.steps if steps is None else steps):
                 self.step()
                 if progress is not None:
                     progress()
-        finally:
-            if alone:
-                self._alone = False
-                self._remember_path()
         return self
+
+    @contextlib.contextmanager
+    def unwatched(self) -> Iterator[None]:
+        """Steps during which nothing outside can touch the world (``run`` without progress,
+        a lockstep sweep): a world that is its own reference path checks that it still is
+        once, not every quarter (two picklings of its state a quarter: a tenth of a baseline
+        sweep's time)."""
+        if self._alone:
+            yield
+            return
+        self._leave_path_if_changed()
+        self._alone = True
+        try:
+            yield
+        finally:
+            self._alone = False
+            self._remember_path()
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The output tables: countries, prices, flows, production, events, deals."""
@@ -931,14 +958,14 @@ class ReferenceWorld(World):
         self.clearings: dict[int, Cleared] = {}
         self.keep_clearings = True
 
-    def clear(self, step: int) -> None:
+    def clear(self, step: int) -> Generator[tuple[Market, np.ndarray], Clearing, None]:
         """Clear, and keep the clearing for the Worlds that still match the path."""
         if not self.keep_clearings:
-            super().clear(step)
+            yield from super().clear(step)
             return
         before_state = self.state.copy()
         before = digest(before_state)
-        super().clear(step)
+        yield from super().clear(step)
         self.clearings[step] = Cleared.record(before_state, self.state, before, self.outcome)
 
     def measure(self, step: int) -> None:

@@ -15,8 +15,6 @@ from model.data.tables import TABLES
 from model.engine.metrics import mean_price_index, median_price_index
 from model.text import allowed_list, t
 
-Tables = Mapping[str, pd.DataFrame]
-
 
 class LazyTables(Mapping):
     """A finished run's output tables, each built the first time an outcome reads it.
@@ -28,7 +26,15 @@ class LazyTables(Mapping):
     def __init__(self, recorder: Any):
         self._recorder = recorder
         self._built: dict[str, pd.DataFrame] = {}
+        self._last: dict[str, pd.DataFrame] = {}
         self.derived: dict[str, Any] = {}
+
+    def last(self, name: str) -> pd.DataFrame:
+        """The last step's rows of the countries, prices or production table (numbered from
+        0), built alone: most outcomes read nothing else."""
+        if name not in self._last:
+            self._last[name] = self._recorder.last(name)
+        return self._last[name]
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         if name not in self._built:
@@ -44,18 +50,17 @@ class LazyTables(Mapping):
         return len(TABLES)
 
 
-def _last(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame[frame["step"] == frame["step"].max()]
+Tables = LazyTables  # what an outcome reads besides the World
 
 
 def _refined_value(tables: Tables) -> pd.Series:
     """Refined production at the last step by country, valued at the producer's price."""
-    derived = getattr(tables, "derived", {})
+    derived = tables.derived
     if "refined_value" not in derived:
         key = ["step", "country", "mineral", "stage"]
-        production = _last(tables["production"])
+        production = tables.last("production")
         production = production[production["stage"] == "refined"]
-        prices = _last(tables["prices"])[[*key, "producer_price"]]
+        prices = tables.last("prices")[[*key, "producer_price"]]
         both = production.merge(prices, on=key)
         value = both["production"] * both["producer_price"]
         derived["refined_value"] = value.groupby(both["country"]).sum()
@@ -69,7 +74,7 @@ def _china_refined_share(world, tables: Tables) -> float:
 
 def _world_welfare(world, tables: Tables) -> float:
     """Σ welfare in USD bn: each GDP index less one, times that economy's GDP."""
-    last = _last(tables["countries"])
+    last = tables.last("countries")
     gdp = pd.Series(world.data.gdp, index=world.data.codes).reindex(last["country"]).to_numpy()
     return float(((last["gdp_index"].to_numpy() - 1.0) * gdp).sum() / 1e9)
 
@@ -88,11 +93,11 @@ OUTCOMES: dict[str, tuple[str, Callable[[Any, Tables], float]]] = {
     "mean_score": (
         "mean of the countries' scores at the last step (unweighted: each economy's points "
         "are shares of its own mineral economy, so a small producer counts as much as the US)",
-        lambda w, tb: float(_last(tb["countries"])["score"].mean()),
+        lambda w, tb: float(tb.last("countries")["score"].mean()),
     ),
     "mean_gdp_index": (
         "mean of the countries' GDP indices at the last step (1.0 = the no-action reference path)",
-        lambda w, tb: float(_last(tb["countries"])["gdp_index"].mean()),
+        lambda w, tb: float(tb.last("countries")["gdp_index"].mean()),
     ),
     "world_welfare_usd_bn": (
         "the world's welfare change against the no-action reference path at the last step, "
@@ -138,7 +143,7 @@ PATTERNS: dict[str, tuple[str, Callable[[str], Callable[[Any, Tables], float]]]]
     "final_score_<CODE>": (
         "the score of economy CODE at the last step",
         lambda code: (
-            lambda w, tb: float(_last(tb["countries"]).set_index("country").loc[code, "score"])
+            lambda w, tb: float(tb.last("countries").set_index("country").loc[code, "score"])
         ),
     ),
 }

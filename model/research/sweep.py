@@ -53,6 +53,7 @@ __all__ = [
     "reach_scheduler",
     "run_and_return",
     "run_one",
+    "run_several",
     "sample_unit",
     "sweep",
     "write_row",
@@ -67,6 +68,9 @@ QUEUED_CALLS = 1
 # A suspect run whose worker dies this many times while it runs alone is marked failed:
 # once may be a kill from outside; twice, it is the run.
 SOLO_ATTEMPTS = 2
+# Runs a worker steps in lockstep at most: from about 20 on, a run's clearing costs about a
+# third of its time alone, and more runs side by side gain nothing (benchmarks/README.md).
+GROUP_RUNS = 25
 
 
 def run_one(setup: Setup, run: Run, out_dir: str | None = None) -> dict[str, Any]:
@@ -86,27 +90,53 @@ def run_and_return(
     worker's ``out_dir`` is not on the main process's disk (a cluster with no shared
     file system). With ``out_dir`` the worker also writes them itself.
     """
-    row: dict[str, Any] = {"run_id": run.run_id, "seed": run.seed, **run.values}
-    series: dict[str, pd.DataFrame] = {}
-    try:
-        from model.engine.world import World  # imported here so reading specs stays light
+    return run_several(setup, [run], out_dir)[0]
 
-        # A worker process has a language of its own: its news is written in the sweep's.
-        with use_language(setup.language):
-            scenario = load_scenario(
-                setup.scenario, overrides(run.values), steps=setup.steps, seed=run.seed
-            )
-            world = World(scenario, rng=run.seed).run()
-            tables = LazyTables(world.recorder)  # only the tables the outcomes read
-            outcomes = {name: outcome_function(name)(world, tables) for name in setup.keep}
-            series = {name: tables[name] for name in setup.series}
-        row.update(status="ok", error=None, **outcomes)
-    except Exception as error:  # a failing run is data, not a crash
-        row.update(failed_row(setup, run, error))
-        series = {}
+
+def run_several(
+    setup: Setup, runs: list[Run], out_dir: str | None = None
+) -> list[tuple[dict[str, Any], dict[str, pd.DataFrame]]]:
+    """``run_and_return`` for each of ``runs``, stepped in lockstep (model/research/lockstep.py:
+    their markets clear together, each run's numbers as alone, a failing run fails alone)."""
+    # Imported here so reading specs stays light.
+    from model.engine.world import World
+    from model.research import lockstep
+
+    results: dict[int, tuple[dict[str, Any], dict[str, pd.DataFrame]]] = {}
+    # A worker process has a language of its own: its news is written in the sweep's.
+    with use_language(setup.language):
+        started: list[tuple[Run, World]] = []
+        for run in runs:
+            try:
+                scenario = load_scenario(
+                    setup.scenario, overrides(run.values), steps=setup.steps, seed=run.seed
+                )
+                started.append((run, World(scenario, rng=run.seed)))
+            except Exception as error:  # a failing run is data, not a crash
+                results[run.run_id] = failed_row(setup, run, error), {}
+        errors = lockstep.run_together([world for _, world in started])
+        for (run, world), error in zip(started, errors, strict=True):
+            results[run.run_id] = _results(setup, run, world, error)
     if out_dir is not None:
-        keep(Path(out_dir), row, series)
-    return row, series
+        for row, series in results.values():
+            keep(Path(out_dir), row, series)
+    return [results[run.run_id] for run in runs]
+
+
+def _results(
+    setup: Setup, run: Run, world, error: Exception | None
+) -> tuple[dict[str, Any], dict[str, pd.DataFrame]]:
+    """A finished run's row (its outcomes) and series, or its failed row."""
+    if error is not None:
+        return failed_row(setup, run, error), {}
+    try:
+        tables = LazyTables(world.recorder)  # only the tables the outcomes read
+        outcomes = {name: outcome_function(name)(world, tables) for name in setup.keep}
+        series = {name: tables[name] for name in setup.series}
+    except Exception as error:
+        return failed_row(setup, run, error), {}
+    row = {"run_id": run.run_id, "seed": run.seed, **run.values, "status": "ok", "error": None}
+    return {**row, **outcomes}, series
 
 
 def keep(out_dir: Path, row: dict[str, Any], series: dict[str, pd.DataFrame]) -> None:
@@ -309,15 +339,24 @@ def _execute(
 ) -> Iterator[tuple[dict[str, Any], dict[str, pd.DataFrame]]]:
     where = str(out) if out is not None else None
     if executor == "serial" or (executor is None and workers == 1):
-        for run in runs:
-            yield run_one(setup, run, where), {}  # written here already
+        for group in _groups(runs, 1):
+            for row, _ in run_several(setup, group, where):
+                yield row, {}  # written here already
         return
     if isinstance(executor, str):
         raise SweepError(t("sweep.bad_executor", value=executor))
     if executor is not None:
-        yield from _submit_all(executor, setup, runs, where)
+        yield from _submit_all(executor, setup, _groups(runs, os.cpu_count() or 1), where)
         return
     yield from _on_own_pools(setup, runs, where, workers or os.cpu_count() or 1)
+
+
+def _groups(runs: list[Run], workers: int) -> list[list[Run]]:
+    """The runs in groups that step in lockstep (``run_several``), in their order: at most
+    GROUP_RUNS each, and at least four groups a worker where there are runs enough, so the
+    last groups share out well."""
+    size = max(1, min(GROUP_RUNS, math.ceil(len(runs) / (4 * workers))))
+    return [runs[n : n + size] for n in range(0, len(runs), size)]
 
 
 def _on_own_pools(
@@ -326,28 +365,30 @@ def _on_own_pools(
     """Runs on process pools of our own, so that a dead worker loses no run.
 
     A worker that dies (killed, out of memory) breaks its whole pool, and every run not
-    finished gets the same error. The runs that may have been in a worker then (the first
-    unfinished ones in submission order: the pool hands runs out in order, ``workers`` at
-    work and one queued) become suspects; the others go to a fresh pool. Each suspect then
-    runs alone in a pool of one: only a run whose worker dies there twice is marked failed.
+    finished gets the same error. The runs that may have been in a worker then (those of
+    the first unfinished groups in submission order: the pool hands groups out in order,
+    ``workers`` at work and one queued) become suspects; the others go to a fresh pool.
+    Each suspect then runs alone in a pool of one: only a run whose worker dies there
+    twice is marked failed.
     """
     left = {run.run_id: run for run in runs}
     suspects: list[Run] = []
     while len(left) > len(suspects):
-        batch = [run for run in left.values() if run not in suspects]
+        groups = _groups([run for run in left.values() if run not in suspects], workers)
         with _pool(workers) as pool:
             try:
-                for row, series in _submit_all(pool, setup, batch, where):
+                for row, series in _submit_all(pool, setup, groups, where):
                     del left[row["run_id"]]
                     yield row, series
             except BrokenProcessPool:
-                unfinished = [run for run in batch if run.run_id in left]
-                suspects += unfinished[: workers + QUEUED_CALLS]
+                unfinished = [g for g in groups if any(run.run_id in left for run in g)]
+                for group in unfinished[: workers + QUEUED_CALLS]:
+                    suspects += [run for run in group if run.run_id in left]
     for run in suspects:
         for attempt in range(1, SOLO_ATTEMPTS + 1):
             with _pool(1) as pool:
                 try:
-                    yield from _submit_all(pool, setup, [run], where)
+                    yield from _submit_all(pool, setup, [[run]], where)
                     break
                 except BrokenProcessPool as error:
                     if attempt == SOLO_ATTEMPTS:
@@ -355,19 +396,23 @@ def _on_own_pools(
 
 
 def _submit_all(
-    pool: Executor, setup: Setup, runs: list[Run], where: str | None
+    pool: Executor, setup: Setup, groups: list[list[Run]], where: str | None
 ) -> Iterator[tuple[dict[str, Any], dict[str, pd.DataFrame]]]:
-    """Every run's row and series as it finishes; a pool of our own that broke raises."""
-    futures: dict[Future, Run] = {
-        pool.submit(run_and_return, setup, run, where): run for run in runs
+    """Every run's row and series as its group finishes; a pool of our own that broke
+    raises."""
+    futures: dict[Future, list[Run]] = {
+        pool.submit(run_several, setup, group, where): group for group in groups
     }
     try:
         for future in as_completed(futures):
             error = future.exception()
             if isinstance(error, BrokenProcessPool) and isinstance(pool, ProcessPoolExecutor):
                 raise error  # _execute starts a fresh pool for the runs left
-            # A crash outside the run (a lost worker elsewhere) is a failed run.
-            yield (failed_row(setup, futures[future], error), {}) if error else future.result()
+            if error is None:
+                yield from future.result()
+            else:  # a crash outside the runs (a lost worker elsewhere) fails them
+                for run in futures[future]:
+                    yield failed_row(setup, run, error), {}
     finally:
         for future in futures:
             future.cancel()
