@@ -4,6 +4,7 @@ import math
 
 import mesa
 import numpy as np
+import pandas as pd
 import pytest
 
 from model import catalogue, outcomes
@@ -122,6 +123,20 @@ def test_delivered_price_is_empty_where_the_economy_wants_none_of_the_good():
     assert prices[paid].notna().all()  # whoever bought some paid a price
     unpaid = prices[prices.isna()].index
     assert len(unpaid) and (bought.reindex(unpaid, fill_value=0.0) == 0).all()
+
+
+@pytest.mark.parametrize("name", ["countries", "prices", "production"])
+def test_a_tables_last_step_built_alone_is_the_whole_tables_last_step(name):
+    # A sweep's outcomes read the last step's rows built alone (Recorder.last); the
+    # refined value pairs production and prices row by row, so their order must hold.
+    tables = LazyTables(run([BAN], steps=3).recorder)
+    whole = tables[name]
+    expected = whole[whole["step"] == 3].reset_index(drop=True)
+    pd.testing.assert_frame_equal(tables.last(name), expected, check_exact=True)
+    key = ["step", "country", "mineral", "stage"]
+    if name != "countries":
+        other = "prices" if name == "production" else "production"
+        pd.testing.assert_frame_equal(tables.last(name)[key], tables.last(other)[key])
 
 
 def test_the_public_outcomes_api_is_the_sweeps_catalogue():

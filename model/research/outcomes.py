@@ -57,13 +57,11 @@ def _refined_value(tables: Tables) -> pd.Series:
     """Refined production at the last step by country, valued at the producer's price."""
     derived = tables.derived
     if "refined_value" not in derived:
-        key = ["step", "country", "mineral", "stage"]
-        production = tables.last("production")
-        production = production[production["stage"] == "refined"]
-        prices = tables.last("prices")[[*key, "producer_price"]]
-        both = production.merge(prices, on=key)
-        value = both["production"] * both["producer_price"]
-        derived["refined_value"] = value.groupby(both["country"]).sum()
+        # Both tables list the step's (good, country) pairs in one order (Recorder.last).
+        production, prices = tables.last("production"), tables.last("prices")
+        refined = production["stage"] == "refined"
+        value = production["production"][refined] * prices["producer_price"][refined]
+        derived["refined_value"] = value.groupby(production["country"][refined]).sum()
     return derived["refined_value"]
 
 
