@@ -134,23 +134,24 @@ def secondary_supply(world: WorldData, state: State, step: int) -> np.ndarray:
     return world.secondary0 * growth_factor(world, step) * price**world.secondary_elasticity
 
 
-def marginal_price(result, market: Market, tariffed: np.ndarray, index0) -> np.ndarray:
-    """What the tonnes each importer buys freely cost on average, relative to its base, (g, I).
+def marginal_price(flows, price, index, caps, tariffed: np.ndarray, index0) -> np.ndarray:
+    """What the tonnes each importer buys freely cost on average, relative to its base, (G, I).
 
     Under an export cap the capped tonnes come cheap and the rest at the free sources'
     price: that last price is the one users weigh when they redesign or substitute. Not the
     dearest free source: under Armington shares a trickle from a dear producer would set it.
-    ``tariffed`` is 1 + the tariff on each pair, (g, I, J).
+    ``flows``, ``caps`` (or None) and ``tariffed`` (1 + the tariff) are (G, I, J); ``price``
+    producer prices (G, J); ``index`` the importers' price indices (G, I).
     """
-    total = result.flows.sum(axis=2, keepdims=True)
-    free = result.flows > 1e-9 * total
-    if market.caps is not None:
-        free &= result.flows < market.caps * (1.0 - 1e-9)
-    tonnes = np.where(free, result.flows, 0.0)
+    total = flows.sum(axis=2, keepdims=True)
+    free = flows > 1e-9 * total
+    if caps is not None:
+        free &= flows < caps * (1.0 - 1e-9)
+    tonnes = np.where(free, flows, 0.0)
     bought = tonnes.sum(axis=2)
-    spent = ((tonnes * tariffed) @ result.price[:, :, None])[:, :, 0]  # Σ_j x p_j (1 + tariff)
+    spent = ((tonnes * tariffed) @ price[:, :, None])[:, :, 0]  # Σ_j x p_j (1 + tariff)
     average = np.divide(spent, bought, out=np.zeros_like(bought), where=bought > 0)
-    return np.where(bought > 0, average, result.index / index0)
+    return np.where(bought > 0, average, index / index0)
 
 
 def threatened_share(exported: np.ndarray, calibration: Calibration) -> np.ndarray:
@@ -287,7 +288,7 @@ def _clearings(
     price = state.price.copy()
     index = np.ones((G, C))
     paid = state.paid.copy()
-    marginal = np.ones((G, C))
+    all_caps = None  # (G, I, J) once a stage has caps
     flows = np.zeros((G, C, C))
     unmet = np.zeros((C, G))
     final_use = np.zeros((C, G))
@@ -349,7 +350,9 @@ def _clearings(
         result = yield market, state.price[goods]
         price[goods], index[goods], flows[goods] = result.price, result.index, result.flows
         paid[goods] = result.index / calibration.index0[goods]
-        marginal[goods] = marginal_price(result, market, tariffed[goods], calibration.index0[goods])
+        if caps is not None:
+            all_caps = np.full((G, C, C), np.inf) if all_caps is None else all_caps
+            all_caps[goods] = caps
         unmet[:, goods] = result.unmet.T
         iterations = max(iterations, result.iterations)
         converged &= result.converged
@@ -387,7 +390,7 @@ def _clearings(
 
     state.price = price
     state.paid = index / calibration.index0
-    state.marginal = marginal
+    state.marginal = marginal_price(flows, price, index, all_caps, tariffed, calibration.index0)
     state.inventory = on_hand
     state.last_output = flows.sum(axis=1).T
     return Outcome(

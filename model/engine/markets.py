@@ -722,12 +722,17 @@ def _solve(market: Market, price: np.ndarray, tolerance: float, runs: int = 1) -
     last_prices = (price, price)  # the prices one and two iterations back
     last_excess = np.zeros((n_goods, n_exporters))  # each exporter's, one iteration back
     full_newton = n_exporters <= FULL_NEWTON_EXPORTERS
-    done = np.zeros(runs, bool)  # runs whose markets have cleared
+    # Stacked runs whose markets have cleared leave the arrays (``finished`` keeps their
+    # clearing); the others go on with fewer rows. Only markets without caps are stacked.
+    per_run = n_goods // runs
+    alive = np.arange(runs)  # the runs still in the arrays
+    rows = np.arange(n_goods)  # each row's place in the stacked market
+    finished: list[tuple] = []
     run_iterations = np.full(runs, MAX_ITERATIONS)
+    converged = np.zeros(runs, bool)
     iterations = 0
     while iterations < MAX_ITERATIONS:
         iterations += 1
-        current = price
         p_weight = price**minus_sigma
         weight = (quantity_weights @ p_weight[:, :, None])[:, :, 0]  # Σ_j a q^-σ
         value = (value_weights @ (p_weight * price)[:, :, None])[:, :, 0]  # Σ_j a q^(1-σ)
@@ -796,13 +801,24 @@ def _solve(market: Market, price: np.ndarray, tolerance: float, runs: int = 1) -
             reachable = (open_to & (quantity > 0)[:, :, None]).any(axis=1)
             live &= ~(unsold & ~reachable)
         unsettled = np.abs(np.where(live, excess, 0.0)) > tolerance
-        settled = ~unsettled.reshape(runs, -1).any(axis=1)
-        run_iterations[settled & ~done] = iterations
-        done |= settled
-        if done.all():
-            break
-        if iterations == MAX_ITERATIONS:
-            break  # report the flows at these prices rather than move once more
+        settled = ~unsettled.reshape(len(alive), -1).any(axis=1)
+        run_iterations[alive[settled]] = iterations
+        converged[alive[settled]] = True
+        if settled.all() or iterations == MAX_ITERATIONS:
+            break  # at the last, report the flows at these prices rather than move once more
+        gone = np.repeat(settled, per_run) if settled.any() else None
+        if gone is not None:
+            shipped = _shipped(
+                quantity_weights[gone],
+                p_weight[gone],
+                pull[gone],
+                _NO_CAPS,
+                binding,
+                offered[gone],
+                active[gone],
+                unmet_rows[gone],
+            )
+            finished.append((rows[gone], price[gone], index[gone], quantity[gone], *shipped))
 
         # What only a step reads, not the test above (the last iteration takes none).
         # How the tonnes left for free sources answer their price F, for the Newton step:
@@ -964,17 +980,66 @@ def _solve(market: Market, price: np.ndarray, tolerance: float, runs: int = 1) -
             last_move = np.where(live, move, 0.0)
             price = np.where(live, price * np.exp(move), price)
         price = np.minimum(np.maximum(price, market.floor), market.choke)  # np.clip, faster
-        if done.any():  # cleared runs stay where they cleared
-            price = np.where(np.repeat(done, n_goods // runs)[:, None], current, price)
+        if gone is not None:  # the runs that cleared leave
+            keep = ~gone
+            alive, rows, market = alive[~settled], rows[keep], _rows_of(market, keep)
+            (
+                sigma, minus_sigma, eps, eta, capacity, active, full, potential, unreached,
+                quantity_weights, value_weights, price, base_price, base_norm, direction,
+                length, step_scale, last_sign, last_move, last_excess, was_flat,
+            ) = (
+                x[keep]
+                for x in (
+                    sigma, minus_sigma, eps, eta, capacity, active, full, potential, unreached,
+                    quantity_weights, value_weights, price, base_price, base_norm, direction,
+                    length, step_scale, last_sign, last_move, last_excess, was_flat,
+                )
+            )  # fmt: skip
+            last_prices = tuple(x[keep] for x in last_prices)
+            near_ceiling = near_ceiling[keep] if np.ndim(near_ceiling) else near_ceiling
+            if single_weights is not None:
+                single_weights = tuple(x[keep] for x in single_weights)
 
+    flows, unmet = _shipped(
+        quantity_weights, p_weight, pull, caps, binding, offered, active, unmet_rows
+    )
+    if finished:  # every run's rows back in their places
+        parts = [*finished, (rows, price, index, quantity, flows, unmet)]
+        price, index, quantity, flows, unmet = (
+            _in_place(n_goods, [part[0] for part in parts], [part[n] for part in parts])
+            for n in range(1, 6)
+        )
+    return Clearing(price, index, flows, quantity, unmet, run_iterations, converged)
+
+
+def _shipped(quantity_weights, p_weight, pull, caps, binding, offered, active, unmet_rows):
+    """The flows at an iteration's prices, and the tonnes wanted but not shipped.
+
+    An exporter at the price ceiling rations its buyers pro rata; never ship more than an
+    exporter offers, even if the loop stopped short.
+    """
     flows = quantity_weights * p_weight[:, None, :] * pull[:, :, None]
     if len(caps):
+        entry = (caps.good, caps.importer, caps.exporter)
         flows[entry] = np.where(binding, caps.tonnes, flows[entry])
-    # An exporter at the price ceiling rations its buyers pro rata; never ship more than
-    # an exporter offers, even if the loop stopped short.
     shipped = flows.sum(axis=1)
     ration = np.where(shipped > offered, offered / np.maximum(shipped, 1e-300), 1.0)
     wanted_flows = flows
     flows = np.where(active[:, None, :], flows * ration[:, None, :], 0.0)
-    unmet = (wanted_flows - flows).sum(axis=2) + unmet_rows
-    return Clearing(price, index, flows, quantity, unmet, run_iterations, done)
+    return flows, (wanted_flows - flows).sum(axis=2) + unmet_rows
+
+
+def _in_place(n_rows: int, rows: list[np.ndarray], parts: list[np.ndarray]) -> np.ndarray:
+    """Parts of an array, each for its ``rows``, as one array of ``n_rows`` rows."""
+    whole = np.empty((n_rows, *parts[0].shape[1:]))
+    for at, part in zip(rows, parts, strict=True):
+        whole[at] = part
+    return whole
+
+
+def _rows_of(market: Market, keep: np.ndarray) -> Market:
+    """A stacked market without its runs that cleared: the goods rows ``keep``."""
+    fields = {name: getattr(market, name) for name in STACKED_FIELDS}
+    return dataclasses.replace(
+        market, **{name: value[keep] for name, value in fields.items() if np.ndim(value)}
+    )
