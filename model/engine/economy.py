@@ -300,6 +300,17 @@ def _clearings(
     tariffed = 1.0 + state.effective_tariff()
     wedge = calibration.trade_wedge * tariffed
     choke = world.per_good("choke_price_multiple", parameters)
+    # What the markets read that no stage changes, for every good at once. Buyers weigh a
+    # source by its running capacity, scaled back to the base year's total weight.
+    running_by_good = running.T  # (G, J)
+    weights = calibration.preference * running_by_good[:, None, :]
+    row_total = weights.sum(axis=2, keepdims=True)
+    weights *= np.divide(
+        calibration.weight_total, row_total, out=np.zeros_like(row_total), where=row_total > 0
+    )
+    adjustment = (
+        buys - ordered_release - parameters["inventory_adjustment"] * state.inventory - recycled
+    ).T
     for stage in world.stage_plans:
         goods, inputs = stage.goods, stage.inputs
         # Output is limited by the scarcest input on hand.
@@ -311,13 +322,6 @@ def _clearings(
             stage_limit = np.minimum(stage_limit, can_make.min(axis=2))
             cost = _unit_cost(world, paid, intensity)[:, goods]  # this quarter's prices
 
-        capacity = running[:, goods].T
-        weights = calibration.preference[goods] * capacity[:, None, :]
-        row_total = weights.sum(axis=2, keepdims=True)
-        base_total = calibration.weight_total[goods]
-        weights *= np.divide(
-            base_total, row_total, out=np.zeros_like(row_total), where=row_total > 0
-        )
         level = exported[goods]
         caps = None
         if (level < 1.0).any():
@@ -326,18 +330,13 @@ def _clearings(
             caps[:, np.arange(C), np.arange(C)] = np.inf
             caps = caps if np.isfinite(caps).any() else None
         market = Market(
-            weights=weights,
+            weights=weights[goods],
             wedge=wedge[goods],
             demand_ref=demand_ref[:, goods].T,
             index_ref=calibration.index0[goods],
             elasticity=elasticity[goods],
-            adjustment=(
-                buys[:, goods]
-                - ordered_release[:, goods]
-                - parameters["inventory_adjustment"] * state.inventory[:, goods]
-                - recycled[:, goods]
-            ).T,
-            capacity=capacity,
+            adjustment=adjustment[goods],
+            capacity=running_by_good[goods],
             limit=stage_limit.T,
             utilisation=utilisation,
             supply_elasticity=world.supply_elasticity[goods],
