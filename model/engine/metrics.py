@@ -141,6 +141,8 @@ def tariffs_collected(
     world: WorldData, calibration: Calibration, outcome: Outcome, tariff: np.ndarray
 ) -> np.ndarray:
     """What each importer collects in tariffs on its imports' CIF value, USD (C,)."""
+    if not tariff.any():  # most quarters of most runs: nobody collects anything
+        return np.zeros(len(world.codes))
     on_cif = calibration.trade_wedge * tariff
     np.einsum("gii->gi", on_cif)[...] = 0.0  # no tariff on what an economy buys at home
     price_usd = outcome.price * world.price0[:, None]
