@@ -365,8 +365,9 @@ def run_command(args: argparse.Namespace) -> int:
 def _check_strategies(scenario: Scenario, overrides: list[str]) -> None:
     """A strategy set with --set decides only for an economy its AI plays (a sweep's
     factors are checked alike): refuse one that would change nothing."""
+    from model.data.overrides import strategy_set_for
     from model.data.scenario import parse_override
-    from model.engine.world import strategy_set_for, unplayed_strategy
+    from model.engine.world import unplayed_strategy
 
     for text in overrides:
         code = strategy_set_for(parse_override(text)[0])

@@ -25,6 +25,11 @@ class ScenarioError(Exception):
     """A scenario (file, ``--set`` or argument) is wrong; ``str(e)`` is the one message."""
 
 
+def strategy_set_for(path: tuple) -> str | None:
+    """The economy whose strategy a ``--set`` key path sets (``countries.CHN.strategy``)."""
+    return path[1] if len(path) == 3 and path[0] == "countries" and path[2] == "strategy" else None
+
+
 def parse_override(
     text: str, header: str = "", header_keys: Collection[str] = ()
 ) -> tuple[KeyPath, Any]:

@@ -100,11 +100,6 @@ def controller_kind(scenario: Scenario, code: str, scripted: bool) -> str:
     return "scripted" if scripted else scenario.header.controller
 
 
-def strategy_set_for(path: tuple) -> str | None:
-    """The economy whose strategy a ``--set`` key path sets (``countries.CHN.strategy``)."""
-    return path[1] if len(path) == 3 and path[0] == "countries" and path[2] == "strategy" else None
-
-
 def unplayed_strategy(scenario: Scenario, code: str) -> str | None:
     """``code``'s controller where its AI does not play it (a strategy set for it then
     decides nothing in a run), else None."""

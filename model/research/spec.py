@@ -33,7 +33,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from model.data.files import InputError, parse_toml, read_text, shown
-from model.data.overrides import toml_literal
+from model.data.overrides import strategy_set_for, toml_literal
 from model.data.scenario import (
     DEFAULT_WORLD,
     MAX_SEED,
@@ -494,13 +494,13 @@ def _strategy_mistakes(
 ) -> list[tuple[str, str]]:
     """A strategy decides only for an economy its AI plays: a factor setting the strategy
     of one that plays its script or nothing would give the same runs for every value."""
-    from model.engine.world import strategy_set_for, unplayed_strategy  # only when needed
-
     mistakes = []
     for key in factors:
         code = strategy_set_for(parse_override(f"{key}=0")[0])
         if code is None:
             continue
+        from model.engine.world import unplayed_strategy  # Mesa's import, only when needed
+
         controls = f"countries.{code}.controller"
         kinds = []
         for controller in factors.get(controls, [None]):  # the controller may be a factor too

@@ -71,6 +71,7 @@ SOLO_ATTEMPTS = 2
 # Runs a worker steps in lockstep at most: from about 20 on, a run's clearing costs about a
 # third of its time alone, and more runs side by side gain nothing (benchmarks/README.md).
 GROUP_RUNS = 25
+TAIL_RUNS = 8  # the shortest group at the end of a sweep on several workers
 
 
 def run_one(setup: Setup, run: Run, out_dir: str | None = None) -> dict[str, Any]:
@@ -353,10 +354,18 @@ def _execute(
 
 def _groups(runs: list[Run], workers: int) -> list[list[Run]]:
     """The runs in groups that step in lockstep (``run_several``), in their order: at most
-    GROUP_RUNS each, and at least four groups a worker where there are runs enough, so the
-    last groups share out well."""
-    size = max(1, min(GROUP_RUNS, math.ceil(len(runs) / (4 * workers))))
-    return [runs[n : n + size] for n in range(0, len(runs), size)]
+    GROUP_RUNS each. On several workers a group is a quarter of a worker's share of the
+    runs left, so the last groups are short and the workers finish together, but not
+    shorter than TAIL_RUNS (runs side by side are what makes a run cheap) unless the sweep
+    is too small to keep every worker busy otherwise."""
+    least = min(TAIL_RUNS, math.ceil(len(runs) / (4 * workers)))
+    groups, start = [], 0
+    while start < len(runs):
+        left = len(runs) - start
+        share = left if workers == 1 else max(least, math.ceil(left / (4 * workers)))
+        groups.append(runs[start : start + min(GROUP_RUNS, share)])
+        start += len(groups[-1])
+    return groups
 
 
 def _on_own_pools(
