@@ -273,6 +273,37 @@ def test_a_run_whose_newton_system_is_singular_takes_the_fallback_alone():
     assert np.isnan(step[2:]).all()
 
 
+def test_runs_cleared_together_solve_run_by_run_once_a_stacked_solve_fails(monkeypatch):
+    # A stacked Newton solve that fails (a singular system somewhere) is solved again run
+    # by run, also after cleared runs have left the arrays: every run gets its own numbers.
+    rng = np.random.default_rng(7)
+    base = synthetic_market(rng, 6, 3, shock=0.6)
+    requests = [
+        (
+            dataclasses.replace(base, limit=base.limit * rng.uniform(0.3, 1.0, base.limit.shape)),
+            None,
+        )
+        for _ in range(4)
+    ]
+    alone = [clear(market, start) for market, start in requests]
+    real = np.linalg.solve
+    stacked_calls = []
+
+    def solve(a, b):
+        if len(a) > 3:  # more than one run's goods
+            stacked_calls.append(len(a))
+            raise np.linalg.LinAlgError("as if one run's system were singular")
+        return real(a, b)
+
+    monkeypatch.setattr(np.linalg, "solve", solve)
+    together = clear_together(requests)
+    assert stacked_calls
+    for result, single in zip(together, alone, strict=True):
+        assert np.array_equal(result.price, single.price)
+        assert np.array_equal(result.flows, single.flows)
+        assert result.iterations == single.iterations
+
+
 def assert_every_exporter_clears_or_sits_at_a_bound(market, result, within=CLEAR):
     """Checked with the reference's own demand and supply at the returned prices."""
     for g, j, p, excess in off_balance(market, result):

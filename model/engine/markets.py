@@ -688,8 +688,8 @@ def _solve(market: Market, price: np.ndarray, tolerance: float, runs: int = 1) -
 
     ``runs`` markets stacked along the goods axis (``clear_together``) clear as each would
     alone: every good's iteration reads only its own rows, and a run whose markets have
-    cleared keeps its prices while the others go on (alone, its loop would have stopped
-    there). Its iterations and convergence come back per run, (runs,) each."""
+    cleared leaves the arrays with its clearing while the others go on (alone, its loop
+    would have stopped there). Iterations and convergence come back per run, (runs,) each."""
     n_goods, n_importers, n_exporters = market.weights.shape
     sigma = _by_good(market.sigma, n_goods)  # (G, 1): broadcasts over exporters
     # Power terms of the wedge once per call: delivered q = p·w, so q^x = p^x · w^x.
@@ -917,7 +917,7 @@ def _solve(market: Market, price: np.ndarray, tolerance: float, runs: int = 1) -
                         quantity_weights.astype(np.float32),
                         market.wedge.astype(np.float32),
                     )
-                move = newton_move(market, sigma, single_weights, caps, point, fallback, runs)
+                move = newton_move(market, sigma, single_weights, caps, point, fallback, len(alive))
                 newton = np.where(live, move, 0)
                 if flat is not None:
                     newton = np.where(flat, 0.0, newton)  # moved apart, below
