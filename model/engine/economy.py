@@ -225,186 +225,185 @@ def clearings(
     """``clear_step`` handing out each stage's (market, start) and taking its clearing
     back, so that a sweep can clear many runs' markets together (markets.clear_together)."""
     with one_blas_thread():  # held while suspended too: a stage's economy is in its scope
-        return (yield from _clearings(world, calibration, parameters, state, step))
-
-
-def _clearings(
-    world: WorldData,
-    calibration: Calibration,
-    parameters: dict[str, float],
-    state: State,
-    step: int,
-) -> Generator[tuple[Market, np.ndarray], Clearing, Outcome]:
-    C, G = state.capacity.shape
-    utilisation = parameters["base_utilisation"]
-    growth = growth_factor(world, step)
-    days_per_step = DAYS_PER_YEAR / world.steps_per_year
-    # Demand events (a boom, a substitution breakthrough) on top of the long-run adjustment.
-    final_ref = (
-        world.final_demand0 * growth * np.exp(state.demand_shift) * state.demand_factor(step)
-    )
-    running = np.maximum(state.capacity - state.mothballed, 0.0)
-    # Processors plan output at the smoothed price (as investors do) against the cost of
-    # last quarter's inputs, and buy inputs for it; planning at last quarter's price alone
-    # makes a cobweb when demand is inelastic.
-    intensity = np.exp(state.input_shift)  # (C, G) each input per tonne, × the recipe's
-    cost = _unit_cost(world, state.paid, intensity)
-    expected = state.price_trend.T / cost
-    planned = running * np.minimum(utilisation * expected**world.supply_elasticity, 1.0)
-    input_need = (planned @ world.inputs) * intensity
-    use_ref = final_ref + input_need
-    # Commercial inventories: a target cover of days of use, raised when supply is newly
-    # threatened. Users get used to a lasting threat (new suppliers, thrifting), so the
-    # precautionary stock is unwound again: hoarding, then destocking, as in 2010-12.
-    exported = state.effective_export_level()  # controls, less what smugglers carry
-    threat = passed_down(world, calibration, threatened_share(exported, calibration))
-    news = np.maximum(threat - state.threat_seen, 0.0)
-    state.threat_seen = state.threat_seen + THREAT_MEMORY * (threat - state.threat_seen)
-    target = world.cover_days * use_ref / days_per_step * (1.0 + parameters["precaution"] * news)
-    restock = parameters["inventory_adjustment"] * target
-    # Stock holders' demand answers price (inventory_price_response) as well as users'; the
-    # two are one elasticity for the quarter, weighted by their world tonnes.
-    buffer_share = np.divide(
-        restock.sum(axis=0),
-        (use_ref + restock).sum(axis=0),
-        out=np.zeros(G),
-        where=(use_ref + restock).sum(axis=0) > 0,
-    )
-    elasticity = (1.0 - buffer_share) * world.demand_elasticity - buffer_share * parameters[
-        "inventory_price_response"
-    ]
-    demand_ref = use_ref + restock
-    # Stocks are released into shortages: after the market, up to what users still miss.
-    # A release a government orders goes to its own users first, who buy that much less.
-    release_share = parameters["stock_release_share"]
-    ordered_release = np.minimum(np.maximum(-state.stock_orders, 0.0), state.stock)
-    state.stock_sales = np.zeros(C)  # what its users pay the government for them, USD
-    release = np.zeros((C, G))
-    buys = np.maximum(state.stock_orders, 0.0)
-    limit = running * state.shock_factor(step)
-    # Recyclers' feed arrives in users' stocks, and users buy that much less in the market.
-    recycled = secondary_supply(world, state, step)
-
-    price = state.price.copy()
-    index = np.ones((G, C))
-    paid = state.paid.copy()
-    all_caps = None  # (G, I, J) once a stage has caps
-    flows = np.zeros((G, C, C))
-    unmet = np.zeros((C, G))
-    final_use = np.zeros((C, G))
-    bought = np.zeros((C, G))
-    stocked = np.zeros((C, G))
-    input_used = np.zeros((C, G))
-    on_hand = state.inventory + recycled  # inventories, then plus purchases as each stage clears
-    iterations, converged = 0, True
-    tariffed = 1.0 + state.effective_tariff()
-    wedge = calibration.trade_wedge * tariffed
-    choke = world.per_good("choke_price_multiple", parameters)
-    # What the markets read that no stage changes, for every good at once. Buyers weigh a
-    # source by its running capacity, scaled back to the base year's total weight.
-    running_by_good = running.T  # (G, J)
-    weights = calibration.preference * running_by_good[:, None, :]
-    row_total = weights.sum(axis=2, keepdims=True)
-    weights *= np.divide(
-        calibration.weight_total, row_total, out=np.zeros_like(row_total), where=row_total > 0
-    )
-    adjustment = (
-        buys - ordered_release - parameters["inventory_adjustment"] * state.inventory - recycled
-    ).T
-    for stage in world.stage_plans:
-        goods, inputs = stage.goods, stage.inputs
-        # Output is limited by the scarcest input on hand.
-        stage_limit = limit[:, goods]
-        cost = np.ones(stage_limit.shape)  # a mine's unit cost does not move with prices
-        if inputs.size:
-            per_tonne = stage.per_tonne * intensity[:, None, inputs]  # (C, g, k)
-            can_make = np.where(stage.uses, on_hand[:, None, inputs] / per_tonne, np.inf)
-            stage_limit = np.minimum(stage_limit, can_make.min(axis=2))
-            cost = _unit_cost(world, paid, intensity)[:, goods]  # this quarter's prices
-
-        level = exported[goods]
-        caps = None
-        if (level < 1.0).any():
-            normal = calibration.flows[goods] * growth[goods][:, None, None]
-            caps = np.where(level < 1.0, level * normal, np.inf)
-            caps[:, np.arange(C), np.arange(C)] = np.inf
-            caps = caps if np.isfinite(caps).any() else None
-        market = Market(
-            weights=weights[goods],
-            wedge=wedge[goods],
-            demand_ref=demand_ref[:, goods].T,
-            index_ref=calibration.index0[goods],
-            elasticity=elasticity[goods],
-            adjustment=adjustment[goods],
-            capacity=running_by_good[goods],
-            limit=stage_limit.T,
-            utilisation=utilisation,
-            supply_elasticity=world.supply_elasticity[goods],
-            floor=parameters["price_floor_share"],
-            choke=choke[goods, None],
-            sigma=calibration.sigma[goods],
-            caps=caps,
-            cost=cost.T,
+        C, G = state.capacity.shape
+        utilisation = parameters["base_utilisation"]
+        growth = growth_factor(world, step)
+        days_per_step = DAYS_PER_YEAR / world.steps_per_year
+        # Demand events (a boom, a substitution breakthrough) on top of the long-run adjustment.
+        final_ref = (
+            world.final_demand0 * growth * np.exp(state.demand_shift) * state.demand_factor(step)
         )
-        result = yield market, state.price[goods]
-        price[goods], index[goods], flows[goods] = result.price, result.index, result.flows
-        paid[goods] = result.index / calibration.index0[goods]
-        if caps is not None:
-            all_caps = np.full((G, C, C), np.inf) if all_caps is None else all_caps
-            all_caps[goods] = caps
-        unmet[:, goods] = result.unmet.T
-        iterations = max(iterations, result.iterations)
-        converged &= result.converged
-        # Processors of this stage used their inputs.
-        made = result.flows.sum(axis=1).T  # (C, g)
-        used = (made @ stage.recipe) * intensity  # (C, G)
-        input_used += used
-        on_hand = np.maximum(on_hand - used, 0.0)
-        # Users of this stage's goods: stockpile first, then final users and processors.
-        got = result.flows.sum(axis=2).T  # (C, g)
-        wanted = np.maximum(result.demand.T, 1e-300)
-        to_stock = buys[:, goods] * np.minimum(got / wanted, 1.0)
-        final_ref_g = final_ref[:, goods]
-        final_wanted = final_ref_g * (paid[goods].T) ** world.demand_elasticity[goods]
-        need = input_need[:, goods]
-        have = on_hand[:, goods] + got - to_stock + ordered_release[:, goods]
-        # Final users and processors share what is on hand; processors may use more than
-        # they planned if final users leave it.
-        share = np.divide(
-            final_wanted, final_wanted + need, out=np.ones_like(need), where=final_wanted + need > 0
+        running = np.maximum(state.capacity - state.mothballed, 0.0)
+        # Processors plan output at the smoothed price (as investors do) against the cost of
+        # last quarter's inputs, and buy inputs for it; planning at last quarter's price alone
+        # makes a cobweb when demand is inelastic.
+        intensity = np.exp(state.input_shift)  # (C, G) each input per tonne, × the recipe's
+        cost = _unit_cost(world, state.paid, intensity)
+        expected = state.price_trend.T / cost
+        planned = running * np.minimum(utilisation * expected**world.supply_elasticity, 1.0)
+        input_need = (planned @ world.inputs) * intensity
+        use_ref = final_ref + input_need
+        # Commercial inventories: a target cover of days of use, raised when supply is newly
+        # threatened. Users get used to a lasting threat (new suppliers, thrifting), so the
+        # precautionary stock is unwound again: hoarding, then destocking, as in 2010-12.
+        exported = state.effective_export_level()  # controls, less what smugglers carry
+        threat = passed_down(world, calibration, threatened_share(exported, calibration))
+        news = np.maximum(threat - state.threat_seen, 0.0)
+        state.threat_seen = state.threat_seen + THREAT_MEMORY * (threat - state.threat_seen)
+        target = (
+            world.cover_days * use_ref / days_per_step * (1.0 + parameters["precaution"] * news)
         )
-        served = np.minimum(final_wanted, np.maximum(have * share, have - need))
-        # State stockpiles cover what users miss against their base-price use.
-        gap = np.maximum(final_ref_g - served, 0.0) + np.maximum(need - (have - served), 0.0)
-        emergency = np.minimum(
-            release_share * gap, state.stock[:, goods] - ordered_release[:, goods]
+        restock = parameters["inventory_adjustment"] * target
+        # Stock holders' demand answers price (inventory_price_response) as well as users'; the
+        # two are one elasticity for the quarter, weighted by their world tonnes.
+        buffer_share = np.divide(
+            restock.sum(axis=0),
+            (use_ref + restock).sum(axis=0),
+            out=np.zeros(G),
+            where=(use_ref + restock).sum(axis=0) > 0,
         )
-        release[:, goods] = ordered_release[:, goods] + emergency
-        state.stock[:, goods] += to_stock - release[:, goods]
-        final_use[:, goods] = served + np.minimum(emergency, np.maximum(final_ref_g - served, 0.0))
-        on_hand[:, goods] = have + emergency - final_use[:, goods]
-        bought[:, goods], stocked[:, goods] = got, to_stock
-        sold = ordered_release[:, goods] * world.price0[goods] * paid[goods].T
-        state.stock_sales = state.stock_sales + sold.sum(axis=1)
+        elasticity = (1.0 - buffer_share) * world.demand_elasticity - buffer_share * parameters[
+            "inventory_price_response"
+        ]
+        demand_ref = use_ref + restock
+        # Stocks are released into shortages: after the market, up to what users still miss.
+        # A release a government orders goes to its own users first, who buy that much less.
+        release_share = parameters["stock_release_share"]
+        ordered_release = np.minimum(np.maximum(-state.stock_orders, 0.0), state.stock)
+        state.stock_sales = np.zeros(C)  # what its users pay the government for them, USD
+        release = np.zeros((C, G))
+        buys = np.maximum(state.stock_orders, 0.0)
+        limit = running * state.shock_factor(step)
+        # Recyclers' feed arrives in users' stocks, and users buy that much less in the market.
+        recycled = secondary_supply(world, state, step)
 
-    state.price = price
-    state.paid = index / calibration.index0
-    state.marginal = marginal_price(flows, price, index, all_caps, tariffed, calibration.index0)
-    state.inventory = on_hand
-    state.last_output = flows.sum(axis=1).T
-    return Outcome(
-        price=price,
-        index=index,
-        flows=flows,
-        production=flows.sum(axis=1).T,
-        final_ref=final_ref,
-        final_use=final_use,
-        unmet=unmet,
-        released=release,
-        iterations=iterations,
-        converged=bool(converged),
-        bought=bought,
-        stocked=stocked,
-        input_used=input_used,
-        recycled=recycled,
-    )
+        price = state.price.copy()
+        index = np.ones((G, C))
+        paid = state.paid.copy()
+        all_caps = None  # (G, I, J) once a stage has caps
+        flows = np.zeros((G, C, C))
+        unmet = np.zeros((C, G))
+        final_use = np.zeros((C, G))
+        bought = np.zeros((C, G))
+        stocked = np.zeros((C, G))
+        input_used = np.zeros((C, G))
+        on_hand = (
+            state.inventory + recycled
+        )  # inventories, then plus purchases as each stage clears
+        iterations, converged = 0, True
+        tariffed = 1.0 + state.effective_tariff()
+        wedge = calibration.trade_wedge * tariffed
+        choke = world.per_good("choke_price_multiple", parameters)
+        # What the markets read that no stage changes, for every good at once. Buyers weigh a
+        # source by its running capacity, scaled back to the base year's total weight.
+        running_by_good = running.T  # (G, J)
+        weights = calibration.preference * running_by_good[:, None, :]
+        row_total = weights.sum(axis=2, keepdims=True)
+        weights *= np.divide(
+            calibration.weight_total, row_total, out=np.zeros_like(row_total), where=row_total > 0
+        )
+        adjustment = (
+            buys - ordered_release - parameters["inventory_adjustment"] * state.inventory - recycled
+        ).T
+        for stage in world.stage_plans:
+            goods, inputs = stage.goods, stage.inputs
+            # Output is limited by the scarcest input on hand.
+            stage_limit = limit[:, goods]
+            cost = np.ones(stage_limit.shape)  # a mine's unit cost does not move with prices
+            if inputs.size:
+                per_tonne = stage.per_tonne * intensity[:, None, inputs]  # (C, g, k)
+                can_make = np.where(stage.uses, on_hand[:, None, inputs] / per_tonne, np.inf)
+                stage_limit = np.minimum(stage_limit, can_make.min(axis=2))
+                cost = _unit_cost(world, paid, intensity)[:, goods]  # this quarter's prices
+
+            level = exported[goods]
+            caps = None
+            if (level < 1.0).any():
+                normal = calibration.flows[goods] * growth[goods][:, None, None]
+                caps = np.where(level < 1.0, level * normal, np.inf)
+                caps[:, np.arange(C), np.arange(C)] = np.inf
+                caps = caps if np.isfinite(caps).any() else None
+            market = Market(
+                weights=weights[goods],
+                wedge=wedge[goods],
+                demand_ref=demand_ref[:, goods].T,
+                index_ref=calibration.index0[goods],
+                elasticity=elasticity[goods],
+                adjustment=adjustment[goods],
+                capacity=running_by_good[goods],
+                limit=stage_limit.T,
+                utilisation=utilisation,
+                supply_elasticity=world.supply_elasticity[goods],
+                floor=parameters["price_floor_share"],
+                choke=choke[goods, None],
+                sigma=calibration.sigma[goods],
+                caps=caps,
+                cost=cost.T,
+            )
+            result = yield market, state.price[goods]
+            price[goods], index[goods], flows[goods] = result.price, result.index, result.flows
+            paid[goods] = result.index / calibration.index0[goods]
+            if caps is not None:
+                all_caps = np.full((G, C, C), np.inf) if all_caps is None else all_caps
+                all_caps[goods] = caps
+            unmet[:, goods] = result.unmet.T
+            iterations = max(iterations, result.iterations)
+            converged &= result.converged
+            # Processors of this stage used their inputs.
+            made = result.flows.sum(axis=1).T  # (C, g)
+            used = (made @ stage.recipe) * intensity  # (C, G)
+            input_used += used
+            on_hand = np.maximum(on_hand - used, 0.0)
+            # Users of this stage's goods: stockpile first, then final users and processors.
+            got = result.flows.sum(axis=2).T  # (C, g)
+            wanted = np.maximum(result.demand.T, 1e-300)
+            to_stock = buys[:, goods] * np.minimum(got / wanted, 1.0)
+            final_ref_g = final_ref[:, goods]
+            final_wanted = final_ref_g * (paid[goods].T) ** world.demand_elasticity[goods]
+            need = input_need[:, goods]
+            have = on_hand[:, goods] + got - to_stock + ordered_release[:, goods]
+            # Final users and processors share what is on hand; processors may use more than
+            # they planned if final users leave it.
+            share = np.divide(
+                final_wanted,
+                final_wanted + need,
+                out=np.ones_like(need),
+                where=final_wanted + need > 0,
+            )
+            served = np.minimum(final_wanted, np.maximum(have * share, have - need))
+            # State stockpiles cover what users miss against their base-price use.
+            gap = np.maximum(final_ref_g - served, 0.0) + np.maximum(need - (have - served), 0.0)
+            emergency = np.minimum(
+                release_share * gap, state.stock[:, goods] - ordered_release[:, goods]
+            )
+            release[:, goods] = ordered_release[:, goods] + emergency
+            state.stock[:, goods] += to_stock - release[:, goods]
+            final_use[:, goods] = served + np.minimum(
+                emergency, np.maximum(final_ref_g - served, 0.0)
+            )
+            on_hand[:, goods] = have + emergency - final_use[:, goods]
+            bought[:, goods], stocked[:, goods] = got, to_stock
+            sold = ordered_release[:, goods] * world.price0[goods] * paid[goods].T
+            state.stock_sales = state.stock_sales + sold.sum(axis=1)
+
+        state.price = price
+        state.paid = index / calibration.index0
+        state.marginal = marginal_price(flows, price, index, all_caps, tariffed, calibration.index0)
+        state.inventory = on_hand
+        state.last_output = flows.sum(axis=1).T
+        return Outcome(
+            price=price,
+            index=index,
+            flows=flows,
+            production=flows.sum(axis=1).T,
+            final_ref=final_ref,
+            final_use=final_use,
+            unmet=unmet,
+            released=release,
+            iterations=iterations,
+            converged=bool(converged),
+            bought=bought,
+            stocked=stocked,
+            input_used=input_used,
+            recycled=recycled,
+        )
