@@ -689,6 +689,7 @@ def test_the_teachers_status_shows_every_seat(game):
         "players",
         "submitted",
         "decisions",
+        "points",
         "score",
         "shortage_share",
         "latest",
@@ -699,6 +700,12 @@ def test_the_teachers_status_shows_every_seat(game):
     status = game.status().set_index("code")
     assert np.isfinite(status["score"]).all()
     assert "tariff" in status.loc["USA", "latest"]
+    # The game is won over its quarters: the status leads with each seat's points over the
+    # game, the total of its quarterly scores so far, beside the last quarter's score.
+    countries = game.world.tables()["countries"]
+    played = countries[countries["step"] <= game.round_no].groupby("country")["score"].sum()
+    for code in SEATS:
+        assert status.loc[code, "points"] == pytest.approx(played[code])
 
 
 # --- any order of submissions ------------------------------------------------------------------

@@ -50,6 +50,9 @@ def test_a_round_from_the_teachers_and_a_delegations_page(game):
     teacher = _render(classroom.TeacherPage(game, game.teacher_token, version=game.version))
     status = "".join(w.unsafe_innerHTML for w in teacher.find(solara.widgets.HTML).widgets)
     assert 'aria-label="Delegations"' in status
+    # the game is won over its quarters: the teacher sees each seat's points over the game
+    # before the last quarter's score
+    assert status.index("Points over the game") < status.index("Score this quarter")
     _click(teacher, "Close round")
     assert game.world.steps == 1 and not game.round_open
     news = game.tables()["events"]["detail"]

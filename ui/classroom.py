@@ -963,6 +963,7 @@ def SeatStatus(game: ClassGame, token: str, act, version: int = 0):
             column("players", topic="class_ui"),
             ("devices", t("lesson.devices"), t("lesson.devices"), "{}"),
             column("submitted", topic="class_ui"),
+            column("points", "real", topic="class_ui"),
             column("score"),
             column("shortage_share", "shortage"),
         ]
@@ -973,6 +974,7 @@ def SeatStatus(game: ClassGame, token: str, act, version: int = 0):
                 f"{devices.get(code, 0)}" + (f" · {t('lesson.locked')}" if code in locked else "")
                 for code in status["code"]
             ],
+            points=[_number(x, "{:+.1f}") for x in status["points"]],
             score=[_number(x, "{:+.1f}") for x in status["score"]],
             shortage_share=[_number(x, "{:.1%}") for x in status["shortage_share"]],
         )

@@ -48,7 +48,7 @@ from model.data import provenance
 from model.data.scenario import SCENARIOS_DIR, ScenarioError, load_scenario, scenario_path
 from model.data.world_data import WorldDataError, load_world
 from model.engine.world import World
-from model.game import archive, debrief, decisions, report, roles, store
+from model.game import archive, debrief, decisions, report, roles, store, totals
 from model.game.board import BOARD, EVERYONE, TEACHER, MessageBoard
 from model.game.cards import card_names, load_card
 from model.game.decisions import check
@@ -1085,11 +1085,13 @@ class ClassGame:
     # --- the teacher's view and the debrief -----------------------------------------------------
     @_reads
     def status(self) -> pd.DataFrame:
-        """One row per seat: who plays it, whether it submitted, its score and its latest move."""
+        """One row per seat: who plays it, whether it submitted, its points over the game and
+        its score in the last quarter played, and its latest move."""
         data, tables = self.world.data, self._tables()
         countries, events = tables["countries"], tables["events"]
         # Scores of the last round played (none before the first) and each actor's last move.
         now = countries[countries["step"] == self.round_no].set_index("country")
+        game_points = totals.points(countries, upto=self.round_no)
         latest = events.drop_duplicates("actor", keep="last").set_index("actor")["detail"]
         rows = []
         for code in self.log.seats:
@@ -1101,6 +1103,7 @@ class ClassGame:
                     "players": self.players[code],
                     "submitted": code in self._submissions,
                     "decisions": len(self._submissions.get(code, [])),
+                    "points": float(game_points[code]) if played else float("nan"),
                     "score": float(now.at[code, "score"]) if played else float("nan"),
                     "shortage_share": float(now.at[code, "shortage_share"])
                     if played
