@@ -561,6 +561,28 @@ def test_an_offer_refused_for_distrust_says_so():
     rc.close()
 
 
+def test_the_news_of_a_refused_offer_points_to_the_deals_tab():
+    # The walk: a refusal in the news left the player guessing why; the reason is in the
+    # Deals tab, and the news line now says where to look (only for the player's offers).
+    from model.text import use_language
+    from ui.news import NewsFeed
+
+    game = Game("japan_pressure", "JPN")
+    data = game.world.data
+    game.world.state.trust[data.country("KOR"), data.country("JPN")] = 0.1
+    action, _ = ProposalForm("KOR", "tariff_agreement", amount="0").build(data, "JPN")
+    assert game.queue(action) is None
+    game.step()
+    box, rc = solara.render(NewsFeed(game.world, game.tables(), "JPN"))
+    lines = [line for line in _html(rc).split("<li>") if "rejects" in line]
+    assert lines and all("Why: see the Deals tab." in line for line in lines)
+    rc.close()
+    with use_language("fr"):
+        box, rc = solara.render(NewsFeed(game.world, game.tables(), "JPN"))
+        assert "Pourquoi : voir l&#x27;onglet Accords." in _html(rc)
+        rc.close()
+
+
 def test_what_really_happened_next_says_what_the_budget_allows():
     from ui.forms import SubsidyForm
 

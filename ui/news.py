@@ -121,6 +121,9 @@ def NewsFeed(world, tables: dict, country: str | None = None, budget: float | No
             text = news_line(world, row)
             if allows and row.action == "history" and row.step == world.steps:  # the newest
                 text = t("news.with_note", detail=text, note=allows)
+            if row.action == "rejected" and row.target == country:  # your offer, refused
+                why = t("game.news_why_refused", tab=t("ui.deals_title"))
+                text = t("news.with_note", detail=text, note=why)
             text = escape(text)
             items.append(f"<li><strong>{text}</strong></li>" if is_mine else f"<li>{text}</li>")
         listing = f'<ul style="list-style:none;padding:0;margin:0">{"".join(items)}</ul>'
