@@ -111,8 +111,11 @@ def test_a_class_round_in_french_where_one_delegation_reads_english(tmp_path):
             usa.get_by_role("button", name="Ajouter le droit de douane").click()
             expect(usa.get_by_text("Vos décisions sont enregistrées.")).to_be_visible()
 
+            # each page says its language, so a screen reader reads it in that language
+            expect(usa.locator("html")).to_have_attribute("lang", "fr")
             _switch_language(chn, "Langue", "English")
             expect(chn.get_by_role("button", name="Queue tariff")).to_be_visible()
+            expect(chn.locator("html")).to_have_attribute("lang", "en")
             expect(usa.get_by_role("button", name="Ajouter le droit de douane")).to_be_visible()
 
             teacher.get_by_role("button", name="Clore le tour").click()

@@ -35,6 +35,7 @@ from model.game.decisions import answer_to
 from model.game.lesson import MAX_QUARTERS, Lesson
 from model.text import again, country_name, format_value, has, language, t
 from ui import server, views
+from ui.a11y import PageRepairs
 from ui.charts import table_html
 from ui.language import ClassLanguage, LanguageSwitch
 from ui.map import WorldMap, scenario_mineral
@@ -230,6 +231,7 @@ def Page():
     token = parse_qs((router.search or "").lstrip("?")).get("token", [""])[0]
     solara.Title(t("class_ui.title"))
     solara.Style(PAGE_CSS)
+    PageRepairs()  # the page's language (a screen reader reads French as French), zoom, selects
     LanguageSwitch()
     try:
         game = class_game(token)

@@ -53,8 +53,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def choose(page, label: str, option: str, check: bool = True):
-    """Pick ``option`` in the select labelled ``label`` (a Vuetify menu).
+def choose(page, label: str, option, check: bool = True):
+    """Pick ``option`` (its words, or a pattern) in the select labelled ``label`` (a
+    Vuetify menu).
 
     ``check``: wait until the select shows it (not for the language switch, whose own
     label changes with the choice).
@@ -68,7 +69,7 @@ def choose(page, label: str, option: str, check: bool = True):
     if select.get_attribute("role") == "combobox":
         select = select.locator("xpath=ancestor::div[contains(@class, 'v-select__slot')]")
     select.click()
-    page.get_by_role("option", name=option, exact=True).click()
+    page.get_by_role("option", name=option, exact=isinstance(option, str)).click()
     if check:
         expect(select).to_contain_text(option)
 
