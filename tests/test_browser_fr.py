@@ -47,6 +47,7 @@ def test_a_quarter_in_french_while_another_browser_stays_in_english(server):  # 
         _switch_language(page, "Language", "Français")
         start = page.get_by_role("button", name="Commencer", exact=True)
         expect(start).to_be_visible()
+        expect(page.locator("html")).to_have_attribute("lang", "fr")  # read as French
         page.reload()  # the browser keeps its choice (a reload came back in English)
         expect(start).to_be_visible(timeout=60_000)
         expect(
