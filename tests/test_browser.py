@@ -442,6 +442,16 @@ def test_the_score_charts_line_names_stay_apart_and_readable(server, tmp_path):
                 assert not _overlap(boxes[first], boxes[second]), (
                     f"{width} px: {first!r} {boxes[first]} overlaps {second!r} {boxes[second]}"
                 )
+            # The walk: on a phone the axes' numbers and quarters were 6 px high. Each shown
+            # is at least 9 px high, inside the chart, and none runs into another.
+            ticks = chart.locator("text.minerals-chart-tick").all()
+            ticks = [tick.bounding_box() for tick in ticks if tick.is_visible()]
+            assert len(ticks) >= 5, f"{width} px: {len(ticks)} axis labels"
+            for box in ticks:
+                assert box["height"] >= 9, f"{width} px: an axis label is {box['height']} px high"
+                assert frame["x"] - 0.5 <= box["x"] <= frame["x"] + frame["width"] - box["width"]
+            for first, second in itertools.combinations(ticks, 2):
+                assert not _overlap(first, second), f"{width} px: {first} overlaps {second}"
             _shot(page, tmp_path, f"score_chart_{width}")
             page.context.close()
 

@@ -821,7 +821,8 @@ def test_the_shortage_charts_axis_reads_in_per_cent_as_its_table():
         drawn = "".join(w.unsafe_innerHTML for w in rc.find(solara.widgets.HTML).widgets)
         rc.close()
     chart = drawn[drawn.index("<svg") :]
-    y_axis = r'<text x="[\d.]+" y="[\d.]+" font-size="11" text-anchor="end">([^<]*)<'
+    y_axis = r'<text class="minerals-chart-tick" x="[\d.]+" y="[\d.]+" font-size="11" '
+    y_axis += r'text-anchor="end">([^<]*)<'
     ticks = re.findall(y_axis, chart)
     assert len(ticks) == 5 and all(tick.endswith(f"{NNBSP}%") for tick in ticks), ticks
     assert len(set(ticks)) == 5 and not any(tick.startswith("-0") for tick in ticks)

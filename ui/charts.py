@@ -23,6 +23,10 @@ GLYPH = 0.6  # a generous average width of a letter, in font sizes (Roboto: 0.45
 # below instead, in page text. Chosen by the chart's own width (a container query), not
 # the screen's, so a chart in a narrow column does the same.
 NARROW = 560
+# There the ticks' numbers and quarters grow to this, in the chart's own units (≈ 10 px in a
+# 310 px card on a 390 px phone, instead of 5); every other quarter (of four or more) and
+# the x axis's title ("quarter", under its quarters) go, so they do not run into each other.
+NARROW_TICK_FONT = 20
 # Dark enough for their end labels to pass WCAG AA (4.5:1) on white.
 COLOURS = ["#1f5fa8", "#c0392b", "#23812f", "#b35900", "#7b4fa8", "#8c564b", "#b0407f", "#127a86"]
 
@@ -101,7 +105,10 @@ CHART_CSS = f"""<style>
 .minerals-chart-key {{ display: inline-block; width: 18px; height: 0; margin-right: 4px;
   border-top: 3px solid currentColor; vertical-align: middle; }}
 @container (max-width: {NARROW - 1}px) {{
-  .minerals-chart-ends {{ display: none; }} .minerals-chart-legend {{ display: flex; }} }}
+  .minerals-chart-ends {{ display: none; }} .minerals-chart-legend {{ display: flex; }}
+  .minerals-chart .minerals-chart-tick {{ font-size: {NARROW_TICK_FONT}px; }}
+  .minerals-chart .minerals-chart-axis, .minerals-chart .minerals-chart-minor {{
+    display: none; }} }}
 .minerals-chart-keyed .minerals-chart-ends {{ display: none; }}
 .minerals-chart-keyed .minerals-chart-legend {{ display: flex; }}
 </style>"""
@@ -160,20 +167,26 @@ def line_chart(
     parts.append(f'<line x1="{left}" y1="{top}" x2="{left}" y2="{bottom}" {axis}/>')
     for y in ticks:
         parts.append(
-            f'<text x="{left - 6}" y="{sy(y) + 4:.1f}" font-size="11" text-anchor="end">'
+            f'<text class="minerals-chart-tick" x="{left - 6}" y="{sy(y) + 4:.1f}" font-size="11" '
+            f'text-anchor="end">'
             f"{escape(_percent(y, y1 - y0) if per_cent else _fmt(y))}</text>"
         )
     xs = sorted(set(int(v) for v in frame.index))
     every = max(1, math.ceil(len(xs) / MAX_TICKS))
-    for x in xs:
-        if (x - xs[0]) % every == 0:
-            parts.append(
-                f'<text x="{sx(x):.1f}" y="{bottom + 16}" font-size="11" text-anchor="middle">'
-                f"{escape(tick(x))}</text>"
-            )
+    shown = [x for x in xs if (x - xs[0]) % every == 0]
+    for k, x in enumerate(shown):
+        # narrow: larger, and half as many where four or more would crowd
+        minor = " minerals-chart-minor" if k % 2 and len(shown) > 3 else ""
+        # the first starts at the y axis: centred on it, it ran into the lowest number
+        anchor = "start" if k == 0 else "middle"
+        parts.append(
+            f'<text class="minerals-chart-tick{minor}" x="{sx(x):.1f}" y="{bottom + 16}" '
+            f'font-size="11" text-anchor="{anchor}">'
+            f"{escape(tick(x))}</text>"
+        )
     parts.append(
-        f'<text x="{(left + right) / 2}" y="{HEIGHT - 4}" font-size="11" '
-        f'text-anchor="middle">{escape(x_label)}</text>'
+        f'<text class="minerals-chart-axis" x="{(left + right) / 2}" y="{HEIGHT - 4}" '
+        f'font-size="11" text-anchor="middle">{escape(x_label)}</text>'
     )
     ends = []  # (wanted y, x, name, colour) of each line's end label, spread apart below
     for i, column in enumerate(frame.columns):
