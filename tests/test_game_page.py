@@ -1039,6 +1039,25 @@ def test_names_pushed_far_from_their_lines_give_way_to_a_key():
     assert 'class="minerals-chart"' in line_chart(apart, "Two lines")
 
 
+def test_a_narrow_chart_keeps_every_other_quarter_the_latest_included():
+    """The walk: on a phone the axes' labels were 5 px high. A narrow chart draws them
+    larger and hides every other quarter of four or more (the CSS's minerals-chart-minor),
+    never the latest; the first quarter starts at the y axis, clear of its numbers."""
+    from ui.charts import line_chart
+
+    chart = line_chart(pd.DataFrame({"a": range(12)}, index=range(1, 13)), "Twelve")
+    quarters = re.findall(
+        r'<text class="minerals-chart-tick( minerals-chart-minor)?" x="[\d.]+" y="[\d.]+" '
+        r'font-size="11" text-anchor="(start|middle)">([^<]*)<',
+        chart,
+    )
+    assert [label for _, _, label in quarters] == ["1", "3", "5", "7", "9", "11"]
+    assert [bool(minor) for minor, _, _ in quarters] == [True, False] * 3
+    assert [anchor for _, anchor, _ in quarters] == ["start"] + ["middle"] * 5
+    few = line_chart(pd.DataFrame({"a": [1.0, 2.0, 3.0]}, index=[1, 2, 3]), "Three")
+    assert "minerals-chart-tick minerals-chart-minor" not in few
+
+
 def test_a_good_cut_off_entirely_stays_among_your_biggest_dependencies():
     """Review: read from the last clearing, a good China stops selling to Japan left the
     list the quarter the ban bit (nothing arrived, so nothing was at stake)."""

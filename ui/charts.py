@@ -175,8 +175,8 @@ def line_chart(
     every = max(1, math.ceil(len(xs) / MAX_TICKS))
     shown = [x for x in xs if (x - xs[0]) % every == 0]
     for k, x in enumerate(shown):
-        # narrow: larger, and half as many where four or more would crowd
-        minor = " minerals-chart-minor" if k % 2 and len(shown) > 3 else ""
+        # narrow: larger, and half as many where four or more would crowd (the latest kept)
+        minor = " minerals-chart-minor" if (len(shown) - 1 - k) % 2 and len(shown) > 3 else ""
         # the first starts at the y axis: centred on it, it ran into the lowest number
         anchor = "start" if k == 0 else "middle"
         parts.append(
