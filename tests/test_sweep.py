@@ -160,6 +160,19 @@ def test_runs_stepped_together_give_the_rows_each_gives_alone(tmp_path):
     assert together == alone
 
 
+def test_long_runs_of_a_large_world_step_fewer_side_by_side():
+    # A group's worlds stay in memory together (every quarter's flows): 25 baseline runs
+    # of 40 quarters, but fewer of washington_coalition's 59 economies over 200 quarters.
+    from model.research.spec import Setup
+
+    assert sweeps.group_runs(Setup("baseline", 40, (), ())) == sweeps.GROUP_RUNS
+    long = sweeps.group_runs(Setup("washington_coalition", 200, (), ()))
+    assert 1 <= long < 5
+    runs = list(range(1000))
+    assert max(len(group) for group in sweeps._groups(runs, 2, long)) == long
+    assert sum(len(group) for group in sweeps._groups(runs, 2, long)) == len(runs)
+
+
 @pytest.mark.slow
 def test_a_dask_cluster_gives_the_same_runs_as_serial(tmp_path):
     distributed = pytest.importorskip("distributed")

@@ -72,6 +72,11 @@ SOLO_ATTEMPTS = 2
 # third of its time alone, and more runs side by side gain nothing (benchmarks/README.md).
 GROUP_RUNS = 25
 TAIL_RUNS = 8  # the shortest group at the end of a sweep on several workers
+# What a group's worlds may hold in memory at once, bytes: a world keeps every quarter's
+# flows (goods × economies², 8 bytes each), about 2.5 times that with the rest (measured:
+# 7.4 MB for 40 quarters of baseline, 42.5 MB of washington_coalition's 59 economies), so a
+# sweep of long runs of a large world steps fewer side by side.
+GROUP_MEMORY = 512 * 2**20
 
 
 def run_one(setup: Setup, run: Run, out_dir: str | None = None) -> dict[str, Any]:
@@ -344,37 +349,49 @@ def _execute(
     workers: int | None,
 ) -> Iterator[tuple[dict[str, Any], dict[str, pd.DataFrame]]]:
     where = str(out) if out is not None else None
+    most = group_runs(setup)
     if executor == "serial" or (executor is None and workers == 1):
-        for group in _groups(runs, 1):
+        for group in _groups(runs, 1, most):
             for row, _ in run_several(setup, group, where):
                 yield row, {}  # written here already
         return
     if isinstance(executor, str):
         raise SweepError(t("sweep.bad_executor", value=executor))
     if executor is not None:
-        yield from _submit_all(executor, setup, _groups(runs, os.cpu_count() or 1), where)
+        yield from _submit_all(executor, setup, _groups(runs, os.cpu_count() or 1, most), where)
         return
-    yield from _on_own_pools(setup, runs, where, workers or os.cpu_count() or 1)
+    yield from _on_own_pools(setup, runs, where, workers or os.cpu_count() or 1, most)
 
 
-def _groups(runs: list[Run], workers: int) -> list[list[Run]]:
+def group_runs(setup: Setup) -> int:
+    """How many runs of ``setup`` step side by side at most: GROUP_RUNS, fewer where their
+    worlds would hold more than GROUP_MEMORY together."""
+    from model.data.world_data import load_world
+
+    scenario = load_scenario(setup.scenario, steps=setup.steps)
+    world = load_world(scenario.world)
+    per_run = 2.5 * 8 * len(world.goods) * len(world.codes) ** 2 * scenario.steps
+    return int(max(1, min(GROUP_RUNS, GROUP_MEMORY // per_run)))
+
+
+def _groups(runs: list[Run], workers: int, most: int = GROUP_RUNS) -> list[list[Run]]:
     """The runs in groups that step in lockstep (``run_several``), in their order: at most
-    GROUP_RUNS each. On several workers a group is a quarter of a worker's share of the
-    runs left, so the last groups are short and the workers finish together, but not
-    shorter than TAIL_RUNS (runs side by side are what makes a run cheap) unless the sweep
-    is too small to keep every worker busy otherwise."""
-    least = min(TAIL_RUNS, math.ceil(len(runs) / (4 * workers)))
+    ``most`` each. On several workers a group is a quarter of a worker's share of the runs
+    left, so the last groups are short and the workers finish together, but not shorter
+    than TAIL_RUNS (runs side by side are what makes a run cheap) unless the sweep is too
+    small to keep every worker busy otherwise."""
+    least = min(TAIL_RUNS, most, math.ceil(len(runs) / (4 * workers)))
     groups, start = [], 0
     while start < len(runs):
         left = len(runs) - start
         share = left if workers == 1 else max(least, math.ceil(left / (4 * workers)))
-        groups.append(runs[start : start + min(GROUP_RUNS, share)])
+        groups.append(runs[start : start + min(most, share)])
         start += len(groups[-1])
     return groups
 
 
 def _on_own_pools(
-    setup: Setup, runs: list[Run], where: str | None, workers: int
+    setup: Setup, runs: list[Run], where: str | None, workers: int, most: int = GROUP_RUNS
 ) -> Iterator[tuple[dict[str, Any], dict[str, pd.DataFrame]]]:
     """Runs on process pools of our own, so that a dead worker loses no run.
 
@@ -388,7 +405,7 @@ def _on_own_pools(
     left = {run.run_id: run for run in runs}
     suspects: list[Run] = []
     while len(left) > len(suspects):
-        groups = _groups([run for run in left.values() if run not in suspects], workers)
+        groups = _groups([run for run in left.values() if run not in suspects], workers, most)
         with _pool(workers) as pool:
             try:
                 for row, series in _submit_all(pool, setup, groups, where):
