@@ -304,6 +304,32 @@ def test_runs_cleared_together_solve_run_by_run_once_a_stacked_solve_fails(monke
         assert result.iterations == single.iterations
 
 
+def test_runs_cleared_together_take_the_fallback_move_as_each_alone(monkeypatch):
+    # Every Newton system singular: each good of each run takes the single-exporter
+    # fallback, also after the runs that cleared have left the arrays.
+    rng = np.random.default_rng(11)
+    base = synthetic_market(rng, 6, 3, shock=0.6)
+    requests = [
+        (
+            dataclasses.replace(base, limit=base.limit * rng.uniform(0.3, 1.0, base.limit.shape)),
+            None,
+        )
+        for _ in range(4)
+    ]
+
+    def singular(a, b):
+        raise np.linalg.LinAlgError("singular")
+
+    monkeypatch.setattr(np.linalg, "solve", singular)
+    alone = [clear(market, start) for market, start in requests]
+    together = clear_together(requests)
+    assert len({result.iterations for result in alone}) > 1  # runs left at different times
+    for result, single in zip(together, alone, strict=True):
+        assert np.array_equal(result.price, single.price)
+        assert np.array_equal(result.flows, single.flows)
+        assert result.iterations == single.iterations
+
+
 def assert_every_exporter_clears_or_sits_at_a_bound(market, result, within=CLEAR):
     """Checked with the reference's own demand and supply at the returned prices."""
     for g, j, p, excess in off_balance(market, result):

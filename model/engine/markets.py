@@ -767,7 +767,7 @@ def _solve(market: Market, price: np.ndarray, tolerance: float, runs: int = 1) -
         pull = residual / free_weight
         sold = p_weight * (pull[:, None, :] @ quantity_weights)[:, 0, :]
         uncapped = sold  # what would be sold if no quota bound
-        capped_sales = np.zeros((n_goods, n_exporters))
+        capped_sales = np.zeros_like(sold)  # the rows of the runs still in the arrays
         free_sales = sold
         if len(caps):
             sold = sold.copy()
