@@ -24,3 +24,20 @@ settings.load_profile("same_every_run")
 def english(monkeypatch):
     """Tests read the English catalogues, whatever language the person running them uses."""
     monkeypatch.setenv("MINERALS_LANG", "en")
+
+
+@pytest.fixture
+def stacked_runs(monkeypatch):
+    """How many runs each clearing held: more than one where runs stepped in lockstep
+    cleared their markets together (model/engine/markets.clear_together)."""
+    import model.engine.markets
+
+    sizes = []
+    real = model.engine.markets._solve
+
+    def solve(market, price, tolerance, runs=1):
+        sizes.append(runs)
+        return real(market, price, tolerance, runs)
+
+    monkeypatch.setattr(model.engine.markets, "_solve", solve)
+    return sizes

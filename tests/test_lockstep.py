@@ -1,9 +1,7 @@
 """Runs stepped in lockstep (model/research/lockstep.py) give each run its numbers alone."""
 
 import pandas as pd
-import pytest
 
-import model.engine.markets
 from model.data.scenario import load_scenario
 from model.engine.world import World
 from model.research.lockstep import run_together
@@ -20,20 +18,6 @@ def assert_same_tables(world: World, alone: World) -> None:
     assert ours.keys() == theirs.keys()
     for name in ours:
         pd.testing.assert_frame_equal(ours[name], theirs[name], check_exact=True, obj=name)
-
-
-@pytest.fixture
-def stacked_runs(monkeypatch):
-    """How many runs each stacked clearing held."""
-    sizes = []
-    real = model.engine.markets._solve
-
-    def solve(market, price, tolerance, runs=1):
-        sizes.append(runs)
-        return real(market, price, tolerance, runs)
-
-    monkeypatch.setattr(model.engine.markets, "_solve", solve)
-    return sizes
 
 
 def test_baseline_runs_in_lockstep_keep_every_table_of_their_runs_alone(stacked_runs):

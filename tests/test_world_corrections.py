@@ -2,7 +2,6 @@
 would check them: cobalt refined apart from mine output, natural flake graphite, Myanmar's
 ore going to China only, intermediates named, σ and freight by good, REE mine shares."""
 
-import shutil
 
 import numpy as np
 import pytest
@@ -291,8 +290,7 @@ def test_a_thrift_elasticity_out_of_range_or_differing_by_input_is_refused(
 
 @pytest.fixture(scope="module")
 def routed_world(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("routed") / "tiny"
-    shutil.copytree(TINY, folder)
+    folder = tiny_copy(tmp_path_factory.mktemp("routed"))
     (folder / "routes.csv").write_text(
         "exporter,mineral,stage,importer,source\nAUS,rare_earths,mined,CHN,assumption: test\n"
     )

@@ -287,9 +287,8 @@ def clearings(
         bought = np.zeros((C, G))
         stocked = np.zeros((C, G))
         input_used = np.zeros((C, G))
-        on_hand = (
-            state.inventory + recycled
-        )  # inventories, then plus purchases as each stage clears
+        # inventories (recycled feed included), then plus purchases as each stage clears
+        on_hand = state.inventory + recycled
         iterations, converged = 0, True
         tariffed = 1.0 + state.effective_tariff()
         wedge = calibration.trade_wedge * tariffed

@@ -4,7 +4,7 @@ A quarter's clearing is some hundred numpy calls an iteration on arrays so small
 call costs more than the arithmetic. A sweep's runs of one world step side by side here:
 each quarter every run goes as far as its next market, and the markets of all of them
 clear in one call (markets.clear_together), a third of the time they take one by one
-(benchmarks/README.md, "Sweeps"). Each run's numbers are the ones it gets alone, bit for
+(benchmarks/README.md, "Session 14"). Each run's numbers are the ones it gets alone, bit for
 bit (tests/test_lockstep.py); a run that fails stops alone, the others go on.
 """
 
