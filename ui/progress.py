@@ -17,7 +17,7 @@ import pandas as pd
 import solara
 
 from model.engine.economy import growth_factor
-from model.engine.metrics import exposure
+from model.engine.metrics import exposure, supply_of
 from model.game import totals
 from model.text import t
 from ui import words
@@ -165,7 +165,7 @@ def dependencies(world, tables: dict, code: str) -> list[str]:
     if world.outcome is None:
         return []
     i = data.country(code)
-    top, stake = exposure(data, world.calibration.flows[:, i, :], i)
+    top, stake = exposure(data, supply_of(data, world.calibration.flows, i), i)
     supply = world.outcome.flows[:, i, :]  # (G, J) tonnes bought by the player
     bought = supply.sum(axis=1)
     lines = []

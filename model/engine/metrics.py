@@ -234,6 +234,15 @@ def country_metrics(
     return metrics
 
 
+def supply_of(world: WorldData, flows: np.ndarray, i: int) -> np.ndarray:
+    """(G, J) tonnes economy ``i`` gets of each good from each economy in ``flows`` (G, I, J),
+    its recyclers' feed counted as made at home (secondary.csv): what ``exposure`` reads."""
+    supply = flows[:, i, :].copy()
+    if world.secondary0 is not None:
+        supply[:, i] += world.secondary0[i]
+    return supply
+
+
 def exposure(world: WorldData, supply: np.ndarray, i: int) -> tuple[np.ndarray, np.ndarray]:
     """What each good's biggest foreign supplier holds over economy ``i``: (that supplier,
     (G,); the USD of downstream output lost per tonne ``i`` uses were it to stop, (G,)).

@@ -14,7 +14,7 @@ import numpy as np
 
 from model.data.scenario import load_scenario
 from model.data.world_data import OBJECTIVES
-from model.engine.metrics import SCORED_OBJECTIVES, exposure
+from model.engine.metrics import SCORED_OBJECTIVES, exposure, supply_of
 from model.engine.policies import disbursed, good_label, producer_label
 from model.engine.world import World
 from model.game.seats import DEFAULT_SEATS, seat_codes
@@ -136,9 +136,7 @@ def _dependencies(world: World, c: int, flows: np.ndarray) -> list[Use]:
     """One table row per good where the country's biggest foreign supplier holds most at
     stake (metrics.exposure; by value of use where nothing foreign is), with its sources."""
     data = world.data
-    supply = flows[:, c, :].copy()  # (G, J) t/step, home supply included
-    if data.secondary0 is not None:  # recycled feed is made at home too
-        supply[:, c] += data.secondary0[c]
+    supply = supply_of(data, flows, c)  # (G, J) t/step, home supply and recycled feed included
     use = supply.sum(axis=1)
     _, stake = exposure(data, supply, c)
     china = data.codes.index(data.hegemon) if data.hegemon is not None else None
