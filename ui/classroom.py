@@ -36,7 +36,7 @@ from model.game.lesson import MAX_QUARTERS, Lesson
 from model.text import again, country_name, format_value, has, language, t
 from ui import server, views
 from ui.a11y import PageRepairs
-from ui.charts import table_html
+from ui.charts import STACK_CSS, table_html
 from ui.language import ClassLanguage, LanguageSwitch
 from ui.map import WorldMap, scenario_mineral
 from ui.panels import (
@@ -230,7 +230,7 @@ def Page():
     router = solara.use_router()
     token = parse_qs((router.search or "").lstrip("?")).get("token", [""])[0]
     solara.Title(t("class_ui.title"))
-    solara.Style(PAGE_CSS)
+    solara.Style(PAGE_CSS + STACK_CSS)  # tables read as cards on a phone, as the game's do
     PageRepairs()  # the page's language (a screen reader reads French as French), zoom, selects
     LanguageSwitch()
     try:
