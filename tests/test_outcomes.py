@@ -4,13 +4,15 @@ import math
 
 import mesa
 import numpy as np
-import pandas as pd
 import pytest
 
+from agents.actions import Propose
 from model import catalogue, outcomes
+from model.engine import world as world_module
 from model.engine.world import World
 from model.research.outcomes import LazyTables, outcome_function
 from support.builders import at, event, run, scenario, tiny_world
+from support.seats import Scripted
 
 BAN = event(1, "CHN", "export_control", "lithium", "refined", targets=["all"], level=0.0)
 
@@ -75,6 +77,21 @@ def test_each_countrys_datacollector_variables_are_its_row_of_the_countries_tabl
         assert row[measures].astype(float).to_numpy() == pytest.approx(table, nan_ok=True)
 
 
+def test_a_quarters_agent_records_are_made_only_when_someone_reads_them(monkeypatch):
+    # A sweep never reads them: making them every quarter was 3 % of its time.
+    made = []
+    real = world_module._country_records
+    monkeypatch.setattr(
+        world_module, "_country_records", lambda *args: made.append(args[0]) or real(*args)
+    )
+    world = World(scenario(steps=3), world=tiny_world()).run()
+    assert made == []
+    frame = world.datacollector.get_agent_vars_dataframe()
+    assert made == [1, 2, 3] and len(frame) == 3 * len(world.data.codes)
+    world.datacollector.get_agent_vars_dataframe()
+    assert made == [1, 2, 3]  # made once
+
+
 def test_a_reporter_added_to_the_datacollector_is_called_like_the_others():
     world = World(scenario(steps=2), world=tiny_world())
     world.datacollector._new_agent_reporter("code_length", lambda country: len(country.code))
@@ -125,18 +142,49 @@ def test_delivered_price_is_empty_where_the_economy_wants_none_of_the_good():
     assert len(unpaid) and (bought.reindex(unpaid, fill_value=0.0) == 0).all()
 
 
-@pytest.mark.parametrize("name", ["countries", "prices", "production"])
-def test_a_tables_last_step_built_alone_is_the_whole_tables_last_step(name):
-    # A sweep's outcomes read the last step's rows built alone (Recorder.last); the
-    # refined value pairs production and prices row by row, so their order must hold.
-    tables = LazyTables(run([BAN], steps=3).recorder)
-    whole = tables[name]
-    expected = whole[whole["step"] == 3].reset_index(drop=True)
-    pd.testing.assert_frame_equal(tables.last(name), expected, check_exact=True)
-    key = ["step", "country", "mineral", "stage"]
-    if name != "countries":
-        other = "prices" if name == "production" else "production"
-        pd.testing.assert_frame_equal(tables.last(name)[key], tables.last(other)[key])
+@pytest.mark.parametrize(
+    ("table", "names"),
+    [
+        ("countries", ["score", "gdp_index", "shortage_share"]),
+        ("prices", ["price", "producer_price"]),
+        ("production", ["production", "stock"]),
+        ("deals", ["deal_id", "status"]),
+    ],
+)
+def test_a_column_read_alone_is_the_built_tables_column(table, names):
+    # A sweep's outcomes read columns (Recorder.column) rather than build the tables; the
+    # refined value pairs production and prices position by position, so the order counts.
+    world = World(scenario([BAN], steps=3), world=tiny_world())
+    truce = {1: [Propose("USA", "CHN", "truce", {}, 4)]}
+    world.country_agent("USA").controller = Scripted(truce)
+    world.country_agent("CHN").controller = Scripted(answer="accept")
+    tables = LazyTables(world.run().recorder)
+    whole = tables[table]
+    assert len(whole)
+    for name in names:
+        np.testing.assert_array_equal(tables.column(table, name), whole[name].to_numpy())
+        if table != "deals":
+            last = whole.loc[whole["step"] == 3, name].to_numpy()
+            np.testing.assert_array_equal(tables.column(table, name, last=True), last)
+
+
+def test_outcomes_read_from_columns_are_the_ones_the_built_tables_give():
+    world = run([BAN], steps=3)
+    got = outcomes(world)
+    tables = LazyTables(world.recorder)
+    countries = tables["countries"]
+    last = countries[countries["step"] == 3]
+    assert got["mean_score"] == last["score"].mean()
+    assert got["max_shortage_share"] == countries["shortage_share"].max()
+    shortage = world.datacollector.get_model_vars_dataframe()["world_shortage_share"]
+    assert got["world_shortage_share_mean"] == pytest.approx(shortage.mean(), rel=1e-15)
+    production, prices = tables["production"], tables["prices"]
+    refined = (production["step"] == 3) & (production["stage"] == "refined")
+    value = (production["production"] * prices["producer_price"])[refined]
+    by_country = value.groupby(production["country"][refined]).sum()
+    assert got["china_refined_share"] == pytest.approx(
+        by_country[world.data.hegemon] / by_country.sum(), rel=1e-14
+    )
 
 
 def test_the_public_outcomes_api_is_the_sweeps_catalogue():

@@ -158,20 +158,30 @@ class Recorder:
             raise KeyError(name)
         return typed(name, builders[name]())
 
-    def last(self, name: str) -> pd.DataFrame:
-        """The rows of the last recorded step of the countries, prices or production table,
-        built alone (a sweep's outcomes read little else): the whole table's, numbered from 0."""
-        first = max(len(self._steps) - 1, 0)
-        builders = {
-            "countries": lambda: self._countries(first),
-            "prices": lambda: self._by_good(PRICE_COLUMNS, first),
-            "production": lambda: self._by_good(PRODUCTION_COLUMNS, first),
-        }
-        return typed(name, builders[name]())
+    def column(self, table: str, name: str, last: bool = False) -> np.ndarray:
+        """One numeric column of the countries, prices, production or deals table, in the
+        table's row order, without building the table (a sweep's outcomes read a few);
+        ``last``: the last recorded step's rows only (not for deals)."""
+        if table == "countries":
+            values = [m[name] for m in self._metrics[self._first(last) :]]
+            return np.concatenate(values) if values else np.zeros(0)
+        if table in ("prices", "production"):
+            return self._good_column(name, last)
+        if table == "deals" and not last:
+            return np.array([row[name] for row in self._deals])
+        raise KeyError(f"{table}.{name}")
 
-    def _countries(self, first: int = 0) -> pd.DataFrame:
-        """Rows for every (step, country) from the ``first`` step recorded on."""
+    def _good_column(self, name: str, last: bool) -> np.ndarray:
+        arrays = self._goods[name][self._first(last) :]
+        return np.concatenate([a.ravel() for a in arrays]) if arrays else np.zeros(0)
+
+    def _first(self, last: bool) -> int:
+        return max(len(self._steps) - 1, 0) if last else 0
+
+    def _countries(self, last: bool = False) -> pd.DataFrame:
+        """Rows for every (step, country), or the last step's."""
         codes = self.world.codes
+        first = self._first(last)
         steps, dates = self._steps[first:], self._dates[first:]
         n = len(steps)
         table = {
@@ -180,14 +190,13 @@ class Recorder:
             "country": labels(codes, np.tile(np.arange(len(codes)), n)),
         }
         for column in COUNTRY_COLUMNS[3:]:  # after step, date, country
-            values = [m[column] for m in self._metrics[first:]]
-            table[column] = np.concatenate(values) if values else np.zeros(0)
+            table[column] = self.column("countries", column, last)
         return pd.DataFrame(table, columns=COUNTRY_COLUMNS)
 
-    def _by_good(self, columns: list[str], first: int = 0) -> pd.DataFrame:
-        """Rows for every (step, good, country) from the ``first`` step recorded on, ordered
-        that way."""
+    def _by_good(self, columns: list[str], last: bool = False) -> pd.DataFrame:
+        """Rows for every (step, good, country), ordered that way, or the last step's."""
         goods, codes = self.world.goods, self.world.codes
+        first = self._first(last)
         steps, dates = self._steps[first:], self._dates[first:]
         per_step = len(goods) * len(codes)
         n = len(steps)
@@ -200,8 +209,7 @@ class Recorder:
             "stage": labels([s for _, s in goods], good),
         }
         for column in columns[_KEYS:]:
-            arrays = self._goods[column][first:]
-            table[column] = np.concatenate([a.ravel() for a in arrays]) if arrays else []
+            table[column] = self._good_column(column, last)
         return pd.DataFrame(table, columns=columns)
 
     def _flow_table(self) -> pd.DataFrame:

@@ -909,9 +909,11 @@ MEASURED = COUNTRY_COLUMNS[3:]  # the countries table's numbers, one agent varia
 class CountryCollector(mesa.DataCollector):
     """Mesa's DataCollector with each country's code and measures as agent variables.
 
-    A quarter's records are read from the countries table's arrays at once: calling 22
-    reporters for each of 27 countries was 4 % of a passive run. The reporters stay (Mesa's
-    API lists and calls them); a reporter added or replaced makes it call them all again.
+    A quarter's records are made from the countries table's arrays, and only when someone
+    reads them (``get_agent_vars_dataframe``): calling 22 reporters for each of 27
+    countries was 4 % of a passive run, and making the records every quarter 3 % of a
+    sweep's, which never reads them. The reporters stay (Mesa's API lists and calls them);
+    a reporter added or replaced makes it call them all again, every quarter.
     """
 
     def __init__(self, model_reporters: dict):
@@ -919,23 +921,45 @@ class CountryCollector(mesa.DataCollector):
         super().__init__(model_reporters=model_reporters, agent_reporters=reporters)
         self._own_reporters = dict(self.agent_reporters)
 
-    def _record_agents(self, model):
+    @property
+    def _agent_records(self) -> dict:
+        """Mesa's records by time; a quarter's are made the first time they are read."""
+        for time, (metrics, agents) in self._unmade.items():
+            self._made[time] = _country_records(time, metrics, agents)
+        self._unmade.clear()
+        return self._made
+
+    @_agent_records.setter
+    def _agent_records(self, records: dict) -> None:
+        self._made, self._unmade = records, {}
+
+    def collect(self, model):
         agents = list(model.agents)
         if self.agent_reporters != self._own_reporters or not all(
             isinstance(agent, Country) for agent in agents
         ):
-            return super()._record_agents(model)
-        metrics = model.last_metrics
-        if metrics is None:
-            values = [[math.nan] * len(MEASURED)] * len(agents)
-        else:
-            rows = [model._row[agent.code] for agent in agents]
-            values = np.array([metrics[name] for name in MEASURED], dtype=float)
-            values = values.T[rows].tolist()
-        return [
-            (model.time, agent.unique_id, agent.code, *row)
-            for agent, row in zip(agents, values, strict=True)
-        ]
+            return super().collect(model)
+        reporters, self.agent_reporters = self.agent_reporters, {}
+        try:
+            super().collect(model)  # the model's variables
+        finally:
+            self.agent_reporters = reporters
+        rows = [(agent.unique_id, agent.code, model._row[agent.code]) for agent in agents]
+        self._made.pop(model.time, None)
+        self._unmade[model.time] = (model.last_metrics, rows)
+
+
+def _country_records(time, metrics: dict | None, agents: list) -> list[tuple]:
+    """Mesa's agent records of one quarter: (time, id, code, measures...) per country."""
+    if metrics is None:
+        values = [[math.nan] * len(MEASURED)] * len(agents)
+    else:
+        table = np.array([metrics[name] for name in MEASURED], dtype=float).T
+        values = table[[row for _, _, row in agents]].tolist()
+    return [
+        (time, unique_id, code, *row)
+        for (unique_id, code, _), row in zip(agents, values, strict=True)
+    ]
 
 
 def _targets(action: Action) -> tuple[str, ...]:

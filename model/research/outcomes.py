@@ -9,6 +9,7 @@ column, so every outcome is a float.
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from model.data.tables import TABLES
@@ -26,15 +27,12 @@ class LazyTables(Mapping):
     def __init__(self, recorder: Any):
         self._recorder = recorder
         self._built: dict[str, pd.DataFrame] = {}
-        self._last: dict[str, pd.DataFrame] = {}
         self.derived: dict[str, Any] = {}
 
-    def last(self, name: str) -> pd.DataFrame:
-        """The last step's rows of the countries, prices or production table (numbered from
-        0), built alone: most outcomes read nothing else."""
-        if name not in self._last:
-            self._last[name] = self._recorder.last(name)
-        return self._last[name]
+    def column(self, table: str, name: str, last: bool = False) -> np.ndarray:
+        """One numeric column of a table in its row order (or its last step's), read
+        without building the table: what most outcomes need."""
+        return self._recorder.column(table, name, last)
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         if name not in self._built:
@@ -53,36 +51,44 @@ class LazyTables(Mapping):
 Tables = LazyTables  # what an outcome reads besides the World
 
 
-def _refined_value(tables: Tables) -> pd.Series:
-    """Refined production at the last step by country, valued at the producer's price."""
+def _refined_value(world, tables: Tables) -> np.ndarray:
+    """Refined production at the last step by country (C,), valued at the producer's price."""
     derived = tables.derived
     if "refined_value" not in derived:
-        # Both tables list the step's (good, country) pairs in one order (Recorder.last).
-        production, prices = tables.last("production"), tables.last("prices")
-        refined = production["stage"] == "refined"
-        value = production["production"][refined] * prices["producer_price"][refined]
-        derived["refined_value"] = value.groupby(production["country"][refined]).sum()
+        # The last step's rows of both tables are its (good, country) pairs in that order.
+        shape = (len(world.data.goods), len(world.data.codes))
+        tonnes = tables.column("production", "production", last=True).reshape(shape)
+        price = tables.column("prices", "producer_price", last=True).reshape(shape)
+        refined = [stage == "refined" for _, stage in world.data.goods]
+        # No producer price where nothing was made: those pairs are worth nothing.
+        value = np.where(tonnes > 0, tonnes * price, 0.0)[refined]
+        derived["refined_value"] = value.sum(axis=0)
     return derived["refined_value"]
 
 
 def _china_refined_share(world, tables: Tables) -> float:
-    value = _refined_value(tables)
-    return float(value.get(world.data.hegemon, 0.0) / value.sum())
+    value = _refined_value(world, tables)
+    hegemon = world.data.hegemon
+    china = value[world.data.country(hegemon)] if hegemon in world.data.codes else 0.0
+    return float(china / value.sum())
 
 
 def _world_welfare(world, tables: Tables) -> float:
     """Σ welfare in USD bn: each GDP index less one, times that economy's GDP."""
-    last = tables.last("countries")
-    gdp = pd.Series(world.data.gdp, index=world.data.codes).reindex(last["country"]).to_numpy()
-    return float(((last["gdp_index"].to_numpy() - 1.0) * gdp).sum() / 1e9)
+    index = tables.column("countries", "gdp_index", last=True)  # the world's codes in order
+    return float(((index - 1.0) * world.data.gdp).sum() / 1e9)
 
 
 def _deal_count(status: str) -> Callable[[Any, Tables], float]:
     def count(world, tables: Tables) -> float:
-        deals = tables["deals"]
-        return float(deals.loc[deals["status"] == status, "deal_id"].nunique())
+        ids = tables.column("deals", "deal_id")[tables.column("deals", "status") == status]
+        return float(len(set(ids.tolist())))
 
     return count
+
+
+def _last_mean(column: str) -> Callable[[Any, Tables], float]:
+    return lambda world, tables: float(tables.column("countries", column, last=True).mean())
 
 
 # name -> (meaning, function of the finished world and its tables). Every outcome is a
@@ -91,11 +97,11 @@ OUTCOMES: dict[str, tuple[str, Callable[[Any, Tables], float]]] = {
     "mean_score": (
         "mean of the countries' scores at the last step (unweighted: each economy's points "
         "are shares of its own mineral economy, so a small producer counts as much as the US)",
-        lambda w, tb: float(tb.last("countries")["score"].mean()),
+        _last_mean("score"),
     ),
     "mean_gdp_index": (
         "mean of the countries' GDP indices at the last step (1.0 = the no-action reference path)",
-        lambda w, tb: float(tb.last("countries")["gdp_index"].mean()),
+        _last_mean("gdp_index"),
     ),
     "world_welfare_usd_bn": (
         "the world's welfare change against the no-action reference path at the last step, "
@@ -114,13 +120,11 @@ OUTCOMES: dict[str, tuple[str, Callable[[Any, Tables], float]]] = {
     ),
     "world_shortage_share_mean": (
         "the world's unserved share of final demand (by value at base prices), mean over steps",
-        lambda w, tb: float(
-            w.datacollector.get_model_vars_dataframe()["world_shortage_share"].mean()
-        ),
+        lambda w, tb: float(np.mean(w.datacollector.model_vars["world_shortage_share"])),
     ),
     "max_shortage_share": (
         "the worst shortage share of any country in any step",
-        lambda w, tb: float(tb["countries"]["shortage_share"].max()),
+        lambda w, tb: float(tb.column("countries", "shortage_share").max()),
     ),
     "mean_price_index": (
         "delivered price each economy pays for each good at the last step, relative to the "
@@ -141,7 +145,9 @@ PATTERNS: dict[str, tuple[str, Callable[[str], Callable[[Any, Tables], float]]]]
     "final_score_<CODE>": (
         "the score of economy CODE at the last step",
         lambda code: (
-            lambda w, tb: float(tb.last("countries").set_index("country").loc[code, "score"])
+            lambda w, tb: float(
+                tb.column("countries", "score", last=True)[w.data.codes.index(code)]
+            )
         ),
     ),
 }
