@@ -224,7 +224,7 @@ class WorldData:
     def country(self, code: str) -> int:
         return self.codes.index(code)
 
-    @property
+    @cached_property
     def hegemon(self) -> str | None:
         """The code of the economy whose role is the hegemon (the first, if several)."""
         roles = zip(self.codes, self.roles, strict=True)
@@ -237,6 +237,13 @@ class WorldData:
 
     def good(self, mineral: str, stage: str) -> int:
         return self.goods.index((mineral, stage))
+
+    @cached_property
+    def foreign(self) -> np.ndarray:
+        """(C, C) True where importer and exporter differ: trade, not home supply (read-only)."""
+        mask = ~np.eye(len(self.codes), dtype=bool)
+        mask.flags.writeable = False
+        return mask
 
     @cached_property
     def stage_of(self) -> np.ndarray:

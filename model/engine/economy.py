@@ -284,7 +284,9 @@ def clearings(
         flows = np.zeros((G, C, C))
         unmet = np.zeros((C, G))
         final_use = np.zeros((C, G))
-        bought = np.zeros((C, G))
+        # Laid out as the sums over flows they gather (flows.sum(axis).T), by good: what
+        # reads them (scores, tables) sums in the same order as it would those.
+        bought, production = np.zeros((G, C)).T, np.zeros((G, C)).T
         stocked = np.zeros((C, G))
         input_used = np.zeros((C, G))
         # inventories (recycled feed included), then plus purchases as each stage clears
@@ -349,7 +351,7 @@ def clearings(
             iterations = max(iterations, result.iterations)
             converged &= result.converged
             # Processors of this stage used their inputs.
-            made = result.flows.sum(axis=1).T  # (C, g)
+            made = production[:, goods] = result.flows.sum(axis=1).T  # (C, g)
             used = (made @ stage.recipe) * intensity  # (C, G)
             input_used += used
             on_hand = np.maximum(on_hand - used, 0.0)
@@ -389,12 +391,12 @@ def clearings(
         state.paid = index / calibration.index0
         state.marginal = marginal_price(flows, price, index, all_caps, tariffed, calibration.index0)
         state.inventory = on_hand
-        state.last_output = flows.sum(axis=1).T
+        state.last_output = production.copy()
         return Outcome(
             price=price,
             index=index,
             flows=flows,
-            production=flows.sum(axis=1).T,
+            production=production,
             final_ref=final_ref,
             final_use=final_use,
             unmet=unmet,

@@ -70,7 +70,7 @@ def standing(
 ) -> Standing:
     """What the score needs of one step's outcome (see Standing)."""
     price0 = world.price0
-    bought = outcome.flows.sum(axis=2).T  # (C, G)
+    bought = outcome.bought  # (C, G)
     # Missing: final use rationed (no source left, or the price ceiling), not the demand a
     # higher price talked buyers out of: that loss is the consumers' component already.
     missing = np.minimum(outcome.unmet, np.maximum(outcome.final_ref - outcome.final_use, 0.0))
@@ -163,7 +163,7 @@ def country_metrics(
     ``transfers`` (C,) are payments under deals, received (+) or paid (−), USD.
     """
     C = len(world.codes)
-    foreign = ~np.eye(C, dtype=bool)
+    foreign = world.foreign
     price_usd = outcome.price * world.price0[:, None]  # (G, J)
     fob = outcome.flows * price_usd[:, None, :]  # (G, I, J) USD
     imports = fob * foreign

@@ -109,7 +109,7 @@ class Recorder:
         self._metrics.append({name: metrics[name] for name in COUNTRY_COLUMNS[3:]})
         # No delivered price where the economy wanted none of the good (bought none, missed
         # none): its index there is only the ceiling of a good it has no use for.
-        wanted = outcome.flows.sum(axis=2) + outcome.unmet.T  # (G, C) tonnes
+        wanted = outcome.bought.T + outcome.unmet.T  # (G, C) tonnes
         by_good = {
             "price": np.where(wanted > 0, outcome.index * price0[:, None], np.nan),
             # No producer price where nothing was produced: averages stay honest.
