@@ -4,6 +4,8 @@ An action is checked whole before anything changes, so a refused action leaves n
 but its refusal in the event log.
 """
 
+from functools import lru_cache
+
 import numpy as np
 
 from agents.actions import (
@@ -28,7 +30,7 @@ from model.data.world_data import WorldData
 from model.engine.evolve import payback_gap
 from model.engine.state import DemandShift, Licence, State
 from model.engine.state import Shock as ActiveShock
-from model.text import exact_percent, number, percent, quarter, t, tonnage
+from model.text import exact_percent, language, number, percent, quarter, t, tonnage
 
 
 def disbursed(world: WorldData, parameters: dict, quarter: int) -> np.ndarray:
@@ -209,8 +211,17 @@ def economy_indices(world: WorldData, targets) -> np.ndarray:
 
 
 def good_label(mineral: str, stage: str) -> str:
-    mineral_name, stage_name = t(f"news.mineral_{mineral}"), t(f"news.stage_{stage}")
-    return t("news.good", mineral=mineral_name, stage=stage_name, good_id=f"{stage}_{mineral}")
+    """A good as the news names it, in the reader's language."""
+    return _good_label(mineral, stage, language())
+
+
+@lru_cache(maxsize=1024)
+def _good_label(mineral: str, stage: str, lang: str) -> str:
+    # Said once per language: every outage's news names its good (25 µs a time).
+    mineral_name = t(f"news.mineral_{mineral}", lang=lang)
+    stage_name = t(f"news.stage_{stage}", lang=lang)
+    good_id = f"{stage}_{mineral}"
+    return t("news.good", lang, mineral=mineral_name, stage=stage_name, good_id=good_id)
 
 
 def producer_label(world: WorldData, code: str, mineral: str, stage: str) -> str:
