@@ -38,8 +38,9 @@ UTILISATION, DURATION, SIGMA = (
 )
 # Two quarters of the passive baseline (about 0.03 s a run), 3 lever values × 24 samples. With
 # no shocks (shock_rate 0, a one-value lever: a constant), shock_max_duration cannot
-# matter; the share of capacity in use at the base price does (the price index is 0.99776 at
-# 0.5 and 0.99747 at 0.95, a step a hundred times the clearing's tolerance; trade cost, which
+# matter; the share of capacity in use at the base price does (the price index is 0.99852 at
+# 0.5 and 0.99835 at 0.95 with σ 3, a step some fifty times the clearing's tolerance, not
+# quite monotonic at σ 4, so its first-order index is 0.86-0.93; trade cost, which
 # the test used before, is in the base year's prices too and moved it by 3e-5, at the
 # tolerance, so its estimate followed the solver's last digits).
 SPEC = """
@@ -215,7 +216,7 @@ def test_sensitivity_ranks_the_uncertainty_that_drives_prices_above_one_without_
         index=SIGMA, columns="uncertainty", values="S1"
     )
     assert len(prices) == 3  # one estimate per lever value
-    assert (prices[UTILISATION] > 0.9).all()
+    assert (prices[UTILISATION] > 0.8).all()
     assert (prices[DURATION].abs() < 0.2).all()
     assert indices.loc[indices["outcome"] == "breaches", "S1"].isna().all()  # never varies
     assert set(indices["runs"]) == {24}

@@ -156,21 +156,16 @@ def test_drc_suspension_raises_refined_cobalt_outside_drc_by_1_5_to_2_2_within_3
     assert 1.5 <= prices[1:4].max() / before <= 2.2
 
 
-def test_drc_suspension_lifts_refined_cobalt_by_a_third_in_the_quarter_it_starts(episodes):
-    """Users of the metal buy ahead as soon as its ore is banned: refined cobalt rose 37 %
-    within a month of the 22 Feb 2025 ban (metals-wire), sulphate and intermediates 80 %
-    within ten days (SMM), before any metal was short (wave2 history/drc_cobalt_2025.csv)."""
+def test_drc_suspension_lifts_refined_cobalt_in_the_quarter_it_starts(episodes):
+    """Users of the metal buy ahead as soon as its ore is banned, before any metal is
+    short: refined cobalt rose 37 % within a month of the 22 Feb 2025 ban (metals-wire), and
+    its 2025Q1 average, the ban's last five weeks in it, stood 6 % above 2024Q4's (US$25,681
+    against 24,273/t, FocusEconomics; configs/history/recorded_prices.csv). The model's
+    quarter lies between the two."""
     prices = episodes["hindcast_drc_2025"].series["cobalt"]
-    assert prices[1] / prices[0] >= 4 / 3
+    assert 1.05 <= prices[1] / prices[0] <= 1.37
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="about 0.81: ore no longer binds (refiners end the year with about 33 kt to "
-    "spare, recycled feed included); users run down 39 kt of the 2023-24 refined surplus "
-    "instead of buying new metal; world refined output in 2025 is not in the sources; see "
-    "docs/validation.md",
-)
 def test_drc_suspension_keeps_world_refined_cobalt_output_within_15_percent_in_year_one(
     episodes,
 ):
@@ -178,27 +173,20 @@ def test_drc_suspension_keeps_world_refined_cobalt_output_within_15_percent_in_y
     assert series["output"][1:5].mean() >= 0.85 * series["output0"]
 
 
-def test_the_drc_year_has_the_ore_for_the_band_but_users_draw_stocks_instead(episodes):
-    """Why the band above fails (docs/validation.md): with Chinese recyclers' feed
-    (secondary.csv) refiners end the year holding enough ore outside the DR Congo to have
-    met the band; users instead run down more of the 2023-24 refined surplus than the
-    band's whole margin (15 % of a year's output)."""
+def test_the_drc_ban_empties_the_hydroxide_pipeline_into_chinas_refineries(episodes):
+    """About 90 days of DR Congo hydroxide were at sea or in store when the ban came, and
+    they bridged it (Fastmarkets 2025; China's intermediate imports fell 60 % in June 2025
+    as the last cargoes landed, GACC): ore stocks outside the DR Congo are half gone two
+    quarters on, a third left after three, while refined output holds."""
     series = episodes["hindcast_drc_2025"].series
-    year = 4 * series["output0"]
-    assert series["output"][1:5].sum() / year == pytest.approx(0.81, abs=0.01)
-    ore_per_tonne = WORLD_2024.inputs[
-        WORLD_2024.good("cobalt", "refined"), WORLD_2024.good("cobalt", "mined")
-    ]
-    best = (series["output"][1:5].sum() + series["ore_outside"][4] / ore_per_tonne) / year
-    assert best >= 0.9
-    drawn = series["stock_refined"][0] - series["stock_refined"][4]
-    assert drawn > 0.15 * year
+    ore = series["ore_outside"]
+    assert ore[2] <= 0.6 * ore[0] and ore[3] <= 0.4 * ore[0]
+    assert series["output"][1:3].min() >= 0.9 * series["output0"]
 
 
 def test_the_hindcast_checks_say_what_the_tests_say(episodes):
     assert all(check.passed for check in episodes["hindcast_ree_2010"].checks)
-    drc = [check.passed for check in episodes["hindcast_drc_2025"].checks]
-    assert drc == [True, False]
+    assert all(check.passed for check in episodes["hindcast_drc_2025"].checks)
 
 
 # --- every bundled scenario, 40 quarters --------------------------------------------------
@@ -319,7 +307,7 @@ def test_minerals_hindcast_writes_the_report_and_its_charts(tmp_path, capsys, mo
     assert (
         (tmp_path / "docs" / "validation" / "hindcast_drc_2025.svg").read_text().startswith("<svg")
     )
-    assert "0 of 1" in capsys.readouterr().out
+    assert "1 of 1" in capsys.readouterr().out
 
 
 def test_minerals_hindcast_set_replays_a_changed_world_into_its_own_report(tmp_path, capsys):
@@ -365,6 +353,31 @@ def test_producers_idle_plants_below_cash_cost_and_restart_them_when_margins_ret
     state.price[g] = 3.0
     evolve.invest(data, world.parameters, state, 2)
     assert state.mothballed[:, g].sum() < 0.7 * idle
+
+
+def test_a_producer_restarts_its_mothballed_plants_before_it_orders_new_ones():
+    """Under a six-year DR Congo ban refiners mothballed plants they had no ore for, the
+    rest ran busy, and the busy ones ordered more: refining capacity grew 1.9× at half use
+    (found when the hydroxide pipeline came to be run down)."""
+    from model.engine import evolve
+
+    world = run_2024(steps=2)
+    world.step()
+    data, g = world.data, world.data.good("lithium", "refined")
+    china = data.country("CHN")
+
+    def ordered(mothballed: float) -> float:
+        state = world.state.copy()
+        state.price_trend[g] = 3.0  # a margin that pays for new plants
+        state.mothballed[china, g] = mothballed * state.capacity[china, g]
+        state.last_output[china, g] = world.parameters["base_utilisation"] * (
+            state.capacity[china, g] - state.mothballed[china, g]
+        )  # the plants running are busy
+        before = sum(state.pipeline.values())[china, g]
+        evolve.invest(data, world.parameters, state, world.steps)
+        return sum(state.pipeline.values())[china, g] - before
+
+    assert ordered(0.2) < 0.5 * ordered(0.0)
 
 
 def test_the_price_ceiling_is_a_safety_net_that_no_episode_reaches(episodes):

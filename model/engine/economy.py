@@ -247,12 +247,18 @@ def clearings(
         # threatened. Users get used to a lasting threat (new suppliers, thrifting), so the
         # precautionary stock is unwound again: hoarding, then destocking, as in 2010-12.
         exported = state.effective_export_level()  # controls, less what smugglers carry
-        threat = passed_down(world, calibration, threatened_share(exported, calibration))
+        withheld = threatened_share(exported, calibration)
+        threat = passed_down(world, calibration, withheld)
         news = np.maximum(threat - state.threat_seen, 0.0)
         state.threat_seen = state.threat_seen + THREAT_MEMORY * (threat - state.threat_seen)
         target = (
             world.cover_days * use_ref / days_per_step * (1.0 + parameters["precaution"] * news)
         )
+        # Ore cover is largely ore at sea (90 days of DR Congo hydroxide on its way to China,
+        # Fastmarkets 2025): a supplier that stops shipping empties its share of the
+        # pipeline into the refineries, which the pipeline then no longer holds.
+        ore = world.stage_of == 0
+        target[:, ore] *= 1.0 - withheld[:, ore]
         restock = parameters["inventory_adjustment"] * target
         # Stock holders' demand answers price (inventory_price_response) as well as users'; the
         # two are one elasticity for the quarter, weighted by their world tonnes.

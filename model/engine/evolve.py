@@ -243,7 +243,9 @@ def invest(world: WorldData, parameters: dict[str, float], state: State, step: i
     # A producer whose plants stand idle (no inputs, no buyers) does not build more.
     running = np.maximum(state.capacity - state.mothballed, 0.0) * state.shock_factor(step)
     busy = state.last_output >= BUSY * utilisation * running
-    extra = np.where(pays & busy, gap / parameters["investment_adjustment_quarters"], 0.0)
+    # Nor one with plants mothballed: it restarts them before it builds.
+    full = busy & (state.mothballed <= 0.0)
+    extra = np.where(pays & full, gap / parameters["investment_adjustment_quarters"], 0.0)
     # Plants that pay only with a grant are ordered only as far as its money reaches.
     money = np.zeros_like(grant) if state.grant_usd is None else state.grant_usd
     funded = np.divide(money, grant, out=np.full_like(grant, np.inf), where=grant > 0)
