@@ -1,14 +1,18 @@
 """Outcomes that mean what they say (issue 17 §1; research review §1, §7c.3, §7d)."""
 
 import math
+import warnings
 
 import mesa
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from agents.actions import Propose
 from model import catalogue, outcomes
 from model.engine import world as world_module
+from model.engine.metrics import median_price_index
 from model.engine.world import World
 from model.research.outcomes import LazyTables, outcome_function
 from support.builders import at, event, run, scenario, tiny_world
@@ -219,3 +223,21 @@ def test_the_worlds_welfare_adds_up_every_economys_in_dollars_not_its_points():
     )
     assert got["world_welfare_usd_bn"] < 0  # a ban on a used good costs the world
     assert outcomes(run(steps=2), ["world_welfare_usd_bn"])["world_welfare_usd_bn"] == 0.0
+
+
+@given(
+    st.lists(st.floats(0.01, 100.0) | st.just(math.nan), min_size=1, max_size=40).flatmap(
+        lambda prices: st.tuples(
+            st.just(prices), st.lists(st.booleans(), min_size=len(prices), max_size=len(prices))
+        )
+    )
+)
+def test_the_median_price_index_is_numpys_median(drawn):
+    prices, used = drawn
+    index = np.array(prices)[:, None]
+    weights = np.where(used, 1.0, 0.0)[:, None]
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # numpy warns on an empty median
+        expected = np.median(index[weights > 0])
+    got = median_price_index(index, np.ones_like(index), weights)
+    assert got == expected or (math.isnan(got) and math.isnan(expected))

@@ -40,6 +40,8 @@ class Answered:
 
 
 def negotiate(world, proposals: list[Propose], step: int) -> None:
+    if not proposals and not world.state.waiting:
+        return  # most quarters of most runs: nothing offered, nothing left to answer
     judge = Judge(world, step)
     tally = AiDiplomacy()  # offers between AI governments, told in one line
     # deal, who must answer, round, and whether it already waited a quarter for a person
