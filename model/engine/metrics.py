@@ -110,6 +110,8 @@ def standing(
 
 def score(world: WorldData, now: Standing, reference: Standing) -> dict[str, np.ndarray]:
     """Each economy's score and its components, in points (C,) each; they sum to the score."""
+    if reference is now:  # a path against itself (a sweep's passive run): 0 by definition
+        return {name: np.zeros(len(world.codes)) for name in (*SCORE_COLUMNS, "welfare_usd")}
     price0 = world.price0
     volume = 0.5 * (now.bought + reference.bought)
     consumers = -(volume * (now.delivered - reference.delivered)) @ price0
@@ -126,13 +128,10 @@ def score(world: WorldData, now: Standing, reference: Standing) -> dict[str, np.
     columns = [OBJECTIVES.index(name) for name in SCORED_OBJECTIVES]
     weights = world.objectives[:, columns]
     objectives = OBJECTIVE_POINTS * (weights * (now.objectives - reference.objectives)).sum(1)
-    parts = {
-        "score_consumers": consumers * scale,
-        "score_producers": producers * scale,
-        "score_transfers": transfers * scale,
-        "score_downstream": downstream * scale,
-        "score_objectives": objectives,
-    }
+    points = (consumers, producers, transfers, downstream)
+    parts = dict(
+        zip(SCORE_COLUMNS[1:], [*(each * scale for each in points), objectives], strict=True)
+    )
     parts["score"] = sum(parts.values())
     parts["welfare_usd"] = consumers + producers + transfers + downstream
     return parts
@@ -264,11 +263,12 @@ def exposure(world: WorldData, supply: np.ndarray, i: int) -> tuple[np.ndarray, 
     return top, share * world.downstream_loss
 
 
-def price_volatility(history: list[np.ndarray], weights: np.ndarray) -> np.ndarray:
-    """Std of quarterly log changes of each economy's price indices, use-weighted (C,)."""
-    if len(history) < 2:
+def price_volatility(log_history: list[np.ndarray], weights: np.ndarray) -> np.ndarray:
+    """Std of quarterly log changes of each economy's price indices, use-weighted (C,);
+    ``log_history``: each quarter's log price indices (G, C), taken once each."""
+    if len(log_history) < 2:
         return np.zeros(weights.shape[0])
-    recent = np.log(np.stack(history[-(VOLATILITY_WINDOW + 1) :]))  # (T, G, C)
+    recent = np.stack(log_history[-(VOLATILITY_WINDOW + 1) :])  # (T, G, C)
     spread = np.diff(recent, axis=0).std(axis=0).T  # (C, G)
     total = weights.sum(1)
     return np.divide((spread * weights).sum(1), total, out=np.zeros_like(total), where=total > 0)

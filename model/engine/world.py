@@ -159,7 +159,7 @@ class World(mesa.Model):
         self.calibration = calibrated(self.data, self.parameters)
         self.state = self._initial_state()
         self.recorder = Recorder(self.data, date=self.table_date)
-        self._price_history: list[np.ndarray] = [self.calibration.index0]
+        self._log_prices: list[np.ndarray] = [np.log(self.calibration.index0)]
         self.outcome: Outcome | None = None
         self.last_metrics: dict[str, np.ndarray] | None = None
         self.last_standing: Standing | None = None
@@ -670,7 +670,7 @@ class World(mesa.Model):
             self.outcome = known.replay(self.state)
         if not self.outcome.converged:
             self.recorder.event(step, "", "clearing", "", t("news.not_converged"))
-        self._price_history.append(self.outcome.index)
+        self._log_prices.append(np.log(self.outcome.index))
 
     def evolve(self, step: int) -> None:
         evolve.pay_contracts(self.data, self.state, self.outcome.production)
@@ -727,7 +727,7 @@ class World(mesa.Model):
     def measure(self, step: int) -> None:
         metrics = self.metrics(self.outcome, self.state, step, self._stock_before)
         weights = (self.outcome.final_ref * self.data.price0).T  # (G, C)
-        metrics["price_volatility"] = price_volatility(self._price_history, weights.T)
+        metrics["price_volatility"] = price_volatility(self._log_prices, weights.T)
         self.last_metrics = metrics
         self.recorder.step(
             step,

@@ -17,16 +17,11 @@ import numpy as np
 import pandas as pd
 
 from agents.controllers import PLAYER
+from model.engine.metrics import SCORE_COLUMNS
 from model.game.deals import DealStory, answering, deal_stories
 from model.game.totals import points
 
-COMPONENTS = (
-    "score_consumers",
-    "score_producers",
-    "score_transfers",
-    "score_downstream",
-    "score_objectives",
-)
+COMPONENTS = SCORE_COLUMNS[1:]  # the score's parts, as the countries table names them
 MEASURES = ("tariff", "export_control", "subsidy", "stockpile", "shock")
 MOVERS = 5  # prices shown as having moved most
 MATTERS = 3  # goods whose prices matter to a delegation
