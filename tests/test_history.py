@@ -378,6 +378,8 @@ def test_a_producer_restarts_its_mothballed_plants_before_it_orders_new_ones():
         return sum(state.pipeline.values())[china, g] - before
 
     assert ordered(0.2) < 0.5 * ordered(0.0)
+    # What is left of plants restarted and scrapped by shares is none (it never reaches 0).
+    assert ordered(1e-9) == ordered(0.0)
 
 
 def test_the_price_ceiling_is_a_safety_net_that_no_episode_reaches(episodes):

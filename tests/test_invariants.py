@@ -285,6 +285,8 @@ def test_recycled_feed_keeps_the_books_when_the_dr_congo_bans_its_ore():
     data = load_world("world_2024")
     assert data.secondary0 is not None and data.secondary0.sum() > 0
     ban = event(1, "COD", "export_control", "cobalt", "mined", targets=["all"], level=0.0)
+    # Quarter 2: the feed price peaks then (the hydroxide at sea reaches the refineries in
+    # quarter 3 and lowers it, so its feed no longer shows the rise).
     world = keep_the_books([ban], data, steps=2)
     china, ore = data.country("CHN"), data.good("cobalt", "mined")
     grown = data.secondary0[china, ore] * growth_factor(data, 2)[ore]

@@ -5,16 +5,17 @@ import warnings
 
 import mesa
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from agents.actions import Propose
+from agents.actions import Propose, Subsidy
 from model import catalogue, outcomes
 from model.engine import world as world_module
 from model.engine.metrics import median_price_index
 from model.engine.world import World
-from model.research.outcomes import LazyTables, outcome_function
+from model.research.outcomes import OUTCOMES, LazyTables, outcome_function
 from support.builders import at, event, run, scenario, tiny_world
 from support.seats import Scripted
 
@@ -96,6 +97,17 @@ def test_a_quarters_agent_records_are_made_only_when_someone_reads_them(monkeypa
     assert made == [1, 2, 3]  # made once
 
 
+def test_a_measure_taken_between_quarters_leaves_the_quarter_recorded_as_it_was():
+    # The records are made late (above) from the quarter's numbers: a subsidy paid before
+    # the next quarter must not reach back into them, nor into the countries table.
+    world = World(scenario(steps=3), world=tiny_world()).run(2)
+    assert world.apply(Subsidy("USA", "lithium", "refined", 1e6), world.steps)
+    countries = world.tables()["countries"]
+    assert at(countries, 2, country="USA")["subsidy_spend"].tolist() == [0.0]
+    agents = world.datacollector.get_agent_vars_dataframe().xs(2, level="Step")
+    assert agents.loc[agents["country"] == "USA", "subsidy_spend"].tolist() == [0.0]
+
+
 def test_a_reporter_added_to_the_datacollector_is_called_like_the_others():
     world = World(scenario(steps=2), world=tiny_world())
     world.datacollector._new_agent_reporter("code_length", lambda country: len(country.code))
@@ -170,6 +182,15 @@ def test_a_column_read_alone_is_the_built_tables_column(table, names):
         if table != "deals":
             last = whole.loc[whole["step"] == 3, name].to_numpy()
             np.testing.assert_array_equal(tables.column(table, name, last=True), last)
+    key = ["step", "country", "mineral", "stage"]  # the refined value pairs rows by position
+    pd.testing.assert_frame_equal(tables["production"][key], tables["prices"][key])
+
+
+def test_a_world_that_has_not_stepped_has_no_quarter_to_read():
+    got = outcomes(World(scenario(steps=2), world=tiny_world()), [*OUTCOMES, "final_score_USA"])
+    counted = {"deals_accepted", "breaches", "mean_price_index", "median_price_index"}
+    assert all(math.isnan(value) for name, value in got.items() if name not in counted)
+    assert [got[name] for name in sorted(counted)] == [0.0, 0.0, 1.0, 1.0]
 
 
 def test_outcomes_read_from_columns_are_the_ones_the_built_tables_give():

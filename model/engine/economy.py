@@ -90,7 +90,7 @@ class Outcome:
     # The books of every economy and good (all t): what users bought, put into state
     # stockpiles, and processors used as inputs; with final_use and released they explain
     # every change of the commercial inventory.
-    bought: np.ndarray | None = None
+    bought: np.ndarray
     stocked: np.ndarray | None = None
     input_used: np.ndarray | None = None
     recycled: np.ndarray | None = None  # secondary supply into users' stocks (secondary.csv)

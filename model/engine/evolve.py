@@ -24,6 +24,9 @@ TREND_WEIGHT = 0.25  # weight of the newest quarter in the smoothed price: about
 LONG_RUN_SUPPLY = 0.5
 SCRAP_RATE = 0.05  # assumption: a mothballed plant is closed for good after about 5 years
 BUSY = 0.9  # share of base utilisation below which a producer sees no need for more plant
+# Mothballed capacity shrinks by shares (restarts, scrapping, depreciation), never to zero:
+# below this share of its capacity a producer has none left to restart.
+IDLE_LEFT = 1e-3
 MAX_MARGIN_RATIO = 16.0  # at most 4× the capacity target, however high the margin
 
 
@@ -244,7 +247,7 @@ def invest(world: WorldData, parameters: dict[str, float], state: State, step: i
     running = np.maximum(state.capacity - state.mothballed, 0.0) * state.shock_factor(step)
     busy = state.last_output >= BUSY * utilisation * running
     # Nor one with plants mothballed: it restarts them before it builds.
-    full = busy & (state.mothballed <= 0.0)
+    full = busy & (state.mothballed <= IDLE_LEFT * state.capacity)
     extra = np.where(pays & full, gap / parameters["investment_adjustment_quarters"], 0.0)
     # Plants that pay only with a grant are ordered only as far as its money reaches.
     money = np.zeros_like(grant) if state.grant_usd is None else state.grant_usd

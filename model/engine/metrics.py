@@ -226,7 +226,7 @@ def country_metrics(
         "stock_cover_days": stock_cover_days,
         "china_dependence": china_dependence,
         "hhi": hhi,
-        "subsidy_spend": subsidy,
+        "subsidy_spend": subsidy.copy(),  # the state's array, which a later measure adds to
         "industry_output": industry_output,
     }
     for k, name in enumerate(INDUSTRIES):

@@ -159,7 +159,7 @@ class Recorder:
         return typed(name, builders[name]())
 
     def column(self, table: str, name: str, last: bool = False) -> np.ndarray:
-        """One numeric column of the countries, prices, production or deals table, in the
+        """One column of the countries, prices, production or deals table, in the
         table's row order, without building the table (a sweep's outcomes read a few);
         ``last``: the last recorded step's rows only (not for deals)."""
         if table == "countries":

@@ -6,6 +6,7 @@ name one per economy (``final_score_<CODE>``). A failed run's row holds NaN in t
 column, so every outcome is a float.
 """
 
+import math
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
@@ -51,13 +52,24 @@ class LazyTables(Mapping):
 Tables = LazyTables  # what an outcome reads besides the World
 
 
+def _reduced(tables: Tables, table: str, name: str, reduce: Callable, last=True) -> float:
+    """``reduce`` of a column's rows (the last step's, or all); NaN for a world that has not
+    stepped."""
+    values = tables.column(table, name, last)
+    return float(reduce(values)) if values.size else math.nan
+
+
 def _refined_value(world, tables: Tables) -> np.ndarray:
-    """Refined production at the last step by country (C,), valued at the producer's price."""
+    """Refined production at the last step by country (C,), valued at the producer's price
+    (NaN for a world that has not stepped)."""
     derived = tables.derived
     if "refined_value" not in derived:
         # The last step's rows of both tables are its (good, country) pairs in that order.
         shape = (len(world.data.goods), len(world.data.codes))
-        tonnes = tables.column("production", "production", last=True).reshape(shape)
+        tonnes = tables.column("production", "production", last=True)
+        if tonnes.size == 0:
+            return np.full(shape[1], math.nan)
+        tonnes = tonnes.reshape(shape)
         price = tables.column("prices", "producer_price", last=True).reshape(shape)
         refined = [stage == "refined" for _, stage in world.data.goods]
         # No producer price where nothing was made: those pairs are worth nothing.
@@ -75,8 +87,11 @@ def _china_refined_share(world, tables: Tables) -> float:
 
 def _world_welfare(world, tables: Tables) -> float:
     """Σ welfare in USD bn: each GDP index less one, times that economy's GDP."""
-    index = tables.column("countries", "gdp_index", last=True)  # the world's codes in order
-    return float(((index - 1.0) * world.data.gdp).sum() / 1e9)
+
+    def usd_bn(index: np.ndarray) -> float:  # the last step's rows: the world's codes in order
+        return ((index - 1.0) * world.data.gdp).sum() / 1e9
+
+    return _reduced(tables, "countries", "gdp_index", usd_bn)
 
 
 def _deal_count(status: str) -> Callable[[Any, Tables], float]:
@@ -87,8 +102,13 @@ def _deal_count(status: str) -> Callable[[Any, Tables], float]:
     return count
 
 
+def _shortage_over_the_run(world, tables: Tables) -> float:
+    shares = world.datacollector.model_vars["world_shortage_share"]  # one a quarter
+    return float(np.mean(shares)) if shares else math.nan
+
+
 def _last_mean(column: str) -> Callable[[Any, Tables], float]:
-    return lambda world, tables: float(tables.column("countries", column, last=True).mean())
+    return lambda world, tables: _reduced(tables, "countries", column, np.mean)
 
 
 # name -> (meaning, function of the finished world and its tables). Every outcome is a
@@ -120,11 +140,11 @@ OUTCOMES: dict[str, tuple[str, Callable[[Any, Tables], float]]] = {
     ),
     "world_shortage_share_mean": (
         "the world's unserved share of final demand (by value at base prices), mean over steps",
-        lambda w, tb: float(np.mean(w.datacollector.model_vars["world_shortage_share"])),
+        _shortage_over_the_run,
     ),
     "max_shortage_share": (
         "the worst shortage share of any country in any step",
-        lambda w, tb: float(tb.column("countries", "shortage_share").max()),
+        lambda w, tb: _reduced(tb, "countries", "shortage_share", np.max, last=False),
     ),
     "mean_price_index": (
         "delivered price each economy pays for each good at the last step, relative to the "
@@ -145,8 +165,8 @@ PATTERNS: dict[str, tuple[str, Callable[[str], Callable[[Any, Tables], float]]]]
     "final_score_<CODE>": (
         "the score of economy CODE at the last step",
         lambda code: (
-            lambda w, tb: float(
-                tb.column("countries", "score", last=True)[w.data.codes.index(code)]
+            lambda w, tb: _reduced(
+                tb, "countries", "score", lambda scores: scores[w.data.country(code)]
             )
         ),
     ),
