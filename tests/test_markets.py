@@ -273,18 +273,29 @@ def test_a_run_whose_newton_system_is_singular_takes_the_fallback_alone():
     assert np.isnan(step[2:]).all()
 
 
+def runs_of_one_market(seed: int, runs: int = 4) -> list:
+    """(market, start) of ``runs`` runs of one synthetic market, their limits drawn apart
+    (so they converge at different iterations)."""
+    rng = np.random.default_rng(seed)
+    base = synthetic_market(rng, 6, 3, shock=0.6)
+    shape = base.limit.shape
+    return [
+        (dataclasses.replace(base, limit=base.limit * rng.uniform(0.3, 1.0, shape)), None)
+        for _ in range(runs)
+    ]
+
+
+def assert_cleared_as_alone(together, alone) -> None:
+    for result, single in zip(together, alone, strict=True):
+        assert np.array_equal(result.price, single.price)
+        assert np.array_equal(result.flows, single.flows)
+        assert result.iterations == single.iterations
+
+
 def test_runs_cleared_together_solve_run_by_run_once_a_stacked_solve_fails(monkeypatch):
     # A stacked Newton solve that fails (a singular system somewhere) is solved again run
     # by run, also after cleared runs have left the arrays: every run gets its own numbers.
-    rng = np.random.default_rng(7)
-    base = synthetic_market(rng, 6, 3, shock=0.6)
-    requests = [
-        (
-            dataclasses.replace(base, limit=base.limit * rng.uniform(0.3, 1.0, base.limit.shape)),
-            None,
-        )
-        for _ in range(4)
-    ]
+    requests = runs_of_one_market(seed=7)
     alone = [clear(market, start) for market, start in requests]
     real = np.linalg.solve
     stacked_calls = []
@@ -298,24 +309,13 @@ def test_runs_cleared_together_solve_run_by_run_once_a_stacked_solve_fails(monke
     monkeypatch.setattr(np.linalg, "solve", solve)
     together = clear_together(requests)
     assert stacked_calls
-    for result, single in zip(together, alone, strict=True):
-        assert np.array_equal(result.price, single.price)
-        assert np.array_equal(result.flows, single.flows)
-        assert result.iterations == single.iterations
+    assert_cleared_as_alone(together, alone)
 
 
 def test_runs_cleared_together_take_the_fallback_move_as_each_alone(monkeypatch):
     # Every Newton system singular: each good of each run takes the single-exporter
     # fallback, also after the runs that cleared have left the arrays.
-    rng = np.random.default_rng(11)
-    base = synthetic_market(rng, 6, 3, shock=0.6)
-    requests = [
-        (
-            dataclasses.replace(base, limit=base.limit * rng.uniform(0.3, 1.0, base.limit.shape)),
-            None,
-        )
-        for _ in range(4)
-    ]
+    requests = runs_of_one_market(seed=11)
 
     def singular(a, b):
         raise np.linalg.LinAlgError("singular")
@@ -324,10 +324,7 @@ def test_runs_cleared_together_take_the_fallback_move_as_each_alone(monkeypatch)
     alone = [clear(market, start) for market, start in requests]
     together = clear_together(requests)
     assert len({result.iterations for result in alone}) > 1  # runs left at different times
-    for result, single in zip(together, alone, strict=True):
-        assert np.array_equal(result.price, single.price)
-        assert np.array_equal(result.flows, single.flows)
-        assert result.iterations == single.iterations
+    assert_cleared_as_alone(together, alone)
 
 
 def assert_every_exporter_clears_or_sits_at_a_bound(market, result, within=CLEAR):
