@@ -31,8 +31,8 @@ class LazyTables(Mapping):
         self.derived: dict[str, Any] = {}
 
     def column(self, table: str, name: str, last: bool = False) -> np.ndarray:
-        """One numeric column of a table in its row order (or its last step's), read
-        without building the table: what most outcomes need."""
+        """One column of a table in its row order (or its last step's), read without
+        building the table: what most outcomes need (``Recorder.column``)."""
         return self._recorder.column(table, name, last)
 
     def __getitem__(self, name: str) -> pd.DataFrame:
@@ -52,7 +52,7 @@ class LazyTables(Mapping):
 Tables = LazyTables  # what an outcome reads besides the World
 
 
-def _reduced(tables: Tables, table: str, name: str, reduce: Callable, last=True) -> float:
+def _reduced(tables: Tables, table: str, name: str, reduce: Callable, last: bool = True) -> float:
     """``reduce`` of a column's rows (the last step's, or all); NaN for a world that has not
     stepped."""
     values = tables.column(table, name, last)
